@@ -1,0 +1,382 @@
+package sla
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// ClockState is where a clock stands.
+type ClockState string
+
+// Clock states, as the HTTP API reports them.
+const (
+	StateRunning   ClockState = "running"   // open, within target
+	StatePaused    ClockState = "paused"    // open, within target, stopped by a pause
+	StateBreached  ClockState = "breached"  // elapsed passed the target, stopped or not
+	StateMet       ClockState = "met"       // stopped within target
+	StateCancelled ClockState = "cancelled" // the request was cancelled or left the SLA
+)
+
+// RequestStatus is where a request stands as a whole.
+type RequestStatus string
+
+// Request statuses.
+const (
+	StatusPending   RequestStatus = "pending" // events arrived, but no "opened" yet
+	StatusOpen      RequestStatus = "open"
+	StatusResolved  RequestStatus = "resolved"
+	StatusCancelled RequestStatus = "cancelled"
+)
+
+// Clock is one SLA target's clock on one request, as of the last event that
+// touched it. Elapsed is exact up to Since; a running clock's business time
+// after Since is computed on demand by [Clock.At].
+type Clock struct {
+	SLA    string        `json:"sla"`
+	Target TargetKind    `json:"target"`
+	Limit  time.Duration `json:"limit"` // the target's business time for the request's priority
+
+	Started time.Time     `json:"started"`
+	Elapsed time.Duration `json:"elapsed"` // business time counted up to Since
+	Since   time.Time     `json:"since"`   // when Elapsed was last brought up to date
+
+	Counting    bool      `json:"counting,omitempty"` // running now (not paused, not stopped)
+	Paused      bool      `json:"paused,omitempty"`
+	PauseReason string    `json:"pause_reason,omitempty"`
+	Stopped     time.Time `json:"stopped,omitzero"` // zero while open
+	Cancelled   bool      `json:"cancelled,omitempty"`
+	Unmatched   bool      `json:"unmatched,omitempty"` // cancelled because an update moved the request out of the SLA
+
+	// Deadline is when elapsed reached Limit; BreachedAt the instant it first
+	// exceeded it. Both are zero until the clock breaches.
+	Deadline   time.Time `json:"deadline,omitzero"`
+	BreachedAt time.Time `json:"breached_at,omitzero"`
+}
+
+// Key identifies the clock within its request.
+func (c *Clock) Key() string { return c.SLA + "/" + string(c.Target) }
+
+// Open reports whether the clock has not stopped: running or paused.
+func (c *Clock) Open() bool { return c.Stopped.IsZero() && !c.Cancelled }
+
+// Breached reports whether elapsed has passed the target.
+func (c *Clock) Breached() bool { return !c.BreachedAt.IsZero() }
+
+// State reports the clock's state as of its last update.
+func (c *Clock) State() ClockState {
+	switch {
+	case c.Cancelled:
+		return StateCancelled
+	case c.Breached():
+		return StateBreached
+	case !c.Stopped.IsZero():
+		return StateMet
+	case c.Paused:
+		return StatePaused
+	}
+	return StateRunning
+}
+
+// advance brings Elapsed up to t, noting the breach if it happens on the way.
+func (c *Clock) advance(t time.Time, cal *Calendar) {
+	if !c.Counting || !t.After(c.Since) {
+		return
+	}
+	elapsed := c.Elapsed + cal.Between(c.Since, t)
+	if !c.Breached() && elapsed > c.Limit {
+		c.Deadline, _ = cal.Add(c.Since, c.Limit-c.Elapsed)
+		c.BreachedAt, _ = cal.Add(c.Since, c.Limit-c.Elapsed+time.Second)
+	}
+	c.Elapsed, c.Since = elapsed, t
+}
+
+func (c *Clock) stop(t time.Time, cal *Calendar) {
+	c.advance(t, cal)
+	c.Counting, c.Paused, c.PauseReason = false, false, ""
+	c.Stopped, c.Since = t, t
+}
+
+func (c *Clock) pause(t time.Time, reason string, cal *Calendar) {
+	c.advance(t, cal)
+	c.Counting, c.Paused, c.PauseReason = false, true, reason
+}
+
+func (c *Clock) run(t time.Time) {
+	c.Counting, c.Paused, c.PauseReason = true, false, ""
+	c.Since = t
+}
+
+// Live is a clock's standing at a given moment.
+type Live struct {
+	State     ClockState
+	Elapsed   time.Duration
+	Remaining time.Duration // Limit - Elapsed; negative once breached
+	// Deadline is when elapsed reaches (or reached) the limit; zero while
+	// the clock is paused or stopped within its target, or cancelled.
+	Deadline time.Time
+}
+
+// At returns the clock's standing at now (no earlier than its last update).
+func (c Clock) At(now time.Time, cal *Calendar) Live {
+	c.advance(now, cal)
+	l := Live{State: c.State(), Elapsed: c.Elapsed, Remaining: c.Limit - c.Elapsed}
+	switch {
+	case c.Breached() && !c.Cancelled:
+		l.Deadline = c.Deadline
+	case l.State == StateRunning:
+		l.Deadline, _ = cal.Add(c.Since, c.Limit-c.Elapsed)
+	}
+	return l
+}
+
+// Request is the folded state of one request: its attributes and its clocks.
+type Request struct {
+	ID string `json:"id"`
+	Attributes
+	Status      RequestStatus `json:"status"`
+	Opened      time.Time     `json:"opened,omitzero"`
+	Responded   time.Time     `json:"responded,omitzero"`
+	Resolved    time.Time     `json:"resolved,omitzero"`
+	Paused      bool          `json:"paused,omitempty"`
+	PauseReason string        `json:"pause_reason,omitempty"`
+	CSAT        int           `json:"csat,omitempty"`
+	LastEvent   time.Time     `json:"last_event,omitzero"`
+	Clocks      []Clock       `json:"clocks,omitempty"`
+}
+
+// Clock returns the request's clock for an SLA and target, or nil.
+func (r *Request) Clock(sla string, k TargetKind) *Clock {
+	for i := range r.Clocks {
+		if r.Clocks[i].SLA == sla && r.Clocks[i].Target == k {
+			return &r.Clocks[i]
+		}
+	}
+	return nil
+}
+
+// SortEvents orders events as they are folded: by At, ties by Seq.
+func SortEvents(events []Event) {
+	slices.SortStableFunc(events, func(a, b Event) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Seq, b.Seq)
+	})
+}
+
+// Fold applies a request's events to the policy and returns the request's
+// state. Events are applied in At order (ties in Seq order) whatever order
+// they come in. Events dated before the request's "opened" are applied at
+// the moment it opened; later "opened" events are ignored. Every clock's
+// figures are exact up to the last event; use [Clock.At] for the present.
+func Fold(p *Policy, id string, events []Event) Request {
+	return fold(p, id, events, nil)
+}
+
+// fold is Fold with a hook called after each event is applied.
+func fold(p *Policy, id string, events []Event, after func(r *Request, at time.Time)) Request {
+	r := Request{ID: id, Status: StatusPending}
+	evs := slices.Clone(events)
+	SortEvents(evs)
+	open := slices.IndexFunc(evs, func(e Event) bool { return e.Type == Opened })
+	if open < 0 {
+		if n := len(evs); n > 0 {
+			r.LastEvent = evs[n-1].At
+		}
+		return r
+	}
+	f := folder{p: p, r: &r}
+	opened := evs[open]
+	f.open(opened)
+	if after != nil {
+		after(&r, opened.At)
+	}
+	for i, e := range evs {
+		if i == open || e.Type == Opened {
+			continue
+		}
+		if e.At.Before(opened.At) {
+			e.At = opened.At
+		}
+		f.apply(e)
+		if after != nil {
+			after(&r, e.At)
+		}
+	}
+	r.LastEvent = evs[len(evs)-1].At
+	return r
+}
+
+type folder struct {
+	p *Policy
+	r *Request
+}
+
+func (f *folder) calendar(slaID string) *Calendar {
+	if s := f.p.SLA(slaID); s != nil && s.Calendar != nil {
+		return s.Calendar
+	}
+	return AlwaysOpen()
+}
+
+func (f *folder) open(e Event) {
+	r := f.r
+	r.Attributes = Attributes{
+		Provider: e.Provider, Customer: e.Customer, Priority: e.Priority,
+		Category: e.Category, Title: e.Title, Labels: e.Labels,
+	}
+	r.Status, r.Opened = StatusOpen, e.At
+	f.rematch(e.At)
+}
+
+// rematch starts clocks for SLAs the request now falls under, cancels those
+// of SLAs it left, and moves the limits of the others to the current priority.
+func (f *folder) rematch(t time.Time) {
+	r := f.r
+	matched := f.p.Matching(r.Attributes)
+	for i := range r.Clocks {
+		c := &r.Clocks[i]
+		s := f.p.SLA(c.SLA)
+		var limit time.Duration
+		ok := s != nil && slices.Contains(matched, s)
+		if ok {
+			limit, ok = s.Target(c.Target).For(r.Priority)
+		}
+		switch {
+		case !ok && c.Open():
+			c.stop(t, f.calendar(c.SLA))
+			c.Stopped = time.Time{}
+			c.Cancelled, c.Unmatched = true, true
+		case ok && c.Unmatched && r.Status == StatusOpen && (c.Target == Resolution || r.Responded.IsZero()):
+			c.Cancelled, c.Unmatched, c.Limit = false, false, limit
+			f.startOrPause(c, s, t)
+		case ok && c.Open() && limit != c.Limit:
+			cal := f.calendar(c.SLA)
+			c.advance(t, cal)
+			c.Limit = limit
+			if !c.Breached() && c.Elapsed > limit {
+				c.Deadline, c.BreachedAt = t, t
+			}
+		}
+	}
+	if r.Status != StatusOpen {
+		return
+	}
+	for _, s := range matched {
+		for _, k := range TargetKinds {
+			limit, ok := s.Target(k).For(r.Priority)
+			if !ok || r.Clock(s.ID, k) != nil || (k == Response && !r.Responded.IsZero()) {
+				continue
+			}
+			r.Clocks = append(r.Clocks, Clock{SLA: s.ID, Target: k, Limit: limit, Started: t})
+			f.startOrPause(&r.Clocks[len(r.Clocks)-1], s, t)
+		}
+	}
+}
+
+func (f *folder) startOrPause(c *Clock, s *SLA, t time.Time) {
+	c.run(t)
+	if f.r.Paused && s.PausesOn(f.r.PauseReason) {
+		c.pause(t, f.r.PauseReason, f.calendar(c.SLA))
+	}
+}
+
+func (f *folder) apply(e Event) {
+	r := f.r
+	t := e.At
+	switch e.Type {
+	case Responded:
+		if r.Status != StatusOpen || !r.Responded.IsZero() {
+			return
+		}
+		r.Responded = t
+		f.stopClocks(t, Response)
+	case Paused:
+		if r.Status != StatusOpen || r.Paused {
+			return
+		}
+		r.Paused, r.PauseReason = true, e.Reason
+		for i := range r.Clocks {
+			c := &r.Clocks[i]
+			if c.Counting {
+				if s := f.p.SLA(c.SLA); s != nil && s.PausesOn(e.Reason) {
+					c.pause(t, e.Reason, f.calendar(c.SLA))
+				}
+			}
+		}
+	case Resumed:
+		if r.Status != StatusOpen || !r.Paused {
+			return
+		}
+		f.resume(t)
+	case Resolved:
+		if r.Status != StatusOpen {
+			return
+		}
+		f.resume(t)
+		r.Status, r.Resolved, r.CSAT = StatusResolved, t, e.CSAT
+		if r.Responded.IsZero() {
+			r.Responded = t
+		}
+		f.stopClocks(t, Response, Resolution)
+	case Reopened:
+		if r.Status != StatusResolved {
+			return
+		}
+		r.Status, r.Resolved, r.CSAT = StatusOpen, time.Time{}, 0
+		for i := range r.Clocks {
+			c := &r.Clocks[i]
+			if c.Target == Resolution && !c.Cancelled {
+				c.Stopped = time.Time{}
+				c.run(t)
+			}
+		}
+	case Cancelled:
+		if r.Status == StatusCancelled {
+			return
+		}
+		r.Status, r.Paused, r.PauseReason = StatusCancelled, false, ""
+		for i := range r.Clocks {
+			c := &r.Clocks[i]
+			if c.Open() {
+				c.stop(t, f.calendar(c.SLA))
+			}
+			c.Cancelled = true
+		}
+	case Updated:
+		if e.Priority != "" {
+			r.Priority = e.Priority
+		}
+		if e.Category != "" {
+			r.Category = e.Category
+		}
+		if e.Title != "" {
+			r.Title = e.Title
+		}
+		if e.Labels != nil {
+			r.Labels = e.Labels
+		}
+		if r.Status == StatusOpen {
+			f.rematch(t)
+		}
+	}
+}
+
+func (f *folder) resume(t time.Time) {
+	f.r.Paused, f.r.PauseReason = false, ""
+	for i := range f.r.Clocks {
+		if c := &f.r.Clocks[i]; c.Paused {
+			c.run(t)
+		}
+	}
+}
+
+func (f *folder) stopClocks(t time.Time, kinds ...TargetKind) {
+	for i := range f.r.Clocks {
+		c := &f.r.Clocks[i]
+		if c.Open() && slices.Contains(kinds, c.Target) {
+			c.stop(t, f.calendar(c.SLA))
+		}
+	}
+}

@@ -1,0 +1,57 @@
+package sla
+
+import (
+	"fmt"
+	"time"
+)
+
+// Date is a civil date, without a time zone: a holiday, or the day a figure
+// is aggregated under.
+type Date struct {
+	Year  int
+	Month time.Month
+	Day   int
+}
+
+// ParseDate parses "YYYY-MM-DD" and rejects dates that do not exist
+// ("2026-02-30").
+func ParseDate(s string) (Date, error) {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return Date{}, fmt.Errorf("%q is not a date: write it as YYYY-MM-DD, e.g. 2026-12-24", s)
+	}
+	return DateOf(t), nil
+}
+
+// DateOf returns the date of t in t's location.
+func DateOf(t time.Time) Date {
+	y, m, d := t.Date()
+	return Date{y, m, d}
+}
+
+// String formats the date as YYYY-MM-DD.
+func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
+
+// In returns local midnight of the date in loc (or the first instant of the
+// day, when midnight does not exist there).
+func (d Date) In(loc *time.Location) time.Time {
+	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)
+}
+
+// AddDays returns the date n days later (earlier for negative n).
+func (d Date) AddDays(n int) Date { return dateFromDays(d.days() + int64(n)) }
+
+// Days returns the number of days since 1970-01-01 (negative before).
+func (d Date) Days() int64 { return d.days() }
+
+// DateFromDays is the inverse of [Date.Days].
+func DateFromDays(n int64) Date { return dateFromDays(n) }
+
+func (d Date) days() int64 {
+	return floorDiv(time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC).Unix(), daySeconds)
+}
+
+func dateFromDays(n int64) Date { return DateOf(time.Unix(n*daySeconds, 0).UTC()) }
+
+// Before reports whether d comes before e.
+func (d Date) Before(e Date) bool { return d.days() < e.days() }

@@ -1,0 +1,207 @@
+package sla
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// EventType is what happened to a request.
+type EventType string
+
+// The event types of the ingest contract.
+const (
+	Opened    EventType = "opened"
+	Responded EventType = "responded"
+	Paused    EventType = "paused"
+	Resumed   EventType = "resumed"
+	Resolved  EventType = "resolved"
+	Reopened  EventType = "reopened"
+	Cancelled EventType = "cancelled"
+	Updated   EventType = "updated"
+)
+
+// EventTypes lists every event type, in the order of the contract.
+var EventTypes = []EventType{Opened, Responded, Paused, Resumed, Resolved, Reopened, Cancelled, Updated}
+
+// Limits on event fields, so that one sender cannot bloat the store.
+const (
+	MaxIDLength         = 200
+	MaxTitleLength      = 1000
+	MaxFieldLength      = 100 // provider, customer, priority, category, reason
+	MaxLabels           = 32
+	MaxLabelKeyLength   = 100
+	MaxLabelValueLength = 500
+	// MaxFutureSkew is how far ahead of the receiver's clock an event's "at"
+	// may lie: more is a sender's clock or time-zone bug.
+	MaxFutureSkew = 5 * time.Minute
+)
+
+// Attributes are the fields of a request that SLAs match on.
+type Attributes struct {
+	Provider string            `json:"provider"`
+	Customer string            `json:"customer"`
+	Priority string            `json:"priority,omitempty"`
+	Category string            `json:"category,omitempty"`
+	Title    string            `json:"title,omitempty"`
+	Labels   map[string]string `json:"labels,omitempty"`
+}
+
+// Event is one thing that happened to a request, as sent to slad.
+type Event struct {
+	ID       string            `json:"id"`
+	Request  string            `json:"request"`
+	Type     EventType         `json:"type"`
+	At       time.Time         `json:"at"`
+	Provider string            `json:"provider,omitempty"`
+	Customer string            `json:"customer,omitempty"`
+	Priority string            `json:"priority,omitempty"`
+	Category string            `json:"category,omitempty"`
+	Title    string            `json:"title,omitempty"`
+	Labels   map[string]string `json:"labels,omitempty"`
+	Reason   string            `json:"reason,omitempty"`
+	CSAT     int               `json:"csat,omitempty"`
+	// Seq is the arrival order the store gives the event; ties in At are
+	// broken by it. It is not part of the ingest contract.
+	Seq uint64 `json:"-"`
+}
+
+// Validate checks an event against the contract: required fields, which
+// fields each type allows, lengths, and that At is not more than
+// MaxFutureSkew after now. Known departments are the caller's business. The
+// error is a sentence naming the field.
+func (e *Event) Validate(now time.Time) error {
+	if err := checkField("id", e.ID, MaxIDLength, true); err != nil {
+		return err
+	}
+	if err := checkField("request", e.Request, MaxIDLength, true); err != nil {
+		return err
+	}
+	if e.Type == "" {
+		return fmt.Errorf(`field "type" is required: one of %s`, typeList())
+	}
+	if !validType(e.Type) {
+		return fmt.Errorf(`field "type": %q is not an event type; use one of %s`, e.Type, typeList())
+	}
+	if e.At.IsZero() {
+		return fmt.Errorf(`field "at" is required: an RFC 3339 time such as "2026-11-23T09:14:00Z"`)
+	}
+	if e.At.After(now.Add(MaxFutureSkew)) {
+		return fmt.Errorf(`field "at" (%s) is more than %s in the future (server time %s); check the sender's clock and time zone`,
+			e.At.Format(time.RFC3339), MaxFutureSkew, now.UTC().Format(time.RFC3339))
+	}
+	if e.At.Year() < 1970 {
+		return fmt.Errorf(`field "at" (%s) is before 1970`, e.At.Format(time.RFC3339))
+	}
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{
+		{"provider", e.Provider, MaxFieldLength},
+		{"customer", e.Customer, MaxFieldLength},
+		{"priority", e.Priority, MaxFieldLength},
+		{"category", e.Category, MaxFieldLength},
+		{"reason", e.Reason, MaxFieldLength},
+		{"title", e.Title, MaxTitleLength},
+	} {
+		if err := checkField(f.name, f.value, f.max, false); err != nil {
+			return err
+		}
+	}
+	if len(e.Labels) > MaxLabels {
+		return fmt.Errorf(`field "labels" has %d entries; at most %d are allowed`, len(e.Labels), MaxLabels)
+	}
+	for k, v := range e.Labels {
+		if err := checkField("labels key", k, MaxLabelKeyLength, true); err != nil {
+			return err
+		}
+		if err := checkField("labels."+k, v, MaxLabelValueLength, false); err != nil {
+			return err
+		}
+	}
+
+	allowed := map[EventType][]string{
+		Opened:  {"provider", "customer", "priority", "category", "title", "labels"},
+		Paused:  {"reason", "provider"},
+		Updated: {"priority", "category", "title", "labels", "provider"},
+	}
+	given := e.givenFields()
+	for _, f := range given {
+		ok := f == "provider" // the provider may accompany any event; it is checked against the token
+		for _, a := range allowed[e.Type] {
+			ok = ok || a == f
+		}
+		if e.Type == Resolved && f == "csat" {
+			ok = true
+		}
+		if !ok {
+			return fmt.Errorf(`field %q does not belong in a %q event`, f, e.Type)
+		}
+	}
+	switch e.Type {
+	case Opened:
+		if e.Provider == "" {
+			return fmt.Errorf(`field "provider" is required in an "opened" event: the id of the department that serves the request`)
+		}
+		if e.Customer == "" {
+			return fmt.Errorf(`field "customer" is required in an "opened" event: the id of the department that asked`)
+		}
+	case Paused:
+		if e.Reason == "" {
+			return fmt.Errorf(`field "reason" is required in a "paused" event, e.g. "waiting_for_customer"`)
+		}
+	case Resolved:
+		if e.CSAT != 0 && (e.CSAT < 1 || e.CSAT > 5) {
+			return fmt.Errorf(`field "csat" is %d; a satisfaction score is 1 to 5, or absent`, e.CSAT)
+		}
+	}
+	return nil
+}
+
+func (e *Event) givenFields() []string {
+	var f []string
+	add := func(name string, set bool) {
+		if set {
+			f = append(f, name)
+		}
+	}
+	add("provider", e.Provider != "")
+	add("customer", e.Customer != "")
+	add("priority", e.Priority != "")
+	add("category", e.Category != "")
+	add("title", e.Title != "")
+	add("labels", e.Labels != nil)
+	add("reason", e.Reason != "")
+	add("csat", e.CSAT != 0)
+	return f
+}
+
+func checkField(name, v string, maxLen int, required bool) error {
+	switch {
+	case required && strings.TrimSpace(v) == "":
+		return fmt.Errorf("field %q is required and must not be blank", name)
+	case len(v) > maxLen:
+		return fmt.Errorf("field %q is %d bytes long; at most %d are allowed", name, len(v), maxLen)
+	case !utf8.ValidString(v):
+		return fmt.Errorf("field %q is not valid UTF-8", name)
+	}
+	return nil
+}
+
+func validType(t EventType) bool {
+	for _, k := range EventTypes {
+		if k == t {
+			return true
+		}
+	}
+	return false
+}
+
+func typeList() string {
+	s := make([]string, len(EventTypes))
+	for i, t := range EventTypes {
+		s[i] = string(t)
+	}
+	return strings.Join(s, ", ")
+}

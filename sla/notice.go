@@ -1,0 +1,41 @@
+package sla
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
+
+// Notice is what an alert says, before any receiver formats it: which stage
+// of which clock of which request, and the figures at the moment it fired.
+type Notice struct {
+	// ID is stable for a request, SLA, target and stage key, so that a
+	// receiver can drop repeats.
+	ID       string    `json:"id"`
+	Stage    StageKind `json:"stage"`
+	StageKey string    `json:"stage_key"`
+
+	SLAID          string `json:"sla_id"`
+	SLADescription string `json:"sla_description,omitempty"`
+	Provider       string `json:"provider"`
+	Customer       string `json:"customer"`
+
+	RequestID string `json:"request_id"`
+	Title     string `json:"title,omitempty"`
+	Priority  string `json:"priority,omitempty"`
+	Category  string `json:"category,omitempty"`
+
+	Target         TargetKind `json:"target"`
+	TargetSeconds  int64      `json:"target_seconds"`
+	ElapsedSeconds int64      `json:"elapsed_seconds"`
+	Deadline       time.Time  `json:"deadline,omitzero"`
+	FiredAt        time.Time  `json:"fired_at"`
+	// Escalation is the 1-based escalation step, 0 for other stages.
+	Escalation int `json:"escalation,omitempty"`
+}
+
+// NoticeID derives the stable id of a stage of a clock.
+func NoticeID(request, slaID string, target TargetKind, stageKey string) string {
+	h := sha256.Sum256([]byte(request + "\x00" + slaID + "\x00" + string(target) + "\x00" + stageKey))
+	return "msg_" + hex.EncodeToString(h[:12])
+}

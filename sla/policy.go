@@ -1,0 +1,240 @@
+package sla
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// TargetKind names what a clock measures.
+type TargetKind string
+
+// The two targets an SLA may set.
+const (
+	Response   TargetKind = "response"   // opened → first responded (or resolved)
+	Resolution TargetKind = "resolution" // opened → resolved, again from reopened
+)
+
+// TargetKinds lists the targets in a fixed order.
+var TargetKinds = []TargetKind{Response, Resolution}
+
+// Target is the business time allowed for one target: one duration for every
+// priority, or one per priority with an optional default.
+type Target struct {
+	// ByPriority maps a priority to its target. Empty for a single duration.
+	ByPriority map[string]time.Duration
+	// Default applies to priorities without an entry; zero means none.
+	Default time.Duration
+}
+
+// Set reports whether the target applies to any request at all.
+func (t Target) Set() bool { return t.Default > 0 || len(t.ByPriority) > 0 }
+
+// For returns the target for a priority; ok is false when the priority has
+// no target and there is no default, so the request gets no clock.
+func (t Target) For(priority string) (d time.Duration, ok bool) {
+	if d, ok := t.ByPriority[priority]; ok {
+		return d, true
+	}
+	return t.Default, t.Default > 0
+}
+
+// Durations returns every distinct duration of the target, shortest first.
+func (t Target) Durations() []time.Duration {
+	var ds []time.Duration
+	if t.Default > 0 {
+		ds = append(ds, t.Default)
+	}
+	for _, d := range t.ByPriority {
+		ds = append(ds, d)
+	}
+	slices.Sort(ds)
+	return slices.Compact(ds)
+}
+
+// WindowKind is how a compliance window is laid out.
+type WindowKind int
+
+// Window kinds.
+const (
+	Rolling WindowKind = iota // the last N days, today included
+	Month                     // the calendar month so far
+	Quarter                   // the calendar quarter so far
+)
+
+// Window is the period compliance is measured over. Days are local dates of
+// the SLA calendar's time zone.
+type Window struct {
+	Kind WindowKind
+	Days int // for Rolling
+}
+
+// Bounds returns the first and last local date of the window that contains
+// now, in loc.
+func (w Window) Bounds(now time.Time, loc *time.Location) (first, last Date) {
+	last = DateOf(now.In(loc))
+	switch w.Kind {
+	case Month:
+		first = Date{last.Year, last.Month, 1}
+	case Quarter:
+		first = Date{last.Year, (last.Month-1)/3*3 + 1, 1}
+	default:
+		first = last.AddDays(1 - max(w.Days, 1))
+	}
+	return first, last
+}
+
+// String formats the window as in the configuration ("30d", "month").
+func (w Window) String() string {
+	switch w.Kind {
+	case Month:
+		return "month"
+	case Quarter:
+		return "quarter"
+	}
+	if w.Days%7 == 0 {
+		return strconv.Itoa(w.Days/7) + "w"
+	}
+	return strconv.Itoa(w.Days) + "d"
+}
+
+// Escalation is a step taken when a breached clock has run a further After
+// of business time without being stopped.
+type Escalation struct {
+	After  time.Duration
+	Notify []string
+}
+
+// Match restricts an SLA to requests with the given attributes. An empty
+// list matches any value.
+type Match struct {
+	Priority []string
+	Category []string
+	Labels   map[string][]string
+}
+
+// SLA is one agreement between a provider department and its customers.
+type SLA struct {
+	ID          string
+	Description string
+	Provider    string
+	Customers   []string // department ids; "*" matches every department
+	Match       Match
+	Calendar    *Calendar
+	Response    Target
+	Resolution  Target
+	Objective   float64 // share of requests that must meet the target, in (0, 1]
+	Window      Window
+	PauseOn     []string  // pause reasons that stop the clock; "*" any
+	WarnAt      []float64 // shares of the target at which to warn, in (0, 1), ascending
+	Escalate    []Escalation
+	Notify      []string
+}
+
+// Target returns the SLA's target of the given kind.
+func (s *SLA) Target(k TargetKind) Target {
+	if k == Response {
+		return s.Response
+	}
+	return s.Resolution
+}
+
+// Matches reports whether a request with these attributes falls under the SLA.
+func (s *SLA) Matches(a Attributes) bool {
+	if a.Provider != s.Provider {
+		return false
+	}
+	if !slices.Contains(s.Customers, "*") && !slices.Contains(s.Customers, a.Customer) {
+		return false
+	}
+	if len(s.Match.Priority) > 0 && !slices.Contains(s.Match.Priority, a.Priority) {
+		return false
+	}
+	if len(s.Match.Category) > 0 && !slices.Contains(s.Match.Category, a.Category) {
+		return false
+	}
+	for k, vs := range s.Match.Labels {
+		v, ok := a.Labels[k]
+		if !ok || (len(vs) > 0 && !slices.Contains(vs, v)) {
+			return false
+		}
+	}
+	return true
+}
+
+// PausesOn reports whether a pause with this reason stops the SLA's clocks.
+func (s *SLA) PausesOn(reason string) bool {
+	return slices.Contains(s.PauseOn, "*") || slices.Contains(s.PauseOn, reason)
+}
+
+// Department is a part of the organisation that serves or is served.
+type Department struct {
+	ID     string
+	Name   string
+	Lead   string
+	Notify []string
+}
+
+// Policy is the whole rule set loaded from a configuration: what slad
+// measures. It is immutable once built; a reload builds a new one.
+type Policy struct {
+	SLAs        []*SLA
+	Departments map[string]*Department
+	Calendars   map[string]*Calendar
+}
+
+// SLA returns the SLA with the given id, or nil.
+func (p *Policy) SLA(id string) *SLA {
+	for _, s := range p.SLAs {
+		if s.ID == id {
+			return s
+		}
+	}
+	return nil
+}
+
+// Matching returns the SLAs a request with these attributes falls under, in
+// configuration order.
+func (p *Policy) Matching(a Attributes) []*SLA {
+	var out []*SLA
+	for _, s := range p.SLAs {
+		if s.Matches(a) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// FormatPercent formats a share (0.95) as the configuration writes it ("95%").
+func FormatPercent(f float64) string {
+	s := strconv.FormatFloat(f*100, 'f', 4, 64)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return s + "%"
+}
+
+// FormatDuration formats business time compactly: "4h", "1d2h30m", "45s".
+// A day here is 24 hours of business time, as durations are written in the
+// configuration.
+func FormatDuration(d time.Duration) string {
+	if d == 0 {
+		return "0s"
+	}
+	var b strings.Builder
+	if d < 0 {
+		b.WriteByte('-')
+		d = -d
+	}
+	units := []struct {
+		name string
+		size time.Duration
+	}{{"d", 24 * time.Hour}, {"h", time.Hour}, {"m", time.Minute}, {"s", time.Second}}
+	for _, u := range units {
+		if n := d / u.size; n > 0 {
+			fmt.Fprintf(&b, "%d%s", n, u.name)
+			d -= n * u.size
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,126 @@
+package sla
+
+import (
+	"strconv"
+	"time"
+)
+
+// StageKind is the kind of alert a stage raises.
+type StageKind string
+
+// Stage kinds, as the alert payload names them.
+const (
+	StageWarning    StageKind = "warning"
+	StageBreach     StageKind = "breach"
+	StageEscalation StageKind = "escalation"
+	StageResolved   StageKind = "resolved"
+)
+
+// StageKinds lists the kinds in the order a clock goes through them.
+var StageKinds = []StageKind{StageWarning, StageBreach, StageEscalation, StageResolved}
+
+// Stage is one alert-worthy point in a clock's life. Each fires at most once
+// per clock; Key tells them apart.
+type Stage struct {
+	Kind StageKind
+	// Key is unique within a clock: "warning-50%", "breach", "escalation-1",
+	// "resolved".
+	Key string
+	// Threshold is the elapsed business time at which a time-driven stage
+	// fires (zero for "resolved").
+	Threshold time.Duration
+	// Step is the index into SLA.Escalate for escalations, into SLA.WarnAt
+	// for warnings.
+	Step int
+	// Due is the instant the stage fires if nothing else happens; zero when
+	// it cannot fire while the clock stands as it does (paused, stopped).
+	Due time.Time
+}
+
+// ResolvedKey is the key of the stage raised when a breached clock stops.
+const ResolvedKey = "resolved"
+
+// Stages returns the SLA's time-driven stages for a clock, in firing order
+// (warnings, breach, escalations), with the instant each is due given the
+// clock as it stands. Stages already passed are due at c.Since or earlier.
+func Stages(s *SLA, c *Clock) []Stage {
+	var out []Stage
+	for i, share := range s.WarnAt {
+		th := time.Duration(float64(c.Limit)*share) / time.Second * time.Second
+		out = append(out, Stage{Kind: StageWarning, Key: "warning-" + FormatPercent(share), Threshold: th, Step: i})
+	}
+	out = append(out, Stage{Kind: StageBreach, Key: "breach", Threshold: c.Limit + time.Second})
+	for i, e := range s.Escalate {
+		out = append(out, Stage{Kind: StageEscalation, Key: "escalation-" + strconv.Itoa(i+1), Threshold: c.Limit + e.After, Step: i})
+	}
+	cal := s.Calendar
+	if cal == nil {
+		cal = AlwaysOpen()
+	}
+	for i := range out {
+		st := &out[i]
+		switch {
+		case c.Cancelled:
+		case st.Kind == StageBreach && c.Breached():
+			// A breach is news even when the clock stopped right after it.
+			st.Due = c.BreachedAt
+		case !c.Open() && !c.Stopped.IsZero():
+			// Stopped: warnings and escalations no longer concern anyone.
+		case st.Threshold <= c.Elapsed:
+			st.Due = c.Since
+		case c.Counting:
+			st.Due, _ = cal.Add(c.Since, st.Threshold-c.Elapsed)
+		}
+	}
+	return out
+}
+
+// Due sorts out what a clock should send at now, given the stages that have
+// fired already. send holds the stages to alert on: of warnings and the
+// breach only the most advanced (no stale 50% warning for a clock that
+// breached an hour ago), and every escalation. skip holds the passed stages
+// that must be marked fired without an alert.
+func Due(s *SLA, c Clock, now time.Time, fired func(key string) bool) (send, skip []Stage) {
+	cal := s.Calendar
+	if cal == nil {
+		cal = AlwaysOpen()
+	}
+	c.advance(now, cal)
+	if c.Counting {
+		c.Since = now
+	}
+	var latest *Stage
+	for _, st := range Stages(s, &c) {
+		if st.Due.IsZero() || st.Due.After(now) || fired(st.Key) {
+			continue
+		}
+		if st.Kind == StageEscalation {
+			send = append(send, st)
+			continue
+		}
+		if latest != nil {
+			skip = append(skip, *latest)
+		}
+		latest = &st
+	}
+	if latest != nil {
+		// Escalations follow the breach in the list; keep firing order.
+		send = append([]Stage{*latest}, send...)
+	}
+	return send, skip
+}
+
+// NextDue returns the earliest instant at which one of the clock's stages
+// not yet fired becomes due; ok is false when none can while the clock
+// stands as it does.
+func NextDue(s *SLA, c *Clock, fired func(key string) bool) (due time.Time, ok bool) {
+	for _, st := range Stages(s, c) {
+		if st.Due.IsZero() || fired(st.Key) {
+			continue
+		}
+		if !ok || st.Due.Before(due) {
+			due, ok = st.Due, true
+		}
+	}
+	return due, ok
+}
