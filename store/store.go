@@ -1,7 +1,254 @@
-// Package store keeps slad's state in one bbolt file.
 package store
 
-// Store is slad's database.
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/slad-project/slad/sla"
+)
+
+// Errors the store returns; match them with errors.Is.
+var (
+	// ErrLocked: another process holds the database file.
+	ErrLocked = errors.New("database is locked by another process")
+	// ErrClosed: the store was closed.
+	ErrClosed = errors.New("store is closed")
+	// ErrNotFound: no such request.
+	ErrNotFound = errors.New("not found")
+	// ErrNewerSchema: the file was written by a newer slad.
+	ErrNewerSchema = errors.New("database schema is newer than this slad")
+	// ErrBadCursor: a paging cursor that this store did not hand out.
+	ErrBadCursor = errors.New("bad cursor")
+)
+
+// FileName is the database file's name inside the data directory.
+const FileName = "slad.db"
+
+// Options configure a Store.
+type Options struct {
+	// Dir is the data directory; it is created if missing.
+	Dir string
+	// LockTimeout bounds the wait for the file lock (default 3s).
+	LockTimeout time.Duration
+	// Logger receives the store's log lines (default: discard).
+	Logger *slog.Logger
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Policy is the rule set events are folded with; replace it with
+	// SetPolicy. Required.
+	Policy *sla.Policy
+	// MaxBatchEvents caps how many events one group commit takes (default 5000).
+	MaxBatchEvents int
+}
+
+// Store is slad's database: events, folded requests, the deadline index,
+// day aggregates, the alert outbox and the notification log, in one bbolt
+// file. All methods are safe for concurrent use.
 type Store struct {
+	db     *bolt.DB
+	log    *slog.Logger
+	now    func() time.Time
+	policy atomic.Pointer[sla.Policy]
+
+	writes   chan *writeReq
+	maxBatch int
+	stop     chan struct{}
+	done     chan struct{}
+	closing  sync.Once
+	mu       sync.RWMutex // held for reading while queueing a write, for writing to close
+	closed   bool
+
+	outboxMu      sync.Mutex
 	outboxChanged chan struct{}
+}
+
+// Open opens (or creates) the database in opts.Dir, migrates it to the
+// current schema and starts the group-commit writer.
+func Open(opts Options) (*Store, error) {
+	if opts.Policy == nil {
+		return nil, errors.New("open store: a policy is required")
+	}
+	if opts.LockTimeout <= 0 {
+		opts.LockTimeout = 3 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.MaxBatchEvents <= 0 {
+		opts.MaxBatchEvents = 5000
+	}
+	if err := os.MkdirAll(opts.Dir, 0o750); err != nil {
+		return nil, fmt.Errorf("open store: create data directory: %w", err)
+	}
+	path := filepath.Join(opts.Dir, FileName)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, FreelistType: bolt.FreelistMapType})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("open store: %w: %s is held by another slad (waited %s for its lock); stop that one or use another --data directory", ErrLocked, path, opts.LockTimeout)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	s := &Store{
+		db: db, log: opts.Logger, now: opts.Now,
+		writes: make(chan *writeReq, 1024), maxBatch: opts.MaxBatchEvents,
+		stop: make(chan struct{}), done: make(chan struct{}),
+		outboxChanged: make(chan struct{}),
+	}
+	s.policy.Store(opts.Policy)
+	if err := s.migrate(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	go s.writer()
+	return s, nil
+}
+
+// Close stops the writer (after the writes already queued are committed) and
+// closes the file.
+func (s *Store) Close() error {
+	var err error
+	s.closing.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		close(s.stop)
+		<-s.done
+		err = s.db.Close()
+	})
+	return err
+}
+
+// SetPolicy replaces the rules events are folded with from now on. Use
+// Rematch to apply them to open requests.
+func (s *Store) SetPolicy(p *sla.Policy) { s.policy.Store(p) }
+
+// Policy returns the rules in force.
+func (s *Store) Policy() *sla.Policy { return s.policy.Load() }
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.db.Path() }
+
+// Backup writes a consistent copy of the whole database, taken in one read
+// transaction, and returns its size.
+func (s *Store) Backup(ctx context.Context, w io.Writer) (int64, error) {
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(ctxWriter{ctx, w})
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("backup: %w", err)
+	}
+	return n, nil
+}
+
+// BackupSize returns the size a backup taken now would have.
+func (s *Store) BackupSize() (int64, error) {
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) error { n = tx.Size(); return nil })
+	return n, err
+}
+
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
+}
+
+// Bucket names. The layout is described in doc.go.
+var (
+	bucketMeta       = []byte("meta")
+	bucketEvents     = []byte("events")
+	bucketEventIDs   = []byte("event_ids")
+	bucketRequests   = []byte("requests")
+	bucketOpen       = []byte("open")
+	bucketDeadlines  = []byte("deadlines")
+	bucketDays       = []byte("days")
+	bucketCounters   = []byte("counters")
+	bucketBreaches   = []byte("breaches")
+	bucketAttention  = []byte("attention")
+	bucketOutbox     = []byte("outbox")
+	bucketNotifyLog  = []byte("notify_log")
+	bucketFiring     = []byte("firing")
+	allBuckets       = [][]byte{bucketMeta, bucketEvents, bucketEventIDs, bucketRequests, bucketOpen, bucketDeadlines, bucketDays, bucketCounters, bucketBreaches, bucketAttention, bucketOutbox, bucketNotifyLog, bucketFiring}
+	keySchemaVersion = []byte("schema_version")
+	keyEventSeq      = []byte("event_seq")
+	keyOutboxSeq     = []byte("outbox_seq")
+)
+
+// SchemaVersion is the layout this slad writes.
+const SchemaVersion = 1
+
+// migrations[v] upgrades a database from schema v to v+1. A new layout adds
+// its step here and bumps SchemaVersion; Open runs the missing steps in one
+// transaction, so an upgrade is all or nothing.
+var migrations = map[uint64]func(tx *bolt.Tx) error{
+	0: func(tx *bolt.Tx) error {
+		for _, b := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+}
+
+func (s *Store) migrate() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return err
+		}
+		v := getUint(meta, keySchemaVersion)
+		if v > SchemaVersion {
+			return fmt.Errorf("%w: the file has schema %d, this slad knows up to %d; run a newer slad or restore a backup", ErrNewerSchema, v, SchemaVersion)
+		}
+		for ; v < SchemaVersion; v++ {
+			if err := migrations[v](tx); err != nil {
+				return fmt.Errorf("migrate schema %d to %d: %w", v, v+1, err)
+			}
+			s.log.Info("migrated database schema", "from", v, "to", v+1)
+		}
+		return putUint(meta, keySchemaVersion, v)
+	})
+}
+
+func getUint(b *bolt.Bucket, k []byte) uint64 {
+	v := b.Get(k)
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+func putUint(b *bolt.Bucket, k []byte, v uint64) error {
+	return b.Put(k, binary.BigEndian.AppendUint64(nil, v))
+}
+
+func nextSeq(tx *bolt.Tx, key []byte) (uint64, error) {
+	meta := tx.Bucket(bucketMeta)
+	n := getUint(meta, key) + 1
+	return n, putUint(meta, key, n)
 }

@@ -1,0 +1,217 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/slad-project/slad/sla"
+)
+
+// EvalResult says what one evaluation did.
+type EvalResult struct {
+	Requests int // requests whose deadline had come
+	Fired    int // stages fired (one notice each, sent to zero or more receivers)
+	Skipped  int // stages passed over because a more advanced one fired
+	Queued   int // outbox items written
+}
+
+// evalChunk bounds how many due requests one transaction handles, to keep
+// transactions short when a long downtime left many due at once.
+const evalChunk = 256
+
+// Evaluate fires every alert stage due at or before now. It reads only the
+// deadline index up to now — never all open requests — so a tick with
+// nothing due costs one cursor seek. For each due stage it writes the
+// notice to the outbox of every receiver and marks the stage fired in the
+// same transaction, so a stage fires at most once whatever crashes.
+//
+// A clock past several stages (after downtime) sends only the most advanced
+// of its warnings and breach, and every escalation.
+func (s *Store) Evaluate(now time.Time) (EvalResult, error) {
+	var res EvalResult
+	p := s.policy.Load()
+	bound := binary.BigEndian.AppendUint64(nil, uint64(max(now.Unix(), 0))+1)
+	for round := 0; ; round++ {
+		var n int
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			var ids []string
+			c := tx.Bucket(bucketDeadlines).Cursor()
+			for k, _ := c.First(); k != nil && bytes.Compare(k, bound) < 0 && len(ids) < evalChunk; k, _ = c.Next() {
+				_, id := parseDeadlineKey(k)
+				ids = append(ids, id)
+			}
+			n = len(ids)
+			for _, id := range ids {
+				if err := s.evaluateRequest(tx, p, id, now, &res); err != nil {
+					return fmt.Errorf("request %q: %w", id, err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return res, fmt.Errorf("evaluate: %w", err)
+		}
+		res.Requests += n
+		if n < evalChunk {
+			break
+		}
+		if round > 10000 {
+			return res, fmt.Errorf("evaluate: deadline index does not drain; %d requests stay due", n)
+		}
+	}
+	if res.Queued > 0 {
+		s.signalOutbox()
+	}
+	return res, nil
+}
+
+func (s *Store) evaluateRequest(tx *bolt.Tx, p *sla.Policy, id string, now time.Time, res *EvalResult) error {
+	rec, err := loadRecord(tx, id)
+	if err != nil {
+		return err
+	}
+	if rec == nil {
+		return nil
+	}
+	old := rec.Contrib
+	r := &rec.Request
+	r.AdvanceTo(p, now)
+	for i := range r.Clocks {
+		clk := &r.Clocks[i]
+		sl := p.SLA(clk.SLA)
+		if sl == nil {
+			continue
+		}
+		key := clk.Key()
+		send, skip := sla.Due(sl, *clk, now, func(k string) bool { return rec.fired(key, k) })
+		for _, st := range skip {
+			rec.markFired(key, st.Key)
+			res.Skipped++
+		}
+		for _, st := range send {
+			receivers := p.Receivers(sl, st)
+			n := notice(r, clk, sl, st, now)
+			if err := enqueue(tx, receivers, n, now); err != nil {
+				return err
+			}
+			rec.markFired(key, st.Key)
+			res.Fired++
+			res.Queued += len(receivers)
+			if st.Kind == sla.StageBreach {
+				if rec.Told == nil {
+					rec.Told = map[string][]string{}
+				}
+				rec.Told[key] = receivers
+				if err := setFiring(tx, receivers, id, key, &n); err != nil {
+					return err
+				}
+			}
+		}
+		if resolvedOwed(rec, clk) {
+			st := sla.Stage{Kind: sla.StageResolved, Key: sla.ResolvedKey}
+			n := notice(r, clk, sl, st, now)
+			n.FiredAt = clk.Since
+			if err := enqueue(tx, rec.Told[key], n, now); err != nil {
+				return err
+			}
+			if err := setFiring(tx, rec.Told[key], id, key, nil); err != nil {
+				return err
+			}
+			rec.markFired(key, sla.ResolvedKey)
+			res.Fired++
+			res.Queued += len(rec.Told[key])
+		}
+	}
+	return saveRecord(tx, p, rec, old)
+}
+
+// notice describes a stage of a clock as of now.
+func notice(r *sla.Request, clk *sla.Clock, s *sla.SLA, st sla.Stage, now time.Time) sla.Notice {
+	live := clk.At(now, s.CalendarOf())
+	n := sla.Notice{
+		ID:    sla.NoticeID(r.ID, s.ID, clk.Target, st.Key),
+		Stage: st.Kind, StageKey: st.Key,
+		SLAID: s.ID, SLADescription: s.Description, Provider: r.Provider, Customer: r.Customer,
+		RequestID: r.ID, Title: r.Title, Priority: r.Priority, Category: r.Category,
+		Target: clk.Target, TargetSeconds: int64(clk.Limit / time.Second),
+		ElapsedSeconds: int64(live.Elapsed / time.Second),
+		Deadline:       live.Deadline,
+		FiredAt:        now.UTC(),
+	}
+	if clk.Breached() {
+		n.Deadline = clk.Deadline
+	}
+	if st.Kind == sla.StageEscalation {
+		n.Escalation = st.Step + 1
+	}
+	return n
+}
+
+// enqueue writes a notice to the outbox of each receiver.
+func enqueue(tx *bolt.Tx, receivers []string, n sla.Notice, now time.Time) error {
+	ob := tx.Bucket(bucketOutbox)
+	for _, rcv := range receivers {
+		seq, err := nextSeq(tx, keyOutboxSeq)
+		if err != nil {
+			return err
+		}
+		it := OutboxItem{Seq: seq, Receiver: rcv, Notice: n, Created: now.UTC(), NextAttempt: now.UTC()}
+		data, err := json.Marshal(it)
+		if err != nil {
+			return err
+		}
+		if err := ob.Put(outboxKey(rcv, seq), data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setFiring records (n != nil) or clears (n == nil) an open breach for each
+// receiver, for receivers that must keep re-sending it (Alertmanager).
+func setFiring(tx *bolt.Tx, receivers []string, request, clockKey string, n *sla.Notice) error {
+	b := tx.Bucket(bucketFiring)
+	for _, rcv := range receivers {
+		k := lp(lp(lp(nil, rcv), request), clockKey)
+		if n == nil {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+			continue
+		}
+		data, err := json.Marshal(n)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(k, data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func outboxPrefix(receiver string) []byte { return lp(nil, receiver) }
+
+func outboxKey(receiver string, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(outboxPrefix(receiver), seq)
+}
+
+// NextDeadline returns the earliest instant in the deadline index; ok is
+// false when nothing is indexed. The daemon uses it to report when the next
+// stage comes due.
+func (s *Store) NextDeadline() (t time.Time, ok bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bucketDeadlines).Cursor().First()
+		if k != nil {
+			t, _ = parseDeadlineKey(k)
+			ok = true
+		}
+		return nil
+	})
+	return t, ok, err
+}

@@ -1,0 +1,239 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/slad-project/slad/sla"
+)
+
+// IngestResult says what became of a batch of events.
+type IngestResult struct {
+	Accepted   int `json:"accepted"`
+	Duplicates int `json:"duplicates"`
+}
+
+// writeReq is one caller's batch waiting for the group commit.
+type writeReq struct {
+	events []sla.Event
+	res    IngestResult
+	err    error
+	done   chan struct{}
+}
+
+// Append stores a batch of events, all or nothing, and folds the requests
+// they touch. It returns only after the batch is durably committed (fsync)
+// or has failed; a failure leaves nothing of the batch behind. An event whose
+// id is already stored (or earlier in the batch) is counted as a duplicate
+// and changes nothing. The caller validates events beforehand.
+//
+// Concurrent callers share a transaction and its fsync: one writer goroutine
+// takes whatever is queued when it is free (up to MaxBatchEvents) and commits
+// it at once. A lone caller therefore waits one fsync, and many callers do
+// not wait one fsync each.
+func (s *Store) Append(ctx context.Context, events []sla.Event) (IngestResult, error) {
+	w := &writeReq{events: events, done: make(chan struct{})}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return IngestResult{}, ErrClosed
+	}
+	select {
+	case s.writes <- w:
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		return IngestResult{}, ctx.Err()
+	}
+	s.mu.RUnlock()
+	// Once queued the batch will be committed or fail; the caller is told
+	// which even if it stopped waiting, so that no acknowledgement is guessed.
+	<-w.done
+	return w.res, w.err
+}
+
+// writer is the single goroutine that commits queued batches.
+func (s *Store) writer() {
+	defer close(s.done)
+	for {
+		var first *writeReq
+		select {
+		case first = <-s.writes:
+		case <-s.stop:
+			// Commit what was queued before Close; refuse the rest.
+			for {
+				select {
+				case w := <-s.writes:
+					s.commit([]*writeReq{w})
+				default:
+					return
+				}
+			}
+		}
+		batch, n := []*writeReq{first}, len(first.events)
+	drain:
+		for n < s.maxBatch {
+			select {
+			case w := <-s.writes:
+				batch = append(batch, w)
+				n += len(w.events)
+			default:
+				break drain
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+func (s *Store) commit(batch []*writeReq) {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, w := range batch {
+			res, err := s.apply(tx, w.events)
+			if err != nil {
+				return err
+			}
+			w.res = res
+		}
+		return nil
+	})
+	if err != nil && len(batch) > 1 {
+		// One caller's failure must not fail the others it was grouped with.
+		for _, w := range batch {
+			s.commit([]*writeReq{w})
+		}
+		return
+	}
+	for _, w := range batch {
+		if err != nil {
+			w.res, w.err = IngestResult{}, fmt.Errorf("commit events: %w", err)
+		}
+		close(w.done)
+	}
+}
+
+// apply writes one batch inside a transaction.
+func (s *Store) apply(tx *bolt.Tx, events []sla.Event) (IngestResult, error) {
+	var res IngestResult
+	p := s.policy.Load()
+	now := s.now()
+	ids := tx.Bucket(bucketEventIDs)
+	evb := tx.Bucket(bucketEvents)
+	meta := tx.Bucket(bucketMeta)
+	seq := getUint(meta, keyEventSeq)
+	var touched []string
+	seen := map[string]bool{}
+	for _, e := range events {
+		if ids.Get([]byte(e.ID)) != nil {
+			res.Duplicates++
+			continue
+		}
+		seq++
+		e.Seq = seq
+		data, err := json.Marshal(e)
+		if err != nil {
+			return res, fmt.Errorf("encode event %q: %w", e.ID, err)
+		}
+		key := eventKey(e.Request, seq)
+		if err := evb.Put(key, data); err != nil {
+			return res, err
+		}
+		if err := ids.Put([]byte(e.ID), key); err != nil {
+			return res, err
+		}
+		res.Accepted++
+		if !seen[e.Request] {
+			seen[e.Request] = true
+			touched = append(touched, e.Request)
+		}
+	}
+	if err := putUint(meta, keyEventSeq, seq); err != nil {
+		return res, err
+	}
+	for _, id := range touched {
+		if err := refold(tx, p, id, now); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// refold recomputes a request from its events and applies the difference.
+func refold(tx *bolt.Tx, p *sla.Policy, id string, now time.Time) error {
+	events, err := loadEvents(tx, id)
+	if err != nil {
+		return err
+	}
+	old, err := loadRecord(tx, id)
+	if err != nil {
+		return err
+	}
+	rec := &record{}
+	if old != nil {
+		rec.Fired, rec.Told = old.Fired, old.Told
+	} else {
+		old = &record{}
+	}
+	rec.Request = sla.Fold(p, id, events)
+	rec.Request.AdvanceTo(p, now)
+	return saveRecord(tx, p, rec, old.Contrib)
+}
+
+func loadEvents(tx *bolt.Tx, id string) ([]sla.Event, error) {
+	prefix := eventPrefix(id)
+	var events []sla.Event
+	c := tx.Bucket(bucketEvents).Cursor()
+	for k, v := c.Seek(prefix); k != nil && len(k) == len(prefix)+8 && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
+		var e sla.Event
+		if err := json.Unmarshal(v, &e); err != nil {
+			return nil, fmt.Errorf("event of request %q: %w", id, err)
+		}
+		e.Seq = binary.BigEndian.Uint64(k[len(prefix):])
+		events = append(events, e)
+	}
+	return events, nil
+}
+
+// Rematch folds every open or pending request again with the policy in
+// force, after a reload. It touches only requests that are not closed, in
+// short transactions.
+func (s *Store) Rematch(ctx context.Context) (int, error) {
+	p := s.policy.Load()
+	now := s.now()
+	var ids []string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketOpen).ForEach(func(k, _ []byte) error {
+			ids = append(ids, string(k))
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, fmt.Errorf("rematch: %w", err)
+	}
+	const chunk = 500
+	for i := 0; i < len(ids); i += chunk {
+		if err := ctx.Err(); err != nil {
+			return i, err
+		}
+		part := ids[i:min(i+chunk, len(ids))]
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			for _, id := range part {
+				if err := refold(tx, p, id, now); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return i, fmt.Errorf("rematch: %w", err)
+		}
+	}
+	return len(ids), nil
+}
+
+// errStop ends a ForEach early.
+var errStop = errors.New("stop")

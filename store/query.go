@@ -1,0 +1,310 @@
+package store
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/slad-project/slad/sla"
+)
+
+// RequestView is a stored request: its folded state as of its last update,
+// which stages fired, and its events in fold order.
+type RequestView struct {
+	Request sla.Request
+	Fired   map[string][]string
+	Events  []sla.Event
+}
+
+// Request returns a stored request with its events, or ErrNotFound.
+func (s *Store) Request(id string) (RequestView, error) {
+	var v RequestView
+	err := s.db.View(func(tx *bolt.Tx) error {
+		rec, err := loadRecord(tx, id)
+		if err != nil {
+			return err
+		}
+		if rec == nil {
+			return fmt.Errorf("request %q: %w", id, ErrNotFound)
+		}
+		v.Request, v.Fired = rec.Request, rec.Fired
+		v.Events, err = loadEvents(tx, id)
+		sla.SortEvents(v.Events)
+		return err
+	})
+	return v, err
+}
+
+// Providers returns the provider department of each known, opened request
+// among ids (absent when unknown), for checking a token's scope.
+func (s *Store) Providers(ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		for _, id := range ids {
+			rec, err := loadRecord(tx, id)
+			if err != nil {
+				return err
+			}
+			if rec != nil && rec.Request.Provider != "" {
+				out[id] = rec.Request.Provider
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Window figures of one SLA over a range of local days.
+type Window struct {
+	// Targets holds, per target, the clocks that stopped within the window
+	// plus the open ones already breached.
+	Targets   map[sla.TargetKind]sla.Tally
+	CSATSum   int64
+	CSATCount int64
+	// ElapsedSeconds sums the business time of the clocks that stopped in
+	// the window, per target.
+	ElapsedSeconds map[sla.TargetKind]int64
+}
+
+// CSATAverage is the mean satisfaction score, 0 when none was given.
+func (w Window) CSATAverage() float64 {
+	if w.CSATCount == 0 {
+		return 0
+	}
+	return float64(w.CSATSum) / float64(w.CSATCount)
+}
+
+// WindowFigures sums an SLA's day aggregates from first to last (local
+// dates, inclusive) and adds its open breached clocks. It reads one key per
+// day in the range, never the requests.
+func (s *Store) WindowFigures(slaID string, first, last sla.Date) (Window, error) {
+	w := Window{Targets: map[sla.TargetKind]sla.Tally{}, ElapsedSeconds: map[sla.TargetKind]int64{}}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketDays).Cursor()
+		end := dayKey(slaID, last.Days())
+		for k, v := c.Seek(dayKey(slaID, first.Days())); k != nil && bytes.Compare(k, end) <= 0; k, v = c.Next() {
+			var a DayAggr
+			if err := json.Unmarshal(v, &a); err != nil {
+				return fmt.Errorf("day aggregate: %w", err)
+			}
+			for _, t := range sla.TargetKinds {
+				ta := a.target(t)
+				tally := w.Targets[t]
+				tally.Met += ta.Met
+				tally.Breached += ta.Breached
+				w.Targets[t] = tally
+				w.ElapsedSeconds[t] += ta.ElapsedSeconds
+			}
+			w.CSATSum += a.CSATSum
+			w.CSATCount += a.CSATCount
+		}
+		counters := tx.Bucket(bucketCounters)
+		for _, t := range sla.TargetKinds {
+			tally := w.Targets[t]
+			tally.Breached += int64(getUint(counters, []byte(counterKey(ctrOpenBreached, slaID, string(t)))))
+			w.Targets[t] = tally
+		}
+		return nil
+	})
+	return w, err
+}
+
+// Counters are the store's running totals, keyed by their labels; what
+// /metrics exposes. Reading them costs one pass over a bucket whose size
+// depends on the configuration, not on history.
+type Counters struct {
+	// Open counts open requests per SLA, provider and customer.
+	Open map[[3]string]int64
+	// AtRisk counts open requests per SLA that passed a warning but not
+	// their target.
+	AtRisk map[string]int64
+	// OpenBreached counts open clocks past their target per SLA and target.
+	OpenBreached map[[2]string]int64
+	// Stopped counts stopped clocks per SLA, target and outcome (met, breached).
+	Stopped map[[3]string]int64
+	// Breaches counts clocks that breached per SLA and target.
+	Breaches map[[2]string]int64
+	// Histogram holds, per SLA and target, the count of stopped clocks in
+	// each bucket of ElapsedBuckets (the last one is +Inf, not cumulative)
+	// and the sum of their elapsed seconds.
+	Histogram map[[2]string]*Histogram
+}
+
+// Histogram is an elapsed-time histogram of stopped clocks.
+type Histogram struct {
+	Buckets []uint64 // len(ElapsedBuckets)+1, per bucket (not cumulative)
+	Sum     int64    // seconds
+}
+
+// Counters reads the running totals.
+func (s *Store) Counters() (Counters, error) {
+	c := Counters{
+		Open: map[[3]string]int64{}, AtRisk: map[string]int64{}, OpenBreached: map[[2]string]int64{},
+		Stopped: map[[3]string]int64{}, Breaches: map[[2]string]int64{}, Histogram: map[[2]string]*Histogram{},
+	}
+	hist := func(sla, target string) *Histogram {
+		k := [2]string{sla, target}
+		if c.Histogram[k] == nil {
+			c.Histogram[k] = &Histogram{Buckets: make([]uint64, len(ElapsedBuckets)+1)}
+		}
+		return c.Histogram[k]
+	}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCounters).ForEach(func(k, v []byte) error {
+			n := int64(binary.BigEndian.Uint64(v))
+			kind, l := splitCounterKey(string(k))
+			switch {
+			case kind == ctrOpen && len(l) == 3:
+				c.Open[[3]string{l[0], l[1], l[2]}] = n
+			case kind == ctrAtRisk && len(l) == 1:
+				c.AtRisk[l[0]] = n
+			case kind == ctrOpenBreached && len(l) == 2:
+				c.OpenBreached[[2]string{l[0], l[1]}] = n
+			case kind == ctrStopped && len(l) == 3:
+				c.Stopped[[3]string{l[0], l[1], l[2]}] = n
+			case kind == ctrBreaches && len(l) == 2:
+				c.Breaches[[2]string{l[0], l[1]}] = n
+			case kind == ctrHist && len(l) == 3:
+				if i, err := strconv.Atoi(l[2]); err == nil && i >= 0 && i <= len(ElapsedBuckets) {
+					hist(l[0], l[1]).Buckets[i] = uint64(n)
+				}
+			case kind == ctrHistSum && len(l) == 2:
+				hist(l[0], l[1]).Sum = n
+			}
+			return nil
+		})
+	})
+	return c, err
+}
+
+// Breach is one clock that passed its target.
+type Breach struct {
+	Request    string         `json:"request"`
+	SLA        string         `json:"sla"`
+	Target     sla.TargetKind `json:"target"`
+	BreachedAt time.Time      `json:"breached_at"`
+	Deadline   time.Time      `json:"deadline"`
+	Provider   string         `json:"provider"`
+	Customer   string         `json:"customer"`
+	Priority   string         `json:"priority,omitempty"`
+	Title      string         `json:"title,omitempty"`
+	State      sla.ClockState `json:"state"`
+	// Cursor continues a listing after this breach.
+	Cursor string `json:"-"`
+}
+
+// BreachQuery selects breaches, newest first.
+type BreachQuery struct {
+	SLA    string    // empty: every SLA
+	Since  time.Time // inclusive; zero: no bound
+	Until  time.Time // exclusive; zero: no bound
+	Cursor string    // from a previous page's last Breach.Cursor
+	Limit  int
+}
+
+// Breaches lists breaches newest first, a page at a time. The next page
+// starts after the returned cursor; an empty cursor means no more.
+func (s *Store) Breaches(q BreachQuery) ([]Breach, string, error) {
+	if q.Limit <= 0 {
+		q.Limit = 100
+	}
+	var out []Breach
+	var next string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketBreaches).Cursor()
+		var k []byte
+		switch {
+		case q.Cursor != "":
+			ck, err := decodeCursor(q.Cursor)
+			if err != nil {
+				return err
+			}
+			k = seekBefore(c, ck)
+		case !q.Until.IsZero():
+			k = seekBefore(c, binary.BigEndian.AppendUint64(nil, uint64(max(q.Until.Unix(), 0))))
+		default:
+			k, _ = c.Last()
+		}
+		for ; k != nil; k, _ = c.Prev() {
+			at, reqID, clockKey := parseBreachKey(k)
+			if !q.Since.IsZero() && at.Before(q.Since) {
+				break
+			}
+			if !q.Until.IsZero() && !at.Before(q.Until) {
+				continue
+			}
+			rec, err := loadRecord(tx, reqID)
+			if err != nil || rec == nil {
+				return err
+			}
+			clk := rec.Request.Clock(splitClockKey(clockKey))
+			if clk == nil || (q.SLA != "" && clk.SLA != q.SLA) {
+				continue
+			}
+			if len(out) == q.Limit {
+				next = out[len(out)-1].Cursor // there is more after the last one returned
+				break
+			}
+			r := &rec.Request
+			out = append(out, Breach{
+				Request: r.ID, SLA: clk.SLA, Target: clk.Target, BreachedAt: at, Deadline: clk.Deadline.UTC(),
+				Provider: r.Provider, Customer: r.Customer, Priority: r.Priority, Title: r.Title,
+				State: clk.State(), Cursor: encodeCursor(k),
+			})
+		}
+		return nil
+	})
+	return out, next, err
+}
+
+func splitClockKey(k string) (string, sla.TargetKind) {
+	for i := len(k) - 1; i >= 0; i-- {
+		if k[i] == '/' {
+			return k[:i], sla.TargetKind(k[i+1:])
+		}
+	}
+	return k, ""
+}
+
+// Attention returns the open requests that are at risk or breached, for the
+// status page. It reads the attention index, not every open request.
+func (s *Store) Attention() ([]sla.Request, error) {
+	var out []sla.Request
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketAttention).ForEach(func(k, _ []byte) error {
+			rec, err := loadRecord(tx, string(k))
+			if err != nil || rec == nil {
+				return err
+			}
+			out = append(out, rec.Request)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// seekBefore positions c on the last key before k (nil if none).
+func seekBefore(c *bolt.Cursor, k []byte) []byte {
+	if sk, _ := c.Seek(k); sk == nil {
+		last, _ := c.Last()
+		return last
+	}
+	prev, _ := c.Prev()
+	return prev
+}
+
+func encodeCursor(k []byte) string { return base64.RawURLEncoding.EncodeToString(k) }
+
+func decodeCursor(s string) ([]byte, error) {
+	k, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(k) < 12 {
+		return nil, fmt.Errorf("%w: cursor %q is not one this server gave out", ErrBadCursor, s)
+	}
+	return k, nil
+}

@@ -1,0 +1,411 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/slad-project/slad/sla"
+)
+
+// record is what the requests bucket holds per request: the folded state,
+// which alert stages have fired, who was told of each breach, and what the
+// request contributes to the derived buckets (counters, day aggregates,
+// breach list, deadline index). Keeping the contribution lets a change to
+// the request be applied to the aggregates as a difference, so nothing is
+// ever recomputed from history.
+type record struct {
+	Request sla.Request         `json:"request"`
+	Fired   map[string][]string `json:"fired,omitempty"` // clock key → stage keys
+	Told    map[string][]string `json:"told,omitempty"`  // clock key → receivers told of the breach
+	Contrib contribution        `json:"contrib"`
+}
+
+func (r *record) fired(clockKey, stage string) bool {
+	return slices.Contains(r.Fired[clockKey], stage)
+}
+
+func (r *record) markFired(clockKey, stage string) {
+	if r.Fired == nil {
+		r.Fired = map[string][]string{}
+	}
+	if !r.fired(clockKey, stage) {
+		r.Fired[clockKey] = append(r.Fired[clockKey], stage)
+	}
+}
+
+// contribution is a request's share of the derived buckets.
+type contribution struct {
+	Counters map[string]int64 `json:"counters,omitempty"`
+	Days     []dayShare       `json:"days,omitempty"`
+	Breaches [][]byte         `json:"breaches,omitempty"` // keys in the breaches bucket
+	Deadline []byte           `json:"deadline,omitempty"` // key in the deadlines bucket
+	Open     bool             `json:"open,omitempty"`
+	Alert    bool             `json:"attention,omitempty"` // open and at risk or breached
+}
+
+// dayShare is a request's share of one SLA's aggregate for one local day.
+type dayShare struct {
+	SLA  string  `json:"sla"`
+	Day  int64   `json:"day"` // sla.Date.Days() in the SLA calendar's zone
+	Aggr DayAggr `json:"aggr"`
+}
+
+// TargetAggr counts a target's clocks that stopped on one day.
+type TargetAggr struct {
+	Met            int64 `json:"met,omitempty"`
+	Breached       int64 `json:"breached,omitempty"`
+	ElapsedSeconds int64 `json:"elapsed_seconds,omitempty"` // sum over stopped clocks
+}
+
+// DayAggr is one SLA's aggregate for one local day.
+type DayAggr struct {
+	Response   TargetAggr `json:"response"`
+	Resolution TargetAggr `json:"resolution"`
+	CSATSum    int64      `json:"csat_sum,omitempty"`
+	CSATCount  int64      `json:"csat_count,omitempty"`
+}
+
+func (d *DayAggr) target(k sla.TargetKind) *TargetAggr {
+	if k == sla.Response {
+		return &d.Response
+	}
+	return &d.Resolution
+}
+
+func (d *DayAggr) add(o DayAggr, sign int64) {
+	for _, k := range sla.TargetKinds {
+		t, u := d.target(k), o.target(k)
+		t.Met += sign * u.Met
+		t.Breached += sign * u.Breached
+		t.ElapsedSeconds += sign * u.ElapsedSeconds
+	}
+	d.CSATSum += sign * o.CSATSum
+	d.CSATCount += sign * o.CSATCount
+}
+
+func (d DayAggr) zero() bool { return d == DayAggr{} }
+
+// ElapsedBuckets are the upper bounds, in business seconds, of the
+// histogram of stopped clocks' elapsed time.
+var ElapsedBuckets = []float64{60, 300, 900, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 24 * 3600, 2 * 86400, 3 * 86400, 7 * 86400, 14 * 86400, 30 * 86400}
+
+// Counter key kinds; a key is the kind and its labels joined by NUL.
+const (
+	ctrOpen         = "open"          // sla, provider, customer
+	ctrOpenBreached = "open_breached" // sla, target
+	ctrAtRisk       = "at_risk"       // sla
+	ctrStopped      = "stopped"       // sla, target, outcome
+	ctrBreaches     = "breaches"      // sla, target
+	ctrHist         = "hist"          // sla, target, bucket index (len(ElapsedBuckets) = +Inf)
+	ctrHistSum      = "hist_sum"      // sla, target
+)
+
+func counterKey(kind string, labels ...string) string {
+	return kind + "\x00" + strings.Join(labels, "\x00")
+}
+
+func splitCounterKey(k string) (kind string, labels []string) {
+	parts := strings.Split(k, "\x00")
+	return parts[0], parts[1:]
+}
+
+// contribute computes what a request, as it stands, adds to the derived
+// buckets.
+func contribute(rec *record, p *sla.Policy) contribution {
+	r := &rec.Request
+	c := contribution{Counters: map[string]int64{}}
+	inc := func(k string, n int64) { c.Counters[k] += n }
+	days := map[[2]string]*dayShare{}
+	share := func(s *sla.SLA, t time.Time) *DayAggr {
+		day := sla.DateOf(t.In(s.CalendarOf().Location())).Days()
+		key := [2]string{s.ID, fmt.Sprint(day)}
+		if days[key] == nil {
+			days[key] = &dayShare{SLA: s.ID, Day: day}
+		}
+		return &days[key].Aggr
+	}
+	openSLAs, atRisk := map[string]bool{}, map[string]bool{}
+	for i := range r.Clocks {
+		clk := &r.Clocks[i]
+		s := p.SLA(clk.SLA)
+		if s == nil {
+			continue // an SLA removed by a reload contributes nothing more
+		}
+		key := clk.Key()
+		if clk.Breached() {
+			inc(counterKey(ctrBreaches, clk.SLA, string(clk.Target)), 1)
+			c.Breaches = append(c.Breaches, breachKey(clk.BreachedAt, r.ID, key))
+		}
+		switch {
+		case clk.Cancelled:
+		case clk.Open():
+			openSLAs[clk.SLA] = true
+			if clk.Breached() {
+				inc(counterKey(ctrOpenBreached, clk.SLA, string(clk.Target)), 1)
+				c.Alert = true
+			} else if slices.ContainsFunc(rec.Fired[key], func(k string) bool { return strings.HasPrefix(k, string(sla.StageWarning)) }) {
+				atRisk[clk.SLA] = true
+				c.Alert = true
+			}
+		default: // stopped
+			outcome := "met"
+			t := share(s, clk.Stopped).target(clk.Target)
+			if clk.Breached() {
+				outcome = "breached"
+				t.Breached++
+			} else {
+				t.Met++
+			}
+			secs := int64(clk.Elapsed / time.Second)
+			t.ElapsedSeconds += secs
+			inc(counterKey(ctrStopped, clk.SLA, string(clk.Target), outcome), 1)
+			b, _ := slices.BinarySearch(ElapsedBuckets, float64(secs))
+			inc(counterKey(ctrHist, clk.SLA, string(clk.Target), fmt.Sprint(b)), 1)
+			inc(counterKey(ctrHistSum, clk.SLA, string(clk.Target)), secs)
+		}
+	}
+	for id := range openSLAs {
+		inc(counterKey(ctrOpen, id, r.Provider, r.Customer), 1)
+	}
+	for id := range atRisk {
+		inc(counterKey(ctrAtRisk, id), 1)
+	}
+	if r.Status == sla.StatusResolved && r.CSAT > 0 {
+		seen := map[string]bool{}
+		for i := range r.Clocks {
+			clk := &r.Clocks[i]
+			if s := p.SLA(clk.SLA); s != nil && !clk.Cancelled && !seen[s.ID] {
+				seen[s.ID] = true
+				d := share(s, r.Resolved)
+				d.CSATSum += int64(r.CSAT)
+				d.CSATCount++
+			}
+		}
+	}
+	for _, d := range days {
+		c.Days = append(c.Days, *d)
+	}
+	slices.SortFunc(c.Days, func(a, b dayShare) int {
+		if a.SLA != b.SLA {
+			return strings.Compare(a.SLA, b.SLA)
+		}
+		return int(a.Day - b.Day)
+	})
+	c.Open = r.Status == sla.StatusOpen
+	c.Alert = c.Alert && c.Open
+	if due, ok := nextDue(rec, p); ok {
+		c.Deadline = deadlineKey(due, r.ID)
+	}
+	return c
+}
+
+// nextDue is the earliest moment the evaluator must look at the request
+// again: a time-driven stage of an open clock, or a "resolved" notice owed
+// to the receivers told of a breach.
+func nextDue(rec *record, p *sla.Policy) (time.Time, bool) {
+	var due time.Time
+	var ok bool
+	consider := func(t time.Time) {
+		if !ok || t.Before(due) {
+			due, ok = t, true
+		}
+	}
+	for i := range rec.Request.Clocks {
+		clk := &rec.Request.Clocks[i]
+		s := p.SLA(clk.SLA)
+		if s == nil {
+			continue
+		}
+		key := clk.Key()
+		if t, found := sla.NextDue(s, clk, func(k string) bool { return rec.fired(key, k) }); found {
+			consider(t)
+		}
+		if resolvedOwed(rec, clk) {
+			consider(clk.Since)
+		}
+	}
+	return due, ok
+}
+
+// resolvedOwed reports whether a breached clock has stopped and the
+// receivers told of its breach have not yet been told it is over.
+func resolvedOwed(rec *record, clk *sla.Clock) bool {
+	key := clk.Key()
+	return clk.Breached() && !clk.Open() && len(rec.Told[key]) > 0 && !rec.fired(key, sla.ResolvedKey)
+}
+
+// applyContribution replaces a request's old share of the derived buckets by
+// its new one, touching only the keys that differ.
+func applyContribution(tx *bolt.Tx, id string, old, cur contribution) error {
+	deltas := map[string]int64{}
+	for k, v := range old.Counters {
+		deltas[k] -= v
+	}
+	for k, v := range cur.Counters {
+		deltas[k] += v
+	}
+	counters := tx.Bucket(bucketCounters)
+	for k, d := range deltas {
+		if d == 0 {
+			continue
+		}
+		kb := []byte(k)
+		n := int64(getUint(counters, kb)) + d
+		if n == 0 {
+			if err := counters.Delete(kb); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := putUint(counters, kb, uint64(n)); err != nil {
+			return err
+		}
+	}
+
+	dayDeltas := map[string]*DayAggr{}
+	for sign, shares := range map[int64][]dayShare{-1: old.Days, 1: cur.Days} {
+		for _, s := range shares {
+			k := string(dayKey(s.SLA, s.Day))
+			if dayDeltas[k] == nil {
+				dayDeltas[k] = &DayAggr{}
+			}
+			dayDeltas[k].add(s.Aggr, sign)
+		}
+	}
+	days := tx.Bucket(bucketDays)
+	for k, d := range dayDeltas {
+		if d.zero() {
+			continue
+		}
+		var agg DayAggr
+		if v := days.Get([]byte(k)); v != nil {
+			if err := json.Unmarshal(v, &agg); err != nil {
+				return fmt.Errorf("day aggregate: %w", err)
+			}
+		}
+		agg.add(*d, 1)
+		if err := putJSONOrDelete(days, []byte(k), agg, agg.zero()); err != nil {
+			return err
+		}
+	}
+
+	breaches := tx.Bucket(bucketBreaches)
+	for _, k := range old.Breaches {
+		if !slices.ContainsFunc(cur.Breaches, func(b []byte) bool { return string(b) == string(k) }) {
+			if err := breaches.Delete(k); err != nil {
+				return err
+			}
+		}
+	}
+	for _, k := range cur.Breaches {
+		if err := breaches.Put(k, []byte(id)); err != nil {
+			return err
+		}
+	}
+
+	deadlines := tx.Bucket(bucketDeadlines)
+	if old.Deadline != nil && string(old.Deadline) != string(cur.Deadline) {
+		if err := deadlines.Delete(old.Deadline); err != nil {
+			return err
+		}
+	}
+	if cur.Deadline != nil {
+		if err := deadlines.Put(cur.Deadline, nil); err != nil {
+			return err
+		}
+	}
+	if err := setFlag(tx.Bucket(bucketOpen), id, cur.Open); err != nil {
+		return err
+	}
+	return setFlag(tx.Bucket(bucketAttention), id, cur.Alert)
+}
+
+func setFlag(b *bolt.Bucket, id string, on bool) error {
+	if on {
+		return b.Put([]byte(id), nil)
+	}
+	return b.Delete([]byte(id))
+}
+
+func putJSONOrDelete(b *bolt.Bucket, k []byte, v any, del bool) error {
+	if del {
+		return b.Delete(k)
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(k, data)
+}
+
+// Keys. Variable-length parts are length-prefixed so that no id can make two
+// keys collide or a prefix scan run into a neighbour; times are big-endian
+// unix seconds so that keys sort by time.
+
+func lp(b []byte, s string) []byte {
+	b = binary.BigEndian.AppendUint16(b, uint16(len(s)))
+	return append(b, s...)
+}
+
+func eventPrefix(request string) []byte { return lp(nil, request) }
+
+func eventKey(request string, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(eventPrefix(request), seq)
+}
+
+func dayKey(slaID string, day int64) []byte {
+	return binary.BigEndian.AppendUint64(lp(nil, slaID), uint64(day)+1<<62)
+}
+
+func deadlineKey(t time.Time, request string) []byte {
+	return append(binary.BigEndian.AppendUint64(nil, uint64(max(t.Unix(), 0))), request...)
+}
+
+func parseDeadlineKey(k []byte) (time.Time, string) {
+	return time.Unix(int64(binary.BigEndian.Uint64(k[:8])), 0), string(k[8:])
+}
+
+func breachKey(t time.Time, request, clockKey string) []byte {
+	return lp(lp(binary.BigEndian.AppendUint64(nil, uint64(max(t.Unix(), 0))), request), clockKey)
+}
+
+func parseBreachKey(k []byte) (t time.Time, request, clockKey string) {
+	t = time.Unix(int64(binary.BigEndian.Uint64(k[:8])), 0).UTC()
+	k = k[8:]
+	n := int(binary.BigEndian.Uint16(k))
+	request, k = string(k[2:2+n]), k[2+n:]
+	n = int(binary.BigEndian.Uint16(k))
+	return t, request, string(k[2 : 2+n])
+}
+
+func loadRecord(tx *bolt.Tx, id string) (*record, error) {
+	v := tx.Bucket(bucketRequests).Get([]byte(id))
+	if v == nil {
+		return nil, nil
+	}
+	var rec record
+	if err := json.Unmarshal(v, &rec); err != nil {
+		return nil, fmt.Errorf("request %q: %w", id, err)
+	}
+	return &rec, nil
+}
+
+// saveRecord recomputes the record's contribution, applies the difference
+// to the derived buckets and writes the record.
+func saveRecord(tx *bolt.Tx, p *sla.Policy, rec *record, old contribution) error {
+	rec.Contrib = contribute(rec, p)
+	if err := applyContribution(tx, rec.Request.ID, old, rec.Contrib); err != nil {
+		return err
+	}
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketRequests).Put([]byte(rec.Request.ID), data)
+}
