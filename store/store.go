@@ -144,10 +144,14 @@ func (s *Store) Policy() *sla.Policy { return s.policy.Load() }
 func (s *Store) Path() string { return s.db.Path() }
 
 // Backup writes a consistent copy of the whole database, taken in one read
-// transaction, and returns its size.
-func (s *Store) Backup(ctx context.Context, w io.Writer) (int64, error) {
+// transaction, and returns its size. onSize, when not nil, is told the size
+// before the first byte is written (for a Content-Length header).
+func (s *Store) Backup(ctx context.Context, w io.Writer, onSize func(int64)) (int64, error) {
 	var n int64
 	err := s.db.View(func(tx *bolt.Tx) error {
+		if onSize != nil {
+			onSize(tx.Size())
+		}
 		var err error
 		n, err = tx.WriteTo(ctxWriter{ctx, w})
 		return err
@@ -156,13 +160,6 @@ func (s *Store) Backup(ctx context.Context, w io.Writer) (int64, error) {
 		return n, fmt.Errorf("backup: %w", err)
 	}
 	return n, nil
-}
-
-// BackupSize returns the size a backup taken now would have.
-func (s *Store) BackupSize() (int64, error) {
-	var n int64
-	err := s.db.View(func(tx *bolt.Tx) error { n = tx.Size(); return nil })
-	return n, err
 }
 
 type ctxWriter struct {

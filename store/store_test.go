@@ -243,7 +243,7 @@ func TestGroupCommitManyWriters(t *testing.T) {
 		t.Fatalf("open = %d, want 200", n)
 	}
 	var buf bytes.Buffer
-	n, err := s.Backup(context.Background(), &buf)
+	n, err := s.Backup(context.Background(), &buf, nil)
 	if err != nil || n != int64(buf.Len()) || n == 0 {
 		t.Fatalf("backup: %d %v", n, err)
 	}

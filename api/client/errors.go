@@ -1,0 +1,127 @@
+package client
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// APIError is an answer other than 2xx from the server.
+type APIError struct {
+	// Status is the HTTP status code.
+	Status int
+	// Message is the server's "error" sentence, or the start of a non-JSON
+	// body (a proxy's error page), or empty.
+	Message string
+	// Index is the 0-based position, within the batch, of the event the
+	// server rejected; nil when the answer names none.
+	Index *int
+	// RetryAfter is the server's Retry-After header (429, 503); 0 when absent.
+	RetryAfter time.Duration
+}
+
+var _ error = (*APIError)(nil)
+
+// Error reads "server answered 400 Bad Request: <message>".
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "server answered %d %s", e.Status, http.StatusText(e.Status))
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	if e.Index != nil {
+		fmt.Fprintf(&b, " (event %d of the batch, counting from 0)", *e.Index)
+	}
+	return b.String()
+}
+
+// Temporary reports whether the same request may succeed later: 429 and
+// 5xx other than 501 Not Implemented.
+func (e *APIError) Temporary() bool {
+	return e.Status == http.StatusTooManyRequests ||
+		(e.Status >= 500 && e.Status != http.StatusNotImplemented)
+}
+
+// Retryable reports whether a request that failed with err is worth sending
+// again: a temporary *APIError or a network error. Cancellation, a bad
+// certificate, an unknown host and a rejected request are not. For event
+// batches a retry is always safe, because the server de-duplicates by id.
+// A caller with its own deadline should check its context first:
+// context.DeadlineExceeded here may be the deadline of one attempt.
+func Retryable(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return false
+	}
+	if ae, ok := errors.AsType[*APIError](err); ok {
+		return ae.Temporary()
+	}
+	if _, ok := errors.AsType[*tls.CertificateVerificationError](err); ok {
+		return false
+	}
+	if de, ok := errors.AsType[*net.DNSError](err); ok && de.IsNotFound {
+		return false
+	}
+	_, ok := errors.AsType[*url.Error](err)
+	return ok
+}
+
+// readAPIError turns a non-2xx answer into an *APIError. The body is either
+// the contract's {"error": "...", "index": I} or whatever a proxy sent.
+func readAPIError(resp *http.Response) *APIError {
+	e := &APIError{Status: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"))}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	var j struct {
+		Error string `json:"error"`
+		Index *int   `json:"index"`
+	}
+	if json.Unmarshal(body, &j) == nil && j.Error != "" {
+		e.Message = j.Error
+		e.Index = j.Index
+		return e
+	}
+	if mediaType(resp.Header.Get("Content-Type")) != "text/html" {
+		e.Message = snippet(body)
+	}
+	return e
+}
+
+// snippet is the first line of a non-JSON error body, short and printable.
+func snippet(body []byte) string {
+	s, _, _ := strings.Cut(strings.TrimSpace(string(body)), "\n")
+	s = strings.Map(func(r rune) rune {
+		if !unicode.IsPrint(r) {
+			return -1
+		}
+		return r
+	}, s)
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:200]) + "…"
+	}
+	return strings.TrimSpace(s)
+}
+
+func retryAfter(v string) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s > 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := time.Until(t); d > 0 {
+			return d
+		}
+	}
+	return 0
+}

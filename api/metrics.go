@@ -1,0 +1,154 @@
+package api
+
+import (
+	"log/slog"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/slad-project/slad/config"
+	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/store"
+)
+
+// Collector exposes the store's figures as Prometheus metrics, computed when
+// scraped from the running counters and day aggregates: a scrape reads no
+// request and no event. Every SLA, target, provider and customer of the
+// configuration in force has its series, at 0 when nothing happened, so that
+// rules and dashboards see them from the start.
+type Collector struct {
+	store  *store.Store
+	config func() *config.Config
+	now    func() time.Time
+	log    *slog.Logger
+
+	open, atRisk, stopped, breaches, elapsed     *prometheus.Desc
+	compliance, objective, budget, affordable    *prometheus.Desc
+	csat, outboxPending, scrapeErrors, openBreac *prometheus.Desc
+}
+
+// NewCollector builds the collector; register it on slad's registry.
+func NewCollector(st *store.Store, cfg func() *config.Config, now func() time.Time, log *slog.Logger) *Collector {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	d := prometheus.NewDesc
+	return &Collector{
+		store: st, config: cfg, now: now, log: log,
+		open:          d("slad_requests_open", "Open requests under each SLA.", []string{"sla", "provider", "customer"}, nil),
+		atRisk:        d("slad_requests_at_risk", "Open requests past a warning threshold of an SLA but not yet breached.", []string{"sla"}, nil),
+		openBreac:     d("slad_requests_breached_open", "Open clocks already past their target.", []string{"sla", "target"}, nil),
+		stopped:       d("slad_requests_stopped_total", "Clocks stopped (request responded to or resolved), by outcome.", []string{"sla", "target", "outcome"}, nil),
+		breaches:      d("slad_breaches_total", "Clocks that passed their target.", []string{"sla", "target"}, nil),
+		elapsed:       d("slad_elapsed_business_seconds", "Business time elapsed on stopped clocks.", []string{"sla", "target"}, nil),
+		compliance:    d("slad_compliance_ratio", "Share of clocks that met their target over the SLA's window (stopped in the window plus open ones already breached); 1 when none counted.", []string{"sla", "target"}, nil),
+		objective:     d("slad_objective_ratio", "The SLA's objective: the share of requests that must meet the target.", []string{"sla"}, nil),
+		budget:        d("slad_error_budget_remaining_ratio", "1 - breached / ((1 - objective) * counted) over the SLA's window; 0 when the budget is used up, negative beyond.", []string{"sla", "target"}, nil),
+		affordable:    d("slad_breaches_affordable", "How many more breaches the SLA's window can take before compliance falls under the objective.", []string{"sla", "target"}, nil),
+		csat:          d("slad_csat_average", "Average satisfaction score (1-5) given on resolution over the SLA's window; 0 when none was given.", []string{"sla"}, nil),
+		outboxPending: d("slad_alert_outbox_pending", "Alerts waiting in the outbox for delivery.", nil, nil),
+		scrapeErrors:  d("slad_store_read_errors", "1 when the last scrape could not read part of the store's figures.", nil, nil),
+	}
+}
+
+// Describe implements prometheus.Collector.
+func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.open, c.atRisk, c.openBreac, c.stopped, c.breaches, c.elapsed, c.compliance, c.objective, c.budget, c.affordable, c.csat, c.outboxPending, c.scrapeErrors} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	cfg := c.config()
+	failed := 0.0
+	counters, err := c.store.Counters()
+	if err != nil {
+		c.log.Error("metrics: reading counters failed", "err", err)
+		failed = 1
+	}
+	if pending, err := c.store.PendingAlerts(); err == nil {
+		total := 0
+		for _, n := range pending {
+			total += n
+		}
+		ch <- prometheus.MustNewConstMetric(c.outboxPending, prometheus.GaugeValue, float64(total))
+	} else {
+		c.log.Error("metrics: reading the outbox failed", "err", err)
+		failed = 1
+	}
+	now := c.now()
+	p := cfg.Policy
+	depts := make([]string, 0, len(p.Departments))
+	for id := range p.Departments {
+		depts = append(depts, id)
+	}
+	sort.Strings(depts)
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	counter := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
+	}
+	for _, s := range p.SLAs {
+		customers := s.Customers
+		for _, cu := range s.Customers {
+			if cu == "*" {
+				customers = depts
+			}
+		}
+		for _, cu := range customers {
+			gauge(c.open, float64(counters.Open[[3]string{s.ID, s.Provider, cu}]), s.ID, s.Provider, cu)
+		}
+		gauge(c.atRisk, float64(counters.AtRisk[s.ID]), s.ID)
+		gauge(c.objective, s.Objective, s.ID)
+		first, last := s.Window.Bounds(now, s.CalendarOf().Location())
+		fig, ferr := c.store.WindowFigures(s.ID, first, last)
+		if ferr != nil {
+			c.log.Error("metrics: reading window figures failed", "sla", s.ID, "err", ferr)
+			failed = 1
+		}
+		gauge(c.csat, fig.CSATAverage(), s.ID)
+		for _, k := range sla.TargetKinds {
+			if !s.Target(k).Set() {
+				continue
+			}
+			t := string(k)
+			key := [2]string{s.ID, t}
+			gauge(c.openBreac, float64(counters.OpenBreached[key]), s.ID, t)
+			for _, outcome := range []string{"met", "breached"} {
+				counter(c.stopped, float64(counters.Stopped[[3]string{s.ID, t, outcome}]), s.ID, t, outcome)
+			}
+			counter(c.breaches, float64(counters.Breaches[key]), s.ID, t)
+			ch <- histogram(c.elapsed, counters.Histogram[key], s.ID, t)
+			tally := fig.Targets[k]
+			if ferr == nil {
+				gauge(c.compliance, tally.Compliance(), s.ID, t)
+				gauge(c.budget, tally.ErrorBudgetRemaining(s.Objective), s.ID, t)
+				gauge(c.affordable, math.Min(float64(tally.BreachesAffordable(s.Objective)), 1e15), s.ID, t)
+			}
+		}
+	}
+	gauge(c.scrapeErrors, failed)
+}
+
+func histogram(d *prometheus.Desc, h *store.Histogram, labels ...string) prometheus.Metric {
+	buckets := make(map[float64]uint64, len(store.ElapsedBuckets))
+	var count uint64
+	var sum float64
+	if h != nil {
+		for i, ub := range store.ElapsedBuckets {
+			count += h.Buckets[i]
+			buckets[ub] = count
+		}
+		count += h.Buckets[len(store.ElapsedBuckets)]
+		sum = float64(h.Sum)
+	} else {
+		for _, ub := range store.ElapsedBuckets {
+			buckets[ub] = 0
+		}
+	}
+	return prometheus.MustNewConstHistogram(d, count, sum, buckets, labels...)
+}

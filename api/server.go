@@ -1,0 +1,251 @@
+// Package api is slad's HTTP interface: event ingest, the read API, health,
+// reload and backup, /metrics and the status page. It holds no state of its
+// own: everything comes from the store and the configuration in force.
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/slad-project/slad/config"
+	"github.com/slad-project/slad/store"
+)
+
+// Options configure the API server.
+type Options struct {
+	Logger *slog.Logger
+	Store  *store.Store
+	// Config returns the configuration in force; it changes on reload.
+	Config func() *config.Config
+	// Reload loads the configuration file again, as SIGHUP does. A
+	// *config.Errors error means the file is bad and nothing changed.
+	Reload func(ctx context.Context) error
+	// Ready reports whether slad is ready to serve (store open, config loaded).
+	Ready func() bool
+	// Gatherer serves /metrics; nil disables the endpoint.
+	Gatherer prometheus.Gatherer
+	// Registerer gets the API's own metrics (events ingested); nil
+	// registers nothing.
+	Registerer prometheus.Registerer
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Server is the HTTP handler of slad.
+type Server struct {
+	opts     Options
+	log      *slog.Logger
+	now      func() time.Time
+	mux      *http.ServeMux
+	ingested *prometheus.CounterVec
+}
+
+// New validates the options and builds the handler.
+func New(opts Options) (*Server, error) {
+	switch {
+	case opts.Store == nil:
+		return nil, errors.New("api: a store is required")
+	case opts.Config == nil:
+		return nil, errors.New("api: a config getter is required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Ready == nil {
+		opts.Ready = func() bool { return true }
+	}
+	s := &Server{opts: opts, log: opts.Logger, now: opts.Now, mux: http.NewServeMux()}
+	s.ingested = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "slad_events_ingested_total",
+		Help: "Events received on the ingest endpoint, by result: accepted (stored), duplicate (id seen before), rejected (their batch was refused).",
+	}, []string{"result"})
+	for _, r := range []string{"accepted", "duplicate", "rejected"} {
+		s.ingested.WithLabelValues(r)
+	}
+	if opts.Registerer != nil {
+		if err := opts.Registerer.Register(s.ingested); err != nil {
+			return nil, fmt.Errorf("api: register metrics: %w", err)
+		}
+	}
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) routes() {
+	m := s.mux
+	m.HandleFunc("POST /api/v1/events", s.handleEvents)
+	m.HandleFunc("GET /api/v1/requests/{id}", s.handleRequest)
+	m.HandleFunc("GET /api/v1/slas", s.handleSLAs)
+	m.HandleFunc("GET /api/v1/slas/{id}", s.handleSLA)
+	m.HandleFunc("GET /api/v1/breaches", s.handleBreaches)
+	m.HandleFunc("GET /api/v1/backup", s.admin(s.handleBackup))
+	m.HandleFunc("POST /-/reload", s.admin(s.handleReload))
+	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	m.HandleFunc("GET /readyz", s.handleReady)
+	if s.opts.Gatherer != nil {
+		m.Handle("GET /metrics", promhttp.HandlerFor(s.opts.Gatherer, promhttp.HandlerOpts{
+			ErrorLog:            slog.NewLogLogger(s.log.Handler(), slog.LevelError),
+			MaxRequestsInFlight: 4,
+			Timeout:             10 * time.Second,
+			EnableOpenMetrics:   true,
+		}))
+	}
+	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path+"; see the HTTP API in the README")
+	})
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	if !s.opts.Ready() || s.opts.Config() == nil {
+		writeError(w, http.StatusServiceUnavailable, "not ready: the store or the configuration is not loaded yet")
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ready")
+}
+
+// errorBody is every error's JSON.
+type errorBody struct {
+	Error  string   `json:"error"`
+	Index  *int     `json:"index,omitempty"`
+	Line   int      `json:"line,omitempty"`
+	Errors []string `json:"errors,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, errorBody{Error: msg})
+}
+
+// caller is who sent a request, as far as tokens tell.
+type caller struct {
+	token *config.Token // nil in token-less mode
+	open  bool          // no tokens are configured: everyone may do everything
+}
+
+func (c caller) admin() bool { return c.open || (c.token != nil && c.token.Admin) }
+
+func (c caller) mayProvide(dept string) bool {
+	return c.open || (c.token != nil && c.token.MayProvide(dept))
+}
+
+// authenticate finds the caller's token. It compares hashes of the tokens in
+// constant time and always checks every token, so neither the time taken nor
+// the length of a guess tells anything about the real ones.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (caller, bool) {
+	cfg := s.opts.Config()
+	if cfg == nil || len(cfg.Tokens) == 0 {
+		return caller{open: true}, true
+	}
+	h := r.Header.Get("Authorization")
+	scheme, given, found := strings.Cut(h, " ")
+	if h == "" || !found || !strings.EqualFold(scheme, "Bearer") {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="slad"`)
+		writeError(w, http.StatusUnauthorized, "a bearer token is required: send the header \"Authorization: Bearer <token>\"")
+		return caller{}, false
+	}
+	sum := sha256.Sum256([]byte(strings.TrimSpace(given)))
+	var match *config.Token
+	for _, t := range cfg.Tokens {
+		want := sha256.Sum256([]byte(t.Value.Value()))
+		if subtle.ConstantTimeCompare(sum[:], want[:]) == 1 {
+			match = t
+		}
+	}
+	if match == nil {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="slad", error="invalid_token"`)
+		writeError(w, http.StatusUnauthorized, "the bearer token is not one slad knows; check the token file the sender uses")
+		return caller{}, false
+	}
+	return caller{token: match}, true
+}
+
+// admin wraps a handler that only admin tokens may call.
+func (s *Server) admin(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, ok := s.authenticate(w, r)
+		if !ok {
+			return
+		}
+		if !c.admin() {
+			writeError(w, http.StatusForbidden, fmt.Sprintf("token %q is not an admin token; this endpoint needs one with \"admin: true\"", c.token.Name))
+			return
+		}
+		next(w, r)
+	}
+}
+
+func (s *Server) handleReload(w http.ResponseWriter, r *http.Request) {
+	if s.opts.Reload == nil {
+		writeError(w, http.StatusNotImplemented, "reload is not available in this server")
+		return
+	}
+	err := s.opts.Reload(r.Context())
+	var cerr *config.Errors
+	switch {
+	case errors.As(err, &cerr):
+		body := errorBody{Error: fmt.Sprintf("the configuration has %d error(s); the running configuration stays in force", len(cerr.Problems))}
+		for _, p := range cerr.Problems {
+			body.Errors = append(body.Errors, p.String())
+		}
+		writeJSON(w, http.StatusBadRequest, body)
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, "reload failed, the running configuration stays in force: "+err.Error())
+	default:
+		writeJSON(w, http.StatusOK, map[string]string{"status": "reloaded"})
+	}
+}
+
+func (s *Server) handleBackup(w http.ResponseWriter, r *http.Request) {
+	// A large database takes longer than the server's write timeout allows
+	// ordinary answers.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+	name := "slad-" + s.now().UTC().Format("20060102T150405Z") + ".db"
+	started := false
+	_, err := s.opts.Store.Backup(r.Context(), w, func(size int64) {
+		started = true
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+		w.Header().Set("Content-Length", fmt.Sprint(size))
+		w.WriteHeader(http.StatusOK)
+	})
+	if err != nil {
+		if !started {
+			writeError(w, http.StatusInternalServerError, "backup failed: "+err.Error())
+			return
+		}
+		// Headers are gone: the client sees a short body against
+		// Content-Length, which every HTTP client reports as an error.
+		s.log.Error("backup interrupted", "err", err)
+	}
+}

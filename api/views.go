@@ -1,0 +1,324 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/store"
+)
+
+// ClockView is one SLA target's clock on a request, as the API shows it.
+type ClockView struct {
+	SLA              string         `json:"sla"`
+	Target           sla.TargetKind `json:"target"`
+	State            sla.ClockState `json:"state"`
+	TargetSeconds    int64          `json:"target_seconds"`
+	ElapsedSeconds   int64          `json:"elapsed_seconds"`
+	RemainingSeconds int64          `json:"remaining_seconds"`
+	Deadline         *time.Time     `json:"deadline"`
+	Stage            *string        `json:"stage"`
+	Started          time.Time      `json:"started"`
+	Stopped          *time.Time     `json:"stopped"`
+	PauseReason      string         `json:"pause_reason,omitempty"`
+	Segments         []sla.Segment  `json:"segments,omitempty"`
+}
+
+// RequestView is a request and its clocks.
+type RequestView struct {
+	ID          string            `json:"id"`
+	Status      sla.RequestStatus `json:"status"`
+	Provider    string            `json:"provider,omitempty"`
+	Customer    string            `json:"customer,omitempty"`
+	Priority    string            `json:"priority,omitempty"`
+	Category    string            `json:"category,omitempty"`
+	Title       string            `json:"title,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Opened      *time.Time        `json:"opened"`
+	Responded   *time.Time        `json:"responded"`
+	Resolved    *time.Time        `json:"resolved"`
+	Paused      bool              `json:"paused"`
+	PauseReason string            `json:"pause_reason,omitempty"`
+	CSAT        int               `json:"csat,omitempty"`
+	Events      int               `json:"events"`
+	Clocks      []ClockView       `json:"clocks"`
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// latestStage names the most advanced stage fired for a clock.
+func latestStage(fired []string) *string {
+	best, rank := "", -1
+	for _, k := range fired {
+		for i, kind := range sla.StageKinds {
+			if (k == string(kind) || len(k) > len(kind) && k[:len(kind)] == string(kind)) && i > rank {
+				best, rank = string(kind), i
+			}
+		}
+	}
+	if rank < 0 {
+		return nil
+	}
+	return &best
+}
+
+func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	v, err := s.opts.Store.Request(id)
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("request %q is not known: no event for it has been received", id))
+		return
+	}
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "reading the request failed: "+err.Error())
+		return
+	}
+	now := s.now()
+	cfg := s.opts.Config()
+	p := cfg.Policy
+	explain := r.URL.Query().Get("explain")
+	req := v.Request
+	var ledgers map[string][]sla.Segment
+	if explain == "1" || explain == "true" {
+		// Fold again so that ledger and figures come from one computation.
+		req, ledgers = sla.Explain(p, id, v.Events, now)
+	}
+	out := RequestView{
+		ID: req.ID, Status: req.Status, Provider: req.Provider, Customer: req.Customer,
+		Priority: req.Priority, Category: req.Category, Title: req.Title, Labels: req.Labels,
+		Opened: timePtr(req.Opened), Responded: timePtr(req.Responded), Resolved: timePtr(req.Resolved),
+		Paused: req.Paused, PauseReason: req.PauseReason, CSAT: req.CSAT, Events: len(v.Events),
+		Clocks: []ClockView{},
+	}
+	for _, c := range req.Clocks {
+		cal := p.SLA(c.SLA).CalendarOf()
+		live := c.At(now, cal)
+		cv := ClockView{
+			SLA: c.SLA, Target: c.Target, State: live.State,
+			TargetSeconds:    int64(c.Limit / time.Second),
+			ElapsedSeconds:   int64(live.Elapsed / time.Second),
+			RemainingSeconds: int64(live.Remaining / time.Second),
+			Deadline:         timePtr(live.Deadline),
+			Stage:            latestStage(v.Fired[c.Key()]),
+			Started:          c.Started.UTC(),
+			Stopped:          timePtr(c.Stopped),
+			PauseReason:      c.PauseReason,
+		}
+		if ledgers != nil {
+			cv.Segments = ledgers[c.Key()]
+			if cv.Segments == nil {
+				cv.Segments = []sla.Segment{}
+			}
+		}
+		out.Clocks = append(out.Clocks, cv)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// TargetStanding is one target's figures over an SLA's window.
+type TargetStanding struct {
+	Target               sla.TargetKind   `json:"target"`
+	TargetSeconds        map[string]int64 `json:"target_seconds"` // per priority; "default" for the rest
+	Counted              int64            `json:"counted"`
+	Met                  int64            `json:"met"`
+	Breached             int64            `json:"breached"`
+	OpenBreached         int64            `json:"open_breached"`
+	Compliance           float64          `json:"compliance"`
+	ErrorBudgetRemaining float64          `json:"error_budget_remaining"`
+	BreachesAffordable   int64            `json:"breaches_affordable"`
+}
+
+// SLAStanding is an SLA and where it stands over its window.
+type SLAStanding struct {
+	ID          string   `json:"id"`
+	Description string   `json:"description,omitempty"`
+	Provider    string   `json:"provider"`
+	Customers   []string `json:"customers"`
+	Calendar    string   `json:"calendar"`
+	Objective   float64  `json:"objective"`
+	Window      string   `json:"window"`
+	WindowStart string   `json:"window_start"` // local date, inclusive
+	WindowEnd   string   `json:"window_end"`   // local date, inclusive (today)
+	// Compliance, ErrorBudgetRemaining and BreachesAffordable are those of
+	// the target that stands worst: the one that binds.
+	Compliance           float64          `json:"compliance"`
+	ErrorBudgetRemaining float64          `json:"error_budget_remaining"`
+	BreachesAffordable   int64            `json:"breaches_affordable"`
+	Open                 int64            `json:"open"`
+	AtRisk               int64            `json:"at_risk"`
+	Breached             int64            `json:"breached"` // open requests past a target
+	CSATAverage          *float64         `json:"csat_average"`
+	CSATCount            int64            `json:"csat_count"`
+	Targets              []TargetStanding `json:"targets"`
+}
+
+// standing computes an SLA's figures from the day aggregates and counters.
+func (s *Server) standing(sl *sla.SLA, counters store.Counters, now time.Time) (SLAStanding, error) {
+	cal := sl.CalendarOf()
+	first, last := sl.Window.Bounds(now, cal.Location())
+	fig, err := s.opts.Store.WindowFigures(sl.ID, first, last)
+	if err != nil {
+		return SLAStanding{}, err
+	}
+	out := SLAStanding{
+		ID: sl.ID, Description: sl.Description, Provider: sl.Provider, Customers: sl.Customers,
+		Calendar: cal.Name(), Objective: sl.Objective, Window: sl.Window.String(),
+		WindowStart: first.String(), WindowEnd: last.String(),
+		Compliance: 1, ErrorBudgetRemaining: 1, BreachesAffordable: -1,
+		AtRisk: counters.AtRisk[sl.ID], CSATCount: fig.CSATCount, Targets: []TargetStanding{},
+	}
+	for k, n := range counters.Open {
+		if k[0] == sl.ID {
+			out.Open += n
+		}
+	}
+	if fig.CSATCount > 0 {
+		avg := fig.CSATAverage()
+		out.CSATAverage = &avg
+	}
+	for _, kind := range sla.TargetKinds {
+		t := sl.Target(kind)
+		if !t.Set() {
+			continue
+		}
+		tally := fig.Targets[kind]
+		ts := TargetStanding{
+			Target: kind, TargetSeconds: map[string]int64{},
+			Counted: tally.Counted(), Met: tally.Met, Breached: tally.Breached,
+			OpenBreached:         counters.OpenBreached[[2]string{sl.ID, string(kind)}],
+			Compliance:           tally.Compliance(),
+			ErrorBudgetRemaining: tally.ErrorBudgetRemaining(sl.Objective),
+			BreachesAffordable:   tally.BreachesAffordable(sl.Objective),
+		}
+		for p, d := range t.ByPriority {
+			ts.TargetSeconds[p] = int64(d / time.Second)
+		}
+		if t.Default > 0 {
+			ts.TargetSeconds["default"] = int64(t.Default / time.Second)
+		}
+		out.Breached += ts.OpenBreached
+		if ts.ErrorBudgetRemaining < out.ErrorBudgetRemaining || len(out.Targets) == 0 {
+			out.Compliance, out.ErrorBudgetRemaining = ts.Compliance, ts.ErrorBudgetRemaining
+		}
+		if out.BreachesAffordable < 0 || ts.BreachesAffordable < out.BreachesAffordable {
+			out.BreachesAffordable = ts.BreachesAffordable
+		}
+		out.Targets = append(out.Targets, ts)
+	}
+	out.BreachesAffordable = max(out.BreachesAffordable, 0)
+	return out, nil
+}
+
+func (s *Server) handleSLAs(w http.ResponseWriter, r *http.Request) {
+	p := s.opts.Config().Policy
+	counters, err := s.opts.Store.Counters()
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "reading the counters failed: "+err.Error())
+		return
+	}
+	now := s.now()
+	out := struct {
+		SLAs []SLAStanding `json:"slas"`
+	}{SLAs: []SLAStanding{}}
+	for _, sl := range p.SLAs {
+		st, err := s.standing(sl, counters, now)
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
+			return
+		}
+		out.SLAs = append(out.SLAs, st)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleSLA(w http.ResponseWriter, r *http.Request) {
+	p := s.opts.Config().Policy
+	id := r.PathValue("id")
+	sl := p.SLA(id)
+	if sl == nil {
+		ids := make([]string, len(p.SLAs))
+		for i, x := range p.SLAs {
+			ids[i] = x.ID
+		}
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no SLA %q in the configuration; known SLAs: %v", id, ids))
+		return
+	}
+	counters, err := s.opts.Store.Counters()
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "reading the counters failed: "+err.Error())
+		return
+	}
+	st, err := s.standing(sl, counters, s.now())
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// parseTime accepts RFC 3339 or a date (midnight UTC).
+func parseTime(field, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("parameter %q: %q is neither an RFC 3339 time (2026-11-23T09:00:00Z) nor a date (2026-11-23)", field, v)
+}
+
+func (s *Server) handleBreaches(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var bq store.BreachQuery
+	var err error
+	bq.SLA, bq.Cursor = q.Get("sla"), q.Get("cursor")
+	if bq.SLA != "" && s.opts.Config().Policy.SLA(bq.SLA) == nil {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("parameter \"sla\": no SLA %q in the configuration", bq.SLA))
+		return
+	}
+	if bq.Since, err = parseTime("since", q.Get("since")); err == nil {
+		bq.Until, err = parseTime("until", q.Get("until"))
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	bq.Limit = 100
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 1000 {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("parameter \"limit\": %q is not a number from 1 to 1000", l))
+			return
+		}
+		bq.Limit = n
+	}
+	list, next, err := s.opts.Store.Breaches(bq)
+	if errors.Is(err, store.ErrBadCursor) {
+		writeError(w, http.StatusBadRequest, "parameter \"cursor\": "+err.Error())
+		return
+	}
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "reading breaches failed: "+err.Error())
+		return
+	}
+	if list == nil {
+		list = []store.Breach{}
+	}
+	out := struct {
+		Breaches   []store.Breach `json:"breaches"`
+		NextCursor string         `json:"next_cursor,omitempty"`
+	}{list, next}
+	writeJSON(w, http.StatusOK, out)
+}

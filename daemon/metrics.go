@@ -1,0 +1,55 @@
+package daemon
+
+import (
+	"runtime"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the daemon's own: evaluation, reloads, build.
+type metrics struct {
+	evalDuration        prometheus.Histogram
+	evalLastSuccess     prometheus.Gauge
+	reloadSuccessful    prometheus.Gauge
+	reloadLastSuccessTS prometheus.Gauge
+}
+
+func newMetrics(reg prometheus.Registerer, version, commit string) *metrics {
+	m := &metrics{
+		evalDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "slad_evaluation_duration_seconds",
+			Help:    "Time one evaluation tick took.",
+			Buckets: []float64{.001, .005, .01, .05, .1, .5, 1, 5, 10, 30},
+		}),
+		evalLastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "slad_evaluation_last_success_timestamp_seconds",
+			Help: "When the last evaluation tick succeeded, in Unix seconds.",
+		}),
+		reloadSuccessful: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "slad_config_last_reload_successful",
+			Help: "Whether the last configuration reload succeeded (1) or failed and left the previous one in force (0).",
+		}),
+		reloadLastSuccessTS: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "slad_config_last_reload_success_timestamp_seconds",
+			Help: "When the configuration was last loaded successfully, in Unix seconds.",
+		}),
+	}
+	build := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "slad_build_info",
+		Help:        "Build of the running slad; always 1.",
+		ConstLabels: prometheus.Labels{"version": version, "revision": commit, "goversion": runtime.Version()},
+	})
+	build.Set(1)
+	reg.MustRegister(m.evalDuration, m.evalLastSuccess, m.reloadSuccessful, m.reloadLastSuccessTS, build)
+	return m
+}
+
+func (m *metrics) reloaded(ok bool, now time.Time) {
+	if !ok {
+		m.reloadSuccessful.Set(0)
+		return
+	}
+	m.reloadSuccessful.Set(1)
+	m.reloadLastSuccessTS.Set(float64(now.UnixNano()) / 1e9)
+}
