@@ -308,3 +308,37 @@ func decodeCursor(s string) ([]byte, error) {
 	}
 	return k, nil
 }
+
+// Stop is one clock that stopped (met or breached).
+type Stop struct {
+	Request        string
+	Day            sla.Date // local date of the stop in the SLA calendar's zone
+	ElapsedSeconds int64
+	Breached       bool
+}
+
+// Stops lists the clocks of an SLA target that stopped from first to last
+// (local dates, inclusive), in day order. It reads the stops index: its
+// cost is that of the period asked for, which is what a report is about.
+func (s *Store) Stops(slaID string, target sla.TargetKind, first, last sla.Date) ([]Stop, error) {
+	var out []Stop
+	prefix := lp(lp(nil, slaID), string(target))
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketStops).Cursor()
+		from := binary.BigEndian.AppendUint64(bytes.Clone(prefix), uint64(first.Days())+1<<62)
+		for k, _ := c.Seek(from); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			rest := k[len(prefix):]
+			day := int64(binary.BigEndian.Uint64(rest[:8]) - 1<<62)
+			if day > last.Days() {
+				break
+			}
+			rest = rest[8:]
+			n := int(binary.BigEndian.Uint16(rest))
+			req := string(rest[2 : 2+n])
+			rest = rest[2+n:]
+			out = append(out, Stop{Request: req, Day: sla.DateFromDays(day), ElapsedSeconds: int64(binary.BigEndian.Uint64(rest[:8])), Breached: rest[8] == 1})
+		}
+		return nil
+	})
+	return out, err
+}

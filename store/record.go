@@ -43,6 +43,7 @@ func (r *record) markFired(clockKey, stage string) {
 type contribution struct {
 	Counters map[string]int64 `json:"counters,omitempty"`
 	Days     []dayShare       `json:"days,omitempty"`
+	Stops    [][]byte         `json:"stops,omitempty"`    // keys in the stops bucket
 	Breaches [][]byte         `json:"breaches,omitempty"` // keys in the breaches bucket
 	Deadline []byte           `json:"deadline,omitempty"` // key in the deadlines bucket
 	Open     bool             `json:"open,omitempty"`
@@ -164,6 +165,7 @@ func contribute(rec *record, p *sla.Policy) contribution {
 			}
 			secs := int64(clk.Elapsed / time.Second)
 			t.ElapsedSeconds += secs
+			c.Stops = append(c.Stops, stopKey(s.ID, clk.Target, sla.DateOf(clk.Stopped.In(s.CalendarOf().Location())).Days(), r.ID, secs, clk.Breached()))
 			inc(counterKey(ctrStopped, clk.SLA, string(clk.Target), outcome), 1)
 			b, _ := slices.BinarySearch(ElapsedBuckets, float64(secs))
 			inc(counterKey(ctrHist, clk.SLA, string(clk.Target), fmt.Sprint(b)), 1)
@@ -295,18 +297,12 @@ func applyContribution(tx *bolt.Tx, id string, old, cur contribution) error {
 		}
 	}
 
-	breaches := tx.Bucket(bucketBreaches)
-	for _, k := range old.Breaches {
-		if !slices.ContainsFunc(cur.Breaches, func(b []byte) bool { return string(b) == string(k) }) {
-			if err := breaches.Delete(k); err != nil {
-				return err
-			}
-		}
+	if err := replaceKeys(tx.Bucket(bucketBreaches), old.Breaches, cur.Breaches, []byte(id)); err != nil {
+		return err
 	}
-	for _, k := range cur.Breaches {
-		if err := breaches.Put(k, []byte(id)); err != nil {
-			return err
-		}
+
+	if err := replaceKeys(tx.Bucket(bucketStops), old.Stops, cur.Stops, nil); err != nil {
+		return err
 	}
 
 	deadlines := tx.Bucket(bucketDeadlines)
@@ -324,6 +320,24 @@ func applyContribution(tx *bolt.Tx, id string, old, cur contribution) error {
 		return err
 	}
 	return setFlag(tx.Bucket(bucketAttention), id, cur.Alert)
+}
+
+// replaceKeys deletes the old keys that are not among the new ones and
+// puts the new ones.
+func replaceKeys(b *bolt.Bucket, old, cur [][]byte, value []byte) error {
+	for _, k := range old {
+		if !slices.ContainsFunc(cur, func(c []byte) bool { return string(c) == string(k) }) {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+	}
+	for _, k := range cur {
+		if err := b.Put(k, value); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func setFlag(b *bolt.Bucket, id string, on bool) error {
@@ -382,6 +396,19 @@ func parseBreachKey(k []byte) (t time.Time, request, clockKey string) {
 	request, k = string(k[2:2+n]), k[2+n:]
 	n = int(binary.BigEndian.Uint16(k))
 	return t, request, string(k[2 : 2+n])
+}
+
+// stopKey indexes a stopped clock by SLA, target and local day, for
+// reports that need the distribution of elapsed times (median, p90). The
+// key carries the figures, so a report reads keys only.
+func stopKey(slaID string, target sla.TargetKind, day int64, request string, secs int64, breached bool) []byte {
+	k := binary.BigEndian.AppendUint64(lp(lp(nil, slaID), string(target)), uint64(day)+1<<62)
+	k = lp(k, request)
+	k = binary.BigEndian.AppendUint64(k, uint64(secs))
+	if breached {
+		return append(k, 1)
+	}
+	return append(k, 0)
 }
 
 func loadRecord(tx *bolt.Tx, id string) (*record, error) {

@@ -189,7 +189,8 @@ var (
 	bucketOutbox     = []byte("outbox")
 	bucketNotifyLog  = []byte("notify_log")
 	bucketFiring     = []byte("firing")
-	allBuckets       = [][]byte{bucketMeta, bucketEvents, bucketEventIDs, bucketRequests, bucketOpen, bucketDeadlines, bucketDays, bucketCounters, bucketBreaches, bucketAttention, bucketOutbox, bucketNotifyLog, bucketFiring}
+	bucketStops      = []byte("stops")
+	allBuckets       = [][]byte{bucketMeta, bucketEvents, bucketEventIDs, bucketRequests, bucketOpen, bucketDeadlines, bucketDays, bucketCounters, bucketBreaches, bucketAttention, bucketOutbox, bucketNotifyLog, bucketFiring, bucketStops}
 	keySchemaVersion = []byte("schema_version")
 	keyEventSeq      = []byte("event_seq")
 	keyOutboxSeq     = []byte("outbox_seq")

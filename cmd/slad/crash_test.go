@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// buildSlad compiles the slad binary into dir.
+func buildSlad(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "slad")
+	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+var listenRE = regexp.MustCompile(`msg="slad started" listen=(\S+)`)
+
+// startSlad runs the binary and waits for the log line saying where it
+// listens.
+func startSlad(t *testing.T, bin, cfg, data string) (*exec.Cmd, string, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "--config", cfg, "--data", data, "--listen", "127.0.0.1:0")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	logs := &bytes.Buffer{}
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			logs.WriteString(line + "\n")
+			if m := listenRE.FindStringSubmatch(line); m != nil {
+				addr <- m[1]
+			}
+		}
+		close(addr)
+	}()
+	select {
+	case a, ok := <-addr:
+		if !ok {
+			cmd.Wait()
+			t.Fatalf("slad exited before listening:\n%s", logs)
+		}
+		return cmd, "http://" + a, logs
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("slad did not start within 60s")
+	}
+	return nil, "", nil
+}
+
+func writeCrashConfig(t *testing.T, dir string) string {
+	t.Helper()
+	cfg := `
+global: {evaluation_schedule: "@every 1s"}
+departments:
+  it: {name: IT, notify: [console]}
+  sales: {name: Sales}
+receivers:
+  console: {type: log}
+slas:
+  - id: it-sales
+    description: IT answers Sales
+    provider: it
+    customers: [sales]
+    response: 1h
+    objective: 95%
+    window: 30d
+`
+	path := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestCrashLosesNoAcknowledgedEvent kills slad with SIGKILL while clients
+// write, restarts it, and looks for every event it acknowledged.
+func TestCrashLosesNoAcknowledgedEvent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary; skipped with -short")
+	}
+	dir := t.TempDir()
+	bin := buildSlad(t, dir)
+	cfg := writeCrashConfig(t, dir)
+	data := filepath.Join(dir, "data")
+	cmd, url, _ := startSlad(t, bin, cfg, data)
+
+	var mu sync.Mutex
+	var acked []string
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			client := &http.Client{Timeout: 10 * time.Second}
+			for i := 0; ctx.Err() == nil && i < 100000; i++ {
+				req := fmt.Sprintf("W%d-%d", w, i)
+				body := fmt.Sprintf(`{"id":"%s-o","request":"%s","type":"opened","at":"%s","provider":"it","customer":"sales"}`,
+					req, req, time.Now().UTC().Format(time.RFC3339))
+				resp, err := client.Post(url+"/api/v1/events", "application/json", bytes.NewBufferString(body))
+				if err != nil {
+					return // the server is gone
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					mu.Lock()
+					acked = append(acked, req)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	// Let the writers get going, then kill without warning.
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= 300 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	cancel()
+	wg.Wait()
+	if len(acked) == 0 {
+		t.Fatal("no event was acknowledged before the kill")
+	}
+
+	cmd, url, logs := startSlad(t, bin, cfg, data)
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	}()
+	missing := 0
+	for _, req := range acked {
+		resp, err := http.Get(url + "/api/v1/requests/" + req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			missing++
+			if missing < 5 {
+				t.Errorf("acknowledged request %s is missing after the crash (status %d)", req, resp.StatusCode)
+			}
+		}
+	}
+	t.Logf("%d acknowledged events before SIGKILL, %d missing after restart", len(acked), missing)
+	if missing > 0 {
+		t.Fatalf("%d acknowledged events lost\n%s", missing, logs)
+	}
+}
