@@ -296,6 +296,12 @@ func (d *daemon) reload(ctx context.Context) error {
 	}
 	if _, err := config.ParseSchedule(cfg.Global.EvaluationSchedule); err != nil {
 		d.metrics.reloaded(false, d.opts.Now())
+		d.log.Error("configuration not reloaded", "err", err)
+		return err
+	}
+	if err := alert.CheckReceivers(cfg.Receivers); err != nil {
+		d.metrics.reloaded(false, d.opts.Now())
+		d.log.Error("configuration not reloaded: a receiver cannot be built", "err", err)
 		return err
 	}
 	for _, w := range cfg.Warnings {

@@ -1,0 +1,159 @@
+package alert
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/slad-project/slad/sla"
+)
+
+// amAlert is a postableAlert of Alertmanager's API v2.
+type amAlert struct {
+	Labels       map[string]string `json:"labels"`
+	Annotations  map[string]string `json:"annotations"`
+	StartsAt     string            `json:"startsAt"`
+	EndsAt       string            `json:"endsAt,omitempty"`
+	GeneratorURL string            `json:"generatorURL,omitempty"`
+}
+
+// amAlertNames name the Alertmanager alert of each stage. A resolved notice
+// ends the breach alert, so it carries the breach's name and labels.
+var amAlertNames = map[sla.StageKind]string{
+	sla.StageWarning:    "SLAWarning",
+	sla.StageBreach:     "SLABreach",
+	sla.StageEscalation: "SLAEscalation",
+	sla.StageResolved:   "SLABreach",
+}
+
+// buildAMAlert turns a notice into an Alertmanager alert. Labels identify
+// the alert (Alertmanager deduplicates on them), so they hold only what is
+// the same on every re-post: alertname, sla, provider, customer, target,
+// stage, request, and for escalations the step. A resolved notice ends the
+// breach alert: same labels, endsAt set to when it was resolved.
+func buildAMAlert(n sla.Notice, externalURL string) amAlert {
+	stage := n.Stage
+	if stage == sla.StageResolved {
+		stage = sla.StageBreach
+	}
+	name, ok := amAlertNames[n.Stage]
+	if !ok {
+		name = "SLA" + string(n.Stage)
+	}
+	labels := map[string]string{
+		"alertname": name,
+		"sla":       n.SLAID,
+		"provider":  n.Provider,
+		"customer":  n.Customer,
+		"target":    string(n.Target),
+		"stage":     string(stage),
+		"request":   n.RequestID,
+	}
+	if n.Stage == sla.StageEscalation && n.Escalation > 0 {
+		labels["escalation"] = strconv.Itoa(n.Escalation)
+	}
+
+	target := time.Duration(n.TargetSeconds) * time.Second
+	what := fmt.Sprintf("%s of %s (%s → %s)", n.RequestID, n.SLAID, n.Provider, n.Customer)
+	var summary string
+	switch n.Stage {
+	case sla.StageWarning:
+		summary = fmt.Sprintf("SLA warning: %s %s target at risk", what, n.Target)
+	case sla.StageBreach:
+		summary = fmt.Sprintf("SLA breach: %s missed its %s %s target", what, sla.FormatDuration(target), n.Target)
+	case sla.StageEscalation:
+		summary = fmt.Sprintf("SLA escalation %d: %s still open past its %s %s target", n.Escalation, what, sla.FormatDuration(target), n.Target)
+	case sla.StageResolved:
+		summary = fmt.Sprintf("SLA breach over: %s is done", what)
+	default:
+		summary = fmt.Sprintf("SLA %s: %s", n.Stage, what)
+	}
+	desc := standing(n)
+	if n.Priority != "" {
+		desc += ", priority " + n.Priority
+	}
+	if n.SLADescription != "" {
+		desc += ". SLA: " + n.SLADescription
+	}
+	annotations := map[string]string{
+		"summary":     summary,
+		"description": desc,
+		"title":       n.Title,
+	}
+	if annotations["title"] == "" {
+		delete(annotations, "title")
+	}
+
+	// The alert starts when the target was missed (the deadline of a breached
+	// clock), so that re-posts and the resolution name the same start.
+	start := n.FiredAt
+	if n.Stage != sla.StageWarning && !n.Deadline.IsZero() {
+		start = n.Deadline
+	}
+	a := amAlert{
+		Labels:       labels,
+		Annotations:  annotations,
+		StartsAt:     formatTime(start),
+		GeneratorURL: requestURL(externalURL, n.RequestID),
+	}
+	if n.Stage == sla.StageResolved {
+		end := n.FiredAt
+		if end.Before(start) {
+			end = start
+		}
+		a.EndsAt = formatTime(end)
+	}
+	return a
+}
+
+// amBatch bounds how many alerts go into one POST.
+const amBatch = 500
+
+// alertmanagerNotifier posts alerts to Alertmanager's /api/v2/alerts.
+type alertmanagerNotifier struct {
+	httpSender
+	externalURL string
+}
+
+// Notify posts the notice as a one-alert array.
+func (a *alertmanagerNotifier) Notify(ctx context.Context, n sla.Notice) (bool, error) {
+	return a.postAlerts(ctx, []amAlert{buildAMAlert(n, a.externalURL)})
+}
+
+// Repost posts again the breach alerts that are still firing, so that
+// Alertmanager does not resolve them after its resolve_timeout. Other
+// stages in notices are skipped.
+func (a *alertmanagerNotifier) Repost(ctx context.Context, notices []sla.Notice) (bool, error) {
+	var alerts []amAlert
+	for _, n := range notices {
+		if n.Stage == sla.StageBreach {
+			alerts = append(alerts, buildAMAlert(n, a.externalURL))
+		}
+	}
+	for len(alerts) > 0 {
+		batch := alerts[:min(len(alerts), amBatch)]
+		alerts = alerts[len(batch):]
+		if retry, err := a.postAlerts(ctx, batch); err != nil {
+			return retry, err
+		}
+	}
+	return false, nil
+}
+
+func (a *alertmanagerNotifier) postAlerts(ctx context.Context, alerts []amAlert) (bool, error) {
+	body, err := marshalJSON(alerts)
+	if err != nil {
+		return false, fmt.Errorf("encode alertmanager alerts: %w", err)
+	}
+	return a.post(ctx, body, nil)
+}
+
+// Reposter is a notifier whose receiver forgets alerts that are not sent
+// again (Alertmanager): the dispatcher hands it the firing breaches at every
+// [Options.RepostInterval].
+type Reposter interface {
+	Repost(ctx context.Context, firing []sla.Notice) (retry bool, err error)
+}
+
+var _ Reposter = (*alertmanagerNotifier)(nil)

@@ -1,0 +1,64 @@
+// Package alert delivers slad's alerts: it formats an [sla.Notice] for each
+// kind of receiver (a Standard Webhooks signed JSON webhook, a Slack incoming
+// webhook, Prometheus Alertmanager, slad's own log) and drains the store's
+// durable outbox with one worker per receiver, retrying with backoff until the
+// receiver answers 2xx.
+//
+// # Basics
+//
+// A [Notifier] sends one notice and says whether a failure is worth retrying,
+// as Alertmanager's notifiers do. [NewNotifier] builds one from a
+// [config.Receiver]; [CheckResponse] is the single place that classifies HTTP
+// answers: 2xx is success; 408, 429 and 5xx are retried (at least as late as a
+// Retry-After header asks on 429 and 503); anything else, redirects included,
+// is a permanent failure whose error quotes a bounded excerpt of the answer.
+//
+// A [Dispatcher] runs one goroutine per receiver. Each waits for the outbox to
+// change or for its next alert to fall due, sends what is due oldest first,
+// and then marks each alert delivered, schedules a retry (exponential backoff
+// with jitter, from [Options.BaseBackoff] to [Options.MaxBackoff], never
+// earlier than a Retry-After) or gives up: on a permanent failure, or when an
+// alert could not be delivered within the receiver's GiveUpAfter. After a
+// retryable failure the worker pauses the whole receiver, so that a receiver
+// that is down is probed with one alert per pause instead of every alert
+// timing out in turn; other receivers are never held up, as each has its own
+// goroutine.
+//
+// Alertmanager forgets alerts that are not re-sent within its
+// resolve_timeout. Alertmanager workers therefore re-post every breach the
+// store reports as still firing about once a minute
+// ([Options.RepostInterval]), as Prometheus does, and post a resolved notice
+// as the breach alert with endsAt set.
+//
+// # Receivers
+//
+//   - webhook: POST of the generic JSON body of DESIGN.md, field for field,
+//     plus "escalation" (the 1-based step) on escalation alerts; "deadline"
+//     is null when a notice has none. Headers webhook-id (the notice id, the
+//     same on every retry), webhook-timestamp (this attempt) and, with a
+//     signing secret, webhook-signature as Standard Webhooks defines it.
+//   - slack: an incoming-webhook message with a one-line text and a section
+//     saying the stage, the SLA, provider → customer, the request with a
+//     link, how late or how much time is left, and the priority.
+//   - alertmanager: POST <url>/api/v2/alerts, alertname SLAWarning, SLABreach
+//     or SLAEscalation, labels sla, provider, customer, target, stage and
+//     request (and escalation, the step). Only breaches are re-posted, so
+//     warnings and escalations resolve on Alertmanager's resolve_timeout.
+//   - log: one line in slad's log per alert, WARN for breaches and
+//     escalations, INFO otherwise.
+//
+// All HTTP requests carry Content-Type application/json and User-Agent
+// slad/<version>, follow no redirects, and are bounded by the receiver's
+// timeout.
+//
+// # Caveats
+//
+// Delivery is at least once: an alert is removed from the outbox only after
+// the receiver answered 2xx, so a receiver that processed a request but whose
+// answer was lost (a timeout, a dropped connection, a crash before the store
+// recorded the delivery) gets it again. Webhook receivers should use the
+// webhook-id header, which is stable across retries, to drop repeats.
+//
+// Errors never contain a receiver's URL: Slack and many webhook URLs are
+// credentials, and Go's *url.Error quotes the URL it failed on.
+package alert

@@ -1,0 +1,246 @@
+package alert
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/store"
+)
+
+// fakeOutbox is an in-memory outbox that keeps the contract of
+// store/outbox.go: per-receiver queues ordered by Seq, due by NextAttempt,
+// removal on Delivered and GiveUp, and a notification log that Firing reads.
+// It also notes calls that break the contract (acting on an alert that is
+// no longer pending) so that tests can fail on them.
+type fakeOutbox struct {
+	mu         sync.Mutex
+	seq        uint64
+	pending    map[string][]store.OutboxItem
+	delivered  []store.OutboxItem
+	givenUp    []givenUp
+	retries    []retried
+	drops      map[string]int // receiver → DropReceiver calls
+	firing     map[string][]sla.Notice
+	violations []string
+	changed    chan struct{}
+}
+
+type givenUp struct {
+	item   store.OutboxItem
+	reason string
+}
+
+type retried struct {
+	item    store.OutboxItem
+	next    time.Time
+	lastErr string
+	at      time.Time
+}
+
+var _ Outbox = (*fakeOutbox)(nil)
+
+func newFakeOutbox() *fakeOutbox {
+	return &fakeOutbox{
+		pending: map[string][]store.OutboxItem{},
+		drops:   map[string]int{},
+		firing:  map[string][]sla.Notice{},
+		changed: make(chan struct{}, 1),
+	}
+}
+
+// add queues a notice for a receiver, due now, and signals the change as the
+// store does after its transaction commits.
+func (f *fakeOutbox) add(receiver string, n sla.Notice) {
+	f.mu.Lock()
+	f.seq++
+	now := time.Now()
+	f.pending[receiver] = append(f.pending[receiver], store.OutboxItem{
+		Seq: f.seq, Receiver: receiver, Notice: n, Created: now, NextAttempt: now,
+	})
+	f.mu.Unlock()
+	select {
+	case f.changed <- struct{}{}:
+	default:
+	}
+}
+
+func (f *fakeOutbox) DueAlerts(receiver string, now time.Time, limit int) ([]store.OutboxItem, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []store.OutboxItem
+	for _, it := range f.pending[receiver] {
+		if len(out) == limit {
+			break
+		}
+		if !it.NextAttempt.After(now) {
+			out = append(out, it)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeOutbox) NextAlertAt(receiver string) (time.Time, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	items := f.pending[receiver]
+	if len(items) == 0 {
+		return time.Time{}, false, nil
+	}
+	return slices.MinFunc(items, func(a, b store.OutboxItem) int {
+		return a.NextAttempt.Compare(b.NextAttempt)
+	}).NextAttempt, true, nil
+}
+
+// take removes an item from its queue; the caller holds f.mu.
+func (f *fakeOutbox) take(it store.OutboxItem, op string) (store.OutboxItem, bool) {
+	items := f.pending[it.Receiver]
+	i := slices.IndexFunc(items, func(p store.OutboxItem) bool { return p.Seq == it.Seq })
+	if i < 0 {
+		f.violations = append(f.violations, fmt.Sprintf("%s of alert %d (%s) for %q, which is not pending", op, it.Seq, it.Notice.ID, it.Receiver))
+		return store.OutboxItem{}, false
+	}
+	p := items[i]
+	f.pending[it.Receiver] = slices.Delete(items, i, i+1)
+	return p, true
+}
+
+func (f *fakeOutbox) Delivered(it store.OutboxItem, at time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p, ok := f.take(it, "Delivered")
+	if !ok {
+		return fmt.Errorf("alert %d not pending", it.Seq)
+	}
+	f.delivered = append(f.delivered, p)
+	n := p.Notice
+	switch n.Stage {
+	case sla.StageBreach:
+		f.firing[p.Receiver] = append(f.firing[p.Receiver], n)
+	case sla.StageResolved:
+		f.firing[p.Receiver] = slices.DeleteFunc(f.firing[p.Receiver], func(b sla.Notice) bool {
+			return b.RequestID == n.RequestID && b.SLAID == n.SLAID && b.Target == n.Target
+		})
+	}
+	return nil
+}
+
+func (f *fakeOutbox) Retry(it store.OutboxItem, next time.Time, lastErr string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	items := f.pending[it.Receiver]
+	i := slices.IndexFunc(items, func(p store.OutboxItem) bool { return p.Seq == it.Seq })
+	if i < 0 {
+		f.violations = append(f.violations, fmt.Sprintf("Retry of alert %d for %q, which is not pending", it.Seq, it.Receiver))
+		return fmt.Errorf("alert %d not pending", it.Seq)
+	}
+	items[i].Attempts++
+	items[i].NextAttempt = next
+	items[i].LastError = lastErr
+	f.retries = append(f.retries, retried{item: items[i], next: next, lastErr: lastErr, at: time.Now()})
+	return nil
+}
+
+func (f *fakeOutbox) GiveUp(it store.OutboxItem, reason string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p, ok := f.take(it, "GiveUp")
+	if !ok {
+		return fmt.Errorf("alert %d not pending", it.Seq)
+	}
+	f.givenUp = append(f.givenUp, givenUp{item: p, reason: reason})
+	return nil
+}
+
+func (f *fakeOutbox) DropReceiver(receiver string) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := len(f.pending[receiver])
+	delete(f.pending, receiver)
+	f.drops[receiver]++
+	return n, nil
+}
+
+func (f *fakeOutbox) PendingAlerts() (map[string]int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]int{}
+	for r, items := range f.pending {
+		if len(items) > 0 {
+			out[r] = len(items)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeOutbox) Firing(receiver string) ([]sla.Notice, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.firing[receiver]), nil
+}
+
+func (f *fakeOutbox) OutboxChanged() <-chan struct{} { return f.changed }
+
+// snapshot helpers, safe to call while workers run.
+
+func (f *fakeOutbox) pendingCount(receiver string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.pending[receiver])
+}
+
+func (f *fakeOutbox) pendingItems(receiver string) []store.OutboxItem {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.pending[receiver])
+}
+
+func (f *fakeOutbox) deliveredTo(receiver string) []store.OutboxItem {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []store.OutboxItem
+	for _, it := range f.delivered {
+		if it.Receiver == receiver {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+func (f *fakeOutbox) givenUpFor(receiver string) []givenUp {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []givenUp
+	for _, g := range f.givenUp {
+		if g.item.Receiver == receiver {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+func (f *fakeOutbox) retriesFor(receiver string) []retried {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []retried
+	for _, r := range f.retries {
+		if r.item.Receiver == receiver {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (f *fakeOutbox) dropCalls(receiver string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.drops[receiver]
+}
+
+func (f *fakeOutbox) contractViolations() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.violations)
+}

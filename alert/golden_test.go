@@ -1,0 +1,121 @@
+package alert
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slad-project/slad/config"
+	"github.com/slad-project/slad/sla"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden with what the notifiers send")
+
+// TestBodiesMatchGoldenFiles pins what each receiver type gets for each
+// stage of a fixed notice. The golden files hold the body indented; the body
+// itself goes out compact, which the test checks too.
+func TestBodiesMatchGoldenFiles(t *testing.T) {
+	t.Parallel()
+	for _, typ := range []config.ReceiverType{config.ReceiverWebhook, config.ReceiverSlack, config.ReceiverAlertmanager} {
+		for _, stage := range sla.StageKinds {
+			name := string(typ) + "-" + string(stage)
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				srv := newHookServer(t, nil)
+				n, err := NewNotifier(&config.Receiver{Name: name, Type: typ, URL: config.Secret(srv.URL), SigningSecret: testSecret},
+					NotifierOptions{ExternalURL: "http://slad.example.internal:9780/", Version: "test"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if retry, err := n.Notify(context.Background(), testNotice("IT-4711", stage)); err != nil {
+					t.Fatalf("Notify = %v, %v", retry, err)
+				}
+				body := srv.snapshot()[0].body
+				var compact bytes.Buffer
+				if err := json.Compact(&compact, body); err != nil {
+					t.Fatalf("body is not JSON: %v\n%s", err, body)
+				}
+				if !bytes.Equal(compact.Bytes(), body) {
+					t.Errorf("body is not compact JSON:\n%s", body)
+				}
+				var indented bytes.Buffer
+				if err := json.Indent(&indented, body, "", "  "); err != nil {
+					t.Fatal(err)
+				}
+				indented.WriteByte('\n')
+				golden(t, filepath.Join("testdata", name+".golden"), indented.Bytes())
+			})
+		}
+	}
+}
+
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./alert -run Golden -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (run with -update if the change is meant):\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+func TestLogReceiverWritesOneLinePerAlert(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		stage sla.StageKind
+		level string
+	}{
+		"a warning is logged at INFO":     {sla.StageWarning, "INFO"},
+		"a breach is logged at WARN":      {sla.StageBreach, "WARN"},
+		"an escalation is logged at WARN": {sla.StageEscalation, "WARN"},
+		"a resolution is logged at INFO":  {sla.StageResolved, "INFO"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var buf syncBuffer
+			n, err := NewNotifier(&config.Receiver{Name: "console", Type: config.ReceiverLog},
+				NotifierOptions{Logger: slog.New(slog.NewJSONHandler(&buf, nil)), ExternalURL: "http://slad.test"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			notice := testNotice("IT-4711", tc.stage)
+			if _, err := n.Notify(context.Background(), notice); err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+			if len(lines) != 1 {
+				t.Fatalf("%d lines, want 1:\n%s", len(lines), buf.String())
+			}
+			var rec map[string]any
+			if err := json.Unmarshal([]byte(lines[0]), &rec); err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]any{
+				"level": tc.level, "msg": "SLA alert", "receiver": "console", "alert_id": notice.ID,
+				"stage": string(tc.stage), "sla": "it-sales-incidents", "provider": "it", "customer": "sales",
+				"request": "IT-4711", "target": "resolution", "priority": "P1",
+				"url": "http://slad.test/requests/IT-4711", "fired_at": notice.FiredAt.Format(time.RFC3339),
+			}
+			for k, v := range want {
+				if rec[k] != v {
+					t.Errorf("%s = %v, want %v", k, rec[k], v)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,367 @@
+package alert
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/slad-project/slad/config"
+	"github.com/slad-project/slad/sla"
+)
+
+// Notifier sends a notice to one receiver. On failure, retry tells whether
+// the same notice may succeed later (the receiver is down, overloaded,
+// rate-limiting) or never will (the receiver rejects it); the error may be a
+// *StatusError carrying the receiver's answer and a Retry-After delay.
+type Notifier interface {
+	Notify(ctx context.Context, n sla.Notice) (retry bool, err error)
+}
+
+// NotifierOptions is what every notifier shares.
+type NotifierOptions struct {
+	// ExternalURL is the base of links to slad's pages, without a trailing
+	// slash; empty means alerts carry no link.
+	ExternalURL string
+	// Version goes into the User-Agent header, "slad/<Version>"; "dev" when
+	// empty.
+	Version string
+	// Client sends the HTTP requests; nil means one from [NewHTTPClient].
+	Client *http.Client
+	// Logger is where log receivers write; nil discards.
+	Logger *slog.Logger
+	// Now stamps webhook signatures and resolves Retry-After dates; nil
+	// means time.Now.
+	Now func() time.Time
+}
+
+// NewNotifier builds the notifier for a receiver. It fails on a receiver it
+// cannot send to (an unknown type, a missing URL, a malformed signing
+// secret), so that a reload can reject the configuration before anything
+// changes.
+func NewNotifier(r *config.Receiver, o NotifierOptions) (Notifier, error) {
+	if r == nil {
+		return nil, errors.New("nil receiver")
+	}
+	if o.Client == nil {
+		o.Client = NewHTTPClient(nil)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Version == "" {
+		o.Version = "dev"
+	}
+	o.ExternalURL = strings.TrimRight(o.ExternalURL, "/")
+	h := httpSender{client: o.Client, url: r.URL.Value(), userAgent: "slad/" + o.Version, now: o.Now}
+	if r.Type != config.ReceiverLog {
+		if err := checkURL(h.url); err != nil {
+			return nil, fmt.Errorf("receiver %q: %w", r.Name, err)
+		}
+	}
+	switch r.Type {
+	case config.ReceiverWebhook:
+		w := &webhookNotifier{httpSender: h, externalURL: o.ExternalURL}
+		if s := r.SigningSecret.Value(); s != "" {
+			signer, err := NewSigner(s)
+			if err != nil {
+				return nil, fmt.Errorf("receiver %q: signing secret: %w", r.Name, err)
+			}
+			w.signer = signer
+		}
+		return w, nil
+	case config.ReceiverSlack:
+		return &slackNotifier{httpSender: h, externalURL: o.ExternalURL}, nil
+	case config.ReceiverAlertmanager:
+		h.url = strings.TrimRight(h.url, "/") + "/api/v2/alerts"
+		return &alertmanagerNotifier{httpSender: h, externalURL: o.ExternalURL}, nil
+	case config.ReceiverLog:
+		return &logNotifier{logger: o.Logger, receiver: r.Name, externalURL: o.ExternalURL}, nil
+	default:
+		return nil, fmt.Errorf("receiver %q: unknown type %q (want webhook, slack, alertmanager or log)", r.Name, r.Type)
+	}
+}
+
+// checkURL rejects URLs no request can go to, without quoting them.
+func checkURL(raw string) error {
+	if raw == "" {
+		return errors.New("no url")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return errors.New("url does not parse")
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return errors.New("url scheme must be http or https")
+	}
+	if u.Host == "" {
+		return errors.New("url has no host")
+	}
+	return nil
+}
+
+// NewHTTPClient returns the client notifiers use: the given transport (a
+// clone of http.DefaultTransport when nil, so proxy settings from the
+// environment apply) and no redirects, since a receiver that redirects
+// should have its URL updated (Standard Webhooks says the same). Timeouts
+// come from each request's context.
+func NewHTTPClient(rt http.RoundTripper) *http.Client {
+	if rt == nil {
+		rt = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	return &http.Client{
+		Transport: rt,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
+
+// StatusError is a receiver's answer other than 2xx.
+type StatusError struct {
+	StatusCode int
+	// Body is a bounded, single-line excerpt of the answer.
+	Body string
+	// RetryAfter is how long the receiver asked us to wait (Retry-After on
+	// 429 and 503), zero when it did not say.
+	RetryAfter time.Duration
+}
+
+// Error names the status and quotes the answer: "receiver answered 400 Bad
+// Request: <excerpt>".
+func (e *StatusError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "receiver answered %d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	if e.StatusCode/100 == 3 {
+		b.WriteString(" (redirects are not followed: update the receiver's url)")
+	}
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(&b, ", retry after %s", e.RetryAfter)
+	}
+	if e.Body != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Body)
+	}
+	return b.String()
+}
+
+const (
+	// excerptBytes bounds what of an answer goes into an error.
+	excerptBytes = 512
+	// drainBytes bounds what is read of an answer to reuse the connection.
+	drainBytes = 64 << 10
+)
+
+// CheckResponse classifies a receiver's answer and closes its body: 2xx is
+// success; 408, 429 and 5xx are worth retrying; anything else (3xx, other
+// 4xx) is a permanent failure. Failures are *StatusError values quoting a
+// bounded excerpt of the body; on 429 and 503 a Retry-After header, in
+// seconds or as an HTTP date (relative to now), fills in RetryAfter.
+func CheckResponse(resp *http.Response, now time.Time) (retry bool, err error) {
+	defer func() {
+		_, _ = io.CopyN(io.Discard, resp.Body, drainBytes)
+		_ = resp.Body.Close()
+	}()
+	code := resp.StatusCode
+	if code/100 == 2 {
+		return false, nil
+	}
+	se := &StatusError{StatusCode: code}
+	buf, _ := io.ReadAll(io.LimitReader(resp.Body, excerptBytes+1))
+	se.Body = excerpt(buf, excerptBytes)
+	if code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable {
+		se.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), now)
+	}
+	retry = code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code/100 == 5
+	return retry, se
+}
+
+// parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP date.
+// Anything else, or a moment already past, means no delay.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		if secs > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter
+		}
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return min(t.Sub(now), maxRetryAfter)
+	}
+	return 0
+}
+
+// maxRetryAfter bounds what a receiver may ask for: a day is long enough for
+// any honest rate limit and keeps a typo from parking alerts for years.
+const maxRetryAfter = 24 * time.Hour
+
+// excerpt makes a receiver's answer fit on one log line: valid UTF-8, runs
+// of white space and control characters folded to one space, at most n
+// bytes, ending in an ellipsis when b is longer.
+func excerpt(b []byte, n int) string {
+	limit := n
+	cut := len(b) > n
+	if cut {
+		limit = n - len("…")
+	}
+	var out strings.Builder
+	space := false
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		b = b[size:]
+		if unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError {
+			space = out.Len() > 0
+			continue
+		}
+		if space {
+			space = false
+			if out.Len()+1 > limit {
+				break
+			}
+			out.WriteByte(' ')
+		}
+		if out.Len()+utf8.RuneLen(r) > limit {
+			break
+		}
+		out.WriteRune(r)
+	}
+	if cut {
+		out.WriteString("…")
+	}
+	return out.String()
+}
+
+// redacted stands for a URL in errors.
+const redacted = "<redacted>"
+
+// redactedError is an error whose message had secrets removed. Unwrap leads
+// to the cause without the URL (a *url.Error's Err), so that errors.Is
+// still sees context.DeadlineExceeded and friends.
+type redactedError struct {
+	msg   string
+	cause error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.cause }
+
+// redact removes a secret URL from err: a *url.Error in the chain loses
+// its URL, and the URL (and its path, which holds Slack's token) is cut
+// from the message wherever else it shows.
+func redact(err error, secret string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	var cause error
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		cause = ue.Err
+		clean := &url.Error{Op: ue.Op, URL: redacted, Err: ue.Err}
+		msg = strings.ReplaceAll(msg, ue.Error(), clean.Error())
+	}
+	msg = scrub(msg, secret)
+	if cause == nil {
+		if msg == err.Error() {
+			return err
+		}
+		// The chain itself quotes the secret: keep only what callers test.
+		for _, c := range []error{context.DeadlineExceeded, context.Canceled} {
+			if errors.Is(err, c) {
+				cause = c
+			}
+		}
+	}
+	return &redactedError{msg: scrub(msg, secret), cause: cause}
+}
+
+// scrub cuts the secret URL, its path and its query out of s.
+func scrub(s, secret string) string {
+	if secret == "" {
+		return s
+	}
+	s = strings.ReplaceAll(s, secret, redacted)
+	if u, err := url.Parse(secret); err == nil {
+		for _, part := range []string{u.RawQuery, u.EscapedPath(), u.Path} {
+			if len(part) > 1 {
+				s = strings.ReplaceAll(s, part, redacted)
+			}
+		}
+	}
+	return s
+}
+
+// httpSender posts JSON to a receiver's URL.
+type httpSender struct {
+	client    *http.Client
+	url       string
+	userAgent string
+	now       func() time.Time
+}
+
+// post sends body, with the extra headers, and classifies the outcome.
+func (h *httpSender) post(ctx context.Context, body []byte, header http.Header) (retry bool, err error) {
+	return h.postTo(ctx, h.url, body, header)
+}
+
+func (h *httpSender) postTo(ctx context.Context, target string, body []byte, header http.Header) (retry bool, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return false, fmt.Errorf("build request: %w", redact(err, target))
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", h.userAgent)
+	resp, err := h.client.Do(req)
+	if err != nil {
+		return true, fmt.Errorf("post: %w", redact(err, target))
+	}
+	retry, err = CheckResponse(resp, h.now())
+	var se *StatusError
+	if errors.As(err, &se) {
+		se.Body = scrub(se.Body, target)
+	}
+	return retry, err
+}
+
+// marshalJSON encodes v compactly, leaving &, < and > as they are: the
+// bodies stay readable, and Slack's own escapes survive unchanged.
+func marshalJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// requestURL links to the request's page, or is empty without a base.
+func requestURL(externalURL, request string) string {
+	if externalURL == "" {
+		return ""
+	}
+	return externalURL + "/requests/" + url.PathEscape(request)
+}

@@ -1,0 +1,36 @@
+package alert
+
+import (
+	"time"
+
+	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/store"
+)
+
+// Outbox is what delivery needs of the store: the durable queue of alerts
+// per receiver and the notification log behind it. *store.Store implements
+// it; see store/outbox.go for the contract of each method.
+type Outbox interface {
+	// DueAlerts returns up to limit alerts of the receiver whose next attempt
+	// is at or before now, oldest first.
+	DueAlerts(receiver string, now time.Time, limit int) ([]store.OutboxItem, error)
+	// NextAlertAt returns when the receiver's earliest pending alert is due.
+	NextAlertAt(receiver string) (t time.Time, ok bool, err error)
+	// Delivered removes a delivered alert and logs the delivery.
+	Delivered(it store.OutboxItem, at time.Time) error
+	// Retry records a failed attempt and when to try next.
+	Retry(it store.OutboxItem, next time.Time, lastErr string) error
+	// GiveUp removes an alert that can no longer be delivered.
+	GiveUp(it store.OutboxItem, reason string) error
+	// DropReceiver removes every pending alert of a receiver.
+	DropReceiver(receiver string) (int, error)
+	// PendingAlerts counts pending alerts per receiver.
+	PendingAlerts() (map[string]int, error)
+	// Firing returns the breach notices delivered to the receiver whose
+	// request is still open.
+	Firing(receiver string) ([]sla.Notice, error)
+	// OutboxChanged signals that alerts were added.
+	OutboxChanged() <-chan struct{}
+}
+
+var _ Outbox = (*store.Store)(nil)

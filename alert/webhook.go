@@ -1,0 +1,112 @@
+package alert
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/slad-project/slad/sla"
+)
+
+// webhookPayload is the generic webhook body of DESIGN.md, field for field
+// and in that order. Escalation is an addition: the 1-based escalation step,
+// present only on escalation alerts.
+type webhookPayload struct {
+	Version        string         `json:"version"`
+	ID             string         `json:"id"`
+	Stage          sla.StageKind  `json:"stage"`
+	SLA            webhookSLA     `json:"sla"`
+	Request        webhookRequest `json:"request"`
+	Target         sla.TargetKind `json:"target"`
+	TargetSeconds  int64          `json:"target_seconds"`
+	ElapsedSeconds int64          `json:"elapsed_seconds"`
+	// Deadline is null when the notice has none.
+	Deadline   *string `json:"deadline"`
+	FiredAt    string  `json:"fired_at"`
+	URL        string  `json:"url"`
+	Escalation int     `json:"escalation,omitempty"`
+}
+
+type webhookSLA struct {
+	ID          string `json:"id"`
+	Description string `json:"description"`
+	Provider    string `json:"provider"`
+	Customer    string `json:"customer"`
+}
+
+type webhookRequest struct {
+	ID       string `json:"id"`
+	Title    string `json:"title"`
+	Priority string `json:"priority"`
+	Category string `json:"category"`
+}
+
+// formatTime writes instants as the API does: RFC 3339 in UTC, to the
+// second.
+func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// marshalWebhook builds the generic webhook body of a notice.
+func marshalWebhook(n sla.Notice, externalURL string) ([]byte, error) {
+	p := webhookPayload{
+		Version: "1",
+		ID:      n.ID,
+		Stage:   n.Stage,
+		SLA: webhookSLA{
+			ID:          n.SLAID,
+			Description: n.SLADescription,
+			Provider:    n.Provider,
+			Customer:    n.Customer,
+		},
+		Request: webhookRequest{
+			ID:       n.RequestID,
+			Title:    n.Title,
+			Priority: n.Priority,
+			Category: n.Category,
+		},
+		Target:         n.Target,
+		TargetSeconds:  n.TargetSeconds,
+		ElapsedSeconds: n.ElapsedSeconds,
+		FiredAt:        formatTime(n.FiredAt),
+		URL:            requestURL(externalURL, n.RequestID),
+	}
+	if !n.Deadline.IsZero() {
+		d := formatTime(n.Deadline)
+		p.Deadline = &d
+	}
+	if n.Stage == sla.StageEscalation {
+		p.Escalation = n.Escalation
+	}
+	b, err := marshalJSON(p)
+	if err != nil {
+		return nil, fmt.Errorf("encode webhook body: %w", err)
+	}
+	return b, nil
+}
+
+// webhookNotifier posts the generic JSON body, signed when it has a secret.
+type webhookNotifier struct {
+	httpSender
+	externalURL string
+	// signer is nil for an unsigned webhook.
+	signer *Signer
+}
+
+// Notify posts the notice. The webhook-id header is the notice id, stable
+// across retries so that receivers can drop repeats; webhook-timestamp is
+// the time of this attempt, as the signature covers it.
+func (w *webhookNotifier) Notify(ctx context.Context, n sla.Notice) (bool, error) {
+	body, err := marshalWebhook(n, w.externalURL)
+	if err != nil {
+		return false, err
+	}
+	ts := w.now()
+	h := http.Header{}
+	h.Set(HeaderWebhookID, n.ID)
+	h.Set(HeaderWebhookTimestamp, strconv.FormatInt(ts.Unix(), 10))
+	if w.signer != nil {
+		h.Set(HeaderWebhookSignature, w.signer.Sign(n.ID, ts, body))
+	}
+	return w.post(ctx, body, h)
+}
