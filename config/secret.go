@@ -22,7 +22,9 @@ func (s Secret) String() string {
 // GoString hides the secret from %#v.
 func (s Secret) GoString() string { return s.String() }
 
-// MarshalText hides the secret from encoders (JSON, YAML map keys).
+// MarshalText hides the secret from encoders of values (JSON). Note that
+// encoding/json writes map keys of a string type as they are, without
+// calling MarshalText: never key a map that gets marshalled by a Secret.
 func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // MarshalYAML hides the secret from YAML.

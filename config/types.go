@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"time"
 
 	"github.com/slad-project/slad/sla"
@@ -15,9 +16,31 @@ type Config struct {
 	Policy    *sla.Policy
 	Receivers map[string]*Receiver
 	Tokens    []*Token
-	// Warnings are SMART findings that do not stop the configuration from
-	// loading (no description, 100% objective, a target under a minute).
+	// Warnings are findings that do not stop the configuration from
+	// loading: SMART ones (no description, a 100% objective, a target under
+	// a minute) and others (a webhook without signing secret, an unused
+	// receiver, alerts that reach no one).
 	Warnings []Problem
+}
+
+// AlertReceivers returns the names of the receivers that get an SLA's
+// warning, breach and resolved alerts: the provider department's notify
+// list, then the SLA's own, without repeats. Escalation steps name their
+// receivers in [sla.Escalation.Notify].
+func (c *Config) AlertReceivers(s *sla.SLA) []string {
+	var out []string
+	add := func(names []string) {
+		for _, n := range names {
+			if !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+	}
+	if d := c.Policy.Departments[s.Provider]; d != nil {
+		add(d.Notify)
+	}
+	add(s.Notify)
+	return out
 }
 
 // Global holds settings for the whole daemon.
@@ -88,15 +111,26 @@ type Problem struct {
 	Line    int // 1-based; 0 when the problem concerns the whole file
 	Column  int
 	Message string
+	// Warning marks a finding that does not stop the configuration from
+	// loading; String then puts "warning: " before the message.
+	Warning bool
 }
 
-// String formats the problem as "file:line:col: message".
+// String formats the problem as "file:line:col: message", or
+// "file:line:col: warning: message" for a warning.
 func (p Problem) String() string {
-	if p.Line == 0 {
-		return p.File + ": " + p.Message
+	msg := p.Message
+	if p.Warning {
+		msg = "warning: " + msg
 	}
-	return p.File + ":" + itoa(p.Line) + ":" + itoa(p.Column) + ": " + p.Message
+	if p.Line == 0 {
+		return p.File + ": " + msg
+	}
+	return p.File + ":" + itoa(p.Line) + ":" + itoa(p.Column) + ": " + msg
 }
+
+// Error makes a Problem usable as an error; see [Errors.Unwrap].
+func (p Problem) Error() string { return p.String() }
 
 func itoa(n int) string {
 	if n == 0 {

@@ -1,0 +1,153 @@
+package api
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/slad-project/slad/sla"
+)
+
+// ReportTarget is one target's figures over a report's period.
+type ReportTarget struct {
+	Target               sla.TargetKind `json:"target"`
+	Counted              int64          `json:"counted"`
+	Met                  int64          `json:"met"`
+	Breached             int64          `json:"breached"`
+	Compliance           float64        `json:"compliance"`
+	MeetsObjective       bool           `json:"meets_objective"`
+	ErrorBudgetRemaining float64        `json:"error_budget_remaining"`
+	MedianElapsedSeconds *int64         `json:"median_elapsed_seconds"`
+	P90ElapsedSeconds    *int64         `json:"p90_elapsed_seconds"`
+}
+
+// ReportSLA is one SLA's figures over a report's period.
+type ReportSLA struct {
+	ID          string         `json:"id"`
+	Description string         `json:"description,omitempty"`
+	Provider    string         `json:"provider"`
+	Customers   []string       `json:"customers"`
+	Objective   float64        `json:"objective"`
+	From        string         `json:"from"` // local date, inclusive
+	To          string         `json:"to"`   // local date, inclusive
+	CSATAverage *float64       `json:"csat_average"`
+	CSATCount   int64          `json:"csat_count"`
+	Targets     []ReportTarget `json:"targets"`
+}
+
+// Report is the answer of GET /api/v1/report.
+type Report struct {
+	GeneratedAt time.Time   `json:"generated_at"`
+	SLAs        []ReportSLA `json:"slas"`
+}
+
+// handleReport answers GET /api/v1/report?sla=&from=&to=: per SLA and
+// target, the clocks that stopped in the period (local dates of the SLA's
+// calendar, inclusive; by default the SLA's current window), compliance
+// against the objective, error budget, median and 90th percentile elapsed
+// business time, and CSAT.
+func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	p := s.opts.Config().Policy
+	var from, to *sla.Date
+	for _, f := range []struct {
+		name string
+		dst  **sla.Date
+	}{{"from", &from}, {"to", &to}} {
+		if v := q.Get(f.name); v != "" {
+			d, err := sla.ParseDate(v)
+			if err != nil {
+				writeError(w, http.StatusBadRequest, fmt.Sprintf("parameter %q: %v", f.name, err))
+				return
+			}
+			*f.dst = &d
+		}
+	}
+	if from != nil && to != nil && to.Before(*from) {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("parameter \"to\" (%s) is before \"from\" (%s)", to, from))
+		return
+	}
+	slas := p.SLAs
+	if id := q.Get("sla"); id != "" {
+		one := p.SLA(id)
+		if one == nil {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("parameter \"sla\": no SLA %q in the configuration", id))
+			return
+		}
+		slas = []*sla.SLA{one}
+	}
+	now := s.now()
+	out := Report{GeneratedAt: now.UTC(), SLAs: []ReportSLA{}}
+	for _, sl := range slas {
+		first, last := sl.Window.Bounds(now, sl.CalendarOf().Location())
+		if from != nil {
+			first = *from
+		}
+		if to != nil {
+			last = *to
+		}
+		rs, err := s.reportSLA(sl, first, last)
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
+			return
+		}
+		out.SLAs = append(out.SLAs, rs)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) reportSLA(sl *sla.SLA, first, last sla.Date) (ReportSLA, error) {
+	rs := ReportSLA{
+		ID: sl.ID, Description: sl.Description, Provider: sl.Provider, Customers: sl.Customers,
+		Objective: sl.Objective, From: first.String(), To: last.String(), Targets: []ReportTarget{},
+	}
+	fig, err := s.opts.Store.WindowFigures(sl.ID, first, last)
+	if err != nil {
+		return rs, err
+	}
+	rs.CSATCount = fig.CSATCount
+	if fig.CSATCount > 0 {
+		avg := fig.CSATAverage()
+		rs.CSATAverage = &avg
+	}
+	for _, k := range sla.TargetKinds {
+		if !sl.Target(k).Set() {
+			continue
+		}
+		stops, err := s.opts.Store.Stops(sl.ID, k, first, last)
+		if err != nil {
+			return rs, err
+		}
+		var tally sla.Tally
+		elapsed := make([]int64, 0, len(stops))
+		for _, st := range stops {
+			if st.Breached {
+				tally.Breached++
+			} else {
+				tally.Met++
+			}
+			elapsed = append(elapsed, st.ElapsedSeconds)
+		}
+		slices.Sort(elapsed)
+		rt := ReportTarget{
+			Target: k, Counted: tally.Counted(), Met: tally.Met, Breached: tally.Breached,
+			Compliance: tally.Compliance(), MeetsObjective: tally.Compliance() >= sl.Objective,
+			ErrorBudgetRemaining: tally.ErrorBudgetRemaining(sl.Objective),
+			MedianElapsedSeconds: quantile(elapsed, 0.5), P90ElapsedSeconds: quantile(elapsed, 0.9),
+		}
+		rs.Targets = append(rs.Targets, rt)
+	}
+	return rs, nil
+}
+
+// quantile is the nearest-rank quantile of sorted values; nil when empty.
+func quantile(sorted []int64, q float64) *int64 {
+	if len(sorted) == 0 {
+		return nil
+	}
+	i := int(math.Ceil(q*float64(len(sorted)))) - 1
+	v := sorted[max(i, 0)]
+	return &v
+}

@@ -1,0 +1,685 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"flag"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slad-project/slad/api"
+	"github.com/slad-project/slad/api/client"
+	"github.com/slad-project/slad/daemon"
+	"github.com/slad-project/slad/sla"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite testdata/report.*.golden with what slad report prints")
+
+// reportFixture is GET /api/v1/report as the server encodes it (api.Report
+// through api's writeJSON): one SLA with a target below its objective, one
+// whose compliance of 94.995% must not show as 95.0%, and one with nothing
+// counted (nulls).
+const reportFixture = `{
+  "generated_at": "2026-11-25T12:00:00Z",
+  "slas": [
+    {
+      "id": "it-sales-incidents",
+      "description": "IT answers \u0026 fixes incidents raised by Sales, Marketing",
+      "provider": "it",
+      "customers": [
+        "sales",
+        "marketing"
+      ],
+      "objective": 0.95,
+      "from": "2026-11-01",
+      "to": "2026-11-30",
+      "csat_average": 3.6666666666666665,
+      "csat_count": 3,
+      "targets": [
+        {
+          "target": "response",
+          "counted": 40,
+          "met": 39,
+          "breached": 1,
+          "compliance": 0.975,
+          "meets_objective": true,
+          "error_budget_remaining": 0.5,
+          "median_elapsed_seconds": 754,
+          "p90_elapsed_seconds": 1500
+        },
+        {
+          "target": "resolution",
+          "counted": 40,
+          "met": 36,
+          "breached": 4,
+          "compliance": 0.9,
+          "meets_objective": false,
+          "error_budget_remaining": -1,
+          "median_elapsed_seconds": 11520,
+          "p90_elapsed_seconds": 100800
+        }
+      ]
+    },
+    {
+      "id": "facilities-hr-moves",
+      "description": "Facilities moves desks for HR \"within 3 days\"",
+      "provider": "facilities",
+      "customers": [
+        "hr"
+      ],
+      "objective": 0.95,
+      "from": "2026-11-01",
+      "to": "2026-11-25",
+      "csat_average": null,
+      "csat_count": 0,
+      "targets": [
+        {
+          "target": "resolution",
+          "counted": 20000,
+          "met": 18999,
+          "breached": 1001,
+          "compliance": 0.94995,
+          "meets_objective": false,
+          "error_budget_remaining": -0.001,
+          "median_elapsed_seconds": 86700,
+          "p90_elapsed_seconds": 198059
+        }
+      ]
+    },
+    {
+      "id": "it-oncall",
+      "provider": "it",
+      "customers": [
+        "*"
+      ],
+      "objective": 0.99,
+      "from": "2026-11-01",
+      "to": "2026-11-25",
+      "csat_average": null,
+      "csat_count": 0,
+      "targets": [
+        {
+          "target": "response",
+          "counted": 0,
+          "met": 0,
+          "breached": 0,
+          "compliance": 1,
+          "meets_objective": true,
+          "error_budget_remaining": 1,
+          "median_elapsed_seconds": null,
+          "p90_elapsed_seconds": null
+        }
+      ]
+    }
+  ]
+}
+`
+
+// fakeReport answers GET /api/v1/report with a fixed status and body and
+// remembers what it was asked.
+type fakeReport struct {
+	status      int
+	contentType string
+	body        string
+
+	mu    sync.Mutex
+	calls []*http.Request
+}
+
+func (f *fakeReport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	f.calls = append(f.calls, r.Clone(context.Background()))
+	f.mu.Unlock()
+	if r.Method != http.MethodGet || r.URL.Path != "/api/v1/report" {
+		answerJSON(w, http.StatusNotFound, map[string]string{"error": "no such endpoint: " + r.Method + " " + r.URL.Path})
+		return
+	}
+	ct := f.contentType
+	if ct == "" {
+		ct = "application/json"
+	}
+	w.Header().Set("Content-Type", ct)
+	w.WriteHeader(f.status)
+	io.WriteString(w, f.body)
+}
+
+func (f *fakeReport) requests() []*http.Request {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]*http.Request(nil), f.calls...)
+}
+
+func newFakeReport(t *testing.T, status int, body string) (*fakeReport, string) {
+	t.Helper()
+	f := &fakeReport{status: status, body: body}
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	return f, srv.URL
+}
+
+func TestReportOutputMatchesTheGoldenFiles(t *testing.T) {
+	tests := map[string]struct {
+		args   []string
+		golden string
+	}{
+		"the table is the default and has one block per SLA": {args: nil, golden: "report.table.golden"},
+		"the table can also be asked for by name":            {args: []string{"--format", "table"}, golden: "report.table.golden"},
+		"csv has a header and one row per SLA and target":    {args: []string{"--format", "csv"}, golden: "report.csv.golden"},
+		"json is the server's answer, indented":              {args: []string{"--format", "json"}, golden: "report.json.golden"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, srv := newFakeReport(t, http.StatusOK, reportFixture)
+			code, stdout, stderr := slad(t, append([]string{"report", "--server", srv}, tc.args...)...)
+			if code != 0 || stderr != "" {
+				t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+			}
+			path := filepath.Join("testdata", tc.golden)
+			if *updateGolden {
+				if err := os.MkdirAll("testdata", 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, []byte(stdout), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if stdout != string(want) {
+				t.Errorf("output differs from %s (run with -update to accept it):\n--- got\n%s--- want\n%s", path, stdout, want)
+			}
+		})
+	}
+}
+
+func TestReportJSONIsTheServersAnswerByteForByte(t *testing.T) {
+	_, srv := newFakeReport(t, http.StatusOK, reportFixture)
+	code, stdout, stderr := slad(t, "report", "--server", srv, "--format", "json")
+	if code != 0 || stdout != reportFixture {
+		t.Errorf("exit %d, stderr %q; stdout differs from the server's answer:\n%s", code, stderr, stdout)
+	}
+}
+
+func TestReportCSVIsReadableByACSVReader(t *testing.T) {
+	_, srv := newFakeReport(t, http.StatusOK, reportFixture)
+	code, stdout, stderr := slad(t, "report", "--server", srv, "--format", "csv")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	rows, err := csv.NewReader(strings.NewReader(stdout)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 5 {
+		t.Fatalf("got %d rows, want a header and 4 (2 + 1 + 1 targets)", len(rows))
+	}
+	row := map[string]string{}
+	for i, col := range rows[0] {
+		row[col] = rows[2][i]
+	}
+	want := map[string]string{
+		"sla": "it-sales-incidents", "description": "IT answers & fixes incidents raised by Sales, Marketing", "customers": "sales marketing",
+		"target": "resolution", "compliance": "0.9", "meets_objective": "false", "error_budget_remaining": "-1",
+		"median_elapsed_seconds": "11520", "p90_elapsed_seconds": "100800", "csat_average": "3.6666666666666665", "csat_count": "3",
+	}
+	for k, v := range want {
+		if row[k] != v {
+			t.Errorf("column %s = %q, want %q", k, row[k], v)
+		}
+	}
+	last := rows[4]
+	if last[0] != "it-oncall" || last[14] != "" || last[15] != "" || last[16] != "" {
+		t.Errorf("a target with no figures should have empty cells, got %q", last)
+	}
+}
+
+func TestReportSendsTheQueryTheFlagsAskFor(t *testing.T) {
+	tests := map[string]struct {
+		args []string
+		want url.Values
+	}{
+		"without flags every SLA's current window is asked for": {args: nil, want: url.Values{}},
+		"one SLA is asked for by its id":                        {args: []string{"--sla", "it-oncall"}, want: url.Values{"sla": {"it-oncall"}}},
+		"a period is sent as both dates": {
+			args: []string{"--from", "2026-11-01", "--to", "2026-11-30"},
+			want: url.Values{"from": {"2026-11-01"}, "to": {"2026-11-30"}},
+		},
+		"one day is a period": {
+			args: []string{"--from", "2026-11-24", "--to", "2026-11-24", "--sla", "a b&c"},
+			want: url.Values{"sla": {"a b&c"}, "from": {"2026-11-24"}, "to": {"2026-11-24"}},
+		},
+		"a start alone is sent alone": {args: []string{"--from", "2026-01-01"}, want: url.Values{"from": {"2026-01-01"}}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			f, srv := newFakeReport(t, http.StatusOK, reportFixture)
+			if code, _, stderr := slad(t, append([]string{"report", "--server", srv + "/"}, tc.args...)...); code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			reqs := f.requests()
+			if len(reqs) != 1 {
+				t.Fatalf("the server got %d requests, want 1", len(reqs))
+			}
+			if got := reqs[0].URL.Query(); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("query = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestReportSendsTheTokenAndNeverShowsIt(t *testing.T) {
+	f, srv := newFakeReport(t, http.StatusForbidden, `{"error":"this token may not read reports"}`)
+	tokenFile := writeFile(t, filepath.Join(t.TempDir(), "token"), secretToken+"\n")
+	code, stdout, stderr := slad(t, "report", "--server", srv, "--token-file", tokenFile)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	if reqs := f.requests(); len(reqs) != 1 || reqs[0].Header.Get("Authorization") != "Bearer "+secretToken {
+		t.Errorf("the token was not sent as a bearer token")
+	}
+	if !strings.HasPrefix(stderr, "slad report: this token may not read reports\nCheck --token-file") {
+		t.Errorf("stderr = %q", stderr)
+	}
+	if strings.Contains(stdout+stderr, secretToken) {
+		t.Errorf("the token appears in the output")
+	}
+}
+
+func TestReportRejectsBadUsageWithoutAskingTheServer(t *testing.T) {
+	tests := map[string]struct {
+		args     []string
+		wantCode int
+		want     string
+	}{
+		"a date not written as YYYY-MM-DD is refused": {
+			args: []string{"--from", "2026-11-1"}, wantCode: 2,
+			want: "slad report: --from: \"2026-11-1\" is not a date: write it as YYYY-MM-DD, e.g. 2026-12-24\n",
+		},
+		"a date that does not exist is refused": {
+			args: []string{"--from", "2026-02-01", "--to", "2026-02-30"}, wantCode: 2,
+			want: "slad report: --to: \"2026-02-30\" is not a date",
+		},
+		"an end before the start is refused": {
+			args: []string{"--from", "2026-11-30", "--to", "2026-11-01"}, wantCode: 2,
+			want: "slad report: --to 2026-11-01 is before --from 2026-11-30: the period runs from --from to --to, both days included\n",
+		},
+		"an unknown format is refused": {
+			args: []string{"--format", "xml"}, wantCode: 2, want: "slad report: --format \"xml\": use table, csv or json\n",
+		},
+		"an SLA given without --sla is refused": {
+			args: []string{"it-oncall"}, wantCode: 2, want: "slad report: unexpected argument \"it-oncall\": report takes flags only\n",
+		},
+		"an unknown flag is refused":    {args: []string{"--since", "2026-11-01"}, wantCode: 2, want: "flag provided but not defined: -since"},
+		"a negative timeout is refused": {args: []string{"--timeout", "-1s"}, wantCode: 2, want: "--timeout must not be negative"},
+		"help is not an error":          {args: []string{"-h"}, wantCode: 0, want: "Usage: slad report [flags]"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			f, srv := newFakeReport(t, http.StatusOK, reportFixture)
+			code, stdout, stderr := slad(t, append([]string{"report", "--server", srv}, tc.args...)...)
+			if code != tc.wantCode || !strings.Contains(stderr, tc.want) {
+				t.Errorf("exit %d (want %d), stderr:\n%s\nwant it to contain %q", code, tc.wantCode, stderr, tc.want)
+			}
+			if stdout != "" {
+				t.Errorf("stdout = %q, want nothing", stdout)
+			}
+			if n := len(f.requests()); n != 0 {
+				t.Errorf("the server was asked %d times", n)
+			}
+		})
+	}
+}
+
+func TestReportFailuresExit1WithASentence(t *testing.T) {
+	tests := map[string]struct {
+		status      int
+		contentType string
+		body        string
+		want        string // the whole of stderr, or its start when it ends in "…"
+	}{
+		"the server's sentence follows the command's name": {
+			status: 400, body: `{"error":"parameter \"sla\": no SLA \"nope\" in the configuration"}`,
+			want: "slad report: parameter \"sla\": no SLA \"nope\" in the configuration\n",
+		},
+		"a failing store is reported in the server's words": {
+			status: 500, body: `{"error":"reading the figures failed: input/output error"}`,
+			want: "slad report: reading the figures failed: input/output error\n",
+		},
+		"a proxy's error page is not repeated": {
+			status: 502, contentType: "text/html", body: "<html><body>Bad Gateway</body></html>",
+			want: "slad report: the server answered 502 Bad Gateway\n",
+		},
+		"a server without the endpoint points at --server": {
+			status: 404, body: `{"error":"no such endpoint: GET /api/v1/report"}`,
+			want: "slad report: no such endpoint: GET /api/v1/report\nCheck --server (…",
+		},
+		"an answer that is not a report is refused": {
+			status: 200, body: `{"status":"ok"}`,
+			want: "slad report: get /api/v1/report: the answer is JSON but not a report (it has no \"slas\"); check that the server URL points at slad\n",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			f, srv := newFakeReport(t, tc.status, tc.body)
+			f.contentType = tc.contentType
+			code, stdout, stderr := slad(t, "report", "--server", srv, "--sla", "nope")
+			if code != 1 || stdout != "" {
+				t.Errorf("exit %d (want 1), stdout %q", code, stdout)
+			}
+			if prefix, ok := strings.CutSuffix(tc.want, "…"); ok {
+				if !strings.HasPrefix(stderr, prefix) {
+					t.Errorf("stderr = %q, want it to start with %q", stderr, prefix)
+				}
+			} else if stderr != tc.want {
+				t.Errorf("stderr = %q, want %q", stderr, tc.want)
+			}
+		})
+	}
+}
+
+func TestReportWithNobodyListeningSuggestsServer(t *testing.T) {
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close()
+	u, _ := url.Parse(dead.URL)
+	u.User = url.UserPassword("ops", "hunter2")
+	code, stdout, stderr := slad(t, "report", "--server", u.String())
+	if code != 1 || stdout != "" {
+		t.Errorf("exit %d (want 1), stdout %q", code, stdout)
+	}
+	for _, want := range []string{"slad report: no slad answers at ", "(connection refused)", "'slad serve'", "--server"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr = %q, want it to contain %q", stderr, want)
+		}
+	}
+	if strings.Contains(stderr, "hunter2") {
+		t.Errorf("the password in --server appears in the output: %q", stderr)
+	}
+}
+
+func TestReportGivesUpAfterTheTimeout(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+	}))
+	t.Cleanup(srv.Close)
+	code, _, stderr := slad(t, "report", "--server", srv.URL, "--timeout", "50ms")
+	if want := " gave no answer within --timeout 50ms.\n"; code != 1 || !strings.HasSuffix(stderr, want) {
+		t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr, want)
+	}
+}
+
+func TestReportWithNoSLAs(t *testing.T) {
+	empty := "{\n  \"generated_at\": \"2026-11-25T12:00:00Z\",\n  \"slas\": []\n}\n"
+	tests := map[string]struct {
+		format string
+		want   string
+	}{
+		"the table says so in a sentence": {format: "table", want: "There is nothing to report: the server's configuration has no SLAs.\n"},
+		"csv is the header alone":         {format: "csv", want: strings.Join(reportCSVHeader, ",") + "\n"},
+		"json is the empty report":        {format: "json", want: empty},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, srv := newFakeReport(t, http.StatusOK, empty)
+			code, stdout, stderr := slad(t, "report", "--server", srv, "--format", tc.format)
+			if code != 0 || stdout != tc.want || stderr != "" {
+				t.Errorf("exit %d, stdout %q, stderr %q; want 0 and %q", code, stdout, stderr, tc.want)
+			}
+		})
+	}
+}
+
+func TestBusinessDuration(t *testing.T) {
+	sec := func(v int64) *int64 { return &v }
+	tests := map[string]struct {
+		in   *int64
+		want string
+	}{
+		"no figure is a dash":                       {in: nil, want: "-"},
+		"zero is zero seconds":                      {in: sec(0), want: "0s"},
+		"under a minute is seconds":                 {in: sec(45), want: "45s"},
+		"minutes keep their seconds":                {in: sec(12*60 + 34), want: "12m34s"},
+		"hours keep minutes and drop seconds":       {in: sec(3*3600 + 12*60 + 59), want: "3h12m"},
+		"whole hours have no zero minutes":          {in: sec(4 * 3600), want: "4h"},
+		"a day is 24 business hours":                {in: sec(28 * 3600), want: "1d4h"},
+		"a gap after the first unit ends the words": {in: sec(86400 + 5*60), want: "1d"},
+		"many days stay in days":                    {in: sec(45*86400 + 3600), want: "45d1h"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := businessDuration(tc.in); got != tc.want {
+				t.Errorf("businessDuration = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestPercentDown(t *testing.T) {
+	tests := map[string]struct {
+		in   float64
+		want string
+	}{
+		"a whole share has one decimal":                 {in: 1, want: "100.0%"},
+		"a share keeps one decimal":                     {in: 0.975, want: "97.5%"},
+		"exactly the objective is the objective":        {in: 19.0 / 20, want: "95.0%"},
+		"just short of the objective is not rounded up": {in: 0.94995, want: "94.9%"},
+		"two thirds are rounded down":                   {in: 2.0 / 3, want: "66.6%"},
+		"nothing is zero without a sign":                {in: 0, want: "0.0%"},
+		"an overspent budget is negative":               {in: -1, want: "-100.0%"},
+		"a budget just overspent shows it":              {in: -0.0001, want: "-0.1%"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := percentDown(tc.in); got != tc.want {
+				t.Errorf("percentDown(%v) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestReportClientTypesMirrorTheServer keeps client.Report in step with
+// api.Report: the json output re-encodes the client's types, so a field
+// the server adds and the client lacks would silently vanish from it.
+func TestReportClientTypesMirrorTheServer(t *testing.T) {
+	server := jsonShape(reflect.TypeFor[api.Report](), "")
+	cl := jsonShape(reflect.TypeFor[client.Report](), "")
+	if !reflect.DeepEqual(server, cl) {
+		t.Errorf("api.Report and client.Report differ:\nserver: %q\nclient: %q", server, cl)
+	}
+}
+
+// jsonShape lists a type's JSON fields as "path tag kind", recursively.
+func jsonShape(t reflect.Type, path string) []string {
+	var out []string
+	for f := range t.Fields() {
+		tag := f.Tag.Get("json")
+		name, _, _ := strings.Cut(tag, ",")
+		ft, kind := f.Type, ""
+		for ft.Kind() == reflect.Pointer || ft.Kind() == reflect.Slice {
+			kind += map[reflect.Kind]string{reflect.Pointer: "*", reflect.Slice: "[]"}[ft.Kind()]
+			ft = ft.Elem()
+		}
+		if ft.Kind() == reflect.Struct && ft != reflect.TypeFor[time.Time]() {
+			out = append(out, path+name+" "+tag+" "+kind+"struct")
+			out = append(out, jsonShape(ft, path+name+".")...)
+			continue
+		}
+		out = append(out, path+name+" "+tag+" "+kind+ft.Kind().String())
+	}
+	return out
+}
+
+// TestReportAgainstTheRealDaemon runs slad's own server with the daemon's
+// test configuration, sends three requests' lives and reads them back.
+func TestReportAgainstTheRealDaemon(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"config.yaml", "it-token", "hr-token", "admin-token"} {
+		data, err := os.ReadFile(filepath.Join("..", "..", "daemon", "testdata", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(dir, f), string(data))
+	}
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) // a Wednesday
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- daemon.Run(ctx, daemon.Options{
+			ConfigFile: filepath.Join(dir, "config.yaml"), DataDir: filepath.Join(dir, "data"), Listen: "127.0.0.1:0",
+			Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return now },
+			Listening: func(a net.Addr) { addr <- a },
+		})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("daemon: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Errorf("the daemon did not stop within 30s")
+		}
+	})
+	var base string
+	select {
+	case a := <-addr:
+		base = "http://" + a.String()
+	case err := <-done:
+		t.Fatalf("the daemon did not start: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the daemon did not start within 30s")
+	}
+
+	// The office calendar is Europe/Berlin (UTC+1 in November), Mon-Fri
+	// 09:00-12:30 and 13:30-17:00; it-oncall runs on 24x7 with a 15m response.
+	at := func(s string) time.Time {
+		tm, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm
+	}
+	opened := func(id, req, ts, prio string) sla.Event {
+		return sla.Event{ID: id, Request: req, Type: sla.Opened, At: at(ts), Provider: "it", Customer: "sales", Priority: prio, Category: "incident"}
+	}
+	events := []sla.Event{
+		// IT-1: response 20m (met; on 24x7 breached), resolution 1h Monday +
+		// 1h Tuesday around a customer pause = 2h (met).
+		opened("a1", "IT-1", "2026-11-23T09:00:00Z", "P1"),
+		{ID: "a2", Request: "IT-1", Type: sla.Responded, At: at("2026-11-23T09:20:00Z")},
+		{ID: "a3", Request: "IT-1", Type: sla.Paused, At: at("2026-11-23T10:00:00Z"), Reason: "waiting_for_customer"},
+		{ID: "a4", Request: "IT-1", Type: sla.Resumed, At: at("2026-11-24T08:00:00Z")},
+		{ID: "a5", Request: "IT-1", Type: sla.Resolved, At: at("2026-11-24T09:00:00Z"), CSAT: 5},
+		// IT-2: response 1h (breached), resolution Monday 14:00-17:00 +
+		// Tuesday 09:00-12:30 = 6h30m (breached).
+		opened("b1", "IT-2", "2026-11-23T13:00:00Z", "P1"),
+		{ID: "b2", Request: "IT-2", Type: sla.Responded, At: at("2026-11-23T14:00:00Z")},
+		{ID: "b3", Request: "IT-2", Type: sla.Resolved, At: at("2026-11-24T12:00:00Z"), CSAT: 2},
+		// IT-3 (P2): response 10m, resolution 2h, both met.
+		opened("c1", "IT-3", "2026-11-24T08:00:00Z", "P2"),
+		{ID: "c2", Request: "IT-3", Type: sla.Responded, At: at("2026-11-24T08:10:00Z")},
+		{ID: "c3", Request: "IT-3", Type: sla.Resolved, At: at("2026-11-24T10:00:00Z"), CSAT: 4},
+	}
+	token, err := loadBearerToken(filepath.Join(dir, "it-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(base, client.Options{Token: token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := c.PostEvents(context.Background(), events); err != nil || res.Accepted != len(events) {
+		t.Fatalf("post events: %+v, %v", res, err)
+	}
+
+	t.Run("the table shows what the clocks measured", func(t *testing.T) {
+		code, stdout, stderr := slad(t, "report", "--server", base, "--sla", "it-sales-incidents", "--from", "2026-11-23", "--to", "2026-11-24")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		var lines []string
+		for l := range strings.Lines(stdout) {
+			lines = append(lines, strings.Join(strings.Fields(l), " "))
+		}
+		for _, want := range []string{
+			"it-sales-incidents (it → sales): 2026-11-23 to 2026-11-24, objective 95.0%",
+			"CSAT 3.7 of 5 from 3 ratings",
+			"TARGET REQUESTS MET BREACHED COMPLIANCE STATUS BUDGET LEFT MEDIAN P90",
+			"response 3 2 1 66.6% BELOW -566.7% 20m 1h",
+			"resolution 3 2 1 66.6% BELOW -566.7% 2h 6h30m",
+		} {
+			if !slices.Contains(lines, want) {
+				t.Errorf("no line %q in:\n%s", want, stdout)
+			}
+		}
+		if strings.Contains(stdout, "it-oncall") {
+			t.Errorf("--sla it-sales-incidents also shows it-oncall:\n%s", stdout)
+		}
+	})
+
+	t.Run("by default each SLA's current window is reported", func(t *testing.T) {
+		code, stdout, stderr := slad(t, "report", "--server", base, "--format", "csv")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		rows, err := csv.NewReader(strings.NewReader(stdout)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range rows[1:] {
+			// sla, from, to, target, counted, met, breached, median, p90
+			got = append(got, strings.Join([]string{r[0], r[5], r[6], r[7], r[8], r[9], r[10], r[14], r[15]}, " "))
+		}
+		want := []string{
+			"it-sales-incidents 2026-10-27 2026-11-25 response 3 2 1 1200 3600",
+			"it-sales-incidents 2026-10-27 2026-11-25 resolution 3 2 1 7200 23400",
+			"it-oncall 2026-11-01 2026-11-25 response 3 1 2 1200 3600",
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	})
+
+	t.Run("json is what the server answered", func(t *testing.T) {
+		code, stdout, stderr := slad(t, "report", "--server", base, "--format", "json", "--from", "2026-11-23", "--to", "2026-11-24")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		resp, err := http.Get(base + "/api/v1/report?from=2026-11-23&to=2026-11-24")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		if !bytes.Equal([]byte(stdout), raw) {
+			t.Errorf("slad report --format json:\n%s\ndiffers from GET /api/v1/report:\n%s", stdout, raw)
+		}
+	})
+
+	t.Run("an unknown SLA is the server's sentence", func(t *testing.T) {
+		code, _, stderr := slad(t, "report", "--server", base, "--sla", "nope")
+		if want := "slad report: parameter \"sla\": no SLA \"nope\" in the configuration\n"; code != 1 || stderr != want {
+			t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr, want)
+		}
+	})
+}

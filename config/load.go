@@ -1,0 +1,357 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/slad-project/slad/sla"
+)
+
+// Defaults of settings the configuration may leave out.
+const (
+	// DefaultEvaluationSchedule is global.evaluation_schedule's default.
+	DefaultEvaluationSchedule = "@every 30s"
+	// DefaultExternalURL is global.external_url's default.
+	DefaultExternalURL = "http://localhost:9780"
+	// DefaultMaxBodyBytes is global.max_body_size's default: 8 MiB.
+	DefaultMaxBodyBytes = 8 << 20
+	// DefaultReceiverTimeout bounds one delivery attempt to a receiver.
+	DefaultReceiverTimeout = 10 * time.Second
+	// DefaultGiveUpAfter is how long an undeliverable alert is retried.
+	DefaultGiveUpAfter = 3 * 24 * time.Hour
+)
+
+const (
+	// maxFileSize bounds a configuration file and a secret file.
+	maxFileSize   = 16 << 20
+	maxSecretSize = 64 << 10
+	maxBodyLimit  = 1 << 30
+)
+
+// Kinds of names the configuration defines and refers to.
+const (
+	kindCalendar   = "calendar"
+	kindDepartment = "department"
+	kindReceiver   = "receiver"
+)
+
+// loader holds the state of one load: where the file is, what has been
+// defined so far, and every problem found.
+type loader struct {
+	file string // as given to Load, for messages
+	dir  string // relative secret paths are resolved against it
+
+	errs, warns []Problem
+	visits      int
+	exhausted   bool // the visit budget ran out; stop reporting
+	mergeDepth  int
+	anySLA      bool // slas lists at least one entry, valid or not
+
+	// defined holds the names of each kind given in the file, valid or
+	// not, so that a broken calendar does not also make every SLA that
+	// names it "unknown"; used holds those referred to.
+	defined map[string]map[string]*yaml.Node
+	used    map[string]map[string]bool
+	zones   map[string]*time.Location
+}
+
+// Load reads and validates the configuration file at path. On success the
+// Config holds a built [sla.Policy] and any warnings; otherwise the error is
+// an [*Errors] with every problem found, each at its file:line:col, or, when
+// the file cannot be read at all, an error wrapping the cause.
+func Load(path string) (*Config, error) {
+	data, err := readFile(path, maxFileSize)
+	if err != nil {
+		return nil, fmt.Errorf("load config: %w", err)
+	}
+	return LoadBytes(path, data, filepath.Dir(path))
+}
+
+// LoadBytes validates a configuration held in memory. name stands for the
+// file in messages; dir is the directory relative secret paths (url_file,
+// secret_file, token_file) are resolved against.
+func LoadBytes(name string, data []byte, dir string) (*Config, error) {
+	l := &loader{
+		file:    name,
+		dir:     dir,
+		defined: map[string]map[string]*yaml.Node{kindCalendar: {}, kindDepartment: {}, kindReceiver: {}},
+		used:    map[string]map[string]bool{kindCalendar: {}, kindDepartment: {}, kindReceiver: {}},
+		zones:   map[string]*time.Location{},
+	}
+	cfg := l.load(data)
+	sortProblems(l.errs)
+	sortProblems(l.warns)
+	l.errs, l.warns = dedupe(l.errs), dedupe(l.warns)
+	if len(l.errs) > 0 {
+		return nil, &Errors{Problems: l.errs, Warnings: l.warns}
+	}
+	cfg.Warnings = l.warns
+	return cfg, nil
+}
+
+// dedupe drops repeated problems: the same node reached through several
+// aliases reports once.
+func dedupe(ps []Problem) []Problem {
+	seen := map[Problem]bool{}
+	return slices.DeleteFunc(ps, func(p Problem) bool {
+		if seen[p] {
+			return true
+		}
+		seen[p] = true
+		return false
+	})
+}
+
+// readFile reads a regular file of at most limit bytes. Other files (a
+// directory, a FIFO that would block, /dev/zero) are refused before they
+// are opened.
+func readFile(path string, limit int64) ([]byte, error) {
+	// When Stat fails, Open says why in the words people know ("open …").
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
+	}
+	return data, nil
+}
+
+var topKeys = []string{"global", "calendars", "departments", "receivers", "tokens", "slas"}
+
+func (l *loader) load(data []byte) *Config {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			l.errorf(nil, "the file is empty; a configuration needs at least departments and slas")
+		} else {
+			l.syntaxError(err)
+		}
+		return nil
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		l.errorf(&extra, "a second YAML document starts here (after ---); a configuration is one document")
+	} else if !errors.Is(err, io.EOF) {
+		l.syntaxError(err)
+	}
+	if len(doc.Content) == 0 || isNull(doc.Content[0]) {
+		l.errorf(nil, "the file is empty; a configuration needs at least departments and slas")
+		return nil
+	}
+	root := doc.Content[0]
+	top, ok := l.fields(root, "the configuration", topKeys)
+	if !ok {
+		return nil
+	}
+
+	cfg := &Config{
+		File: l.file,
+		Global: Global{
+			Timezone:           time.UTC,
+			EvaluationSchedule: DefaultEvaluationSchedule,
+			ExternalURL:        DefaultExternalURL,
+			MaxBodyBytes:       DefaultMaxBodyBytes,
+		},
+	}
+	// Blocks are read in the order they depend on each other, whatever
+	// their order in the file.
+	if e, ok := top["global"]; ok {
+		l.global(e, &cfg.Global)
+	}
+	policy := &sla.Policy{}
+	policy.Calendars = l.calendars(top["calendars"], cfg.Global.Timezone)
+	cfg.Receivers = l.receivers(top["receivers"])
+	policy.Departments = l.departments(top["departments"])
+	cfg.Tokens = l.tokens(top["tokens"])
+	policy.SLAs = l.slas(top["slas"], policy)
+	cfg.Policy = policy
+
+	if len(l.defined[kindDepartment]) == 0 {
+		l.missingBlock(top, "departments", "the configuration defines no departments; add the provider and customers of each SLA under departments:")
+	}
+	if !l.anySLA {
+		l.missingBlock(top, "slas", "the configuration defines no SLAs; add at least one under slas:")
+	}
+	for _, name := range slices.Sorted(maps.Keys(l.defined[kindReceiver])) {
+		if !l.used[kindReceiver][name] {
+			l.warnf(l.defined[kindReceiver][name], "receiver %q is not used: no department, SLA or escalation names it in notify", name)
+		}
+	}
+	return cfg
+}
+
+func (l *loader) missingBlock(top fields, key, msg string) {
+	if e, ok := top[key]; ok {
+		l.errorf(e.k, "%s", msg)
+		return
+	}
+	l.errorf(nil, "%s", msg)
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
+
+// yamlParserErrors are the messages of yaml.v3's parser (as opposed to its
+// scanner), whose line numbers it reports counted from 0 and at the start
+// of the enclosing block rather than at the problem.
+var yamlParserErrors = []string{
+	"did not find expected ',' or ']'", "did not find expected ',' or '}'",
+	"did not find expected '-' indicator", "did not find expected <document start>",
+	"did not find expected <stream-start>", "did not find expected key",
+	"did not find expected node content", "found duplicate %TAG directive",
+	"found duplicate %YAML directive", "found incompatible YAML document",
+	"found undefined tag handle",
+}
+
+// syntaxError turns a yaml.v3 parse error into a problem at its line.
+func (l *loader) syntaxError(err error) {
+	m := yamlLine.FindStringSubmatch(err.Error())
+	if m == nil {
+		l.errorf(nil, "YAML syntax: %v", err)
+		return
+	}
+	line, _ := strconv.Atoi(m[1])
+	msg := m[2]
+	if slices.Contains(yamlParserErrors, msg) {
+		line++
+		msg += " in the block that starts on this line"
+	}
+	if msg == "did not find expected alphabetic or numeric character" {
+		msg += ` (an unquoted * or & starts an alias or anchor: write "*" in quotes)`
+	}
+	if line == 0 {
+		l.errorf(nil, "YAML syntax: %s", msg)
+		return
+	}
+	l.errorf(&yaml.Node{Line: line, Column: 1}, "YAML syntax: %s", msg)
+}
+
+// define records a name of a kind, refusing names that could not travel
+// in URLs and metric labels.
+func (l *loader) define(kind string, e entry) {
+	if !validName(e.key) {
+		l.errorf(e.k, "%s name %q is not valid: use letters, digits, '.', '_' and '-' (at most 100, starting with a letter or digit)", kind, e.key)
+	}
+	l.defined[kind][e.key] = e.k
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
+
+func validName(s string) bool { return nameRE.MatchString(s) }
+
+// ref checks that a name refers to something of a kind that is defined and
+// marks it used.
+func (l *loader) ref(kind string, it item, where string) bool {
+	if _, ok := l.defined[kind][it.s]; ok {
+		l.used[kind][it.s] = true
+		return true
+	}
+	l.errorf(it.n, "%s", unknownRef(kind, it.s, where, slices.Sorted(maps.Keys(l.defined[kind]))))
+	return false
+}
+
+// refs checks a list of names.
+func (l *loader) refs(kind string, items []item, where string) []string {
+	for _, it := range items {
+		l.ref(kind, it, where)
+	}
+	return values(items)
+}
+
+var globalKeys = []string{"timezone", "evaluation_schedule", "external_url", "max_body_size"}
+
+func (l *loader) global(e entry, g *Global) {
+	const what = "global"
+	f, _ := l.fields(e.v, what, globalKeys)
+	if e, ok := f["timezone"]; ok {
+		if loc := l.location(e, what); loc != nil {
+			g.Timezone = loc
+		}
+	}
+	if e, ok := f["evaluation_schedule"]; ok {
+		if s, ok := l.str(e, what); ok {
+			if err := checkSchedule(s); err != nil {
+				l.errorf(e.v, "evaluation_schedule %q in global is not valid: %v", s, err)
+			} else {
+				g.EvaluationSchedule = s
+			}
+		}
+	}
+	if e, ok := f["external_url"]; ok {
+		if s, ok := l.str(e, what); ok {
+			if err := checkURL(s); err != nil {
+				l.errorf(e.v, "external_url %q in global is not valid: %v", s, err)
+			} else {
+				g.ExternalURL = strings.TrimRight(s, "/")
+			}
+		}
+	}
+	if e, ok := f["max_body_size"]; ok {
+		if s, ok := l.str(e, what); ok {
+			n, err := parseSize(s)
+			if err == nil && n > maxBodyLimit {
+				err = errors.New("it may be at most 1GiB")
+			}
+			if err != nil {
+				l.errorf(e.v, "max_body_size %q in global is not valid: %v", s, err)
+			} else {
+				g.MaxBodyBytes = n
+			}
+		}
+	}
+}
+
+// location loads the time zone a key names.
+func (l *loader) location(e entry, what string) *time.Location {
+	s, ok := l.str(e, what)
+	if !ok {
+		return nil
+	}
+	if loc, ok := l.zones[s]; ok {
+		return loc
+	}
+	loc, err := time.LoadLocation(s)
+	if err != nil || s == "Local" {
+		l.errorf(e.v, "unknown time zone %q in %s; use an IANA name such as Europe/Berlin, America/New_York or UTC", s, what)
+		loc = nil
+	}
+	l.zones[s] = loc
+	return loc
+}
+
+// checkURL accepts an absolute http or https URL. Its messages never repeat
+// the URL, which may be a secret.
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return errors.New("it does not parse as a URL")
+	case u.Scheme != "http" && u.Scheme != "https":
+		return errors.New("it must start with http:// or https://")
+	case u.Host == "":
+		return errors.New("it names no host")
+	}
+	return nil
+}
