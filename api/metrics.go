@@ -24,9 +24,9 @@ type Collector struct {
 	now    func() time.Time
 	log    *slog.Logger
 
-	open, atRisk, stopped, breaches, elapsed     *prometheus.Desc
-	compliance, objective, budget, affordable    *prometheus.Desc
-	csat, outboxPending, scrapeErrors, openBreac *prometheus.Desc
+	open, atRisk, stopped, breaches, elapsed  *prometheus.Desc
+	compliance, objective, budget, affordable *prometheus.Desc
+	csat, outboxPending, openBreac            *prometheus.Desc
 }
 
 // NewCollector builds the collector; register it on slad's registry.
@@ -49,13 +49,12 @@ func NewCollector(st *store.Store, cfg func() *config.Config, now func() time.Ti
 		affordable:    d("slad_breaches_affordable", "How many more breaches the SLA's window can take before compliance falls under the objective.", []string{"sla", "target"}, nil),
 		csat:          d("slad_csat_average", "Average satisfaction score (1-5) given on resolution over the SLA's window; 0 when none was given.", []string{"sla"}, nil),
 		outboxPending: d("slad_alert_outbox_pending", "Alerts waiting in the outbox for delivery.", nil, nil),
-		scrapeErrors:  d("slad_store_read_errors", "1 when the last scrape could not read part of the store's figures.", nil, nil),
 	}
 }
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.open, c.atRisk, c.openBreac, c.stopped, c.breaches, c.elapsed, c.compliance, c.objective, c.budget, c.affordable, c.csat, c.outboxPending, c.scrapeErrors} {
+	for _, d := range []*prometheus.Desc{c.open, c.atRisk, c.openBreac, c.stopped, c.breaches, c.elapsed, c.compliance, c.objective, c.budget, c.affordable, c.csat, c.outboxPending} {
 		ch <- d
 	}
 }
@@ -63,11 +62,9 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 // Collect implements prometheus.Collector.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	cfg := c.config()
-	failed := 0.0
 	counters, err := c.store.Counters()
 	if err != nil {
 		c.log.Error("metrics: reading counters failed", "err", err)
-		failed = 1
 	}
 	if pending, err := c.store.PendingAlerts(); err == nil {
 		total := 0
@@ -77,7 +74,6 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.outboxPending, prometheus.GaugeValue, float64(total))
 	} else {
 		c.log.Error("metrics: reading the outbox failed", "err", err)
-		failed = 1
 	}
 	now := c.now()
 	p := cfg.Policy
@@ -108,7 +104,6 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		fig, ferr := c.store.WindowFigures(s.ID, first, last)
 		if ferr != nil {
 			c.log.Error("metrics: reading window figures failed", "sla", s.ID, "err", ferr)
-			failed = 1
 		}
 		gauge(c.csat, fig.CSATAverage(), s.ID)
 		for _, k := range sla.TargetKinds {
@@ -131,7 +126,6 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			}
 		}
 	}
-	gauge(c.scrapeErrors, failed)
 }
 
 func histogram(d *prometheus.Desc, h *store.Histogram, labels ...string) prometheus.Metric {

@@ -1,0 +1,372 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+	"unicode"
+
+	"github.com/slad-project/slad/api/client"
+	"github.com/slad-project/slad/sla"
+)
+
+const reportUsage = `Usage: slad report [flags]
+
+Shows, per SLA and target, the requests whose clock stopped in a period:
+how many were counted, met and breached, compliance against the SLA's
+objective (BELOW when it falls short), the error budget left, the median and
+90th percentile elapsed business time, and the CSAT average and count.
+
+The period is given as local dates of each SLA's calendar, both included:
+--from 2026-11-01 --to 2026-11-30. Without them each SLA's current window is
+reported (the last 30 days, this month, ...); one of them alone replaces
+that end of the window.
+
+Formats:
+  table  for people: one block per SLA, one row per target. Compliance and
+         budget are rounded down to a tenth of a percent, so a figure short
+         of the objective never shows as reaching it. Times are business
+         time on the SLA's calendar, and a day (d) is 24 business hours.
+  csv    for spreadsheets and scripts: a header row, then one row per SLA
+         and target; seconds as whole numbers, ratios as decimals (0.95),
+         an empty cell where there is no figure.
+  json   the server's answer (GET /api/v1/report), indented: checked by
+         decoding it, then encoded again in the server's own layout.
+
+Flags:
+`
+
+// Report output formats.
+const (
+	reportTable = "table"
+	reportCSV   = "csv"
+	reportJSON  = "json"
+)
+
+// reportOptions are the parsed flags of "slad report".
+type reportOptions struct {
+	server    string
+	tokenFile string
+	query     client.ReportQuery
+	format    string
+	timeout   time.Duration
+}
+
+// cmdReport runs "slad report"; args are the arguments after "report". It
+// returns the exit code: 0 done, 1 failed, 2 bad usage.
+func cmdReport(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return runReport(ctx, args, stdout, stderr)
+}
+
+func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	opts, code, ok := parseReportFlags(args, stderr)
+	if !ok {
+		return code
+	}
+	token, err := loadBearerToken(opts.tokenFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "slad report: %v\n", err)
+		return 1
+	}
+	c, err := client.New(opts.server, client.Options{Token: token, UserAgent: "slad-report"})
+	if err != nil {
+		fmt.Fprintf(stderr, "slad report: --server: %v\n", err)
+		return 1
+	}
+	if opts.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, opts.timeout)
+		defer cancel()
+	}
+	rep, err := c.Report(ctx, opts.query)
+	if err != nil {
+		fmt.Fprintf(stderr, "slad report: %s\n", explainReportError(ctx, err, opts))
+		return 1
+	}
+	switch opts.format {
+	case reportCSV:
+		err = writeReportCSV(stdout, rep)
+	case reportJSON:
+		err = writeReportJSON(stdout, rep)
+	default:
+		err = writeReportTable(stdout, rep)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "slad report: write the report: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func parseReportFlags(args []string, stderr io.Writer) (opts reportOptions, code int, ok bool) {
+	fs := flag.NewFlagSet("slad report", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), reportUsage)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&opts.server, "server", defaultServerURL, "base `URL` of the slad server")
+	fs.StringVar(&opts.tokenFile, "token-file", "", "`file` holding a bearer token, when the server or a proxy in front of it wants one")
+	fs.StringVar(&opts.query.SLA, "sla", "", "report on the SLA with this `id` only; default every SLA")
+	fs.StringVar(&opts.query.From, "from", "", "first `date` of the period, YYYY-MM-DD; default the start of each SLA's current window")
+	fs.StringVar(&opts.query.To, "to", "", "last `date` of the period, YYYY-MM-DD, included; default today in each SLA's calendar")
+	fs.StringVar(&opts.format, "format", reportTable, "output `format`: table, csv or json")
+	fs.DurationVar(&opts.timeout, "timeout", 30*time.Second, "time allowed for the server to answer; 0 for no limit")
+	if err := fs.Parse(args); err != nil {
+		return opts, flagExit(err), false
+	}
+	problem := reportFlagProblem(opts, fs.Args())
+	if problem != "" {
+		fmt.Fprintf(stderr, "slad report: %s\nRun 'slad report -h' for help.\n", problem)
+		return opts, 2, false
+	}
+	return opts, 0, true
+}
+
+// reportFlagProblem checks the flags before anything is sent, so that a
+// typo is told apart from a server that is down. It returns a sentence, or
+// "" when all is well.
+func reportFlagProblem(opts reportOptions, rest []string) string {
+	var dates [2]*sla.Date
+	for i, f := range []struct{ name, value string }{{"from", opts.query.From}, {"to", opts.query.To}} {
+		if f.value == "" {
+			continue
+		}
+		d, err := sla.ParseDate(f.value)
+		if err != nil {
+			return fmt.Sprintf("--%s: %v", f.name, err)
+		}
+		dates[i] = &d
+	}
+	switch {
+	case len(rest) > 0:
+		return fmt.Sprintf("unexpected argument %q: report takes flags only", rest[0])
+	case dates[0] != nil && dates[1] != nil && dates[1].Before(*dates[0]):
+		return fmt.Sprintf("--to %s is before --from %s: the period runs from --from to --to, both days included", opts.query.To, opts.query.From)
+	case opts.format != reportTable && opts.format != reportCSV && opts.format != reportJSON:
+		return fmt.Sprintf("--format %q: use table, csv or json", opts.format)
+	case opts.timeout < 0:
+		return "--timeout must not be negative"
+	}
+	return ""
+}
+
+// explainReportError turns a failed request into a sentence: the server's
+// own message for an error it answered, a hint at --server when nothing
+// answered at all.
+func explainReportError(ctx context.Context, err error, opts reportOptions) string {
+	server := opts.server
+	if u, perr := url.Parse(opts.server); perr == nil {
+		server = u.Redacted() // a password in the URL stays out of the message
+	}
+	if ae, ok := errors.AsType[*client.APIError](err); ok {
+		msg := ae.Message
+		if msg == "" {
+			msg = fmt.Sprintf("the server answered %d %s", ae.Status, http.StatusText(ae.Status))
+		}
+		switch ae.Status {
+		case http.StatusUnauthorized, http.StatusForbidden:
+			msg += "\nCheck --token-file: the server, or a proxy in front of it, wants a token it knows."
+		case http.StatusNotFound:
+			msg += fmt.Sprintf("\nCheck --server (%s): it should be the base URL of a slad that answers GET /api/v1/report.", server)
+		}
+		return msg
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return fmt.Sprintf("no slad answers at %s (connection refused).\nStart one with 'slad serve', or point --server at the one that runs.", server)
+	}
+	if de, ok := errors.AsType[*net.DNSError](err); ok && de.IsNotFound {
+		return fmt.Sprintf("the host of %s is not known (%s); check --server.", server, de.Name)
+	}
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+		return fmt.Sprintf("%s gave no answer within --timeout %s.", server, opts.timeout)
+	}
+	if errors.Is(err, context.Canceled) {
+		return "interrupted."
+	}
+	return err.Error()
+}
+
+// writeReportTable writes the report for a terminal: per SLA a header with
+// its period and objective, then one row per target.
+func writeReportTable(w io.Writer, r *client.Report) error {
+	if len(r.SLAs) == 0 {
+		_, err := fmt.Fprintln(w, "There is nothing to report: the server's configuration has no SLAs.")
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for i, s := range r.SLAs {
+		if i > 0 {
+			fmt.Fprintln(tw)
+		}
+		fmt.Fprintf(tw, "%s (%s → %s): %s to %s, objective %s\n",
+			oneLine(s.ID), oneLine(s.Provider), oneLine(strings.Join(s.Customers, ", ")), s.From, s.To, percentDown(s.Objective))
+		if s.Description != "" {
+			fmt.Fprintf(tw, "  %s\n", oneLine(s.Description))
+		}
+		if s.CSATAverage != nil {
+			fmt.Fprintf(tw, "  CSAT %.1f of 5 from %s\n", *s.CSATAverage, plural(s.CSATCount, "rating"))
+		} else {
+			fmt.Fprintln(tw, "  CSAT: no resolved request was rated")
+		}
+		if len(s.Targets) == 0 {
+			fmt.Fprintln(tw, "  no targets")
+			continue
+		}
+		fmt.Fprintln(tw, "  TARGET\tREQUESTS\tMET\tBREACHED\tCOMPLIANCE\tSTATUS\tBUDGET LEFT\tMEDIAN\tP90")
+		for _, t := range s.Targets {
+			compliance, status, budget := "-", "-", "-"
+			if t.Counted > 0 {
+				compliance, budget = percentDown(t.Compliance), percentDown(t.ErrorBudgetRemaining)
+				status = "ok"
+				if !t.MeetsObjective {
+					status = "BELOW"
+				}
+			}
+			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", oneLine(string(t.Target)), t.Counted, t.Met, t.Breached,
+				compliance, status, budget, businessDuration(t.MedianElapsedSeconds), businessDuration(t.P90ElapsedSeconds))
+		}
+	}
+	fmt.Fprintln(tw)
+	fmt.Fprintln(tw, "MEDIAN and P90 are elapsed business time on each SLA's calendar; 1d is 24 business hours.")
+	return tw.Flush()
+}
+
+// reportCSVHeader names the columns as the JSON fields do.
+var reportCSVHeader = []string{
+	"sla", "description", "provider", "customers", "objective", "from", "to",
+	"target", "counted", "met", "breached", "compliance", "meets_objective", "error_budget_remaining",
+	"median_elapsed_seconds", "p90_elapsed_seconds", "csat_average", "csat_count",
+}
+
+// writeReportCSV writes one row per SLA and target (RFC 4180). The SLA's
+// figures (objective, period, CSAT) repeat on each of its rows, so that a
+// row stands alone in a spreadsheet; customers are separated by spaces.
+// Values are the server's: compliance is 1 when nothing was counted, as in
+// the JSON, and "counted" tells such a row apart.
+func writeReportCSV(w io.Writer, r *client.Report) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(reportCSVHeader); err != nil {
+		return err
+	}
+	for _, s := range r.SLAs {
+		csatAvg := ""
+		if s.CSATAverage != nil {
+			csatAvg = decimal(*s.CSATAverage)
+		}
+		for _, t := range s.Targets {
+			err := cw.Write([]string{
+				s.ID, s.Description, s.Provider, strings.Join(s.Customers, " "), decimal(s.Objective), s.From, s.To,
+				string(t.Target), strconv.FormatInt(t.Counted, 10), strconv.FormatInt(t.Met, 10), strconv.FormatInt(t.Breached, 10),
+				decimal(t.Compliance), strconv.FormatBool(t.MeetsObjective), decimal(t.ErrorBudgetRemaining),
+				seconds(t.MedianElapsedSeconds), seconds(t.P90ElapsedSeconds), csatAvg, strconv.FormatInt(s.CSATCount, 10),
+			})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// writeReportJSON writes the report as the server encodes it: two-space
+// indent and HTML-safe escaping (api's writeJSON), so the output is the
+// server's answer byte for byte as long as the client's types mirror
+// api.Report. Decoding first means a truncated or foreign answer fails here
+// instead of in the script reading the output.
+func writeReportJSON(w io.Writer, r *client.Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// percentDown formats a ratio as a percentage with one decimal, rounded
+// down: 0.94996 is "94.9%", not a "95.0%" that would seem to meet a 95%
+// objective. The epsilon keeps 0.95 (0.9499999…) at "95.0%".
+func percentDown(r float64) string {
+	tenths := math.Floor(r*1000 + 1e-6)
+	if tenths == 0 {
+		tenths = 0 // no "-0.0%"
+	}
+	return strconv.FormatFloat(tenths/10, 'f', 1, 64) + "%"
+}
+
+// businessDuration writes business seconds in their two largest units:
+// "45s", "12m30s", "3h12m", "1d4h" (a day being 24 business hours); "-"
+// when there is no figure. The rest is cut off, not rounded.
+func businessDuration(sec *int64) string {
+	if sec == nil {
+		return "-"
+	}
+	s := max(*sec, 0)
+	if s < 60 {
+		return strconv.FormatInt(s, 10) + "s"
+	}
+	var b strings.Builder
+	parts := 0
+	for _, u := range []struct {
+		name string
+		size int64
+	}{{"d", 86400}, {"h", 3600}, {"m", 60}, {"s", 1}} {
+		n := s / u.size
+		s -= n * u.size
+		if n > 0 {
+			b.WriteString(strconv.FormatInt(n, 10) + u.name)
+			parts++
+		} else if parts > 0 {
+			break // "1d5m" reads as a typo of "1d5h"; "1d" is close enough
+		}
+		if parts == 2 {
+			break
+		}
+	}
+	return b.String()
+}
+
+// decimal is a ratio or average for machines: as short as it can be while
+// exact, "0.95", "1", "-2".
+func decimal(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+func seconds(sec *int64) string {
+	if sec == nil {
+		return ""
+	}
+	return strconv.FormatInt(*sec, 10)
+}
+
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// oneLine keeps a value from the configuration on one line and out of the
+// table's cell separators: control characters, tabs and newlines become
+// spaces.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+}
