@@ -200,10 +200,23 @@ func (c *Calendar) period(t int64) (offset, end int64) {
 	tt := time.Unix(t, 0).In(c.loc)
 	_, off := tt.Zone()
 	_, e := tt.ZoneBounds()
-	if e.IsZero() {
+	switch {
+	case e.IsZero():
 		return int64(off), maxInt64
+	case e.Unix() > t:
+		return int64(off), e.Unix()
 	}
-	return int64(off), e.Unix()
+	// golang/go#81583: where a zone is answered by its TZ footer rule (past
+	// the last transition of the zone file: 2037 for "fat" files, often
+	// 2007 for the "slim" ones Go embeds), ZoneBounds ends the last period
+	// of a leap year at Dec 31 00:00 UTC, before t. Taken as it is, Between
+	// and Add would loop for ever. The offset is right and holds into the
+	// next year, whose first UTC instant Go answers correctly.
+	next := (floorDiv(t, daySeconds) + 1) * daySeconds
+	if _, o := time.Unix(next, 0).In(c.loc).Zone(); o == off {
+		return int64(off), next
+	}
+	return int64(off), t + 1 // never seen; one second is always right
 }
 
 // cumulative returns the business seconds of wall-clock time before wall

@@ -15,7 +15,7 @@ const (
 	StatePaused    ClockState = "paused"    // open, within target, stopped by a pause
 	StateBreached  ClockState = "breached"  // elapsed passed the target, stopped or not
 	StateMet       ClockState = "met"       // stopped within target
-	StateCancelled ClockState = "cancelled" // the request was cancelled or left the SLA
+	StateCancelled ClockState = "cancelled" // the request was cancelled, or left the SLA within target
 )
 
 // RequestStatus is where a request stands as a whole.
@@ -46,7 +46,7 @@ type Clock struct {
 	PauseReason string    `json:"pause_reason,omitempty"`
 	Stopped     time.Time `json:"stopped,omitzero"` // zero while open
 	Cancelled   bool      `json:"cancelled,omitempty"`
-	Unmatched   bool      `json:"unmatched,omitempty"` // cancelled because an update moved the request out of the SLA
+	Unmatched   bool      `json:"unmatched,omitempty"` // an update moved the request out of the SLA: cancelled, or stopped if already breached
 
 	// Deadline is when elapsed reached Limit; BreachedAt the instant it first
 	// exceeded it. Both are zero until the clock breaches.
@@ -232,6 +232,9 @@ func (f *folder) open(e Event) {
 
 // rematch starts clocks for SLAs the request now falls under, cancels those
 // of SLAs it left, and moves the limits of the others to the current priority.
+// A clock that already breached does not escape by leaving its SLA: it
+// stops there and stays breached (DESIGN: "it stays breached whatever
+// follows"; the update re-matches "from this moment on", not the past).
 func (f *folder) rematch(t time.Time) {
 	r := f.r
 	matched := f.p.Matching(r.Attributes)
@@ -246,18 +249,17 @@ func (f *folder) rematch(t time.Time) {
 		switch {
 		case !ok && c.Open():
 			c.stop(t, f.calendar(c.SLA))
-			c.Stopped = time.Time{}
-			c.Cancelled, c.Unmatched = true, true
+			c.Unmatched = true
+			if !c.Breached() {
+				c.Stopped, c.Cancelled = time.Time{}, true
+			}
 		case ok && c.Unmatched && r.Status == StatusOpen && (c.Target == Resolution || r.Responded.IsZero()):
-			c.Cancelled, c.Unmatched, c.Limit = false, false, limit
+			c.Cancelled, c.Unmatched, c.Stopped = false, false, time.Time{}
+			c.setLimit(limit, t)
 			f.startOrPause(c, s, t)
 		case ok && c.Open() && limit != c.Limit:
-			cal := f.calendar(c.SLA)
-			c.advance(t, cal)
-			c.Limit = limit
-			if !c.Breached() && c.Elapsed > limit {
-				c.Deadline, c.BreachedAt = t, t
-			}
+			c.advance(t, f.calendar(c.SLA))
+			c.setLimit(limit, t)
 		}
 	}
 	if r.Status != StatusOpen {
@@ -272,6 +274,15 @@ func (f *folder) rematch(t time.Time) {
 			r.Clocks = append(r.Clocks, Clock{SLA: s.ID, Target: k, Limit: limit, Started: t})
 			f.startOrPause(&r.Clocks[len(r.Clocks)-1], s, t)
 		}
+	}
+}
+
+// setLimit gives an up-to-date clock a new limit. A clock already past it
+// breaches at t: the new limit applies from t, so that is when it passed.
+func (c *Clock) setLimit(limit time.Duration, t time.Time) {
+	c.Limit = limit
+	if !c.Breached() && c.Elapsed > limit {
+		c.Deadline, c.BreachedAt = t, t
 	}
 }
 
@@ -327,11 +338,14 @@ func (f *folder) apply(e Event) {
 		r.Status, r.Resolved, r.CSAT = StatusOpen, time.Time{}, 0
 		for i := range r.Clocks {
 			c := &r.Clocks[i]
-			if c.Target == Resolution && !c.Cancelled {
+			if c.Target == Resolution && !c.Cancelled && !c.Unmatched {
 				c.Stopped = time.Time{}
 				c.run(t)
 			}
 		}
+		// Updates while resolved changed attributes without re-matching
+		// (no clock was running): their effect starts now.
+		f.rematch(t)
 	case Cancelled:
 		if r.Status == StatusCancelled {
 			return

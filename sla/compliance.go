@@ -33,7 +33,10 @@ func (t Tally) ErrorBudgetRemaining(objective float64) float64 {
 	if allowed <= 0 {
 		return -float64(t.Breached) + boolToFloat(t.Breached == 0)
 	}
-	return 1 - float64(t.Breached)/allowed
+	// Rounded to 1e-12: (1 − 0.95) × 100 is 5.000000000000004 in floating
+	// point, and a budget used up exactly must read 0, not 8.9e-16, or an
+	// alert on "remaining <= 0" would never fire.
+	return math.Round((1-float64(t.Breached)/allowed)*1e12) / 1e12
 }
 
 // BreachesAffordable is how many more breached clocks the window can take

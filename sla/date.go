@@ -35,7 +35,15 @@ func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.M
 // In returns local midnight of the date in loc (or the first instant of the
 // day, when midnight does not exist there).
 func (d Date) In(loc *time.Location) time.Time {
-	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)
+	t := time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)
+	if DateOf(t) != d {
+		// Midnight fell in a gap (Sao Paulo began DST at 00:00) and time.Date
+		// answered with the evening before: the day begins at the transition.
+		if _, end := t.ZoneBounds(); end.After(t) {
+			return end
+		}
+	}
+	return t
 }
 
 // AddDays returns the date n days later (earlier for negative n).

@@ -91,7 +91,7 @@ func (e *Event) Validate(now time.Time) error {
 		return fmt.Errorf(`field "at" (%s) is more than %s in the future (server time %s); check the sender's clock and time zone`,
 			e.At.Format(time.RFC3339), MaxFutureSkew, now.UTC().Format(time.RFC3339))
 	}
-	if e.At.Year() < 1970 {
+	if e.At.Before(time.Unix(0, 0)) { // the instant, not the year of its offset
 		return fmt.Errorf(`field "at" (%s) is before 1970`, e.At.Format(time.RFC3339))
 	}
 	for _, f := range []struct {
@@ -136,7 +136,7 @@ func (e *Event) Validate(now time.Time) error {
 			ok = true
 		}
 		if !ok {
-			return fmt.Errorf(`field %q does not belong in a %q event`, f, e.Type)
+			return fmt.Errorf(`field %q does not belong in %s %q event`, f, article(e.Type), e.Type)
 		}
 	}
 	switch e.Type {
@@ -196,6 +196,15 @@ func validType(t EventType) bool {
 		}
 	}
 	return false
+}
+
+// article is "an" before the types that begin with a vowel ("an opened
+// event"), "a" before the others.
+func article(t EventType) string {
+	if strings.ContainsAny(string(t[:1]), "aeiou") {
+		return "an"
+	}
+	return "a"
 }
 
 func typeList() string {

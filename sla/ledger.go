@@ -70,6 +70,8 @@ func (c *Calendar) Spans(a, b time.Time) []Segment {
 		}
 		t = e
 	}
+	// A day's walk may add a few segments past the cap: cut back to it.
+	out = out[:min(len(out), MaxLedgerSegments)]
 	if n := len(out); n > 0 && out[n-1].To.Unix() < end {
 		out[n-1].To = time.Unix(end, 0).UTC()
 	}

@@ -1,6 +1,7 @@
 package sla
 
 import (
+	"math"
 	"strconv"
 	"time"
 )
@@ -46,7 +47,9 @@ const ResolvedKey = "resolved"
 func Stages(s *SLA, c *Clock) []Stage {
 	var out []Stage
 	for i, share := range s.WarnAt {
-		th := time.Duration(float64(c.Limit)*share) / time.Second * time.Second
+		// Rounded to the nanosecond first: 0.29 × 30m is 521.99999… s in
+		// floating point, and the warning belongs at 522 s, not 521 s.
+		th := time.Duration(math.Round(float64(c.Limit)*share)) / time.Second * time.Second
 		out = append(out, Stage{Kind: StageWarning, Key: "warning-" + FormatPercent(share), Threshold: th, Step: i})
 	}
 	out = append(out, Stage{Kind: StageBreach, Key: "breach", Threshold: c.Limit + time.Second})
@@ -89,23 +92,25 @@ func Due(s *SLA, c Clock, now time.Time, fired func(key string) bool) (send, ski
 	if c.Counting {
 		c.Since = now
 	}
-	var latest *Stage
-	for _, st := range Stages(s, &c) {
-		if st.Due.IsZero() || st.Due.After(now) || fired(st.Key) {
-			continue
+	stages := Stages(s, &c)
+	// The most advanced warning or breach that is due, fired already or
+	// not: any earlier one not yet fired is stale. (Weighing only unfired
+	// stages would send a warning added by a reload after the breach.)
+	top := -1
+	for i, st := range stages {
+		if st.Kind != StageEscalation && !st.Due.IsZero() && !st.Due.After(now) {
+			top = i
 		}
-		if st.Kind == StageEscalation {
-			send = append(send, st)
-			continue
-		}
-		if latest != nil {
-			skip = append(skip, *latest)
-		}
-		latest = &st
 	}
-	if latest != nil {
-		// Escalations follow the breach in the list; keep firing order.
-		send = append([]Stage{*latest}, send...)
+	for i, st := range stages {
+		switch {
+		case st.Due.IsZero() || st.Due.After(now) || fired(st.Key):
+		case st.Kind == StageEscalation || i == top:
+			// Stages lists warnings, the breach, then escalations: firing order.
+			send = append(send, st)
+		default:
+			skip = append(skip, st)
+		}
 	}
 	return send, skip
 }

@@ -1,0 +1,203 @@
+package sla
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+)
+
+// randHistory draws a request's events on the fixture policy: usually one
+// "opened" (sometimes none, sometimes two), then pauses, resumes,
+// responses, resolutions, reopens, updates and the odd cancel, some dated
+// before the opening and some at the same instant. Seq is the position in
+// the returned (arrival) order.
+func randHistory(r *rand.Rand, loc *time.Location) []Event {
+	start := time.Date(2026, time.Month(1+r.IntN(12)), 1+r.IntN(28), r.IntN(24), r.IntN(4)*15, 0, 0, loc)
+	pick := func(s ...string) string { return s[r.IntN(len(s))] }
+	var evs []Event
+	add := func(typ EventType, offsetMin int, edit func(*Event)) {
+		e := Event{ID: "e" + string(rune('A'+len(evs))), Request: "R", Type: typ, At: start.Add(time.Duration(offsetMin) * time.Minute)}
+		if edit != nil {
+			edit(&e)
+		}
+		evs = append(evs, e)
+	}
+	opens := 1
+	switch r.IntN(12) {
+	case 0:
+		opens = 0
+	case 1:
+		opens = 2
+	}
+	for range opens {
+		add(Opened, r.IntN(60), func(e *Event) {
+			e.Provider, e.Customer = "it", pick("sales", "sales", "sales", "hr")
+			e.Priority, e.Category = pick("P1", "P2", "P3", "P4"), pick("incident", "incident", "outage")
+		})
+	}
+	types := []EventType{Responded, Paused, Paused, Resumed, Resumed, Resolved, Reopened, Updated, Updated, Cancelled}
+	n := r.IntN(12)
+	offset := 0
+	for range n {
+		typ := types[r.IntN(len(types))]
+		if typ == Cancelled && r.IntN(3) > 0 {
+			typ = Resumed
+		}
+		switch r.IntN(5) {
+		case 0: // the same instant as the last event
+		case 1:
+			offset += r.IntN(3 * 24 * 60)
+		default:
+			offset += r.IntN(4 * 60)
+		}
+		at := offset
+		if r.IntN(6) == 0 {
+			at += r.IntN(240) - 120 // out of order, even before the opening
+		}
+		add(typ, at, func(e *Event) {
+			switch typ {
+			case Paused:
+				e.Reason = pick("waiting_for_customer", "vendor")
+			case Resolved:
+				e.CSAT = r.IntN(6)
+			case Updated:
+				if r.IntN(2) == 0 {
+					e.Priority = pick("P1", "P2", "P3", "P4")
+				}
+				if r.IntN(3) == 0 {
+					e.Category = pick("incident", "outage")
+				}
+			}
+		})
+	}
+	r.Shuffle(len(evs), func(i, j int) { evs[i], evs[j] = evs[j], evs[i] })
+	for i := range evs {
+		evs[i].Seq = uint64(i + 1)
+	}
+	return evs
+}
+
+func lastAt(evs []Event) time.Time {
+	var t time.Time
+	for _, e := range evs {
+		if e.At.After(t) {
+			t = e.At
+		}
+	}
+	return t
+}
+
+// TestFoldIgnoresArrivalOrder: any permutation of a history (each event
+// keeping its Seq, the order the store gave it) folds to the same request.
+func TestFoldIgnoresArrivalOrder(t *testing.T) {
+	r := testRand(t)
+	p := fixturePolicy(t)
+	loc := mustLoc(t, "Europe/Berlin")
+	for i := range iterations(1000) {
+		evs := randHistory(r, loc)
+		want := Fold(p, "R", evs)
+		wantJSON, _ := json.Marshal(want)
+		for range 3 {
+			perm := append([]Event(nil), evs...)
+			r.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+			got := Fold(p, "R", perm)
+			if !reflect.DeepEqual(got, want) {
+				gotJSON, _ := json.Marshal(got)
+				t.Fatalf("#%d: the order of arrival changed the fold\nevents %+v\nin order:  %s\npermuted: %s", i, evs, wantJSON, gotJSON)
+			}
+		}
+		now := lastAt(evs).Add(time.Duration(r.IntN(5*24)) * time.Hour)
+		checkClockInvariants(t, p, evs, now)
+	}
+}
+
+// checkClockInvariants checks what must hold of every clock whatever the
+// history: met within target, over target means breached, deadline and
+// remaining agree with the calendar, the ledger adds up to elapsed, and a
+// breach, once seen, stays.
+func checkClockInvariants(t *testing.T, p *Policy, evs []Event, now time.Time) {
+	t.Helper()
+	req, ledgers := Explain(p, "R", evs, now)
+	for _, c := range req.Clocks {
+		cal := slaCal(p, c.SLA)
+		l := c.At(now, cal)
+		fail := func(format string, args ...any) {
+			t.Helper()
+			js, _ := json.Marshal(c)
+			t.Fatalf("clock %s %s: "+format+"\nclock %s\nevents %+v", append(append([]any{c.Key(), l.State}, args...), js, evs)...)
+		}
+		switch l.State {
+		case StateMet:
+			if l.Elapsed > c.Limit {
+				fail("met with %v elapsed over a %v limit", l.Elapsed, c.Limit)
+			}
+		case StateRunning, StatePaused:
+			if l.Elapsed > c.Limit {
+				fail("%v elapsed over a %v limit and not breached", l.Elapsed, c.Limit)
+			}
+		case StateBreached:
+			if c.BreachedAt.Before(c.Deadline) || l.Deadline.IsZero() {
+				fail("breached at %s, deadline %s", c.BreachedAt, l.Deadline)
+			}
+		}
+		if c.Breached() && !c.Cancelled && !l.Deadline.Equal(c.Deadline) {
+			fail("deadline %s, recorded %s", l.Deadline, c.Deadline)
+		}
+		if l.State == StateRunning {
+			if l.Deadline.IsZero() || cal.Between(now, l.Deadline) != l.Remaining {
+				fail("deadline %s is not %v of business time after %s", l.Deadline, l.Remaining, now)
+			}
+		}
+		if (l.State == StatePaused || l.State == StateMet || l.State == StateCancelled) && !l.Deadline.IsZero() {
+			fail("a deadline (%s) while %s", l.Deadline, l.State)
+		}
+		var counted time.Duration
+		for _, s := range ledgers[c.Key()] {
+			if s.Kind == SegmentCounting {
+				counted += s.To.Sub(s.From)
+			}
+			if s.Kind == SegmentPaused && s.Reason == "" {
+				fail("paused segment without a reason")
+			}
+		}
+		if counted != l.Elapsed {
+			fail("ledger counts %v, elapsed %v; ledger %+v", counted, l.Elapsed, ledgers[c.Key()])
+		}
+	}
+}
+
+// TestBreachesStay folds every prefix of random histories (in fold order)
+// and checks that a clock breached at one step is breached at the next,
+// with the same deadline, unless cancelled.
+func TestBreachesStay(t *testing.T) {
+	r := testRand(t)
+	p := fixturePolicy(t)
+	loc := mustLoc(t, "Europe/Berlin")
+	for range iterations(500) {
+		evs := randHistory(r, loc)
+		SortEvents(evs)
+		for k := 1; k < len(evs); k++ {
+			tk := evs[k].At
+			before := Fold(p, "R", evs[:k])
+			after := Fold(p, "R", evs[:k+1])
+			for _, c := range before.Clocks {
+				cal := slaCal(p, c.SLA)
+				lb := c.At(tk, cal)
+				if lb.State != StateBreached {
+					continue
+				}
+				ca := after.Clock(c.SLA, c.Target)
+				la := ca.At(tk, cal)
+				if la.State == StateCancelled {
+					continue
+				}
+				if la.State != StateBreached || !la.Deadline.Equal(lb.Deadline) {
+					t.Fatalf("%s breached (deadline %s) before %s at %s; after it %s (deadline %s)\nevents %+v",
+						c.Key(), lb.Deadline, evs[k].Type, tk, la.State, la.Deadline, evs[:k+1])
+				}
+			}
+		}
+	}
+}

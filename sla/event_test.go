@@ -1,0 +1,93 @@
+package sla
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestValidate(t *testing.T) {
+	now := time.Date(2026, 11, 23, 9, 14, 0, 0, time.UTC)
+	opened := func() Event {
+		return Event{ID: "jira-48213-1", Request: "IT-4711", Type: Opened, At: now.Add(-time.Minute),
+			Provider: "it", Customer: "sales", Priority: "P1", Category: "incident",
+			Title: "VPN down for the sales floor", Labels: map[string]string{"site": "berlin"}}
+	}
+	event := func(typ EventType, edit func(*Event)) Event {
+		e := Event{ID: "e1", Request: "IT-4711", Type: typ, At: now}
+		if edit != nil {
+			edit(&e)
+		}
+		return e
+	}
+	with := func(edit func(*Event)) Event { e := opened(); edit(&e); return e }
+	many := map[string]string{}
+	for i := range MaxLabels + 1 {
+		many[strings.Repeat("k", i+1)] = "v"
+	}
+	types := "opened, responded, paused, resumed, resolved, reopened, cancelled, updated"
+	tests := map[string]struct {
+		event Event
+		want  string // "" for valid
+	}{
+		"the contract's example is valid":                {opened(), ""},
+		"a pause with a reason and the provider":         {event(Paused, func(e *Event) { e.Reason = "waiting_for_customer"; e.Provider = "it" }), ""},
+		"a resolution with a score":                      {event(Resolved, func(e *Event) { e.CSAT = 5 }), ""},
+		"an update of priority, category, title, labels": {event(Updated, func(e *Event) { e.Priority, e.Category, e.Title, e.Labels = "P2", "x", "t", map[string]string{} }), ""},
+		"each bare type":                                 {event(Cancelled, nil), ""},
+		"at exactly five minutes ahead":                  {event(Resumed, func(e *Event) { e.At = now.Add(MaxFutureSkew) }), ""},
+		"at 00:30 UTC on 1970-01-01, written at -01:00":  {event(Resumed, func(e *Event) { e.At = time.Date(1969, 12, 31, 23, 30, 0, 0, time.FixedZone("", -3600)) }), ""},
+
+		"no id":                     {with(func(e *Event) { e.ID = "" }), `field "id" is required and must not be blank`},
+		"a blank id":                {with(func(e *Event) { e.ID = " \t" }), `field "id" is required and must not be blank`},
+		"an id too long":            {with(func(e *Event) { e.ID = strings.Repeat("x", MaxIDLength+1) }), `field "id" is 201 bytes long; at most 200 are allowed`},
+		"no request":                {with(func(e *Event) { e.Request = "" }), `field "request" is required and must not be blank`},
+		"no type":                   {with(func(e *Event) { e.Type = "" }), `field "type" is required: one of ` + types},
+		"an unknown type":           {with(func(e *Event) { e.Type = "closed" }), `field "type": "closed" is not an event type; use one of ` + types},
+		"no time":                   {with(func(e *Event) { e.At = time.Time{} }), `field "at" is required: an RFC 3339 time such as "2026-11-23T09:14:00Z"`},
+		"a time too far ahead":      {with(func(e *Event) { e.At = now.Add(6 * time.Minute) }), `field "at" (2026-11-23T09:20:00Z) is more than 5m0s in the future (server time 2026-11-23T09:14:00Z); check the sender's clock and time zone`},
+		"a time before 1970":        {with(func(e *Event) { e.At = time.Date(1969, 12, 31, 0, 0, 0, 0, time.UTC) }), `field "at" (1969-12-31T00:00:00Z) is before 1970`},
+		"1970 locally, 1969 in UTC": {with(func(e *Event) { e.At = time.Date(1970, 1, 1, 0, 30, 0, 0, time.FixedZone("", 3600)) }), `field "at" (1970-01-01T00:30:00+01:00) is before 1970`},
+		"a title that is not UTF-8": {with(func(e *Event) { e.Title = "VPN \xff" }), `field "title" is not valid UTF-8`},
+		"a priority too long":       {with(func(e *Event) { e.Priority = strings.Repeat("P", MaxFieldLength+1) }), `field "priority" is 101 bytes long; at most 100 are allowed`},
+		"a title too long":          {with(func(e *Event) { e.Title = strings.Repeat("t", MaxTitleLength+1) }), `field "title" is 1001 bytes long; at most 1000 are allowed`},
+		"too many labels":           {with(func(e *Event) { e.Labels = many }), `field "labels" has 33 entries; at most 32 are allowed`},
+		"a blank label key":         {with(func(e *Event) { e.Labels = map[string]string{" ": "x"} }), `field "labels key" is required and must not be blank`},
+		"a label value too long":    {with(func(e *Event) { e.Labels = map[string]string{"site": strings.Repeat("b", MaxLabelValueLength+1)} }), `field "labels.site" is 501 bytes long; at most 500 are allowed`},
+		"opened without provider":   {with(func(e *Event) { e.Provider = "" }), `field "provider" is required in an "opened" event: the id of the department that serves the request`},
+		"opened without customer":   {with(func(e *Event) { e.Customer = "" }), `field "customer" is required in an "opened" event: the id of the department that asked`},
+		"opened with a score":       {with(func(e *Event) { e.CSAT = 4 }), `field "csat" does not belong in an "opened" event`},
+		"opened with a reason":      {with(func(e *Event) { e.Reason = "x" }), `field "reason" does not belong in an "opened" event`},
+		"a priority in a response":  {event(Responded, func(e *Event) { e.Priority = "P1" }), `field "priority" does not belong in a "responded" event`},
+		"labels in a pause":         {event(Paused, func(e *Event) { e.Reason = "x"; e.Labels = map[string]string{} }), `field "labels" does not belong in a "paused" event`},
+		"a customer in an update":   {event(Updated, func(e *Event) { e.Customer = "hr" }), `field "customer" does not belong in an "updated" event`},
+		"a reason in a resolution":  {event(Resolved, func(e *Event) { e.Reason = "done" }), `field "reason" does not belong in a "resolved" event`},
+		"a pause without reason":    {event(Paused, nil), `field "reason" is required in a "paused" event, e.g. "waiting_for_customer"`},
+		"a score of 6":              {event(Resolved, func(e *Event) { e.CSAT = 6 }), `field "csat" is 6; a satisfaction score is 1 to 5, or absent`},
+		"a negative score":          {event(Resolved, func(e *Event) { e.CSAT = -1 }), `field "csat" is -1; a satisfaction score is 1 to 5, or absent`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			err := tc.event.Validate(now)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("Validate = %v, want nil", err)
+			case tc.want != "" && (err == nil || err.Error() != tc.want):
+				t.Errorf("Validate = %v\nwant      %s", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestSortEvents(t *testing.T) {
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	evs := []Event{
+		{ID: "c", At: at.Add(time.Minute), Seq: 1},
+		{ID: "b", At: at, Seq: 3},
+		{ID: "a", At: at.In(time.FixedZone("", 3600)), Seq: 2}, // the same instant, another offset
+	}
+	SortEvents(evs)
+	if evs[0].ID != "a" || evs[1].ID != "b" || evs[2].ID != "c" {
+		t.Errorf("order %s %s %s, want a b c", evs[0].ID, evs[1].ID, evs[2].ID)
+	}
+}

@@ -1,0 +1,104 @@
+package sla
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestMatching(t *testing.T) {
+	p := fixturePolicy(t)
+	p.SLAs = append(p.SLAs, &SLA{ID: "berlin", Provider: "it", Customers: []string{"*"},
+		Match: Match{Labels: map[string][]string{"site": {"berlin"}, "floor": nil}}})
+	tests := map[string]struct {
+		attrs Attributes
+		want  []string
+	}{
+		"a P1 incident from Sales":            {Attributes{Provider: "it", Customer: "sales", Priority: "P1", Category: "incident"}, []string{"desk"}},
+		"a P3 incident from Sales":            {Attributes{Provider: "it", Customer: "sales", Priority: "P3", Category: "incident"}, []string{"minor"}},
+		"an incident from HR matches no desk": {Attributes{Provider: "it", Customer: "hr", Priority: "P1", Category: "incident"}, nil},
+		"an outage from anyone":               {Attributes{Provider: "it", Customer: "hr", Category: "outage"}, []string{"outage"}},
+		"another provider":                    {Attributes{Provider: "facilities", Customer: "sales", Priority: "P1", Category: "incident"}, nil},
+		"labels: a listed value and a key that may hold any value": {
+			Attributes{Provider: "it", Customer: "hr", Labels: map[string]string{"site": "berlin", "floor": "3"}}, []string{"berlin"}},
+		"labels: a key missing":      {Attributes{Provider: "it", Customer: "hr", Labels: map[string]string{"site": "berlin"}}, nil},
+		"labels: a value not listed": {Attributes{Provider: "it", Customer: "hr", Labels: map[string]string{"site": "paris", "floor": "3"}}, nil},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			var got []string
+			for _, s := range p.Matching(tc.attrs) {
+				got = append(got, s.ID)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("Matching = %v, want %v", got, tc.want)
+			}
+		})
+	}
+	if p.SLA("desk") == nil || p.SLA("nope") != nil {
+		t.Error("Policy.SLA")
+	}
+	desk := p.SLA("desk")
+	if !desk.PausesOn("waiting_for_customer") || desk.PausesOn("vendor") || !p.SLA("outage").PausesOn("vendor") || p.SLA("minor").PausesOn("x") {
+		t.Error("PausesOn")
+	}
+}
+
+func TestTarget(t *testing.T) {
+	tg := Target{ByPriority: map[string]time.Duration{"P1": 4 * time.Hour, "P2": 24 * time.Hour, "P0": 4 * time.Hour}, Default: 48 * time.Hour}
+	if d, ok := tg.For("P1"); !ok || d != 4*time.Hour {
+		t.Errorf("For(P1) = %v, %v", d, ok)
+	}
+	if d, ok := tg.For("P9"); !ok || d != 48*time.Hour {
+		t.Errorf("For(P9) = %v, %v; want the default", d, ok)
+	}
+	if got := tg.Durations(); !slices.Equal(got, []time.Duration{4 * time.Hour, 24 * time.Hour, 48 * time.Hour}) {
+		t.Errorf("Durations = %v", got)
+	}
+	noDefault := Target{ByPriority: map[string]time.Duration{"P1": time.Hour}}
+	if _, ok := noDefault.For("P2"); ok || !noDefault.Set() || (Target{}).Set() {
+		t.Error("a priority without target and no default must get no clock")
+	}
+	s := &SLA{Response: Target{Default: time.Minute}, Resolution: tg}
+	if s.Target(Response).Default != time.Minute || s.Target(Resolution).Default != 48*time.Hour {
+		t.Error("SLA.Target")
+	}
+}
+
+func TestWindow(t *testing.T) {
+	berlin := mustLoc(t, "Europe/Berlin")
+	now := time.Date(2026, 8, 31, 22, 30, 0, 0, time.UTC) // already September 1st in Berlin
+	tests := []struct {
+		w           Window
+		str         string
+		first, last Date
+	}{
+		{Window{Kind: Rolling, Days: 30}, "30d", Date{2026, 8, 3}, Date{2026, 9, 1}},
+		{Window{Kind: Rolling, Days: 7}, "1w", Date{2026, 8, 26}, Date{2026, 9, 1}},
+		{Window{Kind: Rolling, Days: 1}, "1d", Date{2026, 9, 1}, Date{2026, 9, 1}},
+		{Window{Kind: Month}, "month", Date{2026, 9, 1}, Date{2026, 9, 1}},
+		{Window{Kind: Quarter}, "quarter", Date{2026, 7, 1}, Date{2026, 9, 1}},
+	}
+	for _, tc := range tests {
+		first, last := tc.w.Bounds(now, berlin)
+		if first != tc.first || last != tc.last || tc.w.String() != tc.str {
+			t.Errorf("%s: Bounds = %s..%s, want %s..%s (String %q)", tc.str, first, last, tc.first, tc.last, tc.w.String())
+		}
+	}
+}
+
+func TestFormat(t *testing.T) {
+	for f, want := range map[float64]string{0.95: "95%", 0.999: "99.9%", 0.5: "50%", 1: "100%", 0.29: "29%", 0.001: "0.1%", 0.12345: "12.345%", 0: "0%"} {
+		if got := FormatPercent(f); got != want {
+			t.Errorf("FormatPercent(%v) = %q, want %q", f, got, want)
+		}
+	}
+	for d, want := range map[time.Duration]string{
+		0: "0s", 45 * time.Second: "45s", 4 * time.Hour: "4h", 26*time.Hour + 30*time.Minute: "1d2h30m",
+		-90 * time.Minute: "-1h30m", 1500 * time.Millisecond: "1s",
+	} {
+		if got := FormatDuration(d); got != want {
+			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
