@@ -143,10 +143,14 @@ func contribute(rec *record, p *sla.Policy) contribution {
 			inc(counterKey(ctrBreaches, clk.SLA, string(clk.Target)), 1)
 			c.Breaches = append(c.Breaches, breachKey(clk.BreachedAt, r.ID, key))
 		}
+		if r.Status == sla.StatusOpen && !clk.Cancelled {
+			// Open under the SLA: the request is open and the SLA still
+			// covers it, whether or not this clock has stopped.
+			openSLAs[clk.SLA] = true
+		}
 		switch {
 		case clk.Cancelled:
 		case clk.Open():
-			openSLAs[clk.SLA] = true
 			if clk.Breached() {
 				inc(counterKey(ctrOpenBreached, clk.SLA, string(clk.Target)), 1)
 				c.Alert = true
