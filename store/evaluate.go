@@ -36,6 +36,16 @@ func (s *Store) Evaluate(now time.Time) (EvalResult, error) {
 	var res EvalResult
 	p := s.policy.Load()
 	bound := binary.BigEndian.AppendUint64(nil, uint64(max(now.Unix(), 0))+1)
+	// Most ticks find nothing due: a read transaction tells, without the
+	// fsync a write transaction would cost.
+	var due bool
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bucketDeadlines).Cursor().First()
+		due = k != nil && bytes.Compare(k, bound) < 0
+		return nil
+	}); err != nil || !due {
+		return res, err
+	}
 	for round := 0; ; round++ {
 		var n int
 		err := s.db.Update(func(tx *bolt.Tx) error {
