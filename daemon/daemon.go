@@ -97,6 +97,11 @@ type daemon struct {
 func Run(ctx context.Context, opts Options) (err error) {
 	opts.defaults()
 	log := opts.Logger
+	// Catch SIGHUP before anything starts: its default action ends the
+	// process, and a reload may be sent as soon as slad says it is up.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	cfg, err := config.Load(opts.ConfigFile)
 	if err != nil {
 		return fmt.Errorf("load configuration: %w", err)
@@ -192,10 +197,6 @@ func Run(ctx context.Context, opts Options) (err error) {
 	if opts.Listening != nil {
 		opts.Listening(ln.Addr())
 	}
-
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 
 	var runErr error
 loop:
