@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/slad-project/slad/api/client"
@@ -28,9 +26,7 @@ Flags:
 // cmdBackup runs "slad backup"; args are the arguments after "backup". It
 // returns the exit code: 0 done, 1 failed, 2 bad usage.
 func cmdBackup(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return runBackup(ctx, args, stdout, stderr)
+	return withSignals(runBackup, args, stdout, stderr)
 }
 
 func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -57,14 +53,8 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	path := pos[0]
 
-	token, err := loadBearerToken(*tokenFile)
-	if err != nil {
-		fmt.Fprintf(stderr, "slad backup: %v\n", err)
-		return 1
-	}
-	c, err := client.New(*server, client.Options{Token: token, UserAgent: "slad-backup"})
-	if err != nil {
-		fmt.Fprintf(stderr, "slad backup: --server: %v\n", err)
+	c, ok := connect("backup", *server, *tokenFile, stderr)
+	if !ok {
 		return 1
 	}
 	if *timeout > 0 {

@@ -13,12 +13,10 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 	"unicode"
 
@@ -78,9 +76,7 @@ type importOptions struct {
 // cmdImport runs "slad import"; args are the arguments after "import". It
 // returns the exit code: 0 done, 1 failed, 2 bad usage.
 func cmdImport(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return runImport(ctx, args, stdout, stderr)
+	return withSignals(runImport, args, stdout, stderr)
 }
 
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -88,14 +84,8 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if !ok {
 		return code
 	}
-	token, err := loadBearerToken(opts.tokenFile)
-	if err != nil {
-		fmt.Fprintf(stderr, "slad import: %v\n", err)
-		return 1
-	}
-	c, err := client.New(opts.server, client.Options{Token: token, UserAgent: "slad-import"})
-	if err != nil {
-		fmt.Fprintf(stderr, "slad import: --server: %v\n", err)
+	c, ok := connect("import", opts.server, opts.tokenFile, stderr)
+	if !ok {
 		return 1
 	}
 	sources, total, err := prepareSources(opts.files, opts.format)
@@ -193,26 +183,6 @@ func countString(list []string, s string) int {
 		}
 	}
 	return n
-}
-
-// loadBearerToken reads a token file; an empty path means no token. The
-// token is trimmed and never printed.
-func loadBearerToken(path string) (string, error) {
-	if path == "" {
-		return "", nil
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("read token file: %w", err)
-	}
-	tok := strings.TrimSpace(string(b))
-	if tok == "" {
-		return "", fmt.Errorf("token file %s is empty", path)
-	}
-	if strings.ContainsFunc(tok, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
-		return "", fmt.Errorf("token file %s holds more than the token: it must be one word, without spaces or control characters", path)
-	}
-	return tok, nil
 }
 
 // stderrIsTerminal reports whether w is a terminal, where a progress line

@@ -12,8 +12,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
@@ -70,9 +68,7 @@ type reportOptions struct {
 // cmdReport runs "slad report"; args are the arguments after "report". It
 // returns the exit code: 0 done, 1 failed, 2 bad usage.
 func cmdReport(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return runReport(ctx, args, stdout, stderr)
+	return withSignals(runReport, args, stdout, stderr)
 }
 
 func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -80,14 +76,8 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if !ok {
 		return code
 	}
-	token, err := loadBearerToken(opts.tokenFile)
-	if err != nil {
-		fmt.Fprintf(stderr, "slad report: %v\n", err)
-		return 1
-	}
-	c, err := client.New(opts.server, client.Options{Token: token, UserAgent: "slad-report"})
-	if err != nil {
-		fmt.Fprintf(stderr, "slad report: --server: %v\n", err)
+	c, ok := connect("report", opts.server, opts.tokenFile, stderr)
+	if !ok {
 		return 1
 	}
 	if opts.timeout > 0 {

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"unicode"
+
+	"github.com/slad-project/slad/api/client"
+)
+
+// withSignals runs a client command with a context that ends on SIGINT or
+// SIGTERM, so that an interrupted command stops its request and says so.
+func withSignals(run func(ctx context.Context, args []string, stdout, stderr io.Writer) int, args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return run(ctx, args, stdout, stderr)
+}
+
+// connect reads the token file and builds the API client of a command; on
+// failure it prints why and returns false.
+func connect(command, server, tokenFile string, stderr io.Writer) (*client.Client, bool) {
+	token, err := loadBearerToken(tokenFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "slad %s: %v\n", command, err)
+		return nil, false
+	}
+	c, err := client.New(server, client.Options{Token: token, UserAgent: "slad-" + command})
+	if err != nil {
+		fmt.Fprintf(stderr, "slad %s: --server: %v\n", command, err)
+		return nil, false
+	}
+	return c, true
+}
+
+// loadBearerToken reads a token file; an empty path means no token. The
+// token is trimmed and never printed.
+func loadBearerToken(path string) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("read token file: %w", err)
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" {
+		return "", fmt.Errorf("token file %s is empty", path)
+	}
+	if strings.ContainsFunc(tok, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+		return "", fmt.Errorf("token file %s holds more than the token: it must be one word, without spaces or control characters", path)
+	}
+	return tok, nil
+}
