@@ -17,8 +17,6 @@ import (
 	"github.com/slad-project/slad/store"
 )
 
-
-
 const metricsConfig = `
 global: {timezone: Europe/Berlin}
 calendars:

@@ -92,6 +92,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v1/slas", s.handleSLAs)
 	m.HandleFunc("GET /api/v1/slas/{id}", s.handleSLA)
 	m.HandleFunc("GET /api/v1/breaches", s.handleBreaches)
+	m.HandleFunc("GET /api/v1/report", s.handleReport)
 	m.HandleFunc("GET /api/v1/backup", s.admin(s.handleBackup))
 	m.HandleFunc("POST /-/reload", s.admin(s.handleReload))
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -107,6 +108,7 @@ func (s *Server) routes() {
 			EnableOpenMetrics:   true,
 		}))
 	}
+	s.statusRoutes(m)
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path+"; see the HTTP API in the README")
 	})

@@ -1,0 +1,600 @@
+package api
+
+import (
+	"context"
+	"flag"
+	"html"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slad-project/slad/config"
+	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/store"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// statusNow is Tuesday 24 November 2026, 13:00 in Berlin: lunch break on
+// the office calendar.
+var statusNow = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+
+func ev(id, request string, typ sla.EventType, at string, set ...func(*sla.Event)) sla.Event {
+	t, err := time.Parse(time.RFC3339, at)
+	if err != nil {
+		panic(err)
+	}
+	e := sla.Event{ID: id, Request: request, Type: typ, At: t}
+	for _, f := range set {
+		f(&e)
+	}
+	return e
+}
+
+func opened(provider, customer, priority, category, title string) func(*sla.Event) {
+	return func(e *sla.Event) {
+		e.Provider, e.Customer, e.Priority, e.Category, e.Title = provider, customer, priority, category, title
+	}
+}
+
+func csat(n int) func(*sla.Event) { return func(e *sla.Event) { e.CSAT = n } }
+
+// statusEvents are request lives that put each SLA of testdata/status.yaml
+// in a different standing at statusNow.
+func statusEvents() []sla.Event {
+	return []sla.Event{
+		// Met on the office calendar, late for the on-call SLA's 15m.
+		ev("a1", "IT-1", sla.Opened, "2026-11-23T09:00:00Z", opened("it", "sales", "P1", "incident", "VPN down")),
+		ev("a2", "IT-1", sla.Responded, "2026-11-23T09:20:00Z"),
+		ev("a3", "IT-1", sla.Resolved, "2026-11-23T10:00:00Z", csat(5)),
+		// Breached: opened Monday 15:00 in Berlin, nothing since. Its 4h
+		// of business time ran out Tuesday 11:00 in Berlin (10:00 UTC).
+		ev("b1", "IT-2", sla.Opened, "2026-11-23T14:00:00Z", opened("it", "sales", "P1", "incident", "Printer on fire")),
+		// At risk: 2h30m of its 4h gone by the lunch break; the clock
+		// resumes at 13:30 and runs out at 15:00 in Berlin (14:00 UTC).
+		ev("c1", "IT-3", sla.Opened, "2026-11-24T09:00:00Z", opened("it", "sales", "P1", "incident", `Quote <b>"urgent"</b> & more`)),
+		ev("c2", "IT-3", sla.Responded, "2026-11-24T09:10:00Z"),
+		// At risk while paused: 2h30m of its 4h gone when Sales was asked
+		// for more details on Tuesday 09:30 in Berlin.
+		ev("e1", "IT-5", sla.Opened, "2026-11-23T14:00:00Z", opened("it", "sales", "P1", "incident", "CRM export fails")),
+		ev("e2", "IT-5", sla.Responded, "2026-11-23T14:05:00Z"),
+		ev("e3", "IT-5", sla.Paused, "2026-11-24T08:30:00Z", func(e *sla.Event) { e.Reason = "waiting_for_customer" }),
+		// Only the on-call SLA applies to a P3 for HR.
+		ev("d1", "IT-4", sla.Opened, "2026-11-24T10:00:00Z", opened("it", "hr", "P3", "", "New laptop")),
+		ev("d2", "IT-4", sla.Responded, "2026-11-24T10:05:00Z"),
+		// Breached: 21h of business time from Wednesday 09:00 ran out
+		// Friday 17:00 in Berlin.
+		ev("f1", "FAC-1", sla.Opened, "2026-11-18T08:00:00Z", opened("facilities", "hr", "", "", "Move 4 desks to floor 2")),
+		ev("g1", "FAC-2", sla.Opened, "2026-11-10T08:00:00Z", opened("facilities", "hr", "", "", "Fix a chair")),
+		ev("g2", "FAC-2", sla.Resolved, "2026-11-10T10:00:00Z", csat(4)),
+		// Open within its target, no warning configured: not listed.
+		ev("h1", "HR-1", sla.Opened, "2026-11-23T12:00:00Z", opened("hr", "it", "", "", "Accounts for Ada")),
+		ev("h2", "HR-2", sla.Opened, "2026-11-02T09:00:00Z", opened("hr", "sales", "", "", "Accounts for Bob")),
+		ev("h3", "HR-2", sla.Resolved, "2026-11-03T09:00:00Z"),
+	}
+}
+
+// newStatusServer serves the API over a store holding statusEvents, as of
+// statusNow.
+func newStatusServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "status.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.LoadBytes("testdata/status.yaml", data, "testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return statusNow }
+	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	if _, err := st.Append(context.Background(), statusEvents()); err != nil {
+		t.Fatal(err)
+	}
+	// The tick fires the warnings that make IT-3 count as at risk.
+	if _, err := st.Evaluate(statusNow); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(Options{Store: st, Config: func() *config.Config { return cfg }, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+type page struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func getPage(t *testing.T, method, url string) page {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return page{resp.StatusCode, resp.Header, string(b)}
+}
+
+var (
+	tagRE   = regexp.MustCompile(`(?s)<style>.*?</style>|<[^>]*>`)
+	spaceRE = regexp.MustCompile(`\s+`)
+)
+
+// text is what a reader sees of some HTML: tags dropped, entities decoded,
+// white space collapsed.
+func text(h string) string {
+	return strings.TrimSpace(spaceRE.ReplaceAllString(html.UnescapeString(tagRE.ReplaceAllString(h, " ")), " "))
+}
+
+var blockEndRE = regexp.MustCompile(`</(tr|h[1-6]|p|li|caption|thead|header|footer|nav)>`)
+
+// lines is the page's text one block (row, heading, paragraph) a line:
+// what the golden files hold.
+func lines(h string) string {
+	var b strings.Builder
+	h = strings.ReplaceAll(tagRE.ReplaceAllStringFunc(h, func(tag string) string {
+		if strings.HasPrefix(tag, "<style>") {
+			return ""
+		}
+		return tag
+	}), "\n", " ")
+	for _, l := range strings.Split(blockEndRE.ReplaceAllString(h, "$0\n"), "\n") {
+		if l = text(l); l != "" {
+			b.WriteString(l + "\n")
+		}
+	}
+	return b.String()
+}
+
+// sections splits the page's department sections: heading text → HTML.
+func sections(t *testing.T, body string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	parts := strings.Split(body, `<section class="dept"`)
+	for _, p := range parts[1:] {
+		p, _, _ = strings.Cut(p, "</section>")
+		h3 := regexp.MustCompile(`(?s)<h3[^>]*>(.*?)</h3>`).FindStringSubmatch(p)
+		if h3 == nil {
+			t.Fatalf("department section without heading: %s", p)
+		}
+		out[text(h3[1])] = p
+	}
+	return out
+}
+
+// rowOf returns the table row of the SLA or request with the given id.
+func rowOf(body, id string) string {
+	for _, tr := range regexp.MustCompile(`(?s)<tr[ >].*?</tr>`).FindAllString(body, -1) {
+		if strings.Contains(tr, ">"+id+"<") {
+			return tr
+		}
+	}
+	return ""
+}
+
+func TestStatusPageShowsEverySLAGroupedByProvider(t *testing.T) {
+	ts := newStatusServer(t)
+	p := getPage(t, "GET", ts.URL+"/")
+	if p.status != http.StatusOK {
+		t.Fatalf("status %d: %s", p.status, p.body)
+	}
+	got := sections(t, p.body)
+	want := map[string][]string{
+		"Facilities lead: Fred <Floors> & Co": {"facilities-hr-moves"},
+		"Human Resources":                     {"hr-onboarding"},
+		"IT Service Desk lead: Dana Ops":      {"it-sales-incidents", "it-oncall"},
+		"Sales":                               {"sales-it-quotes"},
+	}
+	if len(got) != len(want) {
+		var names []string
+		for k := range got {
+			names = append(names, k)
+		}
+		t.Fatalf("department sections %q; want %d", names, len(want))
+	}
+	for dept, ids := range want {
+		sec, ok := got[dept]
+		if !ok {
+			t.Errorf("no section %q", dept)
+			continue
+		}
+		for _, id := range ids {
+			if rowOf(sec, id) == "" {
+				t.Errorf("section %q has no row for %s", dept, id)
+			}
+		}
+	}
+	order := []string{">Facilities", ">Human Resources<", ">IT Service Desk", `<h3 id="dept-sales">Sales`}
+	last := -1
+	for _, o := range order {
+		i := strings.Index(p.body, o)
+		if i < last {
+			t.Errorf("departments are not in alphabetical order: %q comes before the one above it", o)
+		}
+		last = i
+	}
+}
+
+func TestStatusPageRowsSayWhereEachSLAStands(t *testing.T) {
+	ts := newStatusServer(t)
+	body := getPage(t, "GET", ts.URL+"/").body
+	cases := map[string]struct {
+		id   string
+		want []string
+	}{
+		"an SLA with a breach in two counts is below its objective": {"it-sales-incidents", []string{
+			"50%", "objective 95%", "Below objective", "None left",
+			"response 75% (3 of 4 met)", "resolution 50% (1 of 2 met)",
+			"For Sales", "response 30m · resolution P1 4h, P2 1d",
+			"last 30 days", "26 Oct – 24 Nov 2026", "office calendar, Europe/Berlin", "5.0 / 5 1 score",
+		}},
+		"an SLA for every department says so and counts all its customers": {"it-oncall", []string{
+			"For every department", "response 60% (3 of 5 met)", "this month", "1 Nov – 24 Nov 2026", "24x7 calendar",
+		}},
+		"an SLA whose every request met its target meets its objective": {"hr-onboarding", []string{
+			"100%", "Meeting objective", "the next breach puts it below objective", "last 4 weeks",
+		}},
+		"an SLA nothing was measured against says it has no figures": {"sales-it-quotes", []string{
+			"No figures yet", "All of it", "No compliance figure yet; objective 90%",
+		}},
+		"a quarterly SLA shows its quarter so far": {"facilities-hr-moves", []string{
+			"this quarter", "1 Oct – 24 Nov 2026", "Below objective", "4.0 / 5 1 score",
+		}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			row := rowOf(body, tc.id)
+			if row == "" {
+				t.Fatalf("no row for %s", tc.id)
+			}
+			seen := text(row) + " " + html.UnescapeString(row)
+			for _, w := range tc.want {
+				if !strings.Contains(seen, w) {
+					t.Errorf("row lacks %q:\n%s", w, text(row))
+				}
+			}
+		})
+	}
+	t.Run("the open, at-risk and breached counts are those of the counters", func(t *testing.T) {
+		row := rowOf(body, "it-sales-incidents")
+		for label, n := range map[string]string{"Open": "3", "At risk": "2", "Breached": "2"} {
+			if !regexp.MustCompile(`data-label="` + label + `"[^>]*>` + n + `<`).MatchString(row) {
+				t.Errorf("%s is not %s in:\n%s", label, n, row)
+			}
+		}
+	})
+	t.Run("the compliance bar has a text equivalent and marks the objective", func(t *testing.T) {
+		row := rowOf(body, "it-sales-incidents")
+		for _, w := range []string{`role="img" aria-label="Compliance 50%, objective 95%"`, `class="fill bad" x="0" y="3" width="50.00"`, `x1="95.00"`} {
+			if !strings.Contains(row, w) {
+				t.Errorf("bar lacks %s", w)
+			}
+		}
+	})
+}
+
+func TestStatusPageListsRequestsAtRiskAndBreached(t *testing.T) {
+	ts := newStatusServer(t)
+	body := getPage(t, "GET", ts.URL+"/").body
+	_, att, ok := strings.Cut(body, `id="attention"`)
+	if !ok {
+		t.Fatal("no attention section")
+	}
+	rows := regexp.MustCompile(`(?s)<tbody>.*</tbody>`).FindString(att)
+	var got []string
+	for _, tr := range regexp.MustCompile(`(?s)<tr[ >].*?</tr>`).FindAllString(rows, -1) {
+		got = append(got, text(tr))
+	}
+	want := []string{
+		// Breached first, the longest overdue on top.
+		"FAC-1 Breached 3d 20h ago Fri 20 Nov, 17:00 CET Move 4 desks to floor 2 facilities-hr-moves resolution — Facilities → Human Resources",
+		"IT-2 Breached 21h 45m ago Mon 23 Nov, 14:15 UTC Printer on fire it-oncall response P1 IT Service Desk → Sales",
+		"IT-2 Breached 21h 30m ago Mon 23 Nov, 15:30 CET Printer on fire it-sales-incidents response P1 IT Service Desk → Sales",
+		"IT-2 Breached 2h ago Tue 24 Nov, 11:00 CET Printer on fire it-sales-incidents resolution P1 IT Service Desk → Sales",
+		// Then at risk, the deadline soonest on top.
+		`IT-3 At risk in 2h Tue 24 Nov, 15:00 CET Quote <b>"urgent"</b> & more it-sales-incidents resolution P1 IT Service Desk → Sales`,
+		// A paused clock has no deadline: it tells the business time left.
+		"IT-5 At risk paused 1h 30m of business time left CRM export fails it-sales-incidents resolution P1 IT Service Desk → Sales",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("attention rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, absent := range []string{"IT-1", "IT-4", "FAC-2", "HR-1", "HR-2"} {
+		if strings.Contains(att, ">"+absent+"<") {
+			t.Errorf("%s is listed though nothing of it needs attention", absent)
+		}
+	}
+	if !strings.Contains(att, `href="/api/v1/requests/IT-2?explain=1"`) {
+		t.Error("a listed request does not link to its clock details")
+	}
+	summary := text(regexp.MustCompile(`(?s)<ul class="tiles">.*?</ul>`).FindString(body))
+	if want := "3 SLAs below objective 1 SLA meeting objective (and 1 with no figures yet) 2 requests breached 2 requests at risk"; summary != want {
+		t.Errorf("summary %q, want %q", summary, want)
+	}
+}
+
+func TestStatusPageDepartmentFilter(t *testing.T) {
+	ts := newStatusServer(t)
+	cases := map[string]struct {
+		query            string
+		slas, notSLAs    []string
+		requests, others []string
+	}{
+		"a customer sees the SLAs it receives, including those for every department": {
+			query: "sales", slas: []string{"it-sales-incidents", "it-oncall", "hr-onboarding", "sales-it-quotes"},
+			notSLAs: []string{"facilities-hr-moves"}, requests: []string{"IT-2", "IT-3", "IT-5"}, others: []string{"FAC-1"},
+		},
+		"a provider sees the SLAs it provides and the requests made of it": {
+			query: "facilities", slas: []string{"facilities-hr-moves", "it-oncall"},
+			notSLAs: []string{"it-sales-incidents", "hr-onboarding", "sales-it-quotes"}, requests: []string{"FAC-1"}, others: []string{"IT-2", "IT-3"},
+		},
+		"a department both provides and receives": {
+			query: "hr", slas: []string{"hr-onboarding", "facilities-hr-moves", "it-oncall"},
+			notSLAs: []string{"it-sales-incidents", "sales-it-quotes"}, requests: []string{"FAC-1"}, others: []string{"IT-2", "IT-3"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := getPage(t, "GET", ts.URL+"/?department="+tc.query)
+			if p.status != http.StatusOK {
+				t.Fatalf("status %d", p.status)
+			}
+			for _, id := range tc.slas {
+				if rowOf(p.body, id) == "" {
+					t.Errorf("SLA %s is missing", id)
+				}
+			}
+			for _, id := range tc.notSLAs {
+				if rowOf(p.body, id) != "" {
+					t.Errorf("SLA %s is shown, but %s neither provides nor receives it", id, tc.query)
+				}
+			}
+			for _, id := range tc.requests {
+				if rowOf(p.body, id) == "" {
+					t.Errorf("request %s is missing", id)
+				}
+			}
+			for _, id := range tc.others {
+				if rowOf(p.body, id) != "" {
+					t.Errorf("request %s is shown, but %s is neither its provider nor its customer", id, tc.query)
+				}
+			}
+			if !regexp.MustCompile(`href="/\?department=` + tc.query + `" aria-current="page"`).MatchString(p.body) {
+				t.Error("the filter link of the department is not marked current")
+			}
+		})
+	}
+}
+
+func TestStatusPageAnswersOnlyAtTheRoot(t *testing.T) {
+	ts := newStatusServer(t)
+	cases := map[string]struct {
+		method, path string
+		status       int
+		want         []string
+	}{
+		"an unknown department is a 404 that lists the valid ones": {"GET", "/?department=finance", 404, []string{
+			"No such department", `There is no department "finance"`,
+			`href="/?department=it"`, "IT Service Desk", "<code>it</code>", "Facilities", "Human Resources", "Sales",
+		}},
+		"a department id is escaped on the 404 page": {"GET", "/?department=%3Cscript%3E", 404, []string{
+			"There is no department &#34;&lt;script&gt;&#34;",
+		}},
+		"an unknown page is a 404":                  {"GET", "/status", 404, nil},
+		"an unknown API path is a JSON 404":         {"GET", "/api/v2/x", 404, []string{`"error"`}},
+		"the page does not accept POST":             {"POST", "/", 405, nil},
+		"HEAD is answered like GET, without a body": {"HEAD", "/", 200, nil},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := getPage(t, tc.method, ts.URL+tc.path)
+			if p.status != tc.status {
+				t.Fatalf("status %d, want %d", p.status, tc.status)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(p.body, w) && !strings.Contains(text(p.body), w) {
+					t.Errorf("body lacks %q:\n%s", w, text(p.body))
+				}
+			}
+			if strings.Contains(p.body, "<script>") {
+				t.Error("the page echoes markup unescaped")
+			}
+		})
+	}
+}
+
+func TestStatusPageHeadersAndSelfContainment(t *testing.T) {
+	ts := newStatusServer(t)
+	for _, path := range []string{"/", "/?department=it", "/?department=nope"} {
+		t.Run(path, func(t *testing.T) {
+			p := getPage(t, "GET", ts.URL+path)
+			h := p.header
+			if got := h.Get("Content-Type"); got != "text/html; charset=utf-8" {
+				t.Errorf("Content-Type %q", got)
+			}
+			if got := h.Get("Cache-Control"); got != "no-store" {
+				t.Errorf("Cache-Control %q", got)
+			}
+			csp := h.Get("Content-Security-Policy")
+			for _, w := range []string{"default-src 'none'", "style-src 'sha256-", "img-src data:"} {
+				if !strings.Contains(csp, w) {
+					t.Errorf("Content-Security-Policy %q lacks %q", csp, w)
+				}
+			}
+			if strings.Contains(csp, "script-src") || strings.Contains(csp, "unsafe") {
+				t.Errorf("Content-Security-Policy %q allows more than the stylesheet", csp)
+			}
+			// The one inline stylesheet is the one the policy's hash allows.
+			styles := regexp.MustCompile(`(?s)<style>(.*?)</style>`).FindAllStringSubmatch(p.body, -1)
+			if len(styles) != 1 || !strings.Contains(csp, "'sha256-"+hashOf(styles[0][1])+"'") {
+				t.Errorf("the page's stylesheet is not the one the policy allows (%d style elements)", len(styles))
+			}
+			for _, forbidden := range []*regexp.Regexp{
+				regexp.MustCompile(`(?i)\b(src|href|action|srcset|poster|data)\s*=\s*["']?\s*(https?:)?//`),
+				regexp.MustCompile(`(?i)url\(\s*["']?\s*(https?:)?//`),
+				regexp.MustCompile(`(?i)@import`),
+				regexp.MustCompile(`(?i)<script|\sstyle=|\son[a-z]+=`),
+			} {
+				if m := forbidden.FindString(p.body); m != "" {
+					t.Errorf("the page refers outside itself or needs more than its policy allows: %q", m)
+				}
+			}
+			for _, w := range []string{`<html lang="en">`, `<meta name="viewport"`, "<h1>"} {
+				if !strings.Contains(p.body, w) {
+					t.Errorf("page lacks %s", w)
+				}
+			}
+		})
+	}
+	t.Run("the status page refreshes itself and the error page does not", func(t *testing.T) {
+		refresh := `<meta http-equiv="refresh" content="60">`
+		if !strings.Contains(getPage(t, "GET", ts.URL+"/").body, refresh) {
+			t.Error("status page does not refresh")
+		}
+		if strings.Contains(getPage(t, "GET", ts.URL+"/?department=nope").body, refresh) {
+			t.Error("the 404 page refreshes")
+		}
+	})
+}
+
+func TestStatusPageIsAccessibleAndPrintable(t *testing.T) {
+	ts := newStatusServer(t)
+	body := getPage(t, "GET", ts.URL+"/").body
+	checks := map[string]*regexp.Regexp{
+		"every table has a caption":                   regexp.MustCompile(`(?s)<table[^>]*>\s*<caption>`),
+		"column headers have a scope":                 regexp.MustCompile(`<th scope="col"`),
+		"each row is headed by its SLA or request":    regexp.MustCompile(`<th scope="row"`),
+		"headings go from h1 to h3 in order":          regexp.MustCompile(`(?s)<h1>.*<h2[^>]*>.*<h3[^>]*>`),
+		"states are written in words":                 regexp.MustCompile(`>Breached<.*|>At risk<`),
+		"the timestamp is machine-readable":           regexp.MustCompile(`<time datetime="2026-11-24T12:00:00Z">Tue 24 Nov 2026, 12:00 UTC</time>`),
+		"the printed report drops the navigation":     regexp.MustCompile(`(?s)@media print \{.*\.filter[^}]*display: none`),
+		"a department's table stays on one page":      regexp.MustCompile(`(?s)@media print \{.*\.dept[^}]*break-inside: avoid`),
+		"phones get each row as a card with labels":   regexp.MustCompile(`@media \(max-width: [0-9.]+rem\) \{[^@]*content: attr\(data-label\)`),
+		"the filter is a navigation with its current": regexp.MustCompile(`<nav class="filter" aria-label="Department">(?s).*aria-current="page">All departments<`),
+	}
+	for name, re := range checks {
+		t.Run(name, func(t *testing.T) {
+			if !re.MatchString(body) {
+				t.Errorf("no match for %s", re)
+			}
+		})
+	}
+	if n, c := strings.Count(body, "<table"), strings.Count(body, "<caption>"); n != c || n != 5 {
+		t.Errorf("%d tables, %d captions; want 5 of each (4 departments, 1 list of requests)", n, c)
+	}
+}
+
+func TestStatusPageGolden(t *testing.T) {
+	ts := newStatusServer(t)
+	for name, path := range map[string]string{"status-all": "/", "status-sales": "/?department=sales"} {
+		t.Run(name, func(t *testing.T) {
+			got := lines(getPage(t, "GET", ts.URL+path).body)
+			file := filepath.Join("testdata", name+".golden.txt")
+			if *update {
+				if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatalf("%v (run go test ./api -run Golden -update to write it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("the page's text differs from %s (run with -update to accept):\n%s", file, got)
+			}
+		})
+	}
+}
+
+func TestHumanDurationReadsAtAGlance(t *testing.T) {
+	cases := map[string]struct {
+		d    time.Duration
+		want string
+	}{
+		"seconds are under a minute":        {42 * time.Second, "under a minute"},
+		"minutes alone":                     {25*time.Minute + 59*time.Second, "25m"},
+		"whole hours drop the minutes":      {2 * time.Hour, "2h"},
+		"hours and minutes":                 {2*time.Hour + 10*time.Minute, "2h 10m"},
+		"days and hours, without minutes":   {3*24*time.Hour + 20*time.Hour + 5*time.Minute, "3d 20h"},
+		"whole days":                        {48 * time.Hour, "2d"},
+		"a negative span counts as nothing": {-time.Hour, "under a minute"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := humanDuration(tc.d); got != tc.want {
+				t.Errorf("humanDuration(%s) = %q, want %q", tc.d, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestPercentNeverRoundsUpToTheObjective(t *testing.T) {
+	cases := map[string]struct {
+		f    float64
+		want string
+	}{
+		"a whole share":                      {1, "100%"},
+		"a share just short of 100%":         {0.9999, "99.9%"},
+		"one decimal":                        {14.0 / 15, "93.3%"},
+		"a share short of 95% is shown so":   {0.9499, "94.9%"},
+		"a configured objective prints flat": {0.95, "95%"},
+		"nothing":                            {0, "0%"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := percent(tc.f); got != tc.want {
+				t.Errorf("percent(%v) = %q, want %q", tc.f, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestStatusPageBeforeTheConfigurationIsLoadedSaysSoAndRetries(t *testing.T) {
+	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: &sla.Policy{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	srv, err := New(Options{Store: st, Config: func() *config.Config { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	p := getPage(t, "GET", ts.URL+"/")
+	if p.status != http.StatusServiceUnavailable {
+		t.Errorf("status %d, want 503", p.status)
+	}
+	for _, w := range []string{"Not ready", `<meta http-equiv="refresh" content="60">`} {
+		if !strings.Contains(p.body, w) {
+			t.Errorf("page lacks %q", w)
+		}
+	}
+}
