@@ -23,7 +23,7 @@ import (
 // external asset, its stylesheet inline and allowed by its hash, so the
 // Content-Security-Policy can forbid everything else.
 
-//go:embed templates/status.html templates/status.css
+//go:embed templates/status.html templates/request.html templates/status.css
 var statusFiles embed.FS
 
 var (
@@ -45,7 +45,7 @@ var (
 				Refresh bool
 			}{title, refresh}
 		},
-	}).ParseFS(statusFiles, "templates/status.html"))
+	}).ParseFS(statusFiles, "templates/status.html", "templates/request.html"))
 )
 
 func mustRead(name string) string {
@@ -65,6 +65,7 @@ func hashOf(s string) string {
 // unknown path stays a 404.
 func (s *Server) statusRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /{$}", s.handleStatus)
+	m.HandleFunc("GET /requests/{id}", s.handleRequestPage)
 }
 
 // handleStatus renders the status page. Its cost is bounded by the
@@ -414,7 +415,7 @@ func attentionRows(p *sla.Policy, req sla.Request, now time.Time) []attentionRow
 		live := c.At(now, cal)
 		row := attentionRow{
 			Request: req.ID, Title: req.Title,
-			Link: "/api/v1/requests/" + url.PathEscape(req.ID) + "?explain=1",
+			Link: "/requests/" + url.PathEscape(req.ID),
 			SLA:  sl.ID, Target: string(c.Target),
 			Provider: deptName(p, req.Provider), Customer: deptName(p, req.Customer),
 			Priority: req.Priority,

@@ -1,0 +1,140 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/store"
+)
+
+// requestPage is what GET /requests/{id} shows: the page alert links point
+// to, for a person (the JSON is at /api/v1/requests/{id}?explain=1).
+type requestPage struct {
+	Title, ID, ReqTitle, Status            string
+	Provider, Customer, Priority, Category string
+	RenderedISO, RenderedText, JSONLink    string
+	Clocks                                 []clockPanel
+}
+
+type clockPanel struct {
+	Anchor, SLA, Description, Target string
+	State, Tone                      string
+	Elapsed, Limit, When, Deadline   string
+	DeadlineISO                      string
+	Segments                         []ledgerRow
+	Truncated                        bool
+}
+
+type ledgerRow struct{ From, To, Kind, Counted string }
+
+// segmentWords says what a ledger segment is in a reader's words.
+var segmentWords = map[sla.SegmentKind]string{
+	sla.SegmentCounting:     "business hours: counted",
+	sla.SegmentOutsideHours: "outside business hours",
+	sla.SegmentHoliday:      "holiday",
+	sla.SegmentPaused:       "paused",
+	sla.SegmentStopped:      "stopped",
+}
+
+func (s *Server) handleRequestPage(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	cfg := s.opts.Config()
+	v, err := s.opts.Store.Request(id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		s.renderStatus(w, http.StatusNotFound, "problem", problemView{
+			Title:   "No such request",
+			Message: fmt.Sprintf("slad has received no event for request %q.", id),
+		})
+		return
+	case err != nil:
+		s.log.Error("request page: reading the store failed", "request", id, "err", err)
+		s.renderStatus(w, http.StatusInternalServerError, "problem", problemView{
+			Title: "The request could not be read", Message: "slad could not read its database: " + err.Error(),
+		})
+		return
+	}
+	now := s.now()
+	p := cfg.Policy
+	req, ledgers := sla.Explain(p, id, v.Events, now)
+	page := requestPage{
+		Title: "Request " + id + " · slad", ID: id, ReqTitle: req.Title, Status: string(req.Status),
+		Provider: deptName(p, req.Provider), Customer: deptName(p, req.Customer),
+		Priority: req.Priority, Category: req.Category,
+		RenderedISO: now.UTC().Format(time.RFC3339), RenderedText: now.UTC().Format("Mon 2 Jan 2006, 15:04 MST"),
+		JSONLink: "/api/v1/requests/" + url.PathEscape(id) + "?explain=1",
+	}
+	for _, c := range req.Clocks {
+		sl := p.SLA(c.SLA)
+		if sl == nil {
+			continue
+		}
+		cal := sl.CalendarOf()
+		live := c.At(now, cal)
+		panel := clockPanel{
+			Anchor: strings.NewReplacer("/", "-", " ", "-").Replace(c.Key()),
+			SLA:    sl.ID, Description: sl.Description, Target: string(c.Target),
+			Elapsed: businessDuration(live.Elapsed), Limit: businessDuration(c.Limit),
+		}
+		panel.State, panel.Tone = stateWords(live.State)
+		if !live.Deadline.IsZero() {
+			panel.Deadline = live.Deadline.In(cal.Location()).Format("Mon 2 Jan, 15:04 MST")
+			panel.DeadlineISO = live.Deadline.UTC().Format(time.RFC3339)
+			if live.Deadline.After(now) {
+				panel.When = "in " + humanDuration(live.Deadline.Sub(now))
+			} else {
+				panel.When = humanDuration(now.Sub(live.Deadline)) + " ago"
+			}
+		}
+		segs := ledgers[c.Key()]
+		panel.Truncated = len(segs) >= sla.MaxLedgerSegments
+		for _, sg := range segs {
+			kind := segmentWords[sg.Kind]
+			if sg.Reason != "" {
+				kind += " (" + sg.Reason + ")"
+			}
+			counted := "—"
+			if sg.Kind == sla.SegmentCounting {
+				counted = businessDuration(sg.To.Sub(sg.From))
+			}
+			panel.Segments = append(panel.Segments, ledgerRow{
+				From: sg.From.In(cal.Location()).Format("Mon 2 Jan 15:04"), To: sg.To.In(cal.Location()).Format("Mon 2 Jan 15:04 MST"),
+				Kind: kind, Counted: counted,
+			})
+		}
+		page.Clocks = append(page.Clocks, panel)
+	}
+	s.renderStatus(w, http.StatusOK, "request", page)
+}
+
+// stateWords names a clock state for people, with the tone of its badge.
+func stateWords(st sla.ClockState) (words, tone string) {
+	switch st {
+	case sla.StateBreached:
+		return "Breached", "bad"
+	case sla.StateMet:
+		return "Met", "ok"
+	case sla.StatePaused:
+		return "Paused", "none"
+	case sla.StateCancelled:
+		return "Cancelled", "none"
+	}
+	return "Running", "ok"
+}
+
+// businessDuration writes an amount of business time; unlike a wall-clock
+// span, none at all is worth saying exactly.
+func businessDuration(d time.Duration) string {
+	if d <= 0 {
+		return "0m"
+	}
+	if d < time.Minute {
+		return fmt.Sprintf("%ds", d/time.Second)
+	}
+	return humanDuration(d)
+}
