@@ -136,5 +136,14 @@ func businessDuration(d time.Duration) string {
 	if d < time.Minute {
 		return fmt.Sprintf("%ds", d/time.Second)
 	}
-	return humanDuration(d)
+	// Hours, not days: a "day" of business time is ambiguous (24 business
+	// hours, or one working day?).
+	h, m := d/time.Hour, (d%time.Hour)/time.Minute
+	switch {
+	case h == 0:
+		return fmt.Sprintf("%dm", m)
+	case m == 0:
+		return fmt.Sprintf("%dh", h)
+	}
+	return fmt.Sprintf("%dh %dm", h, m)
 }
