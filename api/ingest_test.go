@@ -1,0 +1,109 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/slad-project/slad/config"
+	"github.com/slad-project/slad/store"
+)
+
+const ingestConfig = `
+departments:
+  it: {name: IT}
+  sales: {name: Sales}
+slas:
+  - id: it-sales
+    description: IT answers Sales
+    provider: it
+    customers: [sales]
+    response: 1h
+    objective: 95%
+    window: 30d
+`
+
+func newIngestServer(tb testing.TB) (*httptest.Server, *store.Store) {
+	tb.Helper()
+	cfg, err := config.LoadBytes("ingest.yaml", []byte(ingestConfig), tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	st, err := store.Open(store.Options{Dir: tb.TempDir(), Policy: cfg.Policy})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	srv, err := New(Options{Store: st, Config: func() *config.Config { return cfg }})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	tb.Cleanup(ts.Close)
+	return ts, st
+}
+
+func openedEvent(id string) string {
+	return fmt.Sprintf(`{"id":%q,"request":%q,"type":"opened","at":%q,"provider":"it","customer":"sales"}`,
+		id, id, time.Now().UTC().Add(-time.Minute).Format(time.RFC3339))
+}
+
+// TestAFailedCommitIsA503AndStoresNothing: when the store cannot commit,
+// the sender is told to retry and nothing is acknowledged.
+func TestAFailedCommitIsA503AndStoresNothing(t *testing.T) {
+	ts, st := newIngestServer(t)
+	st.Close()
+	resp, err := http.Post(ts.URL+"/api/v1/events", "application/json", strings.NewReader(openedEvent("e1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct{ Error string }
+	json.NewDecoder(resp.Body).Decode(&body)
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body.Error, "none of them was stored") || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("got %d %q (Retry-After %q); want 503 saying nothing was stored", resp.StatusCode, body.Error, resp.Header.Get("Retry-After"))
+	}
+}
+
+// BenchmarkIngestHTTP measures the whole ingest path (HTTP, decoding,
+// validation, group commit with fsync) with one event per request, from one
+// client and from many.
+func BenchmarkIngestHTTP(b *testing.B) {
+	for _, parallel := range []bool{false, true} {
+		name := map[bool]string{false: "serial", true: "parallel"}[parallel]
+		b.Run(name, func(b *testing.B) {
+			ts, _ := newIngestServer(b)
+			client := ts.Client()
+			var n atomic.Int64
+			post := func() {
+				id := fmt.Sprint("e", n.Add(1))
+				resp, err := client.Post(ts.URL+"/api/v1/events", "application/json", strings.NewReader(openedEvent(id)))
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					b.Errorf("status %d", resp.StatusCode)
+				}
+			}
+			if parallel {
+				b.SetParallelism(16)
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						post()
+					}
+				})
+				return
+			}
+			for b.Loop() {
+				post()
+			}
+		})
+	}
+}
