@@ -185,7 +185,8 @@ func Run(ctx context.Context, opts Options) (err error) {
 	d.cron.Start()
 	// Catch up at once on what came due while slad was down, instead of
 	// waiting for the first scheduled tick.
-	go d.evaluate()
+	var catchUp sync.WaitGroup
+	catchUp.Go(d.evaluate)
 
 	if len(cfg.Tokens) == 0 {
 		log.Warn("no API tokens are configured: anyone who can reach the listener may send events, reload the configuration and download backups; add tokens to the configuration to require them")
@@ -224,8 +225,14 @@ loop:
 	if err := srv.Shutdown(sctx); err != nil {
 		errs = append(errs, fmt.Errorf("stop HTTP server: %w", err))
 	}
+	ticksDone := make(chan struct{})
+	go func() {
+		<-d.cron.Stop().Done()
+		catchUp.Wait()
+		close(ticksDone)
+	}()
 	select {
-	case <-d.cron.Stop().Done():
+	case <-ticksDone:
 	case <-sctx.Done():
 		errs = append(errs, errors.New("stop evaluation: a tick was still running at the deadline"))
 	}
