@@ -1,0 +1,61 @@
+// Package store keeps slad's state in one bbolt file, DATA_DIR/slad.db:
+// the events, the requests folded from them, and everything derived from
+// those that a tick, a scrape or a page must read without rescanning
+// history.
+//
+// # Basics
+//
+// Events go in with [Store.Append], which returns only after the batch is
+// committed with an fsync. One writer goroutine drains the queue of
+// waiting batches into a single transaction (a group commit), so a lone
+// client waits one fsync and many concurrent clients share theirs; a batch
+// is all or nothing, and a failed shared commit is retried batch by batch
+// so that one caller's failure never fails another's.
+//
+// Each request touched by a batch is folded again from its own events (see
+// sla.Fold) and stored as a record that remembers its contribution to the
+// derived buckets. A change to the request is applied to those buckets as
+// the difference between the old and the new contribution, so counters and
+// day aggregates are always exact and never recomputed from history.
+//
+// [Store.Evaluate] is the evaluator's tick: it reads the deadline index up
+// to now, and for each due stage writes one outbox item per receiver and
+// marks the stage fired in the same transaction. Delivery workers (package
+// alert) read the outbox and record what became of each item in the
+// notification log.
+//
+// # Layout
+//
+//	meta          schema_version, event_seq, outbox_seq
+//	events        len(request) request seq          → event JSON (fold order: at, then seq)
+//	event_ids     event id                          → key in events (idempotency)
+//	requests      request id                        → record JSON: folded request, fired stages,
+//	                                                  receivers told of each breach, contribution
+//	open          request id                        → (requests open now: what a reload re-matches)
+//	deadlines     unix due time, request id         → (the next stage due per request)
+//	days          len(sla) sla, local day           → day aggregate JSON (met, breached, elapsed, CSAT)
+//	stops         len(sla) sla len(target) target, local day, len(request) request, elapsed, breached
+//	                                                → (for report percentiles)
+//	counters      kind NUL labels…                  → int64 (open, at risk, stopped, breaches, histogram)
+//	breaches      unix breach time, request, clock  → request id (newest-first listing)
+//	attention     request id                        → (open requests at risk or breached)
+//	outbox        len(receiver) receiver, seq       → outbox item JSON
+//	notify_log    len(receiver) receiver, notice id → log entry JSON (delivered or given up)
+//	firing        receiver, request, clock          → breach notice JSON (re-posted to Alertmanager)
+//
+// Variable-length parts of keys are length-prefixed so that no id can make
+// two keys collide or a prefix scan run into a neighbour; times are
+// big-endian so that keys sort by time.
+//
+// # Caveats
+//
+// The file is locked by the process that opens it: a second slad on the
+// same data directory fails after Options.LockTimeout with [ErrLocked]
+// instead of waiting forever. The schema version is checked at open; a
+// newer file is refused ([ErrNewerSchema]) and an older one migrated in one
+// transaction.
+//
+// A delivery is recorded after the receiver's 2xx answer; a crash between
+// the two makes the alert go out again after the restart. Receivers can
+// drop such a repeat by its stable notice id.
+package store
