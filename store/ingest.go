@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -234,6 +233,3 @@ func (s *Store) Rematch(ctx context.Context) (int, error) {
 	}
 	return len(ids), nil
 }
-
-// errStop ends a ForEach early.
-var errStop = errors.New("stop")
