@@ -230,11 +230,16 @@ func (s *Server) handleReload(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleBackup(w http.ResponseWriter, r *http.Request) {
 	// A large database takes longer than the server's write timeout allows
-	// ordinary answers.
-	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+	// ordinary answers; instead each write must make progress within a
+	// minute, so a client that stops reading is dropped.
+	rc := http.NewResponseController(w)
+	out := writerFunc(func(p []byte) (int, error) {
+		_ = rc.SetWriteDeadline(time.Now().Add(time.Minute))
+		return w.Write(p)
+	})
 	name := "slad-" + s.now().UTC().Format("20060102T150405Z") + ".db"
 	started := false
-	_, err := s.opts.Store.Backup(r.Context(), w, func(size int64) {
+	_, err := s.opts.Store.Backup(r.Context(), out, func(size int64) {
 		started = true
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
@@ -251,3 +256,8 @@ func (s *Server) handleBackup(w http.ResponseWriter, r *http.Request) {
 		s.log.Error("backup interrupted", "err", err)
 	}
 }
+
+// writerFunc adapts a function to io.Writer.
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

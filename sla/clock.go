@@ -193,7 +193,7 @@ func fold(p *Policy, id string, events []Event, after func(r *Request, at time.T
 		after(&r, opened.At)
 	}
 	for i, e := range evs {
-		if i == open || e.Type == Opened {
+		if i == open || e.Type == Opened || foreign(&r, e) {
 			continue
 		}
 		if e.At.Before(opened.At) {
@@ -206,6 +206,38 @@ func fold(p *Policy, id string, events []Event, after func(r *Request, at time.T
 	}
 	r.LastEvent = evs[len(evs)-1].At
 	return r
+}
+
+// Continue applies events that come after every event already folded into
+// r — none has an At before r.LastEvent, and all arrived later — and gives
+// what Fold would give for all the events together, at the cost of the new
+// ones only. It reports false, changing nothing, when that does not hold or
+// r has not opened yet: the caller must then fold from scratch. r must not
+// share its Clocks with a value the caller still needs.
+func Continue(p *Policy, r *Request, events []Event) bool {
+	if r.Status == StatusPending || len(events) == 0 {
+		return r.Status != StatusPending
+	}
+	evs := slices.Clone(events)
+	SortEvents(evs)
+	if evs[0].At.Before(r.LastEvent) {
+		return false
+	}
+	f := folder{p: p, r: r}
+	for _, e := range evs {
+		if e.Type != Opened && !foreign(r, e) {
+			f.apply(e)
+		}
+	}
+	r.LastEvent = evs[len(evs)-1].At
+	return true
+}
+
+// foreign reports whether an event names a provider other than the
+// request's: such an event was sent for the wrong request (or by a token of
+// another department before the request opened) and is ignored.
+func foreign(r *Request, e Event) bool {
+	return e.Provider != "" && r.Provider != "" && e.Provider != r.Provider
 }
 
 type folder struct {

@@ -2,8 +2,10 @@ package sla
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
@@ -200,4 +202,74 @@ func TestBreachesStay(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestContinueEqualsFoldingEverything: folding a history's prefix and then
+// continuing with the rest gives exactly what folding it all at once gives.
+func TestContinueEqualsFoldingEverything(t *testing.T) {
+	p := continuePolicy()
+	rng, seed := continueRand(t)
+	for i := 0; i < 300; i++ {
+		events := randomContinueHistory(rng)
+		cut := 1 + rng.IntN(len(events))
+		whole := Fold(p, "R", events)
+		part := Fold(p, "R", events[:cut])
+		part.Clocks = slices.Clone(part.Clocks)
+		if !Continue(p, &part, events[cut:]) {
+			t.Fatalf("seed %d: Continue refused an in-order suffix", seed)
+		}
+		if !reflect.DeepEqual(whole, part) {
+			t.Fatalf("seed %d, history %d cut at %d:\nfold:     %+v\ncontinue: %+v", seed, i, cut, whole, part)
+		}
+	}
+}
+
+func TestContinueRefusesEventsBeforeTheLastOne(t *testing.T) {
+	p := continuePolicy()
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	r := Fold(p, "R", []Event{
+		{ID: "1", Request: "R", Type: Opened, At: at, Provider: "it", Customer: "sales", Seq: 1},
+		{ID: "2", Request: "R", Type: Responded, At: at.Add(time.Hour), Seq: 2},
+	})
+	before := r
+	if Continue(p, &r, []Event{{ID: "3", Request: "R", Type: Resolved, At: at.Add(time.Minute), Seq: 3}}) {
+		t.Fatal("Continue took an event dated before the last one folded")
+	}
+	if !reflect.DeepEqual(before, r) {
+		t.Fatal("a refused Continue changed the request")
+	}
+}
+
+func continuePolicy() *Policy {
+	return &Policy{SLAs: []*SLA{{
+		ID: "s", Provider: "it", Customers: []string{"*"}, Calendar: AlwaysOpen(),
+		Response: Target{Default: 30 * time.Minute}, Resolution: Target{ByPriority: map[string]time.Duration{"P1": 4 * time.Hour}, Default: 8 * time.Hour},
+		Objective: 0.9, PauseOn: []string{"wait"}, WarnAt: []float64{0.5},
+	}}}
+}
+
+func continueRand(t *testing.T) (*rand.Rand, uint64) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	return rand.New(rand.NewPCG(seed, 1)), seed
+}
+
+// randomContinueHistory is an opened event followed by events in
+// increasing time and arrival order.
+func randomContinueHistory(rng *rand.Rand) []Event {
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	events := []Event{{ID: "0", Request: "R", Type: Opened, At: at, Provider: "it", Customer: "sales", Priority: "P1", Seq: 1}}
+	types := []EventType{Responded, Paused, Resumed, Resolved, Reopened, Updated, Cancelled}
+	for i := 1; i < 2+rng.IntN(10); i++ {
+		at = at.Add(time.Duration(rng.IntN(180)) * time.Minute)
+		e := Event{ID: fmt.Sprint(i), Request: "R", Type: types[rng.IntN(len(types))], At: at, Seq: uint64(i + 1)}
+		switch e.Type {
+		case Paused:
+			e.Reason = []string{"wait", "other"}[rng.IntN(2)]
+		case Updated:
+			e.Priority = []string{"P1", "P2"}[rng.IntN(2)]
+		}
+		events = append(events, e)
+	}
+	return events
 }

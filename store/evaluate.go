@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -88,9 +87,8 @@ func (s *Store) evaluateRequest(tx *bolt.Tx, p *sla.Policy, id string, now time.
 	if rec == nil {
 		return nil
 	}
-	old := rec.Contrib
-	r := &rec.Request
-	r.AdvanceTo(p, now)
+	live := rec.live(p, now)
+	r := &live
 	for i := range r.Clocks {
 		clk := &r.Clocks[i]
 		sl := p.SLA(clk.SLA)
@@ -105,7 +103,7 @@ func (s *Store) evaluateRequest(tx *bolt.Tx, p *sla.Policy, id string, now time.
 		}
 		for _, st := range send {
 			receivers := p.Receivers(sl, st)
-			n := notice(r, clk, sl, st, now)
+			n := notice(rec, r, clk, sl, st, now)
 			if err := enqueue(tx, receivers, n, now); err != nil {
 				return err
 			}
@@ -123,8 +121,7 @@ func (s *Store) evaluateRequest(tx *bolt.Tx, p *sla.Policy, id string, now time.
 			}
 		}
 		if resolvedOwed(rec, clk) {
-			st := sla.Stage{Kind: sla.StageResolved, Key: sla.ResolvedKey}
-			n := notice(r, clk, sl, st, now)
+			n := notice(rec, r, clk, sl, sla.Stage{Kind: sla.StageResolved, Key: sla.ResolvedKey}, now)
 			n.FiredAt = clk.Since
 			if err := enqueue(tx, rec.Told[key], n, now); err != nil {
 				return err
@@ -137,72 +134,7 @@ func (s *Store) evaluateRequest(tx *bolt.Tx, p *sla.Policy, id string, now time.
 			res.Queued += len(rec.Told[key])
 		}
 	}
-	return saveRecord(tx, p, rec, old)
-}
-
-// notice describes a stage of a clock as of now.
-func notice(r *sla.Request, clk *sla.Clock, s *sla.SLA, st sla.Stage, now time.Time) sla.Notice {
-	live := clk.At(now, s.CalendarOf())
-	n := sla.Notice{
-		ID:    sla.NoticeID(r.ID, s.ID, clk.Target, st.Key),
-		Stage: st.Kind, StageKey: st.Key,
-		SLAID: s.ID, SLADescription: s.Description, Provider: r.Provider, Customer: r.Customer,
-		RequestID: r.ID, Title: r.Title, Priority: r.Priority, Category: r.Category,
-		Target: clk.Target, TargetSeconds: int64(clk.Limit / time.Second),
-		ElapsedSeconds: int64(live.Elapsed / time.Second),
-		Deadline:       live.Deadline,
-		FiredAt:        now.UTC(),
-	}
-	if clk.Breached() {
-		n.Deadline = clk.Deadline
-	}
-	if st.Kind == sla.StageEscalation {
-		n.Escalation = st.Step + 1
-	}
-	return n
-}
-
-// enqueue writes a notice to the outbox of each receiver.
-func enqueue(tx *bolt.Tx, receivers []string, n sla.Notice, now time.Time) error {
-	ob := tx.Bucket(bucketOutbox)
-	for _, rcv := range receivers {
-		seq, err := nextSeq(tx, keyOutboxSeq)
-		if err != nil {
-			return err
-		}
-		it := OutboxItem{Seq: seq, Receiver: rcv, Notice: n, Created: now.UTC(), NextAttempt: now.UTC()}
-		data, err := json.Marshal(it)
-		if err != nil {
-			return err
-		}
-		if err := ob.Put(outboxKey(rcv, seq), data); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// setFiring records (n != nil) or clears (n == nil) an open breach for each
-// receiver, for receivers that must keep re-sending it (Alertmanager).
-func setFiring(tx *bolt.Tx, receivers []string, request, clockKey string, n *sla.Notice) error {
-	b := tx.Bucket(bucketFiring)
-	for _, rcv := range receivers {
-		k := lp(lp(lp(nil, rcv), request), clockKey)
-		if n == nil {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
-			continue
-		}
-		data, err := json.Marshal(n)
-		if err != nil {
-			return err
-		}
-		if err := b.Put(k, data); err != nil {
-			return err
-		}
-	}
-	return nil
+	return saveRecord(tx, p, rec, rec.Contrib, now)
 }
 
 func outboxPrefix(receiver string) []byte { return lp(nil, receiver) }

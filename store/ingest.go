@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -16,6 +17,9 @@ import (
 type IngestResult struct {
 	Accepted   int `json:"accepted"`
 	Duplicates int `json:"duplicates"`
+	// queued counts the alerts the batch put in the outbox (a breach
+	// withdrawn by late events).
+	queued int
 }
 
 // writeReq is one caller's batch waiting for the group commit.
@@ -107,11 +111,16 @@ func (s *Store) commit(batch []*writeReq) {
 		}
 		return
 	}
+	queued := 0
 	for _, w := range batch {
 		if err != nil {
 			w.res, w.err = IngestResult{}, fmt.Errorf("commit events: %w", err)
 		}
+		queued += w.res.queued
 		close(w.done)
+	}
+	if queued > 0 {
+		s.signalOutbox()
 	}
 }
 
@@ -125,7 +134,7 @@ func (s *Store) apply(tx *bolt.Tx, events []sla.Event) (IngestResult, error) {
 	meta := tx.Bucket(bucketMeta)
 	seq := getUint(meta, keyEventSeq)
 	var touched []string
-	seen := map[string]bool{}
+	fresh := map[string][]sla.Event{}
 	for _, e := range events {
 		if ids.Get([]byte(e.ID)) != nil {
 			res.Duplicates++
@@ -145,41 +154,101 @@ func (s *Store) apply(tx *bolt.Tx, events []sla.Event) (IngestResult, error) {
 			return res, err
 		}
 		res.Accepted++
-		if !seen[e.Request] {
-			seen[e.Request] = true
+		if fresh[e.Request] == nil {
 			touched = append(touched, e.Request)
 		}
+		fresh[e.Request] = append(fresh[e.Request], e)
 	}
 	if err := putUint(meta, keyEventSeq, seq); err != nil {
 		return res, err
 	}
 	for _, id := range touched {
-		if err := refold(tx, p, id, now); err != nil {
+		n, err := refold(tx, p, id, now, fresh[id])
+		if err != nil {
 			return res, err
 		}
+		res.queued += n
 	}
 	return res, nil
 }
 
-// refold recomputes a request from its events and applies the difference.
-func refold(tx *bolt.Tx, p *sla.Policy, id string, now time.Time) error {
-	events, err := loadEvents(tx, id)
-	if err != nil {
-		return err
-	}
+// refold brings a request up to date after new events (all of them, from
+// its stored events, when fresh is nil or they do not simply follow the ones
+// already folded), settles its alert bookkeeping, and applies the
+// difference to the derived buckets. It returns the alerts it queued.
+func refold(tx *bolt.Tx, p *sla.Policy, id string, now time.Time, fresh []sla.Event) (int, error) {
 	old, err := loadRecord(tx, id)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	rec := &record{}
+	var oldContrib contribution
+	continued := false
 	if old != nil {
-		rec.Fired, rec.Told = old.Fired, old.Told
-	} else {
-		old = &record{}
+		rec.Fired, rec.Told, rec.Cycle, oldContrib = old.Fired, old.Told, old.Cycle, old.Contrib
+		if fresh != nil {
+			// Most events follow the ones before: apply just them, at a
+			// cost that does not grow with the request's history.
+			rec.Request = old.Request
+			rec.Request.Clocks = slices.Clone(old.Request.Clocks)
+			continued = sla.Continue(p, &rec.Request, fresh)
+		}
 	}
-	rec.Request = sla.Fold(p, id, events)
-	rec.Request.AdvanceTo(p, now)
-	return saveRecord(tx, p, rec, old.Contrib)
+	if !continued {
+		events, err := loadEvents(tx, id)
+		if err != nil {
+			return 0, err
+		}
+		fp := p
+		if old != nil && closed(old.Request.Status) && fresh != nil {
+			// A late event on a closed request is folded under the rules
+			// it was closed under, so that a reload since then does not
+			// rewrite a past period's figures.
+			fp = pinned(p, &old.Request)
+		}
+		rec.Request = sla.Fold(fp, id, events)
+	}
+	live := rec.live(p, now)
+	silenceHistory(rec, &live, p, now)
+	queued, err := reconcile(tx, p, old, rec, &live, now)
+	if err != nil {
+		return 0, err
+	}
+	return queued, saveRecord(tx, p, rec, oldContrib, now)
+}
+
+func closed(st sla.RequestStatus) bool {
+	return st == sla.StatusResolved || st == sla.StatusCancelled
+}
+
+// pinned is the policy a closed request was folded under: the SLAs it had
+// clocks of, each matching it whatever its match rules say now, with the
+// limits its clocks had.
+func pinned(p *sla.Policy, r *sla.Request) *sla.Policy {
+	np := &sla.Policy{Departments: p.Departments, Calendars: p.Calendars}
+	for _, s := range p.SLAs {
+		var cp *sla.SLA
+		for _, c := range r.Clocks {
+			if c.SLA != s.ID {
+				continue
+			}
+			if cp == nil {
+				x := *s
+				x.Customers, x.Match = []string{"*"}, sla.Match{}
+				x.Response, x.Resolution = sla.Target{}, sla.Target{}
+				cp = &x
+			}
+			if c.Target == sla.Response {
+				cp.Response = sla.Target{Default: c.Limit}
+			} else {
+				cp.Resolution = sla.Target{Default: c.Limit}
+			}
+		}
+		if cp != nil {
+			np.SLAs = append(np.SLAs, cp)
+		}
+	}
+	return np
 }
 
 func loadEvents(tx *bolt.Tx, id string) ([]sla.Event, error) {
@@ -202,7 +271,6 @@ func loadEvents(tx *bolt.Tx, id string) ([]sla.Event, error) {
 // short transactions.
 func (s *Store) Rematch(ctx context.Context) (int, error) {
 	p := s.policy.Load()
-	now := s.now()
 	var ids []string
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketOpen).ForEach(func(k, _ []byte) error {
@@ -219,14 +287,22 @@ func (s *Store) Rematch(ctx context.Context) (int, error) {
 			return i, err
 		}
 		part := ids[i:min(i+chunk, len(ids))]
+		now := s.now() // each chunk as of its own commit, like a tick
+		queued := 0
 		err := s.db.Update(func(tx *bolt.Tx) error {
+			queued = 0
 			for _, id := range part {
-				if err := refold(tx, p, id, now); err != nil {
+				n, err := refold(tx, p, id, now, nil)
+				if err != nil {
 					return err
 				}
+				queued += n
 			}
 			return nil
 		})
+		if queued > 0 {
+			s.signalOutbox()
+		}
 		if err != nil {
 			return i, fmt.Errorf("rematch: %w", err)
 		}

@@ -20,10 +20,33 @@ import (
 // the request be applied to the aggregates as a difference, so nothing is
 // ever recomputed from history.
 type record struct {
+	// Request is folded as of its last event and never advanced past it,
+	// so that later events can be applied to it (sla.Continue); live gives
+	// its standing at a moment.
 	Request sla.Request         `json:"request"`
 	Fired   map[string][]string `json:"fired,omitempty"` // clock key → stage keys
 	Told    map[string][]string `json:"told,omitempty"`  // clock key → receivers told of the breach
-	Contrib contribution        `json:"contrib"`
+	// Cycle counts, per clock key, the breaches withdrawn by late events and
+	// the reopenings after a "resolved": it keeps the notice ids of a new
+	// cycle apart from those already delivered.
+	Cycle   map[string]int `json:"cycle,omitempty"`
+	Contrib contribution   `json:"contrib"`
+}
+
+// live returns the request as it stands at now: every running clock
+// brought up to now (a breach that happened since the last event shows).
+func (r *record) live(p *sla.Policy, now time.Time) sla.Request {
+	l := r.Request
+	l.Clocks = slices.Clone(r.Request.Clocks)
+	l.AdvanceTo(p, now)
+	return l
+}
+
+// unfire forgets that the stages with one of the given prefixes fired.
+func (r *record) unfire(clockKey string, prefixes ...string) {
+	r.Fired[clockKey] = slices.DeleteFunc(r.Fired[clockKey], func(k string) bool {
+		return slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(k, p) })
+	})
 }
 
 func (r *record) fired(clockKey, stage string) bool {
@@ -107,6 +130,9 @@ const (
 	ctrHistSum      = "hist_sum"      // sla, target
 )
 
+// monotonic are the counter kinds exposed as Prometheus counters.
+var monotonic = map[string]bool{ctrStopped: true, ctrBreaches: true, ctrHist: true, ctrHistSum: true}
+
 func counterKey(kind string, labels ...string) string {
 	return kind + "\x00" + strings.Join(labels, "\x00")
 }
@@ -118,8 +144,9 @@ func splitCounterKey(k string) (kind string, labels []string) {
 
 // contribute computes what a request, as it stands, adds to the derived
 // buckets.
-func contribute(rec *record, p *sla.Policy) contribution {
-	r := &rec.Request
+func contribute(rec *record, p *sla.Policy, now time.Time) contribution {
+	live := rec.live(p, now)
+	r := &live
 	c := contribution{Counters: map[string]int64{}}
 	inc := func(k string, n int64) { c.Counters[k] += n }
 	days := map[[2]string]*dayShare{}
@@ -205,7 +232,7 @@ func contribute(rec *record, p *sla.Policy) contribution {
 	})
 	c.Open = r.Status == sla.StatusOpen
 	c.Alert = c.Alert && c.Open
-	if due, ok := nextDue(rec, p); ok {
+	if due, ok := nextDue(rec, r, p); ok {
 		c.Deadline = deadlineKey(due, r.ID)
 	}
 	return c
@@ -214,7 +241,7 @@ func contribute(rec *record, p *sla.Policy) contribution {
 // nextDue is the earliest moment the evaluator must look at the request
 // again: a time-driven stage of an open clock, or a "resolved" notice owed
 // to the receivers told of a breach.
-func nextDue(rec *record, p *sla.Policy) (time.Time, bool) {
+func nextDue(rec *record, live *sla.Request, p *sla.Policy) (time.Time, bool) {
 	var due time.Time
 	var ok bool
 	consider := func(t time.Time) {
@@ -222,8 +249,8 @@ func nextDue(rec *record, p *sla.Policy) (time.Time, bool) {
 			due, ok = t, true
 		}
 	}
-	for i := range rec.Request.Clocks {
-		clk := &rec.Request.Clocks[i]
+	for i := range live.Clocks {
+		clk := &live.Clocks[i]
 		s := p.SLA(clk.SLA)
 		if s == nil {
 			continue
@@ -258,7 +285,9 @@ func applyContribution(tx *bolt.Tx, id string, old, cur contribution) error {
 	}
 	counters := tx.Bucket(bucketCounters)
 	for k, d := range deltas {
-		if d == 0 {
+		if kind, _ := splitCounterKey(k); d == 0 || d < 0 && monotonic[kind] {
+			// Totals exposed as Prometheus counters never go down: a
+			// reopened request that stops again is a second stop.
 			continue
 		}
 		kb := []byte(k)
@@ -429,8 +458,8 @@ func loadRecord(tx *bolt.Tx, id string) (*record, error) {
 
 // saveRecord recomputes the record's contribution, applies the difference
 // to the derived buckets and writes the record.
-func saveRecord(tx *bolt.Tx, p *sla.Policy, rec *record, old contribution) error {
-	rec.Contrib = contribute(rec, p)
+func saveRecord(tx *bolt.Tx, p *sla.Policy, rec *record, old contribution, now time.Time) error {
+	rec.Contrib = contribute(rec, p, now)
 	if err := applyContribution(tx, rec.Request.ID, old, rec.Contrib); err != nil {
 		return err
 	}

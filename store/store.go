@@ -143,19 +143,34 @@ func (s *Store) Policy() *sla.Policy { return s.policy.Load() }
 // Path returns the database file's path.
 func (s *Store) Path() string { return s.db.Path() }
 
-// Backup writes a consistent copy of the whole database, taken in one read
-// transaction, and returns its size. onSize, when not nil, is told the size
-// before the first byte is written (for a Content-Length header).
+// Backup writes a consistent copy of the whole database and returns its
+// size. onSize, when not nil, is told the size before the first byte is
+// written (for a Content-Length header). The copy is taken in one read
+// transaction into a temporary file beside the database, and only then
+// streamed to w: a slow or stalled reader must not hold a transaction
+// open, since bbolt cannot grow the file while one is.
 func (s *Store) Backup(ctx context.Context, w io.Writer, onSize func(int64)) (int64, error) {
-	var n int64
-	err := s.db.View(func(tx *bolt.Tx) error {
-		if onSize != nil {
-			onSize(tx.Size())
-		}
-		var err error
-		n, err = tx.WriteTo(ctxWriter{ctx, w})
+	tmp, err := os.CreateTemp(filepath.Dir(s.db.Path()), "backup-*.tmp")
+	if err != nil {
+		return 0, fmt.Errorf("backup: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	var size int64
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		size = tx.Size()
+		_, err := tx.WriteTo(tmp)
 		return err
-	})
+	}); err != nil {
+		return 0, fmt.Errorf("backup: copy the database: %w", err)
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return 0, fmt.Errorf("backup: %w", err)
+	}
+	if onSize != nil {
+		onSize(size)
+	}
+	n, err := io.Copy(ctxWriter{ctx, w}, tmp)
 	if err != nil {
 		return n, fmt.Errorf("backup: %w", err)
 	}

@@ -1,0 +1,168 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/slad-project/slad/sla"
+)
+
+// historyAge is how long before slad learns of it a clock must have
+// stopped to count as history: its stages are marked fired without an
+// alert, so that importing last year's tickets pages nobody. A clock that
+// stopped more recently (resolved just after its breach, between two
+// ticks) still gets its breach and resolved alerts.
+const historyAge = time.Hour
+
+// silenceHistory marks the stages of clocks that stopped long ago, and of
+// which nobody was told, as fired.
+func silenceHistory(rec *record, live *sla.Request, p *sla.Policy, now time.Time) {
+	for i := range live.Clocks {
+		clk := &live.Clocks[i]
+		key := clk.Key()
+		s := p.SLA(clk.SLA)
+		if s == nil || clk.Open() || now.Sub(clk.Since) <= historyAge || len(rec.Told[key]) > 0 {
+			continue
+		}
+		for _, st := range sla.Stages(s, clk) {
+			rec.markFired(key, st.Key)
+		}
+	}
+}
+
+// reconcile keeps the alerts already sent true to a request that late
+// events, a reopening or a reload changed:
+//   - a breach that no longer holds (late events show the clock never
+//     passed its target, or its SLA is gone) is declared over to those told
+//     of it, and may fire again if the clock really breaches later;
+//   - a breach declared over whose request was reopened is firing again,
+//     and will be declared over again when it stops.
+//
+// It returns the number of alerts queued.
+func reconcile(tx *bolt.Tx, p *sla.Policy, old, rec *record, live *sla.Request, now time.Time) (int, error) {
+	queued := 0
+	keys := make([]string, 0, len(rec.Told))
+	for k := range rec.Told {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, key := range keys {
+		told := rec.Told[key]
+		slaID, target := splitClockKey(key)
+		clk := live.Clock(slaID, target)
+		switch {
+		case clk == nil || !clk.Breached():
+			if !rec.fired(key, sla.ResolvedKey) {
+				src, req := clk, live
+				if src == nil && old != nil {
+					src, req = old.Request.Clock(slaID, target), &old.Request
+				}
+				if src != nil {
+					n := notice(rec, req, src, p.SLA(slaID), sla.Stage{Kind: sla.StageResolved, Key: sla.ResolvedKey}, now)
+					if err := enqueue(tx, told, n, now); err != nil {
+						return queued, err
+					}
+					queued += len(told)
+				}
+			}
+			if err := setFiring(tx, told, live.ID, key, nil); err != nil {
+				return queued, err
+			}
+			delete(rec.Told, key)
+			rec.unfire(key, string(sla.StageBreach), string(sla.StageEscalation), sla.ResolvedKey)
+			rec.nextCycle(key)
+		case clk.Open() && rec.fired(key, sla.ResolvedKey):
+			rec.unfire(key, sla.ResolvedKey)
+			rec.nextCycle(key)
+			n := notice(rec, live, clk, p.SLA(slaID), sla.Stage{Kind: sla.StageBreach, Key: "breach"}, now)
+			if err := setFiring(tx, told, live.ID, key, &n); err != nil {
+				return queued, err
+			}
+		}
+	}
+	return queued, nil
+}
+
+func (r *record) nextCycle(clockKey string) {
+	if r.Cycle == nil {
+		r.Cycle = map[string]int{}
+	}
+	r.Cycle[clockKey]++
+}
+
+// notice describes a stage of a clock as of now. s may be nil for an SLA
+// a reload removed.
+func notice(rec *record, r *sla.Request, clk *sla.Clock, s *sla.SLA, st sla.Stage, now time.Time) sla.Notice {
+	live := clk.At(now, s.CalendarOf())
+	idKey := st.Key
+	if c := rec.Cycle[clk.Key()]; c > 0 {
+		idKey = fmt.Sprintf("%s#%d", st.Key, c)
+	}
+	n := sla.Notice{
+		ID:    sla.NoticeID(r.ID, clk.SLA, clk.Target, idKey),
+		Stage: st.Kind, StageKey: st.Key,
+		SLAID: clk.SLA, Provider: r.Provider, Customer: r.Customer,
+		RequestID: r.ID, Title: r.Title, Priority: r.Priority, Category: r.Category,
+		Target: clk.Target, TargetSeconds: int64(clk.Limit / time.Second),
+		ElapsedSeconds: int64(live.Elapsed / time.Second),
+		Deadline:       live.Deadline,
+		FiredAt:        now.UTC(),
+	}
+	if s != nil {
+		n.SLADescription = s.Description
+	}
+	if clk.Breached() {
+		n.Deadline = clk.Deadline
+	}
+	if st.Kind == sla.StageEscalation {
+		n.Escalation = st.Step + 1
+	}
+	return n
+}
+
+// enqueue writes a notice to the outbox of each receiver.
+func enqueue(tx *bolt.Tx, receivers []string, n sla.Notice, now time.Time) error {
+	ob := tx.Bucket(bucketOutbox)
+	for _, rcv := range receivers {
+		seq, err := nextSeq(tx, keyOutboxSeq)
+		if err != nil {
+			return err
+		}
+		it := OutboxItem{Seq: seq, Receiver: rcv, Notice: n, Created: now.UTC(), NextAttempt: now.UTC()}
+		data, err := json.Marshal(it)
+		if err != nil {
+			return err
+		}
+		if err := ob.Put(outboxKey(rcv, seq), data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setFiring records (n != nil) or clears (n == nil) an open breach for each
+// receiver, for receivers that must keep re-sending it (Alertmanager).
+func setFiring(tx *bolt.Tx, receivers []string, request, clockKey string, n *sla.Notice) error {
+	b := tx.Bucket(bucketFiring)
+	for _, rcv := range receivers {
+		k := lp(lp(lp(nil, rcv), request), clockKey)
+		if n == nil {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+			continue
+		}
+		data, err := json.Marshal(n)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(k, data); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,54 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/slad-project/slad/sla"
+)
+
+// stalledWriter is a backup client that stopped reading: its first Write
+// blocks until the test ends.
+type stalledWriter struct{ release chan struct{} }
+
+func (w stalledWriter) Write(p []byte) (int, error) { <-w.release; return len(p), nil }
+
+// Review finding 10: Backup holds one bbolt read transaction while it
+// streams, and api.handleBackup removes the write deadline. A backup client
+// that stops reading keeps that transaction open for ever; as soon as the
+// file must grow, bbolt's remap waits for it, so every ingest (and then
+// every read) hangs. Ingest must go on while a backup is stuck.
+func TestReviewAStalledBackupDoesNotBlockIngest(t *testing.T) {
+	clock := &fakeClock{t: t0.Add(time.Hour)}
+	s := openTest(t, t.TempDir(), clock)
+	w := stalledWriter{make(chan struct{})}
+	t.Cleanup(func() { close(w.release) })
+	go s.Backup(context.Background(), w, nil)
+	time.Sleep(50 * time.Millisecond) // let the backup take its transaction
+
+	done := make(chan error, 1)
+	go func() {
+		for b := range 20 {
+			var batch []sla.Event
+			for i := range 500 {
+				id := fmt.Sprintf("R%d-%d", b, i)
+				batch = append(batch, ev(id, id, sla.Opened, t0, func(e *sla.Event) { e.Title = fmt.Sprintf("%0200d", i) }))
+			}
+			if _, err := s.Append(context.Background(), batch); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Errorf("ingest of 10 000 events hung behind a stalled backup (the file had to grow and bbolt's remap waits for the backup's read transaction)")
+	}
+}
