@@ -110,25 +110,46 @@ func buildAMAlert(n sla.Notice, externalURL string) amAlert {
 // amBatch bounds how many alerts go into one POST.
 const amBatch = 500
 
+// amValidRounds is how many re-post intervals a firing breach stays valid
+// in Alertmanager without news from slad, as Prometheus sends its firing
+// alerts with endsAt four resend intervals ahead.
+const amValidRounds = 4
+
 // alertmanagerNotifier posts alerts to Alertmanager's /api/v2/alerts.
 type alertmanagerNotifier struct {
 	httpSender
 	externalURL string
+	// validFor is how far ahead of now a firing breach's endsAt is set.
+	validFor time.Duration
 }
 
 // Notify posts the notice as a one-alert array.
 func (a *alertmanagerNotifier) Notify(ctx context.Context, n sla.Notice) (bool, error) {
-	return a.postAlerts(ctx, []amAlert{buildAMAlert(n, a.externalURL)})
+	return a.postAlerts(ctx, []amAlert{a.build(n)})
+}
+
+// build is buildAMAlert plus, for a breach, which stays firing until the
+// resolved notice ends it, an endsAt validFor ahead: Alertmanager then keeps
+// the alert active between re-posts whatever its resolve_timeout (with
+// resolve_timeout equal to the re-post interval, an alert without endsAt
+// would lapse for an instant before each re-post), and still resolves it if
+// slad goes silent.
+func (a *alertmanagerNotifier) build(n sla.Notice) amAlert {
+	al := buildAMAlert(n, a.externalURL)
+	if n.Stage == sla.StageBreach {
+		al.EndsAt = a.now().Add(a.validFor).UTC().Format(time.RFC3339Nano)
+	}
+	return al
 }
 
 // Repost posts again the breach alerts that are still firing, so that
-// Alertmanager does not resolve them after its resolve_timeout. Other
-// stages in notices are skipped.
+// Alertmanager does not resolve them once their endsAt passes. Other stages
+// in notices are skipped.
 func (a *alertmanagerNotifier) Repost(ctx context.Context, notices []sla.Notice) (bool, error) {
 	var alerts []amAlert
 	for _, n := range notices {
 		if n.Stage == sla.StageBreach {
-			alerts = append(alerts, buildAMAlert(n, a.externalURL))
+			alerts = append(alerts, a.build(n))
 		}
 	}
 	for len(alerts) > 0 {

@@ -64,8 +64,8 @@ type Options struct {
 	// for more).
 	MaxBackoff time.Duration
 	// RepostInterval is how often firing breaches are posted again to
-	// Alertmanager receivers; keep it well under Alertmanager's
-	// resolve_timeout (5m by default).
+	// Alertmanager receivers; each post says the alert is valid for four
+	// intervals, so Alertmanager's resolve_timeout does not matter.
 	RepostInterval time.Duration
 	// PollInterval is how often an idle worker looks at the outbox even
 	// without a signal, in case one was missed.
@@ -194,11 +194,12 @@ func NewDispatcher(opts Options) (*Dispatcher, error) {
 
 func (d *Dispatcher) notifierOptions(externalURL string) NotifierOptions {
 	return NotifierOptions{
-		ExternalURL: externalURL,
-		Version:     d.opts.Version,
-		Client:      d.client,
-		Logger:      d.log,
-		Now:         d.opts.Now,
+		ExternalURL:    externalURL,
+		Version:        d.opts.Version,
+		Client:         d.client,
+		Logger:         d.log,
+		Now:            d.opts.Now,
+		RepostInterval: d.opts.RepostInterval,
 	}
 }
 

@@ -500,11 +500,17 @@ func TestAlertmanagerGetsFiringBreachesAgainUntilResolved(t *testing.T) {
 				if a.Labels["request"] != "IT-1" || a.Labels["alertname"] != "SLABreach" || a.Labels["stage"] != "breach" {
 					t.Errorf("unexpected alert labels %v", a.Labels)
 				}
-				if a.EndsAt == "" {
-					firing++
-				} else {
+				// The resolved breach ends when the request was resolved; a
+				// firing one is valid for four re-post intervals from the post.
+				if a.EndsAt == formatTime(testNotice("IT-1", sla.StageResolved).FiredAt) {
 					resolved++
+					continue
 				}
+				endsAt, err := time.Parse(time.RFC3339, a.EndsAt)
+				if err != nil || endsAt.Before(c.at) || endsAt.After(c.at.Add(4*fastOptions(nil, nil, nil).RepostInterval+time.Second)) {
+					t.Errorf("a firing breach posted at %s with endsAt %q, want about four re-post intervals later", c.at.Format(time.RFC3339Nano), a.EndsAt)
+				}
+				firing++
 			}
 		}
 		return firing, resolved

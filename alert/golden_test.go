@@ -29,12 +29,14 @@ func TestBodiesMatchGoldenFiles(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
 				srv := newHookServer(t, nil)
+				notice := testNotice("IT-4711", stage)
 				n, err := NewNotifier(&config.Receiver{Name: name, Type: typ, URL: config.Secret(srv.URL), SigningSecret: testSecret},
-					NotifierOptions{ExternalURL: "http://slad.example.internal:9780/", Version: "test"})
+					NotifierOptions{ExternalURL: "http://slad.example.internal:9780/", Version: "test",
+						Now: func() time.Time { return notice.FiredAt.Add(2 * time.Second) }})
 				if err != nil {
 					t.Fatal(err)
 				}
-				if retry, err := n.Notify(context.Background(), testNotice("IT-4711", stage)); err != nil {
+				if retry, err := n.Notify(context.Background(), notice); err != nil {
 					t.Fatalf("Notify = %v, %v", retry, err)
 				}
 				body := srv.snapshot()[0].body

@@ -40,9 +40,13 @@ type NotifierOptions struct {
 	Client *http.Client
 	// Logger is where log receivers write; nil discards.
 	Logger *slog.Logger
-	// Now stamps webhook signatures and resolves Retry-After dates; nil
-	// means time.Now.
+	// Now stamps webhook signatures and Alertmanager's endsAt, and resolves
+	// Retry-After dates; nil means time.Now.
 	Now func() time.Time
+	// RepostInterval is how often the dispatcher re-posts firing breaches
+	// to Alertmanager receivers, which send them with endsAt four intervals
+	// ahead; zero means DefaultRepostInterval.
+	RepostInterval time.Duration
 }
 
 // NewNotifier builds the notifier for a receiver. It fails on a receiver it
@@ -87,7 +91,10 @@ func NewNotifier(r *config.Receiver, o NotifierOptions) (Notifier, error) {
 		return &slackNotifier{httpSender: h, externalURL: o.ExternalURL}, nil
 	case config.ReceiverAlertmanager:
 		h.url = strings.TrimRight(h.url, "/") + "/api/v2/alerts"
-		return &alertmanagerNotifier{httpSender: h, externalURL: o.ExternalURL}, nil
+		if o.RepostInterval <= 0 {
+			o.RepostInterval = DefaultRepostInterval
+		}
+		return &alertmanagerNotifier{httpSender: h, externalURL: o.ExternalURL, validFor: amValidRounds * o.RepostInterval}, nil
 	case config.ReceiverLog:
 		return &logNotifier{logger: o.Logger, receiver: r.Name, externalURL: o.ExternalURL}, nil
 	default:

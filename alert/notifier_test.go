@@ -175,7 +175,9 @@ func TestHumanDuration(t *testing.T) {
 func TestRepostSendsOnlyBreachesInBatches(t *testing.T) {
 	t.Parallel()
 	srv := newHookServer(t, nil)
-	n, err := NewNotifier(&config.Receiver{Name: "am", Type: config.ReceiverAlertmanager, URL: config.Secret(srv.URL)}, NotifierOptions{})
+	now := time.Date(2026, 11, 23, 14, 0, 0, 500e6, time.UTC)
+	n, err := NewNotifier(&config.Receiver{Name: "am", Type: config.ReceiverAlertmanager, URL: config.Secret(srv.URL)},
+		NotifierOptions{Now: func() time.Time { return now }, RepostInterval: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,8 +197,12 @@ func TestRepostSendsOnlyBreachesInBatches(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, a := range alerts {
-			if a.Labels["alertname"] != "SLABreach" || a.EndsAt != "" {
+			if a.Labels["alertname"] != "SLABreach" {
 				t.Errorf("re-posted %v", a.Labels)
+			}
+			// Valid for four re-post intervals, as Prometheus does.
+			if want := "2026-11-23T14:02:00.5Z"; a.EndsAt != want {
+				t.Errorf("re-posted with endsAt %q, want %q", a.EndsAt, want)
 			}
 		}
 		total += len(alerts)

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/slad-project/slad/sla"
 )
@@ -33,6 +35,81 @@ type slackText struct {
 // text that people typed (titles, names, descriptions).
 func slackEscape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// slackTextLimit is the most characters Slack takes in the text of a
+// section block or of a context element (a text object): a message with a
+// longer one is rejected with 400 invalid_blocks, and the alert is lost.
+const slackTextLimit = 3000
+
+// slackLen measures text as Slack's limits do. It counts UTF-16 code units,
+// which is never less than the characters: a text within it is within
+// Slack's limit however Slack counts.
+func slackLen(s string) int {
+	n := 0
+	for _, r := range s {
+		n += max(utf16.RuneLen(r), 1)
+	}
+	return n
+}
+
+// ellipsis ends text that was cut.
+const ellipsis = "…"
+
+// slackEscapeMax escapes s and cuts it, at a character, so that the result,
+// ellipsis included, measures at most limit; entities are never split.
+// Nothing is left when even the ellipsis does not fit.
+func slackEscapeMax(s string, limit int) string {
+	esc := slackEscape(s)
+	if slackLen(esc) <= limit {
+		return esc
+	}
+	limit -= slackLen(ellipsis)
+	if limit < 0 {
+		return ""
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		piece := slackEscape(string(r))
+		if n+slackLen(piece) > limit {
+			break
+		}
+		b.WriteString(piece)
+		n += slackLen(piece)
+	}
+	return strings.TrimRight(b.String(), " \n") + ellipsis
+}
+
+// slackTruncate cuts mrkdwn text that is already escaped to at most limit,
+// ellipsis included, and never inside an entity (&amp;) or a control
+// sequence (<url|label>, <!date^…>), which Slack would show broken. It is
+// the last guard, for texts that are too long only in theory.
+func slackTruncate(s string, limit int) string {
+	if slackLen(s) <= limit {
+		return s
+	}
+	limit -= slackLen(ellipsis)
+	cut, n := 0, 0
+	var closer rune // what ends the entity or sequence we are in; 0 outside
+	for i, r := range s {
+		n += max(utf16.RuneLen(r), 1)
+		if n > limit {
+			break
+		}
+		switch {
+		case closer == 0 && r == '<':
+			closer = '>'
+		case closer == 0 && r == '&':
+			closer = ';'
+		case closer != 0 && r == closer:
+			closer = 0
+		}
+		if closer == 0 {
+			cut = i + utf8.RuneLen(r)
+		}
+	}
+	return s[:cut] + ellipsis
 }
 
 // slackHeadline names the stage with an emoji and a word, to be read in
@@ -115,17 +192,16 @@ func slackDate(t time.Time) string {
 	return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", t.Unix(), t.UTC().Format("2006-01-02 15:04 UTC"))
 }
 
-// buildSlack formats the message for a notice.
+// buildSlack formats the message for a notice. What people typed is
+// escaped, and cut where needed so that each text stays within Slack's
+// limit: the title and the SLA's description give way first, so that the
+// stage, the link and how late it is always show.
 func buildSlack(n sla.Notice, externalURL string) slackMessage {
 	emoji, word := slackHeadline(n)
 	who := slackEscape(n.Provider) + " → " + slackEscape(n.Customer)
 	req := slackEscape(n.RequestID)
 	if link := requestURL(externalURL, n.RequestID); link != "" {
 		req = "<" + slackEscape(link) + "|" + req + ">"
-	}
-	title := ""
-	if n.Title != "" {
-		title = " " + slackEscape(n.Title)
 	}
 	facts := []string{standing(n)}
 	if n.Priority != "" {
@@ -134,13 +210,16 @@ func buildSlack(n sla.Notice, externalURL string) slackMessage {
 	if n.Category != "" {
 		facts = append(facts, slackEscape(n.Category))
 	}
-	section := fmt.Sprintf("%s *%s* · *%s* (%s)\n*%s*%s\n%s",
-		emoji, word, slackEscape(n.SLAID), who, req, title, strings.Join(facts, " · "))
+	section := func(title string) string {
+		return fmt.Sprintf("%s *%s* · *%s* (%s)\n*%s*%s\n%s",
+			emoji, word, slackEscape(n.SLAID), who, req, title, strings.Join(facts, " · "))
+	}
+	title := ""
+	if n.Title != "" {
+		title = " " + slackEscapeMax(n.Title, slackTextLimit-slackLen(section(" ")))
+	}
 
 	var ctx []string
-	if n.SLADescription != "" {
-		ctx = append(ctx, slackEscape(n.SLADescription))
-	}
 	if !n.Deadline.IsZero() {
 		word := "due"
 		if n.ElapsedSeconds > n.TargetSeconds {
@@ -149,12 +228,18 @@ func buildSlack(n sla.Notice, externalURL string) slackMessage {
 		ctx = append(ctx, word+" "+slackDate(n.Deadline))
 	}
 	ctx = append(ctx, "fired "+slackDate(n.FiredAt))
+	if n.SLADescription != "" {
+		room := slackTextLimit - slackLen(strings.Join(append([]string{""}, ctx...), " · "))
+		if desc := slackEscapeMax(n.SLADescription, room); desc != "" {
+			ctx = append([]string{desc}, ctx...)
+		}
+	}
 
 	return slackMessage{
 		Text: fmt.Sprintf("%s %s %s (%s): %s%s, %s", emoji, word, slackEscape(n.SLAID), who, slackEscape(n.RequestID), title, standing(n)),
 		Blocks: []slackBlock{
-			{Type: "section", Text: &slackText{Type: "mrkdwn", Text: section}},
-			{Type: "context", Elements: []slackText{{Type: "mrkdwn", Text: strings.Join(ctx, " · ")}}},
+			{Type: "section", Text: &slackText{Type: "mrkdwn", Text: slackTruncate(section(title), slackTextLimit)}},
+			{Type: "context", Elements: []slackText{{Type: "mrkdwn", Text: slackTruncate(strings.Join(ctx, " · "), slackTextLimit)}}},
 		},
 	}
 }

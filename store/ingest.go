@@ -2,10 +2,10 @@ package store
 
 import (
 	"context"
-	"slices"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
