@@ -10,6 +10,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -112,7 +113,9 @@ func decodeEvents(r *http.Request, limit int64) ([]sla.Event, []int, *ingestErro
 	if ndjson {
 		return decodeNDJSON(body)
 	}
-	trimmed := bytes.TrimSpace(body)
+	// A byte-order mark is what some Windows tools put first; it is no
+	// error of the sender's that is worth refusing.
+	trimmed := bytes.TrimSpace(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")))
 	if len(trimmed) == 0 {
 		return nil, nil, &ingestError{status: http.StatusBadRequest, index: -1, msg: "the body is empty: send one event, a JSON array of events, or NDJSON"}
 	}
@@ -142,7 +145,7 @@ func decodeEvents(r *http.Request, limit int64) ([]sla.Event, []int, *ingestErro
 func decodeNDJSON(body []byte) ([]sla.Event, []int, *ingestError) {
 	var events []sla.Event
 	var lines []int
-	sc := bufio.NewScanner(bytes.NewReader(body))
+	sc := bufio.NewScanner(bytes.NewReader(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))))
 	sc.Buffer(make([]byte, 64<<10), len(body)+1)
 	for n := 1; sc.Scan(); n++ {
 		line := bytes.TrimSpace(sc.Bytes())
@@ -156,6 +159,9 @@ func decodeNDJSON(body []byte) ([]sla.Event, []int, *ingestError) {
 		}
 		events = append(events, e)
 		lines = append(lines, n)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, nil, &ingestError{status: http.StatusBadRequest, index: len(events), msg: "reading the NDJSON body failed: " + err.Error()}
 	}
 	if len(events) == 0 {
 		return nil, nil, &ingestError{status: http.StatusBadRequest, index: -1, msg: "the body holds no event: send one JSON event per line"}
@@ -186,8 +192,8 @@ func decodeEvent(data []byte) (sla.Event, error) {
 	if err := dec.Decode(&e); err != nil {
 		return e, errors.New(jsonProblem(err, data))
 	}
-	if dec.More() {
-		return e, errors.New("unexpected data after the event; send one JSON object per event")
+	if _, err := dec.Token(); err != io.EOF {
+		return e, errors.New("unexpected data after the event; send one JSON object per event (or a JSON array of them)")
 	}
 	return e, nil
 }
@@ -204,9 +210,11 @@ func jsonProblem(err error, data []byte) string {
 		if typ.Field == "" {
 			return fmt.Sprintf("expected a JSON object for an event, got %s", typ.Value)
 		}
-		return fmt.Sprintf("field %q must be a %s, got %s", typ.Field, typ.Type.String(), typ.Value)
+		return fmt.Sprintf("field %q must be %s, not a JSON %s", typ.Field, jsonKind(typ.Type.Kind()), typ.Value)
 	case errors.As(err, &tErr):
 		return fmt.Sprintf("field \"at\": %q is not an RFC 3339 time such as \"2026-11-23T09:14:00Z\"", tErr.Value)
+	case strings.Contains(err.Error(), "Time.UnmarshalJSON"):
+		return `field "at" must be a string holding an RFC 3339 time such as "2026-11-23T09:14:00Z"`
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "the JSON ends too early"
 	}
@@ -215,6 +223,21 @@ func jsonProblem(err error, data []byte) string {
 		return fmt.Sprintf("unknown field %s; an event has id, request, type, at, provider, customer, priority, category, title, labels, reason, csat", f)
 	}
 	return strings.TrimPrefix(msg, "json: ")
+}
+
+// jsonKind names what a Go kind is written as in JSON.
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Map:
+		return "an object of string values"
+	case reflect.Struct:
+		return "an object"
+	}
+	return "a " + k.String()
 }
 
 // checkEvents validates the whole batch before anything is stored: the

@@ -16,6 +16,7 @@ type ReportTarget struct {
 	Counted              int64          `json:"counted"`
 	Met                  int64          `json:"met"`
 	Breached             int64          `json:"breached"`
+	OpenBreached         int64          `json:"open_breached"`
 	Compliance           float64        `json:"compliance"`
 	MeetsObjective       bool           `json:"meets_objective"`
 	ErrorBudgetRemaining float64        `json:"error_budget_remaining"`
@@ -45,9 +46,11 @@ type Report struct {
 
 // handleReport answers GET /api/v1/report?sla=&from=&to=: per SLA and
 // target, the clocks that stopped in the period (local dates of the SLA's
-// calendar, inclusive; by default the SLA's current window), compliance
-// against the objective, error budget, median and 90th percentile elapsed
-// business time, and CSAT.
+// calendar, inclusive; by default the SLA's current window; with only "to",
+// the window that ends then) plus, when the period runs to today, the open
+// ones already breached — as compliance is defined everywhere — with
+// compliance against the objective, error budget, median and 90th
+// percentile elapsed business time of the stopped ones, and CSAT.
 func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	p := s.opts.Config().Policy
@@ -79,16 +82,35 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		slas = []*sla.SLA{one}
 	}
 	now := s.now()
+	counters, err := s.opts.Store.Counters()
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "reading the counters failed: "+err.Error())
+		return
+	}
 	out := Report{GeneratedAt: now.UTC(), SLAs: []ReportSLA{}}
 	for _, sl := range slas {
-		first, last := sl.Window.Bounds(now, sl.CalendarOf().Location())
+		loc := sl.CalendarOf().Location()
+		first, last := sl.Window.Bounds(now, loc)
+		today := last
+		if to != nil {
+			last = *to
+			first, _ = sl.Window.Bounds(to.In(loc), loc)
+		}
 		if from != nil {
 			first = *from
 		}
-		if to != nil {
-			last = *to
+		if last.Before(first) {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("the period of SLA %q would run from %s to %s, backwards: give \"from\" as well, or a later \"to\"", sl.ID, first, last))
+			return
 		}
-		rs, err := s.reportSLA(sl, first, last)
+		var openBreached map[sla.TargetKind]int64
+		if !last.Before(today) {
+			openBreached = map[sla.TargetKind]int64{}
+			for _, k := range sla.TargetKinds {
+				openBreached[k] = counters.OpenBreached[[2]string{sl.ID, string(k)}]
+			}
+		}
+		rs, err := s.reportSLA(sl, first, last, openBreached)
 		if err != nil {
 			writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
 			return
@@ -98,7 +120,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) reportSLA(sl *sla.SLA, first, last sla.Date) (ReportSLA, error) {
+func (s *Server) reportSLA(sl *sla.SLA, first, last sla.Date, openBreached map[sla.TargetKind]int64) (ReportSLA, error) {
 	rs := ReportSLA{
 		ID: sl.ID, Description: sl.Description, Provider: sl.Provider, Customers: sl.Customers,
 		Objective: sl.Objective, From: first.String(), To: last.String(), Targets: []ReportTarget{},
@@ -131,8 +153,9 @@ func (s *Server) reportSLA(sl *sla.SLA, first, last sla.Date) (ReportSLA, error)
 			elapsed = append(elapsed, st.ElapsedSeconds)
 		}
 		slices.Sort(elapsed)
+		tally.Breached += openBreached[k]
 		rt := ReportTarget{
-			Target: k, Counted: tally.Counted(), Met: tally.Met, Breached: tally.Breached,
+			Target: k, Counted: tally.Counted(), Met: tally.Met, Breached: tally.Breached, OpenBreached: openBreached[k],
 			Compliance: tally.Compliance(), MeetsObjective: tally.Compliance() >= sl.Objective,
 			ErrorBudgetRemaining: tally.ErrorBudgetRemaining(sl.Objective),
 			MedianElapsedSeconds: quantile(elapsed, 0.5), P90ElapsedSeconds: quantile(elapsed, 0.9),

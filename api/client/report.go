@@ -57,6 +57,9 @@ type ReportTarget struct {
 	Counted  int64          `json:"counted"`
 	Met      int64          `json:"met"`
 	Breached int64          `json:"breached"`
+	// OpenBreached counts the requests still open and already past their
+	// target, included in Breached when the period runs to today.
+	OpenBreached int64 `json:"open_breached"`
 	// Compliance is Met / Counted, and 1 when nothing was counted.
 	Compliance     float64 `json:"compliance"`
 	MeetsObjective bool    `json:"meets_objective"`
