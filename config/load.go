@@ -2,6 +2,8 @@ package config
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -99,6 +101,8 @@ func LoadBytes(name string, data []byte, dir string) (*Config, error) {
 		return nil, &Errors{Problems: l.errs, Warnings: l.warns}
 	}
 	cfg.Warnings = l.warns
+	sum := sha256.Sum256(data)
+	cfg.Fingerprint = hex.EncodeToString(sum[:])
 	return cfg, nil
 }
 

@@ -11,11 +11,15 @@ import (
 // against plus how it talks to the world.
 type Config struct {
 	// File is the path the configuration was loaded from.
-	File      string
-	Global    Global
-	Policy    *sla.Policy
-	Receivers map[string]*Receiver
-	Tokens    []*Token
+	File string
+	// Fingerprint identifies the file's content (SHA-256): the store keeps
+	// the one its open requests were matched under, so that a restart with
+	// a changed file re-matches them.
+	Fingerprint string
+	Global      Global
+	Policy      *sla.Policy
+	Receivers   map[string]*Receiver
+	Tokens      []*Token
 	// Warnings are findings that do not stop the configuration from
 	// loading: SMART ones (no description, a 100% objective, a target under
 	// a minute) and others (a webhook without signing secret, an unused

@@ -121,6 +121,10 @@ func Run(ctx context.Context, opts Options) (err error) {
 		return err
 	}
 	log.Info("store open", "path", d.store.Path())
+	if err := d.rematchIfChanged(ctx, cfg); err != nil {
+		d.store.Close()
+		return err
+	}
 	// From here on, every step has its undo in shutdown, in reverse order.
 	defer func() {
 		if cerr := d.store.Close(); cerr != nil {
@@ -324,12 +328,39 @@ func (d *daemon) reload(ctx context.Context) error {
 	if err := d.scheduleEvaluation(cfg.Global.EvaluationSchedule); err != nil {
 		d.log.Error("evaluation schedule not updated", "err", err)
 	}
-	n, err := d.store.Rematch(ctx)
-	if err != nil {
-		d.log.Error("re-matching open requests failed", "done", n, "err", err)
+	// The caller of POST /-/reload may hang up; the new rules must still
+	// reach every open request.
+	if err := d.rematchIfChanged(context.WithoutCancel(ctx), cfg); err != nil {
+		d.log.Error("configuration reloaded, but re-matching open requests failed; the next reload or restart retries", "err", err)
 	}
 	d.metrics.reloaded(true, d.opts.Now())
-	d.log.Info("configuration reloaded", "slas", len(cfg.Policy.SLAs), "receivers", len(cfg.Receivers), "rematched_requests", n)
+	d.log.Info("configuration reloaded", "slas", len(cfg.Policy.SLAs), "receivers", len(cfg.Receivers))
+	return nil
+}
+
+// rematchIfChanged folds open requests again when the configuration
+// differs from the one they were matched under — after a reload, or a
+// restart with an edited file — and records the one now in force. A crash
+// half-way leaves the old fingerprint, so the next start finishes the job.
+func (d *daemon) rematchIfChanged(ctx context.Context, cfg *config.Config) error {
+	have, err := d.store.PolicyFingerprint()
+	if err != nil {
+		return fmt.Errorf("read the configuration fingerprint: %w", err)
+	}
+	if have == cfg.Fingerprint {
+		return nil
+	}
+	start := time.Now()
+	n, err := d.store.Rematch(ctx)
+	if err != nil {
+		return fmt.Errorf("re-match open requests (%d done): %w", n, err)
+	}
+	if err := d.store.SetPolicyFingerprint(cfg.Fingerprint); err != nil {
+		return fmt.Errorf("record the configuration fingerprint: %w", err)
+	}
+	if have != "" {
+		d.log.Info("open requests re-matched to the changed configuration", "requests", n, "took", time.Since(start))
+	}
 	return nil
 }
 

@@ -15,12 +15,12 @@ type stalledWriter struct{ release chan struct{} }
 
 func (w stalledWriter) Write(p []byte) (int, error) { <-w.release; return len(p), nil }
 
-// Review finding 10: Backup holds one bbolt read transaction while it
+// Regression (found in review):  Backup holds one bbolt read transaction while it
 // streams, and api.handleBackup removes the write deadline. A backup client
 // that stops reading keeps that transaction open for ever; as soon as the
 // file must grow, bbolt's remap waits for it, so every ingest (and then
 // every read) hangs. Ingest must go on while a backup is stuck.
-func TestReviewAStalledBackupDoesNotBlockIngest(t *testing.T) {
+func TestAStalledBackupDoesNotBlockIngest(t *testing.T) {
 	clock := &fakeClock{t: t0.Add(time.Hour)}
 	s := openTest(t, t.TempDir(), clock)
 	w := stalledWriter{make(chan struct{})}

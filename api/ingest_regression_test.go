@@ -10,11 +10,11 @@ import (
 	"time"
 )
 
-// Review finding 13: a body with trailing garbage after the event is
+// Regression (found in review):  a body with trailing garbage after the event is
 // accepted when the garbage starts with "}" or "]": decodeEvent relies on
 // json.Decoder.More, which reports false for a closing delimiter. The
 // contract ("trailing data is an error") and the NDJSON path share it.
-func TestReviewAnEventFollowedByAStrayClosingBraceIsRejected(t *testing.T) {
+func TestAnEventFollowedByAStrayClosingBraceIsRejected(t *testing.T) {
 	ts, _ := newIngestServer(t)
 	for name, tc := range map[string]struct{ ct, body string }{
 		"json with a stray brace":    {"application/json", openedEvent("g1") + "}"},
@@ -36,11 +36,11 @@ func TestReviewAnEventFollowedByAStrayClosingBraceIsRejected(t *testing.T) {
 	}
 }
 
-// Review finding 11: GET /api/v1/report counts only stopped clocks, so for
+// Regression (found in review):  GET /api/v1/report counts only stopped clocks, so for
 // the same SLA and the same window it disagrees with /api/v1/slas, which
 // (as DESIGN.md defines compliance) also counts open clocks already
 // breached. An SLA whose every request is overdue reports 100% compliance.
-func TestReviewReportComplianceCountsOpenBreachedClocksLikeTheSLAView(t *testing.T) {
+func TestReportComplianceCountsOpenBreachedClocksLikeTheSLAView(t *testing.T) {
 	ts, _ := newIngestServer(t)
 	ev := fmt.Sprintf(`{"id":"late","request":"late","type":"opened","at":%q,"provider":"it","customer":"sales"}`,
 		time.Now().UTC().Add(-2*time.Hour).Format(time.RFC3339))
@@ -71,11 +71,11 @@ func TestReviewReportComplianceCountsOpenBreachedClocksLikeTheSLAView(t *testing
 	}
 }
 
-// Review finding 14: a report with only "to", earlier than the current
+// Regression (found in review):  a report with only "to", earlier than the current
 // window's start, takes "from" from the current window and answers 200 with
 // from after to and an empty, 100% compliant period, instead of a 400 (or
 // a "from" derived from "to").
-func TestReviewAReportWithOnlyAnEarlyToIsNotAnEmptyReversedPeriod(t *testing.T) {
+func TestAReportWithOnlyAnEarlyToIsNotAnEmptyReversedPeriod(t *testing.T) {
 	ts, _ := newIngestServer(t)
 	resp, err := http.Get(ts.URL + "/api/v1/report?to=2020-01-31")
 	if err != nil {

@@ -15,12 +15,12 @@ import (
 
 func waitingForCustomer(e *sla.Event) { e.Reason = "waiting_for_customer" }
 
-// Finding 3 (late events undo a breach already announced): a breach was
+// Regression (found in review) (late events undo a breach already announced): a breach was
 // announced (and is re-posted to Alertmanager), then late, out-of-order
 // events show the clock never breached. Resolving the request must end the
 // Alertmanager alert; instead the firing entry is never cleared, because
 // resolvedOwed only looks at clocks that are breached now.
-func TestReviewAnAlertmanagerBreachUndoneByLatePauseEventsStopsFiringOnceResolved(t *testing.T) {
+func TestAnAlertmanagerBreachUndoneByLatePauseEventsStopsFiringOnceResolved(t *testing.T) {
 	clock := &fakeClock{t: t0}
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
@@ -62,7 +62,7 @@ func TestReviewAnAlertmanagerBreachUndoneByLatePauseEventsStopsFiringOnceResolve
 // Finding 3, second face: once the undone breach is marked fired, the real
 // breach that comes later is never announced (only the escalation goes out,
 // to people who never heard of a breach).
-func TestReviewARealBreachAfterAnUndoneOneIsStillAnnounced(t *testing.T) {
+func TestARealBreachAfterAnUndoneOneIsStillAnnounced(t *testing.T) {
 	clock := &fakeClock{t: t0}
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
@@ -104,11 +104,11 @@ func TestReviewARealBreachAfterAnUndoneOneIsStillAnnounced(t *testing.T) {
 	}
 }
 
-// Finding 6 (reload removes an SLA while its breach is firing): the clock
+// Regression (found in review) (reload removes an SLA while its breach is firing): the clock
 // of the removed SLA disappears on Rematch, so nothing ever clears its
 // firing entry; Alertmanager is re-sent the breach for ever, even after the
 // request is resolved.
-func TestReviewRemovingAnSLAByAReloadEndsItsFiringBreaches(t *testing.T) {
+func TestRemovingAnSLAByAReloadEndsItsFiringBreaches(t *testing.T) {
 	clock := &fakeClock{t: t0}
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
@@ -140,11 +140,11 @@ func TestReviewRemovingAnSLAByAReloadEndsItsFiringBreaches(t *testing.T) {
 	}
 }
 
-// Finding 8 (reopen after a breach): after "resolved" was sent, a reopened
+// Regression (found in review) (reopen after a breach): after "resolved" was sent, a reopened
 // request whose clock is breached again is not re-posted to Alertmanager
 // ("re-posted while the breach is open"), and its final resolution sends
 // nothing ("resolved when a breached request is finally resolved").
-func TestReviewAReopenedBreachedRequestIsFiringAgainWhileOpen(t *testing.T) {
+func TestAReopenedBreachedRequestIsFiringAgainWhileOpen(t *testing.T) {
 	clock := &fakeClock{t: t0}
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
@@ -171,11 +171,11 @@ func TestReviewAReopenedBreachedRequestIsFiringAgainWhileOpen(t *testing.T) {
 	}
 }
 
-// Finding 12 (counters that go down): slad_requests_stopped_total and
+// Regression (found in review) (counters that go down): slad_requests_stopped_total and
 // slad_breaches_total are exposed as Prometheus counters, but a reopen (or
 // a late event) takes them back down, which Prometheus reads as a counter
 // reset: rate()/increase() then count the whole total again.
-func TestReviewStoppedCounterNeverDecreasesWhenARequestIsReopened(t *testing.T) {
+func TestStoppedCounterNeverDecreasesWhenARequestIsReopened(t *testing.T) {
 	clock := &fakeClock{t: t0}
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
@@ -190,13 +190,13 @@ func TestReviewStoppedCounterNeverDecreasesWhenARequestIsReopened(t *testing.T) 
 	}
 }
 
-// Finding 2 (any late event re-folds a closed request with today's
+// Regression (found in review) (any late event re-folds a closed request with today's
 // policy): a request resolved in 3h under a 4h target is history. After a
 // reload tightens the target to 2h, a harmless late "updated" (a title fix)
 // re-folds it from scratch under the new target: a past month's compliance
 // changes and a breach alert (then "resolved") goes out for a request closed
 // long ago.
-func TestReviewALateTitleFixOnAClosedRequestDoesNotRewriteHistoryOrAlert(t *testing.T) {
+func TestALateTitleFixOnAClosedRequestDoesNotRewriteHistoryOrAlert(t *testing.T) {
 	clock := &fakeClock{t: t0}
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
@@ -233,12 +233,12 @@ func TestReviewALateTitleFixOnAClosedRequestDoesNotRewriteHistoryOrAlert(t *test
 	}
 }
 
-// Finding 1 (bulk import of history alerts on every old breach): slad
+// Regression (found in review) (bulk import of history alerts on every old breach): slad
 // import sends last year's closed tickets; each one that breached back then
 // is queued a "breach" and a "resolved" notice for every receiver at the
 // next tick, so an import floods Slack, webhooks and Alertmanager with
 // alerts about requests closed months ago.
-func TestReviewImportingLongClosedHistoryQueuesNoAlerts(t *testing.T) {
+func TestImportingLongClosedHistoryQueuesNoAlerts(t *testing.T) {
 	now := t0.Add(200 * 24 * time.Hour)
 	clock := &fakeClock{t: now}
 	s := openTest(t, t.TempDir(), clock)

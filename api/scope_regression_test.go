@@ -32,14 +32,14 @@ slas:
     window: 30d
 `
 
-// Review finding 5: a token's scope is checked against the provider the
+// Regression (found in review):  a token's scope is checked against the provider the
 // event claims while the request is unknown (pending), and that claim is
 // never compared with the provider of the "opened" that comes later. The IT
 // token can therefore pre-seed a "cancelled" for HR's next ticket id; when
 // HR opens it, the request is cancelled at once and drops out of HR's
 // compliance figures. (DESIGN: "a token may only send events for requests
 // whose provider is in its departments".)
-func TestReviewATokenCannotCancelAnotherDepartmentsRequestBeforeItOpens(t *testing.T) {
+func TestATokenCannotCancelAnotherDepartmentsRequestBeforeItOpens(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "it-token"), []byte("it-secret-0123456789abcdef0123456789"), 0o600)
 	os.WriteFile(filepath.Join(dir, "hr-token"), []byte("hr-secret-0123456789abcdef0123456789"), 0o600)
