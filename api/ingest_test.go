@@ -107,3 +107,27 @@ func BenchmarkIngestHTTP(b *testing.B) {
 		})
 	}
 }
+
+func TestAWrongMethodIsTold(t *testing.T) {
+	ts, _ := newIngestServer(t)
+	cases := map[string]struct{ method, path, allow string }{
+		"GET on the event endpoint":  {"GET", "/api/v1/events", "POST"},
+		"GET on the reload endpoint": {"GET", "/-/reload", "POST"},
+		"DELETE on the SLA list":     {"DELETE", "/api/v1/slas", "GET"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			req, _ := http.NewRequest(tc.method, ts.URL+tc.path, nil)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var body struct{ Error string }
+			json.NewDecoder(resp.Body).Decode(&body)
+			if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != tc.allow || !strings.Contains(body.Error, "use "+tc.allow) {
+				t.Errorf("got %d, Allow %q, %q; want 405 naming %s", resp.StatusCode, resp.Header.Get("Allow"), body.Error, tc.allow)
+			}
+		})
+	}
+}

@@ -109,9 +109,23 @@ func (s *Server) routes() {
 		}))
 	}
 	s.statusRoutes(m)
-	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+	notFound := func(w http.ResponseWriter, r *http.Request) {
+		if allow, ok := knownPaths[r.URL.Path]; ok {
+			w.Header().Set("Allow", allow)
+			writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s does not take %s; use %s", r.URL.Path, r.Method, allow))
+			return
+		}
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path+"; see the HTTP API in the README")
-	})
+	}
+	m.HandleFunc("/api/", notFound)
+	m.HandleFunc("/-/", notFound)
+}
+
+// knownPaths are the fixed paths of the API with the method each takes, so
+// that a wrong method gets a 405 that says which one to use.
+var knownPaths = map[string]string{
+	"/api/v1/events": "POST", "/api/v1/slas": "GET", "/api/v1/breaches": "GET",
+	"/api/v1/report": "GET", "/api/v1/backup": "GET", "/-/reload": "POST",
 }
 
 // ServeHTTP implements http.Handler.

@@ -85,10 +85,18 @@ func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	cfg := s.opts.Config()
 	p := cfg.Policy
-	explain := r.URL.Query().Get("explain")
+	explain := false
+	switch r.URL.Query().Get("explain") {
+	case "", "0", "false", "no":
+	case "1", "true", "yes":
+		explain = true
+	default:
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("parameter \"explain\": %q is not one of 1, true, yes, 0, false, no", r.URL.Query().Get("explain")))
+		return
+	}
 	req := v.Request
 	var ledgers map[string][]sla.Segment
-	if explain == "1" || explain == "true" {
+	if explain {
 		// Fold again so that ledger and figures come from one computation.
 		req, ledgers = sla.Explain(p, id, v.Events, now)
 	}
