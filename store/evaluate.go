@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"errors"
 	"encoding/binary"
 	"fmt"
 	"time"
@@ -18,6 +19,9 @@ type EvalResult struct {
 	Skipped  int // stages passed over because a more advanced one fired
 	Queued   int // outbox items written
 }
+
+// errUnreadable marks a request the evaluator cannot read.
+var errUnreadable = errors.New("unreadable request")
 
 // evalChunk bounds how many due requests one transaction handles, to keep
 // transactions short when a long downtime left many due at once.
@@ -48,15 +52,25 @@ func (s *Store) Evaluate(now time.Time) (EvalResult, error) {
 	for round := 0; ; round++ {
 		var n int
 		err := s.db.Update(func(tx *bolt.Tx) error {
-			var ids []string
+			var keys [][]byte
 			c := tx.Bucket(bucketDeadlines).Cursor()
-			for k, _ := c.First(); k != nil && bytes.Compare(k, bound) < 0 && len(ids) < evalChunk; k, _ = c.Next() {
-				_, id := parseDeadlineKey(k)
-				ids = append(ids, id)
+			for k, _ := c.First(); k != nil && bytes.Compare(k, bound) < 0 && len(keys) < evalChunk; k, _ = c.Next() {
+				keys = append(keys, bytes.Clone(k))
 			}
-			n = len(ids)
-			for _, id := range ids {
-				if err := s.evaluateRequest(tx, p, id, now, &res); err != nil {
+			n = len(keys)
+			for _, k := range keys {
+				_, id := parseDeadlineKey(k)
+				err := s.evaluateRequest(tx, p, id, now, &res)
+				if errors.Is(err, errUnreadable) {
+					// One damaged record must not stop every alert: drop
+					// it from the index, say so, and go on.
+					s.log.Error("evaluation skips a request whose record cannot be read", "request", id, "err", err)
+					if err := tx.Bucket(bucketDeadlines).Delete(k); err != nil {
+						return err
+					}
+					continue
+				}
+				if err != nil {
 					return fmt.Errorf("request %q: %w", id, err)
 				}
 			}
@@ -82,10 +96,10 @@ func (s *Store) Evaluate(now time.Time) (EvalResult, error) {
 func (s *Store) evaluateRequest(tx *bolt.Tx, p *sla.Policy, id string, now time.Time, res *EvalResult) error {
 	rec, err := loadRecord(tx, id)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", errUnreadable, err)
 	}
 	if rec == nil {
-		return nil
+		return fmt.Errorf("%w: the deadline index names a request that is not stored", errUnreadable)
 	}
 	live := rec.live(p, now)
 	r := &live
