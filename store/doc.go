@@ -38,6 +38,7 @@
 //	                                                → (for report percentiles)
 //	counters      kind NUL labels…                  → int64 (open, at risk, stopped, breaches, histogram)
 //	breaches      unix breach time, request, clock  → request id (newest-first listing)
+//	breaches_by_sla  len(sla) sla, then as breaches  → request id (one SLA's listing; schema 2)
 //	attention     request id                        → (open requests at risk or breached)
 //	outbox        len(receiver) receiver, seq       → outbox item JSON
 //	notify_log    len(receiver) receiver, notice id → log entry JSON (delivered or given up)

@@ -214,10 +214,19 @@ func (s *Store) Breaches(q BreachQuery) ([]Breach, string, error) {
 	if q.Limit <= 0 {
 		q.Limit = 100
 	}
+	p, now := s.policy.Load(), s.now()
+	// Every SLA: the breaches bucket, by time. One SLA: its own index,
+	// the same keys behind the SLA's id, so a quiet SLA is not found by
+	// reading everybody's breaches.
+	bucket, prefix := bucketBreaches, []byte(nil)
+	if q.SLA != "" {
+		bucket, prefix = bucketBreachesBySLA, lp(nil, q.SLA)
+	}
+	withPrefix := func(b []byte) []byte { return append(bytes.Clone(prefix), b...) }
 	var out []Breach
 	var next string
 	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketBreaches).Cursor()
+		c := tx.Bucket(bucket).Cursor()
 		var k []byte
 		switch {
 		case q.Cursor != "":
@@ -227,12 +236,14 @@ func (s *Store) Breaches(q BreachQuery) ([]Breach, string, error) {
 			}
 			k = seekBefore(c, ck)
 		case !q.Until.IsZero():
-			k = seekBefore(c, binary.BigEndian.AppendUint64(nil, uint64(max(q.Until.Unix(), 0))))
+			k = seekBefore(c, withPrefix(binary.BigEndian.AppendUint64(nil, uint64(max(q.Until.Unix(), 0)))))
+		case prefix != nil:
+			k = seekBefore(c, withPrefix(bytes.Repeat([]byte{0xff}, 9)))
 		default:
 			k, _ = c.Last()
 		}
-		for ; k != nil; k, _ = c.Prev() {
-			at, reqID, clockKey := parseBreachKey(k)
+		for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
+			at, reqID, clockKey := parseBreachKey(k[len(prefix):])
 			if !q.Since.IsZero() && at.Before(q.Since) {
 				break
 			}
@@ -243,18 +254,18 @@ func (s *Store) Breaches(q BreachQuery) ([]Breach, string, error) {
 			if err != nil || rec == nil {
 				return err
 			}
-			clk := rec.Request.Clock(splitClockKey(clockKey))
-			if clk == nil || (q.SLA != "" && clk.SLA != q.SLA) {
+			live := rec.live(p, now)
+			clk := live.Clock(splitClockKey(clockKey))
+			if clk == nil {
 				continue
 			}
 			if len(out) == q.Limit {
 				next = out[len(out)-1].Cursor // there is more after the last one returned
 				break
 			}
-			r := &rec.Request
 			out = append(out, Breach{
-				Request: r.ID, SLA: clk.SLA, Target: clk.Target, BreachedAt: at, Deadline: clk.Deadline.UTC(),
-				Provider: r.Provider, Customer: r.Customer, Priority: r.Priority, Title: r.Title,
+				Request: live.ID, SLA: clk.SLA, Target: clk.Target, BreachedAt: at, Deadline: clk.Deadline.UTC(),
+				Provider: live.Provider, Customer: live.Customer, Priority: live.Priority, Title: live.Title,
 				State: clk.State(), Cursor: encodeCursor(k),
 			})
 		}

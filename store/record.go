@@ -333,6 +333,9 @@ func applyContribution(tx *bolt.Tx, id string, old, cur contribution) error {
 	if err := replaceKeys(tx.Bucket(bucketBreaches), old.Breaches, cur.Breaches, []byte(id)); err != nil {
 		return err
 	}
+	if err := replaceKeys(tx.Bucket(bucketBreachesBySLA), bySLA(old.Breaches), bySLA(cur.Breaches), []byte(id)); err != nil {
+		return err
+	}
 
 	if err := replaceKeys(tx.Bucket(bucketStops), old.Stops, cur.Stops, nil); err != nil {
 		return err
@@ -420,6 +423,18 @@ func parseDeadlineKey(k []byte) (time.Time, string) {
 
 func breachKey(t time.Time, request, clockKey string) []byte {
 	return lp(lp(binary.BigEndian.AppendUint64(nil, uint64(max(t.Unix(), 0))), request), clockKey)
+}
+
+// bySLA turns breach keys into the keys of the per-SLA breach index: the
+// same key behind the length-prefixed SLA id.
+func bySLA(keys [][]byte) [][]byte {
+	out := make([][]byte, 0, len(keys))
+	for _, k := range keys {
+		_, _, clockKey := parseBreachKey(k)
+		slaID, _ := splitClockKey(clockKey)
+		out = append(out, append(lp(nil, slaID), k...))
+	}
+	return out
 }
 
 func parseBreachKey(k []byte) (t time.Time, request, clockKey string) {

@@ -209,29 +209,31 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 
 // Bucket names. The layout is described in doc.go.
 var (
-	bucketMeta       = []byte("meta")
-	bucketEvents     = []byte("events")
-	bucketEventIDs   = []byte("event_ids")
-	bucketRequests   = []byte("requests")
-	bucketOpen       = []byte("open")
-	bucketDeadlines  = []byte("deadlines")
-	bucketDays       = []byte("days")
-	bucketCounters   = []byte("counters")
-	bucketBreaches   = []byte("breaches")
-	bucketAttention  = []byte("attention")
-	bucketOutbox     = []byte("outbox")
-	bucketNotifyLog  = []byte("notify_log")
-	bucketFiring     = []byte("firing")
-	bucketStops      = []byte("stops")
-	allBuckets       = [][]byte{bucketMeta, bucketEvents, bucketEventIDs, bucketRequests, bucketOpen, bucketDeadlines, bucketDays, bucketCounters, bucketBreaches, bucketAttention, bucketOutbox, bucketNotifyLog, bucketFiring, bucketStops}
-	keySchemaVersion = []byte("schema_version")
-	keyEventSeq      = []byte("event_seq")
-	keyOutboxSeq     = []byte("outbox_seq")
-	keyPolicy        = []byte("policy_fingerprint")
+	bucketMeta      = []byte("meta")
+	bucketEvents    = []byte("events")
+	bucketEventIDs  = []byte("event_ids")
+	bucketRequests  = []byte("requests")
+	bucketOpen      = []byte("open")
+	bucketDeadlines = []byte("deadlines")
+	bucketDays      = []byte("days")
+	bucketCounters  = []byte("counters")
+	bucketBreaches  = []byte("breaches")
+	bucketAttention = []byte("attention")
+	bucketOutbox    = []byte("outbox")
+	bucketNotifyLog = []byte("notify_log")
+	bucketFiring    = []byte("firing")
+	bucketStops     = []byte("stops")
+	// bucketBreachesBySLA came with schema 2.
+	bucketBreachesBySLA = []byte("breaches_by_sla")
+	allBuckets          = [][]byte{bucketMeta, bucketEvents, bucketEventIDs, bucketRequests, bucketOpen, bucketDeadlines, bucketDays, bucketCounters, bucketBreaches, bucketAttention, bucketOutbox, bucketNotifyLog, bucketFiring, bucketStops}
+	keySchemaVersion    = []byte("schema_version")
+	keyEventSeq         = []byte("event_seq")
+	keyOutboxSeq        = []byte("outbox_seq")
+	keyPolicy           = []byte("policy_fingerprint")
 )
 
 // SchemaVersion is the layout this slad writes.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // migrations[v] upgrades a database from schema v to v+1. A new layout adds
 // its step here and bumps SchemaVersion; Open runs the missing steps in one
@@ -244,6 +246,16 @@ var migrations = map[uint64]func(tx *bolt.Tx) error{
 			}
 		}
 		return nil
+	},
+	// 2: breaches indexed per SLA as well, filled from the existing ones.
+	1: func(tx *bolt.Tx) error {
+		idx, err := tx.CreateBucketIfNotExists(bucketBreachesBySLA)
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketBreaches).ForEach(func(k, v []byte) error {
+			return idx.Put(bySLA([][]byte{k})[0], v)
+		})
 	},
 }
 

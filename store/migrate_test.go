@@ -1,0 +1,106 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/slad-project/slad/sla"
+)
+
+// rewind makes the database look as an older (or newer) slad left it.
+func rewind(t *testing.T, dir string, version uint64, undo func(tx *bolt.Tx) error) {
+	t.Helper()
+	db, err := bolt.Open(filepath.Join(dir, FileName), 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Update(func(tx *bolt.Tx) error {
+		if undo != nil {
+			if err := undo(tx); err != nil {
+				return err
+			}
+		}
+		return putUint(tx.Bucket(bucketMeta), keySchemaVersion, version)
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestASchema1DatabaseIsMigratedAndKeepsItsBreaches(t *testing.T) {
+	dir := t.TempDir()
+	clock := &fakeClock{t: t0}
+	s, err := Open(Options{Dir: dir, Policy: testPolicy(), Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Append(context.Background(), []sla.Event{ev("o", "R1", sla.Opened, t0)})
+	clock.Set(t0.Add(5 * time.Hour))
+	s.Evaluate(clock.Now())
+	s.Append(context.Background(), []sla.Event{ev("x", "R1", sla.Resolved, t0.Add(5*time.Hour))})
+	s.Close()
+	rewind(t, dir, 1, func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketBreachesBySLA) })
+
+	s = openTest(t, dir, clock)
+	all, _, err := s.Breaches(BreachQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, _, err := s.Breaches(BreachQuery{SLA: "it-sales"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 2 || len(one) != 2 {
+		t.Fatalf("after migration: %d breaches in all, %d for it-sales; want 2 and 2 (response and resolution)", len(all), len(one))
+	}
+	if none, _, _ := s.Breaches(BreachQuery{SLA: "other"}); len(none) != 0 {
+		t.Fatalf("breaches of another SLA: %+v", none)
+	}
+}
+
+func TestADatabaseFromANewerSladIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, dir, &fakeClock{t: t0})
+	s.Close()
+	rewind(t, dir, SchemaVersion+1, nil)
+	_, err := Open(Options{Dir: dir, Policy: testPolicy()})
+	if !errors.Is(err, ErrNewerSchema) {
+		t.Fatalf("err = %v, want ErrNewerSchema", err)
+	}
+}
+
+func TestBreachesArePagedNewestFirst(t *testing.T) {
+	clock := &fakeClock{t: t0}
+	s := openTest(t, t.TempDir(), clock)
+	for i := range 5 {
+		id := string(rune('A' + i))
+		s.Append(context.Background(), []sla.Event{ev(id, id, sla.Opened, t0.Add(time.Duration(i)*time.Minute), func(e *sla.Event) { e.Priority = "P2" })})
+	}
+	clock.Set(t0.Add(2 * time.Hour))                   // every 30m response target passed
+	if _, err := s.Evaluate(clock.Now()); err != nil { // the tick records the breaches
+		t.Fatal(err)
+	}
+	var got []string
+	cursor := ""
+	for range 10 {
+		page, next, err := s.Breaches(BreachQuery{SLA: "it-sales", Cursor: cursor, Limit: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range page {
+			got = append(got, b.Request)
+		}
+		if cursor = next; cursor == "" {
+			break
+		}
+	}
+	if want := "EDCBA"; strings.Join(got, "") != want {
+		t.Fatalf("pages gave %v, want %s", got, want)
+	}
+}
