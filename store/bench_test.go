@@ -82,3 +82,44 @@ func BenchmarkAppend(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAppendToALongRequest: an event that follows the ones before is
+// applied alone (sla.Continue), so its cost does not grow with the
+// request's history.
+func BenchmarkAppendToALongRequest(b *testing.B) {
+	for _, history := range []int{10, 5000} {
+		b.Run(fmt.Sprintf("history=%d", history), func(b *testing.B) {
+			clock := &fakeClock{t: t0.Add(24 * time.Hour)}
+			s, err := Open(Options{Dir: b.TempDir(), Policy: testPolicy(), Now: clock.Now})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			batch := []sla.Event{ev("o", "R", sla.Opened, t0)}
+			for i := 1; i < history; i++ {
+				typ := sla.Paused
+				if i%2 == 0 {
+					typ = sla.Resumed
+				}
+				batch = append(batch, ev(fmt.Sprint("h", i), "R", typ, t0.Add(time.Duration(i)*time.Second), func(e *sla.Event) {
+					if e.Type == sla.Paused {
+						e.Reason = "waiting_for_customer"
+					}
+				}))
+			}
+			if _, err := s.Append(context.Background(), batch); err != nil {
+				b.Fatal(err)
+			}
+			at := t0.Add(time.Duration(history) * time.Second)
+			var n int
+			b.ResetTimer()
+			for b.Loop() {
+				n++
+				typ := sla.Updated
+				if _, err := s.Append(context.Background(), []sla.Event{ev(fmt.Sprint("n", n), "R", typ, at.Add(time.Duration(n)*time.Millisecond), func(e *sla.Event) { e.Title = fmt.Sprint(n) })}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
