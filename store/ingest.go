@@ -199,14 +199,7 @@ func refold(tx *bolt.Tx, p *sla.Policy, id string, now time.Time, fresh []sla.Ev
 		if err != nil {
 			return 0, err
 		}
-		fp := p
-		if old != nil && closed(old.Request.Status) && fresh != nil {
-			// A late event on a closed request is folded under the rules
-			// it was closed under, so that a reload since then does not
-			// rewrite a past period's figures.
-			fp = pinned(p, &old.Request)
-		}
-		rec.Request = sla.Fold(fp, id, events)
+		rec.Request = sla.Fold(p, id, events)
 	}
 	live := rec.live(p, now)
 	silenceHistory(rec, &live, p, now)
@@ -215,40 +208,6 @@ func refold(tx *bolt.Tx, p *sla.Policy, id string, now time.Time, fresh []sla.Ev
 		return 0, err
 	}
 	return queued, saveRecord(tx, p, rec, oldContrib, now)
-}
-
-func closed(st sla.RequestStatus) bool {
-	return st == sla.StatusResolved || st == sla.StatusCancelled
-}
-
-// pinned is the policy a closed request was folded under: the SLAs it had
-// clocks of, each matching it whatever its match rules say now, with the
-// limits its clocks had.
-func pinned(p *sla.Policy, r *sla.Request) *sla.Policy {
-	np := &sla.Policy{Departments: p.Departments, Calendars: p.Calendars}
-	for _, s := range p.SLAs {
-		var cp *sla.SLA
-		for _, c := range r.Clocks {
-			if c.SLA != s.ID {
-				continue
-			}
-			if cp == nil {
-				x := *s
-				x.Customers, x.Match = []string{"*"}, sla.Match{}
-				x.Response, x.Resolution = sla.Target{}, sla.Target{}
-				cp = &x
-			}
-			if c.Target == sla.Response {
-				cp.Response = sla.Target{Default: c.Limit}
-			} else {
-				cp.Resolution = sla.Target{Default: c.Limit}
-			}
-		}
-		if cp != nil {
-			np.SLAs = append(np.SLAs, cp)
-		}
-	}
-	return np
 }
 
 func loadEvents(tx *bolt.Tx, id string) ([]sla.Event, error) {
