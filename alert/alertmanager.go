@@ -70,6 +70,11 @@ func buildAMAlert(n sla.Notice, externalURL string) amAlert {
 		summary = fmt.Sprintf("SLA %s: %s", n.Stage, what)
 	}
 	desc := standing(n)
+	if n.Stage == sla.StageBreach && !n.Deadline.IsZero() {
+		// A breach is re-posted for as long as it lasts: "1m over" would
+		// still be said hours later, the moment it was missed stays true.
+		desc = fmt.Sprintf("the %s %s target was missed at %s", sla.FormatDuration(target), n.Target, formatTime(n.Deadline))
+	}
 	if n.Priority != "" {
 		desc += ", priority " + n.Priority
 	}
