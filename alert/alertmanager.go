@@ -128,12 +128,28 @@ type alertmanagerNotifier struct {
 	validFor time.Duration
 }
 
-// Notify posts the notice as a one-alert array.
+// Notify posts the notice. A resolved notice ends the breach alert and the
+// alert of each escalation step that fired (n.Escalation counts them).
 func (a *alertmanagerNotifier) Notify(ctx context.Context, n sla.Notice) (bool, error) {
-	return a.postAlerts(ctx, []amAlert{a.build(n)})
+	alerts := []amAlert{a.build(n)}
+	if n.Stage == sla.StageResolved {
+		for step := 1; step <= n.Escalation; step++ {
+			esc := buildAMAlert(sla.Notice{
+				ID: n.ID, Stage: sla.StageEscalation, StageKey: fmt.Sprintf("escalation-%d", step),
+				SLAID: n.SLAID, SLADescription: n.SLADescription, Provider: n.Provider, Customer: n.Customer,
+				RequestID: n.RequestID, Title: n.Title, Priority: n.Priority, Category: n.Category,
+				Target: n.Target, TargetSeconds: n.TargetSeconds, ElapsedSeconds: n.ElapsedSeconds,
+				Deadline: n.Deadline, FiredAt: n.FiredAt, Escalation: step,
+			}, a.externalURL)
+			esc.EndsAt = alerts[0].EndsAt
+			alerts = append(alerts, esc)
+		}
+	}
+	return a.postAlerts(ctx, alerts)
 }
 
-// build is buildAMAlert plus, for a breach, which stays firing until the
+// build is buildAMAlert plus, for a breach or an escalation, which stays
+// firing until the
 // resolved notice ends it, an endsAt validFor ahead: Alertmanager then keeps
 // the alert active between re-posts whatever its resolve_timeout (with
 // resolve_timeout equal to the re-post interval, an alert without endsAt
@@ -141,19 +157,19 @@ func (a *alertmanagerNotifier) Notify(ctx context.Context, n sla.Notice) (bool, 
 // slad goes silent.
 func (a *alertmanagerNotifier) build(n sla.Notice) amAlert {
 	al := buildAMAlert(n, a.externalURL)
-	if n.Stage == sla.StageBreach {
+	if n.Stage == sla.StageBreach || n.Stage == sla.StageEscalation {
 		al.EndsAt = a.now().Add(a.validFor).UTC().Format(time.RFC3339Nano)
 	}
 	return al
 }
 
-// Repost posts again the breach alerts that are still firing, so that
-// Alertmanager does not resolve them once their endsAt passes. Other stages
-// in notices are skipped.
+// Repost posts again the breach and escalation alerts that are still
+// firing, so that Alertmanager does not resolve them once their endsAt
+// passes. Other stages in notices are skipped.
 func (a *alertmanagerNotifier) Repost(ctx context.Context, notices []sla.Notice) (bool, error) {
 	var alerts []amAlert
 	for _, n := range notices {
-		if n.Stage == sla.StageBreach {
+		if n.Stage == sla.StageBreach || n.Stage == sla.StageEscalation {
 			alerts = append(alerts, a.build(n))
 		}
 	}

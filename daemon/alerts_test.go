@@ -164,7 +164,7 @@ func TestAlertsThroughAFullLife(t *testing.T) {
 		{2*time.Hour + 30*time.Second, "", []string{"life-1-warning.golden"}},
 		{4*time.Hour + 30*time.Second, "", []string{"life-2-breach.golden"}},
 		{5*time.Hour + 30*time.Second, "", []string{"life-3-escalation-it.golden", "life-3-escalation-boss.golden"}},
-		{5*time.Hour + 45*time.Minute, "resolved", []string{"life-4-resolved.golden"}},
+		{5*time.Hour + 45*time.Minute, "resolved", []string{"life-4-resolved-it.golden", "life-4-resolved-boss.golden"}},
 	}
 	seen := 0
 	for _, st := range steps {
@@ -178,7 +178,7 @@ func TestAlertsThroughAFullLife(t *testing.T) {
 		got := rcv.waitFor(t, seen+len(st.golden))
 		fresh := got[seen:]
 		seen = len(got)
-		// The two escalation deliveries go to different receivers in
+		// The escalation and the resolution go to two receivers in
 		// parallel: order them by path for a stable comparison.
 		if len(fresh) == 2 && fresh[0].path == "/boss" {
 			fresh[0], fresh[1] = fresh[1], fresh[0]

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -63,13 +65,14 @@ func reconcile(tx *bolt.Tx, p *sla.Policy, old, rec *record, live *sla.Request, 
 				}
 				if src != nil {
 					n := notice(rec, req, src, p.SLA(slaID), sla.Stage{Kind: sla.StageResolved, Key: sla.ResolvedKey}, now)
+					n.Escalation = rec.escalations(key)
 					if err := enqueue(tx, told, n, now); err != nil {
 						return queued, err
 					}
 					queued += len(told)
 				}
 			}
-			if err := setFiring(tx, told, live.ID, key, nil); err != nil {
+			if err := clearFiring(tx, told, live.ID, key); err != nil {
 				return queued, err
 			}
 			delete(rec.Told, key)
@@ -79,7 +82,7 @@ func reconcile(tx *bolt.Tx, p *sla.Policy, old, rec *record, live *sla.Request, 
 			rec.unfire(key, sla.ResolvedKey)
 			rec.nextCycle(key)
 			n := notice(rec, live, clk, p.SLA(slaID), sla.Stage{Kind: sla.StageBreach, Key: "breach"}, now)
-			if err := setFiring(tx, told, live.ID, key, &n); err != nil {
+			if err := setFiring(tx, told, live.ID, key, n); err != nil {
 				return queued, err
 			}
 		}
@@ -144,25 +147,61 @@ func enqueue(tx *bolt.Tx, receivers []string, n sla.Notice, now time.Time) error
 	return nil
 }
 
-// setFiring records (n != nil) or clears (n == nil) an open breach for each
-// receiver, for receivers that must keep re-sending it (Alertmanager).
-func setFiring(tx *bolt.Tx, receivers []string, request, clockKey string, n *sla.Notice) error {
+// setFiring records an open breach or escalation for each receiver, for
+// receivers that must keep re-sending it (Alertmanager).
+func setFiring(tx *bolt.Tx, receivers []string, request, clockKey string, n sla.Notice) error {
 	b := tx.Bucket(bucketFiring)
+	data, err := json.Marshal(n)
+	if err != nil {
+		return err
+	}
 	for _, rcv := range receivers {
-		k := lp(lp(lp(nil, rcv), request), clockKey)
-		if n == nil {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
-			continue
-		}
-		data, err := json.Marshal(n)
-		if err != nil {
-			return err
-		}
-		if err := b.Put(k, data); err != nil {
+		if err := b.Put(lp(firingPrefix(rcv, request, clockKey), n.StageKey), data); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// clearFiring forgets every open alert of a clock for each receiver.
+func clearFiring(tx *bolt.Tx, receivers []string, request, clockKey string) error {
+	c := tx.Bucket(bucketFiring).Cursor()
+	for _, rcv := range receivers {
+		prefix := firingPrefix(rcv, request, clockKey)
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
+			if err := c.Delete(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func firingPrefix(receiver, request, clockKey string) []byte {
+	return lp(lp(lp(nil, receiver), request), clockKey)
+}
+
+// tell adds receivers to those told of a clock's breach: they will hear
+// that it is over.
+func (r *record) tell(clockKey string, receivers []string) {
+	if r.Told == nil {
+		r.Told = map[string][]string{}
+	}
+	for _, rcv := range receivers {
+		if !slices.Contains(r.Told[clockKey], rcv) {
+			r.Told[clockKey] = append(r.Told[clockKey], rcv)
+		}
+	}
+}
+
+// escalations counts the escalation steps fired for a clock: a resolved
+// notice carries it so that Alertmanager can end each escalation alert.
+func (r *record) escalations(clockKey string) int {
+	n := 0
+	for _, k := range r.Fired[clockKey] {
+		if strings.HasPrefix(k, string(sla.StageEscalation)) {
+			n++
+		}
+	}
+	return n
 }

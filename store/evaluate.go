@@ -124,12 +124,11 @@ func (s *Store) evaluateRequest(tx *bolt.Tx, p *sla.Policy, id string, now time.
 			rec.markFired(key, st.Key)
 			res.Fired++
 			res.Queued += len(receivers)
-			if st.Kind == sla.StageBreach {
-				if rec.Told == nil {
-					rec.Told = map[string][]string{}
-				}
-				rec.Told[key] = receivers
-				if err := setFiring(tx, receivers, id, key, &n); err != nil {
+			if st.Kind == sla.StageBreach || st.Kind == sla.StageEscalation {
+				// Those told of the breach, the boss included, will hear
+				// that it is over; until then it is firing.
+				rec.tell(key, receivers)
+				if err := setFiring(tx, receivers, id, key, n); err != nil {
 					return err
 				}
 			}
@@ -137,10 +136,11 @@ func (s *Store) evaluateRequest(tx *bolt.Tx, p *sla.Policy, id string, now time.
 		if resolvedOwed(rec, clk) {
 			n := notice(rec, r, clk, sl, sla.Stage{Kind: sla.StageResolved, Key: sla.ResolvedKey}, now)
 			n.FiredAt = clk.Since
+			n.Escalation = rec.escalations(key)
 			if err := enqueue(tx, rec.Told[key], n, now); err != nil {
 				return err
 			}
-			if err := setFiring(tx, rec.Told[key], id, key, nil); err != nil {
+			if err := clearFiring(tx, rec.Told[key], id, key); err != nil {
 				return err
 			}
 			rec.markFired(key, sla.ResolvedKey)

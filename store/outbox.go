@@ -167,9 +167,10 @@ func (s *Store) PendingAlerts() (map[string]int, error) {
 	return out, err
 }
 
-// Firing returns the breach notices sent to the receiver whose request has
-// not yet been resolved or cancelled: what an Alertmanager receiver re-posts
-// so that Alertmanager does not resolve them on its own.
+// Firing returns the breach and escalation notices sent to the receiver
+// whose request has not yet been resolved or cancelled: what an
+// Alertmanager receiver re-posts so that Alertmanager does not resolve them
+// on its own.
 func (s *Store) Firing(receiver string) ([]sla.Notice, error) {
 	var out []sla.Notice
 	err := s.db.View(func(tx *bolt.Tx) error {

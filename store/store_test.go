@@ -128,8 +128,8 @@ func TestEvaluateFiresOnceAndCatchesUp(t *testing.T) {
 		t.Fatalf("repeated tick fired again: %+v", res)
 	}
 	firing, _ := s.Firing("am")
-	if len(firing) != 1 || firing[0].Stage != sla.StageBreach {
-		t.Fatalf("firing = %+v", firing)
+	if len(firing) != 2 || firing[0].Stage != sla.StageBreach || firing[1].Stage != sla.StageEscalation {
+		t.Fatalf("firing = %+v, want the breach and the escalation", firing)
 	}
 	// Resolve: the receivers told of the breach get "resolved".
 	clock.Set(now.Add(time.Minute))
@@ -137,7 +137,7 @@ func TestEvaluateFiresOnceAndCatchesUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, _ = s.Evaluate(now.Add(time.Minute))
-	if res.Fired != 1 || res.Queued != 2 {
+	if res.Fired != 1 || res.Queued != 3 { // it-chat, am, and the boss told by the escalation
 		t.Fatalf("resolved evaluate: %+v", res)
 	}
 	if firing, _ := s.Firing("am"); len(firing) != 0 {

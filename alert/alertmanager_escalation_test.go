@@ -1,0 +1,47 @@
+package alert
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/slad-project/slad/config"
+	"github.com/slad-project/slad/sla"
+)
+
+// TestAResolvedNoticeEndsTheBreachAndEveryEscalation: Alertmanager holds
+// one alert per stage; when the request is resolved each must end, or the
+// boss's escalation would linger (or lapse on its own while still open).
+func TestAResolvedNoticeEndsTheBreachAndEveryEscalation(t *testing.T) {
+	var got []amAlert
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		json.Unmarshal(body, &got)
+	}))
+	defer srv.Close()
+	n, err := NewNotifier(&config.Receiver{Name: "am", Type: config.ReceiverAlertmanager, URL: config.Secret(srv.URL), Timeout: 5 * time.Second}, NotifierOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC)
+	notice := sla.Notice{ID: "msg_x", Stage: sla.StageResolved, StageKey: sla.ResolvedKey, SLAID: "s", Provider: "it", Customer: "sales",
+		RequestID: "R1", Target: sla.Resolution, TargetSeconds: 3600, Deadline: at.Add(-2 * time.Hour), FiredAt: at, Escalation: 2}
+	if _, err := n.Notify(context.Background(), notice); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 {
+		t.Fatalf("posted %d alerts, want the breach and 2 escalations", len(got))
+	}
+	for i, a := range got {
+		if a.EndsAt == "" {
+			t.Errorf("alert %d (%v) has no endsAt", i, a.Labels)
+		}
+	}
+	if got[1].Labels["stage"] != "escalation" || got[1].Labels["escalation"] != "1" || got[2].Labels["escalation"] != "2" {
+		t.Errorf("escalation labels: %v, %v", got[1].Labels, got[2].Labels)
+	}
+}
