@@ -117,8 +117,7 @@ func (s *Server) routes() {
 		}
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path+"; see the HTTP API in the README")
 	}
-	m.HandleFunc("/api/", notFound)
-	m.HandleFunc("/-/", notFound)
+	m.HandleFunc("/", notFound)
 }
 
 // knownPaths are the fixed paths of the API with the method each takes, so
@@ -126,6 +125,7 @@ func (s *Server) routes() {
 var knownPaths = map[string]string{
 	"/api/v1/events": "POST", "/api/v1/slas": "GET", "/api/v1/breaches": "GET",
 	"/api/v1/report": "GET", "/api/v1/backup": "GET", "/-/reload": "POST",
+	"/healthz": "GET", "/readyz": "GET", "/metrics": "GET", "/": "GET",
 }
 
 // ServeHTTP implements http.Handler.

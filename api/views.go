@@ -24,7 +24,7 @@ type ClockView struct {
 	Started          time.Time      `json:"started"`
 	Stopped          *time.Time     `json:"stopped"`
 	PauseReason      string         `json:"pause_reason,omitempty"`
-	Segments         []sla.Segment  `json:"segments,omitempty"`
+	Segments         []sla.Segment  `json:"segments,omitzero"`
 }
 
 // RequestView is a request and its clocks.
@@ -273,7 +273,8 @@ func (s *Server) handleSLA(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, st)
 }
 
-// parseTime accepts RFC 3339 or a date (midnight UTC).
+// parseTime accepts RFC 3339 or a date (midnight UTC; as "until", the
+// caller makes it the end of that day).
 func parseTime(field, v string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
@@ -301,6 +302,13 @@ func (s *Server) handleBreaches(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if _, dateErr := time.Parse(time.DateOnly, q.Get("until")); dateErr == nil {
+		bq.Until = bq.Until.AddDate(0, 0, 1) // a date as "until" includes that day
+	}
+	if !bq.Since.IsZero() && !bq.Until.IsZero() && !bq.Since.Before(bq.Until) {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("\"since\" (%s) is not before \"until\" (%s): the period is empty", q.Get("since"), q.Get("until")))
 		return
 	}
 	bq.Limit = 100

@@ -48,7 +48,8 @@ type Clock struct {
 	Cancelled   bool      `json:"cancelled,omitempty"`
 	Unmatched   bool      `json:"unmatched,omitempty"` // an update moved the request out of the SLA: cancelled, or stopped if already breached
 
-	// Deadline is when elapsed reached Limit; BreachedAt the instant it first
+	// Deadline is when elapsed reached Limit (set once it has, even if it
+	// has not passed it yet); BreachedAt the instant it first
 	// exceeded it. Both are zero until the clock breaches.
 	Deadline   time.Time `json:"deadline,omitzero"`
 	BreachedAt time.Time `json:"breached_at,omitzero"`
@@ -84,8 +85,13 @@ func (c *Clock) advance(t time.Time, cal *Calendar) {
 		return
 	}
 	elapsed := c.Elapsed + cal.Between(c.Since, t)
-	if !c.Breached() && elapsed > c.Limit {
+	if c.Deadline.IsZero() && c.Elapsed <= c.Limit && elapsed >= c.Limit {
+		// Reached: remember when, for a clock that stands at its limit
+		// exactly until the next business second (closing time) says so
+		// all night, not "now".
 		c.Deadline, _ = cal.Add(c.Since, c.Limit-c.Elapsed)
+	}
+	if !c.Breached() && elapsed > c.Limit {
 		c.BreachedAt, _ = cal.Add(c.Since, c.Limit-c.Elapsed+time.Second)
 	}
 	c.Elapsed, c.Since = elapsed, t
@@ -124,6 +130,8 @@ func (c Clock) At(now time.Time, cal *Calendar) Live {
 	switch {
 	case c.Breached() && !c.Cancelled:
 		l.Deadline = c.Deadline
+	case l.State == StateRunning && !c.Deadline.IsZero():
+		l.Deadline = c.Deadline // at its limit exactly: the moment it got there
 	case l.State == StateRunning:
 		l.Deadline, _ = cal.Add(c.Since, c.Limit-c.Elapsed)
 	}
@@ -283,7 +291,7 @@ func (f *folder) rematch(t time.Time) {
 			c.stop(t, f.calendar(c.SLA))
 			c.Unmatched = true
 			if !c.Breached() {
-				c.Stopped, c.Cancelled = time.Time{}, true
+				c.Cancelled = true // stopped at t, counting toward nothing
 			}
 		case ok && c.Unmatched && r.Status == StatusOpen && (c.Target == Resolution || r.Responded.IsZero()):
 			c.Cancelled, c.Unmatched, c.Stopped = false, false, time.Time{}
@@ -313,8 +321,14 @@ func (f *folder) rematch(t time.Time) {
 // breaches at t: the new limit applies from t, so that is when it passed.
 func (c *Clock) setLimit(limit time.Duration, t time.Time) {
 	c.Limit = limit
-	if !c.Breached() && c.Elapsed > limit {
+	switch {
+	case c.Breached():
+	case c.Elapsed > limit:
 		c.Deadline, c.BreachedAt = t, t
+	case c.Elapsed == limit:
+		c.Deadline = t
+	default:
+		c.Deadline = time.Time{} // not reached under the new limit
 	}
 }
 

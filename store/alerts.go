@@ -20,8 +20,8 @@ import (
 // ticks) still gets its breach and resolved alerts.
 const historyAge = time.Hour
 
-// silenceHistory marks the stages of clocks that stopped long ago, and of
-// which nobody was told, as fired.
+// silenceHistory marks the stages that clocks which stopped long ago, and
+// of which nobody was told, went through as fired.
 func silenceHistory(rec *record, live *sla.Request, p *sla.Policy, now time.Time) {
 	for i := range live.Clocks {
 		clk := &live.Clocks[i]
@@ -31,7 +31,11 @@ func silenceHistory(rec *record, live *sla.Request, p *sla.Policy, now time.Time
 			continue
 		}
 		for _, st := range sla.Stages(s, clk) {
-			rec.markFired(key, st.Key)
+			// Only what it went through: a reopened request must still be
+			// able to warn and breach.
+			if st.Threshold <= clk.Elapsed {
+				rec.markFired(key, st.Key)
+			}
 		}
 	}
 }

@@ -256,3 +256,37 @@ func TestImportingLongClosedHistoryQueuesNoAlerts(t *testing.T) {
 		t.Errorf("importing a request resolved 200 days ago queued %d alert(s) (%+v)", res.Queued, res)
 	}
 }
+
+// Regression (found in acceptance): importing a request closed within its
+// target must not mark its breach as fired: reopened later, it must still
+// warn and breach, and its stage must not read "breach".
+func TestAnImportedRequestReopenedLaterStillBreaches(t *testing.T) {
+	clock := &fakeClock{t: t0.Add(72 * time.Hour)}
+	s := openTest(t, t.TempDir(), clock)
+	ctx := context.Background()
+	// Opened and resolved three days ago, within its targets.
+	if _, err := s.Append(ctx, []sla.Event{
+		ev("o", "R1", sla.Opened, t0), ev("x", "R1", sla.Resolved, t0.Add(10*time.Minute)),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := s.Request("R1")
+	if fired := v.Fired["it-sales/resolution"]; len(fired) != 0 {
+		t.Fatalf("stages marked fired for a clock that went through none: %v", fired)
+	}
+	reopen := clock.Now().Add(-240 * time.Minute) // 10m + 240m > the 4h target
+	if _, err := s.Append(ctx, []sla.Event{ev("r", "R1", sla.Reopened, reopen)}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Evaluate(clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Fired == 0 {
+		t.Fatal("the reopened request passed its target and no alert fired")
+	}
+	items, _ := s.DueAlerts("it-chat", clock.Now(), 10)
+	if len(items) == 0 || items[0].Notice.Stage != sla.StageBreach {
+		t.Fatalf("queued for the provider's receiver: %+v; want the breach", items)
+	}
+}
