@@ -128,7 +128,10 @@ func (p Problem) String() string {
 		msg = "warning: " + msg
 	}
 	if p.Line == 0 {
-		return p.File + ": " + msg
+		// A problem of the whole file (empty, a block missing) is put at
+		// its start, so that every line has the file:line:col editors and
+		// CI annotations pick up.
+		return p.File + ":1:1: " + msg
 	}
 	return p.File + ":" + itoa(p.Line) + ":" + itoa(p.Column) + ": " + msg
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -103,8 +104,11 @@ func Run(ctx context.Context, opts Options) (err error) {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	cfg, err := config.Load(opts.ConfigFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("the configuration file %s does not exist: give its path with --config (to try slad, --config config.example.yaml)", opts.ConfigFile)
+	}
 	if err != nil {
-		return fmt.Errorf("load configuration: %w", err)
+		return err
 	}
 	for _, w := range cfg.Warnings {
 		log.Warn("configuration warning", "problem", w.String())
