@@ -53,30 +53,31 @@ func forEachOutbox(tx *bolt.Tx, receiver string, fn func(it OutboxItem) (more bo
 	return nil
 }
 
-// DueAlerts returns up to limit alerts of the receiver whose next attempt is
-// at or before now, oldest first.
+// DueAlerts returns up to limit alerts of the receiver, oldest first, as
+// long as they are due at now. A receiver gets its alerts in the order they
+// were raised: an alert waiting for a retry holds back the ones behind it,
+// so a "resolved" never overtakes its breach.
 func (s *Store) DueAlerts(receiver string, now time.Time, limit int) ([]OutboxItem, error) {
 	var out []OutboxItem
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return forEachOutbox(tx, receiver, func(it OutboxItem) (bool, error) {
-			if !it.NextAttempt.After(now) {
-				out = append(out, it)
+			if it.NextAttempt.After(now) {
+				return false, nil
 			}
+			out = append(out, it)
 			return len(out) < limit, nil
 		})
 	})
 	return out, err
 }
 
-// NextAlertAt returns when the receiver's earliest pending alert is next due;
-// ok is false when it has none.
+// NextAlertAt returns when the receiver's next alert (the oldest pending)
+// is due; ok is false when it has none.
 func (s *Store) NextAlertAt(receiver string) (t time.Time, ok bool, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
 		return forEachOutbox(tx, receiver, func(it OutboxItem) (bool, error) {
-			if !ok || it.NextAttempt.Before(t) {
-				t, ok = it.NextAttempt, true
-			}
-			return true, nil
+			t, ok = it.NextAttempt, true
+			return false, nil
 		})
 	})
 	return t, ok, err

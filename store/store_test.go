@@ -248,3 +248,30 @@ func TestGroupCommitManyWriters(t *testing.T) {
 		t.Fatalf("backup: %d %v", n, err)
 	}
 }
+
+// TestAReceiverGetsItsAlertsInOrder: an alert waiting for its retry holds
+// back the newer ones of the same receiver, so a "resolved" never overtakes
+// its breach.
+func TestAReceiverGetsItsAlertsInOrder(t *testing.T) {
+	clock := &fakeClock{t: t0}
+	s := openTest(t, t.TempDir(), clock)
+	ctx := context.Background()
+	s.Append(ctx, []sla.Event{ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0)})
+	now := t0.Add(4*time.Hour + time.Minute)
+	clock.Set(now)
+	s.Evaluate(now) // the breach
+	breach, _ := s.DueAlerts("it-chat", now, 10)
+	if len(breach) != 1 || breach[0].Notice.Stage != sla.StageBreach {
+		t.Fatalf("due = %+v", breach)
+	}
+	s.Retry(breach[0], now.Add(10*time.Minute), "503")
+	s.Append(ctx, []sla.Event{ev("x", "R1", sla.Resolved, now)})
+	s.Evaluate(now) // the resolution
+	if due, _ := s.DueAlerts("it-chat", now.Add(time.Minute), 10); len(due) != 0 {
+		t.Fatalf("the resolution overtook the breach waiting for its retry: %+v", due)
+	}
+	due, _ := s.DueAlerts("it-chat", now.Add(10*time.Minute), 10)
+	if len(due) != 2 || due[0].Notice.Stage != sla.StageBreach || due[1].Notice.Stage != sla.StageResolved {
+		t.Fatalf("after the retry time: %+v, want the breach then the resolution", due)
+	}
+}
