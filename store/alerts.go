@@ -21,21 +21,34 @@ import (
 const historyAge = time.Hour
 
 // silenceHistory marks the stages that clocks which stopped long ago, and
-// of which nobody was told, went through as fired.
+// of which nobody was told, went through as fired — silently, and
+// remembered as such: exactly what the events known now tell (a late event
+// that shortens the clock takes marks back), and dropped again when the
+// request is reopened, so that its clock then alerts on where it stands.
 func silenceHistory(rec *record, live *sla.Request, p *sla.Policy, now time.Time) {
 	for i := range live.Clocks {
 		clk := &live.Clocks[i]
 		key := clk.Key()
+		if silent := rec.Silent[key]; len(silent) > 0 {
+			rec.Fired[key] = slices.DeleteFunc(rec.Fired[key], func(k string) bool { return slices.Contains(silent, k) })
+			delete(rec.Silent, key)
+		}
 		s := p.SLA(clk.SLA)
 		if s == nil || clk.Open() || now.Sub(clk.Since) <= historyAge || len(rec.Told[key]) > 0 {
 			continue
 		}
+		var silent []string
 		for _, st := range sla.Stages(s, clk) {
-			// Only what it went through: a reopened request must still be
-			// able to warn and breach.
-			if st.Threshold <= clk.Elapsed {
+			if st.Threshold <= clk.Elapsed && !rec.fired(key, st.Key) {
+				silent = append(silent, st.Key)
 				rec.markFired(key, st.Key)
 			}
+		}
+		if len(silent) > 0 {
+			if rec.Silent == nil {
+				rec.Silent = map[string][]string{}
+			}
+			rec.Silent[key] = silent
 		}
 	}
 }
@@ -51,6 +64,14 @@ func silenceHistory(rec *record, live *sla.Request, p *sla.Policy, now time.Time
 // It returns the number of alerts queued.
 func reconcile(tx *bolt.Tx, p *sla.Policy, old, rec *record, live *sla.Request, now time.Time) (int, error) {
 	queued := 0
+	// A breach nobody was told of (marked in passing, history) that late
+	// events undo is forgotten, so that a real one later fires.
+	for i := range live.Clocks {
+		clk := &live.Clocks[i]
+		if key := clk.Key(); len(rec.Told[key]) == 0 && !clk.Breached() {
+			rec.unfire(key, string(sla.StageBreach), string(sla.StageEscalation))
+		}
+	}
 	keys := make([]string, 0, len(rec.Told))
 	for k := range rec.Told {
 		keys = append(keys, k)

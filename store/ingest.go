@@ -185,7 +185,7 @@ func refold(tx *bolt.Tx, p *sla.Policy, id string, now time.Time, fresh []sla.Ev
 	var oldContrib contribution
 	continued := false
 	if old != nil {
-		rec.Fired, rec.Told, rec.Cycle, oldContrib = old.Fired, old.Told, old.Cycle, old.Contrib
+		rec.Fired, rec.Told, rec.Silent, rec.Cycle, oldContrib = old.Fired, old.Told, old.Silent, old.Cycle, old.Contrib
 		if fresh != nil {
 			// Most events follow the ones before: apply just them, at a
 			// cost that does not grow with the request's history.

@@ -42,6 +42,7 @@ func randomHistories(rng *rand.Rand, requests int) []sla.Event {
 // snapshot is what must not depend on the order events arrived in.
 type snapshot struct {
 	Requests     map[string]sla.Request
+	Fired        map[string][]string // request/clock → stages marked fired
 	Open         map[[3]string]int64
 	OpenBreached map[[2]string]int64
 	Window       Window
@@ -51,13 +52,18 @@ type snapshot struct {
 
 func takeSnapshot(t *testing.T, s *Store, events []sla.Event) snapshot {
 	t.Helper()
-	snap := snapshot{Requests: map[string]sla.Request{}}
+	snap := snapshot{Requests: map[string]sla.Request{}, Fired: map[string][]string{}}
 	for _, e := range events {
 		v, err := s.Request(e.Request)
 		if err != nil {
 			t.Fatal(err)
 		}
 		snap.Requests[e.Request] = v.Request
+		for k, stages := range v.Fired {
+			if len(stages) > 0 {
+				snap.Fired[e.Request+"/"+k] = stages
+			}
+		}
 	}
 	c, err := s.Counters()
 	if err != nil {
@@ -85,7 +91,7 @@ func TestArrivalOrderDoesNotMatter(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	for round := range 5 {
 		events := randomHistories(rng, 20)
-		now := t0.Add(4 * 24 * time.Hour)
+		now := t0.Add(4 * 24 * time.Hour) // old enough for every clock to be history
 		clock := &fakeClock{t: now}
 		inOrder := openTest(t, t.TempDir(), clock)
 		shuffled := openTest(t, t.TempDir(), clock)
@@ -117,6 +123,16 @@ func TestArrivalOrderDoesNotMatter(t *testing.T) {
 				ja, _ := json.Marshal(a.Requests[id])
 				jb, _ := json.Marshal(b.Requests[id])
 				t.Fatalf("seed %d round %d: request %s differs:\nin order: %s\nshuffled: %s", seed, round, id, ja, jb)
+			}
+		}
+		for k := range a.Fired {
+			if !reflect.DeepEqual(a.Fired[k], b.Fired[k]) {
+				t.Fatalf("seed %d round %d: %s fired %v in order, %v shuffled", seed, round, k, a.Fired[k], b.Fired[k])
+			}
+		}
+		for k := range b.Fired {
+			if _, ok := a.Fired[k]; !ok {
+				t.Fatalf("seed %d round %d: %s fired %v shuffled, nothing in order", seed, round, k, b.Fired[k])
 			}
 		}
 		if !reflect.DeepEqual(a, b) {

@@ -26,6 +26,9 @@ type record struct {
 	Request sla.Request         `json:"request"`
 	Fired   map[string][]string `json:"fired,omitempty"` // clock key → stage keys
 	Told    map[string][]string `json:"told,omitempty"`  // clock key → receivers told of the breach
+	// Silent holds the stages marked fired without an alert because the
+	// clock was history when slad learnt of it (see silenceHistory).
+	Silent map[string][]string `json:"silent,omitempty"`
 	// Cycle counts, per clock key, the breaches withdrawn by late events and
 	// the reopenings after a "resolved": it keeps the notice ids of a new
 	// cycle apart from those already delivered.
@@ -44,6 +47,9 @@ func (r *record) live(p *sla.Policy, now time.Time) sla.Request {
 
 // unfire forgets that the stages with one of the given prefixes fired.
 func (r *record) unfire(clockKey string, prefixes ...string) {
+	if len(r.Fired[clockKey]) == 0 {
+		return
+	}
 	r.Fired[clockKey] = slices.DeleteFunc(r.Fired[clockKey], func(k string) bool {
 		return slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(k, p) })
 	})
