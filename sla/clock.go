@@ -53,6 +53,10 @@ type Clock struct {
 	// exceeded it. Both are zero until the clock breaches.
 	Deadline   time.Time `json:"deadline,omitzero"`
 	BreachedAt time.Time `json:"breached_at,omitzero"`
+	// Overrun is how far past Limit elapsed already was when the clock
+	// breached: zero when time ran out, more when a change of priority
+	// lowered the limit under the time spent. Escalations count from it.
+	Overrun time.Duration `json:"overrun,omitempty"`
 }
 
 // Key identifies the clock within its request.
@@ -324,7 +328,7 @@ func (c *Clock) setLimit(limit time.Duration, t time.Time) {
 	switch {
 	case c.Breached():
 	case c.Elapsed > limit:
-		c.Deadline, c.BreachedAt = t, t
+		c.Deadline, c.BreachedAt, c.Overrun = t, t, c.Elapsed-limit
 	case c.Elapsed == limit:
 		c.Deadline = t
 	default:

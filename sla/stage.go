@@ -54,7 +54,10 @@ func Stages(s *SLA, c *Clock) []Stage {
 	}
 	out = append(out, Stage{Kind: StageBreach, Key: "breach", Threshold: c.Limit + time.Second})
 	for i, e := range s.Escalate {
-		out = append(out, Stage{Kind: StageEscalation, Key: "escalation-" + strconv.Itoa(i+1), Threshold: c.Limit + e.After, Step: i})
+		// An escalation follows the breach: counted from where the clock
+		// breached, and never before it.
+		th := c.Limit + c.Overrun + max(e.After, time.Second)
+		out = append(out, Stage{Kind: StageEscalation, Key: "escalation-" + strconv.Itoa(i+1), Threshold: th, Step: i})
 	}
 	cal := s.Calendar
 	if cal == nil {

@@ -13,28 +13,49 @@ import (
 	"github.com/slad-project/slad/sla"
 )
 
-// historyAge is how long before slad learns of it a clock must have
-// stopped to count as history: its stages are marked fired without an
-// alert, so that importing last year's tickets pages nobody. A clock that
-// stopped more recently (resolved just after its breach, between two
-// ticks) still gets its breach and resolved alerts.
+// historyAge is how far before slad first heard of a clock a breach (or,
+// for a clock that never breached, its stop) must lie to be history rather
+// than news: its stages are then marked fired without an alert, so that
+// importing last year's tickets pages nobody — even while an import spreads
+// a request over several batches. A breach that happens after slad knows
+// of the clock is news however late the events that show it arrive.
 const historyAge = time.Hour
 
-// silenceHistory marks the stages that clocks which stopped long ago, and
-// of which nobody was told, went through as fired — silently, and
-// remembered as such: exactly what the events known now tell (a late event
-// that shortens the clock takes marks back), and dropped again when the
-// request is reopened, so that its clock then alerts on where it stands.
+// staleAge is how long ago a clock may have stopped for its breach still to
+// be news: an alert older than that would be given up undelivered anyway
+// (receivers' default give_up_after), so a breach that only a late event or
+// a changed target reveals days after the request closed stays quiet.
+const staleAge = 72 * time.Hour
+
+// silenceHistory marks the stages of stopped clocks that were history when
+// slad first heard of them as fired — silently, and remembered as such, so that
+// the marks follow what the events known now tell and are dropped when a
+// clock stops being history (a request reopened that breaches again).
 func silenceHistory(rec *record, live *sla.Request, p *sla.Policy, now time.Time) {
 	for i := range live.Clocks {
 		clk := &live.Clocks[i]
 		key := clk.Key()
+		if rec.FirstSeen == nil {
+			rec.FirstSeen = map[string]time.Time{}
+		}
+		seen, ok := rec.FirstSeen[key]
+		if !ok {
+			seen = now
+			rec.FirstSeen[key] = now
+		}
 		if silent := rec.Silent[key]; len(silent) > 0 {
 			rec.Fired[key] = slices.DeleteFunc(rec.Fired[key], func(k string) bool { return slices.Contains(silent, k) })
 			delete(rec.Silent, key)
 		}
 		s := p.SLA(clk.SLA)
-		if s == nil || clk.Open() || now.Sub(clk.Since) <= historyAge || len(rec.Told[key]) > 0 {
+		if s == nil || len(rec.Told[key]) > 0 {
+			continue
+		}
+		old := seen.Add(-historyAge)
+		history := !clk.Open() && (clk.Breached() && clk.BreachedAt.Before(old) ||
+			!clk.Breached() && clk.Since.Before(old) ||
+			now.Sub(clk.Since) > staleAge)
+		if !history {
 			continue
 		}
 		var silent []string
@@ -51,6 +72,19 @@ func silenceHistory(rec *record, live *sla.Request, p *sla.Policy, now time.Time
 			rec.Silent[key] = silent
 		}
 	}
+}
+
+// grace is when the alerts of an open clock that breached long before slad
+// first heard of it may go out (zero when they need not wait): an hour
+// after that first time. A request that is still open and breached then is
+// a live problem worth telling; one that an import in progress closes in
+// its next batch never pages anyone.
+func grace(rec *record, clk *sla.Clock) time.Time {
+	seen, ok := rec.FirstSeen[clk.Key()]
+	if !ok || !clk.Open() || !clk.Breached() || !clk.BreachedAt.Before(seen.Add(-historyAge)) {
+		return time.Time{}
+	}
+	return seen.Add(historyAge)
 }
 
 // reconcile keeps the alerts already sent true to a request that late

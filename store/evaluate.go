@@ -105,12 +105,12 @@ func (s *Store) evaluateRequest(tx *bolt.Tx, p *sla.Policy, id string, now time.
 	r := &live
 	for i := range r.Clocks {
 		clk := &r.Clocks[i]
-		sl := p.SLA(clk.SLA)
-		if sl == nil {
-			continue
-		}
+		sl := p.SLA(clk.SLA) // nil for an SLA a reload removed: only a resolution can be owed
 		key := clk.Key()
-		send, skip := sla.Due(sl, *clk, now, func(k string) bool { return rec.fired(key, k) })
+		var send, skip []sla.Stage
+		if sl != nil && !now.Before(grace(rec, clk)) {
+			send, skip = sla.Due(sl, *clk, now, func(k string) bool { return rec.fired(key, k) })
+		}
 		for _, st := range skip {
 			rec.markFired(key, st.Key)
 			res.Skipped++

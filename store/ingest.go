@@ -181,15 +181,17 @@ func refold(tx *bolt.Tx, p *sla.Policy, id string, now time.Time, fresh []sla.Ev
 	if err != nil {
 		return 0, err
 	}
+	// The new record starts as the old one: its alert bookkeeping carries
+	// over, and only the request is brought up to date.
 	rec := &record{}
 	var oldContrib contribution
 	continued := false
 	if old != nil {
-		rec.Fired, rec.Told, rec.Silent, rec.Cycle, oldContrib = old.Fired, old.Told, old.Silent, old.Cycle, old.Contrib
+		*rec = *old
+		oldContrib = old.Contrib
 		if fresh != nil {
 			// Most events follow the ones before: apply just them, at a
 			// cost that does not grow with the request's history.
-			rec.Request = old.Request
 			rec.Request.Clocks = slices.Clone(old.Request.Clocks)
 			continued = sla.Continue(p, &rec.Request, fresh)
 		}
@@ -225,9 +227,10 @@ func loadEvents(tx *bolt.Tx, id string) ([]sla.Event, error) {
 	return events, nil
 }
 
-// Rematch folds every open or pending request again with the policy in
-// force, after a reload. It touches only requests that are not closed, in
-// short transactions.
+// Rematch folds every open request again with the policy in force, after a
+// reload. It never reads closed requests (a closed request that still owes
+// an alert under an SLA a reload removed is looked at hourly, see nextDue),
+// and works in short transactions.
 func (s *Store) Rematch(ctx context.Context) (int, error) {
 	p := s.policy.Load()
 	var ids []string

@@ -29,6 +29,12 @@ type record struct {
 	// Silent holds the stages marked fired without an alert because the
 	// clock was history when slad learnt of it (see silenceHistory).
 	Silent map[string][]string `json:"silent,omitempty"`
+	// FirstSeen is when slad first stored each clock: what happened to it
+	// long before is history (see silenceHistory).
+	FirstSeen map[string]time.Time `json:"first_seen,omitempty"`
+	// High is the request's highest share so far of each counter exposed
+	// as a Prometheus counter (see applyContribution).
+	High map[string]int64 `json:"high,omitempty"`
 	// Cycle counts, per clock key, the breaches withdrawn by late events and
 	// the reopenings after a "resolved": it keeps the notice ids of a new
 	// cycle apart from those already delivered.
@@ -238,7 +244,7 @@ func contribute(rec *record, p *sla.Policy, now time.Time) contribution {
 	})
 	c.Open = r.Status == sla.StatusOpen
 	c.Alert = c.Alert && c.Open
-	if due, ok := nextDue(rec, r, p); ok {
+	if due, ok := nextDue(rec, r, p, now); ok {
 		c.Deadline = deadlineKey(due, r.ID)
 	}
 	return c
@@ -247,7 +253,7 @@ func contribute(rec *record, p *sla.Policy, now time.Time) contribution {
 // nextDue is the earliest moment the evaluator must look at the request
 // again: a time-driven stage of an open clock, or a "resolved" notice owed
 // to the receivers told of a breach.
-func nextDue(rec *record, live *sla.Request, p *sla.Policy) (time.Time, bool) {
+func nextDue(rec *record, live *sla.Request, p *sla.Policy, now time.Time) (time.Time, bool) {
 	var due time.Time
 	var ok bool
 	consider := func(t time.Time) {
@@ -257,16 +263,25 @@ func nextDue(rec *record, live *sla.Request, p *sla.Policy) (time.Time, bool) {
 	}
 	for i := range live.Clocks {
 		clk := &live.Clocks[i]
+		if resolvedOwed(rec, clk) {
+			consider(clk.Since) // even for an SLA a reload removed
+		}
 		s := p.SLA(clk.SLA)
+		key := clk.Key()
 		if s == nil {
+			// A reload removed the SLA, perhaps for a moment: a breach not
+			// yet announced is looked at again hourly, in case it returns,
+			// for as long as it would still be news.
+			if clk.Breached() && !rec.fired(key, string(sla.StageBreach)) && (clk.Open() || now.Sub(clk.Since) < staleAge) {
+				consider(now.Add(time.Hour))
+			}
 			continue
 		}
-		key := clk.Key()
 		if t, found := sla.NextDue(s, clk, func(k string) bool { return rec.fired(key, k) }); found {
+			if g := grace(rec, clk); t.Before(g) {
+				t = g
+			}
 			consider(t)
-		}
-		if resolvedOwed(rec, clk) {
-			consider(clk.Since)
 		}
 	}
 	return due, ok
@@ -281,19 +296,31 @@ func resolvedOwed(rec *record, clk *sla.Clock) bool {
 
 // applyContribution replaces a request's old share of the derived buckets by
 // its new one, touching only the keys that differ.
-func applyContribution(tx *bolt.Tx, id string, old, cur contribution) error {
+func applyContribution(tx *bolt.Tx, id string, old, cur contribution, high map[string]int64) error {
 	deltas := map[string]int64{}
 	for k, v := range old.Counters {
-		deltas[k] -= v
+		if kind, _ := splitCounterKey(k); !monotonic[kind] {
+			deltas[k] -= v
+		}
 	}
 	for k, v := range cur.Counters {
-		deltas[k] += v
+		kind, _ := splitCounterKey(k)
+		if !monotonic[kind] {
+			deltas[k] += v
+			continue
+		}
+		// Totals exposed as Prometheus counters never go down, and count a
+		// request's clock once however often late events, a reopening or
+		// a reload take its stop or breach back and give it again: only
+		// what goes past the request's highest share so far is added.
+		if v > high[k] {
+			deltas[k] += v - high[k]
+			high[k] = v
+		}
 	}
 	counters := tx.Bucket(bucketCounters)
 	for k, d := range deltas {
-		if kind, _ := splitCounterKey(k); d == 0 || d < 0 && monotonic[kind] {
-			// Totals exposed as Prometheus counters never go down: a
-			// reopened request that stops again is a second stop.
+		if d == 0 {
 			continue
 		}
 		kb := []byte(k)
@@ -481,7 +508,10 @@ func loadRecord(tx *bolt.Tx, id string) (*record, error) {
 // to the derived buckets and writes the record.
 func saveRecord(tx *bolt.Tx, p *sla.Policy, rec *record, old contribution, now time.Time) error {
 	rec.Contrib = contribute(rec, p, now)
-	if err := applyContribution(tx, rec.Request.ID, old, rec.Contrib); err != nil {
+	if rec.High == nil {
+		rec.High = map[string]int64{}
+	}
+	if err := applyContribution(tx, rec.Request.ID, old, rec.Contrib, rec.High); err != nil {
 		return err
 	}
 	data, err := json.Marshal(rec)
