@@ -53,10 +53,11 @@ type Clock struct {
 	// exceeded it. Both are zero until the clock breaches.
 	Deadline   time.Time `json:"deadline,omitzero"`
 	BreachedAt time.Time `json:"breached_at,omitzero"`
-	// Overrun is how far past Limit elapsed already was when the clock
-	// breached: zero when time ran out, more when a change of priority
-	// lowered the limit under the time spent. Escalations count from it.
-	Overrun time.Duration `json:"overrun,omitempty"`
+	// BreachElapsed is the elapsed time at which the clock breached: its
+	// limit then, or more when a change of priority lowered the limit under
+	// the time already spent. Escalations count from it, whatever the limit
+	// becomes later.
+	BreachElapsed time.Duration `json:"breach_elapsed,omitempty"`
 }
 
 // Key identifies the clock within its request.
@@ -97,6 +98,7 @@ func (c *Clock) advance(t time.Time, cal *Calendar) {
 	}
 	if !c.Breached() && elapsed > c.Limit {
 		c.BreachedAt, _ = cal.Add(c.Since, c.Limit-c.Elapsed+time.Second)
+		c.BreachElapsed = c.Limit
 	}
 	c.Elapsed, c.Since = elapsed, t
 }
@@ -328,7 +330,7 @@ func (c *Clock) setLimit(limit time.Duration, t time.Time) {
 	switch {
 	case c.Breached():
 	case c.Elapsed > limit:
-		c.Deadline, c.BreachedAt, c.Overrun = t, t, c.Elapsed-limit
+		c.Deadline, c.BreachedAt, c.BreachElapsed = t, t, c.Elapsed
 	case c.Elapsed == limit:
 		c.Deadline = t
 	default:

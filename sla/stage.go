@@ -56,7 +56,11 @@ func Stages(s *SLA, c *Clock) []Stage {
 	for i, e := range s.Escalate {
 		// An escalation follows the breach: counted from where the clock
 		// breached, and never before it.
-		th := c.Limit + c.Overrun + max(e.After, time.Second)
+		from := c.Limit
+		if c.Breached() && c.BreachElapsed > 0 {
+			from = c.BreachElapsed
+		}
+		th := from + max(e.After, time.Second)
 		out = append(out, Stage{Kind: StageEscalation, Key: "escalation-" + strconv.Itoa(i+1), Threshold: th, Step: i})
 	}
 	cal := s.Calendar

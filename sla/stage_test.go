@@ -161,12 +161,12 @@ func TestDue(t *testing.T) {
 			fired: []string{"warning-50%", "warning-80%", "breach", "escalation-1"},
 			send:  []string{}, skip: []string{"warning-90%"},
 		},
-		"a priority change after the breach does not bring back warnings": {
+		"a priority change after the breach brings back no warning, and the escalation still follows the breach": {
 			history: func(t *testing.T) *history {
 				return open(t).add(Updated, "2026-11-23 14:00", priority("P2"))
 			},
 			target: Resolution, now: "2026-11-24 17:00", fired: []string{"warning-50%", "warning-80%", "breach"},
-			send: []string{}, skip: []string{},
+			send: []string{"escalation-1"}, skip: []string{},
 		},
 		"response: the escalation an hour after a missed response": {
 			history: open, target: Response, now: "2026-11-23 10:30",

@@ -84,7 +84,13 @@ func grace(rec *record, clk *sla.Clock) time.Time {
 	if !ok || !clk.Open() || !clk.Breached() || !clk.BreachedAt.Before(seen.Add(-historyAge)) {
 		return time.Time{}
 	}
-	return seen.Add(historyAge)
+	// Whole seconds, as the deadline index keeps them: a tick in the
+	// grace's last second must not find it due and leave it due.
+	g := seen.Add(historyAge)
+	if g.Nanosecond() != 0 {
+		g = g.Truncate(time.Second).Add(time.Second)
+	}
+	return g
 }
 
 // reconcile keeps the alerts already sent true to a request that late

@@ -49,13 +49,20 @@ func (s *Store) Evaluate(now time.Time) (EvalResult, error) {
 	}); err != nil || !due {
 		return res, err
 	}
+	// A request is looked at once per tick: should its next due time still
+	// be now (a stage it cannot fire yet), it waits for the next tick
+	// instead of keeping this one busy.
+	done := map[string]bool{}
 	for round := 0; ; round++ {
 		var n int
 		err := s.db.Update(func(tx *bolt.Tx) error {
 			var keys [][]byte
 			c := tx.Bucket(bucketDeadlines).Cursor()
 			for k, _ := c.First(); k != nil && bytes.Compare(k, bound) < 0 && len(keys) < evalChunk; k, _ = c.Next() {
-				keys = append(keys, bytes.Clone(k))
+				if _, id := parseDeadlineKey(k); !done[id] {
+					done[id] = true
+					keys = append(keys, bytes.Clone(k))
+				}
 			}
 			n = len(keys)
 			for _, k := range keys {

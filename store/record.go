@@ -299,23 +299,26 @@ func resolvedOwed(rec *record, clk *sla.Clock) bool {
 func applyContribution(tx *bolt.Tx, id string, old, cur contribution, high map[string]int64) error {
 	deltas := map[string]int64{}
 	for k, v := range old.Counters {
-		if kind, _ := splitCounterKey(k); !monotonic[kind] {
-			deltas[k] -= v
-		}
+		deltas[k] -= v
 	}
 	for k, v := range cur.Counters {
+		deltas[k] += v
+	}
+	for k, d := range deltas {
 		kind, _ := splitCounterKey(k)
-		if !monotonic[kind] {
-			deltas[k] += v
-			continue
-		}
-		// Totals exposed as Prometheus counters never go down, and count a
-		// request's clock once however often late events, a reopening or
-		// a reload take its stop or breach back and give it again: only
-		// what goes past the request's highest share so far is added.
-		if v > high[k] {
-			deltas[k] += v - high[k]
-			high[k] = v
+		switch {
+		case !monotonic[kind]:
+		case kind == ctrBreaches:
+			// A clock breaches once: a breach that late events take back
+			// and give again is not a second one. Only what goes past the
+			// request's highest share so far counts.
+			v := cur.Counters[k]
+			deltas[k] = max(v-high[k], 0)
+			high[k] = max(high[k], v)
+		case d < 0:
+			// Totals exposed as Prometheus counters never go down: a
+			// reopened request that stops again is a second stop.
+			deltas[k] = 0
 		}
 	}
 	counters := tx.Bucket(bucketCounters)

@@ -377,3 +377,70 @@ func slicesContains(s []string, v string) bool {
 	}
 	return false
 }
+
+// README (Metrics): "The _total counters and the histogram count stop and
+// breach events and never go down: a request reopened and resolved again
+// counts a second stop."
+func TestReview2AReopenedRequestResolvedAgainCountsASecondStop(t *testing.T) {
+	clock := &fakeClock{t: t0}
+	s := openTest(t, t.TempDir(), clock)
+	ctx := context.Background()
+	step := func(e sla.Event) {
+		clock.Set(e.At)
+		if _, err := s.Append(ctx, []sla.Event{e}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step(ev("o", "R1", sla.Opened, t0))
+	step(ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
+	step(ev("x", "R1", sla.Resolved, t0.Add(time.Hour)))
+	step(ev("re", "R1", sla.Reopened, t0.Add(2*time.Hour)))
+	step(ev("x2", "R1", sla.Resolved, t0.Add(3*time.Hour)))
+	c, _ := s.Counters()
+	if n := c.Stopped[[3]string{"it-sales", "resolution", "met"}]; n != 2 {
+		t.Errorf("slad_requests_stopped_total{it-sales,resolution,met} = %d after resolved, reopened, resolved again; want 2", n)
+	}
+	h := c.Histogram[[2]string{"it-sales", "resolution"}]
+	var count uint64
+	for _, b := range h.Buckets {
+		count += b
+	}
+	// Stops at 1h and at 1h+1h = 2h of business time.
+	if count != 2 || h.Sum != 3600+7200 {
+		t.Errorf("elapsed histogram: count %d, sum %v; want 2 observations summing to %d s", count, h.Sum, 3600+7200)
+	}
+}
+
+// Escalations follow the breach by their "after" (README), whatever
+// happens to the target later. A P1 request breaches at 4h; at 4h30m its
+// priority is lowered to P2 (24h): it stays breached (a breach stays), but
+// Stages counts escalation-1 from the current limit, 24h+1h, so the boss
+// hears nothing until 25h of business time instead of at 5h.
+func TestReview2AnEscalationFollowsTheBreachWhenTheTargetIsRaisedAfterIt(t *testing.T) {
+	clock := &fakeClock{t: t0}
+	s := openTest(t, t.TempDir(), clock)
+	ctx := context.Background()
+	if _, err := s.Append(ctx, []sla.Event{ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute))}); err != nil {
+		t.Fatal(err)
+	}
+	now := t0.Add(4*time.Hour + 10*time.Minute)
+	clock.Set(now)
+	s.Evaluate(now) // breach
+	now = t0.Add(4*time.Hour + 30*time.Minute)
+	clock.Set(now)
+	if _, err := s.Append(ctx, []sla.Event{ev("u", "R1", sla.Updated, now, func(e *sla.Event) { e.Priority = "P2" })}); err != nil {
+		t.Fatal(err)
+	}
+	now = t0.Add(5*time.Hour + 10*time.Minute)
+	clock.Set(now)
+	if _, err := s.Evaluate(now); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := s.Request("R1")
+	if c := v.Request.Clock("it-sales", sla.Resolution); !c.Breached() {
+		t.Fatalf("precondition: clock no longer breached: %+v", c)
+	}
+	if got := stagesOf(outboxOf(t, s, "boss"), "R1"); len(got) != 1 {
+		t.Errorf("1h10m after the breach, still unresolved: boss got %v, want escalation-1", got)
+	}
+}
