@@ -203,6 +203,18 @@ func refold(tx *bolt.Tx, p *sla.Policy, id string, now time.Time, fresh []sla.Ev
 		}
 		rec.Request = sla.Fold(p, id, events)
 	}
+	if old != nil {
+		// A record stored before slad kept FirstSeen knew its clocks from
+		// their start.
+		for _, c := range old.Request.Clocks {
+			if _, ok := rec.FirstSeen[c.Key()]; !ok {
+				if rec.FirstSeen == nil {
+					rec.FirstSeen = map[string]time.Time{}
+				}
+				rec.FirstSeen[c.Key()] = c.Started
+			}
+		}
+	}
 	live := rec.live(p, now)
 	silenceHistory(rec, &live, p, now)
 	queued, err := reconcile(tx, p, old, rec, &live, now)

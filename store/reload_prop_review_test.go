@@ -41,7 +41,7 @@ func reloadVariants() []*sla.Policy {
 // policy, restored by a last reload).
 var debugReq = os.Getenv("REVIEW2_DEBUG")
 
-func TestReview2ReloadsKeepAlertsTrue(t *testing.T) {
+func TestReloadsKeepAlertsTrue(t *testing.T) {
 	// A seed that shows the finding (an SLA removed for a while loses the
 	// due stages of closed requests); REVIEW2_SEED explores others.
 	seed := uint64(1795382032052142190)

@@ -213,7 +213,7 @@ func review2Seed(t *testing.T) uint64 {
 // their own random times and finally at the same late instant. The final
 // requests and figures must agree; the alerts each store queued must obey
 // alertInvariants.
-func TestReview2ArrivalOrderWithTicks(t *testing.T) {
+func TestArrivalOrderWithTicks(t *testing.T) {
 	seed := review2Seed(t)
 	t.Logf("seed %d (REVIEW2_SEED=%d)", seed, seed)
 	rng := rand.New(rand.NewPCG(seed, 11))
@@ -360,7 +360,7 @@ func randomHistories2(rng *rand.Rand, requests int) []sla.Event {
 // TestReview2ArrivalOrderWithTicksRich is TestReview2ArrivalOrderWithTicks
 // over review2Policy: three SLAs, office hours, zero receivers, requests
 // leaving and re-entering SLAs, and delays up to 8 hours.
-func TestReview2ArrivalOrderWithTicksRich(t *testing.T) {
+func TestArrivalOrderWithTicksRich(t *testing.T) {
 	seed := review2Seed(t)
 	t.Logf("seed %d (REVIEW2_SEED=%d)", seed, seed)
 	rng := rand.New(rand.NewPCG(seed, 13))
@@ -484,7 +484,7 @@ func liveBreachesAnnounced(t *testing.T, name string, s *Store, reqs []string, e
 // TestReview2LiveBreachesAreAnnouncedWhateverTheTickSchedule: events arrive
 // when they happen, ticks come at random intervals up to 2.5h (a sparse
 // schedule, or downtime). Every breach must be announced at some tick.
-func TestReview2LiveBreachesAreAnnouncedWhateverTheTickSchedule(t *testing.T) {
+func TestLiveBreachesAreAnnouncedWhateverTheTickSchedule(t *testing.T) {
 	// A seed that shows the finding in its first round; REVIEW2_SEED
 	// explores others (about 3% of random seeds fail).
 	seed := uint64(1795381591751981219)

@@ -68,7 +68,7 @@ func review2History(rng *rand.Rand) []Event {
 // TestReview2ContinueEqualsFoldRich: arrival in random batches, each
 // applied as the store does (Continue when it accepts the batch, Fold of
 // everything otherwise), gives what folding everything gives.
-func TestReview2ContinueEqualsFoldRich(t *testing.T) {
+func TestContinueEqualsFoldRich(t *testing.T) {
 	p := review2ContinuePolicy(t)
 	rng := testRand(t)
 	for n := range iterations(2000) {

@@ -41,7 +41,7 @@ func stagesOf(items []OutboxItem, request string) []string {
 // nextDue drops the request from the deadline index. The "resolved" owed
 // to those told of the breach is never sent and Alertmanager keeps
 // re-posting the breach of a resolved request for ever.
-func TestReview2ResolvedBeforeAReloadRemovesTheSLAIsStillAnnounced(t *testing.T) {
+func TestResolvedBeforeAReloadRemovesTheSLAIsStillAnnounced(t *testing.T) {
 	clock := &fakeClock{t: t0}
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
@@ -87,7 +87,7 @@ func TestReview2ResolvedBeforeAReloadRemovesTheSLAIsStillAnnounced(t *testing.T)
 // its 1h escalation is due an hour later. Stages computes the escalation
 // threshold as Limit+After (5h), already passed, so the boss is paged in
 // the very tick that announces the breach.
-func TestReview2EscalationComesAfterTheBreachWhenAPriorityChangeBreaches(t *testing.T) {
+func TestEscalationComesAfterTheBreachWhenAPriorityChangeBreaches(t *testing.T) {
 	clock := &fakeClock{t: t0}
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
@@ -124,7 +124,7 @@ func TestReview2EscalationComesAfterTheBreachWhenAPriorityChangeBreaches(t *test
 // limit exactly (paused there, or at closing time on a business calendar)
 // escalates although it has not breached, and the boss, it-chat and am are
 // later told "resolved" for a request that met its target.
-func TestReview2AnEscalationAfterZeroDoesNotFireOnAClockExactlyAtItsLimit(t *testing.T) {
+func TestAnEscalationAfterZeroDoesNotFireOnAClockExactlyAtItsLimit(t *testing.T) {
 	clock := &fakeClock{t: t0}
 	p := testPolicy()
 	p.SLAs[0].Escalate = []sla.Escalation{{After: 0, Notify: []string{"boss"}}}
@@ -166,7 +166,7 @@ func TestReview2AnEscalationAfterZeroDoesNotFireOnAClockExactlyAtItsLimit(t *tes
 // config change re-matches before it), the breach is marked fired
 // silently and never announced. The alerts depend on the order of an
 // ingest and a tick.
-func TestReview2ABreachDueBeforeDowntimeIsNotSilencedByALateEvent(t *testing.T) {
+func TestABreachDueBeforeDowntimeIsNotSilencedByALateEvent(t *testing.T) {
 	run := func(tickFirst bool) []string {
 		clock := &fakeClock{t: t0}
 		s := openTest(t, t.TempDir(), clock)
@@ -204,7 +204,7 @@ func TestReview2ABreachDueBeforeDowntimeIsNotSilencedByALateEvent(t *testing.T) 
 // event of the request arrives before the tick, although every event was
 // sent live: the refold for that event finds the clock stopped more than
 // an hour ago, nobody told, and marks its breach fired silently.
-func TestReview2ASparseScheduleDoesNotSilenceALiveBreach(t *testing.T) {
+func TestASparseScheduleDoesNotSilenceALiveBreach(t *testing.T) {
 	clock := &fakeClock{t: t0}
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
@@ -235,7 +235,7 @@ func TestReview2ASparseScheduleDoesNotSilenceALiveBreach(t *testing.T) {
 // revert refolds open requests only. Here the clock breached at 4h and
 // the request was resolved at 4h20m, before any tick: breach and resolved
 // are owed (it stopped less than an hour ago), and never sent.
-func TestReview2ATemporarilyRemovedSLALosesNoPendingAlertOfAClosedRequest(t *testing.T) {
+func TestATemporarilyRemovedSLALosesNoPendingAlertOfAClosedRequest(t *testing.T) {
 	clock := &fakeClock{t: t0}
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
@@ -281,7 +281,7 @@ func TestReview2ATemporarilyRemovedSLALosesNoPendingAlertOfAClosedRequest(t *tes
 // but when the clock then really breaches the counter goes up again: one
 // clock, one breach, counted twice. Delivered in order the same history
 // counts one.
-func TestReview2ABreachWithdrawnAndRedoneIsCountedOnce(t *testing.T) {
+func TestABreachWithdrawnAndRedoneIsCountedOnce(t *testing.T) {
 	clock := &fakeClock{t: t0}
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
@@ -309,7 +309,7 @@ func TestReview2ABreachWithdrawnAndRedoneIsCountedOnce(t *testing.T) {
 // a request is reopened, its clock alerts on where it then stands." A
 // request imported from last year, resolved late (breached), is reopened
 // today: its resolution clock is open and breached, and must be announced.
-func TestReview2AReopenedImportedBreachedRequestAlertsWhereItStands(t *testing.T) {
+func TestAReopenedImportedBreachedRequestAlertsWhereItStands(t *testing.T) {
 	now := t0.Add(200 * 24 * time.Hour)
 	clock := &fakeClock{t: now}
 	s := openTest(t, t.TempDir(), clock)
@@ -342,7 +342,7 @@ func TestReview2AReopenedImportedBreachedRequestAlertsWhereItStands(t *testing.T
 // Only a clock that had stopped is history. An import (or a first
 // delivery) of a request still open and already past its target is a live
 // breach someone must act on: it is announced.
-func TestReview2AnOpenRequestFirstSeenPastItsTargetIsAnnounced(t *testing.T) {
+func TestAnOpenRequestFirstSeenPastItsTargetIsAnnounced(t *testing.T) {
 	clock := &fakeClock{t: t0.Add(30 * time.Hour)}
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
@@ -381,7 +381,7 @@ func slicesContains(s []string, v string) bool {
 // README (Metrics): "The _total counters and the histogram count stop and
 // breach events and never go down: a request reopened and resolved again
 // counts a second stop."
-func TestReview2AReopenedRequestResolvedAgainCountsASecondStop(t *testing.T) {
+func TestAReopenedRequestResolvedAgainCountsASecondStop(t *testing.T) {
 	clock := &fakeClock{t: t0}
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
@@ -416,7 +416,7 @@ func TestReview2AReopenedRequestResolvedAgainCountsASecondStop(t *testing.T) {
 // priority is lowered to P2 (24h): it stays breached (a breach stays), but
 // Stages counts escalation-1 from the current limit, 24h+1h, so the boss
 // hears nothing until 25h of business time instead of at 5h.
-func TestReview2AnEscalationFollowsTheBreachWhenTheTargetIsRaisedAfterIt(t *testing.T) {
+func TestAnEscalationFollowsTheBreachWhenTheTargetIsRaisedAfterIt(t *testing.T) {
 	clock := &fakeClock{t: t0}
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
