@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/slad-project/slad/sla"
@@ -60,7 +61,7 @@ func latestStage(fired []string) *string {
 	best, rank := "", -1
 	for _, k := range fired {
 		for i, kind := range sla.StageKinds {
-			if (k == string(kind) || len(k) > len(kind) && k[:len(kind)] == string(kind)) && i > rank {
+			if strings.HasPrefix(k, string(kind)) && i > rank {
 				best, rank = string(kind), i
 			}
 		}

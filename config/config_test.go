@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -359,8 +360,8 @@ func TestAliasBombsAreRefusedQuickly(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("departments:\n  d0: &a0 {name: x}\n")
 	for i := 1; i <= 40; i++ {
-		prev := "*a" + itoa(i-1)
-		b.WriteString("  d" + itoa(i) + ": &a" + itoa(i) + " {<<: [" + prev + ", " + prev + "]}\n")
+		prev := "*a" + strconv.Itoa(i-1)
+		b.WriteString("  d" + strconv.Itoa(i) + ": &a" + strconv.Itoa(i) + " {<<: [" + prev + ", " + prev + "]}\n")
 	}
 	doc := b.String()
 	start := time.Now()

@@ -2,6 +2,7 @@ package config
 
 import (
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/slad-project/slad/sla"
@@ -133,22 +134,8 @@ func (p Problem) String() string {
 		// CI annotations pick up.
 		return p.File + ":1:1: " + msg
 	}
-	return p.File + ":" + itoa(p.Line) + ":" + itoa(p.Column) + ": " + msg
+	return p.File + ":" + strconv.Itoa(p.Line) + ":" + strconv.Itoa(p.Column) + ": " + msg
 }
 
 // Error makes a Problem usable as an error; see [Errors.Unwrap].
 func (p Problem) Error() string { return p.String() }
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
-}

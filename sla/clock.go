@@ -3,6 +3,7 @@ package sla
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -60,8 +61,17 @@ type Clock struct {
 	BreachElapsed time.Duration `json:"breach_elapsed,omitempty"`
 }
 
-// Key identifies the clock within its request.
+// Key identifies the clock within its request: "sla-id/target".
 func (c *Clock) Key() string { return c.SLA + "/" + string(c.Target) }
+
+// SplitKey is the inverse of [Clock.Key].
+func SplitKey(key string) (slaID string, target TargetKind) {
+	i := strings.LastIndexByte(key, '/')
+	if i < 0 {
+		return key, ""
+	}
+	return key[:i], TargetKind(key[i+1:])
+}
 
 // Open reports whether the clock has not stopped: running or paused.
 func (c *Clock) Open() bool { return c.Stopped.IsZero() && !c.Cancelled }

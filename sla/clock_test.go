@@ -438,7 +438,7 @@ func TestFold(t *testing.T) {
 				keys = append(keys, c.Key())
 			}
 			for key, want := range tc.clocks {
-				sla, target := splitKey(key)
+				sla, target := SplitKey(key)
 				c := r.Clock(sla, target)
 				if c == nil {
 					t.Errorf("%s: no clock; have %v", key, keys)

@@ -118,7 +118,7 @@ func Explain(p *Policy, id string, events []Event, now time.Time) (Request, map[
 	ledgers := map[string][]Segment{}
 	for key, ms := range marks {
 		var cal *Calendar
-		if c := r.Clock(splitKey(key)); c != nil {
+		if c := r.Clock(SplitKey(key)); c != nil {
 			cal = AlwaysOpen()
 			if s := p.SLA(c.SLA); s != nil && s.Calendar != nil {
 				cal = s.Calendar
@@ -142,13 +142,4 @@ func Explain(p *Policy, id string, events []Event, now time.Time) (Request, map[
 		ledgers[key] = segs
 	}
 	return r, ledgers
-}
-
-func splitKey(key string) (string, TargetKind) {
-	for i := len(key) - 1; i >= 0; i-- {
-		if key[i] == '/' {
-			return key[:i], TargetKind(key[i+1:])
-		}
-	}
-	return key, ""
 }

@@ -118,7 +118,7 @@ func TestExplain(t *testing.T) {
 							fmtTime(g.From, h.loc), fmtTime(g.To, h.loc), g.Kind, g.Reason, w.from, w.to, w.kind, w.reason)
 					}
 				}
-				sla, k := splitKey(key)
+				sla, k := SplitKey(key)
 				c := r.Clock(sla, k)
 				var counted time.Duration
 				for _, s := range got {
@@ -143,9 +143,9 @@ func TestSplitKey(t *testing.T) {
 		"team/a/resolution":   {"team/a", "resolution"},
 		"no-target-separator": {"no-target-separator", ""},
 	} {
-		s, k := splitKey(key)
+		s, k := SplitKey(key)
 		if s != want[0] || string(k) != want[1] {
-			t.Errorf("splitKey(%q) = %q, %q", key, s, k)
+			t.Errorf("SplitKey(%q) = %q, %q", key, s, k)
 		}
 	}
 }

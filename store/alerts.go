@@ -119,7 +119,7 @@ func reconcile(tx *bolt.Tx, p *sla.Policy, old, rec *record, live *sla.Request, 
 	slices.Sort(keys)
 	for _, key := range keys {
 		told := rec.Told[key]
-		slaID, target := splitClockKey(key)
+		slaID, target := sla.SplitKey(key)
 		clk := live.Clock(slaID, target)
 		switch {
 		case clk == nil || !clk.Breached():

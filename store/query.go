@@ -255,7 +255,7 @@ func (s *Store) Breaches(q BreachQuery) ([]Breach, string, error) {
 				return err
 			}
 			live := rec.live(p, now)
-			clk := live.Clock(splitClockKey(clockKey))
+			clk := live.Clock(sla.SplitKey(clockKey))
 			if clk == nil {
 				continue
 			}
@@ -272,15 +272,6 @@ func (s *Store) Breaches(q BreachQuery) ([]Breach, string, error) {
 		return nil
 	})
 	return out, next, err
-}
-
-func splitClockKey(k string) (string, sla.TargetKind) {
-	for i := len(k) - 1; i >= 0; i-- {
-		if k[i] == '/' {
-			return k[:i], sla.TargetKind(k[i+1:])
-		}
-	}
-	return k, ""
 }
 
 // Attention returns the open requests that are at risk or breached, for the

@@ -467,7 +467,7 @@ func bySLA(keys [][]byte) [][]byte {
 	out := make([][]byte, 0, len(keys))
 	for _, k := range keys {
 		_, _, clockKey := parseBreachKey(k)
-		slaID, _ := splitClockKey(clockKey)
+		slaID, _ := sla.SplitKey(clockKey)
 		out = append(out, append(lp(nil, slaID), k...))
 	}
 	return out
