@@ -73,6 +73,15 @@ func latestStage(fired []string) *string {
 }
 
 func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request) {
+	explain := false
+	switch r.URL.Query().Get("explain") {
+	case "", "0", "false", "no":
+	case "1", "true", "yes":
+		explain = true
+	default:
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("parameter \"explain\": %q is not one of 1, true, yes, 0, false, no", r.URL.Query().Get("explain")))
+		return
+	}
 	id := r.PathValue("id")
 	v, err := s.opts.Store.Request(id)
 	if errors.Is(err, store.ErrNotFound) {
@@ -86,15 +95,6 @@ func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	cfg := s.opts.Config()
 	p := cfg.Policy
-	explain := false
-	switch r.URL.Query().Get("explain") {
-	case "", "0", "false", "no":
-	case "1", "true", "yes":
-		explain = true
-	default:
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("parameter \"explain\": %q is not one of 1, true, yes, 0, false, no", r.URL.Query().Get("explain")))
-		return
-	}
 	req := v.Request
 	var ledgers map[string][]sla.Segment
 	if explain {

@@ -1,0 +1,47 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestBadQueryParametersGetA400ThatSaysWhatToFix covers the read
+// endpoints' bad input: each answer is a JSON error naming the parameter.
+func TestBadQueryParametersGetA400ThatSaysWhatToFix(t *testing.T) {
+	ts, _ := newIngestServer(t)
+	cases := map[string]struct {
+		path     string
+		status   int
+		errorHas string
+	}{
+		"breaches: an unknown SLA":              {"/api/v1/breaches?sla=nope", 400, `no SLA "nope"`},
+		"breaches: a since that is no time":     {"/api/v1/breaches?since=yesterday", 400, `parameter "since"`},
+		"breaches: an until that is no time":    {"/api/v1/breaches?until=2026-13-01", 400, `parameter "until"`},
+		"breaches: since after until":           {"/api/v1/breaches?since=2026-11-20&until=2026-11-10", 400, "the period is empty"},
+		"breaches: a limit out of range":        {"/api/v1/breaches?limit=5000", 400, `parameter "limit"`},
+		"breaches: a cursor it did not give":    {"/api/v1/breaches?cursor=!!", 400, `parameter "cursor"`},
+		"report: an impossible date":            {"/api/v1/report?from=2026-02-30", 400, `parameter "from"`},
+		"report: to before from":                {"/api/v1/report?from=2026-11-20&to=2026-11-10", 400, `"to" (2026-11-10) is before "from"`},
+		"report: an unknown SLA":                {"/api/v1/report?sla=nope", 400, `no SLA "nope"`},
+		"request: an explain that is no yes/no": {"/api/v1/requests/R-1?explain=maybe", 400, `parameter "explain"`},
+		"sla: an unknown id":                    {"/api/v1/slas/nope", 404, "known SLAs"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			resp, err := http.Get(ts.URL + tc.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var body struct{ Error string }
+			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+				t.Fatalf("error body is not JSON: %v", err)
+			}
+			if resp.StatusCode != tc.status || !strings.Contains(body.Error, tc.errorHas) {
+				t.Errorf("got %d %q; want %d and an error containing %q", resp.StatusCode, body.Error, tc.status, tc.errorHas)
+			}
+		})
+	}
+}
