@@ -19,9 +19,6 @@ import (
 	"github.com/slad-project/slad/sla"
 )
 
-// DefaultMaxBodyBytes is the body limit when the configuration sets none.
-const DefaultMaxBodyBytes = 8 << 20
-
 // MaxBatchEvents caps the events of one request: a bigger history goes in
 // several batches (slad import does this).
 const MaxBatchEvents = 10000
@@ -42,7 +39,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cfg := s.opts.Config()
-	limit := int64(DefaultMaxBodyBytes)
+	limit := int64(config.DefaultMaxBodyBytes)
 	if cfg != nil && cfg.Global.MaxBodyBytes > 0 {
 		limit = cfg.Global.MaxBodyBytes
 	}

@@ -20,6 +20,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/slad-project/slad/api"
 	"github.com/slad-project/slad/api/client"
 	"github.com/slad-project/slad/sla"
 )
@@ -33,9 +34,8 @@ const (
 	// importMaxBackoff, with jitter.
 	importBackoff    = 500 * time.Millisecond
 	importMaxBackoff = 15 * time.Second
-	// importMaxBatch is the server's limit of events per request
-	// (api.MaxBatchEvents).
-	importMaxBatch = 10000
+	// importMaxBatch is the server's limit of events per request.
+	importMaxBatch = api.MaxBatchEvents
 	// maxEventLine bounds one line of an NDJSON file.
 	maxEventLine = 16 << 20
 	// progressEvery is how often a progress line is printed when stderr is
