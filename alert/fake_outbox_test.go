@@ -71,13 +71,13 @@ func (f *fakeOutbox) DueAlerts(receiver string, now time.Time, limit int) ([]sto
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []store.OutboxItem
+	// As the store does: in queue order, stopping at the first alert not
+	// yet due, so that a retry holds back the alerts behind it.
 	for _, it := range f.pending[receiver] {
-		if len(out) == limit {
+		if len(out) == limit || it.NextAttempt.After(now) {
 			break
 		}
-		if !it.NextAttempt.After(now) {
-			out = append(out, it)
-		}
+		out = append(out, it)
 	}
 	return out, nil
 }
@@ -89,9 +89,7 @@ func (f *fakeOutbox) NextAlertAt(receiver string) (time.Time, bool, error) {
 	if len(items) == 0 {
 		return time.Time{}, false, nil
 	}
-	return slices.MinFunc(items, func(a, b store.OutboxItem) int {
-		return a.NextAttempt.Compare(b.NextAttempt)
-	}).NextAttempt, true, nil
+	return items[0].NextAttempt, true, nil // the head of the queue
 }
 
 // take removes an item from its queue; the caller holds f.mu.
@@ -189,12 +187,6 @@ func (f *fakeOutbox) pendingCount(receiver string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return len(f.pending[receiver])
-}
-
-func (f *fakeOutbox) pendingItems(receiver string) []store.OutboxItem {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.pending[receiver])
 }
 
 func (f *fakeOutbox) deliveredTo(receiver string) []store.OutboxItem {

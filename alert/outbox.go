@@ -11,10 +11,11 @@ import (
 // per receiver and the notification log behind it. *store.Store implements
 // it; see store/outbox.go for the contract of each method.
 type Outbox interface {
-	// DueAlerts returns up to limit alerts of the receiver whose next attempt
-	// is at or before now, oldest first.
+	// DueAlerts returns up to limit alerts of the receiver in queue order,
+	// stopping at the first one not due at now: alerts reach a receiver in
+	// the order they were raised.
 	DueAlerts(receiver string, now time.Time, limit int) ([]store.OutboxItem, error)
-	// NextAlertAt returns when the receiver's earliest pending alert is due.
+	// NextAlertAt returns when the receiver's oldest pending alert is due.
 	NextAlertAt(receiver string) (t time.Time, ok bool, err error)
 	// Delivered removes a delivered alert and logs the delivery.
 	Delivered(it store.OutboxItem, at time.Time) error
