@@ -30,7 +30,9 @@ type Notice struct {
 	ElapsedSeconds int64      `json:"elapsed_seconds"`
 	Deadline       time.Time  `json:"deadline,omitzero"`
 	FiredAt        time.Time  `json:"fired_at"`
-	// Escalation is the 1-based escalation step, 0 for other stages.
+	// Escalation is the 1-based escalation step of an escalation; on a
+	// resolved notice, how many escalation steps fired (so that receivers
+	// holding one alert per step, Alertmanager, can end each); 0 otherwise.
 	Escalation int `json:"escalation,omitempty"`
 }
 
