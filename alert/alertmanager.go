@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -20,11 +21,11 @@ type amAlert struct {
 
 // amAlertNames name the Alertmanager alert of each stage. A resolved notice
 // ends the breach alert, so it carries the breach's name and labels.
-var amAlertNames = map[sla.StageKind]string{
-	sla.StageWarning:    "SLAWarning",
-	sla.StageBreach:     "SLABreach",
-	sla.StageEscalation: "SLAEscalation",
-	sla.StageResolved:   "SLABreach",
+var amAlertNames = map[lifecycle.StageKind]string{
+	lifecycle.StageWarning:    "SLAWarning",
+	lifecycle.StageBreach:     "SLABreach",
+	lifecycle.StageEscalation: "SLAEscalation",
+	lifecycle.StageResolved:   "SLABreach",
 }
 
 // buildAMAlert turns a notice into an Alertmanager alert. Labels identify
@@ -32,10 +33,10 @@ var amAlertNames = map[sla.StageKind]string{
 // the same on every re-post: alertname, sla, provider, customer, target,
 // stage, request, and for escalations the step. A resolved notice ends the
 // breach alert: same labels, endsAt set to when it was resolved.
-func buildAMAlert(n sla.Notice, externalURL string) amAlert {
+func buildAMAlert(n lifecycle.Notice, externalURL string) amAlert {
 	stage := n.Stage
-	if stage == sla.StageResolved {
-		stage = sla.StageBreach
+	if stage == lifecycle.StageResolved {
+		stage = lifecycle.StageBreach
 	}
 	name, ok := amAlertNames[n.Stage]
 	if !ok {
@@ -50,7 +51,7 @@ func buildAMAlert(n sla.Notice, externalURL string) amAlert {
 		"stage":     string(stage),
 		"request":   n.RequestID,
 	}
-	if n.Stage == sla.StageEscalation && n.Escalation > 0 {
+	if n.Stage == lifecycle.StageEscalation && n.Escalation > 0 {
 		labels["escalation"] = strconv.Itoa(n.Escalation)
 	}
 
@@ -58,19 +59,19 @@ func buildAMAlert(n sla.Notice, externalURL string) amAlert {
 	what := fmt.Sprintf("%s of %s (%s → %s)", n.RequestID, n.SLAID, n.Provider, n.Customer)
 	var summary string
 	switch n.Stage {
-	case sla.StageWarning:
+	case lifecycle.StageWarning:
 		summary = fmt.Sprintf("SLA warning: %s %s target at risk", what, n.Target)
-	case sla.StageBreach:
+	case lifecycle.StageBreach:
 		summary = fmt.Sprintf("SLA breach: %s missed its %s %s target", what, sla.FormatDuration(target), n.Target)
-	case sla.StageEscalation:
+	case lifecycle.StageEscalation:
 		summary = fmt.Sprintf("SLA escalation %d: %s still open past its %s %s target", n.Escalation, what, sla.FormatDuration(target), n.Target)
-	case sla.StageResolved:
+	case lifecycle.StageResolved:
 		summary = fmt.Sprintf("SLA breach over: %s is done", what)
 	default:
 		summary = fmt.Sprintf("SLA %s: %s", n.Stage, what)
 	}
 	desc := standing(n)
-	if n.Stage == sla.StageBreach && !n.Deadline.IsZero() {
+	if n.Stage == lifecycle.StageBreach && !n.Deadline.IsZero() {
 		// A breach is re-posted for as long as it lasts: "1m over" would
 		// still be said hours later, the moment it was missed stays true.
 		desc = fmt.Sprintf("the %s %s target was missed at %s", sla.FormatDuration(target), n.Target, formatTime(n.Deadline))
@@ -93,7 +94,7 @@ func buildAMAlert(n sla.Notice, externalURL string) amAlert {
 	// The alert starts when the target was missed (the deadline of a breached
 	// clock), so that re-posts and the resolution name the same start.
 	start := n.FiredAt
-	if n.Stage != sla.StageWarning && !n.Deadline.IsZero() {
+	if n.Stage != lifecycle.StageWarning && !n.Deadline.IsZero() {
 		start = n.Deadline
 	}
 	a := amAlert{
@@ -102,7 +103,7 @@ func buildAMAlert(n sla.Notice, externalURL string) amAlert {
 		StartsAt:     formatTime(start),
 		GeneratorURL: requestURL(externalURL, n.RequestID),
 	}
-	if n.Stage == sla.StageResolved {
+	if n.Stage == lifecycle.StageResolved {
 		end := n.FiredAt
 		if end.Before(start) {
 			end = start
@@ -130,12 +131,12 @@ type alertmanagerNotifier struct {
 
 // Notify posts the notice. A resolved notice ends the breach alert and the
 // alert of each escalation step that fired (n.Escalation counts them).
-func (a *alertmanagerNotifier) Notify(ctx context.Context, n sla.Notice) (bool, error) {
+func (a *alertmanagerNotifier) Notify(ctx context.Context, n lifecycle.Notice) (bool, error) {
 	alerts := []amAlert{a.build(n)}
-	if n.Stage == sla.StageResolved {
+	if n.Stage == lifecycle.StageResolved {
 		for step := 1; step <= n.Escalation; step++ {
-			esc := buildAMAlert(sla.Notice{
-				ID: n.ID, Stage: sla.StageEscalation, StageKey: fmt.Sprintf("escalation-%d", step),
+			esc := buildAMAlert(lifecycle.Notice{
+				ID: n.ID, Stage: lifecycle.StageEscalation, StageKey: fmt.Sprintf("escalation-%d", step),
 				SLAID: n.SLAID, SLADescription: n.SLADescription, Provider: n.Provider, Customer: n.Customer,
 				RequestID: n.RequestID, Title: n.Title, Priority: n.Priority, Category: n.Category,
 				Target: n.Target, TargetSeconds: n.TargetSeconds, ElapsedSeconds: n.ElapsedSeconds,
@@ -155,9 +156,9 @@ func (a *alertmanagerNotifier) Notify(ctx context.Context, n sla.Notice) (bool, 
 // resolve_timeout equal to the re-post interval, an alert without endsAt
 // would lapse for an instant before each re-post), and still resolves it if
 // slad goes silent.
-func (a *alertmanagerNotifier) build(n sla.Notice) amAlert {
+func (a *alertmanagerNotifier) build(n lifecycle.Notice) amAlert {
 	al := buildAMAlert(n, a.externalURL)
-	if n.Stage == sla.StageBreach || n.Stage == sla.StageEscalation {
+	if n.Stage == lifecycle.StageBreach || n.Stage == lifecycle.StageEscalation {
 		al.EndsAt = a.now().Add(a.validFor).UTC().Format(time.RFC3339Nano)
 	}
 	return al
@@ -166,10 +167,10 @@ func (a *alertmanagerNotifier) build(n sla.Notice) amAlert {
 // Repost posts again the breach and escalation alerts that are still
 // firing, so that Alertmanager does not resolve them once their endsAt
 // passes. Other stages in notices are skipped.
-func (a *alertmanagerNotifier) Repost(ctx context.Context, notices []sla.Notice) (bool, error) {
+func (a *alertmanagerNotifier) Repost(ctx context.Context, notices []lifecycle.Notice) (bool, error) {
 	var alerts []amAlert
 	for _, n := range notices {
-		if n.Stage == sla.StageBreach || n.Stage == sla.StageEscalation {
+		if n.Stage == lifecycle.StageBreach || n.Stage == lifecycle.StageEscalation {
 			alerts = append(alerts, a.build(n))
 		}
 	}
@@ -195,7 +196,7 @@ func (a *alertmanagerNotifier) postAlerts(ctx context.Context, alerts []amAlert)
 // again (Alertmanager): the dispatcher hands it the firing breaches at every
 // [Options.RepostInterval].
 type Reposter interface {
-	Repost(ctx context.Context, firing []sla.Notice) (retry bool, err error)
+	Repost(ctx context.Context, firing []lifecycle.Notice) (retry bool, err error)
 }
 
 var _ Reposter = (*alertmanagerNotifier)(nil)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/config"
 	"github.com/slad-project/slad/sla"
 )
@@ -28,7 +29,7 @@ func TestAResolvedNoticeEndsTheBreachAndEveryEscalation(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC)
-	notice := sla.Notice{ID: "msg_x", Stage: sla.StageResolved, StageKey: sla.ResolvedKey, SLAID: "s", Provider: "it", Customer: "sales",
+	notice := lifecycle.Notice{ID: "msg_x", Stage: lifecycle.StageResolved, StageKey: lifecycle.ResolvedKey, SLAID: "s", Provider: "it", Customer: "sales",
 		RequestID: "R1", Target: sla.Resolution, TargetSeconds: 3600, Deadline: at.Add(-2 * time.Hour), FiredAt: at, Escalation: 2}
 	if _, err := n.Notify(context.Background(), notice); err != nil {
 		t.Fatal(err)

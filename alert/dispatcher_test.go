@@ -14,8 +14,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/config"
-	"github.com/slad-project/slad/sla"
 )
 
 func sentTotal(t *testing.T, reg *prometheus.Registry, receiver, result string) float64 {
@@ -92,7 +92,7 @@ func TestEveryAlertArrivesOnceAfterTheReceiverRecovers(t *testing.T) {
 			h := start(t, ob, map[string]*config.Receiver{"hook": rcv}, nil)
 			ids := map[string]bool{}
 			for i := range 3 {
-				n := testNotice(fmt.Sprintf("IT-%d", i), sla.StageBreach)
+				n := testNotice(fmt.Sprintf("IT-%d", i), lifecycle.StageBreach)
 				ids[n.ID] = true
 				ob.add("hook", n)
 			}
@@ -131,8 +131,8 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	}))
 	ob := newFakeOutbox()
 	start(t, ob, map[string]*config.Receiver{"hook": webhookReceiver(srv.URL)}, nil)
-	ob.add("hook", testNotice("IT-1", sla.StageBreach))
-	ob.add("hook", testNotice("IT-2", sla.StageBreach))
+	ob.add("hook", testNotice("IT-1", lifecycle.StageBreach))
+	ob.add("hook", testNotice("IT-2", lifecycle.StageBreach))
 	waitFor(t, "both alerts delivered", func() bool { return len(ob.deliveredTo("hook")) == 2 })
 
 	calls := srv.snapshot()
@@ -160,7 +160,7 @@ func TestARejectedAlertIsGivenUpAndLoggedWithTheAnswer(t *testing.T) {
 	})
 	ob := newFakeOutbox()
 	h := start(t, ob, map[string]*config.Receiver{"hook": webhookReceiver(srv.URL)}, nil)
-	ob.add("hook", testNotice("IT-1", sla.StageBreach))
+	ob.add("hook", testNotice("IT-1", lifecycle.StageBreach))
 
 	waitFor(t, "the alert given up", func() bool { return len(ob.givenUpFor("hook")) == 1 })
 	g := ob.givenUpFor("hook")[0]
@@ -190,7 +190,7 @@ func TestAnAlertIsDroppedAfterGiveUpAfter(t *testing.T) {
 	rcv.GiveUpAfter = 300 * time.Millisecond
 	ob := newFakeOutbox()
 	h := start(t, ob, map[string]*config.Receiver{"hook": rcv}, nil)
-	ob.add("hook", testNotice("IT-1", sla.StageBreach))
+	ob.add("hook", testNotice("IT-1", lifecycle.StageBreach))
 
 	waitFor(t, "the alert given up", func() bool { return len(ob.givenUpFor("hook")) == 1 })
 	if r := ob.givenUpFor("hook")[0].reason; !strings.Contains(r, "undeliverable") || !strings.Contains(r, "500") {
@@ -222,10 +222,10 @@ func TestAStuckReceiverDoesNotDelayOthers(t *testing.T) {
 	stuckRcv.Timeout = time.Minute
 	ob := newFakeOutbox()
 	start(t, ob, map[string]*config.Receiver{"stuck": stuckRcv, "fine": webhookReceiver(fine.URL)}, nil)
-	ob.add("stuck", testNotice("IT-0", sla.StageBreach))
+	ob.add("stuck", testNotice("IT-0", lifecycle.StageBreach))
 	waitFor(t, "the stuck receiver to be called", func() bool { return len(stuck.snapshot()) == 1 })
 	for i := range 3 {
-		ob.add("fine", testNotice(fmt.Sprintf("IT-%d", i+1), sla.StageBreach))
+		ob.add("fine", testNotice(fmt.Sprintf("IT-%d", i+1), lifecycle.StageBreach))
 	}
 	waitFor(t, "the other receiver's alerts delivered", func() bool { return len(ob.deliveredTo("fine")) == 3 })
 	if n := len(ob.deliveredTo("stuck")); n != 0 {
@@ -250,7 +250,7 @@ func TestShutdownFinishesTheSendInFlight(t *testing.T) {
 	rcv.Timeout = time.Minute
 	ob := newFakeOutbox()
 	h := start(t, ob, map[string]*config.Receiver{"hook": rcv}, nil)
-	ob.add("hook", testNotice("IT-1", sla.StageBreach))
+	ob.add("hook", testNotice("IT-1", lifecycle.StageBreach))
 	waitFor(t, "the request in flight", func() bool { return len(srv.snapshot()) == 1 })
 
 	stopped := make(chan error, 1)
@@ -282,7 +282,7 @@ func TestShutdownDeadlineAbandonsTheSend(t *testing.T) {
 	rcv.Timeout = time.Minute
 	ob := newFakeOutbox()
 	h := start(t, ob, map[string]*config.Receiver{"hook": rcv}, nil)
-	ob.add("hook", testNotice("IT-1", sla.StageBreach))
+	ob.add("hook", testNotice("IT-1", lifecycle.StageBreach))
 	waitFor(t, "the request in flight", func() bool { return len(srv.snapshot()) == 1 })
 
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -306,9 +306,9 @@ func TestReload(t *testing.T) {
 	b := newHookServer(t, failing)
 	ob := newFakeOutbox()
 	h := start(t, ob, map[string]*config.Receiver{"a": webhookReceiver(oldA.URL), "b": webhookReceiver(b.URL)}, nil)
-	first := testNotice("IT-1", sla.StageBreach)
+	first := testNotice("IT-1", lifecycle.StageBreach)
 	ob.add("a", first)
-	ob.add("b", testNotice("IT-2", sla.StageBreach))
+	ob.add("b", testNotice("IT-2", lifecycle.StageBreach))
 	waitFor(t, "both receivers tried", func() bool { return len(oldA.snapshot()) > 0 && len(b.snapshot()) > 0 })
 
 	if err := h.d.Update(map[string]*config.Receiver{"a": webhookReceiver(newA.URL), "c": {Type: config.ReceiverLog}}, "http://slad.example.internal:9780"); err != nil {
@@ -318,18 +318,18 @@ func TestReload(t *testing.T) {
 	waitFor(t, "the pending alert sent to the new URL", func() bool { return newA.accepted()[first.ID] == 1 })
 	oldCalls := len(oldA.snapshot())
 
-	second := testNotice("IT-3", sla.StageBreach)
+	second := testNotice("IT-3", lifecycle.StageBreach)
 	ob.add("a", second)
 	waitFor(t, "a new alert sent to the new URL", func() bool { return newA.accepted()[second.ID] == 1 })
 	if n := len(oldA.snapshot()); n != oldCalls {
 		t.Errorf("the old URL got %d more requests after the reload", n-oldCalls)
 	}
-	ob.add("c", testNotice("IT-4", sla.StageWarning))
+	ob.add("c", testNotice("IT-4", lifecycle.StageWarning))
 	waitFor(t, "the added receiver's alert delivered", func() bool { return len(ob.deliveredTo("c")) == 1 })
 	if !strings.Contains(h.logs.String(), "alert receiver removed") {
 		t.Errorf("no log line for the removed receiver:\n%s", h.logs)
 	}
-	if n, want := seriesCount(t, h.reg), 2*len(sla.StageKinds)*len(results); n != want {
+	if n, want := seriesCount(t, h.reg), 2*len(lifecycle.StageKinds)*len(results); n != want {
 		t.Errorf("%d series after removing a receiver, want %d (those of the two configured)", n, want)
 	}
 }
@@ -357,14 +357,14 @@ func TestUpdateRejectsABrokenReceiverAndKeepsTheOldOnes(t *testing.T) {
 	if cerr := CheckReceivers(map[string]*config.Receiver{"hook": webhookReceiver(srv.URL)}); cerr != nil {
 		t.Errorf("CheckReceivers = %v for a good receiver", cerr)
 	}
-	ob.add("hook", testNotice("IT-1", sla.StageBreach))
+	ob.add("hook", testNotice("IT-1", lifecycle.StageBreach))
 	waitFor(t, "delivery with the old receivers", func() bool { return len(ob.deliveredTo("hook")) == 1 })
 }
 
 func TestAlertsOfUnconfiguredReceiversAreDropped(t *testing.T) {
 	t.Parallel()
 	ob := newFakeOutbox()
-	ob.add("ghost", testNotice("IT-1", sla.StageBreach))
+	ob.add("ghost", testNotice("IT-1", lifecycle.StageBreach))
 	h := start(t, ob, map[string]*config.Receiver{"console": {Type: config.ReceiverLog}}, nil)
 	waitFor(t, "the ghost's alerts dropped", func() bool { return ob.dropCalls("ghost") == 1 })
 	if !strings.Contains(h.logs.String(), "not configured") {
@@ -375,7 +375,7 @@ func TestAlertsOfUnconfiguredReceiversAreDropped(t *testing.T) {
 func TestRunBeforeUpdateDropsNothing(t *testing.T) {
 	t.Parallel()
 	ob := newFakeOutbox()
-	ob.add("hook", testNotice("IT-1", sla.StageBreach))
+	ob.add("hook", testNotice("IT-1", lifecycle.StageBreach))
 	d, err := NewDispatcher(fastOptions(ob, &syncBuffer{}, nil))
 	if err != nil {
 		t.Fatal(err)
@@ -410,7 +410,7 @@ func TestMetricsSeriesExistFromTheStart(t *testing.T) {
 	if err := d.Update(rcvs, ""); err != nil {
 		t.Fatal(err)
 	}
-	if n, want := seriesCount(t, reg), 2*len(sla.StageKinds)*len(results); n != want {
+	if n, want := seriesCount(t, reg), 2*len(lifecycle.StageKinds)*len(results); n != want {
 		t.Errorf("%d series, want %d", n, want)
 	}
 	mfs, err := reg.Gather()
@@ -481,7 +481,7 @@ func TestAlertmanagerGetsFiringBreachesAgainUntilResolved(t *testing.T) {
 	am := newHookServer(t, nil)
 	ob := newFakeOutbox()
 	start(t, ob, map[string]*config.Receiver{"am": {Type: config.ReceiverAlertmanager, URL: config.Secret(am.URL + "/")}}, nil)
-	ob.add("am", testNotice("IT-1", sla.StageBreach))
+	ob.add("am", testNotice("IT-1", lifecycle.StageBreach))
 
 	type posted struct {
 		Labels map[string]string `json:"labels"`
@@ -502,7 +502,7 @@ func TestAlertmanagerGetsFiringBreachesAgainUntilResolved(t *testing.T) {
 				}
 				// The resolved breach ends when the request was resolved; a
 				// firing one is valid for four re-post intervals from the post.
-				if a.EndsAt == formatTime(testNotice("IT-1", sla.StageResolved).FiredAt) {
+				if a.EndsAt == formatTime(testNotice("IT-1", lifecycle.StageResolved).FiredAt) {
 					resolved++
 					continue
 				}
@@ -516,7 +516,7 @@ func TestAlertmanagerGetsFiringBreachesAgainUntilResolved(t *testing.T) {
 		return firing, resolved
 	}
 	waitFor(t, "the breach posted and re-posted", func() bool { f, _ := posts(); return f >= 3 })
-	ob.add("am", testNotice("IT-1", sla.StageResolved))
+	ob.add("am", testNotice("IT-1", lifecycle.StageResolved))
 	waitFor(t, "the breach resolved", func() bool { _, r := posts(); return r == 1 })
 	before, _ := posts()
 	time.Sleep(300 * time.Millisecond) // six re-post intervals
@@ -546,8 +546,8 @@ func TestSecretURLsStayOutOfErrorsAndLogs(t *testing.T) {
 		"dead": {Type: config.ReceiverSlack, URL: config.Secret(deadURL)},
 		"echo": {Type: config.ReceiverSlack, URL: config.Secret(echo.URL + "/services/T000/B000/" + token)},
 	}, nil)
-	ob.add("dead", testNotice("IT-1", sla.StageBreach))
-	ob.add("echo", testNotice("IT-2", sla.StageBreach))
+	ob.add("dead", testNotice("IT-1", lifecycle.StageBreach))
+	ob.add("echo", testNotice("IT-2", lifecycle.StageBreach))
 	waitFor(t, "failed attempts", func() bool {
 		return len(ob.retriesFor("dead")) >= 2 && len(ob.givenUpFor("echo")) == 1
 	})

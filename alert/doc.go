@@ -1,4 +1,4 @@
-// Package alert delivers slad's alerts: it formats an [sla.Notice] for each
+// Package alert delivers slad's alerts: it formats an [lifecycle.Notice] for each
 // kind of receiver (a Standard Webhooks signed JSON webhook, a Slack incoming
 // webhook, Prometheus Alertmanager, slad's own log) and drains the store's
 // durable outbox with one worker per receiver, retrying with backoff until the

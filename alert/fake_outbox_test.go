@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/store"
 )
 
@@ -23,7 +23,7 @@ type fakeOutbox struct {
 	givenUp    []givenUp
 	retries    []retried
 	drops      map[string]int // receiver → DropReceiver calls
-	firing     map[string][]sla.Notice
+	firing     map[string][]lifecycle.Notice
 	violations []string
 	changed    chan struct{}
 }
@@ -46,14 +46,14 @@ func newFakeOutbox() *fakeOutbox {
 	return &fakeOutbox{
 		pending: map[string][]store.OutboxItem{},
 		drops:   map[string]int{},
-		firing:  map[string][]sla.Notice{},
+		firing:  map[string][]lifecycle.Notice{},
 		changed: make(chan struct{}, 1),
 	}
 }
 
 // add queues a notice for a receiver, due now, and signals the change as the
 // store does after its transaction commits.
-func (f *fakeOutbox) add(receiver string, n sla.Notice) {
+func (f *fakeOutbox) add(receiver string, n lifecycle.Notice) {
 	f.mu.Lock()
 	f.seq++
 	now := time.Now()
@@ -115,10 +115,10 @@ func (f *fakeOutbox) Delivered(it store.OutboxItem, at time.Time) error {
 	f.delivered = append(f.delivered, p)
 	n := p.Notice
 	switch n.Stage {
-	case sla.StageBreach:
+	case lifecycle.StageBreach:
 		f.firing[p.Receiver] = append(f.firing[p.Receiver], n)
-	case sla.StageResolved:
-		f.firing[p.Receiver] = slices.DeleteFunc(f.firing[p.Receiver], func(b sla.Notice) bool {
+	case lifecycle.StageResolved:
+		f.firing[p.Receiver] = slices.DeleteFunc(f.firing[p.Receiver], func(b lifecycle.Notice) bool {
 			return b.RequestID == n.RequestID && b.SLAID == n.SLAID && b.Target == n.Target
 		})
 	}
@@ -173,7 +173,7 @@ func (f *fakeOutbox) PendingAlerts() (map[string]int, error) {
 	return out, nil
 }
 
-func (f *fakeOutbox) Firing(receiver string) ([]sla.Notice, error) {
+func (f *fakeOutbox) Firing(receiver string) ([]lifecycle.Notice, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.firing[receiver]), nil

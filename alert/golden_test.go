@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/config"
-	"github.com/slad-project/slad/sla"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden with what the notifiers send")
@@ -24,7 +24,7 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden with what the
 func TestBodiesMatchGoldenFiles(t *testing.T) {
 	t.Parallel()
 	for _, typ := range []config.ReceiverType{config.ReceiverWebhook, config.ReceiverSlack, config.ReceiverAlertmanager} {
-		for _, stage := range sla.StageKinds {
+		for _, stage := range lifecycle.StageKinds {
 			name := string(typ) + "-" + string(stage)
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
@@ -78,13 +78,13 @@ func golden(t *testing.T, path string, got []byte) {
 func TestLogReceiverWritesOneLinePerAlert(t *testing.T) {
 	t.Parallel()
 	tests := map[string]struct {
-		stage sla.StageKind
+		stage lifecycle.StageKind
 		level string
 	}{
-		"a warning is logged at INFO":     {sla.StageWarning, "INFO"},
-		"a breach is logged at WARN":      {sla.StageBreach, "WARN"},
-		"an escalation is logged at WARN": {sla.StageEscalation, "WARN"},
-		"a resolution is logged at INFO":  {sla.StageResolved, "INFO"},
+		"a warning is logged at INFO":     {lifecycle.StageWarning, "INFO"},
+		"a breach is logged at WARN":      {lifecycle.StageBreach, "WARN"},
+		"an escalation is logged at WARN": {lifecycle.StageEscalation, "WARN"},
+		"a resolution is logged at INFO":  {lifecycle.StageResolved, "INFO"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/config"
 	"github.com/slad-project/slad/sla"
 )
@@ -40,9 +41,9 @@ func (s *syncBuffer) String() string {
 
 // testNotice is a notice of the given stage for a request, with fixed
 // figures: a 4h resolution target of it-sales-incidents.
-func testNotice(request string, stage sla.StageKind) sla.Notice {
+func testNotice(request string, stage lifecycle.StageKind) lifecycle.Notice {
 	deadline := time.Date(2026, 11, 23, 13, 14, 0, 0, time.UTC)
-	n := sla.Notice{
+	n := lifecycle.Notice{
 		Stage:          stage,
 		SLAID:          "it-sales-incidents",
 		SLADescription: "IT answers & fixes incidents raised by Sales",
@@ -57,25 +58,25 @@ func testNotice(request string, stage sla.StageKind) sla.Notice {
 		Deadline:       deadline,
 	}
 	switch stage {
-	case sla.StageWarning:
+	case lifecycle.StageWarning:
 		n.StageKey = "warning-80%"
 		n.ElapsedSeconds = 11520
 		n.FiredAt = deadline.Add(-48 * time.Minute)
-	case sla.StageBreach:
+	case lifecycle.StageBreach:
 		n.StageKey = "breach"
 		n.ElapsedSeconds = 4*3600 + 60
 		n.FiredAt = deadline.Add(time.Minute)
-	case sla.StageEscalation:
+	case lifecycle.StageEscalation:
 		n.StageKey = "escalation-1"
 		n.Escalation = 1
 		n.ElapsedSeconds = 5*3600 + 60
 		n.FiredAt = deadline.Add(time.Hour + time.Minute)
-	case sla.StageResolved:
-		n.StageKey = sla.ResolvedKey
+	case lifecycle.StageResolved:
+		n.StageKey = lifecycle.ResolvedKey
 		n.ElapsedSeconds = 6*3600 + 5*60
 		n.FiredAt = deadline.Add(2*time.Hour + 5*time.Minute)
 	}
-	n.ID = sla.NoticeID(request, n.SLAID, n.Target, n.StageKey)
+	n.ID = lifecycle.NoticeID(request, n.SLAID, n.Target, n.StageKey)
 	return n
 }
 

@@ -4,7 +4,7 @@ import (
 	"context"
 	"log/slog"
 
-	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/alert/lifecycle"
 )
 
 // logNotifier writes each alert as one structured line to slad's own log:
@@ -16,9 +16,9 @@ type logNotifier struct {
 }
 
 // Notify logs the notice; it cannot fail.
-func (l *logNotifier) Notify(ctx context.Context, n sla.Notice) (bool, error) {
+func (l *logNotifier) Notify(ctx context.Context, n lifecycle.Notice) (bool, error) {
 	level := slog.LevelInfo
-	if n.Stage == sla.StageBreach || n.Stage == sla.StageEscalation {
+	if n.Stage == lifecycle.StageBreach || n.Stage == lifecycle.StageEscalation {
 		level = slog.LevelWarn
 	}
 	attrs := []slog.Attr{
@@ -41,7 +41,7 @@ func (l *logNotifier) Notify(ctx context.Context, n sla.Notice) (bool, error) {
 		attrs = append(attrs, slog.Time("deadline", n.Deadline.UTC()))
 	}
 	attrs = append(attrs, slog.Time("fired_at", n.FiredAt.UTC()))
-	if n.Stage == sla.StageEscalation {
+	if n.Stage == lifecycle.StageEscalation {
 		attrs = append(attrs, slog.Int("escalation", n.Escalation))
 	}
 	if u := requestURL(l.externalURL, n.RequestID); u != "" {

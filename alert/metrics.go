@@ -4,8 +4,7 @@ import (
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/alert/lifecycle"
 )
 
 // Results of a delivery attempt, as the result label of
@@ -46,7 +45,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 // init creates every series of a receiver at zero, so that rates and
 // alert rules see them before the first alert.
 func (m *metrics) init(receiver string) {
-	for _, st := range sla.StageKinds {
+	for _, st := range lifecycle.StageKinds {
 		for _, r := range results {
 			m.sent.WithLabelValues(receiver, string(st), r)
 		}
@@ -58,6 +57,6 @@ func (m *metrics) forget(receiver string) {
 	m.sent.DeletePartialMatch(prometheus.Labels{"receiver": receiver})
 }
 
-func (m *metrics) count(receiver string, stage sla.StageKind, result string) {
+func (m *metrics) count(receiver string, stage lifecycle.StageKind, result string) {
 	m.sent.WithLabelValues(receiver, string(stage), result).Inc()
 }

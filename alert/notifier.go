@@ -16,8 +16,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/config"
-	"github.com/slad-project/slad/sla"
 )
 
 // Notifier sends a notice to one receiver. On failure, retry tells whether
@@ -25,7 +25,7 @@ import (
 // rate-limiting) or never will (the receiver rejects it); the error may be a
 // *StatusError carrying the receiver's answer and a Retry-After delay.
 type Notifier interface {
-	Notify(ctx context.Context, n sla.Notice) (retry bool, err error)
+	Notify(ctx context.Context, n lifecycle.Notice) (retry bool, err error)
 }
 
 // NotifierOptions is what every notifier shares.

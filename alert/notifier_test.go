@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/config"
-	"github.com/slad-project/slad/sla"
 )
 
 func TestCheckResponseClassifiesAnswers(t *testing.T) {
@@ -181,11 +181,11 @@ func TestRepostSendsOnlyBreachesInBatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var firing []sla.Notice
+	var firing []lifecycle.Notice
 	for i := range amBatch + 1 {
-		firing = append(firing, testNotice(fmt.Sprintf("IT-%d", i), sla.StageBreach))
+		firing = append(firing, testNotice(fmt.Sprintf("IT-%d", i), lifecycle.StageBreach))
 	}
-	firing = append(firing, testNotice("IT-W", sla.StageWarning))
+	firing = append(firing, testNotice("IT-W", lifecycle.StageWarning))
 	if _, err := n.(Reposter).Repost(context.Background(), firing); err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,7 @@ package alert
 import (
 	"time"
 
-	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/store"
 )
 
@@ -29,7 +29,7 @@ type Outbox interface {
 	PendingAlerts() (map[string]int, error)
 	// Firing returns the breach notices delivered to the receiver whose
 	// request is still open.
-	Firing(receiver string) ([]sla.Notice, error)
+	Firing(receiver string) ([]lifecycle.Notice, error)
 	// OutboxChanged signals that alerts were added.
 	OutboxChanged() <-chan struct{}
 }

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/config"
-	"github.com/slad-project/slad/sla"
 )
 
 // The example of the Standard Webhooks specification's reference libraries
@@ -100,7 +100,7 @@ func TestDeliveredWebhooksVerify(t *testing.T) {
 	srv := newHookServer(t, failFirst(1, answer500))
 	ob := newFakeOutbox()
 	start(t, ob, map[string]*config.Receiver{"hook": webhookReceiver(srv.URL)}, nil)
-	n := testNotice("IT-4711", sla.StageBreach)
+	n := testNotice("IT-4711", lifecycle.StageBreach)
 	ob.add("hook", n)
 	waitFor(t, "the alert delivered", func() bool { return len(ob.deliveredTo("hook")) == 1 })
 
@@ -129,7 +129,7 @@ func TestAnUnsignedWebhookStillCarriesItsID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	notice := testNotice("IT-1", sla.StageWarning)
+	notice := testNotice("IT-1", lifecycle.StageWarning)
 	if _, err := n.Notify(context.Background(), notice); err != nil {
 		t.Fatal(err)
 	}

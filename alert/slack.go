@@ -9,6 +9,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -114,18 +115,18 @@ func slackTruncate(s string, limit int) string {
 
 // slackHeadline names the stage with an emoji and a word, to be read in
 // one glance.
-func slackHeadline(n sla.Notice) (emoji, word string) {
+func slackHeadline(n lifecycle.Notice) (emoji, word string) {
 	switch n.Stage {
-	case sla.StageWarning:
+	case lifecycle.StageWarning:
 		return ":warning:", "WARNING"
-	case sla.StageBreach:
+	case lifecycle.StageBreach:
 		return ":rotating_light:", "BREACH"
-	case sla.StageEscalation:
+	case lifecycle.StageEscalation:
 		if n.Escalation > 0 {
 			return ":fire:", "ESCALATION " + strconv.Itoa(n.Escalation)
 		}
 		return ":fire:", "ESCALATION"
-	case sla.StageResolved:
+	case lifecycle.StageResolved:
 		return ":white_check_mark:", "RESOLVED"
 	default:
 		return ":bell:", strings.ToUpper(slackEscape(string(n.Stage)))
@@ -135,14 +136,14 @@ func slackHeadline(n sla.Notice) (emoji, word string) {
 // standing says where the clock stands against its target, in words:
 // "48m left of the 4h resolution target (80% used)", "1m over the 4h
 // resolution target".
-func standing(n sla.Notice) string {
+func standing(n lifecycle.Notice) string {
 	target := time.Duration(n.TargetSeconds) * time.Second
 	elapsed := time.Duration(n.ElapsedSeconds) * time.Second
 	what := fmt.Sprintf("the %s %s target", sla.FormatDuration(target), n.Target)
 	switch {
-	case n.Stage == sla.StageResolved && elapsed > target:
+	case n.Stage == lifecycle.StageResolved && elapsed > target:
 		return fmt.Sprintf("done after %s, %s over %s", humanDuration(elapsed), humanDuration(elapsed-target), what)
-	case n.Stage == sla.StageResolved:
+	case n.Stage == lifecycle.StageResolved:
 		return fmt.Sprintf("done after %s, within %s", humanDuration(elapsed), what)
 	case elapsed > target:
 		return fmt.Sprintf("%s over %s", humanDuration(elapsed-target), what)
@@ -196,7 +197,7 @@ func slackDate(t time.Time) string {
 // escaped, and cut where needed so that each text stays within Slack's
 // limit: the title and the SLA's description give way first, so that the
 // stage, the link and how late it is always show.
-func buildSlack(n sla.Notice, externalURL string) slackMessage {
+func buildSlack(n lifecycle.Notice, externalURL string) slackMessage {
 	emoji, word := slackHeadline(n)
 	who := slackEscape(n.Provider) + " → " + slackEscape(n.Customer)
 	req := slackEscape(n.RequestID)
@@ -252,7 +253,7 @@ type slackNotifier struct {
 }
 
 // Notify posts the message.
-func (s *slackNotifier) Notify(ctx context.Context, n sla.Notice) (bool, error) {
+func (s *slackNotifier) Notify(ctx context.Context, n lifecycle.Notice) (bool, error) {
 	body, err := marshalJSON(buildSlack(n, s.externalURL))
 	if err != nil {
 		return false, fmt.Errorf("encode slack message: %w", err)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/config"
 	"github.com/slad-project/slad/sla"
 )
@@ -38,18 +39,18 @@ func checkSlackText(t *testing.T, where, s string) {
 func TestSlackMessagesStayWithinBlockKitLimits(t *testing.T) {
 	t.Parallel()
 	long := func(unit string, n int) string { return strings.Repeat(unit, n)[:n] }
-	tests := map[string]func(*sla.Notice){
-		"an ordinary notice": func(*sla.Notice) {},
-		"a title of ampersands": func(n *sla.Notice) {
+	tests := map[string]func(*lifecycle.Notice){
+		"an ordinary notice": func(*lifecycle.Notice) {},
+		"a title of ampersands": func(n *lifecycle.Notice) {
 			n.Title = long("&", sla.MaxTitleLength)
 		},
-		"a title of brackets and emoji": func(n *sla.Notice) {
+		"a title of brackets and emoji": func(n *lifecycle.Notice) {
 			n.Title = strings.Repeat("<🔥>", sla.MaxTitleLength/3)
 		},
-		"a long description": func(n *sla.Notice) {
+		"a long description": func(n *lifecycle.Notice) {
 			n.SLADescription = long("R&D <needs> this ", 5000)
 		},
-		"every field at its limit": func(n *sla.Notice) {
+		"every field at its limit": func(n *lifecycle.Notice) {
 			n.RequestID = long("&<>|", sla.MaxIDLength)
 			n.SLAID = long("&", 100)
 			n.Provider, n.Customer = long("<", 100), long(">", 100)
@@ -59,7 +60,7 @@ func TestSlackMessagesStayWithinBlockKitLimits(t *testing.T) {
 		},
 	}
 	for name, change := range tests {
-		for _, stage := range sla.StageKinds {
+		for _, stage := range lifecycle.StageKinds {
 			t.Run(name+"/"+string(stage), func(t *testing.T) {
 				t.Parallel()
 				n := testNotice("IT-4711", stage)

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -14,14 +15,14 @@ import (
 // and in that order. Escalation is an addition: the 1-based escalation step,
 // present only on escalation alerts.
 type webhookPayload struct {
-	Version        string         `json:"version"`
-	ID             string         `json:"id"`
-	Stage          sla.StageKind  `json:"stage"`
-	SLA            webhookSLA     `json:"sla"`
-	Request        webhookRequest `json:"request"`
-	Target         sla.TargetKind `json:"target"`
-	TargetSeconds  int64          `json:"target_seconds"`
-	ElapsedSeconds int64          `json:"elapsed_seconds"`
+	Version        string              `json:"version"`
+	ID             string              `json:"id"`
+	Stage          lifecycle.StageKind `json:"stage"`
+	SLA            webhookSLA          `json:"sla"`
+	Request        webhookRequest      `json:"request"`
+	Target         sla.TargetKind      `json:"target"`
+	TargetSeconds  int64               `json:"target_seconds"`
+	ElapsedSeconds int64               `json:"elapsed_seconds"`
 	// Deadline is null when the notice has none.
 	Deadline   *string `json:"deadline"`
 	FiredAt    string  `json:"fired_at"`
@@ -48,7 +49,7 @@ type webhookRequest struct {
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // marshalWebhook builds the generic webhook body of a notice.
-func marshalWebhook(n sla.Notice, externalURL string) ([]byte, error) {
+func marshalWebhook(n lifecycle.Notice, externalURL string) ([]byte, error) {
 	p := webhookPayload{
 		Version: "1",
 		ID:      n.ID,
@@ -75,7 +76,7 @@ func marshalWebhook(n sla.Notice, externalURL string) ([]byte, error) {
 		d := formatTime(n.Deadline)
 		p.Deadline = &d
 	}
-	if n.Stage == sla.StageEscalation {
+	if n.Stage == lifecycle.StageEscalation {
 		p.Escalation = n.Escalation
 	}
 	b, err := marshalJSON(p)
@@ -96,7 +97,7 @@ type webhookNotifier struct {
 // Notify posts the notice. The webhook-id header is the notice id, stable
 // across retries so that receivers can drop repeats; webhook-timestamp is
 // the time of this attempt, as the signature covers it.
-func (w *webhookNotifier) Notify(ctx context.Context, n sla.Notice) (bool, error) {
+func (w *webhookNotifier) Notify(ctx context.Context, n lifecycle.Notice) (bool, error) {
 	body, err := marshalWebhook(n, w.externalURL)
 	if err != nil {
 		return false, err

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/sla"
 	"github.com/slad-project/slad/store"
 )
@@ -60,7 +61,7 @@ func timePtr(t time.Time) *time.Time {
 func latestStage(fired []string) *string {
 	best, rank := "", -1
 	for _, k := range fired {
-		for i, kind := range sla.StageKinds {
+		for i, kind := range lifecycle.StageKinds {
 			if strings.HasPrefix(k, string(kind)) && i > rank {
 				best, rank = string(kind), i
 			}

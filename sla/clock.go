@@ -94,8 +94,10 @@ func (c *Clock) State() ClockState {
 	return StateRunning
 }
 
-// advance brings Elapsed up to t, noting the breach if it happens on the way.
-func (c *Clock) advance(t time.Time, cal *Calendar) {
+// Advance brings Elapsed up to t on the clock's calendar, noting the
+// breach if it happens on the way; a clock that is not counting, or already
+// past t, is left as it is.
+func (c *Clock) Advance(t time.Time, cal *Calendar) {
 	if !c.Counting || !t.After(c.Since) {
 		return
 	}
@@ -114,13 +116,13 @@ func (c *Clock) advance(t time.Time, cal *Calendar) {
 }
 
 func (c *Clock) stop(t time.Time, cal *Calendar) {
-	c.advance(t, cal)
+	c.Advance(t, cal)
 	c.Counting, c.Paused, c.PauseReason = false, false, ""
 	c.Stopped, c.Since = t, t
 }
 
 func (c *Clock) pause(t time.Time, reason string, cal *Calendar) {
-	c.advance(t, cal)
+	c.Advance(t, cal)
 	c.Counting, c.Paused, c.PauseReason = false, true, reason
 }
 
@@ -141,7 +143,7 @@ type Live struct {
 
 // At returns the clock's standing at now (no earlier than its last update).
 func (c Clock) At(now time.Time, cal *Calendar) Live {
-	c.advance(now, cal)
+	c.Advance(now, cal)
 	l := Live{State: c.State(), Elapsed: c.Elapsed, Remaining: c.Limit - c.Elapsed}
 	switch {
 	case c.Breached() && !c.Cancelled:
@@ -270,10 +272,7 @@ type folder struct {
 }
 
 func (f *folder) calendar(slaID string) *Calendar {
-	if s := f.p.SLA(slaID); s != nil && s.Calendar != nil {
-		return s.Calendar
-	}
-	return AlwaysOpen()
+	return f.p.SLA(slaID).CalendarOf()
 }
 
 func (f *folder) open(e Event) {
@@ -314,7 +313,7 @@ func (f *folder) rematch(t time.Time) {
 			c.setLimit(limit, t)
 			f.startOrPause(c, s, t)
 		case ok && c.Open() && limit != c.Limit:
-			c.advance(t, f.calendar(c.SLA))
+			c.Advance(t, f.calendar(c.SLA))
 			c.setLimit(limit, t)
 		}
 	}

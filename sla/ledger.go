@@ -119,10 +119,7 @@ func Explain(p *Policy, id string, events []Event, now time.Time) (Request, map[
 	for key, ms := range marks {
 		var cal *Calendar
 		if c := r.Clock(SplitKey(key)); c != nil {
-			cal = AlwaysOpen()
-			if s := p.SLA(c.SLA); s != nil && s.Calendar != nil {
-				cal = s.Calendar
-			}
+			cal = p.SLA(c.SLA).CalendarOf()
 		}
 		var segs []Segment
 		for i, m := range ms {

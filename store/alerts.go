@@ -10,6 +10,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -59,7 +60,7 @@ func silenceHistory(rec *record, live *sla.Request, p *sla.Policy, now time.Time
 			continue
 		}
 		var silent []string
-		for _, st := range sla.Stages(s, clk) {
+		for _, st := range lifecycle.Stages(s, clk) {
 			if st.Threshold <= clk.Elapsed && !rec.fired(key, st.Key) {
 				silent = append(silent, st.Key)
 				rec.markFired(key, st.Key)
@@ -109,7 +110,7 @@ func reconcile(tx *bolt.Tx, p *sla.Policy, old, rec *record, live *sla.Request, 
 	for i := range live.Clocks {
 		clk := &live.Clocks[i]
 		if key := clk.Key(); len(rec.Told[key]) == 0 && !clk.Breached() {
-			rec.unfire(key, string(sla.StageBreach), string(sla.StageEscalation))
+			rec.unfire(key, string(lifecycle.StageBreach), string(lifecycle.StageEscalation))
 		}
 	}
 	keys := make([]string, 0, len(rec.Told))
@@ -123,13 +124,13 @@ func reconcile(tx *bolt.Tx, p *sla.Policy, old, rec *record, live *sla.Request, 
 		clk := live.Clock(slaID, target)
 		switch {
 		case clk == nil || !clk.Breached():
-			if !rec.fired(key, sla.ResolvedKey) {
+			if !rec.fired(key, lifecycle.ResolvedKey) {
 				src, req := clk, live
 				if src == nil && old != nil {
 					src, req = old.Request.Clock(slaID, target), &old.Request
 				}
 				if src != nil {
-					n := notice(rec, req, src, p.SLA(slaID), sla.Stage{Kind: sla.StageResolved, Key: sla.ResolvedKey}, now)
+					n := notice(rec, req, src, p.SLA(slaID), lifecycle.Stage{Kind: lifecycle.StageResolved, Key: lifecycle.ResolvedKey}, now)
 					n.Escalation = rec.escalations(key)
 					if err := enqueue(tx, told, n, now); err != nil {
 						return queued, err
@@ -141,12 +142,12 @@ func reconcile(tx *bolt.Tx, p *sla.Policy, old, rec *record, live *sla.Request, 
 				return queued, err
 			}
 			delete(rec.Told, key)
-			rec.unfire(key, string(sla.StageBreach), string(sla.StageEscalation), sla.ResolvedKey)
+			rec.unfire(key, string(lifecycle.StageBreach), string(lifecycle.StageEscalation), lifecycle.ResolvedKey)
 			rec.nextCycle(key)
-		case clk.Open() && rec.fired(key, sla.ResolvedKey):
-			rec.unfire(key, sla.ResolvedKey)
+		case clk.Open() && rec.fired(key, lifecycle.ResolvedKey):
+			rec.unfire(key, lifecycle.ResolvedKey)
 			rec.nextCycle(key)
-			n := notice(rec, live, clk, p.SLA(slaID), sla.Stage{Kind: sla.StageBreach, Key: "breach"}, now)
+			n := notice(rec, live, clk, p.SLA(slaID), lifecycle.Stage{Kind: lifecycle.StageBreach, Key: "breach"}, now)
 			if err := setFiring(tx, told, live.ID, key, n); err != nil {
 				return queued, err
 			}
@@ -164,14 +165,14 @@ func (r *record) nextCycle(clockKey string) {
 
 // notice describes a stage of a clock as of now. s may be nil for an SLA
 // a reload removed.
-func notice(rec *record, r *sla.Request, clk *sla.Clock, s *sla.SLA, st sla.Stage, now time.Time) sla.Notice {
+func notice(rec *record, r *sla.Request, clk *sla.Clock, s *sla.SLA, st lifecycle.Stage, now time.Time) lifecycle.Notice {
 	live := clk.At(now, s.CalendarOf())
 	idKey := st.Key
 	if c := rec.Cycle[clk.Key()]; c > 0 {
 		idKey = fmt.Sprintf("%s#%d", st.Key, c)
 	}
-	n := sla.Notice{
-		ID:    sla.NoticeID(r.ID, clk.SLA, clk.Target, idKey),
+	n := lifecycle.Notice{
+		ID:    lifecycle.NoticeID(r.ID, clk.SLA, clk.Target, idKey),
 		Stage: st.Kind, StageKey: st.Key,
 		SLAID: clk.SLA, Provider: r.Provider, Customer: r.Customer,
 		RequestID: r.ID, Title: r.Title, Priority: r.Priority, Category: r.Category,
@@ -186,14 +187,14 @@ func notice(rec *record, r *sla.Request, clk *sla.Clock, s *sla.SLA, st sla.Stag
 	if clk.Breached() {
 		n.Deadline = clk.Deadline
 	}
-	if st.Kind == sla.StageEscalation {
+	if st.Kind == lifecycle.StageEscalation {
 		n.Escalation = st.Step + 1
 	}
 	return n
 }
 
 // enqueue writes a notice to the outbox of each receiver.
-func enqueue(tx *bolt.Tx, receivers []string, n sla.Notice, now time.Time) error {
+func enqueue(tx *bolt.Tx, receivers []string, n lifecycle.Notice, now time.Time) error {
 	ob := tx.Bucket(bucketOutbox)
 	for _, rcv := range receivers {
 		seq, err := nextSeq(tx, keyOutboxSeq)
@@ -214,7 +215,7 @@ func enqueue(tx *bolt.Tx, receivers []string, n sla.Notice, now time.Time) error
 
 // setFiring records an open breach or escalation for each receiver, for
 // receivers that must keep re-sending it (Alertmanager).
-func setFiring(tx *bolt.Tx, receivers []string, request, clockKey string, n sla.Notice) error {
+func setFiring(tx *bolt.Tx, receivers []string, request, clockKey string, n lifecycle.Notice) error {
 	b := tx.Bucket(bucketFiring)
 	data, err := json.Marshal(n)
 	if err != nil {
@@ -264,7 +265,7 @@ func (r *record) tell(clockKey string, receivers []string) {
 func (r *record) escalations(clockKey string) int {
 	n := 0
 	for _, k := range r.Fired[clockKey] {
-		if strings.HasPrefix(k, string(sla.StageEscalation)) {
+		if strings.HasPrefix(k, string(lifecycle.StageEscalation)) {
 			n++
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -95,7 +96,7 @@ func TestARealBreachAfterAnUndoneOneIsStillAnnounced(t *testing.T) {
 	items, _ := s.DueAlerts("it-chat", now, 100)
 	breaches := 0
 	for _, it := range items {
-		if it.Notice.Stage == sla.StageBreach && it.Notice.FiredAt.Equal(now) {
+		if it.Notice.Stage == lifecycle.StageBreach && it.Notice.FiredAt.Equal(now) {
 			breaches++
 		}
 	}
@@ -286,7 +287,7 @@ func TestAnImportedRequestReopenedLaterStillBreaches(t *testing.T) {
 		t.Fatal("the reopened request passed its target and no alert fired")
 	}
 	items, _ := s.DueAlerts("it-chat", clock.Now(), 10)
-	if len(items) == 0 || items[0].Notice.Stage != sla.StageBreach {
+	if len(items) == 0 || items[0].Notice.Stage != lifecycle.StageBreach {
 		t.Fatalf("queued for the provider's receiver: %+v; want the breach", items)
 	}
 }

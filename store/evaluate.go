@@ -9,6 +9,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -114,16 +115,16 @@ func (s *Store) evaluateRequest(tx *bolt.Tx, p *sla.Policy, id string, now time.
 		clk := &r.Clocks[i]
 		sl := p.SLA(clk.SLA) // nil for an SLA a reload removed: only a resolution can be owed
 		key := clk.Key()
-		var send, skip []sla.Stage
+		var send, skip []lifecycle.Stage
 		if sl != nil && !now.Before(grace(rec, clk)) {
-			send, skip = sla.Due(sl, *clk, now, func(k string) bool { return rec.fired(key, k) })
+			send, skip = lifecycle.Due(sl, *clk, now, func(k string) bool { return rec.fired(key, k) })
 		}
 		for _, st := range skip {
 			rec.markFired(key, st.Key)
 			res.Skipped++
 		}
 		for _, st := range send {
-			receivers := p.Receivers(sl, st)
+			receivers := lifecycle.Receivers(p, sl, st)
 			n := notice(rec, r, clk, sl, st, now)
 			if err := enqueue(tx, receivers, n, now); err != nil {
 				return err
@@ -131,7 +132,7 @@ func (s *Store) evaluateRequest(tx *bolt.Tx, p *sla.Policy, id string, now time.
 			rec.markFired(key, st.Key)
 			res.Fired++
 			res.Queued += len(receivers)
-			if st.Kind == sla.StageBreach || st.Kind == sla.StageEscalation {
+			if st.Kind == lifecycle.StageBreach || st.Kind == lifecycle.StageEscalation {
 				// Those told of the breach, the boss included, will hear
 				// that it is over; until then it is firing.
 				rec.tell(key, receivers)
@@ -141,7 +142,7 @@ func (s *Store) evaluateRequest(tx *bolt.Tx, p *sla.Policy, id string, now time.
 			}
 		}
 		if resolvedOwed(rec, clk) {
-			n := notice(rec, r, clk, sl, sla.Stage{Kind: sla.StageResolved, Key: sla.ResolvedKey}, now)
+			n := notice(rec, r, clk, sl, lifecycle.Stage{Kind: lifecycle.StageResolved, Key: lifecycle.ResolvedKey}, now)
 			n.FiredAt = clk.Since
 			n.Escalation = rec.escalations(key)
 			if err := enqueue(tx, rec.Told[key], n, now); err != nil {
@@ -150,7 +151,7 @@ func (s *Store) evaluateRequest(tx *bolt.Tx, p *sla.Policy, id string, now time.
 			if err := clearFiring(tx, rec.Told[key], id, key); err != nil {
 				return err
 			}
-			rec.markFired(key, sla.ResolvedKey)
+			rec.markFired(key, lifecycle.ResolvedKey)
 			res.Fired++
 			res.Queued += len(rec.Told[key])
 		}

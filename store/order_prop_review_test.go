@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -98,7 +99,7 @@ func alertInvariants(t *testing.T, name string, s *Store, reqs []string, end tim
 			if sl == nil {
 				continue
 			}
-			if due, ok := sla.NextDue(sl, &clk, func(k string) bool { return slices.Contains(v.Fired[clk.Key()], k) }); ok && !due.After(end) {
+			if due, ok := lifecycle.NextDue(sl, &clk, func(k string) bool { return slices.Contains(v.Fired[clk.Key()], k) }); ok && !due.After(end) {
 				t.Errorf("%s: %s %s: stage due at %s left unfired after the tick at %s (fired %v)", name, id, clk.Key(), due, end, v.Fired[clk.Key()])
 			}
 		}
@@ -119,10 +120,10 @@ func alertInvariants(t *testing.T, name string, s *Store, reqs []string, end tim
 			seen[n.ID] = true
 			k := n.RequestID + "|" + n.SLAID + "/" + string(n.Target)
 			switch n.Stage {
-			case sla.StageBreach, sla.StageEscalation:
+			case lifecycle.StageBreach, lifecycle.StageEscalation:
 				told[k] = true
 				last[k] = string(n.Stage)
-			case sla.StageResolved:
+			case lifecycle.StageResolved:
 				if !told[k] {
 					t.Errorf("%s: %s got resolved for %s without having been told of a breach", name, rcv, k)
 				}
@@ -144,7 +145,7 @@ func alertInvariants(t *testing.T, name string, s *Store, reqs []string, end tim
 				}
 			}
 			over := r.Status != sla.StatusOpen || clk == nil || !clk.Breached() || !clk.Open()
-			if over && stage != string(sla.StageResolved) {
+			if over && stage != string(lifecycle.StageResolved) {
 				cj, _ := json.Marshal(clk)
 				t.Errorf("%s: %s was told of %s (%s, request %s) but never that it is over; clock %s", name, rcv, k, stage, r.Status, cj)
 			}
@@ -161,7 +162,7 @@ func alertInvariants(t *testing.T, name string, s *Store, reqs []string, end tim
 		}
 		// Told of a breach that is still open: firing.
 		for k, stage := range last {
-			if stage == string(sla.StageResolved) {
+			if stage == string(lifecycle.StageResolved) {
 				continue
 			}
 			var id, key string
@@ -180,7 +181,7 @@ func alertInvariants(t *testing.T, name string, s *Store, reqs []string, end tim
 			if r.Status != sla.StatusOpen || clk == nil || !clk.Open() || !clk.Breached() {
 				continue
 			}
-			if !slices.ContainsFunc(firing, func(n sla.Notice) bool {
+			if !slices.ContainsFunc(firing, func(n lifecycle.Notice) bool {
 				return n.RequestID == id && n.SLAID+"/"+string(n.Target) == key
 			}) {
 				t.Errorf("%s: %s was told of the breach of %s %s, still open, but it is not firing for it", name, rcv, id, key)
@@ -453,7 +454,7 @@ func liveBreachesAnnounced(t *testing.T, name string, s *Store, reqs []string, e
 	got := map[string]bool{} // receiver|request|clock
 	for _, rcv := range []string{"it-chat", "am", "boss", "cto"} {
 		for _, it := range outboxOf(t, s, rcv) {
-			if it.Notice.Stage == sla.StageBreach {
+			if it.Notice.Stage == lifecycle.StageBreach {
 				got[rcv+"|"+it.Notice.RequestID+"|"+it.Notice.SLAID+"/"+string(it.Notice.Target)] = true
 			}
 		}
@@ -471,7 +472,7 @@ func liveBreachesAnnounced(t *testing.T, name string, s *Store, reqs []string, e
 			if sl == nil || !clk.Breached() || (clk.Cancelled && !clk.Unmatched) {
 				continue
 			}
-			for _, rcv := range p.Receivers(sl, sla.Stage{Kind: sla.StageBreach}) {
+			for _, rcv := range lifecycle.Receivers(p, sl, lifecycle.Stage{Kind: lifecycle.StageBreach}) {
 				if !got[rcv+"|"+id+"|"+clk.Key()] {
 					t.Errorf("%s: %s %s breached at %s (stopped %s) while slad was receiving its events live, yet %s was never told (fired %v)",
 						name, id, clk.Key(), clk.BreachedAt.Format(time.DateTime), clk.Stopped.Format(time.DateTime), rcv, v.Fired[clk.Key()])

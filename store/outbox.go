@@ -7,20 +7,19 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/slad-project/slad/sla"
 )
 
 // OutboxItem is one alert waiting to be delivered to one receiver.
 type OutboxItem struct {
-	Seq         uint64     `json:"seq"` // position in the receiver's queue
-	Receiver    string     `json:"receiver"`
-	Notice      sla.Notice `json:"notice"`
-	Created     time.Time  `json:"created"`
-	Attempts    int        `json:"attempts"`
-	NextAttempt time.Time  `json:"next_attempt"`
-	LastError   string     `json:"last_error,omitempty"`
+	Seq         uint64           `json:"seq"` // position in the receiver's queue
+	Receiver    string           `json:"receiver"`
+	Notice      lifecycle.Notice `json:"notice"`
+	Created     time.Time        `json:"created"`
+	Attempts    int              `json:"attempts"`
+	NextAttempt time.Time        `json:"next_attempt"`
+	LastError   string           `json:"last_error,omitempty"`
 }
 
 // LogEntry is the notification log's record of an alert that left the
@@ -172,13 +171,13 @@ func (s *Store) PendingAlerts() (map[string]int, error) {
 // whose request has not yet been resolved or cancelled: what an
 // Alertmanager receiver re-posts so that Alertmanager does not resolve them
 // on its own.
-func (s *Store) Firing(receiver string) ([]sla.Notice, error) {
-	var out []sla.Notice
+func (s *Store) Firing(receiver string) ([]lifecycle.Notice, error) {
+	var out []lifecycle.Notice
 	err := s.db.View(func(tx *bolt.Tx) error {
 		prefix := outboxPrefix(receiver)
 		c := tx.Bucket(bucketFiring).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			var n sla.Notice
+			var n lifecycle.Notice
 			if err := json.Unmarshal(v, &n); err != nil {
 				return err
 			}

@@ -10,6 +10,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -193,7 +194,7 @@ func contribute(rec *record, p *sla.Policy, now time.Time) contribution {
 			if clk.Breached() {
 				inc(counterKey(ctrOpenBreached, clk.SLA, string(clk.Target)), 1)
 				c.Alert = true
-			} else if slices.ContainsFunc(rec.Fired[key], func(k string) bool { return strings.HasPrefix(k, string(sla.StageWarning)) }) {
+			} else if slices.ContainsFunc(rec.Fired[key], func(k string) bool { return strings.HasPrefix(k, string(lifecycle.StageWarning)) }) {
 				atRisk[clk.SLA] = true
 				c.Alert = true
 			}
@@ -272,12 +273,12 @@ func nextDue(rec *record, live *sla.Request, p *sla.Policy, now time.Time) (time
 			// A reload removed the SLA, perhaps for a moment: a breach not
 			// yet announced is looked at again hourly, in case it returns,
 			// for as long as it would still be news.
-			if clk.Breached() && !rec.fired(key, string(sla.StageBreach)) && (clk.Open() || now.Sub(clk.Since) < staleAge) {
+			if clk.Breached() && !rec.fired(key, string(lifecycle.StageBreach)) && (clk.Open() || now.Sub(clk.Since) < staleAge) {
 				consider(now.Add(time.Hour))
 			}
 			continue
 		}
-		if t, found := sla.NextDue(s, clk, func(k string) bool { return rec.fired(key, k) }); found {
+		if t, found := lifecycle.NextDue(s, clk, func(k string) bool { return rec.fired(key, k) }); found {
 			if g := grace(rec, clk); t.Before(g) {
 				t = g
 			}
@@ -291,7 +292,7 @@ func nextDue(rec *record, live *sla.Request, p *sla.Policy, now time.Time) (time
 // receivers told of its breach have not yet been told it is over.
 func resolvedOwed(rec *record, clk *sla.Clock) bool {
 	key := clk.Key()
-	return clk.Breached() && !clk.Open() && len(rec.Told[key]) > 0 && !rec.fired(key, sla.ResolvedKey)
+	return clk.Breached() && !clk.Open() && len(rec.Told[key]) > 0 && !rec.fired(key, lifecycle.ResolvedKey)
 }
 
 // applyContribution replaces a request's old share of the derived buckets by

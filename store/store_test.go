@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -128,7 +129,7 @@ func TestEvaluateFiresOnceAndCatchesUp(t *testing.T) {
 		t.Fatalf("repeated tick fired again: %+v", res)
 	}
 	firing, _ := s.Firing("am")
-	if len(firing) != 2 || firing[0].Stage != sla.StageBreach || firing[1].Stage != sla.StageEscalation {
+	if len(firing) != 2 || firing[0].Stage != lifecycle.StageBreach || firing[1].Stage != lifecycle.StageEscalation {
 		t.Fatalf("firing = %+v, want the breach and the escalation", firing)
 	}
 	// Resolve: the receivers told of the breach get "resolved".
@@ -176,7 +177,7 @@ func TestOutboxDeliveryLifecycle(t *testing.T) {
 		t.Fatal("OutboxChanged not signalled")
 	}
 	items, _ := s.DueAlerts("it-chat", now, 10)
-	if len(items) != 1 || items[0].Notice.Stage != sla.StageWarning {
+	if len(items) != 1 || items[0].Notice.Stage != lifecycle.StageWarning {
 		t.Fatalf("due = %+v", items)
 	}
 	if err := s.Retry(items[0], now.Add(time.Minute), "boom"); err != nil {
@@ -261,7 +262,7 @@ func TestAReceiverGetsItsAlertsInOrder(t *testing.T) {
 	clock.Set(now)
 	s.Evaluate(now) // the breach
 	breach, _ := s.DueAlerts("it-chat", now, 10)
-	if len(breach) != 1 || breach[0].Notice.Stage != sla.StageBreach {
+	if len(breach) != 1 || breach[0].Notice.Stage != lifecycle.StageBreach {
 		t.Fatalf("due = %+v", breach)
 	}
 	s.Retry(breach[0], now.Add(10*time.Minute), "503")
@@ -271,7 +272,7 @@ func TestAReceiverGetsItsAlertsInOrder(t *testing.T) {
 		t.Fatalf("the resolution overtook the breach waiting for its retry: %+v", due)
 	}
 	due, _ := s.DueAlerts("it-chat", now.Add(10*time.Minute), 10)
-	if len(due) != 2 || due[0].Notice.Stage != sla.StageBreach || due[1].Notice.Stage != sla.StageResolved {
+	if len(due) != 2 || due[0].Notice.Stage != lifecycle.StageBreach || due[1].Notice.Stage != lifecycle.StageResolved {
 		t.Fatalf("after the retry time: %+v, want the breach then the resolution", due)
 	}
 }

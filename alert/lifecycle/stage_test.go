@@ -1,17 +1,19 @@
-package sla
+package lifecycle
 
 import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/slad-project/slad/sla"
 )
 
 // deskClock folds a history on the fixture policy and returns the "desk"
 // SLA and one of its clocks.
-func deskClock(t *testing.T, h *history, k TargetKind) (*SLA, Clock) {
+func deskClock(t *testing.T, h *history, k sla.TargetKind) (*sla.SLA, sla.Clock) {
 	t.Helper()
 	p := fixturePolicy(t)
-	r := Fold(p, "IT-1", h.evs)
+	r := sla.Fold(p, "IT-1", h.evs)
 	c := r.Clock("desk", k)
 	if c == nil {
 		t.Fatalf("no desk/%s clock in %+v", k, r)
@@ -33,7 +35,7 @@ func stageKeys(st []Stage) []string {
 
 func TestStagesOfARunningClock(t *testing.T) {
 	h := newHistory(t).open("2026-11-23 09:00", "P1", "incident")
-	s, c := deskClock(t, h, Resolution)
+	s, c := deskClock(t, h, sla.Resolution)
 	got := Stages(s, &c)
 	want := []struct {
 		kind      StageKind
@@ -58,7 +60,7 @@ func TestStagesOfARunningClock(t *testing.T) {
 	}
 	// Over a weekend: opened Friday 16:00, the 50% warning is due Monday 10:00.
 	h = newHistory(t).open("2026-11-27 16:00", "P1", "incident")
-	s, c = deskClock(t, h, Resolution)
+	s, c = deskClock(t, h, sla.Resolution)
 	if due := Stages(s, &c)[0].Due; !due.Equal(h.at("2026-11-30 10:00")) {
 		t.Errorf("50%% warning over a weekend due %s", due)
 	}
@@ -66,8 +68,8 @@ func TestStagesOfARunningClock(t *testing.T) {
 
 func TestWarningThresholdsAreExact(t *testing.T) {
 	// 0.29 × 30m is 521.99999… s in floating point: the warning belongs at 522 s.
-	s := &SLA{WarnAt: []float64{0.29, 0.57, 0.145}}
-	c := &Clock{Limit: 30 * time.Minute}
+	s := &sla.SLA{WarnAt: []float64{0.29, 0.57, 0.145}}
+	c := &sla.Clock{Limit: 30 * time.Minute}
 	for i, want := range []time.Duration{522 * time.Second, 1026 * time.Second, 261 * time.Second} {
 		if got := Stages(s, c)[i].Threshold; got != want {
 			t.Errorf("warning at %v of 30m: threshold %v, want %v", s.WarnAt[i], got, want)
@@ -79,97 +81,97 @@ func TestDue(t *testing.T) {
 	open := func(t *testing.T) *history { return newHistory(t).open("2026-11-23 09:00", "P1", "incident") }
 	tests := map[string]struct {
 		history    func(t *testing.T) *history
-		target     TargetKind
+		target     sla.TargetKind
 		now        string
 		fired      []string
 		warnAt     []float64 // replaces the SLA's, as a reload would
 		send, skip []string
 	}{
 		"nothing is due before the first warning": {
-			history: open, target: Resolution, now: "2026-11-23 10:59:59",
+			history: open, target: sla.Resolution, now: "2026-11-23 10:59:59",
 			send: []string{}, skip: []string{},
 		},
 		"the first warning at 50%": {
-			history: open, target: Resolution, now: "2026-11-23 11:00",
+			history: open, target: sla.Resolution, now: "2026-11-23 11:00",
 			send: []string{"warning-50%"}, skip: []string{},
 		},
 		"a missed 50% warning is skipped for the 80% one": {
-			history: open, target: Resolution, now: "2026-11-23 12:30",
+			history: open, target: sla.Resolution, now: "2026-11-23 12:30",
 			send: []string{"warning-80%"}, skip: []string{"warning-50%"},
 		},
 		"the 80% warning after the 50% one fired": {
-			history: open, target: Resolution, now: "2026-11-23 12:30", fired: []string{"warning-50%"},
+			history: open, target: sla.Resolution, now: "2026-11-23 12:30", fired: []string{"warning-50%"},
 			send: []string{"warning-80%"}, skip: []string{},
 		},
 		"elapsed equal to the target is not yet a breach": {
-			history: open, target: Resolution, now: "2026-11-23 13:00", fired: []string{"warning-50%", "warning-80%"},
+			history: open, target: sla.Resolution, now: "2026-11-23 13:00", fired: []string{"warning-50%", "warning-80%"},
 			send: []string{}, skip: []string{},
 		},
 		"the breach is due the first second over the target": {
-			history: open, target: Resolution, now: "2026-11-23 13:00:01", fired: []string{"warning-50%", "warning-80%"},
+			history: open, target: sla.Resolution, now: "2026-11-23 13:00:01", fired: []string{"warning-50%", "warning-80%"},
 			send: []string{"breach"}, skip: []string{},
 		},
 		"a late tick sends the breach and the escalation, no stale warning": {
-			history: open, target: Resolution, now: "2026-11-23 14:30",
+			history: open, target: sla.Resolution, now: "2026-11-23 14:30",
 			send: []string{"breach", "escalation-1"}, skip: []string{"warning-50%", "warning-80%"},
 		},
 		"a warning never fired is not sent after the breach": {
-			history: open, target: Resolution, now: "2026-11-23 14:30", fired: []string{"breach", "escalation-1"},
+			history: open, target: sla.Resolution, now: "2026-11-23 14:30", fired: []string{"breach", "escalation-1"},
 			send: []string{}, skip: []string{"warning-50%", "warning-80%"},
 		},
 		"an escalation is sent even when the breach was": {
-			history: open, target: Resolution, now: "2026-11-23 14:00", fired: []string{"warning-50%", "warning-80%", "breach"},
+			history: open, target: sla.Resolution, now: "2026-11-23 14:00", fired: []string{"warning-50%", "warning-80%", "breach"},
 			send: []string{"escalation-1"}, skip: []string{},
 		},
 		"a fired stage is not sent again": {
-			history: open, target: Resolution, now: "2026-11-23 11:30", fired: []string{"warning-50%"},
+			history: open, target: sla.Resolution, now: "2026-11-23 11:30", fired: []string{"warning-50%"},
 			send: []string{}, skip: []string{},
 		},
 		"a warning passed before a pause is still due while paused": {
 			history: func(t *testing.T) *history {
-				return open(t).add(Paused, "2026-11-23 11:30", reason("waiting_for_customer"))
+				return open(t).add(sla.Paused, "2026-11-23 11:30", reason("waiting_for_customer"))
 			},
-			target: Resolution, now: "2026-11-24 16:00",
+			target: sla.Resolution, now: "2026-11-24 16:00",
 			send: []string{"warning-50%"}, skip: []string{},
 		},
 		"a paused clock reaches no new stage": {
 			history: func(t *testing.T) *history {
-				return open(t).add(Paused, "2026-11-23 10:00", reason("waiting_for_customer"))
+				return open(t).add(sla.Paused, "2026-11-23 10:00", reason("waiting_for_customer"))
 			},
-			target: Resolution, now: "2026-11-30 16:00",
+			target: sla.Resolution, now: "2026-11-30 16:00",
 			send: []string{}, skip: []string{},
 		},
 		"a clock stopped within target owes nothing": {
-			history: func(t *testing.T) *history { return open(t).add(Resolved, "2026-11-23 12:00") },
-			target:  Resolution, now: "2026-11-23 16:00",
+			history: func(t *testing.T) *history { return open(t).add(sla.Resolved, "2026-11-23 12:00") },
+			target:  sla.Resolution, now: "2026-11-23 16:00",
 			send: []string{}, skip: []string{},
 		},
 		"a clock stopped after its breach still owes the breach, not the escalation": {
 			history: func(t *testing.T) *history {
-				return open(t).add(Responded, "2026-11-23 09:40")
+				return open(t).add(sla.Responded, "2026-11-23 09:40")
 			},
-			target: Response, now: "2026-11-23 16:00",
+			target: sla.Response, now: "2026-11-23 16:00",
 			send: []string{"breach"}, skip: []string{},
 		},
 		"a cancelled clock owes nothing": {
-			history: func(t *testing.T) *history { return open(t).add(Cancelled, "2026-11-23 15:00") },
-			target:  Resolution, now: "2026-11-23 16:00",
+			history: func(t *testing.T) *history { return open(t).add(sla.Cancelled, "2026-11-23 15:00") },
+			target:  sla.Resolution, now: "2026-11-23 16:00",
 			send: []string{}, skip: []string{},
 		},
 		"a warning added by a reload after the breach is not sent": {
-			history: open, target: Resolution, now: "2026-11-23 14:30", warnAt: []float64{0.5, 0.8, 0.9},
+			history: open, target: sla.Resolution, now: "2026-11-23 14:30", warnAt: []float64{0.5, 0.8, 0.9},
 			fired: []string{"warning-50%", "warning-80%", "breach", "escalation-1"},
 			send:  []string{}, skip: []string{"warning-90%"},
 		},
 		"a priority change after the breach brings back no warning, and the escalation still follows the breach": {
 			history: func(t *testing.T) *history {
-				return open(t).add(Updated, "2026-11-23 14:00", priority("P2"))
+				return open(t).add(sla.Updated, "2026-11-23 14:00", priority("P2"))
 			},
-			target: Resolution, now: "2026-11-24 17:00", fired: []string{"warning-50%", "warning-80%", "breach"},
+			target: sla.Resolution, now: "2026-11-24 17:00", fired: []string{"warning-50%", "warning-80%", "breach"},
 			send: []string{"escalation-1"}, skip: []string{},
 		},
 		"response: the escalation an hour after a missed response": {
-			history: open, target: Response, now: "2026-11-23 10:30",
+			history: open, target: sla.Response, now: "2026-11-23 10:30",
 			send: []string{"breach", "escalation-1"}, skip: []string{"warning-50%", "warning-80%"},
 		},
 	}
@@ -195,7 +197,7 @@ func TestDueNeverRepeatsOnATickingClock(t *testing.T) {
 	// Ticking every 7 minutes through a P1's life sends each stage at most
 	// once and, of warnings and breach, never one behind another sent.
 	h := newHistory(t).open("2026-11-23 09:00", "P1", "incident")
-	s, c := deskClock(t, h, Resolution)
+	s, c := deskClock(t, h, sla.Resolution)
 	var fired []string
 	order := map[string]int{"warning-50%": 0, "warning-80%": 1, "breach": 2, "escalation-1": 3}
 	last := -1
@@ -219,7 +221,7 @@ func TestDueNeverRepeatsOnATickingClock(t *testing.T) {
 
 func TestNextDue(t *testing.T) {
 	h := newHistory(t).open("2026-11-23 09:00", "P1", "incident")
-	s, c := deskClock(t, h, Resolution)
+	s, c := deskClock(t, h, sla.Resolution)
 	tests := []struct {
 		fired []string
 		want  string
@@ -242,8 +244,8 @@ func TestNextDue(t *testing.T) {
 			t.Errorf("fired %v: NextDue = %s, %v; want %s", tc.fired, due, ok, tc.want)
 		}
 	}
-	h.add(Paused, "2026-11-23 10:00", reason("waiting_for_customer"))
-	s, c = deskClock(t, h, Resolution)
+	h.add(sla.Paused, "2026-11-23 10:00", reason("waiting_for_customer"))
+	s, c = deskClock(t, h, sla.Resolution)
 	if due, ok := NextDue(s, &c, firedSet()); ok {
 		t.Errorf("paused: NextDue = %s, want none", due)
 	}
@@ -251,9 +253,9 @@ func TestNextDue(t *testing.T) {
 
 func TestStagesOn24x7(t *testing.T) {
 	// An SLA without a calendar runs on 24x7.
-	s := &SLA{ID: "x", WarnAt: []float64{0.5}}
+	s := &sla.SLA{ID: "x", WarnAt: []float64{0.5}}
 	start := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
-	c := &Clock{SLA: "x", Target: Resolution, Limit: 2 * time.Hour, Started: start, Since: start, Counting: true}
+	c := &sla.Clock{SLA: "x", Target: sla.Resolution, Limit: 2 * time.Hour, Started: start, Since: start, Counting: true}
 	st := Stages(s, c)
 	if !st[0].Due.Equal(start.Add(time.Hour)) || !st[1].Due.Equal(start.Add(2*time.Hour+time.Second)) {
 		t.Errorf("Stages = %+v", st)

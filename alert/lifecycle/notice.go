@@ -1,9 +1,11 @@
-package sla
+package lifecycle
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"time"
+
+	"github.com/slad-project/slad/sla"
 )
 
 // Notice is what an alert says, before any receiver formats it: which stage
@@ -25,7 +27,7 @@ type Notice struct {
 	Priority  string `json:"priority,omitempty"`
 	Category  string `json:"category,omitempty"`
 
-	Target         TargetKind `json:"target"`
+	Target         sla.TargetKind `json:"target"`
 	TargetSeconds  int64      `json:"target_seconds"`
 	ElapsedSeconds int64      `json:"elapsed_seconds"`
 	Deadline       time.Time  `json:"deadline,omitzero"`
@@ -37,7 +39,7 @@ type Notice struct {
 }
 
 // NoticeID derives the stable id of a stage of a clock.
-func NoticeID(request, slaID string, target TargetKind, stageKey string) string {
+func NoticeID(request, slaID string, target sla.TargetKind, stageKey string) string {
 	h := sha256.Sum256([]byte(request + "\x00" + slaID + "\x00" + string(target) + "\x00" + stageKey))
 	return "msg_" + hex.EncodeToString(h[:12])
 }

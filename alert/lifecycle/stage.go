@@ -1,9 +1,11 @@
-package sla
+package lifecycle
 
 import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/slad-project/slad/sla"
 )
 
 // StageKind is the kind of alert a stage raises.
@@ -44,13 +46,13 @@ const ResolvedKey = "resolved"
 // Stages returns the SLA's time-driven stages for a clock, in firing order
 // (warnings, breach, escalations), with the instant each is due given the
 // clock as it stands. Stages already passed are due at c.Since or earlier.
-func Stages(s *SLA, c *Clock) []Stage {
+func Stages(s *sla.SLA, c *sla.Clock) []Stage {
 	var out []Stage
 	for i, share := range s.WarnAt {
 		// Rounded to the nanosecond first: 0.29 × 30m is 521.99999… s in
 		// floating point, and the warning belongs at 522 s, not 521 s.
 		th := time.Duration(math.Round(float64(c.Limit)*share)) / time.Second * time.Second
-		out = append(out, Stage{Kind: StageWarning, Key: "warning-" + FormatPercent(share), Threshold: th, Step: i})
+		out = append(out, Stage{Kind: StageWarning, Key: "warning-" + sla.FormatPercent(share), Threshold: th, Step: i})
 	}
 	out = append(out, Stage{Kind: StageBreach, Key: "breach", Threshold: c.Limit + time.Second})
 	for i, e := range s.Escalate {
@@ -63,10 +65,7 @@ func Stages(s *SLA, c *Clock) []Stage {
 		th := from + max(e.After, time.Second)
 		out = append(out, Stage{Kind: StageEscalation, Key: "escalation-" + strconv.Itoa(i+1), Threshold: th, Step: i})
 	}
-	cal := s.Calendar
-	if cal == nil {
-		cal = AlwaysOpen()
-	}
+	cal := s.CalendarOf()
 	for i := range out {
 		st := &out[i]
 		switch {
@@ -90,12 +89,8 @@ func Stages(s *SLA, c *Clock) []Stage {
 // breach only the most advanced (no stale 50% warning for a clock that
 // breached an hour ago), and every escalation. skip holds the passed stages
 // that must be marked fired without an alert.
-func Due(s *SLA, c Clock, now time.Time, fired func(key string) bool) (send, skip []Stage) {
-	cal := s.Calendar
-	if cal == nil {
-		cal = AlwaysOpen()
-	}
-	c.advance(now, cal)
+func Due(s *sla.SLA, c sla.Clock, now time.Time, fired func(key string) bool) (send, skip []Stage) {
+	c.Advance(now, s.CalendarOf())
 	if c.Counting {
 		c.Since = now
 	}
@@ -125,7 +120,7 @@ func Due(s *SLA, c Clock, now time.Time, fired func(key string) bool) (send, ski
 // NextDue returns the earliest instant at which one of the clock's stages
 // not yet fired becomes due; ok is false when none can while the clock
 // stands as it does.
-func NextDue(s *SLA, c *Clock, fired func(key string) bool) (due time.Time, ok bool) {
+func NextDue(s *sla.SLA, c *sla.Clock, fired func(key string) bool) (due time.Time, ok bool) {
 	for _, st := range Stages(s, c) {
 		if st.Due.IsZero() || fired(st.Key) {
 			continue

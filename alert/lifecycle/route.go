@@ -1,0 +1,29 @@
+package lifecycle
+
+import (
+	"slices"
+
+	"github.com/slad-project/slad/sla"
+)
+
+// Receivers returns who is told of a stage of one of the SLA's clocks: the
+// provider department's receivers, the SLA's own, and for an escalation the
+// receivers of that step. Each receiver appears once, in that order.
+func Receivers(p *sla.Policy, s *sla.SLA, st Stage) []string {
+	var out []string
+	add := func(names []string) {
+		for _, n := range names {
+			if !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+	}
+	if d := p.Departments[s.Provider]; d != nil {
+		add(d.Notify)
+	}
+	add(s.Notify)
+	if st.Kind == StageEscalation && st.Step < len(s.Escalate) {
+		add(s.Escalate[st.Step].Notify)
+	}
+	return out
+}
