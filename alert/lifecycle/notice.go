@@ -28,10 +28,10 @@ type Notice struct {
 	Category  string `json:"category,omitempty"`
 
 	Target         sla.TargetKind `json:"target"`
-	TargetSeconds  int64      `json:"target_seconds"`
-	ElapsedSeconds int64      `json:"elapsed_seconds"`
-	Deadline       time.Time  `json:"deadline,omitzero"`
-	FiredAt        time.Time  `json:"fired_at"`
+	TargetSeconds  int64          `json:"target_seconds"`
+	ElapsedSeconds int64          `json:"elapsed_seconds"`
+	Deadline       time.Time      `json:"deadline,omitzero"`
+	FiredAt        time.Time      `json:"fired_at"`
 	// Escalation is the 1-based escalation step of an escalation; on a
 	// resolved notice, how many escalation steps fired (so that receivers
 	// holding one alert per step, Alertmanager, can end each); 0 otherwise.
