@@ -5,44 +5,10 @@ import (
 	"math"
 	"net/http"
 	"slices"
-	"time"
 
+	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/sla"
 )
-
-// ReportTarget is one target's figures over a report's period.
-type ReportTarget struct {
-	Target               sla.TargetKind `json:"target"`
-	Counted              int64          `json:"counted"`
-	Met                  int64          `json:"met"`
-	Breached             int64          `json:"breached"`
-	OpenBreached         int64          `json:"open_breached"`
-	Compliance           float64        `json:"compliance"`
-	MeetsObjective       bool           `json:"meets_objective"`
-	ErrorBudgetRemaining float64        `json:"error_budget_remaining"`
-	MedianElapsedSeconds *int64         `json:"median_elapsed_seconds"`
-	P90ElapsedSeconds    *int64         `json:"p90_elapsed_seconds"`
-}
-
-// ReportSLA is one SLA's figures over a report's period.
-type ReportSLA struct {
-	ID          string         `json:"id"`
-	Description string         `json:"description,omitempty"`
-	Provider    string         `json:"provider"`
-	Customers   []string       `json:"customers"`
-	Objective   float64        `json:"objective"`
-	From        string         `json:"from"` // local date, inclusive
-	To          string         `json:"to"`   // local date, inclusive
-	CSATAverage *float64       `json:"csat_average"`
-	CSATCount   int64          `json:"csat_count"`
-	Targets     []ReportTarget `json:"targets"`
-}
-
-// Report is the answer of GET /api/v1/report.
-type Report struct {
-	GeneratedAt time.Time   `json:"generated_at"`
-	SLAs        []ReportSLA `json:"slas"`
-}
 
 // handleReport answers GET /api/v1/report?sla=&from=&to=: per SLA and
 // target, the clocks that stopped in the period (local dates of the SLA's
@@ -87,7 +53,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "reading the counters failed: "+err.Error())
 		return
 	}
-	out := Report{GeneratedAt: now.UTC(), SLAs: []ReportSLA{}}
+	out := wire.Report{GeneratedAt: now.UTC(), SLAs: []wire.ReportSLA{}}
 	for _, sl := range slas {
 		loc := sl.CalendarOf().Location()
 		first, last := sl.Window.Bounds(now, loc)
@@ -120,10 +86,10 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) reportSLA(sl *sla.SLA, first, last sla.Date, openBreached map[sla.TargetKind]int64) (ReportSLA, error) {
-	rs := ReportSLA{
+func (s *Server) reportSLA(sl *sla.SLA, first, last sla.Date, openBreached map[sla.TargetKind]int64) (wire.ReportSLA, error) {
+	rs := wire.ReportSLA{
 		ID: sl.ID, Description: sl.Description, Provider: sl.Provider, Customers: sl.Customers,
-		Objective: sl.Objective, From: first.String(), To: last.String(), Targets: []ReportTarget{},
+		Objective: sl.Objective, From: first.String(), To: last.String(), Targets: []wire.ReportTarget{},
 	}
 	fig, err := s.opts.Store.WindowFigures(sl.ID, first, last)
 	if err != nil {
@@ -154,7 +120,7 @@ func (s *Server) reportSLA(sl *sla.SLA, first, last sla.Date, openBreached map[s
 		}
 		slices.Sort(elapsed)
 		tally.Breached += openBreached[k]
-		rt := ReportTarget{
+		rt := wire.ReportTarget{
 			Target: k, Counted: tally.Counted(), Met: tally.Met, Breached: tally.Breached, OpenBreached: openBreached[k],
 			Compliance: tally.Compliance(), MeetsObjective: tally.Compliance() >= sl.Objective,
 			ErrorBudgetRemaining: tally.ErrorBudgetRemaining(sl.Objective),

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/config"
 	"github.com/slad-project/slad/sla"
 )
@@ -325,7 +326,7 @@ func deptName(p *sla.Policy, id string) string {
 	return id
 }
 
-func slaRowOf(p *sla.Policy, sl *sla.SLA, st SLAStanding) slaRow {
+func slaRowOf(p *sla.Policy, sl *sla.SLA, st wire.SLAStanding) slaRow {
 	row := slaRow{
 		ID: sl.ID, Description: sl.Description,
 		Objective:  sla.FormatPercent(st.Objective),

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/slad-project/slad/alert/lifecycle"
+	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/sla"
 	"github.com/slad-project/slad/store"
 )
@@ -134,57 +135,20 @@ func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// TargetStanding is one target's figures over an SLA's window.
-type TargetStanding struct {
-	Target               sla.TargetKind   `json:"target"`
-	TargetSeconds        map[string]int64 `json:"target_seconds"` // per priority; "default" for the rest
-	Counted              int64            `json:"counted"`
-	Met                  int64            `json:"met"`
-	Breached             int64            `json:"breached"`
-	OpenBreached         int64            `json:"open_breached"`
-	Compliance           float64          `json:"compliance"`
-	ErrorBudgetRemaining float64          `json:"error_budget_remaining"`
-	BreachesAffordable   int64            `json:"breaches_affordable"`
-}
-
-// SLAStanding is an SLA and where it stands over its window.
-type SLAStanding struct {
-	ID          string   `json:"id"`
-	Description string   `json:"description,omitempty"`
-	Provider    string   `json:"provider"`
-	Customers   []string `json:"customers"`
-	Calendar    string   `json:"calendar"`
-	Objective   float64  `json:"objective"`
-	Window      string   `json:"window"`
-	WindowStart string   `json:"window_start"` // local date, inclusive
-	WindowEnd   string   `json:"window_end"`   // local date, inclusive (today)
-	// Compliance, ErrorBudgetRemaining and BreachesAffordable are those of
-	// the target that stands worst: the one that binds.
-	Compliance           float64          `json:"compliance"`
-	ErrorBudgetRemaining float64          `json:"error_budget_remaining"`
-	BreachesAffordable   int64            `json:"breaches_affordable"`
-	Open                 int64            `json:"open"`
-	AtRisk               int64            `json:"at_risk"`
-	Breached             int64            `json:"breached"` // open requests past a target
-	CSATAverage          *float64         `json:"csat_average"`
-	CSATCount            int64            `json:"csat_count"`
-	Targets              []TargetStanding `json:"targets"`
-}
-
 // standing computes an SLA's figures from the day aggregates and counters.
-func (s *Server) standing(sl *sla.SLA, counters store.Counters, now time.Time) (SLAStanding, error) {
+func (s *Server) standing(sl *sla.SLA, counters store.Counters, now time.Time) (wire.SLAStanding, error) {
 	cal := sl.CalendarOf()
 	first, last := sl.Window.Bounds(now, cal.Location())
 	fig, err := s.opts.Store.WindowFigures(sl.ID, first, last)
 	if err != nil {
-		return SLAStanding{}, err
+		return wire.SLAStanding{}, err
 	}
-	out := SLAStanding{
+	out := wire.SLAStanding{
 		ID: sl.ID, Description: sl.Description, Provider: sl.Provider, Customers: sl.Customers,
 		Calendar: cal.Name(), Objective: sl.Objective, Window: sl.Window.String(),
 		WindowStart: first.String(), WindowEnd: last.String(),
 		Compliance: 1, ErrorBudgetRemaining: 1, BreachesAffordable: -1,
-		AtRisk: counters.AtRisk[sl.ID], CSATCount: fig.CSATCount, Targets: []TargetStanding{},
+		AtRisk: counters.AtRisk[sl.ID], CSATCount: fig.CSATCount, Targets: []wire.TargetStanding{},
 	}
 	for k, n := range counters.Open {
 		if k[0] == sl.ID {
@@ -201,7 +165,7 @@ func (s *Server) standing(sl *sla.SLA, counters store.Counters, now time.Time) (
 			continue
 		}
 		tally := fig.Targets[kind]
-		ts := TargetStanding{
+		ts := wire.TargetStanding{
 			Target: kind, TargetSeconds: map[string]int64{},
 			Counted: tally.Counted(), Met: tally.Met, Breached: tally.Breached,
 			OpenBreached:         counters.OpenBreached[[2]string{sl.ID, string(kind)}],
@@ -237,8 +201,8 @@ func (s *Server) handleSLAs(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.now()
 	out := struct {
-		SLAs []SLAStanding `json:"slas"`
-	}{SLAs: []SLAStanding{}}
+		SLAs []wire.SLAStanding `json:"slas"`
+	}{SLAs: []wire.SLAStanding{}}
 	for _, sl := range p.SLAs {
 		st, err := s.standing(sl, counters, now)
 		if err != nil {

@@ -1,0 +1,54 @@
+package wire
+
+import (
+	"time"
+
+	"github.com/slad-project/slad/sla"
+)
+
+// Report is the answer of GET /api/v1/report.
+type Report struct {
+	GeneratedAt time.Time `json:"generated_at"`
+	// SLAs is never null: an empty list when no SLA is configured.
+	SLAs []ReportSLA `json:"slas"`
+}
+
+// ReportSLA is one SLA's figures over the report's period.
+type ReportSLA struct {
+	ID          string   `json:"id"`
+	Description string   `json:"description,omitempty"`
+	Provider    string   `json:"provider"`
+	Customers   []string `json:"customers"`
+	// Objective is the share of requests that must meet each target (0.95).
+	Objective float64 `json:"objective"`
+	// From and To are the period, local dates of the SLA's calendar, both
+	// included.
+	From string `json:"from"`
+	To   string `json:"to"`
+	// CSATAverage is nil when no resolved request was rated.
+	CSATAverage *float64       `json:"csat_average"`
+	CSATCount   int64          `json:"csat_count"`
+	Targets     []ReportTarget `json:"targets"`
+}
+
+// ReportTarget is one target's figures over the report's period: the
+// clocks that stopped in it.
+type ReportTarget struct {
+	Target   sla.TargetKind `json:"target"`
+	Counted  int64          `json:"counted"`
+	Met      int64          `json:"met"`
+	Breached int64          `json:"breached"`
+	// OpenBreached counts the requests still open and already past their
+	// target, included in Breached when the period runs to today.
+	OpenBreached int64 `json:"open_breached"`
+	// Compliance is Met / Counted, and 1 when nothing was counted.
+	Compliance     float64 `json:"compliance"`
+	MeetsObjective bool    `json:"meets_objective"`
+	// ErrorBudgetRemaining is 1 with no breach, 0 when the breaches the
+	// objective allows are used up, negative beyond.
+	ErrorBudgetRemaining float64 `json:"error_budget_remaining"`
+	// MedianElapsedSeconds and P90ElapsedSeconds are business seconds on the
+	// SLA's calendar (nearest rank); nil when nothing was counted.
+	MedianElapsedSeconds *int64 `json:"median_elapsed_seconds"`
+	P90ElapsedSeconds    *int64 `json:"p90_elapsed_seconds"`
+}
