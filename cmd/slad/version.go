@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"runtime/debug"
+
+	"github.com/slad-project/slad/internal/buildinfo"
 )
 
 // Set at build time:
@@ -18,34 +19,7 @@ var (
 
 // buildInfo returns the version and commit, falling back to what the Go
 // toolchain recorded in the binary.
-func buildInfo() (v, c string) {
-	v, c = version, commit
-	info, ok := debug.ReadBuildInfo()
-	if ok && v == "" && info.Main.Version != "" && info.Main.Version != "(devel)" {
-		v = info.Main.Version
-	}
-	if ok && c == "" {
-		var modified bool
-		for _, s := range info.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				c = s.Value
-			case "vcs.modified":
-				modified = s.Value == "true"
-			}
-		}
-		if c != "" && modified {
-			c += "-dirty"
-		}
-	}
-	if v == "" {
-		v = "devel"
-	}
-	if c == "" {
-		c = "unknown"
-	}
-	return v, c
-}
+func buildInfo() (v, c string) { return buildinfo.Resolve(version, commit) }
 
 func runVersion(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("slad version", flag.ContinueOnError)
