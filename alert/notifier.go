@@ -10,14 +10,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/config"
+	"github.com/slad-project/slad/internal/httputil"
 )
 
 // Notifier sends a notice to one receiver. On failure, retry tells whether
@@ -72,8 +70,11 @@ func NewNotifier(r *config.Receiver, o NotifierOptions) (Notifier, error) {
 	o.ExternalURL = strings.TrimRight(o.ExternalURL, "/")
 	h := httpSender{client: o.Client, url: r.URL.Value(), userAgent: "slad/" + o.Version, now: o.Now}
 	if r.Type != config.ReceiverLog {
-		if err := checkURL(h.url); err != nil {
-			return nil, fmt.Errorf("receiver %q: %w", r.Name, err)
+		if h.url == "" {
+			return nil, fmt.Errorf("receiver %q: no url", r.Name)
+		}
+		if err := httputil.CheckURL(h.url); err != nil {
+			return nil, fmt.Errorf("receiver %q: url is not valid: %w", r.Name, err)
 		}
 	}
 	switch r.Type {
@@ -100,24 +101,6 @@ func NewNotifier(r *config.Receiver, o NotifierOptions) (Notifier, error) {
 	default:
 		return nil, fmt.Errorf("receiver %q: unknown type %q (want webhook, slack, alertmanager or log)", r.Name, r.Type)
 	}
-}
-
-// checkURL rejects URLs no request can go to, without quoting them.
-func checkURL(raw string) error {
-	if raw == "" {
-		return errors.New("no url")
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return errors.New("url does not parse")
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return errors.New("url scheme must be http or https")
-	}
-	if u.Host == "" {
-		return errors.New("url has no host")
-	}
-	return nil
 }
 
 // NewHTTPClient returns the client notifiers use: the given transport (a
@@ -165,12 +148,8 @@ func (e *StatusError) Error() string {
 	return b.String()
 }
 
-const (
-	// excerptBytes bounds what of an answer goes into an error.
-	excerptBytes = 512
-	// drainBytes bounds what is read of an answer to reuse the connection.
-	drainBytes = 64 << 10
-)
+// excerptBytes bounds what of an answer goes into an error.
+const excerptBytes = 512
 
 // CheckResponse classifies a receiver's answer and closes its body: 2xx is
 // success; 408, 429 and 5xx are worth retrying; anything else (3xx, other
@@ -178,84 +157,19 @@ const (
 // bounded excerpt of the body; on 429 and 503 a Retry-After header, in
 // seconds or as an HTTP date (relative to now), fills in RetryAfter.
 func CheckResponse(resp *http.Response, now time.Time) (retry bool, err error) {
-	defer func() {
-		_, _ = io.CopyN(io.Discard, resp.Body, drainBytes)
-		_ = resp.Body.Close()
-	}()
+	defer httputil.DrainAndClose(resp.Body)
 	code := resp.StatusCode
 	if code/100 == 2 {
 		return false, nil
 	}
 	se := &StatusError{StatusCode: code}
 	buf, _ := io.ReadAll(io.LimitReader(resp.Body, excerptBytes+1))
-	se.Body = excerpt(buf, excerptBytes)
+	se.Body = httputil.Excerpt(buf, excerptBytes)
 	if code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable {
-		se.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), now)
+		se.RetryAfter = httputil.RetryAfter(resp.Header.Get("Retry-After"), now)
 	}
 	retry = code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code/100 == 5
 	return retry, se
-}
-
-// parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP date.
-// Anything else, or a moment already past, means no delay.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs <= 0 {
-			return 0
-		}
-		if secs > int64(maxRetryAfter/time.Second) {
-			return maxRetryAfter
-		}
-		return time.Duration(secs) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return min(t.Sub(now), maxRetryAfter)
-	}
-	return 0
-}
-
-// maxRetryAfter bounds what a receiver may ask for: a day is long enough for
-// any honest rate limit and keeps a typo from parking alerts for years.
-const maxRetryAfter = 24 * time.Hour
-
-// excerpt makes a receiver's answer fit on one log line: valid UTF-8, runs
-// of white space and control characters folded to one space, at most n
-// bytes, ending in an ellipsis when b is longer.
-func excerpt(b []byte, n int) string {
-	limit := n
-	cut := len(b) > n
-	if cut {
-		limit = n - len("…")
-	}
-	var out strings.Builder
-	space := false
-	for len(b) > 0 {
-		r, size := utf8.DecodeRune(b)
-		b = b[size:]
-		if unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError {
-			space = out.Len() > 0
-			continue
-		}
-		if space {
-			space = false
-			if out.Len()+1 > limit {
-				break
-			}
-			out.WriteByte(' ')
-		}
-		if out.Len()+utf8.RuneLen(r) > limit {
-			break
-		}
-		out.WriteRune(r)
-	}
-	if cut {
-		out.WriteString("…")
-	}
-	return out.String()
 }
 
 // redacted stands for a URL in errors.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/config"
+	"github.com/slad-project/slad/internal/httputil"
 )
 
 func TestCheckResponseClassifiesAnswers(t *testing.T) {
@@ -39,7 +40,7 @@ func TestCheckResponseClassifiesAnswers(t *testing.T) {
 		"503 honours Retry-After as a date":       {code: 503, header: http.Header{"Retry-After": {now.Add(90 * time.Second).Format(http.TimeFormat)}}, retry: true, retryAfter: 90 * time.Second},
 		"a Retry-After in the past means no wait": {code: 503, header: http.Header{"Retry-After": {now.Add(-time.Hour).Format(http.TimeFormat)}}, retry: true},
 		"a garbled Retry-After means no wait":     {code: 429, header: http.Header{"Retry-After": {"soon"}}, retry: true},
-		"an absurd Retry-After is capped":         {code: 429, header: http.Header{"Retry-After": {"999999999999"}}, retry: true, retryAfter: maxRetryAfter},
+		"an absurd Retry-After is capped":         {code: 429, header: http.Header{"Retry-After": {"999999999999"}}, retry: true, retryAfter: httputil.MaxRetryAfter},
 		"Retry-After on 500 is ignored":           {code: 500, header: http.Header{"Retry-After": {"60"}}, retry: true},
 		"502 is retried":                          {code: 502, retry: true},
 	}
@@ -136,7 +137,7 @@ func TestNewNotifierRejectsWhatCannotWork(t *testing.T) {
 		"an unknown type":          {config.Receiver{Name: "x", Type: "pager", URL: "http://a"}, `unknown type "pager"`},
 		"a webhook without url":    {config.Receiver{Name: "x", Type: config.ReceiverWebhook}, "no url"},
 		"a slack url without host": {config.Receiver{Name: "x", Type: config.ReceiverSlack, URL: "https:///services"}, "no host"},
-		"a non-http url":           {config.Receiver{Name: "x", Type: config.ReceiverAlertmanager, URL: "ftp://am"}, "scheme"},
+		"a non-http url":           {config.Receiver{Name: "x", Type: config.ReceiverAlertmanager, URL: "ftp://am"}, "must start with http:// or https://"},
 		"a malformed secret":       {config.Receiver{Name: "x", Type: config.ReceiverWebhook, URL: "http://a", SigningSecret: "whsec_%%%"}, "signing secret"},
 	}
 	for name, tc := range tests {

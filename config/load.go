@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -19,6 +18,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/slad-project/slad/internal/httputil"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -305,7 +305,7 @@ func (l *loader) global(e entry, g *Global) {
 	}
 	if e, ok := f["external_url"]; ok {
 		if s, ok := l.str(e, what); ok {
-			if err := checkURL(s); err != nil {
+			if err := httputil.CheckURL(s); err != nil {
 				l.errorf(e.v, "external_url %q in global is not valid: %v", s, err)
 			} else {
 				g.ExternalURL = strings.TrimRight(s, "/")
@@ -343,19 +343,4 @@ func (l *loader) location(e entry, what string) *time.Location {
 	}
 	l.zones[s] = loc
 	return loc
-}
-
-// checkURL accepts an absolute http or https URL. Its messages never repeat
-// the URL, which may be a secret.
-func checkURL(s string) error {
-	u, err := url.Parse(s)
-	switch {
-	case err != nil:
-		return errors.New("it does not parse as a URL")
-	case u.Scheme != "http" && u.Scheme != "https":
-		return errors.New("it must start with http:// or https://")
-	case u.Host == "":
-		return errors.New("it names no host")
-	}
-	return nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/slad-project/slad/internal/httputil"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -81,7 +82,7 @@ func (l *loader) receiver(r entry) *Receiver {
 	}
 	url, ue, ok := l.secret(f, r, "url", what, rcv.Type != ReceiverSlack, true)
 	if ok {
-		if err := checkURL(url.Value()); err != nil {
+		if err := httputil.CheckURL(url.Value()); err != nil {
 			l.errorf(ue.v, "%s of %s is not valid: %v", ue.key, what, err)
 			valid = false
 		}

@@ -13,13 +13,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 
+	"github.com/slad-project/slad/internal/httputil"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -59,21 +59,15 @@ type Client struct {
 // "http://localhost:9780" or "https://sla.example.internal/slad" (a path
 // prefix behind a reverse proxy is kept).
 func New(baseURL string, opts Options) (*Client, error) {
-	u, err := url.Parse(baseURL)
-	if err != nil {
-		// url.Error would repeat the URL, which may carry a password.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
+	if err := httputil.CheckURL(baseURL); err != nil {
+		// The message names the URL only without its password, and only
+		// when the URL parses at all.
+		if u, perr := url.Parse(baseURL); perr == nil {
+			return nil, fmt.Errorf("server URL %q is not valid: %w", u.Redacted(), err)
 		}
 		return nil, fmt.Errorf("server URL is not valid: %w", err)
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("server URL %q must start with http:// or https://", u.Redacted())
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("server URL %q names no host", u.Redacted())
-	}
+	u, _ := url.Parse(baseURL) // CheckURL parsed it
 	if u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("server URL %q must not have a query or fragment", u.Redacted())
 	}
@@ -150,7 +144,7 @@ func (c *Client) Backup(ctx context.Context, w io.Writer) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("backup: %w", err)
 	}
-	defer closeBody(resp)
+	defer httputil.DrainAndClose(resp.Body)
 	if resp.StatusCode != http.StatusOK {
 		return 0, fmt.Errorf("backup: %w", readAPIError(resp))
 	}
@@ -204,7 +198,7 @@ func (c *Client) doJSON(req *http.Request, out any) error {
 	if err != nil {
 		return err
 	}
-	defer closeBody(resp)
+	defer httputil.DrainAndClose(resp.Body)
 	if resp.StatusCode/100 != 2 {
 		return readAPIError(resp)
 	}
@@ -212,12 +206,6 @@ func (c *Client) doJSON(req *http.Request, out any) error {
 		return fmt.Errorf("read the answer (%s, %s): %w", resp.Status, resp.Header.Get("Content-Type"), err)
 	}
 	return nil
-}
-
-// closeBody drains a little of the body so the connection can be reused.
-func closeBody(resp *http.Response) {
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
-	_ = resp.Body.Close()
 }
 
 func mediaType(contentType string) string {

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -10,10 +11,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
-	"unicode"
+
+	"github.com/slad-project/slad/internal/httputil"
 )
 
 // APIError is an answer other than 2xx from the server.
@@ -79,7 +80,7 @@ func Retryable(err error) bool {
 // readAPIError turns a non-2xx answer into an *APIError. The body is either
 // the contract's {"error": "...", "index": I} or whatever a proxy sent.
 func readAPIError(resp *http.Response) *APIError {
-	e := &APIError{Status: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"))}
+	e := &APIError{Status: resp.StatusCode, RetryAfter: httputil.RetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	var j struct {
 		Error string `json:"error"`
@@ -91,37 +92,12 @@ func readAPIError(resp *http.Response) *APIError {
 		return e
 	}
 	if mediaType(resp.Header.Get("Content-Type")) != "text/html" {
-		e.Message = snippet(body)
+		// A proxy's first line says what went wrong; the rest is noise.
+		first, _, _ := bytes.Cut(bytes.TrimSpace(body), []byte("\n"))
+		e.Message = httputil.Excerpt(first, snippetBytes)
 	}
 	return e
 }
 
-// snippet is the first line of a non-JSON error body, short and printable.
-func snippet(body []byte) string {
-	s, _, _ := strings.Cut(strings.TrimSpace(string(body)), "\n")
-	s = strings.Map(func(r rune) rune {
-		if !unicode.IsPrint(r) {
-			return -1
-		}
-		return r
-	}, s)
-	if r := []rune(s); len(r) > 200 {
-		s = string(r[:200]) + "…"
-	}
-	return strings.TrimSpace(s)
-}
-
-func retryAfter(v string) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s > 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d
-		}
-	}
-	return 0
-}
+// snippetBytes bounds the start of a non-JSON error body quoted in Message.
+const snippetBytes = 200
