@@ -27,11 +27,10 @@ var (
 	ErrRunning = errors.New("alert dispatcher already running")
 )
 
-// Defaults for receiver settings the configuration left at zero, and for
-// Options.
+// Defaults for Options. A receiver's timeout and give_up_after left at zero
+// take config's defaults, [config.DefaultReceiverTimeout] and
+// [config.DefaultGiveUpAfter].
 const (
-	DefaultTimeout        = 10 * time.Second
-	DefaultGiveUpAfter    = 72 * time.Hour
 	DefaultBaseBackoff    = 5 * time.Second
 	DefaultMaxBackoff     = time.Hour
 	DefaultRepostInterval = time.Minute
@@ -208,8 +207,8 @@ func (d *Dispatcher) notifierOptions(externalURL string) NotifierOptions {
 func withDefaults(name string, r *config.Receiver) config.Receiver {
 	spec := *r
 	spec.Name = name
-	setDefault(&spec.Timeout, DefaultTimeout)
-	setDefault(&spec.GiveUpAfter, DefaultGiveUpAfter)
+	setDefault(&spec.Timeout, config.DefaultReceiverTimeout)
+	setDefault(&spec.GiveUpAfter, config.DefaultGiveUpAfter)
 	return spec
 }
 
