@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -358,7 +359,7 @@ func TestAnOpenRequestFirstSeenPastItsTargetIsAnnounced(t *testing.T) {
 	if got := stagesOf(outboxOf(t, s, "it-chat"), "R1"); len(got) != 0 {
 		t.Errorf("a minute after it was first seen: it-chat got %v, want nothing yet", got)
 	}
-	now := clock.Now().Add(historyAge + time.Minute)
+	now := clock.Now().Add(lifecycle.HistoryAge + time.Minute)
 	clock.Set(now)
 	if _, err := s.Evaluate(now); err != nil {
 		t.Fatal(err)

@@ -109,53 +109,14 @@ func (s *Store) evaluateRequest(tx *bolt.Tx, p *sla.Policy, id string, now time.
 	if rec == nil {
 		return fmt.Errorf("%w: the deadline index names a request that is not stored", errUnreadable)
 	}
-	live := rec.live(p, now)
-	r := &live
-	for i := range r.Clocks {
-		clk := &r.Clocks[i]
-		sl := p.SLA(clk.SLA) // nil for an SLA a reload removed: only a resolution can be owed
-		key := clk.Key()
-		var send, skip []lifecycle.Stage
-		if sl != nil && !now.Before(grace(rec, clk)) {
-			send, skip = lifecycle.Due(sl, *clk, now, func(k string) bool { return rec.fired(key, k) })
-		}
-		for _, st := range skip {
-			rec.markFired(key, st.Key)
-			res.Skipped++
-		}
-		for _, st := range send {
-			receivers := lifecycle.Receivers(p, sl, st)
-			n := notice(rec, r, clk, sl, st, now)
-			if err := enqueue(tx, receivers, n, now); err != nil {
-				return err
-			}
-			rec.markFired(key, st.Key)
-			res.Fired++
-			res.Queued += len(receivers)
-			if st.Kind == lifecycle.StageBreach || st.Kind == lifecycle.StageEscalation {
-				// Those told of the breach, the boss included, will hear
-				// that it is over; until then it is firing.
-				rec.tell(key, receivers)
-				if err := setFiring(tx, receivers, id, key, n); err != nil {
-					return err
-				}
-			}
-		}
-		if resolvedOwed(rec, clk) {
-			n := notice(rec, r, clk, sl, lifecycle.Stage{Kind: lifecycle.StageResolved, Key: lifecycle.ResolvedKey}, now)
-			n.FiredAt = clk.Since
-			n.Escalation = rec.escalations(key)
-			if err := enqueue(tx, rec.Told[key], n, now); err != nil {
-				return err
-			}
-			if err := clearFiring(tx, rec.Told[key], id, key); err != nil {
-				return err
-			}
-			rec.markFired(key, lifecycle.ResolvedKey)
-			res.Fired++
-			res.Queued += len(rec.Told[key])
-		}
+	tick := lifecycle.Tick(p, &rec.State, &rec.Request, now)
+	queued, err := applyEffects(tx, tick.Effects, now)
+	if err != nil {
+		return err
 	}
+	res.Fired += tick.Fired
+	res.Skipped += tick.Skipped
+	res.Queued += queued
 	return saveRecord(tx, p, rec, rec.Contrib, now)
 }
 

@@ -10,6 +10,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -203,21 +204,11 @@ func refold(tx *bolt.Tx, p *sla.Policy, id string, now time.Time, fresh []sla.Ev
 		}
 		rec.Request = sla.Fold(p, id, events)
 	}
+	var oldReq *sla.Request
 	if old != nil {
-		// A record stored before slad kept FirstSeen knew its clocks from
-		// their start.
-		for _, c := range old.Request.Clocks {
-			if _, ok := rec.FirstSeen[c.Key()]; !ok {
-				if rec.FirstSeen == nil {
-					rec.FirstSeen = map[string]time.Time{}
-				}
-				rec.FirstSeen[c.Key()] = c.Started
-			}
-		}
+		oldReq = &old.Request
 	}
-	live := rec.live(p, now)
-	silenceHistory(rec, &live, p, now)
-	queued, err := reconcile(tx, p, old, rec, &live, now)
+	queued, err := applyEffects(tx, lifecycle.Settle(p, &rec.State, oldReq, &rec.Request, now), now)
 	if err != nil {
 		return 0, err
 	}

@@ -254,7 +254,7 @@ func (s *Store) Breaches(q BreachQuery) ([]Breach, string, error) {
 			if err != nil || rec == nil {
 				return err
 			}
-			live := rec.live(p, now)
+			live := rec.Request.At(p, now)
 			clk := live.Clock(sla.SplitKey(clockKey))
 			if clk == nil {
 				continue

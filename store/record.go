@@ -15,64 +15,22 @@ import (
 )
 
 // record is what the requests bucket holds per request: the folded state,
-// which alert stages have fired, who was told of each breach, and what the
-// request contributes to the derived buckets (counters, day aggregates,
-// breach list, deadline index). Keeping the contribution lets a change to
-// the request be applied to the aggregates as a difference, so nothing is
-// ever recomputed from history.
+// its alert bookkeeping, and what the request contributes to the derived
+// buckets (counters, day aggregates, breach list, deadline index). Keeping
+// the contribution lets a change to the request be applied to the
+// aggregates as a difference, so nothing is ever recomputed from history.
 type record struct {
 	// Request is folded as of its last event and never advanced past it,
-	// so that later events can be applied to it (sla.Continue); live gives
-	// its standing at a moment.
-	Request sla.Request         `json:"request"`
-	Fired   map[string][]string `json:"fired,omitempty"` // clock key → stage keys
-	Told    map[string][]string `json:"told,omitempty"`  // clock key → receivers told of the breach
-	// Silent holds the stages marked fired without an alert because the
-	// clock was history when slad learnt of it (see silenceHistory).
-	Silent map[string][]string `json:"silent,omitempty"`
-	// FirstSeen is when slad first stored each clock: what happened to it
-	// long before is history (see silenceHistory).
-	FirstSeen map[string]time.Time `json:"first_seen,omitempty"`
+	// so that later events can be applied to it (sla.Continue).
+	Request sla.Request `json:"request"`
+	// State is the request's alert bookkeeping, which only package
+	// lifecycle changes (its fields are stored inline, as before it had a
+	// package of its own).
+	lifecycle.State
 	// High is the request's highest share so far of each counter exposed
 	// as a Prometheus counter (see applyContribution).
-	High map[string]int64 `json:"high,omitempty"`
-	// Cycle counts, per clock key, the breaches withdrawn by late events and
-	// the reopenings after a "resolved": it keeps the notice ids of a new
-	// cycle apart from those already delivered.
-	Cycle   map[string]int `json:"cycle,omitempty"`
-	Contrib contribution   `json:"contrib"`
-}
-
-// live returns the request as it stands at now: every running clock
-// brought up to now (a breach that happened since the last event shows).
-func (r *record) live(p *sla.Policy, now time.Time) sla.Request {
-	l := r.Request
-	l.Clocks = slices.Clone(r.Request.Clocks)
-	l.AdvanceTo(p, now)
-	return l
-}
-
-// unfire forgets that the stages with one of the given prefixes fired.
-func (r *record) unfire(clockKey string, prefixes ...string) {
-	if len(r.Fired[clockKey]) == 0 {
-		return
-	}
-	r.Fired[clockKey] = slices.DeleteFunc(r.Fired[clockKey], func(k string) bool {
-		return slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(k, p) })
-	})
-}
-
-func (r *record) fired(clockKey, stage string) bool {
-	return slices.Contains(r.Fired[clockKey], stage)
-}
-
-func (r *record) markFired(clockKey, stage string) {
-	if r.Fired == nil {
-		r.Fired = map[string][]string{}
-	}
-	if !r.fired(clockKey, stage) {
-		r.Fired[clockKey] = append(r.Fired[clockKey], stage)
-	}
+	High    map[string]int64 `json:"high,omitempty"`
+	Contrib contribution     `json:"contrib"`
 }
 
 // contribution is a request's share of the derived buckets.
@@ -158,7 +116,7 @@ func splitCounterKey(k string) (kind string, labels []string) {
 // contribute computes what a request, as it stands, adds to the derived
 // buckets.
 func contribute(rec *record, p *sla.Policy, now time.Time) contribution {
-	live := rec.live(p, now)
+	live := rec.Request.At(p, now)
 	r := &live
 	c := contribution{Counters: map[string]int64{}}
 	inc := func(k string, n int64) { c.Counters[k] += n }
@@ -194,7 +152,7 @@ func contribute(rec *record, p *sla.Policy, now time.Time) contribution {
 			if clk.Breached() {
 				inc(counterKey(ctrOpenBreached, clk.SLA, string(clk.Target)), 1)
 				c.Alert = true
-			} else if slices.ContainsFunc(rec.Fired[key], func(k string) bool { return strings.HasPrefix(k, string(lifecycle.StageWarning)) }) {
+			} else if rec.Warned(key) {
 				atRisk[clk.SLA] = true
 				c.Alert = true
 			}
@@ -245,54 +203,10 @@ func contribute(rec *record, p *sla.Policy, now time.Time) contribution {
 	})
 	c.Open = r.Status == sla.StatusOpen
 	c.Alert = c.Alert && c.Open
-	if due, ok := nextDue(rec, r, p, now); ok {
+	if due, ok := lifecycle.NextDue(p, &rec.State, r, now); ok {
 		c.Deadline = deadlineKey(due, r.ID)
 	}
 	return c
-}
-
-// nextDue is the earliest moment the evaluator must look at the request
-// again: a time-driven stage of an open clock, or a "resolved" notice owed
-// to the receivers told of a breach.
-func nextDue(rec *record, live *sla.Request, p *sla.Policy, now time.Time) (time.Time, bool) {
-	var due time.Time
-	var ok bool
-	consider := func(t time.Time) {
-		if !ok || t.Before(due) {
-			due, ok = t, true
-		}
-	}
-	for i := range live.Clocks {
-		clk := &live.Clocks[i]
-		if resolvedOwed(rec, clk) {
-			consider(clk.Since) // even for an SLA a reload removed
-		}
-		s := p.SLA(clk.SLA)
-		key := clk.Key()
-		if s == nil {
-			// A reload removed the SLA, perhaps for a moment: a breach not
-			// yet announced is looked at again hourly, in case it returns,
-			// for as long as it would still be news.
-			if clk.Breached() && !rec.fired(key, string(lifecycle.StageBreach)) && (clk.Open() || now.Sub(clk.Since) < staleAge) {
-				consider(now.Add(time.Hour))
-			}
-			continue
-		}
-		if t, found := lifecycle.NextDue(s, clk, func(k string) bool { return rec.fired(key, k) }); found {
-			if g := grace(rec, clk); t.Before(g) {
-				t = g
-			}
-			consider(t)
-		}
-	}
-	return due, ok
-}
-
-// resolvedOwed reports whether a breached clock has stopped and the
-// receivers told of its breach have not yet been told it is over.
-func resolvedOwed(rec *record, clk *sla.Clock) bool {
-	key := clk.Key()
-	return clk.Breached() && !clk.Open() && len(rec.Told[key]) > 0 && !rec.fired(key, lifecycle.ResolvedKey)
 }
 
 // applyContribution replaces a request's old share of the derived buckets by

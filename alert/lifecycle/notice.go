@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"time"
 
 	"github.com/slad-project/slad/sla"
@@ -42,4 +43,42 @@ type Notice struct {
 func NoticeID(request, slaID string, target sla.TargetKind, stageKey string) string {
 	h := sha256.Sum256([]byte(request + "\x00" + slaID + "\x00" + string(target) + "\x00" + stageKey))
 	return "msg_" + hex.EncodeToString(h[:12])
+}
+
+// notice describes a stage of a clock of request r as of now. s may be nil
+// for an SLA a reload removed.
+func (st *State) notice(r *sla.Request, clk *sla.Clock, s *sla.SLA, stage Stage, now time.Time) Notice {
+	live := clk.At(now, s.CalendarOf())
+	idKey := stage.Key
+	if c := st.Cycle[clk.Key()]; c > 0 {
+		idKey = fmt.Sprintf("%s#%d", stage.Key, c)
+	}
+	n := Notice{
+		ID:    NoticeID(r.ID, clk.SLA, clk.Target, idKey),
+		Stage: stage.Kind, StageKey: stage.Key,
+		SLAID: clk.SLA, Provider: r.Provider, Customer: r.Customer,
+		RequestID: r.ID, Title: r.Title, Priority: r.Priority, Category: r.Category,
+		Target: clk.Target, TargetSeconds: int64(clk.Limit / time.Second),
+		ElapsedSeconds: int64(live.Elapsed / time.Second),
+		Deadline:       live.Deadline,
+		FiredAt:        now.UTC(),
+	}
+	if s != nil {
+		n.SLADescription = s.Description
+	}
+	if clk.Breached() {
+		n.Deadline = clk.Deadline
+	}
+	if stage.Kind == StageEscalation {
+		n.Escalation = stage.Step + 1
+	}
+	return n
+}
+
+// resolvedNotice is the notice that a breached clock is over, for those
+// told of its breach: it carries how many escalation steps fired.
+func (st *State) resolvedNotice(r *sla.Request, clk *sla.Clock, s *sla.SLA, now time.Time) Notice {
+	n := st.notice(r, clk, s, Stage{Kind: StageResolved, Key: ResolvedKey}, now)
+	n.Escalation = st.escalations(clk.Key())
+	return n
 }

@@ -43,6 +43,9 @@ type Stage struct {
 // ResolvedKey is the key of the stage raised when a breached clock stops.
 const ResolvedKey = "resolved"
 
+// breachKey is the key of a clock's breach stage.
+const breachKey = "breach"
+
 // Stages returns the SLA's time-driven stages for a clock, in firing order
 // (warnings, breach, escalations), with the instant each is due given the
 // clock as it stands. Stages already passed are due at c.Since or earlier.
@@ -54,7 +57,7 @@ func Stages(s *sla.SLA, c *sla.Clock) []Stage {
 		th := time.Duration(math.Round(float64(c.Limit)*share)) / time.Second * time.Second
 		out = append(out, Stage{Kind: StageWarning, Key: "warning-" + sla.FormatPercent(share), Threshold: th, Step: i})
 	}
-	out = append(out, Stage{Kind: StageBreach, Key: "breach", Threshold: c.Limit + time.Second})
+	out = append(out, Stage{Kind: StageBreach, Key: breachKey, Threshold: c.Limit + time.Second})
 	for i, e := range s.Escalate {
 		// An escalation follows the breach: counted from where the clock
 		// breached, and never before it.
@@ -84,12 +87,12 @@ func Stages(s *sla.SLA, c *sla.Clock) []Stage {
 	return out
 }
 
-// Due sorts out what a clock should send at now, given the stages that have
+// dueStages sorts out what a clock should send at now, given the stages that have
 // fired already. send holds the stages to alert on: of warnings and the
 // breach only the most advanced (no stale 50% warning for a clock that
 // breached an hour ago), and every escalation. skip holds the passed stages
 // that must be marked fired without an alert.
-func Due(s *sla.SLA, c sla.Clock, now time.Time, fired func(key string) bool) (send, skip []Stage) {
+func dueStages(s *sla.SLA, c sla.Clock, now time.Time, fired func(key string) bool) (send, skip []Stage) {
 	c.Advance(now, s.CalendarOf())
 	if c.Counting {
 		c.Since = now
@@ -117,10 +120,10 @@ func Due(s *sla.SLA, c sla.Clock, now time.Time, fired func(key string) bool) (s
 	return send, skip
 }
 
-// NextDue returns the earliest instant at which one of the clock's stages
+// nextStage returns the earliest instant at which one of the clock's stages
 // not yet fired becomes due; ok is false when none can while the clock
 // stands as it does.
-func NextDue(s *sla.SLA, c *sla.Clock, fired func(key string) bool) (due time.Time, ok bool) {
+func nextStage(s *sla.SLA, c *sla.Clock, fired func(key string) bool) (due time.Time, ok bool) {
 	for _, st := range Stages(s, c) {
 		if st.Due.IsZero() || fired(st.Key) {
 			continue

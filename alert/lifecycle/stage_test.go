@@ -77,7 +77,7 @@ func TestWarningThresholdsAreExact(t *testing.T) {
 	}
 }
 
-func TestDue(t *testing.T) {
+func TestDueStages(t *testing.T) {
 	open := func(t *testing.T) *history { return newHistory(t).open("2026-11-23 09:00", "P1", "incident") }
 	tests := map[string]struct {
 		history    func(t *testing.T) *history
@@ -182,7 +182,7 @@ func TestDue(t *testing.T) {
 			if tc.warnAt != nil {
 				s.WarnAt = tc.warnAt
 			}
-			send, skip := Due(s, c, h.at(tc.now), firedSet(tc.fired...))
+			send, skip := dueStages(s, c, h.at(tc.now), firedSet(tc.fired...))
 			if got := stageKeys(send); !slices.Equal(got, tc.send) {
 				t.Errorf("send %v, want %v", got, tc.send)
 			}
@@ -193,7 +193,7 @@ func TestDue(t *testing.T) {
 	}
 }
 
-func TestDueNeverRepeatsOnATickingClock(t *testing.T) {
+func TestDueStagesNeverRepeatsOnATickingClock(t *testing.T) {
 	// Ticking every 7 minutes through a P1's life sends each stage at most
 	// once and, of warnings and breach, never one behind another sent.
 	h := newHistory(t).open("2026-11-23 09:00", "P1", "incident")
@@ -202,7 +202,7 @@ func TestDueNeverRepeatsOnATickingClock(t *testing.T) {
 	order := map[string]int{"warning-50%": 0, "warning-80%": 1, "breach": 2, "escalation-1": 3}
 	last := -1
 	for now := h.at("2026-11-23 09:00"); now.Before(h.at("2026-11-24 12:00")); now = now.Add(7 * time.Minute) {
-		send, skip := Due(s, c, now, firedSet(fired...))
+		send, skip := dueStages(s, c, now, firedSet(fired...))
 		for _, st := range send {
 			if slices.Contains(fired, st.Key) || order[st.Key] <= last {
 				t.Fatalf("at %s sent %s after %v", now, st.Key, fired)
@@ -219,7 +219,7 @@ func TestDueNeverRepeatsOnATickingClock(t *testing.T) {
 	}
 }
 
-func TestNextDue(t *testing.T) {
+func TestNextStage(t *testing.T) {
 	h := newHistory(t).open("2026-11-23 09:00", "P1", "incident")
 	s, c := deskClock(t, h, sla.Resolution)
 	tests := []struct {
@@ -233,21 +233,21 @@ func TestNextDue(t *testing.T) {
 		{[]string{"warning-50%", "warning-80%", "breach", "escalation-1"}, ""},
 	}
 	for _, tc := range tests {
-		due, ok := NextDue(s, &c, firedSet(tc.fired...))
+		due, ok := nextStage(s, &c, firedSet(tc.fired...))
 		if tc.want == "" {
 			if ok {
-				t.Errorf("fired %v: NextDue = %s, want none", tc.fired, due)
+				t.Errorf("fired %v: nextStage = %s, want none", tc.fired, due)
 			}
 			continue
 		}
 		if !ok || !due.Equal(h.at(tc.want)) {
-			t.Errorf("fired %v: NextDue = %s, %v; want %s", tc.fired, due, ok, tc.want)
+			t.Errorf("fired %v: nextStage = %s, %v; want %s", tc.fired, due, ok, tc.want)
 		}
 	}
 	h.add(sla.Paused, "2026-11-23 10:00", reason("waiting_for_customer"))
 	s, c = deskClock(t, h, sla.Resolution)
-	if due, ok := NextDue(s, &c, firedSet()); ok {
-		t.Errorf("paused: NextDue = %s, want none", due)
+	if due, ok := nextStage(s, &c, firedSet()); ok {
+		t.Errorf("paused: nextStage = %s, want none", due)
 	}
 }
 
