@@ -1,0 +1,88 @@
+package lifecycle
+
+import (
+	"slices"
+	"time"
+
+	"github.com/slad-project/slad/sla"
+)
+
+// HistoryAge is how far before slad first heard of a clock a breach (or,
+// for a clock that never breached, its stop) must lie to be history rather
+// than news: its stages are then marked fired without an alert, so that
+// importing last year's tickets pages nobody — even while an import spreads
+// a request over several batches. A breach that happens after slad knows
+// of the clock is news however late the events that show it arrive.
+const HistoryAge = time.Hour
+
+// StaleAge is how long ago a clock may have stopped for its breach still to
+// be news. An alert older than that would be given up undelivered anyway
+// (it is the receivers' default give_up_after), so a breach that only a late
+// event or a changed target reveals days after the request closed stays
+// quiet.
+const StaleAge = 72 * time.Hour
+
+// silenceHistory marks the stages of stopped clocks that were history when
+// slad first heard of them as fired — silently, and remembered as such, so
+// that the marks follow what the events known now tell and are dropped when
+// a clock stops being history (a request reopened that breaches again).
+func (s *State) silenceHistory(p *sla.Policy, live *sla.Request, now time.Time) {
+	for i := range live.Clocks {
+		clk := &live.Clocks[i]
+		key := clk.Key()
+		if silent := s.Silent[key]; len(silent) > 0 {
+			s.Fired[key] = slices.DeleteFunc(s.Fired[key], func(k string) bool { return slices.Contains(silent, k) })
+			delete(s.Silent, key)
+		}
+		sl := p.SLA(clk.SLA)
+		if sl == nil || len(s.Told[key]) > 0 || !s.isHistory(clk, now) {
+			continue
+		}
+		var silent []string
+		for _, st := range Stages(sl, clk) {
+			if st.Threshold <= clk.Elapsed && !s.HasFired(key, st.Key) {
+				silent = append(silent, st.Key)
+				s.markFired(key, st.Key)
+			}
+		}
+		if len(silent) > 0 {
+			if s.Silent == nil {
+				s.Silent = map[string][]string{}
+			}
+			s.Silent[key] = silent
+		}
+	}
+}
+
+// isHistory reports whether a clock's end was history when slad first
+// heard of it: it stopped, and breached (or, never breached, stopped) more
+// than HistoryAge before that, or stopped more than StaleAge before now.
+func (s *State) isHistory(clk *sla.Clock, now time.Time) bool {
+	if clk.Open() {
+		return false
+	}
+	old := s.FirstSeen[clk.Key()].Add(-HistoryAge)
+	if clk.Breached() {
+		return clk.BreachedAt.Before(old) || now.Sub(clk.Since) > StaleAge
+	}
+	return clk.Since.Before(old) || now.Sub(clk.Since) > StaleAge
+}
+
+// grace is when the alerts of an open clock that breached long before slad
+// first heard of it may go out (zero when they need not wait): an hour
+// after that first time. A request that is still open and breached then is
+// a live problem worth telling; one that an import in progress closes in
+// its next batch never pages anyone.
+func (s *State) grace(clk *sla.Clock) time.Time {
+	seen, ok := s.FirstSeen[clk.Key()]
+	if !ok || !clk.Open() || !clk.Breached() || !clk.BreachedAt.Before(seen.Add(-HistoryAge)) {
+		return time.Time{}
+	}
+	// Whole seconds, as the deadline index keeps them: a tick in the
+	// grace's last second must not find it due and leave it due.
+	g := seen.Add(HistoryAge)
+	if g.Nanosecond() != 0 {
+		g = g.Truncate(time.Second).Add(time.Second)
+	}
+	return g
+}

@@ -1,0 +1,114 @@
+package lifecycle
+
+import (
+	"time"
+
+	"github.com/slad-project/slad/sla"
+)
+
+// TickResult is what one evaluation of a request decided.
+type TickResult struct {
+	Effects []Effect
+	Fired   int // stages fired (one notice each, sent to zero or more receivers)
+	Skipped int // stages passed over because a more advanced one fired
+}
+
+// Tick fires the stages of a request that are due at now, as the
+// evaluator's tick does for each request the deadline index names. cur is
+// the request as folded (as of its last event).
+//
+// A clock past several stages (after downtime) sends only the most advanced
+// of its warnings and breach, and every escalation; those told of a breach
+// or an escalation are owed a "resolved" once the clock stops, and the
+// breach is firing for them until then. An open clock that breached long
+// before slad heard of it waits out its grace hour (see history.go).
+func Tick(p *sla.Policy, st *State, cur *sla.Request, now time.Time) TickResult {
+	var res TickResult
+	live := cur.At(p, now)
+	for i := range live.Clocks {
+		clk := &live.Clocks[i]
+		st.tickClock(p, &live, clk, now, &res)
+	}
+	return res
+}
+
+func (st *State) tickClock(p *sla.Policy, live *sla.Request, clk *sla.Clock, now time.Time, res *TickResult) {
+	s := p.SLA(clk.SLA) // nil for an SLA a reload removed: only a resolution can be owed
+	key := clk.Key()
+	var send, skip []Stage
+	if s != nil && !now.Before(st.grace(clk)) {
+		send, skip = dueStages(s, *clk, now, func(k string) bool { return st.HasFired(key, k) })
+	}
+	for _, stage := range skip {
+		st.markFired(key, stage.Key)
+		res.Skipped++
+	}
+	for _, stage := range send {
+		receivers := Receivers(p, s, stage)
+		n := st.notice(live, clk, s, stage, now)
+		res.Effects = append(res.Effects, Effect{Op: Send, Receivers: receivers, Request: live.ID, ClockKey: key, Notice: n})
+		st.markFired(key, stage.Key)
+		res.Fired++
+		if stage.Kind == StageBreach || stage.Kind == StageEscalation {
+			// Those told of the breach, the boss included, will hear
+			// that it is over; until then it is firing.
+			st.tell(key, receivers)
+			res.Effects = append(res.Effects, Effect{Op: Fire, Receivers: receivers, Request: live.ID, ClockKey: key, Notice: n})
+		}
+	}
+	if st.resolvedOwed(clk) {
+		n := st.resolvedNotice(live, clk, s, now)
+		n.FiredAt = clk.Since
+		told := st.Told[key]
+		res.Effects = append(res.Effects,
+			Effect{Op: Send, Receivers: told, Request: live.ID, ClockKey: key, Notice: n},
+			Effect{Op: Unfire, Receivers: told, Request: live.ID, ClockKey: key})
+		st.markFired(key, ResolvedKey)
+		res.Fired++
+	}
+}
+
+// resolvedOwed reports whether a breached clock has stopped and the
+// receivers told of its breach have not yet been told it is over.
+func (st *State) resolvedOwed(clk *sla.Clock) bool {
+	key := clk.Key()
+	return clk.Breached() && !clk.Open() && len(st.Told[key]) > 0 && !st.HasFired(key, ResolvedKey)
+}
+
+// NextDue is the earliest moment the evaluator must look at the request
+// again (the store keeps it in its deadline index): a time-driven stage of
+// an open clock, the end of a grace hour, or a "resolved" owed to the
+// receivers told of a breach. live is the request as it stands at now.
+func NextDue(p *sla.Policy, st *State, live *sla.Request, now time.Time) (time.Time, bool) {
+	var due time.Time
+	var ok bool
+	consider := func(t time.Time) {
+		if !ok || t.Before(due) {
+			due, ok = t, true
+		}
+	}
+	for i := range live.Clocks {
+		clk := &live.Clocks[i]
+		if st.resolvedOwed(clk) {
+			consider(clk.Since) // even for an SLA a reload removed
+		}
+		s := p.SLA(clk.SLA)
+		key := clk.Key()
+		if s == nil {
+			// A reload removed the SLA, perhaps for a moment: a breach not
+			// yet announced is looked at again hourly, in case it returns,
+			// for as long as it would still be news.
+			if clk.Breached() && !st.HasFired(key, breachKey) && (clk.Open() || now.Sub(clk.Since) < StaleAge) {
+				consider(now.Add(time.Hour))
+			}
+			continue
+		}
+		if t, found := nextStage(s, clk, func(k string) bool { return st.HasFired(key, k) }); found {
+			if g := st.grace(clk); t.Before(g) {
+				t = g
+			}
+			consider(t)
+		}
+	}
+	return due, ok
+}
