@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -159,8 +160,8 @@ func TestTheExampleConfiguration(t *testing.T) {
 		if !s.PausesOn("waiting_for_customer") || s.PausesOn("lunch") {
 			t.Errorf("pause_on = %v", s.PauseOn)
 		}
-		if got := cfg.AlertReceivers(s); !slices.Equal(got, []string{"console"}) {
-			t.Errorf("AlertReceivers = %v", got)
+		if got := lifecycle.Receivers(p, s, lifecycle.Stage{Kind: lifecycle.StageBreach}); !slices.Equal(got, []string{"console"}) {
+			t.Errorf("a breach of %s goes to %v, want [console]", s.ID, got)
 		}
 	})
 	t.Run("the office calendar skips lunch and German holidays", func(t *testing.T) {

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"slices"
 	"strconv"
 	"time"
 
@@ -26,26 +25,6 @@ type Config struct {
 	// a minute) and others (a webhook without signing secret, an unused
 	// receiver, alerts that reach no one).
 	Warnings []Problem
-}
-
-// AlertReceivers returns the names of the receivers that get an SLA's
-// warning, breach and resolved alerts: the provider department's notify
-// list, then the SLA's own, without repeats. Escalation steps name their
-// receivers in [sla.Escalation.Notify].
-func (c *Config) AlertReceivers(s *sla.SLA) []string {
-	var out []string
-	add := func(names []string) {
-		for _, n := range names {
-			if !slices.Contains(out, n) {
-				out = append(out, n)
-			}
-		}
-	}
-	if d := c.Policy.Departments[s.Provider]; d != nil {
-		add(d.Notify)
-	}
-	add(s.Notify)
-	return out
 }
 
 // Global holds settings for the whole daemon.
