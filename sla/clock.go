@@ -288,38 +288,51 @@ func (f *folder) open(e Event) {
 // rematch starts clocks for SLAs the request now falls under, cancels those
 // of SLAs it left, and moves the limits of the others to the current priority.
 // A clock that already breached does not escape by leaving its SLA: it
-// stops there and stays breached (DESIGN: "it stays breached whatever
-// follows"; the update re-matches "from this moment on", not the past).
+// stops there and stays breached (docs/design.md: "it stays breached
+// whatever follows"; the update re-matches "from this moment on", not the
+// past).
 func (f *folder) rematch(t time.Time) {
+	matched := f.p.Matching(f.r.Attributes)
+	for i := range f.r.Clocks {
+		f.rematchClock(&f.r.Clocks[i], matched, t)
+	}
+	if f.r.Status == StatusOpen {
+		f.startClocks(matched, t)
+	}
+}
+
+// rematchClock brings one existing clock in line with the SLAs the request
+// now matches: stopped if it left its SLA, running again if it came back
+// while still owed, or moved to the limit of the current priority.
+func (f *folder) rematchClock(c *Clock, matched []*SLA, t time.Time) {
 	r := f.r
-	matched := f.p.Matching(r.Attributes)
-	for i := range r.Clocks {
-		c := &r.Clocks[i]
-		s := f.p.SLA(c.SLA)
-		var limit time.Duration
-		ok := s != nil && slices.Contains(matched, s)
-		if ok {
-			limit, ok = s.Target(c.Target).For(r.Priority)
-		}
-		switch {
-		case !ok && c.Open():
-			c.stop(t, f.calendar(c.SLA))
-			c.Unmatched = true
-			if !c.Breached() {
-				c.Cancelled = true // stopped at t, counting toward nothing
-			}
-		case ok && c.Unmatched && r.Status == StatusOpen && (c.Target == Resolution || r.Responded.IsZero()):
-			c.Cancelled, c.Unmatched, c.Stopped = false, false, time.Time{}
-			c.setLimit(limit, t)
-			f.startOrPause(c, s, t)
-		case ok && c.Open() && limit != c.Limit:
-			c.Advance(t, f.calendar(c.SLA))
-			c.setLimit(limit, t)
-		}
+	s := f.p.SLA(c.SLA)
+	var limit time.Duration
+	ok := s != nil && slices.Contains(matched, s)
+	if ok {
+		limit, ok = s.Target(c.Target).For(r.Priority)
 	}
-	if r.Status != StatusOpen {
-		return
+	switch {
+	case !ok && c.Open():
+		c.stop(t, f.calendar(c.SLA))
+		c.Unmatched = true
+		if !c.Breached() {
+			c.Cancelled = true // stopped at t, counting toward nothing
+		}
+	case ok && c.Unmatched && r.Status == StatusOpen && (c.Target == Resolution || r.Responded.IsZero()):
+		c.Cancelled, c.Unmatched, c.Stopped = false, false, time.Time{}
+		c.setLimit(limit, t)
+		f.startOrPause(c, s, t)
+	case ok && c.Open() && limit != c.Limit:
+		c.Advance(t, f.calendar(c.SLA))
+		c.setLimit(limit, t)
 	}
+}
+
+// startClocks starts, at t, the clocks of matched SLAs the request has none
+// for yet (no response clock once the request was responded to).
+func (f *folder) startClocks(matched []*SLA, t time.Time) {
+	r := f.r
 	for _, s := range matched {
 		for _, k := range TargetKinds {
 			limit, ok := s.Target(k).For(r.Priority)
@@ -354,87 +367,127 @@ func (f *folder) startOrPause(c *Clock, s *SLA, t time.Time) {
 	}
 }
 
+// apply folds one event into an opened request. Each type has its own
+// step; an event that does not fit the request's status (a response to a
+// resolved request, a second pause) changes nothing.
 func (f *folder) apply(e Event) {
-	r := f.r
-	t := e.At
 	switch e.Type {
 	case Responded:
-		if r.Status != StatusOpen || !r.Responded.IsZero() {
-			return
-		}
-		r.Responded = t
-		f.stopClocks(t, Response)
+		f.respond(e.At)
 	case Paused:
-		if r.Status != StatusOpen || r.Paused {
-			return
-		}
-		r.Paused, r.PauseReason = true, e.Reason
-		for i := range r.Clocks {
-			c := &r.Clocks[i]
-			if c.Counting {
-				if s := f.p.SLA(c.SLA); s != nil && s.PausesOn(e.Reason) {
-					c.pause(t, e.Reason, f.calendar(c.SLA))
-				}
-			}
-		}
+		f.pauseRequest(e.At, e.Reason)
 	case Resumed:
-		if r.Status != StatusOpen || !r.Paused {
-			return
+		if f.r.Status == StatusOpen && f.r.Paused {
+			f.resume(e.At)
 		}
-		f.resume(t)
 	case Resolved:
-		if r.Status != StatusOpen {
-			return
-		}
-		f.resume(t)
-		r.Status, r.Resolved, r.CSAT = StatusResolved, t, e.CSAT
-		if r.Responded.IsZero() {
-			r.Responded = t
-		}
-		f.stopClocks(t, Response, Resolution)
+		f.resolve(e.At, e.CSAT)
 	case Reopened:
-		if r.Status != StatusResolved {
-			return
-		}
-		r.Status, r.Resolved, r.CSAT = StatusOpen, time.Time{}, 0
-		for i := range r.Clocks {
-			c := &r.Clocks[i]
-			if c.Target == Resolution && !c.Cancelled && !c.Unmatched {
-				c.Stopped = time.Time{}
-				c.run(t)
-			}
-		}
-		// Updates while resolved changed attributes without re-matching
-		// (no clock was running): their effect starts now.
-		f.rematch(t)
+		f.reopen(e.At)
 	case Cancelled:
-		if r.Status == StatusCancelled {
-			return
-		}
-		r.Status, r.Paused, r.PauseReason = StatusCancelled, false, ""
-		for i := range r.Clocks {
-			c := &r.Clocks[i]
-			if c.Open() {
-				c.stop(t, f.calendar(c.SLA))
-			}
-			c.Cancelled = true
-		}
+		f.cancel(e.At)
 	case Updated:
-		if e.Priority != "" {
-			r.Priority = e.Priority
+		f.update(e)
+	}
+}
+
+// respond stops the response clocks at the first response.
+func (f *folder) respond(t time.Time) {
+	r := f.r
+	if r.Status != StatusOpen || !r.Responded.IsZero() {
+		return
+	}
+	r.Responded = t
+	f.stopClocks(t, Response)
+}
+
+// pauseRequest pauses the request, and the running clocks of the SLAs that
+// pause for this reason.
+func (f *folder) pauseRequest(t time.Time, reason string) {
+	r := f.r
+	if r.Status != StatusOpen || r.Paused {
+		return
+	}
+	r.Paused, r.PauseReason = true, reason
+	for i := range r.Clocks {
+		c := &r.Clocks[i]
+		if !c.Counting {
+			continue
 		}
-		if e.Category != "" {
-			r.Category = e.Category
+		if s := f.p.SLA(c.SLA); s != nil && s.PausesOn(reason) {
+			c.pause(t, reason, f.calendar(c.SLA))
 		}
-		if e.Title != "" {
-			r.Title = e.Title
+	}
+}
+
+// resolve stops every clock; a request never responded to counts its
+// resolution as the response.
+func (f *folder) resolve(t time.Time, csat int) {
+	r := f.r
+	if r.Status != StatusOpen {
+		return
+	}
+	f.resume(t)
+	r.Status, r.Resolved, r.CSAT = StatusResolved, t, csat
+	if r.Responded.IsZero() {
+		r.Responded = t
+	}
+	f.stopClocks(t, Response, Resolution)
+}
+
+// reopen runs the resolution clocks again from t.
+func (f *folder) reopen(t time.Time) {
+	r := f.r
+	if r.Status != StatusResolved {
+		return
+	}
+	r.Status, r.Resolved, r.CSAT = StatusOpen, time.Time{}, 0
+	for i := range r.Clocks {
+		c := &r.Clocks[i]
+		if c.Target == Resolution && !c.Cancelled && !c.Unmatched {
+			c.Stopped = time.Time{}
+			c.run(t)
 		}
-		if e.Labels != nil {
-			r.Labels = e.Labels
+	}
+	// Updates while resolved changed attributes without re-matching
+	// (no clock was running): their effect starts now.
+	f.rematch(t)
+}
+
+// cancel stops every clock for good: the request counts toward nothing.
+func (f *folder) cancel(t time.Time) {
+	r := f.r
+	if r.Status == StatusCancelled {
+		return
+	}
+	r.Status, r.Paused, r.PauseReason = StatusCancelled, false, ""
+	for i := range r.Clocks {
+		c := &r.Clocks[i]
+		if c.Open() {
+			c.stop(t, f.calendar(c.SLA))
 		}
-		if r.Status == StatusOpen {
-			f.rematch(t)
-		}
+		c.Cancelled = true
+	}
+}
+
+// update changes the attributes the event names and, on an open request,
+// re-matches SLAs from t on.
+func (f *folder) update(e Event) {
+	r := f.r
+	if e.Priority != "" {
+		r.Priority = e.Priority
+	}
+	if e.Category != "" {
+		r.Category = e.Category
+	}
+	if e.Title != "" {
+		r.Title = e.Title
+	}
+	if e.Labels != nil {
+		r.Labels = e.Labels
+	}
+	if r.Status == StatusOpen {
+		f.rematch(e.At)
 	}
 }
 

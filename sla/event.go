@@ -2,6 +2,7 @@ package sla
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -70,8 +71,26 @@ type Event struct {
 // Validate checks an event against the contract: required fields, which
 // fields each type allows, lengths, and that At is not more than
 // MaxFutureSkew after now. Known departments are the caller's business. The
-// error is a sentence naming the field.
+// error is a sentence naming the field; the checks run in the order below,
+// so an event with several faults is told of the first.
 func (e *Event) Validate(now time.Time) error {
+	for _, check := range []func() error{
+		e.checkIdentity,
+		func() error { return e.checkAt(now) },
+		e.checkLengths,
+		e.checkFieldsBelong,
+		e.checkRequiredByType,
+	} {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkIdentity checks what every event needs: an id, a request and a known
+// type.
+func (e *Event) checkIdentity() error {
 	if err := checkField("id", e.ID, MaxIDLength, true); err != nil {
 		return err
 	}
@@ -81,9 +100,15 @@ func (e *Event) Validate(now time.Time) error {
 	if e.Type == "" {
 		return fmt.Errorf(`field "type" is required: one of %s`, typeList())
 	}
-	if !validType(e.Type) {
+	if !slices.Contains(EventTypes, e.Type) {
 		return fmt.Errorf(`field "type": %q is not an event type; use one of %s`, e.Type, typeList())
 	}
+	return nil
+}
+
+// checkAt checks that the event has a time, after 1970 and no more than
+// MaxFutureSkew after now.
+func (e *Event) checkAt(now time.Time) error {
 	if e.At.IsZero() {
 		return fmt.Errorf(`field "at" is required: an RFC 3339 time such as "2026-11-23T09:14:00Z"`)
 	}
@@ -94,6 +119,12 @@ func (e *Event) Validate(now time.Time) error {
 	if e.At.Before(time.Unix(0, 0)) { // the instant, not the year of its offset
 		return fmt.Errorf(`field "at" (%s) is before 1970`, e.At.Format(time.RFC3339))
 	}
+	return nil
+}
+
+// checkLengths keeps every optional text field and the labels within their
+// limits and valid UTF-8.
+func (e *Event) checkLengths() error {
 	for _, f := range []struct {
 		name, value string
 		max         int
@@ -120,25 +151,33 @@ func (e *Event) Validate(now time.Time) error {
 			return err
 		}
 	}
+	return nil
+}
 
-	allowed := map[EventType][]string{
-		Opened:  {"provider", "customer", "priority", "category", "title", "labels"},
-		Paused:  {"reason", "provider"},
-		Updated: {"priority", "category", "title", "labels", "provider"},
-	}
-	given := e.givenFields()
-	for _, f := range given {
-		ok := f == "provider" // the provider may accompany any event; it is checked against the token
-		for _, a := range allowed[e.Type] {
-			ok = ok || a == f
-		}
-		if e.Type == Resolved && f == "csat" {
-			ok = true
-		}
-		if !ok {
+// fieldsOf lists the optional fields each event type may carry. The
+// provider may accompany any event (it is checked against the sender's
+// token), so it is allowed everywhere and listed nowhere.
+var fieldsOf = map[EventType][]string{
+	Opened:   {"customer", "priority", "category", "title", "labels"},
+	Paused:   {"reason"},
+	Resolved: {"csat"},
+	Updated:  {"priority", "category", "title", "labels"},
+}
+
+// checkFieldsBelong rejects a field the event's type does not take, such
+// as a reason on a "resolved" event.
+func (e *Event) checkFieldsBelong() error {
+	for _, f := range e.givenFields() {
+		if f != "provider" && !slices.Contains(fieldsOf[e.Type], f) {
 			return fmt.Errorf(`field %q does not belong in %s %q event`, f, article(e.Type), e.Type)
 		}
 	}
+	return nil
+}
+
+// checkRequiredByType checks the fields one type needs: who serves and who
+// asked on "opened", a reason on "paused", a score in range on "resolved".
+func (e *Event) checkRequiredByType() error {
 	switch e.Type {
 	case Opened:
 		if e.Provider == "" {
@@ -187,15 +226,6 @@ func checkField(name, v string, maxLen int, required bool) error {
 		return fmt.Errorf("field %q is not valid UTF-8", name)
 	}
 	return nil
-}
-
-func validType(t EventType) bool {
-	for _, k := range EventTypes {
-		if k == t {
-			return true
-		}
-	}
-	return false
 }
 
 // article is "an" before the types that begin with a vowel ("an opened
