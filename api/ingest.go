@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/config"
 	"github.com/slad-project/slad/sla"
 )
@@ -61,11 +62,11 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	s.ingested.WithLabelValues("accepted").Add(float64(res.Accepted))
 	s.ingested.WithLabelValues("duplicate").Add(float64(res.Duplicates))
-	writeJSON(w, http.StatusOK, res)
+	writeJSON(w, http.StatusOK, wire.EventsResult{Accepted: res.Accepted, Duplicates: res.Duplicates})
 }
 
 func (s *Server) rejectBatch(w http.ResponseWriter, e *ingestError, lines []int) {
-	body := errorBody{Error: e.msg, Line: e.line}
+	body := wire.ErrorBody{Error: e.msg, Line: e.line}
 	if e.index >= 0 {
 		i := e.index
 		body.Index = &i

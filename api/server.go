@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/config"
 	"github.com/slad-project/slad/store"
 )
@@ -143,14 +144,6 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "ready")
 }
 
-// errorBody is every error's JSON.
-type errorBody struct {
-	Error  string   `json:"error"`
-	Index  *int     `json:"index,omitempty"`
-	Line   int      `json:"line,omitempty"`
-	Errors []string `json:"errors,omitempty"`
-}
-
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -160,7 +153,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, errorBody{Error: msg})
+	writeJSON(w, status, wire.ErrorBody{Error: msg})
 }
 
 // caller is who sent a request, as far as tokens tell.
@@ -230,7 +223,7 @@ func (s *Server) handleReload(w http.ResponseWriter, r *http.Request) {
 	var cerr *config.Errors
 	switch {
 	case errors.As(err, &cerr):
-		body := errorBody{Error: fmt.Sprintf("the configuration has %d error(s); the running configuration stays in force", len(cerr.Problems))}
+		body := wire.ErrorBody{Error: fmt.Sprintf("the configuration has %d error(s); the running configuration stays in force", len(cerr.Problems))}
 		for _, p := range cerr.Problems {
 			body.Errors = append(body.Errors, p.String())
 		}

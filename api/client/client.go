@@ -7,6 +7,9 @@
 // callers can tell a rejected event (400 with an index) from a server that
 // asks to be retried (429, 5xx); see Retryable. The token is only ever put
 // in the Authorization header and never appears in an error.
+//
+// The bodies it sends and reads are those of package api/wire, which the
+// server encodes too, so client and server cannot disagree on a field.
 package client
 
 import (
@@ -19,6 +22,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/internal/httputil"
 	"github.com/slad-project/slad/sla"
 )
@@ -83,15 +87,6 @@ func New(baseURL string, opts Options) (*Client, error) {
 	return c, nil
 }
 
-// Result is the server's answer to an accepted batch of events.
-type Result struct {
-	// Accepted counts the events stored by this batch.
-	Accepted int `json:"accepted"`
-	// Duplicates counts events whose id the server already had; they
-	// changed nothing.
-	Duplicates int `json:"duplicates"`
-}
-
 // PostNDJSON sends a batch of events, one JSON object per line, to
 // POST /api/v1/events. A nil error means the whole batch is durably stored;
 // an *APIError with Status 400 means none of it is, and its Index names the
@@ -99,32 +94,32 @@ type Result struct {
 //
 // Sending the same events again is harmless: the server counts a repeated id
 // as a duplicate. That makes retrying after a network error or a 5xx safe.
-func (c *Client) PostNDJSON(ctx context.Context, body []byte) (Result, error) {
+func (c *Client) PostNDJSON(ctx context.Context, body []byte) (wire.EventsResult, error) {
 	req, err := c.newRequest(ctx, http.MethodPost, eventsPath, nil, bytes.NewReader(body))
 	if err != nil {
-		return Result{}, fmt.Errorf("post events: %w", err)
+		return wire.EventsResult{}, fmt.Errorf("post events: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/x-ndjson")
 	req.Header.Set("Accept", "application/json")
-	var res Result
+	var res wire.EventsResult
 	if err := c.doJSON(req, &res); err != nil {
-		return Result{}, fmt.Errorf("post events: %w", err)
+		return wire.EventsResult{}, fmt.Errorf("post events: %w", err)
 	}
 	return res, nil
 }
 
 // PostEvents sends events as one batch, encoded as NDJSON; see PostNDJSON.
 // An empty list sends nothing.
-func (c *Client) PostEvents(ctx context.Context, events []sla.Event) (Result, error) {
+func (c *Client) PostEvents(ctx context.Context, events []sla.Event) (wire.EventsResult, error) {
 	if len(events) == 0 {
-		return Result{}, nil
+		return wire.EventsResult{}, nil
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf) // Encode ends each event with a newline.
 	enc.SetEscapeHTML(false)
 	for i := range events {
 		if err := enc.Encode(&events[i]); err != nil {
-			return Result{}, fmt.Errorf("post events: encode event %d: %w", i, err)
+			return wire.EventsResult{}, fmt.Errorf("post events: encode event %d: %w", i, err)
 		}
 	}
 	return c.PostNDJSON(ctx, buf.Bytes())

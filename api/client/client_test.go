@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -106,7 +107,7 @@ func TestPostNDJSONSendsTheBatchWithTheBearerToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res != (Result{Accepted: 1, Duplicates: 2}) {
+	if res != (wire.EventsResult{Accepted: 1, Duplicates: 2}) {
 		t.Errorf("result = %+v", res)
 	}
 }
@@ -158,7 +159,7 @@ func TestPostEventsEncodesOneEventPerLine(t *testing.T) {
 		}
 	}
 
-	if res, err := c.PostEvents(context.Background(), nil); err != nil || res != (Result{}) {
+	if res, err := c.PostEvents(context.Background(), nil); err != nil || res != (wire.EventsResult{}) {
 		t.Errorf("PostEvents(nil) = %+v, %v; want nothing sent", res, err)
 	}
 }

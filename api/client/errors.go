@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/internal/httputil"
 )
 
@@ -82,10 +83,7 @@ func Retryable(err error) bool {
 func readAPIError(resp *http.Response) *APIError {
 	e := &APIError{Status: resp.StatusCode, RetryAfter: httputil.RetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	var j struct {
-		Error string `json:"error"`
-		Index *int   `json:"index"`
-	}
+	var j wire.ErrorBody
 	if json.Unmarshal(body, &j) == nil && j.Error != "" {
 		e.Message = j.Error
 		e.Index = j.Index

@@ -14,7 +14,7 @@ import (
 	"github.com/slad-project/slad/sla"
 )
 
-// reportAnswer has the shape api.Report encodes to: one SLA with figures,
+// reportAnswer has the shape wire.Report encodes to: one SLA with figures,
 // one with nothing counted yet (nulls for the quantiles and CSAT).
 const reportAnswer = `{
   "generated_at": "2026-11-25T12:00:00Z",

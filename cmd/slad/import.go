@@ -22,6 +22,7 @@ import (
 
 	"github.com/slad-project/slad/api"
 	"github.com/slad-project/slad/api/client"
+	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -816,7 +817,7 @@ func (im *importer) send(ctx context.Context, b importBatch) error {
 
 // post sends a batch, retrying network errors and temporary answers with
 // backoff. Retrying is safe: the server counts events it has as duplicates.
-func (im *importer) post(ctx context.Context, b importBatch) (client.Result, error) {
+func (im *importer) post(ctx context.Context, b importBatch) (wire.EventsResult, error) {
 	for try := 1; ; try++ {
 		tctx, cancel := context.WithTimeout(ctx, im.opts.timeout)
 		res, err := im.client.PostNDJSON(tctx, b.body)
@@ -826,16 +827,16 @@ func (im *importer) post(ctx context.Context, b importBatch) (client.Result, err
 			return res, nil
 		}
 		if ctx.Err() != nil {
-			return client.Result{}, ctx.Err()
+			return wire.EventsResult{}, ctx.Err()
 		}
 		if timedOut {
 			err = fmt.Errorf("no answer within --timeout %s: %w", im.opts.timeout, err)
 		}
 		if !client.Retryable(err) {
-			return client.Result{}, err
+			return wire.EventsResult{}, err
 		}
 		if try >= im.tries {
-			return client.Result{}, fmt.Errorf("gave up after %d tries: %w", try, err)
+			return wire.EventsResult{}, fmt.Errorf("gave up after %d tries: %w", try, err)
 		}
 		wait := im.backoff << (try - 1)
 		wait = min(wait/2+rand.N(wait/2+1), importMaxBackoff)
@@ -847,7 +848,7 @@ func (im *importer) post(ctx context.Context, b importBatch) (client.Result, err
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return client.Result{}, ctx.Err()
+			return wire.EventsResult{}, ctx.Err()
 		case <-t.C:
 		}
 	}
@@ -925,7 +926,7 @@ func (p *importProgress) status() string {
 	return b.String()
 }
 
-func (p *importProgress) stored(n int, res client.Result) {
+func (p *importProgress) stored(n int, res wire.EventsResult) {
 	p.done += int64(n)
 	p.accepted += int64(res.Accepted)
 	p.duplicates += int64(res.Duplicates)

@@ -20,6 +20,7 @@ import (
 	"unicode"
 
 	"github.com/slad-project/slad/api/client"
+	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -196,7 +197,7 @@ func explainReportError(ctx context.Context, err error, opts reportOptions) stri
 
 // writeReportTable writes the report for a terminal: per SLA a header with
 // its period and objective, then one row per target.
-func writeReportTable(w io.Writer, r *client.Report) error {
+func writeReportTable(w io.Writer, r *wire.Report) error {
 	if len(r.SLAs) == 0 {
 		_, err := fmt.Fprintln(w, "There is nothing to report: the server's configuration has no SLAs.")
 		return err
@@ -251,7 +252,7 @@ var reportCSVHeader = []string{
 // row stands alone in a spreadsheet; customers are separated by spaces.
 // Values are the server's: compliance is 1 when nothing was counted, as in
 // the JSON, and "counted" tells such a row apart.
-func writeReportCSV(w io.Writer, r *client.Report) error {
+func writeReportCSV(w io.Writer, r *wire.Report) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(reportCSVHeader); err != nil {
 		return err
@@ -279,10 +280,10 @@ func writeReportCSV(w io.Writer, r *client.Report) error {
 
 // writeReportJSON writes the report as the server encodes it: two-space
 // indent and HTML-safe escaping (api's writeJSON), so the output is the
-// server's answer byte for byte as long as the client's types mirror
-// api.Report. Decoding first means a truncated or foreign answer fails here
-// instead of in the script reading the output.
-func writeReportJSON(w io.Writer, r *client.Report) error {
+// server's answer byte for byte, server and client sharing wire.Report.
+// Decoding first means a truncated or foreign answer fails here instead of
+// in the script reading the output.
+func writeReportJSON(w io.Writer, r *wire.Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)

@@ -20,7 +20,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slad-project/slad/api"
 	"github.com/slad-project/slad/api/client"
 	"github.com/slad-project/slad/daemon"
 	"github.com/slad-project/slad/sla"
@@ -28,7 +27,7 @@ import (
 
 var updateGolden = flag.Bool("update", false, "rewrite testdata/report.*.golden with what slad report prints")
 
-// reportFixture is GET /api/v1/report as the server encodes it (api.Report
+// reportFixture is GET /api/v1/report as the server encodes it (wire.Report
 // through api's writeJSON): one SLA with a target below its objective, one
 // whose compliance of 94.995% must not show as 95.0%, and one with nothing
 // counted (nulls).
@@ -496,38 +495,6 @@ func TestPercentDown(t *testing.T) {
 			}
 		})
 	}
-}
-
-// TestReportClientTypesMirrorTheServer keeps client.Report in step with
-// api.Report: the json output re-encodes the client's types, so a field
-// the server adds and the client lacks would silently vanish from it.
-func TestReportClientTypesMirrorTheServer(t *testing.T) {
-	server := jsonShape(reflect.TypeFor[api.Report](), "")
-	cl := jsonShape(reflect.TypeFor[client.Report](), "")
-	if !reflect.DeepEqual(server, cl) {
-		t.Errorf("api.Report and client.Report differ:\nserver: %q\nclient: %q", server, cl)
-	}
-}
-
-// jsonShape lists a type's JSON fields as "path tag kind", recursively.
-func jsonShape(t reflect.Type, path string) []string {
-	var out []string
-	for f := range t.Fields() {
-		tag := f.Tag.Get("json")
-		name, _, _ := strings.Cut(tag, ",")
-		ft, kind := f.Type, ""
-		for ft.Kind() == reflect.Pointer || ft.Kind() == reflect.Slice {
-			kind += map[reflect.Kind]string{reflect.Pointer: "*", reflect.Slice: "[]"}[ft.Kind()]
-			ft = ft.Elem()
-		}
-		if ft.Kind() == reflect.Struct && ft != reflect.TypeFor[time.Time]() {
-			out = append(out, path+name+" "+tag+" "+kind+"struct")
-			out = append(out, jsonShape(ft, path+name+".")...)
-			continue
-		}
-		out = append(out, path+name+" "+tag+" "+kind+ft.Kind().String())
-	}
-	return out
 }
 
 // TestReportAgainstTheRealDaemon runs slad's own server with the daemon's
