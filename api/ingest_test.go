@@ -3,8 +3,11 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -130,4 +133,103 @@ func TestAWrongMethodIsTold(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAnEventFollowedByAStrayClosingBraceIsRejected: trailing data after an
+// event is an error, whether it is JSON or NDJSON. A review found garbage
+// starting with "}" or "]" accepted, because json.Decoder.More reports
+// false for a closing delimiter.
+func TestAnEventFollowedByAStrayClosingBraceIsRejected(t *testing.T) {
+	ts, _ := newIngestServer(t)
+	for name, tc := range map[string]struct{ ct, body string }{
+		"json with a stray brace":    {"application/json", openedEvent("g1") + "}"},
+		"json with a stray bracket":  {"application/json", openedEvent("g2") + "]"},
+		"ndjson with a stray brace":  {"application/x-ndjson", openedEvent("g3") + "}\n"},
+		"ndjson with trailing words": {"application/x-ndjson", openedEvent("g4") + "]]]} garbage\n"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			resp, err := http.Post(ts.URL+"/api/v1/events", tc.ct, strings.NewReader(tc.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			data, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("body %q: got %d %s; want 400 naming the trailing data", tc.body, resp.StatusCode, data)
+			}
+		})
+	}
+}
+
+const scopeConfig = `
+departments:
+  it: {name: IT}
+  hr: {name: HR}
+  sales: {name: Sales}
+tokens:
+  - {name: it-bridge, token_file: it-token, departments: [it]}
+  - {name: hr-bridge, token_file: hr-token, departments: [hr]}
+slas:
+  - id: hr-sales
+    provider: hr
+    customers: [sales]
+    resolution: 1d
+    objective: 95%
+    window: 30d
+`
+
+// TestATokenCannotCancelAnotherDepartmentsRequestBeforeItOpens: a token
+// may only send events for requests whose provider is in its departments,
+// also before the request is opened. A review found the provider an event
+// claims for a request not yet known never compared with that of the
+// "opened" that came later: the IT token could pre-seed a "cancelled" for
+// HR's next ticket id, which then dropped out of HR's compliance figures.
+func TestATokenCannotCancelAnotherDepartmentsRequestBeforeItOpens(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "it-token"), []byte("it-secret-0123456789abcdef0123456789"), 0o600)
+	os.WriteFile(filepath.Join(dir, "hr-token"), []byte("hr-secret-0123456789abcdef0123456789"), 0o600)
+	cfg, err := config.LoadBytes(filepath.Join(dir, "c.yaml"), []byte(scopeConfig), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	srv, err := New(Options{Store: st, Config: func() *config.Config { return cfg }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := serve(t, srv)
+	at := time.Now().UTC().Add(-time.Minute).Format(time.RFC3339)
+	post := func(token, body string) (int, string) {
+		req, _ := http.NewRequest("POST", ts+"/api/v1/events", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(data)
+	}
+	itStatus, itBody := post("it-secret-0123456789abcdef0123456789",
+		fmt.Sprintf(`{"id":"sabotage","request":"HR-100","type":"cancelled","at":%q,"provider":"it"}`, at))
+	hrStatus, hrBody := post("hr-secret-0123456789abcdef0123456789",
+		fmt.Sprintf(`{"id":"hr-open","request":"HR-100","type":"opened","at":%q,"provider":"hr","customer":"sales"}`, at))
+	v, err := st.Request("HR-100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Request.Status == "cancelled" {
+		t.Errorf("the IT token cancelled HR's request HR-100 (IT: %d %s; HR: %d %s)", itStatus, strings.TrimSpace(itBody), hrStatus, strings.TrimSpace(hrBody))
+	}
+}
+
+func serve(t *testing.T, h http.Handler) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
