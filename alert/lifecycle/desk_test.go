@@ -1,0 +1,225 @@
+package lifecycle
+
+import (
+	"maps"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/slad-project/slad/sla"
+)
+
+// desk runs the lifecycle the way the store does, on plain values: it keeps
+// each request's events, folds them, settles the alert state after every
+// batch and every reload, ticks the requests whose next due time has come
+// (computed when the request was last saved, as the deadline index keeps
+// it, in whole seconds), and applies the effects to an outbox and a firing
+// set. The store's own tests check that it persists the same thing; these
+// tests check the rules.
+type desk struct {
+	t      testing.TB
+	p      *sla.Policy
+	seq    uint64
+	ids    map[string]bool
+	reqs   map[string]*deskRequest
+	outbox map[string][]Notice          // receiver → notices, in queue order
+	firing map[string]map[string]Notice // receiver → request|clock|stage key → notice
+}
+
+// deskRequest is what the store keeps of a request.
+type deskRequest struct {
+	events []sla.Event
+	stored bool        // saved at least once (the store has a record)
+	req    sla.Request // folded as of its last event
+	st     State
+	due    time.Time // next due time (whole seconds); zero: none
+}
+
+// tickResult counts what a desk tick did, as the store's EvalResult does.
+type tickResult struct {
+	Requests, Fired, Skipped, Queued int
+}
+
+func newDesk(t testing.TB, p *sla.Policy) *desk {
+	return &desk{t: t, p: p, ids: map[string]bool{}, reqs: map[string]*deskRequest{},
+		outbox: map[string][]Notice{}, firing: map[string]map[string]Notice{}}
+}
+
+// ingest stores a batch of events at now and settles every request it
+// touches; it returns the number of alerts queued.
+func (d *desk) ingest(now time.Time, events ...sla.Event) int {
+	d.t.Helper()
+	var touched []string
+	for _, e := range events {
+		if d.ids[e.ID] {
+			continue
+		}
+		d.ids[e.ID] = true
+		d.seq++
+		e.Seq = d.seq
+		r := d.reqs[e.Request]
+		if r == nil {
+			r = &deskRequest{}
+			d.reqs[e.Request] = r
+		}
+		if !slices.Contains(touched, e.Request) {
+			touched = append(touched, e.Request)
+		}
+		r.events = append(r.events, e)
+	}
+	queued := 0
+	for _, id := range touched {
+		queued += d.refold(id, now)
+	}
+	return queued
+}
+
+// reload puts a new policy in force and re-matches the open requests, as
+// the store's Rematch does.
+func (d *desk) reload(p *sla.Policy, now time.Time) int {
+	d.p = p
+	queued := 0
+	for _, id := range slices.Sorted(maps.Keys(d.reqs)) {
+		if d.reqs[id].req.Status == sla.StatusOpen {
+			queued += d.refold(id, now)
+		}
+	}
+	return queued
+}
+
+func (d *desk) refold(id string, now time.Time) int {
+	r := d.reqs[id]
+	var old *sla.Request
+	if r.stored {
+		prev := r.req
+		old = &prev
+	}
+	r.stored = true
+	r.req = sla.Fold(d.p, id, r.events)
+	n := d.apply(Settle(d.p, &r.st, old, &r.req, now))
+	d.save(r, now)
+	return n
+}
+
+// tick evaluates every request due at now, once each.
+func (d *desk) tick(now time.Time) tickResult {
+	var res tickResult
+	for _, id := range slices.Sorted(maps.Keys(d.reqs)) {
+		r := d.reqs[id]
+		if r.due.IsZero() || r.due.Unix() > now.Unix() {
+			continue
+		}
+		res.Requests++
+		tr := Tick(d.p, &r.st, &r.req, now)
+		res.Fired += tr.Fired
+		res.Skipped += tr.Skipped
+		res.Queued += d.apply(tr.Effects)
+		d.save(r, now)
+	}
+	return res
+}
+
+// save computes the request's next due time as the store's deadline index
+// keeps it.
+func (d *desk) save(r *deskRequest, now time.Time) {
+	live := r.req.At(d.p, now)
+	r.due = time.Time{}
+	if due, ok := NextDue(d.p, &r.st, &live, now); ok {
+		r.due = time.Unix(max(due.Unix(), 0), 0)
+	}
+}
+
+func (d *desk) apply(effects []Effect) int {
+	for _, e := range effects {
+		for _, rcv := range e.Receivers {
+			prefix := e.Request + "|" + e.ClockKey + "|"
+			switch e.Op {
+			case Send:
+				d.outbox[rcv] = append(d.outbox[rcv], e.Notice)
+			case Fire:
+				if d.firing[rcv] == nil {
+					d.firing[rcv] = map[string]Notice{}
+				}
+				d.firing[rcv][prefix+e.Notice.StageKey] = e.Notice
+			case Unfire:
+				maps.DeleteFunc(d.firing[rcv], func(k string, _ Notice) bool { return len(k) >= len(prefix) && k[:len(prefix)] == prefix })
+			default:
+				d.t.Fatalf("unknown effect %+v", e)
+			}
+		}
+	}
+	return Queued(effects)
+}
+
+// firingOf lists what is firing for a receiver, in key order.
+func (d *desk) firingOf(receiver string) []Notice {
+	var out []Notice
+	for _, k := range slices.Sorted(maps.Keys(d.firing[receiver])) {
+		out = append(out, d.firing[receiver][k])
+	}
+	return out
+}
+
+// request returns a request as stored, with its alert state.
+func (d *desk) request(id string) (sla.Request, *State) {
+	d.t.Helper()
+	r := d.reqs[id]
+	if r == nil {
+		d.t.Fatalf("no request %q", id)
+	}
+	return r.req, &r.st
+}
+
+// stagesOf lists the stage keys queued for a receiver about a request, in
+// queue order.
+func (d *desk) stagesOf(receiver, request string) []string {
+	var out []string
+	for _, n := range d.outbox[receiver] {
+		if n.RequestID == request {
+			out = append(out, n.StageKey)
+		}
+	}
+	return out
+}
+
+// deskPolicy: IT resolves Sales' incidents in 4h (P1) / 1d (P2) on 24x7,
+// responds in 30m, warns at 50%, escalates 1h after the breach; the
+// department's receiver is it-chat, the SLA's am, the escalation's boss.
+func deskPolicy() *sla.Policy {
+	s := &sla.SLA{
+		ID: "it-sales", Description: "IT fixes Sales incidents", Provider: "it", Customers: []string{"sales"},
+		Calendar:   sla.AlwaysOpen(),
+		Response:   sla.Target{Default: 30 * time.Minute},
+		Resolution: sla.Target{ByPriority: map[string]time.Duration{"P1": 4 * time.Hour, "P2": 24 * time.Hour}},
+		Objective:  0.95, Window: sla.Window{Kind: sla.Rolling, Days: 30},
+		PauseOn:  []string{"waiting_for_customer"},
+		WarnAt:   []float64{0.5},
+		Escalate: []sla.Escalation{{After: time.Hour, Notify: []string{"boss"}}},
+		Notify:   []string{"am"},
+	}
+	return &sla.Policy{
+		SLAs: []*sla.SLA{s},
+		Departments: map[string]*sla.Department{
+			"it":    {ID: "it", Notify: []string{"it-chat"}},
+			"sales": {ID: "sales"},
+		},
+		Calendars: map[string]*sla.Calendar{},
+	}
+}
+
+// t0 is a Monday morning, UTC.
+var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
+// ev builds an event; an opened one is IT's P1 for Sales.
+func ev(id, req string, typ sla.EventType, at time.Time, mod ...func(*sla.Event)) sla.Event {
+	e := sla.Event{ID: id, Request: req, Type: typ, At: at}
+	if typ == sla.Opened {
+		e.Provider, e.Customer, e.Priority = "it", "sales", "P1"
+	}
+	for _, m := range mod {
+		m(&e)
+	}
+	return e
+}
+
+func waitingForCustomer(e *sla.Event) { e.Reason = "waiting_for_customer" }
