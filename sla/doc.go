@@ -1,8 +1,8 @@
 // Package sla holds the rules of slad: service level agreements between
 // departments, business-time calendars, the clocks that fold a request's
-// events into elapsed business time, the stages (warning, breach,
-// escalation, resolved) that alerts are made of, and the compliance and
-// error-budget arithmetic.
+// events into elapsed business time, and the compliance and error-budget
+// arithmetic. What alerts those clocks raise is decided in package
+// alert/lifecycle.
 //
 // # Basics
 //

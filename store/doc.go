@@ -18,11 +18,14 @@
 // the difference between the old and the new contribution, so counters and
 // day aggregates are always exact and never recomputed from history.
 //
-// [Store.Evaluate] is the evaluator's tick: it reads the deadline index up
-// to now, and for each due stage writes one outbox item per receiver and
-// marks the stage fired in the same transaction. Delivery workers (package
-// alert) read the outbox and record what became of each item in the
-// notification log.
+// The store decides nothing about alerts: after folding a request it calls
+// lifecycle.Settle, and [Store.Evaluate] (the evaluator's tick, which reads
+// the deadline index up to now) calls lifecycle.Tick for each due request.
+// Both return effects — notices to queue, alerts firing or over — that the
+// store writes in the same transaction as the request's alert state, so a
+// stage is marked fired exactly when its alert is queued, whatever crashes.
+// Delivery workers (package alert) read the outbox and record what became
+// of each item in the notification log.
 //
 // # Layout
 //
