@@ -30,12 +30,10 @@ const evalChunk = 256
 
 // Evaluate fires every alert stage due at or before now. It reads only the
 // deadline index up to now — never all open requests — so a tick with
-// nothing due costs one cursor seek. For each due stage it writes the
-// notice to the outbox of every receiver and marks the stage fired in the
-// same transaction, so a stage fires at most once whatever crashes.
-//
-// A clock past several stages (after downtime) sends only the most advanced
-// of its warnings and breach, and every escalation.
+// nothing due costs one cursor seek. Each due request is handed to
+// lifecycle.Tick, and what it decides (notices for the outbox, alerts
+// firing or over) is written in the same transaction as the request's
+// alert state, so a stage fires at most once whatever crashes.
 func (s *Store) Evaluate(now time.Time) (EvalResult, error) {
 	var res EvalResult
 	p := s.policy.Load()

@@ -232,8 +232,8 @@ func loadEvents(tx *bolt.Tx, id string) ([]sla.Event, error) {
 
 // Rematch folds every open request again with the policy in force, after a
 // reload. It never reads closed requests (a closed request that still owes
-// an alert under an SLA a reload removed is looked at hourly, see nextDue),
-// and works in short transactions.
+// an alert under an SLA a reload removed is looked at hourly, see
+// lifecycle.NextDue), and works in short transactions.
 func (s *Store) Rematch(ctx context.Context) (int, error) {
 	p := s.policy.Load()
 	var ids []string

@@ -1,0 +1,348 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/slad-project/slad/alert/lifecycle"
+	"github.com/slad-project/slad/sla"
+	bolt "go.etcd.io/bbolt"
+)
+
+// contribution is a request's share of the derived buckets.
+type contribution struct {
+	Counters map[string]int64 `json:"counters,omitempty"`
+	Days     []dayShare       `json:"days,omitempty"`
+	Stops    [][]byte         `json:"stops,omitempty"`    // keys in the stops bucket
+	Breaches [][]byte         `json:"breaches,omitempty"` // keys in the breaches bucket
+	Deadline []byte           `json:"deadline,omitempty"` // key in the deadlines bucket
+	Open     bool             `json:"open,omitempty"`
+	Alert    bool             `json:"attention,omitempty"` // open and at risk or breached
+}
+
+// dayShare is a request's share of one SLA's aggregate for one local day.
+type dayShare struct {
+	SLA  string  `json:"sla"`
+	Day  int64   `json:"day"` // sla.Date.Days() in the SLA calendar's zone
+	Aggr DayAggr `json:"aggr"`
+}
+
+// TargetAggr counts a target's clocks that stopped on one day.
+type TargetAggr struct {
+	Met            int64 `json:"met,omitempty"`
+	Breached       int64 `json:"breached,omitempty"`
+	ElapsedSeconds int64 `json:"elapsed_seconds,omitempty"` // sum over stopped clocks
+}
+
+// DayAggr is one SLA's aggregate for one local day.
+type DayAggr struct {
+	Response   TargetAggr `json:"response"`
+	Resolution TargetAggr `json:"resolution"`
+	CSATSum    int64      `json:"csat_sum,omitempty"`
+	CSATCount  int64      `json:"csat_count,omitempty"`
+}
+
+func (d *DayAggr) target(k sla.TargetKind) *TargetAggr {
+	if k == sla.Response {
+		return &d.Response
+	}
+	return &d.Resolution
+}
+
+func (d *DayAggr) add(o DayAggr, sign int64) {
+	for _, k := range sla.TargetKinds {
+		t, u := d.target(k), o.target(k)
+		t.Met += sign * u.Met
+		t.Breached += sign * u.Breached
+		t.ElapsedSeconds += sign * u.ElapsedSeconds
+	}
+	d.CSATSum += sign * o.CSATSum
+	d.CSATCount += sign * o.CSATCount
+}
+
+func (d DayAggr) zero() bool { return d == DayAggr{} }
+
+// ElapsedBuckets are the upper bounds, in business seconds, of the
+// histogram of stopped clocks' elapsed time.
+var ElapsedBuckets = []float64{60, 300, 900, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 24 * 3600, 2 * 86400, 3 * 86400, 7 * 86400, 14 * 86400, 30 * 86400}
+
+// Counter key kinds; a key is the kind and its labels joined by NUL.
+const (
+	ctrOpen         = "open"          // sla, provider, customer
+	ctrOpenBreached = "open_breached" // sla, target
+	ctrAtRisk       = "at_risk"       // sla
+	ctrStopped      = "stopped"       // sla, target, outcome
+	ctrBreaches     = "breaches"      // sla, target
+	ctrHist         = "hist"          // sla, target, bucket index (len(ElapsedBuckets) = +Inf)
+	ctrHistSum      = "hist_sum"      // sla, target
+)
+
+// monotonic are the counter kinds exposed as Prometheus counters.
+var monotonic = map[string]bool{ctrStopped: true, ctrBreaches: true, ctrHist: true, ctrHistSum: true}
+
+func counterKey(kind string, labels ...string) string {
+	return kind + "\x00" + strings.Join(labels, "\x00")
+}
+
+func splitCounterKey(k string) (kind string, labels []string) {
+	parts := strings.Split(k, "\x00")
+	return parts[0], parts[1:]
+}
+
+// contribute computes what a request, as it stands, adds to the derived
+// buckets.
+func contribute(rec *record, p *sla.Policy, now time.Time) contribution {
+	live := rec.Request.At(p, now)
+	r := &live
+	c := contribution{Counters: map[string]int64{}}
+	inc := func(k string, n int64) { c.Counters[k] += n }
+	days := map[[2]string]*dayShare{}
+	share := func(s *sla.SLA, t time.Time) *DayAggr {
+		day := sla.DateOf(t.In(s.CalendarOf().Location())).Days()
+		key := [2]string{s.ID, fmt.Sprint(day)}
+		if days[key] == nil {
+			days[key] = &dayShare{SLA: s.ID, Day: day}
+		}
+		return &days[key].Aggr
+	}
+	openSLAs, atRisk := map[string]bool{}, map[string]bool{}
+	for i := range r.Clocks {
+		clk := &r.Clocks[i]
+		s := p.SLA(clk.SLA)
+		if s == nil {
+			continue // an SLA removed by a reload contributes nothing more
+		}
+		key := clk.Key()
+		if clk.Breached() {
+			inc(counterKey(ctrBreaches, clk.SLA, string(clk.Target)), 1)
+			c.Breaches = append(c.Breaches, breachKey(clk.BreachedAt, r.ID, key))
+		}
+		if r.Status == sla.StatusOpen && !clk.Cancelled {
+			// Open under the SLA: the request is open and the SLA still
+			// covers it, whether or not this clock has stopped.
+			openSLAs[clk.SLA] = true
+		}
+		switch {
+		case clk.Cancelled:
+		case clk.Open():
+			if clk.Breached() {
+				inc(counterKey(ctrOpenBreached, clk.SLA, string(clk.Target)), 1)
+				c.Alert = true
+			} else if rec.Warned(key) {
+				atRisk[clk.SLA] = true
+				c.Alert = true
+			}
+		default: // stopped
+			outcome := "met"
+			t := share(s, clk.Stopped).target(clk.Target)
+			if clk.Breached() {
+				outcome = "breached"
+				t.Breached++
+			} else {
+				t.Met++
+			}
+			secs := int64(clk.Elapsed / time.Second)
+			t.ElapsedSeconds += secs
+			c.Stops = append(c.Stops, stopKey(s.ID, clk.Target, sla.DateOf(clk.Stopped.In(s.CalendarOf().Location())).Days(), r.ID, secs, clk.Breached()))
+			inc(counterKey(ctrStopped, clk.SLA, string(clk.Target), outcome), 1)
+			b, _ := slices.BinarySearch(ElapsedBuckets, float64(secs))
+			inc(counterKey(ctrHist, clk.SLA, string(clk.Target), fmt.Sprint(b)), 1)
+			inc(counterKey(ctrHistSum, clk.SLA, string(clk.Target)), secs)
+		}
+	}
+	for id := range openSLAs {
+		inc(counterKey(ctrOpen, id, r.Provider, r.Customer), 1)
+	}
+	for id := range atRisk {
+		inc(counterKey(ctrAtRisk, id), 1)
+	}
+	if r.Status == sla.StatusResolved && r.CSAT > 0 {
+		seen := map[string]bool{}
+		for i := range r.Clocks {
+			clk := &r.Clocks[i]
+			if s := p.SLA(clk.SLA); s != nil && !clk.Cancelled && !seen[s.ID] {
+				seen[s.ID] = true
+				d := share(s, r.Resolved)
+				d.CSATSum += int64(r.CSAT)
+				d.CSATCount++
+			}
+		}
+	}
+	for _, d := range days {
+		c.Days = append(c.Days, *d)
+	}
+	slices.SortFunc(c.Days, func(a, b dayShare) int {
+		if a.SLA != b.SLA {
+			return strings.Compare(a.SLA, b.SLA)
+		}
+		return int(a.Day - b.Day)
+	})
+	c.Open = r.Status == sla.StatusOpen
+	c.Alert = c.Alert && c.Open
+	if due, ok := lifecycle.NextDue(p, &rec.State, r, now); ok {
+		c.Deadline = deadlineKey(due, r.ID)
+	}
+	return c
+}
+
+// applyContribution replaces a request's old share of the derived buckets by
+// its new one, touching only the keys that differ.
+func applyContribution(tx *bolt.Tx, id string, old, cur contribution, high map[string]int64) error {
+	if err := applyCounters(tx.Bucket(bucketCounters), counterDeltas(old, cur, high)); err != nil {
+		return err
+	}
+	if err := applyDays(tx.Bucket(bucketDays), old.Days, cur.Days); err != nil {
+		return err
+	}
+	return applyIndexes(tx, id, old, cur)
+}
+
+// counterDeltas is what each counter must change by for a request whose
+// share goes from old to cur. high is the request's highest share so far
+// of each breach counter, updated here.
+func counterDeltas(old, cur contribution, high map[string]int64) map[string]int64 {
+	deltas := map[string]int64{}
+	for k, v := range old.Counters {
+		deltas[k] -= v
+	}
+	for k, v := range cur.Counters {
+		deltas[k] += v
+	}
+	for k, d := range deltas {
+		kind, _ := splitCounterKey(k)
+		switch {
+		case !monotonic[kind]:
+		case kind == ctrBreaches:
+			// A clock breaches once: a breach that late events take back
+			// and give again is not a second one. Only what goes past the
+			// request's highest share so far counts.
+			v := cur.Counters[k]
+			deltas[k] = max(v-high[k], 0)
+			high[k] = max(high[k], v)
+		case d < 0:
+			// Totals exposed as Prometheus counters never go down: a
+			// reopened request that stops again is a second stop.
+			deltas[k] = 0
+		}
+	}
+	return deltas
+}
+
+func applyCounters(counters *bolt.Bucket, deltas map[string]int64) error {
+	for k, d := range deltas {
+		if d == 0 {
+			continue
+		}
+		kb := []byte(k)
+		n := int64(getUint(counters, kb)) + d
+		if n == 0 {
+			if err := counters.Delete(kb); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := putUint(counters, kb, uint64(n)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyDays adds the difference between two lists of day shares to the
+// day aggregates.
+func applyDays(days *bolt.Bucket, old, cur []dayShare) error {
+	dayDeltas := map[string]*DayAggr{}
+	for sign, shares := range map[int64][]dayShare{-1: old, 1: cur} {
+		for _, s := range shares {
+			k := string(dayKey(s.SLA, s.Day))
+			if dayDeltas[k] == nil {
+				dayDeltas[k] = &DayAggr{}
+			}
+			dayDeltas[k].add(s.Aggr, sign)
+		}
+	}
+	for k, d := range dayDeltas {
+		if d.zero() {
+			continue
+		}
+		var agg DayAggr
+		if v := days.Get([]byte(k)); v != nil {
+			if err := json.Unmarshal(v, &agg); err != nil {
+				return fmt.Errorf("day aggregate: %w", err)
+			}
+		}
+		agg.add(*d, 1)
+		if err := putJSONOrDelete(days, []byte(k), agg, agg.zero()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyIndexes moves the request's keys in the breach, stop, deadline,
+// open and attention indexes from old to cur.
+func applyIndexes(tx *bolt.Tx, id string, old, cur contribution) error {
+	if err := replaceKeys(tx.Bucket(bucketBreaches), old.Breaches, cur.Breaches, []byte(id)); err != nil {
+		return err
+	}
+	if err := replaceKeys(tx.Bucket(bucketBreachesBySLA), bySLA(old.Breaches), bySLA(cur.Breaches), []byte(id)); err != nil {
+		return err
+	}
+	if err := replaceKeys(tx.Bucket(bucketStops), old.Stops, cur.Stops, nil); err != nil {
+		return err
+	}
+	deadlines := tx.Bucket(bucketDeadlines)
+	if old.Deadline != nil && string(old.Deadline) != string(cur.Deadline) {
+		if err := deadlines.Delete(old.Deadline); err != nil {
+			return err
+		}
+	}
+	if cur.Deadline != nil {
+		if err := deadlines.Put(cur.Deadline, nil); err != nil {
+			return err
+		}
+	}
+	if err := setFlag(tx.Bucket(bucketOpen), id, cur.Open); err != nil {
+		return err
+	}
+	return setFlag(tx.Bucket(bucketAttention), id, cur.Alert)
+}
+
+// replaceKeys deletes the old keys that are not among the new ones and
+// puts the new ones.
+func replaceKeys(b *bolt.Bucket, old, cur [][]byte, value []byte) error {
+	for _, k := range old {
+		if !slices.ContainsFunc(cur, func(c []byte) bool { return string(c) == string(k) }) {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+	}
+	for _, k := range cur {
+		if err := b.Put(k, value); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func setFlag(b *bolt.Bucket, id string, on bool) error {
+	if on {
+		return b.Put([]byte(id), nil)
+	}
+	return b.Delete([]byte(id))
+}
+
+func putJSONOrDelete(b *bolt.Bucket, k []byte, v any, del bool) error {
+	if del {
+		return b.Delete(k)
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(k, data)
+}

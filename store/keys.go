@@ -1,0 +1,73 @@
+package store
+
+import (
+	"encoding/binary"
+	"time"
+
+	"github.com/slad-project/slad/sla"
+)
+
+// Keys. Variable-length parts are length-prefixed so that no id can make two
+// keys collide or a prefix scan run into a neighbour; times are big-endian
+// unix seconds so that keys sort by time.
+
+func lp(b []byte, s string) []byte {
+	b = binary.BigEndian.AppendUint16(b, uint16(len(s)))
+	return append(b, s...)
+}
+
+func eventPrefix(request string) []byte { return lp(nil, request) }
+
+func eventKey(request string, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(eventPrefix(request), seq)
+}
+
+func dayKey(slaID string, day int64) []byte {
+	return binary.BigEndian.AppendUint64(lp(nil, slaID), uint64(day)+1<<62)
+}
+
+func deadlineKey(t time.Time, request string) []byte {
+	return append(binary.BigEndian.AppendUint64(nil, uint64(max(t.Unix(), 0))), request...)
+}
+
+func parseDeadlineKey(k []byte) (time.Time, string) {
+	return time.Unix(int64(binary.BigEndian.Uint64(k[:8])), 0), string(k[8:])
+}
+
+func breachKey(t time.Time, request, clockKey string) []byte {
+	return lp(lp(binary.BigEndian.AppendUint64(nil, uint64(max(t.Unix(), 0))), request), clockKey)
+}
+
+// bySLA turns breach keys into the keys of the per-SLA breach index: the
+// same key behind the length-prefixed SLA id.
+func bySLA(keys [][]byte) [][]byte {
+	out := make([][]byte, 0, len(keys))
+	for _, k := range keys {
+		_, _, clockKey := parseBreachKey(k)
+		slaID, _ := sla.SplitKey(clockKey)
+		out = append(out, append(lp(nil, slaID), k...))
+	}
+	return out
+}
+
+func parseBreachKey(k []byte) (t time.Time, request, clockKey string) {
+	t = time.Unix(int64(binary.BigEndian.Uint64(k[:8])), 0).UTC()
+	k = k[8:]
+	n := int(binary.BigEndian.Uint16(k))
+	request, k = string(k[2:2+n]), k[2+n:]
+	n = int(binary.BigEndian.Uint16(k))
+	return t, request, string(k[2 : 2+n])
+}
+
+// stopKey indexes a stopped clock by SLA, target and local day, for
+// reports that need the distribution of elapsed times (median, p90). The
+// key carries the figures, so a report reads keys only.
+func stopKey(slaID string, target sla.TargetKind, day int64, request string, secs int64, breached bool) []byte {
+	k := binary.BigEndian.AppendUint64(lp(lp(nil, slaID), string(target)), uint64(day)+1<<62)
+	k = lp(k, request)
+	k = binary.BigEndian.AppendUint64(k, uint64(secs))
+	if breached {
+		return append(k, 1)
+	}
+	return append(k, 0)
+}
