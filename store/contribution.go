@@ -7,9 +7,10 @@ import (
 	"strings"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/sla"
-	bolt "go.etcd.io/bbolt"
 )
 
 // contribution is a request's share of the derived buckets.
