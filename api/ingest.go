@@ -1,20 +1,17 @@
 package api
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
-	"reflect"
 	"slices"
 	"strings"
-	"time"
 
+	"github.com/slad-project/slad/api/eventio"
 	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/config"
 	"github.com/slad-project/slad/sla"
@@ -80,162 +77,94 @@ func (s *Server) rejectBatch(w http.ResponseWriter, e *ingestError, lines []int)
 	writeJSON(w, e.status, body)
 }
 
-// decodeEvents reads one event, a JSON array of events, or NDJSON. lines
-// holds each event's NDJSON line (nil for JSON bodies).
+// decodeEvents reads one event, a JSON array of events, or NDJSON, with
+// the reader slad import uses for files. lines holds each event's NDJSON
+// line (nil for JSON bodies, whose events are told by index alone).
 func decodeEvents(r *http.Request, limit int64) ([]sla.Event, []int, *ingestError) {
-	ct := r.Header.Get("Content-Type")
-	mt, _, err := mime.ParseMediaType(ct)
-	if ct == "" {
-		mt = "application/json"
-	} else if err != nil {
-		mt = ""
-	}
-	var ndjson bool
-	switch mt {
-	case "application/json":
-	case "application/x-ndjson", "application/jsonl", "application/x-jsonlines":
-		ndjson = true
-	default:
-		return nil, nil, &ingestError{status: http.StatusUnsupportedMediaType, index: -1,
-			msg: fmt.Sprintf("content type %q is not accepted: send one event or a JSON array as \"application/json\", or one event per line as \"application/x-ndjson\"", ct)}
+	format, ierr := bodyFormat(r.Header.Get("Content-Type"))
+	if ierr != nil {
+		return nil, nil, ierr
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, limit))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 		return nil, nil, &ingestError{status: http.StatusRequestEntityTooLarge, index: -1,
 			msg: fmt.Sprintf("the body is larger than the limit of %d bytes; split the events into smaller batches (slad import does) or raise global.max_body_size", limit)}
 	}
 	if err != nil {
 		return nil, nil, &ingestError{status: http.StatusBadRequest, index: -1, msg: "reading the body failed: " + err.Error()}
 	}
-	if ndjson {
-		return decodeNDJSON(body)
+	events, lines, err := readEvents(body, format)
+	if err != nil {
+		return nil, nil, rejectedEvent(err, format)
 	}
-	// A byte-order mark is what some Windows tools put first; it is no
-	// error of the sender's that is worth refusing.
-	trimmed := bytes.TrimSpace(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")))
-	if len(trimmed) == 0 {
-		return nil, nil, &ingestError{status: http.StatusBadRequest, index: -1, msg: "the body is empty: send one event, a JSON array of events, or NDJSON"}
-	}
-	if trimmed[0] != '[' {
-		e, err := decodeEvent(trimmed)
-		if err != nil {
-			return nil, nil, &ingestError{status: http.StatusBadRequest, index: 0, msg: "event 0: " + err.Error()}
-		}
-		return []sla.Event{e}, nil, nil
-	}
-	var raws []json.RawMessage
-	if err := json.Unmarshal(trimmed, &raws); err != nil {
-		return nil, nil, &ingestError{status: http.StatusBadRequest, index: -1, msg: "the body is not a JSON array of events: " + jsonProblem(err, trimmed)}
-	}
-	if err := checkCount(len(raws)); err != nil {
-		return nil, nil, err
-	}
-	events := make([]sla.Event, len(raws))
-	for i, raw := range raws {
-		if events[i], err = decodeEvent(raw); err != nil {
-			return nil, nil, &ingestError{status: http.StatusBadRequest, index: i, msg: fmt.Sprintf("event %d: %s", i, err)}
-		}
-	}
-	return events, nil, nil
-}
-
-func decodeNDJSON(body []byte) ([]sla.Event, []int, *ingestError) {
-	var events []sla.Event
-	var lines []int
-	sc := bufio.NewScanner(bytes.NewReader(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))))
-	sc.Buffer(make([]byte, 64<<10), len(body)+1)
-	for n := 1; sc.Scan(); n++ {
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
-			continue
-		}
-		e, err := decodeEvent(line)
-		if err != nil {
-			return nil, nil, &ingestError{status: http.StatusBadRequest, index: len(events), line: n,
-				msg: fmt.Sprintf("event %d (line %d): %s", len(events), n, err)}
-		}
-		events = append(events, e)
-		lines = append(lines, n)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, nil, &ingestError{status: http.StatusBadRequest, index: len(events), msg: "reading the NDJSON body failed: " + err.Error()}
-	}
-	if len(events) == 0 {
+	switch {
+	case len(events) == 0 && format == eventio.NDJSON:
 		return nil, nil, &ingestError{status: http.StatusBadRequest, index: -1, msg: "the body holds no event: send one JSON event per line"}
+	case len(events) == 0 && eventio.IsBlank(body):
+		return nil, nil, &ingestError{status: http.StatusBadRequest, index: -1, msg: "the body is empty: send one event, a JSON array of events, or NDJSON"}
+	case len(events) == 0:
+		return nil, nil, &ingestError{status: http.StatusBadRequest, index: -1, msg: "the array is empty: send at least one event"}
+	case len(events) > MaxBatchEvents:
+		return nil, nil, &ingestError{status: http.StatusRequestEntityTooLarge, index: -1,
+			msg: fmt.Sprintf("the batch holds %d events; at most %d are accepted at once, split it", len(events), MaxBatchEvents)}
 	}
-	if err := checkCount(len(events)); err != nil {
-		return nil, nil, err
+	if format != eventio.NDJSON {
+		lines = nil
 	}
 	return events, lines, nil
 }
 
-func checkCount(n int) *ingestError {
+// bodyFormat is the event format a Content-Type names; a body without one
+// is read as JSON.
+func bodyFormat(ct string) (eventio.Format, *ingestError) {
+	mt, _, err := mime.ParseMediaType(ct)
 	switch {
-	case n == 0:
-		return &ingestError{status: http.StatusBadRequest, index: -1, msg: "the array is empty: send at least one event"}
-	case n > MaxBatchEvents:
-		return &ingestError{status: http.StatusRequestEntityTooLarge, index: -1,
-			msg: fmt.Sprintf("the batch holds %d events; at most %d are accepted at once, split it", n, MaxBatchEvents)}
+	case ct == "":
+		return eventio.JSON, nil
+	case err != nil:
+	case mt == "application/json":
+		return eventio.JSON, nil
+	case mt == "application/x-ndjson", mt == "application/jsonl", mt == "application/x-jsonlines":
+		return eventio.NDJSON, nil
 	}
-	return nil
+	return "", &ingestError{status: http.StatusUnsupportedMediaType, index: -1,
+		msg: fmt.Sprintf("content type %q is not accepted: send one event or a JSON array as \"application/json\", or one event per line as \"application/x-ndjson\"", ct)}
 }
 
-// decodeEvent decodes one event strictly: unknown fields and trailing data
-// are errors.
-func decodeEvent(data []byte) (sla.Event, error) {
-	var e sla.Event
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&e); err != nil {
-		return e, errors.New(jsonProblem(err, data))
+// readEvents reads every event of a body and the line each starts on.
+func readEvents(body []byte, format eventio.Format) ([]sla.Event, []int, error) {
+	rd, err := eventio.NewReader(bytes.NewReader(body), format)
+	if err != nil {
+		return nil, nil, err
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return e, errors.New("unexpected data after the event; send one JSON object per event (or a JSON array of them)")
-	}
-	return e, nil
-}
-
-// jsonProblem turns a decoding error into a sentence about the field.
-func jsonProblem(err error, data []byte) string {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	var tErr *time.ParseError
-	switch {
-	case errors.As(err, &syn):
-		return fmt.Sprintf("malformed JSON at byte %d: %s", syn.Offset, syn.Error())
-	case errors.As(err, &typ):
-		if typ.Field == "" {
-			return fmt.Sprintf("expected a JSON object for an event, got %s", typ.Value)
+	var events []sla.Event
+	var lines []int
+	for {
+		e, err := rd.Read()
+		if err == io.EOF {
+			return events, lines, nil
 		}
-		return fmt.Sprintf("field %q must be %s, not a JSON %s", typ.Field, jsonKind(typ.Type.Kind()), typ.Value)
-	case errors.As(err, &tErr):
-		return fmt.Sprintf("field \"at\": %q is not an RFC 3339 time such as \"2026-11-23T09:14:00Z\"", tErr.Value)
-	case strings.Contains(err.Error(), "Time.UnmarshalJSON"):
-		return `field "at" must be a string holding an RFC 3339 time such as "2026-11-23T09:14:00Z"`
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return "the JSON ends too early"
+		if err != nil {
+			return nil, nil, err
+		}
+		events = append(events, e)
+		lines = append(lines, rd.Line())
 	}
-	msg := err.Error()
-	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		return fmt.Sprintf("unknown field %s; an event has id, request, type, at, provider, customer, priority, category, title, labels, reason, csat", f)
-	}
-	return strings.TrimPrefix(msg, "json: ")
 }
 
-// jsonKind names what a Go kind is written as in JSON.
-func jsonKind(k reflect.Kind) string {
-	switch k {
-	case reflect.String:
-		return "a string"
-	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint64:
-		return "a whole number"
-	case reflect.Map:
-		return "an object of string values"
-	case reflect.Struct:
-		return "an object"
+// rejectedEvent says which event of the body is at fault, and why.
+func rejectedEvent(err error, format eventio.Format) *ingestError {
+	e, ok := errors.AsType[*eventio.Error](err)
+	switch {
+	case !ok:
+		return &ingestError{status: http.StatusBadRequest, index: -1, msg: "reading the body failed: " + err.Error()}
+	case e.Index < 0:
+		return &ingestError{status: http.StatusBadRequest, index: -1, msg: "the body is not a JSON array of events: " + e.Err.Error()}
+	case format == eventio.NDJSON:
+		return &ingestError{status: http.StatusBadRequest, index: e.Index, line: e.Line,
+			msg: fmt.Sprintf("event %d (line %d): %s", e.Index, e.Line, e.Err)}
 	}
-	return "a " + k.String()
+	return &ingestError{status: http.StatusBadRequest, index: e.Index, msg: fmt.Sprintf("event %d: %s", e.Index, e.Err)}
 }
 
 // checkEvents validates the whole batch before anything is stored: the
