@@ -1,7 +1,20 @@
 // Package daemon runs slad: it loads the configuration, opens the store,
-// serves the HTTP API, evaluates deadlines on a cron schedule, delivers
-// alerts, reloads on SIGHUP and POST /-/reload, and shuts all of it down in
-// reverse order under one deadline.
+// serves the HTTP API, evaluates deadlines on a cron schedule and delivers
+// alerts.
+//
+// A Daemon has a life in four calls, as Alertmanager's app package does:
+//
+//   - New checks the configuration and builds every part (store open,
+//     listener bound) without starting anything;
+//   - Start re-matches open requests if the configuration changed while
+//     slad was down, then starts alert delivery, the evaluation schedule
+//     (with one catch-up tick at once) and the HTTP server, in that order;
+//   - Reload loads the configuration file again: the one path behind
+//     POST /-/reload and the SIGHUP the command forwards;
+//   - Stop tears everything down in reverse order of start-up under one
+//     deadline: HTTP server, evaluation, alert delivery, store.
+//
+// Signals are the command's business (cmd/slad), not the daemon's.
 package daemon
 
 import (
@@ -12,11 +25,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,41 +37,48 @@ import (
 	"github.com/slad-project/slad/alert"
 	"github.com/slad-project/slad/api"
 	"github.com/slad-project/slad/config"
+	"github.com/slad-project/slad/internal/buildinfo"
 	"github.com/slad-project/slad/store"
 )
 
-// Options configure Run. Zero values take the defaults of DESIGN.md.
+// Defaults of Options, and of the flags of `slad serve`.
+const (
+	DefaultConfigFile      = "config.yaml"
+	DefaultDataDir         = "./data"
+	DefaultListen          = "localhost:9780"
+	DefaultShutdownTimeout = 15 * time.Second
+)
+
+// Options configure New. Zero values take the defaults above.
 type Options struct {
-	ConfigFile    string // default config.yaml
-	DataDir       string // default ./data
-	Listen        string // default localhost:9780
+	ConfigFile    string // default DefaultConfigFile
+	DataDir       string // default DefaultDataDir
+	Listen        string // default DefaultListen; tests use 127.0.0.1:0 and Addr
 	WebConfigFile string // exporter-toolkit web config: TLS, basic auth
 	Logger        *slog.Logger
 	// Now is the clock for ingest checks, evaluation and alerts (default
 	// time.Now); tests move it by hand.
 	Now func() time.Time
-	// ShutdownTimeout bounds the whole shutdown (default 15s).
+	// ShutdownTimeout bounds the whole of Stop (default
+	// DefaultShutdownTimeout).
 	ShutdownTimeout time.Duration
-	// Listening, when set, is called with the bound address once the API
-	// accepts connections (tests listen on 127.0.0.1:0).
-	Listening func(addr net.Addr)
 	// Version, Commit label the build in logs, the User-Agent and
-	// slad_build_info.
+	// slad_build_info (default: what internal/buildinfo resolves).
 	Version, Commit string
 	// AlertOptions tunes delivery (backoff, repost interval) for tests; the
-	// outbox, logger, registerer, clock and version are filled in by Run.
+	// outbox, logger, registerer, clock and version are filled in by New.
 	AlertOptions alert.Options
 }
 
 func (o *Options) defaults() {
 	if o.ConfigFile == "" {
-		o.ConfigFile = "config.yaml"
+		o.ConfigFile = DefaultConfigFile
 	}
 	if o.DataDir == "" {
-		o.DataDir = "data"
+		o.DataDir = DefaultDataDir
 	}
 	if o.Listen == "" {
-		o.Listen = "localhost:9780"
+		o.Listen = DefaultListen
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -70,15 +87,14 @@ func (o *Options) defaults() {
 		o.Now = time.Now
 	}
 	if o.ShutdownTimeout <= 0 {
-		o.ShutdownTimeout = 15 * time.Second
+		o.ShutdownTimeout = DefaultShutdownTimeout
 	}
-	if o.Version == "" {
-		o.Version = "dev"
-	}
+	o.Version, o.Commit = buildinfo.Resolve(o.Version, o.Commit)
 }
 
-// daemon is one running slad.
-type daemon struct {
+// Daemon is one slad. Build it with New, run it with Start, and always
+// call Stop.
+type Daemon struct {
 	opts    Options
 	log     *slog.Logger
 	cfg     atomic.Pointer[config.Config]
@@ -87,292 +103,161 @@ type daemon struct {
 	metrics *metrics
 	ready   atomic.Bool
 
-	reloadMu sync.Mutex // one reload at a time
+	// reloadMu lets one reload run at a time; closed, set under it by
+	// Stop before the store closes, refuses reloads from then on.
+	reloadMu sync.Mutex
+	closed   bool
+
 	cron     *cron.Cron
 	cronID   cron.EntryID
 	schedule string
+	catchUp  sync.WaitGroup // the evaluation Start runs at once
+
+	ln         net.Listener
+	srv        *http.Server
+	failed     chan error    // a serving error, see Failed
+	alertsDone chan struct{} // closed when alert delivery's Run returns
+
+	// mu serialises Start and Stop and guards what follows.
+	mu       sync.Mutex
+	started  bool
+	stopped  bool
+	stopErr  error
+	cleanups []cleanup
 }
 
-// Run runs slad until ctx is done, then shuts down gracefully. A bad
-// configuration is returned as a *config.Errors before anything starts.
-func Run(ctx context.Context, opts Options) (err error) {
+// New checks the configuration and builds slad: it opens the store and
+// binds the listener, but starts nothing. A bad configuration is returned
+// as a *config.Errors. If New fails, whatever it had built is closed again.
+func New(opts Options) (*Daemon, error) {
 	opts.defaults()
-	log := opts.Logger
-	// Catch SIGHUP before anything starts: its default action ends the
-	// process, and a reload may be sent as soon as slad says it is up.
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	cfg, err := config.Load(opts.ConfigFile)
-	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("the configuration file %s does not exist: give its path with --config (to try slad, --config config.example.yaml)", opts.ConfigFile)
+	d := &Daemon{opts: opts, log: opts.Logger, failed: make(chan error, 1), alertsDone: make(chan struct{})}
+	if err := d.setup(); err != nil {
+		return nil, errors.Join(err, d.teardown(context.Background()))
 	}
+	return d, nil
+}
+
+// setup builds the parts in the order Start runs them; each registers its
+// undo with onStop.
+func (d *Daemon) setup() error {
+	cfg, err := loadConfig(d.opts.ConfigFile)
 	if err != nil {
 		return err
 	}
 	for _, w := range cfg.Warnings {
-		log.Warn("configuration warning", "problem", w.String())
+		d.log.Warn("configuration warning", "problem", w.String())
 	}
-	d := &daemon{opts: opts, log: log}
 	d.cfg.Store(cfg)
+	if f := d.opts.WebConfigFile; f != "" {
+		if err := web.Validate(f); err != nil {
+			return fmt.Errorf("web config %s: %w", f, err)
+		}
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	d.metrics = newMetrics(reg, opts.Version, opts.Commit)
+	d.metrics = newMetrics(reg, d.opts.Version, d.opts.Commit)
+	if err := d.openStore(cfg); err != nil {
+		return err
+	}
+	if err := d.newAlerts(cfg, reg); err != nil {
+		return err
+	}
+	reg.MustRegister(api.NewCollector(d.store, d.config, d.opts.Now, d.log.With("component", "metrics")))
+	d.metrics.reloaded(true, d.opts.Now())
+	if err := d.newCron(cfg.Global.EvaluationSchedule); err != nil {
+		return err
+	}
+	return d.newServer(reg)
+}
 
-	d.store, err = store.Open(store.Options{Dir: opts.DataDir, Logger: log.With("component", "store"), Now: opts.Now, Policy: cfg.Policy})
+// loadConfig is config.Load with a sentence for the commonest mistake.
+func loadConfig(file string) (*config.Config, error) {
+	cfg, err := config.Load(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("the configuration file %s does not exist: give its path with --config (to try slad, --config config.example.yaml)", file)
+	}
+	return cfg, err
+}
+
+func (d *Daemon) openStore(cfg *config.Config) error {
+	st, err := store.Open(store.Options{Dir: d.opts.DataDir, Logger: d.log.With("component", "store"), Now: d.opts.Now, Policy: cfg.Policy})
 	if err != nil {
 		return err
 	}
-	log.Info("store open", "path", d.store.Path())
-	if err := d.rematchIfChanged(ctx, cfg); err != nil {
-		d.store.Close()
-		return err
-	}
-	// From here on, every step has its undo in shutdown, in reverse order.
-	defer func() {
-		if cerr := d.store.Close(); cerr != nil {
-			err = errors.Join(err, fmt.Errorf("close store: %w", cerr))
+	d.store = st
+	d.log.Info("store open", "path", st.Path())
+	d.onStop("close store", func(context.Context) error {
+		if err := st.Close(); err != nil {
+			return fmt.Errorf("close store: %w", err)
 		}
-	}()
+		return nil
+	})
+	// Runs before the store closes: a reload running now finishes first,
+	// and none starts after.
+	d.onStop("refuse reloads", func(context.Context) error {
+		d.reloadMu.Lock()
+		defer d.reloadMu.Unlock()
+		d.closed = true
+		return nil
+	})
+	return nil
+}
 
-	ao := opts.AlertOptions
-	ao.Outbox, ao.Logger, ao.Registerer, ao.Now, ao.Version = d.store, log.With("component", "alert"), reg, opts.Now, opts.Version
-	if d.alerts, err = alert.NewDispatcher(ao); err != nil {
+func (d *Daemon) newAlerts(cfg *config.Config, reg prometheus.Registerer) error {
+	ao := d.opts.AlertOptions
+	ao.Outbox, ao.Logger, ao.Registerer, ao.Now, ao.Version = d.store, d.log.With("component", "alert"), reg, d.opts.Now, d.opts.Version
+	disp, err := alert.NewDispatcher(ao)
+	if err != nil {
 		return err
 	}
-	if err := d.alerts.Update(cfg.Receivers, cfg.Global.ExternalURL); err != nil {
+	d.alerts = disp
+	// Shutdown lets every receiver finish the send in flight; whatever is
+	// left stays in the outbox for the next start.
+	d.onStop("stop alert delivery", func(ctx context.Context) error {
+		err := disp.Shutdown(ctx)
+		if d.started {
+			<-d.alertsDone
+		}
+		return err
+	})
+	if err := disp.Update(cfg.Receivers, cfg.Global.ExternalURL); err != nil {
 		return fmt.Errorf("start alert delivery: %w", err)
 	}
-	reg.MustRegister(api.NewCollector(d.store, d.config, opts.Now, log.With("component", "metrics")))
-	d.metrics.reloaded(true, opts.Now())
+	return nil
+}
 
+func (d *Daemon) newServer(reg *prometheus.Registry) error {
 	handler, err := api.New(api.Options{
-		Logger: log.With("component", "api"), Store: d.store, Config: d.config,
-		Reload: d.reload, Ready: d.ready.Load, Gatherer: reg, Registerer: reg, Now: opts.Now,
+		Logger: d.log.With("component", "api"), Store: d.store, Config: d.config,
+		Reload: d.Reload, Ready: d.ready.Load, Gatherer: reg, Registerer: reg, Now: d.opts.Now,
 	})
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", opts.Listen)
+	ln, err := net.Listen("tcp", d.opts.Listen)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", opts.Listen, err)
+		return fmt.Errorf("listen on %s: %w", d.opts.Listen, err)
 	}
-	srv := &http.Server{
+	d.ln = ln
+	// Once serving, the HTTP server's Shutdown has closed it already.
+	d.onStop("close listener", func(context.Context) error {
+		if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			return fmt.Errorf("close listener: %w", err)
+		}
+		return nil
+	})
+	d.srv = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	if opts.WebConfigFile != "" {
-		if err := web.Validate(opts.WebConfigFile); err != nil {
-			ln.Close()
-			return fmt.Errorf("web config %s: %w", opts.WebConfigFile, err)
-		}
-	}
-	systemd := false
-	serveErr := make(chan error, 1)
-	go func() {
-		serveErr <- web.Serve(ln, srv, &web.FlagConfig{
-			WebListenAddresses: &[]string{opts.Listen}, WebSystemdSocket: &systemd, WebConfigFile: &opts.WebConfigFile,
-		}, log.With("component", "web"))
-	}()
-
-	alertsDone := make(chan error, 1)
-	go func() { alertsDone <- d.alerts.Run(context.Background()) }()
-
-	d.cron = cron.New(cron.WithLocation(time.UTC), cron.WithLogger(cronLogger{log.With("component", "cron")}),
-		cron.WithChain(cron.Recover(cronLogger{log}), cron.SkipIfStillRunning(cronLogger{log})))
-	if err := d.scheduleEvaluation(cfg.Global.EvaluationSchedule); err != nil {
-		ln.Close()
-		return err
-	}
-	d.cron.Start()
-	// Catch up at once on what came due while slad was down, instead of
-	// waiting for the first scheduled tick.
-	var catchUp sync.WaitGroup
-	catchUp.Go(d.evaluate)
-
-	if len(cfg.Tokens) == 0 {
-		log.Warn("no API tokens are configured: anyone who can reach the listener may send events, reload the configuration and download backups; add tokens to the configuration to require them")
-	}
-	d.ready.Store(true)
-	log.Info("slad started", "listen", ln.Addr().String(), "config", opts.ConfigFile, "version", opts.Version,
-		"slas", len(cfg.Policy.SLAs), "departments", len(cfg.Policy.Departments), "receivers", len(cfg.Receivers),
-		"schedule", cfg.Global.EvaluationSchedule)
-	if opts.Listening != nil {
-		opts.Listening(ln.Addr())
-	}
-
-	var runErr error
-loop:
-	for {
-		select {
-		case <-ctx.Done():
-			break loop
-		case <-hup:
-			log.Info("SIGHUP received: reloading the configuration")
-			_ = d.reload(context.Background())
-		case err := <-serveErr:
-			if !errors.Is(err, http.ErrServerClosed) {
-				runErr = fmt.Errorf("serve: %w", err)
-			}
-			break loop
-		}
-	}
-
-	// Shutdown: reverse order of start, one deadline for all of it.
-	log.Info("shutting down", "deadline", opts.ShutdownTimeout)
-	d.ready.Store(false)
-	sctx, cancel := context.WithTimeout(context.Background(), opts.ShutdownTimeout)
-	defer cancel()
-	var errs []error
-	if err := srv.Shutdown(sctx); err != nil {
-		errs = append(errs, fmt.Errorf("stop HTTP server: %w", err))
-	}
-	ticksDone := make(chan struct{})
-	go func() {
-		<-d.cron.Stop().Done()
-		catchUp.Wait()
-		close(ticksDone)
-	}()
-	select {
-	case <-ticksDone:
-	case <-sctx.Done():
-		errs = append(errs, errors.New("stop evaluation: a tick was still running at the deadline"))
-	}
-	if err := d.alerts.Shutdown(sctx); err != nil {
-		errs = append(errs, err)
-	}
-	<-alertsDone
-	if runErr != nil {
-		errs = append([]error{runErr}, errs...)
-	}
-	err = errors.Join(errs...)
-	log.Info("slad stopped")
-	return err
-}
-
-func (d *daemon) config() *config.Config { return d.cfg.Load() }
-
-// scheduleEvaluation (re)schedules the evaluation tick.
-func (d *daemon) scheduleEvaluation(spec string) error {
-	if spec == d.schedule && d.cronID != 0 {
-		return nil
-	}
-	sched, err := config.ParseSchedule(spec)
-	if err != nil {
-		return fmt.Errorf("evaluation schedule %q: %w", spec, err)
-	}
-	id := d.cron.Schedule(sched, cron.FuncJob(d.evaluate))
-	if d.cronID != 0 {
-		d.cron.Remove(d.cronID)
-	}
-	d.cronID, d.schedule = id, spec
-	return nil
-}
-
-// evaluate is one tick: fire every stage that has come due.
-func (d *daemon) evaluate() {
-	start := time.Now()
-	now := d.opts.Now()
-	res, err := d.store.Evaluate(now)
-	d.metrics.evalDuration.Observe(time.Since(start).Seconds())
-	if err != nil {
-		d.log.Error("evaluation failed", "err", err)
-		return
-	}
-	d.metrics.evalLastSuccess.Set(float64(now.UnixNano()) / 1e9)
-	if res.Fired > 0 || res.Skipped > 0 {
-		d.log.Info("evaluation fired alerts", "requests", res.Requests, "fired", res.Fired, "skipped_stale", res.Skipped, "queued", res.Queued)
-	}
-}
-
-// reload loads the configuration file again. Everything that can fail is
-// done before anything live changes; a bad file leaves the running
-// configuration in force and returns *config.Errors.
-func (d *daemon) reload(ctx context.Context) error {
-	d.reloadMu.Lock()
-	defer d.reloadMu.Unlock()
-	cfg, err := config.Load(d.opts.ConfigFile)
-	if err != nil {
-		d.metrics.reloaded(false, d.opts.Now())
-		var cerr *config.Errors
-		if errors.As(err, &cerr) {
-			for _, p := range cerr.Problems {
-				d.log.Error("configuration not reloaded", "problem", p.String())
-			}
-		} else {
-			d.log.Error("configuration not reloaded", "err", err)
-		}
-		return err
-	}
-	if _, err := config.ParseSchedule(cfg.Global.EvaluationSchedule); err != nil {
-		d.metrics.reloaded(false, d.opts.Now())
-		d.log.Error("configuration not reloaded", "err", err)
-		return err
-	}
-	if err := alert.CheckReceivers(cfg.Receivers); err != nil {
-		d.metrics.reloaded(false, d.opts.Now())
-		d.log.Error("configuration not reloaded: a receiver cannot be built", "err", err)
-		return err
-	}
-	for _, w := range cfg.Warnings {
-		d.log.Warn("configuration warning", "problem", w.String())
-	}
-	// Swap: policy first (new events fold with it), then the rest.
-	d.store.SetPolicy(cfg.Policy)
-	d.cfg.Store(cfg)
-	if err := d.alerts.Update(cfg.Receivers, cfg.Global.ExternalURL); err != nil {
-		d.log.Error("alert receivers not updated", "err", err)
-	}
-	if err := d.scheduleEvaluation(cfg.Global.EvaluationSchedule); err != nil {
-		d.log.Error("evaluation schedule not updated", "err", err)
-	}
-	// The caller of POST /-/reload may hang up; the new rules must still
-	// reach every open request.
-	if err := d.rematchIfChanged(context.WithoutCancel(ctx), cfg); err != nil {
-		d.log.Error("configuration reloaded, but re-matching open requests failed; the next reload or restart retries", "err", err)
-	}
-	d.metrics.reloaded(true, d.opts.Now())
-	d.log.Info("configuration reloaded", "slas", len(cfg.Policy.SLAs), "receivers", len(cfg.Receivers))
-	return nil
-}
-
-// rematchIfChanged folds open requests again when the configuration
-// differs from the one they were matched under — after a reload, or a
-// restart with an edited file — and records the one now in force. A crash
-// half-way leaves the old fingerprint, so the next start finishes the job.
-func (d *daemon) rematchIfChanged(ctx context.Context, cfg *config.Config) error {
-	have, err := d.store.PolicyFingerprint()
-	if err != nil {
-		return fmt.Errorf("read the configuration fingerprint: %w", err)
-	}
-	if have == cfg.Fingerprint {
-		return nil
-	}
-	start := time.Now()
-	n, err := d.store.Rematch(ctx)
-	if err != nil {
-		return fmt.Errorf("re-match open requests (%d done): %w", n, err)
-	}
-	if err := d.store.SetPolicyFingerprint(cfg.Fingerprint); err != nil {
-		return fmt.Errorf("record the configuration fingerprint: %w", err)
-	}
-	if have != "" {
-		d.log.Info("open requests re-matched to the changed configuration", "requests", n, "took", time.Since(start))
+		ErrorLog:          slog.NewLogLogger(d.log.Handler(), slog.LevelWarn),
 	}
 	return nil
 }
 
-// cronLogger adapts slog to cron.Logger.
-type cronLogger struct{ l *slog.Logger }
-
-func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug(msg, kv...) }
-
-func (c cronLogger) Error(err error, msg string, kv ...any) {
-	c.l.Error(msg, append([]any{"err", err}, kv...)...)
-}
+func (d *Daemon) config() *config.Config { return d.cfg.Load() }

@@ -2,13 +2,11 @@ package daemon
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -26,28 +24,7 @@ func TestWebConfigAddsBasicAuth(t *testing.T) {
 	if err := os.WriteFile(webCfg, []byte("basic_auth_users:\n  prometheus: "+string(hash)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	addr := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, Options{ConfigFile: cfg, DataDir: filepath.Join(dir, "data"), Listen: "127.0.0.1:0",
-			WebConfigFile: webCfg, Listening: func(a net.Addr) { addr <- a }})
-	}()
-	var url string
-	select {
-	case a := <-addr:
-		url = "http://" + a.String()
-	case err := <-done:
-		t.Fatalf("daemon did not start: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("daemon did not start")
-	}
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}()
+	url := startWith(t, Options{ConfigFile: cfg, DataDir: filepath.Join(dir, "data"), WebConfigFile: webCfg}).url
 	resp, err := http.Get(url + "/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +49,10 @@ func TestBadWebConfigStopsTheStart(t *testing.T) {
 	dir := t.TempDir()
 	webCfg := filepath.Join(dir, "web.yml")
 	os.WriteFile(webCfg, []byte("tls_server_config:\n  cert_file: /nonexistent.crt\n  key_file: /nonexistent.key\n"), 0o600)
-	err := Run(context.Background(), Options{ConfigFile: copyConfig(t, dir), DataDir: filepath.Join(dir, "data"), Listen: "127.0.0.1:0", WebConfigFile: webCfg})
+	d, err := New(Options{ConfigFile: copyConfig(t, dir), DataDir: filepath.Join(dir, "data"), Listen: "127.0.0.1:0", WebConfigFile: webCfg})
+	if err == nil {
+		d.Stop(context.Background())
+	}
 	if err == nil || !strings.Contains(err.Error(), "web config") {
 		t.Fatalf("err = %v, want a web config error", err)
 	}

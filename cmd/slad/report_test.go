@@ -7,7 +7,6 @@ import (
 	"flag"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -509,36 +508,22 @@ func TestReportAgainstTheRealDaemon(t *testing.T) {
 		writeFile(t, filepath.Join(dir, f), string(data))
 	}
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) // a Wednesday
-	ctx, cancel := context.WithCancel(context.Background())
-	addr := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- daemon.Run(ctx, daemon.Options{
-			ConfigFile: filepath.Join(dir, "config.yaml"), DataDir: filepath.Join(dir, "data"), Listen: "127.0.0.1:0",
-			Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return now },
-			Listening: func(a net.Addr) { addr <- a },
-		})
-	}()
+	d, err := daemon.New(daemon.Options{
+		ConfigFile: filepath.Join(dir, "config.yaml"), DataDir: filepath.Join(dir, "data"), Listen: "127.0.0.1:0",
+		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return now },
+	})
+	if err != nil {
+		t.Fatalf("the daemon did not start: %v", err)
+	}
 	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("daemon: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Errorf("the daemon did not stop within 30s")
+		if err := d.Stop(context.Background()); err != nil {
+			t.Errorf("daemon: %v", err)
 		}
 	})
-	var base string
-	select {
-	case a := <-addr:
-		base = "http://" + a.String()
-	case err := <-done:
+	if err := d.Start(context.Background()); err != nil {
 		t.Fatalf("the daemon did not start: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("the daemon did not start within 30s")
 	}
+	base := "http://" + d.Addr().String()
 
 	// The office calendar is Europe/Berlin (UTC+1 in November), Mon-Fri
 	// 09:00-12:30 and 13:30-17:00; it-oncall runs on 24x7 with a 15m response.

@@ -15,14 +15,14 @@ import (
 	"github.com/slad-project/slad/daemon"
 )
 
-// cmdServe runs the daemon until SIGINT or SIGTERM.
+// cmdServe runs the daemon until SIGINT or SIGTERM (see serve).
 func cmdServe(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	opts := daemon.Options{}
-	fs.StringVar(&opts.ConfigFile, "config", "config.yaml", "configuration `file`")
-	fs.StringVar(&opts.DataDir, "data", "./data", "data `directory` holding slad.db")
-	fs.StringVar(&opts.Listen, "listen", "localhost:9780", "`address` to listen on")
+	fs.StringVar(&opts.ConfigFile, "config", daemon.DefaultConfigFile, "configuration `file`")
+	fs.StringVar(&opts.DataDir, "data", daemon.DefaultDataDir, "data `directory` holding slad.db")
+	fs.StringVar(&opts.Listen, "listen", daemon.DefaultListen, "`address` to listen on")
 	fs.StringVar(&opts.WebConfigFile, "web.config.file", "", "exporter-toolkit web configuration `file` (TLS, basic auth)")
 	level := fs.String("log.level", "info", "log `level`: debug, info, warn, error")
 	format := fs.String("log.format", "text", "log `format`: text or json")
@@ -45,9 +45,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	opts.Logger = logger
 	opts.Version, opts.Commit = buildInfo()
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	err = daemon.Run(ctx, opts)
+	err = serve(opts)
 	var cerr *config.Errors
 	switch {
 	case errors.As(err, &cerr):
@@ -61,6 +59,42 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// serve runs the daemon until SIGINT or SIGTERM, or until it fails to
+// serve, and reloads its configuration on SIGHUP.
+func serve(opts daemon.Options) error {
+	// Catch SIGHUP before anything starts: its default action ends the
+	// process, and a reload may be sent as soon as slad says it is up.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	d, err := daemon.New(opts)
+	if err != nil {
+		return err
+	}
+	// Stop has its own deadline (Options.ShutdownTimeout); it starts when
+	// the wait below ends.
+	if err := d.Start(ctx); err != nil {
+		return errors.Join(err, d.Stop(context.Background()))
+	}
+	var serveErr error
+wait:
+	for {
+		select {
+		case <-ctx.Done():
+			break wait
+		case <-hup:
+			opts.Logger.Info("SIGHUP received: reloading the configuration")
+			_ = d.Reload(ctx) // logged by the daemon, which keeps the running configuration on error
+		case serveErr = <-d.Failed():
+			break wait
+		}
+	}
+	return errors.Join(serveErr, d.Stop(context.Background()))
 }
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {

@@ -1,0 +1,82 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/slad-project/slad/config"
+)
+
+// newCron builds the evaluation schedule; Start starts it.
+func (d *Daemon) newCron(spec string) error {
+	log := d.log.With("component", "cron")
+	d.cron = cron.New(cron.WithLocation(time.UTC), cron.WithLogger(cronLogger{log}),
+		cron.WithChain(cron.Recover(cronLogger{log}), cron.SkipIfStillRunning(cronLogger{log})))
+	if err := d.scheduleEvaluation(spec); err != nil {
+		return err
+	}
+	// cron's Stop is done when the running tick is; the catch-up tick of
+	// Start is waited for too.
+	d.onStop("stop evaluation", func(ctx context.Context) error {
+		ticksDone := make(chan struct{})
+		go func() {
+			<-d.cron.Stop().Done()
+			d.catchUp.Wait()
+			close(ticksDone)
+		}()
+		select {
+		case <-ticksDone:
+			return nil
+		case <-ctx.Done():
+			return errors.New("stop evaluation: a tick was still running at the deadline")
+		}
+	})
+	return nil
+}
+
+// scheduleEvaluation (re)schedules the evaluation tick.
+func (d *Daemon) scheduleEvaluation(spec string) error {
+	if spec == d.schedule && d.cronID != 0 {
+		return nil
+	}
+	sched, err := config.ParseSchedule(spec)
+	if err != nil {
+		return fmt.Errorf("evaluation schedule %q: %w", spec, err)
+	}
+	id := d.cron.Schedule(sched, cron.FuncJob(d.evaluate))
+	if d.cronID != 0 {
+		d.cron.Remove(d.cronID)
+	}
+	d.cronID, d.schedule = id, spec
+	return nil
+}
+
+// evaluate is one tick: fire every stage that has come due.
+func (d *Daemon) evaluate() {
+	start := time.Now()
+	now := d.opts.Now()
+	res, err := d.store.Evaluate(now)
+	d.metrics.evalDuration.Observe(time.Since(start).Seconds())
+	if err != nil {
+		d.log.Error("evaluation failed", "err", err)
+		return
+	}
+	d.metrics.evalLastSuccess.Set(float64(now.UnixNano()) / 1e9)
+	if res.Fired > 0 || res.Skipped > 0 {
+		d.log.Info("evaluation fired alerts", "requests", res.Requests, "fired", res.Fired, "skipped_stale", res.Skipped, "queued", res.Queued)
+	}
+}
+
+// cronLogger adapts slog to cron.Logger.
+type cronLogger struct{ l *slog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug(msg, kv...) }
+
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	c.l.Error(msg, append([]any{"err", err}, kv...)...)
+}

@@ -1,0 +1,135 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"slices"
+
+	"github.com/prometheus/exporter-toolkit/web"
+)
+
+// Start re-matches open requests if the configuration changed while slad
+// was down (ctx cuts that short), then starts alert delivery, the
+// evaluation schedule with one catch-up tick, and the HTTP server. It
+// returns once slad serves and reports ready. Call Stop whatever Start
+// returns.
+func (d *Daemon) Start(ctx context.Context) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	switch {
+	case d.stopped:
+		return errors.New("daemon: Start after Stop")
+	case d.started:
+		return errors.New("daemon: Start called twice")
+	}
+	d.reloadMu.Lock()
+	err := d.rematchIfChanged(ctx, d.config())
+	d.reloadMu.Unlock()
+	if err != nil {
+		return err
+	}
+	d.started = true
+
+	go func() {
+		_ = d.alerts.Run(context.Background()) // ends with Stop's Shutdown
+		close(d.alertsDone)
+	}()
+	d.cron.Start()
+	// Catch up at once on what came due while slad was down, instead of
+	// waiting for the first scheduled tick.
+	d.catchUp.Go(d.evaluate)
+	d.serve()
+
+	cfg := d.config()
+	if len(cfg.Tokens) == 0 {
+		d.log.Warn("no API tokens are configured: anyone who can reach the listener may send events, reload the configuration and download backups; add tokens to the configuration to require them")
+	}
+	d.ready.Store(true)
+	d.log.Info("slad started", "listen", d.ln.Addr().String(), "config", d.opts.ConfigFile, "version", d.opts.Version,
+		"slas", len(cfg.Policy.SLAs), "departments", len(cfg.Policy.Departments), "receivers", len(cfg.Receivers),
+		"schedule", cfg.Global.EvaluationSchedule)
+	return nil
+}
+
+// serve starts the HTTP server on the listener New bound, with the web
+// configuration's TLS and basic auth.
+func (d *Daemon) serve() {
+	systemd := false
+	listen := []string{d.opts.Listen}
+	flags := &web.FlagConfig{WebListenAddresses: &listen, WebSystemdSocket: &systemd, WebConfigFile: &d.opts.WebConfigFile}
+	log := d.log.With("component", "web")
+	go func() {
+		if err := web.Serve(d.ln, d.srv, flags, log); !errors.Is(err, http.ErrServerClosed) {
+			d.failed <- fmt.Errorf("serve: %w", err)
+		}
+	}()
+	// First to stop: in-flight requests, a reload among them, finish
+	// while everything they use still runs.
+	d.onStop("stop HTTP server", func(ctx context.Context) error {
+		if err := d.srv.Shutdown(ctx); err != nil {
+			return fmt.Errorf("stop HTTP server: %w", err)
+		}
+		return nil
+	})
+}
+
+// Addr is the address slad listens on: the port the system chose when
+// Options.Listen ends in ":0".
+func (d *Daemon) Addr() net.Addr { return d.ln.Addr() }
+
+// Failed receives the error that ended serving before Stop was called (a
+// listener or TLS failure), at most once. The daemon goes on without its
+// API; the caller should Stop it.
+func (d *Daemon) Failed() <-chan error { return d.failed }
+
+// Stop shuts slad down in reverse order of start-up, all of it within
+// Options.ShutdownTimeout (or ctx's deadline, if sooner): the HTTP server
+// finishes the requests in flight, the evaluation tick running finishes,
+// every receiver finishes the send in flight, and the store closes. It
+// returns every step's error, joined. Calls after the first return the
+// first's result.
+func (d *Daemon) Stop(ctx context.Context) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.stopped {
+		return d.stopErr
+	}
+	d.stopped = true
+	d.log.Info("shutting down", "deadline", d.opts.ShutdownTimeout)
+	d.ready.Store(false)
+	d.stopErr = d.teardown(ctx)
+	d.log.Info("slad stopped")
+	return d.stopErr
+}
+
+// cleanup is one step of the teardown: the undo of one step of New or
+// Start. It wraps its own error.
+type cleanup struct {
+	name string // for the debug log: which step a slow stop hangs on
+	stop func(ctx context.Context) error
+}
+
+// onStop registers the undo of the step just done; teardown runs them last
+// registered first, as defers would.
+func (d *Daemon) onStop(name string, stop func(ctx context.Context) error) {
+	d.cleanups = append(d.cleanups, cleanup{name, stop})
+}
+
+// teardown runs every registered undo, in reverse, under one deadline; a
+// failing step does not keep the others from running.
+func (d *Daemon) teardown(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, d.opts.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	for _, c := range slices.Backward(d.cleanups) {
+		d.log.Debug("stopping", "step", c.name)
+		if err := c.stop(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	d.cleanups = nil
+	return errors.Join(errs...)
+}
