@@ -9,13 +9,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/slad-project/slad/config"
-	"github.com/slad-project/slad/sla"
 	"github.com/slad-project/slad/store"
 )
 
 // Collector exposes the store's figures as Prometheus metrics, computed when
-// scraped from the running counters and day aggregates: a scrape reads no
-// request and no event. Every SLA, target, provider and customer of the
+// scraped from the running counters, the day aggregates and the requests
+// needing attention (for "at risk"): a scrape reads no other request and no
+// event. Every SLA, target, provider and customer of the
 // configuration in force has its series, at 0 when nothing happened, so that
 // rules and dashboards see them from the start.
 type Collector struct {
@@ -62,10 +62,11 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 // Collect implements prometheus.Collector.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	cfg := c.config()
-	counters, err := c.store.Counters()
+	sn, err := readSnapshot(c.store)
 	if err != nil {
-		c.log.Error("metrics: reading counters failed", "err", err)
+		c.log.Error("metrics: reading the figures failed", "err", err)
 	}
+	counters := sn.counters
 	if pending, err := c.store.PendingAlerts(); err == nil {
 		total := 0
 		for _, n := range pending {
@@ -98,31 +99,28 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		for _, cu := range customers {
 			gauge(c.open, float64(counters.Open[[3]string{s.ID, s.Provider, cu}]), s.ID, s.Provider, cu)
 		}
-		gauge(c.atRisk, float64(counters.AtRisk[s.ID]), s.ID)
 		gauge(c.objective, s.Objective, s.ID)
 		first, last := s.Window.Bounds(now, s.CalendarOf().Location())
-		fig, ferr := c.store.WindowFigures(s.ID, first, last)
+		w, ferr := c.store.WindowFigures(s.ID, first, last)
 		if ferr != nil {
 			c.log.Error("metrics: reading window figures failed", "sla", s.ID, "err", ferr)
 		}
-		gauge(c.csat, fig.CSATAverage(), s.ID)
-		for _, k := range sla.TargetKinds {
-			if !s.Target(k).Set() {
-				continue
-			}
-			t := string(k)
+		f := sn.figuresOf(s, w, true)
+		gauge(c.atRisk, float64(f.AtRisk), s.ID)
+		gauge(c.csat, f.CSATAverage, s.ID)
+		for _, tf := range f.Targets {
+			t := string(tf.Target)
 			key := [2]string{s.ID, t}
-			gauge(c.openBreac, float64(counters.OpenBreached[key]), s.ID, t)
+			gauge(c.openBreac, float64(tf.OpenBreached), s.ID, t)
 			for _, outcome := range []string{"met", "breached"} {
 				counter(c.stopped, float64(counters.Stopped[[3]string{s.ID, t, outcome}]), s.ID, t, outcome)
 			}
 			counter(c.breaches, float64(counters.Breaches[key]), s.ID, t)
 			ch <- histogram(c.elapsed, counters.Histogram[key], s.ID, t)
-			tally := fig.Targets[k]
 			if ferr == nil {
-				gauge(c.compliance, tally.Compliance(), s.ID, t)
-				gauge(c.budget, tally.ErrorBudgetRemaining(s.Objective), s.ID, t)
-				gauge(c.affordable, math.Min(float64(tally.BreachesAffordable(s.Objective)), 1e15), s.ID, t)
+				gauge(c.compliance, tf.Compliance, s.ID, t)
+				gauge(c.budget, tf.ErrorBudgetRemaining, s.ID, t)
+				gauge(c.affordable, math.Min(float64(tf.BreachesAffordable), 1e15), s.ID, t)
 			}
 		}
 	}

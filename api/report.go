@@ -48,9 +48,9 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		slas = []*sla.SLA{one}
 	}
 	now := s.now()
-	counters, err := s.opts.Store.Counters()
+	sn, err := readSnapshot(s.opts.Store)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "reading the counters failed: "+err.Error())
+		writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
 		return
 	}
 	out := wire.Report{GeneratedAt: now.UTC(), SLAs: []wire.ReportSLA{}}
@@ -69,14 +69,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, fmt.Sprintf("the period of SLA %q would run from %s to %s, backwards: give \"from\" as well, or a later \"to\"", sl.ID, first, last))
 			return
 		}
-		var openBreached map[sla.TargetKind]int64
-		if !last.Before(today) {
-			openBreached = map[sla.TargetKind]int64{}
-			for _, k := range sla.TargetKinds {
-				openBreached[k] = counters.OpenBreached[[2]string{sl.ID, string(k)}]
-			}
-		}
-		rs, err := s.reportSLA(sl, first, last, openBreached)
+		rs, err := s.reportSLA(sl, sn, first, last, today)
 		if err != nil {
 			writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
 			return
@@ -86,47 +79,33 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) reportSLA(sl *sla.SLA, first, last sla.Date, openBreached map[sla.TargetKind]int64) (wire.ReportSLA, error) {
+// reportSLA is one SLA's figures from first to last: those every output
+// shows, and the median and 90th percentile of the stopped clocks.
+func (s *Server) reportSLA(sl *sla.SLA, sn snapshot, first, last, today sla.Date) (wire.ReportSLA, error) {
 	rs := wire.ReportSLA{
 		ID: sl.ID, Description: sl.Description, Provider: sl.Provider, Customers: sl.Customers,
 		Objective: sl.Objective, From: first.String(), To: last.String(), Targets: []wire.ReportTarget{},
 	}
-	fig, err := s.opts.Store.WindowFigures(sl.ID, first, last)
+	f, err := sn.figures(s.opts.Store, sl, first, last, today)
 	if err != nil {
 		return rs, err
 	}
-	rs.CSATCount = fig.CSATCount
-	if fig.CSATCount > 0 {
-		avg := fig.CSATAverage()
-		rs.CSATAverage = &avg
-	}
-	for _, k := range sla.TargetKinds {
-		if !sl.Target(k).Set() {
-			continue
-		}
-		stops, err := s.opts.Store.Stops(sl.ID, k, first, last)
+	rs.CSATAverage, rs.CSATCount = csatAverage(f), f.CSATCount
+	for _, t := range f.Targets {
+		stops, err := s.opts.Store.Stops(sl.ID, t.Target, first, last)
 		if err != nil {
 			return rs, err
 		}
-		var tally sla.Tally
 		elapsed := make([]int64, 0, len(stops))
 		for _, st := range stops {
-			if st.Breached {
-				tally.Breached++
-			} else {
-				tally.Met++
-			}
 			elapsed = append(elapsed, st.ElapsedSeconds)
 		}
 		slices.Sort(elapsed)
-		tally.Breached += openBreached[k]
-		rt := wire.ReportTarget{
-			Target: k, Counted: tally.Counted(), Met: tally.Met, Breached: tally.Breached, OpenBreached: openBreached[k],
-			Compliance: tally.Compliance(), MeetsObjective: tally.Compliance() >= sl.Objective,
-			ErrorBudgetRemaining: tally.ErrorBudgetRemaining(sl.Objective),
+		rs.Targets = append(rs.Targets, wire.ReportTarget{
+			Target: t.Target, Counted: t.Counted(), Met: t.Met, Breached: t.Breached, OpenBreached: t.OpenBreached,
+			Compliance: t.Compliance, MeetsObjective: t.MeetsObjective, ErrorBudgetRemaining: t.ErrorBudgetRemaining,
 			MedianElapsedSeconds: quantile(elapsed, 0.5), P90ElapsedSeconds: quantile(elapsed, 0.9),
-		}
-		rs.Targets = append(rs.Targets, rt)
+		})
 	}
 	return rs, nil
 }

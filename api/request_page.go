@@ -79,16 +79,16 @@ func (s *Server) handleRequestPage(w http.ResponseWriter, r *http.Request) {
 		panel := clockPanel{
 			Anchor: strings.NewReplacer("/", "-", " ", "-").Replace(c.Key()),
 			SLA:    sl.ID, Description: sl.Description, Target: string(c.Target),
-			Elapsed: businessDuration(live.Elapsed), Limit: businessDuration(c.Limit),
+			Elapsed: sla.FormatDuration(live.Elapsed), Limit: sla.FormatDuration(c.Limit),
 		}
 		panel.State, panel.Tone = stateWords(live.State)
 		if !live.Deadline.IsZero() {
 			panel.Deadline = live.Deadline.In(cal.Location()).Format("Mon 2 Jan, 15:04 MST")
 			panel.DeadlineISO = live.Deadline.UTC().Format(time.RFC3339)
 			if live.Deadline.After(now) {
-				panel.When = "in " + humanDuration(live.Deadline.Sub(now))
+				panel.When = "in " + sla.FormatDuration(live.Deadline.Sub(now))
 			} else {
-				panel.When = humanDuration(now.Sub(live.Deadline)) + " ago"
+				panel.When = sla.FormatDuration(now.Sub(live.Deadline)) + " ago"
 			}
 		}
 		segs := ledgers[c.Key()]
@@ -100,7 +100,7 @@ func (s *Server) handleRequestPage(w http.ResponseWriter, r *http.Request) {
 			}
 			counted := "—"
 			if sg.Kind == sla.SegmentCounting {
-				counted = businessDuration(sg.To.Sub(sg.From))
+				counted = sla.FormatDuration(sg.To.Sub(sg.From))
 			}
 			panel.Segments = append(panel.Segments, ledgerRow{
 				From: sg.From.In(cal.Location()).Format("Mon 2 Jan 15:04"), To: sg.To.In(cal.Location()).Format("Mon 2 Jan 15:04 MST"),
@@ -125,25 +125,4 @@ func stateWords(st sla.ClockState) (words, tone string) {
 		return "Cancelled", "none"
 	}
 	return "Running", "ok"
-}
-
-// businessDuration writes an amount of business time; unlike a wall-clock
-// span, none at all is worth saying exactly.
-func businessDuration(d time.Duration) string {
-	if d <= 0 {
-		return "0m"
-	}
-	if d < time.Minute {
-		return fmt.Sprintf("%ds", d/time.Second)
-	}
-	// Hours, not days: a "day" of business time is ambiguous (24 business
-	// hours, or one working day?).
-	h, m := d/time.Hour, (d%time.Hour)/time.Minute
-	switch {
-	case h == 0:
-		return fmt.Sprintf("%dm", m)
-	case m == 0:
-		return fmt.Sprintf("%dh", h)
-	}
-	return fmt.Sprintf("%dh %dm", h, m)
 }

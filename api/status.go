@@ -8,16 +8,15 @@ import (
 	"encoding/base64"
 	"fmt"
 	"html/template"
-	"math"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/config"
 	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/store"
 )
 
 // The status page is one server-rendered HTML document: no script, no
@@ -71,8 +70,8 @@ func (s *Server) statusRoutes(m *http.ServeMux) {
 
 // handleStatus renders the status page. Its cost is bounded by the
 // configuration and by the requests that need attention: it reads the
-// counters once, the day aggregates of each SLA's window, and the attention
-// index — never every request or event.
+// counters and the attention index once, and the day aggregates of each
+// SLA's window — never every request or event.
 func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	cfg := s.opts.Config()
 	if cfg == nil || cfg.Policy == nil {
@@ -146,11 +145,14 @@ type statusView struct {
 	AttentionCaption string
 }
 
+// statusSummary is the tiles at the top: SLAs by standing, and requests
+// breached or at risk (see summarize).
 type statusSummary struct {
 	SLAs, Meeting, Below, NoData int
-	Breached, AtRisk             int // attention rows
+	Breached, AtRisk             int
 }
 
+// deptLink is a choice of the department filter.
 type deptLink struct {
 	ID, Name, URL string
 	Current       bool
@@ -162,86 +164,71 @@ type deptGroup struct {
 	SLAs           []slaRow
 }
 
-type slaRow struct {
-	ID, Description string
-	Customers       string // names, or "every department"
-	Promise         []string
-	WindowName      string // "30 days", "this month"
-	WindowRange     string // "26 Oct – 24 Nov 2026"
-	Calendar        string
-	Objective       string // "95%"
-	Compliance      string // "93.3%"
-	BarWidth        string // compliance on a 0–100 scale, for the bar
-	ObjectiveX      string // objective on the same scale, for its marker
-	BarLabel        string
-	Targets         []string // "response 100% (4 of 4)"
-	Tone            string   // ok, warn, bad, none
-	State           string
-	Budget          string
-	Affordable      string
-	Open            int64
-	AtRisk          int64
-	Breached        int64
-	CSAT            string // average satisfaction score
-	CSATCount       string // how many scores it averages
-}
-
-type attentionRow struct {
-	Request, Title, Link string
-	SLA, Target          string
-	Provider, Customer   string
-	Priority             string
-	Tone, State          string
-	When                 string // "in 25m", "2h 10m ago", "paused"
-	Left                 string // for a paused clock: "25m of business time left"
-	Deadline             string // absolute, in the SLA calendar's zone
-	DeadlineISO          string
-	breached             bool
-	at                   time.Time
-}
-
+// statusView gathers the page: its heading, the SLAs grouped by provider,
+// the requests needing attention, and the summary tiles. Every figure
+// comes from one snapshot of the store, so that tiles and rows agree.
 func (s *Server) statusView(cfg *config.Config, filter string, now time.Time) (statusView, error) {
-	p := cfg.Policy
+	v := statusHeading(cfg, filter, now)
+	sn, err := readSnapshot(s.opts.Store)
+	if err != nil {
+		return v, err
+	}
+	if v.Groups, err = s.slaGroups(cfg.Policy, filter, sn, now); err != nil {
+		return v, err
+	}
+	v.Summary = summarize(v.Groups, sn.flagged, filter)
+	v.Attention = attentionList(cfg.Policy, sn.flagged, filter, now)
+	if n := len(v.Attention); n > 0 {
+		reqs := map[string]bool{}
+		for _, a := range v.Attention {
+			reqs[a.Request] = true
+		}
+		v.AttentionCaption = sla.Plural(len(reqs), "request", "requests") + " needing attention, " +
+			sla.Plural(n, "target", "targets") + " in all"
+	}
+	return v, nil
+}
+
+// statusHeading is the page without figures: title, time and the
+// department filter.
+func statusHeading(cfg *config.Config, filter string, now time.Time) statusView {
 	loc := time.UTC
 	if cfg.Global.Timezone != nil {
 		loc = cfg.Global.Timezone
 	}
 	v := statusView{
+		Title:        "SLA status · slad",
 		RenderedText: now.In(loc).Format("Mon 2 Jan 2006, 15:04 MST"),
 		RenderedISO:  now.UTC().Format(time.RFC3339),
-		Departments:  departmentLinks(p, filter),
+		Departments:  departmentLinks(cfg.Policy, filter),
 	}
-	v.Title = "SLA status · slad"
 	for i := range v.Departments {
 		if v.Departments[i].Current && v.Departments[i].ID != "" {
 			v.Filter = &v.Departments[i]
 			v.Title = "SLA status: " + v.Filter.Name + " · slad"
 		}
 	}
+	return v
+}
 
-	counters, err := s.opts.Store.Counters()
-	if err != nil {
-		return v, fmt.Errorf("read counters: %w", err)
-	}
+// concerns reports whether a department provides or receives an SLA; every
+// SLA concerns the empty filter.
+func concerns(sl *sla.SLA, dept string) bool {
+	return dept == "" || sl.Provider == dept || slices.Contains(sl.Customers, dept) || slices.Contains(sl.Customers, "*")
+}
+
+// slaGroups are the rows of the SLAs the filter concerns, grouped by
+// provider in the order of their names.
+func (s *Server) slaGroups(p *sla.Policy, filter string, sn snapshot, now time.Time) ([]deptGroup, error) {
 	groups := map[string]*deptGroup{}
 	for _, sl := range p.SLAs {
-		if filter != "" && sl.Provider != filter && !slices.Contains(sl.Customers, filter) && !slices.Contains(sl.Customers, "*") {
+		if !concerns(sl, filter) {
 			continue
 		}
-		st, err := s.standing(sl, counters, now)
+		st, err := s.standing(sl, sn, now)
 		if err != nil {
-			return v, fmt.Errorf("read figures of SLA %q: %w", sl.ID, err)
+			return nil, err
 		}
-		row := slaRowOf(p, sl, st)
-		switch row.Tone {
-		case "bad":
-			v.Summary.Below++
-		case "none":
-			v.Summary.NoData++
-		default:
-			v.Summary.Meeting++
-		}
-		v.Summary.SLAs++
 		g := groups[sl.Provider]
 		if g == nil {
 			g = &deptGroup{ID: sl.Provider, Name: deptName(p, sl.Provider)}
@@ -250,33 +237,69 @@ func (s *Server) statusView(cfg *config.Config, filter string, now time.Time) (s
 			}
 			groups[sl.Provider] = g
 		}
-		g.SLAs = append(g.SLAs, row)
+		g.SLAs = append(g.SLAs, slaRowOf(p, sl, st))
 	}
+	out := make([]deptGroup, 0, len(groups))
 	for _, g := range groups {
-		v.Groups = append(v.Groups, *g)
+		out = append(out, *g)
 	}
-	slices.SortFunc(v.Groups, func(a, b deptGroup) int {
+	slices.SortFunc(out, func(a, b deptGroup) int {
 		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.ID, b.ID))
 	})
+	return out, nil
+}
 
-	reqs, err := s.opts.Store.Attention()
-	if err != nil {
-		return v, fmt.Errorf("read requests needing attention: %w", err)
+// summarize counts the tiles: SLAs by standing, and the requests of the
+// department breached or at risk. A request counts once, as breached when
+// one of its clocks is (sla.Attention.State), as of the snapshot the SLA
+// rows come from.
+func summarize(groups []deptGroup, flagged []store.Flagged, filter string) statusSummary {
+	var sum statusSummary
+	for _, g := range groups {
+		for _, row := range g.SLAs {
+			sum.SLAs++
+			switch row.Tone {
+			case "bad":
+				sum.Below++
+			case "none":
+				sum.NoData++
+			default:
+				sum.Meeting++
+			}
+		}
 	}
-	for _, req := range reqs {
-		if filter != "" && req.Provider != filter && req.Customer != filter {
+	for _, f := range flagged {
+		if filter != "" && f.Request.Provider != filter && f.Request.Customer != filter {
 			continue
 		}
-		v.Attention = append(v.Attention, attentionRows(p, req, now)...)
+		breached, atRisk := f.State()
+		if breached {
+			sum.Breached++
+		} else if atRisk {
+			sum.AtRisk++
+		}
 	}
-	slices.SortFunc(v.Attention, func(a, b attentionRow) int {
+	return sum
+}
+
+// attentionList is the clocks needing attention of the department's
+// requests, as of now: breached first, the most overdue on top, then at
+// risk, the deadline soonest on top, paused ones last.
+func attentionList(p *sla.Policy, flagged []store.Flagged, filter string, now time.Time) []attentionRow {
+	var out []attentionRow
+	for _, f := range flagged {
+		if filter != "" && f.Request.Provider != filter && f.Request.Customer != filter {
+			continue
+		}
+		out = append(out, attentionRows(p, f, now)...)
+	}
+	slices.SortFunc(out, func(a, b attentionRow) int {
 		if a.breached != b.breached {
 			if a.breached {
 				return -1
 			}
 			return 1
 		}
-		// Most overdue first, then the deadline soonest; paused ones last.
 		if a.at.IsZero() != b.at.IsZero() {
 			if a.at.IsZero() {
 				return 1
@@ -285,25 +308,7 @@ func (s *Server) statusView(cfg *config.Config, filter string, now time.Time) (s
 		}
 		return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.Request, b.Request), cmp.Compare(a.SLA, b.SLA), cmp.Compare(a.Target, b.Target))
 	})
-	// The summary counts requests; a request breached on one target and
-	// at risk on another counts as breached.
-	breached, atRisk := map[string]bool{}, map[string]bool{}
-	for _, a := range v.Attention {
-		if a.breached {
-			breached[a.Request] = true
-		} else {
-			atRisk[a.Request] = true
-		}
-	}
-	for id := range breached {
-		delete(atRisk, id)
-	}
-	v.Summary.Breached, v.Summary.AtRisk = len(breached), len(atRisk)
-	if n := len(v.Attention); n > 0 {
-		v.AttentionCaption = plural(len(breached)+len(atRisk), "request", "requests") + " needing attention, " +
-			plural(n, "target", "targets") + " in all"
-	}
-	return v, nil
+	return out
 }
 
 // departmentLinks lists every department for the filter, "All" first.
@@ -324,229 +329,4 @@ func deptName(p *sla.Policy, id string) string {
 		return d.Name
 	}
 	return id
-}
-
-func slaRowOf(p *sla.Policy, sl *sla.SLA, st wire.SLAStanding) slaRow {
-	row := slaRow{
-		ID: sl.ID, Description: sl.Description,
-		Objective:  sla.FormatPercent(st.Objective),
-		Compliance: percent(st.Compliance),
-		BarWidth:   scale(st.Compliance),
-		ObjectiveX: scale(st.Objective),
-		Open:       st.Open, AtRisk: st.AtRisk, Breached: st.Breached,
-		CSAT: "—",
-	}
-	var names []string
-	for _, c := range sl.Customers {
-		if c == "*" {
-			names = []string{"every department"}
-			break
-		}
-		names = append(names, deptName(p, c))
-	}
-	row.Customers = strings.Join(names, ", ")
-	for _, k := range sla.TargetKinds {
-		if t := sl.Target(k); t.Set() {
-			row.Promise = append(row.Promise, string(k)+" "+describeTarget(t))
-		}
-	}
-	row.WindowName, row.WindowRange = describeWindow(sl.Window, st.WindowStart, st.WindowEnd)
-	cal := sl.CalendarOf()
-	row.Calendar = cal.Name()
-	if loc := cal.Location(); loc != nil && loc.String() != cal.Name() {
-		row.Calendar += " calendar, " + loc.String()
-	} else {
-		row.Calendar += " calendar"
-	}
-
-	var counted int64
-	for _, t := range st.Targets {
-		counted += t.Counted
-		if t.Counted == 0 {
-			row.Targets = append(row.Targets, string(t.Target)+": nothing counted yet")
-			continue
-		}
-		row.Targets = append(row.Targets, fmt.Sprintf("%s %s (%d of %d met)", t.Target, percent(t.Compliance), t.Met, t.Counted))
-	}
-	switch {
-	case counted == 0:
-		row.Tone, row.State = "none", "No figures yet"
-		row.Compliance, row.BarWidth = "—", "0"
-		row.Budget = "All of it"
-		row.BarLabel = "No compliance figure yet; objective " + row.Objective
-	case st.Compliance < st.Objective:
-		row.Tone, row.State = "bad", "Below objective"
-	case st.ErrorBudgetRemaining < 0.25:
-		row.Tone, row.State = "warn", "Budget low"
-	default:
-		row.Tone, row.State = "ok", "Meeting objective"
-	}
-	if counted > 0 {
-		row.BarLabel = "Compliance " + row.Compliance + ", objective " + row.Objective
-		if st.ErrorBudgetRemaining <= 0 {
-			row.Budget = "None left"
-		} else {
-			row.Budget = fmt.Sprintf("%.0f%%", st.ErrorBudgetRemaining*100)
-		}
-		switch {
-		case st.ErrorBudgetRemaining <= 0:
-		case st.BreachesAffordable == 0:
-			row.Affordable = "the next breach puts it below objective"
-		default:
-			row.Affordable = plural(st.BreachesAffordable, "more breach affordable", "more breaches affordable")
-		}
-	}
-	if st.CSATAverage != nil {
-		row.CSAT = fmt.Sprintf("%.1f / 5", *st.CSATAverage)
-		row.CSATCount = plural(st.CSATCount, "score", "scores")
-	}
-	return row
-}
-
-// attentionRows lists the clocks of a request that are breached or past
-// their SLA's first warning, as of now.
-func attentionRows(p *sla.Policy, req sla.Request, now time.Time) []attentionRow {
-	var out []attentionRow
-	for _, c := range req.Clocks {
-		sl := p.SLA(c.SLA)
-		if sl == nil || !c.Open() {
-			continue
-		}
-		cal := sl.CalendarOf()
-		live := c.At(now, cal)
-		row := attentionRow{
-			Request: req.ID, Title: req.Title,
-			Link: "/requests/" + url.PathEscape(req.ID),
-			SLA:  sl.ID, Target: string(c.Target),
-			Provider: deptName(p, req.Provider), Customer: deptName(p, req.Customer),
-			Priority: req.Priority,
-		}
-		switch {
-		case live.State == sla.StateBreached:
-			row.breached, row.Tone, row.State = true, "bad", "Breached"
-		case atRisk(sl, c, live):
-			row.Tone, row.State = "warn", "At risk"
-		default:
-			continue
-		}
-		row.at = live.Deadline
-		switch {
-		case !live.Deadline.IsZero() && !live.Deadline.After(now):
-			row.When = humanDuration(now.Sub(live.Deadline)) + " ago"
-		case !live.Deadline.IsZero():
-			row.When = "in " + humanDuration(live.Deadline.Sub(now))
-		case live.State == sla.StatePaused:
-			row.When, row.Left = "paused", humanDuration(live.Remaining)+" of business time left"
-		}
-		if !live.Deadline.IsZero() {
-			row.Deadline = live.Deadline.In(cal.Location()).Format("Mon 2 Jan, 15:04 MST")
-			row.DeadlineISO = live.Deadline.UTC().Format(time.RFC3339)
-		}
-		out = append(out, row)
-	}
-	return out
-}
-
-// atRisk reports whether an open clock within its target has passed the
-// SLA's first warning threshold, as the alert stages count it.
-func atRisk(sl *sla.SLA, c sla.Clock, live sla.Live) bool {
-	if len(sl.WarnAt) == 0 || live.State == sla.StateBreached {
-		return false
-	}
-	th := time.Duration(float64(c.Limit)*sl.WarnAt[0]) / time.Second * time.Second
-	return live.Elapsed >= th
-}
-
-// describeTarget writes a target as a person reads it: "30m",
-// "P1 4h, P2 1d, others 3d".
-func describeTarget(t sla.Target) string {
-	if len(t.ByPriority) == 0 {
-		return sla.FormatDuration(t.Default)
-	}
-	prios := make([]string, 0, len(t.ByPriority))
-	for p := range t.ByPriority {
-		prios = append(prios, p)
-	}
-	slices.Sort(prios)
-	parts := make([]string, 0, len(prios)+1)
-	for _, p := range prios {
-		parts = append(parts, p+" "+sla.FormatDuration(t.ByPriority[p]))
-	}
-	if t.Default > 0 {
-		parts = append(parts, "others "+sla.FormatDuration(t.Default))
-	}
-	return strings.Join(parts, ", ")
-}
-
-// describeWindow names a compliance window and the dates it covers now.
-func describeWindow(w sla.Window, first, last string) (name, dates string) {
-	switch w.Kind {
-	case sla.Month:
-		name = "this month"
-	case sla.Quarter:
-		name = "this quarter"
-	default:
-		if w.Days%7 == 0 && w.Days > 7 {
-			name = fmt.Sprintf("last %d weeks", w.Days/7)
-		} else {
-			name = "last " + plural(int64(w.Days), "day", "days")
-		}
-	}
-	f, err1 := time.Parse(time.DateOnly, first)
-	l, err2 := time.Parse(time.DateOnly, last)
-	if err1 != nil || err2 != nil {
-		return name, first + " – " + last
-	}
-	switch {
-	case f.Equal(l):
-		return name, l.Format("2 Jan 2006")
-	case f.Year() != l.Year():
-		return name, f.Format("2 Jan 2006") + " – " + l.Format("2 Jan 2006")
-	}
-	return name, f.Format("2 Jan") + " – " + l.Format("2 Jan 2006")
-}
-
-// humanDuration writes a wall-clock span in words a reader takes in at a
-// glance: "under a minute", "25m", "2h 10m", "3d 4h".
-func humanDuration(d time.Duration) string {
-	d = max(d, 0)
-	switch {
-	case d < time.Minute:
-		return "under a minute"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", d/time.Minute)
-	case d < 24*time.Hour:
-		h, m := d/time.Hour, (d%time.Hour)/time.Minute
-		if m == 0 {
-			return fmt.Sprintf("%dh", h)
-		}
-		return fmt.Sprintf("%dh %dm", h, m)
-	}
-	days, h := d/(24*time.Hour), (d%(24*time.Hour))/time.Hour
-	if h == 0 {
-		return fmt.Sprintf("%dd", days)
-	}
-	return fmt.Sprintf("%dd %dh", days, h)
-}
-
-// percent formats a share with one decimal where it matters: "100%",
-// "93.3%", "50%". It never rounds up to 100% a share that falls short.
-func percent(f float64) string {
-	tenths := int64(math.Floor(f*1000 + 1e-9))
-	if tenths%10 == 0 {
-		return fmt.Sprintf("%d%%", tenths/10)
-	}
-	return fmt.Sprintf("%d.%d%%", tenths/10, tenths%10)
-}
-
-// scale puts a share on the bar's 0–100 scale.
-func scale(f float64) string {
-	return fmt.Sprintf("%.2f", min(max(f, 0), 1)*100)
-}
-
-func plural[N int | int64](n N, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

@@ -135,68 +135,11 @@ func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// standing computes an SLA's figures from the day aggregates and counters.
-func (s *Server) standing(sl *sla.SLA, counters store.Counters, now time.Time) (wire.SLAStanding, error) {
-	cal := sl.CalendarOf()
-	first, last := sl.Window.Bounds(now, cal.Location())
-	fig, err := s.opts.Store.WindowFigures(sl.ID, first, last)
-	if err != nil {
-		return wire.SLAStanding{}, err
-	}
-	out := wire.SLAStanding{
-		ID: sl.ID, Description: sl.Description, Provider: sl.Provider, Customers: sl.Customers,
-		Calendar: cal.Name(), Objective: sl.Objective, Window: sl.Window.String(),
-		WindowStart: first.String(), WindowEnd: last.String(),
-		Compliance: 1, ErrorBudgetRemaining: 1, BreachesAffordable: -1,
-		AtRisk: counters.AtRisk[sl.ID], CSATCount: fig.CSATCount, Targets: []wire.TargetStanding{},
-	}
-	for k, n := range counters.Open {
-		if k[0] == sl.ID {
-			out.Open += n
-		}
-	}
-	if fig.CSATCount > 0 {
-		avg := fig.CSATAverage()
-		out.CSATAverage = &avg
-	}
-	for _, kind := range sla.TargetKinds {
-		t := sl.Target(kind)
-		if !t.Set() {
-			continue
-		}
-		tally := fig.Targets[kind]
-		ts := wire.TargetStanding{
-			Target: kind, TargetSeconds: map[string]int64{},
-			Counted: tally.Counted(), Met: tally.Met, Breached: tally.Breached,
-			OpenBreached:         counters.OpenBreached[[2]string{sl.ID, string(kind)}],
-			Compliance:           tally.Compliance(),
-			ErrorBudgetRemaining: tally.ErrorBudgetRemaining(sl.Objective),
-			BreachesAffordable:   tally.BreachesAffordable(sl.Objective),
-		}
-		for p, d := range t.ByPriority {
-			ts.TargetSeconds[p] = int64(d / time.Second)
-		}
-		if t.Default > 0 {
-			ts.TargetSeconds["default"] = int64(t.Default / time.Second)
-		}
-		out.Breached += ts.OpenBreached
-		if ts.ErrorBudgetRemaining < out.ErrorBudgetRemaining || len(out.Targets) == 0 {
-			out.Compliance, out.ErrorBudgetRemaining = ts.Compliance, ts.ErrorBudgetRemaining
-		}
-		if out.BreachesAffordable < 0 || ts.BreachesAffordable < out.BreachesAffordable {
-			out.BreachesAffordable = ts.BreachesAffordable
-		}
-		out.Targets = append(out.Targets, ts)
-	}
-	out.BreachesAffordable = max(out.BreachesAffordable, 0)
-	return out, nil
-}
-
 func (s *Server) handleSLAs(w http.ResponseWriter, r *http.Request) {
 	p := s.opts.Config().Policy
-	counters, err := s.opts.Store.Counters()
+	sn, err := readSnapshot(s.opts.Store)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "reading the counters failed: "+err.Error())
+		writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
 		return
 	}
 	now := s.now()
@@ -204,7 +147,7 @@ func (s *Server) handleSLAs(w http.ResponseWriter, r *http.Request) {
 		SLAs []wire.SLAStanding `json:"slas"`
 	}{SLAs: []wire.SLAStanding{}}
 	for _, sl := range p.SLAs {
-		st, err := s.standing(sl, counters, now)
+		st, err := s.standing(sl, sn, now)
 		if err != nil {
 			writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
 			return
@@ -226,12 +169,12 @@ func (s *Server) handleSLA(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no SLA %q in the configuration; known SLAs: %v", id, ids))
 		return
 	}
-	counters, err := s.opts.Store.Counters()
+	sn, err := readSnapshot(s.opts.Store)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "reading the counters failed: "+err.Error())
+		writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
 		return
 	}
-	st, err := s.standing(sl, counters, s.now())
+	st, err := s.standing(sl, sn, s.now())
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
 		return

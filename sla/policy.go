@@ -1,7 +1,6 @@
 package sla
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -212,29 +211,4 @@ func FormatPercent(f float64) string {
 	s := strconv.FormatFloat(f*100, 'f', 4, 64)
 	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	return s + "%"
-}
-
-// FormatDuration formats business time compactly: "4h", "1d2h30m", "45s".
-// A day here is 24 hours of business time, as durations are written in the
-// configuration.
-func FormatDuration(d time.Duration) string {
-	if d == 0 {
-		return "0s"
-	}
-	var b strings.Builder
-	if d < 0 {
-		b.WriteByte('-')
-		d = -d
-	}
-	units := []struct {
-		name string
-		size time.Duration
-	}{{"d", 24 * time.Hour}, {"h", time.Hour}, {"m", time.Minute}, {"s", time.Second}}
-	for _, u := range units {
-		if n := d / u.size; n > 0 {
-			fmt.Fprintf(&b, "%d%s", n, u.name)
-			d -= n * u.size
-		}
-	}
-	return b.String()
 }

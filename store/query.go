@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -60,10 +61,11 @@ func (s *Store) Providers(ids []string) (map[string]string, error) {
 	return out, err
 }
 
-// Window figures of one SLA over a range of local days.
+// Window is what an SLA's day aggregates add up to over a range of local
+// days. It holds counts only: sla.SLA.Figures turns them, with the open
+// breached clocks of the Counters, into compliance and error budget.
 type Window struct {
-	// Targets holds, per target, the clocks that stopped within the window
-	// plus the open ones already breached.
+	// Targets holds, per target, the clocks that stopped within the days.
 	Targets   map[sla.TargetKind]sla.Tally
 	CSATSum   int64
 	CSATCount int64
@@ -81,8 +83,8 @@ func (w Window) CSATAverage() float64 {
 }
 
 // WindowFigures sums an SLA's day aggregates from first to last (local
-// dates, inclusive) and adds its open breached clocks. It reads one key per
-// day in the range, never the requests.
+// dates, inclusive). It reads one key per day in the range, never the
+// requests.
 func (s *Store) WindowFigures(slaID string, first, last sla.Date) (Window, error) {
 	w := Window{Targets: map[sla.TargetKind]sla.Tally{}, ElapsedSeconds: map[sla.TargetKind]int64{}}
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -104,12 +106,6 @@ func (s *Store) WindowFigures(slaID string, first, last sla.Date) (Window, error
 			w.CSATSum += a.CSATSum
 			w.CSATCount += a.CSATCount
 		}
-		counters := tx.Bucket(bucketCounters)
-		for _, t := range sla.TargetKinds {
-			tally := w.Targets[t]
-			tally.Breached += int64(getUint(counters, []byte(counterKey(ctrOpenBreached, slaID, string(t)))))
-			w.Targets[t] = tally
-		}
 		return nil
 	})
 	return w, err
@@ -121,8 +117,10 @@ func (s *Store) WindowFigures(slaID string, first, last sla.Date) (Window, error
 type Counters struct {
 	// Open counts open requests per SLA, provider and customer.
 	Open map[[3]string]int64
-	// AtRisk counts open requests per SLA that passed a warning but not
-	// their target.
+	// AtRisk counts open requests per SLA with a clock that had a warning
+	// and is within its target. It is not the README's "at risk", which
+	// leaves out a request with another clock breached: that figure is
+	// sla.CountAtRisk over Attention.
 	AtRisk map[string]int64
 	// OpenBreached counts open clocks past their target per SLA and target.
 	OpenBreached map[[2]string]int64
@@ -274,21 +272,49 @@ func (s *Store) Breaches(q BreachQuery) ([]Breach, string, error) {
 	return out, next, err
 }
 
-// Attention returns the open requests that are at risk or breached, for the
-// status page. It reads the attention index, not every open request.
-func (s *Store) Attention() ([]sla.Request, error) {
-	var out []sla.Request
+// Flagged is an open request that needs attention: the request as of its
+// last event, and what its clocks said about it when it was last evaluated
+// (at its last event or tick, as the Counters were).
+type Flagged struct {
+	Request sla.Request
+	sla.Attention
+}
+
+// Attention returns the open requests that had a warning or are past a
+// target, for the figures and the status page. It reads the attention
+// index, not every open request.
+func (s *Store) Attention() ([]Flagged, error) {
+	var out []Flagged
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketAttention).ForEach(func(k, _ []byte) error {
 			rec, err := loadRecord(tx, string(k))
 			if err != nil || rec == nil {
 				return err
 			}
-			out = append(out, rec.Request)
+			out = append(out, flagged(rec))
 			return nil
 		})
 	})
 	return out, err
+}
+
+// flagged reads a record's attention: its open clocks with a warning fired,
+// and the open breached clocks its share of the counters holds.
+func flagged(rec *record) Flagged {
+	f := Flagged{Request: rec.Request}
+	for i := range rec.Request.Clocks {
+		c := &rec.Request.Clocks[i]
+		if c.Open() && rec.Warned(c.Key()) {
+			f.Warned = append(f.Warned, c.Key())
+		}
+	}
+	for k, n := range rec.Contrib.Counters {
+		if kind, l := splitCounterKey(k); kind == ctrOpenBreached && len(l) == 2 && n > 0 {
+			f.Breached = append(f.Breached, l[0]+"/"+l[1])
+		}
+	}
+	slices.Sort(f.Breached)
+	return f
 }
 
 // seekBefore positions c on the last key before k (nil if none).
