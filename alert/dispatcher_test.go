@@ -16,6 +16,7 @@ import (
 
 	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/config"
+	"github.com/slad-project/slad/internal/testutil"
 )
 
 func sentTotal(t *testing.T, reg *prometheus.Registry, receiver, result string) float64 {
@@ -376,7 +377,7 @@ func TestRunBeforeUpdateDropsNothing(t *testing.T) {
 	t.Parallel()
 	ob := newFakeOutbox()
 	ob.add("hook", testNotice("IT-1", lifecycle.StageBreach))
-	d, err := NewDispatcher(fastOptions(ob, &syncBuffer{}, nil))
+	d, err := NewDispatcher(fastOptions(ob, &testutil.SyncBuffer{}, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -402,7 +403,7 @@ func TestRunBeforeUpdateDropsNothing(t *testing.T) {
 func TestMetricsSeriesExistFromTheStart(t *testing.T) {
 	t.Parallel()
 	reg := prometheus.NewRegistry()
-	d, err := NewDispatcher(fastOptions(newFakeOutbox(), &syncBuffer{}, reg))
+	d, err := NewDispatcher(fastOptions(newFakeOutbox(), &testutil.SyncBuffer{}, reg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -424,7 +425,7 @@ func TestMetricsSeriesExistFromTheStart(t *testing.T) {
 	for _, p := range problems {
 		t.Errorf("metric lint: %s: %s", p.Metric, p.Text)
 	}
-	if _, err := NewDispatcher(fastOptions(newFakeOutbox(), &syncBuffer{}, reg)); err == nil {
+	if _, err := NewDispatcher(fastOptions(newFakeOutbox(), &testutil.SyncBuffer{}, reg)); err == nil {
 		t.Error("a second dispatcher registered the same metrics without an error")
 	}
 	if err := d.Shutdown(context.Background()); err != nil {

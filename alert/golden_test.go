@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"flag"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/config"
+	"github.com/slad-project/slad/internal/testutil"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden with what the notifiers send")
@@ -52,26 +52,9 @@ func TestBodiesMatchGoldenFiles(t *testing.T) {
 					t.Fatal(err)
 				}
 				indented.WriteByte('\n')
-				golden(t, filepath.Join("testdata", name+".golden"), indented.Bytes())
+				testutil.Golden(t, filepath.Join("testdata", name+".golden"), indented.Bytes(), *update)
 			})
 		}
-	}
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./alert -run Golden -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (run with -update if the change is meant):\ngot:\n%s\nwant:\n%s", path, got, want)
 	}
 }
 
@@ -89,7 +72,7 @@ func TestLogReceiverWritesOneLinePerAlert(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			var buf syncBuffer
+			var buf testutil.SyncBuffer
 			n, err := NewNotifier(&config.Receiver{Name: "console", Type: config.ReceiverLog},
 				NotifierOptions{Logger: slog.New(slog.NewJSONHandler(&buf, nil)), ExternalURL: "http://slad.test"})
 			if err != nil {

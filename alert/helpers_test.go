@@ -1,7 +1,6 @@
 package alert
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -15,29 +14,12 @@ import (
 
 	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/config"
+	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
 )
 
 // testSecret is the Standard Webhooks example secret.
 const testSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-
-// syncBuffer is a log sink that workers may write to concurrently.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // testNotice is a notice of the given stage for a request, with fixed
 // figures: a 4h resolution target of it-sales-incidents.
@@ -184,7 +166,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 type harness struct {
 	d      *Dispatcher
 	ob     *fakeOutbox
-	logs   *syncBuffer
+	logs   *testutil.SyncBuffer
 	reg    *prometheus.Registry
 	runErr chan error
 }
@@ -206,7 +188,7 @@ func fastOptions(ob Outbox, logs io.Writer, reg prometheus.Registerer) Options {
 // shuts it down and fails on contract violations.
 func start(t *testing.T, ob *fakeOutbox, receivers map[string]*config.Receiver, tweak func(*Options)) *harness {
 	t.Helper()
-	h := &harness{ob: ob, logs: &syncBuffer{}, reg: prometheus.NewRegistry(), runErr: make(chan error, 1)}
+	h := &harness{ob: ob, logs: &testutil.SyncBuffer{}, reg: prometheus.NewRegistry(), runErr: make(chan error, 1)}
 	opts := fastOptions(ob, h.logs, h.reg)
 	if tweak != nil {
 		tweak(&opts)
