@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/slad-project/slad/alert/lifecycle"
+	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -63,20 +64,7 @@ func TestBadConfigs(t *testing.T) {
 				t.Fatalf("Load(%s) returned *Errors without problems", file)
 			}
 			got := render(errs)
-			golden := strings.TrimSuffix(file, ".yaml") + ".err"
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("read golden file (run with -update to create it): %v", err)
-			}
-			if got != string(want) {
-				t.Errorf("Load(%s) output differs from %s\n--- got:\n%s--- want:\n%s", file, golden, got, want)
-			}
+			testutil.Golden(t, strings.TrimSuffix(file, ".yaml")+".err", []byte(got), *update)
 		})
 	}
 }
