@@ -33,7 +33,7 @@
 //
 // # Receivers
 //
-//   - webhook: POST of the generic JSON body of DESIGN.md, field for field,
+//   - webhook: POST of the generic JSON body of docs/design.md, field for field,
 //     plus "escalation" (the 1-based step) on escalation alerts; "deadline"
 //     is null when a notice has none. Headers webhook-id (the notice id, the
 //     same on every retry), webhook-timestamp (this attempt) and, with a

@@ -11,7 +11,7 @@ import (
 	"github.com/slad-project/slad/sla"
 )
 
-// webhookPayload is the generic webhook body of DESIGN.md, field for field
+// webhookPayload is the generic webhook body of docs/design.md, field for field
 // and in that order. Escalation is an addition: the 1-based escalation step,
 // present only on escalation alerts.
 type webhookPayload struct {

@@ -9,7 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 )
 
-// designMetrics are the metric names DESIGN.md makes part of the contract.
+// designMetrics are the metric names docs/design.md makes part of the contract.
 var designMetrics = []string{
 	"slad_requests_open", "slad_requests_at_risk", "slad_requests_stopped_total", "slad_breaches_total",
 	"slad_elapsed_business_seconds", "slad_compliance_ratio", "slad_objective_ratio",

@@ -12,15 +12,12 @@
 #   2. the Grafana dashboard is valid JSON, importable in shape, and every
 #      PromQL expression in it parses
 #   3. every slad_* metric named in rules, rule tests and dashboard is one of
-#      DESIGN.md's (plus _bucket, _sum, _count)
+#      docs/design.md's (plus _bucket, _sum, _count)
 #   4. the Kubernetes manifests parse and keep the properties slad relies on
 #      (one replica, probes, security context, ...)
 #   5. the Dockerfile keeps its contract (static build, distroless, non-root)
 #   6. the systemd unit passes systemd-analyze verify, if systemd-analyze exists
 #   7. the example Kubernetes config passes "slad validate", if slad builds
-#
-# Environment: SLAD_DESIGN_MD overrides where DESIGN.md is looked for
-# (default: ../shared/DESIGN.md beside the repository, as in CI).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -182,31 +179,17 @@ PY
 }
 
 # ---------------------------------------------------------------------------
-# The contract: DESIGN.md's "Metrics (names are part of the contract)"
-# section. This copy is used only where DESIGN.md is not beside the
-# repository (a plain clone); CI always has it.
-fallback_metrics="slad_requests_open slad_requests_at_risk slad_requests_stopped_total
-slad_breaches_total slad_elapsed_business_seconds slad_compliance_ratio slad_objective_ratio
-slad_error_budget_remaining_ratio slad_breaches_affordable slad_csat_average
-slad_events_ingested_total slad_evaluation_duration_seconds
-slad_evaluation_last_success_timestamp_seconds slad_alerts_sent_total slad_alert_outbox_pending
-slad_config_last_reload_successful slad_config_last_reload_success_timestamp_seconds
-slad_build_info"
-
+# The contract: the "## Metrics" section of docs/design.md, the one list of
+# slad's metric names.
 check_metric_names() {
-	local design=${SLAD_DESIGN_MD:-$root/../shared/DESIGN.md} known
-	if [ -f "$design" ]; then
-		known=$(awk '/^## Metrics/{on=1; next} /^## /{on=0} on' "$design" |
-			grep -oE 'slad_[a-z0-9_]+' | sort -u)
-		[ -n "$known" ] || {
-			echo "   no slad_* names found under '## Metrics' in $design"
-			return 1
-		}
-		note "contract: $(echo "$known" | wc -l) metric names from $design"
-	else
-		known=$(echo "$fallback_metrics" | tr ' ' '\n' | grep . | sort -u)
-		note "DESIGN.md not found at $design: using this script's copy of the list"
-	fi
+	local design=$root/docs/design.md known
+	known=$(awk '/^## Metrics/{on=1; next} /^## /{on=0} on' "$design" |
+		grep -oE 'slad_[a-z0-9_]+' | sort -u)
+	[ -n "$known" ] || {
+		echo "   no slad_* names found under '## Metrics' in $design"
+		return 1
+	}
+	note "contract: $(echo "$known" | wc -l) metric names from docs/design.md"
 	local allowed
 	allowed=$(for m in $known; do printf '%s\n%s_bucket\n%s_sum\n%s_count\n' "$m" "$m" "$m" "$m"; done | sort -u)
 	# Names with a colon are recording rules (level:metric:operations), not
@@ -216,7 +199,7 @@ check_metric_names() {
 		grep -v ':' | grep -E '^slad_' | sort -u)
 	unknown=$(comm -23 <(echo "$used") <(echo "$allowed"))
 	if [ -n "$unknown" ]; then
-		echo "   not in DESIGN.md's metric list:"
+		echo "   not in docs/design.md's metric list:"
 		local m
 		while read -r m; do
 			echo "     $m"
@@ -394,7 +377,7 @@ PY
 check "promtool check rules" check_rules
 check "promtool test rules" test_rules
 check "grafana dashboard" check_dashboard
-check "metric names are DESIGN.md's" check_metric_names
+check "metric names are docs/design.md's" check_metric_names
 check "kubernetes manifests" check_kubernetes
 check "dockerfile" check_dockerfile
 check "systemd unit" check_systemd
