@@ -213,6 +213,10 @@ func TestTheExampleConfiguration(t *testing.T) {
 		if r.Name != "cto" || r.Type != ReceiverLog || r.Timeout != DefaultReceiverTimeout || r.GiveUpAfter != DefaultGiveUpAfter {
 			t.Errorf("cto = %+v", r)
 		}
+		// The README promises these figures.
+		if DefaultReceiverTimeout != 10*time.Second || DefaultGiveUpAfter != 3*24*time.Hour {
+			t.Errorf("default timeout %v, give_up_after %v; the README says 10s and 3d", DefaultReceiverTimeout, DefaultGiveUpAfter)
+		}
 	})
 	t.Run("departments keep their names and leads", func(t *testing.T) {
 		d := p.Departments["it"]

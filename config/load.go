@@ -18,6 +18,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/internal/httputil"
 	"github.com/slad-project/slad/sla"
 )
@@ -32,8 +33,11 @@ const (
 	DefaultMaxBodyBytes = 8 << 20
 	// DefaultReceiverTimeout bounds one delivery attempt to a receiver.
 	DefaultReceiverTimeout = 10 * time.Second
-	// DefaultGiveUpAfter is how long an undeliverable alert is retried.
-	DefaultGiveUpAfter = 3 * 24 * time.Hour
+	// DefaultGiveUpAfter is how long an undeliverable alert is retried. It
+	// is the lifecycle's StaleAge by definition: a breach older than that is
+	// no longer news, so an alert still undelivered by then is given up
+	// rather than sent late.
+	DefaultGiveUpAfter = lifecycle.StaleAge
 )
 
 const (
