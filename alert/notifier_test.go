@@ -154,25 +154,6 @@ func TestNewNotifierRejectsWhatCannotWork(t *testing.T) {
 	}
 }
 
-func TestHumanDuration(t *testing.T) {
-	t.Parallel()
-	tests := map[time.Duration]string{
-		0:                "0s",
-		45 * time.Second: "45s",
-		time.Minute:      "1m",
-		2*time.Hour + 5*time.Minute + 30*time.Second: "2h 5m",
-		4 * time.Hour:                 "4h",
-		27*time.Hour + 10*time.Minute: "1d 3h",
-		24*time.Hour + 5*time.Minute:  "1d",
-		-90 * time.Second:             "1m 30s",
-	}
-	for d, want := range tests {
-		if got := humanDuration(d); got != want {
-			t.Errorf("humanDuration(%v) = %q, want %q", d, got, want)
-		}
-	}
-}
-
 func TestRepostSendsOnlyBreachesInBatches(t *testing.T) {
 	t.Parallel()
 	srv := newHookServer(t, nil)

@@ -142,49 +142,18 @@ func standing(n lifecycle.Notice) string {
 	what := fmt.Sprintf("the %s %s target", sla.FormatDuration(target), n.Target)
 	switch {
 	case n.Stage == lifecycle.StageResolved && elapsed > target:
-		return fmt.Sprintf("done after %s, %s over %s", humanDuration(elapsed), humanDuration(elapsed-target), what)
+		return fmt.Sprintf("done after %s, %s over %s", sla.FormatDuration(elapsed), sla.FormatDuration(elapsed-target), what)
 	case n.Stage == lifecycle.StageResolved:
-		return fmt.Sprintf("done after %s, within %s", humanDuration(elapsed), what)
+		return fmt.Sprintf("done after %s, within %s", sla.FormatDuration(elapsed), what)
 	case elapsed > target:
-		return fmt.Sprintf("%s over %s", humanDuration(elapsed-target), what)
+		return fmt.Sprintf("%s over %s", sla.FormatDuration(elapsed-target), what)
 	default:
 		used := ""
 		if target > 0 {
 			used = fmt.Sprintf(" (%d%% used)", elapsed*100/target)
 		}
-		return fmt.Sprintf("%s left of %s%s", humanDuration(target-elapsed), what, used)
+		return fmt.Sprintf("%s left of %s%s", sla.FormatDuration(target-elapsed), what, used)
 	}
-}
-
-// humanDuration writes a duration as people say it: its two largest units,
-// "2h 5m", "1d 3h", "45s". A day is 24 hours of business time, as in the
-// configuration.
-func humanDuration(d time.Duration) string {
-	if d < 0 {
-		d = -d
-	}
-	d = d.Truncate(time.Second)
-	if d < time.Minute {
-		return strconv.Itoa(int(d/time.Second)) + "s"
-	}
-	units := []struct {
-		size time.Duration
-		name string
-	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}}
-	var parts []string
-	for _, u := range units {
-		if len(parts) == 2 {
-			break
-		}
-		n := d / u.size
-		d -= n * u.size
-		if n > 0 {
-			parts = append(parts, strconv.FormatInt(int64(n), 10)+u.name)
-		} else if len(parts) > 0 {
-			break // "1d 5m" would mislead less than "1d" but reads oddly
-		}
-	}
-	return strings.Join(parts, " ")
 }
 
 // slackDate renders an instant in each reader's own time zone, with the UTC

@@ -124,3 +124,28 @@ func TestSlackTruncateNeverSplitsMarkup(t *testing.T) {
 		t.Errorf("slackEscapeMax over the limit = %q, want the entity left out whole", got)
 	}
 }
+
+// TestSlackWritesDurationsAsEveryOutputDoes keeps Slack on the one
+// formatter: business time in hours, never a "1d" read as a working day.
+func TestSlackWritesDurationsAsEveryOutputDoes(t *testing.T) {
+	tests := map[string]struct {
+		n    lifecycle.Notice
+		want string
+	}{
+		"a day of business time is 24h": {
+			lifecycle.Notice{Stage: lifecycle.StageWarning, Target: sla.Resolution, TargetSeconds: 86400, ElapsedSeconds: 43200},
+			"12h left of the 24h resolution target (50% used)",
+		},
+		"how late is in hours and minutes": {
+			lifecycle.Notice{Stage: lifecycle.StageBreach, Target: sla.Response, TargetSeconds: 1800, ElapsedSeconds: 1800 + 26*3600 + 90},
+			"26h1m over the 30m response target",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := standing(tc.n); got != tc.want {
+				t.Errorf("standing = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/slad-project/slad/config"
+	"github.com/slad-project/slad/sla"
 	"github.com/slad-project/slad/store"
 )
 
@@ -211,7 +212,7 @@ func (w *worker) deliver(it store.OutboxItem) (pauseUntil time.Time) {
 	}
 	giveUpAt := created.Add(w.spec.GiveUpAfter)
 	if !now.Before(giveUpAt) {
-		reason := fmt.Sprintf("undeliverable for %s (%d attempts); last error: %v", humanDuration(now.Sub(created)), attempt, err)
+		reason := fmt.Sprintf("undeliverable for %s (%d attempts); last error: %v", sla.FormatDuration(now.Sub(created)), attempt, err)
 		log.Error("giving up on an alert the receiver did not take in time", "give_up_after", w.spec.GiveUpAfter, "err", err)
 		if err := w.d.opts.Outbox.GiveUp(it, reason); err != nil {
 			return storeFailed("a give-up", err)
