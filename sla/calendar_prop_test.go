@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/slad-project/slad/internal/testutil"
 )
 
 // refZones are the zones the reference comparison draws from: DST in both
@@ -183,9 +185,9 @@ func holidayString(c *Calendar) string {
 // TestBetweenAddMatchReference compares Between, Add and Spans with the
 // second-by-second definition on random calendars, zones and instants.
 func TestBetweenAddMatchReference(t *testing.T) {
-	r := testRand(t)
+	r := testutil.Rand(t)
 	locs := testZones(t)
-	n := iterations(500)
+	n := testutil.Iterations(500)
 	for i := range n {
 		c := randCase(t, r, locs)
 		span := r.Int64N(4 * daySeconds)
@@ -267,9 +269,9 @@ func checkSpans(t testing.TB, c *Calendar, a, b time.Time) {
 // whatever the calendar: additivity, monotonicity, Add as the earliest
 // inverse of Between.
 func TestCalendarProperties(t *testing.T) {
-	r := testRand(t)
+	r := testutil.Rand(t)
 	locs := testZones(t)
-	n := iterations(1000)
+	n := testutil.Iterations(1000)
 	for i := range n {
 		c := randCase(t, r, locs)
 		a := c.a

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/slad-project/slad/internal/testutil"
 )
 
 // randHistory draws a request's events on the fixture policy: usually one
@@ -94,10 +96,10 @@ func lastAt(evs []Event) time.Time {
 // TestFoldIgnoresArrivalOrder: any permutation of a history (each event
 // keeping its Seq, the order the store gave it) folds to the same request.
 func TestFoldIgnoresArrivalOrder(t *testing.T) {
-	r := testRand(t)
+	r := testutil.Rand(t)
 	p := fixturePolicy(t)
 	loc := mustLoc(t, "Europe/Berlin")
-	for i := range iterations(1000) {
+	for i := range testutil.Iterations(1000) {
 		evs := randHistory(r, loc)
 		want := Fold(p, "R", evs)
 		wantJSON, _ := json.Marshal(want)
@@ -175,10 +177,10 @@ func checkClockInvariants(t *testing.T, p *Policy, evs []Event, now time.Time) {
 // and checks that a clock breached at one step is breached at the next,
 // with the same deadline, unless cancelled.
 func TestBreachesStay(t *testing.T) {
-	r := testRand(t)
+	r := testutil.Rand(t)
 	p := fixturePolicy(t)
 	loc := mustLoc(t, "Europe/Berlin")
-	for range iterations(500) {
+	for range testutil.Iterations(500) {
 		evs := randHistory(r, loc)
 		SortEvents(evs)
 		for k := 1; k < len(evs); k++ {
@@ -209,18 +211,18 @@ func TestBreachesStay(t *testing.T) {
 // continuing with the rest gives exactly what folding it all at once gives.
 func TestContinueEqualsFoldingEverything(t *testing.T) {
 	p := continuePolicy()
-	rng, seed := continueRand(t)
-	for i := 0; i < 300; i++ {
+	rng := testutil.Rand(t)
+	for i := range testutil.Iterations(300) {
 		events := randomContinueHistory(rng)
 		cut := 1 + rng.IntN(len(events))
 		whole := Fold(p, "R", events)
 		part := Fold(p, "R", events[:cut])
 		part.Clocks = slices.Clone(part.Clocks)
 		if !Continue(p, &part, events[cut:]) {
-			t.Fatalf("seed %d: Continue refused an in-order suffix", seed)
+			t.Fatal("Continue refused an in-order suffix")
 		}
 		if !reflect.DeepEqual(whole, part) {
-			t.Fatalf("seed %d, history %d cut at %d:\nfold:     %+v\ncontinue: %+v", seed, i, cut, whole, part)
+			t.Fatalf("history %d cut at %d:\nfold:     %+v\ncontinue: %+v", i, cut, whole, part)
 		}
 	}
 }
@@ -249,12 +251,6 @@ func continuePolicy() *Policy {
 	}}}
 }
 
-func continueRand(t *testing.T) (*rand.Rand, uint64) {
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
-	return rand.New(rand.NewPCG(seed, 1)), seed
-}
-
 // randomContinueHistory is an opened event followed by events in
 // increasing time and arrival order.
 func randomContinueHistory(rng *rand.Rand) []Event {
@@ -273,4 +269,103 @@ func randomContinueHistory(rng *rand.Rand) []Event {
 		events = append(events, e)
 	}
 	return events
+}
+
+// batchPolicy has two SLAs of provider it: one 24x7 for every request, one
+// on office hours (Berlin, Mon-Fri 09-17 with a lunch break, a holiday) for
+// incidents only, with per-priority targets that P3 lacks, so that updates
+// move clocks in and out.
+func batchPolicy(t *testing.T) *Policy {
+	berlin := mustLoc(t, "Europe/Berlin")
+	var week [7][]Interval
+	for d := time.Monday; d <= time.Friday; d++ {
+		week[d] = []Interval{{9 * 3600, 12*3600 + 1800}, {13 * 3600, 17 * 3600}}
+	}
+	office, err := NewCalendar("office", berlin, week, []Date{DateOf(time.Date(2026, 11, 25, 0, 0, 0, 0, berlin))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Policy{SLAs: []*SLA{
+		{ID: "all", Provider: "it", Customers: []string{"*"}, Calendar: AlwaysOpen(),
+			Response: Target{Default: 30 * time.Minute}, Resolution: Target{ByPriority: map[string]time.Duration{"P1": 4 * time.Hour, "P2": 8 * time.Hour}},
+			Objective: 0.9, PauseOn: []string{"wait"}, WarnAt: []float64{0.5}},
+		{ID: "office", Provider: "it", Customers: []string{"sales"}, Match: Match{Category: []string{"incident"}}, Calendar: office,
+			Response: Target{ByPriority: map[string]time.Duration{"P1": time.Hour}}, Resolution: Target{ByPriority: map[string]time.Duration{"P1": 2 * time.Hour, "P2": 6 * time.Hour}},
+			Objective: 0.9, PauseOn: []string{"*"}},
+	}}
+}
+
+// randomMessyHistory is a request's events as an import may deliver them:
+// some before the opening, a second opening, updates that change which
+// SLAs match, and events naming a foreign provider.
+func randomMessyHistory(rng *rand.Rand) []Event {
+	at := time.Date(2026, 11, 23, 7, 0, 0, 0, time.UTC).Add(time.Duration(rng.IntN(48*60)) * time.Minute)
+	prios, cats := []string{"P1", "P2", "P3"}, []string{"incident", "change"}
+	var events []Event
+	// Some events before the opening.
+	for i := range rng.IntN(3) {
+		events = append(events, Event{ID: fmt.Sprint("pre", i), Request: "R", Type: []EventType{Paused, Updated, Responded}[rng.IntN(3)],
+			At: at.Add(-time.Duration(1+rng.IntN(120)) * time.Minute), Reason: "wait", Priority: prios[rng.IntN(3)]})
+	}
+	events = append(events, Event{ID: "open", Request: "R", Type: Opened, At: at, Provider: "it", Customer: []string{"sales", "hr"}[rng.IntN(2)],
+		Priority: prios[rng.IntN(3)], Category: cats[rng.IntN(2)]})
+	types := []EventType{Responded, Paused, Resumed, Resolved, Reopened, Updated, Updated, Cancelled, Opened}
+	for i := 1; i < 2+rng.IntN(12); i++ {
+		if rng.IntN(4) > 0 {
+			at = at.Add(time.Duration(rng.IntN(200)) * time.Minute)
+		}
+		e := Event{ID: fmt.Sprint(i), Request: "R", Type: types[rng.IntN(len(types))], At: at}
+		switch e.Type {
+		case Paused:
+			e.Reason = []string{"wait", "other"}[rng.IntN(2)]
+		case Updated:
+			e.Priority, e.Category = prios[rng.IntN(3)], cats[rng.IntN(2)]
+		case Opened:
+			e.Provider, e.Customer = "it", "sales"
+		}
+		if rng.IntN(10) == 0 {
+			e.Provider = "hr" // foreign
+		}
+		events = append(events, e)
+	}
+	return events
+}
+
+// TestBatchesContinuedOrRefoldedEqualFoldingEverything: events arriving in
+// random batches, each applied as the store does (Continue when it accepts
+// the batch, Fold of everything otherwise), give what folding everything at
+// once gives, on a policy with two calendars and targets that come and go.
+func TestBatchesContinuedOrRefoldedEqualFoldingEverything(t *testing.T) {
+	p := batchPolicy(t)
+	rng := testutil.Rand(t)
+	for n := range testutil.Iterations(2000) {
+		events := randomMessyHistory(rng)
+		arrival := slices.Clone(events)
+		rng.Shuffle(len(arrival), func(i, j int) { arrival[i], arrival[j] = arrival[j], arrival[i] })
+		if rng.IntN(2) == 0 {
+			SortEvents(arrival) // mostly in order
+		}
+		for i := range arrival {
+			arrival[i].Seq = uint64(i + 1)
+		}
+		var stored []Event
+		var r Request
+		have := false
+		for len(stored) < len(arrival) {
+			k := min(len(arrival)-len(stored), 1+rng.IntN(3))
+			batch := arrival[len(stored) : len(stored)+k]
+			stored = append(stored, batch...)
+			if have {
+				r.Clocks = slices.Clone(r.Clocks)
+				if Continue(p, &r, batch) {
+					continue
+				}
+			}
+			r, have = Fold(p, "R", stored), true
+		}
+		whole := Fold(p, "R", stored)
+		if !reflect.DeepEqual(whole, r) {
+			t.Fatalf("history %d: incremental differs from fold\nevents %+v\nfold:        %+v\nincremental: %+v", n, stored, whole, r)
+		}
+	}
 }

@@ -3,11 +3,7 @@ package sla
 import (
 	"bytes"
 	"encoding/binary"
-	"flag"
 	"fmt"
-	"math/rand/v2"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,41 +11,6 @@ import (
 	// Real zones must load on machines without a zoneinfo database too.
 	_ "time/tzdata"
 )
-
-// seedFlag (or SLA_SEED) replays a failing property or reference test:
-// go test ./sla/ -run TestX -sla.seed=N
-var seedFlag = flag.Uint64("sla.seed", 0, "seed for the random tests of package sla (0: pick one)")
-
-// testRand returns a generator whose seed is printed, so a failure can be
-// reproduced with -sla.seed or SLA_SEED.
-func testRand(t testing.TB) *rand.Rand {
-	t.Helper()
-	seed := *seedFlag
-	if s := os.Getenv("SLA_SEED"); seed == 0 && s != "" {
-		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("SLA_SEED=%q: %v", s, err)
-		}
-		seed = v
-	}
-	if seed == 0 {
-		seed = uint64(time.Now().UnixNano())
-	}
-	t.Logf("seed %d (rerun with -sla.seed=%d or SLA_SEED=%d)", seed, seed, seed)
-	return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-}
-
-// iterations scales a random test's count: -short divides it by 5, and
-// SLA_SCALE=N multiplies it for a long soak.
-func iterations(n int) int {
-	if testing.Short() {
-		n = max(n/5, 1)
-	}
-	if s, err := strconv.Atoi(os.Getenv("SLA_SCALE")); err == nil && s > 0 {
-		n *= s
-	}
-	return n
-}
 
 func mustLoc(t testing.TB, name string) *time.Location {
 	t.Helper()
