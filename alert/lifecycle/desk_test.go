@@ -170,16 +170,26 @@ func (d *desk) request(id string) (sla.Request, *State) {
 	return r.req, &r.st
 }
 
-// stagesOf lists the stage keys queued for a receiver about a request, in
-// queue order.
+// stagesOf lists what was queued for a receiver about a request, in queue
+// order, as "stage key/target" ("breach/resolution").
 func (d *desk) stagesOf(receiver, request string) []string {
 	var out []string
 	for _, n := range d.outbox[receiver] {
 		if n.RequestID == request {
-			out = append(out, n.StageKey)
+			out = append(out, n.StageKey+"/"+string(n.Target))
 		}
 	}
 	return out
+}
+
+// due returns the request's next due time as the deadline index holds it;
+// ok is false when the index does not name the request.
+func (d *desk) due(id string) (time.Time, bool) {
+	d.t.Helper()
+	if d.reqs[id] == nil {
+		d.t.Fatalf("no request %q", id)
+	}
+	return d.reqs[id].due, !d.reqs[id].due.IsZero()
 }
 
 // deskPolicy: IT resolves Sales' incidents in 4h (P1) / 1d (P2) on 24x7,

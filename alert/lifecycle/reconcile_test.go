@@ -37,3 +37,125 @@ func TestABreachUndoneByLatePausesStopsFiringOnceResolved(t *testing.T) {
 		t.Errorf("the request is resolved within target, yet Alertmanager keeps being sent its breach: firing = %+v", f)
 	}
 }
+
+func TestARealBreachAfterAnUndoneOneIsStillAnnounced(t *testing.T) {
+	// The undone breach's mark must go with it: otherwise the real breach
+	// later is never announced, and only its escalation goes out, to
+	// people who never heard of a breach.
+	d := newDesk(t, deskPolicy())
+	d.ingest(t0, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
+	now := t0.Add(4*time.Hour + 10*time.Minute)
+	if res := d.tick(now); res.Fired != 1 {
+		t.Fatalf("breach tick: %+v", res)
+	}
+	// Late pause from 1h to 3h: the clock is at 2h10m, so no breach yet.
+	d.ingest(now, ev("p", "R1", sla.Paused, t0.Add(time.Hour), waitingForCustomer), ev("u", "R1", sla.Resumed, t0.Add(3*time.Hour)))
+	// It really breaches at 6h00m01s; tick at 6h05m.
+	now = t0.Add(6*time.Hour + 5*time.Minute)
+	res := d.tick(now)
+	r, _ := d.request("R1")
+	if c := r.Clock("it-sales", sla.Resolution); c.At(now, sla.AlwaysOpen()).State != sla.StateBreached {
+		t.Fatalf("precondition: clock not breached at %s: %+v", now, c)
+	}
+	breaches := 0
+	for _, n := range d.outbox["it-chat"] {
+		if n.Stage == StageBreach && n.FiredAt.Equal(now) {
+			breaches++
+		}
+	}
+	if breaches != 1 {
+		t.Errorf("the clock breached at 6h but this tick queued %d breach alerts (tick: %+v); want 1", breaches, res)
+	}
+}
+
+// withoutSLAs is the desk policy after a reload that removed every SLA
+// (departments and their receivers unchanged).
+func withoutSLAs() *sla.Policy {
+	p := deskPolicy()
+	p.SLAs = nil
+	return p
+}
+
+func TestRemovingAnSLAByAReloadEndsItsFiringBreachesOnceResolved(t *testing.T) {
+	// The removed SLA's clock disappears when the reload re-matches the
+	// request; its breach must not stay firing for Alertmanager for ever.
+	d := newDesk(t, deskPolicy())
+	d.ingest(t0, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
+	now := t0.Add(4*time.Hour + 10*time.Minute)
+	if res := d.tick(now); res.Fired != 1 {
+		t.Fatalf("breach tick: %+v", res)
+	}
+	d.reload(withoutSLAs(), now)
+	now = now.Add(time.Minute)
+	d.ingest(now, ev("x", "R1", sla.Resolved, now))
+	d.tick(now)
+	if f := d.firingOf("am"); len(f) != 0 {
+		t.Errorf("the SLA was removed and the request resolved, yet %d breach notice(s) stay firing for Alertmanager", len(f))
+	}
+}
+
+func TestAReopenedBreachedRequestIsFiringAgainWhileOpen(t *testing.T) {
+	// After "resolved", a reopened request whose clock is still breached is
+	// firing again (re-posted to Alertmanager while the breach is open).
+	d := newDesk(t, deskPolicy())
+	d.ingest(t0, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
+	now := t0.Add(4*time.Hour + 10*time.Minute)
+	d.tick(now)
+	now = now.Add(time.Minute)
+	d.ingest(now, ev("x", "R1", sla.Resolved, now))
+	d.tick(now)
+	now = now.Add(time.Minute)
+	d.ingest(now, ev("re", "R1", sla.Reopened, now))
+	d.tick(now)
+	r, _ := d.request("R1")
+	if c := r.Clock("it-sales", sla.Resolution); !c.Open() || !c.Breached() {
+		t.Fatalf("precondition: clock = %+v", c)
+	}
+	if f := d.firingOf("am"); len(f) != 1 {
+		t.Errorf("the request is open again with its clock breached, but Alertmanager is not re-sent the breach (firing = %d): it shows the breach as resolved", len(f))
+	}
+}
+
+func TestAResolvedBreachIsAnnouncedEvenIfAReloadRemovesItsSLABeforeTheTick(t *testing.T) {
+	// The reload re-matches open requests only, so the resolved one keeps
+	// its clock of an SLA that no longer exists: the "resolved" owed to
+	// those told of the breach is still sent.
+	d := newDesk(t, deskPolicy())
+	d.ingest(t0, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
+	now := t0.Add(4*time.Hour + 10*time.Minute)
+	if res := d.tick(now); res.Fired != 1 {
+		t.Fatalf("breach tick: %+v", res)
+	}
+	now = now.Add(10 * time.Second)
+	d.ingest(now, ev("x", "R1", sla.Resolved, now))
+	d.reload(withoutSLAs(), now)
+	d.tick(now.Add(20 * time.Second))
+	if f := d.firingOf("am"); len(f) != 0 {
+		t.Errorf("request resolved, yet Alertmanager keeps being sent %d firing notice(s)", len(f))
+	}
+	if got := d.stagesOf("it-chat", "R1"); len(got) != 2 || got[1] != "resolved/resolution" {
+		t.Errorf("it-chat got %v; want the breach, then resolved", got)
+	}
+}
+
+func TestATemporarilyRemovedSLALosesNoPendingAlertOfAClosedRequest(t *testing.T) {
+	// Breached at 4h, resolved at 4h20m before any tick: breach and
+	// resolved are owed. A reload removes the SLA for a while (a bad edit,
+	// reverted): the closed request is looked at again hourly, and once
+	// the SLA is back both go out.
+	d := newDesk(t, deskPolicy())
+	d.ingest(t0, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
+	now := t0.Add(4*time.Hour + 20*time.Minute)
+	d.ingest(now, ev("x", "R1", sla.Resolved, now))
+	d.reload(withoutSLAs(), now)
+	now = now.Add(time.Minute)
+	d.tick(now)
+	d.reload(deskPolicy(), now)
+	now = now.Add(time.Hour)
+	d.tick(now)
+	if got := d.stagesOf("it-chat", "R1"); len(got) != 2 {
+		_, st := d.request("R1")
+		_, indexed := d.due("R1")
+		t.Errorf("SLA back in force, request resolved 22 min ago after a breach: it-chat got %v, want breach and resolved (fired %v, due indexed: %v)", got, st.Fired, indexed)
+	}
+}

@@ -1,0 +1,177 @@
+package lifecycle
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/slad-project/slad/sla"
+)
+
+// The tests of rules 4 and 5 (history is not news; grace): what slad
+// learns long after it happened pages nobody, what happened while slad
+// knew the request is news however late its events arrive. The desk
+// policy: 24x7, P1 resolution 4h, response 30m, receivers it-chat and am,
+// an escalation an hour after the breach to boss.
+
+// withResolutionP1 returns the desk policy with another P1 resolution target.
+func withResolutionP1(target time.Duration) *sla.Policy {
+	p := deskPolicy()
+	p.SLAs[0].Resolution.ByPriority["P1"] = target
+	return p
+}
+
+func TestImportingLongClosedHistoryQueuesNoAlerts(t *testing.T) {
+	// slad import sends last year's closed tickets: one that breached back
+	// then must not be announced (breach and resolved) to every receiver.
+	now := t0.Add(200 * 24 * time.Hour)
+	d := newDesk(t, deskPolicy())
+	queued := d.ingest(now, ev("o", "OLD-1", sla.Opened, t0), ev("r", "OLD-1", sla.Responded, t0.Add(time.Minute)), ev("x", "OLD-1", sla.Resolved, t0.Add(5*time.Hour)))
+	res := d.tick(now)
+	if queued != 0 || res.Queued != 0 {
+		t.Errorf("importing a request resolved 200 days ago queued %d alert(s) at ingest and %d at the tick (%+v)", queued, res.Queued, res)
+	}
+}
+
+func TestALateEventOnALongClosedRequestSendsNoAlertUnderATightenedTarget(t *testing.T) {
+	// Resolved in 3h under a 4h target; weeks later a reload tightens the
+	// target to 2h and a title fix arrives. The request is folded again
+	// from its events under the rules in force, so that the result does
+	// not depend on the order events arrived in (its figures follow the
+	// new target: the store's aggregates test checks them), but no alert
+	// goes out for a request closed long ago.
+	d := newDesk(t, deskPolicy())
+	d.ingest(t0, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)), ev("x", "R1", sla.Resolved, t0.Add(3*time.Hour)))
+	r, _ := d.request("R1")
+	before := r.Clock("it-sales", sla.Resolution).State()
+
+	now := t0.Add(40 * 24 * time.Hour)
+	d.reload(withResolutionP1(2*time.Hour), now)
+	d.ingest(now, ev("title", "R1", sla.Updated, t0.Add(2*time.Hour), func(e *sla.Event) { e.Title = "typo fixed" }))
+	r, _ = d.request("R1")
+	if after := r.Clock("it-sales", sla.Resolution).State(); before != sla.StateMet || after != sla.StateBreached {
+		t.Errorf("resolution clock %s before, %s after the late event; want met under 4h, then breached under 2h", before, after)
+	}
+	if res := d.tick(now); res.Fired != 0 || len(d.outbox) != 0 {
+		t.Errorf("a request resolved 40 days ago fired %d alert(s) (%+v, outbox %v) because a title was fixed", res.Fired, res, d.outbox)
+	}
+}
+
+func TestAnImportedRequestClosedWithinTargetStillBreachesWhenReopened(t *testing.T) {
+	// Importing a request that met its target must not mark its breach
+	// fired: reopened later, it must still breach and be announced.
+	now := t0.Add(72 * time.Hour)
+	d := newDesk(t, deskPolicy())
+	d.ingest(now, ev("o", "R1", sla.Opened, t0), ev("x", "R1", sla.Resolved, t0.Add(10*time.Minute)))
+	if _, st := d.request("R1"); len(st.Fired["it-sales/resolution"]) != 0 {
+		t.Fatalf("stages marked fired for a clock that went through none: %v", st.Fired["it-sales/resolution"])
+	}
+	reopen := now.Add(-240 * time.Minute) // 10m + 240m > the 4h target
+	d.ingest(now, ev("r", "R1", sla.Reopened, reopen))
+	if res := d.tick(now); res.Fired == 0 {
+		t.Fatal("the reopened request passed its target and no alert fired")
+	}
+	if got := d.outbox["it-chat"]; len(got) == 0 || got[0].Stage != StageBreach {
+		t.Fatalf("queued for the provider's receiver: %+v; want the breach", got)
+	}
+}
+
+func TestAReopenedImportedBreachedRequestAlertsWhereItStands(t *testing.T) {
+	// README: a request of last year, resolved late, is history; reopened
+	// today its resolution clock is open and breached, and is announced.
+	now := t0.Add(200 * 24 * time.Hour)
+	d := newDesk(t, deskPolicy())
+	d.ingest(now, ev("o", "OLD-1", sla.Opened, t0), ev("r", "OLD-1", sla.Responded, t0.Add(time.Minute)), ev("x", "OLD-1", sla.Resolved, t0.Add(5*time.Hour)))
+	d.tick(now)
+	now = now.Add(time.Hour)
+	d.ingest(now, ev("re", "OLD-1", sla.Reopened, now))
+	now = now.Add(time.Minute)
+	d.tick(now)
+	if got := d.stagesOf("it-chat", "OLD-1"); !slices.Contains(got, "breach/resolution") {
+		t.Errorf("reopened today, clock open and breached: it-chat got %v, want the breach", got)
+	}
+	if len(d.firingOf("am")) == 0 {
+		t.Errorf("reopened and breached, but Alertmanager is not firing it")
+	}
+}
+
+func TestAnOpenRequestFirstSeenPastItsTargetIsAnnouncedAfterTheGraceHour(t *testing.T) {
+	// Only a clock that stopped is history: an open one already past its
+	// target is a live breach. It waits an hour from when slad first saw
+	// it, for an import in progress that might still close it.
+	seen := t0.Add(30 * time.Hour)
+	d := newDesk(t, deskPolicy())
+	d.ingest(seen, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
+	d.tick(seen.Add(time.Minute))
+	if got := d.stagesOf("it-chat", "R1"); len(got) != 0 {
+		t.Errorf("a minute after it was first seen: it-chat got %v, want nothing yet", got)
+	}
+	d.tick(seen.Add(HistoryAge + time.Minute))
+	if got := d.stagesOf("it-chat", "R1"); !slices.Contains(got, "breach/resolution") {
+		t.Errorf("open request 26h past its 4h target, still open an hour after slad heard of it: it-chat got %v, want the breach", got)
+	}
+}
+
+func TestABreachThatHappenedWhileSladKnewTheRequestIsNewsWhateverComesFirst(t *testing.T) {
+	// History is judged against when slad first heard of the clock, not
+	// against the refold that finds it stopped. slad knew the request was
+	// open; it was down from 1h to 6h while the clock breached at 4h and
+	// stopped at 4h30m. At 6h the buffered resolved event and the catch-up
+	// tick come in either order.
+	run := func(tickFirst bool) []string {
+		d := newDesk(t, deskPolicy())
+		d.ingest(t0, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
+		d.tick(t0.Add(time.Minute))
+		now := t0.Add(6 * time.Hour)
+		if tickFirst {
+			d.tick(now)
+		}
+		d.ingest(now, ev("x", "R1", sla.Resolved, t0.Add(4*time.Hour+30*time.Minute)))
+		d.tick(now)
+		return d.stagesOf("it-chat", "R1")
+	}
+	// A tick that runs first knows less: it also escalates (the clock was
+	// open past 5h as far as it knew). Either way the breach is announced
+	// and then declared over.
+	for _, tickFirst := range []bool{true, false} {
+		if got := run(tickFirst); !slices.Contains(got, "breach/resolution") || !slices.Contains(got, "resolved/resolution") {
+			t.Errorf("tick first %v: it-chat got %v; want the breach and its resolution", tickFirst, got)
+		}
+	}
+}
+
+func TestASparseScheduleDoesNotSilenceALiveBreach(t *testing.T) {
+	// Ticks every two hours ("0 */2 * * *"): a later event of the request
+	// arriving before the tick finds the clock stopped more than an hour
+	// ago with nobody told; every event came live, so its breach is news.
+	d := newDesk(t, deskPolicy())
+	live := func(e sla.Event) { d.ingest(e.At, e) }
+	live(ev("o", "R1", sla.Opened, t0))
+	d.tick(t0)
+	live(ev("r", "R1", sla.Responded, t0.Add(45*time.Minute))) // 30m target breached at 30m01s
+	live(ev("p", "R1", sla.Paused, t0.Add(110*time.Minute), waitingForCustomer))
+	d.tick(t0.Add(2 * time.Hour))
+	if got := d.stagesOf("it-chat", "R1"); !slices.Equal(got, []string{"breach/response", "resolved/response"}) {
+		t.Errorf("every event arrived live; the response breach at 30m01s was due at this tick; it-chat got %v, want [breach/response resolved/response]", got)
+	}
+}
+
+func TestAClockStoredBeforeFirstSeenExistedKeepsItsEscalationsOnTime(t *testing.T) {
+	// A state without FirstSeen (written by a slad that did not keep it)
+	// must not read as "first seen now, breached long before": the grace
+	// hour would hold back the next escalation after any event.
+	p := deskPolicy()
+	p.SLAs[0].Escalate = append(p.SLAs[0].Escalate, sla.Escalation{After: 150 * time.Minute, Notify: []string{"cto"}})
+	d := newDesk(t, p)
+	d.ingest(t0, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
+	d.tick(t0.Add(4*time.Hour + 10*time.Minute)) // breach
+	d.tick(t0.Add(5*time.Hour + 10*time.Minute)) // escalation-1
+	_, st := d.request("R1")
+	st.FirstSeen = nil
+	now := t0.Add(6 * time.Hour)
+	d.ingest(now, ev("u", "R1", sla.Updated, now, func(e *sla.Event) { e.Title = "VPN down" }))
+	d.tick(t0.Add(6*time.Hour + 40*time.Minute)) // escalation-2 was due at 4h+2h30m
+	if got := d.stagesOf("cto", "R1"); len(got) != 1 {
+		t.Errorf("escalation-2 was due at 6h30m; at 6h40m cto got %v", got)
+	}
+}
