@@ -3,6 +3,7 @@ package alert
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -44,5 +45,48 @@ func TestAResolvedNoticeEndsTheBreachAndEveryEscalation(t *testing.T) {
 	}
 	if got[1].Labels["stage"] != "escalation" || got[1].Labels["escalation"] != "1" || got[2].Labels["escalation"] != "2" {
 		t.Errorf("escalation labels: %v, %v", got[1].Labels, got[2].Labels)
+	}
+}
+
+// TestRepostSendsOnlyBreachesInBatches: a re-post carries firing breaches
+// only (warnings are not alerts Alertmanager holds), at most amBatch to a
+// post, each valid for four re-post intervals.
+func TestRepostSendsOnlyBreachesInBatches(t *testing.T) {
+	t.Parallel()
+	srv := newHookServer(t, nil)
+	now := time.Date(2026, 11, 23, 14, 0, 0, 500e6, time.UTC)
+	n, err := NewNotifier(&config.Receiver{Name: "am", Type: config.ReceiverAlertmanager, URL: config.Secret(srv.URL)},
+		NotifierOptions{Now: func() time.Time { return now }, RepostInterval: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var firing []lifecycle.Notice
+	for i := range amBatch + 1 {
+		firing = append(firing, testNotice(fmt.Sprintf("IT-%d", i), lifecycle.StageBreach))
+	}
+	firing = append(firing, testNotice("IT-W", lifecycle.StageWarning))
+	if _, err := n.(Reposter).Repost(context.Background(), firing); err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	calls := srv.snapshot()
+	for _, c := range calls {
+		var alerts []amAlert
+		if err := json.Unmarshal(c.body, &alerts); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range alerts {
+			if a.Labels["alertname"] != "SLABreach" {
+				t.Errorf("re-posted %v", a.Labels)
+			}
+			// Valid for four re-post intervals, as Prometheus does.
+			if want := "2026-11-23T14:02:00.5Z"; a.EndsAt != want {
+				t.Errorf("re-posted with endsAt %q, want %q", a.EndsAt, want)
+			}
+		}
+		total += len(alerts)
+	}
+	if len(calls) != 2 || total != amBatch+1 {
+		t.Errorf("%d posts with %d alerts, want 2 posts with %d", len(calls), total, amBatch+1)
 	}
 }
