@@ -150,12 +150,11 @@ func (a *alertmanagerNotifier) Notify(ctx context.Context, n lifecycle.Notice) (
 }
 
 // build is buildAMAlert plus, for a breach or an escalation, which stays
-// firing until the
-// resolved notice ends it, an endsAt validFor ahead: Alertmanager then keeps
-// the alert active between re-posts whatever its resolve_timeout (with
-// resolve_timeout equal to the re-post interval, an alert without endsAt
-// would lapse for an instant before each re-post), and still resolves it if
-// slad goes silent.
+// firing until the resolved notice ends it, an endsAt validFor ahead:
+// Alertmanager then keeps the alert active between re-posts whatever its
+// resolve_timeout (with resolve_timeout equal to the re-post interval, an
+// alert without endsAt would lapse for an instant before each re-post), and
+// still resolves it if slad goes silent.
 func (a *alertmanagerNotifier) build(n lifecycle.Notice) amAlert {
 	al := buildAMAlert(n, a.externalURL)
 	if n.Stage == lifecycle.StageBreach || n.Stage == lifecycle.StageEscalation {

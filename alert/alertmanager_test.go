@@ -48,9 +48,9 @@ func TestAResolvedNoticeEndsTheBreachAndEveryEscalation(t *testing.T) {
 	}
 }
 
-// TestRepostSendsOnlyBreachesInBatches: a re-post carries firing breaches
-// only (warnings are not alerts Alertmanager holds), at most amBatch to a
-// post, each valid for four re-post intervals.
+// TestRepostSendsOnlyBreachesInBatches: a re-post carries the firing
+// breaches (and escalations) but never a warning, at most amBatch alerts to
+// a post, each valid for four re-post intervals.
 func TestRepostSendsOnlyBreachesInBatches(t *testing.T) {
 	t.Parallel()
 	srv := newHookServer(t, nil)
