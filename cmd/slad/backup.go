@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -19,43 +18,28 @@ from one read transaction while the daemon keeps running. The copy is
 written to FILE.tmp, synced to disk and then renamed to FILE, so FILE is
 either the complete copy or left as it was. "-" writes to standard output.
 The server needs an admin token.
-
-Flags:
 `
 
-// cmdBackup runs "slad backup"; args are the arguments after "backup". It
-// returns the exit code: 0 done, 1 failed, 2 bad usage.
-func cmdBackup(args []string, stdout, stderr io.Writer) int {
-	return withSignals(runBackup, args, stdout, stderr)
-}
-
+// runBackup runs "slad backup".
 func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("slad backup", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), backupUsage)
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("backup", backupUsage)
 	server := fs.String("server", defaultServerURL, "base `URL` of the slad server")
 	tokenFile := fs.String("token-file", "", "`file` holding an admin bearer token (not needed when the server has no tokens)")
 	timeout := fs.Duration("timeout", 0, "time allowed for the whole copy; 0 for no limit")
-	pos, err := parseArgsInterspersed(fs, args)
-	if err != nil {
-		return flagExit(err)
-	}
-	if len(pos) != 1 {
-		fmt.Fprintf(stderr, "slad backup: name exactly one FILE to write (\"-\" for standard output), not %d\nRun 'slad backup -h' for help.\n", len(pos))
-		return 2
-	}
-	if *timeout < 0 {
-		fmt.Fprintln(stderr, "slad backup: --timeout must not be negative")
-		return 2
+	pos, code, ok := parseFlags(fs, args, stderr)
+	switch {
+	case !ok:
+		return code
+	case len(pos) != 1:
+		return usageError(stderr, "backup", "name exactly one FILE to write (\"-\" for standard output), not %d", len(pos))
+	case *timeout < 0:
+		return usageError(stderr, "backup", "--timeout must not be negative")
 	}
 	path := pos[0]
 
 	c, ok := connect("backup", *server, *tokenFile, stderr)
 	if !ok {
-		return 1
+		return exitFailed
 	}
 	if *timeout > 0 {
 		var cancel context.CancelFunc
@@ -65,6 +49,7 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 
 	start := time.Now()
 	var n int64
+	var err error
 	if path == "-" {
 		n, err = c.Backup(ctx, stdout)
 	} else {
@@ -75,7 +60,7 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			err = fmt.Errorf("%w (%v)", err, context.Cause(ctx))
 		}
 		fmt.Fprintf(stderr, "slad backup: %v\n", err)
-		return 1
+		return exitFailed
 	}
 	// With "-" the copy itself is on stdout, so the report goes to stderr.
 	report := stdout
@@ -83,7 +68,7 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		path, report = "standard output", stderr
 	}
 	fmt.Fprintf(report, "wrote %s: %s in %.2fs\n", path, formatBytes(n), time.Since(start).Seconds())
-	return 0
+	return exitOK
 }
 
 // writeBackupFile streams the backup into path+".tmp", syncs it and renames

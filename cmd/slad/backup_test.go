@@ -74,7 +74,7 @@ func TestBackup(t *testing.T) {
 			file := writeFile(t, filepath.Join(dir, "slad-backup.db"), string(old))
 
 			var stdout, stderr bytes.Buffer
-			code := cmdBackup([]string{"--server", srv.URL, "--token-file", tokenFile, file}, &stdout, &stderr)
+			code := runBackup(t.Context(), []string{"--server", srv.URL, "--token-file", tokenFile, file}, &stdout, &stderr)
 			if code != tc.wantCode {
 				t.Fatalf("exit %d, want %d\n%s", code, tc.wantCode, stderr.String())
 			}
@@ -126,7 +126,7 @@ func TestBackupThatFailsCreatesNoFile(t *testing.T) {
 	tokenFile := writeFile(t, filepath.Join(dir, "admin-token"), secretToken)
 	file := filepath.Join(dir, "new.db")
 	var stdout, stderr bytes.Buffer
-	if code := cmdBackup([]string{file, "--server", srv.URL, "--token-file", tokenFile}, &stdout, &stderr); code != 1 {
+	if code := runBackup(t.Context(), []string{file, "--server", srv.URL, "--token-file", tokenFile}, &stdout, &stderr); code != 1 {
 		t.Fatalf("exit %d, want 1", code)
 	}
 	if !strings.Contains(stderr.String(), "the store is closed") {
@@ -144,7 +144,7 @@ func TestBackupToStandardOutput(t *testing.T) {
 	srv := backupServer(t, db, nil)
 	tokenFile := writeFile(t, filepath.Join(t.TempDir(), "admin-token"), secretToken)
 	var stdout, stderr bytes.Buffer
-	if code := cmdBackup([]string{"--server", srv.URL, "--token-file", tokenFile, "-"}, &stdout, &stderr); code != 0 {
+	if code := runBackup(t.Context(), []string{"--server", srv.URL, "--token-file", tokenFile, "-"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	if !bytes.Equal(stdout.Bytes(), db) {
@@ -170,7 +170,7 @@ func TestBackupRejectsBadUsage(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			code := cmdBackup(tc.args, &stdout, &stderr)
+			code := runBackup(t.Context(), tc.args, &stdout, &stderr)
 			if code != tc.wantCode || !strings.Contains(stderr.String(), tc.want) {
 				t.Errorf("exit %d (want %d), stderr:\n%s\nwant it to contain %q", code, tc.wantCode, stderr.String(), tc.want)
 			}

@@ -1,25 +1,19 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"unicode"
 
 	"github.com/slad-project/slad/api/client"
+	"github.com/slad-project/slad/daemon"
 )
 
-// withSignals runs a client command with a context that ends on SIGINT or
-// SIGTERM, so that an interrupted command stops its request and says so.
-func withSignals(run func(ctx context.Context, args []string, stdout, stderr io.Writer) int, args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return run(ctx, args, stdout, stderr)
-}
+// defaultServerURL is where the client commands look for slad: the
+// address slad serve listens on by default.
+const defaultServerURL = "http://" + daemon.DefaultListen
 
 // connect reads the token file and builds the API client of a command; on
 // failure it prints why and returns false.

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/slad-project/slad/api/client"
+	"github.com/slad-project/slad/api/eventio"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -179,7 +180,7 @@ func writeFile(t *testing.T, path, content string) string {
 func runImportCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code = cmdImport(args, &out, &errOut)
+	code = runImport(t.Context(), args, &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 
@@ -590,7 +591,7 @@ func TestImportGivesUpAfterFiveTries(t *testing.T) {
 		tries:    importTries,
 		backoff:  time.Millisecond, // the real one waits seconds
 	}
-	err = im.run(t.Context(), []importSource{{path: file, label: "e.ndjson", format: formatNDJSON}})
+	err = im.run(t.Context(), []importSource{{path: file, label: "e.ndjson", format: eventio.NDJSON}})
 	if err == nil || !strings.Contains(err.Error(), "gave up after 5 tries: post events: server answered 503") {
 		t.Errorf("error = %v", err)
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -46,8 +45,6 @@ Formats:
          an empty cell where there is no figure.
   json   the server's answer (GET /api/v1/report), indented: checked by
          decoding it, then encoded again in the server's own layout.
-
-Flags:
 `
 
 // Report output formats.
@@ -66,12 +63,7 @@ type reportOptions struct {
 	timeout   time.Duration
 }
 
-// cmdReport runs "slad report"; args are the arguments after "report". It
-// returns the exit code: 0 done, 1 failed, 2 bad usage.
-func cmdReport(args []string, stdout, stderr io.Writer) int {
-	return withSignals(runReport, args, stdout, stderr)
-}
-
+// runReport runs "slad report".
 func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	opts, code, ok := parseReportFlags(args, stderr)
 	if !ok {
@@ -79,7 +71,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	c, ok := connect("report", opts.server, opts.tokenFile, stderr)
 	if !ok {
-		return 1
+		return exitFailed
 	}
 	if opts.timeout > 0 {
 		var cancel context.CancelFunc
@@ -107,12 +99,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 }
 
 func parseReportFlags(args []string, stderr io.Writer) (opts reportOptions, code int, ok bool) {
-	fs := flag.NewFlagSet("slad report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), reportUsage)
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("report", reportUsage)
 	fs.StringVar(&opts.server, "server", defaultServerURL, "base `URL` of the slad server")
 	fs.StringVar(&opts.tokenFile, "token-file", "", "`file` holding a bearer token, when the server or a proxy in front of it wants one")
 	fs.StringVar(&opts.query.SLA, "sla", "", "report on the SLA with this `id` only; default every SLA")
@@ -120,15 +107,14 @@ func parseReportFlags(args []string, stderr io.Writer) (opts reportOptions, code
 	fs.StringVar(&opts.query.To, "to", "", "last `date` of the period, YYYY-MM-DD, included; default today in each SLA's calendar")
 	fs.StringVar(&opts.format, "format", reportTable, "output `format`: table, csv or json")
 	fs.DurationVar(&opts.timeout, "timeout", 30*time.Second, "time allowed for the server to answer; 0 for no limit")
-	if err := fs.Parse(args); err != nil {
-		return opts, flagExit(err), false
+	rest, code, ok := parseFlags(fs, args, stderr)
+	if !ok {
+		return opts, code, false
 	}
-	problem := reportFlagProblem(opts, fs.Args())
-	if problem != "" {
-		fmt.Fprintf(stderr, "slad report: %s\nRun 'slad report -h' for help.\n", problem)
-		return opts, 2, false
+	if problem := reportFlagProblem(opts, rest); problem != "" {
+		return opts, usageError(stderr, "report", "%s", problem), false
 	}
-	return opts, 0, true
+	return opts, exitOK, true
 }
 
 // reportFlagProblem checks the flags before anything is sent, so that a

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"flag"
+	"context"
 	"fmt"
 	"io"
 	"runtime"
@@ -21,20 +21,21 @@ var (
 // toolchain recorded in the binary.
 func buildInfo() (v, c string) { return buildinfo.Resolve(version, commit) }
 
-func runVersion(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("slad version", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: slad version\n\nPrints slad's version, the commit it was built from and the Go version.")
+const versionUsage = `Usage: slad version
+
+Prints slad's version, the commit it was built from and the Go version.
+`
+
+// runVersion runs "slad version".
+func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	rest, code, ok := parseFlags(newFlagSet("version", versionUsage), args, stderr)
+	if !ok {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		return flagExit(err)
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "slad version: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	if len(rest) > 0 {
+		return usageError(stderr, "version", "unexpected argument %q: version takes none", rest[0])
 	}
 	v, c := buildInfo()
 	fmt.Fprintf(stdout, "slad %s\ncommit: %s\ngo: %s %s/%s\n", v, c, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	return 0
+	return exitOK
 }
