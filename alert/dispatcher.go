@@ -216,6 +216,17 @@ func withDefaults(name string, r *config.Receiver) config.Receiver {
 // without changing anything, so that a reload can check every step before
 // it touches live state.
 func CheckReceivers(receivers map[string]*config.Receiver) error {
+	_, _, err := buildNotifiers(receivers, NotifierOptions{}, nil)
+	return err
+}
+
+// buildNotifiers builds a notifier for each receiver, with the defaults
+// filled in, and returns them with the settings they were built from, by
+// name. keep, when not nil, may hand back a notifier already built from
+// the same settings. Every failure is reported, in the order of the names.
+func buildNotifiers(receivers map[string]*config.Receiver, o NotifierOptions, keep func(name string, spec config.Receiver) (Notifier, bool)) (map[string]config.Receiver, map[string]Notifier, error) {
+	specs := make(map[string]config.Receiver, len(receivers))
+	built := make(map[string]Notifier, len(receivers))
 	var errs []error
 	for _, name := range slices.Sorted(maps.Keys(receivers)) {
 		r := receivers[name]
@@ -224,14 +235,24 @@ func CheckReceivers(receivers map[string]*config.Receiver) error {
 			continue
 		}
 		spec := withDefaults(name, r)
-		if _, err := NewNotifier(&spec, NotifierOptions{}); err != nil {
-			errs = append(errs, err)
+		specs[name] = spec
+		if keep != nil {
+			if n, ok := keep(name, spec); ok {
+				built[name] = n
+				continue
+			}
 		}
+		n, err := NewNotifier(&spec, o)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		built[name] = n
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("alert receivers: %w", errors.Join(errs...))
+		return nil, nil, fmt.Errorf("alert receivers: %w", errors.Join(errs...))
 	}
-	return nil
+	return specs, built, nil
 }
 
 // Update sets the receivers and the external URL used in links. Every
@@ -250,30 +271,14 @@ func (d *Dispatcher) Update(receivers map[string]*config.Receiver, externalURL s
 	oldSpecs, oldNotifiers, oldExternal := d.specs, d.notifiers, d.external
 	d.mu.Unlock()
 
-	specs := make(map[string]config.Receiver, len(receivers))
-	built := make(map[string]Notifier, len(receivers))
-	var errs []error
-	for _, name := range slices.Sorted(maps.Keys(receivers)) {
-		r := receivers[name]
-		if r == nil {
-			errs = append(errs, fmt.Errorf("receiver %q: no settings", name))
-			continue
-		}
-		spec := withDefaults(name, r)
-		specs[name] = spec
-		if old, ok := oldSpecs[name]; ok && old == spec && oldExternal == externalURL {
-			built[name] = oldNotifiers[name]
-			continue
-		}
-		n, err := NewNotifier(&spec, d.notifierOptions(externalURL))
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		built[name] = n
+	// A receiver whose settings did not change keeps its notifier.
+	unchanged := func(name string, spec config.Receiver) (Notifier, bool) {
+		old, ok := oldSpecs[name]
+		return oldNotifiers[name], ok && old == spec && oldExternal == externalURL
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("alert receivers: %w", errors.Join(errs...))
+	specs, built, err := buildNotifiers(receivers, d.notifierOptions(externalURL), unchanged)
+	if err != nil {
+		return err
 	}
 
 	d.mu.Lock()
