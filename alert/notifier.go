@@ -15,6 +15,7 @@ import (
 
 	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/config"
+	"github.com/slad-project/slad/internal/buildinfo"
 	"github.com/slad-project/slad/internal/httputil"
 )
 
@@ -31,8 +32,8 @@ type NotifierOptions struct {
 	// ExternalURL is the base of links to slad's pages, without a trailing
 	// slash; empty means alerts carry no link.
 	ExternalURL string
-	// Version goes into the User-Agent header, "slad/<Version>"; "dev" when
-	// empty.
+	// Version goes into the User-Agent header, "slad/<Version>";
+	// buildinfo.UnknownVersion when empty.
 	Version string
 	// Client sends the HTTP requests; nil means one from [NewHTTPClient].
 	Client *http.Client
@@ -65,7 +66,7 @@ func NewNotifier(r *config.Receiver, o NotifierOptions) (Notifier, error) {
 		o.Now = time.Now
 	}
 	if o.Version == "" {
-		o.Version = "dev"
+		o.Version = buildinfo.UnknownVersion
 	}
 	o.ExternalURL = strings.TrimRight(o.ExternalURL, "/")
 	h := httpSender{client: o.Client, url: r.URL.Value(), userAgent: "slad/" + o.Version, now: o.Now}
