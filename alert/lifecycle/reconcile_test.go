@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -35,6 +36,26 @@ func TestABreachUndoneByLatePausesStopsFiringOnceResolved(t *testing.T) {
 	}
 	if f := d.firingOf("am"); len(f) != 0 {
 		t.Errorf("the request is resolved within target, yet Alertmanager keeps being sent its breach: firing = %+v", f)
+	}
+}
+
+func TestABreachUndoneByLateEventsIsDeclaredOverToThoseToldAtOnce(t *testing.T) {
+	d := newDesk(t, deskPolicy())
+	d.ingest(t0, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
+	now := t0.Add(4*time.Hour + 10*time.Minute)
+	d.tick(now)
+	// Late pause from 1h to 3h: the clock is at 2h10m and still open.
+	queued := d.ingest(now, ev("p", "R1", sla.Paused, t0.Add(time.Hour), waitingForCustomer), ev("u", "R1", sla.Resumed, t0.Add(3*time.Hour)))
+	if queued != 2 {
+		t.Errorf("the late events queued %d alerts; want resolved for it-chat and am", queued)
+	}
+	for _, rcv := range []string{"it-chat", "am"} {
+		if got := d.stagesOf(rcv, "R1"); !slices.Equal(got, []string{"breach/resolution", "resolved/resolution"}) {
+			t.Errorf("%s got %v; want the breach, then resolved", rcv, got)
+		}
+		if f := d.firingOf(rcv); len(f) != 0 {
+			t.Errorf("%s: the undone breach is still firing: %+v", rcv, f)
+		}
 	}
 }
 
