@@ -18,7 +18,7 @@ func TestSecretsNeverShowThemselves(t *testing.T) {
 	tok := Token{Name: "bridge", Value: Secret(value), Departments: []string{"it"}}
 	outputs := map[string]func() string{
 		"fmt %v":                 func() string { return fmt.Sprintf("%v", r.SigningSecret) },
-		"fmt %s":                 func() string { return fmt.Sprintf("%s", r.SigningSecret) },
+		"fmt %s":                 func() string { return fmt.Sprintf("secret: %s", r.SigningSecret) },
 		"fmt %q":                 func() string { return fmt.Sprintf("%q", r.SigningSecret) },
 		"fmt %#v":                func() string { return fmt.Sprintf("%#v", r.SigningSecret) },
 		"fmt %v of a struct":     func() string { return fmt.Sprintf("%v", r) },
