@@ -233,3 +233,47 @@ func serve(t *testing.T, h http.Handler) string {
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
+
+// TestEachBadBodyIsToldWhereAndWhy pins the answers of the ingest decoder:
+// the status, the event at fault (and its NDJSON line) and the sentence,
+// which the reader shared with slad import words.
+func TestEachBadBodyIsToldWhereAndWhy(t *testing.T) {
+	tests := map[string]struct {
+		contentType string
+		body        string
+		status      int
+		index, line int
+		msg         string
+	}{
+		"another content type": {contentType: "text/plain", body: "{}", status: 415, index: -1,
+			msg: `content type "text/plain" is not accepted`},
+		"an empty body":  {body: " \n", status: 400, index: -1, msg: "the body is empty: send one event"},
+		"an empty array": {body: "[]", status: 400, index: -1, msg: "the array is empty: send at least one event"},
+		"no NDJSON event": {contentType: "application/x-ndjson", body: "\n\n", status: 400, index: -1,
+			msg: "the body holds no event: send one JSON event per line"},
+		"one bad event": {body: `{"id":"a","csat":"5"}`, status: 400, index: 0,
+			msg: `event 0: field "csat" is a JSON string; it must be a whole number`},
+		"an array that is not JSON": {body: `[{"id":"a"},`, status: 400, index: -1,
+			msg: "the body is not a JSON array of events: invalid JSON"},
+		"a bad event of an array": {body: `[{"id":"a"}, {"id":"b","x":1}]`, status: 400, index: 1,
+			msg: `event 1: unknown field "x"; an event has id, request, type`},
+		"a bad NDJSON line": {contentType: "application/x-ndjson", body: "{\"id\":\"a\"}\n\n{\"id\":\n", status: 400, index: 1, line: 3,
+			msg: "event 1 (line 3): invalid JSON: the event ends early; in NDJSON each event must be on one line"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/api/v1/events", strings.NewReader(tc.body))
+			if tc.contentType != "" {
+				r.Header.Set("Content-Type", tc.contentType)
+			}
+			_, _, ierr := decodeEvents(r, 1<<20)
+			if ierr == nil {
+				t.Fatal("the body was accepted")
+			}
+			if ierr.status != tc.status || ierr.index != tc.index || ierr.line != tc.line || !strings.HasPrefix(ierr.msg, tc.msg) {
+				t.Errorf("got %d, event %d, line %d: %q\nwant %d, event %d, line %d: %q",
+					ierr.status, ierr.index, ierr.line, ierr.msg, tc.status, tc.index, tc.line, tc.msg)
+			}
+		})
+	}
+}
