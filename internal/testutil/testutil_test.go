@@ -1,6 +1,7 @@
 package testutil
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -66,6 +67,17 @@ func TestClock(t *testing.T) {
 	c.Set(t0)
 	if !c.Now().Equal(t0) {
 		t.Errorf("after Set the clock reads %v, want %v", c.Now(), t0)
+	}
+}
+
+func TestWriteFileLeavesAFileOnlyItsOwnerReads(t *testing.T) {
+	path := WriteFile(t, t.TempDir(), "config.yaml", "receivers: {}\n")
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 || fi.Size() != int64(len("receivers: {}\n")) {
+		t.Errorf("%s: mode %v, %d bytes", path, fi.Mode(), fi.Size())
 	}
 }
 
