@@ -28,7 +28,8 @@ type APIError struct {
 	// Index is the 0-based position, within the batch, of the event the
 	// server rejected; nil when the answer names none.
 	Index *int
-	// RetryAfter is the server's Retry-After header (429, 503); 0 when absent.
+	// RetryAfter is the wait the server asked for in a Retry-After header
+	// (429, 503), at most a day; 0 when absent, unreadable or past.
 	RetryAfter time.Duration
 }
 
