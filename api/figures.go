@@ -11,8 +11,7 @@ import (
 
 // figureSource is the part of the store that window figures are read from.
 type figureSource interface {
-	Counters() (store.Counters, error)
-	Attention() ([]store.Flagged, error)
+	Snapshot() (store.Snapshot, error)
 	WindowFigures(slaID string, first, last sla.Date) (store.Window, error)
 }
 
@@ -20,28 +19,23 @@ var _ figureSource = (*store.Store)(nil)
 
 // snapshot is what every SLA's figures share: the store's running counters
 // and the requests needing attention, read once per page, answer or scrape,
-// as of the last event or tick.
+// in one transaction, as of the last event or tick.
 type snapshot struct {
 	counters store.Counters
 	flagged  []store.Flagged
-	atRisk   map[string]int64
+	atRisk   map[string]int64 // per SLA, as the README defines it
 }
 
 func readSnapshot(src figureSource) (snapshot, error) {
-	var sn snapshot
-	var err error
-	if sn.counters, err = src.Counters(); err != nil {
-		return sn, fmt.Errorf("read counters: %w", err)
+	st, err := src.Snapshot()
+	if err != nil {
+		return snapshot{}, fmt.Errorf("read counters: %w", err)
 	}
-	if sn.flagged, err = src.Attention(); err != nil {
-		return sn, fmt.Errorf("read requests needing attention: %w", err)
-	}
-	att := make([]sla.Attention, len(sn.flagged))
-	for i, f := range sn.flagged {
+	att := make([]sla.Attention, len(st.Attention))
+	for i, f := range st.Attention {
 		att[i] = f.Attention
 	}
-	sn.atRisk = sla.CountAtRisk(att)
-	return sn, nil
+	return snapshot{counters: st.Counters, flagged: st.Attention, atRisk: sla.CountAtRisk(att)}, nil
 }
 
 // figures are sl's figures from first to last (local dates of its

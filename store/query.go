@@ -142,6 +142,16 @@ type Histogram struct {
 
 // Counters reads the running totals.
 func (s *Store) Counters() (Counters, error) {
+	var c Counters
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		c, err = readCounters(tx)
+		return err
+	})
+	return c, err
+}
+
+func readCounters(tx *bolt.Tx) (Counters, error) {
 	c := Counters{
 		Open: map[[3]string]int64{}, AtRisk: map[string]int64{}, OpenBreached: map[[2]string]int64{},
 		Stopped: map[[3]string]int64{}, Breaches: map[[2]string]int64{}, Histogram: map[[2]string]*Histogram{},
@@ -153,32 +163,52 @@ func (s *Store) Counters() (Counters, error) {
 		}
 		return c.Histogram[k]
 	}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketCounters).ForEach(func(k, v []byte) error {
-			n := int64(binary.BigEndian.Uint64(v))
-			kind, l := splitCounterKey(string(k))
-			switch {
-			case kind == ctrOpen && len(l) == 3:
-				c.Open[[3]string{l[0], l[1], l[2]}] = n
-			case kind == ctrAtRisk && len(l) == 1:
-				c.AtRisk[l[0]] = n
-			case kind == ctrOpenBreached && len(l) == 2:
-				c.OpenBreached[[2]string{l[0], l[1]}] = n
-			case kind == ctrStopped && len(l) == 3:
-				c.Stopped[[3]string{l[0], l[1], l[2]}] = n
-			case kind == ctrBreaches && len(l) == 2:
-				c.Breaches[[2]string{l[0], l[1]}] = n
-			case kind == ctrHist && len(l) == 3:
-				if i, err := strconv.Atoi(l[2]); err == nil && i >= 0 && i <= len(ElapsedBuckets) {
-					hist(l[0], l[1]).Buckets[i] = uint64(n)
-				}
-			case kind == ctrHistSum && len(l) == 2:
-				hist(l[0], l[1]).Sum = n
+	err := tx.Bucket(bucketCounters).ForEach(func(k, v []byte) error {
+		n := int64(binary.BigEndian.Uint64(v))
+		kind, l := splitCounterKey(string(k))
+		switch {
+		case kind == ctrOpen && len(l) == 3:
+			c.Open[[3]string{l[0], l[1], l[2]}] = n
+		case kind == ctrAtRisk && len(l) == 1:
+			c.AtRisk[l[0]] = n
+		case kind == ctrOpenBreached && len(l) == 2:
+			c.OpenBreached[[2]string{l[0], l[1]}] = n
+		case kind == ctrStopped && len(l) == 3:
+			c.Stopped[[3]string{l[0], l[1], l[2]}] = n
+		case kind == ctrBreaches && len(l) == 2:
+			c.Breaches[[2]string{l[0], l[1]}] = n
+		case kind == ctrHist && len(l) == 3:
+			if i, err := strconv.Atoi(l[2]); err == nil && i >= 0 && i <= len(ElapsedBuckets) {
+				hist(l[0], l[1]).Buckets[i] = uint64(n)
 			}
-			return nil
-		})
+		case kind == ctrHistSum && len(l) == 2:
+			hist(l[0], l[1]).Sum = n
+		}
+		return nil
 	})
 	return c, err
+}
+
+// Snapshot is the running totals and the requests needing attention, read
+// in one transaction: the present of every window figure.
+type Snapshot struct {
+	Counters  Counters
+	Attention []Flagged
+}
+
+// Snapshot reads the counters and the attention index as of one moment,
+// so that a request counted as breached in one is not at risk in the other.
+func (s *Store) Snapshot() (Snapshot, error) {
+	var sn Snapshot
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		if sn.Counters, err = readCounters(tx); err != nil {
+			return err
+		}
+		sn.Attention, err = readAttention(tx)
+		return err
+	})
+	return sn, err
 }
 
 // Breach is one clock that passed its target.
@@ -280,20 +310,18 @@ type Flagged struct {
 	sla.Attention
 }
 
-// Attention returns the open requests that had a warning or are past a
-// target, for the figures and the status page. It reads the attention
-// index, not every open request.
-func (s *Store) Attention() ([]Flagged, error) {
+// readAttention reads the open requests that had a warning or are past a
+// target, for the figures and the status page: the attention index, not
+// every open request.
+func readAttention(tx *bolt.Tx) ([]Flagged, error) {
 	var out []Flagged
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketAttention).ForEach(func(k, _ []byte) error {
-			rec, err := loadRecord(tx, string(k))
-			if err != nil || rec == nil {
-				return err
-			}
-			out = append(out, flagged(rec))
-			return nil
-		})
+	err := tx.Bucket(bucketAttention).ForEach(func(k, _ []byte) error {
+		rec, err := loadRecord(tx, string(k))
+		if err != nil || rec == nil {
+			return err
+		}
+		out = append(out, flagged(rec))
+		return nil
 	})
 	return out, err
 }
