@@ -35,6 +35,9 @@ func (l *loader) calendars(e entry, tz *time.Location) map[string]*sla.Calendar 
 	return cals
 }
 
+// alwaysOpen is the built-in 24x7 calendar, in the global time zone: every
+// second counts, but days, months and quarters (windows, reports) begin at
+// midnight there rather than in UTC.
 func alwaysOpen(tz *time.Location) *sla.Calendar {
 	if tz == time.UTC {
 		return sla.AlwaysOpen()
