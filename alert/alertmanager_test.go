@@ -90,3 +90,52 @@ func TestRepostSendsOnlyBreachesInBatches(t *testing.T) {
 		t.Errorf("%d posts with %d alerts, want 2 posts with %d", len(calls), total, amBatch+1)
 	}
 }
+
+func TestAlertmanagerGetsFiringBreachesAgainUntilResolved(t *testing.T) {
+	t.Parallel()
+	am := newHookServer(t, nil)
+	ob := newFakeOutbox()
+	start(t, ob, map[string]*config.Receiver{"am": {Type: config.ReceiverAlertmanager, URL: config.Secret(am.URL + "/")}}, nil)
+	ob.add("am", testNotice("IT-1", lifecycle.StageBreach))
+
+	type posted struct {
+		Labels map[string]string `json:"labels"`
+		EndsAt string            `json:"endsAt"`
+	}
+	posts := func() (firing, resolved int) {
+		for _, c := range am.snapshot() {
+			if c.path != "/api/v2/alerts" {
+				t.Errorf("posted to %q, want /api/v2/alerts", c.path)
+			}
+			var alerts []posted
+			if err := json.Unmarshal(c.body, &alerts); err != nil {
+				t.Errorf("body is not an alert array: %v", err)
+			}
+			for _, a := range alerts {
+				if a.Labels["request"] != "IT-1" || a.Labels["alertname"] != "SLABreach" || a.Labels["stage"] != "breach" {
+					t.Errorf("unexpected alert labels %v", a.Labels)
+				}
+				// The resolved breach ends when the request was resolved; a
+				// firing one is valid for four re-post intervals from the post.
+				if a.EndsAt == formatTime(testNotice("IT-1", lifecycle.StageResolved).FiredAt) {
+					resolved++
+					continue
+				}
+				endsAt, err := time.Parse(time.RFC3339, a.EndsAt)
+				if err != nil || endsAt.Before(c.at) || endsAt.After(c.at.Add(4*fastOptions(nil, nil, nil).RepostInterval+time.Second)) {
+					t.Errorf("a firing breach posted at %s with endsAt %q, want about four re-post intervals later", c.at.Format(time.RFC3339Nano), a.EndsAt)
+				}
+				firing++
+			}
+		}
+		return firing, resolved
+	}
+	waitFor(t, "the breach posted and re-posted", func() bool { f, _ := posts(); return f >= 3 })
+	ob.add("am", testNotice("IT-1", lifecycle.StageResolved))
+	waitFor(t, "the breach resolved", func() bool { _, r := posts(); return r == 1 })
+	before, _ := posts()
+	time.Sleep(300 * time.Millisecond) // six re-post intervals
+	if after, _ := posts(); after != before {
+		t.Errorf("the resolved breach was re-posted %d more times", after-before)
+	}
+}

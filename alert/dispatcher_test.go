@@ -2,7 +2,6 @@ package alert
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -433,96 +432,6 @@ func TestMetricsSeriesExistFromTheStart(t *testing.T) {
 	}
 	if err := d.Run(context.Background()); !errors.Is(err, ErrStopped) {
 		t.Errorf("Run after Shutdown = %v, want ErrStopped", err)
-	}
-}
-
-func TestOptionsAreValidated(t *testing.T) {
-	t.Parallel()
-	ob := newFakeOutbox()
-	tests := map[string]struct {
-		opts Options
-		want string
-	}{
-		"an outbox is required":             {Options{}, "no outbox"},
-		"backoffs cannot be negative":       {Options{Outbox: ob, BaseBackoff: -time.Second}, "base backoff is negative"},
-		"the max backoff is the longest":    {Options{Outbox: ob, BaseBackoff: time.Minute, MaxBackoff: time.Second}, "max backoff 1s is shorter"},
-		"the batch size cannot be negative": {Options{Outbox: ob, BatchSize: -1}, "batch size is negative"},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			_, err := NewDispatcher(tc.opts)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("NewDispatcher = %v, want an error containing %q", err, tc.want)
-			}
-		})
-	}
-	if _, err := NewDispatcher(Options{Outbox: ob}); err != nil {
-		t.Errorf("defaults rejected: %v", err)
-	}
-}
-
-func TestBackoffGrowsWithJitterAndIsBounded(t *testing.T) {
-	t.Parallel()
-	d, err := NewDispatcher(Options{Outbox: newFakeOutbox(), BaseBackoff: time.Second, MaxBackoff: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for failures := 1; failures <= 40; failures++ {
-		nominal := min(time.Second<<min(failures-1, 30), time.Minute)
-		for range 20 {
-			if b := d.backoff(failures); b < nominal/2 || b > nominal {
-				t.Fatalf("backoff(%d) = %v, want within [%v, %v]", failures, b, nominal/2, nominal)
-			}
-		}
-	}
-}
-
-func TestAlertmanagerGetsFiringBreachesAgainUntilResolved(t *testing.T) {
-	t.Parallel()
-	am := newHookServer(t, nil)
-	ob := newFakeOutbox()
-	start(t, ob, map[string]*config.Receiver{"am": {Type: config.ReceiverAlertmanager, URL: config.Secret(am.URL + "/")}}, nil)
-	ob.add("am", testNotice("IT-1", lifecycle.StageBreach))
-
-	type posted struct {
-		Labels map[string]string `json:"labels"`
-		EndsAt string            `json:"endsAt"`
-	}
-	posts := func() (firing, resolved int) {
-		for _, c := range am.snapshot() {
-			if c.path != "/api/v2/alerts" {
-				t.Errorf("posted to %q, want /api/v2/alerts", c.path)
-			}
-			var alerts []posted
-			if err := json.Unmarshal(c.body, &alerts); err != nil {
-				t.Errorf("body is not an alert array: %v", err)
-			}
-			for _, a := range alerts {
-				if a.Labels["request"] != "IT-1" || a.Labels["alertname"] != "SLABreach" || a.Labels["stage"] != "breach" {
-					t.Errorf("unexpected alert labels %v", a.Labels)
-				}
-				// The resolved breach ends when the request was resolved; a
-				// firing one is valid for four re-post intervals from the post.
-				if a.EndsAt == formatTime(testNotice("IT-1", lifecycle.StageResolved).FiredAt) {
-					resolved++
-					continue
-				}
-				endsAt, err := time.Parse(time.RFC3339, a.EndsAt)
-				if err != nil || endsAt.Before(c.at) || endsAt.After(c.at.Add(4*fastOptions(nil, nil, nil).RepostInterval+time.Second)) {
-					t.Errorf("a firing breach posted at %s with endsAt %q, want about four re-post intervals later", c.at.Format(time.RFC3339Nano), a.EndsAt)
-				}
-				firing++
-			}
-		}
-		return firing, resolved
-	}
-	waitFor(t, "the breach posted and re-posted", func() bool { f, _ := posts(); return f >= 3 })
-	ob.add("am", testNotice("IT-1", lifecycle.StageResolved))
-	waitFor(t, "the breach resolved", func() bool { _, r := posts(); return r == 1 })
-	before, _ := posts()
-	time.Sleep(300 * time.Millisecond) // six re-post intervals
-	if after, _ := posts(); after != before {
-		t.Errorf("the resolved breach was re-posted %d more times", after-before)
 	}
 }
 
