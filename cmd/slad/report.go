@@ -39,7 +39,8 @@ Formats:
   table  for people: one block per SLA, one row per target. Compliance and
          budget are rounded down to a tenth of a percent, so a figure short
          of the objective never shows as reaching it. Times are business
-         time on the SLA's calendar, and a day (d) is 24 business hours.
+         time on the SLA's calendar, in hours (never days, which would
+         read as working days).
   csv    for spreadsheets and scripts: a header row, then one row per SLA
          and target; seconds as whole numbers, ratios as decimals (0.95),
          an empty cell where there is no figure.
@@ -199,7 +200,7 @@ func writeReportTable(w io.Writer, r *wire.Report) error {
 			fmt.Fprintf(tw, "  %s\n", oneLine(s.Description))
 		}
 		if s.CSATAverage != nil {
-			fmt.Fprintf(tw, "  CSAT %.1f of 5 from %s\n", *s.CSATAverage, plural(s.CSATCount, "rating"))
+			fmt.Fprintf(tw, "  CSAT %.1f of 5 from %s\n", *s.CSATAverage, sla.Plural(s.CSATCount, "rating", "ratings"))
 		} else {
 			fmt.Fprintln(tw, "  CSAT: no resolved request was rated")
 		}
@@ -218,11 +219,11 @@ func writeReportTable(w io.Writer, r *wire.Report) error {
 				}
 			}
 			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", oneLine(string(t.Target)), t.Counted, t.Met, t.Breached,
-				compliance, status, budget, businessDuration(t.MedianElapsedSeconds), businessDuration(t.P90ElapsedSeconds))
+				compliance, status, budget, elapsedCell(t.MedianElapsedSeconds), elapsedCell(t.P90ElapsedSeconds))
 		}
 	}
 	fmt.Fprintln(tw)
-	fmt.Fprintln(tw, "MEDIAN and P90 are elapsed business time on each SLA's calendar; 1d is 24 business hours.")
+	fmt.Fprintln(tw, "MEDIAN and P90 are elapsed business time on each SLA's calendar, in business hours.")
 	return tw.Flush()
 }
 
@@ -286,36 +287,13 @@ func percentDown(r float64) string {
 	return strconv.FormatFloat(tenths/10, 'f', 1, 64) + "%"
 }
 
-// businessDuration writes business seconds in their two largest units:
-// "45s", "12m30s", "3h12m", "1d4h" (a day being 24 business hours); "-"
-// when there is no figure. The rest is cut off, not rounded.
-func businessDuration(sec *int64) string {
+// elapsedCell writes business seconds as every output of slad writes a
+// duration (sla.FormatDuration); "-" when there is no figure.
+func elapsedCell(sec *int64) string {
 	if sec == nil {
 		return "-"
 	}
-	s := max(*sec, 0)
-	if s < 60 {
-		return strconv.FormatInt(s, 10) + "s"
-	}
-	var b strings.Builder
-	parts := 0
-	for _, u := range []struct {
-		name string
-		size int64
-	}{{"d", 86400}, {"h", 3600}, {"m", 60}, {"s", 1}} {
-		n := s / u.size
-		s -= n * u.size
-		if n > 0 {
-			b.WriteString(strconv.FormatInt(n, 10) + u.name)
-			parts++
-		} else if parts > 0 {
-			break // "1d5m" reads as a typo of "1d5h"; "1d" is close enough
-		}
-		if parts == 2 {
-			break
-		}
-	}
-	return b.String()
+	return sla.FormatDuration(time.Duration(*sec) * time.Second)
 }
 
 // decimal is a ratio or average for machines: as short as it can be while
@@ -327,13 +305,6 @@ func seconds(sec *int64) string {
 		return ""
 	}
 	return strconv.FormatInt(*sec, 10)
-}
-
-func plural(n int64, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // oneLine keeps a value from the configuration on one line and out of the

@@ -448,7 +448,7 @@ func TestReportWithNoSLAs(t *testing.T) {
 	}
 }
 
-func TestBusinessDuration(t *testing.T) {
+func TestElapsedCellWritesBusinessHours(t *testing.T) {
 	sec := func(v int64) *int64 { return &v }
 	tests := map[string]struct {
 		in   *int64
@@ -460,14 +460,14 @@ func TestBusinessDuration(t *testing.T) {
 		"minutes keep their seconds":                {in: sec(12*60 + 34), want: "12m34s"},
 		"hours keep minutes and drop seconds":       {in: sec(3*3600 + 12*60 + 59), want: "3h12m"},
 		"whole hours have no zero minutes":          {in: sec(4 * 3600), want: "4h"},
-		"a day is 24 business hours":                {in: sec(28 * 3600), want: "1d4h"},
-		"a gap after the first unit ends the words": {in: sec(86400 + 5*60), want: "1d"},
-		"many days stay in days":                    {in: sec(45*86400 + 3600), want: "45d1h"},
+		"24 business hours are hours, not a day":    {in: sec(28 * 3600), want: "28h"},
+		"a gap after the first unit ends the words": {in: sec(86400 + 5), want: "24h"},
+		"many days of business time stay in hours":  {in: sec(45*86400 + 3600), want: "1081h"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			if got := businessDuration(tc.in); got != tc.want {
-				t.Errorf("businessDuration = %q, want %q", got, tc.want)
+			if got := elapsedCell(tc.in); got != tc.want {
+				t.Errorf("elapsedCell = %q, want %q", got, tc.want)
 			}
 		})
 	}
