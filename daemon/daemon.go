@@ -133,7 +133,10 @@ func New(opts Options) (*Daemon, error) {
 	opts.defaults()
 	d := &Daemon{opts: opts, log: opts.Logger, failed: make(chan error, 1), alertsDone: make(chan struct{})}
 	if err := d.setup(); err != nil {
-		return nil, errors.Join(err, d.teardown(context.Background()))
+		if terr := d.teardown(context.Background()); terr != nil {
+			err = errors.Join(err, terr)
+		}
+		return nil, err
 	}
 	return d, nil
 }

@@ -76,8 +76,6 @@ func serve(opts daemon.Options) error {
 	if err != nil {
 		return err
 	}
-	// Stop has its own deadline (Options.ShutdownTimeout); it starts when
-	// the wait below ends.
 	if err := d.Start(ctx); err != nil {
 		return errors.Join(err, d.Stop(context.Background()))
 	}
@@ -94,6 +92,8 @@ wait:
 			break wait
 		}
 	}
+	// Not ctx, which is done by now: Stop keeps to its own deadline,
+	// Options.ShutdownTimeout.
 	return errors.Join(serveErr, d.Stop(context.Background()))
 }
 
