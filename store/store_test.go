@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -68,6 +67,29 @@ func ev(id, req string, typ sla.EventType, at time.Time, mod ...func(*sla.Event)
 	return e
 }
 
+func waitingForCustomer(e *sla.Event) { e.Reason = "waiting_for_customer" }
+
+// outboxOf returns every pending item of a receiver, oldest first.
+func outboxOf(t *testing.T, s *Store, receiver string) []OutboxItem {
+	t.Helper()
+	items, err := s.DueAlerts(receiver, t0.Add(365*24*time.Hour), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return items
+}
+
+// stagesOf lists the queued items about a request as "stage key/target".
+func stagesOf(items []OutboxItem, request string) []string {
+	var out []string
+	for _, it := range items {
+		if it.Notice.RequestID == request {
+			out = append(out, it.Notice.StageKey+"/"+string(it.Notice.Target))
+		}
+	}
+	return out
+}
+
 func TestAppendIsIdempotentByEventID(t *testing.T) {
 	clock := &fakeClock{t: t0.Add(time.Hour)}
 	s := openTest(t, t.TempDir(), clock)
@@ -95,116 +117,6 @@ func TestAppendIsIdempotentByEventID(t *testing.T) {
 	res2 := v.Request.Clock("it-sales", sla.Resolution)
 	if res2 == nil || res2.At(clock.Now(), sla.AlwaysOpen()).Elapsed != time.Hour {
 		t.Fatalf("resolution clock = %+v (want an hour elapsed by now)", res2)
-	}
-}
-
-func TestEvaluateFiresOnceAndCatchesUp(t *testing.T) {
-	clock := &fakeClock{t: t0}
-	s := openTest(t, t.TempDir(), clock)
-	ctx := context.Background()
-	if _, err := s.Append(ctx, []sla.Event{ev("e1", "R1", sla.Opened, t0), ev("e2", "R1", sla.Responded, t0.Add(time.Minute))}); err != nil {
-		t.Fatal(err)
-	}
-	// Nothing due yet.
-	if res, err := s.Evaluate(t0.Add(time.Minute)); err != nil || res.Fired != 0 {
-		t.Fatalf("early evaluate: %+v %v", res, err)
-	}
-	// Down until 5h10m later: breached (4h) and escalated (5h); the 50%
-	// warning is stale and skipped.
-	now := t0.Add(5*time.Hour + 10*time.Minute)
-	clock.Set(now)
-	res, err := s.Evaluate(now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Fired != 2 || res.Skipped != 1 {
-		t.Fatalf("catch-up evaluate: %+v, want 2 fired (breach, escalation), 1 skipped (warning)", res)
-	}
-	pending, _ := s.PendingAlerts()
-	// breach → it-chat, am; escalation → it-chat, am, boss
-	if pending["it-chat"] != 2 || pending["am"] != 2 || pending["boss"] != 1 {
-		t.Fatalf("pending = %v", pending)
-	}
-	if res, _ := s.Evaluate(now); res.Fired != 0 {
-		t.Fatalf("repeated tick fired again: %+v", res)
-	}
-	firing, _ := s.Firing("am")
-	if len(firing) != 2 || firing[0].Stage != lifecycle.StageBreach || firing[1].Stage != lifecycle.StageEscalation {
-		t.Fatalf("firing = %+v, want the breach and the escalation", firing)
-	}
-	// Resolve: the receivers told of the breach get "resolved".
-	clock.Set(now.Add(time.Minute))
-	if _, err := s.Append(ctx, []sla.Event{ev("e3", "R1", sla.Resolved, now.Add(time.Minute))}); err != nil {
-		t.Fatal(err)
-	}
-	res, _ = s.Evaluate(now.Add(time.Minute))
-	if res.Fired != 1 || res.Queued != 3 { // it-chat, am, and the boss told by the escalation
-		t.Fatalf("resolved evaluate: %+v", res)
-	}
-	if firing, _ := s.Firing("am"); len(firing) != 0 {
-		t.Fatalf("still firing after resolve: %+v", firing)
-	}
-	if _, ok, _ := s.NextDeadline(); ok {
-		t.Fatal("deadline index not empty after resolution")
-	}
-	c, _ := s.Counters()
-	if c.Stopped[[3]string{"it-sales", "resolution", "breached"}] != 1 || c.Stopped[[3]string{"it-sales", "response", "met"}] != 1 {
-		t.Fatalf("stopped counters = %v", c.Stopped)
-	}
-	w, _ := s.WindowFigures("it-sales", sla.DateOf(t0).AddDays(-29), sla.DateOf(t0))
-	if got := w.Targets[sla.Resolution]; got != (sla.Tally{Breached: 1}) {
-		t.Fatalf("window tally = %+v", got)
-	}
-	br, _, _ := s.Breaches(BreachQuery{})
-	if len(br) != 1 || br[0].Request != "R1" || !br[0].BreachedAt.Equal(t0.Add(4*time.Hour+time.Second)) {
-		t.Fatalf("breaches = %+v", br)
-	}
-}
-
-func TestOutboxDeliveryLifecycle(t *testing.T) {
-	clock := &fakeClock{t: t0}
-	s := openTest(t, t.TempDir(), clock)
-	ctx := context.Background()
-	s.Append(ctx, []sla.Event{ev("e1", "R1", sla.Opened, t0), ev("e2", "R1", sla.Responded, t0)})
-	changed := s.OutboxChanged()
-	now := t0.Add(3 * time.Hour)
-	if _, err := s.Evaluate(now); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-changed:
-	default:
-		t.Fatal("OutboxChanged not signalled")
-	}
-	items, _ := s.DueAlerts("it-chat", now, 10)
-	if len(items) != 1 || items[0].Notice.Stage != lifecycle.StageWarning {
-		t.Fatalf("due = %+v", items)
-	}
-	if err := s.Retry(items[0], now.Add(time.Minute), "boom"); err != nil {
-		t.Fatal(err)
-	}
-	if items, _ := s.DueAlerts("it-chat", now, 10); len(items) != 0 {
-		t.Fatal("retried alert due too early")
-	}
-	next, ok, _ := s.NextAlertAt("it-chat")
-	if !ok || !next.Equal(now.Add(time.Minute)) {
-		t.Fatalf("next = %v %v", next, ok)
-	}
-	items, _ = s.DueAlerts("it-chat", now.Add(time.Minute), 10)
-	if len(items) != 1 || items[0].Attempts != 1 {
-		t.Fatalf("due after retry = %+v", items)
-	}
-	if err := s.Delivered(items[0], now); err != nil {
-		t.Fatal(err)
-	}
-	if e, ok, _ := s.NotificationLog("it-chat", items[0].Notice.ID); !ok || !e.Delivered || e.Attempts != 2 {
-		t.Fatalf("log = %+v %v", e, ok)
-	}
-	if n, _ := s.DropReceiver("am"); n != 1 {
-		t.Fatalf("dropped %d, want 1", n)
-	}
-	if p, _ := s.PendingAlerts(); len(p) != 0 {
-		t.Fatalf("pending = %v", p)
 	}
 }
 
@@ -247,32 +159,5 @@ func TestGroupCommitManyWriters(t *testing.T) {
 	n, err := s.Backup(context.Background(), &buf, nil)
 	if err != nil || n != int64(buf.Len()) || n == 0 {
 		t.Fatalf("backup: %d %v", n, err)
-	}
-}
-
-// TestAReceiverGetsItsAlertsInOrder: an alert waiting for its retry holds
-// back the newer ones of the same receiver, so a "resolved" never overtakes
-// its breach.
-func TestAReceiverGetsItsAlertsInOrder(t *testing.T) {
-	clock := &fakeClock{t: t0}
-	s := openTest(t, t.TempDir(), clock)
-	ctx := context.Background()
-	s.Append(ctx, []sla.Event{ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0)})
-	now := t0.Add(4*time.Hour + time.Minute)
-	clock.Set(now)
-	s.Evaluate(now) // the breach
-	breach, _ := s.DueAlerts("it-chat", now, 10)
-	if len(breach) != 1 || breach[0].Notice.Stage != lifecycle.StageBreach {
-		t.Fatalf("due = %+v", breach)
-	}
-	s.Retry(breach[0], now.Add(10*time.Minute), "503")
-	s.Append(ctx, []sla.Event{ev("x", "R1", sla.Resolved, now)})
-	s.Evaluate(now) // the resolution
-	if due, _ := s.DueAlerts("it-chat", now.Add(time.Minute), 10); len(due) != 0 {
-		t.Fatalf("the resolution overtook the breach waiting for its retry: %+v", due)
-	}
-	due, _ := s.DueAlerts("it-chat", now.Add(10*time.Minute), 10)
-	if len(due) != 2 || due[0].Notice.Stage != lifecycle.StageBreach || due[1].Notice.Stage != lifecycle.StageResolved {
-		t.Fatalf("after the retry time: %+v, want the breach then the resolution", due)
 	}
 }

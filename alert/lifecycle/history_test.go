@@ -112,6 +112,25 @@ func TestAnOpenRequestFirstSeenPastItsTargetIsAnnouncedAfterTheGraceHour(t *test
 	}
 }
 
+func TestTheGraceHourEndsOnTheWholeSecondAfterIt(t *testing.T) {
+	// The deadline index keeps whole seconds: a tick in the grace's last
+	// second, before its end, must find the request due at a later second,
+	// not due again at once.
+	seen := t0.Add(30*time.Hour + 500*time.Millisecond)
+	d := newDesk(t, deskPolicy())
+	d.ingest(seen, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
+	tick := seen.Add(HistoryAge - 250*time.Millisecond)
+	if res := d.tick(tick); res.Fired != 0 {
+		t.Errorf("a tick before the grace's end fired %+v", res)
+	}
+	if due, ok := d.due("R1"); !ok || due.Unix() <= tick.Unix() {
+		t.Errorf("after the tick at %s the request is due at %s (indexed %v); want the next second", tick.Format(time.StampMilli), due.Format(time.StampMilli), ok)
+	}
+	if res := d.tick(tick.Add(time.Second)); res.Fired == 0 {
+		t.Errorf("the tick after the grace's end fired nothing")
+	}
+}
+
 func TestABreachThatHappenedWhileSladKnewTheRequestIsNewsWhateverComesFirst(t *testing.T) {
 	// History is judged against when slad first heard of the clock, not
 	// against the refold that finds it stopped. slad knew the request was

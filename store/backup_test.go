@@ -15,11 +15,11 @@ type stalledWriter struct{ release chan struct{} }
 
 func (w stalledWriter) Write(p []byte) (int, error) { <-w.release; return len(p), nil }
 
-// Regression (found in review):  Backup holds one bbolt read transaction while it
-// streams, and api.handleBackup removes the write deadline. A backup client
-// that stops reading keeps that transaction open for ever; as soon as the
-// file must grow, bbolt's remap waits for it, so every ingest (and then
-// every read) hangs. Ingest must go on while a backup is stuck.
+// Backup streams while the API has lifted the write deadline, so a client
+// that stops reading may keep the backup going for ever. Should it hold one
+// bbolt read transaction all along, the first ingest that grows the file
+// would wait for it in bbolt's remap, and every ingest (then every read)
+// would hang behind it.
 func TestAStalledBackupDoesNotBlockIngest(t *testing.T) {
 	clock := &fakeClock{t: t0.Add(time.Hour)}
 	s := openTest(t, t.TempDir(), clock)

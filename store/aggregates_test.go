@@ -1,0 +1,128 @@
+package store
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/slad-project/slad/sla"
+)
+
+// The counters behind slad's Prometheus _total metrics and the elapsed
+// histogram never go down (Prometheus would read a decrease as a reset and
+// count the whole total again in rate() and increase()), and the day
+// aggregates follow the rules in force.
+
+func TestStoppedCounterNeverDecreasesWhenARequestIsReopened(t *testing.T) {
+	clock := &fakeClock{t: t0}
+	s := openTest(t, t.TempDir(), clock)
+	ctx := context.Background()
+	s.Append(ctx, []sla.Event{ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)), ev("x", "R1", sla.Resolved, t0.Add(time.Hour))})
+	key := [3]string{"it-sales", "resolution", "met"}
+	before, _ := s.Counters()
+	clock.Set(t0.Add(2 * time.Hour))
+	s.Append(ctx, []sla.Event{ev("re", "R1", sla.Reopened, t0.Add(2*time.Hour))})
+	after, _ := s.Counters()
+	if after.Stopped[key] < before.Stopped[key] {
+		t.Errorf("counter slad_requests_stopped_total%v went from %d to %d: a Prometheus counter must never decrease", key, before.Stopped[key], after.Stopped[key])
+	}
+}
+
+// README (Metrics): "a request reopened and resolved again counts a second
+// stop."
+func TestAReopenedRequestResolvedAgainCountsASecondStop(t *testing.T) {
+	clock := &fakeClock{t: t0}
+	s := openTest(t, t.TempDir(), clock)
+	ctx := context.Background()
+	step := func(e sla.Event) {
+		clock.Set(e.At)
+		if _, err := s.Append(ctx, []sla.Event{e}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step(ev("o", "R1", sla.Opened, t0))
+	step(ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
+	step(ev("x", "R1", sla.Resolved, t0.Add(time.Hour)))
+	step(ev("re", "R1", sla.Reopened, t0.Add(2*time.Hour)))
+	step(ev("x2", "R1", sla.Resolved, t0.Add(3*time.Hour)))
+	c, _ := s.Counters()
+	if n := c.Stopped[[3]string{"it-sales", "resolution", "met"}]; n != 2 {
+		t.Errorf("slad_requests_stopped_total{it-sales,resolution,met} = %d after resolved, reopened, resolved again; want 2", n)
+	}
+	h := c.Histogram[[2]string{"it-sales", "resolution"}]
+	var count uint64
+	for _, b := range h.Buckets {
+		count += b
+	}
+	// Stops at 1h and at 1h+1h = 2h of business time.
+	if count != 2 || h.Sum != 3600+7200 {
+		t.Errorf("elapsed histogram: count %d, sum %v; want 2 observations summing to %d s", count, h.Sum, 3600+7200)
+	}
+}
+
+// slad_breaches_total counts clocks that passed their target. A breach
+// withdrawn by late events is not taken back, and when the clock then
+// really breaches it is not counted again: one clock, one breach, as when
+// the same history arrives in order.
+func TestABreachWithdrawnAndRedoneIsCountedOnce(t *testing.T) {
+	clock := &fakeClock{t: t0}
+	s := openTest(t, t.TempDir(), clock)
+	ctx := context.Background()
+	if _, err := s.Append(ctx, []sla.Event{ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute))}); err != nil {
+		t.Fatal(err)
+	}
+	now := t0.Add(4*time.Hour + 10*time.Minute)
+	clock.Set(now)
+	s.Evaluate(now) // breach announced and counted
+	// Late pause from 1h to 2h: not breached after all (3h10m).
+	if _, err := s.Append(ctx, []sla.Event{ev("p", "R1", sla.Paused, t0.Add(time.Hour), waitingForCustomer), ev("u", "R1", sla.Resumed, t0.Add(2*time.Hour))}); err != nil {
+		t.Fatal(err)
+	}
+	now = t0.Add(5*time.Hour + 10*time.Minute) // really breached at 5h00m01s
+	clock.Set(now)
+	s.Evaluate(now)
+	c, _ := s.Counters()
+	if n := c.Breaches[[2]string{"it-sales", "resolution"}]; n != 1 {
+		t.Errorf("slad_breaches_total{it-sales,resolution} = %d for one clock that breached once", n)
+	}
+}
+
+// A late event folds a closed request again from its events under the
+// rules in force, so that its figures do not depend on the order events
+// arrived in (that it pages nobody is the lifecycle's history rule).
+func TestALateEventRefoldsAClosedRequestsFiguresUnderTheTargetInForce(t *testing.T) {
+	clock := &fakeClock{t: t0}
+	s := openTest(t, t.TempDir(), clock)
+	ctx := context.Background()
+	if _, err := s.Append(ctx, []sla.Event{
+		ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)), ev("x", "R1", sla.Resolved, t0.Add(3*time.Hour)),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	day := sla.DateOf(t0)
+	before, _ := s.WindowFigures("it-sales", day, day)
+
+	// Weeks later a reload tightens the target, then a title fix arrives.
+	now := t0.Add(40 * 24 * time.Hour)
+	clock.Set(now)
+	p := testPolicy()
+	p.SLAs[0].Resolution.ByPriority["P1"] = 2 * time.Hour
+	s.SetPolicy(p)
+	if _, err := s.Rematch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(ctx, []sla.Event{ev("title", "R1", sla.Updated, t0.Add(2*time.Hour), func(e *sla.Event) { e.Title = "typo fixed" })}); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := s.WindowFigures("it-sales", day, day)
+	if before.Targets[sla.Resolution] != (sla.Tally{Met: 1}) || after.Targets[sla.Resolution] != (sla.Tally{Breached: 1}) {
+		t.Errorf("resolution of %s: %+v before, %+v after the late event; want met under 4h, then breached under 2h", day, before.Targets[sla.Resolution], after.Targets[sla.Resolution])
+	}
+	res, err := s.Evaluate(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Fired != 0 {
+		t.Errorf("a request resolved 40 days ago fired %d alert(s) (%+v) because a title was fixed", res.Fired, res)
+	}
+}

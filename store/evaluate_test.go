@@ -1,0 +1,110 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/slad-project/slad/alert/lifecycle"
+	"github.com/slad-project/slad/sla"
+)
+
+// The rules themselves are tested in package lifecycle; these tests check
+// that Evaluate reads the deadline index, applies what the lifecycle
+// decides (outbox, firing) and keeps the aggregates in the same
+// transaction.
+
+func TestEvaluateFiresOnceAndCatchesUp(t *testing.T) {
+	clock := &fakeClock{t: t0}
+	s := openTest(t, t.TempDir(), clock)
+	ctx := context.Background()
+	if _, err := s.Append(ctx, []sla.Event{ev("e1", "R1", sla.Opened, t0), ev("e2", "R1", sla.Responded, t0.Add(time.Minute))}); err != nil {
+		t.Fatal(err)
+	}
+	// Nothing due yet.
+	if res, err := s.Evaluate(t0.Add(time.Minute)); err != nil || res.Fired != 0 {
+		t.Fatalf("early evaluate: %+v %v", res, err)
+	}
+	// Down until 5h10m later: breached (4h) and escalated (5h); the 50%
+	// warning is stale and skipped.
+	now := t0.Add(5*time.Hour + 10*time.Minute)
+	clock.Set(now)
+	res, err := s.Evaluate(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Fired != 2 || res.Skipped != 1 {
+		t.Fatalf("catch-up evaluate: %+v, want 2 fired (breach, escalation), 1 skipped (warning)", res)
+	}
+	pending, _ := s.PendingAlerts()
+	// breach → it-chat, am; escalation → it-chat, am, boss
+	if pending["it-chat"] != 2 || pending["am"] != 2 || pending["boss"] != 1 {
+		t.Fatalf("pending = %v", pending)
+	}
+	if res, _ := s.Evaluate(now); res.Fired != 0 {
+		t.Fatalf("repeated tick fired again: %+v", res)
+	}
+	firing, _ := s.Firing("am")
+	if len(firing) != 2 || firing[0].Stage != lifecycle.StageBreach || firing[1].Stage != lifecycle.StageEscalation {
+		t.Fatalf("firing = %+v, want the breach and the escalation", firing)
+	}
+	// Resolve: the receivers told of the breach get "resolved".
+	clock.Set(now.Add(time.Minute))
+	if _, err := s.Append(ctx, []sla.Event{ev("e3", "R1", sla.Resolved, now.Add(time.Minute))}); err != nil {
+		t.Fatal(err)
+	}
+	res, _ = s.Evaluate(now.Add(time.Minute))
+	if res.Fired != 1 || res.Queued != 3 { // it-chat, am, and the boss told by the escalation
+		t.Fatalf("resolved evaluate: %+v", res)
+	}
+	if firing, _ := s.Firing("am"); len(firing) != 0 {
+		t.Fatalf("still firing after resolve: %+v", firing)
+	}
+	if _, ok, _ := s.NextDeadline(); ok {
+		t.Fatal("deadline index not empty after resolution")
+	}
+	c, _ := s.Counters()
+	if c.Stopped[[3]string{"it-sales", "resolution", "breached"}] != 1 || c.Stopped[[3]string{"it-sales", "response", "met"}] != 1 {
+		t.Fatalf("stopped counters = %v", c.Stopped)
+	}
+	w, _ := s.WindowFigures("it-sales", sla.DateOf(t0).AddDays(-29), sla.DateOf(t0))
+	if got := w.Targets[sla.Resolution]; got != (sla.Tally{Breached: 1}) {
+		t.Fatalf("window tally = %+v", got)
+	}
+	br, _, _ := s.Breaches(BreachQuery{})
+	if len(br) != 1 || br[0].Request != "R1" || !br[0].BreachedAt.Equal(t0.Add(4*time.Hour+time.Second)) {
+		t.Fatalf("breaches = %+v", br)
+	}
+}
+
+// The deadline index keeps whole seconds, the grace hour ends at an
+// instant with nanoseconds (an hour after the ingest that first saw the
+// clock). A tick in the grace's last second, before its end, reads the
+// request as due and must leave it due at a later second: otherwise every
+// round of Evaluate reads it again, and an import batch of a chunk or more
+// of long-breached open requests never lets the index drain ("deadline
+// index does not drain", minutes of reads).
+func TestATickInTheGraceSecondLeavesNothingDue(t *testing.T) {
+	seen := t0.Add(30*time.Hour + 500*time.Millisecond)
+	clock := &fakeClock{t: seen}
+	s := openTest(t, t.TempDir(), clock)
+	var batch []sla.Event
+	for i := range evalChunk {
+		id := fmt.Sprint("IMP-", i)
+		batch = append(batch, ev(id+"o", id, sla.Opened, t0), ev(id+"r", id, sla.Responded, t0.Add(time.Minute)))
+	}
+	if _, err := s.Append(context.Background(), batch); err != nil {
+		t.Fatal(err)
+	}
+	tick := seen.Add(time.Hour - 250*time.Millisecond) // same second as the grace's end, before it
+	clock.Set(tick)
+	start := time.Now()
+	res, err := s.Evaluate(tick)
+	if err != nil || time.Since(start) > 10*time.Second {
+		t.Errorf("tick %s after %s: %+v, %v", tick.Format(time.StampMilli), time.Since(start).Round(time.Millisecond), res, err)
+	}
+	if d, ok, _ := s.NextDeadline(); ok && d.Unix() <= tick.Unix() {
+		t.Errorf("after the tick at %s the deadline index still holds %s (evaluate: %+v): every round of Evaluate reads it again", tick.Format(time.StampMilli), d.Format(time.StampMilli), res)
+	}
+}

@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/slad-project/slad/sla"
+)
+
+// What the lifecycle decides when a request changes (package lifecycle
+// tests the rules) is applied by the ingest or the reload that changed it,
+// in the transaction that saves the request: the outbox, the firing
+// alerts and the record's alert state move together.
+
+func TestLateEventsThatUndoABreachQueueResolvedAndEndItsFiringInTheirIngest(t *testing.T) {
+	clock := &fakeClock{t: t0}
+	s := openTest(t, t.TempDir(), clock)
+	ctx := context.Background()
+	if _, err := s.Append(ctx, []sla.Event{ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute))}); err != nil {
+		t.Fatal(err)
+	}
+	now := t0.Add(4*time.Hour + 10*time.Minute)
+	clock.Set(now)
+	if res, err := s.Evaluate(now); err != nil || res.Fired != 1 {
+		t.Fatalf("breach evaluate: %+v %v", res, err)
+	}
+	if f, _ := s.Firing("am"); len(f) != 1 {
+		t.Fatalf("firing before late events = %+v", f)
+	}
+	// A buffered pause arrives: the customer was asked for details from 1h
+	// to 3h. Elapsed is 2h10m: no breach.
+	now = now.Add(5 * time.Minute)
+	clock.Set(now)
+	if _, err := s.Append(ctx, []sla.Event{
+		ev("p", "R1", sla.Paused, t0.Add(time.Hour), waitingForCustomer),
+		ev("u", "R1", sla.Resumed, t0.Add(3*time.Hour)),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// No tick: the ingest itself applied the effects.
+	if f, _ := s.Firing("am"); len(f) != 0 {
+		t.Errorf("the breach was undone, yet Alertmanager keeps being sent it: firing = %+v", f)
+	}
+	if got := stagesOf(outboxOf(t, s, "am"), "R1"); !slices.Equal(got, []string{"breach/resolution", "resolved/resolution"}) {
+		t.Errorf("am got %v; want the breach, then resolved", got)
+	}
+	if v, _ := s.Request("R1"); slices.Contains(v.Fired["it-sales/resolution"], "breach") {
+		t.Errorf("the record still marks the undone breach fired: %v", v.Fired)
+	}
+	// Resolved within target: nothing more is owed, nothing is due.
+	if _, err := s.Append(ctx, []sla.Event{ev("x", "R1", sla.Resolved, now)}); err != nil {
+		t.Fatal(err)
+	}
+	if res, _ := s.Evaluate(now); res.Fired != 0 {
+		t.Errorf("resolved within target, the tick fired %+v", res)
+	}
+	if f, _ := s.Firing("am"); len(f) != 0 {
+		t.Errorf("the request is resolved within target, yet Alertmanager keeps being sent its breach: firing = %+v", f)
+	}
+}
+
+func TestAReopeningIngestFiresTheStillBreachedClockAgain(t *testing.T) {
+	clock := &fakeClock{t: t0}
+	s := openTest(t, t.TempDir(), clock)
+	ctx := context.Background()
+	step := func(now time.Time, events ...sla.Event) {
+		t.Helper()
+		clock.Set(now)
+		if len(events) > 0 {
+			if _, err := s.Append(ctx, events); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.Evaluate(now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step(t0, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
+	now := t0.Add(4*time.Hour + 10*time.Minute)
+	step(now) // breach
+	now = now.Add(time.Minute)
+	step(now, ev("x", "R1", sla.Resolved, now))
+	if f, _ := s.Firing("am"); len(f) != 0 {
+		t.Fatalf("still firing after resolve: %+v", f)
+	}
+	now = now.Add(time.Minute)
+	clock.Set(now)
+	if _, err := s.Append(ctx, []sla.Event{ev("re", "R1", sla.Reopened, now)}); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := s.Firing("am"); len(f) != 1 {
+		t.Errorf("the request is open again with its clock breached, but Alertmanager is not re-sent the breach (firing = %d)", len(f))
+	}
+}
+
+func TestAReloadThatRemovesAnSLAEndsItsFiringBreachOnceResolved(t *testing.T) {
+	clock := &fakeClock{t: t0}
+	s := openTest(t, t.TempDir(), clock)
+	ctx := context.Background()
+	if _, err := s.Append(ctx, []sla.Event{ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute))}); err != nil {
+		t.Fatal(err)
+	}
+	now := t0.Add(4*time.Hour + 10*time.Minute)
+	clock.Set(now)
+	if res, _ := s.Evaluate(now); res.Fired != 1 {
+		t.Fatalf("breach evaluate: %+v", res)
+	}
+	p := testPolicy()
+	p.SLAs = nil
+	s.SetPolicy(p)
+	if _, err := s.Rematch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(time.Minute)
+	clock.Set(now)
+	if _, err := s.Append(ctx, []sla.Event{ev("x", "R1", sla.Resolved, now)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Evaluate(now); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := s.Firing("am"); len(f) != 0 {
+		t.Errorf("the SLA was removed and the request resolved, yet %d breach notice(s) stay firing for Alertmanager", len(f))
+	}
+}

@@ -1,0 +1,84 @@
+package store
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/slad-project/slad/alert/lifecycle"
+	"github.com/slad-project/slad/sla"
+)
+
+func TestOutboxDeliveryLifecycle(t *testing.T) {
+	clock := &fakeClock{t: t0}
+	s := openTest(t, t.TempDir(), clock)
+	ctx := context.Background()
+	s.Append(ctx, []sla.Event{ev("e1", "R1", sla.Opened, t0), ev("e2", "R1", sla.Responded, t0)})
+	changed := s.OutboxChanged()
+	now := t0.Add(3 * time.Hour)
+	if _, err := s.Evaluate(now); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-changed:
+	default:
+		t.Fatal("OutboxChanged not signalled")
+	}
+	items, _ := s.DueAlerts("it-chat", now, 10)
+	if len(items) != 1 || items[0].Notice.Stage != lifecycle.StageWarning {
+		t.Fatalf("due = %+v", items)
+	}
+	if err := s.Retry(items[0], now.Add(time.Minute), "boom"); err != nil {
+		t.Fatal(err)
+	}
+	if items, _ := s.DueAlerts("it-chat", now, 10); len(items) != 0 {
+		t.Fatal("retried alert due too early")
+	}
+	next, ok, _ := s.NextAlertAt("it-chat")
+	if !ok || !next.Equal(now.Add(time.Minute)) {
+		t.Fatalf("next = %v %v", next, ok)
+	}
+	items, _ = s.DueAlerts("it-chat", now.Add(time.Minute), 10)
+	if len(items) != 1 || items[0].Attempts != 1 {
+		t.Fatalf("due after retry = %+v", items)
+	}
+	if err := s.Delivered(items[0], now); err != nil {
+		t.Fatal(err)
+	}
+	if e, ok, _ := s.NotificationLog("it-chat", items[0].Notice.ID); !ok || !e.Delivered || e.Attempts != 2 {
+		t.Fatalf("log = %+v %v", e, ok)
+	}
+	if n, _ := s.DropReceiver("am"); n != 1 {
+		t.Fatalf("dropped %d, want 1", n)
+	}
+	if p, _ := s.PendingAlerts(); len(p) != 0 {
+		t.Fatalf("pending = %v", p)
+	}
+}
+
+// TestAReceiverGetsItsAlertsInOrder: an alert waiting for its retry holds
+// back the newer ones of the same receiver, so a "resolved" never overtakes
+// its breach.
+func TestAReceiverGetsItsAlertsInOrder(t *testing.T) {
+	clock := &fakeClock{t: t0}
+	s := openTest(t, t.TempDir(), clock)
+	ctx := context.Background()
+	s.Append(ctx, []sla.Event{ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0)})
+	now := t0.Add(4*time.Hour + time.Minute)
+	clock.Set(now)
+	s.Evaluate(now) // the breach
+	breach, _ := s.DueAlerts("it-chat", now, 10)
+	if len(breach) != 1 || breach[0].Notice.Stage != lifecycle.StageBreach {
+		t.Fatalf("due = %+v", breach)
+	}
+	s.Retry(breach[0], now.Add(10*time.Minute), "503")
+	s.Append(ctx, []sla.Event{ev("x", "R1", sla.Resolved, now)})
+	s.Evaluate(now) // the resolution
+	if due, _ := s.DueAlerts("it-chat", now.Add(time.Minute), 10); len(due) != 0 {
+		t.Fatalf("the resolution overtook the breach waiting for its retry: %+v", due)
+	}
+	due, _ := s.DueAlerts("it-chat", now.Add(10*time.Minute), 10)
+	if len(due) != 2 || due[0].Notice.Stage != lifecycle.StageBreach || due[1].Notice.Stage != lifecycle.StageResolved {
+		t.Fatalf("after the retry time: %+v, want the breach then the resolution", due)
+	}
+}
