@@ -30,10 +30,7 @@ const (
 // commands maps each command's name to its implementation.
 func commands() map[string]command {
 	return map[string]command{
-		"serve": func(_ context.Context, args []string, stdout, stderr io.Writer) int {
-			// serve.go handles its signals itself for now.
-			return cmdServe(args, stdout, stderr)
-		},
+		"serve":    runServe,
 		"validate": runValidate,
 		"import":   runImport,
 		"report":   runReport,
@@ -104,15 +101,5 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 //	Run 'slad help import' for usage.
 func usageError(stderr io.Writer, name, format string, args ...any) int {
 	fmt.Fprintf(stderr, "slad %s: %s\nRun 'slad help %s' for usage.\n", name, fmt.Sprintf(format, args...), name)
-	return exitUsage
-}
-
-// flagExit turns a flag parsing error into an exit code: 0 after -h (the
-// flag package has printed the usage), 2 otherwise. Only serve.go still
-// uses it; the other commands use parseFlags.
-func flagExit(err error) int {
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
 	return exitUsage
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,10 +14,16 @@ import (
 	"github.com/slad-project/slad/daemon"
 )
 
-// cmdServe runs the daemon until SIGINT or SIGTERM (see serve).
-func cmdServe(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+const serveUsage = `Usage: slad serve [--config FILE] [--data DIR] [--listen ADDR] [--web.config.file FILE]
+
+Runs the daemon: ingest, evaluation, alerts, API, metrics and status page,
+until SIGINT or SIGTERM. SIGHUP reloads the configuration, as
+POST /-/reload does.
+`
+
+// runServe runs "slad serve".
+func runServe(ctx context.Context, args []string, _, stderr io.Writer) int {
+	fs := newFlagSet("serve", serveUsage)
 	opts := daemon.Options{}
 	fs.StringVar(&opts.ConfigFile, "config", daemon.DefaultConfigFile, "configuration `file`")
 	fs.StringVar(&opts.DataDir, "data", daemon.DefaultDataDir, "data `directory` holding slad.db")
@@ -26,51 +31,44 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&opts.WebConfigFile, "web.config.file", "", "exporter-toolkit web configuration `file` (TLS, basic auth)")
 	level := fs.String("log.level", "info", "log `level`: debug, info, warn, error")
 	format := fs.String("log.format", "text", "log `format`: text or json")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: slad serve [flags]\n\nRuns the daemon: ingest, evaluation, alerts, API, metrics and status page.\n\n")
-		fs.PrintDefaults()
+	rest, code, ok := parseFlags(fs, args, stderr)
+	if !ok {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		return flagExit(err)
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "slad serve: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	if len(rest) > 0 {
+		return usageError(stderr, "serve", "unexpected argument %q", rest[0])
 	}
 	logger, err := newLogger(stderr, *level, *format)
 	if err != nil {
-		fmt.Fprintf(stderr, "slad serve: %v\n", err)
-		return 2
+		return usageError(stderr, "serve", "%v", err)
 	}
 	opts.Logger = logger
 	opts.Version, opts.Commit = buildInfo()
 
-	err = serve(opts)
-	var cerr *config.Errors
-	switch {
-	case errors.As(err, &cerr):
+	err = serve(ctx, opts)
+	if cerr, ok := errors.AsType[*config.Errors](err); ok {
 		fmt.Fprintf(stderr, "slad serve: the configuration %s has %d error(s):\n", opts.ConfigFile, len(cerr.Problems))
 		for _, p := range cerr.Problems {
 			fmt.Fprintln(stderr, p.String())
 		}
-		return 1
-	case err != nil:
-		logger.Error("slad failed", "err", err)
-		return 1
+		return exitFailed
 	}
-	return 0
+	if err != nil {
+		logger.Error("slad failed", "err", err)
+		return exitFailed
+	}
+	return exitOK
 }
 
-// serve runs the daemon until SIGINT or SIGTERM, or until it fails to
-// serve, and reloads its configuration on SIGHUP.
-func serve(opts daemon.Options) error {
+// serve runs the daemon until ctx ends (main ends it on SIGINT or
+// SIGTERM) or the daemon fails to serve, and reloads its configuration on
+// SIGHUP.
+func serve(ctx context.Context, opts daemon.Options) error {
 	// Catch SIGHUP before anything starts: its default action ends the
 	// process, and a reload may be sent as soon as slad says it is up.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 
 	d, err := daemon.New(opts)
 	if err != nil {
