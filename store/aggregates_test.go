@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -14,7 +15,7 @@ import (
 // aggregates follow the rules in force.
 
 func TestStoppedCounterNeverDecreasesWhenARequestIsReopened(t *testing.T) {
-	clock := &fakeClock{t: t0}
+	clock := testutil.NewClock(t0)
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
 	s.Append(ctx, []sla.Event{ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)), ev("x", "R1", sla.Resolved, t0.Add(time.Hour))})
@@ -31,7 +32,7 @@ func TestStoppedCounterNeverDecreasesWhenARequestIsReopened(t *testing.T) {
 // README (Metrics): "a request reopened and resolved again counts a second
 // stop."
 func TestAReopenedRequestResolvedAgainCountsASecondStop(t *testing.T) {
-	clock := &fakeClock{t: t0}
+	clock := testutil.NewClock(t0)
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
 	step := func(e sla.Event) {
@@ -65,7 +66,7 @@ func TestAReopenedRequestResolvedAgainCountsASecondStop(t *testing.T) {
 // really breaches it is not counted again: one clock, one breach, as when
 // the same history arrives in order.
 func TestABreachWithdrawnAndRedoneIsCountedOnce(t *testing.T) {
-	clock := &fakeClock{t: t0}
+	clock := testutil.NewClock(t0)
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
 	if _, err := s.Append(ctx, []sla.Event{ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute))}); err != nil {
@@ -91,7 +92,7 @@ func TestABreachWithdrawnAndRedoneIsCountedOnce(t *testing.T) {
 // rules in force, so that its figures do not depend on the order events
 // arrived in (that it pages nobody is the lifecycle's history rule).
 func TestALateEventRefoldsAClosedRequestsFiguresUnderTheTargetInForce(t *testing.T) {
-	clock := &fakeClock{t: t0}
+	clock := testutil.NewClock(t0)
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
 	if _, err := s.Append(ctx, []sla.Event{

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -21,7 +22,7 @@ func (w stalledWriter) Write(p []byte) (int, error) { <-w.release; return len(p)
 // would wait for it in bbolt's remap, and every ingest (then every read)
 // would hang behind it.
 func TestAStalledBackupDoesNotBlockIngest(t *testing.T) {
-	clock := &fakeClock{t: t0.Add(time.Hour)}
+	clock := testutil.NewClock(t0.Add(time.Hour))
 	s := openTest(t, t.TempDir(), clock)
 	w := stalledWriter{make(chan struct{})}
 	t.Cleanup(func() { close(w.release) })

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -16,7 +17,7 @@ import (
 func BenchmarkEvaluateNothingDue(b *testing.B) {
 	for _, open := range []int{100, 10000} {
 		b.Run(fmt.Sprintf("open=%d", open), func(b *testing.B) {
-			clock := &fakeClock{t: t0}
+			clock := testutil.NewClock(t0)
 			s, err := Open(Options{Dir: b.TempDir(), Policy: testPolicy(), Now: clock.Now})
 			if err != nil {
 				b.Fatal(err)
@@ -52,7 +53,7 @@ func BenchmarkAppend(b *testing.B) {
 			name = "parallel"
 		}
 		b.Run(name, func(b *testing.B) {
-			clock := &fakeClock{t: t0.Add(time.Hour)}
+			clock := testutil.NewClock(t0.Add(time.Hour))
 			s, err := Open(Options{Dir: b.TempDir(), Policy: testPolicy(), Now: clock.Now})
 			if err != nil {
 				b.Fatal(err)
@@ -89,7 +90,7 @@ func BenchmarkAppend(b *testing.B) {
 func BenchmarkAppendToALongRequest(b *testing.B) {
 	for _, history := range []int{10, 5000} {
 		b.Run(fmt.Sprintf("history=%d", history), func(b *testing.B) {
-			clock := &fakeClock{t: t0.Add(24 * time.Hour)}
+			clock := testutil.NewClock(t0.Add(24 * time.Hour))
 			s, err := Open(Options{Dir: b.TempDir(), Policy: testPolicy(), Now: clock.Now})
 			if err != nil {
 				b.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/slad-project/slad/alert/lifecycle"
+	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -16,7 +17,7 @@ import (
 // transaction.
 
 func TestEvaluateFiresOnceAndCatchesUp(t *testing.T) {
-	clock := &fakeClock{t: t0}
+	clock := testutil.NewClock(t0)
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
 	if _, err := s.Append(ctx, []sla.Event{ev("e1", "R1", sla.Opened, t0), ev("e2", "R1", sla.Responded, t0.Add(time.Minute))}); err != nil {
@@ -87,7 +88,7 @@ func TestEvaluateFiresOnceAndCatchesUp(t *testing.T) {
 // index does not drain", minutes of reads).
 func TestATickInTheGraceSecondLeavesNothingDue(t *testing.T) {
 	seen := t0.Add(30*time.Hour + 500*time.Millisecond)
-	clock := &fakeClock{t: seen}
+	clock := testutil.NewClock(seen)
 	s := openTest(t, t.TempDir(), clock)
 	var batch []sla.Event
 	for i := range evalChunk {

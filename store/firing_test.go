@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -15,7 +16,7 @@ import (
 // alerts and the record's alert state move together.
 
 func TestLateEventsThatUndoABreachQueueResolvedAndEndItsFiringInTheirIngest(t *testing.T) {
-	clock := &fakeClock{t: t0}
+	clock := testutil.NewClock(t0)
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
 	if _, err := s.Append(ctx, []sla.Event{ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute))}); err != nil {
@@ -62,7 +63,7 @@ func TestLateEventsThatUndoABreachQueueResolvedAndEndItsFiringInTheirIngest(t *t
 }
 
 func TestAReopeningIngestFiresTheStillBreachedClockAgain(t *testing.T) {
-	clock := &fakeClock{t: t0}
+	clock := testutil.NewClock(t0)
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
 	step := func(now time.Time, events ...sla.Event) {
@@ -96,7 +97,7 @@ func TestAReopeningIngestFiresTheStillBreachedClockAgain(t *testing.T) {
 }
 
 func TestAReloadThatRemovesAnSLAEndsItsFiringBreachOnceResolved(t *testing.T) {
-	clock := &fakeClock{t: t0}
+	clock := testutil.NewClock(t0)
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
 	if _, err := s.Append(ctx, []sla.Event{ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute))}); err != nil {

@@ -10,6 +10,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -35,7 +36,7 @@ func rewind(t *testing.T, dir string, version uint64, undo func(tx *bolt.Tx) err
 
 func TestASchema1DatabaseIsMigratedAndKeepsItsBreaches(t *testing.T) {
 	dir := t.TempDir()
-	clock := &fakeClock{t: t0}
+	clock := testutil.NewClock(t0)
 	s, err := Open(Options{Dir: dir, Policy: testPolicy(), Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +67,7 @@ func TestASchema1DatabaseIsMigratedAndKeepsItsBreaches(t *testing.T) {
 
 func TestADatabaseFromANewerSladIsRefused(t *testing.T) {
 	dir := t.TempDir()
-	s := openTest(t, dir, &fakeClock{t: t0})
+	s := openTest(t, dir, testutil.NewClock(t0))
 	s.Close()
 	rewind(t, dir, SchemaVersion+1, nil)
 	_, err := Open(Options{Dir: dir, Policy: testPolicy()})
@@ -76,7 +77,7 @@ func TestADatabaseFromANewerSladIsRefused(t *testing.T) {
 }
 
 func TestBreachesArePagedNewestFirst(t *testing.T) {
-	clock := &fakeClock{t: t0}
+	clock := testutil.NewClock(t0)
 	s := openTest(t, t.TempDir(), clock)
 	for i := range 5 {
 		id := string(rune('A' + i))

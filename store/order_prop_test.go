@@ -5,44 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"reflect"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
+	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
 )
-
-// propSeed returns the seed of a property test, printed: SLAD_SEED's when
-// it is set, a fresh one otherwise. (Package lifecycle's property tests
-// read the same variables.)
-func propSeed(t *testing.T) uint64 {
-	t.Helper()
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("SLAD_SEED"); s != "" {
-		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("SLAD_SEED=%q: %v", s, err)
-		}
-		seed = v
-	}
-	t.Logf("seed %d (rerun with SLAD_SEED=%d)", seed, seed)
-	return seed
-}
-
-// rounds scales a property test's rounds: -short divides them by 5, and
-// SLAD_SCALE=N multiplies them for a long soak.
-func rounds(n int) int {
-	if testing.Short() {
-		n = max(n/5, 1)
-	}
-	if s, err := strconv.Atoi(os.Getenv("SLAD_SCALE")); err == nil && s > 0 {
-		n *= s
-	}
-	return n
-}
 
 // randomHistories draws requests' lives on the test policy: each opens,
 // then responds, pauses, resumes, resolves, reopens, updates its priority
@@ -118,12 +88,12 @@ func takeSnapshot(t *testing.T, s *Store, events []sla.Event) snapshot {
 // shuffled in random batches (each request folded from scratch), and
 // expects the same requests, gauges, day aggregates, stops and deadlines.
 func TestArrivalOrderDoesNotMatter(t *testing.T) {
-	seed := propSeed(t)
+	seed := testutil.Seed(t, 0)
 	rng := rand.New(rand.NewPCG(seed, 7))
-	for round := range rounds(5) {
+	for round := range testutil.Iterations(5) {
 		events := randomHistories(rng, 20)
 		now := t0.Add(4 * 24 * time.Hour) // old enough for every clock to be history
-		clock := &fakeClock{t: now}
+		clock := testutil.NewClock(now)
 		inOrder := openTest(t, t.TempDir(), clock)
 		shuffled := openTest(t, t.TempDir(), clock)
 		ctx := context.Background()
@@ -244,7 +214,7 @@ func withTicks(rng *rand.Rand, ingests []arrival, until, end time.Time) []arriva
 	return append(out, arrival{at: end})
 }
 
-func runTimeline(t *testing.T, s *Store, clock *fakeClock, steps []arrival) {
+func runTimeline(t *testing.T, s *Store, clock *testutil.Clock, steps []arrival) {
 	t.Helper()
 	for _, st := range steps {
 		clock.Set(st.at)
@@ -286,16 +256,16 @@ func TestArrivalOrderWithTicksKeepsTheSameFigures(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			seed := propSeed(t)
+			seed := testutil.Seed(t, 0)
 			rng := rand.New(rand.NewPCG(seed, c.stream))
-			for round := range rounds(c.rounds) {
+			for round := range testutil.Iterations(c.rounds) {
 				events := c.histories(rng, 15)
 				for i := range events {
 					events[i].Seq = uint64(i)
 				}
 				end := t0.Add(time.Duration(c.days) * 24 * time.Hour)
 				late := lateAndShuffled(rng, events, c.maxDelay)
-				open := func(clock *fakeClock) *Store {
+				open := func(clock *testutil.Clock) *Store {
 					s, err := Open(Options{Dir: t.TempDir(), Policy: c.policy(t), Now: clock.Now})
 					if err != nil {
 						t.Fatal(err)
@@ -303,7 +273,7 @@ func TestArrivalOrderWithTicksKeepsTheSameFigures(t *testing.T) {
 					t.Cleanup(func() { s.Close() })
 					return s
 				}
-				clockA, clockB := &fakeClock{t: t0}, &fakeClock{t: t0}
+				clockA, clockB := testutil.NewClock(t0), testutil.NewClock(t0)
 				a, b := open(clockA), open(clockB)
 				runTimeline(t, a, clockA, withTicks(rng, inOrder(events), end.Add(-c.quiet), end))
 				runTimeline(t, b, clockB, withTicks(rng, late, end.Add(-c.quiet), end))

@@ -6,11 +6,12 @@ import (
 	"time"
 
 	"github.com/slad-project/slad/alert/lifecycle"
+	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
 )
 
 func TestOutboxDeliveryLifecycle(t *testing.T) {
-	clock := &fakeClock{t: t0}
+	clock := testutil.NewClock(t0)
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
 	s.Append(ctx, []sla.Event{ev("e1", "R1", sla.Opened, t0), ev("e2", "R1", sla.Responded, t0)})
@@ -60,7 +61,7 @@ func TestOutboxDeliveryLifecycle(t *testing.T) {
 // back the newer ones of the same receiver, so a "resolved" never overtakes
 // its breach.
 func TestAReceiverGetsItsAlertsInOrder(t *testing.T) {
-	clock := &fakeClock{t: t0}
+	clock := testutil.NewClock(t0)
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
 	s.Append(ctx, []sla.Event{ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0)})

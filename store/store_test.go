@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -36,17 +37,9 @@ func testPolicy() *sla.Policy {
 	}
 }
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
-
 var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
-func openTest(t *testing.T, dir string, clock *fakeClock) *Store {
+func openTest(t *testing.T, dir string, clock *testutil.Clock) *Store {
 	t.Helper()
 	s, err := Open(Options{Dir: dir, Policy: testPolicy(), Now: clock.Now})
 	if err != nil {
@@ -91,7 +84,7 @@ func stagesOf(items []OutboxItem, request string) []string {
 }
 
 func TestAppendIsIdempotentByEventID(t *testing.T) {
-	clock := &fakeClock{t: t0.Add(time.Hour)}
+	clock := testutil.NewClock(t0.Add(time.Hour))
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
 	batch := []sla.Event{ev("e1", "R1", sla.Opened, t0), ev("e2", "R1", sla.Responded, t0.Add(10*time.Minute))}
@@ -122,7 +115,7 @@ func TestAppendIsIdempotentByEventID(t *testing.T) {
 
 func TestSecondOpenFailsFastWithLockMessage(t *testing.T) {
 	dir := t.TempDir()
-	s := openTest(t, dir, &fakeClock{t: t0})
+	s := openTest(t, dir, testutil.NewClock(t0))
 	_ = s
 	start := time.Now()
 	_, err := Open(Options{Dir: dir, Policy: testPolicy(), LockTimeout: 200 * time.Millisecond})
@@ -135,7 +128,7 @@ func TestSecondOpenFailsFastWithLockMessage(t *testing.T) {
 }
 
 func TestGroupCommitManyWriters(t *testing.T) {
-	clock := &fakeClock{t: t0.Add(time.Hour)}
+	clock := testutil.NewClock(t0.Add(time.Hour))
 	s := openTest(t, t.TempDir(), clock)
 	var wg sync.WaitGroup
 	for w := range 20 {

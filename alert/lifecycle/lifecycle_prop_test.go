@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -159,7 +160,7 @@ func TestArrivalOrderAndBatchingKeepAlertsTrue(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			for _, seed := range propSeeds(t) {
 				rng := rand.New(rand.NewPCG(seed, c.stream))
-				for round := range rounds(c.rounds) {
+				for round := range testutil.Iterations(c.rounds) {
 					events := c.histories(rng, 15)
 					for i := range events {
 						events[i].Seq = uint64(i)
@@ -198,7 +199,7 @@ func TestLiveBreachesAreAnnouncedWhateverTheTickSchedule(t *testing.T) {
 	// could silence it as history (about 3% of seeds did).
 	for _, seed := range propSeeds(t, 1795381591751981219) {
 		rng := rand.New(rand.NewPCG(seed, 17))
-		for round := range rounds(20) {
+		for round := range testutil.Iterations(20) {
 			events := randomHistories(rng, 15)
 			for i := range events {
 				events[i].Seq = uint64(i)
@@ -235,7 +236,7 @@ func TestReloadsKeepAlertsTrue(t *testing.T) {
 	// was removed for a while.
 	for _, seed := range propSeeds(t, 1795382032052142190) {
 		rng := rand.New(rand.NewPCG(seed, 19))
-		for round := range rounds(20) {
+		for round := range testutil.Iterations(20) {
 			events := randomHistories(rng, 15)
 			for i := range events {
 				events[i].Seq = uint64(i)

@@ -5,42 +5,26 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
+	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
 )
 
-// propSeeds returns the seeds a property test runs with, each printed: the
-// one in SLAD_SEED alone when it is set; otherwise the pinned ones (seeds
-// that once showed a bug) and a fresh one.
+// propSeeds returns the seeds a property test runs with, each logged (see
+// package testutil): SLAD_SEED alone when it is set; otherwise the pinned
+// ones (seeds that once showed a bug) and a fresh one.
 func propSeeds(t *testing.T, pinned ...uint64) []uint64 {
 	t.Helper()
-	seeds := append(slices.Clone(pinned), uint64(time.Now().UnixNano()))
-	if s := os.Getenv("SLAD_SEED"); s != "" {
-		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("SLAD_SEED=%q: %v", s, err)
-		}
-		seeds = []uint64{v}
+	if os.Getenv(testutil.SeedEnv) != "" {
+		return []uint64{testutil.Seed(t, 0)}
 	}
-	for _, seed := range seeds {
-		t.Logf("seed %d (rerun with SLAD_SEED=%d)", seed, seed)
+	var seeds []uint64
+	for _, p := range append(pinned, 0) {
+		seeds = append(seeds, testutil.Seed(t, p))
 	}
 	return seeds
-}
-
-// rounds scales a property test's rounds: -short divides them by 5, and
-// SLAD_SCALE=N multiplies them for a long soak.
-func rounds(n int) int {
-	if testing.Short() {
-		n = max(n/5, 1)
-	}
-	if s, err := strconv.Atoi(os.Getenv("SLAD_SCALE")); err == nil && s > 0 {
-		n *= s
-	}
-	return n
 }
 
 // randomHistories draws requests' lives on the desk policy: each opens,
