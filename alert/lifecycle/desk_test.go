@@ -151,6 +151,18 @@ func (d *desk) apply(effects []Effect) int {
 	return Queued(effects)
 }
 
+// breachTold opens R1 at t0, responded a minute later, and ticks at 4h10m:
+// its resolution breach is told to it-chat and am. It returns that time.
+func (d *desk) breachTold() time.Time {
+	d.t.Helper()
+	d.ingest(t0, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
+	now := t0.Add(4*time.Hour + 10*time.Minute)
+	if res := d.tick(now); res.Fired != 1 {
+		d.t.Fatalf("breach tick: %+v", res)
+	}
+	return now
+}
+
 // firingOf lists what is firing for a receiver, in key order.
 func (d *desk) firingOf(receiver string) []Notice {
 	var out []Notice

@@ -14,11 +14,7 @@ import (
 // not breached now.
 func TestABreachUndoneByLatePausesStopsFiringOnceResolved(t *testing.T) {
 	d := newDesk(t, deskPolicy())
-	d.ingest(t0, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
-	now := t0.Add(4*time.Hour + 10*time.Minute)
-	if res := d.tick(now); res.Fired != 1 {
-		t.Fatalf("breach tick: %+v", res)
-	}
+	now := d.breachTold()
 	if f := d.firingOf("am"); len(f) != 1 {
 		t.Fatalf("firing before late events = %+v", f)
 	}
@@ -41,9 +37,7 @@ func TestABreachUndoneByLatePausesStopsFiringOnceResolved(t *testing.T) {
 
 func TestABreachUndoneByLateEventsIsDeclaredOverToThoseToldAtOnce(t *testing.T) {
 	d := newDesk(t, deskPolicy())
-	d.ingest(t0, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
-	now := t0.Add(4*time.Hour + 10*time.Minute)
-	d.tick(now)
+	now := d.breachTold()
 	// Late pause from 1h to 3h: the clock is at 2h10m and still open.
 	queued := d.ingest(now, ev("p", "R1", sla.Paused, t0.Add(time.Hour), waitingForCustomer), ev("u", "R1", sla.Resumed, t0.Add(3*time.Hour)))
 	if queued != 2 {
@@ -64,11 +58,7 @@ func TestARealBreachAfterAnUndoneOneIsStillAnnounced(t *testing.T) {
 	// later is never announced, and only its escalation goes out, to
 	// people who never heard of a breach.
 	d := newDesk(t, deskPolicy())
-	d.ingest(t0, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
-	now := t0.Add(4*time.Hour + 10*time.Minute)
-	if res := d.tick(now); res.Fired != 1 {
-		t.Fatalf("breach tick: %+v", res)
-	}
+	now := d.breachTold()
 	// Late pause from 1h to 3h: the clock is at 2h10m, so no breach yet.
 	d.ingest(now, ev("p", "R1", sla.Paused, t0.Add(time.Hour), waitingForCustomer), ev("u", "R1", sla.Resumed, t0.Add(3*time.Hour)))
 	// It really breaches at 6h00m01s; tick at 6h05m.
@@ -101,11 +91,7 @@ func TestRemovingAnSLAByAReloadEndsItsFiringBreachesOnceResolved(t *testing.T) {
 	// The removed SLA's clock disappears when the reload re-matches the
 	// request; its breach must not stay firing for Alertmanager for ever.
 	d := newDesk(t, deskPolicy())
-	d.ingest(t0, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
-	now := t0.Add(4*time.Hour + 10*time.Minute)
-	if res := d.tick(now); res.Fired != 1 {
-		t.Fatalf("breach tick: %+v", res)
-	}
+	now := d.breachTold()
 	d.reload(withoutSLAs(), now)
 	now = now.Add(time.Minute)
 	d.ingest(now, ev("x", "R1", sla.Resolved, now))
@@ -119,9 +105,7 @@ func TestAReopenedBreachedRequestIsFiringAgainWhileOpen(t *testing.T) {
 	// After "resolved", a reopened request whose clock is still breached is
 	// firing again (re-posted to Alertmanager while the breach is open).
 	d := newDesk(t, deskPolicy())
-	d.ingest(t0, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
-	now := t0.Add(4*time.Hour + 10*time.Minute)
-	d.tick(now)
+	now := d.breachTold()
 	now = now.Add(time.Minute)
 	d.ingest(now, ev("x", "R1", sla.Resolved, now))
 	d.tick(now)
@@ -142,11 +126,7 @@ func TestAResolvedBreachIsAnnouncedEvenIfAReloadRemovesItsSLABeforeTheTick(t *te
 	// its clock of an SLA that no longer exists: the "resolved" owed to
 	// those told of the breach is still sent.
 	d := newDesk(t, deskPolicy())
-	d.ingest(t0, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
-	now := t0.Add(4*time.Hour + 10*time.Minute)
-	if res := d.tick(now); res.Fired != 1 {
-		t.Fatalf("breach tick: %+v", res)
-	}
+	now := d.breachTold()
 	now = now.Add(10 * time.Second)
 	d.ingest(now, ev("x", "R1", sla.Resolved, now))
 	d.reload(withoutSLAs(), now)

@@ -92,8 +92,7 @@ func TestAnEscalationFollowsTheBreachWhenTheTargetIsRaisedAfterIt(t *testing.T) 
 	// stays breached, and its escalation stays due an hour after the
 	// breach, not an hour after the new limit.
 	d := newDesk(t, deskPolicy())
-	d.ingest(t0, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
-	d.tick(t0.Add(4*time.Hour + 10*time.Minute)) // breach
+	d.breachTold()
 	now := t0.Add(4*time.Hour + 30*time.Minute)
 	d.ingest(now, ev("u", "R1", sla.Updated, now, func(e *sla.Event) { e.Priority = "P2" }))
 	d.tick(t0.Add(5*time.Hour + 10*time.Minute))
