@@ -11,6 +11,7 @@ import (
 
 // figureSource is the part of the store that window figures are read from.
 type figureSource interface {
+	Counters() (store.Counters, error)
 	Snapshot() (store.Snapshot, error)
 	WindowFigures(slaID string, first, last sla.Date) (store.Window, error)
 }
@@ -18,24 +19,33 @@ type figureSource interface {
 var _ figureSource = (*store.Store)(nil)
 
 // snapshot is what every SLA's figures share: the store's running counters
-// and the requests needing attention, read once per page, answer or scrape,
-// in one transaction, as of the last event or tick.
+// (and, for the status page, the requests needing attention), read once
+// per page, answer or scrape, in one transaction, as of the last event or
+// tick.
 type snapshot struct {
 	counters store.Counters
-	flagged  []store.Flagged
-	atRisk   map[string]int64 // per SLA, as the README defines it
+	flagged  []store.Flagged // only for the status page: see readSnapshotWithAttention
 }
 
+// readSnapshot reads the counters: a fixed number of keys per SLA, however
+// many requests are open or breached.
 func readSnapshot(src figureSource) (snapshot, error) {
+	c, err := src.Counters()
+	if err != nil {
+		return snapshot{}, fmt.Errorf("read counters: %w", err)
+	}
+	return snapshot{counters: c}, nil
+}
+
+// readSnapshotWithAttention also reads the requests needing attention, in
+// the same transaction as the counters, for the status page's list and
+// tiles.
+func readSnapshotWithAttention(src figureSource) (snapshot, error) {
 	st, err := src.Snapshot()
 	if err != nil {
 		return snapshot{}, fmt.Errorf("read counters: %w", err)
 	}
-	att := make([]sla.Attention, len(st.Attention))
-	for i, f := range st.Attention {
-		att[i] = f.Attention
-	}
-	return snapshot{counters: st.Counters, flagged: st.Attention, atRisk: sla.CountAtRisk(att)}, nil
+	return snapshot{counters: st.Counters, flagged: st.Attention}, nil
 }
 
 // figures are sl's figures from first to last (local dates of its
@@ -56,7 +66,7 @@ func (sn snapshot) figures(src figureSource, sl *sla.SLA, first, last, today sla
 func (sn snapshot) figuresOf(sl *sla.SLA, w store.Window, toToday bool) sla.Figures {
 	c := sla.Counts{
 		Stopped: w.Targets, OpenBreached: map[sla.TargetKind]int64{}, ToToday: toToday,
-		CSATSum: w.CSATSum, CSATCount: w.CSATCount, AtRisk: sn.atRisk[sl.ID],
+		CSATSum: w.CSATSum, CSATCount: w.CSATCount, AtRisk: sn.counters.AtRisk[sl.ID],
 	}
 	for _, k := range sla.TargetKinds {
 		c.OpenBreached[k] = sn.counters.OpenBreached[[2]string{sl.ID, string(k)}]

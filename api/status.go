@@ -169,7 +169,7 @@ type deptGroup struct {
 // comes from one snapshot of the store, so that tiles and rows agree.
 func (s *Server) statusView(cfg *config.Config, filter string, now time.Time) (statusView, error) {
 	v := statusHeading(cfg, filter, now)
-	sn, err := readSnapshot(s.opts.Store)
+	sn, err := readSnapshotWithAttention(s.opts.Store)
 	if err != nil {
 		return v, err
 	}

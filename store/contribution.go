@@ -109,7 +109,8 @@ func contribute(rec *record, p *sla.Policy, now time.Time) contribution {
 		}
 		return &days[key].Aggr
 	}
-	openSLAs, atRisk := map[string]bool{}, map[string]bool{}
+	openSLAs := map[string]bool{}
+	var att sla.Attention // the open clocks warned of or breached
 	for i := range r.Clocks {
 		clk := &r.Clocks[i]
 		s := p.SLA(clk.SLA)
@@ -131,10 +132,10 @@ func contribute(rec *record, p *sla.Policy, now time.Time) contribution {
 		case clk.Open():
 			if clk.Breached() {
 				inc(counterKey(ctrOpenBreached, clk.SLA, string(clk.Target)), 1)
-				c.Alert = true
-			} else if rec.Warned(key) {
-				atRisk[clk.SLA] = true
-				c.Alert = true
+				att.Breached = append(att.Breached, key)
+			}
+			if rec.Warned(key) {
+				att.Warned = append(att.Warned, key)
 			}
 		default: // stopped
 			outcome := "met"
@@ -157,8 +158,9 @@ func contribute(rec *record, p *sla.Policy, now time.Time) contribution {
 	for id := range openSLAs {
 		inc(counterKey(ctrOpen, id, r.Provider, r.Customer), 1)
 	}
-	for id := range atRisk {
-		inc(counterKey(ctrAtRisk, id), 1)
+	// At risk as the README defines it, by the one rule every figure uses.
+	for id, n := range sla.CountAtRisk([]sla.Attention{att}) {
+		inc(counterKey(ctrAtRisk, id), n)
 	}
 	if r.Status == sla.StatusResolved && r.CSAT > 0 {
 		seen := map[string]bool{}
@@ -182,7 +184,7 @@ func contribute(rec *record, p *sla.Policy, now time.Time) contribution {
 		return int(a.Day - b.Day)
 	})
 	c.Open = r.Status == sla.StatusOpen
-	c.Alert = c.Alert && c.Open
+	c.Alert = c.Open && (len(att.Warned) > 0 || len(att.Breached) > 0)
 	if due, ok := lifecycle.NextDue(p, &rec.State, r, now); ok {
 		c.Deadline = deadlineKey(due, r.ID)
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -103,5 +104,53 @@ func TestBreachesArePagedNewestFirst(t *testing.T) {
 	}
 	if want := "EDCBA"; strings.Join(got, "") != want {
 		t.Fatalf("pages gave %v, want %s", got, want)
+	}
+}
+
+// A request with one clock breached and another warned under the same SLA
+// is breached, not at risk (README). Schema 2 counted it at risk; the
+// migration to schema 3 recounts the requests needing attention.
+func TestASchema2DatabaseIsMigratedToCountAtRiskAsTheReadmeDefines(t *testing.T) {
+	dir := t.TempDir()
+	clock := testutil.NewClock(t0)
+	s, err := Open(Options{Dir: dir, Policy: testPolicy(), Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(context.Background(), []sla.Event{ev("o", "R1", sla.Opened, t0)}); err != nil {
+		t.Fatal(err)
+	}
+	// Unanswered after 2h10m: the response clock (30m) is breached, the
+	// resolution clock (4h) has had its 50% warning.
+	clock.Set(t0.Add(2*time.Hour + 10*time.Minute))
+	if _, err := s.Evaluate(clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := s.Counters(); err != nil || c.AtRisk["it-sales"] != 0 {
+		t.Fatalf("at risk with a clock breached = %v (%v), want 0", c.AtRisk, err)
+	}
+	s.Close()
+	// What schema 2 stored: the request counted at risk, in the counter and
+	// in its own share of it.
+	atRisk := counterKey(ctrAtRisk, "it-sales")
+	rewind(t, dir, 2, func(tx *bolt.Tx) error {
+		rec, err := loadRecord(tx, "R1")
+		if err != nil {
+			return err
+		}
+		rec.Contrib.Counters[atRisk] = 1
+		data, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketRequests).Put([]byte("R1"), data); err != nil {
+			return err
+		}
+		return putUint(tx.Bucket(bucketCounters), []byte(atRisk), 1)
+	})
+
+	s = openTest(t, dir, clock)
+	if c, err := s.Counters(); err != nil || c.AtRisk["it-sales"] != 0 {
+		t.Errorf("after migration, at risk = %v (%v), want 0: the request is breached", c.AtRisk, err)
 	}
 }

@@ -117,10 +117,8 @@ func (s *Store) WindowFigures(slaID string, first, last sla.Date) (Window, error
 type Counters struct {
 	// Open counts open requests per SLA, provider and customer.
 	Open map[[3]string]int64
-	// AtRisk counts open requests per SLA with a clock that had a warning
-	// and is within its target. It is not the README's "at risk", which
-	// leaves out a request with another clock breached: that figure is
-	// sla.CountAtRisk over Attention.
+	// AtRisk counts open requests per SLA at risk under it: a clock under
+	// it had a warning and none is past its target (sla.Attention.AtRisk).
 	AtRisk map[string]int64
 	// OpenBreached counts open clocks past their target per SLA and target.
 	OpenBreached map[[2]string]int64

@@ -233,13 +233,14 @@ var (
 )
 
 // SchemaVersion is the layout this slad writes.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // migrations[v] upgrades a database from schema v to v+1. A new layout adds
 // its step here and bumps SchemaVersion; Open runs the missing steps in one
-// transaction, so an upgrade is all or nothing.
-var migrations = map[uint64]func(tx *bolt.Tx) error{
-	0: func(tx *bolt.Tx) error {
+// transaction, so an upgrade is all or nothing. A step that recomputes
+// derived figures does so with the policy in force, as of now.
+var migrations = map[uint64]func(tx *bolt.Tx, p *sla.Policy, now time.Time) error{
+	0: func(tx *bolt.Tx, _ *sla.Policy, _ time.Time) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
@@ -248,7 +249,7 @@ var migrations = map[uint64]func(tx *bolt.Tx) error{
 		return nil
 	},
 	// 2: breaches indexed per SLA as well, filled from the existing ones.
-	1: func(tx *bolt.Tx) error {
+	1: func(tx *bolt.Tx, _ *sla.Policy, _ time.Time) error {
 		idx, err := tx.CreateBucketIfNotExists(bucketBreachesBySLA)
 		if err != nil {
 			return err
@@ -256,6 +257,28 @@ var migrations = map[uint64]func(tx *bolt.Tx) error{
 		return tx.Bucket(bucketBreaches).ForEach(func(k, v []byte) error {
 			return idx.Put(bySLA([][]byte{k})[0], v)
 		})
+	},
+	// 3: "at risk" counts a request with a clock breached under the SLA as
+	// breached, not at risk (the README's definition). Only requests in the
+	// attention index can be at risk: their shares are recounted.
+	2: func(tx *bolt.Tx, p *sla.Policy, now time.Time) error {
+		var ids []string
+		if err := tx.Bucket(bucketAttention).ForEach(func(k, _ []byte) error {
+			ids = append(ids, string(k))
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			rec, err := loadRecord(tx, id)
+			if err != nil || rec == nil {
+				return err
+			}
+			if err := saveRecord(tx, p, rec, rec.Contrib, now); err != nil {
+				return err
+			}
+		}
+		return nil
 	},
 }
 
@@ -270,7 +293,7 @@ func (s *Store) migrate() error {
 			return fmt.Errorf("%w: the file has schema %d, this slad knows up to %d; run a newer slad or restore a backup", ErrNewerSchema, v, SchemaVersion)
 		}
 		for ; v < SchemaVersion; v++ {
-			if err := migrations[v](tx); err != nil {
+			if err := migrations[v](tx, s.policy.Load(), s.now()); err != nil {
 				return fmt.Errorf("migrate schema %d to %d: %w", v, v+1, err)
 			}
 			s.log.Info("migrated database schema", "from", v, "to", v+1)
