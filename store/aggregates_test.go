@@ -7,6 +7,7 @@ import (
 
 	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/sla/slatest"
 )
 
 // The counters behind slad's Prometheus _total metrics and the elapsed
@@ -15,14 +16,14 @@ import (
 // aggregates follow the rules in force.
 
 func TestStoppedCounterNeverDecreasesWhenARequestIsReopened(t *testing.T) {
-	clock := testutil.NewClock(t0)
+	clock := testutil.NewClock(slatest.T0)
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
-	s.Append(ctx, []sla.Event{ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)), ev("x", "R1", sla.Resolved, t0.Add(time.Hour))})
+	s.Append(ctx, []sla.Event{slatest.Event("o", "R1", sla.Opened, slatest.T0), slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(time.Minute)), slatest.Event("x", "R1", sla.Resolved, slatest.T0.Add(time.Hour))})
 	key := [3]string{"it-sales", "resolution", "met"}
 	before, _ := s.Counters()
-	clock.Set(t0.Add(2 * time.Hour))
-	s.Append(ctx, []sla.Event{ev("re", "R1", sla.Reopened, t0.Add(2*time.Hour))})
+	clock.Set(slatest.T0.Add(2 * time.Hour))
+	s.Append(ctx, []sla.Event{slatest.Event("re", "R1", sla.Reopened, slatest.T0.Add(2*time.Hour))})
 	after, _ := s.Counters()
 	if after.Stopped[key] < before.Stopped[key] {
 		t.Errorf("counter slad_requests_stopped_total%v went from %d to %d: a Prometheus counter must never decrease", key, before.Stopped[key], after.Stopped[key])
@@ -32,7 +33,7 @@ func TestStoppedCounterNeverDecreasesWhenARequestIsReopened(t *testing.T) {
 // README (Metrics): "a request reopened and resolved again counts a second
 // stop."
 func TestAReopenedRequestResolvedAgainCountsASecondStop(t *testing.T) {
-	clock := testutil.NewClock(t0)
+	clock := testutil.NewClock(slatest.T0)
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
 	step := func(e sla.Event) {
@@ -41,11 +42,11 @@ func TestAReopenedRequestResolvedAgainCountsASecondStop(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	step(ev("o", "R1", sla.Opened, t0))
-	step(ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
-	step(ev("x", "R1", sla.Resolved, t0.Add(time.Hour)))
-	step(ev("re", "R1", sla.Reopened, t0.Add(2*time.Hour)))
-	step(ev("x2", "R1", sla.Resolved, t0.Add(3*time.Hour)))
+	step(slatest.Event("o", "R1", sla.Opened, slatest.T0))
+	step(slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(time.Minute)))
+	step(slatest.Event("x", "R1", sla.Resolved, slatest.T0.Add(time.Hour)))
+	step(slatest.Event("re", "R1", sla.Reopened, slatest.T0.Add(2*time.Hour)))
+	step(slatest.Event("x2", "R1", sla.Resolved, slatest.T0.Add(3*time.Hour)))
 	c, _ := s.Counters()
 	if n := c.Stopped[[3]string{"it-sales", "resolution", "met"}]; n != 2 {
 		t.Errorf("slad_requests_stopped_total{it-sales,resolution,met} = %d after resolved, reopened, resolved again; want 2", n)
@@ -66,20 +67,20 @@ func TestAReopenedRequestResolvedAgainCountsASecondStop(t *testing.T) {
 // really breaches it is not counted again: one clock, one breach, as when
 // the same history arrives in order.
 func TestABreachWithdrawnAndRedoneIsCountedOnce(t *testing.T) {
-	clock := testutil.NewClock(t0)
+	clock := testutil.NewClock(slatest.T0)
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
-	if _, err := s.Append(ctx, []sla.Event{ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute))}); err != nil {
+	if _, err := s.Append(ctx, []sla.Event{slatest.Event("o", "R1", sla.Opened, slatest.T0), slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(time.Minute))}); err != nil {
 		t.Fatal(err)
 	}
-	now := t0.Add(4*time.Hour + 10*time.Minute)
+	now := slatest.T0.Add(4*time.Hour + 10*time.Minute)
 	clock.Set(now)
 	s.Evaluate(now) // breach announced and counted
 	// Late pause from 1h to 2h: not breached after all (3h10m).
-	if _, err := s.Append(ctx, []sla.Event{ev("p", "R1", sla.Paused, t0.Add(time.Hour), waitingForCustomer), ev("u", "R1", sla.Resumed, t0.Add(2*time.Hour))}); err != nil {
+	if _, err := s.Append(ctx, []sla.Event{slatest.Event("p", "R1", sla.Paused, slatest.T0.Add(time.Hour), slatest.WaitingForCustomer), slatest.Event("u", "R1", sla.Resumed, slatest.T0.Add(2*time.Hour))}); err != nil {
 		t.Fatal(err)
 	}
-	now = t0.Add(5*time.Hour + 10*time.Minute) // really breached at 5h00m01s
+	now = slatest.T0.Add(5*time.Hour + 10*time.Minute) // really breached at 5h00m01s
 	clock.Set(now)
 	s.Evaluate(now)
 	c, _ := s.Counters()
@@ -92,27 +93,27 @@ func TestABreachWithdrawnAndRedoneIsCountedOnce(t *testing.T) {
 // rules in force, so that its figures do not depend on the order events
 // arrived in (that it pages nobody is the lifecycle's history rule).
 func TestALateEventRefoldsAClosedRequestsFiguresUnderTheTargetInForce(t *testing.T) {
-	clock := testutil.NewClock(t0)
+	clock := testutil.NewClock(slatest.T0)
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
 	if _, err := s.Append(ctx, []sla.Event{
-		ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)), ev("x", "R1", sla.Resolved, t0.Add(3*time.Hour)),
+		slatest.Event("o", "R1", sla.Opened, slatest.T0), slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(time.Minute)), slatest.Event("x", "R1", sla.Resolved, slatest.T0.Add(3*time.Hour)),
 	}); err != nil {
 		t.Fatal(err)
 	}
-	day := sla.DateOf(t0)
+	day := sla.DateOf(slatest.T0)
 	before, _ := s.WindowFigures("it-sales", day, day)
 
 	// Weeks later a reload tightens the target, then a title fix arrives.
-	now := t0.Add(40 * 24 * time.Hour)
+	now := slatest.T0.Add(40 * 24 * time.Hour)
 	clock.Set(now)
-	p := testPolicy()
+	p := slatest.DeskPolicy()
 	p.SLAs[0].Resolution.ByPriority["P1"] = 2 * time.Hour
 	s.SetPolicy(p)
 	if _, err := s.Rematch(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Append(ctx, []sla.Event{ev("title", "R1", sla.Updated, t0.Add(2*time.Hour), func(e *sla.Event) { e.Title = "typo fixed" })}); err != nil {
+	if _, err := s.Append(ctx, []sla.Event{slatest.Event("title", "R1", sla.Updated, slatest.T0.Add(2*time.Hour), func(e *sla.Event) { e.Title = "typo fixed" })}); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := s.WindowFigures("it-sales", day, day)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/sla/slatest"
 )
 
 // stalledWriter is a backup client that stopped reading: its first Write
@@ -22,7 +23,7 @@ func (w stalledWriter) Write(p []byte) (int, error) { <-w.release; return len(p)
 // would wait for it in bbolt's remap, and every ingest (then every read)
 // would hang behind it.
 func TestAStalledBackupDoesNotBlockIngest(t *testing.T) {
-	clock := testutil.NewClock(t0.Add(time.Hour))
+	clock := testutil.NewClock(slatest.T0.Add(time.Hour))
 	s := openTest(t, t.TempDir(), clock)
 	w := stalledWriter{make(chan struct{})}
 	t.Cleanup(func() { close(w.release) })
@@ -35,7 +36,7 @@ func TestAStalledBackupDoesNotBlockIngest(t *testing.T) {
 			var batch []sla.Event
 			for i := range 500 {
 				id := fmt.Sprintf("R%d-%d", b, i)
-				batch = append(batch, ev(id, id, sla.Opened, t0, func(e *sla.Event) { e.Title = fmt.Sprintf("%0200d", i) }))
+				batch = append(batch, slatest.Event(id, id, sla.Opened, slatest.T0, func(e *sla.Event) { e.Title = fmt.Sprintf("%0200d", i) }))
 			}
 			if _, err := s.Append(context.Background(), batch); err != nil {
 				done <- err

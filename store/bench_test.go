@@ -9,6 +9,7 @@ import (
 
 	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/sla/slatest"
 )
 
 // BenchmarkEvaluateNothingDue shows that a tick with nothing due costs the
@@ -17,15 +18,15 @@ import (
 func BenchmarkEvaluateNothingDue(b *testing.B) {
 	for _, open := range []int{100, 10000} {
 		b.Run(fmt.Sprintf("open=%d", open), func(b *testing.B) {
-			clock := testutil.NewClock(t0)
-			s, err := Open(Options{Dir: b.TempDir(), Policy: testPolicy(), Now: clock.Now})
+			clock := testutil.NewClock(slatest.T0)
+			s, err := Open(Options{Dir: b.TempDir(), Policy: slatest.DeskPolicy(), Now: clock.Now})
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer s.Close()
 			batch := make([]sla.Event, 0, 1000)
 			for i := range open {
-				batch = append(batch, ev(fmt.Sprint("o", i), fmt.Sprint("R", i), sla.Opened, t0, func(e *sla.Event) { e.Priority = "P2" }))
+				batch = append(batch, slatest.Event(fmt.Sprint("o", i), fmt.Sprint("R", i), sla.Opened, slatest.T0, func(e *sla.Event) { e.Priority = "P2" }))
 				if len(batch) == cap(batch) || i == open-1 {
 					if _, err := s.Append(context.Background(), batch); err != nil {
 						b.Fatal(err)
@@ -33,7 +34,7 @@ func BenchmarkEvaluateNothingDue(b *testing.B) {
 					batch = batch[:0]
 				}
 			}
-			now := t0.Add(time.Minute) // nothing is due for a while
+			now := slatest.T0.Add(time.Minute) // nothing is due for a while
 			b.ResetTimer()
 			for b.Loop() {
 				if res, err := s.Evaluate(now); err != nil || res.Fired != 0 {
@@ -53,8 +54,8 @@ func BenchmarkAppend(b *testing.B) {
 			name = "parallel"
 		}
 		b.Run(name, func(b *testing.B) {
-			clock := testutil.NewClock(t0.Add(time.Hour))
-			s, err := Open(Options{Dir: b.TempDir(), Policy: testPolicy(), Now: clock.Now})
+			clock := testutil.NewClock(slatest.T0.Add(time.Hour))
+			s, err := Open(Options{Dir: b.TempDir(), Policy: slatest.DeskPolicy(), Now: clock.Now})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -63,7 +64,7 @@ func BenchmarkAppend(b *testing.B) {
 			send := func() {
 				i := n.Add(1)
 				req := fmt.Sprint("R", i)
-				if _, err := s.Append(context.Background(), []sla.Event{ev(req, req, sla.Opened, t0)}); err != nil {
+				if _, err := s.Append(context.Background(), []sla.Event{slatest.Event(req, req, sla.Opened, slatest.T0)}); err != nil {
 					b.Error(err)
 				}
 			}
@@ -90,19 +91,19 @@ func BenchmarkAppend(b *testing.B) {
 func BenchmarkAppendToALongRequest(b *testing.B) {
 	for _, history := range []int{10, 5000} {
 		b.Run(fmt.Sprintf("history=%d", history), func(b *testing.B) {
-			clock := testutil.NewClock(t0.Add(24 * time.Hour))
-			s, err := Open(Options{Dir: b.TempDir(), Policy: testPolicy(), Now: clock.Now})
+			clock := testutil.NewClock(slatest.T0.Add(24 * time.Hour))
+			s, err := Open(Options{Dir: b.TempDir(), Policy: slatest.DeskPolicy(), Now: clock.Now})
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer s.Close()
-			batch := []sla.Event{ev("o", "R", sla.Opened, t0)}
+			batch := []sla.Event{slatest.Event("o", "R", sla.Opened, slatest.T0)}
 			for i := 1; i < history; i++ {
 				typ := sla.Paused
 				if i%2 == 0 {
 					typ = sla.Resumed
 				}
-				batch = append(batch, ev(fmt.Sprint("h", i), "R", typ, t0.Add(time.Duration(i)*time.Second), func(e *sla.Event) {
+				batch = append(batch, slatest.Event(fmt.Sprint("h", i), "R", typ, slatest.T0.Add(time.Duration(i)*time.Second), func(e *sla.Event) {
 					if e.Type == sla.Paused {
 						e.Reason = "waiting_for_customer"
 					}
@@ -111,13 +112,13 @@ func BenchmarkAppendToALongRequest(b *testing.B) {
 			if _, err := s.Append(context.Background(), batch); err != nil {
 				b.Fatal(err)
 			}
-			at := t0.Add(time.Duration(history) * time.Second)
+			at := slatest.T0.Add(time.Duration(history) * time.Second)
 			var n int
 			b.ResetTimer()
 			for b.Loop() {
 				n++
 				typ := sla.Updated
-				if _, err := s.Append(context.Background(), []sla.Event{ev(fmt.Sprint("n", n), "R", typ, at.Add(time.Duration(n)*time.Millisecond), func(e *sla.Event) { e.Title = fmt.Sprint(n) })}); err != nil {
+				if _, err := s.Append(context.Background(), []sla.Event{slatest.Event(fmt.Sprint("n", n), "R", typ, at.Add(time.Duration(n)*time.Millisecond), func(e *sla.Event) { e.Title = fmt.Sprint(n) })}); err != nil {
 					b.Fatal(err)
 				}
 			}

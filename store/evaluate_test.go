@@ -9,6 +9,7 @@ import (
 	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/sla/slatest"
 )
 
 // The rules themselves are tested in package lifecycle; these tests check
@@ -17,19 +18,19 @@ import (
 // transaction.
 
 func TestEvaluateFiresOnceAndCatchesUp(t *testing.T) {
-	clock := testutil.NewClock(t0)
+	clock := testutil.NewClock(slatest.T0)
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
-	if _, err := s.Append(ctx, []sla.Event{ev("e1", "R1", sla.Opened, t0), ev("e2", "R1", sla.Responded, t0.Add(time.Minute))}); err != nil {
+	if _, err := s.Append(ctx, []sla.Event{slatest.Event("e1", "R1", sla.Opened, slatest.T0), slatest.Event("e2", "R1", sla.Responded, slatest.T0.Add(time.Minute))}); err != nil {
 		t.Fatal(err)
 	}
 	// Nothing due yet.
-	if res, err := s.Evaluate(t0.Add(time.Minute)); err != nil || res.Fired != 0 {
+	if res, err := s.Evaluate(slatest.T0.Add(time.Minute)); err != nil || res.Fired != 0 {
 		t.Fatalf("early evaluate: %+v %v", res, err)
 	}
 	// Down until 5h10m later: breached (4h) and escalated (5h); the 50%
 	// warning is stale and skipped.
-	now := t0.Add(5*time.Hour + 10*time.Minute)
+	now := slatest.T0.Add(5*time.Hour + 10*time.Minute)
 	clock.Set(now)
 	res, err := s.Evaluate(now)
 	if err != nil {
@@ -52,7 +53,7 @@ func TestEvaluateFiresOnceAndCatchesUp(t *testing.T) {
 	}
 	// Resolve: the receivers told of the breach get "resolved".
 	clock.Set(now.Add(time.Minute))
-	if _, err := s.Append(ctx, []sla.Event{ev("e3", "R1", sla.Resolved, now.Add(time.Minute))}); err != nil {
+	if _, err := s.Append(ctx, []sla.Event{slatest.Event("e3", "R1", sla.Resolved, now.Add(time.Minute))}); err != nil {
 		t.Fatal(err)
 	}
 	res, _ = s.Evaluate(now.Add(time.Minute))
@@ -69,12 +70,12 @@ func TestEvaluateFiresOnceAndCatchesUp(t *testing.T) {
 	if c.Stopped[[3]string{"it-sales", "resolution", "breached"}] != 1 || c.Stopped[[3]string{"it-sales", "response", "met"}] != 1 {
 		t.Fatalf("stopped counters = %v", c.Stopped)
 	}
-	w, _ := s.WindowFigures("it-sales", sla.DateOf(t0).AddDays(-29), sla.DateOf(t0))
+	w, _ := s.WindowFigures("it-sales", sla.DateOf(slatest.T0).AddDays(-29), sla.DateOf(slatest.T0))
 	if got := w.Targets[sla.Resolution]; got != (sla.Tally{Breached: 1}) {
 		t.Fatalf("window tally = %+v", got)
 	}
 	br, _, _ := s.Breaches(BreachQuery{})
-	if len(br) != 1 || br[0].Request != "R1" || !br[0].BreachedAt.Equal(t0.Add(4*time.Hour+time.Second)) {
+	if len(br) != 1 || br[0].Request != "R1" || !br[0].BreachedAt.Equal(slatest.T0.Add(4*time.Hour+time.Second)) {
 		t.Fatalf("breaches = %+v", br)
 	}
 }
@@ -87,13 +88,13 @@ func TestEvaluateFiresOnceAndCatchesUp(t *testing.T) {
 // of long-breached open requests never lets the index drain ("deadline
 // index does not drain", minutes of reads).
 func TestATickInTheGraceSecondLeavesNothingDue(t *testing.T) {
-	seen := t0.Add(30*time.Hour + 500*time.Millisecond)
+	seen := slatest.T0.Add(30*time.Hour + 500*time.Millisecond)
 	clock := testutil.NewClock(seen)
 	s := openTest(t, t.TempDir(), clock)
 	var batch []sla.Event
 	for i := range evalChunk {
 		id := fmt.Sprint("IMP-", i)
-		batch = append(batch, ev(id+"o", id, sla.Opened, t0), ev(id+"r", id, sla.Responded, t0.Add(time.Minute)))
+		batch = append(batch, slatest.Event(id+"o", id, sla.Opened, slatest.T0), slatest.Event(id+"r", id, sla.Responded, slatest.T0.Add(time.Minute)))
 	}
 	if _, err := s.Append(context.Background(), batch); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/sla/slatest"
 )
 
 // What the lifecycle decides when a request changes (package lifecycle
@@ -16,13 +17,13 @@ import (
 // alerts and the record's alert state move together.
 
 func TestLateEventsThatUndoABreachQueueResolvedAndEndItsFiringInTheirIngest(t *testing.T) {
-	clock := testutil.NewClock(t0)
+	clock := testutil.NewClock(slatest.T0)
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
-	if _, err := s.Append(ctx, []sla.Event{ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute))}); err != nil {
+	if _, err := s.Append(ctx, []sla.Event{slatest.Event("o", "R1", sla.Opened, slatest.T0), slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(time.Minute))}); err != nil {
 		t.Fatal(err)
 	}
-	now := t0.Add(4*time.Hour + 10*time.Minute)
+	now := slatest.T0.Add(4*time.Hour + 10*time.Minute)
 	clock.Set(now)
 	if res, err := s.Evaluate(now); err != nil || res.Fired != 1 {
 		t.Fatalf("breach evaluate: %+v %v", res, err)
@@ -35,8 +36,8 @@ func TestLateEventsThatUndoABreachQueueResolvedAndEndItsFiringInTheirIngest(t *t
 	now = now.Add(5 * time.Minute)
 	clock.Set(now)
 	if _, err := s.Append(ctx, []sla.Event{
-		ev("p", "R1", sla.Paused, t0.Add(time.Hour), waitingForCustomer),
-		ev("u", "R1", sla.Resumed, t0.Add(3*time.Hour)),
+		slatest.Event("p", "R1", sla.Paused, slatest.T0.Add(time.Hour), slatest.WaitingForCustomer),
+		slatest.Event("u", "R1", sla.Resumed, slatest.T0.Add(3*time.Hour)),
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +52,7 @@ func TestLateEventsThatUndoABreachQueueResolvedAndEndItsFiringInTheirIngest(t *t
 		t.Errorf("the record still marks the undone breach fired: %v", v.Fired)
 	}
 	// Resolved within target: nothing more is owed, nothing is due.
-	if _, err := s.Append(ctx, []sla.Event{ev("x", "R1", sla.Resolved, now)}); err != nil {
+	if _, err := s.Append(ctx, []sla.Event{slatest.Event("x", "R1", sla.Resolved, now)}); err != nil {
 		t.Fatal(err)
 	}
 	if res, _ := s.Evaluate(now); res.Fired != 0 {
@@ -63,7 +64,7 @@ func TestLateEventsThatUndoABreachQueueResolvedAndEndItsFiringInTheirIngest(t *t
 }
 
 func TestAReopeningIngestFiresTheStillBreachedClockAgain(t *testing.T) {
-	clock := testutil.NewClock(t0)
+	clock := testutil.NewClock(slatest.T0)
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
 	step := func(now time.Time, events ...sla.Event) {
@@ -78,17 +79,17 @@ func TestAReopeningIngestFiresTheStillBreachedClockAgain(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	step(t0, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
-	now := t0.Add(4*time.Hour + 10*time.Minute)
+	step(slatest.T0, slatest.Event("o", "R1", sla.Opened, slatest.T0), slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(time.Minute)))
+	now := slatest.T0.Add(4*time.Hour + 10*time.Minute)
 	step(now) // breach
 	now = now.Add(time.Minute)
-	step(now, ev("x", "R1", sla.Resolved, now))
+	step(now, slatest.Event("x", "R1", sla.Resolved, now))
 	if f, _ := s.Firing("am"); len(f) != 0 {
 		t.Fatalf("still firing after resolve: %+v", f)
 	}
 	now = now.Add(time.Minute)
 	clock.Set(now)
-	if _, err := s.Append(ctx, []sla.Event{ev("re", "R1", sla.Reopened, now)}); err != nil {
+	if _, err := s.Append(ctx, []sla.Event{slatest.Event("re", "R1", sla.Reopened, now)}); err != nil {
 		t.Fatal(err)
 	}
 	if f, _ := s.Firing("am"); len(f) != 1 {
@@ -97,18 +98,18 @@ func TestAReopeningIngestFiresTheStillBreachedClockAgain(t *testing.T) {
 }
 
 func TestAReloadThatRemovesAnSLAEndsItsFiringBreachOnceResolved(t *testing.T) {
-	clock := testutil.NewClock(t0)
+	clock := testutil.NewClock(slatest.T0)
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
-	if _, err := s.Append(ctx, []sla.Event{ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute))}); err != nil {
+	if _, err := s.Append(ctx, []sla.Event{slatest.Event("o", "R1", sla.Opened, slatest.T0), slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(time.Minute))}); err != nil {
 		t.Fatal(err)
 	}
-	now := t0.Add(4*time.Hour + 10*time.Minute)
+	now := slatest.T0.Add(4*time.Hour + 10*time.Minute)
 	clock.Set(now)
 	if res, _ := s.Evaluate(now); res.Fired != 1 {
 		t.Fatalf("breach evaluate: %+v", res)
 	}
-	p := testPolicy()
+	p := slatest.DeskPolicy()
 	p.SLAs = nil
 	s.SetPolicy(p)
 	if _, err := s.Rematch(ctx); err != nil {
@@ -116,7 +117,7 @@ func TestAReloadThatRemovesAnSLAEndsItsFiringBreachOnceResolved(t *testing.T) {
 	}
 	now = now.Add(time.Minute)
 	clock.Set(now)
-	if _, err := s.Append(ctx, []sla.Event{ev("x", "R1", sla.Resolved, now)}); err != nil {
+	if _, err := s.Append(ctx, []sla.Event{slatest.Event("x", "R1", sla.Resolved, now)}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Evaluate(now); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/sla/slatest"
 )
 
 // rewind makes the database look as an older (or newer) slad left it.
@@ -37,15 +38,15 @@ func rewind(t *testing.T, dir string, version uint64, undo func(tx *bolt.Tx) err
 
 func TestASchema1DatabaseIsMigratedAndKeepsItsBreaches(t *testing.T) {
 	dir := t.TempDir()
-	clock := testutil.NewClock(t0)
-	s, err := Open(Options{Dir: dir, Policy: testPolicy(), Now: clock.Now})
+	clock := testutil.NewClock(slatest.T0)
+	s, err := Open(Options{Dir: dir, Policy: slatest.DeskPolicy(), Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Append(context.Background(), []sla.Event{ev("o", "R1", sla.Opened, t0)})
-	clock.Set(t0.Add(5 * time.Hour))
+	s.Append(context.Background(), []sla.Event{slatest.Event("o", "R1", sla.Opened, slatest.T0)})
+	clock.Set(slatest.T0.Add(5 * time.Hour))
 	s.Evaluate(clock.Now())
-	s.Append(context.Background(), []sla.Event{ev("x", "R1", sla.Resolved, t0.Add(5*time.Hour))})
+	s.Append(context.Background(), []sla.Event{slatest.Event("x", "R1", sla.Resolved, slatest.T0.Add(5*time.Hour))})
 	s.Close()
 	rewind(t, dir, 1, func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketBreachesBySLA) })
 
@@ -68,23 +69,23 @@ func TestASchema1DatabaseIsMigratedAndKeepsItsBreaches(t *testing.T) {
 
 func TestADatabaseFromANewerSladIsRefused(t *testing.T) {
 	dir := t.TempDir()
-	s := openTest(t, dir, testutil.NewClock(t0))
+	s := openTest(t, dir, testutil.NewClock(slatest.T0))
 	s.Close()
 	rewind(t, dir, SchemaVersion+1, nil)
-	_, err := Open(Options{Dir: dir, Policy: testPolicy()})
+	_, err := Open(Options{Dir: dir, Policy: slatest.DeskPolicy()})
 	if !errors.Is(err, ErrNewerSchema) {
 		t.Fatalf("err = %v, want ErrNewerSchema", err)
 	}
 }
 
 func TestBreachesArePagedNewestFirst(t *testing.T) {
-	clock := testutil.NewClock(t0)
+	clock := testutil.NewClock(slatest.T0)
 	s := openTest(t, t.TempDir(), clock)
 	for i := range 5 {
 		id := string(rune('A' + i))
-		s.Append(context.Background(), []sla.Event{ev(id, id, sla.Opened, t0.Add(time.Duration(i)*time.Minute), func(e *sla.Event) { e.Priority = "P2" })})
+		s.Append(context.Background(), []sla.Event{slatest.Event(id, id, sla.Opened, slatest.T0.Add(time.Duration(i)*time.Minute), func(e *sla.Event) { e.Priority = "P2" })})
 	}
-	clock.Set(t0.Add(2 * time.Hour))                   // every 30m response target passed
+	clock.Set(slatest.T0.Add(2 * time.Hour))           // every 30m response target passed
 	if _, err := s.Evaluate(clock.Now()); err != nil { // the tick records the breaches
 		t.Fatal(err)
 	}
@@ -112,17 +113,17 @@ func TestBreachesArePagedNewestFirst(t *testing.T) {
 // migration to schema 3 recounts the requests needing attention.
 func TestASchema2DatabaseIsMigratedToCountAtRiskAsTheReadmeDefines(t *testing.T) {
 	dir := t.TempDir()
-	clock := testutil.NewClock(t0)
-	s, err := Open(Options{Dir: dir, Policy: testPolicy(), Now: clock.Now})
+	clock := testutil.NewClock(slatest.T0)
+	s, err := Open(Options{Dir: dir, Policy: slatest.DeskPolicy(), Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Append(context.Background(), []sla.Event{ev("o", "R1", sla.Opened, t0)}); err != nil {
+	if _, err := s.Append(context.Background(), []sla.Event{slatest.Event("o", "R1", sla.Opened, slatest.T0)}); err != nil {
 		t.Fatal(err)
 	}
 	// Unanswered after 2h10m: the response clock (30m) is breached, the
 	// resolution clock (4h) has had its 50% warning.
-	clock.Set(t0.Add(2*time.Hour + 10*time.Minute))
+	clock.Set(slatest.T0.Add(2*time.Hour + 10*time.Minute))
 	if _, err := s.Evaluate(clock.Now()); err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -12,34 +11,8 @@ import (
 
 	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/sla/slatest"
 )
-
-// randomHistories draws requests' lives on the test policy: each opens,
-// then responds, pauses, resumes, resolves, reopens, updates its priority
-// or is cancelled, at increasing times within two days.
-func randomHistories(rng *rand.Rand, requests int) []sla.Event {
-	var out []sla.Event
-	types := []sla.EventType{sla.Responded, sla.Paused, sla.Resumed, sla.Resolved, sla.Reopened, sla.Updated, sla.Cancelled}
-	for r := range requests {
-		req := fmt.Sprint("R", r)
-		at := t0.Add(time.Duration(rng.IntN(24*60)) * time.Minute)
-		out = append(out, ev(req+"-0", req, sla.Opened, at, func(e *sla.Event) { e.Priority = []string{"P1", "P2"}[rng.IntN(2)] }))
-		for i := 1; i < 1+rng.IntN(8); i++ {
-			at = at.Add(time.Duration(1+rng.IntN(300)) * time.Minute)
-			e := ev(fmt.Sprint(req, "-", i), req, types[rng.IntN(len(types))], at)
-			switch e.Type {
-			case sla.Paused:
-				e.Reason = []string{"waiting_for_customer", "other"}[rng.IntN(2)]
-			case sla.Updated:
-				e.Priority = []string{"P1", "P2"}[rng.IntN(2)]
-			case sla.Resolved:
-				e.CSAT = rng.IntN(6)
-			}
-			out = append(out, e)
-		}
-	}
-	return out
-}
 
 // snapshot is what must not depend on the order events arrived in.
 type snapshot struct {
@@ -72,7 +45,7 @@ func takeSnapshot(t *testing.T, s *Store, events []sla.Event) snapshot {
 		t.Fatal(err)
 	}
 	snap.Open, snap.OpenBreached = c.Open, c.OpenBreached
-	first, last := sla.DateOf(t0).AddDays(-1), sla.DateOf(t0).AddDays(30)
+	first, last := sla.DateOf(slatest.T0).AddDays(-1), sla.DateOf(slatest.T0).AddDays(30)
 	if snap.Window, err = s.WindowFigures("it-sales", first, last); err != nil {
 		t.Fatal(err)
 	}
@@ -91,8 +64,8 @@ func TestArrivalOrderDoesNotMatter(t *testing.T) {
 	seed := testutil.Seed(t, 0)
 	rng := rand.New(rand.NewPCG(seed, 7))
 	for round := range testutil.Iterations(5) {
-		events := randomHistories(rng, 20)
-		now := t0.Add(4 * 24 * time.Hour) // old enough for every clock to be history
+		events := slatest.RandomHistories(rng, 20)
+		now := slatest.T0.Add(4 * 24 * time.Hour) // old enough for every clock to be history
 		clock := testutil.NewClock(now)
 		inOrder := openTest(t, t.TempDir(), clock)
 		shuffled := openTest(t, t.TempDir(), clock)
@@ -191,11 +164,11 @@ func lateAndShuffled(rng *rand.Rand, events []sla.Event, maxDelay time.Duration)
 	return out
 }
 
-// withTicks adds ticks 1 to 150 minutes apart from t0 to until, in time
+// withTicks adds ticks 1 to 150 minutes apart from slatest.T0 to until, in time
 // order with the ingests (ingests first on ties), and a last tick at end.
 func withTicks(rng *rand.Rand, ingests []arrival, until, end time.Time) []arrival {
 	out := slices.Clone(ingests)
-	for at := t0; at.Before(until); {
+	for at := slatest.T0; at.Before(until); {
 		at = at.Add(time.Duration(1+rng.IntN(150)) * time.Minute)
 		out = append(out, arrival{at: at})
 	}
@@ -238,19 +211,19 @@ func runTimeline(t *testing.T, s *Store, clock *testutil.Clock, steps []arrival)
 func TestArrivalOrderWithTicksKeepsTheSameFigures(t *testing.T) {
 	cases := map[string]struct {
 		stream    uint64
-		policy    func(*testing.T) *sla.Policy
+		policy    func(testing.TB) *sla.Policy
 		histories func(*rand.Rand, int) []sla.Event
 		rounds    int
 		maxDelay  time.Duration // how late an event may arrive
-		days      int           // from t0 to the last tick
+		days      int           // from slatest.T0 to the last tick
 		quiet     time.Duration // before the last tick, without random ticks
 	}{
 		"one SLA on 24x7, events up to 3h late": {
-			stream: 11, policy: func(*testing.T) *sla.Policy { return testPolicy() }, histories: randomHistories,
+			stream: 11, policy: func(testing.TB) *sla.Policy { return slatest.DeskPolicy() }, histories: slatest.RandomHistories,
 			rounds: 6, maxDelay: 3 * time.Hour, days: 6, quiet: 24 * time.Hour,
 		},
 		"office hours, requests leaving SLAs, events up to 8h late": {
-			stream: 13, policy: richPolicy, histories: richHistories,
+			stream: 13, policy: slatest.RichPolicy, histories: slatest.RichHistories,
 			rounds: 4, maxDelay: 8 * time.Hour, days: 10, quiet: 3 * 24 * time.Hour,
 		},
 	}
@@ -263,7 +236,7 @@ func TestArrivalOrderWithTicksKeepsTheSameFigures(t *testing.T) {
 				for i := range events {
 					events[i].Seq = uint64(i)
 				}
-				end := t0.Add(time.Duration(c.days) * 24 * time.Hour)
+				end := slatest.T0.Add(time.Duration(c.days) * 24 * time.Hour)
 				late := lateAndShuffled(rng, events, c.maxDelay)
 				open := func(clock *testutil.Clock) *Store {
 					s, err := Open(Options{Dir: t.TempDir(), Policy: c.policy(t), Now: clock.Now})
@@ -273,7 +246,7 @@ func TestArrivalOrderWithTicksKeepsTheSameFigures(t *testing.T) {
 					t.Cleanup(func() { s.Close() })
 					return s
 				}
-				clockA, clockB := testutil.NewClock(t0), testutil.NewClock(t0)
+				clockA, clockB := testutil.NewClock(slatest.T0), testutil.NewClock(slatest.T0)
 				a, b := open(clockA), open(clockB)
 				runTimeline(t, a, clockA, withTicks(rng, inOrder(events), end.Add(-c.quiet), end))
 				runTimeline(t, b, clockB, withTicks(rng, late, end.Add(-c.quiet), end))
@@ -292,7 +265,7 @@ func TestArrivalOrderWithTicksKeepsTheSameFigures(t *testing.T) {
 						seed, round, sa.Open, sa.OpenBreached, sa.Window, sb.Open, sb.OpenBreached, sb.Window)
 				}
 				for _, s := range a.Policy().SLAs {
-					first, last := sla.DateOf(t0).AddDays(-1), sla.DateOf(t0).AddDays(30)
+					first, last := sla.DateOf(slatest.T0).AddDays(-1), sla.DateOf(slatest.T0).AddDays(30)
 					wa, _ := a.WindowFigures(s.ID, first, last)
 					wb, _ := b.WindowFigures(s.ID, first, last)
 					if !reflect.DeepEqual(wa, wb) {
@@ -310,77 +283,4 @@ func TestArrivalOrderWithTicksKeepsTheSameFigures(t *testing.T) {
 			}
 		})
 	}
-}
-
-// richPolicy adds to testPolicy an SLA on office hours (Mon-Fri
-// 09:00-17:00 Berlin) for IT incidents of any customer, with two warnings
-// and two escalation steps, and an HR SLA whose department and SLA name no
-// receiver at all.
-func richPolicy(t *testing.T) *sla.Policy {
-	p := testPolicy()
-	berlin, err := time.LoadLocation("Europe/Berlin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var week [7][]sla.Interval
-	for d := time.Monday; d <= time.Friday; d++ {
-		week[d] = []sla.Interval{{Start: 9 * 3600, End: 17 * 3600}}
-	}
-	office, err := sla.NewCalendar("office", berlin, week, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.SLAs = append(p.SLAs,
-		&sla.SLA{
-			ID: "it-office", Provider: "it", Customers: []string{"*"}, Match: sla.Match{Category: []string{"incident"}},
-			Calendar:   office,
-			Response:   sla.Target{Default: time.Hour},
-			Resolution: sla.Target{ByPriority: map[string]time.Duration{"P1": 2 * time.Hour}, Default: 8 * time.Hour},
-			Objective:  0.9, Window: sla.Window{Kind: sla.Rolling, Days: 30},
-			PauseOn: []string{"*"}, WarnAt: []float64{0.25, 0.75},
-			Escalate: []sla.Escalation{{After: 30 * time.Minute, Notify: []string{"boss"}}, {After: 2 * time.Hour, Notify: []string{"cto"}}},
-		},
-		&sla.SLA{
-			ID: "hr-any", Provider: "hr", Customers: []string{"*"}, Calendar: sla.AlwaysOpen(),
-			Response: sla.Target{Default: 15 * time.Minute}, Resolution: sla.Target{Default: 3 * time.Hour},
-			Objective: 0.9, Window: sla.Window{Kind: sla.Rolling, Days: 30}, WarnAt: []float64{0.5},
-		})
-	p.Departments["hr"] = &sla.Department{ID: "hr"}
-	return p
-}
-
-// richHistories draws requests' lives on richPolicy: two providers, three
-// priorities, incidents and changes (so requests leave and re-enter SLAs),
-// within three days.
-func richHistories(rng *rand.Rand, requests int) []sla.Event {
-	var out []sla.Event
-	types := []sla.EventType{sla.Responded, sla.Paused, sla.Resumed, sla.Resolved, sla.Reopened, sla.Updated, sla.Updated, sla.Cancelled, sla.Resolved, sla.Reopened}
-	prios := []string{"P1", "P2", "P3"}
-	cats := []string{"incident", "change"}
-	for r := range requests {
-		req := fmt.Sprint("Q", r)
-		at := t0.Add(time.Duration(rng.IntN(36*60)) * time.Minute)
-		prov := []string{"it", "it", "hr"}[rng.IntN(3)]
-		out = append(out, ev(req+"-0", req, sla.Opened, at, func(e *sla.Event) {
-			e.Provider, e.Priority, e.Category = prov, prios[rng.IntN(3)], cats[rng.IntN(2)]
-		}))
-		for i := 1; i < 1+rng.IntN(10); i++ {
-			at = at.Add(time.Duration(1+rng.IntN(240)) * time.Minute)
-			e := ev(fmt.Sprint(req, "-", i), req, types[rng.IntN(len(types))], at)
-			switch e.Type {
-			case sla.Paused:
-				e.Reason = []string{"waiting_for_customer", "other"}[rng.IntN(2)]
-			case sla.Updated:
-				if rng.IntN(2) == 0 {
-					e.Priority = prios[rng.IntN(3)]
-				} else {
-					e.Category = cats[rng.IntN(2)]
-				}
-			case sla.Resolved:
-				e.CSAT = rng.IntN(6)
-			}
-			out = append(out, e)
-		}
-	}
-	return out
 }

@@ -8,15 +8,16 @@ import (
 	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/sla/slatest"
 )
 
 func TestOutboxDeliveryLifecycle(t *testing.T) {
-	clock := testutil.NewClock(t0)
+	clock := testutil.NewClock(slatest.T0)
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
-	s.Append(ctx, []sla.Event{ev("e1", "R1", sla.Opened, t0), ev("e2", "R1", sla.Responded, t0)})
+	s.Append(ctx, []sla.Event{slatest.Event("e1", "R1", sla.Opened, slatest.T0), slatest.Event("e2", "R1", sla.Responded, slatest.T0)})
 	changed := s.OutboxChanged()
-	now := t0.Add(3 * time.Hour)
+	now := slatest.T0.Add(3 * time.Hour)
 	if _, err := s.Evaluate(now); err != nil {
 		t.Fatal(err)
 	}
@@ -61,11 +62,11 @@ func TestOutboxDeliveryLifecycle(t *testing.T) {
 // back the newer ones of the same receiver, so a "resolved" never overtakes
 // its breach.
 func TestAReceiverGetsItsAlertsInOrder(t *testing.T) {
-	clock := testutil.NewClock(t0)
+	clock := testutil.NewClock(slatest.T0)
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
-	s.Append(ctx, []sla.Event{ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0)})
-	now := t0.Add(4*time.Hour + time.Minute)
+	s.Append(ctx, []sla.Event{slatest.Event("o", "R1", sla.Opened, slatest.T0), slatest.Event("r", "R1", sla.Responded, slatest.T0)})
+	now := slatest.T0.Add(4*time.Hour + time.Minute)
 	clock.Set(now)
 	s.Evaluate(now) // the breach
 	breach, _ := s.DueAlerts("it-chat", now, 10)
@@ -73,7 +74,7 @@ func TestAReceiverGetsItsAlertsInOrder(t *testing.T) {
 		t.Fatalf("due = %+v", breach)
 	}
 	s.Retry(breach[0], now.Add(10*time.Minute), "503")
-	s.Append(ctx, []sla.Event{ev("x", "R1", sla.Resolved, now)})
+	s.Append(ctx, []sla.Event{slatest.Event("x", "R1", sla.Resolved, now)})
 	s.Evaluate(now) // the resolution
 	if due, _ := s.DueAlerts("it-chat", now.Add(time.Minute), 10); len(due) != 0 {
 		t.Fatalf("the resolution overtook the breach waiting for its retry: %+v", due)

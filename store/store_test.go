@@ -11,37 +11,12 @@ import (
 
 	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/sla/slatest"
 )
-
-// testPolicy: IT resolves Sales' incidents in 4h (P1) / 1d (P2) on 24x7,
-// responds in 30m, warns at 50%, escalates 1h after the breach.
-func testPolicy() *sla.Policy {
-	s := &sla.SLA{
-		ID: "it-sales", Description: "IT fixes Sales incidents", Provider: "it", Customers: []string{"sales"},
-		Calendar:   sla.AlwaysOpen(),
-		Response:   sla.Target{Default: 30 * time.Minute},
-		Resolution: sla.Target{ByPriority: map[string]time.Duration{"P1": 4 * time.Hour, "P2": 24 * time.Hour}},
-		Objective:  0.95, Window: sla.Window{Kind: sla.Rolling, Days: 30},
-		PauseOn:  []string{"waiting_for_customer"},
-		WarnAt:   []float64{0.5},
-		Escalate: []sla.Escalation{{After: time.Hour, Notify: []string{"boss"}}},
-		Notify:   []string{"am"},
-	}
-	return &sla.Policy{
-		SLAs: []*sla.SLA{s},
-		Departments: map[string]*sla.Department{
-			"it":    {ID: "it", Notify: []string{"it-chat"}},
-			"sales": {ID: "sales"},
-		},
-		Calendars: map[string]*sla.Calendar{},
-	}
-}
-
-var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
 func openTest(t *testing.T, dir string, clock *testutil.Clock) *Store {
 	t.Helper()
-	s, err := Open(Options{Dir: dir, Policy: testPolicy(), Now: clock.Now})
+	s, err := Open(Options{Dir: dir, Policy: slatest.DeskPolicy(), Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,23 +24,10 @@ func openTest(t *testing.T, dir string, clock *testutil.Clock) *Store {
 	return s
 }
 
-func ev(id, req string, typ sla.EventType, at time.Time, mod ...func(*sla.Event)) sla.Event {
-	e := sla.Event{ID: id, Request: req, Type: typ, At: at}
-	if typ == sla.Opened {
-		e.Provider, e.Customer, e.Priority = "it", "sales", "P1"
-	}
-	for _, m := range mod {
-		m(&e)
-	}
-	return e
-}
-
-func waitingForCustomer(e *sla.Event) { e.Reason = "waiting_for_customer" }
-
 // outboxOf returns every pending item of a receiver, oldest first.
 func outboxOf(t *testing.T, s *Store, receiver string) []OutboxItem {
 	t.Helper()
-	items, err := s.DueAlerts(receiver, t0.Add(365*24*time.Hour), 1<<20)
+	items, err := s.DueAlerts(receiver, slatest.T0.Add(365*24*time.Hour), 1<<20)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,10 +46,10 @@ func stagesOf(items []OutboxItem, request string) []string {
 }
 
 func TestAppendIsIdempotentByEventID(t *testing.T) {
-	clock := testutil.NewClock(t0.Add(time.Hour))
+	clock := testutil.NewClock(slatest.T0.Add(time.Hour))
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
-	batch := []sla.Event{ev("e1", "R1", sla.Opened, t0), ev("e2", "R1", sla.Responded, t0.Add(10*time.Minute))}
+	batch := []sla.Event{slatest.Event("e1", "R1", sla.Opened, slatest.T0), slatest.Event("e2", "R1", sla.Responded, slatest.T0.Add(10*time.Minute))}
 	res, err := s.Append(ctx, batch)
 	if err != nil || res != (IngestResult{Accepted: 2}) {
 		t.Fatalf("first append: %+v, %v", res, err)
@@ -115,10 +77,10 @@ func TestAppendIsIdempotentByEventID(t *testing.T) {
 
 func TestSecondOpenFailsFastWithLockMessage(t *testing.T) {
 	dir := t.TempDir()
-	s := openTest(t, dir, testutil.NewClock(t0))
+	s := openTest(t, dir, testutil.NewClock(slatest.T0))
 	_ = s
 	start := time.Now()
-	_, err := Open(Options{Dir: dir, Policy: testPolicy(), LockTimeout: 200 * time.Millisecond})
+	_, err := Open(Options{Dir: dir, Policy: slatest.DeskPolicy(), LockTimeout: 200 * time.Millisecond})
 	if !errors.Is(err, ErrLocked) {
 		t.Fatalf("err = %v, want ErrLocked", err)
 	}
@@ -128,7 +90,7 @@ func TestSecondOpenFailsFastWithLockMessage(t *testing.T) {
 }
 
 func TestGroupCommitManyWriters(t *testing.T) {
-	clock := testutil.NewClock(t0.Add(time.Hour))
+	clock := testutil.NewClock(slatest.T0.Add(time.Hour))
 	s := openTest(t, t.TempDir(), clock)
 	var wg sync.WaitGroup
 	for w := range 20 {
@@ -137,7 +99,7 @@ func TestGroupCommitManyWriters(t *testing.T) {
 			defer wg.Done()
 			for i := range 10 {
 				req := fmt.Sprintf("R%d-%d", w, i)
-				if _, err := s.Append(context.Background(), []sla.Event{ev(req+"o", req, sla.Opened, t0)}); err != nil {
+				if _, err := s.Append(context.Background(), []sla.Event{slatest.Event(req+"o", req, sla.Opened, slatest.T0)}); err != nil {
 					t.Error(err)
 				}
 			}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/sla/slatest"
 )
 
 // desk runs the lifecycle the way the store does, on plain values: it keeps
@@ -151,12 +152,12 @@ func (d *desk) apply(effects []Effect) int {
 	return Queued(effects)
 }
 
-// breachTold opens R1 at t0, responded a minute later, and ticks at 4h10m:
+// breachTold opens R1 at slatest.T0, responded a minute later, and ticks at 4h10m:
 // its resolution breach is told to it-chat and am. It returns that time.
 func (d *desk) breachTold() time.Time {
 	d.t.Helper()
-	d.ingest(t0, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
-	now := t0.Add(4*time.Hour + 10*time.Minute)
+	d.ingest(slatest.T0, slatest.Event("o", "R1", sla.Opened, slatest.T0), slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(time.Minute)))
+	now := slatest.T0.Add(4*time.Hour + 10*time.Minute)
 	if res := d.tick(now); res.Fired != 1 {
 		d.t.Fatalf("breach tick: %+v", res)
 	}
@@ -203,45 +204,3 @@ func (d *desk) due(id string) (time.Time, bool) {
 	}
 	return d.reqs[id].due, !d.reqs[id].due.IsZero()
 }
-
-// deskPolicy: IT resolves Sales' incidents in 4h (P1) / 1d (P2) on 24x7,
-// responds in 30m, warns at 50%, escalates 1h after the breach; the
-// department's receiver is it-chat, the SLA's am, the escalation's boss.
-func deskPolicy() *sla.Policy {
-	s := &sla.SLA{
-		ID: "it-sales", Description: "IT fixes Sales incidents", Provider: "it", Customers: []string{"sales"},
-		Calendar:   sla.AlwaysOpen(),
-		Response:   sla.Target{Default: 30 * time.Minute},
-		Resolution: sla.Target{ByPriority: map[string]time.Duration{"P1": 4 * time.Hour, "P2": 24 * time.Hour}},
-		Objective:  0.95, Window: sla.Window{Kind: sla.Rolling, Days: 30},
-		PauseOn:  []string{"waiting_for_customer"},
-		WarnAt:   []float64{0.5},
-		Escalate: []sla.Escalation{{After: time.Hour, Notify: []string{"boss"}}},
-		Notify:   []string{"am"},
-	}
-	return &sla.Policy{
-		SLAs: []*sla.SLA{s},
-		Departments: map[string]*sla.Department{
-			"it":    {ID: "it", Notify: []string{"it-chat"}},
-			"sales": {ID: "sales"},
-		},
-		Calendars: map[string]*sla.Calendar{},
-	}
-}
-
-// t0 is a Monday morning, UTC.
-var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-
-// ev builds an event; an opened one is IT's P1 for Sales.
-func ev(id, req string, typ sla.EventType, at time.Time, mod ...func(*sla.Event)) sla.Event {
-	e := sla.Event{ID: id, Request: req, Type: typ, At: at}
-	if typ == sla.Opened {
-		e.Provider, e.Customer, e.Priority = "it", "sales", "P1"
-	}
-	for _, m := range mod {
-		m(&e)
-	}
-	return e
-}
-
-func waitingForCustomer(e *sla.Event) { e.Reason = "waiting_for_customer" }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/sla/slatest"
 )
 
 // fixturePolicy is the policy of the stage tests:
@@ -16,14 +17,7 @@ import (
 //     after the breach.
 func fixturePolicy(t testing.TB) *sla.Policy {
 	t.Helper()
-	var week [7][]sla.Interval
-	for d := time.Monday; d <= time.Friday; d++ {
-		week[d] = []sla.Interval{{Start: 9 * 3600, End: 17 * 3600}}
-	}
-	office, err := sla.NewCalendar("office", berlin(t), week, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	office := slatest.Office(t)
 	return &sla.Policy{
 		Calendars: map[string]*sla.Calendar{"office": office},
 		Departments: map[string]*sla.Department{
@@ -46,15 +40,6 @@ func fixturePolicy(t testing.TB) *sla.Policy {
 	}
 }
 
-func berlin(t testing.TB) *time.Location {
-	t.Helper()
-	loc, err := time.LoadLocation("Europe/Berlin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return loc
-}
-
 // history builds a request's events; times are Berlin wall times
 // ("2026-11-23 09:00"; 2026-11-23 is a Monday) and Seq follows the order
 // the events are written in.
@@ -64,7 +49,7 @@ type history struct {
 	evs []sla.Event
 }
 
-func newHistory(t testing.TB) *history { return &history{t: t, loc: berlin(t)} }
+func newHistory(t testing.TB) *history { return &history{t: t, loc: slatest.Berlin(t)} }
 
 func (h *history) at(s string) time.Time {
 	h.t.Helper()

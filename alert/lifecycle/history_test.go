@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/sla/slatest"
 )
 
 // The tests of rules 4 and 5 (history is not news; grace): what slad
@@ -16,7 +17,7 @@ import (
 
 // withResolutionP1 returns the desk policy with another P1 resolution target.
 func withResolutionP1(target time.Duration) *sla.Policy {
-	p := deskPolicy()
+	p := slatest.DeskPolicy()
 	p.SLAs[0].Resolution.ByPriority["P1"] = target
 	return p
 }
@@ -24,9 +25,9 @@ func withResolutionP1(target time.Duration) *sla.Policy {
 func TestImportingLongClosedHistoryQueuesNoAlerts(t *testing.T) {
 	// slad import sends last year's closed tickets: one that breached back
 	// then must not be announced (breach and resolved) to every receiver.
-	now := t0.Add(200 * 24 * time.Hour)
-	d := newDesk(t, deskPolicy())
-	queued := d.ingest(now, ev("o", "OLD-1", sla.Opened, t0), ev("r", "OLD-1", sla.Responded, t0.Add(time.Minute)), ev("x", "OLD-1", sla.Resolved, t0.Add(5*time.Hour)))
+	now := slatest.T0.Add(200 * 24 * time.Hour)
+	d := newDesk(t, slatest.DeskPolicy())
+	queued := d.ingest(now, slatest.Event("o", "OLD-1", sla.Opened, slatest.T0), slatest.Event("r", "OLD-1", sla.Responded, slatest.T0.Add(time.Minute)), slatest.Event("x", "OLD-1", sla.Resolved, slatest.T0.Add(5*time.Hour)))
 	res := d.tick(now)
 	if queued != 0 || res.Queued != 0 {
 		t.Errorf("importing a request resolved 200 days ago queued %d alert(s) at ingest and %d at the tick (%+v)", queued, res.Queued, res)
@@ -40,14 +41,14 @@ func TestALateEventOnALongClosedRequestSendsNoAlertUnderATightenedTarget(t *test
 	// not depend on the order events arrived in (its figures follow the
 	// new target: the store's aggregates test checks them), but no alert
 	// goes out for a request closed long ago.
-	d := newDesk(t, deskPolicy())
-	d.ingest(t0, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)), ev("x", "R1", sla.Resolved, t0.Add(3*time.Hour)))
+	d := newDesk(t, slatest.DeskPolicy())
+	d.ingest(slatest.T0, slatest.Event("o", "R1", sla.Opened, slatest.T0), slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(time.Minute)), slatest.Event("x", "R1", sla.Resolved, slatest.T0.Add(3*time.Hour)))
 	r, _ := d.request("R1")
 	before := r.Clock("it-sales", sla.Resolution).State()
 
-	now := t0.Add(40 * 24 * time.Hour)
+	now := slatest.T0.Add(40 * 24 * time.Hour)
 	d.reload(withResolutionP1(2*time.Hour), now)
-	d.ingest(now, ev("title", "R1", sla.Updated, t0.Add(2*time.Hour), func(e *sla.Event) { e.Title = "typo fixed" }))
+	d.ingest(now, slatest.Event("title", "R1", sla.Updated, slatest.T0.Add(2*time.Hour), func(e *sla.Event) { e.Title = "typo fixed" }))
 	r, _ = d.request("R1")
 	if after := r.Clock("it-sales", sla.Resolution).State(); before != sla.StateMet || after != sla.StateBreached {
 		t.Errorf("resolution clock %s before, %s after the late event; want met under 4h, then breached under 2h", before, after)
@@ -60,14 +61,14 @@ func TestALateEventOnALongClosedRequestSendsNoAlertUnderATightenedTarget(t *test
 func TestAnImportedRequestClosedWithinTargetStillBreachesWhenReopened(t *testing.T) {
 	// Importing a request that met its target must not mark its breach
 	// fired: reopened later, it must still breach and be announced.
-	now := t0.Add(72 * time.Hour)
-	d := newDesk(t, deskPolicy())
-	d.ingest(now, ev("o", "R1", sla.Opened, t0), ev("x", "R1", sla.Resolved, t0.Add(10*time.Minute)))
+	now := slatest.T0.Add(72 * time.Hour)
+	d := newDesk(t, slatest.DeskPolicy())
+	d.ingest(now, slatest.Event("o", "R1", sla.Opened, slatest.T0), slatest.Event("x", "R1", sla.Resolved, slatest.T0.Add(10*time.Minute)))
 	if _, st := d.request("R1"); len(st.Fired["it-sales/resolution"]) != 0 {
 		t.Fatalf("stages marked fired for a clock that went through none: %v", st.Fired["it-sales/resolution"])
 	}
 	reopen := now.Add(-240 * time.Minute) // 10m + 240m > the 4h target
-	d.ingest(now, ev("r", "R1", sla.Reopened, reopen))
+	d.ingest(now, slatest.Event("r", "R1", sla.Reopened, reopen))
 	if res := d.tick(now); res.Fired == 0 {
 		t.Fatal("the reopened request passed its target and no alert fired")
 	}
@@ -79,12 +80,12 @@ func TestAnImportedRequestClosedWithinTargetStillBreachesWhenReopened(t *testing
 func TestAReopenedImportedBreachedRequestAlertsWhereItStands(t *testing.T) {
 	// README: a request of last year, resolved late, is history; reopened
 	// today its resolution clock is open and breached, and is announced.
-	now := t0.Add(200 * 24 * time.Hour)
-	d := newDesk(t, deskPolicy())
-	d.ingest(now, ev("o", "OLD-1", sla.Opened, t0), ev("r", "OLD-1", sla.Responded, t0.Add(time.Minute)), ev("x", "OLD-1", sla.Resolved, t0.Add(5*time.Hour)))
+	now := slatest.T0.Add(200 * 24 * time.Hour)
+	d := newDesk(t, slatest.DeskPolicy())
+	d.ingest(now, slatest.Event("o", "OLD-1", sla.Opened, slatest.T0), slatest.Event("r", "OLD-1", sla.Responded, slatest.T0.Add(time.Minute)), slatest.Event("x", "OLD-1", sla.Resolved, slatest.T0.Add(5*time.Hour)))
 	d.tick(now)
 	now = now.Add(time.Hour)
-	d.ingest(now, ev("re", "OLD-1", sla.Reopened, now))
+	d.ingest(now, slatest.Event("re", "OLD-1", sla.Reopened, now))
 	now = now.Add(time.Minute)
 	d.tick(now)
 	if got := d.stagesOf("it-chat", "OLD-1"); !slices.Contains(got, "breach/resolution") {
@@ -99,9 +100,9 @@ func TestAnOpenRequestFirstSeenPastItsTargetIsAnnouncedAfterTheGraceHour(t *test
 	// Only a clock that stopped is history: an open one already past its
 	// target is a live breach. It waits an hour from when slad first saw
 	// it, for an import in progress that might still close it.
-	seen := t0.Add(30 * time.Hour)
-	d := newDesk(t, deskPolicy())
-	d.ingest(seen, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
+	seen := slatest.T0.Add(30 * time.Hour)
+	d := newDesk(t, slatest.DeskPolicy())
+	d.ingest(seen, slatest.Event("o", "R1", sla.Opened, slatest.T0), slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(time.Minute)))
 	d.tick(seen.Add(time.Minute))
 	if got := d.stagesOf("it-chat", "R1"); len(got) != 0 {
 		t.Errorf("a minute after it was first seen: it-chat got %v, want nothing yet", got)
@@ -116,9 +117,9 @@ func TestTheGraceHourEndsOnTheWholeSecondAfterIt(t *testing.T) {
 	// The deadline index keeps whole seconds: a tick in the grace's last
 	// second, before its end, must find the request due at a later second,
 	// not due again at once.
-	seen := t0.Add(30*time.Hour + 500*time.Millisecond)
-	d := newDesk(t, deskPolicy())
-	d.ingest(seen, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
+	seen := slatest.T0.Add(30*time.Hour + 500*time.Millisecond)
+	d := newDesk(t, slatest.DeskPolicy())
+	d.ingest(seen, slatest.Event("o", "R1", sla.Opened, slatest.T0), slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(time.Minute)))
 	tick := seen.Add(HistoryAge - 250*time.Millisecond)
 	if res := d.tick(tick); res.Fired != 0 {
 		t.Errorf("a tick before the grace's end fired %+v", res)
@@ -138,14 +139,14 @@ func TestABreachThatHappenedWhileSladKnewTheRequestIsNewsWhateverComesFirst(t *t
 	// stopped at 4h30m. At 6h the buffered resolved event and the catch-up
 	// tick come in either order.
 	run := func(tickFirst bool) []string {
-		d := newDesk(t, deskPolicy())
-		d.ingest(t0, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
-		d.tick(t0.Add(time.Minute))
-		now := t0.Add(6 * time.Hour)
+		d := newDesk(t, slatest.DeskPolicy())
+		d.ingest(slatest.T0, slatest.Event("o", "R1", sla.Opened, slatest.T0), slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(time.Minute)))
+		d.tick(slatest.T0.Add(time.Minute))
+		now := slatest.T0.Add(6 * time.Hour)
 		if tickFirst {
 			d.tick(now)
 		}
-		d.ingest(now, ev("x", "R1", sla.Resolved, t0.Add(4*time.Hour+30*time.Minute)))
+		d.ingest(now, slatest.Event("x", "R1", sla.Resolved, slatest.T0.Add(4*time.Hour+30*time.Minute)))
 		d.tick(now)
 		return d.stagesOf("it-chat", "R1")
 	}
@@ -163,13 +164,13 @@ func TestASparseScheduleDoesNotSilenceALiveBreach(t *testing.T) {
 	// Ticks every two hours ("0 */2 * * *"): a later event of the request
 	// arriving before the tick finds the clock stopped more than an hour
 	// ago with nobody told; every event came live, so its breach is news.
-	d := newDesk(t, deskPolicy())
+	d := newDesk(t, slatest.DeskPolicy())
 	live := func(e sla.Event) { d.ingest(e.At, e) }
-	live(ev("o", "R1", sla.Opened, t0))
-	d.tick(t0)
-	live(ev("r", "R1", sla.Responded, t0.Add(45*time.Minute))) // 30m target breached at 30m01s
-	live(ev("p", "R1", sla.Paused, t0.Add(110*time.Minute), waitingForCustomer))
-	d.tick(t0.Add(2 * time.Hour))
+	live(slatest.Event("o", "R1", sla.Opened, slatest.T0))
+	d.tick(slatest.T0)
+	live(slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(45*time.Minute))) // 30m target breached at 30m01s
+	live(slatest.Event("p", "R1", sla.Paused, slatest.T0.Add(110*time.Minute), slatest.WaitingForCustomer))
+	d.tick(slatest.T0.Add(2 * time.Hour))
 	if got := d.stagesOf("it-chat", "R1"); !slices.Equal(got, []string{"breach/response", "resolved/response"}) {
 		t.Errorf("every event arrived live; the response breach at 30m01s was due at this tick; it-chat got %v, want [breach/response resolved/response]", got)
 	}
@@ -179,17 +180,17 @@ func TestAClockStoredBeforeFirstSeenExistedKeepsItsEscalationsOnTime(t *testing.
 	// A state without FirstSeen (written by a slad that did not keep it)
 	// must not read as "first seen now, breached long before": the grace
 	// hour would hold back the next escalation after any event.
-	p := deskPolicy()
+	p := slatest.DeskPolicy()
 	p.SLAs[0].Escalate = append(p.SLAs[0].Escalate, sla.Escalation{After: 150 * time.Minute, Notify: []string{"cto"}})
 	d := newDesk(t, p)
-	d.ingest(t0, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
-	d.tick(t0.Add(4*time.Hour + 10*time.Minute)) // breach
-	d.tick(t0.Add(5*time.Hour + 10*time.Minute)) // escalation-1
+	d.ingest(slatest.T0, slatest.Event("o", "R1", sla.Opened, slatest.T0), slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(time.Minute)))
+	d.tick(slatest.T0.Add(4*time.Hour + 10*time.Minute)) // breach
+	d.tick(slatest.T0.Add(5*time.Hour + 10*time.Minute)) // escalation-1
 	_, st := d.request("R1")
 	st.FirstSeen = nil
-	now := t0.Add(6 * time.Hour)
-	d.ingest(now, ev("u", "R1", sla.Updated, now, func(e *sla.Event) { e.Title = "VPN down" }))
-	d.tick(t0.Add(6*time.Hour + 40*time.Minute)) // escalation-2 was due at 4h+2h30m
+	now := slatest.T0.Add(6 * time.Hour)
+	d.ingest(now, slatest.Event("u", "R1", sla.Updated, now, func(e *sla.Event) { e.Title = "VPN down" }))
+	d.tick(slatest.T0.Add(6*time.Hour + 40*time.Minute)) // escalation-2 was due at 4h+2h30m
 	if got := d.stagesOf("cto", "R1"); len(got) != 1 {
 		t.Errorf("escalation-2 was due at 6h30m; at 6h40m cto got %v", got)
 	}

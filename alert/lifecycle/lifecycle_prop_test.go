@@ -11,6 +11,7 @@ import (
 
 	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/sla/slatest"
 )
 
 // Property tests of rule 7 (alerts stay true): whatever the order and
@@ -144,15 +145,15 @@ func TestArrivalOrderAndBatchingKeepAlertsTrue(t *testing.T) {
 		histories func(*rand.Rand, int) []sla.Event
 		rounds    int
 		maxDelay  time.Duration // how late an event may arrive
-		days      int           // from t0 to the last tick
+		days      int           // from slatest.T0 to the last tick
 		quiet     time.Duration // before the last tick, without random ticks
 	}{
 		"one SLA on 24x7, events up to 3h late": {
-			stream: 11, policy: func(testing.TB) *sla.Policy { return deskPolicy() }, histories: randomHistories,
+			stream: 11, policy: func(testing.TB) *sla.Policy { return slatest.DeskPolicy() }, histories: slatest.RandomHistories,
 			rounds: 30, maxDelay: 3 * time.Hour, days: 6, quiet: 24 * time.Hour,
 		},
 		"office hours, receiver-less SLA, requests leaving SLAs, events up to 8h late": {
-			stream: 13, policy: richPolicy, histories: richHistories,
+			stream: 13, policy: slatest.RichPolicy, histories: slatest.RichHistories,
 			rounds: 20, maxDelay: 8 * time.Hour, days: 10, quiet: 3 * 24 * time.Hour,
 		},
 	}
@@ -165,11 +166,11 @@ func TestArrivalOrderAndBatchingKeepAlertsTrue(t *testing.T) {
 					for i := range events {
 						events[i].Seq = uint64(i)
 					}
-					end := t0.Add(time.Duration(c.days) * 24 * time.Hour)
+					end := slatest.T0.Add(time.Duration(c.days) * 24 * time.Hour)
 					lateArrivals := lateSteps(rng, events, c.maxDelay)
 					inOrder, late := newDesk(t, c.policy(t)), newDesk(t, c.policy(t))
-					inOrder.run(append(withTicks(liveSteps(events), randomTicks(rng, t0, end.Add(-c.quiet))), step{at: end}))
-					late.run(append(withTicks(lateArrivals, randomTicks(rng, t0, end.Add(-c.quiet))), step{at: end}))
+					inOrder.run(append(withTicks(liveSteps(events), randomTicks(rng, slatest.T0, end.Add(-c.quiet))), step{at: end}))
+					late.run(append(withTicks(lateArrivals, randomTicks(rng, slatest.T0, end.Add(-c.quiet))), step{at: end}))
 					ids := reqIDs(events)
 					for _, id := range ids {
 						a, _ := inOrder.request(id)
@@ -200,13 +201,13 @@ func TestLiveBreachesAreAnnouncedWhateverTheTickSchedule(t *testing.T) {
 	for _, seed := range propSeeds(t, 1795381591751981219) {
 		rng := rand.New(rand.NewPCG(seed, 17))
 		for round := range testutil.Iterations(20) {
-			events := randomHistories(rng, 15)
+			events := slatest.RandomHistories(rng, 15)
 			for i := range events {
 				events[i].Seq = uint64(i)
 			}
-			end := t0.Add(6 * 24 * time.Hour)
-			d := newDesk(t, deskPolicy())
-			d.run(append(withTicks(liveSteps(events), randomTicks(rng, t0, end.Add(-24*time.Hour))), step{at: end}))
+			end := slatest.T0.Add(6 * 24 * time.Hour)
+			d := newDesk(t, slatest.DeskPolicy())
+			d.run(append(withTicks(liveSteps(events), randomTicks(rng, slatest.T0, end.Add(-24*time.Hour))), step{at: end}))
 			checkLiveBreachesAnnounced(t, fmt.Sprintf("seed %d round %d", seed, round), d, reqIDs(events), end)
 			if t.Failed() {
 				return
@@ -219,13 +220,13 @@ func TestLiveBreachesAreAnnouncedWhateverTheTickSchedule(t *testing.T) {
 // policy, a tighter and a looser P1 target, warn_at added, an escalation
 // step added, the SLA notifying nobody extra, and the SLA removed.
 func reloadVariants() []*sla.Policy {
-	warn := deskPolicy()
+	warn := slatest.DeskPolicy()
 	warn.SLAs[0].WarnAt = []float64{0.25, 0.5, 0.9}
-	esc := deskPolicy()
+	esc := slatest.DeskPolicy()
 	esc.SLAs[0].Escalate = append(esc.SLAs[0].Escalate, sla.Escalation{After: 3 * time.Hour, Notify: []string{"cto"}})
-	quiet := deskPolicy()
+	quiet := slatest.DeskPolicy()
 	quiet.SLAs[0].Notify = nil
-	return []*sla.Policy{deskPolicy(), withResolutionP1(2 * time.Hour), withResolutionP1(8 * time.Hour), warn, esc, quiet, withoutSLAs()}
+	return []*sla.Policy{slatest.DeskPolicy(), withResolutionP1(2 * time.Hour), withResolutionP1(8 * time.Hour), warn, esc, quiet, withoutSLAs()}
 }
 
 // TestReloadsKeepAlertsTrue interleaves live ingests, ticks at random times
@@ -237,21 +238,21 @@ func TestReloadsKeepAlertsTrue(t *testing.T) {
 	for _, seed := range propSeeds(t, 1795382032052142190) {
 		rng := rand.New(rand.NewPCG(seed, 19))
 		for round := range testutil.Iterations(20) {
-			events := randomHistories(rng, 15)
+			events := slatest.RandomHistories(rng, 15)
 			for i := range events {
 				events[i].Seq = uint64(i)
 			}
-			end := t0.Add(8 * 24 * time.Hour)
-			steps := withTicks(liveSteps(events), randomTicks(rng, t0, end.Add(-3*24*time.Hour)))
+			end := slatest.T0.Add(8 * 24 * time.Hour)
+			steps := withTicks(liveSteps(events), randomTicks(rng, slatest.T0, end.Add(-3*24*time.Hour)))
 			variants := reloadVariants()
-			d := newDesk(t, deskPolicy())
+			d := newDesk(t, slatest.DeskPolicy())
 			for _, st := range steps {
 				d.run([]step{st})
 				if rng.IntN(12) == 0 {
 					d.reload(variants[rng.IntN(len(variants))], st.at)
 				}
 			}
-			d.reload(deskPolicy(), end)
+			d.reload(slatest.DeskPolicy(), end)
 			d.tick(end)
 			checkAlertsTrue(t, fmt.Sprintf("seed %d round %d", seed, round), d, reqIDs(events), end)
 			if t.Failed() {

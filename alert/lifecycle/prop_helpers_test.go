@@ -1,7 +1,6 @@
 package lifecycle
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -25,102 +24,6 @@ func propSeeds(t *testing.T, pinned ...uint64) []uint64 {
 		seeds = append(seeds, testutil.Seed(t, p))
 	}
 	return seeds
-}
-
-// randomHistories draws requests' lives on the desk policy: each opens,
-// then responds, pauses, resumes, resolves, reopens, updates its priority
-// or is cancelled, at increasing times within two days.
-func randomHistories(rng *rand.Rand, requests int) []sla.Event {
-	var out []sla.Event
-	types := []sla.EventType{sla.Responded, sla.Paused, sla.Resumed, sla.Resolved, sla.Reopened, sla.Updated, sla.Cancelled}
-	for r := range requests {
-		req := fmt.Sprint("R", r)
-		at := t0.Add(time.Duration(rng.IntN(24*60)) * time.Minute)
-		out = append(out, ev(req+"-0", req, sla.Opened, at, func(e *sla.Event) { e.Priority = []string{"P1", "P2"}[rng.IntN(2)] }))
-		for i := 1; i < 1+rng.IntN(8); i++ {
-			at = at.Add(time.Duration(1+rng.IntN(300)) * time.Minute)
-			e := ev(fmt.Sprint(req, "-", i), req, types[rng.IntN(len(types))], at)
-			switch e.Type {
-			case sla.Paused:
-				e.Reason = []string{"waiting_for_customer", "other"}[rng.IntN(2)]
-			case sla.Updated:
-				e.Priority = []string{"P1", "P2"}[rng.IntN(2)]
-			case sla.Resolved:
-				e.CSAT = rng.IntN(6)
-			}
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// richPolicy adds to the desk policy an SLA on office hours (Mon-Fri
-// 09:00-17:00 Berlin) for IT incidents of any customer, with two warnings
-// and two escalation steps, and an HR SLA whose department and SLA name no
-// receiver at all.
-func richPolicy(t testing.TB) *sla.Policy {
-	p := deskPolicy()
-	var week [7][]sla.Interval
-	for d := time.Monday; d <= time.Friday; d++ {
-		week[d] = []sla.Interval{{Start: 9 * 3600, End: 17 * 3600}}
-	}
-	office, err := sla.NewCalendar("office", berlin(t), week, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.SLAs = append(p.SLAs,
-		&sla.SLA{
-			ID: "it-office", Provider: "it", Customers: []string{"*"}, Match: sla.Match{Category: []string{"incident"}},
-			Calendar:   office,
-			Response:   sla.Target{Default: time.Hour},
-			Resolution: sla.Target{ByPriority: map[string]time.Duration{"P1": 2 * time.Hour}, Default: 8 * time.Hour},
-			Objective:  0.9, Window: sla.Window{Kind: sla.Rolling, Days: 30},
-			PauseOn: []string{"*"}, WarnAt: []float64{0.25, 0.75},
-			Escalate: []sla.Escalation{{After: 30 * time.Minute, Notify: []string{"boss"}}, {After: 2 * time.Hour, Notify: []string{"cto"}}},
-		},
-		&sla.SLA{
-			ID: "hr-any", Provider: "hr", Customers: []string{"*"}, Calendar: sla.AlwaysOpen(),
-			Response: sla.Target{Default: 15 * time.Minute}, Resolution: sla.Target{Default: 3 * time.Hour},
-			Objective: 0.9, Window: sla.Window{Kind: sla.Rolling, Days: 30}, WarnAt: []float64{0.5},
-		})
-	p.Departments["hr"] = &sla.Department{ID: "hr"}
-	return p
-}
-
-// richHistories draws requests' lives on richPolicy: two providers, three
-// priorities, incidents and changes (so requests leave and re-enter SLAs),
-// within three days.
-func richHistories(rng *rand.Rand, requests int) []sla.Event {
-	var out []sla.Event
-	types := []sla.EventType{sla.Responded, sla.Paused, sla.Resumed, sla.Resolved, sla.Reopened, sla.Updated, sla.Updated, sla.Cancelled, sla.Resolved, sla.Reopened}
-	prios := []string{"P1", "P2", "P3"}
-	cats := []string{"incident", "change"}
-	for r := range requests {
-		req := fmt.Sprint("Q", r)
-		at := t0.Add(time.Duration(rng.IntN(36*60)) * time.Minute)
-		prov := []string{"it", "it", "hr"}[rng.IntN(3)]
-		out = append(out, ev(req+"-0", req, sla.Opened, at, func(e *sla.Event) {
-			e.Provider, e.Priority, e.Category = prov, prios[rng.IntN(3)], cats[rng.IntN(2)]
-		}))
-		for i := 1; i < 1+rng.IntN(10); i++ {
-			at = at.Add(time.Duration(1+rng.IntN(240)) * time.Minute)
-			e := ev(fmt.Sprint(req, "-", i), req, types[rng.IntN(len(types))], at)
-			switch e.Type {
-			case sla.Paused:
-				e.Reason = []string{"waiting_for_customer", "other"}[rng.IntN(2)]
-			case sla.Updated:
-				if rng.IntN(2) == 0 {
-					e.Priority = prios[rng.IntN(3)]
-				} else {
-					e.Category = cats[rng.IntN(2)]
-				}
-			case sla.Resolved:
-				e.CSAT = rng.IntN(6)
-			}
-			out = append(out, e)
-		}
-	}
-	return out
 }
 
 // step is one moment of a desk's life: a batch of events ingested, or a

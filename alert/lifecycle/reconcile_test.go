@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/sla/slatest"
 )
 
 // Late, out-of-order events can show that a breach already announced (and
@@ -13,7 +14,7 @@ import (
 // the alert must end: the firing entry is cleared even though the clock is
 // not breached now.
 func TestABreachUndoneByLatePausesStopsFiringOnceResolved(t *testing.T) {
-	d := newDesk(t, deskPolicy())
+	d := newDesk(t, slatest.DeskPolicy())
 	now := d.breachTold()
 	if f := d.firingOf("am"); len(f) != 1 {
 		t.Fatalf("firing before late events = %+v", f)
@@ -22,9 +23,9 @@ func TestABreachUndoneByLatePausesStopsFiringOnceResolved(t *testing.T) {
 	// asked for details from 1h to 3h. Elapsed is 2h10m: no breach.
 	now = now.Add(5 * time.Minute)
 	d.ingest(now,
-		ev("p", "R1", sla.Paused, t0.Add(time.Hour), waitingForCustomer),
-		ev("u", "R1", sla.Resumed, t0.Add(3*time.Hour)),
-		ev("x", "R1", sla.Resolved, now))
+		slatest.Event("p", "R1", sla.Paused, slatest.T0.Add(time.Hour), slatest.WaitingForCustomer),
+		slatest.Event("u", "R1", sla.Resumed, slatest.T0.Add(3*time.Hour)),
+		slatest.Event("x", "R1", sla.Resolved, now))
 	d.tick(now)
 	r, _ := d.request("R1")
 	if c := r.Clock("it-sales", sla.Resolution); c.State() != sla.StateMet {
@@ -36,10 +37,10 @@ func TestABreachUndoneByLatePausesStopsFiringOnceResolved(t *testing.T) {
 }
 
 func TestABreachUndoneByLateEventsIsDeclaredOverToThoseToldAtOnce(t *testing.T) {
-	d := newDesk(t, deskPolicy())
+	d := newDesk(t, slatest.DeskPolicy())
 	now := d.breachTold()
 	// Late pause from 1h to 3h: the clock is at 2h10m and still open.
-	queued := d.ingest(now, ev("p", "R1", sla.Paused, t0.Add(time.Hour), waitingForCustomer), ev("u", "R1", sla.Resumed, t0.Add(3*time.Hour)))
+	queued := d.ingest(now, slatest.Event("p", "R1", sla.Paused, slatest.T0.Add(time.Hour), slatest.WaitingForCustomer), slatest.Event("u", "R1", sla.Resumed, slatest.T0.Add(3*time.Hour)))
 	if queued != 2 {
 		t.Errorf("the late events queued %d alerts; want resolved for it-chat and am", queued)
 	}
@@ -57,12 +58,12 @@ func TestARealBreachAfterAnUndoneOneIsStillAnnounced(t *testing.T) {
 	// The undone breach's mark must go with it: otherwise the real breach
 	// later is never announced, and only its escalation goes out, to
 	// people who never heard of a breach.
-	d := newDesk(t, deskPolicy())
+	d := newDesk(t, slatest.DeskPolicy())
 	now := d.breachTold()
 	// Late pause from 1h to 3h: the clock is at 2h10m, so no breach yet.
-	d.ingest(now, ev("p", "R1", sla.Paused, t0.Add(time.Hour), waitingForCustomer), ev("u", "R1", sla.Resumed, t0.Add(3*time.Hour)))
+	d.ingest(now, slatest.Event("p", "R1", sla.Paused, slatest.T0.Add(time.Hour), slatest.WaitingForCustomer), slatest.Event("u", "R1", sla.Resumed, slatest.T0.Add(3*time.Hour)))
 	// It really breaches at 6h00m01s; tick at 6h05m.
-	now = t0.Add(6*time.Hour + 5*time.Minute)
+	now = slatest.T0.Add(6*time.Hour + 5*time.Minute)
 	res := d.tick(now)
 	r, _ := d.request("R1")
 	if c := r.Clock("it-sales", sla.Resolution); c.At(now, sla.AlwaysOpen()).State != sla.StateBreached {
@@ -82,7 +83,7 @@ func TestARealBreachAfterAnUndoneOneIsStillAnnounced(t *testing.T) {
 // withoutSLAs is the desk policy after a reload that removed every SLA
 // (departments and their receivers unchanged).
 func withoutSLAs() *sla.Policy {
-	p := deskPolicy()
+	p := slatest.DeskPolicy()
 	p.SLAs = nil
 	return p
 }
@@ -90,11 +91,11 @@ func withoutSLAs() *sla.Policy {
 func TestRemovingAnSLAByAReloadEndsItsFiringBreachesOnceResolved(t *testing.T) {
 	// The removed SLA's clock disappears when the reload re-matches the
 	// request; its breach must not stay firing for Alertmanager for ever.
-	d := newDesk(t, deskPolicy())
+	d := newDesk(t, slatest.DeskPolicy())
 	now := d.breachTold()
 	d.reload(withoutSLAs(), now)
 	now = now.Add(time.Minute)
-	d.ingest(now, ev("x", "R1", sla.Resolved, now))
+	d.ingest(now, slatest.Event("x", "R1", sla.Resolved, now))
 	d.tick(now)
 	if f := d.firingOf("am"); len(f) != 0 {
 		t.Errorf("the SLA was removed and the request resolved, yet %d breach notice(s) stay firing for Alertmanager", len(f))
@@ -104,13 +105,13 @@ func TestRemovingAnSLAByAReloadEndsItsFiringBreachesOnceResolved(t *testing.T) {
 func TestAReopenedBreachedRequestIsFiringAgainWhileOpen(t *testing.T) {
 	// After "resolved", a reopened request whose clock is still breached is
 	// firing again (re-posted to Alertmanager while the breach is open).
-	d := newDesk(t, deskPolicy())
+	d := newDesk(t, slatest.DeskPolicy())
 	now := d.breachTold()
 	now = now.Add(time.Minute)
-	d.ingest(now, ev("x", "R1", sla.Resolved, now))
+	d.ingest(now, slatest.Event("x", "R1", sla.Resolved, now))
 	d.tick(now)
 	now = now.Add(time.Minute)
-	d.ingest(now, ev("re", "R1", sla.Reopened, now))
+	d.ingest(now, slatest.Event("re", "R1", sla.Reopened, now))
 	d.tick(now)
 	r, _ := d.request("R1")
 	if c := r.Clock("it-sales", sla.Resolution); !c.Open() || !c.Breached() {
@@ -125,10 +126,10 @@ func TestAResolvedBreachIsAnnouncedEvenIfAReloadRemovesItsSLABeforeTheTick(t *te
 	// The reload re-matches open requests only, so the resolved one keeps
 	// its clock of an SLA that no longer exists: the "resolved" owed to
 	// those told of the breach is still sent.
-	d := newDesk(t, deskPolicy())
+	d := newDesk(t, slatest.DeskPolicy())
 	now := d.breachTold()
 	now = now.Add(10 * time.Second)
-	d.ingest(now, ev("x", "R1", sla.Resolved, now))
+	d.ingest(now, slatest.Event("x", "R1", sla.Resolved, now))
 	d.reload(withoutSLAs(), now)
 	d.tick(now.Add(20 * time.Second))
 	if f := d.firingOf("am"); len(f) != 0 {
@@ -144,14 +145,14 @@ func TestATemporarilyRemovedSLALosesNoPendingAlertOfAClosedRequest(t *testing.T)
 	// resolved are owed. A reload removes the SLA for a while (a bad edit,
 	// reverted): the closed request is looked at again hourly, and once
 	// the SLA is back both go out.
-	d := newDesk(t, deskPolicy())
-	d.ingest(t0, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
-	now := t0.Add(4*time.Hour + 20*time.Minute)
-	d.ingest(now, ev("x", "R1", sla.Resolved, now))
+	d := newDesk(t, slatest.DeskPolicy())
+	d.ingest(slatest.T0, slatest.Event("o", "R1", sla.Opened, slatest.T0), slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(time.Minute)))
+	now := slatest.T0.Add(4*time.Hour + 20*time.Minute)
+	d.ingest(now, slatest.Event("x", "R1", sla.Resolved, now))
 	d.reload(withoutSLAs(), now)
 	now = now.Add(time.Minute)
 	d.tick(now)
-	d.reload(deskPolicy(), now)
+	d.reload(slatest.DeskPolicy(), now)
 	now = now.Add(time.Hour)
 	d.tick(now)
 	if got := d.stagesOf("it-chat", "R1"); len(got) != 2 {

@@ -5,20 +5,21 @@ import (
 	"time"
 
 	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/sla/slatest"
 )
 
 // The tests of Tick: catch-up after downtime, escalations counted from the
 // breach, and the "resolved" owed to everyone told.
 
 func TestATickAfterDowntimeSendsTheMostAdvancedStageAndEveryEscalation(t *testing.T) {
-	d := newDesk(t, deskPolicy())
-	d.ingest(t0, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
-	if res := d.tick(t0.Add(time.Minute)); res.Fired != 0 {
+	d := newDesk(t, slatest.DeskPolicy())
+	d.ingest(slatest.T0, slatest.Event("o", "R1", sla.Opened, slatest.T0), slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(time.Minute)))
+	if res := d.tick(slatest.T0.Add(time.Minute)); res.Fired != 0 {
 		t.Fatalf("early tick: %+v", res)
 	}
 	// Down until 5h10m later: breached (4h) and escalated (5h); the 50%
 	// warning is stale and skipped.
-	now := t0.Add(5*time.Hour + 10*time.Minute)
+	now := slatest.T0.Add(5*time.Hour + 10*time.Minute)
 	if res := d.tick(now); res.Fired != 2 || res.Skipped != 1 {
 		t.Fatalf("catch-up tick: %+v, want 2 fired (breach, escalation), 1 skipped (warning)", res)
 	}
@@ -34,7 +35,7 @@ func TestATickAfterDowntimeSendsTheMostAdvancedStageAndEveryEscalation(t *testin
 	}
 	// Resolved: everyone told of the breach, the boss too, hears it is over.
 	now = now.Add(time.Minute)
-	d.ingest(now, ev("x", "R1", sla.Resolved, now))
+	d.ingest(now, slatest.Event("x", "R1", sla.Resolved, now))
 	if res := d.tick(now); res.Fired != 1 || res.Queued != 3 {
 		t.Fatalf("resolved tick: %+v, want 1 fired, queued for it-chat, am and boss", res)
 	}
@@ -51,12 +52,12 @@ func TestAnEscalationComesAfterTheBreachThatAPriorityChangeCauses(t *testing.T) 
 	// breach". A P2 request (24h) raised to P1 (4h) at 6h breaches at that
 	// moment; its 1h escalation is due an hour later, not at once (the
 	// limit plus an hour, 5h, has passed).
-	d := newDesk(t, deskPolicy())
+	d := newDesk(t, slatest.DeskPolicy())
 	p2 := func(e *sla.Event) { e.Priority = "P2" }
-	d.ingest(t0, ev("o", "R1", sla.Opened, t0, p2), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
-	up := t0.Add(6 * time.Hour)
+	d.ingest(slatest.T0, slatest.Event("o", "R1", sla.Opened, slatest.T0, p2), slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(time.Minute)))
+	up := slatest.T0.Add(6 * time.Hour)
 	d.tick(up) // the 12h warning is not due yet
-	d.ingest(up, ev("u", "R1", sla.Updated, up, func(e *sla.Event) { e.Priority = "P1" }))
+	d.ingest(up, slatest.Event("u", "R1", sla.Updated, up, func(e *sla.Event) { e.Priority = "P1" }))
 	d.tick(up.Add(time.Minute))
 	r, _ := d.request("R1")
 	if c := r.Clock("it-sales", sla.Resolution); c == nil || !c.BreachedAt.Equal(up) {
@@ -71,12 +72,12 @@ func TestAnEscalationAfterZeroDoesNotFireOnAClockExactlyAtItsLimit(t *testing.T)
 	// escalate {after: 0s} means "at the breach"; a clock paused exactly at
 	// its limit has not breached, so nobody is escalated to (nor later told
 	// "resolved" of a request that met its target).
-	p := deskPolicy()
+	p := slatest.DeskPolicy()
 	p.SLAs[0].Escalate = []sla.Escalation{{After: 0, Notify: []string{"boss"}}}
 	d := newDesk(t, p)
-	d.ingest(t0, ev("o", "R1", sla.Opened, t0), ev("r", "R1", sla.Responded, t0.Add(time.Minute)))
-	at := t0.Add(4 * time.Hour) // elapsed = limit exactly
-	d.ingest(at, ev("p", "R1", sla.Paused, at, waitingForCustomer))
+	d.ingest(slatest.T0, slatest.Event("o", "R1", sla.Opened, slatest.T0), slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(time.Minute)))
+	at := slatest.T0.Add(4 * time.Hour) // elapsed = limit exactly
+	d.ingest(at, slatest.Event("p", "R1", sla.Paused, at, slatest.WaitingForCustomer))
 	d.tick(at.Add(time.Hour))
 	r, _ := d.request("R1")
 	if c := r.Clock("it-sales", sla.Resolution); c.Breached() {
@@ -91,11 +92,11 @@ func TestAnEscalationFollowsTheBreachWhenTheTargetIsRaisedAfterIt(t *testing.T) 
 	// A P1 request breaches at 4h; at 4h30m it is lowered to P2 (24h). It
 	// stays breached, and its escalation stays due an hour after the
 	// breach, not an hour after the new limit.
-	d := newDesk(t, deskPolicy())
+	d := newDesk(t, slatest.DeskPolicy())
 	d.breachTold()
-	now := t0.Add(4*time.Hour + 30*time.Minute)
-	d.ingest(now, ev("u", "R1", sla.Updated, now, func(e *sla.Event) { e.Priority = "P2" }))
-	d.tick(t0.Add(5*time.Hour + 10*time.Minute))
+	now := slatest.T0.Add(4*time.Hour + 30*time.Minute)
+	d.ingest(now, slatest.Event("u", "R1", sla.Updated, now, func(e *sla.Event) { e.Priority = "P2" }))
+	d.tick(slatest.T0.Add(5*time.Hour + 10*time.Minute))
 	r, _ := d.request("R1")
 	if c := r.Clock("it-sales", sla.Resolution); !c.Breached() {
 		t.Fatalf("precondition: clock no longer breached: %+v", c)
