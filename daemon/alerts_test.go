@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/slad-project/slad/internal/testutil"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -125,23 +127,6 @@ slas:
 	return path
 }
 
-func checkGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if string(want) != string(got) {
-		t.Errorf("%s differs:\n got: %s\nwant: %s", name, got, want)
-	}
-}
-
 var lifeStart = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
 // TestAlertsThroughAFullLife moves a fake clock through a request's life and
@@ -150,7 +135,7 @@ var lifeStart = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 func TestAlertsThroughAFullLife(t *testing.T) {
 	dir := t.TempDir()
 	rcv := newReceiver(t)
-	clock := &testClock{t: lifeStart}
+	clock := testutil.NewClock(lifeStart)
 	in := start(t, writeAlertConfig(t, dir, rcv.srv.URL), filepath.Join(dir, "data"), clock.Now)
 	if status, body := in.post("", event("e1", "IT-4711", "opened", lifeStart.Format(time.RFC3339),
 		"provider", "it", "customer", "sales", "priority", "P1", "category", "incident", "title", "VPN down for the sales floor")); status != 200 {
@@ -185,7 +170,7 @@ func TestAlertsThroughAFullLife(t *testing.T) {
 		}
 		for i, d := range fresh {
 			verify(t, d)
-			checkGolden(t, st.golden[i], d.body)
+			testutil.Golden(t, filepath.Join("testdata", st.golden[i]), d.body, *update)
 		}
 	}
 	// Several more ticks: nothing is sent again.
@@ -204,7 +189,7 @@ func TestPendingAlertsSurviveARestart(t *testing.T) {
 	rcv.setStatus(http.StatusServiceUnavailable)
 	cfg := writeAlertConfig(t, dir, rcv.srv.URL)
 	data := filepath.Join(dir, "data")
-	clock := &testClock{t: lifeStart}
+	clock := testutil.NewClock(lifeStart)
 	in := start(t, cfg, data, clock.Now)
 	in.post("", event("e1", "IT-1", "opened", lifeStart.Format(time.RFC3339), "provider", "it", "customer", "sales"))
 	clock.Set(lifeStart.Add(4*time.Hour + time.Minute)) // breached; the 50% warning is stale

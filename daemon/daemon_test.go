@@ -11,11 +11,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/slad-project/slad/alert"
+	"github.com/slad-project/slad/internal/testutil"
 )
 
 const (
@@ -24,15 +24,6 @@ const (
 	adminToken = "admin-0123456789abcdef0123456789abcdef"
 )
 
-// testClock is a clock the test sets by hand.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
-
 // instance is a daemon running inside the test.
 type instance struct {
 	t       *testing.T
@@ -40,21 +31,8 @@ type instance struct {
 	url     string
 	dataDir string
 	cfgFile string
-	logs    *syncBuffer
+	logs    *testutil.SyncBuffer
 }
-
-// syncBuffer is a log the daemon writes while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // copyConfig copies testdata's configuration and token files into dir.
 func copyConfig(t *testing.T, dir string) string {
@@ -81,7 +59,7 @@ func start(t *testing.T, cfgFile, dataDir string, now func() time.Time) *instanc
 // and retrying alerts quickly; it is stopped when the test ends.
 func startWith(t *testing.T, opts Options) *instance {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	opts.Listen = "127.0.0.1:0"
 	opts.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	opts.AlertOptions = alert.Options{BaseBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, PollInterval: 50 * time.Millisecond}
@@ -219,7 +197,7 @@ func (r requestJSON) clock(sla, target string) clockJSON {
 
 func TestDaemonIngestsHistoriesAndAnswersWhereTheyStand(t *testing.T) {
 	dir := t.TempDir()
-	clock := &testClock{t: testNow}
+	clock := testutil.NewClock(testNow)
 	in := start(t, copyConfig(t, dir), filepath.Join(dir, "data"), clock.Now)
 	for _, h := range histories() {
 		if status, body := in.post(adminToken, h...); status != 200 {
@@ -290,7 +268,7 @@ func TestDaemonIngestsHistoriesAndAnswersWhereTheyStand(t *testing.T) {
 }
 
 func TestShuffledAndDuplicatedDeliveryGivesTheSameViews(t *testing.T) {
-	clock := &testClock{t: testNow}
+	clock := testutil.NewClock(testNow)
 	dirA, dirB := t.TempDir(), t.TempDir()
 	a := start(t, copyConfig(t, dirA), filepath.Join(dirA, "data"), clock.Now)
 	b := start(t, copyConfig(t, dirB), filepath.Join(dirB, "data"), clock.Now)
@@ -339,7 +317,7 @@ func TestShuffledAndDuplicatedDeliveryGivesTheSameViews(t *testing.T) {
 
 func TestBadInputIsRefusedWithAnErrorAndStoresNothing(t *testing.T) {
 	dir := t.TempDir()
-	clock := &testClock{t: testNow}
+	clock := testutil.NewClock(testNow)
 	in := start(t, copyConfig(t, dir), filepath.Join(dir, "data"), clock.Now)
 	good := `{"id":"g1","request":"R-1","type":"opened","at":"2026-11-24T10:00:00Z","provider":"it","customer":"sales"}`
 	cases := map[string]struct {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/slad-project/slad/internal/testutil"
 )
 
 // TestARestartWithAChangedConfigurationRematchesOpenRequests: the usual
@@ -17,7 +19,7 @@ import (
 // request.
 func TestARestartWithAChangedConfigurationRematchesOpenRequests(t *testing.T) {
 	dir := t.TempDir()
-	clock := &testClock{t: testNow}
+	clock := testutil.NewClock(testNow)
 	cfgFile := copyConfig(t, dir)
 	data := filepath.Join(dir, "data")
 	in := start(t, cfgFile, data, clock.Now)
@@ -89,7 +91,7 @@ func TestStopReleasesEverythingNewAndStartTook(t *testing.T) {
 
 func TestAStoppedDaemonRefusesToStartOrReload(t *testing.T) {
 	dir := t.TempDir()
-	in := start(t, copyConfig(t, dir), filepath.Join(dir, "data"), (&testClock{t: testNow}).Now)
+	in := start(t, copyConfig(t, dir), filepath.Join(dir, "data"), (testutil.NewClock(testNow)).Now)
 	if err := in.d.Start(context.Background()); err == nil {
 		t.Error("a second Start succeeded")
 	}

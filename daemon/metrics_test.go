@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
+	"github.com/slad-project/slad/internal/testutil"
 )
 
 // designMetrics are the metric names docs/design.md makes part of the contract.
@@ -24,7 +25,7 @@ var designMetrics = []string{
 // and the exposition passes the same lint as promtool check metrics.
 func TestMetricsEndpointHasTheContractAndPassesLint(t *testing.T) {
 	dir := t.TempDir()
-	clock := &testClock{t: testNow}
+	clock := testutil.NewClock(testNow)
 	in := start(t, copyConfig(t, dir), filepath.Join(dir, "data"), clock.Now)
 	status, body := in.do("GET", "/metrics", "", "text/plain", nil)
 	if status != 200 {

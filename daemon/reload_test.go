@@ -7,12 +7,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/slad-project/slad/internal/testutil"
 )
 
 func TestReloadKeepsTheRunningConfigWhenTheNewOneIsBroken(t *testing.T) {
 	dir := t.TempDir()
 	cfgFile := copyConfig(t, dir)
-	clock := &testClock{t: testNow}
+	clock := testutil.NewClock(testNow)
 	in := start(t, cfgFile, filepath.Join(dir, "data"), clock.Now)
 	good, _ := os.ReadFile(cfgFile)
 	broken := strings.Replace(string(good), "objective: 95%", "objectve: 95%", 1)
@@ -56,7 +58,7 @@ func TestReloadKeepsTheRunningConfigWhenTheNewOneIsBroken(t *testing.T) {
 func TestAReloadWhoseCallerGoesAwayStillRematchesEveryOpenRequest(t *testing.T) {
 	dir := t.TempDir()
 	cfgFile := copyConfig(t, dir)
-	clock := &testClock{t: testNow}
+	clock := testutil.NewClock(testNow)
 	in := start(t, cfgFile, filepath.Join(dir, "data"), clock.Now)
 	if status, body := in.post(adminToken, event("o", "IT-9", "opened", testNow.Add(-time.Hour).Format(time.RFC3339),
 		"provider", "it", "customer", "sales", "priority", "P1", "category", "incident")); status != 200 {

@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/slad-project/slad/internal/testutil"
 )
 
 // browserTimeout bounds one run of the browser: a hung Chromium fails the
@@ -181,7 +183,7 @@ func colours(img image.Image) int {
 func TestStatusPageInARealBrowser(t *testing.T) {
 	browser := findBrowser(t)
 	dir := t.TempDir()
-	clock := &testClock{t: testNow}
+	clock := testutil.NewClock(testNow)
 	in := start(t, copyConfig(t, dir), filepath.Join(dir, "data"), clock.Now)
 	for _, h := range histories() {
 		if status, body := in.post(adminToken, h...); status != 200 {
