@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/slad-project/slad/api/eventio"
 	"github.com/slad-project/slad/api/wire"
@@ -141,7 +142,7 @@ func readEvents(body []byte, format eventio.Format) ([]sla.Event, []int, error) 
 	var lines []int
 	for {
 		e, err := rd.Read()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return events, lines, nil
 		}
 		if err != nil {
@@ -171,23 +172,29 @@ func rejectedEvent(err error, format eventio.Format) *ingestError {
 // schema, known departments, and that the token may send for each
 // request's provider.
 func (s *Server) checkEvents(events []sla.Event, who caller, cfg *config.Config) *ingestError {
-	now := s.now()
 	var depts map[string]*sla.Department
 	if cfg != nil && cfg.Policy != nil {
 		depts = cfg.Policy.Departments
 	}
-	// The provider of a request comes from its "opened" event: in this batch
-	// or already stored.
+	batchProvider, ierr := checkSchema(events, depts, s.now())
+	if ierr != nil || who.open || who.admin() {
+		return ierr
+	}
+	return s.checkScope(events, who, batchProvider)
+}
+
+// checkSchema validates each event and the departments it names. It
+// returns the provider of each request the batch opens.
+func checkSchema(events []sla.Event, depts map[string]*sla.Department, now time.Time) (map[string]string, *ingestError) {
 	batchProvider := map[string]string{}
-	var requests []string
 	for i := range events {
 		e := &events[i]
 		if err := e.Validate(now); err != nil {
-			return &ingestError{status: http.StatusBadRequest, index: i, msg: fmt.Sprintf("event %d (id %q): %s", i, e.ID, err)}
+			return nil, &ingestError{status: http.StatusBadRequest, index: i, msg: fmt.Sprintf("event %d (id %q): %s", i, e.ID, err)}
 		}
 		for _, d := range []struct{ field, id string }{{"provider", e.Provider}, {"customer", e.Customer}} {
 			if d.id != "" && depts[d.id] == nil {
-				return &ingestError{status: http.StatusBadRequest, index: i,
+				return nil, &ingestError{status: http.StatusBadRequest, index: i,
 					msg: fmt.Sprintf("event %d (id %q): field %q names department %q, which the configuration does not define; known departments: %s", i, e.ID, d.field, d.id, deptList(depts))}
 			}
 		}
@@ -195,9 +202,14 @@ func (s *Server) checkEvents(events []sla.Event, who caller, cfg *config.Config)
 			batchProvider[e.Request] = e.Provider
 		}
 	}
-	if who.open || who.admin() {
-		return nil
-	}
+	return batchProvider, nil
+}
+
+// checkScope checks that a scoped token may send each event: the
+// request's provider (from the event, the store, or the batch's "opened")
+// must be one of the token's departments.
+func (s *Server) checkScope(events []sla.Event, who caller, batchProvider map[string]string) *ingestError {
+	var requests []string
 	seen := map[string]bool{}
 	for _, e := range events {
 		if !seen[e.Request] {

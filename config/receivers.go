@@ -48,64 +48,16 @@ func (l *loader) receiver(r entry) *Receiver {
 		return nil
 	}
 	rcv := &Receiver{Name: r.key, Timeout: DefaultReceiverTimeout, GiveUpAfter: DefaultGiveUpAfter}
-	te, ok := f["type"]
-	if !ok {
-		l.errorf(r.k, "%s has no type; valid types are: %s", what, strings.Join(receiverType, ", "))
+	if rcv.Type, ok = l.receiverType(f, r, what); !ok {
 		return nil
 	}
-	t, ok := l.str(te, what)
-	if !ok {
-		return nil
-	}
-	rcv.Type = ReceiverType(t)
-	allowed, known := receiverTypeKeys[rcv.Type]
-	if !known {
-		l.errorf(te.v, "unknown receiver type %q in %s%s; valid types are: %s", t, what, didYouMean(t, receiverType), strings.Join(receiverType, ", "))
-		return nil
-	}
-	valid := true
-	for key, e := range f {
-		switch {
-		case key == "type" || slices.Contains(allowed, key):
-		case key == "secret" && rcv.Type == ReceiverWebhook:
-		case key == "url" && rcv.Type == ReceiverSlack: // refused by l.secret
-		case len(allowed) == 0:
-			l.errorf(e.k, "%q does not apply to log receivers: %s takes only type", key, what)
-			valid = false
-		default:
-			l.errorf(e.k, "%q does not apply to %s receivers; in %s valid keys are: type, %s", key, t, what, strings.Join(allowed, ", "))
-			valid = false
-		}
-	}
+	valid := l.receiverKeysApply(f, rcv.Type, what)
 	if rcv.Type == ReceiverLog {
 		return ifValid(rcv, valid)
 	}
-	url, ue, ok := l.secret(f, r, "url", what, rcv.Type != ReceiverSlack, true)
-	if ok {
-		if err := httputil.CheckURL(url.Value()); err != nil {
-			l.errorf(ue.v, "%s of %s is not valid: %v", ue.key, what, err)
-			valid = false
-		}
-		rcv.URL = Secret(strings.TrimRight(url.Value(), "/"))
-	} else {
-		valid = false
-	}
+	valid = l.receiverURL(f, r, rcv, what) && valid
 	if rcv.Type == ReceiverWebhook {
-		sec, se, ok := l.secret(f, r, "secret", what, false, false)
-		switch {
-		case !ok:
-			valid = false
-		case sec == "":
-			l.warnf(r.k, "%s is a webhook without a signing secret: its receiver cannot tell slad's alerts from forged ones; add secret_file or secret_env (a whsec_<base64> secret)", what)
-		default:
-			if n, err := signingKeyLen(sec.Value()); err != nil {
-				l.errorf(se.v, "%s of %s is not a Standard Webhooks secret: %v", se.key, what, err)
-				valid = false
-			} else if n < 24 {
-				l.warnf(se.v, "%s of %s holds a %d-byte key; Standard Webhooks asks for 24 to 64 random bytes", se.key, what, n)
-			}
-			rcv.SigningSecret = sec
-		}
+		valid = l.webhookSecret(f, r, rcv, what) && valid
 	}
 	rcv.Timeout = l.durationOr(f, "timeout", what, rcv.Timeout, &valid)
 	rcv.GiveUpAfter = l.durationOr(f, "give_up_after", what, rcv.GiveUpAfter, &valid)
@@ -115,6 +67,82 @@ func (l *loader) receiver(r entry) *Receiver {
 		valid = false
 	}
 	return ifValid(rcv, valid)
+}
+
+// receiverType reads a receiver's type, which must be one slad knows.
+func (l *loader) receiverType(f fields, r entry, what string) (ReceiverType, bool) {
+	te, ok := f["type"]
+	if !ok {
+		l.errorf(r.k, "%s has no type; valid types are: %s", what, strings.Join(receiverType, ", "))
+		return "", false
+	}
+	t, ok := l.str(te, what)
+	if !ok {
+		return "", false
+	}
+	if _, known := receiverTypeKeys[ReceiverType(t)]; !known {
+		l.errorf(te.v, "unknown receiver type %q in %s%s; valid types are: %s", t, what, didYouMean(t, receiverType), strings.Join(receiverType, ", "))
+		return "", false
+	}
+	return ReceiverType(t), true
+}
+
+// receiverKeysApply reports whether every key given applies to the
+// receiver's type, naming each that does not.
+func (l *loader) receiverKeysApply(f fields, t ReceiverType, what string) bool {
+	allowed := receiverTypeKeys[t]
+	valid := true
+	for key, e := range f {
+		switch {
+		case key == "type" || slices.Contains(allowed, key):
+		case key == "secret" && t == ReceiverWebhook:
+		case key == "url" && t == ReceiverSlack: // refused by l.secret
+		case len(allowed) == 0:
+			l.errorf(e.k, "%q does not apply to log receivers: %s takes only type", key, what)
+			valid = false
+		default:
+			l.errorf(e.k, "%q does not apply to %s receivers; in %s valid keys are: type, %s", key, t, what, strings.Join(allowed, ", "))
+			valid = false
+		}
+	}
+	return valid
+}
+
+// receiverURL reads the receiver's URL (a secret for Slack) and checks it.
+func (l *loader) receiverURL(f fields, r entry, rcv *Receiver, what string) bool {
+	url, ue, ok := l.secret(f, r, "url", what, rcv.Type != ReceiverSlack, true)
+	if !ok {
+		return false
+	}
+	rcv.URL = Secret(strings.TrimRight(url.Value(), "/"))
+	if err := httputil.CheckURL(url.Value()); err != nil {
+		l.errorf(ue.v, "%s of %s is not valid: %v", ue.key, what, err)
+		return false
+	}
+	return true
+}
+
+// webhookSecret reads a webhook's signing secret, which may be absent
+// (with a warning) but must be a Standard Webhooks secret when given.
+func (l *loader) webhookSecret(f fields, r entry, rcv *Receiver, what string) bool {
+	sec, se, ok := l.secret(f, r, "secret", what, false, false)
+	switch {
+	case !ok:
+		return false
+	case sec == "":
+		l.warnf(r.k, "%s is a webhook without a signing secret: its receiver cannot tell slad's alerts from forged ones; add secret_file or secret_env (a whsec_<base64> secret)", what)
+		return true
+	}
+	n, err := signingKeyLen(sec.Value())
+	if err != nil {
+		l.errorf(se.v, "%s of %s is not a Standard Webhooks secret: %v", se.key, what, err)
+		return false
+	}
+	if n < 24 {
+		l.warnf(se.v, "%s of %s holds a %d-byte key; Standard Webhooks asks for 24 to 64 random bytes", se.key, what, n)
+	}
+	rcv.SigningSecret = sec
+	return true
 }
 
 func ifValid[T any](v *T, valid bool) *T {
@@ -241,65 +269,91 @@ func (l *loader) tokens(e entry) []*Token {
 		return nil
 	}
 	var out []*Token
-	names := map[string]int{}
-	owner := map[Secret]string{}
+	seen := tokensSeen{names: map[string]int{}, owner: map[Secret]string{}}
 	for i, n := range v.Content {
-		what := fmt.Sprintf("tokens[%d]", i)
-		if name := l.peek(n, "name"); name != "" {
-			what = fmt.Sprintf("token %q", name)
-		}
-		f, ok := l.fields(n, what, tokenKeys, "token")
-		if !ok {
-			continue
-		}
-		t := &Token{}
-		valid := true
-		if ne, ok := f["name"]; !ok {
-			l.errorf(n, "%s has no name; add name: so that logs can say who sent what", what)
-			valid = false
-		} else if t.Name, ok = l.str(ne, what); ok {
-			if line, dup := names[t.Name]; dup {
-				l.errorf(ne.v, "token name %q is used twice (first on line %d); names must be unique", t.Name, line)
-				valid = false
-			}
-			names[t.Name] = ne.v.Line
-		} else {
-			valid = false
-		}
-		val, _, ok := l.secret(f, entry{k: n}, "token", what, false, true)
-		if ok {
-			if other, dup := owner[val]; dup {
-				l.errorf(n, "%s has the same value as token %q; give each client its own token", what, other)
-				valid = false
-			}
-			owner[val] = t.Name
-			if len(val.Value()) < 16 {
-				l.warnf(n, "%s is only %d characters long; use at least 32 random ones (openssl rand -hex 32)", what, len(val.Value()))
-			}
-		}
-		t.Value = val
-		valid = valid && ok
-		if de, ok := f["departments"]; ok {
-			items, ok := l.strs(de, what)
-			valid = valid && ok
-			for _, it := range items {
-				if it.s != "*" && !l.ref(kindDepartment, it, "departments of "+what) {
-					valid = false
-				}
-			}
-			t.Departments = values(items)
-		}
-		if ae, ok := f["admin"]; ok {
-			t.Admin, ok = l.boolean(ae, what)
-			valid = valid && ok
-		}
-		if !t.Admin && len(t.Departments) == 0 && valid {
-			l.errorf(n, "%s may do nothing: add departments: [...] (the providers it sends events for) or admin: true", what)
-			valid = false
-		}
-		if valid {
+		if t := l.token(n, i, seen); t != nil {
 			out = append(out, t)
 		}
 	}
 	return out
+}
+
+// tokensSeen is what the tokens read so far used: names must be unique,
+// and so must values.
+type tokensSeen struct {
+	names map[string]int    // name → line
+	owner map[Secret]string // value → name
+}
+
+// token reads the i-th token of the list (nil when it is not valid).
+func (l *loader) token(n *yaml.Node, i int, seen tokensSeen) *Token {
+	what := fmt.Sprintf("tokens[%d]", i)
+	if name := l.peek(n, "name"); name != "" {
+		what = fmt.Sprintf("token %q", name)
+	}
+	f, ok := l.fields(n, what, tokenKeys, "token")
+	if !ok {
+		return nil
+	}
+	t := &Token{}
+	valid := l.tokenName(f, n, t, what, seen)
+	valid = l.tokenValue(f, n, t, what, seen) && valid
+	if de, ok := f["departments"]; ok {
+		items, ok := l.strs(de, what)
+		valid = valid && ok
+		for _, it := range items {
+			if it.s != "*" && !l.ref(kindDepartment, it, "departments of "+what) {
+				valid = false
+			}
+		}
+		t.Departments = values(items)
+	}
+	if ae, ok := f["admin"]; ok {
+		t.Admin, ok = l.boolean(ae, what)
+		valid = valid && ok
+	}
+	if !t.Admin && len(t.Departments) == 0 && valid {
+		l.errorf(n, "%s may do nothing: add departments: [...] (the providers it sends events for) or admin: true", what)
+		valid = false
+	}
+	return ifValid(t, valid)
+}
+
+// tokenName reads a token's name, which must be given and unique.
+func (l *loader) tokenName(f fields, n *yaml.Node, t *Token, what string, seen tokensSeen) bool {
+	ne, ok := f["name"]
+	if !ok {
+		l.errorf(n, "%s has no name; add name: so that logs can say who sent what", what)
+		return false
+	}
+	if t.Name, ok = l.str(ne, what); !ok {
+		return false
+	}
+	line, dup := seen.names[t.Name]
+	seen.names[t.Name] = ne.v.Line
+	if dup {
+		l.errorf(ne.v, "token name %q is used twice (first on line %d); names must be unique", t.Name, line)
+		return false
+	}
+	return true
+}
+
+// tokenValue reads a token's secret value, which must be unique; a short
+// one is warned about.
+func (l *loader) tokenValue(f fields, n *yaml.Node, t *Token, what string, seen tokensSeen) bool {
+	val, _, ok := l.secret(f, entry{k: n}, "token", what, false, true)
+	t.Value = val
+	if !ok {
+		return false
+	}
+	other, dup := seen.owner[val]
+	seen.owner[val] = t.Name
+	if len(val.Value()) < 16 {
+		l.warnf(n, "%s is only %d characters long; use at least 32 random ones (openssl rand -hex 32)", what, len(val.Value()))
+	}
+	if dup {
+		l.errorf(n, "%s has the same value as token %q; give each client its own token", what, other)
+		return false
+	}
+	return true
 }

@@ -34,42 +34,14 @@ func parseDuration(s string) (time.Duration, error) {
 	}
 	var total time.Duration
 	for rest := s; rest != ""; {
-		i := strings.IndexFunc(rest, func(r rune) bool { return r != '.' && (r < '0' || r > '9') })
-		if i == 0 {
-			return 0, fmt.Errorf("expected a number at %q", rest)
-		}
-		if i < 0 {
-			return 0, fmt.Errorf("%q has no unit", rest)
-		}
-		j := strings.IndexFunc(rest[i:], func(r rune) bool { return r == '.' || (r >= '0' && r <= '9') })
-		if j < 0 {
-			j = len(rest) - i
-		}
-		num, unit := rest[:i], rest[i:i+j]
-		rest = rest[i+j:]
-		if strings.Count(num, ".") > 1 || num == "." {
-			return 0, fmt.Errorf("%q is not a number", num)
-		}
-		var d time.Duration
-		var err error
-		switch unit {
-		case "d", "w":
-			d, err = time.ParseDuration(num + "h")
-			mult := time.Duration(24)
-			if unit == "w" {
-				mult = 24 * 7
-			}
-			if err == nil && d > math.MaxInt64/mult {
-				return 0, errOverflow
-			}
-			d *= mult
-		case "ns", "us", "µs", "μs", "ms", "s", "m", "h":
-			d, err = time.ParseDuration(num + unit)
-		default:
-			return 0, fmt.Errorf("unknown unit %q (units are s, m, h, d and w)", unit)
-		}
+		num, unit, tail, err := nextDurationPart(rest)
 		if err != nil {
-			return 0, errOverflow // the number is well-formed: only its size can fail
+			return 0, err
+		}
+		rest = tail
+		d, err := durationPart(num, unit)
+		if err != nil {
+			return 0, err
 		}
 		if total > math.MaxInt64-d {
 			return 0, errOverflow
@@ -80,6 +52,53 @@ func parseDuration(s string) (time.Duration, error) {
 		return 0, errNotPositive
 	}
 	return total, nil
+}
+
+// nextDurationPart splits the number and unit at the start of a duration
+// ("1.5h30m" → "1.5", "h", "30m").
+func nextDurationPart(rest string) (num, unit, tail string, err error) {
+	i := strings.IndexFunc(rest, func(r rune) bool { return r != '.' && (r < '0' || r > '9') })
+	if i == 0 {
+		return "", "", "", fmt.Errorf("expected a number at %q", rest)
+	}
+	if i < 0 {
+		return "", "", "", fmt.Errorf("%q has no unit", rest)
+	}
+	j := strings.IndexFunc(rest[i:], func(r rune) bool { return r == '.' || (r >= '0' && r <= '9') })
+	if j < 0 {
+		j = len(rest) - i
+	}
+	num, unit, tail = rest[:i], rest[i:i+j], rest[i+j:]
+	if strings.Count(num, ".") > 1 || num == "." {
+		return "", "", "", fmt.Errorf("%q is not a number", num)
+	}
+	return num, unit, tail, nil
+}
+
+// durationPart is one number and unit of a duration.
+func durationPart(num, unit string) (time.Duration, error) {
+	var d time.Duration
+	var err error
+	switch unit {
+	case "d", "w":
+		d, err = time.ParseDuration(num + "h")
+		mult := time.Duration(24)
+		if unit == "w" {
+			mult = 24 * 7
+		}
+		if err == nil && d > math.MaxInt64/mult {
+			return 0, errOverflow
+		}
+		d *= mult
+	case "ns", "us", "µs", "μs", "ms", "s", "m", "h":
+		d, err = time.ParseDuration(num + unit)
+	default:
+		return 0, fmt.Errorf("unknown unit %q (units are s, m, h, d and w)", unit)
+	}
+	if err != nil {
+		return 0, errOverflow // the number is well-formed: only its size can fail
+	}
+	return d, nil
 }
 
 // parseShare parses "95%" or "0.95" into 0.95. It does not check the range.

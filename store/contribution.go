@@ -97,98 +97,132 @@ func splitCounterKey(k string) (kind string, labels []string) {
 // buckets.
 func contribute(rec *record, p *sla.Policy, now time.Time) contribution {
 	live := rec.Request.At(p, now)
-	r := &live
-	c := contribution{Counters: map[string]int64{}}
-	inc := func(k string, n int64) { c.Counters[k] += n }
-	days := map[[2]string]*dayShare{}
-	share := func(s *sla.SLA, t time.Time) *DayAggr {
-		day := sla.DateOf(t.In(s.CalendarOf().Location())).Days()
-		key := [2]string{s.ID, fmt.Sprint(day)}
-		if days[key] == nil {
-			days[key] = &dayShare{SLA: s.ID, Day: day}
-		}
-		return &days[key].Aggr
-	}
+	b := &contributor{r: &live, c: contribution{Counters: map[string]int64{}}, days: map[[2]string]*dayShare{}}
 	openSLAs := map[string]bool{}
 	var att sla.Attention // the open clocks warned of or breached
-	for i := range r.Clocks {
-		clk := &r.Clocks[i]
+	for i := range live.Clocks {
+		clk := &live.Clocks[i]
 		s := p.SLA(clk.SLA)
 		if s == nil {
 			continue // an SLA removed by a reload contributes nothing more
 		}
-		key := clk.Key()
-		if clk.Breached() {
-			inc(counterKey(ctrBreaches, clk.SLA, string(clk.Target)), 1)
-			c.Breaches = append(c.Breaches, breachKey(clk.BreachedAt, r.ID, key))
-		}
-		if r.Status == sla.StatusOpen && !clk.Cancelled {
+		if live.Status == sla.StatusOpen && !clk.Cancelled {
 			// Open under the SLA: the request is open and the SLA still
 			// covers it, whether or not this clock has stopped.
 			openSLAs[clk.SLA] = true
 		}
-		switch {
-		case clk.Cancelled:
-		case clk.Open():
-			if clk.Breached() {
-				inc(counterKey(ctrOpenBreached, clk.SLA, string(clk.Target)), 1)
-				att.Breached = append(att.Breached, key)
-			}
-			if rec.Warned(key) {
-				att.Warned = append(att.Warned, key)
-			}
-		default: // stopped
-			outcome := "met"
-			t := share(s, clk.Stopped).target(clk.Target)
-			if clk.Breached() {
-				outcome = "breached"
-				t.Breached++
-			} else {
-				t.Met++
-			}
-			secs := int64(clk.Elapsed / time.Second)
-			t.ElapsedSeconds += secs
-			c.Stops = append(c.Stops, stopKey(s.ID, clk.Target, sla.DateOf(clk.Stopped.In(s.CalendarOf().Location())).Days(), r.ID, secs, clk.Breached()))
-			inc(counterKey(ctrStopped, clk.SLA, string(clk.Target), outcome), 1)
-			b, _ := slices.BinarySearch(ElapsedBuckets, float64(secs))
-			inc(counterKey(ctrHist, clk.SLA, string(clk.Target), fmt.Sprint(b)), 1)
-			inc(counterKey(ctrHistSum, clk.SLA, string(clk.Target)), secs)
-		}
+		b.clock(s, clk, rec.Warned(clk.Key()), &att)
 	}
 	for id := range openSLAs {
-		inc(counterKey(ctrOpen, id, r.Provider, r.Customer), 1)
+		b.inc(counterKey(ctrOpen, id, live.Provider, live.Customer), 1)
 	}
 	// At risk as the README defines it, by the one rule every figure uses.
 	for id, n := range sla.CountAtRisk([]sla.Attention{att}) {
-		inc(counterKey(ctrAtRisk, id), n)
+		b.inc(counterKey(ctrAtRisk, id), n)
 	}
-	if r.Status == sla.StatusResolved && r.CSAT > 0 {
-		seen := map[string]bool{}
-		for i := range r.Clocks {
-			clk := &r.Clocks[i]
-			if s := p.SLA(clk.SLA); s != nil && !clk.Cancelled && !seen[s.ID] {
-				seen[s.ID] = true
-				d := share(s, r.Resolved)
-				d.CSATSum += int64(r.CSAT)
-				d.CSATCount++
-			}
-		}
-	}
-	for _, d := range days {
-		c.Days = append(c.Days, *d)
-	}
-	slices.SortFunc(c.Days, func(a, b dayShare) int {
-		if a.SLA != b.SLA {
-			return strings.Compare(a.SLA, b.SLA)
-		}
-		return int(a.Day - b.Day)
-	})
-	c.Open = r.Status == sla.StatusOpen
+	b.csat(p)
+	c := b.done()
+	c.Open = live.Status == sla.StatusOpen
 	c.Alert = c.Open && (len(att.Warned) > 0 || len(att.Breached) > 0)
-	if due, ok := lifecycle.NextDue(p, &rec.State, r, now); ok {
-		c.Deadline = deadlineKey(due, r.ID)
+	if due, ok := lifecycle.NextDue(p, &rec.State, &live, now); ok {
+		c.Deadline = deadlineKey(due, live.ID)
 	}
 	return c
+}
+
+// contributor adds up a request's contribution clock by clock.
+type contributor struct {
+	r    *sla.Request // as it stands
+	c    contribution
+	days map[[2]string]*dayShare // SLA, local day → share
+}
+
+func (b *contributor) inc(k string, n int64) { b.c.Counters[k] += n }
+
+// share is the request's share of an SLA's aggregate for the local day of t.
+func (b *contributor) share(s *sla.SLA, t time.Time) *DayAggr {
+	day := sla.DateOf(t.In(s.CalendarOf().Location())).Days()
+	key := [2]string{s.ID, fmt.Sprint(day)}
+	if b.days[key] == nil {
+		b.days[key] = &dayShare{SLA: s.ID, Day: day}
+	}
+	return &b.days[key].Aggr
+}
+
+// clock adds one clock of an SLA in force: its breach, and either its open
+// standing (into att) or its stop.
+func (b *contributor) clock(s *sla.SLA, clk *sla.Clock, warned bool, att *sla.Attention) {
+	key := clk.Key()
+	if clk.Breached() {
+		b.inc(counterKey(ctrBreaches, clk.SLA, string(clk.Target)), 1)
+		b.c.Breaches = append(b.c.Breaches, breachKey(clk.BreachedAt, b.r.ID, key))
+	}
+	switch {
+	case clk.Cancelled:
+	case clk.Open():
+		if clk.Breached() {
+			b.inc(counterKey(ctrOpenBreached, clk.SLA, string(clk.Target)), 1)
+			att.Breached = append(att.Breached, key)
+		}
+		if warned {
+			att.Warned = append(att.Warned, key)
+		}
+	default:
+		b.stopped(s, clk)
+	}
+}
+
+// stopped adds a stopped clock to its day's aggregate, the stops index,
+// the stop counters and the histogram.
+func (b *contributor) stopped(s *sla.SLA, clk *sla.Clock) {
+	outcome := "met"
+	t := b.share(s, clk.Stopped).target(clk.Target)
+	if clk.Breached() {
+		outcome = "breached"
+		t.Breached++
+	} else {
+		t.Met++
+	}
+	secs := int64(clk.Elapsed / time.Second)
+	t.ElapsedSeconds += secs
+	b.c.Stops = append(b.c.Stops, stopKey(s.ID, clk.Target, sla.DateOf(clk.Stopped.In(s.CalendarOf().Location())).Days(), b.r.ID, secs, clk.Breached()))
+	b.inc(counterKey(ctrStopped, clk.SLA, string(clk.Target), outcome), 1)
+	bucket, _ := slices.BinarySearch(ElapsedBuckets, float64(secs))
+	b.inc(counterKey(ctrHist, clk.SLA, string(clk.Target), fmt.Sprint(bucket)), 1)
+	b.inc(counterKey(ctrHistSum, clk.SLA, string(clk.Target)), secs)
+}
+
+// csat adds a resolved request's satisfaction score to the day it was
+// resolved, once per SLA that covers it.
+func (b *contributor) csat(p *sla.Policy) {
+	r := b.r
+	if r.Status != sla.StatusResolved || r.CSAT <= 0 {
+		return
+	}
+	seen := map[string]bool{}
+	for i := range r.Clocks {
+		clk := &r.Clocks[i]
+		if s := p.SLA(clk.SLA); s != nil && !clk.Cancelled && !seen[s.ID] {
+			seen[s.ID] = true
+			d := b.share(s, r.Resolved)
+			d.CSATSum += int64(r.CSAT)
+			d.CSATCount++
+		}
+	}
+}
+
+// done returns the contribution with its day shares in a stable order.
+func (b *contributor) done() contribution {
+	for _, d := range b.days {
+		b.c.Days = append(b.c.Days, *d)
+	}
+	slices.SortFunc(b.c.Days, func(x, y dayShare) int {
+		if x.SLA != y.SLA {
+			return strings.Compare(x.SLA, y.SLA)
+		}
+		return int(x.Day - y.Day)
+	})
+	return b.c
 }
 
 // applyContribution replaces a request's old share of the derived buckets by

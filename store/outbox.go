@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/slad-project/slad/alert/lifecycle"
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/slad-project/slad/alert/lifecycle"
 )
 
 // OutboxItem is one alert waiting to be delivered to one receiver.

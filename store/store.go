@@ -111,8 +111,7 @@ func Open(opts Options) (*Store, error) {
 	}
 	s.policy.Store(opts.Policy)
 	if err := s.migrate(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		return nil, errors.Join(fmt.Errorf("open store %s: %w", path, err), db.Close())
 	}
 	go s.writer()
 	return s, nil
@@ -172,8 +171,10 @@ func (s *Store) Backup(ctx context.Context, w io.Writer, onSize func(int64)) (in
 	if err != nil {
 		return 0, fmt.Errorf("backup: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
+	// The copy is read-only and only streamed: failing to close or remove
+	// it cannot spoil the backup already sent, and is not worth failing for.
+	defer func() { _ = os.Remove(tmp.Name()) }()
+	defer func() { _ = tmp.Close() }()
 	var size int64
 	if err := s.db.View(func(tx *bolt.Tx) error {
 		size = tx.Size()

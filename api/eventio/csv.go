@@ -107,7 +107,7 @@ func (c *csvInput) next(index int) ([]byte, int, error) {
 		return nil, 0, io.EOF
 	}
 	rec, err := c.r.Read()
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		return nil, 0, io.EOF
 	}
 	if err != nil {

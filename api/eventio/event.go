@@ -91,7 +91,7 @@ func problem(err error, data []byte, ndjson bool) error {
 		}
 		return errors.New("invalid JSON: the event ends early")
 	case errors.As(err, &syn):
-		return fmt.Errorf("invalid JSON at %s: %v", position(data, syn.Offset), syn)
+		return fmt.Errorf("invalid JSON at %s: %w", position(data, syn.Offset), syn)
 	case errors.As(err, &typ):
 		if typ.Field == "" {
 			return fmt.Errorf("expected an event, a JSON object, but found a JSON %s", typ.Value)

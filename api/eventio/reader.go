@@ -241,7 +241,7 @@ func Count(r io.Reader, f Format) int64 {
 		if !content && len(bytes.TrimSpace(chunk)) > 0 {
 			content = true
 		}
-		if err == bufio.ErrBufferFull {
+		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
 		}
 		if content && (err == nil || err == io.EOF) {

@@ -57,7 +57,7 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	if err != nil {
 		if ctx.Err() != nil {
-			err = fmt.Errorf("%w (%v)", err, context.Cause(ctx))
+			err = fmt.Errorf("%w (%w)", err, context.Cause(ctx))
 		}
 		fmt.Fprintf(stderr, "slad backup: %v\n", err)
 		return exitFailed
@@ -82,8 +82,10 @@ func writeBackupFile(ctx context.Context, c *client.Client, path string) (n int6
 	}
 	defer func() {
 		if err != nil {
-			f.Close()
-			os.Remove(tmp)
+			// The backup already failed: the partial file goes, and a
+			// failure to close or remove it adds nothing to act on.
+			_ = f.Close()
+			_ = os.Remove(tmp)
 		}
 	}()
 	if n, err = c.Backup(ctx, f); err != nil {
@@ -102,7 +104,7 @@ func writeBackupFile(ctx context.Context, c *client.Client, path string) (n int6
 	// directory; the copy is complete either way.
 	if d, derr := os.Open(filepath.Dir(path)); derr == nil {
 		_ = d.Sync()
-		d.Close()
+		_ = d.Close()
 	}
 	return n, nil
 }

@@ -114,13 +114,13 @@ func (im *importer) run(ctx context.Context, sources []importSource) error {
 }
 
 func (im *importer) readSource(ctx context.Context, src importSource) error {
-	var r io.Reader = im.stdin
+	r := io.Reader(im.stdin)
 	if src.path != "-" {
 		f, err := os.Open(src.path)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
+		defer func() { _ = f.Close() }() // read only
 		r = f
 	}
 	events, err := openEvents(src, r)
@@ -130,7 +130,7 @@ func (im *importer) readSource(ctx context.Context, src importSource) error {
 	start := im.read
 	for {
 		ev, line, err := events.next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

@@ -81,5 +81,5 @@ func summarize(w io.Writer, cfg *config.Config) {
 			s.Calendar.Name(), sla.FormatTarget(s.Response), sla.FormatTarget(s.Resolution),
 			sla.FormatPercent(s.Objective), s.Window)
 	}
-	tw.Flush()
+	_ = tw.Flush() // to the terminal: a failure has nowhere to be reported
 }

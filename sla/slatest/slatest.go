@@ -17,7 +17,7 @@ import (
 // T0 is a Monday morning, UTC: where the fixtures' histories start.
 var T0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
-// DeskPolicy: IT resolves Sales' incidents in 4h (P1) / 24h (P2) on 24x7,
+// DeskPolicy is a one-SLA policy: IT resolves Sales' incidents in 4h (P1) / 24h (P2) on 24x7,
 // responds in 30m, pauses while waiting for the customer, warns at 50%,
 // escalates 1h after the breach. The department's receiver is it-chat, the
 // SLA's am, the escalation's boss.
