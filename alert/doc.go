@@ -26,10 +26,11 @@
 //
 // Alertmanager resolves an alert on its own once the alert's endsAt (or,
 // without one, its resolve_timeout) passes. Alertmanager workers therefore
-// re-post every breach the store reports as still firing about once a minute
-// ([Options.RepostInterval]), each time with endsAt four intervals ahead, as
-// Prometheus does with its firing alerts, and post a resolved notice as the
-// breach alert with endsAt set to when the request was resolved.
+// re-post every breach and escalation the store reports as still firing
+// about once a minute ([Options.RepostInterval]), each time with endsAt four
+// intervals ahead, as Prometheus does with its firing alerts, and post a
+// resolved notice as the breach alert (and each escalation alert) with
+// endsAt set to when the request was resolved.
 //
 // # Receivers
 //
@@ -43,9 +44,9 @@
 //     link, how late or how much time is left, and the priority.
 //   - alertmanager: POST <url>/api/v2/alerts, alertname SLAWarning, SLABreach
 //     or SLAEscalation, labels sla, provider, customer, target, stage and
-//     request (and escalation, the step). Only breaches are re-posted (and
-//     carry endsAt), so warnings and escalations resolve on Alertmanager's
-//     resolve_timeout.
+//     request (and escalation, the step). Breaches and escalations are
+//     re-posted while firing (and carry endsAt); warnings are posted once and
+//     resolve on Alertmanager's resolve_timeout.
 //   - log: one line in slad's log per alert, WARN for breaches and
 //     escalations, INFO otherwise.
 //
