@@ -21,8 +21,13 @@ import (
 func TestAResolvedNoticeEndsTheBreachAndEveryEscalation(t *testing.T) {
 	var got []amAlert
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		json.Unmarshal(body, &got)
+		body, err := io.ReadAll(r.Body)
+		if err == nil {
+			err = json.Unmarshal(body, &got)
+		}
+		if err != nil {
+			t.Errorf("reading the post to Alertmanager: %v\n%s", err, body)
+		}
 	}))
 	defer srv.Close()
 	n, err := NewNotifier(&config.Receiver{Name: "am", Type: config.ReceiverAlertmanager, URL: config.Secret(srv.URL), Timeout: 5 * time.Second}, NotifierOptions{})

@@ -67,7 +67,9 @@ func TestAFailedCommitIsA503AndStoresNothing(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	var body struct{ Error string }
-	json.NewDecoder(resp.Body).Decode(&body)
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatalf("the %d answer is not JSON: %v", resp.StatusCode, err)
+	}
 	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body.Error, "none of them was stored") || resp.Header.Get("Retry-After") == "" {
 		t.Errorf("got %d %q (Retry-After %q); want 503 saying nothing was stored", resp.StatusCode, body.Error, resp.Header.Get("Retry-After"))
 	}
@@ -120,14 +122,19 @@ func TestAWrongMethodIsTold(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			req, _ := http.NewRequest(tc.method, ts.URL+tc.path, nil)
+			req, err := http.NewRequest(tc.method, ts.URL+tc.path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer resp.Body.Close()
 			var body struct{ Error string }
-			json.NewDecoder(resp.Body).Decode(&body)
+			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+				t.Fatalf("the %d answer is not JSON: %v", resp.StatusCode, err)
+			}
 			if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != tc.allow || !strings.Contains(body.Error, "use "+tc.allow) {
 				t.Errorf("got %d, Allow %q, %q; want 405 naming %s", resp.StatusCode, resp.Header.Get("Allow"), body.Error, tc.allow)
 			}
@@ -186,8 +193,11 @@ slas:
 // HR's next ticket id, which then dropped out of HR's compliance figures.
 func TestATokenCannotCancelAnotherDepartmentsRequestBeforeItOpens(t *testing.T) {
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "it-token"), []byte("it-secret-0123456789abcdef0123456789"), 0o600)
-	os.WriteFile(filepath.Join(dir, "hr-token"), []byte("hr-secret-0123456789abcdef0123456789"), 0o600)
+	for name, token := range map[string]string{"it-token": "it-secret-0123456789abcdef0123456789", "hr-token": "hr-secret-0123456789abcdef0123456789"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(token), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	cfg, err := config.LoadBytes(filepath.Join(dir, "c.yaml"), []byte(scopeConfig), dir)
 	if err != nil {
 		t.Fatal(err)

@@ -61,7 +61,9 @@ func TestAReportWithOnlyAnEarlyToIsNotAnEmptyReversedPeriod(t *testing.T) {
 	var out struct {
 		SLAs []struct{ From, To string } `json:"slas"`
 	}
-	json.NewDecoder(resp.Body).Decode(&out)
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatalf("the %d answer is not JSON: %v", resp.StatusCode, err)
+	}
 	if resp.StatusCode == http.StatusOK && len(out.SLAs) > 0 && out.SLAs[0].From > out.SLAs[0].To {
 		t.Errorf("GET /api/v1/report?to=2020-01-31 answered 200 with from=%s to=%s", out.SLAs[0].From, out.SLAs[0].To)
 	}

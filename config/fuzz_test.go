@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -30,7 +31,7 @@ func FuzzLoad(f *testing.F) {
 			}
 			return
 		}
-		errs, ok := err.(*Errors)
+		errs, ok := errors.AsType[*Errors](err)
 		if !ok || len(errs.Problems) == 0 {
 			t.Fatalf("error %T without problems: %v", err, err)
 		}

@@ -16,7 +16,10 @@ func TestReloadKeepsTheRunningConfigWhenTheNewOneIsBroken(t *testing.T) {
 	cfgFile := copyConfig(t, dir)
 	clock := testutil.NewClock(testNow)
 	in := start(t, cfgFile, filepath.Join(dir, "data"), clock.Now)
-	good, _ := os.ReadFile(cfgFile)
+	good, err := os.ReadFile(cfgFile)
+	if err != nil {
+		t.Fatal(err)
+	}
 	broken := strings.Replace(string(good), "objective: 95%", "objectve: 95%", 1)
 	if err := os.WriteFile(cfgFile, []byte(broken), 0o600); err != nil {
 		t.Fatal(err)
@@ -35,7 +38,9 @@ func TestReloadKeepsTheRunningConfigWhenTheNewOneIsBroken(t *testing.T) {
 		t.Errorf("a non-admin token may reload (%d)", status)
 	}
 	fixed := strings.Replace(string(good), "response: 30m", "response: 45m", 1)
-	os.WriteFile(cfgFile, []byte(fixed), 0o600)
+	if err := os.WriteFile(cfgFile, []byte(fixed), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	in.post(itToken, event("r1", "IT-9", "opened", "2026-11-24T11:00:00Z", "provider", "it", "customer", "sales", "priority", "P1", "category", "incident"))
 	if status, data := in.do("POST", "/-/reload", adminToken, "", nil); status != 200 {
 		t.Fatalf("good reload: %d %s", status, data)
@@ -65,8 +70,13 @@ func TestAReloadWhoseCallerGoesAwayStillRematchesEveryOpenRequest(t *testing.T) 
 		t.Fatalf("post: %d %v", status, body)
 	}
 
-	data, _ := os.ReadFile(cfgFile)
-	os.WriteFile(cfgFile, []byte(strings.Replace(string(data), "resolution: {P1: 4h, P2: 1d}", "resolution: {P1: 2h, P2: 1d}", 1)), 0o600)
+	data, err := os.ReadFile(cfgFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfgFile, []byte(strings.Replace(string(data), "resolution: {P1: 4h, P2: 1d}", "resolution: {P1: 2h, P2: 1d}", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // the HTTP client hung up
 	reloadErr := in.d.Reload(ctx)

@@ -48,10 +48,14 @@ func TestWebConfigAddsBasicAuth(t *testing.T) {
 func TestBadWebConfigStopsTheStart(t *testing.T) {
 	dir := t.TempDir()
 	webCfg := filepath.Join(dir, "web.yml")
-	os.WriteFile(webCfg, []byte("tls_server_config:\n  cert_file: /nonexistent.crt\n  key_file: /nonexistent.key\n"), 0o600)
+	if err := os.WriteFile(webCfg, []byte("tls_server_config:\n  cert_file: /nonexistent.crt\n  key_file: /nonexistent.key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	d, err := New(Options{ConfigFile: copyConfig(t, dir), DataDir: filepath.Join(dir, "data"), Listen: "127.0.0.1:0", WebConfigFile: webCfg})
 	if err == nil {
-		d.Stop(context.Background())
+		// It should not have started: the test fails below, and only
+		// stops it first so that it does not outlive the test.
+		_ = d.Stop(context.Background())
 	}
 	if err == nil || !strings.Contains(err.Error(), "web config") {
 		t.Fatalf("err = %v, want a web config error", err)

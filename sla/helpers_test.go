@@ -187,9 +187,9 @@ func footerZone(t testing.TB, name, rule string, stdOffset int32, abbr string) *
 		b.Write(make([]byte, 15))
 		// isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt
 		for _, n := range []uint32{0, 0, 0, 0, 1, uint32(len(abbr) + 1)} {
-			binary.Write(&b, binary.BigEndian, n)
+			b.Write(binary.BigEndian.AppendUint32(nil, n))
 		}
-		binary.Write(&b, binary.BigEndian, stdOffset)
+		b.Write(binary.BigEndian.AppendUint32(nil, uint32(stdOffset)))
 		b.Write([]byte{0, 0}) // isdst, abbreviation index
 		b.WriteString(abbr + "\x00")
 	}

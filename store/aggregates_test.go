@@ -19,12 +19,22 @@ func TestStoppedCounterNeverDecreasesWhenARequestIsReopened(t *testing.T) {
 	clock := testutil.NewClock(slatest.T0)
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
-	s.Append(ctx, []sla.Event{slatest.Event("o", "R1", sla.Opened, slatest.T0), slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(time.Minute)), slatest.Event("x", "R1", sla.Resolved, slatest.T0.Add(time.Hour))})
+	if _, err := s.Append(ctx, []sla.Event{slatest.Event("o", "R1", sla.Opened, slatest.T0), slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(time.Minute)), slatest.Event("x", "R1", sla.Resolved, slatest.T0.Add(time.Hour))}); err != nil {
+		t.Fatal(err)
+	}
 	key := [3]string{"it-sales", "resolution", "met"}
-	before, _ := s.Counters()
+	before, err := s.Counters()
+	if err != nil {
+		t.Fatal(err)
+	}
 	clock.Set(slatest.T0.Add(2 * time.Hour))
-	s.Append(ctx, []sla.Event{slatest.Event("re", "R1", sla.Reopened, slatest.T0.Add(2*time.Hour))})
-	after, _ := s.Counters()
+	if _, err := s.Append(ctx, []sla.Event{slatest.Event("re", "R1", sla.Reopened, slatest.T0.Add(2*time.Hour))}); err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.Counters()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if after.Stopped[key] < before.Stopped[key] {
 		t.Errorf("counter slad_requests_stopped_total%v went from %d to %d: a Prometheus counter must never decrease", key, before.Stopped[key], after.Stopped[key])
 	}
@@ -75,15 +85,22 @@ func TestABreachWithdrawnAndRedoneIsCountedOnce(t *testing.T) {
 	}
 	now := slatest.T0.Add(4*time.Hour + 10*time.Minute)
 	clock.Set(now)
-	s.Evaluate(now) // breach announced and counted
+	if _, err := s.Evaluate(now); err != nil { // breach announced and counted
+		t.Fatal(err)
+	}
 	// Late pause from 1h to 2h: not breached after all (3h10m).
 	if _, err := s.Append(ctx, []sla.Event{slatest.Event("p", "R1", sla.Paused, slatest.T0.Add(time.Hour), slatest.WaitingForCustomer), slatest.Event("u", "R1", sla.Resumed, slatest.T0.Add(2*time.Hour))}); err != nil {
 		t.Fatal(err)
 	}
 	now = slatest.T0.Add(5*time.Hour + 10*time.Minute) // really breached at 5h00m01s
 	clock.Set(now)
-	s.Evaluate(now)
-	c, _ := s.Counters()
+	if _, err := s.Evaluate(now); err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.Counters()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if n := c.Breaches[[2]string{"it-sales", "resolution"}]; n != 1 {
 		t.Errorf("slad_breaches_total{it-sales,resolution} = %d for one clock that breached once", n)
 	}

@@ -26,8 +26,19 @@ func TestAStalledBackupDoesNotBlockIngest(t *testing.T) {
 	clock := testutil.NewClock(slatest.T0.Add(time.Hour))
 	s := openTest(t, t.TempDir(), clock)
 	w := stalledWriter{make(chan struct{})}
-	t.Cleanup(func() { close(w.release) })
-	go s.Backup(context.Background(), w, nil)
+	var backupErr error
+	backupDone := make(chan struct{})
+	go func() {
+		defer close(backupDone)
+		_, backupErr = s.Backup(context.Background(), w, nil)
+	}()
+	t.Cleanup(func() {
+		close(w.release)
+		<-backupDone
+		if backupErr != nil {
+			t.Errorf("the backup, once its client read again: %v", backupErr)
+		}
+	})
 	time.Sleep(50 * time.Millisecond) // let the backup take its transaction
 
 	done := make(chan error, 1)
@@ -53,5 +64,10 @@ func TestAStalledBackupDoesNotBlockIngest(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		// A hang is for ever; a minute is only slow, even under -race.
 		t.Errorf("ingest of 3 000 events hung behind a stalled backup (the file had to grow and bbolt's remap waits for the backup's read transaction)")
+	}
+	select {
+	case <-backupDone:
+		t.Fatalf("the backup ended (%v) before its client read a byte: the ingest did not run beside a stalled backup", backupErr)
+	default:
 	}
 }

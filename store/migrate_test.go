@@ -43,11 +43,19 @@ func TestASchema1DatabaseIsMigratedAndKeepsItsBreaches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Append(context.Background(), []sla.Event{slatest.Event("o", "R1", sla.Opened, slatest.T0)})
+	if _, err := s.Append(context.Background(), []sla.Event{slatest.Event("o", "R1", sla.Opened, slatest.T0)}); err != nil {
+		t.Fatal(err)
+	}
 	clock.Set(slatest.T0.Add(5 * time.Hour))
-	s.Evaluate(clock.Now())
-	s.Append(context.Background(), []sla.Event{slatest.Event("x", "R1", sla.Resolved, slatest.T0.Add(5*time.Hour))})
-	s.Close()
+	if _, err := s.Evaluate(clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(context.Background(), []sla.Event{slatest.Event("x", "R1", sla.Resolved, slatest.T0.Add(5*time.Hour))}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
 	rewind(t, dir, 1, func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketBreachesBySLA) })
 
 	s = openTest(t, dir, clock)
@@ -83,7 +91,9 @@ func TestBreachesArePagedNewestFirst(t *testing.T) {
 	s := openTest(t, t.TempDir(), clock)
 	for i := range 5 {
 		id := string(rune('A' + i))
-		s.Append(context.Background(), []sla.Event{slatest.Event(id, id, sla.Opened, slatest.T0.Add(time.Duration(i)*time.Minute), func(e *sla.Event) { e.Priority = "P2" })})
+		if _, err := s.Append(context.Background(), []sla.Event{slatest.Event(id, id, sla.Opened, slatest.T0.Add(time.Duration(i)*time.Minute), func(e *sla.Event) { e.Priority = "P2" })}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	clock.Set(slatest.T0.Add(2 * time.Hour))           // every 30m response target passed
 	if _, err := s.Evaluate(clock.Now()); err != nil { // the tick records the breaches

@@ -15,7 +15,9 @@ func TestOutboxDeliveryLifecycle(t *testing.T) {
 	clock := testutil.NewClock(slatest.T0)
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
-	s.Append(ctx, []sla.Event{slatest.Event("e1", "R1", sla.Opened, slatest.T0), slatest.Event("e2", "R1", sla.Responded, slatest.T0)})
+	if _, err := s.Append(ctx, []sla.Event{slatest.Event("e1", "R1", sla.Opened, slatest.T0), slatest.Event("e2", "R1", sla.Responded, slatest.T0)}); err != nil {
+		t.Fatal(err)
+	}
 	changed := s.OutboxChanged()
 	now := slatest.T0.Add(3 * time.Hour)
 	if _, err := s.Evaluate(now); err != nil {
@@ -65,17 +67,30 @@ func TestAReceiverGetsItsAlertsInOrder(t *testing.T) {
 	clock := testutil.NewClock(slatest.T0)
 	s := openTest(t, t.TempDir(), clock)
 	ctx := context.Background()
-	s.Append(ctx, []sla.Event{slatest.Event("o", "R1", sla.Opened, slatest.T0), slatest.Event("r", "R1", sla.Responded, slatest.T0)})
+	if _, err := s.Append(ctx, []sla.Event{slatest.Event("o", "R1", sla.Opened, slatest.T0), slatest.Event("r", "R1", sla.Responded, slatest.T0)}); err != nil {
+		t.Fatal(err)
+	}
 	now := slatest.T0.Add(4*time.Hour + time.Minute)
 	clock.Set(now)
-	s.Evaluate(now) // the breach
-	breach, _ := s.DueAlerts("it-chat", now, 10)
+	if _, err := s.Evaluate(now); err != nil { // the breach
+		t.Fatal(err)
+	}
+	breach, err := s.DueAlerts("it-chat", now, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(breach) != 1 || breach[0].Notice.Stage != lifecycle.StageBreach {
 		t.Fatalf("due = %+v", breach)
 	}
-	s.Retry(breach[0], now.Add(10*time.Minute), "503")
-	s.Append(ctx, []sla.Event{slatest.Event("x", "R1", sla.Resolved, now)})
-	s.Evaluate(now) // the resolution
+	if err := s.Retry(breach[0], now.Add(10*time.Minute), "503"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(ctx, []sla.Event{slatest.Event("x", "R1", sla.Resolved, now)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Evaluate(now); err != nil { // the resolution
+		t.Fatal(err)
+	}
 	if due, _ := s.DueAlerts("it-chat", now.Add(time.Minute), 10); len(due) != 0 {
 		t.Fatalf("the resolution overtook the breach waiting for its retry: %+v", due)
 	}

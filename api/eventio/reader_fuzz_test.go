@@ -34,7 +34,7 @@ func FuzzReader(f *testing.F) {
 					t.Fatalf("%s: Raw() = %q is not event %q on one line", format, r.Raw(), ev.ID)
 				}
 			}
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				continue
 			}
 			if e, ok := errors.AsType[*Error](err); ok && (e.Err == nil || e.Err.Error() == "" || e.Index < -1) {

@@ -21,7 +21,7 @@ func readAll(t testing.TB, input string, f Format) (ids []string, lines []int, e
 	}
 	for {
 		e, err := r.Read()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return ids, lines, nil
 		}
 		if err != nil {

@@ -42,16 +42,23 @@ func TestSignalsReloadAndStopTheBinary(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
-	good, _ := os.ReadFile(cfg)
-	os.WriteFile(cfg, []byte(strings.Replace(string(good), "response: 1h", "respnse: 1h", 1)), 0o600)
-	cmd.Process.Signal(syscall.SIGHUP)
+	good, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, cfg, strings.Replace(string(good), "response: 1h", "respnse: 1h", 1))
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
 	waitMetric("slad_config_last_reload_successful 0")
 	if resp, err := http.Get(url + "/api/v1/slas/it-sales"); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("the running SLA is gone after a broken reload: %v", err)
 	}
 
-	os.WriteFile(cfg, []byte(strings.Replace(string(good), "response: 1h", "response: 2h", 1)), 0o600)
-	cmd.Process.Signal(syscall.SIGHUP)
+	writeFile(t, cfg, strings.Replace(string(good), "response: 1h", "response: 2h", 1))
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
 	waitMetric("slad_config_last_reload_successful 1")
 	resp, err := http.Get(url + "/api/v1/slas/it-sales")
 	if err != nil {
