@@ -225,8 +225,8 @@ func TestStatusPageInARealBrowser(t *testing.T) {
 		}
 		it2 := domRows(dom, "IT-2")
 		want := map[string]bool{
-			"IT-2 Breached 21h 45m ago": false, // it-oncall response
-			"IT-2 Breached 21h 30m ago": false, // it-sales-incidents response
+			"IT-2 Breached 21h45m ago": false, // it-oncall response
+			"IT-2 Breached 21h30m ago": false, // it-sales-incidents response
 			"IT-2 Breached 2h ago":      false, // it-sales-incidents resolution
 		}
 		for _, row := range it2 {
