@@ -227,7 +227,7 @@ func TestStatusPageInARealBrowser(t *testing.T) {
 		want := map[string]bool{
 			"IT-2 Breached 21h45m ago": false, // it-oncall response
 			"IT-2 Breached 21h30m ago": false, // it-sales-incidents response
-			"IT-2 Breached 2h ago":      false, // it-sales-incidents resolution
+			"IT-2 Breached 2h ago":     false, // it-sales-incidents resolution
 		}
 		for _, row := range it2 {
 			for prefix := range want {
