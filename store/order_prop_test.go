@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"reflect"
-	"slices"
 	"testing"
 	"time"
 
@@ -115,87 +114,15 @@ func TestArrivalOrderDoesNotMatter(t *testing.T) {
 	}
 }
 
-// arrival is one step of a store's life: a batch of events ingested at a
-// moment, or a tick (no events).
-type arrival struct {
-	at     time.Time
-	events []sla.Event
-}
-
-// inOrder delivers each event when it happens, one by one.
-func inOrder(events []sla.Event) []arrival {
-	sorted := slices.Clone(events)
-	sla.SortEvents(sorted)
-	var out []arrival
-	for _, e := range sorted {
-		out = append(out, arrival{at: e.At, events: []sla.Event{e}})
-	}
-	return out
-}
-
-// lateAndShuffled delivers two events in three up to maxDelay late, plus a
-// duplicate; events arriving close together share a batch, shuffled.
-func lateAndShuffled(rng *rand.Rand, events []sla.Event, maxDelay time.Duration) []arrival {
-	type late struct {
-		at time.Time
-		e  sla.Event
-	}
-	var ls []late
-	for _, e := range events {
-		d := time.Duration(0)
-		if rng.IntN(3) > 0 {
-			d = time.Duration(rng.IntN(int(maxDelay/time.Minute))) * time.Minute
-		}
-		ls = append(ls, late{e.At.Add(d), e})
-	}
-	ls = append(ls, ls[rng.IntN(len(ls))])
-	slices.SortStableFunc(ls, func(a, b late) int { return a.at.Compare(b.at) })
-	var out []arrival
-	for i := 0; i < len(ls); {
-		n := min(len(ls)-i, 1+rng.IntN(5))
-		batch := make([]sla.Event, 0, n)
-		for _, l := range ls[i : i+n] {
-			batch = append(batch, l.e)
-		}
-		rng.Shuffle(len(batch), func(a, b int) { batch[a], batch[b] = batch[b], batch[a] })
-		out = append(out, arrival{at: ls[i+n-1].at, events: batch})
-		i += n
-	}
-	return out
-}
-
-// withTicks adds ticks 1 to 150 minutes apart from slatest.T0 to until, in time
-// order with the ingests (ingests first on ties), and a last tick at end.
-func withTicks(rng *rand.Rand, ingests []arrival, until, end time.Time) []arrival {
-	out := slices.Clone(ingests)
-	for at := slatest.T0; at.Before(until); {
-		at = at.Add(time.Duration(1+rng.IntN(150)) * time.Minute)
-		out = append(out, arrival{at: at})
-	}
-	slices.SortStableFunc(out, func(a, b arrival) int {
-		if c := a.at.Compare(b.at); c != 0 {
-			return c
-		}
-		if (a.events == nil) != (b.events == nil) {
-			if a.events == nil {
-				return 1
-			}
-			return -1
-		}
-		return 0
-	})
-	return append(out, arrival{at: end})
-}
-
-func runTimeline(t *testing.T, s *Store, clock *testutil.Clock, steps []arrival) {
+func runTimeline(t *testing.T, s *Store, clock *testutil.Clock, steps []slatest.Step) {
 	t.Helper()
 	for _, st := range steps {
-		clock.Set(st.at)
-		if st.events == nil {
-			if _, err := s.Evaluate(st.at); err != nil {
+		clock.Set(st.At)
+		if st.Events == nil {
+			if _, err := s.Evaluate(st.At); err != nil {
 				t.Fatal(err)
 			}
-		} else if _, err := s.Append(context.Background(), st.events); err != nil {
+		} else if _, err := s.Append(context.Background(), st.Events); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -237,7 +164,7 @@ func TestArrivalOrderWithTicksKeepsTheSameFigures(t *testing.T) {
 					events[i].Seq = uint64(i)
 				}
 				end := slatest.T0.Add(time.Duration(c.days) * 24 * time.Hour)
-				late := lateAndShuffled(rng, events, c.maxDelay)
+				late := slatest.LateAndShuffled(rng, events, c.maxDelay)
 				open := func(clock *testutil.Clock) *Store {
 					s, err := Open(Options{Dir: t.TempDir(), Policy: c.policy(t), Now: clock.Now})
 					if err != nil {
@@ -248,8 +175,8 @@ func TestArrivalOrderWithTicksKeepsTheSameFigures(t *testing.T) {
 				}
 				clockA, clockB := testutil.NewClock(slatest.T0), testutil.NewClock(slatest.T0)
 				a, b := open(clockA), open(clockB)
-				runTimeline(t, a, clockA, withTicks(rng, inOrder(events), end.Add(-c.quiet), end))
-				runTimeline(t, b, clockB, withTicks(rng, late, end.Add(-c.quiet), end))
+				runTimeline(t, a, clockA, append(slatest.WithTicks(slatest.InOrder(events), slatest.RandomTicks(rng, slatest.T0, end.Add(-c.quiet))), slatest.Step{At: end}))
+				runTimeline(t, b, clockB, append(slatest.WithTicks(late, slatest.RandomTicks(rng, slatest.T0, end.Add(-c.quiet))), slatest.Step{At: end}))
 
 				sa, sb := takeSnapshot(t, a, events), takeSnapshot(t, b, events)
 				for id := range sa.Requests {

@@ -167,10 +167,10 @@ func TestArrivalOrderAndBatchingKeepAlertsTrue(t *testing.T) {
 						events[i].Seq = uint64(i)
 					}
 					end := slatest.T0.Add(time.Duration(c.days) * 24 * time.Hour)
-					lateArrivals := lateSteps(rng, events, c.maxDelay)
+					lateArrivals := slatest.LateAndShuffled(rng, events, c.maxDelay)
 					inOrder, late := newDesk(t, c.policy(t)), newDesk(t, c.policy(t))
-					inOrder.run(append(withTicks(liveSteps(events), randomTicks(rng, slatest.T0, end.Add(-c.quiet))), step{at: end}))
-					late.run(append(withTicks(lateArrivals, randomTicks(rng, slatest.T0, end.Add(-c.quiet))), step{at: end}))
+					inOrder.run(append(slatest.WithTicks(slatest.InOrder(events), slatest.RandomTicks(rng, slatest.T0, end.Add(-c.quiet))), slatest.Step{At: end}))
+					late.run(append(slatest.WithTicks(lateArrivals, slatest.RandomTicks(rng, slatest.T0, end.Add(-c.quiet))), slatest.Step{At: end}))
 					ids := reqIDs(events)
 					for _, id := range ids {
 						a, _ := inOrder.request(id)
@@ -207,7 +207,7 @@ func TestLiveBreachesAreAnnouncedWhateverTheTickSchedule(t *testing.T) {
 			}
 			end := slatest.T0.Add(6 * 24 * time.Hour)
 			d := newDesk(t, slatest.DeskPolicy())
-			d.run(append(withTicks(liveSteps(events), randomTicks(rng, slatest.T0, end.Add(-24*time.Hour))), step{at: end}))
+			d.run(append(slatest.WithTicks(slatest.InOrder(events), slatest.RandomTicks(rng, slatest.T0, end.Add(-24*time.Hour))), slatest.Step{At: end}))
 			checkLiveBreachesAnnounced(t, fmt.Sprintf("seed %d round %d", seed, round), d, reqIDs(events), end)
 			if t.Failed() {
 				return
@@ -243,13 +243,13 @@ func TestReloadsKeepAlertsTrue(t *testing.T) {
 				events[i].Seq = uint64(i)
 			}
 			end := slatest.T0.Add(8 * 24 * time.Hour)
-			steps := withTicks(liveSteps(events), randomTicks(rng, slatest.T0, end.Add(-3*24*time.Hour)))
+			steps := slatest.WithTicks(slatest.InOrder(events), slatest.RandomTicks(rng, slatest.T0, end.Add(-3*24*time.Hour)))
 			variants := reloadVariants()
 			d := newDesk(t, slatest.DeskPolicy())
 			for _, st := range steps {
-				d.run([]step{st})
+				d.run([]slatest.Step{st})
 				if rng.IntN(12) == 0 {
-					d.reload(variants[rng.IntN(len(variants))], st.at)
+					d.reload(variants[rng.IntN(len(variants))], st.At)
 				}
 			}
 			d.reload(slatest.DeskPolicy(), end)
