@@ -242,6 +242,9 @@ func TestDefaultsApplyWhenLeftOut(t *testing.T) {
 	if g.Timezone != time.UTC || g.EvaluationSchedule != DefaultEvaluationSchedule || g.ExternalURL != DefaultExternalURL || g.MaxBodyBytes != DefaultMaxBodyBytes {
 		t.Errorf("defaults = %+v", g)
 	}
+	if g.ReadAccess != ReadOpen {
+		t.Errorf("read_access defaults to %q, want %q: request details stay open unless the configuration says otherwise", g.ReadAccess, ReadOpen)
+	}
 	s := cfg.Policy.SLAs[0]
 	if s.Calendar != sla.AlwaysOpen() {
 		t.Errorf("an SLA without calendar is on %v, want the built-in 24x7", s.Calendar.Name())
@@ -254,6 +257,19 @@ func TestDefaultsApplyWhenLeftOut(t *testing.T) {
 	}
 	if cfg.File != "minimal.yaml" || len(cfg.Warnings) != 0 {
 		t.Errorf("file %q, warnings %v", cfg.File, cfg.Warnings)
+	}
+}
+
+func TestReadAccessTakesOpenOrAuthenticated(t *testing.T) {
+	for _, want := range []ReadAccess{ReadOpen, ReadAuthenticated} {
+		doc := "global: {read_access: " + string(want) + "}\n" + minimal
+		cfg, err := LoadBytes("read.yaml", []byte(doc), ".")
+		if err != nil {
+			t.Fatalf("read_access %s: %v", want, err)
+		}
+		if cfg.Global.ReadAccess != want {
+			t.Errorf("read_access %s was read as %q", want, cfg.Global.ReadAccess)
+		}
 	}
 }
 

@@ -182,6 +182,7 @@ func (l *loader) load(data []byte) *Config {
 			EvaluationSchedule: DefaultEvaluationSchedule,
 			ExternalURL:        DefaultExternalURL,
 			MaxBodyBytes:       DefaultMaxBodyBytes,
+			ReadAccess:         ReadOpen,
 		},
 	}
 	// Blocks are read in the order they depend on each other, whatever
@@ -288,7 +289,7 @@ func (l *loader) refs(kind string, items []item, where string) []string {
 	return values(items)
 }
 
-var globalKeys = []string{"timezone", "evaluation_schedule", "external_url", "max_body_size"}
+var globalKeys = []string{"timezone", "evaluation_schedule", "external_url", "max_body_size", "read_access"}
 
 func (l *loader) global(e entry, g *Global) {
 	const what = "global"
@@ -329,6 +330,22 @@ func (l *loader) global(e entry, g *Global) {
 			}
 		}
 	}
+	if e, ok := f["read_access"]; ok {
+		l.readAccess(e, g)
+	}
+}
+
+// readAccess reads global.read_access, one of readAccessValues.
+func (l *loader) readAccess(e entry, g *Global) {
+	s, ok := l.str(e, "global")
+	if !ok {
+		return
+	}
+	if !slices.Contains(readAccessValues, s) {
+		l.errorf(e.v, "read_access %q in global is not valid%s; use %s", s, didYouMean(s, readAccessValues), strings.Join(readAccessValues, " or "))
+		return
+	}
+	g.ReadAccess = ReadAccess(s)
 }
 
 // location loads the time zone a key names.

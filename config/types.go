@@ -37,7 +37,29 @@ type Global struct {
 	ExternalURL string
 	// MaxBodyBytes limits the body of a request to slad's API (default 8 MiB).
 	MaxBodyBytes int64
+	// ReadAccess says who may read request details (default ReadOpen).
+	ReadAccess ReadAccess
 }
+
+// ReadAccess says who may read the details of requests: their titles,
+// labels, customers and clocks (GET /api/v1/requests/{id}, the request
+// pages, GET /api/v1/breaches and the status page's list of requests at
+// risk or breached). The SLA standings are aggregate figures and stay
+// readable by anyone unless the web configuration has basic-auth users.
+type ReadAccess string
+
+// Values of global.read_access.
+const (
+	// ReadOpen lets anyone who reaches slad read request details.
+	ReadOpen ReadAccess = "open"
+	// ReadAuthenticated asks for a bearer token, or a basic-auth user of
+	// the web configuration, before showing request details.
+	ReadAuthenticated ReadAccess = "authenticated"
+)
+
+// readAccessValues are the values global.read_access takes, in the order
+// error messages list them.
+var readAccessValues = []string{string(ReadOpen), string(ReadAuthenticated)}
 
 // ReceiverType is a kind of alert receiver.
 type ReceiverType string
