@@ -35,7 +35,9 @@ type writeReq struct {
 // they touch. It returns only after the batch is durably committed (fsync)
 // or has failed; a failure leaves nothing of the batch behind. An event whose
 // id is already stored (or earlier in the batch) is counted as a duplicate
-// and changes nothing. The caller validates events beforehand.
+// and changes nothing if it is the same event (sla.Event.Differences); if
+// it is a different one, the whole batch is refused with a *ConflictError.
+// The caller validates events beforehand.
 //
 // Concurrent callers share a transaction and its fsync: one writer goroutine
 // takes whatever is queued when it is free (up to MaxBatchEvents) and commits
@@ -136,8 +138,11 @@ func (s *Store) apply(tx *bolt.Tx, events []sla.Event) (IngestResult, error) {
 	seq := getUint(meta, keyEventSeq)
 	var touched []string
 	fresh := map[string][]sla.Event{}
-	for _, e := range events {
-		if ids.Get([]byte(e.ID)) != nil {
+	for i, e := range events {
+		if key := ids.Get([]byte(e.ID)); key != nil {
+			if err := sameAsStored(evb, key, i, &e); err != nil {
+				return res, err
+			}
 			res.Duplicates++
 			continue
 		}
@@ -171,6 +176,19 @@ func (s *Store) apply(tx *bolt.Tx, events []sla.Event) (IngestResult, error) {
 		res.queued += n
 	}
 	return res, nil
+}
+
+// sameAsStored returns a *ConflictError unless e is the event stored at key
+// (the one its id names), e being the i-th of its batch.
+func sameAsStored(evb *bolt.Bucket, key []byte, i int, e *sla.Event) error {
+	var stored sla.Event
+	if err := json.Unmarshal(evb.Get(key), &stored); err != nil {
+		return fmt.Errorf("event %q stored before: %w", e.ID, err)
+	}
+	if len(stored.Differences(e)) > 0 {
+		return &ConflictError{Index: i, Stored: stored, Sent: *e}
+	}
+	return nil
 }
 
 // refold brings a request up to date after new events (all of them, from

@@ -3,12 +3,14 @@ package store
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,7 +33,33 @@ var (
 	ErrNewerSchema = errors.New("database schema is newer than this slad")
 	// ErrBadCursor: a paging cursor that this store did not hand out.
 	ErrBadCursor = errors.New("bad cursor")
+	// ErrConflict: a batch reused the id of a different event, stored or
+	// earlier in the batch; nothing of it was stored. The error is a
+	// *ConflictError, which holds both events.
+	ErrConflict = errors.New("event id already names a different event")
 )
+
+// ConflictError is a batch refused because one of its events has the id of
+// a different event (sla.Event.Differences says what "different" is). It
+// matches ErrConflict. An identical repeat is a duplicate, not a conflict.
+type ConflictError struct {
+	// Index is the position of the event within its batch, from 0.
+	Index int
+	// Stored is the event the id already names; Sent is the batch's.
+	Stored, Sent sla.Event
+}
+
+// Error names the id, the fields that differ, and both versions.
+func (e *ConflictError) Error() string {
+	stored, _ := json.Marshal(e.Stored) // an sla.Event always encodes
+	sent, _ := json.Marshal(e.Sent)
+	return fmt.Sprintf("event %d: id %q already names a different event (differing in %s): stored %s, sent %s; "+
+		"an id must name one event: give the new event its own id, or send the stored one unchanged",
+		e.Index, e.Sent.ID, strings.Join(e.Stored.Differences(&e.Sent), ", "), stored, sent)
+}
+
+// Unwrap makes the error match ErrConflict.
+func (e *ConflictError) Unwrap() error { return ErrConflict }
 
 // FileName is the database file's name inside the data directory.
 const FileName = "slad.db"

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -72,6 +73,112 @@ func TestAppendIsIdempotentByEventID(t *testing.T) {
 	res2 := v.Request.Clock("it-sales", sla.Resolution)
 	if res2 == nil || res2.At(clock.Now(), sla.AlwaysOpen()).Elapsed != time.Hour {
 		t.Fatalf("resolution clock = %+v (want an hour elapsed by now)", res2)
+	}
+}
+
+// TestAnIDReusedForAnotherEventRefusesTheBatch (issue 9, item 2): a
+// bridge that sends {"id":"e1","type":"resolved"} after e1 was an "opened"
+// must hear of it, not lose its resolution as a "duplicate".
+func TestAnIDReusedForAnotherEventRefusesTheBatch(t *testing.T) {
+	opened := slatest.Event("e1", "R1", sla.Opened, slatest.T0)
+	tests := map[string]struct {
+		stored []sla.Event // appended first
+		batch  []sla.Event
+		index  int
+	}{
+		"a stored id sent again for a resolution": {
+			stored: []sla.Event{opened},
+			batch:  []sla.Event{slatest.Event("e2", "R2", sla.Opened, slatest.T0), slatest.Event("e1", "R1", sla.Resolved, slatest.T0.Add(time.Hour))},
+			index:  1,
+		},
+		"a stored id sent again a second later": {
+			stored: []sla.Event{opened},
+			batch:  []sla.Event{slatest.Event("e1", "R1", sla.Opened, slatest.T0.Add(time.Second))},
+		},
+		"an id used twice within one batch": {
+			batch: []sla.Event{opened, slatest.Event("e1", "R1", sla.Resolved, slatest.T0.Add(time.Hour))},
+			index: 1,
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			s := openTest(t, t.TempDir(), testutil.NewClock(slatest.T0.Add(2*time.Hour)))
+			ctx := context.Background()
+			if tt.stored != nil {
+				if _, err := s.Append(ctx, tt.stored); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res, err := s.Append(ctx, tt.batch)
+			ce, ok := errors.AsType[*ConflictError](err)
+			if !ok || !errors.Is(err, ErrConflict) {
+				t.Fatalf("Append = %+v, %v; want a *ConflictError", res, err)
+			}
+			sent := tt.batch[tt.index]
+			if ce.Index != tt.index || ce.Stored.Differences(&opened) != nil || ce.Sent.Differences(&sent) != nil {
+				t.Errorf("conflict = %+v; want event %d, stored %+v, sent %+v", ce, tt.index, opened, sent)
+			}
+			for _, word := range []string{`"e1"`, `"type":"opened"`, "stored", "sent"} {
+				if !strings.Contains(err.Error(), word) {
+					t.Errorf("the error %q does not name %s", err, word)
+				}
+			}
+			wantEvents := len(tt.stored)
+			v, err := s.Request("R1")
+			switch {
+			case wantEvents == 0 && !errors.Is(err, ErrNotFound):
+				t.Errorf("request R1 = %+v, %v; want nothing of the batch stored", v, err)
+			case wantEvents > 0 && (err != nil || len(v.Events) != wantEvents || v.Request.Status != sla.StatusOpen):
+				t.Errorf("request R1 = %+v, %v; want only the stored event", v, err)
+			}
+			if _, err := s.Request("R2"); !errors.Is(err, ErrNotFound) {
+				t.Errorf("request R2 of the refused batch was stored (%v)", err)
+			}
+		})
+	}
+}
+
+// TestAnIdenticalRepeatIsADuplicateWhateverItsOffset: the same event sent
+// again, its time written at another offset, is a duplicate.
+func TestAnIdenticalRepeatIsADuplicateWhateverItsOffset(t *testing.T) {
+	s := openTest(t, t.TempDir(), testutil.NewClock(slatest.T0.Add(time.Hour)))
+	e := slatest.Event("e1", "R1", sla.Opened, slatest.T0)
+	e.Labels = map[string]string{"site": "berlin"}
+	if _, err := s.Append(context.Background(), []sla.Event{e}); err != nil {
+		t.Fatal(err)
+	}
+	e.At = e.At.In(time.FixedZone("", 3600))
+	e.Labels = map[string]string{"site": "berlin"}
+	res, err := s.Append(context.Background(), []sla.Event{e})
+	if err != nil || res != (IngestResult{Duplicates: 1}) {
+		t.Fatalf("repeat = %+v, %v; want one duplicate", res, err)
+	}
+}
+
+// TestAConflictFailsOnlyItsOwnBatchOfAGroupCommit: batches committed
+// together are not refused with the one that reused an id.
+func TestAConflictFailsOnlyItsOwnBatchOfAGroupCommit(t *testing.T) {
+	s := openTest(t, t.TempDir(), testutil.NewClock(slatest.T0.Add(time.Hour)))
+	ctx := context.Background()
+	if _, err := s.Append(ctx, []sla.Event{slatest.Event("e1", "R1", sla.Opened, slatest.T0)}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 20)
+	for i := range errs {
+		wg.Go(func() {
+			e := slatest.Event(fmt.Sprint("o", i), fmt.Sprint("R", i+2), sla.Opened, slatest.T0)
+			if i == 7 {
+				e = slatest.Event("e1", "R1", sla.Cancelled, slatest.T0)
+			}
+			_, errs[i] = s.Append(ctx, []sla.Event{e})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if (i == 7) != errors.Is(err, ErrConflict) {
+			t.Errorf("batch %d: %v", i, err)
+		}
 	}
 }
 
