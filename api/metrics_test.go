@@ -1,6 +1,8 @@
 package api
 
 import (
+	sladtest "github.com/slad-project/slad/internal/testutil"
+
 	"context"
 	"os"
 	"path/filepath"
@@ -75,14 +77,23 @@ func newMetricsFixture(t *testing.T) (*Collector, *store.Store, *config.Config) 
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy, Now: func() time.Time { return now }})
+	clock := sladtest.NewClock(now)
+	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	if _, err := st.Append(context.Background(), metricsHistory()); err != nil {
-		t.Fatal(err)
+	// The history happens live, each event sent as it happens: what an
+	// import brings is only counted an hour later (lifecycle.State.Settled).
+	events := metricsHistory()
+	sla.SortEvents(events)
+	for _, e := range events {
+		clock.Set(e.At)
+		if _, err := st.Append(context.Background(), []sla.Event{e}); err != nil {
+			t.Fatal(err)
+		}
 	}
+	clock.Set(now)
 	if _, err := st.Evaluate(now); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
 	"github.com/slad-project/slad/sla/slatest"
@@ -143,5 +144,83 @@ func TestALateEventRefoldsAClosedRequestsFiguresUnderTheTargetInForce(t *testing
 	}
 	if res.Fired != 0 {
 		t.Errorf("a request resolved 40 days ago fired %d alert(s) (%+v) because a title was fixed", res.Fired, res)
+	}
+}
+
+// An import brings a request's history in several batches, each as of now.
+// Until the rest of its events can have arrived, a clock whose breach or
+// stop lies far back must not count in the totals that never go down: a
+// request opened in one batch is "breached as of now" until the next batch
+// resolves it. It counts an hour after slad first saw it, as it really was.
+func TestAnImportCountsOnlyTheBreachesThatHappened(t *testing.T) {
+	opened := slatest.T0
+	tests := map[string]struct {
+		batches      [][]sla.Event
+		wantBreaches int64 // resolution breaches once settled
+		wantOutcome  string
+	}{
+		"sorted: opened in one batch, resolved within target in the next": {
+			batches: [][]sla.Event{
+				{slatest.Event("o", "R1", sla.Opened, opened)},
+				{slatest.Event("r", "R1", sla.Responded, opened.Add(10*time.Minute)), slatest.Event("x", "R1", sla.Resolved, opened.Add(2*time.Hour))},
+			},
+			wantOutcome: "met",
+		},
+		"shuffled: resolved late first, then the pause that kept it within target": {
+			batches: [][]sla.Event{
+				{slatest.Event("o", "R1", sla.Opened, opened), slatest.Event("r", "R1", sla.Responded, opened.Add(10*time.Minute)), slatest.Event("x", "R1", sla.Resolved, opened.Add(5*time.Hour))},
+				{slatest.Event("p", "R1", sla.Paused, opened.Add(time.Hour), slatest.WaitingForCustomer), slatest.Event("u", "R1", sla.Resumed, opened.Add(3*time.Hour))},
+			},
+			wantOutcome: "met",
+		},
+		"a breach that really happened counts once settled": {
+			batches: [][]sla.Event{
+				{slatest.Event("o", "R1", sla.Opened, opened)},
+				{slatest.Event("r", "R1", sla.Responded, opened.Add(10*time.Minute)), slatest.Event("x", "R1", sla.Resolved, opened.Add(6*time.Hour))},
+			},
+			wantBreaches: 1, wantOutcome: "breached",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			importedAt := opened.Add(90 * 24 * time.Hour)
+			clock := testutil.NewClock(importedAt)
+			s := openTest(t, t.TempDir(), clock)
+			for i, batch := range tc.batches {
+				clock.Set(importedAt.Add(time.Duration(i) * time.Second))
+				if _, err := s.Append(context.Background(), batch); err != nil {
+					t.Fatal(err)
+				}
+				c, err := s.Counters()
+				if err != nil {
+					t.Fatal(err)
+				}
+				for k, n := range c.Breaches {
+					if n != 0 {
+						t.Errorf("after batch %d, breaches %v = %d while the import is in progress", i, k, n)
+					}
+				}
+			}
+			// An hour later the evaluator looks again (the deadline index
+			// says so) and the request counts as it really was.
+			settled := importedAt.Add(lifecycle.HistoryAge + time.Minute)
+			clock.Set(settled)
+			if _, err := s.Evaluate(settled); err != nil {
+				t.Fatal(err)
+			}
+			c, err := s.Counters()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Breaches[[2]string{"it-sales", "resolution"}]; got != tc.wantBreaches {
+				t.Errorf("resolution breaches once settled = %d, want %d", got, tc.wantBreaches)
+			}
+			if got := c.Breaches[[2]string{"it-sales", "response"}]; got != 0 {
+				t.Errorf("response breaches once settled = %d, want 0", got)
+			}
+			if got := c.Stopped[[3]string{"it-sales", "resolution", tc.wantOutcome}]; got != 1 {
+				t.Errorf("resolution stops %s once settled = %d, want 1 (all stops: %v)", tc.wantOutcome, got, c.Stopped)
+			}
+		})
 	}
 }

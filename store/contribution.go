@@ -111,7 +111,7 @@ func contribute(rec *record, p *sla.Policy, now time.Time) contribution {
 			// covers it, whether or not this clock has stopped.
 			openSLAs[clk.SLA] = true
 		}
-		b.clock(s, clk, rec.Warned(clk.Key()), &att)
+		b.clock(s, clk, rec.Warned(clk.Key()), rec.Settled(clk, now), &att)
 	}
 	for id := range openSLAs {
 		b.inc(counterKey(ctrOpen, id, live.Provider, live.Customer), 1)
@@ -150,10 +150,13 @@ func (b *contributor) share(s *sla.SLA, t time.Time) *DayAggr {
 }
 
 // clock adds one clock of an SLA in force: its breach, and either its open
-// standing (into att) or its stop.
-func (b *contributor) clock(s *sla.SLA, clk *sla.Clock, warned bool, att *sla.Attention) {
+// standing (into att) or its stop. Only a settled clock adds to the totals
+// that never go down (breaches, stops, the histogram) and to the breach
+// list: an import in progress must not count a breach its next batch
+// undoes (lifecycle.State.Settled).
+func (b *contributor) clock(s *sla.SLA, clk *sla.Clock, warned, settled bool, att *sla.Attention) {
 	key := clk.Key()
-	if clk.Breached() {
+	if clk.Breached() && settled {
 		b.inc(counterKey(ctrBreaches, clk.SLA, string(clk.Target)), 1)
 		b.c.Breaches = append(b.c.Breaches, breachKey(clk.BreachedAt, b.r.ID, key))
 	}
@@ -168,13 +171,13 @@ func (b *contributor) clock(s *sla.SLA, clk *sla.Clock, warned bool, att *sla.At
 			att.Warned = append(att.Warned, key)
 		}
 	default:
-		b.stopped(s, clk)
+		b.stopped(s, clk, settled)
 	}
 }
 
-// stopped adds a stopped clock to its day's aggregate, the stops index,
-// the stop counters and the histogram.
-func (b *contributor) stopped(s *sla.SLA, clk *sla.Clock) {
+// stopped adds a stopped clock to its day's aggregate and the stops index
+// and, once settled, to the stop counters and the histogram.
+func (b *contributor) stopped(s *sla.SLA, clk *sla.Clock, settled bool) {
 	outcome := "met"
 	t := b.share(s, clk.Stopped).target(clk.Target)
 	if clk.Breached() {
@@ -186,6 +189,9 @@ func (b *contributor) stopped(s *sla.SLA, clk *sla.Clock) {
 	secs := int64(clk.Elapsed / time.Second)
 	t.ElapsedSeconds += secs
 	b.c.Stops = append(b.c.Stops, stopKey(s.ID, clk.Target, sla.DateOf(clk.Stopped.In(s.CalendarOf().Location())).Days(), b.r.ID, secs, clk.Breached()))
+	if !settled {
+		return
+	}
 	b.inc(counterKey(ctrStopped, clk.SLA, string(clk.Target), outcome), 1)
 	bucket, _ := slices.BinarySearch(ElapsedBuckets, float64(secs))
 	b.inc(counterKey(ctrHist, clk.SLA, string(clk.Target), fmt.Sprint(bucket)), 1)

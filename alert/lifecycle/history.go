@@ -74,12 +74,37 @@ func (s *State) isHistory(clk *sla.Clock, now time.Time) bool {
 // a live problem worth telling; one that an import in progress closes in
 // its next batch never pages anyone.
 func (s *State) grace(clk *sla.Clock) time.Time {
-	seen, ok := s.FirstSeen[clk.Key()]
-	if !ok || !clk.Open() || !clk.Breached() || !clk.BreachedAt.Before(seen.Add(-HistoryAge)) {
+	if !clk.Open() {
 		return time.Time{}
 	}
-	// Whole seconds, as the deadline index keeps them: a tick in the
-	// grace's last second must not find it due and leave it due.
+	return s.settlesAt(clk)
+}
+
+// Settled reports whether a clock's breach and stop are settled as of now,
+// so that running totals that never go down (breaches, stops) may count
+// them. A clock whose breach or stop lies more than HistoryAge before slad
+// first saw it comes from history being imported, and the import's next
+// batch may still undo it (a late pause, the real resolution): it settles
+// HistoryAge after slad first saw it, as the grace of its alerts ends.
+// Everything slad saw happen is settled at once.
+func (s *State) Settled(clk *sla.Clock, now time.Time) bool {
+	return !now.Before(s.settlesAt(clk))
+}
+
+// settlesAt is when a clock settles (zero: it is settled), in whole
+// seconds, as the deadline index keeps them: a tick in the last second
+// must not find it due and leave it due.
+func (s *State) settlesAt(clk *sla.Clock) time.Time {
+	seen, ok := s.FirstSeen[clk.Key()]
+	if !ok || clk.Cancelled {
+		return time.Time{}
+	}
+	old := seen.Add(-HistoryAge)
+	breachOld := clk.Breached() && clk.BreachedAt.Before(old)
+	stopOld := !clk.Open() && clk.Since.Before(old)
+	if !breachOld && !stopOld {
+		return time.Time{}
+	}
 	g := seen.Add(HistoryAge)
 	if g.Nanosecond() != 0 {
 		g = g.Truncate(time.Second).Add(time.Second)

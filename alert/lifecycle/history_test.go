@@ -195,3 +195,63 @@ func TestAClockStoredBeforeFirstSeenExistedKeepsItsEscalationsOnTime(t *testing.
 		t.Errorf("escalation-2 was due at 6h30m; at 6h40m cto got %v", got)
 	}
 }
+
+func TestAClockSettlesAnHourAfterSladFirstSawIt(t *testing.T) {
+	seen := slatest.T0.Add(30 * 24 * time.Hour) // when slad first saw the clock
+	longAgo, recently := slatest.T0, seen.Add(-10*time.Minute)
+	tests := map[string]struct {
+		clock sla.Clock
+		now   time.Time
+		want  bool
+	}{
+		"a clock that stopped long before slad saw it waits": {
+			clock: sla.Clock{Stopped: longAgo, Since: longAgo}, now: seen.Add(59 * time.Minute),
+		},
+		"it is settled an hour after slad saw it": {
+			clock: sla.Clock{Stopped: longAgo, Since: longAgo}, now: seen.Add(time.Hour), want: true,
+		},
+		"an open clock that breached long ago waits": {
+			clock: sla.Clock{Counting: true, Since: seen, BreachedAt: longAgo}, now: seen,
+		},
+		"a clock that stopped just before slad saw it is settled at once": {
+			clock: sla.Clock{Stopped: recently, Since: recently}, now: seen, want: true,
+		},
+		"an open clock slad saw breach is settled at once": {
+			clock: sla.Clock{Counting: true, Since: seen, BreachedAt: seen.Add(time.Minute)}, now: seen.Add(2 * time.Minute), want: true,
+		},
+		"an open clock that has not breached is settled": {
+			clock: sla.Clock{Counting: true, Since: seen}, now: seen, want: true,
+		},
+		"a cancelled clock is settled": {
+			clock: sla.Clock{Cancelled: true, Stopped: longAgo, Since: longAgo}, now: seen, want: true,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			tc.clock.SLA, tc.clock.Target = "it-sales", sla.Resolution
+			st := State{FirstSeen: map[string]time.Time{tc.clock.Key(): seen}}
+			if got := st.Settled(&tc.clock, tc.now); got != tc.want {
+				t.Errorf("Settled at %s = %v, want %v", tc.now.Sub(seen), got, tc.want)
+			}
+		})
+	}
+}
+
+// The evaluator looks at an imported, closed request again when it settles,
+// so that the totals then count it.
+func TestNextDueIncludesWhenAnImportedClockSettles(t *testing.T) {
+	d := newDesk(t, slatest.DeskPolicy())
+	importedAt := slatest.T0.Add(30 * 24 * time.Hour)
+	d.ingest(importedAt,
+		slatest.Event("o", "R1", sla.Opened, slatest.T0),
+		slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(10*time.Minute)),
+		slatest.Event("x", "R1", sla.Resolved, slatest.T0.Add(time.Hour)))
+	due, ok := d.due("R1")
+	if want := importedAt.Add(HistoryAge); !ok || !due.Equal(want) {
+		t.Errorf("next due = %s (%v), want %s, when the import settles", due, ok, want)
+	}
+	d.tick(importedAt.Add(HistoryAge))
+	if due, ok := d.due("R1"); ok {
+		t.Errorf("next due after settling = %s, want none", due)
+	}
+}

@@ -77,8 +77,9 @@ func (st *State) resolvedOwed(clk *sla.Clock) bool {
 
 // NextDue is the earliest moment the evaluator must look at the request
 // again (the store keeps it in its deadline index): a time-driven stage of
-// an open clock, the end of a grace hour, or a "resolved" owed to the
-// receivers told of a breach. live is the request as it stands at now.
+// an open clock, the end of a grace hour, the moment an imported clock
+// settles (see [State.Settled]), or a "resolved" owed to the receivers told
+// of a breach. live is the request as it stands at now.
 func NextDue(p *sla.Policy, st *State, live *sla.Request, now time.Time) (time.Time, bool) {
 	var due time.Time
 	var ok bool
@@ -91,6 +92,9 @@ func NextDue(p *sla.Policy, st *State, live *sla.Request, now time.Time) (time.T
 		clk := &live.Clocks[i]
 		if st.resolvedOwed(clk) {
 			consider(clk.Since) // even for an SLA a reload removed
+		}
+		if t := st.settlesAt(clk); t.After(now) {
+			consider(t) // the totals count the clock then
 		}
 		s := p.SLA(clk.SLA)
 		key := clk.Key()
