@@ -2,9 +2,11 @@ package sla
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -68,14 +70,16 @@ type Event struct {
 	Seq uint64 `json:"-"`
 }
 
-// Validate checks an event against the contract: required fields, which
-// fields each type allows, lengths, and that At is not more than
+// Validate checks an event against the contract: required fields, the
+// characters of names (CheckText), which fields each type allows, lengths,
+// and that At is not more than
 // MaxFutureSkew after now. Known departments are the caller's business. The
 // error is a sentence naming the field; the checks run in the order below,
 // so an event with several faults is told of the first.
 func (e *Event) Validate(now time.Time) error {
 	for _, check := range []func() error{
 		e.checkIdentity,
+		e.CheckText,
 		func() error { return e.checkAt(now) },
 		e.checkLengths,
 		e.checkFieldsBelong,
@@ -102,6 +106,54 @@ func (e *Event) checkIdentity() error {
 	}
 	if !slices.Contains(EventTypes, e.Type) {
 		return fmt.Errorf(`field "type": %q is not an event type; use one of %s`, e.Type, typeList())
+	}
+	return nil
+}
+
+// CheckText refuses a control character (C0, DEL, C1, the line and
+// paragraph separators) or a bidirectional control (U+061C, U+200E–U+200F,
+// U+202A–U+202E, U+2066–U+2069) in the fields that name or match things:
+// id, request, provider, customer, priority, category, reason, and label
+// keys and values. Such characters make an id that cannot be typed, a log
+// line that is split or coloured, or a name that displays as another one
+// (an override reverses what follows). The title is free text and keeps
+// them. Text that is not UTF-8 is refused too. eventio calls CheckText as it
+// reads, so that slad import refuses such an event before sending it.
+func (e *Event) CheckText() error {
+	for _, f := range []struct{ name, value string }{
+		{"id", e.ID}, {"request", e.Request}, {"provider", e.Provider}, {"customer", e.Customer},
+		{"priority", e.Priority}, {"category", e.Category}, {"reason", e.Reason},
+	} {
+		if err := checkName(fmt.Sprintf("field %q", f.name), f.value); err != nil {
+			return err
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(e.Labels)) {
+		if err := checkName(fmt.Sprintf(`field "labels": key %q`, k), k); err != nil {
+			return err
+		}
+		if err := checkName(fmt.Sprintf("field %q", "labels."+k), e.Labels[k]); err != nil {
+			return err
+		}
+	}
+	if !utf8.ValidString(e.Title) {
+		return fmt.Errorf(`field "title" is not valid UTF-8`)
+	}
+	return nil
+}
+
+// checkName says where v holds a character CheckText refuses.
+func checkName(where, v string) error {
+	if !utf8.ValidString(v) {
+		return fmt.Errorf("%s is not valid UTF-8", where)
+	}
+	for i, r := range v {
+		switch {
+		case unicode.IsControl(r), r == '\u2028', r == '\u2029':
+			return fmt.Errorf("%s holds the control character %U at byte %d; names and ids may hold no control characters", where, r, i)
+		case unicode.Is(unicode.Bidi_Control, r):
+			return fmt.Errorf("%s holds the bidirectional control %U at byte %d, which can make text display in another order than it is stored; names and ids may hold none", where, r, i)
+		}
 	}
 	return nil
 }

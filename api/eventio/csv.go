@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // labelPrefix starts the name of a CSV column holding one label.
@@ -62,6 +63,9 @@ func (c *csvInput) readHeader(header []string) error {
 			name = strings.TrimPrefix(name, string(bom))
 		}
 		name = strings.TrimSpace(name)
+		if err := notUTF8(fmt.Sprintf("column %d of the header", i+1), name); err != nil {
+			return err
+		}
 		field, key := strings.ToLower(name), ""
 		switch {
 		case name == "":
@@ -131,6 +135,9 @@ func (c *csvInput) event(rec []string) (map[string]any, error) {
 	ev := map[string]any{}
 	labels := map[string]string{}
 	for i, cell := range rec {
+		if err := c.checkUTF8(i, cell); err != nil {
+			return nil, err
+		}
 		if strings.TrimSpace(cell) == "" {
 			continue // an empty cell leaves the field out
 		}
@@ -160,4 +167,27 @@ func (c *csvInput) event(rec []string) (map[string]any, error) {
 		return nil, errors.New(`column "id" is empty: ` + idNeeded)
 	}
 	return ev, nil
+}
+
+// checkUTF8 refuses a cell that is not UTF-8: encoding it as JSON would
+// replace what cannot be read with U+FFFD, and the event stored would not
+// be the one in the file.
+func (c *csvInput) checkUTF8(i int, cell string) error {
+	name := c.fields[i]
+	if name == "" {
+		name = labelPrefix + c.labels[i]
+	}
+	return notUTF8(fmt.Sprintf("column %q", name), cell)
+}
+
+// notUTF8 says where s first fails to be UTF-8, or is nil.
+func notUTF8(where, s string) error {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			return fmt.Errorf("%s holds the byte 0x%02X, which is not UTF-8; slad keeps text exactly as sent, so save the file as UTF-8", where, s[i])
+		}
+		i += size
+	}
+	return nil
 }

@@ -4,10 +4,14 @@
 // slad import reads files with it, so an event is parsed by one piece of
 // code and a mistake in one is told in the same sentence by both.
 //
-// Decoding is strict: an unknown field, a value of the wrong JSON type,
-// a time that is not RFC 3339 or data after the event is an error. Whether
-// an event makes sense (required fields, limits, clock skew) is
-// sla.Event.Validate's to judge, which the server calls.
+// Decoding is strict: an unknown field, a field given twice, a value of the
+// wrong JSON type, a time that is not RFC 3339 or data after the event is an
+// error. Text is kept exactly as sent: bytes that are not UTF-8 and escapes
+// of half a surrogate pair, which encoding/json would silently replace with
+// U+FFFD, are refused, and so are the control and bidirectional characters
+// sla.Event.CheckText refuses in names. Whether an event makes sense
+// (required fields, limits, clock skew) is sla.Event.Validate's to judge,
+// which the server calls.
 //
 // Every problem with the input is an *Error that says which event and which
 // line; the sentence in it names the field and how to fix it.
@@ -63,8 +67,8 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// decode decodes one event strictly: unknown fields and trailing data are
-// errors. ndjson tailors the sentence for an event cut short.
+// decode decodes one event strictly: unknown fields, trailing data and text
+// that would not be kept as sent (checkText) are errors. ndjson tailors the sentence for an event cut short.
 func decode(data []byte, ndjson bool) (sla.Event, error) {
 	var e sla.Event
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -74,6 +78,14 @@ func decode(data []byte, ndjson bool) (sla.Event, error) {
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return e, errors.New("unexpected data after the event; send one JSON object per event (or a JSON array of them)")
+	}
+	if err := checkText(data); err != nil {
+		return e, err
+	}
+	// Characters no name may hold are refused here as well as by Validate,
+	// so that slad import tells them with the file's line before sending.
+	if err := e.CheckText(); err != nil {
+		return e, err
 	}
 	return e, nil
 }
