@@ -193,9 +193,10 @@ func SortEvents(events []Event) {
 
 // Fold applies a request's events to the policy and returns the request's
 // state. Events are applied in At order (ties in Seq order) whatever order
-// they come in. Events dated before the request's "opened" are applied at
-// the moment it opened; later "opened" events are ignored. Every clock's
-// figures are exact up to the last event; use [Clock.At] for the present.
+// they come in. The first "opened" event opens the request; events dated
+// before it, later "opened" events and events naming another provider are
+// left out (see [IgnoredEvents]). Every clock's figures are exact up to the
+// last event; use [Clock.At] for the present.
 func Fold(p *Policy, id string, events []Event) Request {
 	return fold(p, id, events, nil)
 }
@@ -205,7 +206,7 @@ func fold(p *Policy, id string, events []Event, after func(r *Request, at time.T
 	r := Request{ID: id, Status: StatusPending}
 	evs := slices.Clone(events)
 	SortEvents(evs)
-	open := slices.IndexFunc(evs, func(e Event) bool { return e.Type == Opened })
+	open := opening(evs)
 	if open < 0 {
 		if n := len(evs); n > 0 {
 			r.LastEvent = evs[n-1].At
@@ -219,11 +220,8 @@ func fold(p *Policy, id string, events []Event, after func(r *Request, at time.T
 		after(&r, opened.At)
 	}
 	for i, e := range evs {
-		if i == open || e.Type == Opened || foreign(&r, e) {
+		if i == open || ignoreReason(&r, e) != "" {
 			continue
-		}
-		if e.At.Before(opened.At) {
-			e.At = opened.At
 		}
 		f.apply(e)
 		if after != nil {
@@ -251,7 +249,7 @@ func Continue(p *Policy, r *Request, events []Event) bool {
 	}
 	f := folder{p: p, r: r}
 	for _, e := range evs {
-		if e.Type != Opened && !foreign(r, e) {
+		if ignoreReason(r, e) == "" {
 			f.apply(e)
 		}
 	}

@@ -117,6 +117,47 @@ func TestFoldIgnoresArrivalOrder(t *testing.T) {
 	}
 }
 
+// TestEventsBeforeTheOpeningChangeNothing (issue 9, item 9): an event dated
+// before the request's opening is left out of the fold whether it arrived
+// before or after the "opened" event, so a history folds as it would
+// without those events, and IgnoredEvents lists each of them.
+func TestEventsBeforeTheOpeningChangeNothing(t *testing.T) {
+	r := testutil.Rand(t)
+	p := fixturePolicy(t)
+	loc := mustLoc(t, "Europe/Berlin")
+	for i := range testutil.Iterations(1000) {
+		evs := randHistory(r, loc)
+		sorted := slices.Clone(evs)
+		SortEvents(sorted)
+		open := slices.IndexFunc(sorted, func(e Event) bool { return e.Type == Opened })
+		if open < 0 {
+			continue
+		}
+		opened := sorted[open].At
+		var kept []Event
+		early := map[string]bool{}
+		for _, e := range evs {
+			if e.At.Before(opened) {
+				early[e.ID] = true
+				continue
+			}
+			kept = append(kept, e)
+		}
+		got, want := Fold(p, "R", evs), Fold(p, "R", kept)
+		if !reflect.DeepEqual(got, want) {
+			gotJSON, _ := json.Marshal(got)
+			wantJSON, _ := json.Marshal(want)
+			t.Fatalf("#%d: events before the opening (%s) changed the fold\nevents %+v\nwith them:    %s\nwithout them: %s", i, opened, evs, gotJSON, wantJSON)
+		}
+		for _, ig := range IgnoredEvents(evs) {
+			delete(early, ig.ID)
+		}
+		if len(early) > 0 {
+			t.Fatalf("#%d: IgnoredEvents does not list %v, dated before the opening at %s\nevents %+v", i, early, opened, evs)
+		}
+	}
+}
+
 // checkClockInvariants checks what must hold of every clock whatever the
 // history: met within target, over target means breached, deadline and
 // remaining agree with the calendar, the ledger adds up to elapsed, and a

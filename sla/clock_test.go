@@ -351,15 +351,47 @@ func TestFold(t *testing.T) {
 				"minor/resolution": {StateRunning, time.Hour, "2026-12-01 12:00"},
 			},
 		},
-		"events dated before the opening apply when it opens": {
+		"events dated before the opening neither stop nor pause a clock": {
 			events: func(h *history) {
 				h.add(Responded, "2026-11-23 08:50").add(Paused, "2026-11-23 08:55", reason("waiting_for_customer")).
 					open("2026-11-23 09:00", "P1", "incident").add(Resumed, "2026-11-23 10:00")
 			},
 			now: "2026-11-23 11:00", status: StatusOpen,
 			clocks: map[string]wantClock{
+				"desk/response":   {StateBreached, 2 * time.Hour, "2026-11-23 09:30"},
+				"desk/resolution": {StateRunning, 2 * time.Hour, "2026-11-23 13:00"},
+			},
+		},
+		// Issue 9, item 9: a resolution dated before the opening made the
+		// request "met in 0 s", hiding the breach to come.
+		"a resolution dated before the opening, sent first, is never met in 0 s": {
+			events: func(h *history) {
+				h.add(Resolved, "2026-11-23 08:59").open("2026-11-23 09:00", "P1", "incident")
+			},
+			now: "2026-11-23 10:00", status: StatusOpen,
+			clocks: map[string]wantClock{
+				"desk/response":   {StateBreached, time.Hour, "2026-11-23 09:30"},
+				"desk/resolution": {StateRunning, time.Hour, "2026-11-23 13:00"},
+			},
+		},
+		"a resolution dated before the opening, sent after it, is never met in 0 s": {
+			events: func(h *history) {
+				h.open("2026-11-23 09:00", "P1", "incident").add(Resolved, "2026-11-23 08:59")
+			},
+			now: "2026-11-23 10:00", status: StatusOpen,
+			clocks: map[string]wantClock{
+				"desk/response":   {StateBreached, time.Hour, "2026-11-23 09:30"},
+				"desk/resolution": {StateRunning, time.Hour, "2026-11-23 13:00"},
+			},
+		},
+		"a resolution at the instant of the opening counts": {
+			events: func(h *history) {
+				h.add(Resolved, "2026-11-23 09:00").open("2026-11-23 09:00", "P1", "incident")
+			},
+			now: "2026-11-23 10:00", status: StatusResolved,
+			clocks: map[string]wantClock{
 				"desk/response":   {StateMet, 0, ""},
-				"desk/resolution": {StateRunning, time.Hour, "2026-11-23 14:00"},
+				"desk/resolution": {StateMet, 0, ""},
 			},
 		},
 		"a second opened is ignored": {

@@ -97,7 +97,8 @@ func clockMode(c *Clock) (SegmentKind, string) {
 
 // Explain folds the request's events like [Fold] and returns, per clock key
 // (see [Clock.Key]), the ledger from the clock's start to now: the segments
-// whose counting parts add up to the clock's elapsed time at now.
+// whose counting parts add up to the clock's elapsed time at now. The
+// events the fold left out, and why, are [IgnoredEvents].
 func Explain(p *Policy, id string, events []Event, now time.Time) (Request, map[string][]Segment) {
 	marks := map[string][]mark{}
 	r := fold(p, id, events, func(r *Request, at time.Time) {
