@@ -260,6 +260,29 @@ func TestDefaultsApplyWhenLeftOut(t *testing.T) {
 	}
 }
 
+func TestBodyBytesInFlightDefaultsToFourBodies(t *testing.T) {
+	tests := map[string]struct {
+		global string
+		want   int64
+	}{
+		"without a global block":                    {"", 4 * DefaultMaxBodyBytes},
+		"four times a raised body size":             {"global: {max_body_size: 64MiB}\n", 4 * 64 << 20},
+		"as set":                                    {"global: {max_body_bytes_in_flight: 100MiB}\n", 100 << 20},
+		"as set to exactly one body of the largest": {"global: {max_body_size: 1MiB, max_body_bytes_in_flight: 1MiB}\n", 1 << 20},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			cfg, err := LoadBytes("flight.yaml", []byte(tc.global+minimal), ".")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cfg.Global.MaxBodyBytesInFlight; got != tc.want {
+				t.Errorf("max_body_bytes_in_flight = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestReadAccessTakesOpenOrAuthenticated(t *testing.T) {
 	for _, want := range []ReadAccess{ReadOpen, ReadAuthenticated} {
 		doc := "global: {read_access: " + string(want) + "}\n" + minimal

@@ -31,6 +31,10 @@ const (
 	DefaultExternalURL = "http://localhost:9780"
 	// DefaultMaxBodyBytes is global.max_body_size's default: 8 MiB.
 	DefaultMaxBodyBytes = 8 << 20
+	// DefaultBodiesInFlight is how many bodies of global.max_body_size fit
+	// in global.max_body_bytes_in_flight's default (32 MiB with the default
+	// body size).
+	DefaultBodiesInFlight = 4
 	// DefaultReceiverTimeout bounds one delivery attempt to a receiver.
 	DefaultReceiverTimeout = 10 * time.Second
 	// DefaultGiveUpAfter is how long an undeliverable alert is retried. It
@@ -178,11 +182,12 @@ func (l *loader) load(data []byte) *Config {
 	cfg := &Config{
 		File: l.file,
 		Global: Global{
-			Timezone:           time.UTC,
-			EvaluationSchedule: DefaultEvaluationSchedule,
-			ExternalURL:        DefaultExternalURL,
-			MaxBodyBytes:       DefaultMaxBodyBytes,
-			ReadAccess:         ReadOpen,
+			Timezone:             time.UTC,
+			EvaluationSchedule:   DefaultEvaluationSchedule,
+			ExternalURL:          DefaultExternalURL,
+			MaxBodyBytes:         DefaultMaxBodyBytes,
+			MaxBodyBytesInFlight: DefaultBodiesInFlight * DefaultMaxBodyBytes,
+			ReadAccess:           ReadOpen,
 		},
 	}
 	// Blocks are read in the order they depend on each other, whatever
@@ -289,7 +294,7 @@ func (l *loader) refs(kind string, items []item, where string) []string {
 	return values(items)
 }
 
-var globalKeys = []string{"timezone", "evaluation_schedule", "external_url", "max_body_size", "read_access"}
+var globalKeys = []string{"timezone", "evaluation_schedule", "external_url", "max_body_size", "max_body_bytes_in_flight", "read_access"}
 
 func (l *loader) global(e entry, g *Global) {
 	const what = "global"
@@ -330,9 +335,34 @@ func (l *loader) global(e entry, g *Global) {
 			}
 		}
 	}
+	g.MaxBodyBytesInFlight = DefaultBodiesInFlight * g.MaxBodyBytes
+	if e, ok := f["max_body_bytes_in_flight"]; ok {
+		l.bodyBytesInFlight(e, g)
+	}
 	if e, ok := f["read_access"]; ok {
 		l.readAccess(e, g)
 	}
+}
+
+// bodyBytesInFlight reads global.max_body_bytes_in_flight, after
+// max_body_size: the bodies held at once must leave room for one of the
+// largest.
+func (l *loader) bodyBytesInFlight(e entry, g *Global) {
+	s, ok := l.str(e, "global")
+	if !ok {
+		return
+	}
+	n, err := parseSize(s)
+	switch {
+	case err != nil:
+	case n < g.MaxBodyBytes:
+		err = fmt.Errorf("it must be at least max_body_size (%d bytes), or no body of the largest size could ever be read", g.MaxBodyBytes)
+	}
+	if err != nil {
+		l.errorf(e.v, "max_body_bytes_in_flight %q in global is not valid: %v", s, err)
+		return
+	}
+	g.MaxBodyBytesInFlight = n
 }
 
 // readAccess reads global.read_access, one of readAccessValues.

@@ -37,6 +37,10 @@ type Global struct {
 	ExternalURL string
 	// MaxBodyBytes limits the body of a request to slad's API (default 8 MiB).
 	MaxBodyBytes int64
+	// MaxBodyBytesInFlight bounds the bytes of request bodies slad holds at
+	// once, across concurrent uploads (default DefaultBodiesInFlight times
+	// MaxBodyBytes); past it an upload is answered 503.
+	MaxBodyBytesInFlight int64
 	// ReadAccess says who may read request details (default ReadOpen).
 	ReadAccess ReadAccess
 }
