@@ -16,6 +16,7 @@ import (
 	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/config"
 	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/store"
 )
 
 // MaxBatchEvents caps the events of one request: a bigger history goes in
@@ -52,6 +53,10 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := s.opts.Store.Append(r.Context(), events)
+	if ce, ok := errors.AsType[*store.ConflictError](err); ok {
+		s.refuseConflict(w, ce, len(events), lines)
+		return
+	}
 	if err != nil {
 		s.log.Error("events not stored", "events", len(events), "err", err)
 		w.Header().Set("Retry-After", "5")
@@ -61,6 +66,19 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	s.ingested.WithLabelValues("accepted").Add(float64(res.Accepted))
 	s.ingested.WithLabelValues("duplicate").Add(float64(res.Duplicates))
 	writeJSON(w, http.StatusOK, wire.EventsResult{Accepted: res.Accepted, Duplicates: res.Duplicates})
+}
+
+// refuseConflict answers 409 to a batch that reused an event's id for a
+// different event: it names both versions, and nothing of it was stored.
+func (s *Server) refuseConflict(w http.ResponseWriter, ce *store.ConflictError, n int, lines []int) {
+	s.ingested.WithLabelValues("conflict").Inc()
+	s.ingested.WithLabelValues("rejected").Add(float64(n - 1))
+	i := ce.Index
+	body := wire.ErrorBody{Error: ce.Error() + "; nothing of the batch was stored", Index: &i, Stored: &ce.Stored, Sent: &ce.Sent}
+	if i < len(lines) {
+		body.Line = lines[i]
+	}
+	writeJSON(w, http.StatusConflict, body)
 }
 
 func (s *Server) rejectBatch(w http.ResponseWriter, e *ingestError, lines []int) {
@@ -169,18 +187,54 @@ func rejectedEvent(err error, format eventio.Format) *ingestError {
 }
 
 // checkEvents validates the whole batch before anything is stored: the
-// schema, known departments, and that the token may send for each
-// request's provider.
+// schema, known departments, that the token may send for each request's
+// provider, and that no event is dated before its request's opening. The
+// last two read the requests the batch names, once.
 func (s *Server) checkEvents(events []sla.Event, who caller, cfg *config.Config) *ingestError {
 	var depts map[string]*sla.Department
 	if cfg != nil && cfg.Policy != nil {
 		depts = cfg.Policy.Departments
 	}
 	batchProvider, ierr := checkSchema(events, depts, s.now())
-	if ierr != nil || who.open || who.admin() {
+	if ierr != nil {
 		return ierr
 	}
-	return s.checkScope(events, who, batchProvider)
+	stored, err := s.opts.Store.Openings(requestsOf(events))
+	if err != nil {
+		return &ingestError{status: http.StatusServiceUnavailable, index: -1, msg: "could not read the store to check the batch against the requests it names; try again: " + err.Error()}
+	}
+	if !who.open && !who.admin() {
+		if ierr := checkScope(events, who, batchProvider, stored); ierr != nil {
+			return ierr
+		}
+	}
+	return checkOpenings(events, stored)
+}
+
+// requestsOf lists the requests a batch names, once each.
+func requestsOf(events []sla.Event) []string {
+	var requests []string
+	seen := map[string]bool{}
+	for _, e := range events {
+		if !seen[e.Request] {
+			seen[e.Request] = true
+			requests = append(requests, e.Request)
+		}
+	}
+	return requests
+}
+
+// checkOpenings refuses an event dated before its request's opening, stored
+// or in the batch (sla.CheckAfterOpening): it would stop no clock.
+func checkOpenings(events []sla.Event, stored map[string]store.Opening) *ingestError {
+	opened := make(map[string]time.Time, len(stored))
+	for id, o := range stored {
+		opened[id] = o.At
+	}
+	if i, err := sla.CheckAfterOpening(events, opened); err != nil {
+		return &ingestError{status: http.StatusBadRequest, index: i, msg: fmt.Sprintf("event %d (id %q): %s", i, events[i].ID, err)}
+	}
+	return nil
 }
 
 // checkSchema validates each event and the departments it names. It
@@ -208,23 +262,11 @@ func checkSchema(events []sla.Event, depts map[string]*sla.Department, now time.
 // checkScope checks that a scoped token may send each event: the
 // request's provider (from the event, the store, or the batch's "opened")
 // must be one of the token's departments.
-func (s *Server) checkScope(events []sla.Event, who caller, batchProvider map[string]string) *ingestError {
-	var requests []string
-	seen := map[string]bool{}
-	for _, e := range events {
-		if !seen[e.Request] {
-			seen[e.Request] = true
-			requests = append(requests, e.Request)
-		}
-	}
-	stored, err := s.opts.Store.Providers(requests)
-	if err != nil {
-		return &ingestError{status: http.StatusServiceUnavailable, index: -1, msg: "could not read the store to check the token's departments; try again: " + err.Error()}
-	}
+func checkScope(events []sla.Event, who caller, batchProvider map[string]string, stored map[string]store.Opening) *ingestError {
 	for i, e := range events {
 		provider := e.Provider
 		if provider == "" {
-			provider = cmp.Or(stored[e.Request], batchProvider[e.Request])
+			provider = cmp.Or(stored[e.Request].Provider, batchProvider[e.Request])
 		}
 		if provider == "" {
 			return &ingestError{status: http.StatusForbidden, index: i,
@@ -234,9 +276,9 @@ func (s *Server) checkScope(events []sla.Event, who caller, batchProvider map[st
 			return &ingestError{status: http.StatusForbidden, index: i,
 				msg: fmt.Sprintf("event %d (id %q): token %q may send events for %s, not for provider %q", i, e.ID, who.token.Name, strings.Join(who.token.Departments, ", "), provider)}
 		}
-		if e.Provider != "" && stored[e.Request] != "" && stored[e.Request] != e.Provider {
+		if owner := stored[e.Request].Provider; e.Provider != "" && owner != "" && owner != e.Provider {
 			return &ingestError{status: http.StatusBadRequest, index: i,
-				msg: fmt.Sprintf("event %d (id %q): request %q belongs to provider %q, not %q", i, e.ID, e.Request, stored[e.Request], e.Provider)}
+				msg: fmt.Sprintf("event %d (id %q): request %q belongs to provider %q, not %q", i, e.ID, e.Request, owner, e.Provider)}
 		}
 	}
 	return nil

@@ -48,6 +48,9 @@ type RequestView struct {
 	CSAT        int               `json:"csat,omitempty"`
 	Events      int               `json:"events"`
 	Clocks      []ClockView       `json:"clocks"`
+	// Ignored lists, with explain only, the events the fold left out and why
+	// (dated before the opening, a second "opened", another provider).
+	Ignored []sla.IgnoredEvent `json:"ignored,omitzero"`
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -109,6 +112,9 @@ func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request) {
 		Opened: timePtr(req.Opened), Responded: timePtr(req.Responded), Resolved: timePtr(req.Resolved),
 		Paused: req.Paused, PauseReason: req.PauseReason, CSAT: req.CSAT, Events: len(v.Events),
 		Clocks: []ClockView{},
+	}
+	if explain {
+		out.Ignored = append([]sla.IgnoredEvent{}, sla.IgnoredEvents(v.Events)...)
 	}
 	for _, c := range req.Clocks {
 		cal := p.SLA(c.SLA).CalendarOf()

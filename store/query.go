@@ -42,18 +42,26 @@ func (s *Store) Request(id string) (RequestView, error) {
 	return v, err
 }
 
-// Providers returns the provider department of each known, opened request
-// among ids (absent when unknown), for checking a token's scope.
-func (s *Store) Providers(ids []string) (map[string]string, error) {
-	out := map[string]string{}
+// Opening is how a stored request opened: which department serves it, and
+// when (its clocks start there, and events dated before are refused).
+type Opening struct {
+	Provider string
+	At       time.Time
+}
+
+// Openings returns the opening of each known, opened request among ids
+// (absent when unknown or not opened yet), for checking a batch of events
+// before it is stored: a token's scope, and events dated before the opening.
+func (s *Store) Openings(ids []string) (map[string]Opening, error) {
+	out := map[string]Opening{}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		for _, id := range ids {
 			rec, err := loadRecord(tx, id)
 			if err != nil {
 				return err
 			}
-			if rec != nil && rec.Request.Provider != "" {
-				out[id] = rec.Request.Provider
+			if rec != nil && rec.Request.Status != sla.StatusPending {
+				out[id] = Opening{Provider: rec.Request.Provider, At: rec.Request.Opened}
 			}
 		}
 		return nil

@@ -9,6 +9,8 @@
 // domain package sla, for the names of targets.
 package wire
 
+import "github.com/slad-project/slad/sla"
+
 // EventsResult is the answer of POST /api/v1/events to a batch that was
 // stored: it comes only after the batch is committed to disk.
 type EventsResult struct {
@@ -30,4 +32,8 @@ type ErrorBody struct {
 	Line int `json:"line,omitempty"`
 	// Errors lists every problem of a configuration that a reload refused.
 	Errors []string `json:"errors,omitempty"`
+	// Stored and Sent come with a 409 to a batch of events: the event an
+	// id already names, and the different one the batch sent under it.
+	Stored *sla.Event `json:"stored,omitempty"`
+	Sent   *sla.Event `json:"sent,omitempty"`
 }
