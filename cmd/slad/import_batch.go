@@ -16,7 +16,9 @@ import (
 
 const (
 	// importTries bounds the attempts per batch; retrying is safe because
-	// the server de-duplicates by event id.
+	// the server de-duplicates by event id. A 409 (an id the server holds
+	// for a different event) is an answer like a 400, not worth a retry:
+	// the import stops there and names the event's file and line.
 	importTries = 5
 	// importBackoff is the wait after the first failed try; it doubles up to
 	// importMaxBackoff, with jitter.

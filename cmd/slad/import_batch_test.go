@@ -2,15 +2,21 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/slad-project/slad/api"
 	"github.com/slad-project/slad/api/client"
 	"github.com/slad-project/slad/api/eventio"
+	"github.com/slad-project/slad/config"
+	"github.com/slad-project/slad/store"
 )
 
 func TestImportNamesTheFileAndLineOfARejectedEvent(t *testing.T) {
@@ -172,5 +178,71 @@ func TestImportHalvesABatchTheServerFindsTooLarge(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "too large; sending it in halves") || !strings.HasPrefix(stdout, "imported 100 events") {
 		t.Errorf("stdout %q\nstderr:\n%s", stdout, stderr)
+	}
+}
+
+// TestImportStopsAtAnIDReusedForAnotherEvent (issue 9, item 2): the
+// server's 409 is not retried; slad import names the event's file and line
+// and both versions, and stops.
+func TestImportStopsAtAnIDReusedForAnotherEvent(t *testing.T) {
+	cfg, err := config.LoadBytes("import.yaml", []byte(`
+departments:
+  it: {name: IT}
+  sales: {name: Sales}
+slas:
+  - id: it-sales
+    provider: it
+    customers: [sales]
+    resolution: 4h
+    objective: 95%
+    window: 30d
+`), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() }) // the test's own store, read only below
+	srv, err := api.New(api.Options{Store: st, Config: func() *config.Config { return cfg }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var posts atomic.Int32
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		posts.Add(1)
+		srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+
+	dir := t.TempDir()
+	first := writeFile(t, filepath.Join(dir, "first.ndjson"),
+		`{"id":"ev-1","request":"IT-1","type":"opened","at":"2025-06-02T09:00:00Z","provider":"it","customer":"sales"}`+"\n")
+	second := writeFile(t, filepath.Join(dir, "second.ndjson"),
+		`{"id":"ev-2","request":"IT-2","type":"opened","at":"2025-06-02T09:00:00Z","provider":"it","customer":"sales"}`+"\n"+
+			`{"id":"ev-1","request":"IT-1","type":"resolved","at":"2025-06-02T10:00:00Z"}`+"\n")
+	if code, _, stderr := runImportCmd(t, "--server", ts.URL, first); code != 0 {
+		t.Fatalf("first import: exit %d\n%s", code, stderr)
+	}
+	posts.Store(0)
+	code, _, stderr := runImportCmd(t, "--server", ts.URL, second)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, stderr)
+	}
+	for _, want := range []string{
+		second + `:2: rejected by the server (409 Conflict): event 1: id "ev-1" already names a different event`,
+		`stored {"id":"ev-1","request":"IT-1","type":"opened"`, `sent {"id":"ev-1","request":"IT-1","type":"resolved"`,
+		"nothing of the failed batch was stored",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not contain\n  %s\n%s", want, stderr)
+		}
+	}
+	if n := posts.Load(); n != 1 {
+		t.Errorf("the batch was posted %d times; a conflict is not worth a retry", n)
+	}
+	if _, err := st.Request("IT-2"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("IT-2, of the refused batch, was stored (%v)", err)
 	}
 }
