@@ -23,8 +23,9 @@ import (
 // stored: an id reused for another event, an event dated before its
 // request's opening.
 
-// newHistoryServer is newIngestServer with the API's metrics registered.
-func newHistoryServer(t *testing.T) (string, *Server) {
+// newHistoryServer is newIngestServer with the API's metrics registered
+// on a registry of its own.
+func newHistoryServer(t *testing.T) (string, *Server, *prometheus.Registry) {
 	t.Helper()
 	cfg, err := config.LoadBytes("ingest.yaml", []byte(ingestConfig), t.TempDir())
 	if err != nil {
@@ -35,13 +36,14 @@ func newHistoryServer(t *testing.T) (string, *Server) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	srv, err := New(Options{Store: st, Config: func() *config.Config { return cfg }, Registerer: prometheus.NewRegistry()})
+	reg := prometheus.NewRegistry()
+	srv, err := New(Options{Store: st, Config: func() *config.Config { return cfg }, Registerer: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	return ts.URL, srv
+	return ts.URL, srv, reg
 }
 
 // postEvents sends a body of events and returns the status and the answer.
@@ -63,7 +65,7 @@ func postEvents(t *testing.T, url, contentType, body string) (int, []byte) {
 // answered 409 with both versions, nothing of it is stored, and the event
 // is counted as a conflict; an identical repeat stays a duplicate.
 func TestAnIDReusedForAnotherEventIsAConflict(t *testing.T) {
-	url, srv := newHistoryServer(t)
+	url, srv, _ := newHistoryServer(t)
 	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
 	opened := fmt.Sprintf(`{"id":"e1","request":"R1","type":"opened","at":%q,"provider":"it","customer":"sales"}`, at.Format(time.RFC3339))
 	if status, body := postEvents(t, url, "application/json", opened); status != http.StatusOK {
@@ -105,7 +107,7 @@ func TestAnIDReusedForAnotherEventIsAConflict(t *testing.T) {
 // (stored or in the same batch); one that arrives first is kept out of the
 // fold and shown as ignored by explain, and never makes the request met.
 func TestAnEventBeforeTheOpeningStopsNoClock(t *testing.T) {
-	url, srv := newHistoryServer(t)
+	url, srv, _ := newHistoryServer(t)
 	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
 	event := func(id, request string, typ sla.EventType, at time.Time) string {
 		extra := ""
@@ -168,5 +170,22 @@ func TestAnEventBeforeTheOpeningStopsNoClock(t *testing.T) {
 	}
 	if len(view.Ignored) != 1 || view.Ignored[0].ID != "r3" || !strings.Contains(view.Ignored[0].Reason, "before the request opened") {
 		t.Errorf("explain lists as ignored %+v; want r3, dated before the opening", view.Ignored)
+	}
+}
+
+// TestEveryIngestResultHasASeriesFromTheStart: rules on conflicts see the
+// series at 0 before the first one.
+func TestEveryIngestResultHasASeriesFromTheStart(t *testing.T) {
+	_, _, reg := newHistoryServer(t)
+	want := `
+# HELP slad_events_ingested_total Events received on the ingest endpoint, by result: accepted (stored), duplicate (the same event seen before), conflict (an id already naming a different event; its batch was refused), rejected (the other events of a refused batch).
+# TYPE slad_events_ingested_total counter
+slad_events_ingested_total{result="accepted"} 0
+slad_events_ingested_total{result="conflict"} 0
+slad_events_ingested_total{result="duplicate"} 0
+slad_events_ingested_total{result="rejected"} 0
+`
+	if err := promtest.GatherAndCompare(reg, strings.NewReader(want), "slad_events_ingested_total"); err != nil {
+		t.Error(err)
 	}
 }
