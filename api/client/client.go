@@ -5,8 +5,15 @@
 // own: a bulk import wants one deadline per request, a backup of a large
 // database none at all. Answers other than 2xx come back as *APIError, so
 // callers can tell a rejected event (400 with an index) from a server that
-// asks to be retried (429, 5xx); see Retryable. The token is only ever put
-// in the Authorization header and never appears in an error.
+// asks to be retried (429, 5xx); see Retryable. The token and the password
+// are only ever put in the Authorization header and never appear in an
+// error.
+//
+// A server may take two kinds of credentials: bearer tokens (senders and
+// admin commands) and the basic-auth users of its web configuration
+// (people, Prometheus). One request carries one Authorization header, so a
+// Client given both sends the token to the event and backup endpoints and
+// the user and password to the read endpoints, as the server asks.
 //
 // The bodies it sends and reads are those of package api/wire, which the
 // server encodes too, so client and server cannot disagree on a field.
@@ -44,6 +51,10 @@ type Options struct {
 	// Token is sent as "Authorization: Bearer <Token>"; empty sends no
 	// Authorization header (a server without tokens).
 	Token string
+	// User and Password are sent as basic auth (a user of the server's
+	// web configuration, or of a proxy in front of it) when User is not
+	// empty; to the event and backup endpoints only when Token is empty.
+	User, Password string
 	// HTTPClient sends the requests; nil uses a client with no timeout of its
 	// own and http.DefaultTransport. Set it for TLS settings or a proxy.
 	HTTPClient *http.Client
@@ -53,10 +64,11 @@ type Options struct {
 
 // Client talks to one slad server. It is safe for concurrent use.
 type Client struct {
-	base  *url.URL
-	token string
-	hc    *http.Client
-	ua    string
+	base           *url.URL
+	token          string
+	user, password string
+	hc             *http.Client
+	ua             string
 }
 
 // New returns a client for the slad server at baseURL, such as
@@ -77,7 +89,7 @@ func New(baseURL string, opts Options) (*Client, error) {
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
-	c := &Client{base: u, token: opts.Token, hc: opts.HTTPClient, ua: opts.UserAgent}
+	c := &Client{base: u, token: opts.Token, user: opts.User, password: opts.Password, hc: opts.HTTPClient, ua: opts.UserAgent}
 	if c.hc == nil {
 		c.hc = &http.Client{}
 	}
@@ -141,7 +153,7 @@ func (c *Client) Backup(ctx context.Context, w io.Writer) (int64, error) {
 	}
 	defer httputil.DrainAndClose(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("backup: %w", readAPIError(resp))
+		return 0, fmt.Errorf("backup: %w", readAPIError(req, resp))
 	}
 	// A proxy's login page or a misrouted request must not end up saved as
 	// a database.
@@ -180,7 +192,13 @@ func (c *Client) newRequest(ctx context.Context, method, path string, query url.
 	if err != nil {
 		return nil, err
 	}
-	if c.token != "" {
+	// The server takes a bearer token for writes and admin commands and
+	// basic auth (or a token) for reads; see the package doc.
+	basicFirst := path != eventsPath && path != backupPath
+	switch {
+	case c.user != "" && (basicFirst || c.token == ""):
+		req.SetBasicAuth(c.user, c.password)
+	case c.token != "":
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	req.Header.Set("User-Agent", c.ua)
@@ -195,7 +213,7 @@ func (c *Client) doJSON(req *http.Request, out any) error {
 	}
 	defer httputil.DrainAndClose(resp.Body)
 	if resp.StatusCode/100 != 2 {
-		return readAPIError(resp)
+		return readAPIError(req, resp)
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxAnswer)).Decode(out); err != nil {
 		return fmt.Errorf("read the answer (%s, %s): %w", resp.Status, resp.Header.Get("Content-Type"), err)

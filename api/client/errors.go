@@ -31,6 +31,13 @@ type APIError struct {
 	// RetryAfter is the wait the server asked for in a Retry-After header
 	// (429, 503), at most a day; 0 when absent, unreadable or past.
 	RetryAfter time.Duration
+	// Sent is the authorization scheme the request carried: "Bearer",
+	// "Basic", or "" for none. With Offered it tells a wrong credential
+	// from a missing one, and which flag to check.
+	Sent string
+	// Offered are the schemes of the answer's WWW-Authenticate headers
+	// (a 401's "Bearer", "Basic"), in order.
+	Offered []string
 }
 
 var _ error = (*APIError)(nil)
@@ -79,10 +86,17 @@ func Retryable(err error) bool {
 	return ok
 }
 
-// readAPIError turns a non-2xx answer into an *APIError. The body is either
-// the contract's {"error": "...", "index": I} or whatever a proxy sent.
-func readAPIError(resp *http.Response) *APIError {
+// readAPIError turns a non-2xx answer to req into an *APIError. The body is
+// either the contract's {"error": "...", "index": I} or whatever a proxy
+// sent.
+func readAPIError(req *http.Request, resp *http.Response) *APIError {
 	e := &APIError{Status: resp.StatusCode, RetryAfter: httputil.RetryAfter(resp.Header.Get("Retry-After"), time.Now())}
+	e.Sent, _, _ = strings.Cut(req.Header.Get("Authorization"), " ")
+	for _, c := range resp.Header.Values("WWW-Authenticate") {
+		if scheme, _, _ := strings.Cut(strings.TrimSpace(c), " "); scheme != "" {
+			e.Offered = append(e.Offered, scheme)
+		}
+	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	var j wire.ErrorBody
 	if json.Unmarshal(body, &j) == nil && j.Error != "" {
