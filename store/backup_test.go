@@ -1,8 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -17,11 +20,11 @@ type stalledWriter struct{ release chan struct{} }
 
 func (w stalledWriter) Write(p []byte) (int, error) { <-w.release; return len(p), nil }
 
-// Backup streams while the API has lifted the write deadline, so a client
-// that stops reading may keep the backup going for ever. Should it hold one
-// bbolt read transaction all along, the first ingest that grows the file
-// would wait for it in bbolt's remap, and every ingest (then every read)
-// would hang behind it.
+// Backup streams from one read transaction for as long as its client
+// reads (the API bounds each write's stall; this client never reads). The
+// first ingest that grows the file past bbolt's memory map would wait for
+// that transaction in bbolt's remap, and every ingest (then every read)
+// would hang behind it: Open maps the file with room to grow.
 func TestAStalledBackupDoesNotBlockIngest(t *testing.T) {
 	clock := testutil.NewClock(slatest.T0.Add(time.Hour))
 	s := openTest(t, t.TempDir(), clock)
@@ -71,3 +74,79 @@ func TestAStalledBackupDoesNotBlockIngest(t *testing.T) {
 	default:
 	}
 }
+
+func TestOneBackupRunsAtATime(t *testing.T) {
+	s := openTest(t, t.TempDir(), testutil.NewClock(slatest.T0))
+	w := stalledWriter{make(chan struct{})}
+	first := make(chan error, 1)
+	go func() {
+		_, err := s.Backup(context.Background(), w, nil)
+		first <- err
+	}()
+	// The first backup holds its place from before its first write until
+	// its client reads again.
+	deadline := time.Now().Add(10 * time.Second)
+	for s.backupMu.TryLock() {
+		s.backupMu.Unlock()
+		if time.Now().After(deadline) {
+			t.Fatal("the first backup never started")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	var buf bytes.Buffer
+	if _, err := s.Backup(context.Background(), &buf, nil); !errors.Is(err, ErrBackupRunning) {
+		t.Errorf("a second backup beside a running one: err = %v, want ErrBackupRunning", err)
+	}
+	close(w.release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Backup(context.Background(), &buf, nil); err != nil || n == 0 {
+		t.Errorf("a backup after the first ended: %d bytes, %v", n, err)
+	}
+}
+
+// A crash during a backup of an earlier slad left its temporary copy, as
+// large as the database, in the data directory for ever.
+func TestOpenRemovesStaleBackupCopies(t *testing.T) {
+	dir := t.TempDir()
+	stale := testutil.WriteFile(t, dir, "backup-123.tmp", "half a copy")
+	keep := testutil.WriteFile(t, dir, "notes.txt", "not slad's")
+	openTest(t, dir, testutil.NewClock(slatest.T0))
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the stale copy is still there: %v", err)
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Errorf("Open removed a file that is not a backup copy: %v", err)
+	}
+}
+
+// A backup is streamed from its read transaction: it writes nothing into
+// the data directory, which may be the disk that is full.
+func TestBackupWritesNothingBesideTheDatabase(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, dir, testutil.NewClock(slatest.T0))
+	var seen []string
+	w := writerFunc(func(p []byte) (int, error) {
+		if seen == nil {
+			entries, err := os.ReadDir(dir)
+			if err != nil {
+				return 0, err
+			}
+			for _, e := range entries {
+				seen = append(seen, e.Name())
+			}
+		}
+		return len(p), nil
+	})
+	if _, err := s.Backup(context.Background(), w, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 1 || seen[0] != FileName {
+		t.Errorf("while the backup ran the data directory held %q, want only %s", seen, FileName)
+	}
+}
+
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

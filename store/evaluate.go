@@ -54,7 +54,7 @@ func (s *Store) Evaluate(now time.Time) (EvalResult, error) {
 	done := map[string]bool{}
 	for round := 0; ; round++ {
 		var n int
-		err := s.db.Update(func(tx *bolt.Tx) error {
+		err := s.update(func(tx *bolt.Tx) error {
 			var keys [][]byte
 			c := tx.Bucket(bucketDeadlines).Cursor()
 			for k, _ := c.First(); k != nil && bytes.Compare(k, bound) < 0 && len(keys) < evalChunk; k, _ = c.Next() {

@@ -97,7 +97,7 @@ func (s *Store) writer() {
 }
 
 func (s *Store) commit(batch []*writeReq) {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		for _, w := range batch {
 			res, err := s.apply(tx, w.events)
 			if err != nil {

@@ -1,15 +1,15 @@
 package store
 
 import (
-	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,6 +37,11 @@ var (
 	// earlier in the batch; nothing of it was stored. The error is a
 	// *ConflictError, which holds both events.
 	ErrConflict = errors.New("event id already names a different event")
+	// ErrDamaged: the database file is damaged (cut short, emptied, not a
+	// bbolt file); Open and Check return a *DamagedError that says how.
+	ErrDamaged = errors.New("database file is damaged")
+	// ErrBackupRunning: a backup is already being taken; one runs at a time.
+	ErrBackupRunning = errors.New("a backup is already running")
 )
 
 // ConflictError is a batch refused because one of its events has the id of
@@ -100,10 +105,14 @@ type Store struct {
 
 	outboxMu      sync.Mutex
 	outboxChanged chan struct{}
+
+	health   commitHealth
+	backupMu sync.Mutex // held by the backup running
 }
 
 // Open opens (or creates) the database in opts.Dir, migrates it to the
-// current schema and starts the group-commit writer.
+// current schema and starts the group-commit writer. A damaged file is
+// refused with a *DamagedError (see ErrDamaged) and left as it is.
 func Open(opts Options) (*Store, error) {
 	if opts.Policy == nil {
 		return nil, errors.New("open store: a policy is required")
@@ -124,13 +133,17 @@ func Open(opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store: create data directory: %w", err)
 	}
 	path := filepath.Join(opts.Dir, FileName)
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, FreelistType: bolt.FreelistMapType})
+	db, err := openBolt(path, boltOptions(path, opts.LockTimeout, false))
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("open store: %w: %s is held by another slad (waited %s for its lock); stop that one or use another --data directory", ErrLocked, path, opts.LockTimeout)
+	}
+	if errors.Is(err, ErrDamaged) {
+		return nil, err // the sentence names the file and what to do
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	db.AllocSize = allocSize
 	s := &Store{
 		db: db, log: opts.Logger, now: opts.Now,
 		writes: make(chan *writeReq, 1024), maxBatch: opts.MaxBatchEvents,
@@ -138,9 +151,15 @@ func Open(opts Options) (*Store, error) {
 		outboxChanged: make(chan struct{}),
 	}
 	s.policy.Store(opts.Policy)
-	if err := s.migrate(); err != nil {
+	if err := guard(path, s.migrate); err != nil {
+		if errors.Is(err, ErrDamaged) {
+			// bbolt panicked on a page: closing may panic as well, and the
+			// process is about to exit.
+			return nil, err
+		}
 		return nil, errors.Join(fmt.Errorf("open store %s: %w", path, err), db.Close())
 	}
+	s.removeStaleBackups(opts.Dir)
 	go s.writer()
 	return s, nil
 }
@@ -158,6 +177,41 @@ func (s *Store) Close() error {
 		err = s.db.Close()
 	})
 	return err
+}
+
+// Growth of the file and of its memory map; see boltOptions.
+const (
+	allocSize   = 1 << 20 // the file grows by 1 MiB at a time
+	minMmapSize = 1 << 30 // the map starts at 1 GiB, or twice the file
+)
+
+// boltOptions are the options the database file is opened with.
+//
+// AllocSize: bbolt extends the file by this much whenever it runs out of
+// pages (16 MiB by default). On a full disk a commit fails; a file grown
+// in small steps claims little beyond its data, so freeing a little space
+// (a few MiB) is enough for commits to work again, even on file systems
+// that reserve what a file's size claims.
+//
+// InitialMmapSize: bbolt must remap the file to grow past its map, and a
+// remap waits for every read transaction to end. A backup streams from one
+// read transaction for as long as its client takes; mapping twice the file
+// (at least 1 GiB of address space, not memory) up front lets commits grow
+// the file meanwhile without waiting for it (bbolt's advice for long read
+// transactions, DB.Begin). On Windows a map that large would be allocated
+// on disk, and 32-bit systems lack the address space: there the map grows
+// as it needs.
+//
+// FreelistType map: allocation in time independent of the freelist's size.
+func boltOptions(path string, lockTimeout time.Duration, readOnly bool) *bolt.Options {
+	o := &bolt.Options{Timeout: lockTimeout, FreelistType: bolt.FreelistMapType, ReadOnly: readOnly}
+	if runtime.GOOS != "windows" && strconv.IntSize == 64 && !readOnly {
+		o.InitialMmapSize = minMmapSize
+		if st, err := os.Stat(path); err == nil && 2*st.Size() > minMmapSize {
+			o.InitialMmapSize = int(2 * st.Size())
+		}
+	}
+	return o
 }
 
 // SetPolicy replaces the rules events are folded with from now on. Use
@@ -188,54 +242,6 @@ func (s *Store) SetPolicyFingerprint(fp string) error {
 // Path returns the database file's path.
 func (s *Store) Path() string { return s.db.Path() }
 
-// Backup writes a consistent copy of the whole database and returns its
-// size. onSize, when not nil, is told the size before the first byte is
-// written (for a Content-Length header). The copy is taken in one read
-// transaction into a temporary file beside the database, and only then
-// streamed to w: a slow or stalled reader must not hold a transaction
-// open, since bbolt cannot grow the file while one is.
-func (s *Store) Backup(ctx context.Context, w io.Writer, onSize func(int64)) (int64, error) {
-	tmp, err := os.CreateTemp(filepath.Dir(s.db.Path()), "backup-*.tmp")
-	if err != nil {
-		return 0, fmt.Errorf("backup: %w", err)
-	}
-	// The copy is read-only and only streamed: failing to close or remove
-	// it cannot spoil the backup already sent, and is not worth failing for.
-	defer func() { _ = os.Remove(tmp.Name()) }()
-	defer func() { _ = tmp.Close() }()
-	var size int64
-	if err := s.db.View(func(tx *bolt.Tx) error {
-		size = tx.Size()
-		_, err := tx.WriteTo(tmp)
-		return err
-	}); err != nil {
-		return 0, fmt.Errorf("backup: copy the database: %w", err)
-	}
-	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-		return 0, fmt.Errorf("backup: %w", err)
-	}
-	if onSize != nil {
-		onSize(size)
-	}
-	n, err := io.Copy(ctxWriter{ctx, w}, tmp)
-	if err != nil {
-		return n, fmt.Errorf("backup: %w", err)
-	}
-	return n, nil
-}
-
-type ctxWriter struct {
-	ctx context.Context
-	w   io.Writer
-}
-
-func (c ctxWriter) Write(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.w.Write(p)
-}
-
 // Bucket names. The layout is described in doc.go.
 var (
 	bucketMeta      = []byte("meta")
@@ -259,6 +265,7 @@ var (
 	keyEventSeq         = []byte("event_seq")
 	keyOutboxSeq        = []byte("outbox_seq")
 	keyPolicy           = []byte("policy_fingerprint")
+	keyProbe            = []byte("commit_probe") // see ProbeCommit
 )
 
 // SchemaVersion is the layout this slad writes.

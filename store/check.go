@@ -1,0 +1,71 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// CheckReport is what Check found.
+type CheckReport struct {
+	Path     string
+	Size     int64    // bytes in use (the file may be larger)
+	Schema   uint64   // the layout's version
+	Events   int      // events stored
+	Requests int      // requests folded from them
+	Problems []string // bbolt's findings; none for a sound file
+}
+
+// maxProblems bounds the findings kept: a badly damaged file has one per
+// page, and the first few tell what to do as well as all of them.
+const maxProblems = 100
+
+// Check runs bbolt's consistency check on the database in dir, offline: it
+// opens the file read-only and fails with ErrLocked if a slad has it open
+// (waiting lockTimeout). A file too damaged to open gives a *DamagedError;
+// otherwise the report lists what the check found. The file is not
+// changed.
+func Check(dir string, lockTimeout time.Duration) (CheckReport, error) {
+	path := filepath.Join(dir, FileName)
+	r := CheckReport{Path: path}
+	if _, err := os.Stat(path); err != nil {
+		return r, fmt.Errorf("check: %w", err)
+	}
+	db, err := openBolt(path, boltOptions(path, lockTimeout, true))
+	if errors.Is(err, berrors.ErrTimeout) {
+		return r, fmt.Errorf("check: %w: a slad is running on %s; stop it first, or check a copy made with \"slad backup\" in a directory of its own", ErrLocked, dir)
+	}
+	if err != nil {
+		return r, fmt.Errorf("check: %w", err)
+	}
+	defer func() { _ = db.Close() }() // read only: nothing to lose
+	err = guard(path, func() error {
+		return db.View(func(tx *bolt.Tx) error {
+			r.Size = tx.Size()
+			for err := range tx.Check() {
+				if len(r.Problems) < maxProblems {
+					r.Problems = append(r.Problems, err.Error())
+				}
+			}
+			if len(r.Problems) > 0 {
+				return nil // counting keys could walk onto the damaged pages
+			}
+			if meta := tx.Bucket(bucketMeta); meta != nil {
+				r.Schema = getUint(meta, keySchemaVersion)
+			}
+			if b := tx.Bucket(bucketEvents); b != nil {
+				r.Events = b.Stats().KeyN
+			}
+			if b := tx.Bucket(bucketRequests); b != nil {
+				r.Requests = b.Stats().KeyN
+			}
+			return nil
+		})
+	})
+	return r, err
+}
