@@ -39,10 +39,13 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cfg := s.opts.Config()
-	limit := int64(config.DefaultMaxBodyBytes)
-	if cfg != nil && cfg.Global.MaxBodyBytes > 0 {
-		limit = cfg.Global.MaxBodyBytes
+	limit, capacity := bodyLimits(cfg)
+	release, ierr := s.bodies.admit(r, limit, capacity)
+	if ierr != nil {
+		s.rejectBatch(w, ierr, nil)
+		return
 	}
+	defer release()
 	events, lines, ierr := decodeEvents(r, limit)
 	if ierr == nil {
 		ierr = s.checkEvents(events, who, cfg)
@@ -90,8 +93,11 @@ func (s *Server) rejectBatch(w http.ResponseWriter, e *ingestError, lines []int)
 			body.Line = lines[i]
 		}
 	}
-	if e.status == http.StatusUnauthorized {
+	switch e.status {
+	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="slad"`)
+	case http.StatusServiceUnavailable:
+		w.Header().Set("Retry-After", retryBusy)
 	}
 	writeJSON(w, e.status, body)
 }
@@ -104,13 +110,9 @@ func decodeEvents(r *http.Request, limit int64) ([]sla.Event, []int, *ingestErro
 	if ierr != nil {
 		return nil, nil, ierr
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, limit))
-	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		return nil, nil, &ingestError{status: http.StatusRequestEntityTooLarge, index: -1,
-			msg: fmt.Sprintf("the body is larger than the limit of %d bytes; split the events into smaller batches (slad import does) or raise global.max_body_size", limit)}
-	}
-	if err != nil {
-		return nil, nil, &ingestError{status: http.StatusBadRequest, index: -1, msg: "reading the body failed: " + err.Error()}
+	body, ierr := readBody(r, limit)
+	if ierr != nil {
+		return nil, nil, ierr
 	}
 	events, lines, err := readEvents(body, format)
 	if err != nil {
@@ -152,7 +154,7 @@ func bodyFormat(ct string) (eventio.Format, *ingestError) {
 
 // readEvents reads every event of a body and the line each starts on.
 func readEvents(body []byte, format eventio.Format) ([]sla.Event, []int, error) {
-	rd, err := eventio.NewReader(bytes.NewReader(body), format)
+	rd, err := eventio.NewReader(bytes.NewBuffer(body), format) // a Buffer is read without a copy
 	if err != nil {
 		return nil, nil, err
 	}
@@ -201,7 +203,7 @@ func (s *Server) checkEvents(events []sla.Event, who caller, cfg *config.Config)
 	}
 	stored, err := s.opts.Store.Openings(requestsOf(events))
 	if err != nil {
-		return &ingestError{status: http.StatusServiceUnavailable, index: -1, msg: "could not read the store to check the batch against the requests it names; try again: " + err.Error()}
+		return &ingestError{status: http.StatusServiceUnavailable, index: -1, msg: "the store could not be read to check the batch against the requests it names, so none of them was stored; send the batch again: " + err.Error()}
 	}
 	if !who.open && !who.admin() {
 		if ierr := checkScope(events, who, batchProvider, stored); ierr != nil {

@@ -50,6 +50,7 @@ type Server struct {
 	now      func() time.Time
 	mux      *http.ServeMux
 	ingested *prometheus.CounterVec
+	bodies   bodyBudget // event bodies being read; see body.go
 }
 
 // New validates the options and builds the handler.

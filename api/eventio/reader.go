@@ -165,7 +165,7 @@ type jsonInput struct {
 }
 
 func newJSONInput(r io.Reader) (*jsonInput, error) {
-	data, err := io.ReadAll(r)
+	data, err := readWhole(r)
 	if err != nil {
 		return nil, fmt.Errorf("read: %w", err)
 	}
@@ -177,7 +177,7 @@ func newJSONInput(r io.Reader) (*jsonInput, error) {
 	}
 	// The whole array is checked first, so that a syntax error is told as
 	// such rather than as a problem of the event it happens in.
-	if err := json.Unmarshal(data, new([]json.RawMessage)); err != nil {
+	if err := json.Unmarshal(data, new([]skipValue)); err != nil {
 		line := 0
 		if syn, ok := errors.AsType[*json.SyntaxError](err); ok {
 			line = j.lineAt(syn.Offset - 1)
@@ -188,6 +188,22 @@ func newJSONInput(r io.Reader) (*jsonInput, error) {
 	_, _ = j.dec.Token() // the '['
 	return j, nil
 }
+
+// readWhole reads all of r; a *bytes.Buffer (the body the API has read
+// already) is taken as it is rather than copied, so that a large body is
+// not held twice.
+func readWhole(r io.Reader) ([]byte, error) {
+	if b, ok := r.(*bytes.Buffer); ok {
+		return b.Bytes(), nil
+	}
+	return io.ReadAll(r)
+}
+
+// skipValue takes any JSON value and keeps nothing: decoding an array into
+// []skipValue checks its syntax without copying its events.
+type skipValue struct{}
+
+func (*skipValue) UnmarshalJSON([]byte) error { return nil }
 
 func (j *jsonInput) lineAt(offset int64) int {
 	offset = min(max(offset, 0), int64(len(j.data)))

@@ -1,0 +1,164 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/slad-project/slad/config"
+	"github.com/slad-project/slad/store"
+)
+
+// newBudgetServer is an ingest server whose bodies may hold at most 2 KiB
+// at once, 1 KiB each.
+func newBudgetServer(t *testing.T) *Server {
+	t.Helper()
+	doc := "global: {max_body_size: 1KiB, max_body_bytes_in_flight: 2KiB}\n" + ingestConfig
+	cfg, err := config.LoadBytes("budget.yaml", []byte(doc), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	srv, err := New(Options{Store: st, Config: func() *config.Config { return cfg }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
+}
+
+// heldBody is a request body whose reading waits until the test lets it
+// go: it keeps an upload in flight for as long as the test needs.
+type heldBody struct {
+	r        io.Reader
+	started  chan struct{} // closed on the first Read: the body was admitted
+	release  chan struct{}
+	startOne sync.Once
+}
+
+func newHeldBody(body string) *heldBody {
+	return &heldBody{r: strings.NewReader(body), started: make(chan struct{}), release: make(chan struct{})}
+}
+
+func (h *heldBody) Read(p []byte) (int, error) {
+	h.startOne.Do(func() { close(h.started) })
+	<-h.release
+	return h.r.Read(p)
+}
+
+// upload is one POST served in the background.
+type upload struct {
+	rec  *httptest.ResponseRecorder
+	done chan struct{}
+}
+
+func post(srv *Server, body io.Reader, length int64) *upload {
+	r := httptest.NewRequest("POST", "/api/v1/events", body)
+	r.Header.Set("Content-Type", "application/json")
+	r.ContentLength = length
+	u := &upload{rec: httptest.NewRecorder(), done: make(chan struct{})}
+	go func() {
+		defer close(u.done)
+		srv.ServeHTTP(u.rec, r)
+	}()
+	return u
+}
+
+// padded is an event padded with white space to n bytes.
+func padded(t *testing.T, id string, n int) string {
+	t.Helper()
+	e := openedEvent(id)
+	if len(e) > n {
+		t.Fatalf("the event is %d bytes, more than %d", len(e), n)
+	}
+	return e + strings.Repeat(" ", n-len(e))
+}
+
+func TestUploadsPastTheBytesInFlightAreAnswered503(t *testing.T) {
+	tests := map[string]struct {
+		length int64 // of the third upload; -1 for a body of unknown length
+	}{
+		"a body of declared length is refused before it is read": {length: 200},
+		"a body of unknown length is refused as it is read":      {length: -1},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			srv := newBudgetServer(t)
+			// Two bodies of 1000 bytes fill the 2 KiB but for 48 bytes.
+			var held []*heldBody
+			var uploads []*upload
+			for i := range 2 {
+				h := newHeldBody(padded(t, fmt.Sprint("held-", i), 1000))
+				held = append(held, h)
+				uploads = append(uploads, post(srv, h, 1000))
+				<-h.started
+			}
+
+			third := padded(t, "third", 200)
+			u := post(srv, strings.NewReader(third), tc.length)
+			<-u.done
+			var body struct{ Error string }
+			if err := json.NewDecoder(u.rec.Body).Decode(&body); err != nil {
+				t.Fatalf("the %d answer is not JSON: %v", u.rec.Code, err)
+			}
+			if u.rec.Code != http.StatusServiceUnavailable || u.rec.Header().Get("Retry-After") == "" ||
+				!strings.Contains(body.Error, "global.max_body_bytes_in_flight") {
+				t.Errorf("third upload: %d %q (Retry-After %q); want 503 naming the limit, with Retry-After",
+					u.rec.Code, body.Error, u.rec.Header().Get("Retry-After"))
+			}
+
+			for i, h := range held {
+				close(h.release)
+				<-uploads[i].done
+				if uploads[i].rec.Code != http.StatusOK {
+					t.Errorf("held upload %d: %d %s", i, uploads[i].rec.Code, uploads[i].rec.Body)
+				}
+			}
+			if n := srv.bodies.held; n != 0 {
+				t.Fatalf("%d bytes are still held after every upload ended", n)
+			}
+			again := post(srv, strings.NewReader(third), tc.length)
+			<-again.done
+			if again.rec.Code != http.StatusOK {
+				t.Errorf("the third upload sent again: %d %s; want 200 once the room is given back", again.rec.Code, again.rec.Body)
+			}
+		})
+	}
+}
+
+func TestADeclaredLengthOverTheLimitIsRefusedUnread(t *testing.T) {
+	srv := newBudgetServer(t)
+	h := newHeldBody(padded(t, "big", 2000))
+	u := post(srv, h, 2000)
+	<-u.done
+	select {
+	case <-h.started:
+		t.Error("the body was read")
+	default:
+	}
+	if u.rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(u.rec.Body.String(), "larger than the limit of 1024 bytes") {
+		t.Errorf("got %d %s; want 413 naming the limit", u.rec.Code, u.rec.Body)
+	}
+}
+
+func TestABodyAloneAlwaysFits(t *testing.T) {
+	var b bodyBudget
+	if !b.take(5000, 1000) {
+		t.Fatal("a body larger than the room was refused with nothing else in flight")
+	}
+	if b.take(1, 1000) {
+		t.Error("a second body was taken beside one that fills the room")
+	}
+	b.give(5000)
+	if !b.take(1000, 1000) || b.take(1, 1000) {
+		t.Error("the room given back is not the room there was")
+	}
+}
