@@ -201,39 +201,26 @@ func (s *Server) checkEvents(events []sla.Event, who caller, cfg *config.Config)
 	if ierr != nil {
 		return ierr
 	}
-	stored, err := s.opts.Store.Openings(requestsOf(events))
+	known, err := s.opts.Store.Known(events)
 	if err != nil {
 		return &ingestError{status: http.StatusServiceUnavailable, index: -1, msg: "the store could not be read to check the batch against the requests it names, so none of them was stored; send the batch again: " + err.Error()}
 	}
 	if !who.open && !who.admin() {
-		if ierr := checkScope(events, who, batchProvider, stored); ierr != nil {
+		if ierr := checkScope(events, who, batchProvider, known.Openings); ierr != nil {
 			return ierr
 		}
 	}
-	return checkOpenings(events, stored)
-}
-
-// requestsOf lists the requests a batch names, once each.
-func requestsOf(events []sla.Event) []string {
-	var requests []string
-	seen := map[string]bool{}
-	for _, e := range events {
-		if !seen[e.Request] {
-			seen[e.Request] = true
-			requests = append(requests, e.Request)
-		}
-	}
-	return requests
+	return checkOpenings(events, known)
 }
 
 // checkOpenings refuses an event dated before its request's opening, stored
 // or in the batch (sla.CheckAfterOpening): it would stop no clock.
-func checkOpenings(events []sla.Event, stored map[string]store.Opening) *ingestError {
-	opened := make(map[string]time.Time, len(stored))
-	for id, o := range stored {
+func checkOpenings(events []sla.Event, known store.Known) *ingestError {
+	opened := make(map[string]time.Time, len(known.Openings))
+	for id, o := range known.Openings {
 		opened[id] = o.At
 	}
-	if i, err := sla.CheckAfterOpening(events, opened); err != nil {
+	if i, err := sla.CheckAfterOpening(events, opened, known.Stored); err != nil {
 		return &ingestError{status: http.StatusBadRequest, index: i, msg: fmt.Sprintf("event %d (id %q): %s", i, events[i].ID, err)}
 	}
 	return nil

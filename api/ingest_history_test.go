@@ -171,6 +171,10 @@ func TestAnEventBeforeTheOpeningStopsNoClock(t *testing.T) {
 	if len(view.Ignored) != 1 || view.Ignored[0].ID != "r3" || !strings.Contains(view.Ignored[0].Reason, "before the request opened") {
 		t.Errorf("explain lists as ignored %+v; want r3, dated before the opening", view.Ignored)
 	}
+	// Sending it again stays safe: a repeat is a duplicate, not a 400.
+	if status, data := postEvents(t, url, "application/json", event("r3", "R3", sla.Resolved, early)); status != http.StatusOK || !strings.Contains(string(data), `"duplicates": 1`) {
+		t.Errorf("the resolution sent again: %d %s; want 200 with one duplicate", status, data)
+	}
 }
 
 // TestEveryIngestResultHasASeriesFromTheStart: rules on conflicts see the

@@ -75,8 +75,10 @@ func IgnoredEvents(events []Event) []IgnoredEvent {
 // already stored as opened) or from an "opened" event of the batch, the
 // earlier of the two. It returns the event's index and a sentence naming
 // the field, or -1 and nil. An "opened" event is never refused: the
-// earliest one is the opening.
-func CheckAfterOpening(events []Event, opened map[string]time.Time) (int, error) {
+// earliest one is the opening. Nor is an event whose id is in stored: it
+// is a repeat of one accepted before its request opened (the store tells a
+// duplicate from another event), so sending a batch again stays safe.
+func CheckAfterOpening(events []Event, opened map[string]time.Time, stored map[string]bool) (int, error) {
 	first := maps.Clone(opened)
 	if first == nil {
 		first = map[string]time.Time{}
@@ -87,7 +89,7 @@ func CheckAfterOpening(events []Event, opened map[string]time.Time) (int, error)
 		}
 	}
 	for i, e := range events {
-		if t, ok := first[e.Request]; ok && e.Type != Opened && e.At.Before(t) {
+		if t, ok := first[e.Request]; ok && e.Type != Opened && e.At.Before(t) && !stored[e.ID] {
 			return i, fmt.Errorf(`field "at" (%s) is before request %q opened (%s): an event before its request's opening would stop no clock and be ignored; check the sender's clock and time zone, or the "at" of the "opened" event`,
 				e.At.Format(time.RFC3339), e.Request, stamp(t))
 		}

@@ -16,29 +16,32 @@ func TestCheckAfterOpening(t *testing.T) {
 		events []Event
 		stored map[string]time.Time
 		index  int // -1: accepted
+		repeat map[string]bool
 	}{
 		"a resolution after the stored opening": {
-			[]Event{ev("a", "R", Resolved, t0.Add(time.Hour))}, stored, -1},
+			[]Event{ev("a", "R", Resolved, t0.Add(time.Hour))}, stored, -1, nil},
 		"a resolution at the instant of the stored opening": {
-			[]Event{ev("a", "R", Resolved, t0)}, stored, -1},
+			[]Event{ev("a", "R", Resolved, t0)}, stored, -1, nil},
 		"a resolution a second before the stored opening": {
-			[]Event{ev("a", "S", Opened, t0), ev("b", "R", Resolved, t0.Add(-time.Second))}, stored, 1},
+			[]Event{ev("a", "S", Opened, t0), ev("b", "R", Resolved, t0.Add(-time.Second))}, stored, 1, nil},
 		"a resolution before the opening of the same batch, sent first": {
-			[]Event{ev("a", "S", Resolved, t0.Add(-time.Minute)), ev("b", "S", Opened, t0)}, nil, 0},
+			[]Event{ev("a", "S", Resolved, t0.Add(-time.Minute)), ev("b", "S", Opened, t0)}, nil, 0, nil},
 		"a resolution before the opening of the same batch, sent after it": {
-			[]Event{ev("a", "S", Opened, t0), ev("b", "S", Resolved, t0.Add(-time.Minute))}, nil, 1},
+			[]Event{ev("a", "S", Opened, t0), ev("b", "S", Resolved, t0.Add(-time.Minute))}, nil, 1, nil},
 		"an event of a request whose opening is not known yet": {
-			[]Event{ev("a", "S", Resolved, t0.Add(-time.Minute))}, stored, -1},
+			[]Event{ev("a", "S", Resolved, t0.Add(-time.Minute))}, stored, -1, nil},
 		"an earlier opening in the batch moves the stored one back": {
-			[]Event{ev("a", "R", Opened, t0.Add(-time.Hour)), ev("b", "R", Responded, t0.Add(-time.Minute))}, stored, -1},
+			[]Event{ev("a", "R", Opened, t0.Add(-time.Hour)), ev("b", "R", Responded, t0.Add(-time.Minute))}, stored, -1, nil},
 		"an opening dated before the stored one is no event before the opening": {
-			[]Event{ev("a", "R", Opened, t0.Add(-time.Hour))}, stored, -1},
+			[]Event{ev("a", "R", Opened, t0.Add(-time.Hour))}, stored, -1, nil},
 		"a second opening after the stored one is left to the fold": {
-			[]Event{ev("a", "R", Opened, t0.Add(time.Hour))}, stored, -1},
+			[]Event{ev("a", "R", Opened, t0.Add(time.Hour))}, stored, -1, nil},
+		"a repeat of an event stored before its request opened is left to the store": {
+			[]Event{ev("a", "R", Resolved, t0.Add(-time.Minute)), ev("b", "R", Responded, t0.Add(-time.Minute))}, stored, 1, map[string]bool{"a": true}},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			i, err := CheckAfterOpening(tt.events, tt.stored)
+			i, err := CheckAfterOpening(tt.events, tt.stored, tt.repeat)
 			if i != tt.index || (err != nil) != (tt.index >= 0) {
 				t.Fatalf("CheckAfterOpening = %d, %v; want %d", i, err, tt.index)
 			}
@@ -47,7 +50,7 @@ func TestCheckAfterOpening(t *testing.T) {
 			}
 		})
 	}
-	if _, err := CheckAfterOpening([]Event{ev("a", "R", Resolved, t0.Add(-time.Second))}, stored); err != nil &&
+	if _, err := CheckAfterOpening([]Event{ev("a", "R", Resolved, t0.Add(-time.Second))}, stored, nil); err != nil &&
 		!strings.Contains(err.Error(), `request "R" opened (2026-11-23T09:00:00Z)`) {
 		t.Errorf("the sentence %q does not say when the request opened", err)
 	}

@@ -49,24 +49,43 @@ type Opening struct {
 	At       time.Time
 }
 
-// Openings returns the opening of each known, opened request among ids
-// (absent when unknown or not opened yet), for checking a batch of events
-// before it is stored: a token's scope, and events dated before the opening.
-func (s *Store) Openings(ids []string) (map[string]Opening, error) {
-	out := map[string]Opening{}
+// Known is what the store already holds of a batch of events.
+type Known struct {
+	// Openings holds the opening of each request the batch names that is
+	// stored and opened.
+	Openings map[string]Opening
+	// Stored holds the ids of the batch's events already stored: repeats,
+	// which Append counts as duplicates (or refuses as conflicts).
+	Stored map[string]bool
+}
+
+// Known reads, in one transaction, what the store holds of a batch before
+// it is appended, so that the batch can be checked first: a token's scope,
+// and events dated before their request's opening.
+func (s *Store) Known(events []sla.Event) (Known, error) {
+	k := Known{Openings: map[string]Opening{}, Stored: map[string]bool{}}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		for _, id := range ids {
-			rec, err := loadRecord(tx, id)
+		ids := tx.Bucket(bucketEventIDs)
+		read := map[string]bool{}
+		for _, e := range events {
+			if ids.Get([]byte(e.ID)) != nil {
+				k.Stored[e.ID] = true
+			}
+			if read[e.Request] {
+				continue
+			}
+			read[e.Request] = true
+			rec, err := loadRecord(tx, e.Request)
 			if err != nil {
 				return err
 			}
 			if rec != nil && rec.Request.Status != sla.StatusPending {
-				out[id] = Opening{Provider: rec.Request.Provider, At: rec.Request.Opened}
+				k.Openings[e.Request] = Opening{Provider: rec.Request.Provider, At: rec.Request.Opened}
 			}
 		}
 		return nil
 	})
-	return out, err
+	return k, err
 }
 
 // Window is what an SLA's day aggregates add up to over a range of local

@@ -223,3 +223,28 @@ func TestGroupCommitManyWriters(t *testing.T) {
 		t.Fatalf("backup: %d %v", n, err)
 	}
 }
+
+// TestKnownTellsOpeningsAndRepeatsOfABatch: the one read that checks a
+// batch before it is appended knows how each stored request opened (not a
+// pending one) and which events are already stored.
+func TestKnownTellsOpeningsAndRepeatsOfABatch(t *testing.T) {
+	s := openTest(t, t.TempDir(), testutil.NewClock(slatest.T0.Add(time.Hour)))
+	stored := []sla.Event{
+		slatest.Event("o1", "R1", sla.Opened, slatest.T0),
+		slatest.Event("r2", "R2", sla.Resolved, slatest.T0), // R2 waits for its opening
+	}
+	if _, err := s.Append(context.Background(), stored); err != nil {
+		t.Fatal(err)
+	}
+	batch := append(stored, slatest.Event("x1", "R1", sla.Responded, slatest.T0.Add(time.Minute)), slatest.Event("o3", "R3", sla.Opened, slatest.T0))
+	k, err := s.Known(batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := k.Openings["R1"]; len(k.Openings) != 1 || o.Provider != "it" || !o.At.Equal(slatest.T0) {
+		t.Errorf("openings = %+v; want R1's only, by it at %s", k.Openings, slatest.T0)
+	}
+	if len(k.Stored) != 2 || !k.Stored["o1"] || !k.Stored["r2"] {
+		t.Errorf("stored = %v; want o1 and r2", k.Stored)
+	}
+}
