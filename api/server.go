@@ -5,14 +5,11 @@ package api
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,16 +38,20 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Users are the basic-auth users of the web configuration; nil means
+	// none. See auth.go for which endpoint takes which credentials.
+	Users Users
 }
 
 // Server is the HTTP handler of slad.
 type Server struct {
-	opts     Options
-	log      *slog.Logger
-	now      func() time.Time
-	mux      *http.ServeMux
-	ingested *prometheus.CounterVec
-	bodies   bodyBudget // event bodies being read; see body.go
+	opts      Options
+	log       *slog.Logger
+	now       func() time.Time
+	mux       *http.ServeMux
+	ingested  *prometheus.CounterVec
+	bodies    bodyBudget // event bodies being read; see body.go
+	passwords passwordCheck
 }
 
 // New validates the options and builds the handler.
@@ -90,11 +91,11 @@ func New(opts Options) (*Server, error) {
 func (s *Server) routes() {
 	m := s.mux
 	m.HandleFunc("POST /api/v1/events", s.handleEvents)
-	m.HandleFunc("GET /api/v1/requests/{id}", s.handleRequest)
-	m.HandleFunc("GET /api/v1/slas", s.handleSLAs)
-	m.HandleFunc("GET /api/v1/slas/{id}", s.handleSLA)
-	m.HandleFunc("GET /api/v1/breaches", s.handleBreaches)
-	m.HandleFunc("GET /api/v1/report", s.handleReport)
+	m.HandleFunc("GET /api/v1/requests/{id}", s.readFunc(readDetails, s.handleRequest))
+	m.HandleFunc("GET /api/v1/slas", s.readFunc(readStandings, s.handleSLAs))
+	m.HandleFunc("GET /api/v1/slas/{id}", s.readFunc(readStandings, s.handleSLA))
+	m.HandleFunc("GET /api/v1/breaches", s.readFunc(readDetails, s.handleBreaches))
+	m.HandleFunc("GET /api/v1/report", s.readFunc(readStandings, s.handleReport))
 	m.HandleFunc("GET /api/v1/backup", s.admin(s.handleBackup))
 	m.HandleFunc("POST /-/reload", s.admin(s.handleReload))
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -103,12 +104,12 @@ func (s *Server) routes() {
 	})
 	m.HandleFunc("GET /readyz", s.handleReady)
 	if s.opts.Gatherer != nil {
-		m.Handle("GET /metrics", promhttp.HandlerFor(s.opts.Gatherer, promhttp.HandlerOpts{
+		m.Handle("GET /metrics", s.read(readStandings, promhttp.HandlerFor(s.opts.Gatherer, promhttp.HandlerOpts{
 			ErrorLog:            slog.NewLogLogger(s.log.Handler(), slog.LevelError),
 			MaxRequestsInFlight: 4,
 			Timeout:             10 * time.Second,
 			EnableOpenMetrics:   true,
-		}))
+		})))
 	}
 	s.statusRoutes(m)
 	notFound := func(w http.ResponseWriter, r *http.Request) {
@@ -155,64 +156,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func writeError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, wire.ErrorBody{Error: msg})
-}
-
-// caller is who sent a request, as far as tokens tell.
-type caller struct {
-	token *config.Token // nil in token-less mode
-	open  bool          // no tokens are configured: everyone may do everything
-}
-
-func (c caller) admin() bool { return c.open || (c.token != nil && c.token.Admin) }
-
-func (c caller) mayProvide(dept string) bool {
-	return c.open || (c.token != nil && c.token.MayProvide(dept))
-}
-
-// authenticate finds the caller's token. It compares hashes of the tokens in
-// constant time and always checks every token, so neither the time taken nor
-// the length of a guess tells anything about the real ones.
-func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (caller, bool) {
-	cfg := s.opts.Config()
-	if cfg == nil || len(cfg.Tokens) == 0 {
-		return caller{open: true}, true
-	}
-	h := r.Header.Get("Authorization")
-	scheme, given, found := strings.Cut(h, " ")
-	if h == "" || !found || !strings.EqualFold(scheme, "Bearer") {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="slad"`)
-		writeError(w, http.StatusUnauthorized, "a bearer token is required: send the header \"Authorization: Bearer <token>\"")
-		return caller{}, false
-	}
-	sum := sha256.Sum256([]byte(strings.TrimSpace(given)))
-	var match *config.Token
-	for _, t := range cfg.Tokens {
-		want := sha256.Sum256([]byte(t.Value.Value()))
-		if subtle.ConstantTimeCompare(sum[:], want[:]) == 1 {
-			match = t
-		}
-	}
-	if match == nil {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="slad", error="invalid_token"`)
-		writeError(w, http.StatusUnauthorized, "the bearer token is not one slad knows; check the token file the sender uses")
-		return caller{}, false
-	}
-	return caller{token: match}, true
-}
-
-// admin wraps a handler that only admin tokens may call.
-func (s *Server) admin(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		c, ok := s.authenticate(w, r)
-		if !ok {
-			return
-		}
-		if !c.admin() {
-			writeError(w, http.StatusForbidden, fmt.Sprintf("token %q is not an admin token; this endpoint needs one with \"admin: true\"", c.token.Name))
-			return
-		}
-		next(w, r)
-	}
 }
 
 func (s *Server) handleReload(w http.ResponseWriter, r *http.Request) {

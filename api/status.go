@@ -64,8 +64,8 @@ func hashOf(s string) string {
 // statusRoutes registers the status page: GET / exactly, so that any other
 // unknown path stays a 404.
 func (s *Server) statusRoutes(m *http.ServeMux) {
-	m.HandleFunc("GET /{$}", s.handleStatus)
-	m.HandleFunc("GET /requests/{id}", s.handleRequestPage)
+	m.HandleFunc("GET /{$}", s.readFunc(readStandings, s.handleStatus))
+	m.HandleFunc("GET /requests/{id}", s.readFunc(readDetails, s.handleRequestPage))
 }
 
 // handleStatus renders the status page. Its cost is bounded by the
@@ -93,6 +93,11 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := s.statusView(cfg, filter, s.now())
+	if err == nil && !s.mayReadDetails(r) {
+		// global.read_access: authenticated, and no credentials: the
+		// standings stay, the requests (titles, customers) go.
+		v.AttentionHidden, v.Attention = len(v.Attention) > 0, nil
+	}
 	if err != nil {
 		s.log.Error("status page: reading the store failed", "err", err)
 		s.renderStatus(w, http.StatusInternalServerError, "problem", problemView{
@@ -143,6 +148,9 @@ type statusView struct {
 	Attention    []attentionRow
 	// AttentionCaption says how many requests and targets are listed.
 	AttentionCaption string
+	// AttentionHidden is set when requests need attention but the viewer
+	// may not read their details (global.read_access: authenticated).
+	AttentionHidden bool
 }
 
 // statusSummary is the tiles at the top: SLAs by standing, and requests
