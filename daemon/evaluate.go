@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -33,7 +32,8 @@ func (d *Daemon) newCron(spec string) error {
 		case <-ticksDone:
 			return nil
 		case <-ctx.Done():
-			return errors.New("stop evaluation: a tick was still running at the deadline")
+			// Closing the store waits for the tick's transaction.
+			return leftover{"an evaluation tick was still running at the deadline; the database closes once it has committed"}
 		}
 	})
 	return nil
@@ -56,8 +56,17 @@ func (d *Daemon) scheduleEvaluation(spec string) error {
 	return nil
 }
 
-// evaluate is one tick: fire every stage that has come due.
+// evaluate is one tick: fire every stage that has come due. While commits
+// fail (a full disk) it first tries a small one, so that readiness
+// recovers as soon as space is freed, even when nothing is due.
 func (d *Daemon) evaluate() {
+	if _, err := d.store.CommitError(); err != nil {
+		if err := d.store.ProbeCommit(); err != nil {
+			d.log.Error("evaluation skipped: the database still cannot commit", "err", err)
+			return
+		}
+		d.log.Info("the database commits again")
+	}
 	start := time.Now()
 	now := d.opts.Now()
 	res, err := d.store.Evaluate(now)

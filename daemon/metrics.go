@@ -5,10 +5,13 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/slad-project/slad/store"
 )
 
-// metrics are the daemon's own: evaluation, reloads, build.
+// metrics are the daemon's own: evaluation, reloads, commits, build.
 type metrics struct {
+	reg                 prometheus.Registerer
 	evalDuration        prometheus.Histogram
 	evalLastSuccess     prometheus.Gauge
 	reloadSuccessful    prometheus.Gauge
@@ -17,6 +20,7 @@ type metrics struct {
 
 func newMetrics(reg prometheus.Registerer, version, commit string) *metrics {
 	m := &metrics{
+		reg: reg,
 		evalDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "slad_evaluation_duration_seconds",
 			Help:    "Time one evaluation tick took.",
@@ -43,6 +47,22 @@ func newMetrics(reg prometheus.Registerer, version, commit string) *metrics {
 	build.Set(1)
 	reg.MustRegister(m.evalDuration, m.evalLastSuccess, m.reloadSuccessful, m.reloadLastSuccessTS, build)
 	return m
+}
+
+// watchCommits registers slad_store_last_commit_successful, read from the
+// store at each scrape: 0 while commits fail (a full disk), as /readyz
+// says. Nothing else shows it while nothing is due: a tick with nothing due
+// only reads, and succeeds.
+func (m *metrics) watchCommits(st *store.Store) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "slad_store_last_commit_successful",
+		Help: "Whether the last write to the database committed (1) or failed, e.g. on a full disk (0).",
+	}, func() float64 {
+		if _, err := st.CommitError(); err != nil {
+			return 0
+		}
+		return 1
+	}))
 }
 
 func (m *metrics) reloaded(ok bool, now time.Time) {
