@@ -285,5 +285,5 @@ func requestURL(externalURL, request string) string {
 	if externalURL == "" {
 		return ""
 	}
-	return externalURL + "/requests/" + url.PathEscape(request)
+	return externalURL + "/requests/" + httputil.PathSegment(request)
 }

@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
+	"github.com/slad-project/slad/internal/httputil"
 	"github.com/slad-project/slad/sla"
 	"github.com/slad-project/slad/store"
 )
@@ -67,7 +67,7 @@ func (s *Server) handleRequestPage(w http.ResponseWriter, r *http.Request) {
 		Provider: deptName(p, req.Provider), Customer: deptName(p, req.Customer),
 		Priority: req.Priority, Category: req.Category,
 		RenderedISO: now.UTC().Format(time.RFC3339), RenderedText: now.UTC().Format("Mon 2 Jan 2006, 15:04 MST"),
-		JSONLink: "/api/v1/requests/" + url.PathEscape(id) + "?explain=1",
+		JSONLink: "/api/v1/requests/" + httputil.PathSegment(id) + "?explain=1",
 	}
 	for _, c := range req.Clocks {
 		sl := p.SLA(c.SLA)

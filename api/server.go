@@ -29,9 +29,8 @@ type Options struct {
 	// Reload loads the configuration file again, as SIGHUP does. A
 	// *config.Errors error means the file is bad and nothing changed.
 	Reload func(ctx context.Context) error
-	// Ready says why slad is not ready to serve (starting, stopping, a
-	// store that cannot commit), or nil when it is.
-	Ready func() error
+	// Ready reports whether slad is ready to serve (store open, config loaded).
+	Ready func() bool
 	// Gatherer serves /metrics; nil disables the endpoint.
 	Gatherer prometheus.Gatherer
 	// Registerer gets the API's own metrics (events ingested); nil
@@ -70,7 +69,7 @@ func New(opts Options) (*Server, error) {
 		opts.Now = time.Now
 	}
 	if opts.Ready == nil {
-		opts.Ready = func() error { return nil }
+		opts.Ready = func() bool { return true }
 	}
 	s := &Server{opts: opts, log: opts.Logger, now: opts.Now, mux: http.NewServeMux()}
 	s.ingested = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -92,7 +91,9 @@ func New(opts Options) (*Server, error) {
 func (s *Server) routes() {
 	m := s.mux
 	m.HandleFunc("POST /api/v1/events", s.handleEvents)
-	m.HandleFunc("GET /api/v1/requests/{id}", s.readFunc(readDetails, s.handleRequest))
+	// {id...}, not {id}: the rest of the path, unescaped, is the id, so an
+	// id of "/" (%2F) is found too; see httputil.PathSegment.
+	m.HandleFunc("GET /api/v1/requests/{id...}", s.readFunc(readDetails, s.handleRequest))
 	m.HandleFunc("GET /api/v1/slas", s.readFunc(readStandings, s.handleSLAs))
 	m.HandleFunc("GET /api/v1/slas/{id}", s.readFunc(readStandings, s.handleSLA))
 	m.HandleFunc("GET /api/v1/breaches", s.readFunc(readDetails, s.handleBreaches))
@@ -139,12 +140,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
-	if err := s.opts.Ready(); err != nil {
-		writeError(w, http.StatusServiceUnavailable, "not ready: "+err.Error())
-		return
-	}
-	if s.opts.Config() == nil {
-		writeError(w, http.StatusServiceUnavailable, "not ready: the configuration is not loaded yet")
+	if !s.opts.Ready() || s.opts.Config() == nil {
+		writeError(w, http.StatusServiceUnavailable, "not ready: the store or the configuration is not loaded yet")
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -187,8 +184,7 @@ func (s *Server) handleReload(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleBackup(w http.ResponseWriter, r *http.Request) {
 	// A large database takes longer than the server's write timeout allows
 	// ordinary answers; instead each write must make progress within a
-	// minute, so a client that stops reading is dropped and the read
-	// transaction the copy streams from ends.
+	// minute, so a client that stops reading is dropped.
 	rc := http.NewResponseController(w)
 	out := writerFunc(func(p []byte) (int, error) {
 		_ = rc.SetWriteDeadline(time.Now().Add(time.Minute))
@@ -203,13 +199,6 @@ func (s *Server) handleBackup(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", fmt.Sprint(size))
 		w.WriteHeader(http.StatusOK)
 	})
-	if errors.Is(err, store.ErrBackupRunning) {
-		// One at a time: each holds a read transaction and a client's
-		// bandwidth, and concurrent ones add nothing but load.
-		w.Header().Set("Retry-After", "60")
-		writeError(w, http.StatusTooManyRequests, "a backup is already running; one runs at a time: try again when it has finished")
-		return
-	}
 	if err != nil {
 		if !started {
 			writeError(w, http.StatusInternalServerError, "backup failed: "+err.Error())

@@ -65,7 +65,7 @@ func hashOf(s string) string {
 // unknown path stays a 404.
 func (s *Server) statusRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /{$}", s.readFunc(readStandings, s.handleStatus))
-	m.HandleFunc("GET /requests/{id}", s.readFunc(readDetails, s.handleRequestPage))
+	m.HandleFunc("GET /requests/{id...}", s.readFunc(readDetails, s.handleRequestPage)) // {id...}: see routes
 }
 
 // handleStatus renders the status page. Its cost is bounded by the

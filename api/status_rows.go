@@ -3,12 +3,12 @@ package api
 import (
 	"fmt"
 	"math"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/slad-project/slad/api/wire"
+	"github.com/slad-project/slad/internal/httputil"
 	"github.com/slad-project/slad/sla"
 	"github.com/slad-project/slad/store"
 )
@@ -161,7 +161,7 @@ func attentionRows(p *sla.Policy, f store.Flagged, now time.Time) []attentionRow
 		live := c.At(now, cal)
 		row := attentionRow{
 			Request: req.ID, Title: req.Title,
-			Link: "/requests/" + url.PathEscape(req.ID),
+			Link: "/requests/" + httputil.PathSegment(req.ID),
 			SLA:  sl.ID, Target: string(c.Target),
 			Provider: deptName(p, req.Provider), Customer: deptName(p, req.Customer),
 			Priority: req.Priority,
