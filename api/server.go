@@ -29,8 +29,9 @@ type Options struct {
 	// Reload loads the configuration file again, as SIGHUP does. A
 	// *config.Errors error means the file is bad and nothing changed.
 	Reload func(ctx context.Context) error
-	// Ready reports whether slad is ready to serve (store open, config loaded).
-	Ready func() bool
+	// Ready says why slad is not ready to serve (starting, stopping, a
+	// store that cannot commit), or nil when it is.
+	Ready func() error
 	// Gatherer serves /metrics; nil disables the endpoint.
 	Gatherer prometheus.Gatherer
 	// Registerer gets the API's own metrics (events ingested); nil
@@ -69,7 +70,7 @@ func New(opts Options) (*Server, error) {
 		opts.Now = time.Now
 	}
 	if opts.Ready == nil {
-		opts.Ready = func() bool { return true }
+		opts.Ready = func() error { return nil }
 	}
 	s := &Server{opts: opts, log: opts.Logger, now: opts.Now, mux: http.NewServeMux()}
 	s.ingested = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -140,8 +141,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
-	if !s.opts.Ready() || s.opts.Config() == nil {
-		writeError(w, http.StatusServiceUnavailable, "not ready: the store or the configuration is not loaded yet")
+	if err := s.opts.Ready(); err != nil {
+		writeError(w, http.StatusServiceUnavailable, "not ready: "+err.Error())
+		return
+	}
+	if s.opts.Config() == nil {
+		writeError(w, http.StatusServiceUnavailable, "not ready: the configuration is not loaded yet")
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -184,7 +189,8 @@ func (s *Server) handleReload(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleBackup(w http.ResponseWriter, r *http.Request) {
 	// A large database takes longer than the server's write timeout allows
 	// ordinary answers; instead each write must make progress within a
-	// minute, so a client that stops reading is dropped.
+	// minute, so a client that stops reading is dropped and the read
+	// transaction the copy streams from ends.
 	rc := http.NewResponseController(w)
 	out := writerFunc(func(p []byte) (int, error) {
 		_ = rc.SetWriteDeadline(time.Now().Add(time.Minute))
@@ -199,6 +205,13 @@ func (s *Server) handleBackup(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", fmt.Sprint(size))
 		w.WriteHeader(http.StatusOK)
 	})
+	if errors.Is(err, store.ErrBackupRunning) {
+		// One at a time: each holds a read transaction and a client's
+		// bandwidth, and concurrent ones add nothing but load.
+		w.Header().Set("Retry-After", "60")
+		writeError(w, http.StatusTooManyRequests, "a backup is already running; one runs at a time: try again when it has finished")
+		return
+	}
 	if err != nil {
 		if !started {
 			writeError(w, http.StatusInternalServerError, "backup failed: "+err.Error())

@@ -35,6 +35,7 @@ func commands() map[string]command {
 		"import":   runImport,
 		"report":   runReport,
 		"backup":   runBackup,
+		"check":    runCheck,
 		"version":  runVersion,
 		"help":     runHelp,
 	}

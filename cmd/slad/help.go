@@ -17,6 +17,7 @@ Commands:
   import     send NDJSON or CSV history to a running daemon: slad import --server URL --token-file F FILE...
   report     compliance, breaches and CSAT per SLA: slad report --server URL [--sla ID] [--from --to] [--format table|csv|json]
   backup     copy the database of a running daemon: slad backup --server URL FILE
+  check      check a stopped daemon's database for damage: slad check --data DIR
   version    print version, commit and Go version
   help       this text, or a command's flags: slad help <command>
 
