@@ -31,7 +31,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/robfig/cron/v3"
 
 	"github.com/slad-project/slad/alert"
@@ -114,6 +113,7 @@ type Daemon struct {
 	catchUp  sync.WaitGroup // the evaluation Start runs at once
 
 	ln         net.Listener
+	web        *webConfig // nil without --web.config.file
 	srv        *http.Server
 	failed     chan error    // a serving error, see Failed
 	alertsDone chan struct{} // closed when alert delivery's Run returns
@@ -153,9 +153,11 @@ func (d *Daemon) setup() error {
 	}
 	d.cfg.Store(cfg)
 	if f := d.opts.WebConfigFile; f != "" {
-		if err := web.Validate(f); err != nil {
+		wc, err := openWebConfig(f, d.log.With("component", "web"))
+		if err != nil {
 			return fmt.Errorf("web config %s: %w", f, err)
 		}
+		d.web = wc
 	}
 
 	reg := prometheus.NewRegistry()
@@ -191,7 +193,6 @@ func (d *Daemon) openStore(cfg *config.Config) error {
 	}
 	d.store = st
 	d.log.Info("store open", "path", st.Path())
-	d.metrics.watchCommits(st)
 	d.onStop("close store", func(context.Context) error {
 		if err := st.Close(); err != nil {
 			return fmt.Errorf("close store: %w", err)
@@ -224,9 +225,6 @@ func (d *Daemon) newAlerts(cfg *config.Config, reg prometheus.Registerer) error 
 		if d.started {
 			<-d.alertsDone
 		}
-		if err != nil && ctx.Err() != nil {
-			return d.alertsLeft()
-		}
 		return err
 	})
 	if err := disp.Update(cfg.Receivers, cfg.Global.ExternalURL); err != nil {
@@ -238,7 +236,8 @@ func (d *Daemon) newAlerts(cfg *config.Config, reg prometheus.Registerer) error 
 func (d *Daemon) newServer(reg *prometheus.Registry) error {
 	handler, err := api.New(api.Options{
 		Logger: d.log.With("component", "api"), Store: d.store, Config: d.config,
-		Reload: d.Reload, Ready: d.readiness, Gatherer: reg, Registerer: reg, Now: d.opts.Now,
+		Reload: d.Reload, Ready: d.ready.Load, Gatherer: reg, Registerer: reg, Now: d.opts.Now,
+		Users: d.apiUsers(),
 	})
 	if err != nil {
 		return err

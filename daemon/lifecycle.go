@@ -7,8 +7,6 @@ import (
 	"net"
 	"net/http"
 	"slices"
-
-	"github.com/prometheus/exporter-toolkit/web"
 )
 
 // Start re-matches open requests if the configuration changed while slad
@@ -55,28 +53,23 @@ func (d *Daemon) Start(ctx context.Context) error {
 }
 
 // serve starts the HTTP server on the listener New bound, with the web
-// configuration's TLS and basic auth.
+// configuration's TLS, headers and rate limit; its basic-auth users are
+// checked by the API, per endpoint (see webconfig.go).
 func (d *Daemon) serve() {
-	systemd := false
-	listen := []string{d.opts.Listen}
-	flags := &web.FlagConfig{WebListenAddresses: &listen, WebSystemdSocket: &systemd, WebConfigFile: &d.opts.WebConfigFile}
-	log := d.log.With("component", "web")
+	serve := func() error { return d.srv.Serve(d.ln) }
+	if d.web != nil {
+		d.srv.Handler = d.web.handler(d.srv.Handler)
+		serve = d.serveWeb
+	}
 	go func() {
-		if err := web.Serve(d.ln, d.srv, flags, log); !errors.Is(err, http.ErrServerClosed) {
+		if err := serve(); !errors.Is(err, http.ErrServerClosed) {
 			d.failed <- fmt.Errorf("serve: %w", err)
 		}
 	}()
 	// First to stop: in-flight requests, a reload among them, finish
 	// while everything they use still runs.
 	d.onStop("stop HTTP server", func(ctx context.Context) error {
-		err := d.srv.Shutdown(ctx)
-		if err != nil && ctx.Err() != nil {
-			// A request cut off now was stored whole or not at all, and its
-			// sender, who got no answer, sends it again.
-			_ = d.srv.Close() // what it would report, Shutdown did
-			return leftover{"requests still in flight at the deadline were cut off; their senders send them again"}
-		}
-		if err != nil {
+		if err := d.srv.Shutdown(ctx); err != nil {
 			return fmt.Errorf("stop HTTP server: %w", err)
 		}
 		return nil
@@ -96,10 +89,8 @@ func (d *Daemon) Failed() <-chan error { return d.failed }
 // Options.ShutdownTimeout (or ctx's deadline, if sooner): the HTTP server
 // finishes the requests in flight, the evaluation tick running finishes,
 // every receiver finishes the send in flight, and the store closes. It
-// returns every step's error, joined, except what a step cut short at the
-// deadline left safe in the store for the next start (alerts still in the
-// outbox): that is logged, and Stop succeeds. Calls after the first return
-// the first's result.
+// returns every step's error, joined. Calls after the first return the
+// first's result.
 func (d *Daemon) Stop(ctx context.Context) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -128,20 +119,14 @@ func (d *Daemon) onStop(name string, stop func(ctx context.Context) error) {
 }
 
 // teardown runs every registered undo, in reverse, under one deadline; a
-// failing step does not keep the others from running. What a step left
-// for the next start (a leftover) is logged, not returned.
+// failing step does not keep the others from running.
 func (d *Daemon) teardown(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, d.opts.ShutdownTimeout)
 	defer cancel()
 	var errs []error
 	for _, c := range slices.Backward(d.cleanups) {
 		d.log.Debug("stopping", "step", c.name)
-		err := c.stop(ctx)
-		if left, ok := errors.AsType[leftover](err); ok {
-			d.log.Warn("stopped at the deadline, nothing lost", "step", c.name, "left", left.what)
-			continue
-		}
-		if err != nil {
+		if err := c.stop(ctx); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -1,8 +1,8 @@
 // Package testutil holds the helpers that the tests of several slad packages
 // share, written once: a settable clock, a log buffer that goroutines may
 // write to together, golden-file comparison, writing a configuration file,
-// and the seed and scale of random (property) tests. It is for tests only: no production code may
-// import it.
+// a self-signed certificate, and the seed and scale of random (property)
+// tests. It is for tests only: no production code may import it.
 //
 // # Random tests
 //
