@@ -34,11 +34,11 @@ func buildSlad(t *testing.T, dir string) string {
 
 var listenRE = regexp.MustCompile(`msg="slad started" listen=(\S+)`)
 
-// startSlad runs the binary and waits for the log line saying where it
-// listens.
-func startSlad(t *testing.T, bin, cfg, data string) (*exec.Cmd, string, *bytes.Buffer) {
+// startSlad runs the binary, with extra flags for serve, and waits for the
+// log line saying where it listens.
+func startSlad(t *testing.T, bin, cfg, data string, extra ...string) (*exec.Cmd, string, *bytes.Buffer) {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--config", cfg, "--data", data, "--listen", "127.0.0.1:0")
+	cmd := exec.Command(bin, append([]string{"serve", "--config", cfg, "--data", data, "--listen", "127.0.0.1:0"}, extra...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
