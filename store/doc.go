@@ -10,7 +10,10 @@
 // waiting batches into a single transaction (a group commit), so a lone
 // client waits one fsync and many concurrent clients share theirs; a batch
 // is all or nothing, and a failed shared commit is retried batch by batch
-// so that one caller's failure never fails another's.
+// so that one caller's failure never fails another's. An event whose id is
+// already stored is a duplicate when it is the same event
+// (sla.Event.Differences finds nothing); a different one refuses its whole
+// batch with a [*ConflictError] holding both.
 //
 // Each request touched by a batch is folded again from its own events (see
 // sla.Fold) and stored as a record that remembers its contribution to the
