@@ -193,6 +193,7 @@ func (d *Daemon) openStore(cfg *config.Config) error {
 	}
 	d.store = st
 	d.log.Info("store open", "path", st.Path())
+	d.metrics.watchCommits(st)
 	d.onStop("close store", func(context.Context) error {
 		if err := st.Close(); err != nil {
 			return fmt.Errorf("close store: %w", err)
@@ -225,6 +226,9 @@ func (d *Daemon) newAlerts(cfg *config.Config, reg prometheus.Registerer) error 
 		if d.started {
 			<-d.alertsDone
 		}
+		if err != nil && ctx.Err() != nil {
+			return d.alertsLeft()
+		}
 		return err
 	})
 	if err := disp.Update(cfg.Receivers, cfg.Global.ExternalURL); err != nil {
@@ -236,7 +240,7 @@ func (d *Daemon) newAlerts(cfg *config.Config, reg prometheus.Registerer) error 
 func (d *Daemon) newServer(reg *prometheus.Registry) error {
 	handler, err := api.New(api.Options{
 		Logger: d.log.With("component", "api"), Store: d.store, Config: d.config,
-		Reload: d.Reload, Ready: d.ready.Load, Gatherer: reg, Registerer: reg, Now: d.opts.Now,
+		Reload: d.Reload, Ready: d.readiness, Gatherer: reg, Registerer: reg, Now: d.opts.Now,
 		Users: d.apiUsers(),
 	})
 	if err != nil {

@@ -69,7 +69,14 @@ func (d *Daemon) serve() {
 	// First to stop: in-flight requests, a reload among them, finish
 	// while everything they use still runs.
 	d.onStop("stop HTTP server", func(ctx context.Context) error {
-		if err := d.srv.Shutdown(ctx); err != nil {
+		err := d.srv.Shutdown(ctx)
+		if err != nil && ctx.Err() != nil {
+			// A request cut off now was stored whole or not at all, and its
+			// sender, who got no answer, sends it again.
+			_ = d.srv.Close() // what it would report, Shutdown did
+			return leftover{"requests still in flight at the deadline were cut off; their senders send them again"}
+		}
+		if err != nil {
 			return fmt.Errorf("stop HTTP server: %w", err)
 		}
 		return nil
@@ -89,8 +96,10 @@ func (d *Daemon) Failed() <-chan error { return d.failed }
 // Options.ShutdownTimeout (or ctx's deadline, if sooner): the HTTP server
 // finishes the requests in flight, the evaluation tick running finishes,
 // every receiver finishes the send in flight, and the store closes. It
-// returns every step's error, joined. Calls after the first return the
-// first's result.
+// returns every step's error, joined, except what a step cut short at the
+// deadline left safe in the store for the next start (alerts still in the
+// outbox): that is logged, and Stop succeeds. Calls after the first return
+// the first's result.
 func (d *Daemon) Stop(ctx context.Context) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -119,14 +128,20 @@ func (d *Daemon) onStop(name string, stop func(ctx context.Context) error) {
 }
 
 // teardown runs every registered undo, in reverse, under one deadline; a
-// failing step does not keep the others from running.
+// failing step does not keep the others from running. What a step left
+// for the next start (a leftover) is logged, not returned.
 func (d *Daemon) teardown(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, d.opts.ShutdownTimeout)
 	defer cancel()
 	var errs []error
 	for _, c := range slices.Backward(d.cleanups) {
 		d.log.Debug("stopping", "step", c.name)
-		if err := c.stop(ctx); err != nil {
+		err := c.stop(ctx)
+		if left, ok := errors.AsType[leftover](err); ok {
+			d.log.Warn("stopped at the deadline, nothing lost", "step", c.name, "left", left.what)
+			continue
+		}
+		if err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -21,9 +21,9 @@ type CheckReport struct {
 	Problems []string // bbolt's findings; none for a sound file
 }
 
-// maxProblems bounds the findings kept: a badly damaged file has one per
-// page, and the first few tell what to do as well as all of them.
-const maxProblems = 100
+// MaxProblems bounds the findings a CheckReport keeps: a badly damaged
+// file has one per page, and the first few tell what to do as well as all.
+const MaxProblems = 100
 
 // Check runs bbolt's consistency check on the database in dir, offline: it
 // opens the file read-only and fails with ErrLocked if a slad has it open
@@ -34,21 +34,21 @@ func Check(dir string, lockTimeout time.Duration) (CheckReport, error) {
 	path := filepath.Join(dir, FileName)
 	r := CheckReport{Path: path}
 	if _, err := os.Stat(path); err != nil {
-		return r, fmt.Errorf("check: %w", err)
+		return r, fmt.Errorf("no database to check in %s: %w", dir, err)
 	}
 	db, err := openBolt(path, boltOptions(path, lockTimeout, true))
 	if errors.Is(err, berrors.ErrTimeout) {
-		return r, fmt.Errorf("check: %w: a slad is running on %s; stop it first, or check a copy made with \"slad backup\" in a directory of its own", ErrLocked, dir)
+		return r, fmt.Errorf("%w: a slad is running on %s; stop it first, or check a copy made with \"slad backup\" in a directory of its own", ErrLocked, dir)
 	}
 	if err != nil {
-		return r, fmt.Errorf("check: %w", err)
+		return r, err
 	}
 	defer func() { _ = db.Close() }() // read only: nothing to lose
 	err = guard(path, func() error {
 		return db.View(func(tx *bolt.Tx) error {
 			r.Size = tx.Size()
 			for err := range tx.Check() {
-				if len(r.Problems) < maxProblems {
+				if len(r.Problems) < MaxProblems {
 					r.Problems = append(r.Problems, err.Error())
 				}
 			}
