@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -23,8 +24,8 @@ The server needs an admin token.
 // runBackup runs "slad backup".
 func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("backup", backupUsage)
-	server := fs.String("server", defaultServerURL, "base `URL` of the slad server")
-	tokenFile := fs.String("token-file", "", "`file` holding an admin bearer token (not needed when the server has no tokens)")
+	var sf serverFlags
+	sf.register(fs, "`file` holding an admin bearer token (not needed when the server has no tokens)")
 	timeout := fs.Duration("timeout", 0, "time allowed for the whole copy; 0 for no limit")
 	pos, code, ok := parseFlags(fs, args, stderr)
 	switch {
@@ -37,7 +38,7 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	path := pos[0]
 
-	c, ok := connect("backup", *server, *tokenFile, stderr)
+	c, ok := connect("backup", sf, stderr)
 	if !ok {
 		return exitFailed
 	}
@@ -60,6 +61,9 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			err = fmt.Errorf("%w (%w)", err, context.Cause(ctx))
 		}
 		fmt.Fprintf(stderr, "slad backup: %v\n", err)
+		if ae, ok := errors.AsType[*client.APIError](err); ok && authHint(ae) != "" {
+			fmt.Fprintln(stderr, authHint(ae))
+		}
 		return exitFailed
 	}
 	// With "-" the copy itself is on stdout, so the report goes to stderr.

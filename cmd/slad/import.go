@@ -34,8 +34,7 @@ names its file and line; nothing of that batch is stored.
 
 // importOptions are the parsed flags of "slad import".
 type importOptions struct {
-	server     string
-	tokenFile  string
+	serverFlags
 	format     string
 	batch      int
 	batchBytes int
@@ -49,7 +48,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if !ok {
 		return code
 	}
-	c, ok := connect("import", opts.server, opts.tokenFile, stderr)
+	c, ok := connect("import", opts.serverFlags, stderr)
 	if !ok {
 		return exitFailed
 	}
@@ -81,8 +80,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 
 func parseImportFlags(args []string, stderr io.Writer) (opts importOptions, code int, ok bool) {
 	fs := newFlagSet("import", importUsage)
-	fs.StringVar(&opts.server, "server", defaultServerURL, "base `URL` of the slad server")
-	fs.StringVar(&opts.tokenFile, "token-file", "", "`file` holding the bearer token (not needed when the server has no tokens)")
+	opts.register(fs, "`file` holding the bearer token (not needed when the server has no tokens)")
 	fs.StringVar(&opts.format, "format", "auto", "input format: auto, ndjson or csv")
 	fs.IntVar(&opts.batch, "batch", 500, "most events per request")
 	fs.IntVar(&opts.batchBytes, "batch-bytes", 4<<20, "most bytes per request; keep it under the server's body limit (8 MiB by default)")
@@ -142,8 +140,8 @@ func reportImportError(w io.Writer, err error, p *importProgress, interrupted bo
 		fmt.Fprintf(w, "%s: rejected by the server (%d %s): %s\n", be.batch.origins[*ae.Index], ae.Status, http.StatusText(ae.Status), ae.Message)
 	case isBatch && isAPI && ae.Status == http.StatusRequestEntityTooLarge && be.batch.len() == 1:
 		fmt.Fprintf(w, "%s: the event is larger than the server's body limit: %v\n", be.batch.origins[0], ae)
-	case isAPI && ae.Status == http.StatusUnauthorized:
-		fmt.Fprintf(w, "slad import: %v\nCheck --token-file: the server needs a token it knows.\n", err)
+	case isAPI && (ae.Status == http.StatusUnauthorized || ae.Status == http.StatusForbidden):
+		fmt.Fprintf(w, "slad import: %v\n%s\n", err, authHint(ae))
 	case errors.As(err, new(*importLineError)):
 		fmt.Fprintln(w, err)
 	default:

@@ -57,11 +57,10 @@ const (
 
 // reportOptions are the parsed flags of "slad report".
 type reportOptions struct {
-	server    string
-	tokenFile string
-	query     client.ReportQuery
-	format    string
-	timeout   time.Duration
+	serverFlags
+	query   client.ReportQuery
+	format  string
+	timeout time.Duration
 }
 
 // runReport runs "slad report".
@@ -70,7 +69,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if !ok {
 		return code
 	}
-	c, ok := connect("report", opts.server, opts.tokenFile, stderr)
+	c, ok := connect("report", opts.serverFlags, stderr)
 	if !ok {
 		return exitFailed
 	}
@@ -101,8 +100,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 
 func parseReportFlags(args []string, stderr io.Writer) (opts reportOptions, code int, ok bool) {
 	fs := newFlagSet("report", reportUsage)
-	fs.StringVar(&opts.server, "server", defaultServerURL, "base `URL` of the slad server")
-	fs.StringVar(&opts.tokenFile, "token-file", "", "`file` holding a bearer token, when the server or a proxy in front of it wants one")
+	opts.register(fs, "`file` holding a bearer token, when reads need credentials and --basic-auth-file is not given")
 	fs.StringVar(&opts.query.SLA, "sla", "", "report on the SLA with this `id` only; default every SLA")
 	fs.StringVar(&opts.query.From, "from", "", "first `date` of the period, YYYY-MM-DD; default the start of each SLA's current window")
 	fs.StringVar(&opts.query.To, "to", "", "last `date` of the period, YYYY-MM-DD, included; default today in each SLA's calendar")
@@ -161,7 +159,7 @@ func explainReportError(ctx context.Context, err error, opts reportOptions) stri
 		}
 		switch ae.Status {
 		case http.StatusUnauthorized, http.StatusForbidden:
-			msg += "\nCheck --token-file: the server, or a proxy in front of it, wants a token it knows."
+			msg += "\n" + authHint(ae)
 		case http.StatusNotFound:
 			msg += fmt.Sprintf("\nCheck --server (%s): it should be the base URL of a slad that answers GET /api/v1/report.", server)
 		}
