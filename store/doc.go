@@ -32,7 +32,8 @@
 //
 // # Layout
 //
-//	meta          schema_version, event_seq, outbox_seq
+//	meta          schema_version, event_seq, outbox_seq, policy_fingerprint,
+//	              commit_probe (see Store.ProbeCommit)
 //	events        len(request) request seq          → event JSON (fold order: at, then seq)
 //	event_ids     event id                          → key in events (idempotency)
 //	requests      request id                        → record JSON: folded request, fired stages,
@@ -60,7 +61,9 @@
 // same data directory fails after Options.LockTimeout with [ErrLocked]
 // instead of waiting forever. The schema version is checked at open; a
 // newer file is refused ([ErrNewerSchema]) and an older one migrated in one
-// transaction.
+// transaction. A damaged file (empty, cut short, not bbolt's) is refused
+// with [ErrDamaged] before bbolt reads it, and left untouched; [Check] runs
+// bbolt's consistency check offline.
 //
 // A delivery is recorded after the receiver's 2xx answer; a crash between
 // the two makes the alert go out again after the restart. Receivers can
