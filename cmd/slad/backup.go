@@ -18,7 +18,9 @@ Copies the database of a running slad into FILE: a consistent copy, taken
 from one read transaction while the daemon keeps running. The copy is
 written to FILE.tmp, synced to disk and then renamed to FILE, so FILE is
 either the complete copy or left as it was. "-" writes to standard output.
-The server needs an admin token.
+The server needs an admin token, and no disk space of its own: the copy is
+streamed to this command. A server takes one backup at a time and refuses
+another (429) while one runs.
 `
 
 // runBackup runs "slad backup".
