@@ -73,7 +73,7 @@ func (d *Daemon) serve() {
 		if err != nil && ctx.Err() != nil {
 			// A request cut off now was stored whole or not at all, and its
 			// sender, who got no answer, sends it again.
-			_ = d.srv.Close() // what it would report, Shutdown did
+			_ = d.srv.Close() // ends the connections Shutdown left; the deadline says it all
 			return leftover{"requests still in flight at the deadline were cut off; their senders send them again"}
 		}
 		if err != nil {

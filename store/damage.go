@@ -46,23 +46,23 @@ func readMeta(f io.ReaderAt, off int64) (meta, error) {
 		return meta{}, err
 	}
 	b := buf[pageHeaderSize:]
-	le := binary.NativeEndian // bbolt writes its structs as they are in memory
+	ne := binary.NativeEndian // bbolt writes its structs as they are in memory
 	h := fnv.New64a()
 	_, _ = h.Write(b[:metaSummedSize])
 	switch {
-	case le.Uint32(b[0:]) != boltMagic:
+	case ne.Uint32(b[0:]) != boltMagic:
 		return meta{}, errors.New("not a bbolt meta page")
-	case le.Uint32(b[4:]) != boltVersion:
-		return meta{}, fmt.Errorf("bbolt file format %d, not %d", le.Uint32(b[4:]), boltVersion)
-	case le.Uint64(b[metaSummedSize:]) != h.Sum64():
+	case ne.Uint32(b[4:]) != boltVersion:
+		return meta{}, fmt.Errorf("bbolt file format %d, not %d", ne.Uint32(b[4:]), boltVersion)
+	case ne.Uint64(b[metaSummedSize:]) != h.Sum64():
 		return meta{}, errors.New("meta page checksum mismatch")
 	}
 	return meta{
-		pageSize: le.Uint32(b[8:]),
-		root:     le.Uint64(b[16:]),
-		freelist: le.Uint64(b[32:]),
-		pgid:     le.Uint64(b[40:]),
-		txid:     le.Uint64(b[48:]),
+		pageSize: ne.Uint32(b[8:]),
+		root:     ne.Uint64(b[16:]),
+		freelist: ne.Uint64(b[32:]),
+		pgid:     ne.Uint64(b[40:]),
+		txid:     ne.Uint64(b[48:]),
 	}, nil
 }
 
@@ -152,8 +152,9 @@ func (e *DamagedError) Is(target error) bool { return target == ErrDamaged }
 // openBolt opens the database file with bbolt after inspectFile passed it.
 // A damage the inspection cannot see may still make bbolt panic, or fault
 // on a page past the end of the mapped file; both are turned into a
-// *DamagedError. (A process-wide fault in another goroutine is beyond
-// help; bbolt reads the meta pages and the freelist in this one.)
+// *DamagedError. A fault in another goroutine is beyond help, but bbolt
+// reads the meta pages and the freelist in this one. After a panic the
+// file stays open, and locked, until the process ends: slad is about to.
 func openBolt(path string, o *bolt.Options) (db *bolt.DB, err error) {
 	if err := inspectFile(path); err != nil {
 		return nil, err
