@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime/debug"
 	"sync"
 
 	"github.com/slad-project/slad/config"
@@ -17,9 +18,18 @@ import (
 // held half a gigabyte. An upload that does not fit is answered 503 with
 // Retry-After before anything of it is read: the sender tries again, and
 // the memory in use stays bounded.
+//
+// When a burst of uploads that held at least half the room ends, the
+// memory is given back to the operating system at once: the runtime would
+// otherwise keep it for minutes, and a daemon that stays at its peak looks
+// like a leak to whoever watches its RSS.
 type bodyBudget struct {
-	mu   sync.Mutex
-	held int64
+	mu       sync.Mutex
+	held     int64
+	peak     int64  // the most held since memory was last given back
+	capacity int64  // as of the last take
+	returns  int    // times memory was given back, for tests
+	free     func() // gives memory back; nil means debug.FreeOSMemory
 }
 
 // take reserves n bytes if they fit beside those held; capacity is read
@@ -32,13 +42,28 @@ func (b *bodyBudget) take(n, capacity int64) bool {
 		return false
 	}
 	b.held += n
+	b.peak, b.capacity = max(b.peak, b.held), capacity
 	return true
 }
 
+// give returns n bytes of room, and the memory to the operating system
+// when they were the last of a burst that held half the room or more.
 func (b *bodyBudget) give(n int64) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	b.held -= n
+	burstEnded := b.held == 0 && b.peak >= b.capacity/2
+	if burstEnded {
+		b.peak = 0
+		b.returns++
+	}
+	free := b.free
+	b.mu.Unlock()
+	if free == nil {
+		free = debug.FreeOSMemory
+	}
+	if burstEnded {
+		go free() // a full collection: not on the time of the answer
+	}
 }
 
 // retryBusy is the Retry-After of a 503 for want of room: bodies are read

@@ -92,6 +92,7 @@ func TestUploadsPastTheBytesInFlightAreAnswered503(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			srv := newBudgetServer(t)
+			srv.bodies.free = func() {} // counted, not run
 			// Two bodies of 1000 bytes fill the 2 KiB but for 48 bytes.
 			var held []*heldBody
 			var uploads []*upload
@@ -124,6 +125,9 @@ func TestUploadsPastTheBytesInFlightAreAnswered503(t *testing.T) {
 			}
 			if n := srv.bodies.held; n != 0 {
 				t.Fatalf("%d bytes are still held after every upload ended", n)
+			}
+			if srv.bodies.returns != 1 {
+				t.Errorf("memory was given back %d times when the burst ended, want once", srv.bodies.returns)
 			}
 			again := post(srv, strings.NewReader(third), tc.length)
 			<-again.done
@@ -160,5 +164,37 @@ func TestABodyAloneAlwaysFits(t *testing.T) {
 	b.give(5000)
 	if !b.take(1000, 1000) || b.take(1, 1000) {
 		t.Error("the room given back is not the room there was")
+	}
+}
+
+func TestMemoryIsGivenBackWhenABurstEnds(t *testing.T) {
+	const capacity = 1000
+	tests := map[string]struct {
+		bodies []int64 // taken together, then given back in order
+		want   []int   // returns after each is given back
+	}{
+		"a body of half the room, once it is given back": {bodies: []int64{500}, want: []int{1}},
+		"small bodies are not worth a collection":        {bodies: []int64{100, 300}, want: []int{0, 0}},
+		"a burst, only when its last body is given back": {bodies: []int64{400, 400, 100}, want: []int{0, 0, 1}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			freed := make(chan struct{}, len(tc.bodies))
+			b := bodyBudget{free: func() { freed <- struct{}{} }}
+			for _, n := range tc.bodies {
+				if !b.take(n, capacity) {
+					t.Fatalf("%d bytes did not fit", n)
+				}
+			}
+			for i, n := range tc.bodies {
+				b.give(n)
+				if b.returns != tc.want[i] {
+					t.Errorf("after giving back body %d: memory given back %d times, want %d", i, b.returns, tc.want[i])
+				}
+			}
+			for range b.returns {
+				<-freed // the collection runs in the background; it does run
+			}
+		})
 	}
 }
