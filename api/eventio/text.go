@@ -79,6 +79,9 @@ func checkString(raw []byte, open []*object, isKey bool) error {
 		// compares them.
 		var key string
 		_ = json.Unmarshal(fmt.Appendf(nil, `"%s"`, raw), &key) // readable, so it reads
+		if len(open) == 1 {
+			key = fieldOf(key)
+		}
 		if at.seen[key] {
 			return duplicate(open, key)
 		}
@@ -86,6 +89,18 @@ func checkString(raw []byte, open []*object, isKey bool) error {
 		return nil
 	}
 	return readable(raw, fieldName(open))
+}
+
+// fieldOf is the field of the event a key fills: encoding/json matches
+// keys to fields without regard to case, so "ID" after "id" fills the id
+// again.
+func fieldOf(key string) string {
+	for _, f := range Fields {
+		if strings.EqualFold(key, f) {
+			return f
+		}
+	}
+	return key
 }
 
 // fieldName names the field a value at the place open tells belongs to,
@@ -102,7 +117,7 @@ func fieldName(open []*object) string {
 
 func duplicate(open []*object, key string) error {
 	if len(open) == 1 {
-		return fmt.Errorf("field %q is given twice; an event gives each field once", key)
+		return fmt.Errorf("field %q is given twice (keys differing only in case name one field); an event gives each field once", key)
 	}
 	return fmt.Errorf("%s gives key %q twice", fieldName(open[:len(open)-1]), key)
 }

@@ -44,7 +44,11 @@ func TestTextThatWouldNotBeKeptAsSentIsRefused(t *testing.T) {
 		},
 		"a field given twice": {
 			input: `{"id":"a","request":"r","id":"b"}`, format: NDJSON, wantLine: 1,
-			want: `field "id" is given twice; an event gives each field once`,
+			want: `field "id" is given twice (keys differing only in case name one field); an event gives each field once`,
+		},
+		"a field given twice in another case": {
+			input: `{"id":"a","request":"r","ID":"b"}`, format: NDJSON, wantLine: 1,
+			want: `field "id" is given twice (keys differing only in case name one field)`,
 		},
 		"a label given twice, once escaped": {
 			input: `{"id":"a","labels":{"site":"x","s\u0069te":"y"}}`, format: NDJSON, wantLine: 1,
