@@ -61,15 +61,19 @@ func newAuthServer(t *testing.T, setup authSetup) string {
 		}
 		doc += "tokens:\n  - {name: sender, token_file: sender, departments: [it]}\n  - {name: admin, token_file: admin, admin: true}\n"
 	}
-	cfg, err := config.LoadBytes(filepath.Join(dir, "c.yaml"), []byte(doc), dir)
-	if err != nil {
-		t.Fatal(err)
+	var users func() (map[string]string, error)
+	if setup.users {
+		hash, err := bcrypt.GenerateFromPassword([]byte(webPassword), bcrypt.MinCost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		users = func() (map[string]string, error) { return map[string]string{webUser: string(hash)}, nil }
 	}
-	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	srv, st := newTestAPI(t, doc, dir, func(o *Options) {
+		o.Reload = func(context.Context) error { return nil }
+		o.Gatherer = prometheus.NewRegistry()
+		o.Users = users
+	})
 	now := time.Now().UTC()
 	first := ev("e0", "IT-1", sla.Opened, now.Add(-2*time.Hour).Format(time.RFC3339),
 		opened("it", "sales", "", "", "Payroll question of Jane Doe"))
@@ -78,20 +82,6 @@ func newAuthServer(t *testing.T, setup authSetup) string {
 	}
 	// The tick puts the breached request on the status page's list.
 	if _, err := st.Evaluate(now); err != nil {
-		t.Fatal(err)
-	}
-	opts := Options{Store: st, Config: func() *config.Config { return cfg },
-		Reload:   func(context.Context) error { return nil },
-		Gatherer: prometheus.NewRegistry()}
-	if setup.users {
-		hash, err := bcrypt.GenerateFromPassword([]byte(webPassword), bcrypt.MinCost)
-		if err != nil {
-			t.Fatal(err)
-		}
-		opts.Users = func() (map[string]string, error) { return map[string]string{webUser: string(hash)}, nil }
-	}
-	srv, err := New(opts)
-	if err != nil {
 		t.Fatal(err)
 	}
 	return serve(t, srv)

@@ -9,27 +9,13 @@ import (
 	"time"
 
 	"github.com/slad-project/slad/api/wire"
-	"github.com/slad-project/slad/config"
-	"github.com/slad-project/slad/store"
 )
 
 // newOpsServer is an API on a fresh store, without tokens, whose readiness
 // says what ready returns.
 func newOpsServer(t *testing.T, ready func() error) *Server {
 	t.Helper()
-	cfg, err := config.LoadBytes("ingest.yaml", []byte(ingestConfig), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	srv, err := New(Options{Store: st, Config: func() *config.Config { return cfg }, Ready: ready})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, _ := newTestAPI(t, ingestConfig, "", func(o *Options) { o.Ready = ready })
 	return srv
 }
 

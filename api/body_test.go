@@ -9,29 +9,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/slad-project/slad/config"
-	"github.com/slad-project/slad/store"
 )
 
 // newBudgetServer is an ingest server whose bodies may hold at most 2 KiB
 // at once, 1 KiB each.
 func newBudgetServer(t *testing.T) *Server {
 	t.Helper()
-	doc := "global: {max_body_size: 1KiB, max_body_bytes_in_flight: 2KiB}\n" + ingestConfig
-	cfg, err := config.LoadBytes("budget.yaml", []byte(doc), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	srv, err := New(Options{Store: st, Config: func() *config.Config { return cfg }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, _ := newTestAPI(t, "global: {max_body_size: 1KiB, max_body_bytes_in_flight: 2KiB}\n"+ingestConfig, "", nil)
 	return srv
 }
 

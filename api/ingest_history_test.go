@@ -14,9 +14,7 @@ import (
 	promtest "github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/slad-project/slad/api/wire"
-	"github.com/slad-project/slad/config"
 	"github.com/slad-project/slad/sla"
-	"github.com/slad-project/slad/store"
 )
 
 // These tests keep the answers to a batch that depend on what is already
@@ -27,20 +25,8 @@ import (
 // on a registry of its own.
 func newHistoryServer(t *testing.T) (string, *Server, *prometheus.Registry) {
 	t.Helper()
-	cfg, err := config.LoadBytes("ingest.yaml", []byte(ingestConfig), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
 	reg := prometheus.NewRegistry()
-	srv, err := New(Options{Store: st, Config: func() *config.Config { return cfg }, Registerer: reg})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, _ := newTestAPI(t, ingestConfig, "", func(o *Options) { o.Registerer = reg })
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	return ts.URL, srv, reg

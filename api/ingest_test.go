@@ -33,19 +33,7 @@ slas:
 
 func newIngestServer(tb testing.TB) (*httptest.Server, *store.Store) {
 	tb.Helper()
-	cfg, err := config.LoadBytes("ingest.yaml", []byte(ingestConfig), tb.TempDir())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	st, err := store.Open(store.Options{Dir: tb.TempDir(), Policy: cfg.Policy})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { st.Close() })
-	srv, err := New(Options{Store: st, Config: func() *config.Config { return cfg }})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	srv, st := newTestAPI(tb, ingestConfig, "", nil)
 	ts := httptest.NewServer(srv)
 	tb.Cleanup(ts.Close)
 	return ts, st
