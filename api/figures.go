@@ -92,6 +92,14 @@ func (s *Server) standing(sl *sla.SLA, sn snapshot, now time.Time) (wire.SLAStan
 		ID: sl.ID, Description: sl.Description, Provider: sl.Provider, Customers: sl.Customers,
 		Calendar: cal.Name(), Objective: sl.Objective, Window: sl.Window.String(),
 		WindowStart: first.String(), WindowEnd: last.String(),
+		Standing: standingOf(sl, f), ByCustomer: []wire.CustomerStanding{},
+	}
+	return out, nil
+}
+
+// standingOf puts figures over an SLA's window on the wire.
+func standingOf(sl *sla.SLA, f sla.Figures) wire.Standing {
+	out := wire.Standing{
 		Compliance: f.Compliance, ErrorBudgetRemaining: f.ErrorBudgetRemaining, BreachesAffordable: f.BreachesAffordable,
 		Open: f.Open, AtRisk: f.AtRisk, Breached: f.Breached,
 		CSATAverage: csatAverage(f), CSATCount: f.CSATCount, Targets: []wire.TargetStanding{},
@@ -103,7 +111,7 @@ func (s *Server) standing(sl *sla.SLA, sn snapshot, now time.Time) (wire.SLAStan
 			Compliance: t.Compliance, ErrorBudgetRemaining: t.ErrorBudgetRemaining, BreachesAffordable: t.BreachesAffordable,
 		})
 	}
-	return out, nil
+	return out
 }
 
 // csatAverage is the average satisfaction score, nil when none was given.

@@ -85,6 +85,7 @@ func (s *Server) reportSLA(sl *sla.SLA, sn snapshot, first, last, today sla.Date
 	rs := wire.ReportSLA{
 		ID: sl.ID, Description: sl.Description, Provider: sl.Provider, Customers: sl.Customers,
 		Objective: sl.Objective, From: first.String(), To: last.String(), Targets: []wire.ReportTarget{},
+		ByCustomer: []wire.ReportCustomer{},
 	}
 	f, err := sn.figures(s.opts.Store, sl, first, last, today)
 	if err != nil {

@@ -25,7 +25,24 @@ type ReportSLA struct {
 	// included.
 	From string `json:"from"`
 	To   string `json:"to"`
+	// Customer is set when the report was asked for one customer
+	// department (?customer=): the figures are then those of its requests
+	// only, and ByCustomer is empty.
+	Customer string `json:"customer,omitempty"`
 	// CSATAverage is nil when no resolved request was rated.
+	CSATAverage *float64       `json:"csat_average"`
+	CSATCount   int64          `json:"csat_count"`
+	Targets     []ReportTarget `json:"targets"`
+	// ByCustomer holds the same figures for each customer's own requests,
+	// one entry per customer of the SLA ("*" standing for every configured
+	// department); never null.
+	ByCustomer []ReportCustomer `json:"by_customer"`
+}
+
+// ReportCustomer is an SLA's figures over the report's period for the
+// requests of one customer department.
+type ReportCustomer struct {
+	Customer    string         `json:"customer"`
 	CSATAverage *float64       `json:"csat_average"`
 	CSATCount   int64          `json:"csat_count"`
 	Targets     []ReportTarget `json:"targets"`

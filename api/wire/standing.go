@@ -3,7 +3,9 @@ package wire
 import "github.com/slad-project/slad/sla"
 
 // SLAStanding is an SLA and where it stands over its window: the answer of
-// GET /api/v1/slas/{id}, and each entry of GET /api/v1/slas.
+// GET /api/v1/slas/{id}, and each entry of GET /api/v1/slas. Its figures
+// (Standing) are those of every request under the SLA; ByCustomer holds
+// the same figures for each customer's own requests.
 type SLAStanding struct {
 	ID          string   `json:"id"`
 	Description string   `json:"description,omitempty"`
@@ -14,6 +16,16 @@ type SLAStanding struct {
 	Window      string   `json:"window"`
 	WindowStart string   `json:"window_start"` // local date, inclusive
 	WindowEnd   string   `json:"window_end"`   // local date, inclusive (today)
+	Standing
+	// ByCustomer holds one entry per customer of the SLA ("*" stands for
+	// every configured department), in the order of the configuration; never
+	// null.
+	ByCustomer []CustomerStanding `json:"by_customer"`
+}
+
+// Standing is what a set of requests under one SLA adds up to over the
+// SLA's window: every request under it, or one customer's.
+type Standing struct {
 	// Compliance, ErrorBudgetRemaining and BreachesAffordable are those of
 	// the target that stands worst: the one that binds.
 	Compliance           float64          `json:"compliance"`
@@ -25,6 +37,13 @@ type SLAStanding struct {
 	CSATAverage          *float64         `json:"csat_average"`
 	CSATCount            int64            `json:"csat_count"`
 	Targets              []TargetStanding `json:"targets"`
+}
+
+// CustomerStanding is an SLA's standing for the requests of one customer
+// department.
+type CustomerStanding struct {
+	Customer string `json:"customer"`
+	Standing
 }
 
 // TargetStanding is one target's figures over an SLA's window.
