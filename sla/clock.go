@@ -166,9 +166,13 @@ type Request struct {
 	Resolved    time.Time     `json:"resolved,omitzero"`
 	Paused      bool          `json:"paused,omitempty"`
 	PauseReason string        `json:"pause_reason,omitempty"`
-	CSAT        int           `json:"csat,omitempty"`
-	LastEvent   time.Time     `json:"last_event,omitzero"`
-	Clocks      []Clock       `json:"clocks,omitempty"`
+	// CSAT is the latest satisfaction score of the current resolution:
+	// given on "resolved" or by a later "rated" event (the latest by at,
+	// ties by arrival, as every event is folded). CSATComment goes with it.
+	CSAT        int       `json:"csat,omitempty"`
+	CSATComment string    `json:"csat_comment,omitempty"`
+	LastEvent   time.Time `json:"last_event,omitzero"`
+	Clocks      []Clock   `json:"clocks,omitempty"`
 }
 
 // Clock returns the request's clock for an SLA and target, or nil.
@@ -386,6 +390,8 @@ func (f *folder) apply(e Event) {
 		f.cancel(e.At)
 	case Updated:
 		f.update(e)
+	case Rated:
+		f.rate(e.CSAT, e.Comment)
 	}
 }
 
@@ -426,11 +432,22 @@ func (f *folder) resolve(t time.Time, csat int) {
 		return
 	}
 	f.resume(t)
-	r.Status, r.Resolved, r.CSAT = StatusResolved, t, csat
+	r.Status, r.Resolved, r.CSAT, r.CSATComment = StatusResolved, t, csat, ""
 	if r.Responded.IsZero() {
 		r.Responded = t
 	}
 	f.stopClocks(t, Response, Resolution)
+}
+
+// rate gives a resolved request the score of a later rating, replacing
+// the one it had: folded in order, the latest rating counts. A rating of a
+// request that is not resolved (still open, reopened, cancelled) rates no
+// resolution and changes nothing; reopening clears the score, since the
+// next resolution is rated afresh.
+func (f *folder) rate(csat int, comment string) {
+	if f.r.Status == StatusResolved {
+		f.r.CSAT, f.r.CSATComment = csat, comment
+	}
 }
 
 // reopen runs the resolution clocks again from t.
@@ -439,7 +456,7 @@ func (f *folder) reopen(t time.Time) {
 	if r.Status != StatusResolved {
 		return
 	}
-	r.Status, r.Resolved, r.CSAT = StatusOpen, time.Time{}, 0
+	r.Status, r.Resolved, r.CSAT, r.CSATComment = StatusOpen, time.Time{}, 0, ""
 	for i := range r.Clocks {
 		c := &r.Clocks[i]
 		if c.Target == Resolution && !c.Cancelled && !c.Unmatched {

@@ -41,7 +41,7 @@ func randHistory(r *rand.Rand, loc *time.Location) []Event {
 			e.Priority, e.Category = pick("P1", "P2", "P3", "P4"), pick("incident", "incident", "outage")
 		})
 	}
-	types := []EventType{Responded, Paused, Paused, Resumed, Resumed, Resolved, Reopened, Updated, Updated, Cancelled}
+	types := []EventType{Responded, Paused, Paused, Resumed, Resumed, Resolved, Reopened, Updated, Updated, Cancelled, Rated, Rated}
 	n := r.IntN(12)
 	offset := 0
 	for range n {
@@ -66,6 +66,9 @@ func randHistory(r *rand.Rand, loc *time.Location) []Event {
 				e.Reason = pick("waiting_for_customer", "vendor")
 			case Resolved:
 				e.CSAT = r.IntN(6)
+			case Rated:
+				e.CSAT = 1 + r.IntN(5)
+				e.Comment = pick("", "", "quick", "slow")
 			case Updated:
 				if r.IntN(2) == 0 {
 					e.Priority = pick("P1", "P2", "P3", "P4")

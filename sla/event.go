@@ -23,10 +23,13 @@ const (
 	Reopened  EventType = "reopened"
 	Cancelled EventType = "cancelled"
 	Updated   EventType = "updated"
+	// Rated gives a resolved request its satisfaction score after the
+	// fact; the latest rating counts (see [Fold]).
+	Rated EventType = "rated"
 )
 
 // EventTypes lists every event type, in the order of the contract.
-var EventTypes = []EventType{Opened, Responded, Paused, Resumed, Resolved, Reopened, Cancelled, Updated}
+var EventTypes = []EventType{Opened, Responded, Paused, Resumed, Resolved, Reopened, Cancelled, Updated, Rated}
 
 // Limits on event fields, so that one sender cannot bloat the store.
 const (
@@ -36,6 +39,9 @@ const (
 	MaxLabels           = 32
 	MaxLabelKeyLength   = 100
 	MaxLabelValueLength = 500
+	// MaxCommentLength is the longest comment of a rating, in characters
+	// (not bytes: a comment in any script gets the same room).
+	MaxCommentLength = 1000
 	// MaxFutureSkew is how far ahead of the receiver's clock an event's "at"
 	// may lie: more is a sender's clock or time-zone bug.
 	MaxFutureSkew = 5 * time.Minute
@@ -65,6 +71,8 @@ type Event struct {
 	Labels   map[string]string `json:"labels,omitempty"`
 	Reason   string            `json:"reason,omitempty"`
 	CSAT     int               `json:"csat,omitempty"`
+	// Comment is free text that goes with a rating ("rated" only).
+	Comment string `json:"comment,omitempty"`
 	// Seq is the arrival order the store gives the event; ties in At are
 	// broken by it. It is not part of the ingest contract.
 	Seq uint64 `json:"-"`
@@ -117,7 +125,7 @@ func (e *Event) checkIdentity() error {
 // keys and values. Such characters make an id that cannot be typed, a log
 // line that is split or coloured, or a name that displays as another one
 // (an override reverses what follows). The title is free text and keeps
-// them. Text that is not UTF-8 is refused too. eventio calls CheckText as it
+// them, and so does a rating's comment. Text that is not UTF-8 is refused too. eventio calls CheckText as it
 // reads, so that slad import refuses such an event before sending it.
 func (e *Event) CheckText() error {
 	for _, f := range []struct{ name, value string }{
@@ -136,8 +144,10 @@ func (e *Event) CheckText() error {
 			return err
 		}
 	}
-	if !utf8.ValidString(e.Title) {
-		return fmt.Errorf(`field "title" is not valid UTF-8`)
+	for _, f := range []struct{ name, value string }{{"title", e.Title}, {"comment", e.Comment}} {
+		if !utf8.ValidString(f.value) {
+			return fmt.Errorf("field %q is not valid UTF-8", f.name)
+		}
 	}
 	return nil
 }
@@ -192,6 +202,9 @@ func (e *Event) checkLengths() error {
 			return err
 		}
 	}
+	if n := utf8.RuneCountInString(e.Comment); n > MaxCommentLength {
+		return fmt.Errorf(`field "comment" is %d characters long; at most %d are allowed`, n, MaxCommentLength)
+	}
 	if len(e.Labels) > MaxLabels {
 		return fmt.Errorf(`field "labels" has %d entries; at most %d are allowed`, len(e.Labels), MaxLabels)
 	}
@@ -214,6 +227,7 @@ var fieldsOf = map[EventType][]string{
 	Paused:   {"reason"},
 	Resolved: {"csat"},
 	Updated:  {"priority", "category", "title", "labels"},
+	Rated:    {"csat", "comment"},
 }
 
 // checkFieldsBelong rejects a field the event's type does not take, such
@@ -228,7 +242,8 @@ func (e *Event) checkFieldsBelong() error {
 }
 
 // checkRequiredByType checks the fields one type needs: who serves and who
-// asked on "opened", a reason on "paused", a score in range on "resolved".
+// asked on "opened", a reason on "paused", a score in range on "resolved"
+// and a score on "rated".
 func (e *Event) checkRequiredByType() error {
 	switch e.Type {
 	case Opened:
@@ -245,6 +260,13 @@ func (e *Event) checkRequiredByType() error {
 	case Resolved:
 		if e.CSAT != 0 && (e.CSAT < 1 || e.CSAT > 5) {
 			return fmt.Errorf(`field "csat" is %d; a satisfaction score is 1 to 5, or absent`, e.CSAT)
+		}
+	case Rated:
+		if e.CSAT == 0 {
+			return fmt.Errorf(`field "csat" is required in a "rated" event: the satisfaction score, 1 to 5`)
+		}
+		if e.CSAT < 1 || e.CSAT > 5 {
+			return fmt.Errorf(`field "csat" is %d; a satisfaction score is 1 to 5`, e.CSAT)
 		}
 	}
 	return nil
@@ -265,6 +287,7 @@ func (e *Event) givenFields() []string {
 	add("labels", e.Labels != nil)
 	add("reason", e.Reason != "")
 	add("csat", e.CSAT != 0)
+	add("comment", e.Comment != "")
 	return f
 }
 

@@ -25,7 +25,7 @@ func TestValidate(t *testing.T) {
 	for i := range MaxLabels + 1 {
 		many[strings.Repeat("k", i+1)] = "v"
 	}
-	types := "opened, responded, paused, resumed, resolved, reopened, cancelled, updated"
+	types := "opened, responded, paused, resumed, resolved, reopened, cancelled, updated, rated"
 	tests := map[string]struct {
 		event Event
 		want  string // "" for valid
@@ -80,6 +80,16 @@ func TestValidate(t *testing.T) {
 		"a pause without reason": {event(Paused, nil), `field "reason" is required in a "paused" event, e.g. "waiting_for_customer"`},
 		"a score of 6":           {event(Resolved, func(e *Event) { e.CSAT = 6 }), `field "csat" is 6; a satisfaction score is 1 to 5, or absent`},
 		"a negative score":       {event(Resolved, func(e *Event) { e.CSAT = -1 }), `field "csat" is -1; a satisfaction score is 1 to 5, or absent`},
+
+		"a rating with a score":                      {event(Rated, func(e *Event) { e.CSAT = 2 }), ""},
+		"a rating with a comment of 1000 characters": {event(Rated, func(e *Event) { e.CSAT = 5; e.Comment = strings.Repeat("ü", MaxCommentLength) }), ""},
+		"a rating's comment keeps its newlines":      {event(Rated, func(e *Event) { e.CSAT = 5; e.Comment = "fast\nand kind" }), ""},
+		"a rating without a score":                   {event(Rated, func(e *Event) { e.Comment = "great" }), `field "csat" is required in a "rated" event: the satisfaction score, 1 to 5`},
+		"a rating of 6":                              {event(Rated, func(e *Event) { e.CSAT = 6 }), `field "csat" is 6; a satisfaction score is 1 to 5`},
+		"a rating's comment too long":                {event(Rated, func(e *Event) { e.CSAT = 3; e.Comment = strings.Repeat("x", MaxCommentLength+1) }), `field "comment" is 1001 characters long; at most 1000 are allowed`},
+		"a rating's comment that is not UTF-8":       {event(Rated, func(e *Event) { e.CSAT = 3; e.Comment = "ok \xff" }), `field "comment" is not valid UTF-8`},
+		"a comment on a resolution":                  {event(Resolved, func(e *Event) { e.CSAT = 3; e.Comment = "ok" }), `field "comment" does not belong in a "resolved" event`},
+		"a reason in a rating":                       {event(Rated, func(e *Event) { e.CSAT = 3; e.Reason = "x" }), `field "reason" does not belong in a "rated" event`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

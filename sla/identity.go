@@ -32,5 +32,6 @@ func (e *Event) Differences(o *Event) []string {
 	add("labels", !maps.Equal(e.Labels, o.Labels))
 	add("reason", e.Reason != o.Reason)
 	add("csat", e.CSAT != o.CSAT)
+	add("comment", e.Comment != o.Comment)
 	return d
 }

@@ -114,7 +114,7 @@ func WaitingForCustomer(e *sla.Event) { e.Reason = "waiting_for_customer" }
 // cancelled, at increasing times within two days of T0.
 func RandomHistories(rng *rand.Rand, requests int) []sla.Event {
 	var out []sla.Event
-	types := []sla.EventType{sla.Responded, sla.Paused, sla.Resumed, sla.Resolved, sla.Reopened, sla.Updated, sla.Cancelled}
+	types := []sla.EventType{sla.Responded, sla.Paused, sla.Resumed, sla.Resolved, sla.Reopened, sla.Updated, sla.Cancelled, sla.Rated}
 	for r := range requests {
 		req := fmt.Sprint("R", r)
 		at := T0.Add(time.Duration(rng.IntN(24*60)) * time.Minute)
@@ -129,6 +129,8 @@ func RandomHistories(rng *rand.Rand, requests int) []sla.Event {
 				e.Priority = []string{"P1", "P2"}[rng.IntN(2)]
 			case sla.Resolved:
 				e.CSAT = rng.IntN(6)
+			case sla.Rated:
+				e.CSAT = 1 + rng.IntN(5)
 			}
 			out = append(out, e)
 		}
@@ -141,7 +143,7 @@ func RandomHistories(rng *rand.Rand, requests int) []sla.Event {
 // within three days of T0.
 func RichHistories(rng *rand.Rand, requests int) []sla.Event {
 	var out []sla.Event
-	types := []sla.EventType{sla.Responded, sla.Paused, sla.Resumed, sla.Resolved, sla.Reopened, sla.Updated, sla.Updated, sla.Cancelled, sla.Resolved, sla.Reopened}
+	types := []sla.EventType{sla.Responded, sla.Paused, sla.Resumed, sla.Resolved, sla.Reopened, sla.Updated, sla.Updated, sla.Cancelled, sla.Resolved, sla.Reopened, sla.Rated}
 	prios := []string{"P1", "P2", "P3"}
 	cats := []string{"incident", "change"}
 	for r := range requests {
@@ -165,6 +167,8 @@ func RichHistories(rng *rand.Rand, requests int) []sla.Event {
 				}
 			case sla.Resolved:
 				e.CSAT = rng.IntN(6)
+			case sla.Rated:
+				e.CSAT = 1 + rng.IntN(5)
 			}
 			out = append(out, e)
 		}
