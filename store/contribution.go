@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +16,11 @@ import (
 
 // contribution is a request's share of the derived buckets.
 type contribution struct {
+	// Customer is the customer department the shares were counted under:
+	// every day share goes to the SLA's aggregate and to that of the pair
+	// (SLA, Customer), and the stops index holds it as each key's value.
+	// Empty in contributions stored before schema 4, which migrated them.
+	Customer string           `json:"customer,omitempty"`
 	Counters map[string]int64 `json:"counters,omitempty"`
 	Days     []dayShare       `json:"days,omitempty"`
 	Stops    [][]byte         `json:"stops,omitempty"`    // keys in the stops bucket
@@ -79,6 +85,10 @@ const (
 	ctrBreaches     = "breaches"      // sla, target
 	ctrHist         = "hist"          // sla, target, bucket index (len(ElapsedBuckets) = +Inf)
 	ctrHistSum      = "hist_sum"      // sla, target
+	// The open standing per (SLA, customer) pair, as ctrAtRisk and
+	// ctrOpenBreached are per SLA (schema 4).
+	ctrAtRiskByCustomer       = "at_risk_by_customer"       // sla, customer
+	ctrOpenBreachedByCustomer = "open_breached_by_customer" // sla, target, customer
 )
 
 // monotonic are the counter kinds exposed as Prometheus counters.
@@ -121,11 +131,36 @@ func contribute(rec *record, p *sla.Policy, now time.Time) contribution {
 		b.inc(counterKey(ctrAtRisk, id), n)
 	}
 	b.csat(p)
-	c := b.done()
+	c := withCustomer(b.done(), live.Customer)
 	c.Open = live.Status == sla.StatusOpen
 	c.Alert = c.Open && (len(att.Warned) > 0 || len(att.Breached) > 0)
 	if due, ok := lifecycle.NextDue(p, &rec.State, &live, now); ok {
 		c.Deadline = deadlineKey(due, live.ID)
+	}
+	return c
+}
+
+// withCustomer adds the customer dimension to a contribution counted per
+// SLA: the customer of its day shares and stops, and its open standing
+// per (SLA, customer) pair. The migration to schema 4 gives it to the
+// contributions stored before, so both are the same computation.
+func withCustomer(c contribution, customer string) contribution {
+	c.Customer = customer
+	c.Counters = maps.Clone(c.Counters) // the caller's stays as it was
+	if c.Counters == nil {
+		c.Counters = map[string]int64{}
+	}
+	pair := map[string]int64{}
+	for k, n := range c.Counters {
+		switch kind, l := splitCounterKey(k); {
+		case kind == ctrAtRisk && len(l) == 1:
+			pair[counterKey(ctrAtRiskByCustomer, l[0], customer)] = n
+		case kind == ctrOpenBreached && len(l) == 2:
+			pair[counterKey(ctrOpenBreachedByCustomer, l[0], l[1], customer)] = n
+		}
+	}
+	for k, n := range pair {
+		c.Counters[k] = n
 	}
 	return c
 }
@@ -237,10 +272,30 @@ func applyContribution(tx *bolt.Tx, id string, old, cur contribution, high map[s
 	if err := applyCounters(tx.Bucket(bucketCounters), counterDeltas(old, cur, high)); err != nil {
 		return err
 	}
-	if err := applyDays(tx.Bucket(bucketDays), old.Days, cur.Days); err != nil {
+	if err := applyDays(tx, old, cur); err != nil {
 		return err
 	}
 	return applyIndexes(tx, id, old, cur)
+}
+
+// applyDays adds the difference between two contributions' day shares to
+// the day aggregates per SLA and per (SLA, customer). A contribution
+// stored before schema 4 has no customer: the migration added its shares
+// to the pairs' aggregates with its customer.
+func applyDays(tx *bolt.Tx, old, cur contribution) error {
+	perSLA, perPair := map[string]*DayAggr{}, map[string]*DayAggr{}
+	dayDeltas(perSLA, old.Days, -1, perSLADay)
+	dayDeltas(perSLA, cur.Days, 1, perSLADay)
+	if old.Customer != "" {
+		dayDeltas(perPair, old.Days, -1, perCustomerDay(old.Customer))
+	}
+	if cur.Customer != "" {
+		dayDeltas(perPair, cur.Days, 1, perCustomerDay(cur.Customer))
+	}
+	if err := applyDayDeltas(tx.Bucket(bucketDays), perSLA); err != nil {
+		return err
+	}
+	return applyDayDeltas(tx.Bucket(bucketCustomerDays), perPair)
 }
 
 // counterDeltas is what each counter must change by for a request whose
@@ -294,19 +349,28 @@ func applyCounters(counters *bolt.Bucket, deltas map[string]int64) error {
 	return nil
 }
 
-// applyDays adds the difference between two lists of day shares to the
-// day aggregates.
-func applyDays(days *bolt.Bucket, old, cur []dayShare) error {
-	dayDeltas := map[string]*DayAggr{}
-	for sign, shares := range map[int64][]dayShare{-1: old, 1: cur} {
-		for _, s := range shares {
-			k := string(dayKey(s.SLA, s.Day))
-			if dayDeltas[k] == nil {
-				dayDeltas[k] = &DayAggr{}
-			}
-			dayDeltas[k].add(s.Aggr, sign)
+// dayDeltas adds day shares, with sign, to the deltas of the aggregates
+// they go to: key names the aggregate of a share.
+func dayDeltas(deltas map[string]*DayAggr, shares []dayShare, sign int64, key func(dayShare) []byte) {
+	for _, s := range shares {
+		k := string(key(s))
+		if deltas[k] == nil {
+			deltas[k] = &DayAggr{}
 		}
+		deltas[k].add(s.Aggr, sign)
 	}
+}
+
+// perSLADay keys a day share in the days bucket.
+func perSLADay(s dayShare) []byte { return dayKey(s.SLA, s.Day) }
+
+// perCustomerDay keys a day share in the days_by_customer bucket.
+func perCustomerDay(customer string) func(dayShare) []byte {
+	return func(s dayShare) []byte { return customerDayKey(s.SLA, customer, s.Day) }
+}
+
+// applyDayDeltas adds the deltas to the day aggregates of a bucket.
+func applyDayDeltas(days *bolt.Bucket, dayDeltas map[string]*DayAggr) error {
 	for k, d := range dayDeltas {
 		if d.zero() {
 			continue
@@ -334,7 +398,9 @@ func applyIndexes(tx *bolt.Tx, id string, old, cur contribution) error {
 	if err := replaceKeys(tx.Bucket(bucketBreachesBySLA), bySLA(old.Breaches), bySLA(cur.Breaches), []byte(id)); err != nil {
 		return err
 	}
-	if err := replaceKeys(tx.Bucket(bucketStops), old.Stops, cur.Stops, nil); err != nil {
+	// A stop's value is its request's customer, so that a pair's median is
+	// read from its SLA's stops in the period.
+	if err := replaceKeys(tx.Bucket(bucketStops), old.Stops, cur.Stops, []byte(cur.Customer)); err != nil {
 		return err
 	}
 	deadlines := tx.Bucket(bucketDeadlines)

@@ -41,9 +41,12 @@
 //	open          request id                        → (requests open now: what a reload re-matches)
 //	deadlines     unix due time, request id         → (the next stage due per request)
 //	days          len(sla) sla, local day           → day aggregate JSON (met, breached, elapsed, CSAT)
+//	days_by_customer  len(sla) sla len(customer) customer, local day
+//	                                                → the same, for one customer's requests (schema 4)
 //	stops         len(sla) sla len(target) target, local day, len(request) request, elapsed, breached
-//	                                                → (for report percentiles)
-//	counters      kind NUL labels…                  → int64 (open, at risk, stopped, breaches, histogram)
+//	                                                → customer (for report percentiles, per SLA or pair)
+//	counters      kind NUL labels…                  → int64 (open, at risk, stopped, breaches, histogram;
+//	                                                  at risk and open breached per customer too)
 //	breaches      unix breach time, request, clock  → request id (newest-first listing)
 //	breaches_by_sla  len(sla) sla, then as breaches  → request id (one SLA's listing; schema 2)
 //	attention     request id                        → (open requests at risk or breached)

@@ -26,6 +26,11 @@ func dayKey(slaID string, day int64) []byte {
 	return binary.BigEndian.AppendUint64(lp(nil, slaID), uint64(day)+1<<62)
 }
 
+// customerDayKey keys the day aggregate of an (SLA, customer) pair.
+func customerDayKey(slaID, customer string, day int64) []byte {
+	return binary.BigEndian.AppendUint64(lp(lp(nil, slaID), customer), uint64(day)+1<<62)
+}
+
 func deadlineKey(t time.Time, request string) []byte {
 	return append(binary.BigEndian.AppendUint64(nil, uint64(max(t.Unix(), 0))), request...)
 }

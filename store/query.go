@@ -113,11 +113,22 @@ func (w Window) CSATAverage() float64 {
 // dates, inclusive). It reads one key per day in the range, never the
 // requests.
 func (s *Store) WindowFigures(slaID string, first, last sla.Date) (Window, error) {
+	return s.sumDays(bucketDays, dayKey(slaID, first.Days()), dayKey(slaID, last.Days()))
+}
+
+// CustomerWindowFigures is WindowFigures for the requests of one customer
+// of the SLA: it sums the pair's own day aggregates.
+func (s *Store) CustomerWindowFigures(slaID, customer string, first, last sla.Date) (Window, error) {
+	return s.sumDays(bucketCustomerDays, customerDayKey(slaID, customer, first.Days()), customerDayKey(slaID, customer, last.Days()))
+}
+
+// sumDays adds up the day aggregates of a bucket from key from to key to,
+// both included.
+func (s *Store) sumDays(bucket, from, to []byte) (Window, error) {
 	w := Window{Targets: map[sla.TargetKind]sla.Tally{}, ElapsedSeconds: map[sla.TargetKind]int64{}}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketDays).Cursor()
-		end := dayKey(slaID, last.Days())
-		for k, v := c.Seek(dayKey(slaID, first.Days())); k != nil && bytes.Compare(k, end) <= 0; k, v = c.Next() {
+		c := tx.Bucket(bucket).Cursor()
+		for k, v := c.Seek(from); k != nil && bytes.Compare(k, to) <= 0; k, v = c.Next() {
 			var a DayAggr
 			if err := json.Unmarshal(v, &a); err != nil {
 				return fmt.Errorf("day aggregate: %w", err)
@@ -147,8 +158,12 @@ type Counters struct {
 	// AtRisk counts open requests per SLA at risk under it: a clock under
 	// it had a warning and none is past its target (sla.Attention.AtRisk).
 	AtRisk map[string]int64
+	// AtRiskByCustomer is AtRisk per SLA and customer.
+	AtRiskByCustomer map[[2]string]int64
 	// OpenBreached counts open clocks past their target per SLA and target.
 	OpenBreached map[[2]string]int64
+	// OpenBreachedByCustomer is OpenBreached per SLA, target and customer.
+	OpenBreachedByCustomer map[[3]string]int64
 	// Stopped counts stopped clocks per SLA, target and outcome (met, breached).
 	Stopped map[[3]string]int64
 	// Breaches counts clocks that breached per SLA and target.
@@ -180,6 +195,7 @@ func readCounters(tx *bolt.Tx) (Counters, error) {
 	c := Counters{
 		Open: map[[3]string]int64{}, AtRisk: map[string]int64{}, OpenBreached: map[[2]string]int64{},
 		Stopped: map[[3]string]int64{}, Breaches: map[[2]string]int64{}, Histogram: map[[2]string]*Histogram{},
+		AtRiskByCustomer: map[[2]string]int64{}, OpenBreachedByCustomer: map[[3]string]int64{},
 	}
 	hist := func(sla, target string) *Histogram {
 		k := [2]string{sla, target}
@@ -198,6 +214,7 @@ func readCounters(tx *bolt.Tx) (Counters, error) {
 			c.AtRisk[l[0]] = n
 		case kind == ctrOpenBreached && len(l) == 2:
 			c.OpenBreached[[2]string{l[0], l[1]}] = n
+		case c.readCustomerCounter(kind, l, n):
 		case kind == ctrStopped && len(l) == 3:
 			c.Stopped[[3]string{l[0], l[1], l[2]}] = n
 		case kind == ctrBreaches && len(l) == 2:
@@ -212,6 +229,20 @@ func readCounters(tx *bolt.Tx) (Counters, error) {
 		return nil
 	})
 	return c, err
+}
+
+// readCustomerCounter reads a counter of the open standing per (SLA,
+// customer) pair, and reports whether it was one.
+func (c *Counters) readCustomerCounter(kind string, l []string, n int64) bool {
+	switch {
+	case kind == ctrAtRiskByCustomer && len(l) == 2:
+		c.AtRiskByCustomer[[2]string{l[0], l[1]}] = n
+	case kind == ctrOpenBreachedByCustomer && len(l) == 3:
+		c.OpenBreachedByCustomer[[3]string{l[0], l[1], l[2]}] = n
+	default:
+		return false
+	}
+	return true
 }
 
 // Snapshot is the running totals and the requests needing attention, read
@@ -396,6 +427,8 @@ type Stop struct {
 	Day            sla.Date // local date of the stop in the SLA calendar's zone
 	ElapsedSeconds int64
 	Breached       bool
+	// Customer is the request's customer department.
+	Customer string
 }
 
 // Stops lists the clocks of an SLA target that stopped from first to last
@@ -407,7 +440,7 @@ func (s *Store) Stops(slaID string, target sla.TargetKind, first, last sla.Date)
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketStops).Cursor()
 		from := binary.BigEndian.AppendUint64(bytes.Clone(prefix), uint64(first.Days())+1<<62)
-		for k, _ := c.Seek(from); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		for k, v := c.Seek(from); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			rest := k[len(prefix):]
 			day := int64(binary.BigEndian.Uint64(rest[:8]) - 1<<62)
 			if day > last.Days() {
@@ -417,7 +450,7 @@ func (s *Store) Stops(slaID string, target sla.TargetKind, first, last sla.Date)
 			n := int(binary.BigEndian.Uint16(rest))
 			req := string(rest[2 : 2+n])
 			rest = rest[2+n:]
-			out = append(out, Stop{Request: req, Day: sla.DateFromDays(day), ElapsedSeconds: int64(binary.BigEndian.Uint64(rest[:8])), Breached: rest[8] == 1})
+			out = append(out, Stop{Request: req, Day: sla.DateFromDays(day), ElapsedSeconds: int64(binary.BigEndian.Uint64(rest[:8])), Breached: rest[8] == 1, Customer: string(v)})
 		}
 		return nil
 	})

@@ -260,16 +260,18 @@ var (
 	bucketStops     = []byte("stops")
 	// bucketBreachesBySLA came with schema 2.
 	bucketBreachesBySLA = []byte("breaches_by_sla")
-	allBuckets          = [][]byte{bucketMeta, bucketEvents, bucketEventIDs, bucketRequests, bucketOpen, bucketDeadlines, bucketDays, bucketCounters, bucketBreaches, bucketAttention, bucketOutbox, bucketNotifyLog, bucketFiring, bucketStops}
-	keySchemaVersion    = []byte("schema_version")
-	keyEventSeq         = []byte("event_seq")
-	keyOutboxSeq        = []byte("outbox_seq")
-	keyPolicy           = []byte("policy_fingerprint")
-	keyProbe            = []byte("commit_probe") // see ProbeCommit
+	// bucketCustomerDays came with schema 4.
+	bucketCustomerDays = []byte("days_by_customer")
+	allBuckets         = [][]byte{bucketMeta, bucketEvents, bucketEventIDs, bucketRequests, bucketOpen, bucketDeadlines, bucketDays, bucketCounters, bucketBreaches, bucketAttention, bucketOutbox, bucketNotifyLog, bucketFiring, bucketStops}
+	keySchemaVersion   = []byte("schema_version")
+	keyEventSeq        = []byte("event_seq")
+	keyOutboxSeq       = []byte("outbox_seq")
+	keyPolicy          = []byte("policy_fingerprint")
+	keyProbe           = []byte("commit_probe") // see ProbeCommit
 )
 
 // SchemaVersion is the layout this slad writes.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // migrations[v] upgrades a database from schema v to v+1. A new layout adds
 // its step here and bumps SchemaVersion; Open runs the missing steps in one
@@ -316,6 +318,9 @@ var migrations = map[uint64]func(tx *bolt.Tx, p *sla.Policy, now time.Time) erro
 		}
 		return nil
 	},
+	// 4: figures per (SLA, customer) pair: every stored contribution gets
+	// its request's customer (see withCustomer).
+	3: addCustomerDimension,
 }
 
 func (s *Store) migrate() error {
