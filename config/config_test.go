@@ -296,6 +296,29 @@ func TestReadAccessTakesOpenOrAuthenticated(t *testing.T) {
 	}
 }
 
+func TestINPSWindowDefaultsToTheQuarter(t *testing.T) {
+	tests := map[string]struct {
+		global string
+		want   sla.Window
+	}{
+		"without a global block": {"", sla.Window{Kind: sla.Quarter}},
+		"a month":                {"global: {inps_window: month}\n", sla.Window{Kind: sla.Month}},
+		"the last 90 days":       {"global: {inps_window: 90d}\n", sla.Window{Kind: sla.Rolling, Days: 90}},
+		"the last 26 weeks":      {"global: {inps_window: 26w}\n", sla.Window{Kind: sla.Rolling, Days: 182}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			cfg, err := LoadBytes("inps.yaml", []byte(tc.global+minimal), ".")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cfg.Global.INPSWindow; got != tc.want {
+				t.Errorf("inps_window = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestWarningsDoNotStopTheLoad(t *testing.T) {
 	const doc = `
 global: {external_url: "https://slad.example.internal/"}

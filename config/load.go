@@ -188,6 +188,7 @@ func (l *loader) load(data []byte) *Config {
 			MaxBodyBytes:         DefaultMaxBodyBytes,
 			MaxBodyBytesInFlight: DefaultBodiesInFlight * DefaultMaxBodyBytes,
 			ReadAccess:           ReadOpen,
+			INPSWindow:           sla.Window{Kind: sla.Quarter},
 		},
 	}
 	// Blocks are read in the order they depend on each other, whatever
@@ -294,7 +295,7 @@ func (l *loader) refs(kind string, items []item, where string) []string {
 	return values(items)
 }
 
-var globalKeys = []string{"timezone", "evaluation_schedule", "external_url", "max_body_size", "max_body_bytes_in_flight", "read_access"}
+var globalKeys = []string{"timezone", "evaluation_schedule", "external_url", "max_body_size", "max_body_bytes_in_flight", "read_access", "inps_window"}
 
 func (l *loader) global(e entry, g *Global) {
 	const what = "global"
@@ -341,6 +342,15 @@ func (l *loader) global(e entry, g *Global) {
 	}
 	if e, ok := f["read_access"]; ok {
 		l.readAccess(e, g)
+	}
+	if e, ok := f["inps_window"]; ok {
+		if s, ok := l.str(e, what); ok {
+			if w, err := parseWindow(s, "feedback"); err != nil {
+				l.errorf(e.v, "inps_window %q in global %v", s, err)
+			} else {
+				g.INPSWindow = w
+			}
+		}
 	}
 }
 

@@ -23,6 +23,31 @@ var (
 // maxWindowDays bounds a rolling window; longer periods are for reports.
 const maxWindowDays = 366
 
+// parseWindow reads a window as the configuration writes it: month,
+// quarter, or whole days or weeks (30d, 4w) up to maxWindowDays. The
+// error is the end of a sentence that starts with the key and value
+// ("window \"3h\" in slas[0] ..."); what names the figures the window is
+// for.
+func parseWindow(v, what string) (sla.Window, error) {
+	switch v {
+	case "month":
+		return sla.Window{Kind: sla.Month}, nil
+	case "quarter":
+		return sla.Window{Kind: sla.Quarter}, nil
+	}
+	const day = 24 * time.Hour
+	d, err := parseDuration(v)
+	switch {
+	case err != nil:
+		return sla.Window{}, fmt.Errorf("is not valid: %w; write a number of days or weeks (30d, 4w), month or quarter", err)
+	case d%day != 0:
+		return sla.Window{}, fmt.Errorf("must be whole days (30d, 4w), month or quarter: %s is counted per day", what)
+	case d/day > maxWindowDays:
+		return sla.Window{}, fmt.Errorf("is longer than %dd; measure longer periods with slad report", maxWindowDays)
+	}
+	return sla.Window{Kind: sla.Rolling, Days: int(d / day)}, nil
+}
+
 func (l *loader) departments(e entry) map[string]*sla.Department {
 	out := map[string]*sla.Department{}
 	es, _ := l.entries(e.v, "departments")
@@ -287,26 +312,12 @@ func (c *slaCheck) window(s *sla.SLA) {
 		c.valid = false
 		return
 	}
-	switch v {
-	case "month":
-		s.Window = sla.Window{Kind: sla.Month}
-		return
-	case "quarter":
-		s.Window = sla.Window{Kind: sla.Quarter}
+	w, err := parseWindow(v, "compliance")
+	if err != nil {
+		c.errorf(e.v, "window %q in %s %v", v, c.what, err)
 		return
 	}
-	const day = 24 * time.Hour
-	d, err := parseDuration(v)
-	switch {
-	case err != nil:
-		c.errorf(e.v, "window %q in %s is not valid: %v; write a number of days or weeks (30d, 4w), month or quarter", v, c.what, err)
-	case d%day != 0:
-		c.errorf(e.v, "window %q in %s must be whole days (30d, 4w), month or quarter: compliance is counted per day", v, c.what)
-	case d/day > maxWindowDays:
-		c.errorf(e.v, "window %q in %s is longer than %dd; measure longer periods with slad report", v, c.what, maxWindowDays)
-	default:
-		s.Window = sla.Window{Kind: sla.Rolling, Days: int(d / day)}
-	}
+	s.Window = w
 }
 
 func (c *slaCheck) warnAt(s *sla.SLA) {

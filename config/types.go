@@ -43,6 +43,9 @@ type Global struct {
 	MaxBodyBytesInFlight int64
 	// ReadAccess says who may read request details (default ReadOpen).
 	ReadAccess ReadAccess
+	// INPSWindow is the period the internal NPS is measured over (default
+	// the calendar quarter so far), in local days of Timezone.
+	INPSWindow sla.Window
 }
 
 // ReadAccess says who may read the details of requests: their titles,
