@@ -40,7 +40,8 @@
 //	                                                  receivers told of each breach, contribution
 //	open          request id                        → (requests open now: what a reload re-matches)
 //	deadlines     unix due time, request id         → (the next stage due per request)
-//	days          len(sla) sla, local day           → day aggregate JSON (met, breached, elapsed, CSAT)
+//	days          len(sla) sla, local day           → day aggregate JSON (met, breached, elapsed, CSAT: the
+//	                                                  latest rating of each request resolved that day)
 //	days_by_customer  len(sla) sla len(customer) customer, local day
 //	                                                → the same, for one customer's requests (schema 4)
 //	stops         len(sla) sla len(target) target, local day, len(request) request, elapsed, breached
@@ -53,6 +54,9 @@
 //	outbox        len(receiver) receiver, seq       → outbox item JSON
 //	notify_log    len(receiver) receiver, notice id → log entry JSON (delivered or given up)
 //	firing        receiver, request, clock          → breach notice JSON (re-posted to Alertmanager)
+//	feedback      survey answer id                  → answer JSON and the local day it was counted on
+//	feedback_days local day, len(provider) provider, len(customer) customer
+//	                                                → iNPS counts JSON (promoters, passives, detractors; schema 5)
 //
 // Variable-length parts of keys are length-prefixed so that no id can make
 // two keys collide or a prefix scan run into a neighbour; times are

@@ -271,7 +271,7 @@ var (
 )
 
 // SchemaVersion is the layout this slad writes.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // migrations[v] upgrades a database from schema v to v+1. A new layout adds
 // its step here and bumps SchemaVersion; Open runs the missing steps in one
@@ -321,6 +321,8 @@ var migrations = map[uint64]func(tx *bolt.Tx, p *sla.Policy, now time.Time) erro
 	// 4: figures per (SLA, customer) pair: every stored contribution gets
 	// its request's customer (see withCustomer).
 	3: addCustomerDimension,
+	// 5: survey answers and their per-day iNPS counts (feedback.go).
+	4: addFeedback,
 }
 
 func (s *Store) migrate() error {
