@@ -3,6 +3,7 @@ package eventio
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -91,11 +92,11 @@ func checkString(raw []byte, open []*object, isKey bool) error {
 	return readable(raw, fieldName(open))
 }
 
-// fieldOf is the field of the event a key fills: encoding/json matches
-// keys to fields without regard to case, so "ID" after "id" fills the id
-// again.
+// fieldOf is the field of the event (or survey answer) a key fills:
+// encoding/json matches keys to fields without regard to case, so "ID"
+// after "id" fills the id again.
 func fieldOf(key string) string {
-	for _, f := range Fields {
+	for _, f := range slices.Concat(Fields, AnswerFields) {
 		if strings.EqualFold(key, f) {
 			return f
 		}
