@@ -58,3 +58,19 @@ type DepartmentFeedback struct {
 	// provider, in id order, those without answers included.
 	Given []INPS `json:"given"`
 }
+
+// FeedbackReport is the answer of GET /api/v1/feedback: the internal NPS
+// of every provider and every (provider, customer) pair over a window.
+// slad report prints it.
+type FeedbackReport struct {
+	// Window is the configured window, or "custom" for a period given as
+	// from and to; From and To are its first and last local day.
+	Window string `json:"window"`
+	From   string `json:"from"`
+	To     string `json:"to"`
+	// Providers holds one score per provider (Customer empty), Pairs one
+	// per (provider, customer) pair: the pairs an SLA links and those with
+	// answers, in id order.
+	Providers []INPS `json:"providers"`
+	Pairs     []INPS `json:"pairs"`
+}
