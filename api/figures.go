@@ -14,6 +14,7 @@ type figureSource interface {
 	Counters() (store.Counters, error)
 	Snapshot() (store.Snapshot, error)
 	WindowFigures(slaID string, first, last sla.Date) (store.Window, error)
+	CustomerWindowFigures(slaID, customer string, first, last sla.Date) (store.Window, error)
 }
 
 var _ figureSource = (*store.Store)(nil)
@@ -25,6 +26,19 @@ var _ figureSource = (*store.Store)(nil)
 type snapshot struct {
 	counters store.Counters
 	flagged  []store.Flagged // only for the status page: see readSnapshotWithAttention
+	// open counts the open requests per SLA ([0]) and customer ([1], ""
+	// for every customer), from counters.Open, summed once per snapshot.
+	open map[[2]string]int64
+}
+
+// newSnapshot indexes the counters for the figures.
+func newSnapshot(c store.Counters, flagged []store.Flagged) snapshot {
+	sn := snapshot{counters: c, flagged: flagged, open: map[[2]string]int64{}}
+	for k, n := range c.Open {
+		sn.open[[2]string{k[0], ""}] += n
+		sn.open[[2]string{k[0], k[2]}] += n
+	}
+	return sn
 }
 
 // readSnapshot reads the counters: a fixed number of keys per SLA, however
@@ -34,7 +48,7 @@ func readSnapshot(src figureSource) (snapshot, error) {
 	if err != nil {
 		return snapshot{}, fmt.Errorf("read counters: %w", err)
 	}
-	return snapshot{counters: c}, nil
+	return newSnapshot(c, nil), nil
 }
 
 // readSnapshotWithAttention also reads the requests needing attention, in
@@ -45,35 +59,56 @@ func readSnapshotWithAttention(src figureSource) (snapshot, error) {
 	if err != nil {
 		return snapshot{}, fmt.Errorf("read counters: %w", err)
 	}
-	return snapshot{counters: st.Counters, flagged: st.Attention}, nil
+	return newSnapshot(st.Counters, st.Attention), nil
 }
 
 // figures are sl's figures from first to last (local dates of its
-// calendar); today is the last day of its current window, so that open
-// breached clocks count in a period that reaches it. Every output that
-// shows a window figure (/api/v1/slas, /api/v1/report, /metrics and the
-// status page, and so slad report) gets it from here and sla.SLA.Figures.
-func (sn snapshot) figures(src figureSource, sl *sla.SLA, first, last, today sla.Date) (sla.Figures, error) {
-	w, err := src.WindowFigures(sl.ID, first, last)
+// calendar), for every request under it (customer "") or one customer's;
+// today is the last day of its current window, so that open breached
+// clocks count in a period that reaches it. Every output that shows a
+// window figure (/api/v1/slas, /api/v1/report, the history, /metrics and
+// the status page, and so slad report) gets it from here and
+// sla.SLA.Figures.
+func (sn snapshot) figures(src figureSource, sl *sla.SLA, customer string, first, last, today sla.Date) (sla.Figures, error) {
+	w, err := window(src, sl.ID, customer, first, last)
 	if err != nil {
-		return sla.Figures{}, fmt.Errorf("read the figures of SLA %q: %w", sl.ID, err)
+		return sla.Figures{}, err
 	}
-	return sn.figuresOf(sl, w, !last.Before(today)), nil
+	return sn.figuresOf(sl, customer, w, !last.Before(today)), nil
 }
 
-// figuresOf computes sl's figures from the sums of its days and the
-// snapshot.
-func (sn snapshot) figuresOf(sl *sla.SLA, w store.Window, toToday bool) sla.Figures {
+// window sums sl's day aggregates, or those of one of its customers.
+func window(src figureSource, slaID, customer string, first, last sla.Date) (store.Window, error) {
+	var w store.Window
+	var err error
+	if customer == "" {
+		w, err = src.WindowFigures(slaID, first, last)
+	} else {
+		w, err = src.CustomerWindowFigures(slaID, customer, first, last)
+	}
+	if err != nil {
+		return w, fmt.Errorf("read the figures of SLA %q: %w", slaID, err)
+	}
+	return w, nil
+}
+
+// figuresOf computes sl's figures (every customer's, or one's) from the
+// sums of its days and the snapshot.
+func (sn snapshot) figuresOf(sl *sla.SLA, customer string, w store.Window, toToday bool) sla.Figures {
 	c := sla.Counts{
 		Stopped: w.Targets, OpenBreached: map[sla.TargetKind]int64{}, ToToday: toToday,
-		CSATSum: w.CSATSum, CSATCount: w.CSATCount, AtRisk: sn.counters.AtRisk[sl.ID],
+		CSATSum: w.CSATSum, CSATCount: w.CSATCount, Open: sn.open[[2]string{sl.ID, customer}],
+	}
+	if customer == "" {
+		c.AtRisk = sn.counters.AtRisk[sl.ID]
+	} else {
+		c.AtRisk = sn.counters.AtRiskByCustomer[[2]string{sl.ID, customer}]
 	}
 	for _, k := range sla.TargetKinds {
-		c.OpenBreached[k] = sn.counters.OpenBreached[[2]string{sl.ID, string(k)}]
-	}
-	for k, n := range sn.counters.Open {
-		if k[0] == sl.ID {
-			c.Open += n
+		if customer == "" {
+			c.OpenBreached[k] = sn.counters.OpenBreached[[2]string{sl.ID, string(k)}]
+		} else {
+			c.OpenBreached[k] = sn.counters.OpenBreachedByCustomer[[3]string{sl.ID, string(k), customer}]
 		}
 	}
 	return sl.Figures(c)
@@ -81,10 +116,10 @@ func (sn snapshot) figuresOf(sl *sla.SLA, w store.Window, toToday bool) sla.Figu
 
 // standing is an SLA and its figures over its current window as of now:
 // an entry of GET /api/v1/slas and a row of the status page.
-func (s *Server) standing(sl *sla.SLA, sn snapshot, now time.Time) (wire.SLAStanding, error) {
+func (s *Server) standing(p *sla.Policy, sl *sla.SLA, sn snapshot, now time.Time) (wire.SLAStanding, error) {
 	cal := sl.CalendarOf()
 	first, last := sl.Window.Bounds(now, cal.Location())
-	f, err := sn.figures(s.opts.Store, sl, first, last, last)
+	f, err := sn.figures(s.opts.Store, sl, "", first, last, last)
 	if err != nil {
 		return wire.SLAStanding{}, err
 	}
@@ -93,6 +128,13 @@ func (s *Server) standing(sl *sla.SLA, sn snapshot, now time.Time) (wire.SLAStan
 		Calendar: cal.Name(), Objective: sl.Objective, Window: sl.Window.String(),
 		WindowStart: first.String(), WindowEnd: last.String(),
 		Standing: standingOf(sl, f), ByCustomer: []wire.CustomerStanding{},
+	}
+	for _, cu := range p.CustomersOf(sl) {
+		f, err := sn.figures(s.opts.Store, sl, cu, first, last, last)
+		if err != nil {
+			return wire.SLAStanding{}, err
+		}
+		out.ByCustomer = append(out.ByCustomer, wire.CustomerStanding{Customer: cu, Standing: standingOf(sl, f)})
 	}
 	return out, nil
 }

@@ -3,12 +3,12 @@ package api
 import (
 	"log/slog"
 	"math"
-	"sort"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/slad-project/slad/config"
+	"github.com/slad-project/slad/sla"
 	"github.com/slad-project/slad/store"
 )
 
@@ -27,6 +27,17 @@ type Collector struct {
 	open, atRisk, stopped, breaches, elapsed  *prometheus.Desc
 	compliance, objective, budget, affordable *prometheus.Desc
 	csat, outboxPending, openBreac            *prometheus.Desc
+	// Per (SLA, customer) pair: see collectCustomer.
+	customer customerDescs
+}
+
+// customerDescs are the per-customer series: the figures that do not add
+// up across customers (ratios, affordable breaches, average) and the
+// counts that the per-SLA metrics hold without a customer label. They are
+// new metrics rather than a customer label on the per-SLA ones, so that
+// the per-SLA series, their rules and dashboards stay as they were.
+type customerDescs struct {
+	atRisk, openBreached, compliance, budget, affordable, csat *prometheus.Desc
 }
 
 // NewCollector builds the collector; register it on slad's registry.
@@ -49,12 +60,22 @@ func NewCollector(st *store.Store, cfg func() *config.Config, now func() time.Ti
 		affordable:    d("slad_breaches_affordable", "How many more breaches the SLA's window can take before compliance falls under the objective.", []string{"sla", "target"}, nil),
 		csat:          d("slad_csat_average", "Average satisfaction score (1-5) given on resolution over the SLA's window; 0 when none was given.", []string{"sla"}, nil),
 		outboxPending: d("slad_alert_outbox_pending", "Alerts waiting in the outbox for delivery.", nil, nil),
+		customer: customerDescs{
+			atRisk:       d("slad_customer_requests_at_risk", "Open requests of one customer past a warning threshold of an SLA but not yet breached.", []string{"sla", "customer"}, nil),
+			openBreached: d("slad_customer_requests_breached_open", "Open clocks of one customer's requests already past their target.", []string{"sla", "customer", "target"}, nil),
+			compliance:   d("slad_customer_compliance_ratio", "slad_compliance_ratio for one customer's requests.", []string{"sla", "customer", "target"}, nil),
+			budget:       d("slad_customer_error_budget_remaining_ratio", "slad_error_budget_remaining_ratio for one customer's requests.", []string{"sla", "customer", "target"}, nil),
+			affordable:   d("slad_customer_breaches_affordable", "slad_breaches_affordable for one customer's requests.", []string{"sla", "customer", "target"}, nil),
+			csat:         d("slad_customer_csat_average", "slad_csat_average for one customer's requests.", []string{"sla", "customer"}, nil),
+		},
 	}
 }
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.open, c.atRisk, c.openBreac, c.stopped, c.breaches, c.elapsed, c.compliance, c.objective, c.budget, c.affordable, c.csat, c.outboxPending} {
+	cu := c.customer
+	for _, d := range []*prometheus.Desc{c.open, c.atRisk, c.openBreac, c.stopped, c.breaches, c.elapsed, c.compliance, c.objective, c.budget, c.affordable, c.csat, c.outboxPending,
+		cu.atRisk, cu.openBreached, cu.compliance, cu.budget, cu.affordable, cu.csat} {
 		ch <- d
 	}
 }
@@ -78,11 +99,6 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	now := c.now()
 	p := cfg.Policy
-	depts := make([]string, 0, len(p.Departments))
-	for id := range p.Departments {
-		depts = append(depts, id)
-	}
-	sort.Strings(depts)
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
@@ -90,12 +106,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
 	}
 	for _, s := range p.SLAs {
-		customers := s.Customers
-		for _, cu := range s.Customers {
-			if cu == "*" {
-				customers = depts
-			}
-		}
+		customers := p.CustomersOf(s)
 		for _, cu := range customers {
 			gauge(c.open, float64(counters.Open[[3]string{s.ID, s.Provider, cu}]), s.ID, s.Provider, cu)
 		}
@@ -105,7 +116,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		if ferr != nil {
 			c.log.Error("metrics: reading window figures failed", "sla", s.ID, "err", ferr)
 		}
-		f := sn.figuresOf(s, w, true)
+		f := sn.figuresOf(s, "", w, true)
 		gauge(c.atRisk, float64(f.AtRisk), s.ID)
 		gauge(c.csat, f.CSATAverage, s.ID)
 		for _, tf := range f.Targets {
@@ -122,6 +133,35 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 				gauge(c.budget, tf.ErrorBudgetRemaining, s.ID, t)
 				gauge(c.affordable, math.Min(float64(tf.BreachesAffordable), 1e15), s.ID, t)
 			}
+		}
+		for _, cu := range customers {
+			c.collectCustomer(ch, sn, s, cu, first, last)
+		}
+	}
+}
+
+// collectCustomer sends the series of one (SLA, customer) pair: the same
+// computation as the SLA's, over the pair's own day aggregates and
+// counters.
+func (c *Collector) collectCustomer(ch chan<- prometheus.Metric, sn snapshot, s *sla.SLA, customer string, first, last sla.Date) {
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	w, err := c.store.CustomerWindowFigures(s.ID, customer, first, last)
+	if err != nil {
+		c.log.Error("metrics: reading window figures failed", "sla", s.ID, "customer", customer, "err", err)
+	}
+	f := sn.figuresOf(s, customer, w, true)
+	d := c.customer
+	gauge(d.atRisk, float64(f.AtRisk), s.ID, customer)
+	gauge(d.csat, f.CSATAverage, s.ID, customer)
+	for _, tf := range f.Targets {
+		t := string(tf.Target)
+		gauge(d.openBreached, float64(tf.OpenBreached), s.ID, customer, t)
+		if err == nil {
+			gauge(d.compliance, tf.Compliance, s.ID, customer, t)
+			gauge(d.budget, tf.ErrorBudgetRemaining, s.ID, customer, t)
+			gauge(d.affordable, math.Min(float64(tf.BreachesAffordable), 1e15), s.ID, customer, t)
 		}
 	}
 }

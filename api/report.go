@@ -2,21 +2,23 @@ package api
 
 import (
 	"fmt"
-	"math"
 	"net/http"
 	"slices"
 
 	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/store"
 )
 
-// handleReport answers GET /api/v1/report?sla=&from=&to=: per SLA and
+// handleReport answers GET /api/v1/report?sla=&customer=&from=&to=: per SLA and
 // target, the clocks that stopped in the period (local dates of the SLA's
 // calendar, inclusive; by default the SLA's current window; with only "to",
 // the window that ends then) plus, when the period runs to today, the open
 // ones already breached — as compliance is defined everywhere — with
 // compliance against the objective, error budget, median and 90th
-// percentile elapsed business time of the stopped ones, and CSAT.
+// percentile elapsed business time of the stopped ones, and CSAT; the same
+// for each customer of the SLA, or, with "customer", for that customer's
+// requests only (and the SLAs that serve it).
 func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	p := s.opts.Config().Policy
@@ -38,6 +40,11 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("parameter \"to\" (%s) is before \"from\" (%s)", to, from))
 		return
 	}
+	customer := q.Get("customer")
+	if customer != "" && p.Departments[customer] == nil {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("parameter \"customer\": no department %q in the configuration", customer))
+		return
+	}
 	slas := p.SLAs
 	if id := q.Get("sla"); id != "" {
 		one := p.SLA(id)
@@ -55,6 +62,9 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	}
 	out := wire.Report{GeneratedAt: now.UTC(), SLAs: []wire.ReportSLA{}}
 	for _, sl := range slas {
+		if customer != "" && !slices.Contains(p.CustomersOf(sl), customer) {
+			continue // an SLA that does not serve the customer has nothing to say of it
+		}
 		loc := sl.CalendarOf().Location()
 		first, last := sl.Window.Bounds(now, loc)
 		today := last
@@ -69,7 +79,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, fmt.Sprintf("the period of SLA %q would run from %s to %s, backwards: give \"from\" as well, or a later \"to\"", sl.ID, first, last))
 			return
 		}
-		rs, err := s.reportSLA(sl, sn, first, last, today)
+		rs, err := s.reportSLA(p, sl, sn, customer, first, last, today)
 		if err != nil {
 			writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
 			return
@@ -79,44 +89,65 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// reportSLA is one SLA's figures from first to last: those every output
-// shows, and the median and 90th percentile of the stopped clocks.
-func (s *Server) reportSLA(sl *sla.SLA, sn snapshot, first, last, today sla.Date) (wire.ReportSLA, error) {
+// reportSLA is one SLA's figures from first to last, for every request
+// under it or, with customer, that customer's only; and, without, each
+// customer's: those every output shows, and the median and 90th
+// percentile of the stopped clocks.
+func (s *Server) reportSLA(p *sla.Policy, sl *sla.SLA, sn snapshot, customer string, first, last, today sla.Date) (wire.ReportSLA, error) {
 	rs := wire.ReportSLA{
 		ID: sl.ID, Description: sl.Description, Provider: sl.Provider, Customers: sl.Customers,
-		Objective: sl.Objective, From: first.String(), To: last.String(), Targets: []wire.ReportTarget{},
+		Objective: sl.Objective, From: first.String(), To: last.String(), Customer: customer,
 		ByCustomer: []wire.ReportCustomer{},
 	}
-	f, err := sn.figures(s.opts.Store, sl, first, last, today)
-	if err != nil {
+	stops := map[sla.TargetKind][]store.Stop{}
+	for _, k := range sla.TargetKinds {
+		if !sl.Target(k).Set() {
+			continue
+		}
+		var err error
+		if stops[k], err = s.opts.Store.Stops(sl.ID, k, first, last); err != nil {
+			return rs, fmt.Errorf("read the stops of SLA %q: %w", sl.ID, err)
+		}
+	}
+	var err error
+	if rs.CSATAverage, rs.CSATCount, rs.Targets, err = s.reportFigures(sl, sn, customer, stops, first, last, today); err != nil {
 		return rs, err
 	}
-	rs.CSATAverage, rs.CSATCount = csatAverage(f), f.CSATCount
-	for _, t := range f.Targets {
-		stops, err := s.opts.Store.Stops(sl.ID, t.Target, first, last)
-		if err != nil {
+	if customer != "" {
+		return rs, nil
+	}
+	for _, cu := range p.CustomersOf(sl) {
+		rc := wire.ReportCustomer{Customer: cu}
+		if rc.CSATAverage, rc.CSATCount, rc.Targets, err = s.reportFigures(sl, sn, cu, stops, first, last, today); err != nil {
 			return rs, err
 		}
-		elapsed := make([]int64, 0, len(stops))
-		for _, st := range stops {
-			elapsed = append(elapsed, st.ElapsedSeconds)
+		rs.ByCustomer = append(rs.ByCustomer, rc)
+	}
+	return rs, nil
+}
+
+// reportFigures are the figures of sl's requests (every customer's, or
+// one's) from first to last, the median and 90th percentile taken from the
+// stops of the period.
+func (s *Server) reportFigures(sl *sla.SLA, sn snapshot, customer string, stops map[sla.TargetKind][]store.Stop, first, last, today sla.Date) (*float64, int64, []wire.ReportTarget, error) {
+	f, err := sn.figures(s.opts.Store, sl, customer, first, last, today)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	targets := []wire.ReportTarget{}
+	for _, t := range f.Targets {
+		elapsed := make([]int64, 0, len(stops[t.Target]))
+		for _, st := range stops[t.Target] {
+			if customer == "" || st.Customer == customer {
+				elapsed = append(elapsed, st.ElapsedSeconds)
+			}
 		}
 		slices.Sort(elapsed)
-		rs.Targets = append(rs.Targets, wire.ReportTarget{
+		targets = append(targets, wire.ReportTarget{
 			Target: t.Target, Counted: t.Counted(), Met: t.Met, Breached: t.Breached, OpenBreached: t.OpenBreached,
 			Compliance: t.Compliance, MeetsObjective: t.MeetsObjective, ErrorBudgetRemaining: t.ErrorBudgetRemaining,
 			MedianElapsedSeconds: quantile(elapsed, 0.5), P90ElapsedSeconds: quantile(elapsed, 0.9),
 		})
 	}
-	return rs, nil
-}
-
-// quantile is the nearest-rank quantile of sorted values; nil when empty.
-func quantile(sorted []int64, q float64) *int64 {
-	if len(sorted) == 0 {
-		return nil
-	}
-	i := int(math.Ceil(q*float64(len(sorted)))) - 1
-	v := sorted[max(i, 0)]
-	return &v
+	return csatAverage(f), f.CSATCount, targets, nil
 }

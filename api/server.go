@@ -97,6 +97,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v1/requests/{id...}", s.readFunc(readDetails, s.handleRequest))
 	m.HandleFunc("GET /api/v1/slas", s.readFunc(readStandings, s.handleSLAs))
 	m.HandleFunc("GET /api/v1/slas/{id}", s.readFunc(readStandings, s.handleSLA))
+	m.HandleFunc("GET /api/v1/slas/{id}/history", s.readFunc(readStandings, s.handleHistory))
 	m.HandleFunc("GET /api/v1/breaches", s.readFunc(readDetails, s.handleBreaches))
 	m.HandleFunc("GET /api/v1/report", s.readFunc(readStandings, s.handleReport))
 	m.HandleFunc("GET /api/v1/backup", s.admin(s.handleBackup))

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/config"
 	"github.com/slad-project/slad/sla"
 	"github.com/slad-project/slad/store"
@@ -233,7 +234,7 @@ func (s *Server) slaGroups(p *sla.Policy, filter string, sn snapshot, now time.T
 		if !concerns(sl, filter) {
 			continue
 		}
-		st, err := s.standing(sl, sn, now)
+		st, err := s.standing(p, sl, sn, now)
 		if err != nil {
 			return nil, err
 		}
@@ -245,7 +246,12 @@ func (s *Server) slaGroups(p *sla.Policy, filter string, sn snapshot, now time.T
 			}
 			groups[sl.Provider] = g
 		}
-		g.SLAs = append(g.SLAs, slaRowOf(p, sl, st))
+		row := slaRowOf(p, sl, st)
+		if cst, ok := customerView(st, sl, filter); ok {
+			row = slaRowOf(p, sl, cst)
+			row.Scope = "Figures of the requests " + deptName(p, filter) + " raised"
+		}
+		g.SLAs = append(g.SLAs, row)
 	}
 	out := make([]deptGroup, 0, len(groups))
 	for _, g := range groups {
@@ -255,6 +261,22 @@ func (s *Server) slaGroups(p *sla.Policy, filter string, sn snapshot, now time.T
 		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.ID, b.ID))
 	})
 	return out, nil
+}
+
+// customerView is an SLA's standing as its customer dept sees it: the
+// figures of dept's own requests, when dept receives the SLA and does not
+// provide it.
+func customerView(st wire.SLAStanding, sl *sla.SLA, dept string) (wire.SLAStanding, bool) {
+	if dept == "" || sl.Provider == dept {
+		return st, false
+	}
+	for _, c := range st.ByCustomer {
+		if c.Customer == dept {
+			st.Standing = c.Standing
+			return st, true
+		}
+	}
+	return st, false
 }
 
 // summarize counts the tiles: SLAs by standing, and the requests of the

@@ -39,6 +39,9 @@ type slaRow struct {
 	Breached        int64
 	CSAT            string // average satisfaction score
 	CSATCount       string // how many scores it averages
+	// Scope says whose requests the figures count, when not every
+	// customer's: "Figures of the requests Sales raised".
+	Scope string
 }
 
 // attentionRow is one clock of a request that is breached or at risk.

@@ -153,7 +153,7 @@ func (s *Server) handleSLAs(w http.ResponseWriter, r *http.Request) {
 		SLAs []wire.SLAStanding `json:"slas"`
 	}{SLAs: []wire.SLAStanding{}}
 	for _, sl := range p.SLAs {
-		st, err := s.standing(sl, sn, now)
+		st, err := s.standing(p, sl, sn, now)
 		if err != nil {
 			writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
 			return
@@ -180,7 +180,7 @@ func (s *Server) handleSLA(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
 		return
 	}
-	st, err := s.standing(sl, sn, s.now())
+	st, err := s.standing(p, sl, sn, s.now())
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
 		return

@@ -1,0 +1,155 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/slad-project/slad/api/wire"
+	"github.com/slad-project/slad/sla"
+)
+
+// handleHistory answers GET /api/v1/slas/{id}/history?by=week|month
+// [&customer=DEPT]: the SLA's figures, or one customer's, in each of the
+// last 12 weeks or months.
+func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
+	p := s.opts.Config().Policy
+	sl := p.SLA(r.PathValue("id"))
+	if sl == nil {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no SLA %q in the configuration; GET /api/v1/slas lists them", r.PathValue("id")))
+		return
+	}
+	q := r.URL.Query()
+	by := sla.ByWeek
+	if v := q.Get("by"); v != "" {
+		k, err := sla.ParsePeriodKind(v)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "parameter \"by\": "+err.Error())
+			return
+		}
+		by = k
+	}
+	customer := q.Get("customer")
+	if customer != "" && !slices.Contains(p.CustomersOf(sl), customer) {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("parameter \"customer\": SLA %q does not serve %q; its customers are %v", sl.ID, customer, p.CustomersOf(sl)))
+		return
+	}
+	h, err := s.history(sl, customer, by, s.now())
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, h)
+}
+
+// history is sl's figures (every customer's, customer "", or one's) in
+// each of the last sla.HistoryLength weeks or months up to now, oldest
+// first, in the SLA calendar's zone. It reads one day aggregate per day
+// of the periods and the stops of the periods (for the medians): its cost
+// is that of the 12 periods, never of the whole history. The department
+// scorecards call it too.
+func (s *Server) history(sl *sla.SLA, customer string, by sla.PeriodKind, now time.Time) (wire.History, error) {
+	cal := sl.CalendarOf()
+	today := sla.DateOf(now.In(cal.Location()))
+	periods := sla.LastPeriods(by, today, sla.HistoryLength)
+	out := wire.History{
+		SLA: sl.ID, Provider: sl.Provider, Objective: sl.Objective, Customer: customer,
+		By: string(by), Calendar: cal.Name(), Periods: []wire.HistoryPeriod{},
+	}
+	sn, err := readSnapshot(s.opts.Store)
+	if err != nil {
+		return out, err
+	}
+	elapsed, err := s.elapsedByPeriod(sl, customer, periods, today)
+	if err != nil {
+		return out, err
+	}
+	for i, per := range periods {
+		last := per.Last
+		if today.Before(last) {
+			last = today
+		}
+		f, err := sn.figures(s.opts.Store, sl, customer, per.First, last, today)
+		if err != nil {
+			return out, err
+		}
+		hp := wire.HistoryPeriod{
+			Period: per.Label, From: per.First.String(), To: last.String(), Current: last == today,
+			Targets: []wire.HistoryTarget{},
+		}
+		var counted int64
+		for _, t := range f.Targets {
+			ht := wire.HistoryTarget{Target: t.Target, Counted: t.Counted(), Met: t.Met, Breached: t.Breached}
+			if ht.Counted > 0 {
+				ht.Compliance = ptr(t.Compliance)
+			}
+			ht.MedianElapsedSeconds = median(periodOf(elapsed[t.Target], i))
+			counted += ht.Counted
+			hp.Breached += t.Breached
+			hp.Targets = append(hp.Targets, ht)
+		}
+		if counted > 0 {
+			hp.Compliance, hp.MeetsObjective = ptr(f.Compliance), f.Compliance >= sl.Objective
+		}
+		hp.MedianResolutionSeconds = median(periodOf(elapsed[sla.Resolution], i))
+		out.Periods = append(out.Periods, hp)
+	}
+	return out, nil
+}
+
+// elapsedByPeriod reads the stops of sl's targets over the periods (for
+// one customer, or all) and sorts their elapsed seconds into the periods,
+// each list in increasing order.
+func (s *Server) elapsedByPeriod(sl *sla.SLA, customer string, periods []sla.Period, today sla.Date) (map[sla.TargetKind][][]int64, error) {
+	out := map[sla.TargetKind][][]int64{}
+	for _, k := range sla.TargetKinds {
+		if !sl.Target(k).Set() {
+			continue
+		}
+		stops, err := s.opts.Store.Stops(sl.ID, k, periods[0].First, today)
+		if err != nil {
+			return nil, fmt.Errorf("read the stops of SLA %q: %w", sl.ID, err)
+		}
+		lists := make([][]int64, len(periods))
+		i := 0
+		for _, st := range stops { // in day order, as the periods are
+			if customer != "" && st.Customer != customer {
+				continue
+			}
+			for i < len(periods)-1 && periods[i].Last.Before(st.Day) {
+				i++
+			}
+			lists[i] = append(lists[i], st.ElapsedSeconds)
+		}
+		for _, l := range lists {
+			slices.Sort(l)
+		}
+		out[k] = lists
+	}
+	return out, nil
+}
+
+// periodOf is the i-th period's list; none for a target the SLA does not
+// set.
+func periodOf(lists [][]int64, i int) []int64 {
+	if i >= len(lists) {
+		return nil
+	}
+	return lists[i]
+}
+
+// median is the median of sorted values; nil when there are none.
+func median(sorted []int64) *int64 { return quantile(sorted, 0.5) }
+
+// quantile is the nearest-rank quantile of sorted values (sla.Quantile);
+// nil when there are none.
+func quantile(sorted []int64, q float64) *int64 {
+	v, ok := sla.Quantile(sorted, q)
+	if !ok {
+		return nil
+	}
+	return &v
+}
+
+func ptr[T any](v T) *T { return &v }
