@@ -50,13 +50,12 @@ type DepartmentFeedback struct {
 	From   string `json:"from"`
 	To     string `json:"to"`
 	// Received is the score from all its customers together; ReceivedBy
-	// the score from each configured customer department, in id order,
-	// those without answers included.
+	// the score from each customer, Given what the department answered
+	// about each provider: the pairs an SLA links (without answers too)
+	// and those with answers, in id order.
 	Received   INPS   `json:"received"`
 	ReceivedBy []INPS `json:"received_by"`
-	// Given is what the department answered about each configured
-	// provider, in id order, those without answers included.
-	Given []INPS `json:"given"`
+	Given      []INPS `json:"given"`
 }
 
 // FeedbackReport is the answer of GET /api/v1/feedback: the internal NPS
