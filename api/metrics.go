@@ -29,6 +29,8 @@ type Collector struct {
 	csat, outboxPending, openBreac            *prometheus.Desc
 	// Per (SLA, customer) pair: see collectCustomer.
 	customer customerDescs
+	// Internal NPS: see collectFeedback.
+	feedback feedbackDescs
 }
 
 // customerDescs are the per-customer series: the figures that do not add
@@ -68,6 +70,7 @@ func NewCollector(st *store.Store, cfg func() *config.Config, now func() time.Ti
 			affordable:   d("slad_customer_breaches_affordable", "slad_breaches_affordable for one customer's requests.", []string{"sla", "customer", "target"}, nil),
 			csat:         d("slad_customer_csat_average", "slad_csat_average for one customer's requests.", []string{"sla", "customer"}, nil),
 		},
+		feedback: newFeedbackDescs(),
 	}
 }
 
@@ -76,6 +79,9 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	cu := c.customer
 	for _, d := range []*prometheus.Desc{c.open, c.atRisk, c.openBreac, c.stopped, c.breaches, c.elapsed, c.compliance, c.objective, c.budget, c.affordable, c.csat, c.outboxPending,
 		cu.atRisk, cu.openBreached, cu.compliance, cu.budget, cu.affordable, cu.csat} {
+		ch <- d
+	}
+	for _, d := range c.feedback.all() {
 		ch <- d
 	}
 }
@@ -138,6 +144,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			c.collectCustomer(ch, sn, s, cu, first, last)
 		}
 	}
+	c.collectFeedback(ch, cfg)
 }
 
 // collectCustomer sends the series of one (SLA, customer) pair: the same

@@ -97,6 +97,15 @@ func newMetricsFixture(t *testing.T) (*Collector, *store.Store, *config.Config) 
 	if _, err := st.Evaluate(now); err != nil {
 		t.Fatal(err)
 	}
+	// Sales answered the iNPS survey about IT: 2 promoters, 1 detractor.
+	answers := []sla.Answer{
+		{ID: "n1", At: now.Add(-time.Hour), Provider: "it", Customer: "sales", Score: 10},
+		{ID: "n2", At: now.Add(-time.Hour), Provider: "it", Customer: "sales", Score: 9},
+		{ID: "n3", At: now.Add(-time.Hour), Provider: "it", Customer: "sales", Score: 5},
+	}
+	if _, err := st.AppendFeedback(context.Background(), answers, cfg.Global.Timezone); err != nil {
+		t.Fatal(err)
+	}
 	return NewCollector(st, func() *config.Config { return cfg }, func() time.Time { return now }, nil), st, cfg
 }
 
@@ -163,6 +172,12 @@ func TestEverySeriesExistsFromTheStart(t *testing.T) {
 		"slad_breaches_affordable":          3,
 		"slad_csat_average":                 2,
 		"slad_alert_outbox_pending":         1,
+		// The pairs the SLAs link (it serves itself on call: no pair),
+		// without answers: counts at 0, no score.
+		"slad_feedback_responses":          2,
+		"slad_inps":                        0,
+		"slad_provider_feedback_responses": 1,
+		"slad_provider_inps":               0,
 	}
 	for name, n := range want {
 		if got := testutil.CollectAndCount(c, name); got != n {
