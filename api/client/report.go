@@ -16,6 +16,10 @@ const reportPath = "/api/v1/report"
 type ReportQuery struct {
 	// SLA is the id of the one SLA to report on; empty for every SLA.
 	SLA string
+	// Customer is the department whose requests alone are counted, and
+	// the SLAs serving it the only ones reported; empty for every customer
+	// (with a breakdown per customer).
+	Customer string
 	// From and To are local dates ("YYYY-MM-DD") of each SLA's calendar,
 	// both included. An empty one is taken from the SLA's current window,
 	// which the server works out.
@@ -28,7 +32,7 @@ type ReportQuery struct {
 // Status 400 and a sentence in Message.
 func (c *Client) Report(ctx context.Context, q ReportQuery) (*wire.Report, error) {
 	query := url.Values{}
-	for _, p := range []struct{ name, value string }{{"sla", q.SLA}, {"from", q.From}, {"to", q.To}} {
+	for _, p := range []struct{ name, value string }{{"sla", q.SLA}, {"customer", q.Customer}, {"from", q.From}, {"to", q.To}} {
 		if p.value != "" {
 			query.Set(p.name, p.value)
 		}

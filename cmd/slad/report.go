@@ -35,6 +35,14 @@ The period is given as local dates of each SLA's calendar, both included:
 reported (the last 30 days, this month, ...); one of them alone replaces
 that end of the window.
 
+Every SLA's figures are followed by the same figures for each of its
+customers' own requests. --customer sales reports only the SLAs that serve
+Sales, counting only Sales' requests.
+
+--by week or --by month shows trends instead: per SLA (and --customer),
+compliance, breaches and median resolution time in each of the last 12 ISO
+weeks or months of the SLA's calendar, the current one last (to today).
+
 Formats:
   table  for people: one block per SLA, one row per target. Compliance and
          budget are rounded down to a tenth of a percent, so a figure short
@@ -59,6 +67,7 @@ const (
 type reportOptions struct {
 	serverFlags
 	query   client.ReportQuery
+	by      string // "week" or "month": trends instead of one period
 	format  string
 	timeout time.Duration
 }
@@ -83,6 +92,9 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "slad report: %s\n", explainReportError(ctx, err, opts))
 		return 1
 	}
+	if opts.by != "" {
+		return runTrends(ctx, c, rep, opts, stdout, stderr)
+	}
 	switch opts.format {
 	case reportCSV:
 		err = writeReportCSV(stdout, rep)
@@ -102,6 +114,8 @@ func parseReportFlags(args []string, stderr io.Writer) (opts reportOptions, code
 	fs := newFlagSet("report", reportUsage)
 	opts.register(fs, "`file` holding a bearer token, when reads need credentials and --basic-auth-file is not given")
 	fs.StringVar(&opts.query.SLA, "sla", "", "report on the SLA with this `id` only; default every SLA")
+	fs.StringVar(&opts.query.Customer, "customer", "", "count only the requests of the customer department with this `id`, and report only the SLAs serving it; default every customer, each also on its own")
+	fs.StringVar(&opts.by, "by", "", "show trends by `period`, week or month (the last 12), instead of one period's figures")
 	fs.StringVar(&opts.query.From, "from", "", "first `date` of the period, YYYY-MM-DD; default the start of each SLA's current window")
 	fs.StringVar(&opts.query.To, "to", "", "last `date` of the period, YYYY-MM-DD, included; default today in each SLA's calendar")
 	fs.StringVar(&opts.format, "format", reportTable, "output `format`: table, csv or json")
@@ -136,6 +150,10 @@ func reportFlagProblem(opts reportOptions, rest []string) string {
 		return fmt.Sprintf("unexpected argument %q: report takes flags only", rest[0])
 	case dates[0] != nil && dates[1] != nil && dates[1].Before(*dates[0]):
 		return fmt.Sprintf("--to %s is before --from %s: the period runs from --from to --to, both days included", opts.query.To, opts.query.From)
+	case opts.by != "" && opts.by != string(sla.ByWeek) && opts.by != string(sla.ByMonth):
+		return fmt.Sprintf("--by %q: use week or month", opts.by)
+	case opts.by != "" && (opts.query.From != "" || opts.query.To != ""):
+		return "--by shows the last 12 weeks or months up to today: it takes no --from or --to"
 	case opts.format != reportTable && opts.format != reportCSV && opts.format != reportJSON:
 		return fmt.Sprintf("--format %q: use table, csv or json", opts.format)
 	case opts.timeout < 0:
@@ -197,27 +215,21 @@ func writeReportTable(w io.Writer, r *wire.Report) error {
 		if s.Description != "" {
 			fmt.Fprintf(tw, "  %s\n", oneLine(s.Description))
 		}
-		if s.CSATAverage != nil {
-			fmt.Fprintf(tw, "  CSAT %.1f of 5 from %s\n", *s.CSATAverage, sla.Plural(s.CSATCount, "rating", "ratings"))
-		} else {
-			fmt.Fprintln(tw, "  CSAT: no resolved request was rated")
+		if s.Customer != "" {
+			fmt.Fprintf(tw, "  figures of the requests of %s only\n", oneLine(s.Customer))
 		}
+		fmt.Fprintf(tw, "  %s\n", csatWords("", s.CSATAverage, s.CSATCount))
 		if len(s.Targets) == 0 {
 			fmt.Fprintln(tw, "  no targets")
 			continue
 		}
 		fmt.Fprintln(tw, "  TARGET\tREQUESTS\tMET\tBREACHED\tCOMPLIANCE\tSTATUS\tBUDGET LEFT\tMEDIAN\tP90")
-		for _, t := range s.Targets {
-			compliance, status, budget := "-", "-", "-"
-			if t.Counted > 0 {
-				compliance, budget = percentDown(t.Compliance), percentDown(t.ErrorBudgetRemaining)
-				status = "ok"
-				if !t.MeetsObjective {
-					status = "BELOW"
-				}
-			}
-			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", oneLine(string(t.Target)), t.Counted, t.Met, t.Breached,
-				compliance, status, budget, elapsedCell(t.MedianElapsedSeconds), elapsedCell(t.P90ElapsedSeconds))
+		writeTargetRows(tw, "", s.Targets)
+		for _, c := range s.ByCustomer {
+			writeTargetRows(tw, c.Customer, c.Targets)
+		}
+		for _, c := range s.ByCustomer {
+			fmt.Fprintf(tw, "  %s\n", csatWords(oneLine(c.Customer)+": ", c.CSATAverage, c.CSATCount))
 		}
 	}
 	fmt.Fprintln(tw)
@@ -225,14 +237,45 @@ func writeReportTable(w io.Writer, r *wire.Report) error {
 	return tw.Flush()
 }
 
+// writeTargetRows writes one row per target; a customer's rows name it
+// before the target ("sales: response").
+func writeTargetRows(tw io.Writer, customer string, targets []wire.ReportTarget) {
+	for _, t := range targets {
+		compliance, status, budget := "-", "-", "-"
+		if t.Counted > 0 {
+			compliance, budget = percentDown(t.Compliance), percentDown(t.ErrorBudgetRemaining)
+			status = "ok"
+			if !t.MeetsObjective {
+				status = "BELOW"
+			}
+		}
+		name := oneLine(string(t.Target))
+		if customer != "" {
+			name = oneLine(customer) + ": " + name
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", name, t.Counted, t.Met, t.Breached,
+			compliance, status, budget, elapsedCell(t.MedianElapsedSeconds), elapsedCell(t.P90ElapsedSeconds))
+	}
+}
+
+// csatWords says what the satisfaction scores add up to.
+func csatWords(prefix string, avg *float64, count int64) string {
+	if avg == nil {
+		return prefix + "CSAT: no resolved request was rated"
+	}
+	return fmt.Sprintf("%sCSAT %.1f of 5 from %s", prefix, *avg, sla.Plural(count, "rating", "ratings"))
+}
+
 // reportCSVHeader names the columns as the JSON fields do.
 var reportCSVHeader = []string{
 	"sla", "description", "provider", "customers", "objective", "from", "to",
 	"target", "counted", "met", "breached", "compliance", "meets_objective", "error_budget_remaining",
-	"median_elapsed_seconds", "p90_elapsed_seconds", "csat_average", "csat_count",
+	"median_elapsed_seconds", "p90_elapsed_seconds", "csat_average", "csat_count", "customer",
 }
 
-// writeReportCSV writes one row per SLA and target (RFC 4180). The SLA's
+// writeReportCSV writes one row per SLA and target (RFC 4180), then one per
+// customer of the SLA and target, whose "customer" cell names it (empty on
+// the rows of every customer's requests, unless --customer). The SLA's
 // figures (objective, period, CSAT) repeat on each of its rows, so that a
 // row stands alone in a spreadsheet; customers are separated by spaces.
 // Values are the server's: compliance is 1 when nothing was counted, as in
@@ -243,19 +286,22 @@ func writeReportCSV(w io.Writer, r *wire.Report) error {
 		return err
 	}
 	for _, s := range r.SLAs {
-		csatAvg := ""
-		if s.CSATAverage != nil {
-			csatAvg = decimal(*s.CSATAverage)
-		}
-		for _, t := range s.Targets {
-			err := cw.Write([]string{
-				s.ID, s.Description, s.Provider, strings.Join(s.Customers, " "), decimal(s.Objective), s.From, s.To,
-				string(t.Target), strconv.FormatInt(t.Counted, 10), strconv.FormatInt(t.Met, 10), strconv.FormatInt(t.Breached, 10),
-				decimal(t.Compliance), strconv.FormatBool(t.MeetsObjective), decimal(t.ErrorBudgetRemaining),
-				seconds(t.MedianElapsedSeconds), seconds(t.P90ElapsedSeconds), csatAvg, strconv.FormatInt(s.CSATCount, 10),
-			})
-			if err != nil {
-				return err
+		rows := []wire.ReportCustomer{{Customer: s.Customer, CSATAverage: s.CSATAverage, CSATCount: s.CSATCount, Targets: s.Targets}}
+		for _, c := range append(rows, s.ByCustomer...) {
+			csatAvg := ""
+			if c.CSATAverage != nil {
+				csatAvg = decimal(*c.CSATAverage)
+			}
+			for _, t := range c.Targets {
+				err := cw.Write([]string{
+					s.ID, s.Description, s.Provider, strings.Join(s.Customers, " "), decimal(s.Objective), s.From, s.To,
+					string(t.Target), strconv.FormatInt(t.Counted, 10), strconv.FormatInt(t.Met, 10), strconv.FormatInt(t.Breached, 10),
+					decimal(t.Compliance), strconv.FormatBool(t.MeetsObjective), decimal(t.ErrorBudgetRemaining),
+					seconds(t.MedianElapsedSeconds), seconds(t.P90ElapsedSeconds), csatAvg, strconv.FormatInt(c.CSATCount, 10), c.Customer,
+				})
+				if err != nil {
+					return err
+				}
 			}
 		}
 	}

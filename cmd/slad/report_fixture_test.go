@@ -54,6 +54,33 @@ const reportFixture = `{
           "median_elapsed_seconds": 11520,
           "p90_elapsed_seconds": 100800
         }
+      ],
+      "by_customer": [
+        {
+          "customer": "sales",
+          "csat_average": 5,
+          "csat_count": 1,
+          "targets": [
+            {
+              "target": "response",
+              "counted": 30,
+              "met": 30,
+              "breached": 0,
+              "open_breached": 0,
+              "compliance": 1,
+              "meets_objective": true,
+              "error_budget_remaining": 1,
+              "median_elapsed_seconds": 600,
+              "p90_elapsed_seconds": 1200
+            }
+          ]
+        },
+        {
+          "customer": "marketing",
+          "csat_average": null,
+          "csat_count": 0,
+          "targets": []
+        }
       ]
     },
     {
@@ -81,7 +108,8 @@ const reportFixture = `{
           "median_elapsed_seconds": 86700,
           "p90_elapsed_seconds": 198059
         }
-      ]
+      ],
+      "by_customer": []
     },
     {
       "id": "it-oncall",
@@ -107,7 +135,8 @@ const reportFixture = `{
           "median_elapsed_seconds": null,
           "p90_elapsed_seconds": null
         }
-      ]
+      ],
+      "by_customer": []
     }
   ]
 }

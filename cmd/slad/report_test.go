@@ -80,8 +80,11 @@ func TestReportCSVIsReadableByACSVReader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 5 {
-		t.Fatalf("got %d rows, want a header and 4 (2 + 1 + 1 targets)", len(rows))
+	if len(rows) != 6 {
+		t.Fatalf("got %d rows, want a header and 5 (2 + 1 + 1 targets, and Sales' own response)", len(rows))
+	}
+	if cu := rows[3]; cu[0] != "it-sales-incidents" || cu[7] != "response" || cu[18] != "sales" || cu[11] != "1" || rows[1][18] != "" {
+		t.Errorf("Sales' own row = %q (and every customer's has customer %q), want it-sales-incidents' response for sales, 100%%", cu, rows[1][18])
 	}
 	row := map[string]string{}
 	for i, col := range rows[0] {
@@ -97,7 +100,7 @@ func TestReportCSVIsReadableByACSVReader(t *testing.T) {
 			t.Errorf("column %s = %q, want %q", k, row[k], v)
 		}
 	}
-	last := rows[4]
+	last := rows[5]
 	if last[0] != "it-oncall" || last[14] != "" || last[15] != "" || last[16] != "" {
 		t.Errorf("a target with no figures should have empty cells, got %q", last)
 	}
@@ -110,6 +113,7 @@ func TestReportSendsTheQueryTheFlagsAskFor(t *testing.T) {
 	}{
 		"without flags every SLA's current window is asked for": {args: nil, want: url.Values{}},
 		"one SLA is asked for by its id":                        {args: []string{"--sla", "it-oncall"}, want: url.Values{"sla": {"it-oncall"}}},
+		"one customer is asked for by its department id":        {args: []string{"--customer", "sales"}, want: url.Values{"customer": {"sales"}}},
 		"a period is sent as both dates": {
 			args: []string{"--from", "2026-11-01", "--to", "2026-11-30"},
 			want: url.Values{"from": {"2026-11-01"}, "to": {"2026-11-30"}},
@@ -161,6 +165,14 @@ func TestReportRejectsBadUsageWithoutAskingTheServer(t *testing.T) {
 		wantCode int
 		want     string
 	}{
+		"a trend by day is refused": {
+			args: []string{"--by", "day"}, wantCode: 2,
+			want: "slad report: --by \"day\": use week or month\n",
+		},
+		"a trend over a chosen period is refused": {
+			args: []string{"--by", "week", "--from", "2026-11-01"}, wantCode: 2,
+			want: "slad report: --by shows the last 12 weeks or months up to today: it takes no --from or --to\n",
+		},
 		"a date not written as YYYY-MM-DD is refused": {
 			args: []string{"--from", "2026-11-1"}, wantCode: 2,
 			want: "slad report: --from: \"2026-11-1\" is not a date: write it as YYYY-MM-DD, e.g. 2026-12-24\n",
@@ -445,6 +457,23 @@ func TestReportAgainstTheRealDaemon(t *testing.T) {
 		}
 	})
 
+	t.Run("--by week shows the last 12 weeks of each SLA, this one so far", func(t *testing.T) {
+		code, stdout, stderr := slad(t, "report", "--server", base, "--by", "week", "--customer", "sales", "--format", "csv")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		rows, err := csv.NewReader(strings.NewReader(stdout)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 1+2*12 || rows[0][3] != "period" {
+			t.Fatalf("got %d rows, want a header and 12 weeks for each of the 2 SLAs serving sales:\n%s", len(rows), stdout)
+		}
+		if last := rows[12]; last[0] != "it-sales-incidents" || last[1] != "sales" || last[3] != "2026-W48" || last[6] != "true" {
+			t.Errorf("the last week of it-sales-incidents is %q, want 2026-W48 for sales, current", last)
+		}
+	})
+
 	t.Run("by default each SLA's current window is reported", func(t *testing.T) {
 		code, stdout, stderr := slad(t, "report", "--server", base, "--format", "csv")
 		if code != 0 {
@@ -454,10 +483,18 @@ func TestReportAgainstTheRealDaemon(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got []string
+		var got, perCustomer []string
 		for _, r := range rows[1:] {
 			// sla, from, to, target, counted, met, breached, median, p90
-			got = append(got, strings.Join([]string{r[0], r[5], r[6], r[7], r[8], r[9], r[10], r[14], r[15]}, " "))
+			row := strings.Join([]string{r[0], r[5], r[6], r[7], r[8], r[9], r[10], r[14], r[15]}, " ")
+			if r[18] != "" { // a customer's own requests
+				perCustomer = append(perCustomer, r[18]+": "+row)
+				continue
+			}
+			got = append(got, row)
+		}
+		if !slices.Contains(perCustomer, "sales: it-oncall 2026-11-01 2026-11-25 response 3 1 2 1200 3600") || len(perCustomer) != 2+3 {
+			t.Errorf("rows per customer:\n%s\nwant sales' response and resolution under it-sales-incidents, and one row for each of the 3 departments under it-oncall", strings.Join(perCustomer, "\n"))
 		}
 		want := []string{
 			"it-sales-incidents 2026-10-27 2026-11-25 response 3 2 1 1200 3600",
