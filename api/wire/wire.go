@@ -1,10 +1,9 @@
 // Package wire declares the JSON bodies of slad's HTTP API that more than
 // one program reads or writes: the answer to a batch of events, the error
 // body, an SLA's standing (overall and per customer), its history and the
-// report. The server (package api) encodes
-// them and the client (package api/client, used by slad import and slad
-// report) decodes them, so a field exists in one place and the two cannot
-// drift apart.
+// report. The server (package api) encodes them and the client (package
+// api/client, used by slad import and slad report) decodes them, so a field
+// exists in one place and the two cannot drift apart.
 //
 // The package holds types only. It imports nothing of slad's but the pure
 // domain package sla, for the names of targets.
