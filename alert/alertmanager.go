@@ -101,7 +101,7 @@ func buildAMAlert(n lifecycle.Notice, externalURL string) amAlert {
 		Labels:       labels,
 		Annotations:  annotations,
 		StartsAt:     formatTime(start),
-		GeneratorURL: requestURL(externalURL, n.RequestID),
+		GeneratorURL: requestURL(externalURL, n.Provider, n.RequestID),
 	}
 	if n.Stage == lifecycle.StageResolved {
 		end := n.FiredAt

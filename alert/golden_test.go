@@ -94,7 +94,7 @@ func TestLogReceiverWritesOneLinePerAlert(t *testing.T) {
 				"level": tc.level, "msg": "SLA alert", "receiver": "console", "alert_id": notice.ID,
 				"stage": string(tc.stage), "sla": "it-sales-incidents", "provider": "it", "customer": "sales",
 				"request": "IT-4711", "target": "resolution", "priority": "P1",
-				"url": "http://slad.test/requests/IT-4711", "fired_at": notice.FiredAt.Format(time.RFC3339),
+				"url": "http://slad.test/requests/it/IT-4711", "fired_at": notice.FiredAt.Format(time.RFC3339),
 			}
 			for k, v := range want {
 				if rec[k] != v {

@@ -58,7 +58,7 @@ func testNotice(request string, stage lifecycle.StageKind) lifecycle.Notice {
 		n.ElapsedSeconds = 6*3600 + 5*60
 		n.FiredAt = deadline.Add(2*time.Hour + 5*time.Minute)
 	}
-	n.ID = lifecycle.NoticeID(request, n.SLAID, n.Target, n.StageKey)
+	n.ID = lifecycle.NoticeID(n.Provider, request, n.SLAID, n.Target, n.StageKey)
 	return n
 }
 

@@ -44,7 +44,7 @@ func (l *logNotifier) Notify(ctx context.Context, n lifecycle.Notice) (bool, err
 	if n.Stage == lifecycle.StageEscalation {
 		attrs = append(attrs, slog.Int("escalation", n.Escalation))
 	}
-	if u := requestURL(l.externalURL, n.RequestID); u != "" {
+	if u := requestURL(l.externalURL, n.Provider, n.RequestID); u != "" {
 		attrs = append(attrs, slog.String("url", u))
 	}
 	l.logger.LogAttrs(context.WithoutCancel(ctx), level, "SLA alert", attrs...)

@@ -280,10 +280,11 @@ func marshalJSON(v any) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// requestURL links to the request's page, or is empty without a base.
-func requestURL(externalURL, request string) string {
+// requestURL links to the request's page (its provider's and its id), or
+// is empty without a base.
+func requestURL(externalURL, provider, request string) string {
 	if externalURL == "" {
 		return ""
 	}
-	return externalURL + "/requests/" + httputil.PathSegment(request)
+	return externalURL + "/requests/" + httputil.RequestPath(provider, request)
 }

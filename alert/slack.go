@@ -170,7 +170,7 @@ func buildSlack(n lifecycle.Notice, externalURL string) slackMessage {
 	emoji, word := slackHeadline(n)
 	who := slackEscape(n.Provider) + " → " + slackEscape(n.Customer)
 	req := slackEscape(n.RequestID)
-	if link := requestURL(externalURL, n.RequestID); link != "" {
+	if link := requestURL(externalURL, n.Provider, n.RequestID); link != "" {
 		req = "<" + slackEscape(link) + "|" + req + ">"
 	}
 	facts := []string{standing(n)}
@@ -180,9 +180,15 @@ func buildSlack(n lifecycle.Notice, externalURL string) slackMessage {
 	if n.Category != "" {
 		facts = append(facts, slackEscape(n.Category))
 	}
+	parties := " (" + who + ")"
 	section := func(title string) string {
-		return fmt.Sprintf("%s *%s* · *%s* (%s)\n*%s*%s\n%s",
-			emoji, word, slackEscape(n.SLAID), who, req, title, strings.Join(facts, " · "))
+		return fmt.Sprintf("%s *%s* · *%s*%s\n*%s*%s\n%s",
+			emoji, word, slackEscape(n.SLAID), parties, req, title, strings.Join(facts, " · "))
+	}
+	if slackLen(section(" ")) > slackTextLimit {
+		// Names at their longest: the link (which holds the provider)
+		// and how late it is matter more; the fallback text keeps them.
+		parties = ""
 	}
 	title := ""
 	if n.Title != "" {

@@ -91,7 +91,7 @@ func TestSlackMessagesStayWithinBlockKitLimits(t *testing.T) {
 				if !strings.Contains(section, standing(n)) {
 					t.Errorf("the section lost how the clock stands (%q):\n%s", standing(n), section)
 				}
-				if n.RequestID == "IT-4711" && !strings.Contains(section, "<http://slad.example.internal:9780/requests/IT-4711|IT-4711>") {
+				if n.RequestID == "IT-4711" && !strings.Contains(section, "<http://slad.example.internal:9780/requests/it/IT-4711|IT-4711>") {
 					t.Errorf("the section lost the link:\n%s", section)
 				}
 				if len(n.Title) == sla.MaxTitleLength && !strings.Contains(section, "…") {

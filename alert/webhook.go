@@ -70,7 +70,7 @@ func marshalWebhook(n lifecycle.Notice, externalURL string) ([]byte, error) {
 		TargetSeconds:  n.TargetSeconds,
 		ElapsedSeconds: n.ElapsedSeconds,
 		FiredAt:        formatTime(n.FiredAt),
-		URL:            requestURL(externalURL, n.RequestID),
+		URL:            requestURL(externalURL, n.Provider, n.RequestID),
 	}
 	if !n.Deadline.IsZero() {
 		d := formatTime(n.Deadline)

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/slad-project/slad/config"
+	"github.com/slad-project/slad/store"
 )
 
 // Who may call what. Two kinds of credentials exist: the bearer tokens of
@@ -62,6 +63,19 @@ func (c caller) admin() bool { return c.open || (c.token != nil && c.token.Admin
 
 func (c caller) mayProvide(dept string) bool {
 	return c.open || (c.token != nil && c.token.MayProvide(dept))
+}
+
+// scope is which providers the caller may send events for, and where an
+// event naming none goes: the token's departments; every provider for an
+// admin token, a "*" token or when no tokens are configured.
+func (c caller) scope() store.Scope {
+	switch {
+	case c.token != nil:
+		return store.Scope{Any: c.token.Admin, Departments: c.token.Departments}
+	case c.open:
+		return store.AnyProvider
+	}
+	return store.Scope{}
 }
 
 // Authorization schemes, as WWW-Authenticate names them.

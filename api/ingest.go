@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -55,9 +54,15 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		s.rejectBatch(w, ierr, lines)
 		return
 	}
-	res, err := s.opts.Store.Append(r.Context(), events)
+	res, err := s.opts.Store.AppendAs(r.Context(), who.scope(), events)
 	if ce, ok := errors.AsType[*store.ConflictError](err); ok {
 		s.refuseConflict(w, ce, len(events), lines)
+		return
+	}
+	if ae, ok := errors.AsType[*store.AmbiguousError](err); ok {
+		// Another batch made the id ambiguous since the check.
+		s.ingested.WithLabelValues("rejected").Add(float64(len(events)))
+		s.rejectBatch(w, ambiguous(ae, events), lines)
 		return
 	}
 	if err != nil {
@@ -189,85 +194,102 @@ func rejectedEvent(err error, format eventio.Format) *ingestError {
 }
 
 // checkEvents validates the whole batch before anything is stored: the
-// schema, known departments, that the token may send for each request's
-// provider, and that no event is dated before its request's opening. The
-// last two read the requests the batch names, once.
+// schema, known departments, that the token may send for each provider an
+// event names, where each event goes (store.Known: an id ambiguous among
+// the token's providers is refused), and that no event is dated before its
+// request's opening.
 func (s *Server) checkEvents(events []sla.Event, who caller, cfg *config.Config) *ingestError {
 	var depts map[string]*sla.Department
 	if cfg != nil && cfg.Policy != nil {
 		depts = cfg.Policy.Departments
 	}
-	batchProvider, ierr := checkSchema(events, depts, s.now())
-	if ierr != nil {
+	if ierr := checkSchema(events, depts, s.now()); ierr != nil {
 		return ierr
 	}
-	known, err := s.opts.Store.Known(events)
+	scope := who.scope()
+	if ierr := checkScope(events, who, scope); ierr != nil {
+		return ierr
+	}
+	known, err := s.opts.Store.Known(events, scope)
+	if ae, ok := errors.AsType[*store.AmbiguousError](err); ok {
+		return ambiguous(ae, events)
+	}
 	if err != nil {
 		return &ingestError{status: http.StatusServiceUnavailable, index: -1, msg: "the store could not be read to check the batch against the requests it names, so none of them was stored; send the batch again: " + err.Error()}
-	}
-	if !who.open && !who.admin() {
-		if ierr := checkScope(events, who, batchProvider, known.Openings); ierr != nil {
-			return ierr
-		}
 	}
 	return checkOpenings(events, known)
 }
 
+// ambiguous refuses an event whose id names requests of several of the
+// sender's providers.
+func ambiguous(ae *store.AmbiguousError, events []sla.Event) *ingestError {
+	return &ingestError{status: http.StatusBadRequest, index: ae.Index,
+		msg: fmt.Sprintf("event %d (id %q): request %q exists for providers %s, all of which this sender may send for; add \"provider\" to the event to say whose request it is",
+			ae.Index, events[ae.Index].ID, ae.Request, strings.Join(ae.Candidates, ", "))}
+}
+
 // checkOpenings refuses an event dated before its request's opening, stored
-// or in the batch (sla.CheckAfterOpening): it would stop no clock.
+// or in the batch (sla.CheckAfterOpening): it would stop no clock. A
+// request is its provider's, so the check runs per request the batch goes
+// to; held events wait for an opening not known yet.
 func checkOpenings(events []sla.Event, known store.Known) *ingestError {
-	opened := make(map[string]time.Time, len(known.Openings))
-	for id, o := range known.Openings {
-		opened[id] = o.At
+	groups := map[store.Ref][]int{}
+	var order []store.Ref
+	for i, ref := range known.Refs {
+		if ref.Held() {
+			continue
+		}
+		if groups[ref] == nil {
+			order = append(order, ref)
+		}
+		groups[ref] = append(groups[ref], i)
 	}
-	if i, err := sla.CheckAfterOpening(events, opened, known.Stored); err != nil {
-		return &ingestError{status: http.StatusBadRequest, index: i, msg: fmt.Sprintf("event %d (id %q): %s", i, events[i].ID, err)}
+	for _, ref := range order {
+		idx := groups[ref]
+		evs := make([]sla.Event, len(idx))
+		stored := map[string]bool{}
+		for j, i := range idx {
+			evs[j] = events[i]
+			stored[events[i].ID] = stored[events[i].ID] || known.Stored[i]
+		}
+		opened := map[string]time.Time{}
+		if o, ok := known.Openings[ref]; ok {
+			opened[ref.ID] = o.At
+		}
+		if j, err := sla.CheckAfterOpening(evs, opened, stored); err != nil {
+			i := idx[j]
+			return &ingestError{status: http.StatusBadRequest, index: i, msg: fmt.Sprintf("event %d (id %q): %s", i, events[i].ID, err)}
+		}
 	}
 	return nil
 }
 
-// checkSchema validates each event and the departments it names. It
-// returns the provider of each request the batch opens.
-func checkSchema(events []sla.Event, depts map[string]*sla.Department, now time.Time) (map[string]string, *ingestError) {
-	batchProvider := map[string]string{}
+// checkSchema validates each event and the departments it names.
+func checkSchema(events []sla.Event, depts map[string]*sla.Department, now time.Time) *ingestError {
 	for i := range events {
 		e := &events[i]
 		if err := e.Validate(now); err != nil {
-			return nil, &ingestError{status: http.StatusBadRequest, index: i, msg: fmt.Sprintf("event %d (id %q): %s", i, e.ID, err)}
+			return &ingestError{status: http.StatusBadRequest, index: i, msg: fmt.Sprintf("event %d (id %q): %s", i, e.ID, err)}
 		}
 		for _, d := range []struct{ field, id string }{{"provider", e.Provider}, {"customer", e.Customer}} {
 			if d.id != "" && depts[d.id] == nil {
-				return nil, &ingestError{status: http.StatusBadRequest, index: i,
+				return &ingestError{status: http.StatusBadRequest, index: i,
 					msg: fmt.Sprintf("event %d (id %q): field %q names department %q, which the configuration does not define; known departments: %s", i, e.ID, d.field, d.id, deptList(depts))}
 			}
 		}
-		if e.Type == sla.Opened {
-			batchProvider[e.Request] = e.Provider
-		}
 	}
-	return batchProvider, nil
+	return nil
 }
 
-// checkScope checks that a scoped token may send each event: the
-// request's provider (from the event, the store, or the batch's "opened")
-// must be one of the token's departments.
-func checkScope(events []sla.Event, who caller, batchProvider map[string]string, stored map[string]store.Opening) *ingestError {
+// checkScope checks that the token may send for the provider each event
+// names. An event that names none goes to one of the token's own
+// providers' requests, or waits for one to open (store.Known), so it
+// needs no check here.
+func checkScope(events []sla.Event, who caller, scope store.Scope) *ingestError {
 	for i, e := range events {
-		provider := e.Provider
-		if provider == "" {
-			provider = cmp.Or(stored[e.Request].Provider, batchProvider[e.Request])
-		}
-		if provider == "" {
+		if e.Provider != "" && !scope.Allows(e.Provider) {
 			return &ingestError{status: http.StatusForbidden, index: i,
-				msg: fmt.Sprintf("event %d (id %q): request %q is not known yet, so slad cannot tell whether token %q may send for it; add \"provider\" to the event or send its \"opened\" event first", i, e.ID, e.Request, who.token.Name)}
-		}
-		if !who.mayProvide(provider) {
-			return &ingestError{status: http.StatusForbidden, index: i,
-				msg: fmt.Sprintf("event %d (id %q): token %q may send events for %s, not for provider %q", i, e.ID, who.token.Name, strings.Join(who.token.Departments, ", "), provider)}
-		}
-		if owner := stored[e.Request].Provider; e.Provider != "" && owner != "" && owner != e.Provider {
-			return &ingestError{status: http.StatusBadRequest, index: i,
-				msg: fmt.Sprintf("event %d (id %q): request %q belongs to provider %q, not %q", i, e.ID, e.Request, owner, e.Provider)}
+				msg: fmt.Sprintf("event %d (id %q): token %q may send events for %s, not for provider %q", i, e.ID, who.token.Name, strings.Join(who.token.Departments, ", "), e.Provider)}
 		}
 	}
 	return nil

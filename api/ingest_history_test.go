@@ -15,6 +15,7 @@ import (
 
 	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/store"
 )
 
 // These tests keep the answers to a batch that depend on what is already
@@ -75,7 +76,7 @@ func TestAnIDReusedForAnotherEventIsAConflict(t *testing.T) {
 			t.Errorf("the sentence %q does not name %s", body.Error, want)
 		}
 	}
-	if v, err := srv.opts.Store.Request("R2"); err == nil {
+	if v, err := srv.opts.Store.Request(store.Ref{Provider: "it", ID: "R2"}); err == nil {
 		t.Errorf("R2, of the refused batch, was stored: %+v", v.Request)
 	}
 	if status, data := postEvents(t, url, "application/json", opened); status != http.StatusOK || !strings.Contains(string(data), `"duplicates": 1`) {
@@ -127,7 +128,7 @@ func TestAnEventBeforeTheOpeningStopsNoClock(t *testing.T) {
 			}
 		})
 	}
-	if v, err := srv.opts.Store.Request("R1"); err != nil || v.Request.Status != sla.StatusOpen || len(v.Events) != 1 {
+	if v, err := srv.opts.Store.Request(store.Ref{Provider: "it", ID: "R1"}); err != nil || v.Request.Status != sla.StatusOpen || len(v.Events) != 1 {
 		t.Errorf("R1 = %+v, %v; want it open with its opening only", v.Request, err)
 	}
 

@@ -216,7 +216,7 @@ func TestATokenCannotCancelAnotherDepartmentsRequestBeforeItOpens(t *testing.T) 
 		fmt.Sprintf(`{"id":"sabotage","request":"HR-100","type":"cancelled","at":%q,"provider":"it"}`, at))
 	hrStatus, hrBody := post("hr-secret-0123456789abcdef0123456789",
 		fmt.Sprintf(`{"id":"hr-open","request":"HR-100","type":"opened","at":%q,"provider":"hr","customer":"sales"}`, at))
-	v, err := st.Request("HR-100")
+	v, err := st.Request(store.Ref{Provider: "hr", ID: "HR-100"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/slad-project/slad/internal/httputil"
+	"github.com/slad-project/slad/store"
 )
 
 // oddIDs are request ids a sender may choose that mean something in a URL.
@@ -111,7 +112,7 @@ func TestIDsAndNamesWithControlCharactersAreRefused(t *testing.T) {
 		})
 	}
 	for _, r := range []string{"r1", "\x1b[2Jr2", "r3", "r4"} {
-		if _, err := st.Request(r); err == nil {
+		if _, err := st.Request(store.Ref{Provider: "it", ID: r}); err == nil {
 			t.Errorf("request %q was stored", r)
 		}
 	}
@@ -133,7 +134,7 @@ func TestIDsThatDifferOnlyInBytesThatAreNotUTF8StayApart(t *testing.T) {
 		if resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("event %q was answered %d, want 400", id, resp.StatusCode)
 		}
-		if _, err := st.Request(fmt.Sprint("r", i)); err == nil {
+		if _, err := st.Request(store.Ref{Provider: "it", ID: fmt.Sprint("r", i)}); err == nil {
 			t.Errorf("the request of event %q was stored, its id changed", id)
 		}
 	}

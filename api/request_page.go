@@ -42,15 +42,20 @@ var segmentWords = map[sla.SegmentKind]string{
 }
 
 func (s *Server) handleRequestPage(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
 	cfg := s.opts.Config()
-	v, err := s.opts.Store.Request(id)
+	res, err := s.resolveRequest(r, "/requests/")
+	if err == nil && !res.found {
+		s.requestNotFound(w, r.PathValue("id"), res)
+		return
+	}
+	id := res.ref.ID
+	var v store.RequestView
+	if err == nil {
+		v, err = s.opts.Store.Request(res.ref)
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		s.renderStatus(w, http.StatusNotFound, "problem", problemView{
-			Title:   "No such request",
-			Message: fmt.Sprintf("slad has received no event for request %q.", id),
-		})
+		s.requestNotFound(w, id, resolved{notFound: fmt.Sprintf("request %q of provider %q is not known", id, res.ref.Provider)})
 		return
 	case err != nil:
 		s.log.Error("request page: reading the store failed", "request", id, "err", err)
@@ -67,7 +72,7 @@ func (s *Server) handleRequestPage(w http.ResponseWriter, r *http.Request) {
 		Provider: deptName(p, req.Provider), Customer: deptName(p, req.Customer),
 		Priority: req.Priority, Category: req.Category,
 		RenderedISO: now.UTC().Format(time.RFC3339), RenderedText: now.UTC().Format("Mon 2 Jan 2006, 15:04 MST"),
-		JSONLink: "/api/v1/requests/" + httputil.PathSegment(id) + "?explain=1",
+		JSONLink: "/api/v1/requests/" + httputil.RequestPath(res.ref.Provider, id) + "?explain=1",
 	}
 	for _, c := range req.Clocks {
 		sl := p.SLA(c.SLA)
@@ -110,6 +115,27 @@ func (s *Server) handleRequestPage(w http.ResponseWriter, r *http.Request) {
 		page.Clocks = append(page.Clocks, panel)
 	}
 	s.renderStatus(w, http.StatusOK, "request", page)
+}
+
+// requestNotFound renders the page of a path that names no one request:
+// the providers' requests an id names, or that none is known.
+func (s *Server) requestNotFound(w http.ResponseWriter, id string, res resolved) {
+	if len(res.candidates) == 0 {
+		s.renderStatus(w, http.StatusNotFound, "problem", problemView{
+			Title:   "No such request",
+			Message: "slad knows no such request: " + res.notFound + ".",
+		})
+		return
+	}
+	p := s.opts.Config().Policy
+	view := problemView{
+		Title:   "Which request?",
+		Message: fmt.Sprintf("Several departments have a request %q. Choose the one you mean:", id),
+	}
+	for _, ref := range res.candidates {
+		view.Departments = append(view.Departments, deptLink{ID: ref.Provider, Name: deptName(p, ref.Provider), URL: "/requests/" + httputil.RequestPath(ref.Provider, ref.ID)})
+	}
+	s.renderStatus(w, http.StatusMultipleChoices, "problem", view)
 }
 
 // stateWords names a clock state for people, with the tone of its badge.

@@ -87,10 +87,22 @@ func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("parameter \"explain\": %q is not one of 1, true, yes, 0, false, no", r.URL.Query().Get("explain")))
 		return
 	}
-	id := r.PathValue("id")
-	v, err := s.opts.Store.Request(id)
+	res, err := s.resolveRequest(r, "/api/v1/requests/")
+	switch {
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, "reading the request failed: "+err.Error())
+		return
+	case len(res.candidates) > 0:
+		writeCandidates(w, r.PathValue("id"), res.candidates)
+		return
+	case !res.found:
+		writeError(w, http.StatusNotFound, res.notFound)
+		return
+	}
+	id := res.ref.ID
+	v, err := s.opts.Store.Request(res.ref)
 	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("request %q is not known: no event for it has been received", id))
+		writeError(w, http.StatusNotFound, fmt.Sprintf("request %q of provider %q is not known: no event for it has been received", id, res.ref.Provider))
 		return
 	}
 	if err != nil {
@@ -107,7 +119,7 @@ func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request) {
 		req, ledgers = sla.Explain(p, id, v.Events, now)
 	}
 	out := RequestView{
-		ID: req.ID, Status: req.Status, Provider: req.Provider, Customer: req.Customer,
+		ID: req.ID, Status: req.Status, Provider: res.ref.Provider, Customer: req.Customer,
 		Priority: req.Priority, Category: req.Category, Title: req.Title, Labels: req.Labels,
 		Opened: timePtr(req.Opened), Responded: timePtr(req.Responded), Resolved: timePtr(req.Resolved),
 		Paused: req.Paused, PauseReason: req.PauseReason, CSAT: req.CSAT, Events: len(v.Events),

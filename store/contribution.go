@@ -135,7 +135,7 @@ func contribute(rec *record, p *sla.Policy, now time.Time) contribution {
 	c.Open = live.Status == sla.StatusOpen
 	c.Alert = c.Open && (len(att.Warned) > 0 || len(att.Breached) > 0)
 	if due, ok := lifecycle.NextDue(p, &rec.State, &live, now); ok {
-		c.Deadline = deadlineKey(due, live.ID)
+		c.Deadline = deadlineKey(due, refOf(&live))
 	}
 	return c
 }
@@ -193,7 +193,7 @@ func (b *contributor) clock(s *sla.SLA, clk *sla.Clock, warned, settled bool, at
 	key := clk.Key()
 	if clk.Breached() && settled {
 		b.inc(counterKey(ctrBreaches, clk.SLA, string(clk.Target)), 1)
-		b.c.Breaches = append(b.c.Breaches, breachKey(clk.BreachedAt, b.r.ID, key))
+		b.c.Breaches = append(b.c.Breaches, breachKey(clk.BreachedAt, refOf(b.r), key))
 	}
 	switch {
 	case clk.Cancelled:
@@ -223,7 +223,7 @@ func (b *contributor) stopped(s *sla.SLA, clk *sla.Clock, settled bool) {
 	}
 	secs := int64(clk.Elapsed / time.Second)
 	t.ElapsedSeconds += secs
-	b.c.Stops = append(b.c.Stops, stopKey(s.ID, clk.Target, sla.DateOf(clk.Stopped.In(s.CalendarOf().Location())).Days(), b.r.ID, secs, clk.Breached()))
+	b.c.Stops = append(b.c.Stops, stopKey(s.ID, clk.Target, sla.DateOf(clk.Stopped.In(s.CalendarOf().Location())).Days(), refOf(b.r), secs, clk.Breached()))
 	if !settled {
 		return
 	}
@@ -268,14 +268,14 @@ func (b *contributor) done() contribution {
 
 // applyContribution replaces a request's old share of the derived buckets by
 // its new one, touching only the keys that differ.
-func applyContribution(tx *bolt.Tx, id string, old, cur contribution, high map[string]int64) error {
+func applyContribution(tx *bolt.Tx, ref Ref, old, cur contribution, high map[string]int64) error {
 	if err := applyCounters(tx.Bucket(bucketCounters), counterDeltas(old, cur, high)); err != nil {
 		return err
 	}
 	if err := applyDays(tx, old, cur); err != nil {
 		return err
 	}
-	return applyIndexes(tx, id, old, cur)
+	return applyIndexes(tx, ref, old, cur)
 }
 
 // applyDays adds the difference between two contributions' day shares to
@@ -391,11 +391,12 @@ func applyDayDeltas(days *bolt.Bucket, dayDeltas map[string]*DayAggr) error {
 
 // applyIndexes moves the request's keys in the breach, stop, deadline,
 // open and attention indexes from old to cur.
-func applyIndexes(tx *bolt.Tx, id string, old, cur contribution) error {
-	if err := replaceKeys(tx.Bucket(bucketBreaches), old.Breaches, cur.Breaches, []byte(id)); err != nil {
+func applyIndexes(tx *bolt.Tx, ref Ref, old, cur contribution) error {
+	id := requestKey(ref)
+	if err := replaceKeys(tx.Bucket(bucketBreaches), old.Breaches, cur.Breaches, id); err != nil {
 		return err
 	}
-	if err := replaceKeys(tx.Bucket(bucketBreachesBySLA), bySLA(old.Breaches), bySLA(cur.Breaches), []byte(id)); err != nil {
+	if err := replaceKeys(tx.Bucket(bucketBreachesBySLA), bySLA(old.Breaches), bySLA(cur.Breaches), id); err != nil {
 		return err
 	}
 	// A stop's value is its request's customer, so that a pair's median is
@@ -438,11 +439,11 @@ func replaceKeys(b *bolt.Bucket, old, cur [][]byte, value []byte) error {
 	return nil
 }
 
-func setFlag(b *bolt.Bucket, id string, on bool) error {
+func setFlag(b *bolt.Bucket, key []byte, on bool) error {
 	if on {
-		return b.Put([]byte(id), nil)
+		return b.Put(key, nil)
 	}
-	return b.Delete([]byte(id))
+	return b.Delete(key)
 }
 
 func putJSONOrDelete(b *bolt.Bucket, k []byte, v any, del bool) error {

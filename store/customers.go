@@ -41,7 +41,7 @@ func addCustomerDimension(tx *bolt.Tx, _ *sla.Policy, _ time.Time) error {
 		}
 		old := rec.Contrib
 		rec.Contrib = withCustomer(old, rec.Request.Customer)
-		if err := applyContribution(tx, rec.Request.ID, old, rec.Contrib, rec.High); err != nil {
+		if err := applyContribution(tx, refOf(&rec.Request), old, rec.Contrib, rec.High); err != nil {
 			return fmt.Errorf("request %q: %w", k, err)
 		}
 		data, err := json.Marshal(&rec)

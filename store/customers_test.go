@@ -164,7 +164,7 @@ func TestASchema3DatabaseIsMigratedToKeepFiguresPerCustomer(t *testing.T) {
 			}
 		}
 		for _, id := range []string{"S1", "I1", "H1"} {
-			rec, err := loadRecord(tx, id)
+			rec, err := loadLegacyRecord(tx, []byte(id))
 			if err != nil {
 				return err
 			}

@@ -51,33 +51,33 @@ func (s *Store) Evaluate(now time.Time) (EvalResult, error) {
 	// A request is looked at once per tick: should its next due time still
 	// be now (a stage it cannot fire yet), it waits for the next tick
 	// instead of keeping this one busy.
-	done := map[string]bool{}
+	done := map[Ref]bool{}
 	for round := 0; ; round++ {
 		var n int
 		err := s.update(func(tx *bolt.Tx) error {
 			var keys [][]byte
 			c := tx.Bucket(bucketDeadlines).Cursor()
 			for k, _ := c.First(); k != nil && bytes.Compare(k, bound) < 0 && len(keys) < evalChunk; k, _ = c.Next() {
-				if _, id := parseDeadlineKey(k); !done[id] {
-					done[id] = true
+				if _, ref := parseDeadlineKey(k); !done[ref] {
+					done[ref] = true
 					keys = append(keys, bytes.Clone(k))
 				}
 			}
 			n = len(keys)
 			for _, k := range keys {
-				_, id := parseDeadlineKey(k)
-				err := s.evaluateRequest(tx, p, id, now, &res)
+				_, ref := parseDeadlineKey(k)
+				err := s.evaluateRequest(tx, p, ref, now, &res)
 				if errors.Is(err, errUnreadable) {
 					// One damaged record must not stop every alert: drop
 					// it from the index, say so, and go on.
-					s.log.Error("evaluation skips a request whose record cannot be read", "request", id, "err", err)
+					s.log.Error("evaluation skips a request whose record cannot be read", "request", ref.ID, "provider", ref.Provider, "err", err)
 					if err := tx.Bucket(bucketDeadlines).Delete(k); err != nil {
 						return err
 					}
 					continue
 				}
 				if err != nil {
-					return fmt.Errorf("request %q: %w", id, err)
+					return fmt.Errorf("request %q of %q: %w", ref.ID, ref.Provider, err)
 				}
 			}
 			return nil
@@ -99,8 +99,8 @@ func (s *Store) Evaluate(now time.Time) (EvalResult, error) {
 	return res, nil
 }
 
-func (s *Store) evaluateRequest(tx *bolt.Tx, p *sla.Policy, id string, now time.Time, res *EvalResult) error {
-	rec, err := loadRecord(tx, id)
+func (s *Store) evaluateRequest(tx *bolt.Tx, p *sla.Policy, ref Ref, now time.Time, res *EvalResult) error {
+	rec, err := loadRecord(tx, ref)
 	if err != nil {
 		return fmt.Errorf("%w: %w", errUnreadable, err)
 	}
@@ -115,7 +115,7 @@ func (s *Store) evaluateRequest(tx *bolt.Tx, p *sla.Policy, id string, now time.
 	res.Fired += tick.Fired
 	res.Skipped += tick.Skipped
 	res.Queued += queued
-	return saveRecord(tx, p, rec, rec.Contrib, now)
+	return saveRecord(tx, p, ref, rec, rec.Contrib, now)
 }
 
 func outboxPrefix(receiver string) []byte { return lp(nil, receiver) }

@@ -21,9 +21,9 @@ func applyEffects(tx *bolt.Tx, effects []lifecycle.Effect, now time.Time) (int, 
 		case lifecycle.Send:
 			err = enqueue(tx, e.Receivers, e.Notice, now)
 		case lifecycle.Fire:
-			err = setFiring(tx, e.Receivers, e.Request, e.ClockKey, e.Notice)
+			err = setFiring(tx, e.Receivers, Ref{Provider: e.Provider, ID: e.Request}, e.ClockKey, e.Notice)
 		case lifecycle.Unfire:
-			err = clearFiring(tx, e.Receivers, e.Request, e.ClockKey)
+			err = clearFiring(tx, e.Receivers, Ref{Provider: e.Provider, ID: e.Request}, e.ClockKey)
 		default:
 			err = fmt.Errorf("unknown alert effect %d", e.Op)
 		}
@@ -56,7 +56,7 @@ func enqueue(tx *bolt.Tx, receivers []string, n lifecycle.Notice, now time.Time)
 
 // setFiring records an open breach or escalation for each receiver, for
 // receivers that must keep re-sending it (Alertmanager).
-func setFiring(tx *bolt.Tx, receivers []string, request, clockKey string, n lifecycle.Notice) error {
+func setFiring(tx *bolt.Tx, receivers []string, request Ref, clockKey string, n lifecycle.Notice) error {
 	b := tx.Bucket(bucketFiring)
 	data, err := json.Marshal(n)
 	if err != nil {
@@ -71,7 +71,7 @@ func setFiring(tx *bolt.Tx, receivers []string, request, clockKey string, n life
 }
 
 // clearFiring forgets every open alert of a clock for each receiver.
-func clearFiring(tx *bolt.Tx, receivers []string, request, clockKey string) error {
+func clearFiring(tx *bolt.Tx, receivers []string, request Ref, clockKey string) error {
 	c := tx.Bucket(bucketFiring).Cursor()
 	for _, rcv := range receivers {
 		prefix := firingPrefix(rcv, request, clockKey)
@@ -84,6 +84,6 @@ func clearFiring(tx *bolt.Tx, receivers []string, request, clockKey string) erro
 	return nil
 }
 
-func firingPrefix(receiver, request, clockKey string) []byte {
-	return lp(lp(lp(nil, receiver), request), clockKey)
+func firingPrefix(receiver string, request Ref, clockKey string) []byte {
+	return lp(append(lp(nil, receiver), requestKey(request)...), clockKey)
 }

@@ -48,7 +48,7 @@ func TestLateEventsThatUndoABreachQueueResolvedAndEndItsFiringInTheirIngest(t *t
 	if got := stagesOf(outboxOf(t, s, "am"), "R1"); !slices.Equal(got, []string{"breach/resolution", "resolved/resolution"}) {
 		t.Errorf("am got %v; want the breach, then resolved", got)
 	}
-	if v, _ := s.Request("R1"); slices.Contains(v.Fired["it-sales/resolution"], "breach") {
+	if v, _ := s.Request(Ref{Provider: "it", ID: "R1"}); slices.Contains(v.Fired["it-sales/resolution"], "breach") {
 		t.Errorf("the record still marks the undone breach fired: %v", v.Fired)
 	}
 	// Resolved within target: nothing more is owed, nothing is due.

@@ -26,15 +26,25 @@ type IngestResult struct {
 // writeReq is one caller's batch waiting for the group commit.
 type writeReq struct {
 	events []sla.Event
+	scope  Scope
 	res    IngestResult
 	err    error
 	done   chan struct{}
 }
 
-// Append stores a batch of events, all or nothing, and folds the requests
-// they touch. It returns only after the batch is durably committed (fsync)
+// Append stores a batch of events sent by a sender who may send for every
+// provider: AppendAs with AnyProvider.
+func (s *Store) Append(ctx context.Context, events []sla.Event) (IngestResult, error) {
+	return s.AppendAs(ctx, AnyProvider, events)
+}
+
+// AppendAs stores a batch of events sent by a sender of the scope, all or
+// nothing, and folds the requests they touch. Each event goes to its
+// provider's request, or is held until that opens (see place.go); an event
+// whose request is ambiguous refuses the batch with an *AmbiguousError. An
+// event id is unique per provider. It returns only after the batch is durably committed (fsync)
 // or has failed; a failure leaves nothing of the batch behind. An event whose
-// id is already stored (or earlier in the batch) is counted as a duplicate
+// id is already stored for its provider (or earlier in the batch) is counted as a duplicate
 // and changes nothing if it is the same event (sla.Event.Differences); if
 // it is a different one, the whole batch is refused with a *ConflictError.
 // The caller validates events beforehand.
@@ -43,8 +53,8 @@ type writeReq struct {
 // takes whatever is queued when it is free (up to MaxBatchEvents) and commits
 // it at once. A lone caller therefore waits one fsync, and many callers do
 // not wait one fsync each.
-func (s *Store) Append(ctx context.Context, events []sla.Event) (IngestResult, error) {
-	w := &writeReq{events: events, done: make(chan struct{})}
+func (s *Store) AppendAs(ctx context.Context, sc Scope, events []sla.Event) (IngestResult, error) {
+	w := &writeReq{events: events, scope: sc, done: make(chan struct{})}
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
@@ -99,7 +109,7 @@ func (s *Store) writer() {
 func (s *Store) commit(batch []*writeReq) {
 	err := s.update(func(tx *bolt.Tx) error {
 		for _, w := range batch {
-			res, err := s.apply(tx, w.events)
+			res, err := s.apply(tx, w.events, w.scope)
 			if err != nil {
 				return err
 			}
@@ -127,19 +137,39 @@ func (s *Store) commit(batch []*writeReq) {
 	}
 }
 
-// apply writes one batch inside a transaction.
-func (s *Store) apply(tx *bolt.Tx, events []sla.Event) (IngestResult, error) {
+// apply writes one batch inside a transaction: each event under its
+// request's key (or held), then each request it touched folded again.
+func (s *Store) apply(tx *bolt.Tx, events []sla.Event, sc Scope) (IngestResult, error) {
 	var res IngestResult
+	refs, err := place(tx, events, sc)
+	if err != nil {
+		return res, err
+	}
 	p := s.policy.Load()
 	now := s.now()
 	ids := tx.Bucket(bucketEventIDs)
 	evb := tx.Bucket(bucketEvents)
 	meta := tx.Bucket(bucketMeta)
 	seq := getUint(meta, keyEventSeq)
-	var touched []string
-	fresh := map[string][]sla.Event{}
+	var touched, opened []Ref
+	fresh := map[Ref][]sla.Event{}
 	for i, e := range events {
-		if key := ids.Get([]byte(e.ID)); key != nil {
+		ref := refs[i]
+		if ref.Held() {
+			dup, err := hold(tx, i, e, sc.holder(), seq+1)
+			if err != nil {
+				return res, err
+			}
+			if dup {
+				res.Duplicates++
+			} else {
+				seq++
+				res.Accepted++
+			}
+			continue
+		}
+		idKey := eventIDKey(ref.Provider, e.ID)
+		if key := ids.Get(idKey); key != nil {
 			if err := sameAsStored(evb, key, i, &e); err != nil {
 				return res, err
 			}
@@ -152,24 +182,36 @@ func (s *Store) apply(tx *bolt.Tx, events []sla.Event) (IngestResult, error) {
 		if err != nil {
 			return res, fmt.Errorf("encode event %q: %w", e.ID, err)
 		}
-		key := eventKey(e.Request, seq)
+		key := eventKey(ref, seq)
 		if err := evb.Put(key, data); err != nil {
 			return res, err
 		}
-		if err := ids.Put([]byte(e.ID), key); err != nil {
+		if err := ids.Put(idKey, key); err != nil {
 			return res, err
 		}
 		res.Accepted++
-		if fresh[e.Request] == nil {
-			touched = append(touched, e.Request)
+		if _, ok := fresh[ref]; !ok {
+			touched = append(touched, ref)
 		}
-		fresh[e.Request] = append(fresh[e.Request], e)
+		fresh[ref] = append(fresh[ref], e)
+		if e.Type == sla.Opened && !slices.Contains(opened, ref) {
+			opened = append(opened, ref)
+		}
 	}
 	if err := putUint(meta, keyEventSeq, seq); err != nil {
 		return res, err
 	}
-	for _, id := range touched {
-		n, err := refold(tx, p, id, now, fresh[id])
+	for _, ref := range opened {
+		claimed, err := claimHeld(tx, ref)
+		if err != nil {
+			return res, err
+		}
+		if claimed {
+			fresh[ref] = nil // they arrived before the others: fold from scratch
+		}
+	}
+	for _, ref := range touched {
+		n, err := refold(tx, p, ref, now, fresh[ref])
 		if err != nil {
 			return res, err
 		}
@@ -195,8 +237,8 @@ func sameAsStored(evb *bolt.Bucket, key []byte, i int, e *sla.Event) error {
 // its stored events, when fresh is nil or they do not simply follow the ones
 // already folded), settles its alert bookkeeping, and applies the
 // difference to the derived buckets. It returns the alerts it queued.
-func refold(tx *bolt.Tx, p *sla.Policy, id string, now time.Time, fresh []sla.Event) (int, error) {
-	old, err := loadRecord(tx, id)
+func refold(tx *bolt.Tx, p *sla.Policy, ref Ref, now time.Time, fresh []sla.Event) (int, error) {
+	old, err := loadRecord(tx, ref)
 	if err != nil {
 		return 0, err
 	}
@@ -216,11 +258,11 @@ func refold(tx *bolt.Tx, p *sla.Policy, id string, now time.Time, fresh []sla.Ev
 		}
 	}
 	if !continued {
-		events, err := loadEvents(tx, id)
+		events, err := loadEvents(tx, ref)
 		if err != nil {
 			return 0, err
 		}
-		rec.Request = sla.Fold(p, id, events)
+		rec.Request = sla.Fold(p, ref.ID, events)
 	}
 	var oldReq *sla.Request
 	if old != nil {
@@ -230,17 +272,17 @@ func refold(tx *bolt.Tx, p *sla.Policy, id string, now time.Time, fresh []sla.Ev
 	if err != nil {
 		return 0, err
 	}
-	return queued, saveRecord(tx, p, rec, oldContrib, now)
+	return queued, saveRecord(tx, p, ref, rec, oldContrib, now)
 }
 
-func loadEvents(tx *bolt.Tx, id string) ([]sla.Event, error) {
-	prefix := eventPrefix(id)
+func loadEvents(tx *bolt.Tx, ref Ref) ([]sla.Event, error) {
+	prefix := eventPrefix(ref)
 	var events []sla.Event
 	c := tx.Bucket(bucketEvents).Cursor()
 	for k, v := c.Seek(prefix); k != nil && len(k) == len(prefix)+8 && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
 		var e sla.Event
 		if err := json.Unmarshal(v, &e); err != nil {
-			return nil, fmt.Errorf("event of request %q: %w", id, err)
+			return nil, fmt.Errorf("event of request %q of %q: %w", ref.ID, ref.Provider, err)
 		}
 		e.Seq = binary.BigEndian.Uint64(k[len(prefix):])
 		events = append(events, e)
@@ -254,10 +296,11 @@ func loadEvents(tx *bolt.Tx, id string) ([]sla.Event, error) {
 // lifecycle.NextDue), and works in short transactions.
 func (s *Store) Rematch(ctx context.Context) (int, error) {
 	p := s.policy.Load()
-	var ids []string
+	var ids []Ref
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketOpen).ForEach(func(k, _ []byte) error {
-			ids = append(ids, string(k))
+			ref, _, _ := parseRequestKey(k)
+			ids = append(ids, ref)
 			return nil
 		})
 	})
@@ -274,8 +317,8 @@ func (s *Store) Rematch(ctx context.Context) (int, error) {
 		queued := 0
 		err := s.db.Update(func(tx *bolt.Tx) error {
 			queued = 0
-			for _, id := range part {
-				n, err := refold(tx, p, id, now, nil)
+			for _, ref := range part {
+				n, err := refold(tx, p, ref, now, nil)
 				if err != nil {
 					return err
 				}

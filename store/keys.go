@@ -16,10 +16,17 @@ func lp(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-func eventPrefix(request string) []byte { return lp(nil, request) }
+// eventPrefix starts the keys of a request's events: its request key.
+func eventPrefix(r Ref) []byte { return requestKey(r) }
 
-func eventKey(request string, seq uint64) []byte {
-	return binary.BigEndian.AppendUint64(eventPrefix(request), seq)
+func eventKey(r Ref, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(eventPrefix(r), seq)
+}
+
+// heldKey keys an event held until its request opens (see Scope): its
+// request id and its arrival sequence.
+func heldKey(request string, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(lp(nil, request), seq)
 }
 
 func dayKey(slaID string, day int64) []byte {
@@ -31,16 +38,17 @@ func customerDayKey(slaID, customer string, day int64) []byte {
 	return binary.BigEndian.AppendUint64(lp(lp(nil, slaID), customer), uint64(day)+1<<62)
 }
 
-func deadlineKey(t time.Time, request string) []byte {
-	return append(binary.BigEndian.AppendUint64(nil, uint64(max(t.Unix(), 0))), request...)
+func deadlineKey(t time.Time, r Ref) []byte {
+	return append(binary.BigEndian.AppendUint64(nil, uint64(max(t.Unix(), 0))), requestKey(r)...)
 }
 
-func parseDeadlineKey(k []byte) (time.Time, string) {
-	return time.Unix(int64(binary.BigEndian.Uint64(k[:8])), 0), string(k[8:])
+func parseDeadlineKey(k []byte) (time.Time, Ref) {
+	r, _, _ := parseRequestKey(k[8:])
+	return time.Unix(int64(binary.BigEndian.Uint64(k[:8])), 0), r
 }
 
-func breachKey(t time.Time, request, clockKey string) []byte {
-	return lp(lp(binary.BigEndian.AppendUint64(nil, uint64(max(t.Unix(), 0))), request), clockKey)
+func breachKey(t time.Time, r Ref, clockKey string) []byte {
+	return lp(append(binary.BigEndian.AppendUint64(nil, uint64(max(t.Unix(), 0))), requestKey(r)...), clockKey)
 }
 
 // bySLA turns breach keys into the keys of the per-SLA breach index: the
@@ -55,21 +63,19 @@ func bySLA(keys [][]byte) [][]byte {
 	return out
 }
 
-func parseBreachKey(k []byte) (t time.Time, request, clockKey string) {
+func parseBreachKey(k []byte) (t time.Time, r Ref, clockKey string) {
 	t = time.Unix(int64(binary.BigEndian.Uint64(k[:8])), 0).UTC()
-	k = k[8:]
-	n := int(binary.BigEndian.Uint16(k))
-	request, k = string(k[2:2+n]), k[2+n:]
-	n = int(binary.BigEndian.Uint16(k))
-	return t, request, string(k[2 : 2+n])
+	r, k, _ = parseRequestKey(k[8:])
+	clockKey, _, _ = cutLP(k)
+	return t, r, clockKey
 }
 
 // stopKey indexes a stopped clock by SLA, target and local day, for
 // reports that need the distribution of elapsed times (median, p90). The
 // key carries the figures, so a report reads keys only.
-func stopKey(slaID string, target sla.TargetKind, day int64, request string, secs int64, breached bool) []byte {
+func stopKey(slaID string, target sla.TargetKind, day int64, r Ref, secs int64, breached bool) []byte {
 	k := binary.BigEndian.AppendUint64(lp(lp(nil, slaID), string(target)), uint64(day)+1<<62)
-	k = lp(k, request)
+	k = append(k, requestKey(r)...)
 	k = binary.BigEndian.AppendUint64(k, uint64(secs))
 	if breached {
 		return append(k, 1)

@@ -16,7 +16,8 @@ import (
 	"github.com/slad-project/slad/sla/slatest"
 )
 
-// rewind makes the database look as an older (or newer) slad left it.
+// rewind makes the database look as an older (or newer) slad left it:
+// before schema 6, with requests named by their id alone.
 func rewind(t *testing.T, dir string, version uint64, undo func(tx *bolt.Tx) error) {
 	t.Helper()
 	db, err := bolt.Open(filepath.Join(dir, FileName), 0o600, &bolt.Options{Timeout: time.Second})
@@ -25,6 +26,11 @@ func rewind(t *testing.T, dir string, version uint64, undo func(tx *bolt.Tx) err
 	}
 	defer db.Close()
 	if err := db.Update(func(tx *bolt.Tx) error {
+		if version < 6 {
+			if err := toLegacyLayout(tx); err != nil {
+				return err
+			}
+		}
 		if undo != nil {
 			if err := undo(tx); err != nil {
 				return err
@@ -145,7 +151,7 @@ func TestASchema2DatabaseIsMigratedToCountAtRiskAsTheReadmeDefines(t *testing.T)
 	// in its own share of it.
 	atRisk := counterKey(ctrAtRisk, "it-sales")
 	rewind(t, dir, 2, func(tx *bolt.Tx) error {
-		rec, err := loadRecord(tx, "R1")
+		rec, err := loadLegacyRecord(tx, []byte("R1"))
 		if err != nil {
 			return err
 		}

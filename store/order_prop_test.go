@@ -27,8 +27,14 @@ type snapshot struct {
 func takeSnapshot(t *testing.T, s *Store, events []sla.Event) snapshot {
 	t.Helper()
 	snap := snapshot{Requests: map[string]sla.Request{}, Fired: map[string][]string{}}
+	provider := map[string]string{} // each request's, from its opening
 	for _, e := range events {
-		v, err := s.Request(e.Request)
+		if e.Type == sla.Opened {
+			provider[e.Request] = e.Provider
+		}
+	}
+	for _, e := range events {
+		v, err := s.Request(Ref{Provider: provider[e.Request], ID: e.Request})
 		if err != nil {
 			t.Fatal(err)
 		}

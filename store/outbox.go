@@ -30,6 +30,7 @@ type LogEntry struct {
 	NoticeID  string    `json:"notice_id"`
 	Stage     string    `json:"stage"`
 	Request   string    `json:"request"`
+	Provider  string    `json:"provider,omitempty"` // the request's; absent before schema 5
 	Delivered bool      `json:"delivered"`
 	At        time.Time `json:"at"`
 	Attempts  int       `json:"attempts"`
@@ -96,7 +97,7 @@ func (s *Store) GiveUp(it OutboxItem, reason string) error {
 }
 
 func (s *Store) finish(it OutboxItem, e LogEntry) error {
-	e.Receiver, e.NoticeID, e.Stage, e.Request = it.Receiver, it.Notice.ID, it.Notice.StageKey, it.Notice.RequestID
+	e.Receiver, e.NoticeID, e.Stage, e.Request, e.Provider = it.Receiver, it.Notice.ID, it.Notice.StageKey, it.Notice.RequestID, it.Notice.Provider
 	return s.db.Update(func(tx *bolt.Tx) error {
 		k := outboxKey(it.Receiver, it.Seq)
 		if tx.Bucket(bucketOutbox).Get(k) == nil {

@@ -24,68 +24,45 @@ type RequestView struct {
 }
 
 // Request returns a stored request with its events, or ErrNotFound.
-func (s *Store) Request(id string) (RequestView, error) {
+func (s *Store) Request(ref Ref) (RequestView, error) {
 	var v RequestView
 	err := s.db.View(func(tx *bolt.Tx) error {
-		rec, err := loadRecord(tx, id)
+		rec, err := loadRecord(tx, ref)
 		if err != nil {
 			return err
 		}
 		if rec == nil {
-			return fmt.Errorf("request %q: %w", id, ErrNotFound)
+			return fmt.Errorf("request %q of provider %q: %w", ref.ID, ref.Provider, ErrNotFound)
 		}
 		v.Request, v.Fired = rec.Request, rec.Fired
-		v.Events, err = loadEvents(tx, id)
+		v.Request.Provider = ref.Provider // a request that has not opened has it from its key
+		v.Events, err = loadEvents(tx, ref)
 		sla.SortEvents(v.Events)
 		return err
 	})
 	return v, err
 }
 
-// Opening is how a stored request opened: which department serves it, and
-// when (its clocks start there, and events dated before are refused).
-type Opening struct {
-	Provider string
-	At       time.Time
+// Lookup is what the store holds under a request id, whatever the
+// provider: the requests of each provider, and the events held until a
+// request of that id opens.
+type Lookup struct {
+	Requests []Ref // sorted by provider
+	Held     int
 }
 
-// Known is what the store already holds of a batch of events.
-type Known struct {
-	// Openings holds the opening of each request the batch names that is
-	// stored and opened.
-	Openings map[string]Opening
-	// Stored holds the ids of the batch's events already stored: repeats,
-	// which Append counts as duplicates (or refuses as conflicts).
-	Stored map[string]bool
-}
-
-// Known reads, in one transaction, what the store holds of a batch before
-// it is appended, so that the batch can be checked first: a token's scope,
-// and events dated before their request's opening.
-func (s *Store) Known(events []sla.Event) (Known, error) {
-	k := Known{Openings: map[string]Opening{}, Stored: map[string]bool{}}
+// Lookup finds the requests with an id among every provider's, and the
+// number of events held for it. Its cost is that of the id's requests.
+func (s *Store) Lookup(id string) (Lookup, error) {
+	var l Lookup
 	err := s.db.View(func(tx *bolt.Tx) error {
-		ids := tx.Bucket(bucketEventIDs)
-		read := map[string]bool{}
-		for _, e := range events {
-			if ids.Get([]byte(e.ID)) != nil {
-				k.Stored[e.ID] = true
-			}
-			if read[e.Request] {
-				continue
-			}
-			read[e.Request] = true
-			rec, err := loadRecord(tx, e.Request)
-			if err != nil {
-				return err
-			}
-			if rec != nil && rec.Request.Status != sla.StatusPending {
-				k.Openings[e.Request] = Opening{Provider: rec.Request.Provider, At: rec.Request.Opened}
-			}
-		}
-		return nil
+		l.Requests = providersOf(tx, id)
+		return forEachHeld(tx, id, func([]byte, heldEvent) error {
+			l.Held++
+			return nil
+		})
 	})
-	return k, err
+	return l, err
 }
 
 // Window is what an SLA's day aggregates add up to over a range of local
@@ -327,14 +304,14 @@ func (s *Store) Breaches(q BreachQuery) ([]Breach, string, error) {
 			k, _ = c.Last()
 		}
 		for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
-			at, reqID, clockKey := parseBreachKey(k[len(prefix):])
+			at, ref, clockKey := parseBreachKey(k[len(prefix):])
 			if !q.Since.IsZero() && at.Before(q.Since) {
 				break
 			}
 			if !q.Until.IsZero() && !at.Before(q.Until) {
 				continue
 			}
-			rec, err := loadRecord(tx, reqID)
+			rec, err := loadRecord(tx, ref)
 			if err != nil || rec == nil {
 				return err
 			}
@@ -372,7 +349,8 @@ type Flagged struct {
 func readAttention(tx *bolt.Tx) ([]Flagged, error) {
 	var out []Flagged
 	err := tx.Bucket(bucketAttention).ForEach(func(k, _ []byte) error {
-		rec, err := loadRecord(tx, string(k))
+		ref, _, _ := parseRequestKey(k)
+		rec, err := loadRecord(tx, ref)
 		if err != nil || rec == nil {
 			return err
 		}
@@ -423,7 +401,8 @@ func decodeCursor(s string) ([]byte, error) {
 
 // Stop is one clock that stopped (met or breached).
 type Stop struct {
-	Request        string
+	Request        string // the request's id
+	Provider       string // the request's provider
 	Day            sla.Date // local date of the stop in the SLA calendar's zone
 	ElapsedSeconds int64
 	Breached       bool
@@ -446,11 +425,11 @@ func (s *Store) Stops(slaID string, target sla.TargetKind, first, last sla.Date)
 			if day > last.Days() {
 				break
 			}
-			rest = rest[8:]
-			n := int(binary.BigEndian.Uint16(rest))
-			req := string(rest[2 : 2+n])
-			rest = rest[2+n:]
-			out = append(out, Stop{Request: req, Day: sla.DateFromDays(day), ElapsedSeconds: int64(binary.BigEndian.Uint64(rest[:8])), Breached: rest[8] == 1, Customer: string(v)})
+			ref, rest, ok := parseRequestKey(rest[8:])
+			if !ok || len(rest) != 9 {
+				return fmt.Errorf("stops index: key %x is not a stop's", k)
+			}
+			out = append(out, Stop{Request: ref.ID, Provider: ref.Provider, Day: sla.DateFromDays(day), ElapsedSeconds: int64(binary.BigEndian.Uint64(rest[:8])), Breached: rest[8] == 1, Customer: string(v)})
 		}
 		return nil
 	})

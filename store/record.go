@@ -30,31 +30,33 @@ type record struct {
 	Contrib contribution     `json:"contrib"`
 }
 
-func loadRecord(tx *bolt.Tx, id string) (*record, error) {
-	v := tx.Bucket(bucketRequests).Get([]byte(id))
+// loadRecord reads a request's record; nil when it is not stored.
+func loadRecord(tx *bolt.Tx, ref Ref) (*record, error) {
+	v := tx.Bucket(bucketRequests).Get(requestKey(ref))
 	if v == nil {
 		return nil, nil
 	}
 	var rec record
 	if err := json.Unmarshal(v, &rec); err != nil {
-		return nil, fmt.Errorf("request %q: %w", id, err)
+		return nil, fmt.Errorf("request %q of %q: %w", ref.ID, ref.Provider, err)
 	}
 	return &rec, nil
 }
 
 // saveRecord recomputes the record's contribution, applies the difference
-// to the derived buckets and writes the record.
-func saveRecord(tx *bolt.Tx, p *sla.Policy, rec *record, old contribution, now time.Time) error {
+// to the derived buckets and writes the record under ref (a request that
+// has not opened yet has no provider of its own: ref gives it).
+func saveRecord(tx *bolt.Tx, p *sla.Policy, ref Ref, rec *record, old contribution, now time.Time) error {
 	rec.Contrib = contribute(rec, p, now)
 	if rec.High == nil {
 		rec.High = map[string]int64{}
 	}
-	if err := applyContribution(tx, rec.Request.ID, old, rec.Contrib, rec.High); err != nil {
+	if err := applyContribution(tx, ref, old, rec.Contrib, rec.High); err != nil {
 		return err
 	}
 	data, err := json.Marshal(rec)
 	if err != nil {
 		return err
 	}
-	return tx.Bucket(bucketRequests).Put([]byte(rec.Request.ID), data)
+	return tx.Bucket(bucketRequests).Put(requestKey(ref), data)
 }

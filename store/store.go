@@ -262,16 +262,18 @@ var (
 	bucketBreachesBySLA = []byte("breaches_by_sla")
 	// bucketCustomerDays came with schema 4.
 	bucketCustomerDays = []byte("days_by_customer")
-	allBuckets         = [][]byte{bucketMeta, bucketEvents, bucketEventIDs, bucketRequests, bucketOpen, bucketDeadlines, bucketDays, bucketCounters, bucketBreaches, bucketAttention, bucketOutbox, bucketNotifyLog, bucketFiring, bucketStops}
-	keySchemaVersion   = []byte("schema_version")
-	keyEventSeq        = []byte("event_seq")
-	keyOutboxSeq       = []byte("outbox_seq")
-	keyPolicy          = []byte("policy_fingerprint")
-	keyProbe           = []byte("commit_probe") // see ProbeCommit
+	// bucketHeld came with schema 6.
+	bucketHeld       = []byte("held")
+	allBuckets       = [][]byte{bucketMeta, bucketEvents, bucketEventIDs, bucketRequests, bucketOpen, bucketDeadlines, bucketDays, bucketCounters, bucketBreaches, bucketAttention, bucketOutbox, bucketNotifyLog, bucketFiring, bucketStops}
+	keySchemaVersion = []byte("schema_version")
+	keyEventSeq      = []byte("event_seq")
+	keyOutboxSeq     = []byte("outbox_seq")
+	keyPolicy        = []byte("policy_fingerprint")
+	keyProbe         = []byte("commit_probe") // see ProbeCommit
 )
 
 // SchemaVersion is the layout this slad writes.
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 // migrations[v] upgrades a database from schema v to v+1. A new layout adds
 // its step here and bumps SchemaVersion; Open runs the missing steps in one
@@ -299,30 +301,14 @@ var migrations = map[uint64]func(tx *bolt.Tx, p *sla.Policy, now time.Time) erro
 	// 3: "at risk" counts a request with a clock breached under the SLA as
 	// breached, not at risk (the README's definition). Only requests in the
 	// attention index can be at risk: their shares are recounted.
-	2: func(tx *bolt.Tx, p *sla.Policy, now time.Time) error {
-		var ids []string
-		if err := tx.Bucket(bucketAttention).ForEach(func(k, _ []byte) error {
-			ids = append(ids, string(k))
-			return nil
-		}); err != nil {
-			return err
-		}
-		for _, id := range ids {
-			rec, err := loadRecord(tx, id)
-			if err != nil || rec == nil {
-				return err
-			}
-			if err := saveRecord(tx, p, rec, rec.Contrib, now); err != nil {
-				return err
-			}
-		}
-		return nil
-	},
+	2: recountAtRisk,
 	// 4: figures per (SLA, customer) pair: every stored contribution gets
 	// its request's customer (see withCustomer).
 	3: addCustomerDimension,
 	// 5: survey answers and their per-day iNPS counts (feedback.go).
 	4: addFeedback,
+	// 6: a request is named by its provider and its id (migrate.go).
+	5: keyByProvider,
 }
 
 func (s *Store) migrate() error {

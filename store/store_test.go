@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -59,7 +60,7 @@ func TestAppendIsIdempotentByEventID(t *testing.T) {
 	if err != nil || res != (IngestResult{Duplicates: 3}) {
 		t.Fatalf("second append: %+v, %v", res, err)
 	}
-	v, err := s.Request("R1")
+	v, err := s.Request(Ref{Provider: "it", ID: "R1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,14 +125,14 @@ func TestAnIDReusedForAnotherEventRefusesTheBatch(t *testing.T) {
 				}
 			}
 			wantEvents := len(tt.stored)
-			v, err := s.Request("R1")
+			v, err := s.Request(Ref{Provider: "it", ID: "R1"})
 			switch {
 			case wantEvents == 0 && !errors.Is(err, ErrNotFound):
 				t.Errorf("request R1 = %+v, %v; want nothing of the batch stored", v, err)
 			case wantEvents > 0 && (err != nil || len(v.Events) != wantEvents || v.Request.Status != sla.StatusOpen):
 				t.Errorf("request R1 = %+v, %v; want only the stored event", v, err)
 			}
-			if _, err := s.Request("R2"); !errors.Is(err, ErrNotFound) {
+			if _, err := s.Request(Ref{Provider: "it", ID: "R2"}); !errors.Is(err, ErrNotFound) {
 				t.Errorf("request R2 of the refused batch was stored (%v)", err)
 			}
 		})
@@ -237,14 +238,17 @@ func TestKnownTellsOpeningsAndRepeatsOfABatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	batch := append(stored, slatest.Event("x1", "R1", sla.Responded, slatest.T0.Add(time.Minute)), slatest.Event("o3", "R3", sla.Opened, slatest.T0))
-	k, err := s.Known(batch)
+	k, err := s.Known(batch, AnyProvider)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o := k.Openings["R1"]; len(k.Openings) != 1 || o.Provider != "it" || !o.At.Equal(slatest.T0) {
+	if o := k.Openings[Ref{Provider: "it", ID: "R1"}]; len(k.Openings) != 1 || o.Provider != "it" || !o.At.Equal(slatest.T0) {
 		t.Errorf("openings = %+v; want R1's only, by it at %s", k.Openings, slatest.T0)
 	}
-	if len(k.Stored) != 2 || !k.Stored["o1"] || !k.Stored["r2"] {
-		t.Errorf("stored = %v; want o1 and r2", k.Stored)
+	if want := []bool{true, true, false, false}; !slices.Equal(k.Stored, want) {
+		t.Errorf("stored = %v; want %v (o1 and r2)", k.Stored, want)
+	}
+	if want := []Ref{{"it", "R1"}, {"", "R2"}, {"it", "R1"}, {"it", "R3"}}; !slices.Equal(k.Refs, want) {
+		t.Errorf("refs = %v; want %v (R2 held)", k.Refs, want)
 	}
 }

@@ -21,7 +21,9 @@ const (
 type Effect struct {
 	Op        Op
 	Receivers []string
-	// Request and ClockKey name the clock the effect is about.
+	// Provider, Request and ClockKey name the clock the effect is about:
+	// a request is its provider's, and another provider may use its id.
+	Provider string
 	Request  string
 	ClockKey string
 	// Notice is what is sent or firing (zero for Unfire).

@@ -12,8 +12,8 @@ import (
 // Notice is what an alert says, before any receiver formats it: which stage
 // of which clock of which request, and the figures at the moment it fired.
 type Notice struct {
-	// ID is stable for a request, SLA, target and stage key, so that a
-	// receiver can drop repeats.
+	// ID is stable for a request (provider and id), SLA, target and stage
+	// key, so that a receiver can drop repeats.
 	ID       string    `json:"id"`
 	Stage    StageKind `json:"stage"`
 	StageKey string    `json:"stage_key"`
@@ -39,9 +39,21 @@ type Notice struct {
 	Escalation int `json:"escalation,omitempty"`
 }
 
-// NoticeID derives the stable id of a stage of a clock.
-func NoticeID(request, slaID string, target sla.TargetKind, stageKey string) string {
-	h := sha256.Sum256([]byte(request + "\x00" + slaID + "\x00" + string(target) + "\x00" + stageKey))
+// NoticeID derives the stable id of a stage of a clock of the request
+// (provider, request). Two providers may use one request id, so the
+// provider is part of it; the SLA alone does not tell it, since a reload
+// may give an SLA id to another provider.
+//
+// Ids of slad before requests had providers (schema 5 and older) hashed
+// the request id without the provider. No notice is derived twice: its id
+// is computed when its stage fires and stored with it (outbox, firing
+// bucket, notification log), the stage is marked fired in the same
+// transaction, and the schema 6 migration keeps both. So a notice queued,
+// firing or delivered before the upgrade keeps its id — redeliveries and
+// Alertmanager re-posts send the stored one — and later stages get ids of
+// the new form, which no receiver has seen.
+func NoticeID(provider, request, slaID string, target sla.TargetKind, stageKey string) string {
+	h := sha256.Sum256([]byte(provider + "\x00" + request + "\x00" + slaID + "\x00" + string(target) + "\x00" + stageKey))
 	return "msg_" + hex.EncodeToString(h[:12])
 }
 
@@ -54,7 +66,7 @@ func (st *State) notice(r *sla.Request, clk *sla.Clock, s *sla.SLA, stage Stage,
 		idKey = fmt.Sprintf("%s#%d", stage.Key, c)
 	}
 	n := Notice{
-		ID:    NoticeID(r.ID, clk.SLA, clk.Target, idKey),
+		ID:    NoticeID(r.Provider, r.ID, clk.SLA, clk.Target, idKey),
 		Stage: stage.Kind, StageKey: stage.Key,
 		SLAID: clk.SLA, Provider: r.Provider, Customer: r.Customer,
 		RequestID: r.ID, Title: r.Title, Priority: r.Priority, Category: r.Category,

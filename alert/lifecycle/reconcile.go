@@ -53,10 +53,10 @@ func (s *State) reconcile(p *sla.Policy, old, live *sla.Request, now time.Time) 
 				}
 				if src != nil {
 					n := s.resolvedNotice(req, src, p.SLA(slaID), now)
-					out = append(out, Effect{Op: Send, Receivers: told, Request: live.ID, ClockKey: key, Notice: n})
+					out = append(out, Effect{Op: Send, Receivers: told, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: n})
 				}
 			}
-			out = append(out, Effect{Op: Unfire, Receivers: told, Request: live.ID, ClockKey: key})
+			out = append(out, Effect{Op: Unfire, Receivers: told, Provider: live.Provider, Request: live.ID, ClockKey: key})
 			delete(s.Told, key)
 			s.unfire(key, string(StageBreach), string(StageEscalation), ResolvedKey)
 			s.nextCycle(key)
@@ -64,7 +64,7 @@ func (s *State) reconcile(p *sla.Policy, old, live *sla.Request, now time.Time) 
 			s.unfire(key, ResolvedKey)
 			s.nextCycle(key)
 			n := s.notice(live, clk, p.SLA(slaID), Stage{Kind: StageBreach, Key: breachKey}, now)
-			out = append(out, Effect{Op: Fire, Receivers: told, Request: live.ID, ClockKey: key, Notice: n})
+			out = append(out, Effect{Op: Fire, Receivers: told, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: n})
 		}
 	}
 	return out

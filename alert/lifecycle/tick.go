@@ -46,14 +46,14 @@ func (st *State) tickClock(p *sla.Policy, live *sla.Request, clk *sla.Clock, now
 	for _, stage := range send {
 		receivers := Receivers(p, s, stage)
 		n := st.notice(live, clk, s, stage, now)
-		res.Effects = append(res.Effects, Effect{Op: Send, Receivers: receivers, Request: live.ID, ClockKey: key, Notice: n})
+		res.Effects = append(res.Effects, Effect{Op: Send, Receivers: receivers, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: n})
 		st.markFired(key, stage.Key)
 		res.Fired++
 		if stage.Kind == StageBreach || stage.Kind == StageEscalation {
 			// Those told of the breach, the boss included, will hear
 			// that it is over; until then it is firing.
 			st.tell(key, receivers)
-			res.Effects = append(res.Effects, Effect{Op: Fire, Receivers: receivers, Request: live.ID, ClockKey: key, Notice: n})
+			res.Effects = append(res.Effects, Effect{Op: Fire, Receivers: receivers, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: n})
 		}
 	}
 	if st.resolvedOwed(clk) {
@@ -61,8 +61,8 @@ func (st *State) tickClock(p *sla.Policy, live *sla.Request, clk *sla.Clock, now
 		n.FiredAt = clk.Since
 		told := st.Told[key]
 		res.Effects = append(res.Effects,
-			Effect{Op: Send, Receivers: told, Request: live.ID, ClockKey: key, Notice: n},
-			Effect{Op: Unfire, Receivers: told, Request: live.ID, ClockKey: key})
+			Effect{Op: Send, Receivers: told, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: n},
+			Effect{Op: Unfire, Receivers: told, Provider: live.Provider, Request: live.ID, ClockKey: key})
 		st.markFired(key, ResolvedKey)
 		res.Fired++
 	}

@@ -242,7 +242,7 @@ slas:
 	if n := posts.Load(); n != 1 {
 		t.Errorf("the batch was posted %d times; a conflict is not worth a retry", n)
 	}
-	if _, err := st.Request("IT-2"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := st.Request(store.Ref{Provider: "it", ID: "IT-2"}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("IT-2, of the refused batch, was stored (%v)", err)
 	}
 }

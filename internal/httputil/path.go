@@ -19,3 +19,10 @@ func PathSegment(s string) string {
 	}
 	return url.PathEscape(s)
 }
+
+// RequestPath writes a request's address below /requests/ and
+// /api/v1/requests/: its provider and its id, each one escaped segment
+// (a request is its provider's; another provider may use the same id).
+func RequestPath(provider, id string) string {
+	return PathSegment(provider) + "/" + PathSegment(id)
+}
