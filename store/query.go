@@ -401,8 +401,8 @@ func decodeCursor(s string) ([]byte, error) {
 
 // Stop is one clock that stopped (met or breached).
 type Stop struct {
-	Request        string // the request's id
-	Provider       string // the request's provider
+	Request        string   // the request's id
+	Provider       string   // the request's provider
 	Day            sla.Date // local date of the stop in the SLA calendar's zone
 	ElapsedSeconds int64
 	Breached       bool
