@@ -70,7 +70,8 @@ const (
 )
 
 // SVG renders the chart: the <svg> with its title and description, and for
-// a full-size chart its caption and a visually-hidden table of the figures.
+// a full-size chart a visible title and a visually-hidden table of the
+// figures.
 func (c chart) SVG() template.HTML {
 	w, h, left, top, right, bottom := fullW, fullH, fullLeft, fullTop, fullRight, fullBot
 	if c.Compact {
@@ -87,6 +88,9 @@ func (c chart) SVG() template.HTML {
 	cls := "chart-svg"
 	if c.Compact {
 		cls = "spark"
+	} else {
+		// Seen, not heard: the svg's own title is what a screen reader says.
+		fmt.Fprintf(&b, `<span class="chart-title" aria-hidden="true">%s</span>`, esc(c.Title))
 	}
 	fmt.Fprintf(&b, `<svg class="%s" viewBox="0 0 %s %s" role="img" aria-labelledby="%s-t %s-d" focusable="false">`,
 		cls, num(w), num(h), esc(c.ID), esc(c.ID))
@@ -261,10 +265,14 @@ func (c chart) describe() string {
 	if seen == 0 {
 		return span + ": no figure in any of them."
 	}
-	s := fmt.Sprintf("%s: latest %s (%s %s), lowest %s (%s %s), highest %s (%s %s).", span,
+	s := fmt.Sprintf("%s: latest %s (%s of %s), lowest %s (%s of %s), highest %s (%s of %s).", span,
 		c.format(last.Value), c.Period, last.Label, c.format(lowP.Value), c.Period, lowP.Label,
 		c.format(highP.Value), c.Period, highP.Label)
-	if c.Objective != nil {
+	switch {
+	case c.Objective == nil:
+	case below == 0:
+		s += fmt.Sprintf(" Objective %s: met in every %s with a figure.", sla.FormatPercent(*c.Objective), c.Period)
+	default:
 		s += fmt.Sprintf(" Objective %s: below it in %s.", sla.FormatPercent(*c.Objective), sla.Plural(below, c.Period, c.Period+"s"))
 	}
 	if gaps := len(c.Points) - seen; gaps > 0 {

@@ -99,7 +99,7 @@ func TestAChartTellsScreenReadersWhatItShows(t *testing.T) {
 	checks := map[string]string{
 		"the svg is an image labelled by its title and description": `<svg class="chart-svg" viewBox="0 0 320 132" role="img" aria-labelledby="c1-t c1-d"`,
 		"the title names the figure":                                `<title id="c1-t">Compliance per week</title>`,
-		"the description gives the latest, lowest and highest week": `latest 97% (week 23 Nov), lowest 80% (week 12 Oct), highest 100% (week 7 Sep)`,
+		"the description gives the latest, lowest and highest week": `latest 97% (week of 23 Nov), lowest 80% (week of 12 Oct), highest 100% (week of 7 Sep)`,
 		"the description counts the weeks below the objective":      `Objective 95%: below it in 3 weeks.`,
 		"the description counts the weeks without a figure":         `No figure in 2 weeks.`,
 		"the hidden table lists every week":                         `<tr><th scope="row">12 Oct</th><td>80%</td></tr>`,

@@ -119,6 +119,7 @@ func (s *Server) routes() {
 		})))
 	}
 	s.statusRoutes(m)
+	s.departmentRoutes(m)
 	notFound := func(w http.ResponseWriter, r *http.Request) {
 		if allow, ok := knownPaths[r.URL.Path]; ok {
 			w.Header().Set("Allow", allow)

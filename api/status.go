@@ -24,7 +24,7 @@ import (
 // external asset, its stylesheet inline and allowed by its hash, so the
 // Content-Security-Policy can forbid everything else.
 
-//go:embed templates/status.html templates/request.html templates/status.css
+//go:embed templates/status.html templates/request.html templates/department.html templates/status.css
 var statusFiles embed.FS
 
 var (
@@ -46,7 +46,7 @@ var (
 				Refresh bool
 			}{title, refresh}
 		},
-	}).ParseFS(statusFiles, "templates/status.html", "templates/request.html"))
+	}).ParseFS(statusFiles, "templates/status.html", "templates/request.html", "templates/department.html"))
 )
 
 func mustRead(name string) string {
@@ -164,12 +164,14 @@ type statusSummary struct {
 // deptLink is a choice of the department filter.
 type deptLink struct {
 	ID, Name, URL string
+	Scorecard     string // the department's scorecard page
 	Current       bool
 }
 
 // deptGroup is the SLAs one department provides.
 type deptGroup struct {
 	ID, Name, Lead string
+	URL            string // its scorecard
 	SLAs           []slaRow
 }
 
@@ -240,16 +242,19 @@ func (s *Server) slaGroups(p *sla.Policy, filter string, sn snapshot, now time.T
 		}
 		g := groups[sl.Provider]
 		if g == nil {
-			g = &deptGroup{ID: sl.Provider, Name: deptName(p, sl.Provider)}
+			g = &deptGroup{ID: sl.Provider, Name: deptName(p, sl.Provider), URL: scorecardURL(sl.Provider)}
 			if d := p.Departments[sl.Provider]; d != nil {
 				g.Lead = d.Lead
 			}
 			groups[sl.Provider] = g
 		}
-		row := slaRowOf(p, sl, st)
+		row, customer := slaRowOf(p, sl, st), ""
 		if cst, ok := customerView(st, sl, filter); ok {
-			row = slaRowOf(p, sl, cst)
+			row, customer = slaRowOf(p, sl, cst), filter
 			row.Scope = "Figures of the requests " + deptName(p, filter) + " raised"
+		}
+		if row.Trend, err = s.rowTrend(sl, customer, now); err != nil {
+			return nil, err
 		}
 		g.SLAs = append(g.SLAs, row)
 	}
@@ -346,7 +351,7 @@ func departmentLinks(p *sla.Policy, current string) []deptLink {
 	out := []deptLink{{Name: "All departments", URL: "/", Current: current == ""}}
 	var ds []deptLink
 	for id := range p.Departments {
-		ds = append(ds, deptLink{ID: id, Name: deptName(p, id), URL: "/?department=" + url.QueryEscape(id), Current: id == current})
+		ds = append(ds, deptLink{ID: id, Name: deptName(p, id), URL: "/?department=" + url.QueryEscape(id), Scorecard: scorecardURL(id), Current: id == current})
 	}
 	slices.SortFunc(ds, func(a, b deptLink) int {
 		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.ID, b.ID))

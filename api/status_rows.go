@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"html/template"
 	"math"
 	"slices"
 	"strings"
@@ -37,8 +38,9 @@ type slaRow struct {
 	Open            int64
 	AtRisk          int64
 	Breached        int64
-	CSAT            string // average satisfaction score
-	CSATCount       string // how many scores it averages
+	CSAT            string        // average satisfaction score
+	CSATCount       string        // how many scores it averages
+	Trend           template.HTML // compliance per week, a sparkline (chart.go)
 	// Scope says whose requests the figures count, when not every
 	// customer's: "Figures of the requests Sales raised".
 	Scope string

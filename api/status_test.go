@@ -50,7 +50,7 @@ func TestStatusPageShowsEverySLAGroupedByProvider(t *testing.T) {
 			}
 		}
 	}
-	order := []string{">Facilities", ">Human Resources<", ">IT Service Desk", `<h3 id="dept-sales">Sales`}
+	order := []string{">Facilities", ">Human Resources<", ">IT Service Desk", `<h3 id="dept-sales"><a href="/departments/sales" title="Scorecard of Sales">Sales`}
 	last := -1
 	for _, o := range order {
 		i := strings.Index(p.body, o)

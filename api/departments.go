@@ -1,0 +1,258 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/slad-project/slad/alert/lifecycle"
+	"github.com/slad-project/slad/api/wire"
+	"github.com/slad-project/slad/config"
+	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/store"
+)
+
+// A department's scorecard: GET /api/v1/departments/{id} (JSON) and
+// GET /departments/{id} (the page), one computation for both. Its cost is
+// bounded like the status page's: the counters and the attention index
+// read once, the day aggregates of the department's SLAs over their window
+// and the last 12 weeks, and the stops of their current window for the
+// medians — never every request.
+
+// departmentRoutes registers the scorecard's endpoints.
+func (s *Server) departmentRoutes(m *http.ServeMux) {
+	m.HandleFunc("GET /api/v1/departments/{id}", s.readFunc(readStandings, s.handleDepartment))
+	m.HandleFunc("GET /departments/{id}", s.readFunc(readStandings, s.handleDepartmentPage))
+}
+
+func (s *Server) handleDepartment(w http.ResponseWriter, r *http.Request) {
+	cfg := s.opts.Config()
+	id := r.PathValue("id")
+	if cfg.Policy.Departments[id] == nil {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no department %q in the configuration; known departments: %v", id, departmentIDs(cfg.Policy)))
+		return
+	}
+	d, err := s.scorecard(cfg, id, s.now(), s.mayReadDetails(r))
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+// scorecard gathers a department's figures as provider and as customer.
+// details says whether the caller may read requests (titles, ids): without
+// it the list of requests waiting stays empty and only its count is given.
+func (s *Server) scorecard(cfg *config.Config, id string, now time.Time, details bool) (wire.Department, error) {
+	p := cfg.Policy
+	d := wire.Department{
+		ID: id, Name: deptName(p, id), Lead: p.Departments[id].Lead, GeneratedAt: now.UTC(),
+		Provides: []wire.DepartmentSLA{}, Receives: []wire.DepartmentSLA{}, Waiting: []wire.WaitingRequest{},
+	}
+	sn, err := readSnapshotWithAttention(s.opts.Store)
+	if err != nil {
+		return d, err
+	}
+	for _, sl := range p.SLAs {
+		provides, receives := sl.Provider == id, receives(sl, id)
+		if !provides && !receives {
+			continue
+		}
+		st, err := s.standing(p, sl, sn, now)
+		if err != nil {
+			return d, err
+		}
+		if provides {
+			ds, err := s.providedSLA(sl, st, sn.flagged, now)
+			if err != nil {
+				return d, err
+			}
+			d.Provides = append(d.Provides, ds)
+		}
+		if receives {
+			ds, err := s.receivedSLA(sl, st, id, sn.flagged, now)
+			if err != nil {
+				return d, err
+			}
+			d.Receives = append(d.Receives, ds)
+		}
+	}
+	d.Waiting, d.WaitingTotal = waitingFor(p, sn.flagged, id, now)
+	if !details {
+		d.Waiting = []wire.WaitingRequest{}
+	}
+	d.Feedback, err = s.departmentFeedback(cfg, id)
+	return d, err
+}
+
+// receives reports whether a department is a customer of an SLA, by name
+// or as one of every department ("*").
+func receives(sl *sla.SLA, dept string) bool {
+	return slices.Contains(sl.Customers, dept) || slices.Contains(sl.Customers, "*")
+}
+
+// providedSLA is an SLA the department gives: every request's figures and
+// each customer's.
+func (s *Server) providedSLA(sl *sla.SLA, st wire.SLAStanding, flagged []store.Flagged, now time.Time) (wire.DepartmentSLA, error) {
+	ds := departmentSLA(st)
+	ds.Standing, ds.ByCustomer = st.Standing, st.ByCustomer
+	var err error
+	if ds.MedianResponseSeconds, ds.MedianResolutionSeconds, err = s.medians(sl, st, ""); err != nil {
+		return ds, err
+	}
+	ds.Escalated = escalated(sl, flagged, "", now)
+	ds.Weekly, err = s.weeklyHistory(sl, "", now)
+	return ds, err
+}
+
+// receivedSLA is an SLA the department receives, from its side: the
+// figures of its own requests.
+func (s *Server) receivedSLA(sl *sla.SLA, st wire.SLAStanding, dept string, flagged []store.Flagged, now time.Time) (wire.DepartmentSLA, error) {
+	ds := departmentSLA(st)
+	ds.Standing = wire.Standing{Targets: []wire.TargetStanding{}}
+	for _, c := range st.ByCustomer {
+		if c.Customer == dept {
+			ds.Standing = c.Standing
+		}
+	}
+	var err error
+	if ds.MedianResponseSeconds, ds.MedianResolutionSeconds, err = s.medians(sl, st, dept); err != nil {
+		return ds, err
+	}
+	ds.Escalated = escalated(sl, flagged, dept, now)
+	ds.Weekly, err = s.weeklyHistory(sl, dept, now)
+	return ds, err
+}
+
+// departmentSLA is the part of a scorecard's SLA that does not depend on
+// whose side it is seen from.
+func departmentSLA(st wire.SLAStanding) wire.DepartmentSLA {
+	return wire.DepartmentSLA{
+		SLA: st.ID, Description: st.Description, Provider: st.Provider, Customers: st.Customers,
+		Objective: st.Objective, Window: st.Window, WindowStart: st.WindowStart, WindowEnd: st.WindowEnd,
+	}
+}
+
+// medians are the median business times to response and to resolution of
+// the clocks stopped in the SLA's current window: of one customer's
+// requests, or of every request when customer is empty. Null where the SLA
+// sets no such target or none stopped.
+func (s *Server) medians(sl *sla.SLA, st wire.SLAStanding, customer string) (response, resolution *int64, err error) {
+	first, err1 := sla.ParseDate(st.WindowStart)
+	last, err2 := sla.ParseDate(st.WindowEnd)
+	if err1 != nil || err2 != nil {
+		return nil, nil, fmt.Errorf("window of SLA %q: %q – %q", sl.ID, st.WindowStart, st.WindowEnd)
+	}
+	mid := func(k sla.TargetKind) (*int64, error) {
+		if !sl.Target(k).Set() {
+			return nil, nil
+		}
+		stops, err := s.opts.Store.Stops(sl.ID, k, first, last)
+		if err != nil {
+			return nil, fmt.Errorf("read the stops of SLA %q: %w", sl.ID, err)
+		}
+		var elapsed []int64
+		for _, st := range stops {
+			if customer == "" || st.Customer == customer {
+				elapsed = append(elapsed, st.ElapsedSeconds)
+			}
+		}
+		slices.Sort(elapsed)
+		return median(elapsed), nil
+	}
+	if response, err = mid(sla.Response); err != nil {
+		return nil, nil, err
+	}
+	resolution, err = mid(sla.Resolution)
+	return response, resolution, err
+}
+
+// escalated counts the open requests under an SLA (of one customer, when
+// given) with a clock past one of its escalation steps: from the attention
+// index, since only a breached clock can have escalated.
+func escalated(sl *sla.SLA, flagged []store.Flagged, customer string, now time.Time) int64 {
+	if len(sl.Escalate) == 0 {
+		return 0
+	}
+	var n int64
+	for _, f := range flagged {
+		if f.Request.Provider != sl.Provider || (customer != "" && f.Request.Customer != customer) {
+			continue
+		}
+		if slices.ContainsFunc(f.Request.Clocks, func(c sla.Clock) bool { return c.SLA == sl.ID && c.Open() && escalatedClock(sl, c, now) }) {
+			n++
+		}
+	}
+	return n
+}
+
+// escalatedClock reports whether an open clock's first escalation step is
+// due by now, as the alert lifecycle reckons it.
+func escalatedClock(sl *sla.SLA, c sla.Clock, now time.Time) bool {
+	c.Advance(now, sl.CalendarOf())
+	for _, st := range lifecycle.Stages(sl, &c) {
+		if st.Kind == lifecycle.StageEscalation && !st.Due.IsZero() && !st.Due.After(now) {
+			return true
+		}
+	}
+	return false
+}
+
+// waitingFor lists the open requests of which dept is the customer that
+// are breached or at risk, each once under its most urgent clock, the most
+// urgent first: at most wire.WaitingLimit of them, and how many there are.
+func waitingFor(p *sla.Policy, flagged []store.Flagged, dept string, now time.Time) ([]wire.WaitingRequest, int) {
+	var mine []store.Flagged
+	providers := map[[2]string]string{} // (provider's name, request) → provider
+	for _, f := range flagged {
+		if f.Request.Customer == dept {
+			mine = append(mine, f)
+			providers[[2]string{deptName(p, f.Request.Provider), f.Request.ID}] = f.Request.Provider
+		}
+	}
+	out := []wire.WaitingRequest{}
+	seen := map[[2]string]bool{}
+	for _, r := range attentionList(p, mine, "", now) { // the status page's order
+		k := [2]string{r.Provider, r.Request}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		if len(out) == wire.WaitingLimit {
+			continue
+		}
+		w := wire.WaitingRequest{
+			Provider: providers[k], ID: r.Request, Title: r.Title, Priority: r.Priority,
+			State: "at_risk", SLA: r.SLA, Target: r.Target, URL: r.Link,
+		}
+		if r.breached {
+			w.State = "breached"
+		}
+		if !r.at.IsZero() {
+			w.Deadline = timePtr(r.at)
+		}
+		out = append(out, w)
+	}
+	return out, len(seen)
+}
+
+// weeklyHistory is an SLA's figures over the last 12 weeks (one
+// customer's when given), for the charts.
+func (s *Server) weeklyHistory(sl *sla.SLA, customer string, now time.Time) (*wire.History, error) {
+	h, err := s.history(sl, customer, sla.ByWeek, now)
+	if err != nil {
+		return nil, err
+	}
+	return &h, nil
+}
+
+// departmentIDs lists the configured departments, sorted.
+func departmentIDs(p *sla.Policy) []string {
+	ids := make([]string, 0, len(p.Departments))
+	for id := range p.Departments {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}

@@ -1,0 +1,181 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/slad-project/slad/api/wire"
+	"github.com/slad-project/slad/config"
+)
+
+// getDepartment reads a scorecard from the JSON API.
+func getDepartment(t *testing.T, base, id string) wire.Department {
+	t.Helper()
+	p := getPage(t, "GET", base+"/api/v1/departments/"+id)
+	if p.status != http.StatusOK {
+		t.Fatalf("GET /api/v1/departments/%s: %d %s", id, p.status, p.body)
+	}
+	var d wire.Department
+	if err := json.Unmarshal([]byte(p.body), &d); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func findSLA(list []wire.DepartmentSLA, id string) *wire.DepartmentSLA {
+	for i := range list {
+		if list[i].SLA == id {
+			return &list[i]
+		}
+	}
+	return nil
+}
+
+func TestADepartmentScorecardListsWhatItGivesAndReceives(t *testing.T) {
+	ts := newStatusServer(t)
+	d := getDepartment(t, ts.URL, "sales")
+	if d.Name != "Sales" || len(d.Provides) != 1 || d.Provides[0].SLA != "sales-it-quotes" {
+		t.Fatalf("Sales should provide sales-it-quotes only: %+v", d.Provides)
+	}
+	var got []string
+	for _, r := range d.Receives {
+		got = append(got, r.SLA)
+	}
+	if strings.Join(got, " ") != "it-sales-incidents it-oncall hr-onboarding" {
+		t.Errorf("Sales receives %v; want it-sales-incidents, it-oncall (every department) and hr-onboarding in configuration order", got)
+	}
+	it := getDepartment(t, ts.URL, "it")
+	if len(it.Provides) != 2 || len(it.Receives) != 3 {
+		t.Errorf("IT provides %d SLAs (want 2) and receives %d (want 3: it-oncall, hr-onboarding, sales-it-quotes)", len(it.Provides), len(it.Receives))
+	}
+}
+
+func TestAScorecardGivesTheMedianTimesFromEachSide(t *testing.T) {
+	ts := newStatusServer(t)
+	sales := findSLA(getDepartment(t, ts.URL, "sales").Receives, "it-sales-incidents")
+	// Responses of Sales' requests on the office calendar: IT-5 5m, IT-3
+	// 10m, IT-1 20m; resolutions: IT-1 in 1h.
+	if sales == nil || sales.MedianResponseSeconds == nil || *sales.MedianResponseSeconds != 600 {
+		t.Errorf("median response of Sales' incidents: %+v, want 600s", sales)
+	}
+	if sales == nil || sales.MedianResolutionSeconds == nil || *sales.MedianResolutionSeconds != 3600 {
+		t.Errorf("median resolution of Sales' incidents: %+v, want 3600s", sales)
+	}
+	hr := findSLA(getDepartment(t, ts.URL, "hr").Receives, "it-oncall")
+	// HR's only request, IT-4, was answered in 5 minutes.
+	if hr == nil || hr.MedianResponseSeconds == nil || *hr.MedianResponseSeconds != 300 {
+		t.Errorf("median response of HR's on-call requests: %+v, want 300s (IT-4 only)", hr)
+	}
+	if hr != nil && hr.MedianResolutionSeconds != nil {
+		t.Errorf("it-oncall sets no resolution target, yet a median resolution of %d", *hr.MedianResolutionSeconds)
+	}
+}
+
+func TestAScorecardCountsEscalatedRequests(t *testing.T) {
+	ts := newStatusServer(t)
+	// IT-2 breached at 11:00 in Berlin; by 13:00 (lunch) 1h30m of business
+	// time has passed since, beyond the 1h escalation step.
+	prov := findSLA(getDepartment(t, ts.URL, "it").Provides, "it-sales-incidents")
+	if prov == nil || prov.Escalated != 1 {
+		t.Errorf("IT's it-sales-incidents: %+v escalated, want 1 (IT-2)", prov)
+	}
+	recv := findSLA(getDepartment(t, ts.URL, "sales").Receives, "it-sales-incidents")
+	if recv == nil || recv.Escalated != 1 {
+		t.Errorf("Sales' it-sales-incidents: %+v escalated, want 1 (IT-2)", recv)
+	}
+	if oc := findSLA(getDepartment(t, ts.URL, "sales").Receives, "it-oncall"); oc == nil || oc.Escalated != 0 {
+		t.Errorf("it-oncall has no escalation step, yet %+v", oc)
+	}
+}
+
+func TestAScorecardListsTheRequestsTheDepartmentWaitsFor(t *testing.T) {
+	ts := newStatusServer(t)
+	d := getDepartment(t, ts.URL, "sales")
+	var got []string
+	for _, w := range d.Waiting {
+		got = append(got, w.Provider+"/"+w.ID+" "+w.State)
+	}
+	// Breached first, then at risk by deadline, the paused one last; each
+	// request once although IT-2 has three breached clocks.
+	want := "it/IT-2 breached it/IT-3 at_risk it/IT-5 at_risk"
+	if strings.Join(got, " ") != want || d.WaitingTotal != 3 {
+		t.Errorf("waiting %q (total %d), want %q (3)", got, d.WaitingTotal, want)
+	}
+	if len(d.Waiting) > 0 && (d.Waiting[0].URL == "" || d.Waiting[0].Deadline == nil) {
+		t.Errorf("IT-2 lacks its page or its deadline: %+v", d.Waiting[0])
+	}
+	if hr := getDepartment(t, ts.URL, "hr"); hr.WaitingTotal != 1 || len(hr.Waiting) != 1 || hr.Waiting[0].ID != "FAC-1" {
+		t.Errorf("HR waits for FAC-1 (breached) only: %+v", hr.Waiting)
+	}
+}
+
+func TestAnUnknownDepartmentIsA404ThatNamesTheKnownOnes(t *testing.T) {
+	ts := newStatusServer(t)
+	p := getPage(t, "GET", ts.URL+"/api/v1/departments/nope")
+	if p.status != http.StatusNotFound || !strings.Contains(p.body, "facilities hr it sales") {
+		t.Errorf("%d %s", p.status, p.body)
+	}
+	page := getPage(t, "GET", ts.URL+"/departments/nope")
+	if page.status != http.StatusNotFound || !strings.Contains(page.body, `href="/departments/sales"`) {
+		t.Errorf("the page for an unknown department: %d, and it should link every scorecard:\n%s", page.status, text(page.body))
+	}
+}
+
+func TestTheScorecardPageShowsTheKeyFigures(t *testing.T) {
+	ts := newStatusServer(t)
+	p := getPage(t, "GET", ts.URL+"/departments/sales")
+	if p.status != http.StatusOK {
+		t.Fatalf("status %d", p.status)
+	}
+	if p.header.Get("Content-Security-Policy") != statusCSP {
+		t.Error("the page is served without the status page's Content-Security-Policy")
+	}
+	if strings.Contains(p.body, "<script") || strings.Contains(p.body, " style=") {
+		t.Error("the page has a script or a style attribute, which its Content-Security-Policy refuses")
+	}
+	body := text(p.body)
+	for _, want := range []string{
+		"Sales",
+		"What Sales provides", "sales-it-quotes",
+		"What Sales receives", "it-sales-incidents from IT Service Desk",
+		"median response 10m · median resolution 1h", "1 escalated",
+		"Sales's requests at risk or breached", "3 requests of Sales breached or at risk",
+		"IT-2 Breached", "IT-3 At risk", "IT-5 At risk",
+		"3 of its own requests breached or at risk",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the page lacks %q:\n%s", want, body)
+		}
+	}
+	if !strings.Contains(p.body, `<a href="/departments/it">IT Service Desk</a>`) {
+		t.Error("the provider is not linked to its scorecard")
+	}
+}
+
+func TestTheScorecardWithoutCredentialsKeepsTheFiguresAndHidesTheRequests(t *testing.T) {
+	const title = "Payroll question of Jane Doe"
+	base := newAuthServer(t, authSetup{tokens: true, readAccess: config.ReadAuthenticated})
+	// IT-1, opened 2h ago with a 1h response target, is breached.
+	for _, tc := range []struct {
+		cred      credential
+		wantTitle bool
+	}{{none, false}, {sender, true}} {
+		status, _, body := call(t, base, "GET", "/api/v1/departments/sales", tc.cred)
+		var d wire.Department
+		if err := json.Unmarshal([]byte(body), &d); status != http.StatusOK || err != nil {
+			t.Fatalf("%d %v %s", status, err, body)
+		}
+		if d.WaitingTotal != 1 || strings.Contains(body, title) != tc.wantTitle {
+			t.Errorf("credentials %q: %d waiting, title shown %v; want 1, %v", tc.cred, d.WaitingTotal, !tc.wantTitle, tc.wantTitle)
+		}
+		_, _, page := call(t, base, "GET", "/departments/sales", tc.cred)
+		if strings.Contains(page, title) != tc.wantTitle {
+			t.Errorf("credentials %q: the page shows the title: %v, want %v", tc.cred, !tc.wantTitle, tc.wantTitle)
+		}
+		if !tc.wantTitle && !strings.Contains(page, "read_access: authenticated") {
+			t.Error("the page does not say why the requests are left out")
+		}
+	}
+}
