@@ -39,6 +39,11 @@ Every SLA's figures are followed by the same figures for each of its
 customers' own requests. --customer sales reports only the SLAs that serve
 Sales, counting only Sales' requests.
 
+--feedback shows the internal NPS instead: per provider and per (provider,
+customer) pair, % promoters (9-10) - % detractors (0-6) with the answers
+it stands on, over the server's global.inps_window (default the calendar
+quarter so far), or --from/--to as local dates of global.timezone.
+
 --by week or --by month shows trends instead: per SLA (and --customer),
 compliance, breaches and median resolution time in each of the last 12 ISO
 weeks or months of the SLA's calendar, the current one last (to today).
@@ -66,10 +71,12 @@ const (
 // reportOptions are the parsed flags of "slad report".
 type reportOptions struct {
 	serverFlags
-	query   client.ReportQuery
-	by      string // "week" or "month": trends instead of one period
-	format  string
-	timeout time.Duration
+	query client.ReportQuery
+	by    string // "week" or "month": trends instead of one period
+	// feedback: the internal NPS instead of the SLAs' figures.
+	feedback bool
+	format   string
+	timeout  time.Duration
 }
 
 // runReport runs "slad report".
@@ -86,6 +93,9 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, opts.timeout)
 		defer cancel()
+	}
+	if opts.feedback {
+		return runFeedbackReport(ctx, c, opts, stdout, stderr)
 	}
 	rep, err := c.Report(ctx, opts.query)
 	if err != nil {
@@ -119,6 +129,7 @@ func parseReportFlags(args []string, stderr io.Writer) (opts reportOptions, code
 	fs.StringVar(&opts.query.From, "from", "", "first `date` of the period, YYYY-MM-DD; default the start of each SLA's current window")
 	fs.StringVar(&opts.query.To, "to", "", "last `date` of the period, YYYY-MM-DD, included; default today in each SLA's calendar")
 	fs.StringVar(&opts.format, "format", reportTable, "output `format`: table, csv or json")
+	fs.BoolVar(&opts.feedback, "feedback", false, "report the internal NPS per provider and pair instead")
 	fs.DurationVar(&opts.timeout, "timeout", 30*time.Second, "time allowed for the server to answer; 0 for no limit")
 	rest, code, ok := parseFlags(fs, args, stderr)
 	if !ok {
