@@ -234,7 +234,10 @@ func (b *contributor) stopped(s *sla.SLA, clk *sla.Clock, settled bool) {
 }
 
 // csat adds a resolved request's satisfaction score to the day it was
-// resolved, once per SLA that covers it.
+// resolved, once per SLA that covers it. The score is the latest rating
+// (sla.Request.CSAT): a "rated" event days later replaces the score on the
+// resolution day rather than counting on its own day, so that a window's
+// CSAT rates the resolutions of that window, as its compliance does.
 func (b *contributor) csat(p *sla.Policy) {
 	r := b.r
 	if r.Status != sla.StatusResolved || r.CSAT <= 0 {
