@@ -26,7 +26,13 @@ and labels.<key> columns for labels; an empty cell leaves the field out.
 The format follows the extension (.csv; .ndjson, .jsonl, .json) or else the
 content. "-" reads standard input.
 
-The server de-duplicates events by id, so running the same command again
+A request is its provider's: two departments may both have an INC-1. An
+event without a provider goes to the token's department (a token of one),
+or to the one request of its id among the token's departments; give rows
+a provider when a history holds requests of several. An event before its
+request's "opened" waits for it.
+
+The server de-duplicates events by id (per provider), so running the same command again
 resumes an interrupted or failed import: events already stored are counted
 as duplicates. The import stops at the first event the server rejects and
 names its file and line; nothing of that batch is stored.

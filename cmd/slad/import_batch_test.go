@@ -246,3 +246,51 @@ slas:
 		t.Errorf("IT-2, of the refused batch, was stored (%v)", err)
 	}
 }
+
+// TestImportKeepsTheRequestsOfTwoProvidersApart: a history where two
+// departments' ticket systems both produced INC-1 goes in as two
+// requests when each row names its provider; a row that names none is
+// refused, naming its line and both candidates.
+func TestImportKeepsTheRequestsOfTwoProvidersApart(t *testing.T) {
+	cfg, err := config.LoadBytes("import.yaml", []byte(`
+departments: {it: {name: IT}, hr: {name: HR}, sales: {name: Sales}}
+slas:
+  - {id: it-sales, provider: it, customers: [sales], resolution: 4h, objective: 95%, window: 30d}
+  - {id: hr-sales, provider: hr, customers: [sales], resolution: 4h, objective: 95%, window: 30d}
+`), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	srv, err := api.New(api.Options{Store: st, Config: func() *config.Config { return cfg }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	dir := t.TempDir()
+	good := writeFile(t, filepath.Join(dir, "both.csv"), "id,request,type,at,provider,customer\n"+
+		"e1,INC-1,opened,2025-06-02T09:00:00Z,it,sales\n"+
+		"e1,INC-1,opened,2025-06-02T09:30:00Z,hr,sales\n"+
+		"e2,INC-1,resolved,2025-06-02T10:00:00Z,hr,\n")
+	if code, _, stderr := runImportCmd(t, "--server", ts.URL, good); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	it, err := st.Request(store.Ref{Provider: "it", ID: "INC-1"})
+	if err != nil || it.Request.Status != "open" {
+		t.Errorf("IT's INC-1: %v %v; want open", it.Request.Status, err)
+	}
+	hr, err := st.Request(store.Ref{Provider: "hr", ID: "INC-1"})
+	if err != nil || hr.Request.Status != "resolved" {
+		t.Errorf("HR's INC-1: %v %v; want resolved", hr.Request.Status, err)
+	}
+	vague := writeFile(t, filepath.Join(dir, "vague.csv"), "id,request,type,at\ne3,INC-1,reopened,2025-06-02T11:00:00Z\n")
+	code, _, stderr := runImportCmd(t, "--server", ts.URL, vague)
+	if want := vague + `:2: rejected by the server (400 Bad Request): event 0 (id "e3"): request "INC-1" exists for providers hr, it`; code != 1 || !strings.Contains(stderr, want) {
+		t.Errorf("exit %d, stderr does not contain\n  %s\n%s", code, want, stderr)
+	}
+}
