@@ -166,7 +166,7 @@ func attentionRows(p *sla.Policy, f store.Flagged, now time.Time) []attentionRow
 		live := c.At(now, cal)
 		row := attentionRow{
 			Request: req.ID, Title: req.Title,
-			Link: "/requests/" + httputil.PathSegment(req.ID),
+			Link: "/requests/" + httputil.RequestPath(req.Provider, req.ID),
 			SLA:  sl.ID, Target: string(c.Target),
 			Provider: deptName(p, req.Provider), Customer: deptName(p, req.Customer),
 			Priority: req.Priority,

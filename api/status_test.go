@@ -150,7 +150,7 @@ func TestStatusPageListsRequestsAtRiskAndBreached(t *testing.T) {
 			t.Errorf("%s is listed though nothing of it needs attention", absent)
 		}
 	}
-	if !strings.Contains(att, `href="/requests/IT-2"`) {
+	if !strings.Contains(att, `href="/requests/it/IT-2"`) {
 		t.Error("a listed request does not link to its clock details")
 	}
 	summary := text(regexp.MustCompile(`(?s)<ul class="tiles">.*?</ul>`).FindString(body))
