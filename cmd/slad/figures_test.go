@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -309,8 +310,16 @@ func TestEveryOutputShowsTheSameFigures(t *testing.T) {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
 		rows, err := csv.NewReader(strings.NewReader(stdout)).ReadAll()
-		if err != nil || len(rows) != 1+len(want.Targets) {
+		// The SLA's rows, then its one customer's (sales), which are the
+		// same figures: every request under it is Sales'.
+		if err != nil || len(rows) != 1+2*len(want.Targets) {
 			t.Fatalf("%d rows, %v:\n%s", len(rows), err, stdout)
+		}
+		for i := range want.Targets {
+			sla, sales := rows[1+i], rows[1+len(want.Targets)+i]
+			if sales[len(sales)-1] != "sales" || !slices.Equal(sla[:len(sla)-1], sales[:len(sales)-1]) {
+				t.Errorf("Sales' own row %q differs from the SLA's %q, though every request is Sales'", sales, sla)
+			}
 		}
 		col := map[string]int{}
 		for i, h := range rows[0] {
