@@ -34,29 +34,43 @@
 //
 //	meta          schema_version, event_seq, outbox_seq, policy_fingerprint,
 //	              commit_probe (see Store.ProbeCommit)
-//	events        len(request) request seq          → event JSON (fold order: at, then seq)
-//	event_ids     event id                          → key in events (idempotency)
-//	requests      request id                        → record JSON: folded request, fired stages,
+//	events        request, seq                      → event JSON (fold order: at, then seq)
+//	event_ids     len(provider) provider, event id  → key in events (idempotency, per provider)
+//	held          len(id) id, seq                   → {for, event} JSON: an event whose provider
+//	                                                  could not be told, until its request opens (schema 6)
+//	requests      request                           → record JSON: folded request, fired stages,
 //	                                                  receivers told of each breach, contribution
-//	open          request id                        → (requests open now: what a reload re-matches)
-//	deadlines     unix due time, request id         → (the next stage due per request)
+//	open          request                           → (requests open now: what a reload re-matches)
+//	deadlines     unix due time, request            → (the next stage due per request)
 //	days          len(sla) sla, local day           → day aggregate JSON (met, breached, elapsed, CSAT: the
 //	                                                  latest rating of each request resolved that day)
 //	days_by_customer  len(sla) sla len(customer) customer, local day
 //	                                                → the same, for one customer's requests (schema 4)
-//	stops         len(sla) sla len(target) target, local day, len(request) request, elapsed, breached
+//	stops         len(sla) sla len(target) target, local day, request, elapsed, breached
 //	                                                → customer (for report percentiles, per SLA or pair)
 //	counters      kind NUL labels…                  → int64 (open, at risk, stopped, breaches, histogram;
 //	                                                  at risk and open breached per customer too)
-//	breaches      unix breach time, request, clock  → request id (newest-first listing)
-//	breaches_by_sla  len(sla) sla, then as breaches  → request id (one SLA's listing; schema 2)
-//	attention     request id                        → (open requests at risk or breached)
+//	breaches      unix breach time, request, len(clock) clock
+//	                                                → request (newest-first listing)
+//	breaches_by_sla  len(sla) sla, then as breaches  → request (one SLA's listing; schema 2)
+//	attention     request                           → (open requests at risk or breached)
 //	outbox        len(receiver) receiver, seq       → outbox item JSON
 //	notify_log    len(receiver) receiver, notice id → log entry JSON (delivered or given up)
-//	firing        receiver, request, clock          → breach notice JSON (re-posted to Alertmanager)
+//	firing        len(receiver) receiver, request, len(clock) clock, len(stage) stage
+//	                                                → breach notice JSON (re-posted to Alertmanager)
 //	feedback      survey answer id                  → answer JSON and the local day it was counted on
 //	feedback_days local day, len(provider) provider, len(customer) customer
 //	                                                → iNPS counts JSON (promoters, passives, detractors; schema 5)
+//
+// "request" in a key is a request's key: len(id) id len(provider)
+// provider (see Ref). A request is its provider's, and two providers may
+// use one id; the id comes first so that the requests of one id are found
+// by a prefix scan (Store.Lookup, and placing an event that names no
+// provider: place.go). Before schema 6 a request was its id alone; the
+// migration (migrate.go) rewrites every key that names one, keeps counters,
+// aggregates, outbox and notification log as they were, and keeps every
+// notice id (see lifecycle.NoticeID). Event ids are unique per provider, so
+// that no department can take an id another one uses.
 //
 // Variable-length parts of keys are length-prefixed so that no id can make
 // two keys collide or a prefix scan run into a neighbour; times are
