@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/slad-project/slad/api/wire"
@@ -145,12 +146,14 @@ func departmentPage(cfg *config.Config, d wire.Department, now time.Time, detail
 		}
 		v.Receives = append(v.Receives, rv)
 	}
-	v.Tiles = []scoreTile{
-		{Count: belowGiven, Label: fmt.Sprintf("of the %s it gives below objective", sla.Plural(len(d.Provides), "SLA", "SLAs")), Tone: toneOf(belowGiven, "bad"), Link: "#provides"},
-		{Count: owed, Label: "open requests it owes past their target", Tone: toneOf(owed, "bad"), Link: "#provides"},
-		{Count: belowReceived, Label: fmt.Sprintf("of the %s it receives below objective for %s", sla.Plural(len(d.Receives), "SLA", "SLAs"), d.Name), Tone: toneOf(belowReceived, "bad"), Link: "#receives"},
-		{Count: int64(d.WaitingTotal), Label: "of its own requests breached or at risk", Tone: toneOf(int64(d.WaitingTotal), "warn"), Link: "#waiting"},
+	if len(d.Provides) > 0 { // a department that gives nothing is not told it breaches nothing
+		v.Tiles = append(v.Tiles,
+			scoreTile{Count: belowGiven, Label: fmt.Sprintf("of the %s it gives below objective", sla.Plural(len(d.Provides), "SLA", "SLAs")), Tone: toneOf(belowGiven, "bad"), Link: "#provides"},
+			scoreTile{Count: owed, Label: "open requests it owes past their target (counted per SLA)", Tone: toneOf(owed, "bad"), Link: "#provides"})
 	}
+	v.Tiles = append(v.Tiles,
+		scoreTile{Count: belowReceived, Label: fmt.Sprintf("of the %s it receives below objective for %s", sla.Plural(len(d.Receives), "SLA", "SLAs"), d.Name), Tone: toneOf(belowReceived, "bad"), Link: "#receives"},
+		scoreTile{Count: int64(d.WaitingTotal), Label: "of its own requests breached or at risk", Tone: toneOf(int64(d.WaitingTotal), "warn"), Link: "#waiting"})
 	v.Waiting = waitingRows(p, d.Waiting)
 	if d.WaitingTotal > 0 {
 		v.WaitingCaption = sla.Plural(d.WaitingTotal, "request", "requests") + " of " + d.Name + " breached or at risk"
@@ -186,7 +189,7 @@ func providedOf(p *sla.Policy, ds wire.DepartmentSLA, i int) providedView {
 		Row:       slaRowOf(p, sl, standingAs(ds, ds.Standing)),
 		Medians:   mediansWords(ds),
 		Escalated: ds.Escalated,
-		Charts:    historyCharts(ds.Weekly, fmt.Sprintf("p%d", i), ""),
+		Charts:    historyCharts(ds.Weekly, fmt.Sprintf("p%d", i), " of "+ds.SLA),
 	}
 	for _, c := range ds.ByCustomer {
 		pv.Customers = append(pv.Customers, customerRow{
@@ -203,7 +206,7 @@ func receivedOf(p *sla.Policy, ds wire.DepartmentSLA, name string, i int) receiv
 		Row:       slaRowOf(p, p.SLA(ds.SLA), standingAs(ds, ds.Standing)),
 		Medians:   mediansWords(ds),
 		Escalated: ds.Escalated,
-		Charts:    historyCharts(ds.Weekly, fmt.Sprintf("r%d", i), " for "+name),
+		Charts:    historyCharts(ds.Weekly, fmt.Sprintf("r%d", i), " of "+ds.SLA+" for "+name),
 	}
 }
 
@@ -227,7 +230,8 @@ func mediansWords(ds wire.DepartmentSLA) string {
 
 // historyCharts draws an SLA's last weeks: compliance against the
 // objective, breaches, and the median time to resolution when the SLA has
-// a resolution target. whose ends each title (" for Sales").
+// a resolution target. whose ends each title (" of it-sales-incidents
+// for Sales"), so that a screen reader's list of images tells them apart.
 func historyCharts(h *wire.History, id, whose string) []template.HTML {
 	if h == nil {
 		return nil
@@ -250,6 +254,9 @@ func historyCharts(h *wire.History, id, whose string) []template.HTML {
 			r.Value, r.OK, anyResolution = float64(*per.MedianResolutionSeconds), true, true
 		}
 		res = append(res, r)
+	}
+	if !slices.ContainsFunc(h.Periods, func(p wire.HistoryPeriod) bool { return p.Compliance != nil || p.Breached > 0 }) {
+		return nil // twelve empty weeks say less than "no figures yet" does
 	}
 	obj := h.Objective
 	out := []template.HTML{
@@ -336,7 +343,8 @@ func inpsWords(_ *sla.Policy, x wire.INPS, who string) inpsRow {
 	}
 	return inpsRow{
 		Who: who, Score: fmt.Sprintf("%+d", *x.INPS), Tone: tone,
-		Detail: fmt.Sprintf("%s: %d promoters, %d passives, %d detractors", sla.Plural(x.Responses, "answer", "answers"), x.Promoters, x.Passives, x.Detractors),
+		Detail: sla.Plural(x.Responses, "answer", "answers") + ": " + sla.Plural(x.Promoters, "promoter", "promoters") + ", " +
+			sla.Plural(x.Passives, "passive", "passives") + ", " + sla.Plural(x.Detractors, "detractor", "detractors"),
 	}
 }
 

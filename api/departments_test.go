@@ -141,7 +141,7 @@ func TestTheScorecardPageShowsTheKeyFigures(t *testing.T) {
 		"What Sales provides", "sales-it-quotes",
 		"What Sales receives", "it-sales-incidents from IT Service Desk",
 		"median response 10m · median resolution 1h", "1 escalated",
-		"Sales's requests at risk or breached", "3 requests of Sales breached or at risk",
+		"Requests of Sales at risk or breached", "3 requests of Sales breached or at risk",
 		"IT-2 Breached", "IT-3 At risk", "IT-5 At risk",
 		"3 of its own requests breached or at risk",
 	} {
@@ -176,6 +176,92 @@ func TestTheScorecardWithoutCredentialsKeepsTheFiguresAndHidesTheRequests(t *tes
 		}
 		if !tc.wantTitle && !strings.Contains(page, "read_access: authenticated") {
 			t.Error("the page does not say why the requests are left out")
+		}
+	}
+}
+
+func TestAScorecardShowsEachCustomerItsOwnFigures(t *testing.T) {
+	ts := newStatusServer(t)
+	// it-oncall's responses this month: IT-1 late (20m), IT-2 past its
+	// 15m, IT-3 and IT-5 in time for Sales; IT-4 in time for HR.
+	oncall := findSLA(getDepartment(t, ts.URL, "it").Provides, "it-oncall")
+	if oncall == nil || oncall.Compliance != 0.6 {
+		t.Fatalf("it-oncall for every customer: %+v, want 60%% (3 of 5)", oncall)
+	}
+	by := map[string]float64{}
+	for _, c := range oncall.ByCustomer {
+		by[c.Customer] = c.Compliance
+	}
+	if by["sales"] != 0.5 || by["hr"] != 1 {
+		t.Errorf("it-oncall per customer %v; want sales 50%% and hr 100%%", by)
+	}
+	if recv := findSLA(getDepartment(t, ts.URL, "sales").Receives, "it-oncall"); recv == nil || recv.Compliance != 0.5 || recv.Open != 3 {
+		t.Errorf("it-oncall as Sales receives it: %+v; want Sales' own 50%% and 3 open, not every customer's 60%%", recv)
+	}
+}
+
+func TestTheStatusPageLinksEachDepartmentToItsScorecardAndDrawsItsTrends(t *testing.T) {
+	ts := newStatusServer(t)
+	body := getPage(t, "GET", ts.URL+"/").body
+	for _, id := range []string{"it", "hr", "facilities", "sales"} {
+		if !strings.Contains(body, `<a href="/departments/`+id+`"`) {
+			t.Errorf("no link to the scorecard of %s", id)
+		}
+	}
+	row := rowOf(body, "it-sales-incidents")
+	if !strings.Contains(row, `<svg class="spark" viewBox="0 0 120 28" role="img" aria-labelledby="trend-it-sales-incidents-t trend-it-sales-incidents-d"`) {
+		t.Errorf("the it-sales-incidents row has no labelled trend chart:\n%s", row)
+	}
+	// The week of 23 Nov: IT-1 met both targets, IT-2 missed both (and IT-3,
+	// IT-5 answered in time): the resolution target binds at 50%.
+	if !strings.Contains(row, "latest 50% (week of 23 Nov)") {
+		t.Errorf("the trend's description does not give this week's 50%%:\n%s", text(row))
+	}
+	sales := getPage(t, "GET", ts.URL+"/?department=sales").body
+	if !strings.Contains(sales, `href="/departments/sales">Scorecard of Sales</a>`) {
+		t.Error("the Sales view does not link the Sales scorecard")
+	}
+}
+
+func TestTheScorecardChartsOnlyWeeksWithSomethingToShow(t *testing.T) {
+	obj := 0.9
+	empty := &wire.History{Objective: obj, Periods: []wire.HistoryPeriod{{From: "2026-11-16"}, {From: "2026-11-23"}}}
+	if got := historyCharts(empty, "x", ""); got != nil {
+		t.Errorf("charts of a history without a figure: %d, want none", len(got))
+	}
+	one := 0.5
+	some := &wire.History{Objective: obj, Periods: []wire.HistoryPeriod{{From: "2026-11-16"}, {From: "2026-11-23", Compliance: &one, Breached: 1}}}
+	got := historyCharts(some, "x", " of s")
+	if len(got) != 2 {
+		t.Fatalf("%d charts, want compliance and breaches (no resolution median: none resolved)", len(got))
+	}
+	if !strings.Contains(string(got[0]), "Compliance per week of s") || !strings.Contains(string(got[0]), "<th scope=\"row\">23 Nov</th><td>50%</td>") {
+		t.Errorf("the compliance chart:\n%s", got[0])
+	}
+}
+
+func TestTheScorecardShowsTheInternalNPSReceived(t *testing.T) {
+	ts := newStatusServer(t)
+	body := `[{"id":"q1","at":"2026-11-20T10:00:00Z","provider":"it","customer":"sales","score":10},
+	          {"id":"q2","at":"2026-11-21T10:00:00Z","provider":"it","customer":"hr","score":4},
+	          {"id":"q3","at":"2026-11-22T10:00:00Z","provider":"it","customer":"sales","score":9}]`
+	resp, err := http.Post(ts.URL+"/api/v1/feedback", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /api/v1/feedback: %d", resp.StatusCode)
+	}
+	// Two promoters and a detractor of three answers: 67% − 33% = +33.
+	d := getDepartment(t, ts.URL, "it")
+	if r := d.Feedback.Received; r.INPS == nil || *r.INPS != 33 || r.Responses != 3 {
+		t.Errorf("iNPS received by IT: %+v, want +33 of 3 answers", r)
+	}
+	page := text(getPage(t, "GET", ts.URL+"/departments/it").body)
+	for _, want := range []string{"+33 internal NPS received (3 answers: 2 promoters, 0 passives, 1 detractor)", "Sales +100", "Human Resources -100"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q:\n%s", want, page)
 		}
 	}
 }
