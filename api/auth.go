@@ -45,7 +45,7 @@ const (
 	// status page's SLA table, /api/v1/slas, /api/v1/report, /metrics.
 	readStandings readKind = iota
 	// readDetails are single requests: titles, labels, customers, clocks
-	// (/api/v1/requests/{id}, /requests/{id}, /api/v1/breaches, the status
+	// (/api/v1/requests/…, /requests/…, /api/v1/breaches, the status
 	// page's list of requests).
 	readDetails
 )

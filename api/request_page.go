@@ -12,8 +12,8 @@ import (
 	"github.com/slad-project/slad/store"
 )
 
-// requestPage is what GET /requests/{id} shows: the page alert links point
-// to, for a person (the JSON is at /api/v1/requests/{id}?explain=1).
+// requestPage is what GET /requests/{provider}/{id} shows: the page alert links point
+// to, for a person (the JSON is at /api/v1/requests/{provider}/{id}?explain=1).
 type requestPage struct {
 	Title, ID, ReqTitle, Status            string
 	Provider, Customer, Priority, Category string

@@ -92,8 +92,9 @@ func New(opts Options) (*Server, error) {
 func (s *Server) routes() {
 	m := s.mux
 	m.HandleFunc("POST /api/v1/events", s.handleEvents)
-	// {id...}, not {id}: the rest of the path, unescaped, is the id, so an
-	// id of "/" (%2F) is found too; see httputil.PathSegment.
+	// {id...}, not {id}: the rest of the path is {provider}/{id} or an id
+	// alone, told apart on the escaped path (request_ref.go), so an id of
+	// "/" (%2F) is found too; see httputil.PathSegment.
 	m.HandleFunc("GET /api/v1/requests/{id...}", s.readFunc(readDetails, s.handleRequest))
 	m.HandleFunc("GET /api/v1/slas", s.readFunc(readStandings, s.handleSLAs))
 	m.HandleFunc("GET /api/v1/slas/{id}", s.readFunc(readStandings, s.handleSLA))
