@@ -32,11 +32,6 @@ import (
 // batch before it is appended, and in the write transaction, where they
 // decide.
 
-// ErrAmbiguous: an event names no provider and its id names requests of
-// more than one provider the sender may send for. The error is an
-// *AmbiguousError.
-var ErrAmbiguous = errors.New("request id names requests of more than one provider")
-
 // AmbiguousError is an event whose request cannot be told: its id names a
 // request of each of Candidates, all providers the sender may send for.
 type AmbiguousError struct {

@@ -42,6 +42,10 @@ var (
 	ErrDamaged = errors.New("database file is damaged")
 	// ErrBackupRunning: a backup is already being taken; one runs at a time.
 	ErrBackupRunning = errors.New("a backup is already running")
+	// ErrAmbiguous: an event names no provider and its id names requests
+	// of more than one provider the sender may send for (place.go); the
+	// error is an *AmbiguousError and nothing of the batch was stored.
+	ErrAmbiguous = errors.New("request id names requests of more than one provider")
 )
 
 // ConflictError is a batch refused because one of its events has the id of
