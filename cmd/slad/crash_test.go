@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/slad-project/slad/internal/testutil"
 )
 
 // buildSlad compiles the slad binary into dir.
@@ -35,8 +37,9 @@ func buildSlad(t *testing.T, dir string) string {
 var listenRE = regexp.MustCompile(`msg="slad started" listen=(\S+)`)
 
 // startSlad runs the binary, with extra flags for serve, and waits for the
-// log line saying where it listens.
-func startSlad(t *testing.T, bin, cfg, data string, extra ...string) (*exec.Cmd, string, *bytes.Buffer) {
+// log line saying where it listens. Its log is written by a goroutine while
+// the test reads it, hence the sync buffer.
+func startSlad(t *testing.T, bin, cfg, data string, extra ...string) (*exec.Cmd, string, *testutil.SyncBuffer) {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve", "--config", cfg, "--data", data, "--listen", "127.0.0.1:0"}, extra...)...)
 	stderr, err := cmd.StderrPipe()
@@ -46,13 +49,13 @@ func startSlad(t *testing.T, bin, cfg, data string, extra ...string) (*exec.Cmd,
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	logs := &bytes.Buffer{}
+	logs := &testutil.SyncBuffer{}
 	addr := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			line := sc.Text()
-			logs.WriteString(line + "\n")
+			_, _ = logs.Write([]byte(line + "\n"))
 			if m := listenRE.FindStringSubmatch(line); m != nil {
 				addr <- m[1]
 			}
