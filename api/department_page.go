@@ -68,6 +68,7 @@ type receivedView struct {
 
 // feedbackView is the internal NPS the department received and gave.
 type feedbackView struct {
+	Provider bool   // the department gives an SLA: what it received matters
 	Window   string // "1 Oct – 24 Nov 2026 (quarter)"
 	Received inpsRow
 	By       []inpsRow
@@ -163,6 +164,7 @@ func departmentPage(cfg *config.Config, d wire.Department, now time.Time, detail
 	}
 	v.WaitingHidden = !details && d.WaitingTotal > 0
 	v.Feedback = feedbackOf(p, &d.Feedback)
+	v.Feedback.Provider = len(d.Provides) > 0
 	return v
 }
 

@@ -149,6 +149,9 @@ func TestTheScorecardPageShowsTheKeyFigures(t *testing.T) {
 			t.Errorf("the page lacks %q:\n%s", want, body)
 		}
 	}
+	if !strings.Contains(body, "Received, from each customer") || !strings.Contains(body, "Given, to each provider") {
+		t.Error("Sales gives and receives SLAs: its page should show the iNPS it received and gave")
+	}
 	if !strings.Contains(p.body, `<a href="/departments/it">IT Service Desk</a>`) {
 		t.Error("the provider is not linked to its scorecard")
 	}

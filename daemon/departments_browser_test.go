@@ -89,6 +89,9 @@ func TestDepartmentScorecardInARealBrowser(t *testing.T) {
 				t.Errorf("the scorecard lacks %q:\n%s", want, text)
 			}
 		}
+		if strings.Contains(text, "Received, from each customer") || !strings.Contains(text, "Given, to each provider") {
+			t.Error("Sales gives no SLA here: its page should show the iNPS it gave, not one it cannot receive")
+		}
 		if rows := domRows(dom, "IT-2"); len(rows) != 1 || !strings.HasPrefix(rows[0], "IT-2 Breached") {
 			t.Errorf("IT-2 should be listed once, breached: %q", rows)
 		}
