@@ -71,8 +71,9 @@ func (s *Server) statusRoutes(m *http.ServeMux) {
 
 // handleStatus renders the status page. Its cost is bounded by the
 // configuration and by the requests that need attention: it reads the
-// counters and the attention index once, and the day aggregates of each
-// SLA's window — never every request or event.
+// counters and the attention index once, the day aggregates of each
+// SLA's window, and for each row's trend those of its last 12 weeks and
+// the stops in them — never every request or event.
 func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	cfg := s.opts.Config()
 	if cfg == nil || cfg.Policy == nil {
