@@ -278,4 +278,8 @@ func TestARequestIsAddressedByItsProviderAndItsID(t *testing.T) {
 	if p := getPage(t, "GET", o.url+"/api/v1/requests/sales/INC%2F1"); p.status != http.StatusNotFound {
 		t.Errorf("a provider without that request = %d, want 404", p.status)
 	}
+	o.must("", "early", "WAIT-1", sla.Responded, 1, "")
+	if p := getPage(t, "GET", o.url+"/api/v1/requests/WAIT-1"); p.status != http.StatusNotFound || !strings.Contains(p.body, `1 event(s) for it wait for its \"opened\"`) {
+		t.Errorf("an id with an event held = %d %s; want 404 saying so", p.status, p.body)
+	}
 }
