@@ -185,7 +185,7 @@ func TestImportHalvesABatchTheServerFindsTooLarge(t *testing.T) {
 // server's 409 is not retried; slad import names the event's file and line
 // and both versions, and stops.
 func TestImportStopsAtAnIDReusedForAnotherEvent(t *testing.T) {
-	cfg, err := config.LoadBytes("import.yaml", []byte(`
+	srv, st := newImportAPI(t, `
 departments:
   it: {name: IT}
   sales: {name: Sales}
@@ -196,19 +196,7 @@ slas:
     resolution: 4h
     objective: 95%
     window: 30d
-`), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() }) // the test's own store, read only below
-	srv, err := api.New(api.Options{Store: st, Config: func() *config.Config { return cfg }})
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	var posts atomic.Int32
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		posts.Add(1)
@@ -252,24 +240,12 @@ slas:
 // requests when each row names its provider; a row that names none is
 // refused, naming its line and both candidates.
 func TestImportKeepsTheRequestsOfTwoProvidersApart(t *testing.T) {
-	cfg, err := config.LoadBytes("import.yaml", []byte(`
+	srv, st := newImportAPI(t, `
 departments: {it: {name: IT}, hr: {name: HR}, sales: {name: Sales}}
 slas:
   - {id: it-sales, provider: it, customers: [sales], resolution: 4h, objective: 95%, window: 30d}
   - {id: hr-sales, provider: hr, customers: [sales], resolution: 4h, objective: 95%, window: 30d}
-`), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	srv, err := api.New(api.Options{Store: st, Config: func() *config.Config { return cfg }})
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	dir := t.TempDir()
@@ -293,4 +269,24 @@ slas:
 	if want := vague + `:2: rejected by the server (400 Bad Request): event 0 (id "e3"): request "INC-1" exists for providers hr, it`; code != 1 || !strings.Contains(stderr, want) {
 		t.Errorf("exit %d, stderr does not contain\n  %s\n%s", code, want, stderr)
 	}
+}
+
+// newImportAPI is a real API under the configuration doc, on a store of
+// the test's own that it reads after the import.
+func newImportAPI(t *testing.T, doc string) (*api.Server, *store.Store) {
+	t.Helper()
+	cfg, err := config.LoadBytes("import.yaml", []byte(doc), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	srv, err := api.New(api.Options{Store: st, Config: func() *config.Config { return cfg }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, st
 }
