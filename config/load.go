@@ -2,8 +2,6 @@ package config
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -109,8 +107,7 @@ func LoadBytes(name string, data []byte, dir string) (*Config, error) {
 		return nil, &Errors{Problems: l.errs, Warnings: l.warns}
 	}
 	cfg.Warnings = l.warns
-	sum := sha256.Sum256(data)
-	cfg.Fingerprint = hex.EncodeToString(sum[:])
+	cfg.Fingerprint = PolicyFingerprint(cfg.Policy)
 	return cfg, nil
 }
 

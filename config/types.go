@@ -12,9 +12,11 @@ import (
 type Config struct {
 	// File is the path the configuration was loaded from.
 	File string
-	// Fingerprint identifies the file's content (SHA-256): the store keeps
-	// the one its open requests were matched under, so that a restart with
-	// a changed file re-matches them.
+	// Fingerprint identifies what the policy means to the requests folded
+	// with it (PolicyFingerprint): the store keeps the one its open
+	// requests were matched under, so that a restart or reload with a
+	// meaningful change re-matches them, and one with an edit that changes
+	// nothing (comments, order, formatting, receivers) re-matches nothing.
 	Fingerprint string
 	Global      Global
 	Policy      *sla.Policy

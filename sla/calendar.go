@@ -131,6 +131,15 @@ func (c *Calendar) Hours(d time.Weekday) []Interval { return slices.Clone(c.week
 // WeeklySeconds returns the business seconds of a week without holidays.
 func (c *Calendar) WeeklySeconds() int64 { return c.weekPrefix[7] }
 
+// Holidays returns the calendar's holidays, sorted and without repeats.
+func (c *Calendar) Holidays() []Date {
+	ds := make([]Date, len(c.holidays))
+	for i, d := range c.holidays {
+		ds[i] = dateFromDays(d)
+	}
+	return ds
+}
+
 // IsHoliday reports whether the local date is a holiday.
 func (c *Calendar) IsHoliday(d Date) bool {
 	_, found := slices.BinarySearch(c.holidays, d.days())

@@ -1,0 +1,122 @@
+package config
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"hash"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/slad-project/slad/sla"
+)
+
+// fingerprintVersion starts the hashed encoding: a change to what
+// PolicyFingerprint encodes bumps it, so that every store re-matches once
+// under the new encoding rather than trusting a hash of another shape.
+const fingerprintVersion = "slad-policy-v1"
+
+// PolicyFingerprint identifies what a policy means to the requests folded
+// with it: the SHA-256 of a canonical encoding of everything that decides
+// which SLAs a request falls under, its clocks and their limits, and when
+// its alert stages come due. Two configurations that differ only in
+// comments, key order, formatting, the order of the SLA list or of any
+// list that is a set (customers, match values, pause reasons), or in
+// anything else (descriptions, objectives, windows, departments' names,
+// receivers, who is notified, tokens) have the same fingerprint, so a
+// restart or reload with such an edit re-matches nothing.
+//
+// Encoded per SLA, sorted by id: the id, provider, customers, match,
+// calendar (time zone, weekly hours, holidays — not its name), both targets
+// per priority, pause reasons, warning shares and escalation delays (in
+// their order: a stage's key is its position).
+func PolicyFingerprint(p *sla.Policy) string {
+	e := fingerprinter{h: sha256.New()}
+	e.str(fingerprintVersion)
+	slas := slices.Clone(p.SLAs)
+	slices.SortFunc(slas, func(a, b *sla.SLA) int { return strings.Compare(a.ID, b.ID) })
+	e.int(int64(len(slas)))
+	for _, s := range slas {
+		e.sla(s)
+	}
+	return hex.EncodeToString(e.h.Sum(nil))
+}
+
+// fingerprinter writes values into a hash unambiguously: every string and
+// list is preceded by its length, so no two encodings run together.
+type fingerprinter struct{ h hash.Hash }
+
+func (e fingerprinter) int(n int64) {
+	_, _ = e.h.Write(binary.BigEndian.AppendUint64(nil, uint64(n))) // a hash never fails to write
+}
+
+func (e fingerprinter) str(s string) {
+	e.int(int64(len(s)))
+	_, _ = e.h.Write([]byte(s))
+}
+
+// set encodes a list whose order means nothing, sorted and without repeats.
+func (e fingerprinter) set(list []string) {
+	list = slices.Compact(slices.Sorted(slices.Values(list)))
+	e.int(int64(len(list)))
+	for _, s := range list {
+		e.str(s)
+	}
+}
+
+func (e fingerprinter) sla(s *sla.SLA) {
+	e.str(s.ID)
+	e.str(s.Provider)
+	e.set(s.Customers)
+	e.set(s.Match.Priority)
+	e.set(s.Match.Category)
+	keys := slices.Sorted(maps.Keys(s.Match.Labels))
+	e.int(int64(len(keys)))
+	for _, k := range keys {
+		e.str(k)
+		e.set(s.Match.Labels[k])
+	}
+	e.calendar(s.CalendarOf())
+	for _, k := range sla.TargetKinds {
+		e.target(s.Target(k))
+	}
+	e.set(s.PauseOn)
+	e.int(int64(len(s.WarnAt)))
+	for _, w := range s.WarnAt {
+		e.int(int64(math.Float64bits(w)))
+	}
+	e.int(int64(len(s.Escalate)))
+	for _, esc := range s.Escalate {
+		e.int(int64(esc.After))
+	}
+}
+
+func (e fingerprinter) calendar(c *sla.Calendar) {
+	e.str(c.Location().String())
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		hours := c.Hours(d) // merged and sorted by the calendar
+		e.int(int64(len(hours)))
+		for _, iv := range hours {
+			e.int(int64(iv.Start))
+			e.int(int64(iv.End))
+		}
+	}
+	holidays := c.Holidays()
+	e.int(int64(len(holidays)))
+	for _, d := range holidays {
+		e.int(d.Days())
+	}
+}
+
+func (e fingerprinter) target(t sla.Target) {
+	e.int(int64(t.Default))
+	keys := slices.Sorted(maps.Keys(t.ByPriority))
+	e.int(int64(len(keys)))
+	for _, k := range keys {
+		e.str(k)
+		e.int(int64(t.ByPriority[k]))
+	}
+}
