@@ -50,6 +50,9 @@ func enqueue(tx *bolt.Tx, receivers []string, n lifecycle.Notice, now time.Time)
 		if err := ob.Put(outboxKey(rcv, seq), data); err != nil {
 			return err
 		}
+		if err := indexNotice(tx, rcv, &n); err != nil { // retention.go
+			return err
+		}
 	}
 	return nil
 }

@@ -54,6 +54,9 @@ func saveRecord(tx *bolt.Tx, p *sla.Policy, ref Ref, rec *record, old contributi
 	if err := applyContribution(tx, ref, old, rec.Contrib, rec.High); err != nil {
 		return err
 	}
+	if err := trackClosed(tx, ref, old.Open, &rec.Request, now); err != nil { // retention.go
+		return err
+	}
 	data, err := json.Marshal(rec)
 	if err != nil {
 		return err

@@ -277,7 +277,7 @@ var (
 )
 
 // SchemaVersion is the layout this slad writes.
-const SchemaVersion = 6
+const SchemaVersion = 7
 
 // migrations[v] upgrades a database from schema v to v+1. A new layout adds
 // its step here and bumps SchemaVersion; Open runs the missing steps in one
@@ -313,6 +313,8 @@ var migrations = map[uint64]func(tx *bolt.Tx, p *sla.Policy, now time.Time) erro
 	4: addFeedback,
 	// 6: a request is named by its provider and its id (migrate.go).
 	5: keyByProvider,
+	// 7: the indexes retention removes old requests by (retention.go).
+	6: addRetentionIndexes,
 }
 
 func (s *Store) migrate() error {
