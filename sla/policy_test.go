@@ -2,6 +2,7 @@ package sla
 
 import (
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -91,6 +92,40 @@ func TestFormat(t *testing.T) {
 	for f, want := range map[float64]string{0.95: "95%", 0.999: "99.9%", 0.5: "50%", 1: "100%", 0.29: "29%", 0.001: "0.1%", 0.12345: "12.345%", 0: "0%"} {
 		if got := FormatPercent(f); got != want {
 			t.Errorf("FormatPercent(%v) = %q, want %q", f, got, want)
+		}
+	}
+}
+
+func TestPolicyLookupsFollowTheList(t *testing.T) {
+	p := &Policy{SLAs: []*SLA{{ID: "a", Provider: "it", Customers: []string{"*"}}, {ID: "a", Provider: "hr", Customers: []string{"*"}}}}
+	if got := p.SLA("a"); got == nil || got.Provider != "it" {
+		t.Fatalf("SLA(a) = %+v, want the first SLA of the id", got)
+	}
+	// A policy built by hand may get SLAs after a lookup: they are found.
+	p.SLAs = append(p.SLAs, &SLA{ID: "b", Provider: "it", Customers: []string{"*"}})
+	if p.SLA("b") == nil {
+		t.Error("SLA(b) = nil after b was appended")
+	}
+	var got []string
+	for _, s := range p.Matching(Attributes{Provider: "it"}) {
+		got = append(got, s.ID)
+	}
+	if want := []string{"a", "b"}; !slices.Equal(got, want) {
+		t.Errorf("Matching = %v, want %v", got, want)
+	}
+}
+
+// BenchmarkPolicyLookups finds SLAs by id and matches a request among
+// 1,000 SLAs of 50 providers: neither may cost a scan of the list.
+func BenchmarkPolicyLookups(b *testing.B) {
+	p := &Policy{}
+	for i := range 1000 {
+		p.SLAs = append(p.SLAs, &SLA{ID: "sla-" + strconv.Itoa(i), Provider: "dept-" + strconv.Itoa(i/20), Customers: []string{"*"}})
+	}
+	a := Attributes{Provider: "dept-49", Customer: "sales"}
+	for b.Loop() {
+		if p.SLA("sla-999") == nil || len(p.Matching(a)) != 20 {
+			b.Fatal("lookup failed")
 		}
 	}
 }
