@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -40,46 +39,6 @@ func BenchmarkEvaluateNothingDue(b *testing.B) {
 				if res, err := s.Evaluate(now); err != nil || res.Fired != 0 {
 					b.Fatal(res, err)
 				}
-			}
-		})
-	}
-}
-
-// BenchmarkAppend measures ingest of one-event batches: from one client
-// (one fsync each) and from many at once (group commit shares fsyncs).
-func BenchmarkAppend(b *testing.B) {
-	for _, parallel := range []bool{false, true} {
-		name := "serial"
-		if parallel {
-			name = "parallel"
-		}
-		b.Run(name, func(b *testing.B) {
-			clock := testutil.NewClock(slatest.T0.Add(time.Hour))
-			s, err := Open(Options{Dir: b.TempDir(), Policy: slatest.DeskPolicy(), Now: clock.Now})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer s.Close()
-			var n atomic.Int64
-			send := func() {
-				i := n.Add(1)
-				req := fmt.Sprint("R", i)
-				if _, err := s.Append(context.Background(), []sla.Event{slatest.Event(req, req, sla.Opened, slatest.T0)}); err != nil {
-					b.Error(err)
-				}
-			}
-			b.ResetTimer()
-			if parallel {
-				b.SetParallelism(16)
-				b.RunParallel(func(pb *testing.PB) {
-					for pb.Next() {
-						send()
-					}
-				})
-				return
-			}
-			for b.Loop() {
-				send()
 			}
 		})
 	}
