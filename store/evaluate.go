@@ -107,6 +107,17 @@ func (s *Store) evaluateRequest(tx *bolt.Tx, p *sla.Policy, ref Ref, now time.Ti
 	if rec == nil {
 		return fmt.Errorf("%w: the deadline index names a request that is not stored", errUnreadable)
 	}
+	if s.stale(tx, ref) {
+		// Matched under older rules: decide by the rules in force (rematch.go).
+		queued, err := refold(tx, p, ref, now, nil)
+		if err != nil {
+			return err
+		}
+		res.Queued += queued
+		if rec, err = loadRecord(tx, ref); err != nil {
+			return err
+		}
+	}
 	tick := lifecycle.Tick(p, &rec.State, &rec.Request, now)
 	queued, err := applyEffects(tx, tick.Effects, now)
 	if err != nil {

@@ -211,6 +211,9 @@ func (s *Store) apply(tx *bolt.Tx, events []sla.Event, sc Scope) (IngestResult, 
 		}
 	}
 	for _, ref := range touched {
+		if s.stale(tx, ref) {
+			fresh[ref] = nil // matched under older rules: fold it all anew (rematch.go)
+		}
 		n, err := refold(tx, p, ref, now, fresh[ref])
 		if err != nil {
 			return res, err
@@ -288,50 +291,4 @@ func loadEvents(tx *bolt.Tx, ref Ref) ([]sla.Event, error) {
 		events = append(events, e)
 	}
 	return events, nil
-}
-
-// Rematch folds every open request again with the policy in force, after a
-// reload. It never reads closed requests (a closed request that still owes
-// an alert under an SLA a reload removed is looked at hourly, see
-// lifecycle.NextDue), and works in short transactions.
-func (s *Store) Rematch(ctx context.Context) (int, error) {
-	p := s.policy.Load()
-	var ids []Ref
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketOpen).ForEach(func(k, _ []byte) error {
-			ref, _, _ := parseRequestKey(k)
-			ids = append(ids, ref)
-			return nil
-		})
-	})
-	if err != nil {
-		return 0, fmt.Errorf("rematch: %w", err)
-	}
-	const chunk = 500
-	for i := 0; i < len(ids); i += chunk {
-		if err := ctx.Err(); err != nil {
-			return i, err
-		}
-		part := ids[i:min(i+chunk, len(ids))]
-		now := s.now() // each chunk as of its own commit, like a tick
-		queued := 0
-		err := s.db.Update(func(tx *bolt.Tx) error {
-			queued = 0
-			for _, ref := range part {
-				n, err := refold(tx, p, ref, now, nil)
-				if err != nil {
-					return err
-				}
-				queued += n
-			}
-			return nil
-		})
-		if queued > 0 {
-			s.signalOutbox()
-		}
-		if err != nil {
-			return i, fmt.Errorf("rematch: %w", err)
-		}
-	}
-	return len(ids), nil
 }

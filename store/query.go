@@ -34,6 +34,9 @@ func (s *Store) Request(ref Ref) (RequestView, error) {
 		if rec == nil {
 			return fmt.Errorf("request %q of provider %q: %w", ref.ID, ref.Provider, ErrNotFound)
 		}
+		if rec, err = s.current(tx, ref, rec); err != nil { // re-matched if stale (rematch.go)
+			return err
+		}
 		v.Request, v.Fired = rec.Request, rec.Fired
 		v.Request.Provider = ref.Provider // a request that has not opened has it from its key
 		v.Events, err = loadEvents(tx, ref)

@@ -112,6 +112,7 @@ type Store struct {
 
 	health   commitHealth
 	backupMu sync.Mutex // held by the backup running
+	rm       rematcher  // re-matching open requests to a changed policy (rematch.go)
 }
 
 // Open opens (or creates) the database in opts.Dir, migrates it to the

@@ -1,0 +1,376 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"maps"
+	"sync"
+	"sync/atomic"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/slad-project/slad/alert/lifecycle"
+	"github.com/slad-project/slad/sla"
+)
+
+// Re-matching open requests to a changed policy.
+//
+// A changed policy (Adopt) puts the new rules in force at once and makes
+// every open request stale: folded under older rules. RematchStep then folds
+// the stale ones again, a chunk per transaction, in the order of the open
+// bucket's keys; the key of the last one done (the cursor) is kept in memory
+// and in meta, with the target fingerprint, in the same transaction as the
+// chunk, so a crash resumes where the last committed chunk ended.
+//
+// Until the pass reaches it, a stale request — open, its key after the
+// cursor — is folded again wherever it matters: an event for it folds all
+// its events anew (not just the new ones onto old clocks), an evaluation
+// tick folds it anew before deciding what fires, and Request answers with
+// it folded anew in memory. Only the aggregates (counters, breach lists,
+// the attention list) lag until the pass reaches it; RematchProgress says
+// how many requests are still pending.
+//
+// No record carries a field of its own for this: staleness is a request's
+// place relative to the cursor.
+
+// Meta keys of a re-match in progress.
+var (
+	// keyRematchTarget holds the fingerprint open requests are being
+	// re-matched to; absent when none is.
+	keyRematchTarget = []byte("rematch_target")
+	// keyRematchAfter holds the open key of the last request re-matched;
+	// absent before the first chunk.
+	keyRematchAfter = []byte("rematch_after")
+)
+
+// rematchChunk is how many requests one re-match transaction folds.
+const rematchChunk = 500
+
+// rematchState is where a re-match stands, in memory. A value is never
+// changed once published: writers (holding rematcher.mu) publish a new one.
+type rematchState struct {
+	gen    uint64      // bumped by each Adopt that starts a re-match
+	active bool        // open requests after `after` are stale
+	target string      // the fingerprint being re-matched to
+	policy *sla.Policy // the rules of target
+	after  []byte      // open key of the last request done; nil: none yet
+	done   int         // requests this process re-matched since the re-match began
+	total  int         // requests stale when counted (-1: not counted yet)
+}
+
+// rematcher holds the re-match state of a Store.
+type rematcher struct {
+	mu    sync.Mutex // serialises writers of state
+	state atomic.Pointer[rematchState]
+}
+
+func (r *rematcher) load() *rematchState {
+	if st := r.state.Load(); st != nil {
+		return st
+	}
+	return &rematchState{}
+}
+
+// RematchStatus says where re-matching open requests to the policy in
+// force stands.
+type RematchStatus struct {
+	// Active is true while open requests remain folded under older rules.
+	Active bool
+	// Done counts the requests this process re-matched since it began.
+	Done int
+	// Pending estimates the open requests not yet re-matched (0 until
+	// counted by the first step, and when none is active).
+	Pending int
+}
+
+// Adopt puts a policy in force, fingerprint identifying what it means to
+// requests (config.PolicyFingerprint). When open requests were matched under
+// rules of another fingerprint, or a re-match to another was left
+// unfinished, every open request becomes stale, from this call on, and
+// Adopt reports true: call RematchStep until it reports none active (or
+// Rematch). A re-match to the same fingerprint left by a crash resumes where
+// it stopped. The store must not serve before its first Adopt.
+//
+// An error means the re-match could not be recorded (a full disk): the new
+// rules are in force and the re-match pending all the same, and a restart
+// re-matches from the start.
+func (s *Store) Adopt(p *sla.Policy, fingerprint string) (bool, error) {
+	var have, target string
+	var after []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		have = string(meta.Get(keyPolicy))
+		target = string(meta.Get(keyRematchTarget))
+		after = bytes.Clone(meta.Get(keyRematchAfter))
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("read the re-match state: %w", err)
+	}
+	s.rm.mu.Lock()
+	defer s.rm.mu.Unlock()
+	cur := s.rm.load()
+	switch {
+	case target == "" && have == fingerprint && !cur.active:
+		s.policy.Store(p)
+		return false, nil
+	case cur.active && cur.target == fingerprint:
+		// Same meaning as the re-match under way: it goes on.
+		next := *cur
+		next.policy = p
+		s.rm.state.Store(&next)
+		s.policy.Store(p)
+		return true, nil
+	case target == fingerprint:
+		// Left by a crash or a stop: resume after the last chunk committed.
+		s.rm.state.Store(&rematchState{gen: cur.gen + 1, active: true, target: fingerprint, policy: p, after: after, total: -1})
+		s.policy.Store(p)
+		return true, nil
+	}
+	// Every open request is stale before the new rules are in force: a
+	// transaction in between folds it anew under the old ones, and the
+	// pass folds it again.
+	s.rm.state.Store(&rematchState{gen: cur.gen + 1, active: true, target: fingerprint, policy: p, total: -1})
+	s.policy.Store(p)
+	err = s.update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if err := meta.Put(keyRematchTarget, []byte(fingerprint)); err != nil {
+			return err
+		}
+		return meta.Delete(keyRematchAfter)
+	})
+	if err != nil {
+		return true, fmt.Errorf("record the re-match: %w", err)
+	}
+	return true, nil
+}
+
+// RematchProgress says where the re-match stands.
+func (s *Store) RematchProgress() RematchStatus {
+	st := s.rm.load()
+	if !st.active {
+		return RematchStatus{Done: st.done}
+	}
+	return RematchStatus{Active: true, Done: st.done, Pending: max(st.total-st.done, 0)}
+}
+
+// RematchStep folds the next chunk of stale open requests again with the
+// policy in force, in one transaction, and returns where the re-match then
+// stands. It does nothing when none is active. A closed request is never
+// read (one that still owes an alert under an SLA a reload removed is
+// looked at hourly, see lifecycle.NextDue).
+func (s *Store) RematchStep() (RematchStatus, error) {
+	st := s.rm.load()
+	if !st.active {
+		return s.RematchProgress(), nil
+	}
+	if st.total < 0 {
+		if err := s.countStale(st); err != nil {
+			return s.RematchProgress(), err
+		}
+		st = s.rm.load()
+	}
+	var last []byte
+	var n, queued int
+	finished, superseded := false, false
+	now := s.now() // each chunk as of its own commit, like a tick
+	err := s.update(func(tx *bolt.Tx) error {
+		n, queued, last, finished, superseded = 0, 0, nil, false, false
+		if s.rm.load().gen != st.gen {
+			// An Adopt since st was read has reset the re-match; it does
+			// so in memory before it writes, so this check inside the
+			// write transaction cannot miss it.
+			superseded = true
+			return nil
+		}
+		keys := staleKeys(tx, st.after, rematchChunk)
+		for _, k := range keys {
+			ref, _, _ := parseRequestKey(k)
+			q, err := refold(tx, st.policy, ref, now, nil)
+			if err != nil {
+				return err
+			}
+			queued += q
+		}
+		n = len(keys)
+		meta := tx.Bucket(bucketMeta)
+		if len(keys) < rematchChunk {
+			finished = true
+			if err := meta.Put(keyPolicy, []byte(st.target)); err != nil {
+				return err
+			}
+			if err := meta.Delete(keyRematchTarget); err != nil {
+				return err
+			}
+			return meta.Delete(keyRematchAfter)
+		}
+		last = keys[len(keys)-1]
+		if err := meta.Put(keyRematchTarget, []byte(st.target)); err != nil {
+			return err
+		}
+		return meta.Put(keyRematchAfter, last)
+	})
+	if queued > 0 {
+		s.signalOutbox()
+	}
+	if err != nil {
+		return s.RematchProgress(), fmt.Errorf("rematch: %w", err)
+	}
+	if !superseded {
+		s.advance(st.gen, last, n, finished)
+	}
+	return s.RematchProgress(), nil
+}
+
+// staleKeys returns up to limit open keys after after (from the first when
+// nil), copied out of the transaction.
+func staleKeys(tx *bolt.Tx, after []byte, limit int) [][]byte {
+	var keys [][]byte
+	c := tx.Bucket(bucketOpen).Cursor()
+	k, _ := c.First()
+	if after != nil {
+		k, _ = c.Seek(after)
+		if bytes.Equal(k, after) {
+			k, _ = c.Next()
+		}
+	}
+	for ; k != nil && len(keys) < limit; k, _ = c.Next() {
+		keys = append(keys, bytes.Clone(k))
+	}
+	return keys
+}
+
+// countStale counts the open requests after the cursor, for
+// RematchProgress: a walk of keys only, once per re-match, in the
+// background pass rather than before slad serves.
+func (s *Store) countStale(st *rematchState) error {
+	n := 0
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketOpen).Cursor()
+		k, _ := c.First()
+		if st.after != nil {
+			k, _ = c.Seek(st.after)
+			if bytes.Equal(k, st.after) {
+				k, _ = c.Next()
+			}
+		}
+		for ; k != nil; k, _ = c.Next() {
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("rematch: count open requests: %w", err)
+	}
+	s.rm.mu.Lock()
+	defer s.rm.mu.Unlock()
+	if cur := s.rm.load(); cur.gen == st.gen {
+		next := *cur
+		next.total = n + cur.done
+		s.rm.state.Store(&next)
+	}
+	return nil
+}
+
+// advance moves the in-memory cursor after a committed chunk, unless an
+// Adopt reset the re-match meanwhile.
+func (s *Store) advance(gen uint64, last []byte, n int, finished bool) {
+	s.rm.mu.Lock()
+	defer s.rm.mu.Unlock()
+	cur := s.rm.load()
+	if cur.gen != gen {
+		return
+	}
+	next := *cur
+	next.done += n
+	if finished {
+		next.active, next.after = false, nil
+	} else {
+		next.after = last
+	}
+	s.rm.state.Store(&next)
+}
+
+// Rematch folds every open request again with the policy in force, in the
+// caller's goroutine: the re-match Adopt left pending, or, when none is,
+// one to the rules set by SetPolicy under the fingerprint already recorded.
+// It returns how many requests it folded.
+func (s *Store) Rematch(ctx context.Context) (int, error) {
+	if !s.rm.load().active {
+		var have string
+		if err := s.db.View(func(tx *bolt.Tx) error {
+			have = string(tx.Bucket(bucketMeta).Get(keyPolicy))
+			return nil
+		}); err != nil {
+			return 0, fmt.Errorf("rematch: %w", err)
+		}
+		s.rm.mu.Lock()
+		cur := s.rm.load()
+		s.rm.state.Store(&rematchState{gen: cur.gen + 1, active: true, target: have, policy: s.policy.Load(), total: -1})
+		s.rm.mu.Unlock()
+	}
+	start := s.rm.load().done
+	for {
+		if err := ctx.Err(); err != nil {
+			return s.rm.load().done - start, err
+		}
+		st, err := s.RematchStep()
+		if err != nil || !st.Active {
+			return st.Done - start, err
+		}
+	}
+}
+
+// stale reports whether a request is open and folded under rules older than
+// those in force: the re-match has not reached it yet.
+func (s *Store) stale(tx *bolt.Tx, ref Ref) bool {
+	st := s.rm.load()
+	if !st.active {
+		return false
+	}
+	k := requestKey(ref)
+	if st.after != nil && bytes.Compare(k, st.after) <= 0 {
+		return false
+	}
+	return tx.Bucket(bucketOpen).Get(k) != nil
+}
+
+// current returns a stored record as the rules in force fold it: rec itself
+// unless it is stale, else a copy folded anew in memory, its alert
+// bookkeeping settled on a copy too. A read never writes; the pass, an
+// event or a tick stores the request re-matched.
+func (s *Store) current(tx *bolt.Tx, ref Ref, rec *record) (*record, error) {
+	if rec == nil || !s.stale(tx, ref) {
+		return rec, nil
+	}
+	events, err := loadEvents(tx, ref)
+	if err != nil {
+		return nil, err
+	}
+	p := s.policy.Load()
+	cp := *rec
+	cp.State = cloneState(rec.State)
+	cp.Request = sla.Fold(p, ref.ID, events)
+	lifecycle.Settle(p, &cp.State, &rec.Request, &cp.Request, s.now())
+	return &cp, nil
+}
+
+// cloneState copies alert bookkeeping deeply enough for Settle to change
+// the copy alone.
+func cloneState(st lifecycle.State) lifecycle.State {
+	lists := func(m map[string][]string) map[string][]string {
+		if m == nil {
+			return nil
+		}
+		out := make(map[string][]string, len(m))
+		for k, v := range m {
+			out[k] = append([]string(nil), v...)
+		}
+		return out
+	}
+	c := st
+	c.Fired, c.Told, c.Silent = lists(st.Fired), lists(st.Told), lists(st.Silent)
+	c.FirstSeen, c.Cycle = maps.Clone(st.FirstSeen), maps.Clone(st.Cycle)
+	return c
+}
