@@ -74,6 +74,8 @@ type loader struct {
 	defined map[string]map[string]*yaml.Node
 	used    map[string]map[string]bool
 	zones   map[string]*time.Location
+
+	retentionAt *yaml.Node // global.retention's value, if given (retention.go)
 }
 
 // Load reads and validates the configuration file at path. On success the
@@ -186,6 +188,7 @@ func (l *loader) load(data []byte) *Config {
 			MaxBodyBytesInFlight: DefaultBodiesInFlight * DefaultMaxBodyBytes,
 			ReadAccess:           ReadOpen,
 			INPSWindow:           sla.Window{Kind: sla.Quarter},
+			Retention:            DefaultRetention,
 		},
 	}
 	// Blocks are read in the order they depend on each other, whatever
@@ -200,6 +203,7 @@ func (l *loader) load(data []byte) *Config {
 	cfg.Tokens = l.tokens(top["tokens"])
 	policy.SLAs = l.slas(top["slas"], policy)
 	cfg.Policy = policy
+	l.checkRetention(cfg)
 
 	if len(l.defined[kindDepartment]) == 0 {
 		l.missingBlock(top, "departments", "the configuration defines no departments; add the provider and customers of each SLA under departments:")
@@ -292,7 +296,7 @@ func (l *loader) refs(kind string, items []item, where string) []string {
 	return values(items)
 }
 
-var globalKeys = []string{"timezone", "evaluation_schedule", "external_url", "max_body_size", "max_body_bytes_in_flight", "read_access", "inps_window"}
+var globalKeys = []string{"timezone", "evaluation_schedule", "external_url", "max_body_size", "max_body_bytes_in_flight", "read_access", "inps_window", "retention"}
 
 func (l *loader) global(e entry, g *Global) {
 	const what = "global"
@@ -348,6 +352,9 @@ func (l *loader) global(e entry, g *Global) {
 				g.INPSWindow = w
 			}
 		}
+	}
+	if e, ok := f["retention"]; ok {
+		l.retention(e, g)
 	}
 }
 

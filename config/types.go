@@ -48,6 +48,9 @@ type Global struct {
 	// INPSWindow is the period the internal NPS is measured over (default
 	// the calendar quarter so far), in local days of Timezone.
 	INPSWindow sla.Window
+	// Retention is how long a closed request is kept after it closed
+	// (default DefaultRetention); longer than every window.
+	Retention time.Duration
 }
 
 // ReadAccess says who may read the details of requests: their titles,
