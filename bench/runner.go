@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+)
+
+// runner runs the measurements and gathers the table's rows.
+type runner struct {
+	o        options
+	root     string // holds every data directory of the run
+	progress io.Writer
+	started  time.Time
+	rows     []row
+
+	// The ceilings, in events per second; every scenario's ratios use them.
+	fsyncRate, httpRate, storageRate float64
+}
+
+func (r *runner) add(rw row) { r.rows = append(r.rows, rw) }
+
+// logf tells the person waiting what runs now.
+func (r *runner) logf(format string, args ...any) {
+	fmt.Fprintf(r.progress, "%7s  %s\n", time.Since(r.started).Round(time.Second), fmt.Sprintf(format, args...))
+}
+
+// scenario is the step that runs a scenario of scenarioNames.
+func (r *runner) scenario(name string) func(context.Context) error {
+	switch name {
+	case "example":
+		return r.example
+	case "slas":
+		return r.slas
+	default:
+		return r.storm
+	}
+}
+
+// ingest sends the opened events of requests from to to-1 in bodies of
+// batchSize and returns the rate. Timed, the bodies are encoded before the
+// clock starts; untimed (loading a large store), as they are sent, so that
+// a million requests do not sit in memory.
+func (r *runner) ingest(ctx context.Context, in *instance, prefix string, sh shapes, from, to int, timed bool) (float64, error) {
+	n := (to - from + batchSize - 1) / batchSize
+	bounds := func(i int) (int, int) { return from + i*batchSize, min(from+(i+1)*batchSize, to) }
+	body := func(i int) ([]byte, int) {
+		lo, hi := bounds(i)
+		return ndjson(prefix, lo, hi, sh), hi - lo
+	}
+	if timed {
+		bodies := make([][]byte, n)
+		for i := range bodies {
+			bodies[i], _ = body(i)
+		}
+		body = func(i int) ([]byte, int) {
+			lo, hi := bounds(i)
+			return bodies[i], hi - lo
+		}
+	}
+	l := newLoader(r.o.batchClients)
+	defer l.close()
+	elapsed, err := l.batches(ctx, in.base, r.o.batchClients, n, body)
+	if err != nil {
+		return 0, err
+	}
+	return float64(to-from) / elapsed.Seconds(), nil
+}

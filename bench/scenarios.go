@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/slad-project/slad/store"
+)
+
+// Targets of issue 11, on a 2-core machine.
+const (
+	targetSingleRatio  = 0.5
+	targetSingleP99    = 5 * time.Millisecond
+	targetBatchRatio   = 0.5
+	targetSLAsRatio    = 0.4
+	targetBytesPerOpen = 1200
+	targetStartup      = 2 * time.Second
+	targetTick         = 2 * time.Second
+	targetDrain        = 5000.0
+	targetPage         = 100 * time.Millisecond
+	targetStatusBytes  = 1_000_000
+	targetStatusTime   = time.Second
+)
+
+// example measures ingest with config.example.yaml: single events from
+// many clients against min(fsync, HTTP), batches against storage.
+func (r *runner) example(ctx context.Context) error {
+	cfg := filepath.Join(r.o.repo, "config.example.yaml")
+	in, _, err := startSlad(ctx, filepath.Join(r.root, "example-single"), cfg, newClock(epoch), &logSink{})
+	if err != nil {
+		return err
+	}
+	l := newLoader(r.o.clients)
+	res, err := l.single(ctx, in.base+"/api/v1/events", r.o.clients, r.o.duration, "e", exampleShapes)
+	l.close()
+	if err = errors.Join(err, in.stop()); err != nil {
+		return err
+	}
+	ceiling := min(r.fsyncRate, r.httpRate)
+	got := ratio(res.rate(), ceiling)
+	r.add(row{
+		scenario: "example", what: fmt.Sprintf("single-event durable ingest, %d clients", r.o.clients),
+		measured: fmt.Sprintf("%s, p50 %s, p99 %s", perSecond(res.rate()), ms(res.p50), ms(res.p99)),
+		base:     "min(fsync, HTTP) " + perSecond(ceiling), ratio: percent(got),
+		target: "≥ 50%, p99 ≤ 5 ms", pass: got >= targetSingleRatio && res.p99 <= targetSingleP99,
+	})
+
+	in, _, err = startSlad(ctx, filepath.Join(r.root, "example-batch"), cfg, newClock(epoch), &logSink{})
+	if err != nil {
+		return err
+	}
+	rate, err := r.ingest(ctx, in, "b", exampleShapes, 0, r.o.events, true)
+	if err = errors.Join(err, in.stop()); err != nil {
+		return err
+	}
+	got = ratio(rate, r.storageRate)
+	r.add(row{
+		scenario: "example", what: "batch ingest, 1,000-event NDJSON",
+		measured: perSecond(rate), base: "storage " + perSecond(r.storageRate), ratio: percent(got),
+		target: "≥ 50%", pass: got >= targetBatchRatio,
+	})
+	return nil
+}
+
+// slas measures the generated 1,000-SLA configuration: its batch ingest
+// against a one-SLA configuration's, then, with the open requests loaded,
+// the bytes per open request, start-up and the pages.
+func (r *runner) slas(ctx context.Context) error {
+	dir := filepath.Join(r.root, "slas")
+	gen := generated{departments: r.o.departments}
+	oneCfg, err := writeConfig(filepath.Join(r.root, "one-sla"), "config.yaml", gen.oneSLAConfig())
+	if err != nil {
+		return err
+	}
+	in, _, err := startSlad(ctx, filepath.Join(r.root, "one-sla", "data"), oneCfg, newClock(epoch), &logSink{})
+	if err != nil {
+		return err
+	}
+	oneRate, err := r.ingest(ctx, in, "b", gen.oneSLAShapes, 0, r.o.events, true)
+	if err = errors.Join(err, in.stop()); err != nil {
+		return err
+	}
+	r.add(row{
+		scenario: "1 SLA", what: "batch ingest, 1,000-event NDJSON (2 clocks a request)",
+		measured: perSecond(oneRate), base: "storage " + perSecond(r.storageRate), ratio: percent(ratio(oneRate, r.storageRate)),
+	})
+
+	cfg, err := writeConfig(dir, "config.yaml", gen.config())
+	if err != nil {
+		return err
+	}
+	in, _, err = startSlad(ctx, filepath.Join(dir, "data"), cfg, newClock(epoch), &logSink{})
+	if err != nil {
+		return err
+	}
+	rate, err := r.ingest(ctx, in, "b", gen.shapes, 0, r.o.events, true)
+	if err != nil {
+		return errors.Join(err, in.stop())
+	}
+	got := ratio(rate, oneRate)
+	r.add(row{
+		scenario: slasName(gen), what: fmt.Sprintf("batch ingest, 1,000-event NDJSON (%d clocks a request)", clocksPerMatch),
+		measured: perSecond(rate), base: "1 SLA " + perSecond(oneRate), ratio: percent(got),
+		target: "≥ 40%", pass: got >= targetSLAsRatio,
+	})
+	return r.openRequests(ctx, in, cfg, gen)
+}
+
+// openRequests loads the 1,000-SLA store up to -open requests and measures
+// what grows with them.
+func (r *runner) openRequests(ctx context.Context, in *instance, cfg string, gen generated) error {
+	open := max(r.o.open, r.o.events)
+	if open > r.o.events {
+		r.logf("loading %d more open requests ...", open-r.o.events)
+		rate, err := r.ingest(ctx, in, "b", gen.shapes, r.o.events, open, false)
+		if err != nil {
+			return errors.Join(err, in.stop())
+		}
+		r.logf("loaded at %s", perSecond(rate))
+	}
+	if err := in.stop(); err != nil {
+		return err
+	}
+	scen := fmt.Sprintf("%s, %s open", slasName(gen), grouped(float64(open)))
+	dataDir := filepath.Join(filepath.Dir(cfg), "data")
+	st, err := os.Stat(filepath.Join(dataDir, store.FileName))
+	if err != nil {
+		return err
+	}
+	per := float64(st.Size()) / float64(open)
+	r.add(row{
+		scenario: scen, what: fmt.Sprintf("bytes on disk per open request (%d clocks)", clocksPerMatch),
+		measured: grouped(per) + " B", base: "file " + size(st.Size()), target: "≤ 1,200 B", pass: per <= targetBytesPerOpen,
+	})
+
+	in, took, err := startSlad(ctx, dataDir, cfg, newClock(epoch), &logSink{})
+	if err != nil {
+		return err
+	}
+	r.add(row{scenario: scen, what: "start-up to ready, after a restart", measured: seconds(took), target: "< 2 s", pass: took < targetStartup})
+	err = r.pages(ctx, in, scen)
+	if err = errors.Join(err, in.stop()); err != nil {
+		return err
+	}
+
+	if err := appendComment(cfg); err != nil {
+		return err
+	}
+	in, took, err = startSlad(ctx, dataDir, cfg, newClock(epoch), &logSink{})
+	if err != nil {
+		return err
+	}
+	r.add(row{scenario: scen, what: "start-up to ready, after a comment-only config edit", measured: seconds(took), target: "< 2 s", pass: took < targetStartup})
+	return in.stop()
+}
+
+// pages reads /metrics, /api/v1/slas and the status page.
+func (r *runner) pages(ctx context.Context, in *instance, scen string) error {
+	l := newLoader(1)
+	defer l.close()
+	for _, p := range []string{"/metrics", "/api/v1/slas", "/"} {
+		took, n, err := l.get(ctx, in.base+p, r.o.reps)
+		if err != nil {
+			return err
+		}
+		r.add(row{scenario: scen, what: "GET " + p, measured: fmt.Sprintf("%s, %s", ms(took), size(n)), target: "< 100 ms", pass: took < targetPage})
+	}
+	return nil
+}
+
+// slasName names the generated configuration's scenario by its size.
+func slasName(g generated) string { return grouped(float64(g.slas())) + " SLAs" }
+
+// appendComment edits the configuration without changing its meaning.
+func appendComment(file string) error {
+	f, err := os.OpenFile(file, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString("# A comment-only edit: the configuration means what it meant.\n")
+	return errors.Join(err, f.Close())
+}
