@@ -6,9 +6,10 @@
 //
 //   - New checks the configuration and builds every part (store open,
 //     listener bound) without starting anything;
-//   - Start re-matches open requests if the configuration changed while
-//     slad was down, then starts alert delivery, the evaluation schedule
-//     (with one catch-up tick at once) and the HTTP server, in that order;
+//   - Start puts the configuration in force, then starts alert delivery,
+//     the evaluation schedule (with one catch-up tick at once), the HTTP
+//     server and, if the configuration's meaning changed while slad was
+//     down, the background re-match of open requests, in that order;
 //   - Reload loads the configuration file again: the one path behind
 //     POST /-/reload and the SIGHUP the command forwards;
 //   - Stop tears everything down in reverse order of start-up under one
@@ -67,6 +68,10 @@ type Options struct {
 	// AlertOptions tunes delivery (backoff, repost interval) for tests; the
 	// outbox, logger, registerer, clock and version are filled in by New.
 	AlertOptions alert.Options
+
+	// rematchHook, for tests, runs before each chunk of the background
+	// re-match; ctx ends at Stop.
+	rematchHook func(ctx context.Context)
 }
 
 func (o *Options) defaults() {
@@ -117,6 +122,9 @@ type Daemon struct {
 	srv        *http.Server
 	failed     chan error    // a serving error, see Failed
 	alertsDone chan struct{} // closed when alert delivery's Run returns
+	// rematchKick tells the background re-match that Adopt left open
+	// requests stale (rematch.go); buffered, so telling never waits.
+	rematchKick chan struct{}
 
 	// mu serialises Start and Stop and guards what follows.
 	mu       sync.Mutex
@@ -131,7 +139,7 @@ type Daemon struct {
 // as a *config.Errors. If New fails, whatever it had built is closed again.
 func New(opts Options) (*Daemon, error) {
 	opts.defaults()
-	d := &Daemon{opts: opts, log: opts.Logger, failed: make(chan error, 1), alertsDone: make(chan struct{})}
+	d := &Daemon{opts: opts, log: opts.Logger, failed: make(chan error, 1), alertsDone: make(chan struct{}), rematchKick: make(chan struct{}, 1)}
 	if err := d.setup(); err != nil {
 		if terr := d.teardown(context.Background()); terr != nil {
 			err = errors.Join(err, terr)
@@ -194,6 +202,7 @@ func (d *Daemon) openStore(cfg *config.Config) error {
 	d.store = st
 	d.log.Info("store open", "path", st.Path())
 	d.metrics.watchCommits(st)
+	d.metrics.watchRematch(st)
 	d.onStop("close store", func(context.Context) error {
 		if err := st.Close(); err != nil {
 			return fmt.Errorf("close store: %w", err)

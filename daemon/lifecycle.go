@@ -9,12 +9,13 @@ import (
 	"slices"
 )
 
-// Start re-matches open requests if the configuration changed while slad
-// was down (ctx cuts that short), then starts alert delivery, the
-// evaluation schedule with one catch-up tick, and the HTTP server. It
-// returns once slad serves and reports ready. Call Stop whatever Start
-// returns.
-func (d *Daemon) Start(ctx context.Context) error {
+// Start puts the configuration in force in the store, then starts alert
+// delivery, the evaluation schedule with one catch-up tick, the HTTP
+// server, and, when the configuration's meaning changed while slad was down
+// (or a re-match was left unfinished), the background re-match of open
+// requests. It returns once slad serves and reports ready, without waiting
+// for the re-match. Call Stop whatever Start returns.
+func (d *Daemon) Start(_ context.Context) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	switch {
@@ -24,7 +25,7 @@ func (d *Daemon) Start(ctx context.Context) error {
 		return errors.New("daemon: Start called twice")
 	}
 	d.reloadMu.Lock()
-	err := d.rematchIfChanged(ctx, d.config())
+	err := d.adopt(d.config())
 	d.reloadMu.Unlock()
 	if err != nil {
 		return err
@@ -40,6 +41,7 @@ func (d *Daemon) Start(ctx context.Context) error {
 	// waiting for the first scheduled tick.
 	d.catchUp.Go(d.evaluate)
 	d.serve()
+	d.startRematch()
 
 	cfg := d.config()
 	if len(cfg.Tokens) == 0 {

@@ -65,6 +65,23 @@ func (m *metrics) watchCommits(st *store.Store) {
 	}))
 }
 
+// watchRematch registers the progress of the background re-match of open
+// requests to a changed configuration (rematch.go), read at each scrape.
+func (m *metrics) watchRematch(st *store.Store) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "slad_rematch_in_progress",
+		Help: "Whether open requests are being re-matched to a changed configuration in the background (1); until the pass reaches a request, it is re-matched when read, ticked or sent an event, but the aggregate figures still count it under the old rules.",
+	}, func() float64 {
+		if st.RematchProgress().Active {
+			return 1
+		}
+		return 0
+	}), prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "slad_rematch_pending_requests",
+		Help: "Open requests the background re-match has yet to reach (an estimate, counted when it begins).",
+	}, func() float64 { return float64(st.RematchProgress().Pending) }))
+}
+
 func (m *metrics) reloaded(ok bool, now time.Time) {
 	if !ok {
 		m.reloadSuccessful.Set(0)

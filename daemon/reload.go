@@ -3,8 +3,6 @@ package daemon
 import (
 	"context"
 	"errors"
-	"fmt"
-	"time"
 
 	"github.com/slad-project/slad/alert"
 	"github.com/slad-project/slad/config"
@@ -16,10 +14,11 @@ var errStopped = errors.New("slad is shutting down")
 // Reload loads the configuration file again; POST /-/reload and SIGHUP
 // both come here. Everything that can fail is done before anything live
 // changes: a bad file leaves the running configuration in force and
-// returns *config.Errors. A good one is swapped in and open requests are
-// re-matched to it, even if ctx ends meanwhile (the HTTP caller hung up),
-// so that no request is left under the old rules.
-func (d *Daemon) Reload(ctx context.Context) error {
+// returns *config.Errors. A good one is swapped in; when its meaning
+// differs, open requests are re-matched to it in the background, each one
+// on demand until the pass reaches it (see rematch.go), so no request is
+// read, ticked or folded under the old rules whatever the caller does.
+func (d *Daemon) Reload(_ context.Context) error {
 	d.reloadMu.Lock()
 	defer d.reloadMu.Unlock()
 	if d.closed {
@@ -31,16 +30,15 @@ func (d *Daemon) Reload(ctx context.Context) error {
 		return err
 	}
 	// Swap: policy first (new events fold with it), then the rest.
-	d.store.SetPolicy(cfg.Policy)
+	if err := d.adopt(cfg); err != nil {
+		d.log.Error("configuration reloaded, but the re-match of open requests could not be recorded; a restart re-matches them from the start", "err", err)
+	}
 	d.cfg.Store(cfg)
 	if err := d.alerts.Update(cfg.Receivers, cfg.Global.ExternalURL); err != nil {
 		d.log.Error("alert receivers not updated", "err", err)
 	}
 	if err := d.scheduleEvaluation(cfg.Global.EvaluationSchedule); err != nil {
 		d.log.Error("evaluation schedule not updated", "err", err)
-	}
-	if err := d.rematchIfChanged(context.WithoutCancel(ctx), cfg); err != nil {
-		d.log.Error("configuration reloaded, but re-matching open requests failed; the next reload or restart retries", "err", err)
 	}
 	d.metrics.reloaded(true, d.opts.Now())
 	d.log.Info("configuration reloaded", "slas", len(cfg.Policy.SLAs), "receivers", len(cfg.Receivers))
@@ -75,30 +73,4 @@ func (d *Daemon) loadNext() (*config.Config, error) {
 		d.log.Warn("configuration warning", "problem", w.String())
 	}
 	return cfg, nil
-}
-
-// rematchIfChanged folds open requests again when the configuration
-// differs from the one they were matched under — after a reload, or a
-// restart with an edited file — and records the one now in force. A crash
-// half-way leaves the old fingerprint, so the next start finishes the job.
-func (d *Daemon) rematchIfChanged(ctx context.Context, cfg *config.Config) error {
-	have, err := d.store.PolicyFingerprint()
-	if err != nil {
-		return fmt.Errorf("read the configuration fingerprint: %w", err)
-	}
-	if have == cfg.Fingerprint {
-		return nil
-	}
-	start := time.Now()
-	n, err := d.store.Rematch(ctx)
-	if err != nil {
-		return fmt.Errorf("re-match open requests (%d done): %w", n, err)
-	}
-	if err := d.store.SetPolicyFingerprint(cfg.Fingerprint); err != nil {
-		return fmt.Errorf("record the configuration fingerprint: %w", err)
-	}
-	if have != "" {
-		d.log.Info("open requests re-matched to the changed configuration", "requests", n, "took", time.Since(start))
-	}
-	return nil
 }
