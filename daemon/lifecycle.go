@@ -40,6 +40,7 @@ func (d *Daemon) Start(_ context.Context) error {
 	// Catch up at once on what came due while slad was down, instead of
 	// waiting for the first scheduled tick.
 	d.catchUp.Go(d.evaluate)
+	d.startRetention() // retention.go: a sweep now, then hourly
 	d.serve()
 	d.startRematch()
 
