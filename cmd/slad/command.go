@@ -36,6 +36,7 @@ func commands() map[string]command {
 		"report":   runReport,
 		"backup":   runBackup,
 		"check":    runCheck,
+		"compact":  runCompact,
 		"version":  runVersion,
 		"help":     runHelp,
 	}

@@ -18,6 +18,7 @@ Commands:
   report     compliance, breaches and CSAT per SLA: slad report --server URL [--sla ID] [--from --to] [--format table|csv|json]
   backup     copy the database of a running daemon: slad backup --server URL FILE
   check      check a stopped daemon's database for damage: slad check --data DIR
+  compact    give a stopped daemon's free database space back: slad compact --data DIR
   version    print version, commit and Go version
   help       this text, or a command's flags: slad help <command>
 
