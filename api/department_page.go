@@ -11,6 +11,7 @@ import (
 	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/config"
 	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/store"
 )
 
 // The scorecard page: the figures of GET /api/v1/departments/{id} in words
@@ -351,11 +352,15 @@ func inpsWords(_ *sla.Policy, x wire.INPS, who string) inpsRow {
 }
 
 // rowTrend is the sparkline of a status page row: the SLA's compliance
-// per week (one customer's, when given) over the last 12 weeks.
-func (s *Server) rowTrend(sl *sla.SLA, customer string, now time.Time) (template.HTML, error) {
-	h, err := s.weeklyHistory(sl, customer, now)
-	if err != nil {
-		return "", err
-	}
-	return sparkline(h, "trend-"+sl.ID), nil
+// per week (one customer's, when given) over the last 12 weeks, from a
+// snapshot that read them as its further ranges (trendRanges).
+func (sn snapshot) rowTrend(sl *sla.SLA, customer string) template.HTML {
+	today := sn.windows[sl.ID][1]
+	h := sn.historyOf(sl, customer, sla.ByWeek, sla.LastPeriods(sla.ByWeek, today, sla.HistoryLength), today, nil)
+	return sparkline(&h, "trend-"+sl.ID)
+}
+
+// trendRanges are the last 12 weeks up to today, for figureRead.ranges.
+func trendRanges(sl *sla.SLA, today sla.Date) []store.DayRange {
+	return periodRanges(sla.LastPeriods(sla.ByWeek, today, sla.HistoryLength))(sl, today)
 }

@@ -50,28 +50,27 @@ func (s *Server) scorecard(cfg *config.Config, id string, now time.Time, details
 		ID: id, Name: deptName(p, id), Lead: p.Departments[id].Lead, GeneratedAt: now.UTC(),
 		Provides: []wire.DepartmentSLA{}, Receives: []wire.DepartmentSLA{}, Waiting: []wire.WaitingRequest{},
 	}
-	sn, err := readSnapshotWithAttention(s.opts.Store)
+	var slas []*sla.SLA
+	for _, sl := range p.SLAs {
+		if sl.Provider == id || receives(sl, id) {
+			slas = append(slas, sl)
+		}
+	}
+	sn, err := readFigures(s.opts.Store, p, figureRead{slas: slas, customers: []string{id}, attention: true}, now)
 	if err != nil {
 		return d, err
 	}
-	for _, sl := range p.SLAs {
-		provides, receives := sl.Provider == id, receives(sl, id)
-		if !provides && !receives {
-			continue
-		}
-		st, err := s.standing(p, sl, sn, now)
-		if err != nil {
-			return d, err
-		}
-		if provides {
-			ds, err := s.providedSLA(sl, st, sn.flagged, now)
+	for _, sl := range slas {
+		st := standing(p, sl, sn)
+		if sl.Provider == id {
+			ds, err := s.providedSLA(p, sl, st, sn.flagged, now)
 			if err != nil {
 				return d, err
 			}
 			d.Provides = append(d.Provides, ds)
 		}
-		if receives {
-			ds, err := s.receivedSLA(sl, st, id, sn.flagged, now)
+		if receivesFigures(p, sl, id, sn) {
+			ds, err := s.receivedSLA(p, sl, st, sn.current(sl, id), id, sn.flagged, now)
 			if err != nil {
 				return d, err
 			}
@@ -92,9 +91,21 @@ func receives(sl *sla.SLA, dept string) bool {
 	return slices.Contains(sl.Customers, dept) || slices.Contains(sl.Customers, "*")
 }
 
+// receivesFigures reports whether a scorecard lists an SLA among those the
+// department receives: when it names the department, or serves every
+// department ("*") and the department has requests under it (see
+// snapshot.customersShown), so that a scorecard does not list every SLA
+// that serves everybody.
+func receivesFigures(p *sla.Policy, sl *sla.SLA, dept string, sn snapshot) bool {
+	if slices.Contains(sl.Customers, dept) {
+		return true
+	}
+	return receives(sl, dept) && slices.Contains(sn.customersShown(p, sl), dept)
+}
+
 // providedSLA is an SLA the department gives: every request's figures and
 // each customer's.
-func (s *Server) providedSLA(sl *sla.SLA, st wire.SLAStanding, flagged []store.Flagged, now time.Time) (wire.DepartmentSLA, error) {
+func (s *Server) providedSLA(p *sla.Policy, sl *sla.SLA, st wire.SLAStanding, flagged []store.Flagged, now time.Time) (wire.DepartmentSLA, error) {
 	ds := departmentSLA(st)
 	ds.Standing, ds.ByCustomer = st.Standing, st.ByCustomer
 	var err error
@@ -102,26 +113,21 @@ func (s *Server) providedSLA(sl *sla.SLA, st wire.SLAStanding, flagged []store.F
 		return ds, err
 	}
 	ds.Escalated = escalated(sl, flagged, "", now)
-	ds.Weekly, err = s.weeklyHistory(sl, "", now)
+	ds.Weekly, err = s.weeklyHistory(p, sl, "", now)
 	return ds, err
 }
 
 // receivedSLA is an SLA the department receives, from its side: the
 // figures of its own requests.
-func (s *Server) receivedSLA(sl *sla.SLA, st wire.SLAStanding, dept string, flagged []store.Flagged, now time.Time) (wire.DepartmentSLA, error) {
+func (s *Server) receivedSLA(p *sla.Policy, sl *sla.SLA, st wire.SLAStanding, own sla.Figures, dept string, flagged []store.Flagged, now time.Time) (wire.DepartmentSLA, error) {
 	ds := departmentSLA(st)
-	ds.Standing = wire.Standing{Targets: []wire.TargetStanding{}}
-	for _, c := range st.ByCustomer {
-		if c.Customer == dept {
-			ds.Standing = c.Standing
-		}
-	}
+	ds.Standing = standingOf(sl, own)
 	var err error
 	if ds.MedianResponseSeconds, ds.MedianResolutionSeconds, err = s.medians(sl, st, dept); err != nil {
 		return ds, err
 	}
 	ds.Escalated = escalated(sl, flagged, dept, now)
-	ds.Weekly, err = s.weeklyHistory(sl, dept, now)
+	ds.Weekly, err = s.weeklyHistory(p, sl, dept, now)
 	return ds, err
 }
 
@@ -239,8 +245,8 @@ func waitingFor(p *sla.Policy, flagged []store.Flagged, dept string, now time.Ti
 
 // weeklyHistory is an SLA's figures over the last 12 weeks (one
 // customer's when given), for the charts.
-func (s *Server) weeklyHistory(sl *sla.SLA, customer string, now time.Time) (*wire.History, error) {
-	h, err := s.history(sl, customer, sla.ByWeek, now)
+func (s *Server) weeklyHistory(p *sla.Policy, sl *sla.SLA, customer string, now time.Time) (*wire.History, error) {
+	h, err := s.history(p, sl, customer, sla.ByWeek, now)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/slad-project/slad/api/wire"
@@ -12,54 +13,161 @@ import (
 // figureSource is the part of the store that window figures are read from.
 type figureSource interface {
 	Counters() (store.Counters, error)
-	Snapshot() (store.Snapshot, error)
+	ReadFigures(q store.FigureQuery) (store.Figures, error)
 	WindowFigures(slaID string, first, last sla.Date) (store.Window, error)
 	CustomerWindowFigures(slaID, customer string, first, last sla.Date) (store.Window, error)
 }
 
 var _ figureSource = (*store.Store)(nil)
 
-// snapshot is what every SLA's figures share: the store's running counters
-// (and, for the status page, the requests needing attention), read once
-// per page, answer or scrape, in one transaction, as of the last event or
-// tick.
+// snapshot is what every SLA's figures share: the store's running counters,
+// the sums of each SLA's day aggregates over its window (and the ranges a
+// page asked for besides) and, for the status page, the requests needing
+// attention, read once per page, answer or scrape, in one transaction, as
+// of the last event or tick.
 type snapshot struct {
 	counters store.Counters
-	flagged  []store.Flagged // only for the status page: see readSnapshotWithAttention
+	flagged  []store.Flagged // only for the status page: see figureRead.attention
 	// open counts the open requests per SLA ([0]) and customer ([1], ""
 	// for every customer), from counters.Open, summed once per snapshot.
 	open map[[2]string]int64
+	// active lists per SLA the customers with an open request, at risk or
+	// breached: with the sums, they decide whose figures a "*" SLA shows
+	// (see customersShown).
+	active map[string][]string
+	// sums are per SLA id its day aggregates summed over its current
+	// window (All[0], Customers[c][0]) and then over figureRead.ranges.
+	sums map[string]store.SLASums
+	// windows are per SLA id the first and last day of its current window.
+	windows map[string][2]sla.Date
 }
 
 // newSnapshot indexes the counters for the figures.
 func newSnapshot(c store.Counters, flagged []store.Flagged) snapshot {
-	sn := snapshot{counters: c, flagged: flagged, open: map[[2]string]int64{}}
+	sn := snapshot{counters: c, flagged: flagged, open: map[[2]string]int64{}, active: map[string][]string{}}
+	seen := map[[2]string]bool{}
+	activate := func(slaID, customer string, n int64) {
+		if k := [2]string{slaID, customer}; n > 0 && !seen[k] {
+			seen[k] = true
+			sn.active[slaID] = append(sn.active[slaID], customer)
+		}
+	}
 	for k, n := range c.Open {
 		sn.open[[2]string{k[0], ""}] += n
 		sn.open[[2]string{k[0], k[2]}] += n
+		activate(k[0], k[2], n)
+	}
+	for k, n := range c.AtRiskByCustomer {
+		activate(k[0], k[1], n)
+	}
+	for k, n := range c.OpenBreachedByCustomer {
+		activate(k[0], k[2], n)
 	}
 	return sn
 }
 
-// readSnapshot reads the counters: a fixed number of keys per SLA, however
-// many requests are open or breached.
-func readSnapshot(src figureSource) (snapshot, error) {
-	c, err := src.Counters()
-	if err != nil {
-		return snapshot{}, fmt.Errorf("read counters: %w", err)
-	}
-	return newSnapshot(c, nil), nil
+// figureRead says what a page reads besides the counters and every SLA's
+// current window.
+type figureRead struct {
+	slas []*sla.SLA
+	// ranges gives the further ranges of days to sum per SLA (in the SLA
+	// calendar's zone), such as the weeks of a row's trend.
+	ranges func(sl *sla.SLA, today sla.Date) []store.DayRange
+	// customers are customers whose sums are read under every SLA
+	// besides those it shows.
+	customers []string
+	attention bool
 }
 
-// readSnapshotWithAttention also reads the requests needing attention, in
-// the same transaction as the counters, for the status page's list and
-// tiles.
-func readSnapshotWithAttention(src figureSource) (snapshot, error) {
-	st, err := src.Snapshot()
-	if err != nil {
-		return snapshot{}, fmt.Errorf("read counters: %w", err)
+// readSnapshot reads the counters and the current window of the SLAs, in
+// one transaction: a fixed number of keys per SLA and day, however many
+// requests are open or breached.
+func readSnapshot(src figureSource, p *sla.Policy, slas []*sla.SLA, now time.Time) (snapshot, error) {
+	return readFigures(src, p, figureRead{slas: slas}, now)
+}
+
+// readFigures reads what r asks for in one transaction.
+func readFigures(src figureSource, p *sla.Policy, r figureRead, now time.Time) (snapshot, error) {
+	q := store.FigureQuery{Attention: r.attention, Sums: make([]store.SumQuery, 0, len(r.slas))}
+	windows := make(map[string][2]sla.Date, len(r.slas))
+	for _, sl := range r.slas {
+		first, last := sl.Window.Bounds(now, sl.CalendarOf().Location())
+		windows[sl.ID] = [2]sla.Date{first, last}
+		sq := store.SumQuery{SLA: sl.ID, Ranges: []store.DayRange{{First: first, Last: last}}, Customers: r.customers}
+		if r.ranges != nil {
+			sq.Ranges = append(sq.Ranges, r.ranges(sl, last)...)
+		}
+		if slices.Contains(sl.Customers, "*") {
+			sq.ActiveCustomers = true
+		} else {
+			sq.Customers = append(slices.Clone(r.customers), p.CustomersOf(sl)...)
+		}
+		q.Sums = append(q.Sums, sq)
 	}
-	return newSnapshot(st.Counters, st.Attention), nil
+	f, err := src.ReadFigures(q)
+	if err != nil {
+		return snapshot{}, fmt.Errorf("read the figures: %w", err)
+	}
+	sn := newSnapshot(f.Counters, f.Attention)
+	sn.sums, sn.windows = f.Sums, windows
+	return sn, nil
+}
+
+// customersShown are the customers an SLA shows figures of: those it
+// names, or, for an SLA that serves every department ("*"), the
+// departments with a request under it in its current window (a day
+// aggregate) or open now. Their number is bounded by the configuration
+// (SLAs × departments at worst) and in practice by the pairs that work
+// together, instead of every department under every "*" SLA.
+func (sn snapshot) customersShown(p *sla.Policy, sl *sla.SLA) []string {
+	if !slices.Contains(sl.Customers, "*") {
+		return p.CustomersOf(sl)
+	}
+	var out []string
+	for cu, w := range sn.sums[sl.ID].Customers {
+		if len(w) > 0 && !zeroWindow(w[0]) && p.Departments[cu] != nil {
+			out = append(out, cu)
+		}
+	}
+	for _, cu := range sn.active[sl.ID] {
+		if cu != "" && p.Departments[cu] != nil && !slices.Contains(out, cu) {
+			out = append(out, cu)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// zeroWindow reports whether nothing stopped and nobody rated in a window.
+func zeroWindow(w store.Window) bool {
+	if w.CSATCount != 0 {
+		return false
+	}
+	for _, t := range w.Targets {
+		if t.Met != 0 || t.Breached != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// windowOf is sl's current window as the snapshot read it (customer ""
+// for every request), and the i-th further range (i > 0).
+func (sn snapshot) windowOf(sl *sla.SLA, customer string, i int) store.Window {
+	sums := sn.sums[sl.ID].All
+	if customer != "" {
+		sums = sn.sums[sl.ID].Customers[customer]
+	}
+	if i < len(sums) {
+		return sums[i]
+	}
+	return store.Window{}
+}
+
+// current is sl's figures over its current window, as the snapshot read
+// them, for every request (customer "") or one customer's.
+func (sn snapshot) current(sl *sla.SLA, customer string) sla.Figures {
+	return sn.figuresOf(sl, customer, sn.windowOf(sl, customer, 0), true)
 }
 
 // figures are sl's figures from first to last (local dates of its
@@ -114,29 +222,20 @@ func (sn snapshot) figuresOf(sl *sla.SLA, customer string, w store.Window, toTod
 	return sl.Figures(c)
 }
 
-// standing is an SLA and its figures over its current window as of now:
-// an entry of GET /api/v1/slas and a row of the status page.
-func (s *Server) standing(p *sla.Policy, sl *sla.SLA, sn snapshot, now time.Time) (wire.SLAStanding, error) {
-	cal := sl.CalendarOf()
-	first, last := sl.Window.Bounds(now, cal.Location())
-	f, err := sn.figures(s.opts.Store, sl, "", first, last, last)
-	if err != nil {
-		return wire.SLAStanding{}, err
-	}
+// standing is an SLA and its figures over its current window as of the
+// snapshot: an entry of GET /api/v1/slas and a row of the status page.
+func standing(p *sla.Policy, sl *sla.SLA, sn snapshot) wire.SLAStanding {
+	w := sn.windows[sl.ID]
 	out := wire.SLAStanding{
 		ID: sl.ID, Description: sl.Description, Provider: sl.Provider, Customers: sl.Customers,
-		Calendar: cal.Name(), Objective: sl.Objective, Window: sl.Window.String(),
-		WindowStart: first.String(), WindowEnd: last.String(),
-		Standing: standingOf(sl, f), ByCustomer: []wire.CustomerStanding{},
+		Calendar: sl.CalendarOf().Name(), Objective: sl.Objective, Window: sl.Window.String(),
+		WindowStart: w[0].String(), WindowEnd: w[1].String(),
+		Standing: standingOf(sl, sn.current(sl, "")), ByCustomer: []wire.CustomerStanding{},
 	}
-	for _, cu := range p.CustomersOf(sl) {
-		f, err := sn.figures(s.opts.Store, sl, cu, first, last, last)
-		if err != nil {
-			return wire.SLAStanding{}, err
-		}
-		out.ByCustomer = append(out.ByCustomer, wire.CustomerStanding{Customer: cu, Standing: standingOf(sl, f)})
+	for _, cu := range sn.customersShown(p, sl) {
+		out.ByCustomer = append(out.ByCustomer, wire.CustomerStanding{Customer: cu, Standing: standingOf(sl, sn.current(sl, cu))})
 	}
-	return out, nil
+	return out
 }
 
 // standingOf puts figures over an SLA's window on the wire.

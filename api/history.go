@@ -8,6 +8,7 @@ import (
 
 	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/store"
 )
 
 // handleHistory answers GET /api/v1/slas/{id}/history?by=week|month
@@ -35,7 +36,7 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("parameter \"customer\": SLA %q does not serve %q; its customers are %v", sl.ID, customer, p.CustomersOf(sl)))
 		return
 	}
-	h, err := s.history(sl, customer, by, s.now())
+	h, err := s.history(p, sl, customer, by, s.now())
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
 		return
@@ -45,35 +46,63 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
 
 // history is sl's figures (every customer's, customer "", or one's) in
 // each of the last sla.HistoryLength weeks or months up to now, oldest
-// first, in the SLA calendar's zone. It reads one day aggregate per day
-// of the periods and the stops of the periods (for the medians): its cost
-// is that of the 12 periods, never of the whole history. The department
-// scorecards call it too.
-func (s *Server) history(sl *sla.SLA, customer string, by sla.PeriodKind, now time.Time) (wire.History, error) {
-	cal := sl.CalendarOf()
-	today := sla.DateOf(now.In(cal.Location()))
+// first, in the SLA calendar's zone. It reads the counters and one day
+// aggregate per day of the periods in one transaction, and the stops of
+// the periods (for the medians): its cost is that of the 12 periods,
+// never of the whole history. The department scorecards call it too.
+func (s *Server) history(p *sla.Policy, sl *sla.SLA, customer string, by sla.PeriodKind, now time.Time) (wire.History, error) {
+	today := sla.DateOf(now.In(sl.CalendarOf().Location()))
 	periods := sla.LastPeriods(by, today, sla.HistoryLength)
-	out := wire.History{
-		SLA: sl.ID, Provider: sl.Provider, Objective: sl.Objective, Customer: customer,
-		By: string(by), Calendar: cal.Name(), Periods: []wire.HistoryPeriod{},
-	}
-	sn, err := readSnapshot(s.opts.Store)
+	sn, err := readFigures(s.opts.Store, p, figureRead{
+		slas: []*sla.SLA{sl}, ranges: periodRanges(periods), customers: nonEmpty(customer),
+	}, now)
 	if err != nil {
-		return out, err
+		return wire.History{}, err
 	}
 	elapsed, err := s.elapsedByPeriod(sl, customer, periods, today)
 	if err != nil {
-		return out, err
+		return wire.History{}, err
+	}
+	return sn.historyOf(sl, customer, by, periods, today, elapsed), nil
+}
+
+// periodRanges are the days of periods up to today, for figureRead.ranges:
+// the snapshot's ranges 1 to len(periods).
+func periodRanges(periods []sla.Period) func(*sla.SLA, sla.Date) []store.DayRange {
+	return func(_ *sla.SLA, today sla.Date) []store.DayRange {
+		out := make([]store.DayRange, len(periods))
+		for i, per := range periods {
+			out[i] = store.DayRange{First: per.First, Last: per.Last}
+			if today.Before(per.Last) {
+				out[i].Last = today
+			}
+		}
+		return out
+	}
+}
+
+// nonEmpty is a list of s, or none when s is empty.
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}
+
+// historyOf is sl's history from a snapshot that read the periods as its
+// ranges 1 to len(periods) (see periodRanges), with the elapsed times of
+// each period's stops when there are any (elapsedByPeriod).
+func (sn snapshot) historyOf(sl *sla.SLA, customer string, by sla.PeriodKind, periods []sla.Period, today sla.Date, elapsed map[sla.TargetKind][][]int64) wire.History {
+	out := wire.History{
+		SLA: sl.ID, Provider: sl.Provider, Objective: sl.Objective, Customer: customer,
+		By: string(by), Calendar: sl.CalendarOf().Name(), Periods: make([]wire.HistoryPeriod, 0, len(periods)),
 	}
 	for i, per := range periods {
 		last := per.Last
 		if today.Before(last) {
 			last = today
 		}
-		f, err := sn.figures(s.opts.Store, sl, customer, per.First, last, today)
-		if err != nil {
-			return out, err
-		}
+		f := sn.figuresOf(sl, customer, sn.windowOf(sl, customer, i+1), !last.Before(today))
 		hp := wire.HistoryPeriod{
 			Period: per.Label, From: per.First.String(), To: last.String(), Current: last == today,
 			Targets: []wire.HistoryTarget{},
@@ -95,7 +124,7 @@ func (s *Server) history(sl *sla.SLA, customer string, by sla.PeriodKind, now ti
 		hp.MedianResolutionSeconds = median(periodOf(elapsed[sla.Resolution], i))
 		out.Periods = append(out.Periods, hp)
 	}
-	return out, nil
+	return out
 }
 
 // elapsedByPeriod reads the stops of sl's targets over the periods (for

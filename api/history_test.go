@@ -111,7 +111,8 @@ func period(t *testing.T, h wire.History, label string) wire.HistoryPeriod {
 
 func TestHistoryMatchesAHandComputedWeek(t *testing.T) {
 	srv, _ := newTrendServer(t)
-	h, err := srv.history(srv.opts.Config().Policy.SLA("desk"), "", sla.ByWeek, historyNow)
+	p := srv.opts.Config().Policy
+	h, err := srv.history(p, p.SLA("desk"), "", sla.ByWeek, historyNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +168,7 @@ func TestHistoryByMonthAndPerCustomer(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			by, _ := sla.ParsePeriodKind(tc.by)
-			h, err := srv.history(sl, tc.customer, by, historyNow)
+			h, err := srv.history(srv.opts.Config().Policy, sl, tc.customer, by, historyNow)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -89,7 +89,9 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 // Collect implements prometheus.Collector.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	cfg := c.config()
-	sn, err := readSnapshot(c.store)
+	now := c.now()
+	p := cfg.Policy
+	sn, err := readSnapshot(c.store, p, p.SLAs, now)
 	if err != nil {
 		c.log.Error("metrics: reading the figures failed", "err", err)
 	}
@@ -103,8 +105,6 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	} else {
 		c.log.Error("metrics: reading the outbox failed", "err", err)
 	}
-	now := c.now()
-	p := cfg.Policy
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
@@ -112,17 +112,12 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
 	}
 	for _, s := range p.SLAs {
-		customers := p.CustomersOf(s)
+		customers := sn.customersShown(p, s)
 		for _, cu := range customers {
 			gauge(c.open, float64(counters.Open[[3]string{s.ID, s.Provider, cu}]), s.ID, s.Provider, cu)
 		}
 		gauge(c.objective, s.Objective, s.ID)
-		first, last := s.Window.Bounds(now, s.CalendarOf().Location())
-		w, ferr := c.store.WindowFigures(s.ID, first, last)
-		if ferr != nil {
-			c.log.Error("metrics: reading window figures failed", "sla", s.ID, "err", ferr)
-		}
-		f := sn.figuresOf(s, "", w, true)
+		f := sn.current(s, "")
 		gauge(c.atRisk, float64(f.AtRisk), s.ID)
 		gauge(c.csat, f.CSATAverage, s.ID)
 		for _, tf := range f.Targets {
@@ -134,14 +129,14 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			}
 			counter(c.breaches, float64(counters.Breaches[key]), s.ID, t)
 			ch <- histogram(c.elapsed, counters.Histogram[key], s.ID, t)
-			if ferr == nil {
+			if err == nil {
 				gauge(c.compliance, tf.Compliance, s.ID, t)
 				gauge(c.budget, tf.ErrorBudgetRemaining, s.ID, t)
 				gauge(c.affordable, math.Min(float64(tf.BreachesAffordable), 1e15), s.ID, t)
 			}
 		}
 		for _, cu := range customers {
-			c.collectCustomer(ch, sn, s, cu, first, last)
+			c.collectCustomer(ch, sn, s, cu, err == nil)
 		}
 	}
 	c.collectFeedback(ch, cfg)
@@ -149,23 +144,19 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 
 // collectCustomer sends the series of one (SLA, customer) pair: the same
 // computation as the SLA's, over the pair's own day aggregates and
-// counters.
-func (c *Collector) collectCustomer(ch chan<- prometheus.Metric, sn snapshot, s *sla.SLA, customer string, first, last sla.Date) {
+// counters; the ratios only when read is true (the figures were read).
+func (c *Collector) collectCustomer(ch chan<- prometheus.Metric, sn snapshot, s *sla.SLA, customer string, read bool) {
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
-	w, err := c.store.CustomerWindowFigures(s.ID, customer, first, last)
-	if err != nil {
-		c.log.Error("metrics: reading window figures failed", "sla", s.ID, "customer", customer, "err", err)
-	}
-	f := sn.figuresOf(s, customer, w, true)
+	f := sn.current(s, customer)
 	d := c.customer
 	gauge(d.atRisk, float64(f.AtRisk), s.ID, customer)
 	gauge(d.csat, f.CSATAverage, s.ID, customer)
 	for _, tf := range f.Targets {
 		t := string(tf.Target)
 		gauge(d.openBreached, float64(tf.OpenBreached), s.ID, customer, t)
-		if err == nil {
+		if read {
 			gauge(d.compliance, tf.Compliance, s.ID, customer, t)
 			gauge(d.budget, tf.ErrorBudgetRemaining, s.ID, customer, t)
 			gauge(d.affordable, math.Min(float64(tf.BreachesAffordable), 1e15), s.ID, customer, t)

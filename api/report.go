@@ -55,7 +55,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		slas = []*sla.SLA{one}
 	}
 	now := s.now()
-	sn, err := readSnapshot(s.opts.Store)
+	sn, err := readSnapshot(s.opts.Store, p, nil, now)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
 		return

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/config"
 	"github.com/slad-project/slad/sla"
 	"github.com/slad-project/slad/store"
@@ -70,10 +69,10 @@ func (s *Server) statusRoutes(m *http.ServeMux) {
 }
 
 // handleStatus renders the status page. Its cost is bounded by the
-// configuration and by the requests that need attention: it reads the
-// counters and the attention index once, the day aggregates of each
-// SLA's window, and for each row's trend those of its last 12 weeks and
-// the stops in them — never every request or event.
+// configuration and by the requests that need attention: it reads, in
+// one transaction, the counters, the attention index and the day
+// aggregates of each SLA's window and of the last 12 weeks (each row's
+// trend) — never a stop, every request or event.
 func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	cfg := s.opts.Config()
 	if cfg == nil || cfg.Policy == nil {
@@ -181,15 +180,22 @@ type deptGroup struct {
 // comes from one snapshot of the store, so that tiles and rows agree.
 func (s *Server) statusView(cfg *config.Config, filter string, now time.Time) (statusView, error) {
 	v := statusHeading(cfg, filter, now)
-	sn, err := readSnapshotWithAttention(s.opts.Store)
+	p := cfg.Policy
+	var slas []*sla.SLA
+	for _, sl := range p.SLAs {
+		if concerns(sl, filter) {
+			slas = append(slas, sl)
+		}
+	}
+	sn, err := readFigures(s.opts.Store, p, figureRead{
+		slas: slas, ranges: trendRanges, customers: nonEmpty(filter), attention: true,
+	}, now)
 	if err != nil {
 		return v, err
 	}
-	if v.Groups, err = s.slaGroups(cfg.Policy, filter, sn, now); err != nil {
-		return v, err
-	}
+	v.Groups = slaGroups(p, slas, filter, sn)
 	v.Summary = summarize(v.Groups, sn.flagged, filter)
-	v.Attention = attentionList(cfg.Policy, sn.flagged, filter, now)
+	v.Attention = attentionList(p, sn.flagged, filter, now)
 	if n := len(v.Attention); n > 0 {
 		reqs := map[string]bool{}
 		for _, a := range v.Attention {
@@ -229,18 +235,12 @@ func concerns(sl *sla.SLA, dept string) bool {
 	return dept == "" || sl.Provider == dept || slices.Contains(sl.Customers, dept) || slices.Contains(sl.Customers, "*")
 }
 
-// slaGroups are the rows of the SLAs the filter concerns, grouped by
-// provider in the order of their names.
-func (s *Server) slaGroups(p *sla.Policy, filter string, sn snapshot, now time.Time) ([]deptGroup, error) {
+// slaGroups are the rows of the SLAs, grouped by provider in the order of
+// their names. With a filter, an SLA the department receives shows the
+// figures of the department's own requests.
+func slaGroups(p *sla.Policy, slas []*sla.SLA, filter string, sn snapshot) []deptGroup {
 	groups := map[string]*deptGroup{}
-	for _, sl := range p.SLAs {
-		if !concerns(sl, filter) {
-			continue
-		}
-		st, err := s.standing(p, sl, sn, now)
-		if err != nil {
-			return nil, err
-		}
+	for _, sl := range slas {
 		g := groups[sl.Provider]
 		if g == nil {
 			g = &deptGroup{ID: sl.Provider, Name: deptName(p, sl.Provider), URL: scorecardURL(sl.Provider)}
@@ -249,14 +249,15 @@ func (s *Server) slaGroups(p *sla.Policy, filter string, sn snapshot, now time.T
 			}
 			groups[sl.Provider] = g
 		}
-		row, customer := slaRowOf(p, sl, st), ""
-		if cst, ok := customerView(st, sl, filter); ok {
-			row, customer = slaRowOf(p, sl, cst), filter
+		st, customer := standing(p, sl, sn), ""
+		if filter != "" && sl.Provider != filter {
+			st.Standing, customer = standingOf(sl, sn.current(sl, filter)), filter
+		}
+		row := slaRowOf(p, sl, st)
+		if customer != "" {
 			row.Scope = "Figures of the requests " + deptName(p, filter) + " raised"
 		}
-		if row.Trend, err = s.rowTrend(sl, customer, now); err != nil {
-			return nil, err
-		}
+		row.Trend = sn.rowTrend(sl, customer)
 		g.SLAs = append(g.SLAs, row)
 	}
 	out := make([]deptGroup, 0, len(groups))
@@ -266,23 +267,7 @@ func (s *Server) slaGroups(p *sla.Policy, filter string, sn snapshot, now time.T
 	slices.SortFunc(out, func(a, b deptGroup) int {
 		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.ID, b.ID))
 	})
-	return out, nil
-}
-
-// customerView is an SLA's standing as its customer dept sees it: the
-// figures of dept's own requests, when dept receives the SLA and does not
-// provide it.
-func customerView(st wire.SLAStanding, sl *sla.SLA, dept string) (wire.SLAStanding, bool) {
-	if dept == "" || sl.Provider == dept {
-		return st, false
-	}
-	for _, c := range st.ByCustomer {
-		if c.Customer == dept {
-			st.Standing = c.Standing
-			return st, true
-		}
-	}
-	return st, false
+	return out
 }
 
 // summarize counts the tiles: SLAs by standing, and the requests of the

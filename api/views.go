@@ -155,22 +155,16 @@ func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleSLAs(w http.ResponseWriter, r *http.Request) {
 	p := s.opts.Config().Policy
-	sn, err := readSnapshot(s.opts.Store)
+	sn, err := readSnapshot(s.opts.Store, p, p.SLAs, s.now())
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
 		return
 	}
-	now := s.now()
 	out := struct {
 		SLAs []wire.SLAStanding `json:"slas"`
-	}{SLAs: []wire.SLAStanding{}}
+	}{SLAs: make([]wire.SLAStanding, 0, len(p.SLAs))}
 	for _, sl := range p.SLAs {
-		st, err := s.standing(p, sl, sn, now)
-		if err != nil {
-			writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
-			return
-		}
-		out.SLAs = append(out.SLAs, st)
+		out.SLAs = append(out.SLAs, standing(p, sl, sn))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -187,17 +181,12 @@ func (s *Server) handleSLA(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no SLA %q in the configuration; known SLAs: %v", id, ids))
 		return
 	}
-	sn, err := readSnapshot(s.opts.Store)
+	sn, err := readSnapshot(s.opts.Store, p, []*sla.SLA{sl}, s.now())
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
 		return
 	}
-	st, err := s.standing(p, sl, sn, s.now())
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
-		return
-	}
-	writeJSON(w, http.StatusOK, st)
+	writeJSON(w, http.StatusOK, standing(p, sl, sn))
 }
 
 // parseTime accepts RFC 3339 or a date (midnight UTC; as "until", the

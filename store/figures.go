@@ -1,0 +1,220 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/slad-project/slad/sla"
+)
+
+// Batch reads of window figures: what a scrape, GET /api/v1/slas or the
+// status page needs for every SLA of the configuration, read in one
+// transaction with one cursor per bucket, instead of one transaction per
+// SLA or (SLA, customer) pair.
+
+// DayRange is a range of local days, both included.
+type DayRange struct{ First, Last sla.Date }
+
+// SumQuery asks for one SLA's day aggregates summed over ranges of days:
+// those of every request under it, and those of some of its customers.
+type SumQuery struct {
+	SLA    string
+	Ranges []DayRange
+	// Customers are customers whose own sums are wanted, whatever they
+	// hold.
+	Customers []string
+	// ActiveCustomers asks for the sums of every other customer too that
+	// has a day aggregate under the SLA in one of the ranges.
+	ActiveCustomers bool
+}
+
+// SLASums is what a SumQuery read: a Window per range, in the order of
+// the ranges.
+type SLASums struct {
+	All []Window
+	// Customers holds the customers asked for by name and, with
+	// ActiveCustomers, those with a day aggregate in a range.
+	Customers map[string][]Window
+}
+
+// FigureQuery is everything a page or a scrape reads in one transaction.
+type FigureQuery struct {
+	Sums []SumQuery
+	// Attention asks for the requests needing attention too.
+	Attention bool
+}
+
+// Figures is what a FigureQuery read, as of one moment: the counters, the
+// sums per SLA id, and the requests needing attention when asked for.
+type Figures struct {
+	Counters  Counters
+	Sums      map[string]SLASums
+	Attention []Flagged
+}
+
+// ReadFigures reads the counters and every SLA's sums in one read
+// transaction. Its cost is one cursor seek per SLA and per customer read,
+// and one day aggregate per day of the ranges: bounded by the
+// configuration and the ranges, never by the requests.
+func (s *Store) ReadFigures(q FigureQuery) (Figures, error) {
+	f := Figures{Sums: make(map[string]SLASums, len(q.Sums))}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		if f.Counters, err = readCounters(tx); err != nil {
+			return err
+		}
+		days, pairs := tx.Bucket(bucketDays).Cursor(), tx.Bucket(bucketCustomerDays).Cursor()
+		for _, sq := range q.Sums {
+			if f.Sums[sq.SLA], err = readSums(days, pairs, sq); err != nil {
+				return fmt.Errorf("read the figures of SLA %q: %w", sq.SLA, err)
+			}
+		}
+		if q.Attention {
+			f.Attention, err = readAttention(tx)
+		}
+		return err
+	})
+	return f, err
+}
+
+// readSums reads one SumQuery with the cursors of the days and
+// days_by_customer buckets.
+func readSums(days, pairs *bolt.Cursor, q SumQuery) (SLASums, error) {
+	out := SLASums{All: newWindows(len(q.Ranges)), Customers: map[string][]Window{}}
+	if len(q.Ranges) == 0 {
+		return out, nil
+	}
+	first, last := span(q.Ranges)
+	prefix := lp(nil, q.SLA)
+	if err := sumSpan(days, prefix, first, last, q.Ranges, out.All); err != nil {
+		return out, err
+	}
+	for _, cu := range q.Customers {
+		if _, ok := out.Customers[cu]; ok {
+			continue
+		}
+		w := newWindows(len(q.Ranges))
+		if err := sumSpan(pairs, lp(bytes.Clone(prefix), cu), first, last, q.Ranges, w); err != nil {
+			return out, err
+		}
+		out.Customers[cu] = w
+	}
+	if !q.ActiveCustomers {
+		return out, nil
+	}
+	// Skip from one customer's keys to the next one's: a customer's keys
+	// are its prefix and 8 bytes of day, so its prefix and 9 bytes of
+	// 0xff sort after all of them and before the next customer's.
+	for k, _ := pairs.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = pairs.Seek(append(k, bytes.Repeat([]byte{0xff}, 9)...)) {
+		cu, _, ok := cutLP(k[len(prefix):])
+		if !ok {
+			return out, fmt.Errorf("days_by_customer: key %x is not a pair's", k)
+		}
+		k = lp(bytes.Clone(prefix), cu)
+		if _, ok := out.Customers[cu]; ok {
+			continue
+		}
+		w := newWindows(len(q.Ranges))
+		if err := sumSpan(pairs, k, first, last, q.Ranges, w); err != nil {
+			return out, err
+		}
+		if !allZero(w) {
+			out.Customers[cu] = w
+		}
+	}
+	return out, nil
+}
+
+// sumSpan adds the day aggregates under prefix from first to last into
+// the windows of the ranges that hold each day.
+func sumSpan(c *bolt.Cursor, prefix []byte, first, last int64, ranges []DayRange, into []Window) error {
+	from := dayKeyOf(prefix, first)
+	to := dayKeyOf(prefix, last)
+	for k, v := c.Seek(from); k != nil && bytes.Compare(k, to) <= 0; k, v = c.Next() {
+		day := dayOf(k)
+		a, err := decodeDayAggr(v)
+		if err != nil {
+			return err
+		}
+		for i, r := range ranges {
+			if day >= r.First.Days() && day <= r.Last.Days() {
+				into[i].add(&a)
+			}
+		}
+	}
+	return nil
+}
+
+// dayKeyOf is a day aggregate's key under a prefix (an SLA's, or a
+// pair's): see dayKey and customerDayKey.
+func dayKeyOf(prefix []byte, day int64) []byte {
+	k := make([]byte, len(prefix), len(prefix)+8)
+	copy(k, prefix)
+	return appendDay(k, day)
+}
+
+// span is the first and last day of the ranges.
+func span(ranges []DayRange) (first, last int64) {
+	first, last = ranges[0].First.Days(), ranges[0].Last.Days()
+	for _, r := range ranges[1:] {
+		first, last = min(first, r.First.Days()), max(last, r.Last.Days())
+	}
+	return first, last
+}
+
+func newWindows(n int) []Window {
+	out := make([]Window, n)
+	for i := range out {
+		out[i] = Window{Targets: map[sla.TargetKind]sla.Tally{}, ElapsedSeconds: map[sla.TargetKind]int64{}}
+	}
+	return out
+}
+
+func allZero(ws []Window) bool {
+	for _, w := range ws {
+		if w.CSATCount != 0 {
+			return false
+		}
+		for _, t := range w.Targets {
+			if t.Met != 0 || t.Breached != 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// add adds one day aggregate to the window.
+func (w *Window) add(a *DayAggr) {
+	for _, t := range sla.TargetKinds {
+		ta := a.target(t)
+		tally := w.Targets[t]
+		tally.Met += ta.Met
+		tally.Breached += ta.Breached
+		w.Targets[t] = tally
+		w.ElapsedSeconds[t] += ta.ElapsedSeconds
+	}
+	w.CSATSum += a.CSATSum
+	w.CSATCount += a.CSATCount
+}
+
+// decodeDayAggr decodes a day aggregate.
+func decodeDayAggr(v []byte) (DayAggr, error) {
+	var a DayAggr
+	if err := json.Unmarshal(v, &a); err != nil {
+		return a, fmt.Errorf("day aggregate: %w", err)
+	}
+	return a, nil
+}
+
+// appendDay appends a local day to a day aggregate's key, as dayKey does.
+func appendDay(k []byte, day int64) []byte {
+	return binary.BigEndian.AppendUint64(k, uint64(day)+1<<62)
+}
+
+// dayOf is the local day of a day aggregate's key.
+func dayOf(k []byte) int64 { return int64(binary.BigEndian.Uint64(k[len(k)-8:]) - 1<<62) }
