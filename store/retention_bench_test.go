@@ -1,0 +1,121 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/slad-project/slad/internal/testutil"
+	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/sla/slatest"
+)
+
+// BenchmarkBytesPerClosedRequest measures what a closed request costs on
+// disk, under DeskPolicy (2 clocks a request) and the 1,000-SLA policy (10
+// clocks): its record, its five events (opened, responded, paused,
+// resumed, resolved with a score) and their ids, and its index keys. It
+// stores n requests, then n more, compacting the file after each, and
+// reports the difference per request ("bytes/request", the floor), the
+// file's size before compaction per request ("file-bytes/request", free
+// pages included), and what is left per request once retention removed
+// them all and the file is compacted ("kept-bytes/request": counters and
+// day aggregates, which do not grow with requests). The README's yearly
+// sizes are these figures times the requests kept.
+//
+//	go test ./store -run '^$' -bench BytesPerClosedRequest -benchtime 1x
+func BenchmarkBytesPerClosedRequest(b *testing.B) {
+	const n = 2000
+	for _, pol := range benchPolicies {
+		b.Run(pol.name, func(b *testing.B) {
+			var m requestBytes
+			for b.Loop() {
+				m = measureRequestBytes(b, pol.scale, n)
+			}
+			b.ReportMetric(m.compacted, "bytes/request")
+			b.ReportMetric(m.file, "file-bytes/request")
+			b.ReportMetric(m.kept, "kept-bytes/request")
+		})
+	}
+}
+
+type requestBytes struct{ compacted, file, kept float64 }
+
+func measureRequestBytes(b *testing.B, scale bool, n int) requestBytes {
+	b.Helper()
+	p := slatest.DeskPolicy()
+	if scale {
+		p = scalePolicy(b)
+	}
+	dir := b.TempDir()
+	clock := testutil.NewClock(slatest.T0.Add(2 * day))
+	open := func() *Store {
+		s, err := Open(Options{Dir: dir, Policy: p, Now: clock.Now})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	}
+	compact := func(s *Store) (file, compacted int64) {
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+		r, err := Compact(dir, time.Second)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return r.Before, r.After
+	}
+	s := open()
+	_, empty := compact(s)
+	s = open()
+	storeClosedRequests(b, s, scale, 0, n)
+	_, first := compact(s)
+	s = open()
+	storeClosedRequests(b, s, scale, n, n)
+	file, second := compact(s)
+	s = open()
+	clock.Set(slatest.T0.Add(500 * day))
+	if removed, err := s.RemoveClosed(context.Background(), clock.Now()); err != nil || removed != 2*n {
+		b.Fatalf("RemoveClosed = %d, %v; want %d", removed, err, 2*n)
+	}
+	_, kept := compact(s)
+	if _, err := os.Stat(filepath.Join(dir, FileName)); err != nil {
+		b.Fatal(err)
+	}
+	return requestBytes{
+		compacted: float64(second-first) / float64(n),
+		file:      float64(file-empty) / float64(2*n),
+		kept:      float64(kept-empty) / float64(2*n),
+	}
+}
+
+// storeClosedRequests stores requests from, from+1, … each with five
+// events, all on day 0, in batches of 1,000 events.
+func storeClosedRequests(b *testing.B, s *Store, scale bool, from, n int) {
+	b.Helper()
+	var batch []sla.Event
+	for i := from; i < from+n; i++ {
+		id := fmt.Sprintf("INC-%07d", i)
+		at := slatest.T0.Add(time.Duration(i%600) * time.Second)
+		for j := range 4 {
+			e := scaleEvent(scale, id, j, at.Add(time.Duration(j)*10*time.Minute))
+			if e.Type == sla.Opened {
+				e.Title = "Printer on the second floor is offline"
+			}
+			batch = append(batch, e)
+		}
+		batch = append(batch, slatest.Event(id+"-x", id, sla.Resolved, at.Add(time.Hour), func(e *sla.Event) { e.CSAT = 4 }))
+		if len(batch) >= 1000 {
+			if _, err := s.Append(context.Background(), batch); err != nil {
+				b.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	if _, err := s.Append(context.Background(), batch); err != nil && len(batch) > 0 {
+		b.Fatal(err)
+	}
+}
