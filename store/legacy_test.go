@@ -80,6 +80,20 @@ func legacyStop(k []byte) []byte {
 	return append(lp(bytes.Clone(head), ref.ID), tail...)
 }
 
+// toJSONRecords rewrites every record as schemas before 8 stored it: as
+// JSON (the inverse of compactRecords).
+func toJSONRecords(tx *bolt.Tx) error {
+	return rewriteKeys(tx, bucketRequests, func(k, v []byte) ([]byte, []byte, error) {
+		ref, _, _ := parseRequestKey(k)
+		rec, err := decodeRecord(ref, v)
+		if err != nil {
+			return nil, nil, err
+		}
+		data, err := json.Marshal(rec)
+		return bytes.Clone(k), data, err
+	})
+}
+
 func legacyRecords(tx *bolt.Tx) error {
 	return rewriteKeys(tx, bucketRequests, func(k, v []byte) ([]byte, []byte, error) {
 		ref, _, _ := parseRequestKey(k)

@@ -365,3 +365,49 @@ func recreate(tx *bolt.Tx, name []byte) error {
 	_, err := tx.CreateBucket(name)
 	return err
 }
+
+// compactRecords migrates to schema 8: every request record, written as
+// JSON before, is rewritten in the compact encoding (codec.go). Nothing in
+// a record changes but its bytes. It works through the bucket a chunk of
+// keys at a time, so that the records are never all in memory at once.
+func compactRecords(tx *bolt.Tx, _ *sla.Policy, _ time.Time) error {
+	requests := tx.Bucket(bucketRequests)
+	const chunk = 1000
+	var after []byte
+	for {
+		type entry struct{ k, v []byte }
+		var part []entry
+		c := requests.Cursor()
+		k, v := c.First()
+		if after != nil {
+			if k, v = c.Seek(after); k != nil && bytes.Equal(k, after) {
+				k, v = c.Next()
+			}
+		}
+		for ; k != nil && len(part) < chunk; k, v = c.Next() {
+			part = append(part, entry{bytes.Clone(k), v})
+		}
+		if len(part) == 0 {
+			return nil
+		}
+		// Encode the whole chunk before the first Put moves what v points to.
+		data := make([][]byte, len(part))
+		for i, e := range part {
+			ref, _, ok := parseRequestKey(e.k)
+			if !ok {
+				return fmt.Errorf("request key %x", e.k)
+			}
+			rec, err := decodeRecord(ref, e.v)
+			if err != nil {
+				return fmt.Errorf("request %q of %q: %w", ref.ID, ref.Provider, err)
+			}
+			data[i] = encodeRecord(ref, rec)
+		}
+		for i, e := range part {
+			if err := requests.Put(e.k, data[i]); err != nil {
+				return err
+			}
+		}
+		after = part[len(part)-1].k
+	}
+}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -11,7 +10,8 @@ import (
 	"github.com/slad-project/slad/sla"
 )
 
-// record is what the requests bucket holds per request: the folded state,
+// record is what the requests bucket holds per request (in the compact
+// encoding of codec.go): the folded state,
 // its alert bookkeeping, and what the request contributes to the derived
 // buckets (counters, day aggregates, breach list, deadline index). Keeping
 // the contribution lets a change to the request be applied to the
@@ -36,11 +36,11 @@ func loadRecord(tx *bolt.Tx, ref Ref) (*record, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var rec record
-	if err := json.Unmarshal(v, &rec); err != nil {
+	rec, err := decodeRecord(ref, v)
+	if err != nil {
 		return nil, fmt.Errorf("request %q of %q: %w", ref.ID, ref.Provider, err)
 	}
-	return &rec, nil
+	return rec, nil
 }
 
 // saveRecord recomputes the record's contribution, applies the difference
@@ -57,9 +57,5 @@ func saveRecord(tx *bolt.Tx, p *sla.Policy, ref Ref, rec *record, old contributi
 	if err := trackClosed(tx, ref, old.Open, &rec.Request, now); err != nil { // retention.go
 		return err
 	}
-	data, err := json.Marshal(rec)
-	if err != nil {
-		return err
-	}
-	return tx.Bucket(bucketRequests).Put(requestKey(ref), data)
+	return tx.Bucket(bucketRequests).Put(requestKey(ref), encodeRecord(ref, rec))
 }

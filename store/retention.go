@@ -279,26 +279,22 @@ func addRetentionIndexes(tx *bolt.Tx, _ *sla.Policy, now time.Time) error {
 	})
 }
 
-// indexClosedRequests fills the closed index from the records (schema 6's
-// JSON: only the status and the last event are read).
+// indexClosedRequests fills the closed index from the records' status and
+// last event.
 func indexClosedRequests(tx *bolt.Tx, now time.Time) error {
 	closed, at := tx.Bucket(bucketClosed), tx.Bucket(bucketClosedAt)
 	return tx.Bucket(bucketRequests).ForEach(func(k, v []byte) error {
-		var rec struct {
-			Request struct {
-				Status    sla.RequestStatus `json:"status"`
-				LastEvent time.Time         `json:"last_event"`
-			} `json:"request"`
+		ref, _, ok := parseRequestKey(k)
+		if !ok {
+			return fmt.Errorf("request key %x", k)
 		}
-		if err := json.Unmarshal(v, &rec); err != nil {
+		// JSON, or compact for a request the step to schema 6 folded.
+		rec, err := decodeRecord(ref, v)
+		if err != nil {
 			return fmt.Errorf("request key %x: %w", k, err)
 		}
 		if !closedStatus(rec.Request.Status) {
 			return nil
-		}
-		ref, _, ok := parseRequestKey(k)
-		if !ok {
-			return fmt.Errorf("request key %x", k)
 		}
 		t := rec.Request.LastEvent
 		if t.IsZero() || t.After(now) {

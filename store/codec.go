@@ -1,0 +1,640 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/slad-project/slad/sla"
+)
+
+// The record encoding of schema 7. Every event rewrites its request's
+// record, so its size is most of the file: a JSON record with 10 clocks
+// took 3.9 KB, most of it field names, RFC 3339 times and the same SLA ids,
+// clock keys and request key written again and again. The compact
+// encoding writes only what cannot be derived:
+//
+//   - no field names: fields in a fixed order, integers as varints;
+//   - each string once: a later use is its index in the record's table
+//     (SLA ids, clock keys, departments, counter labels);
+//   - times as seconds from the request's opening (plus nanoseconds and
+//     UTC offset only when they are not zero), durations in seconds;
+//   - no request key: the request's id is its key's, and the index keys
+//     the contribution holds are written without the request key inside
+//     them (restored from the key the record is stored under).
+//
+// The first byte tells the encoding: recordCompact, or '{' for a record
+// written as JSON before schema 7 (which the migration rewrites).
+const recordCompact byte = 1
+
+var errShortRecord = errors.New("record cut short")
+
+// encodeRecord writes a record of the request stored under ref.
+func encodeRecord(ref Ref, rec *record) []byte {
+	w := &recWriter{buf: make([]byte, 0, 512), strs: map[string]int{}, ref: requestKey(ref)}
+	w.buf = append(w.buf, recordCompact)
+	r := &rec.Request
+	w.base = r.Opened
+	if w.base.IsZero() {
+		w.base = r.LastEvent
+	}
+	w.buf = binary.AppendVarint(w.buf, w.base.Unix())
+	w.str(r.Provider)
+	w.str(r.Customer)
+	w.str(r.Priority)
+	w.str(r.Category)
+	w.str(r.Title)
+	w.uint(uint64(len(r.Labels)))
+	for _, k := range slices.Sorted(maps.Keys(r.Labels)) {
+		w.str(k)
+		w.str(r.Labels[k])
+	}
+	w.str(string(r.Status))
+	w.time(r.Opened)
+	w.time(r.Responded)
+	w.time(r.Resolved)
+	w.bits(r.Paused)
+	w.str(r.PauseReason)
+	w.int(int64(r.CSAT))
+	w.str(r.CSATComment)
+	w.time(r.LastEvent)
+	w.uint(uint64(len(r.Clocks)))
+	for i := range r.Clocks {
+		w.clock(&r.Clocks[i])
+	}
+	st := &rec.State
+	w.lists(st.Fired)
+	w.lists(st.Told)
+	w.lists(st.Silent)
+	w.uint(uint64(len(st.FirstSeen)))
+	for _, k := range slices.Sorted(maps.Keys(st.FirstSeen)) {
+		w.clockKey(k)
+		w.time(st.FirstSeen[k])
+	}
+	w.uint(uint64(len(st.Cycle)))
+	for _, k := range slices.Sorted(maps.Keys(st.Cycle)) {
+		w.clockKey(k)
+		w.int(int64(st.Cycle[k]))
+	}
+	w.counters(rec.High)
+	c := &rec.Contrib
+	w.str(c.Customer)
+	w.counters(c.Counters)
+	w.uint(uint64(len(c.Days)))
+	for _, d := range c.Days {
+		w.str(d.SLA)
+		w.int(d.Day)
+		for _, t := range []TargetAggr{d.Aggr.Response, d.Aggr.Resolution} {
+			w.int(t.Met)
+			w.int(t.Breached)
+			w.int(t.ElapsedSeconds)
+		}
+		w.int(d.Aggr.CSATSum)
+		w.int(d.Aggr.CSATCount)
+	}
+	w.uint(uint64(len(c.Stops)))
+	for _, k := range c.Stops {
+		w.stopKey(k)
+	}
+	w.uint(uint64(len(c.Breaches)))
+	for _, k := range c.Breaches {
+		w.breachKey(k)
+	}
+	w.bits(c.Deadline != nil, c.Open, c.Alert)
+	if c.Deadline != nil {
+		w.deadlineKey(c.Deadline)
+	}
+	return w.buf
+}
+
+// decodeRecord reads a record stored under ref, in either encoding.
+func decodeRecord(ref Ref, data []byte) (*record, error) {
+	var rec record
+	if len(data) > 0 && data[0] == '{' {
+		if err := json.Unmarshal(data, &rec); err != nil {
+			return nil, err
+		}
+		return &rec, nil
+	}
+	if len(data) == 0 || data[0] != recordCompact {
+		return nil, errors.New("record of an unknown encoding")
+	}
+	rd := &recReader{buf: data[1:], ref: requestKey(ref)}
+	rd.base = time.Unix(rd.int(), 0)
+	r := &rec.Request
+	r.ID = ref.ID
+	r.Provider, r.Customer, r.Priority, r.Category, r.Title = rd.str(), rd.str(), rd.str(), rd.str(), rd.str()
+	if n := rd.len(); n > 0 {
+		r.Labels = make(map[string]string, n)
+		for range n {
+			k := rd.str()
+			r.Labels[k] = rd.str()
+		}
+	}
+	r.Status = sla.RequestStatus(rd.str())
+	r.Opened, r.Responded, r.Resolved = rd.time(), rd.time(), rd.time()
+	r.Paused = rd.bits(1)[0]
+	r.PauseReason = rd.str()
+	r.CSAT = int(rd.int())
+	r.CSATComment = rd.str()
+	r.LastEvent = rd.time()
+	if n := rd.len(); n > 0 {
+		r.Clocks = make([]sla.Clock, n)
+		for i := range r.Clocks {
+			rd.clock(&r.Clocks[i])
+		}
+	}
+	st := &rec.State
+	st.Fired, st.Told, st.Silent = rd.lists(), rd.lists(), rd.lists()
+	if n := rd.len(); n > 0 {
+		st.FirstSeen = make(map[string]time.Time, n)
+		for range n {
+			k := rd.clockKey()
+			st.FirstSeen[k] = rd.time()
+		}
+	}
+	if n := rd.len(); n > 0 {
+		st.Cycle = make(map[string]int, n)
+		for range n {
+			k := rd.clockKey()
+			st.Cycle[k] = int(rd.int())
+		}
+	}
+	rec.High = rd.counters()
+	c := &rec.Contrib
+	c.Customer = rd.str()
+	c.Counters = rd.counters()
+	if n := rd.len(); n > 0 {
+		c.Days = make([]dayShare, n)
+		for i := range c.Days {
+			d := &c.Days[i]
+			d.SLA, d.Day = rd.str(), rd.int()
+			for _, t := range []*TargetAggr{&d.Aggr.Response, &d.Aggr.Resolution} {
+				t.Met, t.Breached, t.ElapsedSeconds = rd.int(), rd.int(), rd.int()
+			}
+			d.Aggr.CSATSum, d.Aggr.CSATCount = rd.int(), rd.int()
+		}
+	}
+	c.Stops = rd.keys(rd.stopKey)
+	c.Breaches = rd.keys(rd.breachKey)
+	flags := rd.bits(3)
+	c.Open, c.Alert = flags[1], flags[2]
+	if flags[0] {
+		c.Deadline = rd.deadlineKey()
+	}
+	if rd.err == nil && len(rd.buf) != 0 {
+		rd.err = errors.New("record has trailing bytes")
+	}
+	return &rec, rd.err
+}
+
+// recWriter appends the parts of a compact record.
+type recWriter struct {
+	buf  []byte
+	strs map[string]int // string → its index in the record's table
+	base time.Time      // times are written relative to it
+	ref  []byte         // the request key, left out of index keys
+}
+
+func (w *recWriter) uint(v uint64) { w.buf = binary.AppendUvarint(w.buf, v) }
+func (w *recWriter) int(v int64)   { w.buf = binary.AppendVarint(w.buf, v) }
+
+// str writes a string's index + 1 if the record has it already, else 0
+// and the string.
+func (w *recWriter) str(s string) {
+	if i, ok := w.strs[s]; ok {
+		w.uint(uint64(i) + 1)
+		return
+	}
+	w.strs[s] = len(w.strs)
+	w.uint(0)
+	w.uint(uint64(len(s)))
+	w.buf = append(w.buf, s...)
+}
+
+// bits writes up to 8 flags in a byte.
+func (w *recWriter) bits(flags ...bool) {
+	var b byte
+	for i, f := range flags {
+		if f {
+			b |= 1 << i
+		}
+	}
+	w.buf = append(w.buf, b)
+}
+
+// Time tags: the low bits of a time's first varint.
+const (
+	timeNanos  = 1 << 0 // nanoseconds follow
+	timeOffset = 1 << 1 // a UTC offset in seconds follows
+	timeBits   = 2
+)
+
+// time writes 0 for the zero time, else 1 + (seconds from base << 2 |
+// tags), zigzagged.
+func (w *recWriter) time(t time.Time) {
+	if t.IsZero() {
+		w.int(0)
+		return
+	}
+	var tags int64
+	_, off := t.Zone()
+	if t.Nanosecond() != 0 {
+		tags |= timeNanos
+	}
+	if off != 0 {
+		tags |= timeOffset
+	}
+	d := t.Unix() - w.base.Unix()
+	if d >= 0 {
+		w.int((d<<timeBits | tags) + 1)
+	} else {
+		w.int(-((-d)<<timeBits | tags) - 1)
+	}
+	if tags&timeNanos != 0 {
+		w.uint(uint64(t.Nanosecond()))
+	}
+	if tags&timeOffset != 0 {
+		w.int(int64(off))
+	}
+}
+
+// dur writes a duration as seconds << 1, | 1 with the nanoseconds after
+// when it is not whole seconds.
+func (w *recWriter) dur(d time.Duration) {
+	secs, ns := int64(d/time.Second), int64(d%time.Second)
+	if ns == 0 {
+		w.int(secs << 1)
+		return
+	}
+	w.int(secs<<1 | 1)
+	w.int(ns)
+}
+
+func (w *recWriter) clock(c *sla.Clock) {
+	w.str(c.SLA)
+	w.str(string(c.Target))
+	w.dur(c.Limit)
+	w.time(c.Started)
+	w.dur(c.Elapsed)
+	w.time(c.Since)
+	w.bits(c.Counting, c.Paused, c.Cancelled, c.Unmatched)
+	w.str(c.PauseReason)
+	w.time(c.Stopped)
+	w.time(c.Deadline)
+	w.time(c.BreachedAt)
+	w.dur(c.BreachElapsed)
+}
+
+// clockKey writes "sla/target" as its two parts, both shared with the
+// clocks' own.
+func (w *recWriter) clockKey(k string) {
+	slaID, target := sla.SplitKey(k)
+	if slaID+"/"+string(target) != k {
+		w.bits(false) // not a clock key: as it is
+		w.str(k)
+		return
+	}
+	w.bits(true)
+	w.str(slaID)
+	w.str(string(target))
+}
+
+func (w *recWriter) lists(m map[string][]string) {
+	w.uint(uint64(len(m)))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		w.clockKey(k)
+		w.uint(uint64(len(m[k])))
+		for _, s := range m[k] {
+			w.str(s)
+		}
+	}
+}
+
+// counters writes counter keys as their kind and labels.
+func (w *recWriter) counters(m map[string]int64) {
+	w.uint(uint64(len(m)))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts := strings.Split(k, "\x00")
+		w.uint(uint64(len(parts)))
+		for _, p := range parts {
+			w.str(p)
+		}
+		w.int(m[k])
+	}
+}
+
+// key writes an index key with the request key inside it left out: the
+// position it was at + 1 (0: the key does not hold it), then the rest.
+func (w *recWriter) key(k []byte) {
+	i := bytes.Index(k, w.ref)
+	if i < 0 {
+		w.uint(0)
+		w.uint(uint64(len(k)))
+		w.buf = append(w.buf, k...)
+		return
+	}
+	w.uint(uint64(i) + 1)
+	w.uint(uint64(len(k) - len(w.ref)))
+	w.buf = append(w.buf, k[:i]...)
+	w.buf = append(w.buf, k[i+len(w.ref):]...)
+}
+
+// Index keys the contribution holds are written as their parts when they
+// are the request's own (the usual case), else as keys (w.key).
+const (
+	keyAsIs  byte = 0
+	keyParts byte = 1
+)
+
+// stopKey writes a key of the stops index (keys.go: stopKey).
+func (w *recWriter) stopKey(k []byte) {
+	slaID, rest, ok := cutLP(k)
+	var target string
+	if ok {
+		target, rest, ok = cutLP(rest)
+	}
+	if ok && len(rest) == 8+len(w.ref)+9 && bytes.Equal(rest[8:8+len(w.ref)], w.ref) && rest[len(rest)-1] <= 1 {
+		day := int64(binary.BigEndian.Uint64(rest) - 1<<62)
+		tail := rest[8+len(w.ref):]
+		secs := int64(binary.BigEndian.Uint64(tail))
+		w.buf = append(w.buf, keyParts)
+		w.str(slaID)
+		w.str(target)
+		w.int(day)
+		w.int(secs)
+		w.buf = append(w.buf, tail[8])
+		return
+	}
+	w.buf = append(w.buf, keyAsIs)
+	w.key(k)
+}
+
+// breachKey writes a key of the breaches index (keys.go: breachKey).
+func (w *recWriter) breachKey(k []byte) {
+	if len(k) > 8+len(w.ref) && bytes.Equal(k[8:8+len(w.ref)], w.ref) {
+		if clockKey, rest, ok := cutLP(k[8+len(w.ref):]); ok && len(rest) == 0 {
+			w.buf = append(w.buf, keyParts)
+			w.int(int64(binary.BigEndian.Uint64(k)) - w.base.Unix())
+			w.clockKey(clockKey)
+			return
+		}
+	}
+	w.buf = append(w.buf, keyAsIs)
+	w.key(k)
+}
+
+// deadlineKey writes a key of the deadlines index (keys.go: deadlineKey).
+func (w *recWriter) deadlineKey(k []byte) {
+	if len(k) == 8+len(w.ref) && bytes.Equal(k[8:], w.ref) {
+		w.buf = append(w.buf, keyParts)
+		w.int(int64(binary.BigEndian.Uint64(k)) - w.base.Unix())
+		return
+	}
+	w.buf = append(w.buf, keyAsIs)
+	w.key(k)
+}
+
+// recReader reads what recWriter wrote; the first fault sticks in err and
+// every later read returns zero values.
+type recReader struct {
+	buf  []byte
+	strs []string
+	base time.Time
+	ref  []byte
+	err  error
+}
+
+func (r *recReader) fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
+	r.buf = nil
+}
+
+func (r *recReader) uint() uint64 {
+	v, n := binary.Uvarint(r.buf)
+	if n <= 0 {
+		r.fail(errShortRecord)
+		return 0
+	}
+	r.buf = r.buf[n:]
+	return v
+}
+
+func (r *recReader) int() int64 {
+	v, n := binary.Varint(r.buf)
+	if n <= 0 {
+		r.fail(errShortRecord)
+		return 0
+	}
+	r.buf = r.buf[n:]
+	return v
+}
+
+// len reads a count, which cannot exceed the bytes left.
+func (r *recReader) len() int {
+	n := r.uint()
+	if n > uint64(len(r.buf)) {
+		r.fail(errShortRecord)
+		return 0
+	}
+	return int(n)
+}
+
+func (r *recReader) bytes(n int) []byte {
+	if n > len(r.buf) {
+		r.fail(errShortRecord)
+		return nil
+	}
+	b := r.buf[:n]
+	r.buf = r.buf[n:]
+	return b
+}
+
+func (r *recReader) str() string {
+	i := r.uint()
+	if i > 0 {
+		if i > uint64(len(r.strs)) {
+			r.fail(errors.New("record names a string it does not hold"))
+			return ""
+		}
+		return r.strs[i-1]
+	}
+	s := string(r.bytes(r.len()))
+	if r.err == nil {
+		r.strs = append(r.strs, s)
+	}
+	return s
+}
+
+func (r *recReader) bits(n int) []bool {
+	b := r.bytes(1)
+	out := make([]bool, n)
+	if len(b) == 1 {
+		for i := range out {
+			out[i] = b[0]&(1<<i) != 0
+		}
+	}
+	return out
+}
+
+func (r *recReader) time() time.Time {
+	v := r.int()
+	if v == 0 {
+		return time.Time{}
+	}
+	neg := v < 0
+	if neg {
+		v = -v
+	}
+	v--
+	d, tags := v>>timeBits, v&(1<<timeBits-1)
+	if neg {
+		d = -d
+	}
+	var ns int64
+	if tags&timeNanos != 0 {
+		ns = int64(r.uint())
+	}
+	t := time.Unix(r.base.Unix()+d, ns)
+	if tags&timeOffset != 0 {
+		return t.In(time.FixedZone("", int(r.int())))
+	}
+	return t.UTC()
+}
+
+func (r *recReader) dur() time.Duration {
+	v := r.int()
+	d := time.Duration(v>>1) * time.Second
+	if v&1 != 0 {
+		d += time.Duration(r.int())
+	}
+	return d
+}
+
+func (r *recReader) clock(c *sla.Clock) {
+	c.SLA, c.Target = r.str(), sla.TargetKind(r.str())
+	c.Limit = r.dur()
+	c.Started = r.time()
+	c.Elapsed = r.dur()
+	c.Since = r.time()
+	f := r.bits(4)
+	c.Counting, c.Paused, c.Cancelled, c.Unmatched = f[0], f[1], f[2], f[3]
+	c.PauseReason = r.str()
+	c.Stopped, c.Deadline, c.BreachedAt = r.time(), r.time(), r.time()
+	c.BreachElapsed = r.dur()
+}
+
+func (r *recReader) clockKey() string {
+	if !r.bits(1)[0] {
+		return r.str()
+	}
+	slaID := r.str()
+	return slaID + "/" + r.str()
+}
+
+func (r *recReader) lists() map[string][]string {
+	n := r.len()
+	if n == 0 {
+		return nil
+	}
+	m := make(map[string][]string, n)
+	for range n {
+		k := r.clockKey()
+		l := make([]string, r.len())
+		for i := range l {
+			l[i] = r.str()
+		}
+		m[k] = l
+	}
+	return m
+}
+
+func (r *recReader) counters() map[string]int64 {
+	n := r.len()
+	if n == 0 {
+		return nil
+	}
+	m := make(map[string]int64, n)
+	for range n {
+		parts := make([]string, r.len())
+		for i := range parts {
+			parts[i] = r.str()
+		}
+		m[strings.Join(parts, "\x00")] = r.int()
+	}
+	return m
+}
+
+func (r *recReader) key() []byte {
+	at, n := r.uint(), r.len()
+	rest := r.bytes(n)
+	if at == 0 {
+		return bytes.Clone(rest)
+	}
+	i := int(at - 1)
+	if i > len(rest) {
+		r.fail(errors.New("record holds a bad index key"))
+		return nil
+	}
+	k := make([]byte, 0, n+len(r.ref))
+	k = append(k, rest[:i]...)
+	k = append(k, r.ref...)
+	return append(k, rest[i:]...)
+}
+
+func (r *recReader) keys(read func() []byte) [][]byte {
+	n := r.len()
+	if n == 0 {
+		return nil
+	}
+	ks := make([][]byte, n)
+	for i := range ks {
+		ks[i] = read()
+	}
+	return ks
+}
+
+// parts reads the tag of an index key: true when its parts follow.
+func (r *recReader) parts() bool {
+	b := r.bytes(1)
+	return len(b) == 1 && b[0] == keyParts
+}
+
+func (r *recReader) stopKey() []byte {
+	if !r.parts() {
+		return r.key()
+	}
+	slaID, target := r.str(), r.str()
+	day, secs := r.int(), r.int()
+	b := r.bytes(1)
+	if len(b) == 0 {
+		return nil
+	}
+	k := binary.BigEndian.AppendUint64(lp(lp(nil, slaID), target), uint64(day)+1<<62)
+	k = append(k, r.ref...)
+	k = binary.BigEndian.AppendUint64(k, uint64(secs))
+	return append(k, b[0])
+}
+
+func (r *recReader) breachKey() []byte {
+	if !r.parts() {
+		return r.key()
+	}
+	t := r.base.Unix() + r.int()
+	k := append(binary.BigEndian.AppendUint64(nil, uint64(t)), r.ref...)
+	return lp(k, r.clockKey())
+}
+
+func (r *recReader) deadlineKey() []byte {
+	if !r.parts() {
+		return r.key()
+	}
+	return append(binary.BigEndian.AppendUint64(nil, uint64(r.base.Unix()+r.int())), r.ref...)
+}
