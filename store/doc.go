@@ -61,6 +61,10 @@
 //	feedback      survey answer id                  → answer JSON and the local day it was counted on
 //	feedback_days local day, len(provider) provider, len(customer) customer
 //	                                                → iNPS counts JSON (promoters, passives, detractors; schema 5)
+//	closed        unix time closed, request         → (closed requests, oldest first: what retention removes; schema 7)
+//	closed_at     request                           → unix time closed (its key in closed)
+//	notices       request, len(receiver) receiver, len(notice id) notice id
+//	                                                → (the notices queued for a request: its notify_log entries)
 //
 // "request" in a key is a request's key: len(id) id len(provider)
 // provider (see Ref). A request is its provider's, and two providers may
@@ -75,6 +79,11 @@
 // Variable-length parts of keys are length-prefixed so that no id can make
 // two keys collide or a prefix scan run into a neighbour; times are
 // big-endian so that keys sort by time.
+//
+// Retention ([Store.RemoveClosed], retention.go) removes a request closed
+// before a cutoff with every key that names it, and leaves the counters
+// and day aggregates it added to: history goes, no figure changes.
+// [Compact] gives the freed pages back to the file system, offline.
 //
 // # Caveats
 //
