@@ -33,6 +33,7 @@
 // # Layout
 //
 //	meta          schema_version, event_seq, outbox_seq, policy_fingerprint,
+//	              rematch_target, rematch_after (a re-match under way, rematch.go),
 //	              commit_probe (see Store.ProbeCommit)
 //	events        request, seq                      → event JSON (fold order: at, then seq)
 //	event_ids     len(provider) provider, event id  → key in events (idempotency, per provider)
