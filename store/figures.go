@@ -202,13 +202,107 @@ func (w *Window) add(a *DayAggr) {
 	w.CSATCount += a.CSATCount
 }
 
-// decodeDayAggr decodes a day aggregate.
+// decodeDayAggr decodes a day aggregate: with scanDayAggr when it has the
+// shape encoding/json gives it, else with encoding/json. A page or a
+// scrape decodes one per SLA (or pair) and day of its ranges, so the
+// generic decoder's cost was most of a scrape's.
 func decodeDayAggr(v []byte) (DayAggr, error) {
+	if a, ok := scanDayAggr(v); ok {
+		return a, nil
+	}
 	var a DayAggr
 	if err := json.Unmarshal(v, &a); err != nil {
 		return a, fmt.Errorf("day aggregate: %w", err)
 	}
 	return a, nil
+}
+
+// scanDayAggr reads a day aggregate as encoding/json writes it (objects
+// of the known keys and integers, no space); ok is false for anything
+// else.
+func scanDayAggr(v []byte) (a DayAggr, ok bool) {
+	var in *TargetAggr // the target whose object is being read; nil at the top
+	for i := 0; i < len(v); {
+		switch v[i] {
+		case '{', ',':
+			i++
+		case '}':
+			in = nil
+			i++
+		case '"':
+			end := bytes.IndexByte(v[i+1:], '"')
+			if end < 0 || i+end+2 >= len(v) || v[i+end+2] != ':' {
+				return a, false
+			}
+			key := string(v[i+1 : i+1+end])
+			i += end + 3
+			if in == nil && i < len(v) && v[i] == '{' {
+				switch key {
+				case "response":
+					in = &a.Response
+				case "resolution":
+					in = &a.Resolution
+				default:
+					return a, false
+				}
+				i++
+				continue
+			}
+			dst := dayAggrField(&a, in, key)
+			n, width := scanInt(v[i:])
+			if dst == nil || width == 0 {
+				return a, false
+			}
+			*dst, i = n, i+width
+		default:
+			return a, false
+		}
+	}
+	return a, true
+}
+
+// dayAggrField is the integer a key names, in a target's object (in) or
+// at the top; nil for an unknown key.
+func dayAggrField(a *DayAggr, in *TargetAggr, key string) *int64 {
+	if in != nil {
+		switch key {
+		case "met":
+			return &in.Met
+		case "breached":
+			return &in.Breached
+		case "elapsed_seconds":
+			return &in.ElapsedSeconds
+		}
+		return nil
+	}
+	switch key {
+	case "csat_sum":
+		return &a.CSATSum
+	case "csat_count":
+		return &a.CSATCount
+	}
+	return nil
+}
+
+// scanInt reads a decimal integer at the start of b and how many bytes it
+// took (0: none, or too long to be an int64).
+func scanInt(b []byte) (n int64, width int) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		width = 1
+	}
+	start := width
+	for width < len(b) && b[width] >= '0' && b[width] <= '9' {
+		n = n*10 + int64(b[width]-'0')
+		width++
+	}
+	if width == start || width-start > 18 {
+		return 0, 0
+	}
+	if neg {
+		n = -n
+	}
+	return n, width
 }
 
 // appendDay appends a local day to a day aggregate's key, as dayKey does.
