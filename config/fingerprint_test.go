@@ -7,15 +7,15 @@ import (
 	"testing"
 )
 
-// edit replaces old by new in the configuration once, failing the test
+// edit replaces old by replacement in the configuration once, failing the test
 // when old is not there (the example changed shape).
-func edit(old, new string) func(t *testing.T, doc string) string {
+func edit(old, replacement string) func(t *testing.T, doc string) string {
 	return func(t *testing.T, doc string) string {
 		t.Helper()
 		if !strings.Contains(doc, old) {
 			t.Fatalf("the example no longer holds %q", old)
 		}
-		return strings.Replace(doc, old, new, 1)
+		return strings.Replace(doc, old, replacement, 1)
 	}
 }
 

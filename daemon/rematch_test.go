@@ -53,8 +53,8 @@ func (in *instance) waitRematched() {
 	}
 }
 
-// editConfig rewrites the configuration file with old replaced by new.
-func editConfig(t *testing.T, file, old, new string) {
+// editConfig rewrites the configuration file with old replaced.
+func editConfig(t *testing.T, file, old, replacement string) {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -63,7 +63,7 @@ func editConfig(t *testing.T, file, old, new string) {
 	if !strings.Contains(string(data), old) {
 		t.Fatalf("test config changed shape: no %q", old)
 	}
-	if err := os.WriteFile(file, []byte(strings.Replace(string(data), old, new, 1)), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte(strings.Replace(string(data), old, replacement, 1)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 }

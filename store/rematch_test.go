@@ -41,8 +41,11 @@ func storedLimit(t *testing.T, s *Store, id string) time.Duration {
 	var limit time.Duration
 	err := s.db.View(func(tx *bolt.Tx) error {
 		rec, err := loadRecord(tx, Ref{Provider: "it", ID: id})
-		if err != nil || rec == nil {
-			return fmt.Errorf("record of %s: %v", id, err)
+		if err != nil {
+			return err
+		}
+		if rec == nil {
+			return fmt.Errorf("no record of %s", id)
 		}
 		if c := rec.Request.Clock("it-sales", sla.Resolution); c != nil {
 			limit = c.Limit
