@@ -421,7 +421,10 @@ func applyIndexes(tx *bolt.Tx, ref Ref, old, cur contribution) error {
 	if err := setFlag(tx.Bucket(bucketOpen), id, cur.Open); err != nil {
 		return err
 	}
-	return setFlag(tx.Bucket(bucketAttention), id, cur.Alert)
+	if cur.Alert { // its value lets a page count and rank without the record (attention.go)
+		return tx.Bucket(bucketAttention).Put(id, attentionValue(cur))
+	}
+	return tx.Bucket(bucketAttention).Delete(id)
 }
 
 // replaceKeys deletes the old keys that are not among the new ones and

@@ -44,8 +44,8 @@ type SLASums struct {
 // FigureQuery is everything a page or a scrape reads in one transaction.
 type FigureQuery struct {
 	Sums []SumQuery
-	// Attention asks for the requests needing attention too.
-	Attention bool
+	// Attention, when set, asks for the requests needing attention too.
+	Attention *AttentionQuery
 }
 
 // Figures is what a FigureQuery read, as of one moment: the counters, the
@@ -53,7 +53,7 @@ type FigureQuery struct {
 type Figures struct {
 	Counters  Counters
 	Sums      map[string]SLASums
-	Attention []Flagged
+	Attention Attention
 }
 
 // ReadFigures reads the counters and every SLA's sums in one read
@@ -73,8 +73,8 @@ func (s *Store) ReadFigures(q FigureQuery) (Figures, error) {
 				return fmt.Errorf("read the figures of SLA %q: %w", sq.SLA, err)
 			}
 		}
-		if q.Attention {
-			f.Attention, err = readAttention(tx)
+		if q.Attention != nil {
+			f.Attention, err = readAttentionBounded(tx, *q.Attention)
 		}
 		return err
 	})

@@ -1,0 +1,277 @@
+package store
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/binary"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/slad-project/slad/sla"
+)
+
+// The attention index's values: what the status page and the scorecards
+// need to count the requests needing attention and to pick the worst of
+// them without reading their records. A breach storm puts 100,000
+// requests in the index; a page reads their values (a few dozen bytes
+// each) and the records of the few it lists.
+//
+// A value is len(customer) customer, the unix time of the request's next
+// stage due (0: none), then per open breached clock 'b' len(clock) clock
+// and its unix breach time, then per SLA the request is at risk under 'r'
+// len(sla) sla. An empty value (written before the index had values) is
+// read from the request's record instead.
+
+// attentionValue is the attention index's value for a contribution.
+func attentionValue(c contribution) []byte {
+	if !c.Alert {
+		return nil
+	}
+	v := lp(nil, c.Customer)
+	var due uint64
+	if len(c.Deadline) >= 8 {
+		due = binary.BigEndian.Uint64(c.Deadline[:8])
+	}
+	v = binary.BigEndian.AppendUint64(v, due)
+	for _, b := range openBreaches(c) {
+		v = lp(append(v, 'b'), b.Clock)
+		v = binary.BigEndian.AppendUint64(v, uint64(max(b.At.Unix(), 0)))
+	}
+	for k, n := range c.Counters {
+		if kind, l := splitCounterKey(k); kind == ctrAtRisk && len(l) == 1 && n > 0 {
+			v = lp(append(v, 'r'), l[0])
+		}
+	}
+	return v
+}
+
+// openBreach is an open clock past its target, and when it breached.
+type openBreach struct {
+	Clock string // sla/target
+	At    time.Time
+}
+
+// openBreaches are the contribution's breached clocks that are still
+// open: those of its breach keys whose (SLA, target) has an open breached
+// counter.
+func openBreaches(c contribution) []openBreach {
+	var out []openBreach
+	for _, k := range c.Breaches {
+		at, _, clock := parseBreachKey(k)
+		slaID, target := sla.SplitKey(clock)
+		if c.Counters[counterKey(ctrOpenBreached, slaID, string(target))] > 0 {
+			out = append(out, openBreach{Clock: clock, At: at})
+		}
+	}
+	return out
+}
+
+// AttentionEntry is a request of the attention index as its value says.
+type AttentionEntry struct {
+	Ref      Ref
+	Customer string
+	// Due is when the request's next stage is due (zero: none, e.g.
+	// paused).
+	Due time.Time
+	// Breached are its open clocks past their target (sla/target) and
+	// when each breached.
+	Breached []openBreach
+	// AtRisk are the SLAs it is at risk under.
+	AtRisk []string
+}
+
+// parseAttention reads an attention value; ok is false for an empty or
+// unreadable one.
+func parseAttention(ref Ref, v []byte) (e AttentionEntry, ok bool) {
+	e.Ref = ref
+	customer, rest, ok := cutLP(v)
+	if !ok || len(rest) < 8 {
+		return e, false
+	}
+	e.Customer = customer
+	if due := binary.BigEndian.Uint64(rest[:8]); due > 0 {
+		e.Due = time.Unix(int64(due), 0).UTC()
+	}
+	rest = rest[8:]
+	for len(rest) > 0 {
+		tag := rest[0]
+		s, after, ok := cutLP(rest[1:])
+		if !ok {
+			return e, false
+		}
+		switch {
+		case tag == 'b' && len(after) >= 8:
+			e.Breached = append(e.Breached, openBreach{Clock: s, At: time.Unix(int64(binary.BigEndian.Uint64(after[:8])), 0).UTC()})
+			after = after[8:]
+		case tag == 'r':
+			e.AtRisk = append(e.AtRisk, s)
+		default:
+			return e, false
+		}
+		rest = after
+	}
+	return e, true
+}
+
+// AttentionQuery bounds what a page reads of the requests needing
+// attention.
+type AttentionQuery struct {
+	// PerSLA is how many requests to read per SLA: the most overdue of
+	// its breached ones, then those at risk whose next stage is soonest.
+	PerSLA int
+	// Department, when set, keeps the requests it provides or raised.
+	Department string
+}
+
+// AttentionCounts counts the requests needing attention, each once: as
+// breached when one of its clocks is, else at risk.
+type AttentionCounts struct {
+	Breached, AtRisk int
+}
+
+// Attention is what an AttentionQuery read.
+type Attention struct {
+	// Requests are the records of the requests picked, per SLA the worst
+	// PerSLA of them.
+	Requests []Flagged
+	// Counts are of every request the query keeps; ByCustomer of those
+	// of each customer.
+	Counts     AttentionCounts
+	ByCustomer map[string]AttentionCounts
+	// BySLA counts per SLA the requests breached or at risk under it.
+	BySLA map[string]int
+}
+
+// readAttentionBounded reads the attention index's values, counts them and
+// loads the records of the worst PerSLA requests of each SLA.
+func readAttentionBounded(tx *bolt.Tx, q AttentionQuery) (Attention, error) {
+	out := Attention{ByCustomer: map[string]AttentionCounts{}, BySLA: map[string]int{}}
+	worst := map[string][]rankedRef{}
+	err := tx.Bucket(bucketAttention).ForEach(func(k, v []byte) error {
+		ref, _, _ := parseRequestKey(k)
+		e, ok := parseAttention(ref, v)
+		if !ok { // written before values: read it from its record
+			rec, err := loadRecord(tx, ref)
+			if err != nil || rec == nil {
+				return err
+			}
+			rec.Contrib.Alert = true
+			e, _ = parseAttention(ref, attentionValue(rec.Contrib))
+		}
+		if q.Department != "" && ref.Provider != q.Department && e.Customer != q.Department {
+			return nil
+		}
+		out.count(e)
+		for slaID, r := range e.ranks() {
+			out.BySLA[slaID]++
+			worst[slaID] = keepWorst(worst[slaID], rankedRef{ref, r}, q.PerSLA)
+		}
+		return nil
+	})
+	if err != nil {
+		return out, err
+	}
+	picked := map[Ref]bool{}
+	for _, slaID := range slices.Sorted(mapKeys(worst)) {
+		for _, r := range worst[slaID] {
+			if picked[r.ref] {
+				continue
+			}
+			picked[r.ref] = true
+			rec, err := loadRecord(tx, r.ref)
+			if err != nil {
+				return out, err
+			}
+			if rec != nil {
+				rec.Request.Provider = r.ref.Provider
+				out.Requests = append(out.Requests, flagged(rec))
+			}
+		}
+	}
+	return out, nil
+}
+
+func mapKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// count adds an entry to the counts.
+func (a *Attention) count(e AttentionEntry) {
+	c := a.ByCustomer[e.Customer]
+	if len(e.Breached) > 0 {
+		a.Counts.Breached++
+		c.Breached++
+	} else {
+		a.Counts.AtRisk++
+		c.AtRisk++
+	}
+	a.ByCustomer[e.Customer] = c
+}
+
+// rank orders a request within an SLA's list: breached before at risk,
+// then the earliest breach (the most overdue) or the soonest next stage,
+// none last.
+type rank struct {
+	atRisk bool
+	at     int64
+}
+
+type rankedRef struct {
+	ref Ref
+	r   rank
+}
+
+// ranks are the entry's rank under each SLA it needs attention under.
+func (e AttentionEntry) ranks() map[string]rank {
+	out := map[string]rank{}
+	for _, b := range e.Breached {
+		slaID, _ := sla.SplitKey(b.Clock)
+		if r, ok := out[slaID]; !ok || b.At.Unix() < r.at {
+			out[slaID] = rank{at: b.At.Unix()}
+		}
+	}
+	due := int64(1<<63 - 1)
+	if !e.Due.IsZero() {
+		due = e.Due.Unix()
+	}
+	for _, slaID := range e.AtRisk {
+		if _, ok := out[slaID]; !ok {
+			out[slaID] = rank{atRisk: true, at: due}
+		}
+	}
+	return out
+}
+
+func compareRanked(a, b rankedRef) int {
+	if a.r.atRisk != b.r.atRisk {
+		if a.r.atRisk {
+			return 1
+		}
+		return -1
+	}
+	return cmp.Or(cmp.Compare(a.r.at, b.r.at), bytes.Compare(requestKey(a.ref), requestKey(b.ref)))
+}
+
+// keepWorst adds r to a sorted list of at most n, keeping the n worst.
+func keepWorst(list []rankedRef, r rankedRef, n int) []rankedRef {
+	if n <= 0 {
+		return list
+	}
+	if len(list) == n && compareRanked(r, list[n-1]) >= 0 {
+		return list
+	}
+	i, _ := slices.BinarySearchFunc(list, r, compareRanked)
+	list = slices.Insert(list, i, r)
+	if len(list) > n {
+		list = list[:n]
+	}
+	return list
+}
