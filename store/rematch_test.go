@@ -22,7 +22,7 @@ func deskPolicyResolving(p1 time.Duration) *sla.Policy {
 
 // openRequests stores n open P1 requests R0000… opened at T0 and
 // responded to a minute later.
-func openRequests(t *testing.T, s *Store, n int) {
+func openRequests(t testing.TB, s *Store, n int) {
 	t.Helper()
 	var events []sla.Event
 	for i := range n {
