@@ -6,11 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -25,11 +23,12 @@ type IngestResult struct {
 
 // writeReq is one caller's batch waiting for the group commit.
 type writeReq struct {
-	events []sla.Event
-	scope  Scope
-	res    IngestResult
-	err    error
-	done   chan struct{}
+	events  []sla.Event
+	encoded [][]byte // each event's JSON, encoded by the caller
+	scope   Scope
+	res     IngestResult
+	err     error
+	done    chan struct{}
 }
 
 // Append stores a batch of events sent by a sender who may send for every
@@ -54,7 +53,17 @@ func (s *Store) Append(ctx context.Context, events []sla.Event) (IngestResult, e
 // it at once. A lone caller therefore waits one fsync, and many callers do
 // not wait one fsync each.
 func (s *Store) AppendAs(ctx context.Context, sc Scope, events []sla.Event) (IngestResult, error) {
-	w := &writeReq{events: events, scope: sc, done: make(chan struct{})}
+	// The events are encoded here, beside other callers, so that the
+	// writer only writes.
+	encoded := make([][]byte, len(events))
+	for i := range events {
+		data, err := json.Marshal(&events[i])
+		if err != nil {
+			return IngestResult{}, fmt.Errorf("encode event %q: %w", events[i].ID, err)
+		}
+		encoded[i] = data
+	}
+	w := &writeReq{events: events, encoded: encoded, scope: sc, done: make(chan struct{})}
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
@@ -107,16 +116,7 @@ func (s *Store) writer() {
 }
 
 func (s *Store) commit(batch []*writeReq) {
-	err := s.update(func(tx *bolt.Tx) error {
-		for _, w := range batch {
-			res, err := s.apply(tx, w.events, w.scope)
-			if err != nil {
-				return err
-			}
-			w.res = res
-		}
-		return nil
-	})
+	err := s.update(func(tx *bolt.Tx) error { return s.applyGroup(tx, batch) })
 	if err != nil && len(batch) > 1 {
 		// One caller's failure must not fail the others it was grouped with.
 		for _, w := range batch {
@@ -137,90 +137,138 @@ func (s *Store) commit(batch []*writeReq) {
 	}
 }
 
-// apply writes one batch inside a transaction: each event under its
-// request's key (or held), then each request it touched folded again.
-func (s *Store) apply(tx *bolt.Tx, events []sla.Event, sc Scope) (IngestResult, error) {
-	var res IngestResult
-	refs, err := place(tx, events, sc)
-	if err != nil {
-		return res, err
+// applyGroup writes the batches of a group commit inside its transaction:
+// each batch's events under their requests' keys (or held), then the
+// requests they touched folded again, all together (fold.go), so that
+// their folds run on every core and the counters and day aggregates they
+// share are written once. A batch that touches a request already staged,
+// or that must look requests up to place its events, first has the
+// requests staged so far folded and written, so that it finds them as a
+// commit of its own would have.
+func (s *Store) applyGroup(tx *bolt.Tx, batch []*writeReq) error {
+	p, now := s.policy.Load(), s.now()
+	var folds []*fold
+	staged := map[Ref]bool{}
+	flush := func() error {
+		err := refoldAll(tx, p, now, folds)
+		folds, staged = nil, map[Ref]bool{}
+		return err
 	}
-	p := s.policy.Load()
-	now := s.now()
-	ids := tx.Bucket(bucketEventIDs)
-	evb := tx.Bucket(bucketEvents)
+	for _, w := range batch {
+		w.res = IngestResult{}
+		if len(folds) > 0 && w.scope.Default() == "" && slices.ContainsFunc(w.events, func(e sla.Event) bool { return e.Provider == "" }) {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		refs, err := place(tx, w.events, w.scope)
+		if err != nil {
+			return err
+		}
+		if slices.ContainsFunc(refs, func(r Ref) bool { return staged[r] }) {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		fs, err := s.stage(tx, w, refs)
+		if err != nil {
+			return err
+		}
+		for _, f := range fs {
+			staged[f.ref] = true
+		}
+		folds = append(folds, fs...)
+	}
+	return flush()
+}
+
+// stage writes one batch's events, each under its request's key (refs,
+// from place) or held, and returns the folds of the requests it touched.
+func (s *Store) stage(tx *bolt.Tx, w *writeReq, refs []Ref) ([]*fold, error) {
+	res := &w.res
 	meta := tx.Bucket(bucketMeta)
 	seq := getUint(meta, keyEventSeq)
-	var touched, opened []Ref
-	fresh := map[Ref][]sla.Event{}
-	for i, e := range events {
+	var folds []*fold
+	byRef := map[Ref]*fold{}
+	var opened []Ref
+	for i, e := range w.events {
 		ref := refs[i]
 		if ref.Held() {
-			dup, err := hold(tx, i, e, sc.holder(), seq+1)
+			dup, err := hold(tx, i, e, w.scope.holder(), seq+1)
 			if err != nil {
-				return res, err
+				return nil, err
 			}
-			if dup {
-				res.Duplicates++
-			} else {
+			if !dup {
 				seq++
-				res.Accepted++
 			}
+			res.count(dup)
 			continue
 		}
-		idKey := eventIDKey(ref.Provider, e.ID)
-		if key := ids.Get(idKey); key != nil {
-			if err := sameAsStored(evb, key, i, &e); err != nil {
-				return res, err
-			}
-			res.Duplicates++
+		stored, err := storeEvent(tx, ref, i, &e, w.encoded[i], seq+1)
+		if err != nil {
+			return nil, err
+		}
+		res.count(!stored)
+		if !stored {
 			continue
 		}
 		seq++
-		e.Seq = seq
-		data, err := json.Marshal(e)
-		if err != nil {
-			return res, fmt.Errorf("encode event %q: %w", e.ID, err)
+		f := byRef[ref]
+		if f == nil {
+			f = &fold{ref: ref, res: res, fresh: []sla.Event{}}
+			byRef[ref] = f
+			folds = append(folds, f)
 		}
-		key := eventKey(ref, seq)
-		if err := evb.Put(key, data); err != nil {
-			return res, err
-		}
-		if err := ids.Put(idKey, key); err != nil {
-			return res, err
-		}
-		res.Accepted++
-		if _, ok := fresh[ref]; !ok {
-			touched = append(touched, ref)
-		}
-		fresh[ref] = append(fresh[ref], e)
+		f.fresh = append(f.fresh, e)
 		if e.Type == sla.Opened && !slices.Contains(opened, ref) {
 			opened = append(opened, ref)
 		}
 	}
 	if err := putUint(meta, keyEventSeq, seq); err != nil {
-		return res, err
+		return nil, err
 	}
 	for _, ref := range opened {
 		claimed, err := claimHeld(tx, ref)
 		if err != nil {
-			return res, err
+			return nil, err
 		}
 		if claimed {
-			fresh[ref] = nil // they arrived before the others: fold from scratch
+			byRef[ref].fresh = nil // they arrived before the others: fold from scratch
 		}
 	}
-	for _, ref := range touched {
-		if s.stale(tx, ref) {
-			fresh[ref] = nil // matched under older rules: fold it all anew (rematch.go)
+	for _, f := range folds {
+		if s.stale(tx, f.ref) {
+			f.fresh = nil // matched under older rules: fold it all anew (rematch.go)
 		}
-		n, err := refold(tx, p, ref, now, fresh[ref])
-		if err != nil {
-			return res, err
-		}
-		res.queued += n
 	}
-	return res, nil
+	return folds, nil
+}
+
+// count counts an event as accepted, or as a duplicate.
+func (r *IngestResult) count(dup bool) {
+	if dup {
+		r.Duplicates++
+	} else {
+		r.Accepted++
+	}
+}
+
+// storeEvent stores the i-th event of a batch, encoded as data, under its
+// request with the arrival sequence seq, unless its id is stored for the
+// provider already: then it is a duplicate (stored is false) or, if it is
+// a different event, a *ConflictError. It sets e.Seq.
+func storeEvent(tx *bolt.Tx, ref Ref, i int, e *sla.Event, data []byte, seq uint64) (stored bool, err error) {
+	ids, evb := tx.Bucket(bucketEventIDs), tx.Bucket(bucketEvents)
+	idKey := eventIDKey(ref.Provider, e.ID)
+	if key := ids.Get(idKey); key != nil {
+		return false, sameAsStored(evb, key, i, e)
+	}
+	e.Seq = seq
+	key := eventKey(ref, seq)
+	if err := evb.Put(key, data); err != nil {
+		return false, err
+	}
+	return true, ids.Put(idKey, key)
 }
 
 // sameAsStored returns a *ConflictError unless e is the event stored at key
@@ -234,48 +282,6 @@ func sameAsStored(evb *bolt.Bucket, key []byte, i int, e *sla.Event) error {
 		return &ConflictError{Index: i, Stored: stored, Sent: *e}
 	}
 	return nil
-}
-
-// refold brings a request up to date after new events (all of them, from
-// its stored events, when fresh is nil or they do not simply follow the ones
-// already folded), settles its alert bookkeeping, and applies the
-// difference to the derived buckets. It returns the alerts it queued.
-func refold(tx *bolt.Tx, p *sla.Policy, ref Ref, now time.Time, fresh []sla.Event) (int, error) {
-	old, err := loadRecord(tx, ref)
-	if err != nil {
-		return 0, err
-	}
-	// The new record starts as the old one: its alert bookkeeping carries
-	// over, and only the request is brought up to date.
-	rec := &record{}
-	var oldContrib contribution
-	continued := false
-	if old != nil {
-		*rec = *old
-		oldContrib = old.Contrib
-		if fresh != nil {
-			// Most events follow the ones before: apply just them, at a
-			// cost that does not grow with the request's history.
-			rec.Request.Clocks = slices.Clone(old.Request.Clocks)
-			continued = sla.Continue(p, &rec.Request, fresh)
-		}
-	}
-	if !continued {
-		events, err := loadEvents(tx, ref)
-		if err != nil {
-			return 0, err
-		}
-		rec.Request = sla.Fold(p, ref.ID, events)
-	}
-	var oldReq *sla.Request
-	if old != nil {
-		oldReq = &old.Request
-	}
-	queued, err := applyEffects(tx, lifecycle.Settle(p, &rec.State, oldReq, &rec.Request, now), now)
-	if err != nil {
-		return 0, err
-	}
-	return queued, saveRecord(tx, p, ref, rec, oldContrib, now)
 }
 
 func loadEvents(tx *bolt.Tx, ref Ref) ([]sla.Event, error) {

@@ -51,11 +51,25 @@ func saveRecord(tx *bolt.Tx, p *sla.Policy, ref Ref, rec *record, old contributi
 	if rec.High == nil {
 		rec.High = map[string]int64{}
 	}
-	if err := applyContribution(tx, ref, old, rec.Contrib, rec.High); err != nil {
+	if err := applyCounters(tx.Bucket(bucketCounters), counterDeltas(old, rec.Contrib, rec.High)); err != nil {
+		return err
+	}
+	if err := applyDays(tx, old, rec.Contrib); err != nil {
+		return err
+	}
+	return putRecord(tx, ref, rec, encodeRecord(ref, rec), old, now)
+}
+
+// putRecord writes a record, encoded as data, whose contribution's
+// counters and day aggregates are applied already (saveRecord, or a fold
+// that sums them: fold.go): its index keys, its entry in the retention
+// index, the record itself.
+func putRecord(tx *bolt.Tx, ref Ref, rec *record, data []byte, old contribution, now time.Time) error {
+	if err := applyIndexes(tx, ref, old, rec.Contrib); err != nil {
 		return err
 	}
 	if err := trackClosed(tx, ref, old.Open, &rec.Request, now); err != nil { // retention.go
 		return err
 	}
-	return tx.Bucket(bucketRequests).Put(requestKey(ref), encodeRecord(ref, rec))
+	return tx.Bucket(bucketRequests).Put(requestKey(ref), data)
 }

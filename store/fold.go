@@ -1,0 +1,277 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/slad-project/slad/alert/lifecycle"
+	"github.com/slad-project/slad/sla"
+)
+
+// Folding a request again after its events is split in three, so that the
+// part that costs CPU runs on every core while one goroutine writes:
+//
+//  1. read, in the write transaction: the stored record and, when the
+//     request must be folded from all its events, those (copied out);
+//  2. compute, anywhere and beside other requests' folds: decode, fold
+//     (sla.Continue, or sla.Fold), settle the alert bookkeeping
+//     (lifecycle.Settle), compute the new contribution and its counter
+//     deltas, encode the record — none of which reads the transaction;
+//  3. write, in the transaction, in the order the requests were read: the
+//     alert effects, the difference to the derived buckets, the record.
+//
+// The requests a group commit folds together are distinct (the writer
+// folds what it has staged before it stages a batch that touches one of
+// them again: see Store.commit), so no fold reads what another writes.
+
+// fold is one request's refold.
+type fold struct {
+	ref   Ref
+	fresh []sla.Event // the new events; nil: fold from all stored events
+	res   *IngestResult
+
+	stored []byte     // the record as stored, nil if none (phase 1)
+	events []rawEvent // all stored events, when needed (phase 1)
+	loaded bool       // events were read
+
+	old        *record // the record as it was (phase 2)
+	rec        *record
+	effects    []lifecycle.Effect
+	counters   map[string]int64 // what each counter changes by
+	data       []byte           // the encoded record
+	needEvents bool             // Continue could not apply fresh: read all events and compute again
+	err        error
+}
+
+// rawEvent is a stored event's JSON and arrival sequence.
+type rawEvent struct {
+	seq  uint64
+	data []byte
+}
+
+// read is phase 1.
+func (f *fold) read(tx *bolt.Tx) {
+	if v := tx.Bucket(bucketRequests).Get(requestKey(f.ref)); v != nil {
+		f.stored = bytes.Clone(v)
+	}
+	switch {
+	case f.stored == nil && f.fresh != nil && countEvents(tx, f.ref) == len(f.fresh):
+		// A new request: its events are the batch's, folded from scratch
+		// without reading them back.
+		f.events, f.loaded = nil, true
+	case f.fresh == nil || f.stored == nil || f.needEvents:
+		f.events, f.loaded = readEvents(tx, f.ref), true
+	}
+}
+
+// countEvents counts a request's stored events.
+func countEvents(tx *bolt.Tx, ref Ref) int {
+	prefix := eventPrefix(ref)
+	n := 0
+	c := tx.Bucket(bucketEvents).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && len(k) == len(prefix)+8 && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		n++
+	}
+	return n
+}
+
+// readEvents copies out a request's stored events, in key order.
+func readEvents(tx *bolt.Tx, ref Ref) []rawEvent {
+	prefix := eventPrefix(ref)
+	var out []rawEvent
+	c := tx.Bucket(bucketEvents).Cursor()
+	for k, v := c.Seek(prefix); k != nil && len(k) == len(prefix)+8 && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		out = append(out, rawEvent{binary.BigEndian.Uint64(k[len(prefix):]), bytes.Clone(v)})
+	}
+	return out
+}
+
+// decodeEvents decodes events read by readEvents.
+func decodeEvents(ref Ref, raw []rawEvent) ([]sla.Event, error) {
+	events := make([]sla.Event, len(raw))
+	for i, r := range raw {
+		if err := json.Unmarshal(r.data, &events[i]); err != nil {
+			return nil, fmt.Errorf("event of request %q of %q: %w", ref.ID, ref.Provider, err)
+		}
+		events[i].Seq = r.seq
+	}
+	return events, nil
+}
+
+// compute is phase 2: it reads nothing but f and p.
+func (f *fold) compute(p *sla.Policy, now time.Time) {
+	f.err, f.needEvents = nil, false
+	if f.stored != nil {
+		if f.old, f.err = decodeRecord(f.ref, f.stored); f.err != nil {
+			f.err = fmt.Errorf("request %q of %q: %w", f.ref.ID, f.ref.Provider, f.err)
+			return
+		}
+	}
+	// The new record starts as the old one: its alert bookkeeping carries
+	// over, and only the request is brought up to date.
+	rec := &record{}
+	continued := false
+	if f.old != nil {
+		*rec = *f.old
+		if f.fresh != nil && !f.loaded {
+			// Most events follow the ones before: apply just them, at a
+			// cost that does not grow with the request's history.
+			rec.Request.Clocks = slices.Clone(f.old.Request.Clocks)
+			if continued = sla.Continue(p, &rec.Request, f.fresh); !continued {
+				f.needEvents = true
+				return
+			}
+		}
+	}
+	if !continued {
+		events := f.fresh
+		if f.events != nil || f.stored != nil || f.fresh == nil {
+			var err error
+			if events, err = decodeEvents(f.ref, f.events); err != nil {
+				f.err = err
+				return
+			}
+		}
+		rec.Request = sla.Fold(p, f.ref.ID, events)
+	}
+	var oldReq *sla.Request
+	var oldContrib contribution
+	if f.old != nil {
+		oldReq, oldContrib = &f.old.Request, f.old.Contrib
+	}
+	f.effects = lifecycle.Settle(p, &rec.State, oldReq, &rec.Request, now)
+	rec.Contrib = contribute(rec, p, now)
+	if rec.High == nil {
+		rec.High = map[string]int64{}
+	}
+	f.counters = counterDeltas(oldContrib, rec.Contrib, rec.High)
+	f.rec = rec
+	f.data = encodeRecord(f.ref, rec)
+}
+
+// write is phase 3: the effects and the record, and the contribution's
+// difference into sum (applied once per commit: see pendingSums).
+func (f *fold) write(tx *bolt.Tx, now time.Time, sum *pendingSums) error {
+	n, err := applyEffects(tx, f.effects, now)
+	if err != nil {
+		return err
+	}
+	f.res.queued += n
+	var old contribution
+	if f.old != nil {
+		old = f.old.Contrib
+	}
+	sum.add(f.counters, old, f.rec.Contrib)
+	return putRecord(tx, f.ref, f.rec, f.data, old, now)
+}
+
+// computeAll runs phase 2 of folds on every core; a fold that must read
+// all its events (late events) reads them and computes again, in tx.
+func computeAll(tx *bolt.Tx, p *sla.Policy, now time.Time, folds []*fold) error {
+	workers := min(runtime.GOMAXPROCS(0), len(folds))
+	if workers <= 1 {
+		for _, f := range folds {
+			f.compute(p, now)
+		}
+	} else {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Go(func() {
+				for i := next.Add(1) - 1; i < int64(len(folds)); i = next.Add(1) - 1 {
+					folds[i].compute(p, now)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	for _, f := range folds {
+		if f.needEvents {
+			f.read(tx)
+			f.compute(p, now)
+		}
+		if f.err != nil {
+			return f.err
+		}
+	}
+	return nil
+}
+
+// pendingSums adds up the counter and day-aggregate differences of the
+// requests a commit folds, so that a counter or a day aggregate many of
+// them share is read and written once per commit, not once per request.
+type pendingSums struct {
+	counters        map[string]int64
+	perSLA, perPair map[string]*DayAggr
+}
+
+func newPendingSums() *pendingSums {
+	return &pendingSums{counters: map[string]int64{}, perSLA: map[string]*DayAggr{}, perPair: map[string]*DayAggr{}}
+}
+
+// add takes one request's difference, as applyContribution applies it.
+func (s *pendingSums) add(counters map[string]int64, old, cur contribution) {
+	for k, d := range counters {
+		s.counters[k] += d
+	}
+	dayDeltas(s.perSLA, old.Days, -1, perSLADay)
+	dayDeltas(s.perSLA, cur.Days, 1, perSLADay)
+	if old.Customer != "" {
+		dayDeltas(s.perPair, old.Days, -1, perCustomerDay(old.Customer))
+	}
+	if cur.Customer != "" {
+		dayDeltas(s.perPair, cur.Days, 1, perCustomerDay(cur.Customer))
+	}
+}
+
+// flush writes the sums and empties them.
+func (s *pendingSums) flush(tx *bolt.Tx) error {
+	if err := applyCounters(tx.Bucket(bucketCounters), s.counters); err != nil {
+		return err
+	}
+	if err := applyDayDeltas(tx.Bucket(bucketDays), s.perSLA); err != nil {
+		return err
+	}
+	if err := applyDayDeltas(tx.Bucket(bucketCustomerDays), s.perPair); err != nil {
+		return err
+	}
+	*s = *newPendingSums()
+	return nil
+}
+
+// refoldAll folds requests after new events: phase 1 for each, phase 2 on
+// every core, phase 3 for each in order, then the sums.
+func refoldAll(tx *bolt.Tx, p *sla.Policy, now time.Time, folds []*fold) error {
+	for _, f := range folds {
+		f.read(tx)
+	}
+	if err := computeAll(tx, p, now, folds); err != nil {
+		return err
+	}
+	sum := newPendingSums()
+	for _, f := range folds {
+		if err := f.write(tx, now, sum); err != nil {
+			return err
+		}
+	}
+	return sum.flush(tx)
+}
+
+// refold brings one request up to date after new events (all of them, from
+// its stored events, when fresh is nil or they do not simply follow the
+// ones already folded), settles its alert bookkeeping, and applies the
+// difference to the derived buckets. It returns the alerts it queued.
+func refold(tx *bolt.Tx, p *sla.Policy, ref Ref, now time.Time, fresh []sla.Event) (int, error) {
+	var res IngestResult
+	err := refoldAll(tx, p, now, []*fold{{ref: ref, fresh: fresh, res: &res}})
+	return res.queued, err
+}
