@@ -56,7 +56,9 @@ func (s *Server) scorecard(cfg *config.Config, id string, now time.Time, details
 			slas = append(slas, sl)
 		}
 	}
-	sn, err := readFigures(s.opts.Store, p, figureRead{slas: slas, customers: []string{id}, attention: true}, now)
+	sn, err := readFigures(s.opts.Store, p, figureRead{
+		slas: slas, customers: []string{id}, attention: &store.AttentionQuery{PerSLA: attentionPerSLA, Department: id},
+	}, now)
 	if err != nil {
 		return d, err
 	}
@@ -77,7 +79,9 @@ func (s *Server) scorecard(cfg *config.Config, id string, now time.Time, details
 			d.Receives = append(d.Receives, ds)
 		}
 	}
-	d.Waiting, d.WaitingTotal = waitingFor(p, sn.flagged, id, now)
+	d.Waiting, _ = waitingFor(p, sn.flagged, id, now)
+	c := sn.attention.ByCustomer[id]
+	d.WaitingTotal = c.Breached + c.AtRisk
 	if !details {
 		d.Waiting = []wire.WaitingRequest{}
 	}

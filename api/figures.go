@@ -27,7 +27,10 @@ var _ figureSource = (*store.Store)(nil)
 // of the last event or tick.
 type snapshot struct {
 	counters store.Counters
-	flagged  []store.Flagged // only for the status page: see figureRead.attention
+	// flagged are the requests needing attention a page lists, and
+	// attention their counts: see figureRead.attention.
+	flagged   []store.Flagged
+	attention store.Attention
 	// open counts the open requests per SLA ([0]) and customer ([1], ""
 	// for every customer), from counters.Open, summed once per snapshot.
 	open map[[2]string]int64
@@ -76,7 +79,9 @@ type figureRead struct {
 	// customers are customers whose sums are read under every SLA
 	// besides those it shows.
 	customers []string
-	attention bool
+	// attention, when set, reads the requests needing attention too:
+	// their counts, and the records of the worst of each SLA.
+	attention *store.AttentionQuery
 }
 
 // readSnapshot reads the counters and the current window of the SLAs, in
@@ -108,8 +113,8 @@ func readFigures(src figureSource, p *sla.Policy, r figureRead, now time.Time) (
 	if err != nil {
 		return snapshot{}, fmt.Errorf("read the figures: %w", err)
 	}
-	sn := newSnapshot(f.Counters, f.Attention)
-	sn.sums, sn.windows = f.Sums, windows
+	sn := newSnapshot(f.Counters, f.Attention.Requests)
+	sn.sums, sn.windows, sn.attention = f.Sums, windows, f.Attention
 	return sn, nil
 }
 

@@ -149,6 +149,9 @@ type statusView struct {
 	Attention    []attentionRow
 	// AttentionCaption says how many requests and targets are listed.
 	AttentionCaption string
+	// AttentionMore links to the rest of each SLA's requests needing
+	// attention beyond those listed.
+	AttentionMore []moreLink
 	// AttentionHidden is set when requests need attention but the viewer
 	// may not read their details (global.read_access: authenticated).
 	AttentionHidden bool
@@ -188,14 +191,15 @@ func (s *Server) statusView(cfg *config.Config, filter string, now time.Time) (s
 		}
 	}
 	sn, err := readFigures(s.opts.Store, p, figureRead{
-		slas: slas, ranges: trendRanges, customers: nonEmpty(filter), attention: true,
+		slas: slas, ranges: trendRanges, customers: nonEmpty(filter),
+		attention: &store.AttentionQuery{PerSLA: attentionPerSLA, Department: filter},
 	}, now)
 	if err != nil {
 		return v, err
 	}
 	v.Groups = slaGroups(p, slas, filter, sn)
-	v.Summary = summarize(v.Groups, sn.flagged, filter)
-	v.Attention = attentionList(p, sn.flagged, filter, now)
+	v.Summary = summarize(v.Groups, sn.attention.Counts)
+	v.Attention, v.AttentionMore = boundedAttention(attentionList(p, sn.flagged, filter, now), sn.attention.BySLA)
 	if n := len(v.Attention); n > 0 {
 		reqs := map[string]bool{}
 		for _, a := range v.Attention {
@@ -203,8 +207,55 @@ func (s *Server) statusView(cfg *config.Config, filter string, now time.Time) (s
 		}
 		v.AttentionCaption = sla.Plural(len(reqs), "request", "requests") + " needing attention, " +
 			sla.Plural(n, "target", "targets") + " in all"
+		if len(v.AttentionMore) > 0 {
+			all := int64(sn.attention.Counts.Breached + sn.attention.Counts.AtRisk)
+			v.AttentionCaption = sla.Plural(all, "request", "requests") + " needing attention; the " +
+				fmt.Sprint(attentionPerSLA) + " most urgent of each SLA are listed, " + sla.Plural(n, "target", "targets") + " in all"
+		}
 	}
 	return v, nil
+}
+
+// attentionPerSLA is how many requests the status page and a scorecard
+// list per SLA: the most overdue first. The rest are a link away
+// (/api/v1/breaches?sla=…), so that a breach storm of 100,000 requests
+// draws a page of a few hundred rows, read from as many records.
+const attentionPerSLA = 20
+
+// moreLink says how many requests of an SLA need attention beyond those
+// listed, and where the rest are.
+type moreLink struct {
+	SLA  string
+	More int
+	URL  string
+}
+
+// boundedAttention keeps the rows of the first attentionPerSLA requests
+// of each SLA (rows come in the page's order), and links to the rest of
+// each SLA whose requests needing attention (bySLA) are more.
+func boundedAttention(rows []attentionRow, bySLA map[string]int) ([]attentionRow, []moreLink) {
+	shown := map[string]map[string]bool{}
+	out := rows[:0:0]
+	for _, r := range rows {
+		reqs := shown[r.SLA]
+		if reqs == nil {
+			reqs = map[string]bool{}
+			shown[r.SLA] = reqs
+		}
+		if !reqs[r.Link] && len(reqs) == attentionPerSLA {
+			continue
+		}
+		reqs[r.Link] = true
+		out = append(out, r)
+	}
+	var more []moreLink
+	for id, n := range bySLA {
+		if n > len(shown[id]) {
+			more = append(more, moreLink{SLA: id, More: n - len(shown[id]), URL: "/api/v1/breaches?sla=" + url.QueryEscape(id)})
+		}
+	}
+	slices.SortFunc(more, func(a, b moreLink) int { return cmp.Compare(a.SLA, b.SLA) })
+	return out, more
 }
 
 // statusHeading is the page without figures: title, time and the
@@ -271,11 +322,11 @@ func slaGroups(p *sla.Policy, slas []*sla.SLA, filter string, sn snapshot) []dep
 }
 
 // summarize counts the tiles: SLAs by standing, and the requests of the
-// department breached or at risk. A request counts once, as breached when
-// one of its clocks is (sla.Attention.State), as of the snapshot the SLA
-// rows come from.
-func summarize(groups []deptGroup, flagged []store.Flagged, filter string) statusSummary {
-	var sum statusSummary
+// department breached or at risk (counts). A request counts once, as
+// breached when one of its clocks is (sla.Attention.State), as of the
+// snapshot the SLA rows come from.
+func summarize(groups []deptGroup, counts store.AttentionCounts) statusSummary {
+	sum := statusSummary{Breached: counts.Breached, AtRisk: counts.AtRisk}
 	for _, g := range groups {
 		for _, row := range g.SLAs {
 			sum.SLAs++
@@ -287,17 +338,6 @@ func summarize(groups []deptGroup, flagged []store.Flagged, filter string) statu
 			default:
 				sum.Meeting++
 			}
-		}
-	}
-	for _, f := range flagged {
-		if filter != "" && f.Request.Provider != filter && f.Request.Customer != filter {
-			continue
-		}
-		breached, atRisk := f.State()
-		if breached {
-			sum.Breached++
-		} else if atRisk {
-			sum.AtRisk++
 		}
 	}
 	return sum

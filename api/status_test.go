@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -393,5 +394,43 @@ func TestStatusPageBeforeTheConfigurationIsLoadedSaysSoAndRetries(t *testing.T) 
 		if !strings.Contains(p.body, w) {
 			t.Errorf("page lacks %q", w)
 		}
+	}
+}
+
+// A breach storm does not grow the status page: it lists the
+// attentionPerSLA most overdue requests of each SLA and links to the rest
+// (issue 11: 100,000 open breaches made 64 MB of HTML).
+func TestStatusPageListsTheWorstOfEachSLAAndLinksToTheRest(t *testing.T) {
+	page := func(n int) string {
+		rec := httptest.NewRecorder()
+		breachStormServer(t, n).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET / with %d breached: %d", n, rec.Code)
+		}
+		return rec.Body.String()
+	}
+	small, large := page(2000), page(5000)
+	var listed []string // s0's requests, each once (a row per target)
+	for _, m := range regexp.MustCompile(`<th scope="row"><a href="/requests/d0/(B\d+)"`).FindAllStringSubmatch(large, -1) {
+		if !slices.Contains(listed, m[1]) {
+			listed = append(listed, m[1])
+		}
+	}
+	if len(listed) != attentionPerSLA {
+		t.Fatalf("%d requests of s0 listed, want %d", len(listed), attentionPerSLA)
+	}
+	// B<i> breached i seconds before B<i-1>: the oldest of d0's (every
+	// fifth) is B4995.
+	if listed[0] != "B4995" || listed[1] != "B4990" {
+		t.Errorf("s0's rows start with %s, %s; want the most overdue first: B4995, B4990", listed[0], listed[1])
+	}
+	if !strings.Contains(large, `<a href="/api/v1/breaches?sla=s0">980 more of s0</a>`) {
+		t.Errorf("no link to the 980 other breached requests of s0")
+	}
+	if !strings.Contains(text(large), "5000 requests breached") {
+		t.Errorf("the tile does not count every breached request")
+	}
+	if d := len(large) - len(small); d < 0 || d > 200 {
+		t.Errorf("the page grew by %d bytes from 2,000 to 5,000 breached requests (%d bytes), want the same rows", d, len(large))
 	}
 }

@@ -53,18 +53,32 @@ type openBreach struct {
 	At    time.Time
 }
 
-// openBreaches are the contribution's breached clocks that are still
-// open: those of its breach keys whose (SLA, target) has an open breached
-// counter.
+// openBreaches are the contribution's open clocks past their target (its
+// open breached counters), each with its breach time from the breach list,
+// or, for a clock not yet settled (lifecycle.State.Settled) and so not in
+// the list, the request's next due time.
 func openBreaches(c contribution) []openBreach {
-	var out []openBreach
+	at := map[string]time.Time{}
 	for _, k := range c.Breaches {
-		at, _, clock := parseBreachKey(k)
-		slaID, target := sla.SplitKey(clock)
-		if c.Counters[counterKey(ctrOpenBreached, slaID, string(target))] > 0 {
-			out = append(out, openBreach{Clock: clock, At: at})
+		t, _, clock := parseBreachKey(k)
+		at[clock] = t
+	}
+	var due time.Time
+	if len(c.Deadline) >= 8 {
+		due, _ = parseDeadlineKey(c.Deadline)
+	}
+	var out []openBreach
+	for k, n := range c.Counters {
+		if kind, l := splitCounterKey(k); kind == ctrOpenBreached && len(l) == 2 && n > 0 {
+			clock := l[0] + "/" + l[1]
+			t, ok := at[clock]
+			if !ok {
+				t = due
+			}
+			out = append(out, openBreach{Clock: clock, At: t})
 		}
 	}
+	slices.SortFunc(out, func(a, b openBreach) int { return cmp.Compare(a.Clock, b.Clock) })
 	return out
 }
 
