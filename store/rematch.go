@@ -98,11 +98,14 @@ type RematchStatus struct {
 func (s *Store) Adopt(p *sla.Policy, fingerprint string) (bool, error) {
 	var have, target string
 	var after []byte
+	empty := false
 	err := s.db.View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		have = string(meta.Get(keyPolicy))
 		target = string(meta.Get(keyRematchTarget))
 		after = bytes.Clone(meta.Get(keyRematchAfter))
+		k, _ := tx.Bucket(bucketOpen).Cursor().First()
+		empty = k == nil
 		return nil
 	})
 	if err != nil {
@@ -115,6 +118,13 @@ func (s *Store) Adopt(p *sla.Policy, fingerprint string) (bool, error) {
 	case target == "" && have == fingerprint && !cur.active:
 		s.policy.Store(p)
 		return false, nil
+	case empty && !cur.active:
+		// Nothing open (a new store): nothing to re-match, if nothing
+		// opened since; the check and the swap share a write transaction,
+		// so no ingest comes between them.
+		if done, err := s.adoptIfNoneOpen(p, fingerprint); err != nil || done {
+			return false, err
+		}
 	case cur.active && cur.target == fingerprint:
 		// Same meaning as the re-match under way: it goes on.
 		next := *cur
@@ -144,6 +154,34 @@ func (s *Store) Adopt(p *sla.Policy, fingerprint string) (bool, error) {
 		return true, fmt.Errorf("record the re-match: %w", err)
 	}
 	return true, nil
+}
+
+// adoptIfNoneOpen records fingerprint as the rules open requests are matched
+// under and puts p in force, provided no request is open; done is false,
+// changing nothing, when one is.
+func (s *Store) adoptIfNoneOpen(p *sla.Policy, fingerprint string) (done bool, err error) {
+	err = s.update(func(tx *bolt.Tx) error {
+		if k, _ := tx.Bucket(bucketOpen).Cursor().First(); k != nil {
+			return nil
+		}
+		meta := tx.Bucket(bucketMeta)
+		if err := meta.Put(keyPolicy, []byte(fingerprint)); err != nil {
+			return err
+		}
+		if err := meta.Delete(keyRematchTarget); err != nil {
+			return err
+		}
+		if err := meta.Delete(keyRematchAfter); err != nil {
+			return err
+		}
+		s.policy.Store(p) // before the commit lets the next write transaction in
+		done = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("record the configuration: %w", err)
+	}
+	return done, nil
 }
 
 // RematchProgress says where the re-match stands.

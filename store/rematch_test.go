@@ -186,15 +186,13 @@ func TestARematchResumesWhereAStopLeftIt(t *testing.T) {
 }
 
 // TestAdoptingTheRulesInForceRematchesNothing: a restart or reload whose
-// configuration means the same leaves every request as it is.
+// configuration means the same leaves every request as it is, and a new
+// store has nothing to re-match.
 func TestAdoptingTheRulesInForceRematchesNothing(t *testing.T) {
 	clock := testutil.NewClock(slatest.T0.Add(time.Hour))
 	s := openTest(t, t.TempDir(), clock)
-	if _, err := s.Adopt(slatest.DeskPolicy(), "a"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Rematch(context.Background()); err != nil {
-		t.Fatal(err)
+	if pending, err := s.Adopt(slatest.DeskPolicy(), "a"); err != nil || pending {
+		t.Fatalf("Adopt on a new store: pending %v, %v; want nothing to re-match", pending, err)
 	}
 	openRequests(t, s, 3)
 	pending, err := s.Adopt(slatest.DeskPolicy(), "a")
