@@ -193,6 +193,30 @@ func decodeRecord(ref Ref, data []byte) (*record, error) {
 	return &rec, rd.err
 }
 
+// decodeOpening reads only how a stored request opened, from the head of
+// its record: its status and, unless pending, its provider and opening.
+func decodeOpening(ref Ref, data []byte) (status sla.RequestStatus, o Opening, err error) {
+	if len(data) == 0 || data[0] != recordCompact {
+		rec, err := decodeRecord(ref, data)
+		if err != nil {
+			return "", o, err
+		}
+		return rec.Request.Status, Opening{Provider: rec.Request.Provider, At: rec.Request.Opened}, nil
+	}
+	rd := &recReader{buf: data[1:], ref: requestKey(ref)}
+	rd.base = time.Unix(rd.int(), 0)
+	o.Provider = rd.str()
+	for range 4 { // customer, priority, category, title
+		rd.str()
+	}
+	for range 2 * rd.len() { // labels
+		rd.str()
+	}
+	status = sla.RequestStatus(rd.str())
+	o.At = rd.time()
+	return status, o, rd.err
+}
+
 // recWriter appends the parts of a compact record.
 type recWriter struct {
 	buf  []byte

@@ -42,6 +42,10 @@ func sameAsJSON(t *testing.T, ref Ref, rec *record) {
 	if !bytes.Equal(got, want) {
 		t.Errorf("request %s reads back as\n%s\nwant\n%s", ref, got, want)
 	}
+	status, o, err := decodeOpening(ref, encodeRecord(ref, &viaJSON))
+	if err != nil || status != rec.Request.Status || o.Provider != rec.Request.Provider || !o.At.Equal(rec.Request.Opened) {
+		t.Errorf("request %s: decodeOpening = %q, %+v, %v; want %q, %q, %s", ref, status, o, err, rec.Request.Status, rec.Request.Provider, rec.Request.Opened)
+	}
 }
 
 func TestACompactRecordKeepsEverythingItsJSONKept(t *testing.T) {

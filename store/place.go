@@ -275,12 +275,18 @@ func (s *Store) Known(events []sla.Event, sc Scope) (Known, error) {
 				continue
 			}
 			read[ref] = true
-			rec, err := loadRecord(tx, ref)
-			if err != nil {
-				return err
+			v := tx.Bucket(bucketRequests).Get(requestKey(ref))
+			if v == nil {
+				continue
 			}
-			if rec != nil && rec.Request.Status != sla.StatusPending {
-				k.Openings[ref] = Opening{Provider: rec.Request.Provider, At: rec.Request.Opened}
+			// Only the head of the record: a check before every append
+			// must not decode the whole of it.
+			status, o, err := decodeOpening(ref, v)
+			if err != nil {
+				return fmt.Errorf("request %q of %q: %w", ref.ID, ref.Provider, err)
+			}
+			if status != sla.StatusPending {
+				k.Openings[ref] = o
 			}
 		}
 		return nil
