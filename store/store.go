@@ -278,7 +278,7 @@ var (
 )
 
 // SchemaVersion is the layout this slad writes.
-const SchemaVersion = 7
+const SchemaVersion = 8
 
 // migrations[v] upgrades a database from schema v to v+1. A new layout adds
 // its step here and bumps SchemaVersion; Open runs the missing steps in one
@@ -316,6 +316,8 @@ var migrations = map[uint64]func(tx *bolt.Tx, p *sla.Policy, now time.Time) erro
 	5: keyByProvider,
 	// 7: the indexes retention removes old requests by (retention.go).
 	6: addRetentionIndexes,
+	// 8: request records in the compact encoding (codec.go).
+	7: compactRecords,
 }
 
 func (s *Store) migrate() error {
