@@ -21,6 +21,20 @@
 // the difference between the old and the new contribution, so counters and
 // day aggregates are always exact and never recomputed from history.
 //
+// The writer only writes: callers encode their events before they queue
+// them, and a group commit stages every batch's events first, then folds
+// the requests they touched on every core (fold.go: each fold reads its
+// record in the transaction, computes the new one anywhere, and is written
+// back in order), adding up the counters and day aggregates they share so
+// that each is written once per commit. A batch that touches a request
+// another batch of the commit staged has the requests staged so far folded
+// and written first, so every batch finds what a commit of its own would.
+//
+// Records are stored in a compact binary encoding (codec.go: no field
+// names, varints, each string once, times from the request's opening,
+// index keys without the request key), about a seventh of their JSON: 622
+// bytes with 10 clocks (TestAnOpenRequestWithTenClocksTakesAtMost1200Bytes).
+//
 // The store decides nothing about alerts: after folding a request it calls
 // lifecycle.Settle, and [Store.Evaluate] (the evaluator's tick, which reads
 // the deadline index up to now) calls lifecycle.Tick for each due request.
@@ -39,7 +53,7 @@
 //	event_ids     len(provider) provider, event id  → key in events (idempotency, per provider)
 //	held          len(id) id, seq                   → {for, event} JSON: an event whose provider
 //	                                                  could not be told, until its request opens (schema 6)
-//	requests      request                           → record JSON: folded request, fired stages,
+//	requests      request                           → record (codec.go; JSON before schema 8): folded request, fired stages,
 //	                                                  receivers told of each breach, contribution
 //	open          request                           → (requests open now: what a reload re-matches)
 //	deadlines     unix due time, request            → (the next stage due per request)
@@ -56,6 +70,7 @@
 //	breaches_by_sla  len(sla) sla, then as breaches  → request (one SLA's listing; schema 2)
 //	attention     request                           → (open requests at risk or breached)
 //	outbox        len(receiver) receiver, seq       → outbox item JSON
+//	outbox_pending  receiver                        → uint64: its items in outbox (schema 9)
 //	notify_log    len(receiver) receiver, notice id → log entry JSON (delivered or given up)
 //	firing        len(receiver) receiver, request, len(clock) clock, len(stage) stage
 //	                                                → breach notice JSON (re-posted to Alertmanager)
@@ -96,7 +111,8 @@
 // with [ErrDamaged] before bbolt reads it, and left untouched; [Check] runs
 // bbolt's consistency check offline.
 //
-// A delivery is recorded after the receiver's 2xx answer; a crash between
-// the two makes the alert go out again after the restart. Receivers can
-// drop such a repeat by its stable notice id.
+// A delivery is recorded after the receiver's 2xx answer, with the other
+// outcomes of its batch in one transaction ([Store.Record]); a crash
+// between the two makes the batch's alerts go out again after the restart.
+// Receivers can drop such a repeat by its stable notice id.
 package store

@@ -53,6 +53,9 @@ func enqueue(tx *bolt.Tx, receivers []string, n lifecycle.Notice, now time.Time)
 		if err := indexNotice(tx, rcv, &n); err != nil { // retention.go
 			return err
 		}
+		if err := addPending(tx, rcv, 1); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/slad-project/slad/alert/lifecycle"
+	"github.com/slad-project/slad/sla"
 )
 
 // OutboxItem is one alert waiting to be delivered to one receiver.
@@ -84,85 +85,214 @@ func (s *Store) NextAlertAt(receiver string) (t time.Time, ok bool, err error) {
 	return t, ok, err
 }
 
-// Delivered removes the alert from the outbox and records the delivery in
-// the notification log, in one transaction.
-func (s *Store) Delivered(it OutboxItem, at time.Time) error {
-	return s.finish(it, LogEntry{Delivered: true, At: at.UTC(), Attempts: it.Attempts + 1})
+// Outcome kinds: what became of one attempt to deliver an outbox item.
+const (
+	// OutcomeDelivered: the receiver took the alert (2xx); it leaves the
+	// outbox and the notification log records the delivery.
+	OutcomeDelivered OutcomeKind = iota + 1
+	// OutcomeRetry: the attempt failed and may succeed later; the item stays,
+	// due again at Next.
+	OutcomeRetry
+	// OutcomeGiveUp: the alert can no longer be delivered (too old, a
+	// permanent failure); it leaves the outbox and the log says why.
+	OutcomeGiveUp
+)
+
+// OutcomeKind says what became of a delivery attempt.
+type OutcomeKind int
+
+// Outcome is what became of one attempt to deliver an outbox item, for
+// [Store.Record].
+type Outcome struct {
+	Kind OutcomeKind
+	Item OutboxItem // as DueAlerts returned it
+	// At is when the attempt ended (the delivery's time in the log; for a
+	// give-up, zero means the store's now).
+	At time.Time
+	// Next is when a retried item is due again.
+	Next time.Time
+	// Reason is a retry's last error, or why the alert was given up.
+	Reason string
 }
 
-// GiveUp removes an alert that can no longer be delivered (too old, a
-// permanent failure) and records why in the notification log.
-func (s *Store) GiveUp(it OutboxItem, reason string) error {
-	return s.finish(it, LogEntry{At: s.now().UTC(), Attempts: it.Attempts, Reason: reason})
-}
-
-func (s *Store) finish(it OutboxItem, e LogEntry) error {
-	e.Receiver, e.NoticeID, e.Stage, e.Request, e.Provider = it.Receiver, it.Notice.ID, it.Notice.StageKey, it.Notice.RequestID, it.Notice.Provider
-	return s.db.Update(func(tx *bolt.Tx) error {
-		k := outboxKey(it.Receiver, it.Seq)
-		if tx.Bucket(bucketOutbox).Get(k) == nil {
-			return nil // already finished (dropped by a reload meanwhile)
+// Record writes the outcomes of several delivery attempts in one
+// transaction (one fsync): delivered and given-up items leave the outbox
+// and enter the notification log, retried ones get their next due time.
+// The outcomes are applied in order, all or none. An item no longer
+// pending (its receiver was dropped by a reload meanwhile) is skipped.
+//
+// Delivery workers send a batch of alerts, then record the batch: a crash
+// after the receiver's 2xx and before Record commits sends that batch
+// again after the restart (at least once), and never more than that batch.
+func (s *Store) Record(outcomes []Outcome) error {
+	if len(outcomes) == 0 {
+		return nil
+	}
+	now := s.now().UTC()
+	return s.update(func(tx *bolt.Tx) error {
+		for _, o := range outcomes {
+			if err := recordOutcome(tx, o, now); err != nil {
+				return fmt.Errorf("outcome of alert %d for %q: %w", o.Item.Seq, o.Item.Receiver, err)
+			}
 		}
-		if err := tx.Bucket(bucketOutbox).Delete(k); err != nil {
-			return err
-		}
-		data, err := json.Marshal(e)
-		if err != nil {
-			return err
-		}
-		return tx.Bucket(bucketNotifyLog).Put(lp(outboxPrefix(it.Receiver), it.Notice.ID), data)
+		return nil
 	})
 }
 
-// Retry records a failed attempt and when to try next.
-func (s *Store) Retry(it OutboxItem, next time.Time, lastErr string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketOutbox)
-		k := outboxKey(it.Receiver, it.Seq)
-		if b.Get(k) == nil {
-			return nil
-		}
+func recordOutcome(tx *bolt.Tx, o Outcome, now time.Time) error {
+	it := o.Item
+	b := tx.Bucket(bucketOutbox)
+	k := outboxKey(it.Receiver, it.Seq)
+	if b.Get(k) == nil {
+		return nil // already finished (dropped by a reload meanwhile)
+	}
+	var e LogEntry
+	switch o.Kind {
+	case OutcomeRetry:
 		it.Attempts++
-		it.NextAttempt, it.LastError = next.UTC(), lastErr
+		it.NextAttempt, it.LastError = o.Next.UTC(), o.Reason
 		data, err := json.Marshal(it)
 		if err != nil {
 			return err
 		}
 		return b.Put(k, data)
-	})
+	case OutcomeDelivered:
+		e = LogEntry{Delivered: true, At: o.At.UTC(), Attempts: it.Attempts + 1}
+	case OutcomeGiveUp:
+		e = LogEntry{At: o.At.UTC(), Attempts: it.Attempts, Reason: o.Reason}
+		if o.At.IsZero() {
+			e.At = now
+		}
+	default:
+		return fmt.Errorf("unknown outcome kind %d", o.Kind)
+	}
+	e.Receiver, e.NoticeID, e.Stage, e.Request, e.Provider = it.Receiver, it.Notice.ID, it.Notice.StageKey, it.Notice.RequestID, it.Notice.Provider
+	if err := b.Delete(k); err != nil {
+		return err
+	}
+	if err := addPending(tx, it.Receiver, -1); err != nil {
+		return err
+	}
+	data, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketNotifyLog).Put(lp(outboxPrefix(it.Receiver), it.Notice.ID), data)
+}
+
+// Delivered removes the alert from the outbox and records the delivery in
+// the notification log, in one transaction (Record of one outcome).
+func (s *Store) Delivered(it OutboxItem, at time.Time) error {
+	return s.Record([]Outcome{{Kind: OutcomeDelivered, Item: it, At: at}})
+}
+
+// GiveUp removes an alert that can no longer be delivered (too old, a
+// permanent failure) and records why in the notification log.
+func (s *Store) GiveUp(it OutboxItem, reason string) error {
+	return s.Record([]Outcome{{Kind: OutcomeGiveUp, Item: it, Reason: reason}})
+}
+
+// Retry records a failed attempt and when to try next.
+func (s *Store) Retry(it OutboxItem, next time.Time, lastErr string) error {
+	return s.Record([]Outcome{{Kind: OutcomeRetry, Item: it, Next: next, Reason: lastErr}})
 }
 
 // DropReceiver removes every pending alert of a receiver that no longer
 // exists and returns how many there were.
 func (s *Store) DropReceiver(receiver string) (int, error) {
 	n := 0
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		prefix := outboxPrefix(receiver)
+		// Keys are gathered first and deleted after: a cursor seeking
+		// again after each delete walks the emptied leaves every time,
+		// which made dropping 100,000 alerts take minutes.
+		var keys [][]byte
 		c := tx.Bucket(bucketOutbox).Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8; k, _ = c.Seek(prefix) {
-			if err := c.Delete(); err != nil {
-				return err
-			}
-			n++
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8; k, _ = c.Next() {
+			keys = append(keys, bytes.Clone(k))
 		}
+		n = len(keys) // the outbox's; the firing bucket's follow
 		fc := tx.Bucket(bucketFiring).Cursor()
-		for k, _ := fc.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = fc.Seek(prefix) {
-			if err := fc.Delete(); err != nil {
+		for k, _ := fc.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = fc.Next() {
+			keys = append(keys, bytes.Clone(k))
+		}
+		for i, k := range keys {
+			b := tx.Bucket(bucketOutbox)
+			if i >= n {
+				b = tx.Bucket(bucketFiring)
+			}
+			if err := b.Delete(k); err != nil {
 				return err
 			}
 		}
-		return nil
+		return tx.Bucket(bucketPending).Delete([]byte(receiver))
 	})
 	return n, err
 }
 
-// PendingAlerts returns the number of pending alerts per receiver.
+// Pending alert counts (schema 9): the number of items each receiver has
+// in the outbox, kept in the transactions that add and remove them, so that
+// a scrape reads one key per receiver instead of the whole outbox.
+//
+//	outbox_pending  receiver → uint64
+var bucketPending = []byte("outbox_pending")
+
+// addPending adds d to the receiver's pending count; a count that reaches
+// zero is removed, so that the bucket names only receivers with alerts.
+func addPending(tx *bolt.Tx, receiver string, d int64) error {
+	b := tx.Bucket(bucketPending)
+	k := []byte(receiver)
+	n := int64(getUint(b, k)) + d
+	if n <= 0 {
+		return b.Delete(k)
+	}
+	return putUint(b, k, uint64(n))
+}
+
+// countPending migrates to schema 9: it creates the pending counts and
+// fills them from the outbox, once.
+func countPending(tx *bolt.Tx, _ *sla.Policy, _ time.Time) error {
+	if err := recreateIfExists(tx, bucketPending); err != nil {
+		return err
+	}
+	counts := map[string]int64{}
+	if err := tx.Bucket(bucketOutbox).ForEach(func(k, _ []byte) error {
+		receiver, rest, ok := cutLP(k)
+		if !ok || len(rest) != 8 {
+			return fmt.Errorf("outbox key %x is not a receiver's item", k)
+		}
+		counts[receiver]++
+		return nil
+	}); err != nil {
+		return err
+	}
+	for receiver, n := range counts {
+		if err := addPending(tx, receiver, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func recreateIfExists(tx *bolt.Tx, name []byte) error {
+	if tx.Bucket(name) != nil {
+		if err := tx.DeleteBucket(name); err != nil {
+			return err
+		}
+	}
+	_, err := tx.CreateBucket(name)
+	return err
+}
+
+// PendingAlerts returns the number of pending alerts per receiver: one key
+// per receiver with alerts, never a scan of the outbox.
 func (s *Store) PendingAlerts() (map[string]int, error) {
 	out := map[string]int{}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketOutbox).ForEach(func(k, _ []byte) error {
-			n := int(binary.BigEndian.Uint16(k))
-			out[string(k[2:2+n])]++
+		return tx.Bucket(bucketPending).ForEach(func(k, v []byte) error {
+			if len(v) == 8 {
+				out[string(k)] = int(binary.BigEndian.Uint64(v))
+			}
 			return nil
 		})
 	})

@@ -278,7 +278,7 @@ var (
 )
 
 // SchemaVersion is the layout this slad writes.
-const SchemaVersion = 8
+const SchemaVersion = 9
 
 // migrations[v] upgrades a database from schema v to v+1. A new layout adds
 // its step here and bumps SchemaVersion; Open runs the missing steps in one
@@ -318,6 +318,8 @@ var migrations = map[uint64]func(tx *bolt.Tx, p *sla.Policy, now time.Time) erro
 	6: addRetentionIndexes,
 	// 8: request records in the compact encoding (codec.go).
 	7: compactRecords,
+	// 9: pending alerts counted per receiver (outbox.go).
+	8: countPending,
 }
 
 func (s *Store) migrate() error {
