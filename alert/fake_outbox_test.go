@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -26,6 +27,10 @@ type fakeOutbox struct {
 	firing     map[string][]lifecycle.Notice
 	violations []string
 	changed    chan struct{}
+	// records holds the size of each Record call; failRecords makes that
+	// many calls fail (a full disk) before they work again.
+	records     []int
+	failRecords int
 }
 
 type givenUp struct {
@@ -105,12 +110,39 @@ func (f *fakeOutbox) take(it store.OutboxItem, op string) (store.OutboxItem, boo
 	return p, true
 }
 
-func (f *fakeOutbox) Delivered(it store.OutboxItem, at time.Time) error {
+// Record applies the outcomes in order, all or none, as the store does in
+// one transaction; an outcome for an alert no longer pending is a
+// contract violation (the store would skip it).
+func (f *fakeOutbox) Record(outcomes []store.Outcome) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.records = append(f.records, len(outcomes))
+	if f.failRecords > 0 {
+		f.failRecords--
+		return errors.New("disk full")
+	}
+	for _, o := range outcomes {
+		switch o.Kind {
+		case store.OutcomeDelivered:
+			f.delivered1(o.Item)
+		case store.OutcomeRetry:
+			f.retry1(o.Item, o.Next, o.Reason)
+		case store.OutcomeGiveUp:
+			if p, ok := f.take(o.Item, "GiveUp"); ok {
+				f.givenUp = append(f.givenUp, givenUp{item: p, reason: o.Reason})
+			}
+		default:
+			f.violations = append(f.violations, fmt.Sprintf("outcome of unknown kind %d", o.Kind))
+		}
+	}
+	return nil
+}
+
+// delivered1 records a delivery; the caller holds f.mu.
+func (f *fakeOutbox) delivered1(it store.OutboxItem) {
 	p, ok := f.take(it, "Delivered")
 	if !ok {
-		return fmt.Errorf("alert %d not pending", it.Seq)
+		return
 	}
 	f.delivered = append(f.delivered, p)
 	n := p.Notice
@@ -122,34 +154,20 @@ func (f *fakeOutbox) Delivered(it store.OutboxItem, at time.Time) error {
 			return b.RequestID == n.RequestID && b.SLAID == n.SLAID && b.Target == n.Target
 		})
 	}
-	return nil
 }
 
-func (f *fakeOutbox) Retry(it store.OutboxItem, next time.Time, lastErr string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+// retry1 records a failed attempt; the caller holds f.mu.
+func (f *fakeOutbox) retry1(it store.OutboxItem, next time.Time, lastErr string) {
 	items := f.pending[it.Receiver]
 	i := slices.IndexFunc(items, func(p store.OutboxItem) bool { return p.Seq == it.Seq })
 	if i < 0 {
 		f.violations = append(f.violations, fmt.Sprintf("Retry of alert %d for %q, which is not pending", it.Seq, it.Receiver))
-		return fmt.Errorf("alert %d not pending", it.Seq)
+		return
 	}
 	items[i].Attempts++
 	items[i].NextAttempt = next
 	items[i].LastError = lastErr
 	f.retries = append(f.retries, retried{item: items[i], next: next, lastErr: lastErr, at: time.Now()})
-	return nil
-}
-
-func (f *fakeOutbox) GiveUp(it store.OutboxItem, reason string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	p, ok := f.take(it, "GiveUp")
-	if !ok {
-		return fmt.Errorf("alert %d not pending", it.Seq)
-	}
-	f.givenUp = append(f.givenUp, givenUp{item: p, reason: reason})
-	return nil
 }
 
 func (f *fakeOutbox) DropReceiver(receiver string) (int, error) {
@@ -229,6 +247,13 @@ func (f *fakeOutbox) dropCalls(receiver string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.drops[receiver]
+}
+
+// recordCalls returns the size of each Record call so far.
+func (f *fakeOutbox) recordCalls() []int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.records)
 }
 
 func (f *fakeOutbox) contractViolations() []string {

@@ -20,6 +20,7 @@ const (
 	DefaultRepostInterval = time.Minute
 	DefaultPollInterval   = time.Minute
 	DefaultBatchSize      = 100
+	DefaultLogBatchSize   = 2000
 )
 
 // Options configures a Dispatcher. Only Outbox is required.
@@ -53,8 +54,14 @@ type Options struct {
 	// PollInterval is how often an idle worker looks at the outbox even
 	// without a signal, in case one was missed.
 	PollInterval time.Duration
-	// BatchSize is how many due alerts a worker takes from the store at once.
+	// BatchSize is how many due alerts a worker takes from the store at
+	// once, sends, and records the outcomes of in one transaction: a crash
+	// before that transaction sends them again (see worker.deliverBatch).
 	BatchSize int
+	// LogBatchSize is BatchSize for log receivers, which have no network
+	// to wait for: their batches are large so that one transaction (an
+	// fsync) serves many alerts.
+	LogBatchSize int
 }
 
 func (o *Options) validate() error {
@@ -72,6 +79,9 @@ func (o *Options) validate() error {
 	}
 	if o.BatchSize < 0 {
 		errs = append(errs, fmt.Errorf("batch size is negative (%d)", o.BatchSize))
+	}
+	if o.LogBatchSize < 0 {
+		errs = append(errs, fmt.Errorf("log batch size is negative (%d)", o.LogBatchSize))
 	}
 	if o.BaseBackoff > 0 && o.MaxBackoff > 0 && o.MaxBackoff < o.BaseBackoff {
 		errs = append(errs, fmt.Errorf("max backoff %s is shorter than base backoff %s", o.MaxBackoff, o.BaseBackoff))
@@ -91,6 +101,9 @@ func (o *Options) validate() error {
 	setDefault(&o.PollInterval, DefaultPollInterval)
 	if o.BatchSize == 0 {
 		o.BatchSize = DefaultBatchSize
+	}
+	if o.LogBatchSize == 0 {
+		o.LogBatchSize = DefaultLogBatchSize
 	}
 	return nil
 }

@@ -17,12 +17,10 @@ type Outbox interface {
 	DueAlerts(receiver string, now time.Time, limit int) ([]store.OutboxItem, error)
 	// NextAlertAt returns when the receiver's oldest pending alert is due.
 	NextAlertAt(receiver string) (t time.Time, ok bool, err error)
-	// Delivered removes a delivered alert and logs the delivery.
-	Delivered(it store.OutboxItem, at time.Time) error
-	// Retry records a failed attempt and when to try next.
-	Retry(it store.OutboxItem, next time.Time, lastErr string) error
-	// GiveUp removes an alert that can no longer be delivered.
-	GiveUp(it store.OutboxItem, reason string) error
+	// Record writes the outcomes of a batch of delivery attempts in one
+	// transaction: delivered and given-up alerts leave the outbox for the
+	// notification log, retried ones wait for their next attempt.
+	Record(outcomes []store.Outcome) error
 	// DropReceiver removes every pending alert of a receiver.
 	DropReceiver(receiver string) (int, error)
 	// PendingAlerts counts pending alerts per receiver.

@@ -132,71 +132,144 @@ func earliest(a, b time.Time) time.Time {
 	return a
 }
 
+// recordEvery bounds how long the outcomes of a batch wait for their
+// transaction while its sends go on: a slow receiver's batch is recorded
+// in parts, so what a crash would send again stays small in time as well
+// as in number.
+const recordEvery = time.Second
+
 // drain sends the due alerts, oldest first, until none is due, the worker is
 // told to stop, or the receiver fails in a way worth pausing for; then it
 // returns when the pause ends (zero for no pause) and how many it sent.
 func (w *worker) drain() (pauseUntil time.Time, processed int) {
+	size := w.batchSize()
 	for !w.stopped() {
-		items, err := w.d.opts.Outbox.DueAlerts(w.spec.Name, w.d.opts.Now(), w.d.opts.BatchSize)
+		items, err := w.d.opts.Outbox.DueAlerts(w.spec.Name, w.d.opts.Now(), size)
 		if err != nil {
 			w.log.Error("could not read due alerts", "err", err)
 			return w.d.opts.Now().Add(w.d.opts.BaseBackoff), processed
 		}
-		for _, it := range items {
-			if w.stopped() {
-				return time.Time{}, processed
-			}
-			processed++
-			if pause := w.deliver(it); !pause.IsZero() {
-				return pause, processed
-			}
-		}
-		if len(items) < w.d.opts.BatchSize {
-			break
+		pause, sent := w.deliverBatch(items)
+		processed += sent
+		if !pause.IsZero() || sent < len(items) || len(items) < size {
+			return pause, processed
 		}
 	}
 	return time.Time{}, processed
 }
 
-// deliver sends one alert and records the outcome in the store. It returns
-// a non-zero time when the worker should pause the receiver until then: it
+// batchSize is how many alerts the worker sends before it records their
+// outcomes. A log receiver has no network to wait for: its batches are
+// large, so that the transaction (an fsync) per batch is what bounds it.
+func (w *worker) batchSize() int {
+	if w.spec.Type == config.ReceiverLog {
+		return w.d.opts.LogBatchSize
+	}
+	return w.d.opts.BatchSize
+}
+
+// deliverBatch sends the items in queue order and records their outcomes
+// in the store in one transaction (or one per recordEvery), not one per
+// alert. It stops early when told to, or when the receiver fails in a way
+// worth pausing for: the alerts behind that one wait, so none overtakes
+// it. It returns the pause and how many items it sent.
+//
+// Once-only delivery across crashes: an alert leaves the outbox only in
+// the transaction that records its 2xx. A crash (or a failed commit)
+// before that transaction sends the alerts of the unrecorded batch again,
+// never more than one batch; receivers drop the repeats by their notice
+// id. The outcomes that were recorded are never sent again.
+func (w *worker) deliverBatch(items []store.OutboxItem) (pauseUntil time.Time, sent int) {
+	var b batch
+	for _, it := range items {
+		if w.stopped() {
+			break
+		}
+		sent++
+		pauseUntil = w.deliver(it, &b)
+		if !pauseUntil.IsZero() {
+			break
+		}
+		if w.d.opts.Now().Sub(b.since) >= recordEvery {
+			if p := w.record(&b); !p.IsZero() {
+				return p, sent
+			}
+		}
+	}
+	if p := w.record(&b); !p.IsZero() {
+		return p, sent
+	}
+	return pauseUntil, sent
+}
+
+// batch is a worker's delivery outcomes not yet recorded, and what to
+// report of each once they are.
+type batch struct {
+	outcomes []store.Outcome
+	reports  []func()
+	since    time.Time // when the first unrecorded outcome came
+}
+
+func (b *batch) add(o store.Outcome, report func()) {
+	if len(b.outcomes) == 0 {
+		b.since = o.At
+	}
+	b.outcomes = append(b.outcomes, o)
+	b.reports = append(b.reports, report)
+}
+
+// record writes the batch's outcomes in one transaction, then counts and
+// logs them. When the store fails, nothing of the batch is counted, its
+// alerts stay pending (a delivered one goes out again: webhook-id lets
+// receivers recognise it), and the worker pauses.
+func (w *worker) record(b *batch) (pauseUntil time.Time) {
+	if len(b.outcomes) == 0 {
+		return time.Time{}
+	}
+	defer func() { *b = batch{} }()
+	if err := w.d.opts.Outbox.Record(b.outcomes); err != nil {
+		w.log.Error("could not record the outcome of delivery attempts in the store; they will be sent again", "alerts", len(b.outcomes), "err", err)
+		return w.d.opts.Now().Add(w.d.opts.BaseBackoff)
+	}
+	for _, report := range b.reports {
+		report()
+	}
+	return time.Time{}
+}
+
+// deliver sends one alert and adds its outcome to the batch. It returns a
+// non-zero time when the worker should pause the receiver until then: it
 // failed in a way that will likely fail the next alert too (down, timing
-// out, rate-limiting), or the store could not record the outcome.
-func (w *worker) deliver(it store.OutboxItem) (pauseUntil time.Time) {
+// out, rate-limiting).
+func (w *worker) deliver(it store.OutboxItem, b *batch) (pauseUntil time.Time) {
 	n := it.Notice
 	attempt := it.Attempts + 1
 	ctx, cancel := context.WithTimeout(w.d.hardCtx, w.spec.Timeout)
 	retry, err := w.notifier.Notify(ctx, n)
 	cancel()
 	now := w.d.opts.Now()
-	log := w.log.With("alert_id", n.ID, "stage", n.Stage, "sla", n.SLAID, "request", n.RequestID, "attempt", attempt)
-	storeFailed := func(what string, err error) time.Time {
-		log.Error("could not record "+what+" in the store", "err", err)
-		return now.Add(w.d.opts.BaseBackoff)
+	log := func() *slog.Logger {
+		return w.log.With("alert_id", n.ID, "stage", n.Stage, "sla", n.SLAID, "request", n.RequestID, "attempt", attempt)
 	}
 
 	if err == nil {
 		w.fails = 0
-		if err := w.d.opts.Outbox.Delivered(it, now); err != nil {
-			// The receiver has it; the outbox does not know. It will be sent
-			// again, which webhook-id lets receivers recognise.
-			return storeFailed("a delivery", err)
-		}
-		w.d.metrics.count(w.spec.Name, n.Stage, ResultSuccess)
-		if attempt > 1 {
-			log.Info("alert delivered after failed attempts")
-		} else {
-			log.Debug("alert delivered")
-		}
+		b.add(store.Outcome{Kind: store.OutcomeDelivered, Item: it, At: now}, func() {
+			w.d.metrics.count(w.spec.Name, n.Stage, ResultSuccess)
+			if attempt > 1 {
+				log().Info("alert delivered after failed attempts")
+			} else if w.log.Enabled(context.Background(), slog.LevelDebug) {
+				log().Debug("alert delivered")
+			}
+		})
 		return time.Time{}
 	}
 
 	if !retry {
-		log.Error("receiver rejected the alert; giving up on it", "err", err)
-		if err := w.d.opts.Outbox.GiveUp(it, "rejected by the receiver: "+err.Error()); err != nil {
-			return storeFailed("a give-up", err)
-		}
-		w.d.metrics.count(w.spec.Name, n.Stage, ResultFailed)
+		log().Error("receiver rejected the alert; giving up on it", "err", err)
+		b.add(store.Outcome{Kind: store.OutcomeGiveUp, Item: it, At: now, Reason: "rejected by the receiver: " + err.Error()}, func() {
+			w.d.metrics.count(w.spec.Name, n.Stage, ResultFailed)
+		})
 		return time.Time{}
 	}
 
@@ -213,11 +286,10 @@ func (w *worker) deliver(it store.OutboxItem) (pauseUntil time.Time) {
 	giveUpAt := created.Add(w.spec.GiveUpAfter)
 	if !now.Before(giveUpAt) {
 		reason := fmt.Sprintf("undeliverable for %s (%d attempts); last error: %v", sla.FormatDuration(now.Sub(created)), attempt, err)
-		log.Error("giving up on an alert the receiver did not take in time", "give_up_after", w.spec.GiveUpAfter, "err", err)
-		if err := w.d.opts.Outbox.GiveUp(it, reason); err != nil {
-			return storeFailed("a give-up", err)
-		}
-		w.d.metrics.count(w.spec.Name, n.Stage, ResultDropped)
+		log().Error("giving up on an alert the receiver did not take in time", "give_up_after", w.spec.GiveUpAfter, "err", err)
+		b.add(store.Outcome{Kind: store.OutcomeGiveUp, Item: it, At: now, Reason: reason}, func() {
+			w.d.metrics.count(w.spec.Name, n.Stage, ResultDropped)
+		})
 	} else {
 		// The last try falls on the give-up time, but never before the
 		// receiver's Retry-After.
@@ -225,11 +297,10 @@ func (w *worker) deliver(it store.OutboxItem) (pauseUntil time.Time) {
 		if ra := now.Add(wait); next.Before(ra) {
 			next = ra
 		}
-		if err := w.d.opts.Outbox.Retry(it, next, err.Error()); err != nil {
-			return storeFailed("a failed attempt", err)
-		}
-		w.d.metrics.count(w.spec.Name, n.Stage, ResultRetry)
-		log.Warn("alert delivery failed; will retry", "retry_in", next.Sub(now).Round(time.Millisecond), "err", err)
+		b.add(store.Outcome{Kind: store.OutcomeRetry, Item: it, At: now, Next: next, Reason: err.Error()}, func() {
+			w.d.metrics.count(w.spec.Name, n.Stage, ResultRetry)
+			log().Warn("alert delivery failed; will retry", "retry_in", next.Sub(now).Round(time.Millisecond), "err", err)
+		})
 	}
 	return now.Add(max(w.d.backoff(w.fails), wait))
 }
