@@ -57,7 +57,8 @@ func (s *Server) scorecard(cfg *config.Config, id string, now time.Time, details
 		}
 	}
 	sn, err := readFigures(s.opts.Store, p, figureRead{
-		slas: slas, customers: []string{id}, attention: &store.AttentionQuery{PerSLA: attentionPerSLA, Department: id},
+		slas: slas, ranges: trendRanges, customers: []string{id},
+		attention: &store.AttentionQuery{PerSLA: attentionPerSLA, Department: id},
 	}, now)
 	if err != nil {
 		return d, err
@@ -65,14 +66,14 @@ func (s *Server) scorecard(cfg *config.Config, id string, now time.Time, details
 	for _, sl := range slas {
 		st := standing(p, sl, sn)
 		if sl.Provider == id {
-			ds, err := s.providedSLA(p, sl, st, sn.flagged, now)
+			ds, err := s.providedSLA(sn, sl, st, now)
 			if err != nil {
 				return d, err
 			}
 			d.Provides = append(d.Provides, ds)
 		}
 		if receivesFigures(p, sl, id, sn) {
-			ds, err := s.receivedSLA(p, sl, st, sn.current(sl, id), id, sn.flagged, now)
+			ds, err := s.receivedSLA(sn, sl, st, id, now)
 			if err != nil {
 				return d, err
 			}
@@ -109,29 +110,29 @@ func receivesFigures(p *sla.Policy, sl *sla.SLA, dept string, sn snapshot) bool 
 
 // providedSLA is an SLA the department gives: every request's figures and
 // each customer's.
-func (s *Server) providedSLA(p *sla.Policy, sl *sla.SLA, st wire.SLAStanding, flagged []store.Flagged, now time.Time) (wire.DepartmentSLA, error) {
+func (s *Server) providedSLA(sn snapshot, sl *sla.SLA, st wire.SLAStanding, now time.Time) (wire.DepartmentSLA, error) {
 	ds := departmentSLA(st)
 	ds.Standing, ds.ByCustomer = st.Standing, st.ByCustomer
 	var err error
 	if ds.MedianResponseSeconds, ds.MedianResolutionSeconds, err = s.medians(sl, st, ""); err != nil {
 		return ds, err
 	}
-	ds.Escalated = escalated(sl, flagged, "", now)
-	ds.Weekly, err = s.weeklyHistory(p, sl, "", now)
+	ds.Escalated = escalated(sl, sn.flagged, "", now)
+	ds.Weekly, err = s.weeklyHistory(sn, sl, "")
 	return ds, err
 }
 
 // receivedSLA is an SLA the department receives, from its side: the
 // figures of its own requests.
-func (s *Server) receivedSLA(p *sla.Policy, sl *sla.SLA, st wire.SLAStanding, own sla.Figures, dept string, flagged []store.Flagged, now time.Time) (wire.DepartmentSLA, error) {
+func (s *Server) receivedSLA(sn snapshot, sl *sla.SLA, st wire.SLAStanding, dept string, now time.Time) (wire.DepartmentSLA, error) {
 	ds := departmentSLA(st)
-	ds.Standing = standingOf(sl, own)
+	ds.Standing = standingOf(sl, sn.current(sl, dept))
 	var err error
 	if ds.MedianResponseSeconds, ds.MedianResolutionSeconds, err = s.medians(sl, st, dept); err != nil {
 		return ds, err
 	}
-	ds.Escalated = escalated(sl, flagged, dept, now)
-	ds.Weekly, err = s.weeklyHistory(p, sl, dept, now)
+	ds.Escalated = escalated(sl, sn.flagged, dept, now)
+	ds.Weekly, err = s.weeklyHistory(sn, sl, dept)
 	return ds, err
 }
 
@@ -248,12 +249,16 @@ func waitingFor(p *sla.Policy, flagged []store.Flagged, dept string, now time.Ti
 }
 
 // weeklyHistory is an SLA's figures over the last 12 weeks (one
-// customer's when given), for the charts.
-func (s *Server) weeklyHistory(p *sla.Policy, sl *sla.SLA, customer string, now time.Time) (*wire.History, error) {
-	h, err := s.history(p, sl, customer, sla.ByWeek, now)
+// customer's when given), for the charts: from a snapshot that read them
+// (trendRanges), and the weeks' stops for the medians.
+func (s *Server) weeklyHistory(sn snapshot, sl *sla.SLA, customer string) (*wire.History, error) {
+	today := sn.windows[sl.ID][1]
+	weeks := sla.LastPeriods(sla.ByWeek, today, sla.HistoryLength)
+	elapsed, err := s.elapsedByPeriod(sl, customer, weeks, today)
 	if err != nil {
 		return nil, err
 	}
+	h := sn.historyOf(sl, customer, sla.ByWeek, weeks, today, elapsed)
 	return &h, nil
 }
 
