@@ -87,8 +87,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	if o.short {
-		o.duration, o.events, o.open, o.storm, o.reps = 200*time.Millisecond, 1000, 1000, 300, 1
-		o.departments = 10 // 200 SLAs: the pages of 1,000 take seconds today
+		shorten(fs, &o)
 	}
 	o.scenarios = scenarioNames
 	if o.departments == 0 {
@@ -109,6 +108,25 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("-clients, -batch-clients, -open, -storm, -reps and -duration must be positive")
 	}
 	return o, nil
+}
+
+// shorten sets the tiny sizes of a smoke run, except those given as flags.
+func shorten(fs *flag.FlagSet, o *options) {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	tiny := func(name string, v *int, n int) {
+		if !set[name] {
+			*v = n
+		}
+	}
+	if !set["duration"] {
+		o.duration = 200 * time.Millisecond
+	}
+	tiny("events", &o.events, 1000)
+	tiny("open", &o.open, 1000)
+	tiny("storm", &o.storm, 300)
+	tiny("reps", &o.reps, 1)
+	o.departments = 10 // 200 SLAs: with 1,000 a page takes seconds today
 }
 
 func run(args []string, stdout, stderr io.Writer) int {

@@ -30,6 +30,7 @@ const (
 // many clients against min(fsync, HTTP), batches against storage.
 func (r *runner) example(ctx context.Context) error {
 	cfg := filepath.Join(r.o.repo, "config.example.yaml")
+	r.logf("single-event ingest for %s ...", r.o.duration)
 	in, _, err := startSlad(ctx, filepath.Join(r.root, "example-single"), cfg, newClock(epoch), &logSink{})
 	if err != nil {
 		return err
@@ -49,6 +50,7 @@ func (r *runner) example(ctx context.Context) error {
 		target: "≥ 50%, p99 ≤ 5 ms", pass: got >= targetSingleRatio && res.p99 <= targetSingleP99,
 	})
 
+	r.logf("batch ingest of %d events ...", r.o.events)
 	in, _, err = startSlad(ctx, filepath.Join(r.root, "example-batch"), cfg, newClock(epoch), &logSink{})
 	if err != nil {
 		return err
@@ -76,6 +78,7 @@ func (r *runner) slas(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	r.logf("batch ingest of %d events, 1 SLA ...", r.o.events)
 	in, _, err := startSlad(ctx, filepath.Join(r.root, "one-sla", "data"), oneCfg, newClock(epoch), &logSink{})
 	if err != nil {
 		return err
@@ -93,6 +96,7 @@ func (r *runner) slas(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	r.logf("batch ingest of %d events, %s ...", r.o.events, slasName(gen))
 	in, _, err = startSlad(ctx, filepath.Join(dir, "data"), cfg, newClock(epoch), &logSink{})
 	if err != nil {
 		return err
@@ -137,6 +141,7 @@ func (r *runner) openRequests(ctx context.Context, in *instance, cfg string, gen
 		measured: grouped(per) + " B", base: "file " + size(st.Size()), target: "≤ 1,200 B", pass: per <= targetBytesPerOpen,
 	})
 
+	r.logf("restart ...")
 	in, took, err := startSlad(ctx, dataDir, cfg, newClock(epoch), &logSink{})
 	if err != nil {
 		return err
@@ -150,6 +155,7 @@ func (r *runner) openRequests(ctx context.Context, in *instance, cfg string, gen
 	if err := appendComment(cfg); err != nil {
 		return err
 	}
+	r.logf("restart after a comment-only edit ...")
 	in, took, err = startSlad(ctx, dataDir, cfg, newClock(epoch), &logSink{})
 	if err != nil {
 		return err
@@ -163,6 +169,7 @@ func (r *runner) pages(ctx context.Context, in *instance, scen string) error {
 	l := newLoader(1)
 	defer l.close()
 	for _, p := range []string{"/metrics", "/api/v1/slas", "/"} {
+		r.logf("GET %s, %d times ...", p, r.o.reps)
 		took, n, err := l.get(ctx, in.base+p, r.o.reps)
 		if err != nil {
 			return err

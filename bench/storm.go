@@ -31,6 +31,7 @@ func (r *runner) storm(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	r.logf("opening %d requests ...", r.o.storm)
 	_, err = r.ingest(ctx, in, "s", stormShapes, 0, r.o.storm, false)
 	if err = errors.Join(err, in.stop()); err != nil {
 		return err
@@ -41,6 +42,7 @@ func (r *runner) storm(ctx context.Context) error {
 	// minute later all have breached, and none long enough ago to be
 	// history.
 	clk.add(time.Hour + time.Minute)
+	r.logf("the tick ...")
 	took, queued, err := tick(cfgFile, dataDir, clk)
 	if err != nil {
 		return err
@@ -51,13 +53,14 @@ func (r *runner) storm(ctx context.Context) error {
 		target:   "≤ 2 s", pass: took <= targetTick,
 	})
 
+	r.logf("delivering %d alerts ...", queued)
 	sink := &logSink{}
 	begin := time.Now()
 	in, _, err = startSlad(ctx, dataDir, cfgFile, clk, sink)
 	if err != nil {
 		return err
 	}
-	err = waitAlerts(ctx, sink, int64(queued))
+	err = r.waitAlerts(ctx, sink, int64(queued))
 	drained := time.Since(begin)
 	if err != nil {
 		return errors.Join(err, in.stop())
@@ -69,6 +72,7 @@ func (r *runner) storm(ctx context.Context) error {
 		target:   "≥ 5,000/s", pass: rate >= targetDrain,
 	})
 
+	r.logf("the status page ...")
 	l := newLoader(1)
 	took, n, err := l.get(ctx, in.base+"/", r.o.reps)
 	l.close()
@@ -106,15 +110,21 @@ func tick(cfgFile, dataDir string, clk *clock) (time.Duration, int, error) {
 	return took, res.Queued, nil
 }
 
-// waitAlerts waits until the log receiver has written want alerts.
-func waitAlerts(ctx context.Context, sink *logSink, want int64) error {
+// waitAlerts waits until the log receiver has written want alerts, and
+// says how far it is every 10 seconds.
+func (r *runner) waitAlerts(ctx context.Context, sink *logSink, want int64) error {
 	t := time.NewTicker(time.Millisecond)
 	defer t.Stop()
+	next := time.Now().Add(10 * time.Second)
 	for sink.alerts.Load() < want {
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("delivery: %d of %d alerts written: %w", sink.alerts.Load(), want, ctx.Err())
-		case <-t.C:
+		case now := <-t.C:
+			if now.After(next) {
+				r.logf("%d of %d alerts delivered", sink.alerts.Load(), want)
+				next = now.Add(10 * time.Second)
+			}
 		}
 	}
 	return nil
