@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
 	"github.com/slad-project/slad/sla/slatest"
@@ -117,5 +119,55 @@ func storeClosedRequests(b *testing.B, s *Store, scale bool, from, n int) {
 	}
 	if _, err := s.Append(context.Background(), batch); err != nil && len(batch) > 0 {
 		b.Fatal(err)
+	}
+}
+
+// BenchmarkRemoveClosed measures the retention sweep per request removed,
+// under each policy, and reports how long one of its transactions holds
+// the write lock (commit included), on average and at most: what an
+// ingest commit may wait for the sweep.
+//
+//	go test ./store -run '^$' -bench RemoveClosed -benchtime 5000x
+func BenchmarkRemoveClosed(b *testing.B) {
+	for _, pol := range benchPolicies {
+		b.Run(pol.name, func(b *testing.B) {
+			p := slatest.DeskPolicy()
+			if pol.scale {
+				p = scalePolicy(b)
+			}
+			clock := testutil.NewClock(slatest.T0.Add(2 * day))
+			s, err := Open(Options{Dir: b.TempDir(), Policy: p, Now: clock.Now})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { _ = s.Close() })
+			storeClosedRequests(b, s, pol.scale, 0, b.N)
+			clock.Set(slatest.T0.Add(500 * day))
+			bound := closedKey(clock.Now(), Ref{})[:8]
+			var txs int
+			var longest time.Duration
+			b.ResetTimer()
+			for removed, more := 0, true; more; {
+				began := time.Now()
+				var n int
+				err := s.update(func(tx *bolt.Tx) error {
+					var err error
+					n, more, err = removeDue(tx, bound)
+					return err
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				longest = max(longest, time.Since(began))
+				txs++
+				if removed += n; !more && removed != b.N {
+					b.Fatalf("removed %d, want %d", removed, b.N)
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(txs), "ms/transaction")
+			b.ReportMetric(float64(longest.Microseconds())/1000, "ms/longest-transaction")
+			b.ReportMetric(float64(b.N)/float64(txs), "requests/transaction")
+		})
 	}
 }
