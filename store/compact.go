@@ -84,6 +84,7 @@ func compactInto(dir, path string, src *bolt.DB, perm os.FileMode) (string, erro
 		_ = os.Remove(tmp)
 		return "", fmt.Errorf("compact: %w", err)
 	}
+	dst.AllocSize = allocSize // as slad's own: the file ends at most 1 MiB past its data
 	err = guard(path, func() error { return bolt.Compact(dst, src, compactTxBytes) })
 	if err == nil {
 		err = dst.Sync()
