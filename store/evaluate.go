@@ -3,13 +3,11 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -20,9 +18,6 @@ type EvalResult struct {
 	Skipped  int // stages passed over because a more advanced one fired
 	Queued   int // outbox items written
 }
-
-// errUnreadable marks a request the evaluator cannot read.
-var errUnreadable = errors.New("unreadable request")
 
 // evalChunk bounds how many due requests one transaction handles, to keep
 // transactions short when a long downtime left many due at once (ingest
@@ -37,6 +32,12 @@ const evalChunk = 1024
 // lifecycle.Tick, and what it decides (notices for the outbox, alerts
 // firing or over) is written in the same transaction as the request's
 // alert state, so a stage fires at most once whatever crashes.
+//
+// A chunk of due requests is one write transaction in the three phases of
+// fold.go: the records are read, then decoded, ticked, their
+// contributions computed and records and notices encoded on every core,
+// then written in deadline order, the counters and day aggregates they
+// share once per chunk.
 func (s *Store) Evaluate(now time.Time) (EvalResult, error) {
 	var res EvalResult
 	p := s.policy.Load()
@@ -56,7 +57,7 @@ func (s *Store) Evaluate(now time.Time) (EvalResult, error) {
 	// instead of keeping this one busy.
 	done := map[Ref]bool{}
 	for round := 0; ; round++ {
-		var n int
+		var chunk EvalResult
 		err := s.update(func(tx *bolt.Tx) error {
 			var keys [][]byte
 			c := tx.Bucket(bucketDeadlines).Cursor()
@@ -66,34 +67,22 @@ func (s *Store) Evaluate(now time.Time) (EvalResult, error) {
 					keys = append(keys, bytes.Clone(k))
 				}
 			}
-			n = len(keys)
-			for _, k := range keys {
-				_, ref := parseDeadlineKey(k)
-				err := s.evaluateRequest(tx, p, ref, now, &res)
-				if errors.Is(err, errUnreadable) {
-					// One damaged record must not stop every alert: drop
-					// it from the index, say so, and go on.
-					s.log.Error("evaluation skips a request whose record cannot be read", "request", ref.ID, "provider", ref.Provider, "err", err)
-					if err := tx.Bucket(bucketDeadlines).Delete(k); err != nil {
-						return err
-					}
-					continue
-				}
-				if err != nil {
-					return fmt.Errorf("request %q of %q: %w", ref.ID, ref.Provider, err)
-				}
-			}
-			return nil
+			var err error
+			chunk, err = s.evaluateChunk(tx, p, keys, now)
+			return err
 		})
 		if err != nil {
 			return res, fmt.Errorf("evaluate: %w", err)
 		}
-		res.Requests += n
-		if n < evalChunk {
+		res.Requests += chunk.Requests
+		res.Fired += chunk.Fired
+		res.Skipped += chunk.Skipped
+		res.Queued += chunk.Queued
+		if chunk.Requests < evalChunk {
 			break
 		}
 		if round > 10000 {
-			return res, fmt.Errorf("evaluate: deadline index does not drain; %d requests stay due", n)
+			return res, fmt.Errorf("evaluate: deadline index does not drain; %d requests stay due", chunk.Requests)
 		}
 	}
 	if res.Queued > 0 {
@@ -102,34 +91,41 @@ func (s *Store) Evaluate(now time.Time) (EvalResult, error) {
 	return res, nil
 }
 
-func (s *Store) evaluateRequest(tx *bolt.Tx, p *sla.Policy, ref Ref, now time.Time, res *EvalResult) error {
-	rec, err := loadRecord(tx, ref)
-	if err != nil {
-		return fmt.Errorf("%w: %w", errUnreadable, err)
+// evaluateChunk ticks the requests of the deadline keys, in tx: a request
+// matched under older rules is folded anew first (rematch.go), to decide
+// by the rules in force.
+func (s *Store) evaluateChunk(tx *bolt.Tx, p *sla.Policy, keys [][]byte, now time.Time) (EvalResult, error) {
+	res := EvalResult{Requests: len(keys)}
+	var ingest IngestResult // counts what the folds queue
+	folds := make([]*fold, len(keys))
+	for i, k := range keys {
+		_, ref := parseDeadlineKey(k)
+		folds[i] = &fold{ref: ref, res: &ingest, tick: true, keep: !s.stale(tx, ref)}
+		folds[i].read(tx)
 	}
-	if rec == nil {
-		return fmt.Errorf("%w: the deadline index names a request that is not stored", errUnreadable)
-	}
-	if s.stale(tx, ref) {
-		// Matched under older rules: decide by the rules in force (rematch.go).
-		queued, err := refold(tx, p, ref, now, nil)
-		if err != nil {
-			return err
+	computeEach(p, now, folds)
+	sum := newPendingSums()
+	for i, f := range folds {
+		if f.err != nil && f.old == nil {
+			// One damaged record must not stop every alert: drop it
+			// from the index, say so, and go on.
+			s.log.Error("evaluation skips a request whose record cannot be read", "request", f.ref.ID, "provider", f.ref.Provider, "err", f.err)
+			if err := tx.Bucket(bucketDeadlines).Delete(keys[i]); err != nil {
+				return res, err
+			}
+			continue
 		}
-		res.Queued += queued
-		if rec, err = loadRecord(tx, ref); err != nil {
-			return err
+		if f.err != nil {
+			return res, f.err
 		}
+		if err := f.write(tx, now, sum); err != nil {
+			return res, fmt.Errorf("request %q of %q: %w", f.ref.ID, f.ref.Provider, err)
+		}
+		res.Fired += f.fired
+		res.Skipped += f.skipped
 	}
-	tick := lifecycle.Tick(p, &rec.State, &rec.Request, now)
-	queued, err := applyEffects(tx, tick.Effects, now)
-	if err != nil {
-		return err
-	}
-	res.Fired += tick.Fired
-	res.Skipped += tick.Skipped
-	res.Queued += queued
-	return saveRecord(tx, p, ref, rec, rec.Contrib, now)
+	res.Queued = ingest.queued
+	return res, sum.flush(tx)
 }
 
 func outboxPrefix(receiver string) []byte { return lp(nil, receiver) }

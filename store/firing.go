@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -12,16 +13,20 @@ import (
 )
 
 // applyEffects writes what the alert lifecycle decided, in order: notices
-// into the outbox, firing alerts into the firing bucket. It returns the
-// number of outbox items written.
-func applyEffects(tx *bolt.Tx, effects []lifecycle.Effect, now time.Time) (int, error) {
-	for _, e := range effects {
+// into the outbox, firing alerts into the firing bucket. notices holds
+// each effect's notice as JSON (encodeNotices, run beside the fold rather
+// than in the writer). It returns the number of outbox items written.
+func applyEffects(tx *bolt.Tx, effects []lifecycle.Effect, notices [][]byte, now time.Time) (int, error) {
+	if len(notices) != len(effects) {
+		return 0, fmt.Errorf("%d alert effects with %d encoded notices", len(effects), len(notices))
+	}
+	for i, e := range effects {
 		var err error
 		switch e.Op {
 		case lifecycle.Send:
-			err = enqueue(tx, e.Receivers, e.Notice, now)
+			err = enqueue(tx, e.Receivers, &e.Notice, notices[i], now)
 		case lifecycle.Fire:
-			err = setFiring(tx, e.Receivers, Ref{Provider: e.Provider, ID: e.Request}, e.ClockKey, e.Notice)
+			err = setFiring(tx, e.Receivers, Ref{Provider: e.Provider, ID: e.Request}, e.ClockKey, e.Notice.StageKey, notices[i])
 		case lifecycle.Unfire:
 			err = clearFiring(tx, e.Receivers, Ref{Provider: e.Provider, ID: e.Request}, e.ClockKey)
 		default:
@@ -34,23 +39,45 @@ func applyEffects(tx *bolt.Tx, effects []lifecycle.Effect, now time.Time) (int, 
 	return lifecycle.Queued(effects), nil
 }
 
-// enqueue writes a notice to the outbox of each receiver.
-func enqueue(tx *bolt.Tx, receivers []string, n lifecycle.Notice, now time.Time) error {
+// encodeNotices encodes the notice of each effect that has one, once for
+// all its receivers: a breach's Fire carries the notice of its Send, so
+// it shares that one's bytes.
+func encodeNotices(effects []lifecycle.Effect) ([][]byte, error) {
+	out := make([][]byte, len(effects))
+	for i, e := range effects {
+		if e.Op != lifecycle.Send && e.Op != lifecycle.Fire {
+			continue
+		}
+		if i > 0 && out[i-1] != nil && effects[i-1].Notice == e.Notice {
+			out[i] = out[i-1]
+			continue
+		}
+		data, err := json.Marshal(e.Notice)
+		if err != nil {
+			return nil, fmt.Errorf("notice %s: %w", e.Notice.ID, err)
+		}
+		out[i] = data
+	}
+	return out, nil
+}
+
+// enqueue writes a notice, encoded as notice, to the outbox of each
+// receiver.
+func enqueue(tx *bolt.Tx, receivers []string, n *lifecycle.Notice, notice []byte, now time.Time) error {
 	ob := tx.Bucket(bucketOutbox)
 	for _, rcv := range receivers {
 		seq, err := nextSeq(tx, keyOutboxSeq)
 		if err != nil {
 			return err
 		}
-		it := OutboxItem{Seq: seq, Receiver: rcv, Notice: n, Created: now.UTC(), NextAttempt: now.UTC()}
-		data, err := json.Marshal(it)
+		data, err := encodeNewItem(seq, rcv, notice, now)
 		if err != nil {
 			return err
 		}
 		if err := ob.Put(outboxKey(rcv, seq), data); err != nil {
 			return err
 		}
-		if err := indexNotice(tx, rcv, &n); err != nil { // retention.go
+		if err := indexNotice(tx, rcv, n); err != nil { // retention.go
 			return err
 		}
 		if err := addPending(tx, rcv, 1); err != nil {
@@ -60,16 +87,34 @@ func enqueue(tx *bolt.Tx, receivers []string, n lifecycle.Notice, now time.Time)
 	return nil
 }
 
+// encodeNewItem is the JSON of a new OutboxItem (created and due at now,
+// no attempt yet) whose notice is encoded already: the bytes
+// json.Marshal(OutboxItem{…}) gives, without encoding the notice again
+// for each receiver.
+func encodeNewItem(seq uint64, receiver string, notice []byte, now time.Time) ([]byte, error) {
+	rcv, err := json.Marshal(receiver)
+	if err != nil {
+		return nil, err
+	}
+	at, err := now.UTC().MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 0, len(notice)+len(rcv)+2*len(at)+80)
+	b = strconv.AppendUint(append(b, `{"seq":`...), seq, 10)
+	b = append(append(b, `,"receiver":`...), rcv...)
+	b = append(append(b, `,"notice":`...), notice...)
+	b = append(append(b, `,"created":`...), at...)
+	b = append(append(b, `,"attempts":0,"next_attempt":`...), at...)
+	return append(b, '}'), nil
+}
+
 // setFiring records an open breach or escalation for each receiver, for
 // receivers that must keep re-sending it (Alertmanager).
-func setFiring(tx *bolt.Tx, receivers []string, request Ref, clockKey string, n lifecycle.Notice) error {
+func setFiring(tx *bolt.Tx, receivers []string, request Ref, clockKey, stageKey string, notice []byte) error {
 	b := tx.Bucket(bucketFiring)
-	data, err := json.Marshal(n)
-	if err != nil {
-		return err
-	}
 	for _, rcv := range receivers {
-		if err := b.Put(lp(firingPrefix(rcv, request, clockKey), n.StageKey), data); err != nil {
+		if err := b.Put(lp(firingPrefix(rcv, request, clockKey), stageKey), notice); err != nil {
 			return err
 		}
 	}

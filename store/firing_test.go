@@ -2,10 +2,12 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
 	"github.com/slad-project/slad/sla/slatest"
@@ -125,5 +127,63 @@ func TestAReloadThatRemovesAnSLAEndsItsFiringBreachOnceResolved(t *testing.T) {
 	}
 	if f, _ := s.Firing("am"); len(f) != 0 {
 		t.Errorf("the SLA was removed and the request resolved, yet %d breach notice(s) stay firing for Alertmanager", len(f))
+	}
+}
+
+func TestANewOutboxItemIsStoredAsItsJSONEncoding(t *testing.T) {
+	now := time.Date(2026, 3, 1, 9, 30, 0, 123456789, time.FixedZone("CET", 3600))
+	notice := lifecycle.Notice{
+		ID: "msg_1", Stage: lifecycle.StageBreach, StageKey: "breach", SLAID: "it-sales",
+		Provider: "it", Customer: "sales", RequestID: "R<1>&\"2\"", Title: "naïve \u2028 title",
+		Target: sla.Response, TargetSeconds: 1800, ElapsedSeconds: 1860, Deadline: now.Add(-time.Minute), FiredAt: now,
+	}
+	for name, receiver := range map[string]string{
+		"a plain receiver name":                 "am",
+		"a receiver name JSON must escape":      `chat "<ops>" & co`,
+		"a receiver name with non-ASCII text":   "équipe\tnuit",
+		"an empty receiver name (never in use)": "",
+	} {
+		t.Run(name, func(t *testing.T) {
+			encoded, err := encodeNotices([]lifecycle.Effect{{Op: lifecycle.Send, Receivers: []string{receiver}, Notice: notice}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := encodeNewItem(42, receiver, encoded[0], now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := json.Marshal(OutboxItem{Seq: 42, Receiver: receiver, Notice: notice, Created: now.UTC(), NextAttempt: now.UTC()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != string(want) {
+				t.Errorf("encoded\n%s\nwant\n%s", got, want)
+			}
+		})
+	}
+}
+
+func TestABreachIsEncodedOnceForTheOutboxAndTheFiringAlerts(t *testing.T) {
+	n := lifecycle.Notice{ID: "msg_1", Stage: lifecycle.StageBreach, StageKey: "breach"}
+	other := n
+	other.ID = "msg_2"
+	encoded, err := encodeNotices([]lifecycle.Effect{
+		{Op: lifecycle.Send, Receivers: []string{"am", "it-chat"}, Notice: n},
+		{Op: lifecycle.Fire, Receivers: []string{"am", "it-chat"}, Notice: n},
+		{Op: lifecycle.Unfire, Receivers: []string{"am"}},
+		{Op: lifecycle.Send, Receivers: []string{"am"}, Notice: other},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &encoded[0][0] != &encoded[1][0] {
+		t.Error("the firing alert encodes the notice its send encoded already")
+	}
+	if encoded[2] != nil {
+		t.Errorf("an Unfire has no notice, got %s", encoded[2])
+	}
+	var back lifecycle.Notice
+	if err := json.Unmarshal(encoded[3], &back); err != nil || back != other {
+		t.Errorf("decoded %+v, %v; want %+v", back, err, other)
 	}
 }

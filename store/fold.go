@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -32,12 +33,21 @@ import (
 // The requests a group commit folds together are distinct (the writer
 // folds what it has staged before it stages a batch that touches one of
 // them again: see Store.commit), so no fold reads what another writes.
+//
+// The evaluator uses the same three phases for a chunk of due requests
+// (evaluate.go): a fold with tick set fires the stages due at now
+// (lifecycle.Tick) in phase 2, and with keep set it does not fold the
+// request again, only ticks it.
 
 // fold is one request's refold.
 type fold struct {
 	ref   Ref
 	fresh []sla.Event // the new events; nil: fold from all stored events
 	res   *IngestResult
+	// tick: the request is due; fire its stages due at now after folding
+	// (the evaluator's). keep: it is folded under the rules in force
+	// already, so only tick it (fresh and the stored events are unused).
+	tick, keep bool
 
 	stored []byte     // the record as stored, nil if none (phase 1)
 	events []rawEvent // all stored events, when needed (phase 1)
@@ -46,6 +56,9 @@ type fold struct {
 	old        *record // the record as it was (phase 2)
 	rec        *record
 	effects    []lifecycle.Effect
+	notices    [][]byte // each effect's notice as JSON (encodeNotices)
+	fired      int      // stages the tick fired and skipped
+	skipped    int
 	counters   map[string]int64 // what each counter changes by
 	data       []byte           // the encoded record
 	needEvents bool             // Continue could not apply fresh: read all events and compute again
@@ -64,6 +77,7 @@ func (f *fold) read(tx *bolt.Tx) {
 		f.stored = bytes.Clone(v)
 	}
 	switch {
+	case f.keep:
 	case f.stored == nil && f.fresh != nil && countEvents(tx, f.ref) == len(f.fresh):
 		// A new request: its events are the batch's, folded from scratch
 		// without reading them back.
@@ -109,7 +123,7 @@ func decodeEvents(ref Ref, raw []rawEvent) ([]sla.Event, error) {
 
 // compute is phase 2: it reads nothing but f and p.
 func (f *fold) compute(p *sla.Policy, now time.Time) {
-	f.err, f.needEvents = nil, false
+	f.err, f.needEvents, f.old = nil, false, nil
 	if f.stored != nil {
 		if f.old, f.err = decodeRecord(f.ref, f.stored); f.err != nil {
 			f.err = fmt.Errorf("request %q of %q: %w", f.ref.ID, f.ref.Provider, f.err)
@@ -119,17 +133,65 @@ func (f *fold) compute(p *sla.Policy, now time.Time) {
 	// The new record starts as the old one: its alert bookkeeping carries
 	// over, and only the request is brought up to date.
 	rec := &record{}
-	continued := false
+	var oldContrib contribution
 	if f.old != nil {
 		*rec = *f.old
-		if f.fresh != nil && !f.loaded {
-			// Most events follow the ones before: apply just them, at a
-			// cost that does not grow with the request's history.
-			rec.Request.Clocks = slices.Clone(f.old.Request.Clocks)
-			if continued = sla.Continue(p, &rec.Request, f.fresh); !continued {
-				f.needEvents = true
-				return
-			}
+		oldContrib = f.old.Contrib
+	}
+	if rec.High == nil {
+		rec.High = map[string]int64{}
+	}
+	f.effects, f.counters, f.fired, f.skipped = nil, nil, 0, 0
+	if !f.keep && !f.refold(p, rec, now) {
+		return
+	}
+	if f.tick {
+		if f.old == nil {
+			f.err = errNotStored
+			return
+		}
+		if !f.keep {
+			// Folded anew and then ticked: the fold's difference counts
+			// as if the record had been stored in between, as the
+			// counters that never go down must see it.
+			mid := contribute(rec, p, now)
+			f.counters = counterDeltas(oldContrib, mid, rec.High)
+			oldContrib = mid
+		}
+		t := lifecycle.Tick(p, &rec.State, &rec.Request, now)
+		f.effects = append(f.effects, t.Effects...)
+		f.fired, f.skipped = t.Fired, t.Skipped
+	}
+	rec.Contrib = contribute(rec, p, now)
+	deltas := counterDeltas(oldContrib, rec.Contrib, rec.High)
+	if f.counters == nil {
+		f.counters = deltas
+	} else {
+		for k, d := range deltas {
+			f.counters[k] += d
+		}
+	}
+	f.rec = rec
+	f.data = encodeRecord(f.ref, rec)
+	f.notices, f.err = encodeNotices(f.effects)
+}
+
+// errNotStored is a due request's fold whose record is not stored.
+var errNotStored = errors.New("the deadline index names a request that is not stored")
+
+// refold brings rec's request up to date with the new events, or all of
+// them, and settles its alert bookkeeping (into f.effects). It returns
+// false when it cannot: f.err is set, or f.needEvents when the new events
+// do not simply follow the ones before.
+func (f *fold) refold(p *sla.Policy, rec *record, now time.Time) bool {
+	continued := false
+	if f.old != nil && f.fresh != nil && !f.loaded {
+		// Most events follow the ones before: apply just them, at a
+		// cost that does not grow with the request's history.
+		rec.Request.Clocks = slices.Clone(f.old.Request.Clocks)
+		if continued = sla.Continue(p, &rec.Request, f.fresh); !continued {
+			f.needEvents = true
+			return false
 		}
 	}
 	if !continued {
@@ -138,30 +200,23 @@ func (f *fold) compute(p *sla.Policy, now time.Time) {
 			var err error
 			if events, err = decodeEvents(f.ref, f.events); err != nil {
 				f.err = err
-				return
+				return false
 			}
 		}
 		rec.Request = sla.Fold(p, f.ref.ID, events)
 	}
 	var oldReq *sla.Request
-	var oldContrib contribution
 	if f.old != nil {
-		oldReq, oldContrib = &f.old.Request, f.old.Contrib
+		oldReq = &f.old.Request
 	}
 	f.effects = lifecycle.Settle(p, &rec.State, oldReq, &rec.Request, now)
-	rec.Contrib = contribute(rec, p, now)
-	if rec.High == nil {
-		rec.High = map[string]int64{}
-	}
-	f.counters = counterDeltas(oldContrib, rec.Contrib, rec.High)
-	f.rec = rec
-	f.data = encodeRecord(f.ref, rec)
+	return true
 }
 
 // write is phase 3: the effects and the record, and the contribution's
 // difference into sum (applied once per commit: see pendingSums).
 func (f *fold) write(tx *bolt.Tx, now time.Time, sum *pendingSums) error {
-	n, err := applyEffects(tx, f.effects, now)
+	n, err := applyEffects(tx, f.effects, f.notices, now)
 	if err != nil {
 		return err
 	}
@@ -177,6 +232,21 @@ func (f *fold) write(tx *bolt.Tx, now time.Time, sum *pendingSums) error {
 // computeAll runs phase 2 of folds on every core; a fold that must read
 // all its events (late events) reads them and computes again, in tx.
 func computeAll(tx *bolt.Tx, p *sla.Policy, now time.Time, folds []*fold) error {
+	computeEach(p, now, folds)
+	for _, f := range folds {
+		if f.needEvents {
+			f.read(tx)
+			f.compute(p, now)
+		}
+		if f.err != nil {
+			return f.err
+		}
+	}
+	return nil
+}
+
+// computeEach runs phase 2 of folds on every core.
+func computeEach(p *sla.Policy, now time.Time, folds []*fold) {
 	workers := min(runtime.GOMAXPROCS(0), len(folds))
 	if workers <= 1 {
 		for _, f := range folds {
@@ -194,16 +264,6 @@ func computeAll(tx *bolt.Tx, p *sla.Policy, now time.Time, folds []*fold) error 
 		}
 		wg.Wait()
 	}
-	for _, f := range folds {
-		if f.needEvents {
-			f.read(tx)
-			f.compute(p, now)
-		}
-		if f.err != nil {
-			return f.err
-		}
-	}
-	return nil
 }
 
 // pendingSums adds up the counter and day-aggregate differences of the

@@ -43,26 +43,9 @@ func loadRecord(tx *bolt.Tx, ref Ref) (*record, error) {
 	return rec, nil
 }
 
-// saveRecord recomputes the record's contribution, applies the difference
-// to the derived buckets and writes the record under ref (a request that
-// has not opened yet has no provider of its own: ref gives it).
-func saveRecord(tx *bolt.Tx, p *sla.Policy, ref Ref, rec *record, old contribution, now time.Time) error {
-	rec.Contrib = contribute(rec, p, now)
-	if rec.High == nil {
-		rec.High = map[string]int64{}
-	}
-	if err := applyCounters(tx.Bucket(bucketCounters), counterDeltas(old, rec.Contrib, rec.High)); err != nil {
-		return err
-	}
-	if err := applyDays(tx, old, rec.Contrib); err != nil {
-		return err
-	}
-	return putRecord(tx, ref, rec, encodeRecord(ref, rec), old, now)
-}
-
 // putRecord writes a record, encoded as data, whose contribution's
-// counters and day aggregates are applied already (saveRecord, or a fold
-// that sums them: fold.go): its index keys, its entry in the retention
+// counters and day aggregates are applied already (by a fold, which sums
+// them: fold.go): its index keys, its entry in the retention
 // index, the record itself.
 func putRecord(tx *bolt.Tx, ref Ref, rec *record, data []byte, old contribution, now time.Time) error {
 	if err := applyIndexes(tx, ref, old, rec.Contrib); err != nil {
