@@ -164,15 +164,13 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 	r := &runner{o: o, root: root, progress: stderr, started: time.Now()}
 	fmt.Fprint(stdout, describeMachine(o, root))
-	steps := []struct {
+	type step struct {
 		name string
 		fn   func(context.Context) error
-	}{{"ceilings", r.ceilings}}
+	}
+	steps := []step{{"ceilings", r.ceilings}}
 	for _, s := range o.scenarios {
-		steps = append(steps, struct {
-			name string
-			fn   func(context.Context) error
-		}{s, r.scenario(s)})
+		steps = append(steps, step{s, r.scenario(s)})
 	}
 	for _, s := range steps {
 		if err := ctx.Err(); err != nil {
