@@ -1,37 +1,31 @@
 package api
 
 import (
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/slad-project/slad/config"
 )
 
-// feedbackDescs are the internal NPS series over global.inps_window, per
+// feedbackFamilies are the internal NPS series over global.inps_window, per
 // (provider, customer) pair that feedbackPairs lists and per provider: the
 // configuration bounds their labels. The response counts exist at 0 from
 // the start; an iNPS series exists only while the window holds answers,
 // since no answer is no score, not a score of 0.
-type feedbackDescs struct {
-	inps, responses, providerINPS, providerResponses *prometheus.Desc
+type feedbackFamilies struct {
+	inps, responses, providerINPS, providerResponses *family
 }
 
-func newFeedbackDescs() feedbackDescs {
-	d := prometheus.NewDesc
-	return feedbackDescs{
-		inps:              d("slad_inps", "Internal NPS one customer department gave one provider over global.inps_window: % promoters (9-10) - % detractors (0-6), -100 to 100; absent without answers.", []string{"provider", "customer"}, nil),
-		responses:         d("slad_feedback_responses", "Survey answers one customer department gave one provider over global.inps_window.", []string{"provider", "customer"}, nil),
-		providerINPS:      d("slad_provider_inps", "Internal NPS of one provider from all its customers over global.inps_window; absent without answers.", []string{"provider"}, nil),
-		providerResponses: d("slad_provider_feedback_responses", "Survey answers about one provider over global.inps_window.", []string{"provider"}, nil),
+func newFeedbackFamilies(fams *families) feedbackFamilies {
+	g := fams.gauge
+	return feedbackFamilies{
+		inps:              g("slad_inps", "Internal NPS one customer department gave one provider over global.inps_window: % promoters (9-10) - % detractors (0-6), -100 to 100; absent without answers.", "provider", "customer"),
+		responses:         g("slad_feedback_responses", "Survey answers one customer department gave one provider over global.inps_window.", "provider", "customer"),
+		providerINPS:      g("slad_provider_inps", "Internal NPS of one provider from all its customers over global.inps_window; absent without answers.", "provider"),
+		providerResponses: g("slad_provider_feedback_responses", "Survey answers about one provider over global.inps_window.", "provider"),
 	}
-}
-
-func (f feedbackDescs) all() []*prometheus.Desc {
-	return []*prometheus.Desc{f.inps, f.responses, f.providerINPS, f.providerResponses}
 }
 
 // collectFeedback sends the iNPS series: one read of the window's day
 // aggregates.
-func (c *Collector) collectFeedback(ch chan<- prometheus.Metric, cfg *config.Config) {
+func (c *Collector) collectFeedback(out sink, cfg *config.Config) {
 	w := cfg.Global.INPSWindow
 	first, last := w.Bounds(c.now(), zoneOf(cfg))
 	counts, err := c.store.FeedbackCounts(first, last)
@@ -41,10 +35,10 @@ func (c *Collector) collectFeedback(ch chan<- prometheus.Metric, cfg *config.Con
 	}
 	rep := feedbackReport(cfg.Policy, counts, w.String(), first, last)
 	f := c.feedback
-	send := func(score *int, n int64, d, nd *prometheus.Desc, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(nd, prometheus.GaugeValue, float64(n), labels...)
+	send := func(score *int, n int64, d, nd *family, labels ...string) {
+		out.value(nd, float64(n), labels...)
 		if score != nil {
-			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(*score), labels...)
+			out.value(d, float64(*score), labels...)
 		}
 	}
 	for _, x := range rep.Pairs {

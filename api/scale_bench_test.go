@@ -49,7 +49,8 @@ func scaleConfig(slas, depts int) string {
 }
 
 // scaleServer is an API under cfg on a fresh store whose clock is
-// scaleNow, with the collector registered for /metrics.
+// scaleNow, with the collector on /metrics beside a registry of the
+// API's own metrics, as the daemon has them.
 func scaleServer(b testing.TB, doc string) (*Server, *store.Store) {
 	b.Helper()
 	cfg, err := config.LoadBytes("scale.yaml", []byte(doc), b.TempDir())
@@ -64,12 +65,21 @@ func scaleServer(b testing.TB, doc string) (*Server, *store.Store) {
 	b.Cleanup(func() { _ = st.Close() })
 	reg := prometheus.NewRegistry()
 	get := func() *config.Config { return cfg }
-	reg.MustRegister(NewCollector(st, get, now, nil))
-	srv, err := New(Options{Store: st, Config: get, Now: now, Gatherer: reg})
+	srv, err := New(Options{Store: st, Config: get, Now: now, Gatherer: reg, Registerer: reg, Metrics: NewCollector(st, get, now, nil)})
 	if err != nil {
 		b.Fatal(err)
 	}
 	return srv, st
+}
+
+// scaleCollector is the collector of scaleServer's store under doc.
+func scaleCollector(tb testing.TB, st *store.Store, doc string) *Collector {
+	tb.Helper()
+	cfg, err := config.LoadBytes("scale.yaml", []byte(doc), tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return NewCollector(st, func() *config.Config { return cfg }, func() time.Time { return scaleNow }, nil)
 }
 
 // appendAll stores events a thousand at a time.

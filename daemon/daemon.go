@@ -177,12 +177,14 @@ func (d *Daemon) setup() error {
 	if err := d.newAlerts(cfg, reg); err != nil {
 		return err
 	}
-	reg.MustRegister(api.NewCollector(d.store, d.config, d.opts.Now, d.log.With("component", "metrics")))
+	// Served by the API's own writer, not gathered through reg: see
+	// api.Options.Metrics.
+	figures := api.NewCollector(d.store, d.config, d.opts.Now, d.log.With("component", "metrics"))
 	d.metrics.reloaded(true, d.opts.Now())
 	if err := d.newCron(cfg.Global.EvaluationSchedule); err != nil {
 		return err
 	}
-	return d.newServer(reg)
+	return d.newServer(reg, figures)
 }
 
 // loadConfig is config.Load with a sentence for the commonest mistake.
@@ -246,10 +248,10 @@ func (d *Daemon) newAlerts(cfg *config.Config, reg prometheus.Registerer) error 
 	return nil
 }
 
-func (d *Daemon) newServer(reg *prometheus.Registry) error {
+func (d *Daemon) newServer(reg *prometheus.Registry, figures *api.Collector) error {
 	handler, err := api.New(api.Options{
 		Logger: d.log.With("component", "api"), Store: d.store, Config: d.config,
-		Reload: d.Reload, Ready: d.readiness, Gatherer: reg, Registerer: reg, Now: d.opts.Now,
+		Reload: d.Reload, Ready: d.readiness, Gatherer: reg, Registerer: reg, Metrics: figures, Now: d.opts.Now,
 		Users: d.apiUsers(),
 	})
 	if err != nil {
