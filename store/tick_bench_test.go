@@ -1,14 +1,18 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
@@ -117,4 +121,146 @@ func BenchmarkEvaluate100KDue(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "requests/s")
+}
+
+// BenchmarkEvaluate100KDueBareWrites is the storage ceiling of
+// BenchmarkEvaluate100KDue on the machine: it writes what that tick writes
+// — the same keys and values in every bucket, found by comparing the file
+// before and after a real tick — with bare bbolt puts and deletes, in as
+// many transactions (evalChunk requests' worth each, one fsync each), and
+// reads, decides and encodes nothing. Run it beside the tick:
+//
+//	SLAD_BENCH_DUE=100000 go test ./store -run '^$' -bench 'Evaluate100KDue' -benchtime 1x
+func BenchmarkEvaluate100KDueBareWrites(b *testing.B) {
+	n := benchDue(b)
+	tmpl := dueTemplate(b, n)
+	writes := tickWrites(b, tmpl, slatest.T0.Add(31*time.Minute))
+	chunks := (n + evalChunk - 1) / evalChunk
+	for b.Loop() {
+		b.StopTimer()
+		path := filepath.Join(b.TempDir(), FileName)
+		copyFile(b, filepath.Join(tmpl, FileName), path)
+		db, err := openBolt(path, boltOptions(path, time.Second, false))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		for c := range chunks {
+			if err := db.Update(func(tx *bolt.Tx) error { return writes.apply(tx, c, chunks) }); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		if err := db.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "requests/s")
+}
+
+// bucketWrites are the keys a tick put (with their values) and deleted in
+// one bucket, in key order.
+type bucketWrites struct {
+	name   []byte
+	keys   [][]byte
+	values [][]byte // nil: delete
+	fill   float64
+}
+
+type tickWriteSet []bucketWrites
+
+// sorted puts the writes in key order.
+func (w bucketWrites) sorted() bucketWrites {
+	idx := make([]int, len(w.keys))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(i, j int) int { return bytes.Compare(w.keys[i], w.keys[j]) })
+	out := bucketWrites{name: w.name, fill: w.fill}
+	for _, i := range idx {
+		out.keys, out.values = append(out.keys, w.keys[i]), append(out.values, w.values[i])
+	}
+	return out
+}
+
+// apply writes part c of parts of each bucket's writes: the tick's
+// requests come in key order, and so, in every bucket, do their keys.
+func (ws tickWriteSet) apply(tx *bolt.Tx, c, parts int) error {
+	for _, w := range ws {
+		b := tx.Bucket(w.name)
+		b.FillPercent = w.fill
+		from, to := len(w.keys)*c/parts, len(w.keys)*(c+1)/parts
+		for i := from; i < to; i++ {
+			var err error
+			if w.values[i] == nil {
+				err = b.Delete(w.keys[i])
+			} else {
+				err = b.Put(w.keys[i], w.values[i])
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// tickWrites runs the tick of BenchmarkEvaluate100KDue on a copy of the
+// template and returns what it changed.
+func tickWrites(b *testing.B, tmpl string, now time.Time) tickWriteSet {
+	dir := b.TempDir()
+	copyFile(b, filepath.Join(tmpl, FileName), filepath.Join(dir, FileName))
+	s, err := Open(Options{Dir: dir, Policy: slatest.DeskPolicy(), Now: testutil.NewClock(now).Now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.Evaluate(now); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	before, err := bolt.Open(filepath.Join(tmpl, FileName), 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer before.Close()
+	after, err := bolt.Open(filepath.Join(dir, FileName), 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer after.Close()
+	var ws tickWriteSet
+	err = before.View(func(old *bolt.Tx) error {
+		return after.View(func(cur *bolt.Tx) error {
+			return cur.ForEach(func(name []byte, nb *bolt.Bucket) error {
+				w := bucketWrites{name: bytes.Clone(name), fill: bolt.DefaultFillPercent}
+				if bytes.Equal(name, bucketOutbox) {
+					w.fill = outboxFill
+				}
+				ob := old.Bucket(name)
+				c := ob.Cursor()
+				for k, _ := c.First(); k != nil; k, _ = c.Next() {
+					if nb.Get(k) == nil {
+						w.keys, w.values = append(w.keys, bytes.Clone(k)), append(w.values, nil)
+					}
+				}
+				c = nb.Cursor()
+				for k, v := c.First(); k != nil; k, v = c.Next() {
+					if was := ob.Get(k); was == nil || !bytes.Equal(was, v) {
+						w.keys, w.values = append(w.keys, bytes.Clone(k)), append(w.values, append([]byte{}, v...))
+					}
+				}
+				if len(w.keys) > 0 {
+					ws = append(ws, w.sorted())
+				}
+				return nil
+			})
+		})
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ws
 }
