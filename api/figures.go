@@ -231,28 +231,42 @@ func (sn snapshot) figuresOf(sl *sla.SLA, customer string, w store.Window, toTod
 // snapshot: an entry of GET /api/v1/slas and a row of the status page.
 func standing(p *sla.Policy, sl *sla.SLA, sn snapshot) wire.SLAStanding {
 	w := sn.windows[sl.ID]
+	secs := targetSecondsMemo{}
 	out := wire.SLAStanding{
 		ID: sl.ID, Description: sl.Description, Provider: sl.Provider, Customers: sl.Customers,
 		Calendar: sl.CalendarOf().Name(), Objective: sl.Objective, Window: sl.Window.String(),
 		WindowStart: w[0].String(), WindowEnd: w[1].String(),
-		Standing: standingOf(sl, sn.current(sl, "")), ByCustomer: []wire.CustomerStanding{},
+		Standing: secs.standing(sl, sn.current(sl, "")), ByCustomer: []wire.CustomerStanding{},
 	}
 	for _, cu := range sn.customersShown(p, sl) {
-		out.ByCustomer = append(out.ByCustomer, wire.CustomerStanding{Customer: cu, Standing: standingOf(sl, sn.current(sl, cu))})
+		out.ByCustomer = append(out.ByCustomer, wire.CustomerStanding{Customer: cu, Standing: secs.standing(sl, sn.current(sl, cu))})
 	}
 	return out
 }
 
 // standingOf puts figures over an SLA's window on the wire.
 func standingOf(sl *sla.SLA, f sla.Figures) wire.Standing {
+	return targetSecondsMemo{}.standing(sl, f)
+}
+
+// targetSecondsMemo keeps an SLA's targets as the wire has them, so that
+// its standing and each of its customers' share them (read only).
+type targetSecondsMemo map[sla.TargetKind]map[string]int64
+
+func (m targetSecondsMemo) standing(sl *sla.SLA, f sla.Figures) wire.Standing {
 	out := wire.Standing{
 		Compliance: f.Compliance, ErrorBudgetRemaining: f.ErrorBudgetRemaining, BreachesAffordable: f.BreachesAffordable,
 		Open: f.Open, AtRisk: f.AtRisk, Breached: f.Breached,
-		CSATAverage: csatAverage(f), CSATCount: f.CSATCount, Targets: []wire.TargetStanding{},
+		CSATAverage: csatAverage(f), CSATCount: f.CSATCount, Targets: make([]wire.TargetStanding, 0, len(f.Targets)),
 	}
 	for _, t := range f.Targets {
+		secs, ok := m[t.Target]
+		if !ok {
+			secs = targetSeconds(sl.Target(t.Target))
+			m[t.Target] = secs
+		}
 		out.Targets = append(out.Targets, wire.TargetStanding{
-			Target: t.Target, TargetSeconds: targetSeconds(sl.Target(t.Target)),
+			Target: t.Target, TargetSeconds: secs,
 			Counted: t.Counted(), Met: t.Met, Breached: t.Breached, OpenBreached: t.OpenBreached,
 			Compliance: t.Compliance, ErrorBudgetRemaining: t.ErrorBudgetRemaining, BreachesAffordable: t.BreachesAffordable,
 		})

@@ -27,6 +27,7 @@ func TestBadQueryParametersGetA400ThatSaysWhatToFix(t *testing.T) {
 		"report: an unknown SLA":                {"/api/v1/report?sla=nope", 400, `no SLA "nope"`},
 		"request: an explain that is no yes/no": {"/api/v1/requests/R-1?explain=maybe", 400, `parameter "explain"`},
 		"sla: an unknown id":                    {"/api/v1/slas/nope", 404, "known SLAs"},
+		"slas: a pretty that is no yes/no":      {"/api/v1/slas?pretty=please", 400, `parameter "pretty"`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -144,12 +145,20 @@ func companyServer(b *testing.B) *Server {
 // and reports its size.
 func benchGet(b *testing.B, srv *Server, path string) {
 	b.Helper()
+	benchGetWith(b, srv, path, nil)
+}
+
+// benchGetWith is benchGet with request headers.
+func benchGetWith(b *testing.B, srv *Server, path string, header http.Header) {
+	b.Helper()
 	size := 0
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
 		rec := httptest.NewRecorder()
-		srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		maps.Copy(req.Header, header)
+		srv.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK {
 			b.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body.String())
 		}
@@ -161,6 +170,16 @@ func benchGet(b *testing.B, srv *Server, path string) {
 // BenchmarkMetrics scrapes /metrics with 1,000 SLAs.
 func BenchmarkMetrics(b *testing.B) {
 	benchGet(b, companyServer(b), "/metrics")
+}
+
+// BenchmarkMetricsAsPrometheusScrapes scrapes /metrics with 1,000 SLAs
+// as Prometheus asks: OpenMetrics, gzipped (the size is the compressed
+// one).
+func BenchmarkMetricsAsPrometheusScrapes(b *testing.B) {
+	benchGetWith(b, companyServer(b), "/metrics", http.Header{
+		"Accept":          {"application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"},
+		"Accept-Encoding": {"gzip"},
+	})
 }
 
 // BenchmarkSLAs reads GET /api/v1/slas with 1,000 SLAs.

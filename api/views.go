@@ -78,13 +78,9 @@ func latestStage(fired []string) *string {
 }
 
 func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request) {
-	explain := false
-	switch r.URL.Query().Get("explain") {
-	case "", "0", "false", "no":
-	case "1", "true", "yes":
-		explain = true
-	default:
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("parameter \"explain\": %q is not one of 1, true, yes, 0, false, no", r.URL.Query().Get("explain")))
+	explain, err := yesNoParam(r, "explain")
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	res, err := s.resolveRequest(r, "/api/v1/requests/")
@@ -153,20 +149,58 @@ func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+// yesNoParam reads a yes/no query parameter; absent is no.
+func yesNoParam(r *http.Request, name string) (bool, error) {
+	switch v := r.URL.Query().Get(name); v {
+	case "", "0", "false", "no":
+		return false, nil
+	case "1", "true", "yes":
+		return true, nil
+	default:
+		return false, fmt.Errorf("parameter %q: %q is not one of 1, true, yes, 0, false, no", name, v)
+	}
+}
+
+// handleSLAs answers every SLA's standing in compact JSON, written an SLA
+// at a time as it is computed (with 1,000 SLAs the indented answer was
+// 4.5 MB, half of its time spent indenting); ?pretty=1 indents it for
+// people.
 func (s *Server) handleSLAs(w http.ResponseWriter, r *http.Request) {
+	pretty, err := yesNoParam(r, "pretty")
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
 	p := s.opts.Config().Policy
 	sn, err := readSnapshot(s.opts.Store, p, p.SLAs, s.now())
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
 		return
 	}
-	out := struct {
-		SLAs []wire.SLAStanding `json:"slas"`
-	}{SLAs: make([]wire.SLAStanding, 0, len(p.SLAs))}
-	for _, sl := range p.SLAs {
-		out.SLAs = append(out.SLAs, standing(p, sl, sn))
+	if pretty {
+		out := struct {
+			SLAs []wire.SLAStanding `json:"slas"`
+		}{SLAs: make([]wire.SLAStanding, 0, len(p.SLAs))}
+		for _, sl := range p.SLAs {
+			out.SLAs = append(out.SLAs, standing(p, sl, sn))
+		}
+		writeJSON(w, http.StatusOK, out)
+		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	out := newJSONStream(w)
+	out.raw(`{"slas":[`)
+	for i, sl := range p.SLAs {
+		if i > 0 {
+			out.raw(",")
+		}
+		out.value(standing(p, sl, sn))
+	}
+	out.raw("]}\n")
+	if err := out.close(); err != nil {
+		s.log.Debug("writing the SLAs failed", "err", err)
+	}
 }
 
 func (s *Server) handleSLA(w http.ResponseWriter, r *http.Request) {
