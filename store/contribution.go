@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -413,7 +414,7 @@ func applyIndexes(tx *bolt.Tx, ref Ref, old, cur contribution) error {
 			return err
 		}
 	}
-	if cur.Deadline != nil {
+	if cur.Deadline != nil && !has(deadlines, cur.Deadline) {
 		if err := deadlines.Put(cur.Deadline, nil); err != nil {
 			return err
 		}
@@ -422,13 +423,32 @@ func applyIndexes(tx *bolt.Tx, ref Ref, old, cur contribution) error {
 		return err
 	}
 	if cur.Alert { // its value lets a page count and rank without the record (attention.go)
-		return tx.Bucket(bucketAttention).Put(id, attentionValue(cur))
+		return putChanged(tx.Bucket(bucketAttention), id, attentionValue(cur))
 	}
 	return tx.Bucket(bucketAttention).Delete(id)
 }
 
+// Index writes that change nothing are skipped: a put of the value a key
+// holds already still dirties its page, which the commit writes out again
+// (most saves keep most keys, and a tick saves many requests at once).
+
+// has reports whether the bucket holds the key (Get does not tell a key
+// put with a nil value from no key).
+func has(b *bolt.Bucket, key []byte) bool {
+	k, _ := b.Cursor().Seek(key)
+	return k != nil && bytes.Equal(k, key)
+}
+
+// putChanged puts the key unless it holds the value already.
+func putChanged(b *bolt.Bucket, key, value []byte) error {
+	if k, v := b.Cursor().Seek(key); k != nil && bytes.Equal(k, key) && bytes.Equal(v, value) {
+		return nil
+	}
+	return b.Put(key, value)
+}
+
 // replaceKeys deletes the old keys that are not among the new ones and
-// puts the new ones.
+// puts the new ones (those it does not hold with the value already).
 func replaceKeys(b *bolt.Bucket, old, cur [][]byte, value []byte) error {
 	for _, k := range old {
 		if !slices.ContainsFunc(cur, func(c []byte) bool { return string(c) == string(k) }) {
@@ -438,7 +458,7 @@ func replaceKeys(b *bolt.Bucket, old, cur [][]byte, value []byte) error {
 		}
 	}
 	for _, k := range cur {
-		if err := b.Put(k, value); err != nil {
+		if err := putChanged(b, k, value); err != nil {
 			return err
 		}
 	}
@@ -447,6 +467,9 @@ func replaceKeys(b *bolt.Bucket, old, cur [][]byte, value []byte) error {
 
 func setFlag(b *bolt.Bucket, key []byte, on bool) error {
 	if on {
+		if has(b, key) {
+			return nil
+		}
 		return b.Put(key, nil)
 	}
 	return b.Delete(key)

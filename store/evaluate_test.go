@@ -110,3 +110,62 @@ func TestATickInTheGraceSecondLeavesNothingDue(t *testing.T) {
 		t.Errorf("after the tick at %s the deadline index still holds %s (evaluate: %+v): every round of Evaluate reads it again", tick.Format(time.StampMilli), d.Format(time.StampMilli), res)
 	}
 }
+
+// A storm is ticked in chunks whose requests are decided together and
+// written in deadline order: every alert gets its own sequence number,
+// each receiver's queue keeps the order the requests came due in, the
+// pending counts add up, and the next tick numbers on after them.
+func TestAStormOfDueRequestsQueuesEveryAlertInOrderWithItsOwnNumber(t *testing.T) {
+	clock := testutil.NewClock(slatest.T0)
+	s := openTest(t, t.TempDir(), clock)
+	n := evalChunk + 7 // two chunks
+	var batch []sla.Event
+	for i := range n {
+		// One a second: the deadline index orders them by their opening.
+		batch = append(batch, slatest.Event(fmt.Sprint("o", i), fmt.Sprintf("R%05d", i), sla.Opened, slatest.T0.Add(time.Duration(i)*time.Second)))
+	}
+	if _, err := s.Append(context.Background(), batch); err != nil {
+		t.Fatal(err)
+	}
+	now := slatest.T0.Add(time.Hour) // every response target breached, no other stage due
+	clock.Set(now)
+	res, err := s.Evaluate(now)
+	if err != nil || res.Requests != n || res.Fired != n || res.Queued != 2*n {
+		t.Fatalf("storm tick: %+v, %v; want %d requests, %d fired, %d queued", res, err, n, n, 2*n)
+	}
+	seqs := map[uint64]bool{}
+	for _, rcv := range []string{"am", "it-chat"} {
+		items := outboxOf(t, s, rcv)
+		if len(items) != n {
+			t.Fatalf("%s has %d alerts, want %d", rcv, len(items), n)
+		}
+		for i, it := range items {
+			if want := fmt.Sprintf("R%05d", i); it.Notice.RequestID != want || it.Notice.Stage != lifecycle.StageBreach {
+				t.Fatalf("%s's alert %d is the %s of %s, want the breach of %s", rcv, i, it.Notice.Stage, it.Notice.RequestID, want)
+			}
+			if seqs[it.Seq] {
+				t.Fatalf("sequence number %d given twice", it.Seq)
+			}
+			seqs[it.Seq] = true
+		}
+		if f, _ := s.Firing(rcv); len(f) != n {
+			t.Errorf("%s has %d firing alerts, want %d", rcv, len(f), n)
+		}
+	}
+	if pending, _ := s.PendingAlerts(); pending["am"] != n || pending["it-chat"] != n {
+		t.Errorf("pending = %v, want %d each", pending, n)
+	}
+	// Resolving one queues its "resolved" after every alert of the storm.
+	clock.Set(now.Add(time.Minute))
+	if _, err := s.Append(context.Background(), []sla.Event{slatest.Event("x", "R00000", sla.Resolved, now)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Evaluate(now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	items := outboxOf(t, s, "am")
+	last := items[len(items)-1]
+	if last.Notice.Stage != lifecycle.StageResolved || seqs[last.Seq] || last.Seq < uint64(2*n) {
+		t.Errorf("after the storm am's last alert is %s #%d, want a resolved numbered after the storm's %d", last.Notice.Stage, last.Seq, 2*n)
+	}
+}

@@ -15,8 +15,10 @@ import (
 // applyEffects writes what the alert lifecycle decided, in order: notices
 // into the outbox, firing alerts into the firing bucket. notices holds
 // each effect's notice as JSON (encodeNotices, run beside the fold rather
-// than in the writer). It returns the number of outbox items written.
-func applyEffects(tx *bolt.Tx, effects []lifecycle.Effect, notices [][]byte, now time.Time) (int, error) {
+// than in the writer); the outbox's sequence number and pending counts
+// are kept in sum until it is flushed. It returns the number of outbox
+// items written.
+func applyEffects(tx *bolt.Tx, effects []lifecycle.Effect, notices [][]byte, now time.Time, sum *pendingSums) (int, error) {
 	if len(notices) != len(effects) {
 		return 0, fmt.Errorf("%d alert effects with %d encoded notices", len(effects), len(notices))
 	}
@@ -24,7 +26,7 @@ func applyEffects(tx *bolt.Tx, effects []lifecycle.Effect, notices [][]byte, now
 		var err error
 		switch e.Op {
 		case lifecycle.Send:
-			err = enqueue(tx, e.Receivers, &e.Notice, notices[i], now)
+			err = enqueue(tx, e.Receivers, &e.Notice, notices[i], now, sum)
 		case lifecycle.Fire:
 			err = setFiring(tx, e.Receivers, Ref{Provider: e.Provider, ID: e.Request}, e.ClockKey, e.Notice.StageKey, notices[i])
 		case lifecycle.Unfire:
@@ -63,14 +65,11 @@ func encodeNotices(effects []lifecycle.Effect) ([][]byte, error) {
 
 // enqueue writes a notice, encoded as notice, to the outbox of each
 // receiver.
-func enqueue(tx *bolt.Tx, receivers []string, n *lifecycle.Notice, notice []byte, now time.Time) error {
+func enqueue(tx *bolt.Tx, receivers []string, n *lifecycle.Notice, notice []byte, now time.Time, sum *pendingSums) error {
 	ob := tx.Bucket(bucketOutbox)
 	ob.FillPercent = outboxFill
 	for _, rcv := range receivers {
-		seq, err := nextSeq(tx, keyOutboxSeq)
-		if err != nil {
-			return err
-		}
+		seq := sum.nextOutboxSeq(tx)
 		data, err := encodeNewItem(seq, rcv, notice, now)
 		if err != nil {
 			return err
@@ -81,9 +80,7 @@ func enqueue(tx *bolt.Tx, receivers []string, n *lifecycle.Notice, notice []byte
 		if err := indexNotice(tx, rcv, n); err != nil { // retention.go
 			return err
 		}
-		if err := addPending(tx, rcv, 1); err != nil {
-			return err
-		}
+		sum.pending[rcv]++
 	}
 	return nil
 }

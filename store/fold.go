@@ -216,7 +216,7 @@ func (f *fold) refold(p *sla.Policy, rec *record, now time.Time) bool {
 // write is phase 3: the effects and the record, and the contribution's
 // difference into sum (applied once per commit: see pendingSums).
 func (f *fold) write(tx *bolt.Tx, now time.Time, sum *pendingSums) error {
-	n, err := applyEffects(tx, f.effects, f.notices, now)
+	n, err := applyEffects(tx, f.effects, f.notices, now, sum)
 	if err != nil {
 		return err
 	}
@@ -268,14 +268,18 @@ func computeEach(p *sla.Policy, now time.Time, folds []*fold) {
 
 // pendingSums adds up the counter and day-aggregate differences of the
 // requests a commit folds, so that a counter or a day aggregate many of
-// them share is read and written once per commit, not once per request.
+// them share is read and written once per commit, not once per request;
+// so too the outbox's sequence number and pending counts (firing.go).
 type pendingSums struct {
 	counters        map[string]int64
 	perSLA, perPair map[string]*DayAggr
+	pending         map[string]int64 // outbox items added per receiver
+	outboxSeq       uint64           // the last sequence number handed out, once read
+	seqRead         bool
 }
 
 func newPendingSums() *pendingSums {
-	return &pendingSums{counters: map[string]int64{}, perSLA: map[string]*DayAggr{}, perPair: map[string]*DayAggr{}}
+	return &pendingSums{counters: map[string]int64{}, perSLA: map[string]*DayAggr{}, perPair: map[string]*DayAggr{}, pending: map[string]int64{}}
 }
 
 // add takes one request's difference, as applyContribution applies it.
@@ -293,6 +297,16 @@ func (s *pendingSums) add(counters map[string]int64, old, cur contribution) {
 	}
 }
 
+// nextOutboxSeq hands out the outbox's next sequence number; flush
+// stores the last one.
+func (s *pendingSums) nextOutboxSeq(tx *bolt.Tx) uint64 {
+	if !s.seqRead {
+		s.outboxSeq, s.seqRead = getUint(tx.Bucket(bucketMeta), keyOutboxSeq), true
+	}
+	s.outboxSeq++
+	return s.outboxSeq
+}
+
 // flush writes the sums and empties them.
 func (s *pendingSums) flush(tx *bolt.Tx) error {
 	if err := applyCounters(tx.Bucket(bucketCounters), s.counters); err != nil {
@@ -303,6 +317,16 @@ func (s *pendingSums) flush(tx *bolt.Tx) error {
 	}
 	if err := applyDayDeltas(tx.Bucket(bucketCustomerDays), s.perPair); err != nil {
 		return err
+	}
+	if s.seqRead {
+		if err := putUint(tx.Bucket(bucketMeta), keyOutboxSeq, s.outboxSeq); err != nil {
+			return err
+		}
+	}
+	for receiver, n := range s.pending {
+		if err := addPending(tx, receiver, n); err != nil {
+			return err
+		}
 	}
 	*s = *newPendingSums()
 	return nil

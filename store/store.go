@@ -353,9 +353,3 @@ func getUint(b *bolt.Bucket, k []byte) uint64 {
 func putUint(b *bolt.Bucket, k []byte, v uint64) error {
 	return b.Put(k, binary.BigEndian.AppendUint64(nil, v))
 }
-
-func nextSeq(tx *bolt.Tx, key []byte) (uint64, error) {
-	meta := tx.Bucket(bucketMeta)
-	n := getUint(meta, key) + 1
-	return n, putUint(meta, key, n)
-}
