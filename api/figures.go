@@ -82,6 +82,9 @@ type figureRead struct {
 	// attention, when set, reads the requests needing attention too:
 	// their counts, and the records of the worst of each SLA.
 	attention *store.AttentionQuery
+	// ownOnly reads no customer's sums, only each SLA's own (a page that
+	// shows no customer's figures).
+	ownOnly bool
 }
 
 // readSnapshot reads the counters and the current window of the SLAs, in
@@ -102,9 +105,11 @@ func readFigures(src figureSource, p *sla.Policy, r figureRead, now time.Time) (
 		if r.ranges != nil {
 			sq.Ranges = append(sq.Ranges, r.ranges(sl, last)...)
 		}
-		if slices.Contains(sl.Customers, "*") {
+		switch {
+		case r.ownOnly:
+		case slices.Contains(sl.Customers, "*"):
 			sq.ActiveCustomers = true
-		} else {
+		default:
 			sq.Customers = append(slices.Clone(r.customers), p.CustomersOf(sl)...)
 		}
 		q.Sums = append(q.Sums, sq)
@@ -230,18 +235,23 @@ func (sn snapshot) figuresOf(sl *sla.SLA, customer string, w store.Window, toTod
 // standing is an SLA and its figures over its current window as of the
 // snapshot: an entry of GET /api/v1/slas and a row of the status page.
 func standing(p *sla.Policy, sl *sla.SLA, sn snapshot) wire.SLAStanding {
-	w := sn.windows[sl.ID]
 	secs := targetSecondsMemo{}
-	out := wire.SLAStanding{
+	out := ownStanding(sl, sn, secs)
+	for _, cu := range sn.customersShown(p, sl) {
+		out.ByCustomer = append(out.ByCustomer, wire.CustomerStanding{Customer: cu, Standing: secs.standing(sl, sn.current(sl, cu))})
+	}
+	return out
+}
+
+// ownStanding is standing without the customers' standings.
+func ownStanding(sl *sla.SLA, sn snapshot, secs targetSecondsMemo) wire.SLAStanding {
+	w := sn.windows[sl.ID]
+	return wire.SLAStanding{
 		ID: sl.ID, Description: sl.Description, Provider: sl.Provider, Customers: sl.Customers,
 		Calendar: sl.CalendarOf().Name(), Objective: sl.Objective, Window: sl.Window.String(),
 		WindowStart: w[0].String(), WindowEnd: w[1].String(),
 		Standing: secs.standing(sl, sn.current(sl, "")), ByCustomer: []wire.CustomerStanding{},
 	}
-	for _, cu := range sn.customersShown(p, sl) {
-		out.ByCustomer = append(out.ByCustomer, wire.CustomerStanding{Customer: cu, Standing: secs.standing(sl, sn.current(sl, cu))})
-	}
-	return out
 }
 
 // standingOf puts figures over an SLA's window on the wire.

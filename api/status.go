@@ -155,6 +155,9 @@ type statusView struct {
 	// AttentionHidden is set when requests need attention but the viewer
 	// may not read their details (global.read_access: authenticated).
 	AttentionHidden bool
+	// Folded, with more than statusRowsMax SLAs, has a row per department
+	// instead of Groups (see status_summary.go).
+	Folded []deptSummary
 }
 
 // statusSummary is the tiles at the top: SLAs by standing, and requests
@@ -190,10 +193,22 @@ func (s *Server) statusView(cfg *config.Config, filter string, now time.Time) (s
 			slas = append(slas, sl)
 		}
 	}
-	sn, err := readFigures(s.opts.Store, p, figureRead{
+	read := figureRead{
 		slas: slas, ranges: trendRanges, customers: nonEmpty(filter),
 		attention: &store.AttentionQuery{PerSLA: attentionPerSLA, Department: filter},
-	}, now)
+	}
+	if filter == "" && len(slas) > statusRowsMax {
+		// Folded by department (status_summary.go): no trend, no
+		// customer's figures, and the most urgent request of each SLA.
+		read.ranges, read.attention.PerSLA, read.ownOnly = nil, 1, true
+		sn, err := readFigures(s.opts.Store, p, read, now)
+		if err != nil {
+			return v, err
+		}
+		foldedView(&v, p, slas, sn, now)
+		return v, nil
+	}
+	sn, err := readFigures(s.opts.Store, p, read, now)
 	if err != nil {
 		return v, err
 	}
@@ -377,7 +392,7 @@ func departmentLinks(p *sla.Policy, current string) []deptLink {
 	out := []deptLink{{Name: "All departments", URL: "/", Current: current == ""}}
 	var ds []deptLink
 	for id := range p.Departments {
-		ds = append(ds, deptLink{ID: id, Name: deptName(p, id), URL: "/?department=" + url.QueryEscape(id), Scorecard: scorecardURL(id), Current: id == current})
+		ds = append(ds, deptLink{ID: id, Name: deptName(p, id), URL: departmentViewURL(id), Scorecard: scorecardURL(id), Current: id == current})
 	}
 	slices.SortFunc(ds, func(a, b deptLink) int {
 		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.ID, b.ID))

@@ -1,0 +1,143 @@
+package api
+
+import (
+	"cmp"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/slad-project/slad/sla"
+)
+
+// The status page of a large company: with more than statusRowsMax SLAs
+// in view, every department's SLAs fold into one row (its SLAs counted by
+// standing, and its worst SLA) linking to the department's view, where its
+// SLAs have their rows; and only the statusFoldedRequests most urgent
+// requests are listed. 1,000 SLAs drew 2.5 MB of SLA rows (and read
+// twelve weeks of sums for their sparklines) and 3 MB of requests
+// (issue 11).
+
+const (
+	// statusRowsMax is how many SLA rows the page draws before it folds
+	// them by department.
+	statusRowsMax = 100
+	// statusFoldedRequests is how many requests the folded page lists:
+	// the most urgent of those that are each SLA's most urgent.
+	statusFoldedRequests = 20
+)
+
+// deptSummary is a department's SLAs folded into one row.
+type deptSummary struct {
+	ID, Name, Lead string
+	URL            string // the department's view of the status page
+	Scorecard      string
+	SLAs           int
+	Below, Meeting int
+	NoData         int
+	// WithBreached counts the SLAs with open requests past a target.
+	WithBreached int
+	// Worst is the SLA furthest below its objective, else the one with
+	// the least budget left.
+	Worst slaRow
+	// worst ranks Worst: its tone, then compliance minus objective.
+	worst [2]float64
+}
+
+// toneRank orders tones from the worst.
+var toneRank = map[string]float64{"bad": 0, "warn": 1, "ok": 2, "none": 3}
+
+// departmentSummaries folds the SLAs by provider, in the order of the
+// departments' names (as slaGroups orders its groups).
+func departmentSummaries(p *sla.Policy, slas []*sla.SLA, sn snapshot) []deptSummary {
+	byID := map[string]int{}
+	var out []deptSummary
+	for _, sl := range slas {
+		i, ok := byID[sl.Provider]
+		if !ok {
+			i = len(out)
+			byID[sl.Provider] = i
+			d := deptSummary{ID: sl.Provider, Name: deptName(p, sl.Provider), URL: departmentViewURL(sl.Provider), Scorecard: scorecardURL(sl.Provider)}
+			if dep := p.Departments[sl.Provider]; dep != nil {
+				d.Lead = dep.Lead
+			}
+			out = append(out, d)
+		}
+		d := &out[i]
+		st := ownStanding(sl, sn, targetSecondsMemo{})
+		row := slaRowOf(p, sl, st)
+		d.SLAs++
+		switch row.Tone {
+		case "bad":
+			d.Below++
+		case "none":
+			d.NoData++
+		default:
+			d.Meeting++
+		}
+		if row.Breached > 0 {
+			d.WithBreached++
+		}
+		rank := [2]float64{toneRank[row.Tone], st.Compliance - st.Objective}
+		if row.Tone == "warn" {
+			rank[1] = st.ErrorBudgetRemaining
+		}
+		if d.SLAs == 1 || rank[0] < d.worst[0] || rank[0] == d.worst[0] && rank[1] < d.worst[1] {
+			d.Worst, d.worst = row, rank
+		}
+	}
+	slices.SortFunc(out, func(a, b deptSummary) int {
+		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.ID, b.ID))
+	})
+	return out
+}
+
+// summarizeDepartments counts the tiles of a folded page.
+func summarizeDepartments(ds []deptSummary, breached, atRisk int) statusSummary {
+	sum := statusSummary{Breached: breached, AtRisk: atRisk}
+	for _, d := range ds {
+		sum.SLAs += d.SLAs
+		sum.Below += d.Below
+		sum.Meeting += d.Meeting
+		sum.NoData += d.NoData
+	}
+	return sum
+}
+
+// firstRequests keeps the rows of the first n requests (rows come in the
+// page's order, a request's rows not necessarily together).
+func firstRequests(rows []attentionRow, n int) []attentionRow {
+	kept := map[string]bool{}
+	out := rows[:0:0]
+	for _, r := range rows {
+		if !kept[r.Link] {
+			if len(kept) == n {
+				continue
+			}
+			kept[r.Link] = true
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// departmentViewURL is the status page filtered to one department.
+func departmentViewURL(id string) string { return "/?department=" + url.QueryEscape(id) }
+
+// foldedView fills the page of a large company: the tiles, a row per
+// department, and the most urgent requests of all.
+func foldedView(v *statusView, p *sla.Policy, slas []*sla.SLA, sn snapshot, now time.Time) {
+	counts := sn.attention.Counts
+	v.Folded = departmentSummaries(p, slas, sn)
+	v.Summary = summarizeDepartments(v.Folded, counts.Breached, counts.AtRisk)
+	v.Attention = firstRequests(attentionList(p, sn.flagged, "", now), statusFoldedRequests)
+	if n := len(v.Attention); n > 0 {
+		listed := map[string]bool{}
+		for _, a := range v.Attention {
+			listed[a.Link] = true
+		}
+		v.AttentionCaption = sla.Plural(int64(counts.Breached+counts.AtRisk), "request", "requests") + " needing attention; the " +
+			sla.Plural(len(listed), "most urgent is", "most urgent are") + " listed, " + sla.Plural(n, "target", "targets") +
+			" in all. Each department's view lists the rest."
+	}
+}
