@@ -3,7 +3,9 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -33,11 +35,15 @@ const evalChunk = 1024
 // firing or over) is written in the same transaction as the request's
 // alert state, so a stage fires at most once whatever crashes.
 //
-// A chunk of due requests is one write transaction in the three phases of
-// fold.go: the records are read, then decoded, ticked, their
-// contributions computed and records and notices encoded on every core,
-// then written in deadline order, the counters and day aggregates they
-// share once per chunk.
+// Due requests go in chunks through the three phases of fold.go, the
+// first two outside the write transaction: a chunk's records are read in
+// a read transaction, then decoded, ticked, their contributions computed
+// and records and notices encoded on every core while the writer writes
+// and commits the chunk before. The writer checks that each record is
+// still the one that was read (an event or the re-match may have changed
+// it meanwhile; it then decides on it again as it is) and writes them in
+// deadline order, the counters and day aggregates they share once per
+// chunk.
 func (s *Store) Evaluate(now time.Time) (EvalResult, error) {
 	var res EvalResult
 	p := s.policy.Load()
@@ -52,65 +58,121 @@ func (s *Store) Evaluate(now time.Time) (EvalResult, error) {
 	}); err != nil || !due {
 		return res, err
 	}
-	// A request is looked at once per tick: should its next due time still
-	// be now (a stage it cannot fire yet), it waits for the next tick
-	// instead of keeping this one busy.
-	done := map[Ref]bool{}
-	for round := 0; ; round++ {
+	chunks := make(chan *evalChunkOf, 1)
+	stop := make(chan struct{})
+	var readErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer close(chunks)
+		readErr = s.readDue(p, bound, now, chunks, stop)
+	})
+	var err error
+	for c := range chunks {
 		var chunk EvalResult
-		err := s.update(func(tx *bolt.Tx) error {
-			var keys [][]byte
-			c := tx.Bucket(bucketDeadlines).Cursor()
-			for k, _ := c.First(); k != nil && bytes.Compare(k, bound) < 0 && len(keys) < evalChunk; k, _ = c.Next() {
-				if _, ref := parseDeadlineKey(k); !done[ref] {
-					done[ref] = true
-					keys = append(keys, bytes.Clone(k))
-				}
-			}
+		if err = s.update(func(tx *bolt.Tx) error {
 			var err error
-			chunk, err = s.evaluateChunk(tx, p, keys, now)
+			chunk, err = s.writeDue(tx, p, bound, c, now)
 			return err
-		})
-		if err != nil {
-			return res, fmt.Errorf("evaluate: %w", err)
+		}); err != nil {
+			break
 		}
 		res.Requests += chunk.Requests
 		res.Fired += chunk.Fired
 		res.Skipped += chunk.Skipped
 		res.Queued += chunk.Queued
-		if chunk.Requests < evalChunk {
-			break
-		}
-		if round > 10000 {
-			return res, fmt.Errorf("evaluate: deadline index does not drain; %d requests stay due", chunk.Requests)
-		}
 	}
+	close(stop)
+	wg.Wait()
 	if res.Queued > 0 {
 		s.signalOutbox()
+	}
+	if err = errors.Join(err, readErr); err != nil {
+		return res, fmt.Errorf("evaluate: %w", err)
 	}
 	return res, nil
 }
 
-// evaluateChunk ticks the requests of the deadline keys, in tx: a request
-// matched under older rules is folded anew first (rematch.go), to decide
-// by the rules in force.
-func (s *Store) evaluateChunk(tx *bolt.Tx, p *sla.Policy, keys [][]byte, now time.Time) (EvalResult, error) {
-	res := EvalResult{Requests: len(keys)}
-	var ingest IngestResult // counts what the folds queue
-	folds := make([]*fold, len(keys))
-	for i, k := range keys {
-		_, ref := parseDeadlineKey(k)
-		folds[i] = &fold{ref: ref, res: &ingest, tick: true, keep: !s.stale(tx, ref)}
-		folds[i].read(tx)
+// evalChunkOf is a chunk of due requests, read and computed (phases 1
+// and 2), waiting for the writer.
+type evalChunkOf struct {
+	keys  [][]byte // the deadline keys that named them
+	folds []*fold
+	res   IngestResult // counts what the folds queue
+}
+
+// readDue reads the due requests in chunks, each in a read transaction,
+// computes them on every core and hands them to the writer, until a chunk
+// is not full or stop is closed.
+func (s *Store) readDue(p *sla.Policy, bound []byte, now time.Time, out chan<- *evalChunkOf, stop <-chan struct{}) error {
+	// A request is looked at once per tick: should its next due time still
+	// be now (a stage it cannot fire yet), it waits for the next tick
+	// instead of keeping this one busy.
+	done := map[Ref]bool{}
+	for round := 0; ; round++ {
+		select {
+		case <-stop: // the writer failed
+			return nil
+		default:
+		}
+		c := &evalChunkOf{}
+		if err := s.db.View(func(tx *bolt.Tx) error {
+			cur := tx.Bucket(bucketDeadlines).Cursor()
+			for k, _ := cur.First(); k != nil && bytes.Compare(k, bound) < 0 && len(c.keys) < evalChunk; k, _ = cur.Next() {
+				if _, ref := parseDeadlineKey(k); !done[ref] {
+					done[ref] = true
+					c.keys = append(c.keys, bytes.Clone(k))
+				}
+			}
+			c.folds = make([]*fold, len(c.keys))
+			for i, k := range c.keys {
+				_, ref := parseDeadlineKey(k)
+				c.folds[i] = &fold{ref: ref, res: &c.res, tick: true, keep: !s.stale(tx, ref)}
+				c.folds[i].read(tx)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		computeEach(p, now, c.folds)
+		select {
+		case out <- c:
+		case <-stop:
+			return nil
+		}
+		if len(c.keys) < evalChunk {
+			return nil
+		}
+		if round > 10000 {
+			return fmt.Errorf("deadline index does not drain; %d requests stay due", len(c.keys))
+		}
 	}
-	computeEach(p, now, folds)
+}
+
+// writeDue writes a chunk of ticked requests in tx (phase 3). A request
+// whose record changed since it was read is read and computed again here,
+// and ticked only if it is still due; one matched under older rules is
+// folded anew first (rematch.go), to decide by the rules in force.
+func (s *Store) writeDue(tx *bolt.Tx, p *sla.Policy, bound []byte, c *evalChunkOf, now time.Time) (EvalResult, error) {
+	res := EvalResult{Requests: len(c.keys)}
 	sum := newPendingSums()
-	for i, f := range folds {
+	requests := tx.Bucket(bucketRequests)
+	for i, f := range c.folds {
+		if v := requests.Get(requestKey(f.ref)); !bytes.Equal(v, f.stored) {
+			if v == nil {
+				continue // removed meanwhile: nothing is due
+			}
+			f.keep = !s.stale(tx, f.ref)
+			f.read(tx)
+			f.compute(p, now)
+			if f.old != nil && (f.old.Contrib.Deadline == nil || bytes.Compare(f.old.Contrib.Deadline, bound) >= 0) {
+				continue // no longer due
+			}
+		}
 		if f.err != nil && f.old == nil {
 			// One damaged record must not stop every alert: drop it
 			// from the index, say so, and go on.
 			s.log.Error("evaluation skips a request whose record cannot be read", "request", f.ref.ID, "provider", f.ref.Provider, "err", f.err)
-			if err := tx.Bucket(bucketDeadlines).Delete(keys[i]); err != nil {
+			if err := tx.Bucket(bucketDeadlines).Delete(c.keys[i]); err != nil {
 				return res, err
 			}
 			continue
@@ -124,7 +186,7 @@ func (s *Store) evaluateChunk(tx *bolt.Tx, p *sla.Policy, keys [][]byte, now tim
 		res.Fired += f.fired
 		res.Skipped += f.skipped
 	}
-	res.Queued = ingest.queued
+	res.Queued = c.res.queued
 	return res, sum.flush(tx)
 }
 

@@ -2,9 +2,14 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"reflect"
+	"slices"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/internal/testutil"
@@ -167,5 +172,70 @@ func TestAStormOfDueRequestsQueuesEveryAlertInOrderWithItsOwnNumber(t *testing.T
 	last := items[len(items)-1]
 	if last.Notice.Stage != lifecycle.StageResolved || seqs[last.Seq] || last.Seq < uint64(2*n) {
 		t.Errorf("after the storm am's last alert is %s #%d, want a resolved numbered after the storm's %d", last.Notice.Stage, last.Seq, 2*n)
+	}
+}
+
+// A chunk of due requests is read and decided on outside the write
+// transaction; the writer must not store a decision taken on a record
+// that an event changed in between: the tick ends as if it had read the
+// request after the event.
+func TestARequestChangedBetweenTheReadAndTheWriteOfItsChunkIsDecidedOnAsItIsNow(t *testing.T) {
+	ctx := context.Background()
+	opened := []sla.Event{slatest.Event("o1", "R1", sla.Opened, slatest.T0), slatest.Event("o2", "R2", sla.Opened, slatest.T0)}
+	// R1 was answered in time; R2 is resolved with its response breached.
+	late := []sla.Event{slatest.Event("r1", "R1", sla.Responded, slatest.T0.Add(10*time.Minute)), slatest.Event("x2", "R2", sla.Resolved, slatest.T0.Add(50*time.Minute))}
+	now := slatest.T0.Add(time.Hour) // both response targets breached when the chunk is read
+	open := func() (*Store, *testutil.Clock) {
+		clock := testutil.NewClock(slatest.T0)
+		s := openTest(t, t.TempDir(), clock)
+		if _, err := s.Append(ctx, opened); err != nil {
+			t.Fatal(err)
+		}
+		clock.Set(now)
+		return s, clock
+	}
+	// The twin hears of the events before its tick.
+	twin, _ := open()
+	if _, err := twin.Append(ctx, late); err != nil {
+		t.Fatal(err)
+	}
+	want, err := twin.Evaluate(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := open()
+	p := s.policy.Load()
+	bound := binary.BigEndian.AppendUint64(nil, uint64(now.Unix())+1)
+	read := make(chan *evalChunkOf, 1)
+	if err := s.readDue(p, bound, now, read, make(chan struct{})); err != nil {
+		t.Fatal(err)
+	}
+	c := <-read
+	if _, err := s.Append(ctx, late); err != nil {
+		t.Fatal(err)
+	}
+	var got EvalResult
+	if err := s.update(func(tx *bolt.Tx) error {
+		var err error
+		got, err = s.writeDue(tx, p, bound, c, now)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got.Fired != want.Fired || got.Queued != want.Queued {
+		t.Errorf("the tick fired %d stages and queued %d alerts; a tick after the events fires %d and queues %d", got.Fired, got.Queued, want.Fired, want.Queued)
+	}
+	for _, id := range []string{"R1", "R2"} {
+		if g, w := stagesOf(outboxOf(t, s, "am"), id), stagesOf(outboxOf(t, twin, "am"), id); !slices.Equal(g, w) {
+			t.Errorf("am was sent %v about %s; a tick after the events sends %v", g, id, w)
+		}
+		g, err := s.Request(Ref{Provider: "it", ID: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, _ := twin.Request(Ref{Provider: "it", ID: id})
+		if g.Request.Status != w.Request.Status || len(g.Events) != len(w.Events) || !reflect.DeepEqual(g.Fired, w.Fired) {
+			t.Errorf("%s after the tick: %s, %d events, fired %v; a tick after the events leaves %s, %d events, fired %v", id, g.Request.Status, len(g.Events), g.Fired, w.Request.Status, len(w.Events), w.Fired)
+		}
 	}
 }
