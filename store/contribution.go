@@ -314,7 +314,7 @@ func counterDeltas(old, cur contribution, high map[string]int64) map[string]int6
 		deltas[k] += v
 	}
 	for k, d := range deltas {
-		kind, _ := splitCounterKey(k)
+		kind, _, _ := strings.Cut(k, "\x00")
 		switch {
 		case !monotonic[kind]:
 		case kind == ctrBreaches:
@@ -458,7 +458,11 @@ func replaceKeys(b *bolt.Bucket, old, cur [][]byte, value []byte) error {
 		}
 	}
 	for _, k := range cur {
-		if err := putChanged(b, k, value); err != nil {
+		put := b.Put // a key new to the request is new to the bucket
+		if slices.ContainsFunc(old, func(o []byte) bool { return string(o) == string(k) }) {
+			put = func(k, v []byte) error { return putChanged(b, k, v) }
+		}
+		if err := put(k, value); err != nil {
 			return err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"time"
 
@@ -133,7 +134,8 @@ func (s *Store) readDue(p *sla.Policy, bound []byte, now time.Time, out chan<- *
 		}); err != nil {
 			return err
 		}
-		computeEach(p, now, c.folds)
+		// The writer, writing the chunk before meanwhile, keeps a core.
+		computeOn(max(runtime.GOMAXPROCS(0)-1, 1), p, now, c.folds)
 		select {
 		case out <- c:
 		case <-stop:

@@ -247,7 +247,12 @@ func computeAll(tx *bolt.Tx, p *sla.Policy, now time.Time, folds []*fold) error 
 
 // computeEach runs phase 2 of folds on every core.
 func computeEach(p *sla.Policy, now time.Time, folds []*fold) {
-	workers := min(runtime.GOMAXPROCS(0), len(folds))
+	computeOn(runtime.GOMAXPROCS(0), p, now, folds)
+}
+
+// computeOn runs phase 2 of folds on up to cores goroutines.
+func computeOn(cores int, p *sla.Policy, now time.Time, folds []*fold) {
+	workers := min(cores, len(folds))
 	if workers <= 1 {
 		for _, f := range folds {
 			f.compute(p, now)
