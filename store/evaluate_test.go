@@ -126,8 +126,8 @@ func TestAStormOfDueRequestsQueuesEveryAlertInOrderWithItsOwnNumber(t *testing.T
 	n := evalChunk + 7 // two chunks
 	var batch []sla.Event
 	for i := range n {
-		// One a second: the deadline index orders them by their opening.
-		batch = append(batch, slatest.Event(fmt.Sprint("o", i), fmt.Sprintf("R%05d", i), sla.Opened, slatest.T0.Add(time.Duration(i)*time.Second)))
+		// Two a second: the deadline index orders them by their opening.
+		batch = append(batch, slatest.Event(fmt.Sprint("o", i), fmt.Sprintf("R%05d", i), sla.Opened, slatest.T0.Add(time.Duration(i)*time.Second/2)))
 	}
 	if _, err := s.Append(context.Background(), batch); err != nil {
 		t.Fatal(err)
