@@ -36,11 +36,24 @@ func benchDue(b *testing.B) int {
 	return 5000
 }
 
+// DueDirEnv names a directory where BenchmarkEvaluate100KDue and
+// BenchmarkEvaluate100KDueBareWrites keep the data directory they start
+// from, and find it on the next run: that run's CPU profile shows the
+// tick alone, not the ingest and the earlier tick that build it.
+const DueDirEnv = "SLAD_BENCH_DUE_DIR"
+
 // dueTemplate returns a data directory holding n open requests of
 // DeskPolicy whose 30-minute response target all breach at T0+30m (a
 // breach storm: one notice to "am" and one to "it-chat" each), which
 // each benchmark round copies.
 func dueTemplate(b *testing.B, n int) string {
+	kept := ""
+	if d := os.Getenv(DueDirEnv); d != "" {
+		kept = filepath.Join(d, fmt.Sprint("due-", n))
+		if _, err := os.Stat(filepath.Join(kept, FileName)); err == nil {
+			return kept
+		}
+	}
 	dir := b.TempDir()
 	clock := testutil.NewClock(slatest.T0)
 	s, err := Open(Options{Dir: dir, Policy: slatest.DeskPolicy(), Now: clock.Now})
@@ -70,6 +83,17 @@ func dueTemplate(b *testing.B, n int) string {
 	if err := s.Close(); err != nil {
 		b.Fatal(err)
 	}
+	if kept != "" {
+		if err := os.MkdirAll(kept, 0o750); err != nil {
+			b.Fatal(err)
+		}
+		// Whole or not at all, should the run be stopped.
+		copyFile(b, filepath.Join(dir, FileName), filepath.Join(kept, FileName+".part"))
+		if err := os.Rename(filepath.Join(kept, FileName+".part"), filepath.Join(kept, FileName)); err != nil {
+			b.Fatal(err)
+		}
+		return kept
+	}
 	return dir
 }
 
@@ -97,6 +121,9 @@ func copyFile(b *testing.B, from, to string) {
 // aggregates written. Run the figure with
 //
 //	SLAD_BENCH_DUE=100000 go test ./store -run '^$' -bench Evaluate100KDue -benchtime 1x
+//
+// and profile the tick alone by running it twice with SLAD_BENCH_DUE_DIR
+// set and -cpuprofile on the second run.
 func BenchmarkEvaluate100KDue(b *testing.B) {
 	n := benchDue(b)
 	tmpl := dueTemplate(b, n)
