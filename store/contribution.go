@@ -153,7 +153,11 @@ func withCustomer(c contribution, customer string) contribution {
 	}
 	pair := map[string]int64{}
 	for k, n := range c.Counters {
-		switch kind, l := splitCounterKey(k); {
+		kind, _, _ := strings.Cut(k, "\x00")
+		if kind != ctrAtRisk && kind != ctrOpenBreached {
+			continue // most counters: not splitting their keys saves the tick's time
+		}
+		switch _, l := splitCounterKey(k); {
 		case kind == ctrAtRisk && len(l) == 1:
 			pair[counterKey(ctrAtRiskByCustomer, l[0], customer)] = n
 		case kind == ctrOpenBreached && len(l) == 2:
