@@ -418,7 +418,7 @@ func applyIndexes(tx *bolt.Tx, ref Ref, old, cur contribution) error {
 			return err
 		}
 	}
-	if cur.Deadline != nil && !has(deadlines, cur.Deadline) {
+	if cur.Deadline != nil && (string(old.Deadline) != string(cur.Deadline) || !has(deadlines, cur.Deadline)) {
 		if err := deadlines.Put(cur.Deadline, nil); err != nil {
 			return err
 		}
