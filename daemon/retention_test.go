@@ -28,7 +28,8 @@ func TestTheRetentionSweepRunsAtStartAndKeepsTheFigures(t *testing.T) {
 	// Two hours on, a tick has settled the stops of IT-1 (history slad
 	// learnt of is counted an hour after): the figures to keep.
 	clock.Set(testNow.Add(2 * time.Hour))
-	stopped := waitFor(t, in, "slad_requests_stopped_total{", func(line string) bool { return !strings.HasSuffix(line, " 0") })
+	const resolutionMet = `slad_requests_stopped_total{outcome="met",sla="it-sales-incidents",target="resolution"}`
+	stopped := waitFor(t, in, resolutionMet, func(line string) bool { return !strings.HasSuffix(line, " 0") })
 	if err := in.stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +43,7 @@ func TestTheRetentionSweepRunsAtStartAndKeepsTheFigures(t *testing.T) {
 	if status, _ := in.do("GET", "/api/v1/requests/it/IT-2", adminToken, "", nil); status != 200 {
 		t.Errorf("GET the open request: %d, want 200 (open requests are never removed)", status)
 	}
-	if got := metricLine(t, in, "slad_requests_stopped_total{"); got != stopped {
+	if got := metricLine(t, in, resolutionMet); got != stopped {
 		t.Errorf("after the sweep %q, before %q: removing history must not change a counter", got, stopped)
 	}
 	if !strings.Contains(in.logs.String(), "retention sweep removed closed requests") {
