@@ -6,7 +6,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/slad-project/slad/daemon"
 	"github.com/slad-project/slad/store"
 )
 
@@ -20,16 +19,11 @@ file is opened read-only and never changed. Prints what it found and exits
 
 // runCheck runs "slad check".
 func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("check", checkUsage)
-	dir := fs.String("data", daemon.DefaultDataDir, "data `directory` holding slad.db")
-	rest, code, ok := parseFlags(fs, args, stderr)
+	dir, code, ok := parseDataDir("check", checkUsage, args, stderr)
 	if !ok {
 		return code
 	}
-	if len(rest) > 0 {
-		return usageError(stderr, "check", "unexpected argument %q; name the directory with --data", rest[0])
-	}
-	r, err := store.Check(*dir, 3*time.Second)
+	r, err := store.Check(dir, 3*time.Second)
 	if err != nil {
 		fmt.Fprintf(stderr, "slad check: %v\n", err)
 		return exitFailed

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/slad-project/slad/daemon"
 )
 
 // A command is one subcommand of slad, in a file named after it (import.go
@@ -104,4 +106,19 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 func usageError(stderr io.Writer, name, format string, args ...any) int {
 	fmt.Fprintf(stderr, "slad %s: %s\nRun 'slad help %s' for usage.\n", name, fmt.Sprintf(format, args...), name)
 	return exitUsage
+}
+
+// parseDataDir parses the flags of an offline command that takes only
+// --data (check, compact) and returns the directory.
+func parseDataDir(name, usage string, args []string, stderr io.Writer) (dir string, code int, ok bool) {
+	fs := newFlagSet(name, usage)
+	d := fs.String("data", daemon.DefaultDataDir, "data `directory` holding slad.db")
+	rest, code, ok := parseFlags(fs, args, stderr)
+	if !ok {
+		return "", code, false
+	}
+	if len(rest) > 0 {
+		return "", usageError(stderr, name, "unexpected argument %q; name the directory with --data", rest[0]), false
+	}
+	return *d, 0, true
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/slad-project/slad/daemon"
 	"github.com/slad-project/slad/store"
 )
 
@@ -24,17 +23,12 @@ runs on DIR, or when the copy fails (the old file is then left as it was).
 
 // runCompact runs "slad compact".
 func runCompact(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("compact", compactUsage)
-	dir := fs.String("data", daemon.DefaultDataDir, "data `directory` holding slad.db")
-	rest, code, ok := parseFlags(fs, args, stderr)
+	dir, code, ok := parseDataDir("compact", compactUsage, args, stderr)
 	if !ok {
 		return code
 	}
-	if len(rest) > 0 {
-		return usageError(stderr, "compact", "unexpected argument %q; name the directory with --data", rest[0])
-	}
 	began := time.Now()
-	r, err := store.Compact(*dir, 3*time.Second)
+	r, err := store.Compact(dir, 3*time.Second)
 	if err != nil {
 		fmt.Fprintf(stderr, "slad compact: %v\n", err)
 		return exitFailed
