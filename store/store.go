@@ -226,24 +226,6 @@ func (s *Store) SetPolicy(p *sla.Policy) { s.policy.Store(p) }
 // Policy returns the rules in force.
 func (s *Store) Policy() *sla.Policy { return s.policy.Load() }
 
-// PolicyFingerprint returns the fingerprint recorded by the last
-// SetPolicyFingerprint: that of the configuration open requests were last
-// matched under.
-func (s *Store) PolicyFingerprint() (string, error) {
-	var fp string
-	err := s.db.View(func(tx *bolt.Tx) error {
-		fp = string(tx.Bucket(bucketMeta).Get(keyPolicy))
-		return nil
-	})
-	return fp, err
-}
-
-// SetPolicyFingerprint records the configuration open requests are now
-// matched under (after Rematch).
-func (s *Store) SetPolicyFingerprint(fp string) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyPolicy, []byte(fp)) })
-}
-
 // Path returns the database file's path.
 func (s *Store) Path() string { return s.db.Path() }
 
