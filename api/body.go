@@ -157,3 +157,21 @@ func bodyLimits(cfg *config.Config) (limit, capacity int64) {
 	}
 	return limit, capacity
 }
+
+// admitUpload is the start every upload endpoint (events, survey answers)
+// shares: the sender is authenticated and its body admitted under the
+// configuration's limits, or the answer is written and ok is false. The
+// caller must call release once done with the body.
+func (s *Server) admitUpload(w http.ResponseWriter, r *http.Request) (who caller, cfg *config.Config, limit int64, release func(), ok bool) {
+	if who, ok = s.authenticate(w, r); !ok {
+		return who, nil, 0, nil, false
+	}
+	cfg = s.opts.Config()
+	limit, capacity := bodyLimits(cfg)
+	release, ierr := s.bodies.admit(r, limit, capacity)
+	if ierr != nil {
+		s.rejectBatch(w, ierr, nil)
+		return who, cfg, limit, nil, false
+	}
+	return who, cfg, limit, release, true
+}

@@ -22,15 +22,8 @@ import (
 // nothing; idempotent by id, 409 for an id reused for another answer). A
 // scoped token answers only as a customer department among its own.
 func (s *Server) handleFeedback(w http.ResponseWriter, r *http.Request) {
-	who, ok := s.authenticate(w, r)
+	who, cfg, limit, release, ok := s.admitUpload(w, r)
 	if !ok {
-		return
-	}
-	cfg := s.opts.Config()
-	limit, capacity := bodyLimits(cfg)
-	release, ierr := s.bodies.admit(r, limit, capacity)
-	if ierr != nil {
-		s.rejectBatch(w, ierr, nil)
 		return
 	}
 	defer release()

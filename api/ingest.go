@@ -33,15 +33,8 @@ type ingestError struct {
 func (e *ingestError) Error() string { return e.msg }
 
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
-	who, ok := s.authenticate(w, r)
+	who, cfg, limit, release, ok := s.admitUpload(w, r)
 	if !ok {
-		return
-	}
-	cfg := s.opts.Config()
-	limit, capacity := bodyLimits(cfg)
-	release, ierr := s.bodies.admit(r, limit, capacity)
-	if ierr != nil {
-		s.rejectBatch(w, ierr, nil)
 		return
 	}
 	defer release()
