@@ -57,9 +57,8 @@ func (s *Server) handleFeedback(w http.ResponseWriter, r *http.Request) {
 
 // decodeAnswers reads the answers of a body as decodeEvents reads events.
 func decodeAnswers(r *http.Request, limit int64) ([]sla.Answer, []int, *ingestError) {
-	format, ierr := bodyFormat(r.Header.Get("Content-Type"))
+	format, ierr := bodyFormat(r.Header.Get("Content-Type"), "answer")
 	if ierr != nil {
-		ierr.msg = strings.ReplaceAll(ierr.msg, "event", "answer")
 		return nil, nil, ierr
 	}
 	body, ierr := readBody(r, limit)

@@ -104,7 +104,7 @@ func (s *Server) rejectBatch(w http.ResponseWriter, e *ingestError, lines []int)
 // the reader slad import uses for files. lines holds each event's NDJSON
 // line (nil for JSON bodies, whose events are told by index alone).
 func decodeEvents(r *http.Request, limit int64) ([]sla.Event, []int, *ingestError) {
-	format, ierr := bodyFormat(r.Header.Get("Content-Type"))
+	format, ierr := bodyFormat(r.Header.Get("Content-Type"), "event")
 	if ierr != nil {
 		return nil, nil, ierr
 	}
@@ -133,9 +133,10 @@ func decodeEvents(r *http.Request, limit int64) ([]sla.Event, []int, *ingestErro
 	return events, lines, nil
 }
 
-// bodyFormat is the event format a Content-Type names; a body without one
-// is read as JSON.
-func bodyFormat(ct string) (eventio.Format, *ingestError) {
+// bodyFormat is the format a Content-Type names; a body without one is
+// read as JSON. noun names what the body holds (event, answer) in the
+// refusal.
+func bodyFormat(ct, noun string) (eventio.Format, *ingestError) {
 	mt, _, err := mime.ParseMediaType(ct)
 	switch {
 	case ct == "":
@@ -147,7 +148,7 @@ func bodyFormat(ct string) (eventio.Format, *ingestError) {
 		return eventio.NDJSON, nil
 	}
 	return "", &ingestError{status: http.StatusUnsupportedMediaType, index: -1,
-		msg: fmt.Sprintf("content type %q is not accepted: send one event or a JSON array as \"application/json\", or one event per line as \"application/x-ndjson\"", ct)}
+		msg: fmt.Sprintf("content type %q is not accepted: send one %s or a JSON array as \"application/json\", or one %s per line as \"application/x-ndjson\"", ct, noun, noun)}
 }
 
 // readEvents reads every event of a body and the line each starts on.
