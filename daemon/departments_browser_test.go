@@ -4,7 +4,6 @@ package daemon
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -146,34 +145,15 @@ func TestDepartmentScorecardInARealBrowser(t *testing.T) {
 	})
 
 	t.Run("screenshots on a desktop and a phone show the styled scorecard", func(t *testing.T) {
-		for _, shot := range []struct {
-			name          string
-			path          string
-			width, height int
-		}{
+		takeScreenshots(t, browser, out, in.url, []shot{
 			{"department-sales-desktop.png", "/departments/sales", 1280, 2200},
 			{"department-sales-phone.png", "/departments/sales", 390, 2400},
 			{"department-it-desktop.png", "/departments/it", 1280, 2200},
 			{"status-trends-desktop.png", "/", 1280, 1600},
-		} {
-			file := filepath.Join(out, shot.name)
-			_ = os.Remove(file)
-			headless(t, browser, "--screenshot="+file, fmt.Sprintf("--window-size=%d,%d", shot.width, shot.height), in.url+shot.path)
-			checkScreenshot(t, file, shot.width, shot.height)
-			t.Logf("screenshot %s", file)
-		}
+		})
 	})
 
 	t.Run("the printed scorecard is a PDF", func(t *testing.T) {
-		file := filepath.Join(out, "department-sales.pdf")
-		_ = os.Remove(file)
-		headless(t, browser, "--print-to-pdf="+file, in.url+"/departments/sales")
-		data, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.HasPrefix(string(data[:min(len(data), 5)]), "%PDF-") || len(data) < 10_000 {
-			t.Errorf("%s: %d bytes is not a printed page", file, len(data))
-		}
+		printToPDF(t, browser, out, "department-sales.pdf", in.url+"/departments/sales")
 	})
 }

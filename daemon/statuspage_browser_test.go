@@ -167,6 +167,43 @@ func checkScreenshot(t *testing.T, file string, width, height int) {
 	}
 }
 
+// shot is a screenshot to take: the file name, the page and the window.
+type shot struct {
+	name          string
+	path          string
+	width, height int
+}
+
+// takeScreenshots saves each shot of the pages under base into out and
+// checks that it shows a styled page.
+func takeScreenshots(t *testing.T, browser, out, base string, shots []shot) {
+	t.Helper()
+	for _, sh := range shots {
+		file := filepath.Join(out, sh.name)
+		_ = os.Remove(file)
+		headless(t, browser, "--screenshot="+file, fmt.Sprintf("--window-size=%d,%d", sh.width, sh.height), base+sh.path)
+		checkScreenshot(t, file, sh.width, sh.height)
+		t.Logf("screenshot %s", file)
+	}
+}
+
+// printToPDF prints url to out/name and returns the file's bytes, failing
+// the test unless it is a printed page.
+func printToPDF(t *testing.T, browser, out, name, url string) []byte {
+	t.Helper()
+	file := filepath.Join(out, name)
+	_ = os.Remove(file)
+	headless(t, browser, "--print-to-pdf="+file, url)
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(data, []byte("%PDF-")) || len(data) < 10_000 {
+		t.Errorf("%s: %d bytes starting %q is not a printed page", file, len(data), data[:min(len(data), 8)])
+	}
+	return data
+}
+
 // colours counts the distinct colours on a grid of samples.
 func colours(img image.Image) int {
 	seen := map[[4]uint32]bool{}
@@ -269,34 +306,16 @@ func TestStatusPageInARealBrowser(t *testing.T) {
 	})
 
 	t.Run("screenshots on a desktop and a phone show the styled page", func(t *testing.T) {
-		for _, shot := range []struct {
-			name          string
-			path          string
-			width, height int
-		}{
+		takeScreenshots(t, browser, out, in.url, []shot{
 			{"status-desktop.png", "/", 1280, 1600},
 			{"status-phone.png", "/", 390, 844},
 			{"status-sales-desktop.png", "/?department=sales", 1280, 1600},
-		} {
-			file := filepath.Join(out, shot.name)
-			_ = os.Remove(file)
-			headless(t, browser, "--screenshot="+file, fmt.Sprintf("--window-size=%d,%d", shot.width, shot.height), in.url+shot.path)
-			checkScreenshot(t, file, shot.width, shot.height)
-			t.Logf("screenshot %s", file)
-		}
+		})
 	})
 
 	t.Run("the printed report is a PDF", func(t *testing.T) {
 		file := filepath.Join(out, "status-report.pdf")
-		_ = os.Remove(file)
-		headless(t, browser, "--print-to-pdf="+file, in.url+"/")
-		data, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.HasPrefix(data, []byte("%PDF-")) || len(data) < 10_000 {
-			t.Errorf("%s: %d bytes starting %q is not a printed page", file, len(data), data[:min(len(data), 8)])
-		}
+		data := printToPDF(t, browser, out, "status-report.pdf", in.url+"/")
 		pages := len(pdfPageRE.FindAll(data, -1))
 		if pages == 0 {
 			t.Errorf("%s: no page in the PDF", file)
