@@ -180,23 +180,6 @@ func recordOutcome(tx *bolt.Tx, o Outcome, now time.Time) error {
 	return tx.Bucket(bucketNotifyLog).Put(lp(outboxPrefix(it.Receiver), it.Notice.ID), data)
 }
 
-// Delivered removes the alert from the outbox and records the delivery in
-// the notification log, in one transaction (Record of one outcome).
-func (s *Store) Delivered(it OutboxItem, at time.Time) error {
-	return s.Record([]Outcome{{Kind: OutcomeDelivered, Item: it, At: at}})
-}
-
-// GiveUp removes an alert that can no longer be delivered (too old, a
-// permanent failure) and records why in the notification log.
-func (s *Store) GiveUp(it OutboxItem, reason string) error {
-	return s.Record([]Outcome{{Kind: OutcomeGiveUp, Item: it, Reason: reason}})
-}
-
-// Retry records a failed attempt and when to try next.
-func (s *Store) Retry(it OutboxItem, next time.Time, lastErr string) error {
-	return s.Record([]Outcome{{Kind: OutcomeRetry, Item: it, Next: next, Reason: lastErr}})
-}
-
 // DropReceiver removes every pending alert of a receiver that no longer
 // exists and returns how many there were.
 func (s *Store) DropReceiver(receiver string) (int, error) {

@@ -37,7 +37,7 @@ func TestOutboxDeliveryLifecycle(t *testing.T) {
 	if len(items) != 1 || items[0].Notice.Stage != lifecycle.StageWarning {
 		t.Fatalf("due = %+v", items)
 	}
-	if err := s.Retry(items[0], now.Add(time.Minute), "boom"); err != nil {
+	if err := s.Record([]Outcome{{Kind: OutcomeRetry, Item: items[0], Next: now.Add(time.Minute), Reason: "boom"}}); err != nil {
 		t.Fatal(err)
 	}
 	if items, _ := s.DueAlerts("it-chat", now, 10); len(items) != 0 {
@@ -51,7 +51,7 @@ func TestOutboxDeliveryLifecycle(t *testing.T) {
 	if len(items) != 1 || items[0].Attempts != 1 {
 		t.Fatalf("due after retry = %+v", items)
 	}
-	if err := s.Delivered(items[0], now); err != nil {
+	if err := s.Record([]Outcome{{Kind: OutcomeDelivered, Item: items[0], At: now}}); err != nil {
 		t.Fatal(err)
 	}
 	if e, ok, _ := s.NotificationLog("it-chat", items[0].Notice.ID); !ok || !e.Delivered || e.Attempts != 2 {
@@ -87,7 +87,7 @@ func TestAReceiverGetsItsAlertsInOrder(t *testing.T) {
 	if len(breach) != 1 || breach[0].Notice.Stage != lifecycle.StageBreach {
 		t.Fatalf("due = %+v", breach)
 	}
-	if err := s.Retry(breach[0], now.Add(10*time.Minute), "503"); err != nil {
+	if err := s.Record([]Outcome{{Kind: OutcomeRetry, Item: breach[0], Next: now.Add(10*time.Minute), Reason: "503"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Append(ctx, []sla.Event{slatest.Event("x", "R1", sla.Resolved, now)}); err != nil {

@@ -63,7 +63,7 @@ func deliverAll(t *testing.T, s *Store, now time.Time) {
 			t.Fatal(err)
 		}
 		for _, it := range items {
-			if err := s.Delivered(it, now); err != nil {
+			if err := s.Record([]Outcome{{Kind: OutcomeDelivered, Item: it, At: now}}); err != nil {
 				t.Fatal(err)
 			}
 		}
