@@ -87,7 +87,7 @@ func TestAReceiverGetsItsAlertsInOrder(t *testing.T) {
 	if len(breach) != 1 || breach[0].Notice.Stage != lifecycle.StageBreach {
 		t.Fatalf("due = %+v", breach)
 	}
-	if err := s.Record([]Outcome{{Kind: OutcomeRetry, Item: breach[0], Next: now.Add(10*time.Minute), Reason: "503"}}); err != nil {
+	if err := s.Record([]Outcome{{Kind: OutcomeRetry, Item: breach[0], Next: now.Add(10 * time.Minute), Reason: "503"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Append(ctx, []sla.Event{slatest.Event("x", "R1", sla.Resolved, now)}); err != nil {
