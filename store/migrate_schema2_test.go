@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -145,12 +146,12 @@ func TestADatabaseOfSchema2KeepsEveryRequestEventAlertAndFigure(t *testing.T) {
 	if got := flatCounters(c); !reflect.DeepEqual(got, want.Counters) {
 		t.Errorf("counters %v, want %v", got, want.Counters)
 	}
-	sn, err := s.Snapshot()
+	sn, err := s.ReadFigures(FigureQuery{Attention: &AttentionQuery{PerSLA: math.MaxInt}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var att []string
-	for _, f := range sn.Attention {
+	for _, f := range sn.Attention.Requests {
 		att = append(att, f.Request.ID)
 	}
 	slices.Sort(att)

@@ -225,28 +225,6 @@ func (c *Counters) readCustomerCounter(kind string, l []string, n int64) bool {
 	return true
 }
 
-// Snapshot is the running totals and the requests needing attention, read
-// in one transaction: the present of every window figure.
-type Snapshot struct {
-	Counters  Counters
-	Attention []Flagged
-}
-
-// Snapshot reads the counters and the attention index as of one moment,
-// so that a request counted as breached in one is not at risk in the other.
-func (s *Store) Snapshot() (Snapshot, error) {
-	var sn Snapshot
-	err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		if sn.Counters, err = readCounters(tx); err != nil {
-			return err
-		}
-		sn.Attention, err = readAttention(tx)
-		return err
-	})
-	return sn, err
-}
-
 // Breach is one clock that passed its target.
 type Breach struct {
 	Request    string         `json:"request"`
@@ -344,23 +322,6 @@ func (s *Store) Breaches(q BreachQuery) ([]Breach, string, error) {
 type Flagged struct {
 	Request sla.Request
 	sla.Attention
-}
-
-// readAttention reads the open requests that had a warning or are past a
-// target, for the figures and the status page: the attention index, not
-// every open request.
-func readAttention(tx *bolt.Tx) ([]Flagged, error) {
-	var out []Flagged
-	err := tx.Bucket(bucketAttention).ForEach(func(k, _ []byte) error {
-		ref, _, _ := parseRequestKey(k)
-		rec, err := loadRecord(tx, ref)
-		if err != nil || rec == nil {
-			return err
-		}
-		out = append(out, flagged(rec))
-		return nil
-	})
-	return out, err
 }
 
 // flagged reads a record's attention: its open clocks with a warning fired,

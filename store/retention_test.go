@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"testing"
 	"time"
@@ -74,7 +75,7 @@ func deliverAll(t *testing.T, s *Store, now time.Time) {
 // requests needing attention, every window's day aggregates (per SLA and
 // per customer), the stops and the breaches of the retention period.
 type figures struct {
-	Snapshot            Snapshot
+	Snapshot            Figures
 	Span, Day0          Window
 	CustomerSpan        Window
 	ResponseStops       []Stop
@@ -97,7 +98,7 @@ func figuresOf(t *testing.T, s *Store, since time.Time) figures {
 		}
 	}
 	var e error
-	f.Snapshot, e = s.Snapshot()
+	f.Snapshot, e = s.ReadFigures(FigureQuery{Attention: &AttentionQuery{PerSLA: math.MaxInt}})
 	must(e)
 	f.Span, e = s.WindowFigures("it-sales", first, last)
 	must(e)
