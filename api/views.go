@@ -51,6 +51,10 @@ type RequestView struct {
 	// Ignored lists, with explain only, the events the fold left out and why
 	// (dated before the opening, a second "opened", another provider).
 	Ignored []sla.IgnoredEvent `json:"ignored,omitzero"`
+	// Unmatched lists, with explain only, why each SLA of the provider
+	// gave the request no clock (or no clock of one target): the
+	// attribute refused, the request's value and what the SLA takes.
+	Unmatched []sla.Mismatch `json:"unmatched,omitzero"`
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -123,6 +127,9 @@ func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request) {
 	}
 	if explain {
 		out.Ignored = append([]sla.IgnoredEvent{}, sla.IgnoredEvents(v.Events)...)
+		if !req.Opened.IsZero() {
+			out.Unmatched = append([]sla.Mismatch{}, p.Explain(req.Attributes)...)
+		}
 	}
 	for _, c := range req.Clocks {
 		cal := p.SLA(c.SLA).CalendarOf()

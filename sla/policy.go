@@ -141,27 +141,10 @@ func (s *SLA) Target(k TargetKind) Target {
 	return s.Resolution
 }
 
-// Matches reports whether a request with these attributes falls under the SLA.
+// Matches reports whether a request with these attributes falls under the
+// SLA. Its filters are those Policy.Explain reports on (refuse).
 func (s *SLA) Matches(a Attributes) bool {
-	if a.Provider != s.Provider {
-		return false
-	}
-	if !slices.Contains(s.Customers, "*") && !slices.Contains(s.Customers, a.Customer) {
-		return false
-	}
-	if len(s.Match.Priority) > 0 && !slices.Contains(s.Match.Priority, a.Priority) {
-		return false
-	}
-	if len(s.Match.Category) > 0 && !slices.Contains(s.Match.Category, a.Category) {
-		return false
-	}
-	for k, vs := range s.Match.Labels {
-		v, ok := a.Labels[k]
-		if !ok || (len(vs) > 0 && !slices.Contains(vs, v)) {
-			return false
-		}
-	}
-	return true
+	return a.Provider == s.Provider && s.refuse(a).field == ""
 }
 
 // PausesOn reports whether a pause with this reason stops the SLA's clocks.

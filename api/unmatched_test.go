@@ -1,0 +1,84 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/slad-project/slad/sla"
+)
+
+// unmatchedConfig has an SLA with per-priority targets and no priority
+// filter: a P4 request falls under it and gets no clock.
+const unmatchedConfig = `
+departments:
+  it: {name: IT}
+  sales: {name: Sales}
+slas:
+  - id: it-incidents
+    description: IT answers Sales' incidents
+    provider: it
+    customers: [sales]
+    match: {category: [incident]}
+    resolution: {P1: 4h, P2: 1d}
+    objective: 95%
+    window: 30d
+`
+
+func getRequestView(t *testing.T, url string) RequestView {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d", url, resp.StatusCode)
+	}
+	var v RequestView
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestExplainSaysWhyARequestHasNoClock (issue 13): ?explain=1 on a request
+// without clocks names, per SLA of its provider, the attribute refused,
+// its value and what was expected; without explain the answer has no
+// "unmatched".
+func TestExplainSaysWhyARequestHasNoClock(t *testing.T) {
+	srv, _ := newTestAPI(t, unmatchedConfig, "", nil)
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	at := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
+	for _, e := range []string{
+		fmt.Sprintf(`{"id":"o1","request":"TYPO","type":"opened","at":%q,"provider":"it","customer":"sales","priority":"P1","category":"incidnet"}`, at),
+		fmt.Sprintf(`{"id":"o2","request":"P4","type":"opened","at":%q,"provider":"it","customer":"sales","priority":"P4","category":"incident"}`, at),
+		fmt.Sprintf(`{"id":"o3","request":"OK","type":"opened","at":%q,"provider":"it","customer":"sales","priority":"P1","category":"incident"}`, at),
+	} {
+		if status, data := postEvents(t, ts.URL, "application/json", e); status != http.StatusOK {
+			t.Fatalf("%s: %d %s", e, status, data)
+		}
+	}
+	tests := map[string]sla.Mismatch{
+		"TYPO": {SLA: "it-incidents", Field: "category", Value: "incidnet", Expected: []string{"incident"},
+			Reason: `SLA "it-incidents" takes category "incident"; the request has "incidnet"`},
+		"P4": {SLA: "it-incidents", Target: sla.Resolution, Field: "priority", Value: "P4", Expected: []string{"P1", "P2"},
+			Reason: `SLA "it-incidents" sets a resolution target for priority P1, P2 and no default; the request has "P4", so it gets no resolution clock`},
+	}
+	for id, want := range tests {
+		v := getRequestView(t, ts.URL+"/api/v1/requests/it/"+id+"?explain=1")
+		if len(v.Clocks) != 0 || len(v.Unmatched) != 1 || fmt.Sprint(v.Unmatched[0]) != fmt.Sprint(want) {
+			t.Errorf("%s: clocks %v, unmatched %+v; want no clock and %+v", id, v.Clocks, v.Unmatched, want)
+		}
+		if v := getRequestView(t, ts.URL+"/api/v1/requests/it/"+id); v.Unmatched != nil {
+			t.Errorf("%s without explain lists unmatched %+v", id, v.Unmatched)
+		}
+	}
+	if v := getRequestView(t, ts.URL+"/api/v1/requests/it/OK?explain=1"); len(v.Clocks) != 1 || v.Unmatched == nil || len(v.Unmatched) != 0 {
+		t.Errorf("OK: clocks %v, unmatched %+v; want its clock and an empty unmatched list", v.Clocks, v.Unmatched)
+	}
+}

@@ -1,0 +1,158 @@
+package sla
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// Mismatch says why a request got no clock of one SLA of its provider: the
+// attribute the SLA refused, the request's value and what the SLA expects.
+// It is what GET /api/v1/requests/…?explain=1 lists under "unmatched", so
+// that a request without clocks is never left without a reason.
+type Mismatch struct {
+	// SLA is the SLA that gave no clock; empty when no SLA names the
+	// provider at all.
+	SLA string `json:"sla"`
+	// Target is set when the request falls under the SLA but the SLA has
+	// no target of this kind for its priority; empty when the request does
+	// not fall under the SLA at all.
+	Target TargetKind `json:"target,omitempty"`
+	// Field is the attribute refused: provider, customer, priority,
+	// category or labels.KEY.
+	Field string `json:"field"`
+	// Value is the request's value of Field ("" when it has none).
+	Value string `json:"value"`
+	// Expected lists the values the SLA takes (empty for a label that may
+	// hold any value but must be present).
+	Expected []string `json:"expected"`
+	// Reason is the same as a sentence.
+	Reason string `json:"reason"`
+}
+
+// refusal is the first attribute an SLA's filters refuse: the one test
+// both Matches and Explain run, so that matching and its explanation cannot
+// disagree. field is "" when the SLA takes the request.
+type refusal struct {
+	field string // customer, priority, category, labels.KEY
+	label string // the label key, for labels.KEY
+}
+
+// refuse runs the SLA's filters on a request's attributes (not the
+// provider: the policy only tries the SLAs of the request's provider). It
+// allocates nothing when the SLA takes the request, since folding a
+// request calls it for every SLA of the provider.
+func (s *SLA) refuse(a Attributes) refusal {
+	if !slices.Contains(s.Customers, "*") && !slices.Contains(s.Customers, a.Customer) {
+		return refusal{field: "customer"}
+	}
+	if len(s.Match.Priority) > 0 && !slices.Contains(s.Match.Priority, a.Priority) {
+		return refusal{field: "priority"}
+	}
+	if len(s.Match.Category) > 0 && !slices.Contains(s.Match.Category, a.Category) {
+		return refusal{field: "category"}
+	}
+	// Of several labels refused, the first by name, so that the
+	// explanation does not change with map order.
+	var r refusal
+	for k, vs := range s.Match.Labels {
+		v, ok := a.Labels[k]
+		if (!ok || (len(vs) > 0 && !slices.Contains(vs, v))) && (r.field == "" || k < r.label) {
+			r = refusal{field: "labels", label: k}
+		}
+	}
+	if r.field != "" {
+		r.field += "." + r.label
+	}
+	return r
+}
+
+// Explain returns why a request with these attributes has no clock of
+// each SLA of its provider (and of each target an SLA it falls under has
+// no duration for at its priority), in configuration order; empty when
+// every SLA of the provider gives it every target it sets.
+func (p *Policy) Explain(a Attributes) []Mismatch {
+	slas := p.indexed().byProvider[a.Provider]
+	if len(slas) == 0 {
+		return []Mismatch{{Field: "provider", Value: a.Provider, Expected: p.providers(),
+			Reason: fmt.Sprintf("no SLA names provider %q, so none of its requests gets a clock", a.Provider)}}
+	}
+	var out []Mismatch
+	for _, s := range slas {
+		if r := s.refuse(a); r.field != "" {
+			out = append(out, s.explainRefusal(r, a))
+			continue
+		}
+		for _, k := range TargetKinds {
+			t := s.Target(k)
+			if _, ok := t.For(a.Priority); t.Set() && !ok {
+				out = append(out, s.explainNoTarget(k, t, a.Priority))
+			}
+		}
+	}
+	return out
+}
+
+// providers lists the providers some SLA names, sorted.
+func (p *Policy) providers() []string {
+	return slices.Sorted(maps.Keys(p.indexed().byProvider))
+}
+
+// explainRefusal turns a refusal into a Mismatch with its sentence.
+func (s *SLA) explainRefusal(r refusal, a Attributes) Mismatch {
+	m := Mismatch{SLA: s.ID, Field: r.field}
+	switch r.field {
+	case "customer":
+		m.Value, m.Expected = a.Customer, s.Customers
+	case "priority":
+		m.Value, m.Expected = a.Priority, s.Match.Priority
+	case "category":
+		m.Value, m.Expected = a.Category, s.Match.Category
+	default:
+		m.Value, m.Expected = a.Labels[r.label], s.Match.Labels[r.label]
+		if _, ok := a.Labels[r.label]; !ok {
+			m.Reason = fmt.Sprintf("SLA %q needs label %q (%s); the request has none", s.ID, r.label, anyOf(m.Expected))
+		}
+	}
+	if m.Expected == nil {
+		m.Expected = []string{}
+	}
+	if m.Reason == "" {
+		m.Reason = fmt.Sprintf("SLA %q takes %s %s; the request has %s", s.ID, r.field, anyOf(m.Expected), valueOrNone(m.Value))
+	}
+	return m
+}
+
+// explainNoTarget is the Mismatch of a target with no duration for the
+// request's priority.
+func (s *SLA) explainNoTarget(k TargetKind, t Target, priority string) Mismatch {
+	listed := slices.Sorted(maps.Keys(t.ByPriority))
+	return Mismatch{SLA: s.ID, Target: k, Field: "priority", Value: priority, Expected: listed,
+		Reason: fmt.Sprintf("SLA %q sets a %s target for priority %s and no default; the request has %s, so it gets no %s clock",
+			s.ID, k, strings.Join(listed, ", "), valueOrNone(priority), k)}
+}
+
+// anyOf writes the values a filter takes: "one of P1, P2", "P1", or "any
+// value" for an empty list.
+func anyOf(vs []string) string {
+	switch len(vs) {
+	case 0:
+		return "any value"
+	case 1:
+		return fmt.Sprintf("%q", vs[0])
+	}
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	return "one of " + strings.Join(q, ", ")
+}
+
+// valueOrNone quotes a request's value, or says it has none.
+func valueOrNone(v string) string {
+	if v == "" {
+		return "none"
+	}
+	return fmt.Sprintf("%q", v)
+}
