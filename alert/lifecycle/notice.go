@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -22,6 +23,15 @@ type Notice struct {
 	SLADescription string `json:"sla_description,omitempty"`
 	Provider       string `json:"provider"`
 	Customer       string `json:"customer"`
+	// The departments' display names and leads as the configuration had
+	// them when the notice fired, so that people read names, not ids.
+	// Empty in notices stored before slad had them, and for a department
+	// the configuration names without a name: [Notice.ProviderTitle] and
+	// [Notice.CustomerTitle] fall back to the ids.
+	ProviderName string `json:"provider_name,omitempty"`
+	ProviderLead string `json:"provider_lead,omitempty"`
+	CustomerName string `json:"customer_name,omitempty"`
+	CustomerLead string `json:"customer_lead,omitempty"`
 
 	RequestID string `json:"request_id"`
 	Title     string `json:"title,omitempty"`
@@ -37,7 +47,18 @@ type Notice struct {
 	// resolved notice, how many escalation steps fired (so that receivers
 	// holding one alert per step, Alertmanager, can end each); 0 otherwise.
 	Escalation int `json:"escalation,omitempty"`
+	// WarnAt is the warn_at share of the target whose warning this is
+	// (0.8 for 80%); 0 on other stages.
+	WarnAt float64 `json:"warn_at,omitempty"`
 }
+
+// ProviderTitle is how people name the provider: its display name, or its
+// id when it has none.
+func (n *Notice) ProviderTitle() string { return cmp.Or(n.ProviderName, n.Provider) }
+
+// CustomerTitle is how people name the customer: its display name, or its
+// id when it has none.
+func (n *Notice) CustomerTitle() string { return cmp.Or(n.CustomerName, n.Customer) }
 
 // NoticeID derives the stable id of a stage of a clock of the request
 // (provider, request). Two providers may use one request id, so the
@@ -57,9 +78,9 @@ func NoticeID(provider, request, slaID string, target sla.TargetKind, stageKey s
 	return "msg_" + hex.EncodeToString(h[:12])
 }
 
-// notice describes a stage of a clock of request r as of now. s may be nil
-// for an SLA a reload removed.
-func (st *State) notice(r *sla.Request, clk *sla.Clock, s *sla.SLA, stage Stage, now time.Time) Notice {
+// notice describes a stage of a clock of request r as of now, naming the
+// departments as p does. s may be nil for an SLA a reload removed.
+func (st *State) notice(p *sla.Policy, r *sla.Request, clk *sla.Clock, s *sla.SLA, stage Stage, now time.Time) Notice {
 	live := clk.At(now, s.CalendarOf())
 	idKey := stage.Key
 	if c := st.Cycle[clk.Key()]; c > 0 {
@@ -75,8 +96,17 @@ func (st *State) notice(r *sla.Request, clk *sla.Clock, s *sla.SLA, stage Stage,
 		Deadline:       live.Deadline,
 		FiredAt:        now.UTC(),
 	}
+	if d := p.Departments[r.Provider]; d != nil {
+		n.ProviderName, n.ProviderLead = d.Name, d.Lead
+	}
+	if d := p.Departments[r.Customer]; d != nil {
+		n.CustomerName, n.CustomerLead = d.Name, d.Lead
+	}
 	if s != nil {
 		n.SLADescription = s.Description
+		if stage.Kind == StageWarning && stage.Step < len(s.WarnAt) {
+			n.WarnAt = s.WarnAt[stage.Step]
+		}
 	}
 	if clk.Breached() {
 		n.Deadline = clk.Deadline
@@ -89,8 +119,8 @@ func (st *State) notice(r *sla.Request, clk *sla.Clock, s *sla.SLA, stage Stage,
 
 // resolvedNotice is the notice that a breached clock is over, for those
 // told of its breach: it carries how many escalation steps fired.
-func (st *State) resolvedNotice(r *sla.Request, clk *sla.Clock, s *sla.SLA, now time.Time) Notice {
-	n := st.notice(r, clk, s, Stage{Kind: StageResolved, Key: ResolvedKey}, now)
+func (st *State) resolvedNotice(p *sla.Policy, r *sla.Request, clk *sla.Clock, s *sla.SLA, now time.Time) Notice {
+	n := st.notice(p, r, clk, s, Stage{Kind: StageResolved, Key: ResolvedKey}, now)
 	n.Escalation = st.escalations(clk.Key())
 	return n
 }

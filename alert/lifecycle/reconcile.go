@@ -52,7 +52,7 @@ func (s *State) reconcile(p *sla.Policy, old, live *sla.Request, now time.Time) 
 					src, req = old.Clock(slaID, target), old
 				}
 				if src != nil {
-					n := s.resolvedNotice(req, src, p.SLA(slaID), now)
+					n := s.resolvedNotice(p, req, src, p.SLA(slaID), now)
 					out = append(out, Effect{Op: Send, Receivers: told, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: n})
 				}
 			}
@@ -63,7 +63,7 @@ func (s *State) reconcile(p *sla.Policy, old, live *sla.Request, now time.Time) 
 		case clk.Open() && s.HasFired(key, ResolvedKey):
 			s.unfire(key, ResolvedKey)
 			s.nextCycle(key)
-			n := s.notice(live, clk, p.SLA(slaID), Stage{Kind: StageBreach, Key: breachKey}, now)
+			n := s.notice(p, live, clk, p.SLA(slaID), Stage{Kind: StageBreach, Key: breachKey}, now)
 			out = append(out, Effect{Op: Fire, Receivers: told, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: n})
 		}
 	}

@@ -45,7 +45,7 @@ func (st *State) tickClock(p *sla.Policy, live *sla.Request, clk *sla.Clock, now
 	}
 	for _, stage := range send {
 		receivers := Receivers(p, s, stage)
-		n := st.notice(live, clk, s, stage, now)
+		n := st.notice(p, live, clk, s, stage, now)
 		res.Effects = append(res.Effects, Effect{Op: Send, Receivers: receivers, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: n})
 		st.markFired(key, stage.Key)
 		res.Fired++
@@ -57,7 +57,7 @@ func (st *State) tickClock(p *sla.Policy, live *sla.Request, clk *sla.Clock, now
 		}
 	}
 	if st.resolvedOwed(clk) {
-		n := st.resolvedNotice(live, clk, s, now)
+		n := st.resolvedNotice(p, live, clk, s, now)
 		n.FiredAt = clk.Since
 		told := st.Told[key]
 		res.Effects = append(res.Effects,

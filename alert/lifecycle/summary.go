@@ -1,0 +1,121 @@
+package lifecycle
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/slad-project/slad/sla"
+)
+
+// summaryTitleRunes bounds how much of a request's title a summary quotes,
+// so that the summary stays one line a person reads at a glance (a mail
+// subject, a chat notification).
+const summaryTitleRunes = 80
+
+// Summary says what the notice is about in one line, in the departments'
+// names, for people: "IT Service Desk has 19 business minutes left to
+// answer Sales' P1 'VPN down for the sales floor' (84% of 2h used)". Every
+// receiver shows this one sentence (the webhook's summary field, the Slack
+// text, Alertmanager's summary annotation, the mail's subject), so that a
+// lead reads the same words wherever an alert reaches them. It depends on
+// the notice alone, so a notice stored before slad had it reads the same
+// on every retry (with ids for names).
+func (n *Notice) Summary() string {
+	provider := n.ProviderTitle()
+	what := n.subject()
+	target := time.Duration(n.TargetSeconds) * time.Second
+	elapsed := time.Duration(n.ElapsedSeconds) * time.Second
+	over := elapsed - target
+	verb, done := "resolve", "resolved"
+	if n.Target == sla.Response {
+		verb, done = "answer", "answered"
+	}
+	switch n.Stage {
+	case StageWarning:
+		used := ""
+		if target > 0 {
+			used = fmt.Sprintf(" (%d%% of %s used)", elapsed*100/target, sla.FormatDuration(target))
+		}
+		return fmt.Sprintf("%s has %s left to %s %s%s", provider, businessTime(target-elapsed), verb, what, used)
+	case StageBreach:
+		return fmt.Sprintf("%s missed its %s target to %s %s (%s over)", provider, sla.FormatDuration(target), verb, what, sla.FormatDuration(over))
+	case StageEscalation:
+		return fmt.Sprintf("Escalation %d: %s has still not %s %s, %s over its %s target", n.Escalation, provider, done, what, sla.FormatDuration(over), sla.FormatDuration(target))
+	case StageResolved:
+		clock := fmt.Sprintf("%s's %s clock for %s stopped after %s", provider, n.Target, what, sla.FormatDuration(elapsed))
+		if over > 0 {
+			return fmt.Sprintf("%s, %s over its %s target", clock, sla.FormatDuration(over), sla.FormatDuration(target))
+		}
+		return fmt.Sprintf("%s, within its %s target: the breach is over", clock, sla.FormatDuration(target))
+	default:
+		return fmt.Sprintf("%s: %s of %s", n.Stage, what, provider)
+	}
+}
+
+// subject names the request as its customer would: "Sales' P1 'VPN down
+// for the sales floor'", "Finance's request INC-7" without priority or
+// title.
+func (n *Notice) subject() string {
+	kind := "request"
+	if n.Priority != "" {
+		kind = oneLine(n.Priority, summaryTitleRunes)
+	}
+	name := "'" + oneLine(n.Title, summaryTitleRunes) + "'"
+	if n.Title == "" || name == "''" {
+		name = oneLine(n.RequestID, summaryTitleRunes)
+		if n.Priority != "" {
+			kind += " request"
+		}
+	}
+	return possessive(oneLine(n.CustomerTitle(), summaryTitleRunes)) + " " + kind + " " + name
+}
+
+// possessive writes "Sales'" for a name ending in s, "Finance's" otherwise.
+func possessive(name string) string {
+	if strings.HasSuffix(name, "s") || strings.HasSuffix(name, "S") {
+		return name + "'"
+	}
+	return name + "'s"
+}
+
+// businessTime says how much business time is left in words a lead reads:
+// "19 business minutes", "45 business seconds", "2h10m of business time"
+// (cut like [sla.FormatDuration], never rounded up).
+func businessTime(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return sla.Plural(int64(max(d, 0)/time.Second), "business second", "business seconds")
+	case d < time.Hour:
+		return sla.Plural(int64(d/time.Minute), "business minute", "business minutes")
+	default:
+		return sla.FormatDuration(d) + " of business time"
+	}
+}
+
+// oneLine makes text people typed fit in one line: runs of white space and
+// control characters become one space, and text longer than limit
+// characters is cut with an ellipsis.
+func oneLine(s string, limit int) string {
+	var b strings.Builder
+	n := 0
+	space := false
+	for _, r := range strings.TrimSpace(s) {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			space = true
+			continue
+		}
+		if n >= limit {
+			return strings.TrimSpace(b.String()) + "…"
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+			n++
+		}
+		space = false
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
+}
