@@ -166,6 +166,10 @@ type Request struct {
 	Resolved    time.Time     `json:"resolved,omitzero"`
 	Paused      bool          `json:"paused,omitempty"`
 	PauseReason string        `json:"pause_reason,omitempty"`
+	// Holder is the department the request was last handed to: its
+	// provider from "opened", then each "assigned" (see [Policy.HolderOf]
+	// for who holds it now, which a wait for the customer overrides).
+	Holder string `json:"holder,omitempty"`
 	// CSAT is the latest satisfaction score of the current resolution:
 	// given on "resolved" or by a later "rated" event (the latest by at,
 	// ties by arrival, as every event is folded). CSATComment goes with it.
@@ -283,7 +287,7 @@ func (f *folder) open(e Event) {
 		Provider: e.Provider, Customer: e.Customer, Priority: e.Priority,
 		Category: e.Category, Title: e.Title, Labels: e.Labels,
 	}
-	r.Status, r.Opened = StatusOpen, e.At
+	r.Status, r.Opened, r.Holder = StatusOpen, e.At, e.Provider
 	f.rematch(e.At)
 }
 
@@ -301,6 +305,7 @@ func (f *folder) rematch(t time.Time) {
 	if f.r.Status == StatusOpen {
 		f.startClocks(matched, t)
 	}
+	f.syncParties(t)
 }
 
 // rematchClock brings one existing clock in line with the SLAs the request
@@ -321,7 +326,7 @@ func (f *folder) rematchClock(c *Clock, matched []*SLA, t time.Time) {
 		if !c.Breached() {
 			c.Cancelled = true // stopped at t, counting toward nothing
 		}
-	case ok && c.Unmatched && r.Status == StatusOpen && (c.Target == Resolution || r.Responded.IsZero()):
+	case ok && c.Unmatched && !s.Party() && r.Status == StatusOpen && (c.Target == Resolution || r.Responded.IsZero()):
 		c.Cancelled, c.Unmatched, c.Stopped = false, false, time.Time{}
 		c.setLimit(limit, t)
 		f.startOrPause(c, s, t)
@@ -332,10 +337,15 @@ func (f *folder) rematchClock(c *Clock, matched []*SLA, t time.Time) {
 }
 
 // startClocks starts, at t, the clocks of matched SLAs the request has none
-// for yet (no response clock once the request was responded to).
+// for yet (no response clock once the request was responded to). The
+// clocks of holding and waiting SLAs start when their party holds the
+// request (syncParties).
 func (f *folder) startClocks(matched []*SLA, t time.Time) {
 	r := f.r
 	for _, s := range matched {
+		if s.Party() {
+			continue
+		}
 		for _, k := range TargetKinds {
 			limit, ok := s.Target(k).For(r.Priority)
 			if !ok || r.Clock(s.ID, k) != nil || (k == Response && !r.Responded.IsZero()) {
@@ -364,7 +374,7 @@ func (c *Clock) setLimit(limit time.Duration, t time.Time) {
 
 func (f *folder) startOrPause(c *Clock, s *SLA, t time.Time) {
 	c.run(t)
-	if f.r.Paused && s.PausesOn(f.r.PauseReason) {
+	if f.r.Paused && s.pausesFor(f.r.PauseReason) {
 		c.pause(t, f.r.PauseReason, f.calendar(c.SLA))
 	}
 }
@@ -392,17 +402,46 @@ func (f *folder) apply(e Event) {
 		f.update(e)
 	case Rated:
 		f.rate(e.CSAT, e.Comment)
+	case Assigned:
+		f.assign(e.Department)
+	}
+	f.syncParties(e.At)
+}
+
+// respond stops the response clocks of the request's SLAs at its first
+// response, and those of holding SLAs at the holder's first: a response
+// while a department holds the request is that department's (the clock
+// of a holding SLA is open only while its provider holds the request). A
+// response does not answer a wait on the customer: a waiting SLA's clock
+// stops when the wait ends.
+func (f *folder) respond(t time.Time) {
+	r := f.r
+	if r.Status != StatusOpen {
+		return
+	}
+	first := r.Responded.IsZero()
+	if first {
+		r.Responded = t
+	}
+	for i := range r.Clocks {
+		c := &r.Clocks[i]
+		if !c.Open() || c.Target != Response {
+			continue
+		}
+		s := f.p.SLA(c.SLA)
+		if measure := measureOf(s); (first && measure == MeasureRequest) || measure == MeasureHolding {
+			c.stop(t, s.CalendarOf())
+		}
 	}
 }
 
-// respond stops the response clocks at the first response.
-func (f *folder) respond(t time.Time) {
-	r := f.r
-	if r.Status != StatusOpen || !r.Responded.IsZero() {
-		return
+// measureOf is what an SLA measures; an SLA a reload removed measured the
+// request.
+func measureOf(s *SLA) Measure {
+	if s == nil {
+		return MeasureRequest
 	}
-	r.Responded = t
-	f.stopClocks(t, Response)
+	return s.Measures
 }
 
 // pauseRequest pauses the request, and the running clocks of the SLAs that
@@ -418,7 +457,7 @@ func (f *folder) pauseRequest(t time.Time, reason string) {
 		if !c.Counting {
 			continue
 		}
-		if s := f.p.SLA(c.SLA); s != nil && s.PausesOn(reason) {
+		if s := f.p.SLA(c.SLA); s != nil && s.pausesFor(reason) {
 			c.pause(t, reason, f.calendar(c.SLA))
 		}
 	}
@@ -459,7 +498,7 @@ func (f *folder) reopen(t time.Time) {
 	r.Status, r.Resolved, r.CSAT, r.CSATComment = StatusOpen, time.Time{}, 0, ""
 	for i := range r.Clocks {
 		c := &r.Clocks[i]
-		if c.Target == Resolution && !c.Cancelled && !c.Unmatched {
+		if c.Target == Resolution && !c.Cancelled && !c.Unmatched && measureOf(f.p.SLA(c.SLA)) == MeasureRequest {
 			c.Stopped = time.Time{}
 			c.run(t)
 		}

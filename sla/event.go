@@ -26,16 +26,20 @@ const (
 	// Rated gives a resolved request its satisfaction score after the
 	// fact; the latest rating counts (see [Fold]).
 	Rated EventType = "rated"
+	// Assigned puts the request in the hands of a department (its field
+	// Department): a handoff. Who holds a request, and for how long, is
+	// told by [Holdings]; SLAs that measure a holder's time run on it.
+	Assigned EventType = "assigned"
 )
 
 // EventTypes lists every event type, in the order of the contract.
-var EventTypes = []EventType{Opened, Responded, Paused, Resumed, Resolved, Reopened, Cancelled, Updated, Rated}
+var EventTypes = []EventType{Opened, Responded, Paused, Resumed, Resolved, Reopened, Cancelled, Updated, Rated, Assigned}
 
 // Limits on event fields, so that one sender cannot bloat the store.
 const (
 	MaxIDLength         = 200
 	MaxTitleLength      = 1000
-	MaxFieldLength      = 100 // provider, customer, priority, category, reason
+	MaxFieldLength      = 100 // provider, customer, priority, category, reason, department
 	MaxLabels           = 32
 	MaxLabelKeyLength   = 100
 	MaxLabelValueLength = 500
@@ -73,6 +77,10 @@ type Event struct {
 	CSAT     int               `json:"csat,omitempty"`
 	// Comment is free text that goes with a rating ("rated" only).
 	Comment string `json:"comment,omitempty"`
+	// Department is the department an "assigned" event hands the request
+	// to. That it is a configured one is checked by the caller, who knows
+	// the departments.
+	Department string `json:"department,omitempty"`
 	// Seq is the arrival order the store gives the event; ties in At are
 	// broken by it. It is not part of the ingest contract.
 	Seq uint64 `json:"-"`
@@ -130,7 +138,7 @@ func (e *Event) checkIdentity() error {
 func (e *Event) CheckText() error {
 	for _, f := range []struct{ name, value string }{
 		{"id", e.ID}, {"request", e.Request}, {"provider", e.Provider}, {"customer", e.Customer},
-		{"priority", e.Priority}, {"category", e.Category}, {"reason", e.Reason},
+		{"priority", e.Priority}, {"category", e.Category}, {"reason", e.Reason}, {"department", e.Department},
 	} {
 		if err := checkName(fmt.Sprintf("field %q", f.name), f.value); err != nil {
 			return err
@@ -196,6 +204,7 @@ func (e *Event) checkLengths() error {
 		{"priority", e.Priority, MaxFieldLength},
 		{"category", e.Category, MaxFieldLength},
 		{"reason", e.Reason, MaxFieldLength},
+		{"department", e.Department, MaxFieldLength},
 		{"title", e.Title, MaxTitleLength},
 	} {
 		if err := checkField(f.name, f.value, f.max, false); err != nil {
@@ -228,6 +237,7 @@ var fieldsOf = map[EventType][]string{
 	Resolved: {"csat"},
 	Updated:  {"priority", "category", "title", "labels"},
 	Rated:    {"csat", "comment"},
+	Assigned: {"department"},
 }
 
 // checkFieldsBelong rejects a field the event's type does not take, such
@@ -242,8 +252,8 @@ func (e *Event) checkFieldsBelong() error {
 }
 
 // checkRequiredByType checks the fields one type needs: who serves and who
-// asked on "opened", a reason on "paused", a score in range on "resolved"
-// and a score on "rated".
+// asked on "opened", a reason on "paused", a score in range on "resolved",
+// a score on "rated" and a department on "assigned".
 func (e *Event) checkRequiredByType() error {
 	switch e.Type {
 	case Opened:
@@ -256,6 +266,10 @@ func (e *Event) checkRequiredByType() error {
 	case Paused:
 		if e.Reason == "" {
 			return fmt.Errorf(`field "reason" is required in a "paused" event, e.g. "waiting_for_customer"`)
+		}
+	case Assigned:
+		if e.Department == "" {
+			return fmt.Errorf(`field "department" is required in an "assigned" event: the id of the department the request is handed to`)
 		}
 	case Resolved:
 		if e.CSAT != 0 && (e.CSAT < 1 || e.CSAT > 5) {
@@ -288,6 +302,7 @@ func (e *Event) givenFields() []string {
 	add("reason", e.Reason != "")
 	add("csat", e.CSAT != 0)
 	add("comment", e.Comment != "")
+	add("department", e.Department != "")
 	return f
 }
 

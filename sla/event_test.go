@@ -25,7 +25,7 @@ func TestValidate(t *testing.T) {
 	for i := range MaxLabels + 1 {
 		many[strings.Repeat("k", i+1)] = "v"
 	}
-	types := "opened, responded, paused, resumed, resolved, reopened, cancelled, updated, rated"
+	types := "opened, responded, paused, resumed, resolved, reopened, cancelled, updated, rated, assigned"
 	tests := map[string]struct {
 		event Event
 		want  string // "" for valid
@@ -90,6 +90,13 @@ func TestValidate(t *testing.T) {
 		"a rating's comment that is not UTF-8":       {event(Rated, func(e *Event) { e.CSAT = 3; e.Comment = "ok \xff" }), `field "comment" is not valid UTF-8`},
 		"a comment on a resolution":                  {event(Resolved, func(e *Event) { e.CSAT = 3; e.Comment = "ok" }), `field "comment" does not belong in a "resolved" event`},
 		"a reason in a rating":                       {event(Rated, func(e *Event) { e.CSAT = 3; e.Reason = "x" }), `field "reason" does not belong in a "rated" event`},
+
+		"a handoff to a department":           {event(Assigned, func(e *Event) { e.Department = "network" }), ""},
+		"a handoff to nobody":                 {event(Assigned, nil), `field "department" is required in an "assigned" event: the id of the department the request is handed to`},
+		"a department on a pause":             {event(Paused, func(e *Event) { e.Reason = "x"; e.Department = "network" }), `field "department" does not belong in a "paused" event`},
+		"a reason on a handoff":               {event(Assigned, func(e *Event) { e.Department = "network"; e.Reason = "x" }), `field "reason" does not belong in an "assigned" event`},
+		"a department too long":               {event(Assigned, func(e *Event) { e.Department = strings.Repeat("d", MaxFieldLength+1) }), `field "department" is 101 bytes long; at most 100 are allowed`},
+		"a newline in a handoff's department": {event(Assigned, func(e *Event) { e.Department = "net\nwork" }), `field "department" holds the control character U+000A at byte 3; names and ids may hold no control characters`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -33,5 +33,6 @@ func (e *Event) Differences(o *Event) []string {
 	add("reason", e.Reason != o.Reason)
 	add("csat", e.CSAT != o.CSAT)
 	add("comment", e.Comment != o.Comment)
+	add("department", e.Department != o.Department)
 	return d
 }

@@ -30,6 +30,7 @@ func TestDifferencesTellARepeatFromAnotherEvent(t *testing.T) {
 		"another label value is another event":             {opened(func(e *Event) { e.Labels = map[string]string{"site": "paris"} }), []string{"labels"}},
 		"an empty label set is not the labels sent before": {opened(func(e *Event) { e.Labels = map[string]string{} }), []string{"labels"}},
 		"a score is part of the event":                     {opened(func(e *Event) { e.CSAT = 4 }), []string{"csat"}},
+		"a handoff to another department is another event": {opened(func(e *Event) { e.Department = "network" }), []string{"department"}},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -131,6 +131,9 @@ type SLA struct {
 	WarnAt      []float64 // shares of the target at which to warn, in (0, 1), ascending
 	Escalate    []Escalation
 	Notify      []string
+	// Measures is whose time the clocks count: the request's (the zero
+	// value), a holder's or a customer's wait (holding.go).
+	Measures Measure
 }
 
 // Target returns the SLA's target of the given kind.
@@ -158,6 +161,9 @@ type Department struct {
 	Name   string
 	Lead   string
 	Notify []string
+	// Hours are the department's notification hours (notify_hours and
+	// urgent); nil when its alerts go out at any time.
+	Hours *NotifyHours
 }
 
 // Policy is the whole rule set loaded from a configuration: what slad
@@ -168,6 +174,13 @@ type Policy struct {
 	SLAs        []*SLA
 	Departments map[string]*Department
 	Calendars   map[string]*Calendar
+	// CustomerReasons are the pause reasons that put a request in its
+	// customer's hands (see [Policy.HolderOf]).
+	CustomerReasons []string
+	// ReceiverHours are the receivers' own notification hours, which win
+	// over their departments' (see [Policy.HoursOf]); a receiver that may
+	// not be held (Alertmanager, log) has hours with no calendar.
+	ReceiverHours map[string]*NotifyHours
 
 	// index is built on first lookup from SLAs; see indexed.
 	index atomic.Pointer[policyIndex]
@@ -178,7 +191,11 @@ type Policy struct {
 type policyIndex struct {
 	slas       []*SLA // the list it was built from (its length and array)
 	byID       map[string]*SLA
-	byProvider map[string][]*SLA // in configuration order
+	byProvider map[string][]*SLA // in configuration order; request SLAs only
+	// byServed holds the holding and waiting SLAs under each of their
+	// customers ("*" too): the providers of the requests they cover.
+	byServed map[string][]*SLA
+	order    map[*SLA]int // position in the list, to merge byServed's lists
 }
 
 // indexed returns the policy's index, building it if it is missing or was
@@ -188,10 +205,18 @@ func (p *Policy) indexed() *policyIndex {
 	if ix := p.index.Load(); ix != nil && sameList(ix.slas, p.SLAs) {
 		return ix
 	}
-	ix := &policyIndex{slas: p.SLAs, byID: make(map[string]*SLA, len(p.SLAs)), byProvider: map[string][]*SLA{}}
-	for _, s := range p.SLAs {
+	ix := &policyIndex{slas: p.SLAs, byID: make(map[string]*SLA, len(p.SLAs)), byProvider: map[string][]*SLA{},
+		byServed: map[string][]*SLA{}, order: make(map[*SLA]int, len(p.SLAs))}
+	for i, s := range p.SLAs {
 		if _, dup := ix.byID[s.ID]; !dup {
 			ix.byID[s.ID] = s // the first of an id wins, as the scan did
+		}
+		ix.order[s] = i
+		if s.Party() {
+			for _, c := range s.Customers {
+				ix.byServed[c] = append(ix.byServed[c], s)
+			}
+			continue
 		}
 		ix.byProvider[s.Provider] = append(ix.byProvider[s.Provider], s)
 	}
@@ -210,8 +235,10 @@ func (p *Policy) SLA(id string) *SLA {
 	return p.indexed().byID[id]
 }
 
-// Matching returns the SLAs a request with these attributes falls under, in
-// configuration order. Only the SLAs of the request's provider are tried.
+// Matching returns the SLAs a request with these attributes falls under:
+// those of its provider, in configuration order, then the holding and
+// waiting SLAs that cover it (holding.go), whose clocks run only while
+// their party holds it. Only SLAs that name the provider are tried.
 func (p *Policy) Matching(a Attributes) []*SLA {
 	var out []*SLA
 	for _, s := range p.indexed().byProvider[a.Provider] {
@@ -219,7 +246,7 @@ func (p *Policy) Matching(a Attributes) []*SLA {
 			out = append(out, s)
 		}
 	}
-	return out
+	return append(out, p.partyMatching(a)...)
 }
 
 // FormatPercent formats a share (0.95) as the configuration writes it ("95%").

@@ -109,6 +109,12 @@ func encodeRecord(ref Ref, rec *record) []byte {
 	if c.Deadline != nil {
 		w.deadlineKey(c.Deadline)
 	}
+	// The request's holder, last and only when it is not its provider
+	// (issue 12): a record without it (every record written before
+	// handoffs existed) is held by its provider.
+	if r.Holder != r.Provider {
+		w.str(r.Holder)
+	}
 	return w.buf
 }
 
@@ -186,6 +192,12 @@ func decodeRecord(ref Ref, data []byte) (*record, error) {
 	c.Open, c.Alert = flags[1], flags[2]
 	if flags[0] {
 		c.Deadline = rd.deadlineKey()
+	}
+	switch {
+	case rd.err == nil && len(rd.buf) != 0:
+		r.Holder = rd.str()
+	case r.Status != sla.StatusPending:
+		r.Holder = r.Provider
 	}
 	if rd.err == nil && len(rd.buf) != 0 {
 		rd.err = errors.New("record has trailing bytes")

@@ -78,8 +78,14 @@ func TestACompactRecordKeepsEverythingItsJSONKept(t *testing.T) {
 			Deadline: deadlineKey(opened.Add(time.Hour), ref),
 			Open:     true, Alert: true},
 	}
+	held := *full
+	held.Request.Holder = "network"
+	byProvider := *full
+	byProvider.Request.Holder = "it"
 	tests := map[string]*record{
-		"a request that has not opened": {Request: sla.Request{ID: "R1", Status: sla.StatusPending, LastEvent: opened}},
+		"a request that has not opened":      {Request: sla.Request{ID: "R1", Status: sla.StatusPending, LastEvent: opened}},
+		"a request another department holds": &held,
+		"a request its provider holds":       &byProvider,
 		"every field set, times in a zone and before the opening, sub-second durations, keys with and without the request's": full,
 	}
 	for name, rec := range tests {
