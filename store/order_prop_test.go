@@ -155,6 +155,10 @@ func TestArrivalOrderWithTicksKeepsTheSameFigures(t *testing.T) {
 			stream: 11, policy: func(testing.TB) *sla.Policy { return slatest.DeskPolicy() }, histories: slatest.RandomHistories,
 			rounds: 6, maxDelay: 3 * time.Hour, days: 6, quiet: 24 * time.Hour,
 		},
+		"handoffs to Network's OLA and waits on Sales' promise, events up to 3h late": {
+			stream: 17, policy: slatest.HandoffPolicy, histories: slatest.RandomHistories,
+			rounds: 6, maxDelay: 3 * time.Hour, days: 6, quiet: 24 * time.Hour,
+		},
 		"office hours, requests leaving SLAs, events up to 8h late": {
 			stream: 13, policy: slatest.RichPolicy, histories: slatest.RichHistories,
 			rounds: 4, maxDelay: 8 * time.Hour, days: 10, quiet: 3 * 24 * time.Hour,

@@ -152,6 +152,10 @@ func TestArrivalOrderAndBatchingKeepAlertsTrue(t *testing.T) {
 			stream: 11, policy: func(testing.TB) *sla.Policy { return slatest.DeskPolicy() }, histories: slatest.RandomHistories,
 			rounds: 30, maxDelay: 3 * time.Hour, days: 6, quiet: 24 * time.Hour,
 		},
+		"handoffs to Network's OLA and waits on Sales' promise, events up to 3h late": {
+			stream: 17, policy: slatest.HandoffPolicy, histories: slatest.RandomHistories,
+			rounds: 30, maxDelay: 3 * time.Hour, days: 6, quiet: 24 * time.Hour,
+		},
 		"office hours, receiver-less SLA, requests leaving SLAs, events up to 8h late": {
 			stream: 13, policy: slatest.RichPolicy, histories: slatest.RichHistories,
 			rounds: 20, maxDelay: 8 * time.Hour, days: 10, quiet: 3 * 24 * time.Hour,

@@ -43,6 +43,32 @@ func DeskPolicy() *sla.Policy {
 	}
 }
 
+// HandoffPolicy adds to DeskPolicy the parties of a handoff: Network
+// (receiver net-chat) holds IT's requests under an OLA (answer within
+// 15m, give them back within 2h, warn at 50%, escalate to boss 30m after a
+// breach), and Sales promises IT to answer within 1h (receiver
+// sales-chat); waiting_for_customer and waiting_for_approval are
+// customer reasons.
+func HandoffPolicy(testing.TB) *sla.Policy {
+	p := DeskPolicy()
+	p.CustomerReasons = []string{"waiting_for_customer", "waiting_for_approval"}
+	p.Departments["network"] = &sla.Department{ID: "network", Name: "Network", Notify: []string{"net-chat"}}
+	p.Departments["sales"].Notify = []string{"sales-chat"}
+	p.SLAs = append(p.SLAs,
+		&sla.SLA{
+			ID: "network-ola", Provider: "network", Customers: []string{"it"}, Measures: sla.MeasureHolding,
+			Calendar: sla.AlwaysOpen(), Response: sla.Target{Default: 15 * time.Minute}, Resolution: sla.Target{Default: 2 * time.Hour},
+			Objective: 0.9, Window: sla.Window{Kind: sla.Rolling, Days: 30}, WarnAt: []float64{0.5},
+			Escalate: []sla.Escalation{{After: 30 * time.Minute, Notify: []string{"boss"}}},
+		},
+		&sla.SLA{
+			ID: "sales-answers", Provider: "sales", Customers: []string{"it"}, Measures: sla.MeasureWaiting,
+			Calendar: sla.AlwaysOpen(), Resolution: sla.Target{Default: time.Hour},
+			Objective: 0.9, Window: sla.Window{Kind: sla.Rolling, Days: 30}, WarnAt: []float64{0.5},
+		})
+	return p
+}
+
 // RichPolicy adds to DeskPolicy an SLA on office hours (Mon-Fri
 // 09:00-17:00 Berlin) for IT incidents of any customer, with two warnings
 // and two escalation steps (boss, cto), and an HR SLA whose department and
@@ -110,11 +136,14 @@ func Event(id, req string, typ sla.EventType, at time.Time, mod ...func(*sla.Eve
 func WaitingForCustomer(e *sla.Event) { e.Reason = "waiting_for_customer" }
 
 // RandomHistories draws requests' lives on DeskPolicy: each opens, then
-// responds, pauses, resumes, resolves, reopens, updates its priority or is
-// cancelled, at increasing times within two days of T0.
+// responds, pauses (for the customer, its approval or another reason),
+// resumes, is handed to a department, resolves, reopens, updates its
+// priority or is cancelled, at increasing times within two days of T0.
+// On HandoffPolicy the handoffs and the customer's waits start the clocks
+// of Network's OLA and of Sales' promise.
 func RandomHistories(rng *rand.Rand, requests int) []sla.Event {
 	var out []sla.Event
-	types := []sla.EventType{sla.Responded, sla.Paused, sla.Resumed, sla.Resolved, sla.Reopened, sla.Updated, sla.Cancelled, sla.Rated}
+	types := []sla.EventType{sla.Responded, sla.Paused, sla.Resumed, sla.Resolved, sla.Reopened, sla.Updated, sla.Cancelled, sla.Rated, sla.Assigned, sla.Assigned}
 	for r := range requests {
 		req := fmt.Sprint("R", r)
 		at := T0.Add(time.Duration(rng.IntN(24*60)) * time.Minute)
@@ -124,7 +153,9 @@ func RandomHistories(rng *rand.Rand, requests int) []sla.Event {
 			e := Event(fmt.Sprint(req, "-", i), req, types[rng.IntN(len(types))], at)
 			switch e.Type {
 			case sla.Paused:
-				e.Reason = []string{"waiting_for_customer", "other"}[rng.IntN(2)]
+				e.Reason = []string{"waiting_for_customer", "waiting_for_approval", "other"}[rng.IntN(3)]
+			case sla.Assigned:
+				e.Department = []string{"network", "network", "it"}[rng.IntN(3)]
 			case sla.Updated:
 				e.Priority = []string{"P1", "P2"}[rng.IntN(2)]
 			case sla.Resolved:
