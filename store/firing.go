@@ -22,11 +22,16 @@ func applyEffects(tx *bolt.Tx, effects []lifecycle.Effect, notices [][]byte, now
 	if len(notices) != len(effects) {
 		return 0, fmt.Errorf("%d alert effects with %d encoded notices", len(effects), len(notices))
 	}
+	var held heldApply // quiet hours (held.go)
 	for i, e := range effects {
 		var err error
 		switch e.Op {
 		case lifecycle.Send:
-			err = enqueue(tx, e.Receivers, &e.Notice, notices[i], now, sum)
+			err = enqueue(tx, held.told(&e), &e.Notice, notices[i], now, sum)
+		case lifecycle.Hold:
+			err = held.hold(tx, &e, notices[i], now, sum)
+		case lifecycle.Unhold:
+			err = held.unhold(tx, &e, now, sum)
 		case lifecycle.Fire:
 			err = setFiring(tx, e.Receivers, Ref{Provider: e.Provider, ID: e.Request}, e.ClockKey, e.Notice.StageKey, notices[i])
 		case lifecycle.Unfire:
@@ -47,7 +52,7 @@ func applyEffects(tx *bolt.Tx, effects []lifecycle.Effect, notices [][]byte, now
 func encodeNotices(effects []lifecycle.Effect) ([][]byte, error) {
 	out := make([][]byte, len(effects))
 	for i, e := range effects {
-		if e.Op != lifecycle.Send && e.Op != lifecycle.Fire {
+		if e.Op != lifecycle.Send && e.Op != lifecycle.Fire && e.Op != lifecycle.Hold {
 			continue
 		}
 		if i > 0 && out[i-1] != nil && effects[i-1].Notice == e.Notice {

@@ -260,7 +260,7 @@ var (
 )
 
 // SchemaVersion is the layout this slad writes.
-const SchemaVersion = 9
+const SchemaVersion = 10
 
 // migrations[v] upgrades a database from schema v to v+1. A new layout adds
 // its step here and bumps SchemaVersion; Open runs the missing steps in one
@@ -302,6 +302,9 @@ var migrations = map[uint64]func(tx *bolt.Tx, p *sla.Policy, now time.Time) erro
 	7: compactRecords,
 	// 9: pending alerts counted per receiver (outbox.go).
 	8: countPending,
+	// 10: alerts held for quiet hours (held.go) and the digests sent
+	// (digest.go).
+	9: addQuietHolds,
 }
 
 func (s *Store) migrate() error {

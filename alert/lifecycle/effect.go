@@ -1,5 +1,7 @@
 package lifecycle
 
+import "time"
+
 // Op is what an [Effect] asks the store to do.
 type Op int
 
@@ -12,6 +14,17 @@ const (
 	Fire
 	// Unfire forgets every firing notice of the clock for each receiver.
 	Unfire
+	// Hold keeps the notice for each receiver until Until, when their
+	// notification hours open (quiet.go); the store releases it into the
+	// outbox then, unless an Unhold drops it first.
+	Hold
+	// Unhold ends what is held of the clock for each receiver (all of them
+	// when Receivers is empty): notices of a stage kind in Drop are
+	// dropped, the others released into the outbox at once, in the order
+	// they fired. A receiver whose first alert of the breach is dropped
+	// (see FirstTold) was told nothing: a "resolved" of the clock that
+	// follows in the same list skips it.
+	Unhold
 )
 
 // Effect is one change to the durable alert state that the rules decided
@@ -26,8 +39,17 @@ type Effect struct {
 	Provider string
 	Request  string
 	ClockKey string
-	// Notice is what is sent or firing (zero for Unfire).
+	// Notice is what is sent, held or firing (zero for Unfire, Unhold).
 	Notice Notice
+	// Until is when a held notice goes out (Hold).
+	Until time.Time
+	// Drop lists the stage kinds an Unhold drops rather than releases.
+	Drop []StageKind
+	// FirstTold names, for an Unhold before a "resolved", the stage key of
+	// the first alert of the breach each receiver told of it was sent (the
+	// breach, or the escalation step that brought it in): a receiver for
+	// whom that one is dropped unsent was told nothing.
+	FirstTold map[string]string
 }
 
 // Queued counts the outbox items a list of effects writes.

@@ -20,7 +20,8 @@ func Settle(p *sla.Policy, st *State, old, cur *sla.Request, now time.Time) []Ef
 	live := cur.At(p, now)
 	st.noteFirstSeen(old, cur, now)
 	st.silenceHistory(p, &live, now)
-	return st.reconcile(p, old, &live, now)
+	effects := st.reconcile(p, old, &live, now)
+	return append(effects, st.dropStopped(p, old, &live)...)
 }
 
 // reconcile keeps the alerts already sent true to a request that late
@@ -51,6 +52,7 @@ func (s *State) reconcile(p *sla.Policy, old, live *sla.Request, now time.Time) 
 				if src == nil && old != nil {
 					src, req = old.Clock(slaID, target), old
 				}
+				out = append(out, dropHeldOwed(p, p.SLA(slaID), live.Provider, live.ID, key, told)...)
 				if src != nil {
 					n := s.resolvedNotice(p, req, src, p.SLA(slaID), now)
 					out = append(out, Effect{Op: Send, Receivers: told, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: n})

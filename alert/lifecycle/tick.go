@@ -46,7 +46,8 @@ func (st *State) tickClock(p *sla.Policy, live *sla.Request, clk *sla.Clock, now
 	for _, stage := range send {
 		receivers := Receivers(p, s, stage)
 		n := st.notice(p, live, clk, s, stage, now)
-		res.Effects = append(res.Effects, Effect{Op: Send, Receivers: receivers, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: n})
+		send := Effect{Receivers: receivers, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: n}
+		res.Effects = append(res.Effects, route(p, send, stage.Kind, len(st.Fired[key]) > 0, now)...)
 		st.markFired(key, stage.Key)
 		res.Fired++
 		if stage.Kind == StageBreach || stage.Kind == StageEscalation {
@@ -60,9 +61,12 @@ func (st *State) tickClock(p *sla.Policy, live *sla.Request, clk *sla.Clock, now
 		n := st.resolvedNotice(p, live, clk, s, now)
 		n.FiredAt = clk.Since
 		told := st.Told[key]
-		res.Effects = append(res.Effects,
-			Effect{Op: Send, Receivers: told, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: n},
-			Effect{Op: Unfire, Receivers: told, Provider: live.Provider, Request: live.ID, ClockKey: key})
+		// What is still held of the clock is dropped first: those whose
+		// breach it held were told nothing and hear nothing more.
+		res.Effects = append(res.Effects, dropHeldOwed(p, s, live.Provider, live.ID, key, told)...)
+		resolved := Effect{Receivers: told, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: n}
+		res.Effects = append(res.Effects, route(p, resolved, StageResolved, false, now)...)
+		res.Effects = append(res.Effects, Effect{Op: Unfire, Receivers: told, Provider: live.Provider, Request: live.ID, ClockKey: key})
 		st.markFired(key, ResolvedKey)
 		res.Fired++
 	}

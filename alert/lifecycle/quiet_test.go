@@ -1,0 +1,167 @@
+package lifecycle
+
+import (
+	"testing"
+	"time"
+
+	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/sla/slatest"
+)
+
+// officeHours is the desk policy with IT's alerts held outside Mon-Fri
+// 09:00-17:00 Berlin, with the holidays given, and am exempt.
+func officeHours(t *testing.T, urgent map[string][]string, holidays ...string) *sla.Policy {
+	t.Helper()
+	var week [7][]sla.Interval
+	for d := time.Monday; d <= time.Friday; d++ {
+		week[d] = []sla.Interval{{Start: 9 * 3600, End: 17 * 3600}}
+	}
+	var days []sla.Date
+	for _, h := range holidays {
+		d, err := sla.ParseDate(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		days = append(days, d)
+	}
+	cal, err := sla.NewCalendar("office", slatest.Berlin(t), week, days)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := slatest.DeskPolicy()
+	p.Departments["it"].Hours = &sla.NotifyHours{Calendar: cal, Urgent: urgent}
+	p.ReceiverHours = map[string]*sla.NotifyHours{"am": {}}
+	return p
+}
+
+func berlin(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.ParseInLocation("2006-01-02 15:04:05", s, slatest.Berlin(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestAHeldAlertIsReleasedAtTheNextOpeningOfItsHours(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		holidays []string
+		since    string
+		want     string // "" = not held
+	}{
+		{"inside the hours: not held", nil, "2026-11-25 10:00:00", ""},
+		{"the opening second itself is inside", nil, "2026-11-25 09:00:00", ""},
+		{"the closing second is outside", nil, "2026-11-25 17:00:00", "2026-11-26 09:00:00"},
+		{"a weeknight waits for the morning", nil, "2026-11-25 23:30:00", "2026-11-26 09:00:00"},
+		{"Friday evening waits for Monday", nil, "2026-11-27 17:30:00", "2026-11-30 09:00:00"},
+		{"a Monday holiday moves it to Tuesday", []string{"2026-11-30"}, "2026-11-27 17:30:00", "2026-12-01 09:00:00"},
+		{"Christmas and a weekend", []string{"2026-12-24", "2026-12-25"}, "2026-12-23 18:00:00", "2026-12-28 09:00:00"},
+		// Clocks go forward on 2026-03-29 (Sunday) and back on 2026-10-25:
+		// the opening is 09:00 local either way, 07:00 or 08:00 UTC.
+		{"across the spring DST change", nil, "2026-03-27 20:00:00", "2026-03-30 09:00:00"},
+		{"across the autumn DST change", nil, "2026-10-23 20:00:00", "2026-10-26 09:00:00"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := officeHours(t, nil, tc.holidays...)
+			n := &Notice{Stage: StageWarning, Provider: "it", Priority: "P1"}
+			at, held := ReleaseAt(p, "it-chat", n, berlin(t, tc.since))
+			if tc.want == "" {
+				if held {
+					t.Fatalf("held until %s; want it sent at once", at)
+				}
+				return
+			}
+			if want := berlin(t, tc.want); !held || !at.Equal(want) {
+				t.Fatalf("held %v until %s, want until %s", held, at, want)
+			}
+		})
+	}
+}
+
+func TestUrgentStagesBreakThroughForTheirPrioritiesAndTheirResolvedFollows(t *testing.T) {
+	p := officeHours(t, map[string][]string{"breach": {"P1"}, "escalation": nil})
+	night := berlin(t, "2026-11-25 23:30:00")
+	for _, tc := range []struct {
+		stage    StageKind
+		priority string
+		receiver string
+		held     bool
+	}{
+		{StageWarning, "P1", "it-chat", true},
+		{StageBreach, "P1", "it-chat", false},
+		{StageBreach, "P2", "it-chat", true},
+		{StageEscalation, "P2", "boss", false}, // boss has no hours of its own: IT's apply
+		{StageResolved, "P1", "it-chat", false},
+		{StageResolved, "P2", "it-chat", false}, // escalations are urgent for every priority
+		{StageWarning, "P1", "am", false},       // exempt
+	} {
+		n := &Notice{Stage: tc.stage, Provider: "it", Priority: tc.priority}
+		if _, held := ReleaseAt(p, tc.receiver, n, night); held != tc.held {
+			t.Errorf("%s of a %s to %s: held = %v, want %v", tc.stage, tc.priority, tc.receiver, held, tc.held)
+		}
+	}
+	// Without urgent escalations, a P2's resolved waits like its breach.
+	p = officeHours(t, map[string][]string{"breach": {"P1"}})
+	if _, held := ReleaseAt(p, "it-chat", &Notice{Stage: StageResolved, Provider: "it", Priority: "P2"}, night); !held {
+		t.Error("the resolved of a non-urgent P2 breach broke through")
+	}
+}
+
+func TestATickOutsideTheHoursHoldsForThoseItGovernsAndSendsToTheOthers(t *testing.T) {
+	p := officeHours(t, nil)
+	friday := berlin(t, "2026-11-27 17:00:00")
+	d := newDesk(t, p)
+	d.ingest(friday, slatest.Event("o", "R1", sla.Opened, friday), slatest.Event("r", "R1", sla.Responded, friday.Add(time.Minute)))
+	_, st := d.request("R1")
+	req, _ := d.request("R1")
+	res := Tick(p, st, &req, friday.Add(4*time.Hour+time.Minute)) // breached
+	var sent, held []string
+	var until time.Time
+	for _, e := range res.Effects {
+		switch e.Op {
+		case Send:
+			sent = append(sent, e.Receivers...)
+		case Hold:
+			held, until = append(held, e.Receivers...), e.Until
+		}
+	}
+	if len(sent) != 1 || sent[0] != "am" || len(held) != 1 || held[0] != "it-chat" {
+		t.Fatalf("sent to %v, held for %v; want am at once and it-chat held", sent, held)
+	}
+	if want := berlin(t, "2026-11-30 09:00:00"); !until.Equal(want) {
+		t.Errorf("held until %s, want Monday 09:00 (%s)", until, want)
+	}
+	if told := st.Told["it-sales/resolution"]; len(told) != 2 {
+		t.Errorf("told = %v; a held breach still owes a resolved (the store drops it if the breach never went out)", told)
+	}
+}
+
+func TestWithoutNotificationHoursATickSendsAsBefore(t *testing.T) {
+	p := slatest.DeskPolicy()
+	d := newDesk(t, p)
+	d.ingest(slatest.T0, slatest.Event("o", "R1", sla.Opened, slatest.T0), slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(time.Minute)))
+	req, st := d.request("R1")
+	for _, e := range Tick(p, st, &req, slatest.T0.Add(4*time.Hour+time.Minute)).Effects {
+		if e.Op == Hold || e.Op == Unhold {
+			t.Fatalf("effect %+v without any notification hours", e)
+		}
+	}
+}
+
+func TestAClockThatStopsDropsWhatIsHeldOfItAndItsResolvedNamesWhoWasToldFirst(t *testing.T) {
+	p := officeHours(t, nil)
+	friday := berlin(t, "2026-11-27 17:00:00")
+	d := newDesk(t, p)
+	d.ingest(friday, slatest.Event("o", "R1", sla.Opened, friday))
+	old, st := d.request("R1")
+	cur := sla.Fold(p, "R1", []sla.Event{slatest.Event("o", "R1", sla.Opened, friday), slatest.Event("r", "R1", sla.Responded, friday.Add(20*time.Minute))})
+	effects := Settle(p, st, &old, &cur, friday.Add(20*time.Minute))
+	if len(effects) != 1 || effects[0].Op != Unhold || effects[0].ClockKey != "it-sales/response" || len(effects[0].Drop) != len(StageKinds) {
+		t.Fatalf("effects on the response = %+v; want one Unhold dropping everything held of the response clock", effects)
+	}
+	drop := dropHeldOwed(p, p.SLAs[0], "it", "R1", "it-sales/resolution", []string{"it-chat", "am", "boss"})
+	if f := drop[0].FirstTold; f["it-chat"] != "breach" || f["am"] != "breach" || f["boss"] != "escalation-1" {
+		t.Errorf("first told = %v; want the breach for it-chat and am, the escalation for boss", f)
+	}
+}

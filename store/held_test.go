@@ -1,0 +1,214 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/slad-project/slad/internal/testutil"
+	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/sla/slatest"
+)
+
+// Quiet hours as the store keeps them: the desk policy with IT's alerts
+// held outside office hours (Mon-Fri 09:00-17:00 Berlin); Alertmanager
+// ("am") takes no hours.
+var (
+	friday     = time.Date(2026, 11, 27, 16, 0, 0, 0, time.UTC) // 17:00 in Berlin: closed
+	mondayOpen = time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)  // 09:00 in Berlin
+)
+
+func quietPolicy(t *testing.T, urgent map[string][]string) *sla.Policy {
+	p := slatest.DeskPolicy()
+	p.Departments["it"].Hours = &sla.NotifyHours{Calendar: slatest.Office(t), Urgent: urgent}
+	p.ReceiverHours = map[string]*sla.NotifyHours{"am": {}}
+	return p
+}
+
+func openQuiet(t *testing.T, dir string, clock *testutil.Clock, p *sla.Policy) *Store {
+	t.Helper()
+	s, err := Open(Options{Dir: dir, Policy: p, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// heldStages lists what is held for a request as "receiver:stage key".
+func heldStages(t *testing.T, s *Store, id string) []string {
+	t.Helper()
+	held, err := s.HeldFor(Ref{Provider: "it", ID: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, a := range held {
+		out = append(out, a.Receiver+":"+a.Notice.StageKey)
+	}
+	return out
+}
+
+func evaluateAt(t *testing.T, s *Store, clock *testutil.Clock, now time.Time) {
+	t.Helper()
+	clock.Set(now)
+	if _, err := s.Evaluate(now); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// breachOnFridayEvening opens R1 (P1, 4h) on Friday at 17:00 Berlin,
+// answered at once, and evaluates through its warning (2h), breach (4h)
+// and escalation (5h): all outside office hours.
+func breachOnFridayEvening(t *testing.T, s *Store, clock *testutil.Clock) {
+	t.Helper()
+	clock.Set(friday)
+	if _, err := s.Append(context.Background(), []sla.Event{
+		slatest.Event("o", "R1", sla.Opened, friday), slatest.Event("r", "R1", sla.Responded, friday.Add(time.Minute)),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []time.Duration{2*time.Hour + 30*time.Second, 4*time.Hour + time.Minute, 5*time.Hour + 2*time.Minute} {
+		evaluateAt(t, s, clock, friday.Add(at))
+	}
+}
+
+func TestAlertsHeldOverTheWeekendGoOutWhenTheOfficeOpensInFiringOrderOnceEvenAfterARestart(t *testing.T) {
+	dir := t.TempDir()
+	clock := testutil.NewClock(friday)
+	s := openQuiet(t, dir, clock, quietPolicy(t, nil))
+	breachOnFridayEvening(t, s, clock)
+
+	// Alertmanager takes no hours: it heard everything at once.
+	if got := stagesOf(outboxOf(t, s, "am"), "R1"); !slices.Equal(got, []string{"warning-50%/resolution", "breach/resolution", "escalation-1/resolution"}) {
+		t.Errorf("am got %v at once; want warning, breach, escalation", got)
+	}
+	if got := outboxOf(t, s, "it-chat"); len(got) != 0 {
+		t.Errorf("it-chat was sent %v outside office hours", stagesOf(got, "R1"))
+	}
+	// The breach superseded the held warning.
+	want := []string{"it-chat:breach", "it-chat:escalation-1", "boss:escalation-1"}
+	if got := heldStages(t, s, "R1"); !slices.Equal(got, want) {
+		t.Fatalf("held %v, want %v", got, want)
+	}
+
+	// A restart keeps them.
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openQuiet(t, dir, clock, quietPolicy(t, nil))
+	if next, ok, err := s.NextRelease(); err != nil || !ok || !next.Equal(mondayOpen) {
+		t.Fatalf("next release = %s %v %v, want Monday 09:00 Berlin (%s)", next, ok, err, mondayOpen)
+	}
+	if got, err := s.ReleaseHeld(mondayOpen.Add(-time.Second)); err != nil || len(got) != 0 {
+		t.Fatalf("a second before the office opens, released %d (%v)", len(got), err)
+	}
+	got, err := s.ReleaseHeld(mondayOpen)
+	if err != nil || len(got) != 3 {
+		t.Fatalf("released %d at the opening (%v), want 3", len(got), err)
+	}
+	if got := stagesOf(outboxOf(t, s, "it-chat"), "R1"); !slices.Equal(got, []string{"breach/resolution", "escalation-1/resolution"}) {
+		t.Errorf("it-chat got %v on Monday; want the breach, then the escalation", got)
+	}
+	if got := stagesOf(outboxOf(t, s, "boss"), "R1"); !slices.Equal(got, []string{"escalation-1/resolution"}) {
+		t.Errorf("boss got %v on Monday", got)
+	}
+	if again, _ := s.ReleaseHeld(mondayOpen.Add(time.Hour)); len(again) != 0 {
+		t.Errorf("released %d again", len(again))
+	}
+	if p, _ := s.PendingAlerts(); p["it-chat"] != 2 || p["boss"] != 1 {
+		t.Errorf("pending counts %v after the release", p)
+	}
+}
+
+func TestAResolutionBeforeTheOfficeOpensDropsWhatWasHeldAndTellsOnlyThoseWhoHeardTheBreach(t *testing.T) {
+	clock := testutil.NewClock(friday)
+	s := openQuiet(t, t.TempDir(), clock, quietPolicy(t, nil))
+	breachOnFridayEvening(t, s, clock)
+	saturday := friday.Add(18 * time.Hour)
+	clock.Set(saturday)
+	if _, err := s.Append(context.Background(), []sla.Event{slatest.Event("x", "R1", sla.Resolved, saturday)}); err != nil {
+		t.Fatal(err)
+	}
+	evaluateAt(t, s, clock, saturday.Add(time.Minute))
+	if got := heldStages(t, s, "R1"); len(got) != 0 {
+		t.Errorf("still held after the resolution: %v", got)
+	}
+	if got := stagesOf(outboxOf(t, s, "am"), "R1"); got[len(got)-1] != "resolved/resolution" {
+		t.Errorf("am, told of the breach, got %v; want a resolved last", got)
+	}
+	for _, rcv := range []string{"it-chat", "boss"} {
+		if got := outboxOf(t, s, rcv); len(got) != 0 {
+			t.Errorf("%s heard nothing of the breach yet got %v", rcv, stagesOf(got, "R1"))
+		}
+	}
+	if got, _ := s.ReleaseHeld(mondayOpen); len(got) != 0 {
+		t.Errorf("released %d on Monday for a request resolved on Saturday", len(got))
+	}
+}
+
+func TestAHeldWarningOfAClockThatStopsIsDropped(t *testing.T) {
+	clock := testutil.NewClock(friday)
+	s := openQuiet(t, t.TempDir(), clock, quietPolicy(t, nil))
+	if _, err := s.Append(context.Background(), []sla.Event{slatest.Event("o", "R1", sla.Opened, friday)}); err != nil {
+		t.Fatal(err)
+	}
+	evaluateAt(t, s, clock, friday.Add(16*time.Minute)) // the response's 50% warning
+	if got := heldStages(t, s, "R1"); !slices.Equal(got, []string{"it-chat:warning-50%"}) {
+		t.Fatalf("held %v, want the response warning for it-chat", got)
+	}
+	clock.Set(friday.Add(20 * time.Minute))
+	if _, err := s.Append(context.Background(), []sla.Event{slatest.Event("r", "R1", sla.Responded, friday.Add(20*time.Minute))}); err != nil {
+		t.Fatal(err)
+	}
+	if got := heldStages(t, s, "R1"); len(got) != 0 {
+		t.Errorf("the response came, yet %v is still held", got)
+	}
+}
+
+func TestAnUrgentEscalationReleasesTheHeldBreachBeforeIt(t *testing.T) {
+	clock := testutil.NewClock(friday)
+	s := openQuiet(t, t.TempDir(), clock, quietPolicy(t, map[string][]string{"escalation": {"P1"}}))
+	breachOnFridayEvening(t, s, clock)
+	if got := stagesOf(outboxOf(t, s, "it-chat"), "R1"); !slices.Equal(got, []string{"breach/resolution", "escalation-1/resolution"}) {
+		t.Errorf("it-chat got %v; want the held breach released before the urgent escalation", got)
+	}
+	if got := heldStages(t, s, "R1"); len(got) != 0 {
+		t.Errorf("still held: %v", got)
+	}
+}
+
+func TestAReloadPutsHeldAlertsUnderTheNewHours(t *testing.T) {
+	clock := testutil.NewClock(friday)
+	s := openQuiet(t, t.TempDir(), clock, quietPolicy(t, nil))
+	breachOnFridayEvening(t, s, clock)
+	sunday := friday.Add(40 * time.Hour)
+	known := func(r string) bool { return r != "boss" }
+
+	// The office now opens at 07:00 Berlin: Monday 06:00 UTC; boss is gone.
+	p := slatest.DeskPolicy()
+	var week [7][]sla.Interval
+	for d := time.Monday; d <= time.Friday; d++ {
+		week[d] = []sla.Interval{{Start: 7 * 3600, End: 17 * 3600}}
+	}
+	early, err := sla.NewCalendar("office", slatest.Berlin(t), week, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Departments["it"].Hours = &sla.NotifyHours{Calendar: early}
+	moved, dropped, err := s.Rehold(p, known, sunday)
+	if err != nil || moved != 2 || dropped != 1 {
+		t.Fatalf("rehold moved %d, dropped %d (%v); want 2 moved, boss's 1 dropped", moved, dropped, err)
+	}
+	if next, _, _ := s.NextRelease(); !next.Equal(mondayOpen.Add(-2 * time.Hour)) {
+		t.Errorf("next release %s, want Monday 07:00 Berlin", next)
+	}
+	// Without hours, they go out at once.
+	if _, _, err := s.Rehold(slatest.DeskPolicy(), known, sunday); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.ReleaseHeld(sunday); len(got) != 2 {
+		t.Errorf("released %d on Sunday once the hours were gone, want 2", len(got))
+	}
+}
