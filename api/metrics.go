@@ -35,6 +35,8 @@ type Collector struct {
 	customer customerFamilies
 	// Internal NPS: see collectFeedback.
 	feedback feedbackFamilies
+	// Requests per provider, matched or not: see collectRequests.
+	requests requestFamilies
 	// families lists every family above, by name (the exposition's order).
 	families []*family
 }
@@ -79,6 +81,7 @@ func NewCollector(st *store.Store, cfg func() *config.Config, now func() time.Ti
 			csat:         g("slad_customer_csat_average", "slad_csat_average for one customer's requests.", "sla", "customer"),
 		},
 		feedback: newFeedbackFamilies(&fams),
+		requests: newRequestFamilies(&fams),
 	}
 	c.families = fams.sorted()
 	return c
@@ -143,6 +146,7 @@ func (c *Collector) collect(out sink) {
 			c.collectCustomer(out, sn, s, cu, err == nil)
 		}
 	}
+	c.collectRequests(out, p, counters)
 	c.collectFeedback(out, cfg)
 }
 

@@ -158,6 +158,9 @@ type statusView struct {
 	// Folded, with more than statusRowsMax SLAs, has a row per department
 	// instead of Groups (see status_summary.go).
 	Folded []deptSummary
+	// Unmatched counts, per provider, the open requests no SLA gives a
+	// clock (status_unmatched.go).
+	Unmatched []unmatchedNote
 }
 
 // statusSummary is the tiles at the top: SLAs by standing, and requests
@@ -206,6 +209,7 @@ func (s *Server) statusView(cfg *config.Config, filter string, now time.Time) (s
 			return v, err
 		}
 		foldedView(&v, p, slas, sn, now)
+		v.Unmatched = unmatchedNotes(p, sn, filter)
 		return v, nil
 	}
 	sn, err := readFigures(s.opts.Store, p, read, now)
@@ -213,6 +217,7 @@ func (s *Server) statusView(cfg *config.Config, filter string, now time.Time) (s
 		return v, err
 	}
 	v.Groups = slaGroups(p, slas, filter, sn)
+	v.Unmatched = unmatchedNotes(p, sn, filter)
 	v.Summary = summarize(v.Groups, sn.attention.Counts)
 	v.Attention, v.AttentionMore = boundedAttention(attentionList(p, sn.flagged, filter, now), sn.attention.BySLA)
 	if n := len(v.Attention); n > 0 {

@@ -5,8 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	promtest "github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/slad-project/slad/sla"
 )
@@ -50,7 +54,7 @@ func getRequestView(t *testing.T, url string) RequestView {
 // its value and what was expected; without explain the answer has no
 // "unmatched".
 func TestExplainSaysWhyARequestHasNoClock(t *testing.T) {
-	srv, _ := newTestAPI(t, unmatchedConfig, "", nil)
+	srv, st := newTestAPI(t, unmatchedConfig, "", nil)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	at := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
@@ -81,4 +85,45 @@ func TestExplainSaysWhyARequestHasNoClock(t *testing.T) {
 	if v := getRequestView(t, ts.URL+"/api/v1/requests/it/OK?explain=1"); len(v.Clocks) != 1 || v.Unmatched == nil || len(v.Unmatched) != 0 {
 		t.Errorf("OK: clocks %v, unmatched %+v; want its clock and an empty unmatched list", v.Clocks, v.Unmatched)
 	}
+
+	// The status page counts them, for every department and in IT's view.
+	for _, path := range []string{"/", "/?department=it"} {
+		page := getPage(t, "GET", ts.URL+path)
+		if want := "2 open requests of <strong>IT</strong> have no clock of any SLA"; page.status != http.StatusOK || !strings.Contains(page.body, want) {
+			t.Errorf("%s: %d, the page does not say %q:\n%s", path, page.status, want, page.body)
+		}
+	}
+	if page := getPage(t, "GET", ts.URL+"/?department=sales"); strings.Contains(page.body, "no clock of any SLA") {
+		t.Error("Sales' view counts IT's requests without a clock")
+	}
+
+	// Counted per provider: it opened 3, 2 without a clock; sales, a
+	// provider of no SLA with no request, has no series.
+	c := NewCollector(st, srv.opts.Config, time.Now, nil)
+	want := `
+# HELP slad_requests_unmatched_open Open requests with no clock of any SLA now, per provider.
+# TYPE slad_requests_unmatched_open gauge
+slad_requests_unmatched_open{provider="it"} 2
+# HELP slad_requests_opened_total Requests opened, per provider (once each).
+# TYPE slad_requests_opened_total counter
+slad_requests_opened_total{provider="it"} 3
+`
+	if err := promtest.CollectAndCompare(c, strings.NewReader(want), "slad_requests_opened_total", "slad_requests_unmatched_open"); err != nil {
+		t.Error(err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(c)
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() == "slad_requests_unmatched_total" {
+			if m := f.GetMetric(); len(m) != 1 || m[0].GetCounter().GetValue() != 2 || m[0].GetLabel()[0].GetValue() != "it" {
+				t.Errorf("slad_requests_unmatched_total = %v, want 2 for provider it alone", m)
+			}
+			return
+		}
+	}
+	t.Error("no slad_requests_unmatched_total")
 }

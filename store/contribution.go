@@ -90,10 +90,22 @@ const (
 	// ctrOpenBreached are per SLA (schema 4).
 	ctrAtRiskByCustomer       = "at_risk_by_customer"       // sla, customer
 	ctrOpenBreachedByCustomer = "open_breached_by_customer" // sla, target, customer
+	// Requests per provider, so that one without a clock is counted
+	// (issue 13): opened (once per request), unmatched (once per request,
+	// the first time it stands with no clock in force: at its opening, or
+	// when an update or a reload leaves it none; not taken back when one
+	// later gives it a clock) and, as it stands, open without a clock.
+	ctrOpened        = "opened"         // provider
+	ctrUnmatched     = "unmatched"      // provider
+	ctrOpenUnmatched = "open_unmatched" // provider
 )
 
 // monotonic are the counter kinds exposed as Prometheus counters.
-var monotonic = map[string]bool{ctrStopped: true, ctrBreaches: true, ctrHist: true, ctrHistSum: true}
+var monotonic = map[string]bool{ctrStopped: true, ctrBreaches: true, ctrHist: true, ctrHistSum: true, ctrOpened: true, ctrUnmatched: true}
+
+// once are the monotonic kinds a request adds to at most once: its share
+// is 0 or 1, and what it took back and gave again is not a second one.
+var once = map[string]bool{ctrBreaches: true, ctrOpened: true, ctrUnmatched: true}
 
 func counterKey(kind string, labels ...string) string {
 	return kind + "\x00" + strings.Join(labels, "\x00")
@@ -111,12 +123,14 @@ func contribute(rec *record, p *sla.Policy, now time.Time) contribution {
 	b := &contributor{r: &live, c: contribution{Counters: map[string]int64{}}, days: map[[2]string]*dayShare{}}
 	openSLAs := map[string]bool{}
 	var att sla.Attention // the open clocks warned of or breached
+	clocked := false      // a clock of an SLA the request still falls under
 	for i := range live.Clocks {
 		clk := &live.Clocks[i]
 		s := p.SLA(clk.SLA)
 		if s == nil {
 			continue // an SLA removed by a reload contributes nothing more
 		}
+		clocked = clocked || !clk.Unmatched // a cancelled request's clocks count: it had them
 		if live.Status == sla.StatusOpen && !clk.Cancelled {
 			// Open under the SLA: the request is open and the SLA still
 			// covers it, whether or not this clock has stopped.
@@ -132,6 +146,7 @@ func contribute(rec *record, p *sla.Policy, now time.Time) contribution {
 		b.inc(counterKey(ctrAtRisk, id), n)
 	}
 	b.csat(p)
+	b.matched(clocked)
 	c := withCustomer(b.done(), live.Customer)
 	c.Open = live.Status == sla.StatusOpen
 	c.Alert = c.Open && (len(att.Warned) > 0 || len(att.Breached) > 0)
@@ -178,6 +193,23 @@ type contributor struct {
 }
 
 func (b *contributor) inc(k string, n int64) { b.c.Counters[k] += n }
+
+// matched counts an opened request under its provider, and as unmatched
+// when it has no clock in force (sla.Policy.Explain says why).
+func (b *contributor) matched(clocked bool) {
+	r := b.r
+	if r.Opened.IsZero() {
+		return // held events waiting for their opening
+	}
+	b.inc(counterKey(ctrOpened, r.Provider), 1)
+	if clocked {
+		return
+	}
+	b.inc(counterKey(ctrUnmatched, r.Provider), 1)
+	if r.Status == sla.StatusOpen {
+		b.inc(counterKey(ctrOpenUnmatched, r.Provider), 1)
+	}
+}
 
 // share is the request's share of an SLA's aggregate for the local day of t.
 func (b *contributor) share(s *sla.SLA, t time.Time) *DayAggr {
@@ -321,8 +353,9 @@ func counterDeltas(old, cur contribution, high map[string]int64) map[string]int6
 		kind, _, _ := strings.Cut(k, "\x00")
 		switch {
 		case !monotonic[kind]:
-		case kind == ctrBreaches:
-			// A clock breaches once: a breach that late events take back
+		case once[kind]:
+			// A clock breaches once (a request opens once, is first left
+			// without a clock once): a breach that late events take back
 			// and give again is not a second one. Only what goes past the
 			// request's highest share so far counts.
 			v := cur.Counters[k]

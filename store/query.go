@@ -152,6 +152,10 @@ type Counters struct {
 	// each bucket of ElapsedBuckets (the last one is +Inf, not cumulative)
 	// and the sum of their elapsed seconds.
 	Histogram map[[2]string]*Histogram
+	// Opened counts requests opened per provider; Unmatched those of them
+	// that stood with no clock in force at some point (once each, never
+	// taken back); OpenUnmatched the open requests with no clock now.
+	Opened, Unmatched, OpenUnmatched map[string]int64
 }
 
 // Histogram is an elapsed-time histogram of stopped clocks.
@@ -176,6 +180,7 @@ func readCounters(tx *bolt.Tx) (Counters, error) {
 		Open: map[[3]string]int64{}, AtRisk: map[string]int64{}, OpenBreached: map[[2]string]int64{},
 		Stopped: map[[3]string]int64{}, Breaches: map[[2]string]int64{}, Histogram: map[[2]string]*Histogram{},
 		AtRiskByCustomer: map[[2]string]int64{}, OpenBreachedByCustomer: map[[3]string]int64{},
+		Opened: map[string]int64{}, Unmatched: map[string]int64{}, OpenUnmatched: map[string]int64{},
 	}
 	hist := func(sla, target string) *Histogram {
 		k := [2]string{sla, target}
@@ -194,7 +199,7 @@ func readCounters(tx *bolt.Tx) (Counters, error) {
 			c.AtRisk[l[0]] = n
 		case kind == ctrOpenBreached && len(l) == 2:
 			c.OpenBreached[[2]string{l[0], l[1]}] = n
-		case c.readCustomerCounter(kind, l, n):
+		case c.readCustomerCounter(kind, l, n), c.readProviderCounter(kind, l, n):
 		case kind == ctrStopped && len(l) == 3:
 			c.Stopped[[3]string{l[0], l[1], l[2]}] = n
 		case kind == ctrBreaches && len(l) == 2:
@@ -222,6 +227,25 @@ func (c *Counters) readCustomerCounter(kind string, l []string, n int64) bool {
 	default:
 		return false
 	}
+	return true
+}
+
+// readProviderCounter reads a counter of requests per provider, and
+// reports whether it was one.
+func (c *Counters) readProviderCounter(kind string, l []string, n int64) bool {
+	var m map[string]int64
+	switch kind {
+	case ctrOpened:
+		m = c.Opened
+	case ctrUnmatched:
+		m = c.Unmatched
+	case ctrOpenUnmatched:
+		m = c.OpenUnmatched
+	}
+	if m == nil || len(l) != 1 {
+		return false
+	}
+	m[l[0]] = n
 	return true
 }
 

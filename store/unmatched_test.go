@@ -1,0 +1,82 @@
+package store
+
+import (
+	"context"
+	"maps"
+	"testing"
+	"time"
+
+	"github.com/slad-project/slad/internal/testutil"
+	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/sla/slatest"
+)
+
+func fromHR(e *sla.Event) { e.Customer = "hr" }
+
+// providerCounts is the per-provider counters of requests: opened,
+// unmatched, open unmatched (for provider it).
+func providerCounts(t *testing.T, s *Store) [3]int64 {
+	t.Helper()
+	c, err := s.Counters()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return [3]int64{c.Opened["it"], c.Unmatched["it"], c.OpenUnmatched["it"]}
+}
+
+// TestRequestsWithoutAClockAreCounted (issue 13): a request no SLA gives a
+// clock is counted unmatched under its provider, once, durably; it leaves
+// the open count when it closes or a reload gives it a clock, and the
+// total never goes down.
+func TestRequestsWithoutAClockAreCounted(t *testing.T) {
+	clock := testutil.NewClock(slatest.T0.Add(time.Hour))
+	dir := t.TempDir()
+	s := openTest(t, dir, clock)
+	ctx := context.Background()
+	step := func(name string, want [3]int64, events ...sla.Event) {
+		t.Helper()
+		if _, err := s.Append(ctx, events); err != nil {
+			t.Fatal(err)
+		}
+		if got := providerCounts(t, s); got != want {
+			t.Errorf("%s: opened, unmatched, open unmatched = %v, want %v", name, got, want)
+		}
+	}
+	step("a request the SLA covers", [3]int64{1, 0, 0}, slatest.Event("o1", "R1", sla.Opened, slatest.T0))
+	step("cancelled, a request that had clocks is not unmatched", [3]int64{1, 0, 0}, slatest.Event("c1", "R1", sla.Cancelled, slatest.T0.Add(time.Minute)))
+	step("a customer no SLA serves", [3]int64{2, 1, 1}, slatest.Event("o2", "R2", sla.Opened, slatest.T0, fromHR))
+	step("its later events count nothing more", [3]int64{2, 1, 1}, slatest.Event("p2", "R2", sla.Paused, slatest.T0.Add(time.Minute)))
+	step("resolved, it is no longer open", [3]int64{2, 1, 0}, slatest.Event("r2", "R2", sla.Resolved, slatest.T0.Add(2*time.Minute)))
+	step("reopened, it is open again but not a second unmatched", [3]int64{2, 1, 1}, slatest.Event("x2", "R2", sla.Reopened, slatest.T0.Add(3*time.Minute)))
+	step("a third, unmatched", [3]int64{3, 2, 2}, slatest.Event("o3", "R3", sla.Opened, slatest.T0, fromHR))
+
+	// A reload that serves HR gives both a clock: the open count falls,
+	// the totals stay.
+	wider := slatest.DeskPolicy()
+	wider.SLAs[0].Customers = []string{"*"}
+	if _, err := s.Adopt(wider, "wider"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Rematch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := providerCounts(t, s), [3]int64{3, 2, 0}; got != want {
+		t.Errorf("after the reload: %v, want %v", got, want)
+	}
+	// Durable: the counts survive a restart.
+	before, err := s.Counters()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openTest(t, dir, clock)
+	after, err := s.Counters()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(before.Unmatched, after.Unmatched) || !maps.Equal(before.Opened, after.Opened) {
+		t.Errorf("after a restart: opened %v unmatched %v, want %v %v", after.Opened, after.Unmatched, before.Opened, before.Unmatched)
+	}
+}
