@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,6 +29,8 @@ type Options struct {
 	// Reload loads the configuration file again, as SIGHUP does. A
 	// *config.Errors error means the file is bad and nothing changed.
 	Reload func(ctx context.Context) error
+	// Plan answers POST /-/reload?dry_run=1 (plan.go); nil: no dry runs.
+	Plan PlanFunc
 	// Ready says why slad is not ready to serve (starting, stopping, a
 	// store that cannot commit), or nil when it is.
 	Ready func() error
@@ -172,6 +175,18 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 }
 
 func (s *Server) handleReload(w http.ResponseWriter, r *http.Request) {
+	if q := r.URL.Query(); q.Has("dry_run") {
+		// A misspelt value must not reload for real.
+		dry, err := strconv.ParseBool(q.Get("dry_run"))
+		if err != nil {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("dry_run is %q; give dry_run=1 for a plan of the reload, or leave it out to reload", q.Get("dry_run")))
+			return
+		}
+		if dry {
+			s.handlePlan(w, r)
+			return
+		}
+	}
 	if s.opts.Reload == nil {
 		writeError(w, http.StatusNotImplemented, "reload is not available in this server")
 		return

@@ -251,7 +251,7 @@ func (d *Daemon) newAlerts(cfg *config.Config, reg prometheus.Registerer) error 
 func (d *Daemon) newServer(reg *prometheus.Registry, figures *api.Collector) error {
 	handler, err := api.New(api.Options{
 		Logger: d.log.With("component", "api"), Store: d.store, Config: d.config,
-		Reload: d.Reload, Ready: d.readiness, Gatherer: reg, Registerer: reg, Metrics: figures, Now: d.opts.Now,
+		Reload: d.Reload, Plan: d.Plan, Ready: d.readiness, Gatherer: reg, Registerer: reg, Metrics: figures, Now: d.opts.Now,
 		Users: d.apiUsers(),
 	})
 	if err != nil {

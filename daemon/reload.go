@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/slad-project/slad/alert"
 	"github.com/slad-project/slad/config"
@@ -61,16 +62,24 @@ func (d *Daemon) loadNext() (*config.Config, error) {
 		}
 		return nil, err
 	}
-	if _, err := config.ParseSchedule(cfg.Global.EvaluationSchedule); err != nil {
+	if err := checkConfig(cfg); err != nil {
 		d.log.Error("configuration not reloaded", "err", err)
-		return nil, err
-	}
-	if err := alert.CheckReceivers(cfg.Receivers); err != nil {
-		d.log.Error("configuration not reloaded: a receiver cannot be built", "err", err)
 		return nil, err
 	}
 	for _, w := range cfg.Warnings {
 		d.log.Warn("configuration warning", "problem", w.String())
 	}
 	return cfg, nil
+}
+
+// checkConfig checks what config.Load leaves to the daemon: the evaluation
+// schedule and the receivers. A reload and a plan of one check alike.
+func checkConfig(cfg *config.Config) error {
+	if _, err := config.ParseSchedule(cfg.Global.EvaluationSchedule); err != nil {
+		return err
+	}
+	if err := alert.CheckReceivers(cfg.Receivers); err != nil {
+		return fmt.Errorf("a receiver cannot be built: %w", err)
+	}
+	return nil
 }

@@ -61,23 +61,31 @@ type Figures struct {
 // and one day aggregate per day of the ranges: bounded by the
 // configuration and the ranges, never by the requests.
 func (s *Store) ReadFigures(q FigureQuery) (Figures, error) {
-	f := Figures{Sums: make(map[string]SLASums, len(q.Sums))}
+	var f Figures
 	err := s.db.View(func(tx *bolt.Tx) error {
 		var err error
-		if f.Counters, err = readCounters(tx); err != nil {
-			return err
-		}
-		days, pairs := tx.Bucket(bucketDays).Cursor(), tx.Bucket(bucketCustomerDays).Cursor()
-		for _, sq := range q.Sums {
-			if f.Sums[sq.SLA], err = readSums(days, pairs, sq); err != nil {
-				return fmt.Errorf("read the figures of SLA %q: %w", sq.SLA, err)
-			}
-		}
-		if q.Attention != nil {
-			f.Attention, err = readAttentionBounded(tx, *q.Attention)
-		}
+		f, err = readFigures(tx, q)
 		return err
 	})
+	return f, err
+}
+
+// readFigures is ReadFigures in tx.
+func readFigures(tx *bolt.Tx, q FigureQuery) (Figures, error) {
+	f := Figures{Sums: make(map[string]SLASums, len(q.Sums))}
+	var err error
+	if f.Counters, err = readCounters(tx); err != nil {
+		return f, err
+	}
+	days, pairs := tx.Bucket(bucketDays).Cursor(), tx.Bucket(bucketCustomerDays).Cursor()
+	for _, sq := range q.Sums {
+		if f.Sums[sq.SLA], err = readSums(days, pairs, sq); err != nil {
+			return f, fmt.Errorf("read the figures of SLA %q: %w", sq.SLA, err)
+		}
+	}
+	if q.Attention != nil {
+		f.Attention, err = readAttentionBounded(tx, *q.Attention)
+	}
 	return f, err
 }
 

@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -65,7 +64,7 @@ type fold struct {
 	err        error
 }
 
-// rawEvent is a stored event's JSON and arrival sequence.
+// rawEvent is a stored event's encoding and arrival sequence.
 type rawEvent struct {
 	seq  uint64
 	data []byte
@@ -113,10 +112,10 @@ func readEvents(tx *bolt.Tx, ref Ref) []rawEvent {
 func decodeEvents(ref Ref, raw []rawEvent) ([]sla.Event, error) {
 	events := make([]sla.Event, len(raw))
 	for i, r := range raw {
-		if err := json.Unmarshal(r.data, &events[i]); err != nil {
+		var err error
+		if events[i], err = decodeEvent(ref, r.seq, r.data); err != nil {
 			return nil, fmt.Errorf("event of request %q of %q: %w", ref.ID, ref.Provider, err)
 		}
-		events[i].Seq = r.seq
 	}
 	return events, nil
 }
@@ -314,6 +313,15 @@ func (s *pendingSums) nextOutboxSeq(tx *bolt.Tx) uint64 {
 
 // flush writes the sums and empties them.
 func (s *pendingSums) flush(tx *bolt.Tx) error {
+	if err := s.apply(tx); err != nil {
+		return err
+	}
+	*s = *newPendingSums()
+	return nil
+}
+
+// apply writes the sums, keeping them (a plan reads after them: plan.go).
+func (s *pendingSums) apply(tx *bolt.Tx) error {
 	if err := applyCounters(tx.Bucket(bucketCounters), s.counters); err != nil {
 		return err
 	}
@@ -333,7 +341,6 @@ func (s *pendingSums) flush(tx *bolt.Tx) error {
 			return err
 		}
 	}
-	*s = *newPendingSums()
 	return nil
 }
 

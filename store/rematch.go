@@ -114,25 +114,25 @@ func (s *Store) Adopt(p *sla.Policy, fingerprint string) (bool, error) {
 	s.rm.mu.Lock()
 	defer s.rm.mu.Unlock()
 	cur := s.rm.load()
-	switch {
-	case target == "" && have == fingerprint && !cur.active:
+	switch adoption(have, target, fingerprint, cur, empty) {
+	case adoptSame:
 		s.policy.Store(p)
 		return false, nil
-	case empty && !cur.active:
+	case adoptEmpty:
 		// Nothing open (a new store): nothing to re-match, if nothing
 		// opened since; the check and the swap share a write transaction,
 		// so no ingest comes between them.
 		if done, err := s.adoptIfNoneOpen(p, fingerprint); err != nil || done {
 			return false, err
 		}
-	case cur.active && cur.target == fingerprint:
+	case adoptContinue:
 		// Same meaning as the re-match under way: it goes on.
 		next := *cur
 		next.policy = p
 		s.rm.state.Store(&next)
 		s.policy.Store(p)
 		return true, nil
-	case target == fingerprint:
+	case adoptResume:
 		// Left by a crash or a stop: resume after the last chunk committed.
 		s.rm.state.Store(&rematchState{gen: cur.gen + 1, active: true, target: fingerprint, policy: p, after: after, total: -1})
 		s.policy.Store(p)
@@ -154,6 +154,33 @@ func (s *Store) Adopt(p *sla.Policy, fingerprint string) (bool, error) {
 		return true, fmt.Errorf("record the re-match: %w", err)
 	}
 	return true, nil
+}
+
+// What Adopt does with a fingerprint, decided in one place for it and for
+// Plan (plan.go).
+const (
+	adoptSame     = iota // the open requests are matched under it already
+	adoptEmpty           // nothing is open: record it, unless something opened since
+	adoptContinue        // a re-match to it is under way: it goes on
+	adoptResume          // a re-match to it was left by a crash or a stop
+	adoptRestart         // every open request becomes stale
+)
+
+// adoption decides what Adopt does with fingerprint, given the one the
+// open requests were matched under (have), the target of a re-match left
+// in meta, the re-match in memory and whether anything is open.
+func adoption(have, target, fingerprint string, cur *rematchState, empty bool) int {
+	switch {
+	case target == "" && have == fingerprint && !cur.active:
+		return adoptSame
+	case empty && !cur.active:
+		return adoptEmpty
+	case cur.active && cur.target == fingerprint:
+		return adoptContinue
+	case target == fingerprint:
+		return adoptResume
+	}
+	return adoptRestart
 }
 
 // adoptIfNoneOpen records fingerprint as the rules open requests are matched

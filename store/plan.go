@@ -1,0 +1,416 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/slad-project/slad/alert/lifecycle"
+	"github.com/slad-project/slad/sla"
+)
+
+// Planning a reload: what adopting a policy would do to the open requests,
+// computed by the code that does it and written nowhere.
+//
+// A reload's re-match folds each open request anew (RematchStep: a fold of
+// fold.go from all its events, lifecycle.Settle), and the first tick after
+// it fires what has come due (lifecycle.Tick). Plan runs the same fold with
+// both (fold.tick set, fold.keep not: what the evaluator does to a request
+// the pass has not reached yet) under the new policy, phases 1 and 2 only,
+// a chunk of requests per read transaction: the effects it would queue and
+// the counter and day-aggregate differences it would write are collected
+// instead of written. Beside it, the same request ticked under the policy
+// in force tells what the first tick would send without the edit.
+//
+// Its memory is bounded by the chunk, the configuration (a count per SLA,
+// receiver and transition, a difference per counter and (SLA, day)) and
+// PlanQuery.Listed requests per SLA, however many requests are open.
+
+// planChunk is how many open requests one read transaction of a plan folds.
+const planChunk = 512
+
+// DefaultPlanListed is how many requests a plan lists per SLA by default.
+const DefaultPlanListed = 20
+
+// PlanQuery asks what putting a policy in force would do.
+type PlanQuery struct {
+	Policy *sla.Policy
+	// Fingerprint is the policy's config.PolicyFingerprint: as for Adopt,
+	// the open requests are re-matched only when it differs from the one
+	// they were matched under.
+	Fingerprint string
+	// Now is the moment of the reload and of its first tick.
+	Now time.Time
+	// Listed bounds the requests listed per SLA (DefaultPlanListed when 0);
+	// the rest are counted.
+	Listed int
+	// Current is the policy the plan compares with (the store's when nil):
+	// the first tick without the edit ticks under it.
+	Current *sla.Policy
+}
+
+// Plan is what putting a policy in force would do to the open requests.
+type Plan struct {
+	// Rematch says the open requests would be folded again under the new
+	// policy (its fingerprint differs); otherwise only the requests due at
+	// Now were looked at, for the alerts of the first tick.
+	Rematch bool
+	// MatchedUnder is the fingerprint the open requests were last matched
+	// under, as the store recorded it.
+	MatchedUnder string
+	// Examined counts the requests looked at; Changed those whose clocks
+	// would change (gained, lost, another limit, state or deadline).
+	Examined, Changed int
+	// Requests lists changed requests, up to Listed per SLA, in the
+	// order of their keys.
+	Requests []PlannedRequest
+	// SLAs counts, per SLA id of either policy, the requests whose clock
+	// under it would change.
+	SLAs map[string]*PlannedSLA
+	// Alerts counts, per receiver, the notices the first tick after the
+	// reload would send, and those it would send without the edit.
+	Alerts map[string]*PlannedAlerts
+
+	// sums are the differences the re-match and the first tick would
+	// write to the counters and day aggregates (read by PlanView).
+	sums *pendingSums
+}
+
+// PlannedSLA counts what a plan changes under one SLA.
+type PlannedSLA struct {
+	// Changed counts the requests whose clock under the SLA would change;
+	// Listed those of them in Plan.Requests.
+	Changed, Listed int
+	// Transitions counts clocks by state before and after, keyed by
+	// [Transition]; a clock gained comes from "", one lost goes to "".
+	Transitions map[Transition]int
+}
+
+// Transition is a clock's state before and after a plan.
+type Transition struct{ From, To sla.ClockState }
+
+// PlannedAlerts counts the notices one receiver would be sent.
+type PlannedAlerts struct {
+	// With counts the notices of the first tick after the reload, by
+	// stage kind in Stages; Without those of the same tick without it.
+	With, Without int
+	Stages        map[lifecycle.StageKind]int
+}
+
+// PlannedRequest is a request whose clocks a plan changes.
+type PlannedRequest struct {
+	Ref        Ref
+	Attributes sla.Attributes
+	Clocks     []PlannedClock
+}
+
+// PlannedClock is one clock a plan changes; Before or After is nil for a
+// clock gained or lost.
+type PlannedClock struct {
+	SLA           string
+	Target        sla.TargetKind
+	Before, After *ClockStanding
+}
+
+// ClockStanding is a clock's standing at the plan's moment.
+type ClockStanding struct {
+	State sla.ClockState
+	Limit time.Duration
+	// Deadline is when it breaches or breached; zero while paused, met or
+	// cancelled.
+	Deadline time.Time
+}
+
+// Plan computes what adopting q.Policy would do, changing nothing.
+func (s *Store) Plan(q PlanQuery) (*Plan, error) {
+	if q.Listed <= 0 {
+		q.Listed = DefaultPlanListed
+	}
+	rematch, have, err := s.wouldRematch(q.Fingerprint)
+	if err != nil {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
+	pl := &Plan{Rematch: rematch, MatchedUnder: have, SLAs: map[string]*PlannedSLA{}, Alerts: map[string]*PlannedAlerts{}, sums: newPendingSums()}
+	cur := q.Current
+	if cur == nil {
+		cur = s.policy.Load()
+	}
+	var after []byte
+	for {
+		var folds, baseline []*fold
+		n := 0
+		err := s.db.View(func(tx *bolt.Tx) error {
+			var keys [][]byte
+			if rematch {
+				keys = staleKeys(tx, after, planChunk)
+			} else {
+				keys = dueKeys(tx, after, q.Now, planChunk)
+			}
+			if n = len(keys); n > 0 {
+				after = keys[n-1]
+			}
+			folds, baseline = make([]*fold, 0, n), make([]*fold, 0, n)
+			for _, k := range keys {
+				ref := refOfKey(k, rematch)
+				stale := s.stale(tx, ref)
+				f := &fold{ref: ref, res: &IngestResult{}, tick: true, keep: !rematch && !stale}
+				f.read(tx)
+				if f.stored == nil {
+					continue // an index naming nothing: the evaluator skips it too
+				}
+				base := &fold{ref: ref, res: &IngestResult{}, tick: true, keep: !stale}
+				base.read(tx)
+				folds, baseline = append(folds, f), append(baseline, base)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("plan: %w", err)
+		}
+		cores := runtime.GOMAXPROCS(0)
+		computeOn(cores, q.Policy, q.Now, folds)
+		computeOn(cores, cur, q.Now, baseline)
+		for i, f := range folds {
+			if err := errors.Join(f.err, baseline[i].err); err != nil {
+				return nil, fmt.Errorf("plan: %w", err)
+			}
+			pl.add(cur, q, f, baseline[i])
+		}
+		if n < planChunk {
+			return pl, nil
+		}
+	}
+}
+
+// refOfKey is the request an open key or a deadline key names.
+func refOfKey(k []byte, open bool) Ref {
+	if open {
+		ref, _, _ := parseRequestKey(k)
+		return ref
+	}
+	_, ref := parseDeadlineKey(k)
+	return ref
+}
+
+// dueKeys returns up to limit deadline keys due at now, after after.
+func dueKeys(tx *bolt.Tx, after []byte, now time.Time, limit int) [][]byte {
+	bound := binary.BigEndian.AppendUint64(nil, uint64(max(now.Unix(), 0))+1)
+	var keys [][]byte
+	c := tx.Bucket(bucketDeadlines).Cursor()
+	k, _ := c.First()
+	if after != nil {
+		k, _ = c.Seek(after)
+		if bytes.Equal(k, after) {
+			k, _ = c.Next()
+		}
+	}
+	for ; k != nil && bytes.Compare(k, bound) < 0 && len(keys) < limit; k, _ = c.Next() {
+		keys = append(keys, bytes.Clone(k))
+	}
+	return keys
+}
+
+// wouldRematch reports whether Adopt would make the open requests stale,
+// and the fingerprint they were last matched under.
+func (s *Store) wouldRematch(fingerprint string) (bool, string, error) {
+	var have, target string
+	empty := false
+	err := s.db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		have, target = string(meta.Get(keyPolicy)), string(meta.Get(keyRematchTarget))
+		k, _ := tx.Bucket(bucketOpen).Cursor().First()
+		empty = k == nil
+		return nil
+	})
+	if err != nil {
+		return false, "", err
+	}
+	switch adoption(have, target, fingerprint, s.rm.load(), empty) {
+	case adoptSame, adoptContinue:
+		return false, have, nil
+	}
+	return true, have, nil
+}
+
+// add takes one request's fold under the new policy (f) and under the one
+// in force (base) into the plan.
+func (pl *Plan) add(cur *sla.Policy, q PlanQuery, f, base *fold) {
+	pl.Examined++
+	for _, e := range f.effects {
+		if e.Op == lifecycle.Send {
+			for _, r := range e.Receivers {
+				a := pl.alerts(r)
+				a.With++
+				a.Stages[e.Notice.Stage]++
+			}
+		}
+	}
+	for _, e := range base.effects {
+		if e.Op == lifecycle.Send {
+			for _, r := range e.Receivers {
+				pl.alerts(r).Without++
+			}
+		}
+	}
+	var oldContrib contribution
+	if f.old != nil {
+		oldContrib = f.old.Contrib
+	}
+	pl.sums.add(f.counters, oldContrib, f.rec.Contrib)
+	clocks := diffClocks(cur, q.Policy, &f.old.Request, &f.rec.Request, q.Now)
+	if len(clocks) == 0 {
+		return
+	}
+	pl.Changed++
+	list := false
+	for _, c := range clocks {
+		ps := pl.SLAs[c.SLA]
+		if ps == nil {
+			ps = &PlannedSLA{Transitions: map[Transition]int{}}
+			pl.SLAs[c.SLA] = ps
+		}
+		var t Transition
+		if c.Before != nil {
+			t.From = c.Before.State
+		}
+		if c.After != nil {
+			t.To = c.After.State
+		}
+		ps.Transitions[t]++
+		list = list || ps.Listed < q.Listed
+	}
+	// Counted once per SLA, however many of its targets change.
+	seen := map[string]bool{}
+	for _, c := range clocks {
+		if seen[c.SLA] {
+			continue
+		}
+		seen[c.SLA] = true
+		ps := pl.SLAs[c.SLA]
+		ps.Changed++
+		if list {
+			ps.Listed++
+		}
+	}
+	if list {
+		pl.Requests = append(pl.Requests, PlannedRequest{Ref: f.ref, Attributes: f.rec.Request.Attributes, Clocks: clocks})
+	}
+}
+
+func (pl *Plan) alerts(receiver string) *PlannedAlerts {
+	a := pl.Alerts[receiver]
+	if a == nil {
+		a = &PlannedAlerts{Stages: map[lifecycle.StageKind]int{}}
+		pl.Alerts[receiver] = a
+	}
+	return a
+}
+
+// diffClocks lists the clocks whose standing at now differs between a
+// request folded under cur (before) and under next (after).
+func diffClocks(cur, next *sla.Policy, before, after *sla.Request, now time.Time) []PlannedClock {
+	b, a := standings(cur, before, now), standings(next, after, now)
+	var out []PlannedClock
+	for _, clk := range before.Clocks {
+		k := clk.Key()
+		if sb, sa := b[k], a[k]; sa == nil || !sb.equal(sa) {
+			out = append(out, PlannedClock{SLA: clk.SLA, Target: clk.Target, Before: sb, After: sa})
+		}
+	}
+	for _, clk := range after.Clocks {
+		if b[clk.Key()] == nil {
+			out = append(out, PlannedClock{SLA: clk.SLA, Target: clk.Target, After: a[clk.Key()]})
+		}
+	}
+	slices.SortFunc(out, func(x, y PlannedClock) int {
+		if c := bytes.Compare([]byte(x.SLA), []byte(y.SLA)); c != 0 {
+			return c
+		}
+		return bytes.Compare([]byte(x.Target), []byte(y.Target))
+	})
+	return out
+}
+
+func (c *ClockStanding) equal(o *ClockStanding) bool {
+	return c.State == o.State && c.Limit == o.Limit && c.Deadline.Equal(o.Deadline)
+}
+
+// standings are a request's clocks standing at now, by clock key.
+func standings(p *sla.Policy, r *sla.Request, now time.Time) map[string]*ClockStanding {
+	out := make(map[string]*ClockStanding, len(r.Clocks))
+	for _, clk := range r.Clocks {
+		st := &ClockStanding{State: clk.State(), Limit: clk.Limit}
+		if s := p.SLA(clk.SLA); s != nil {
+			l := clk.At(now, s.CalendarOf())
+			st.State, st.Deadline = l.State, l.Deadline
+		}
+		out[clk.Key()] = st
+	}
+	return out
+}
+
+// errPlanRollback ends the write transaction PlanView reads in, so that
+// nothing it wrote is kept.
+var errPlanRollback = errors.New("plan: rolled back")
+
+// PlanView reads the figures as they would stand after a plan: in a write
+// transaction that applies the plan's counter and day-aggregate
+// differences as a commit would (pendingSums.flush), reads, and is rolled
+// back. It costs what the difference and the read touch: keys bounded by
+// the configuration and the days of the windows read.
+type PlanView struct {
+	s  *Store
+	pl *Plan
+}
+
+// View returns the figures of s as they would stand after the plan.
+func (pl *Plan) View(s *Store) *PlanView { return &PlanView{s: s, pl: pl} }
+
+// ReadFigures is Store.ReadFigures after the plan.
+func (v *PlanView) ReadFigures(q FigureQuery) (Figures, error) {
+	var f Figures
+	err := v.s.db.Update(func(tx *bolt.Tx) error {
+		if err := v.pl.sums.apply(tx); err != nil {
+			return err
+		}
+		var err error
+		if f, err = readFigures(tx, q); err != nil {
+			return err
+		}
+		return errPlanRollback
+	})
+	if !errors.Is(err, errPlanRollback) {
+		return Figures{}, fmt.Errorf("plan: %w", err)
+	}
+	return f, nil
+}
+
+// Counters is Store.Counters after the plan.
+func (v *PlanView) Counters() (Counters, error) {
+	f, err := v.ReadFigures(FigureQuery{})
+	return f.Counters, err
+}
+
+// WindowFigures is Store.WindowFigures after the plan.
+func (v *PlanView) WindowFigures(slaID string, first, last sla.Date) (Window, error) {
+	f, err := v.ReadFigures(FigureQuery{Sums: []SumQuery{{SLA: slaID, Ranges: []DayRange{{First: first, Last: last}}}}})
+	if err != nil {
+		return Window{}, err
+	}
+	return f.Sums[slaID].All[0], nil
+}
+
+// CustomerWindowFigures is Store.CustomerWindowFigures after the plan.
+func (v *PlanView) CustomerWindowFigures(slaID, customer string, first, last sla.Date) (Window, error) {
+	f, err := v.ReadFigures(FigureQuery{Sums: []SumQuery{{SLA: slaID, Ranges: []DayRange{{First: first, Last: last}}, Customers: []string{customer}}}})
+	if err != nil {
+		return Window{}, err
+	}
+	return f.Sums[slaID].Customers[customer][0], nil
+}
