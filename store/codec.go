@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -31,8 +32,6 @@ import (
 // The first byte tells the encoding: recordCompact, or '{' for a record
 // written as JSON before schema 7 (which the migration rewrites).
 const recordCompact byte = 1
-
-var errShortRecord = errors.New("record cut short")
 
 // encodeRecord writes a record of the request stored under ref.
 func encodeRecord(ref Ref, rec *record) []byte {
@@ -155,37 +154,12 @@ func decodeRecord(ref Ref, data []byte) (*record, error) {
 			rd.clock(&r.Clocks[i])
 		}
 	}
-	st := &rec.State
-	st.Fired, st.Told, st.Silent = rd.lists(), rd.lists(), rd.lists()
-	if n := rd.len(); n > 0 {
-		st.FirstSeen = make(map[string]time.Time, n)
-		for range n {
-			k := rd.clockKey()
-			st.FirstSeen[k] = rd.time()
-		}
-	}
-	if n := rd.len(); n > 0 {
-		st.Cycle = make(map[string]int, n)
-		for range n {
-			k := rd.clockKey()
-			st.Cycle[k] = int(rd.int())
-		}
-	}
+	rd.state(&rec.State)
 	rec.High = rd.counters()
 	c := &rec.Contrib
 	c.Customer = rd.str()
 	c.Counters = rd.counters()
-	if n := rd.len(); n > 0 {
-		c.Days = make([]dayShare, n)
-		for i := range c.Days {
-			d := &c.Days[i]
-			d.SLA, d.Day = rd.str(), rd.int()
-			for _, t := range []*TargetAggr{&d.Aggr.Response, &d.Aggr.Resolution} {
-				t.Met, t.Breached, t.ElapsedSeconds = rd.int(), rd.int(), rd.int()
-			}
-			d.Aggr.CSATSum, d.Aggr.CSATCount = rd.int(), rd.int()
-		}
-	}
+	c.Days = rd.days()
 	c.Stops = rd.keys(rd.stopKey)
 	c.Breaches = rd.keys(rd.breachKey)
 	flags := rd.bits(3)
@@ -203,6 +177,43 @@ func decodeRecord(ref Ref, data []byte) (*record, error) {
 		rd.err = errors.New("record has trailing bytes")
 	}
 	return &rec, rd.err
+}
+
+// state reads a request's alert state (encodeRecord writes it).
+func (r *recReader) state(st *lifecycle.State) {
+	st.Fired, st.Told, st.Silent = r.lists(), r.lists(), r.lists()
+	if n := r.len(); n > 0 {
+		st.FirstSeen = make(map[string]time.Time, n)
+		for range n {
+			k := r.clockKey()
+			st.FirstSeen[k] = r.time()
+		}
+	}
+	if n := r.len(); n > 0 {
+		st.Cycle = make(map[string]int, n)
+		for range n {
+			k := r.clockKey()
+			st.Cycle[k] = int(r.int())
+		}
+	}
+}
+
+// days reads a contribution's day shares.
+func (r *recReader) days() []dayShare {
+	n := r.len()
+	if n == 0 {
+		return nil
+	}
+	days := make([]dayShare, n)
+	for i := range days {
+		d := &days[i]
+		d.SLA, d.Day = r.str(), r.int()
+		for _, t := range []*TargetAggr{&d.Aggr.Response, &d.Aggr.Resolution} {
+			t.Met, t.Breached, t.ElapsedSeconds = r.int(), r.int(), r.int()
+		}
+		d.Aggr.CSATSum, d.Aggr.CSATCount = r.int(), r.int()
+	}
+	return days
 }
 
 // decodeOpening reads only how a stored request opened, from the head of
@@ -227,89 +238,6 @@ func decodeOpening(ref Ref, data []byte) (status sla.RequestStatus, o Opening, e
 	status = sla.RequestStatus(rd.str())
 	o.At = rd.time()
 	return status, o, rd.err
-}
-
-// recWriter appends the parts of a compact record.
-type recWriter struct {
-	buf  []byte
-	strs map[string]int // string → its index in the record's table
-	base time.Time      // times are written relative to it
-	ref  []byte         // the request key, left out of index keys
-}
-
-func (w *recWriter) uint(v uint64) { w.buf = binary.AppendUvarint(w.buf, v) }
-func (w *recWriter) int(v int64)   { w.buf = binary.AppendVarint(w.buf, v) }
-
-// str writes a string's index + 1 if the record has it already, else 0
-// and the string.
-func (w *recWriter) str(s string) {
-	if i, ok := w.strs[s]; ok {
-		w.uint(uint64(i) + 1)
-		return
-	}
-	w.strs[s] = len(w.strs)
-	w.uint(0)
-	w.uint(uint64(len(s)))
-	w.buf = append(w.buf, s...)
-}
-
-// bits writes up to 8 flags in a byte.
-func (w *recWriter) bits(flags ...bool) {
-	var b byte
-	for i, f := range flags {
-		if f {
-			b |= 1 << i
-		}
-	}
-	w.buf = append(w.buf, b)
-}
-
-// Time tags: the low bits of a time's first varint.
-const (
-	timeNanos  = 1 << 0 // nanoseconds follow
-	timeOffset = 1 << 1 // a UTC offset in seconds follows
-	timeBits   = 2
-)
-
-// time writes 0 for the zero time, else 1 + (seconds from base << 2 |
-// tags), zigzagged.
-func (w *recWriter) time(t time.Time) {
-	if t.IsZero() {
-		w.int(0)
-		return
-	}
-	var tags int64
-	_, off := t.Zone()
-	if t.Nanosecond() != 0 {
-		tags |= timeNanos
-	}
-	if off != 0 {
-		tags |= timeOffset
-	}
-	d := t.Unix() - w.base.Unix()
-	if d >= 0 {
-		w.int((d<<timeBits | tags) + 1)
-	} else {
-		w.int(-((-d)<<timeBits | tags) - 1)
-	}
-	if tags&timeNanos != 0 {
-		w.uint(uint64(t.Nanosecond()))
-	}
-	if tags&timeOffset != 0 {
-		w.int(int64(off))
-	}
-}
-
-// dur writes a duration as seconds << 1, | 1 with the nanoseconds after
-// when it is not whole seconds.
-func (w *recWriter) dur(d time.Duration) {
-	secs, ns := int64(d/time.Second), int64(d%time.Second)
-	if ns == 0 {
-		w.int(secs << 1)
-		return
-	}
-	w.int(secs<<1 | 1)
-	w.int(ns)
 }
 
 func (w *recWriter) clock(c *sla.Clock) {
@@ -434,124 +362,6 @@ func (w *recWriter) deadlineKey(k []byte) {
 	}
 	w.buf = append(w.buf, keyAsIs)
 	w.key(k)
-}
-
-// recReader reads what recWriter wrote; the first fault sticks in err and
-// every later read returns zero values.
-type recReader struct {
-	buf  []byte
-	strs []string
-	base time.Time
-	ref  []byte
-	err  error
-}
-
-func (r *recReader) fail(err error) {
-	if r.err == nil {
-		r.err = err
-	}
-	r.buf = nil
-}
-
-func (r *recReader) uint() uint64 {
-	v, n := binary.Uvarint(r.buf)
-	if n <= 0 {
-		r.fail(errShortRecord)
-		return 0
-	}
-	r.buf = r.buf[n:]
-	return v
-}
-
-func (r *recReader) int() int64 {
-	v, n := binary.Varint(r.buf)
-	if n <= 0 {
-		r.fail(errShortRecord)
-		return 0
-	}
-	r.buf = r.buf[n:]
-	return v
-}
-
-// len reads a count, which cannot exceed the bytes left.
-func (r *recReader) len() int {
-	n := r.uint()
-	if n > uint64(len(r.buf)) {
-		r.fail(errShortRecord)
-		return 0
-	}
-	return int(n)
-}
-
-func (r *recReader) bytes(n int) []byte {
-	if n > len(r.buf) {
-		r.fail(errShortRecord)
-		return nil
-	}
-	b := r.buf[:n]
-	r.buf = r.buf[n:]
-	return b
-}
-
-func (r *recReader) str() string {
-	i := r.uint()
-	if i > 0 {
-		if i > uint64(len(r.strs)) {
-			r.fail(errors.New("record names a string it does not hold"))
-			return ""
-		}
-		return r.strs[i-1]
-	}
-	s := string(r.bytes(r.len()))
-	if r.err == nil {
-		r.strs = append(r.strs, s)
-	}
-	return s
-}
-
-func (r *recReader) bits(n int) []bool {
-	b := r.bytes(1)
-	out := make([]bool, n)
-	if len(b) == 1 {
-		for i := range out {
-			out[i] = b[0]&(1<<i) != 0
-		}
-	}
-	return out
-}
-
-func (r *recReader) time() time.Time {
-	v := r.int()
-	if v == 0 {
-		return time.Time{}
-	}
-	neg := v < 0
-	if neg {
-		v = -v
-	}
-	v--
-	d, tags := v>>timeBits, v&(1<<timeBits-1)
-	if neg {
-		d = -d
-	}
-	var ns int64
-	if tags&timeNanos != 0 {
-		ns = int64(r.uint())
-	}
-	t := time.Unix(r.base.Unix()+d, ns)
-	if tags&timeOffset != 0 {
-		return t.In(time.FixedZone("", int(r.int())))
-	}
-	return t.UTC()
-}
-
-func (r *recReader) dur() time.Duration {
-	v := r.int()
-	d := time.Duration(v>>1) * time.Second
-	if v&1 != 0 {
-		d += time.Duration(r.int())
-	}
-	return d
 }
 
 func (r *recReader) clock(c *sla.Clock) {

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -54,14 +53,12 @@ func (s *Store) Append(ctx context.Context, events []sla.Event) (IngestResult, e
 // not wait one fsync each.
 func (s *Store) AppendAs(ctx context.Context, sc Scope, events []sla.Event) (IngestResult, error) {
 	// The events are encoded here, beside other callers, so that the
-	// writer only writes.
+	// writer only writes: for the key of the request they name (which the
+	// writer checks, see storeEvent).
 	encoded := make([][]byte, len(events))
 	for i := range events {
-		data, err := json.Marshal(&events[i])
-		if err != nil {
-			return IngestResult{}, fmt.Errorf("encode event %q: %w", events[i].ID, err)
-		}
-		encoded[i] = data
+		e := &events[i]
+		encoded[i] = encodeEvent(Ref{Provider: e.Provider, ID: e.Request}, e)
 	}
 	w := &writeReq{events: events, encoded: encoded, scope: sc, done: make(chan struct{})}
 	s.mu.RLock()
@@ -263,6 +260,9 @@ func storeEvent(tx *bolt.Tx, ref Ref, i int, e *sla.Event, data []byte, seq uint
 	if key := ids.Get(idKey); key != nil {
 		return false, sameAsStored(evb, key, i, e)
 	}
+	if !encodedFor(ref, e) {
+		data = encodeEvent(ref, e)
+	}
 	e.Seq = seq
 	key := eventKey(ref, seq)
 	if err := evb.Put(key, data); err != nil {
@@ -274,8 +274,12 @@ func storeEvent(tx *bolt.Tx, ref Ref, i int, e *sla.Event, data []byte, seq uint
 // sameAsStored returns a *ConflictError unless e is the event stored at key
 // (the one its id names), e being the i-th of its batch.
 func sameAsStored(evb *bolt.Bucket, key []byte, i int, e *sla.Event) error {
-	var stored sla.Event
-	if err := json.Unmarshal(evb.Get(key), &stored); err != nil {
+	ref, rest, ok := parseRequestKey(key)
+	if !ok || len(rest) != 8 {
+		return fmt.Errorf("event %q stored before: bad key %x", e.ID, key)
+	}
+	stored, err := decodeEvent(ref, binary.BigEndian.Uint64(rest), evb.Get(key))
+	if err != nil {
 		return fmt.Errorf("event %q stored before: %w", e.ID, err)
 	}
 	if len(stored.Differences(e)) > 0 {
@@ -289,11 +293,10 @@ func loadEvents(tx *bolt.Tx, ref Ref) ([]sla.Event, error) {
 	var events []sla.Event
 	c := tx.Bucket(bucketEvents).Cursor()
 	for k, v := c.Seek(prefix); k != nil && len(k) == len(prefix)+8 && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
-		var e sla.Event
-		if err := json.Unmarshal(v, &e); err != nil {
+		e, err := decodeEvent(ref, binary.BigEndian.Uint64(k[len(prefix):]), v)
+		if err != nil {
 			return nil, fmt.Errorf("event of request %q of %q: %w", ref.ID, ref.Provider, err)
 		}
-		e.Seq = binary.BigEndian.Uint64(k[len(prefix):])
 		events = append(events, e)
 	}
 	return events, nil

@@ -94,6 +94,20 @@ func toJSONRecords(tx *bolt.Tx) error {
 	})
 }
 
+// toJSONEvents rewrites every stored event as schemas before 11 stored
+// it: as JSON (the inverse of compactEvents).
+func toJSONEvents(tx *bolt.Tx) error {
+	return rewriteKeys(tx, bucketEvents, func(k, v []byte) ([]byte, []byte, error) {
+		ref, rest, _ := parseRequestKey(k)
+		e, err := decodeEvent(ref, binary.BigEndian.Uint64(rest), v)
+		if err != nil {
+			return nil, nil, err
+		}
+		data, err := json.Marshal(&e)
+		return bytes.Clone(k), data, err
+	})
+}
+
 func legacyRecords(tx *bolt.Tx) error {
 	return rewriteKeys(tx, bucketRequests, func(k, v []byte) ([]byte, []byte, error) {
 		ref, _, _ := parseRequestKey(k)

@@ -368,16 +368,49 @@ func recreate(tx *bolt.Tx, name []byte) error {
 
 // compactRecords migrates to schema 8: every request record, written as
 // JSON before, is rewritten in the compact encoding (codec.go). Nothing in
-// a record changes but its bytes. It works through the bucket a chunk of
-// keys at a time, so that the records are never all in memory at once.
+// a record changes but its bytes.
 func compactRecords(tx *bolt.Tx, _ *sla.Policy, _ time.Time) error {
-	requests := tx.Bucket(bucketRequests)
+	return rewriteValues(tx.Bucket(bucketRequests), func(k, v []byte) ([]byte, error) {
+		ref, _, ok := parseRequestKey(k)
+		if !ok {
+			return nil, fmt.Errorf("request key %x", k)
+		}
+		rec, err := decodeRecord(ref, v)
+		if err != nil {
+			return nil, fmt.Errorf("request %q of %q: %w", ref.ID, ref.Provider, err)
+		}
+		return encodeRecord(ref, rec), nil
+	})
+}
+
+// compactEvents migrates to schema 11: every stored event, kept as JSON
+// before, is rewritten in the compact encoding (event_codec.go). Nothing
+// of an event changes but its bytes. Events held until their request
+// opens stay JSON (place.go): they are few and short-lived.
+func compactEvents(tx *bolt.Tx, _ *sla.Policy, _ time.Time) error {
+	return rewriteValues(tx.Bucket(bucketEvents), func(k, v []byte) ([]byte, error) {
+		ref, rest, ok := parseRequestKey(k)
+		if !ok || len(rest) != 8 {
+			return nil, fmt.Errorf("event key %x", k)
+		}
+		e, err := decodeEvent(ref, binary.BigEndian.Uint64(rest), v)
+		if err != nil {
+			return nil, fmt.Errorf("event of request %q of %q: %w", ref.ID, ref.Provider, err)
+		}
+		return encodeEvent(ref, &e), nil
+	})
+}
+
+// rewriteValues replaces the value of every key of b by what fn makes of
+// it. It works through the bucket a chunk of keys at a time, so that its
+// values are never all in memory at once.
+func rewriteValues(b *bolt.Bucket, fn func(k, v []byte) ([]byte, error)) error {
 	const chunk = 1000
 	var after []byte
 	for {
 		type entry struct{ k, v []byte }
 		var part []entry
-		c := requests.Cursor()
+		c := b.Cursor()
 		k, v := c.First()
 		if after != nil {
 			if k, v = c.Seek(after); k != nil && bytes.Equal(k, after) {
@@ -390,21 +423,16 @@ func compactRecords(tx *bolt.Tx, _ *sla.Policy, _ time.Time) error {
 		if len(part) == 0 {
 			return nil
 		}
-		// Encode the whole chunk before the first Put moves what v points to.
+		// Make the whole chunk before the first Put moves what v points to.
 		data := make([][]byte, len(part))
 		for i, e := range part {
-			ref, _, ok := parseRequestKey(e.k)
-			if !ok {
-				return fmt.Errorf("request key %x", e.k)
+			var err error
+			if data[i], err = fn(e.k, e.v); err != nil {
+				return err
 			}
-			rec, err := decodeRecord(ref, e.v)
-			if err != nil {
-				return fmt.Errorf("request %q of %q: %w", ref.ID, ref.Provider, err)
-			}
-			data[i] = encodeRecord(ref, rec)
 		}
 		for i, e := range part {
-			if err := requests.Put(e.k, data[i]); err != nil {
+			if err := b.Put(e.k, data[i]); err != nil {
 				return err
 			}
 		}

@@ -26,6 +26,11 @@ func rewind(t *testing.T, dir string, version uint64, undo func(tx *bolt.Tx) err
 	}
 	defer db.Close()
 	if err := db.Update(func(tx *bolt.Tx) error {
+		if version < 11 {
+			if err := toJSONEvents(tx); err != nil {
+				return err
+			}
+		}
 		if version < 8 {
 			if err := toJSONRecords(tx); err != nil {
 				return err

@@ -202,12 +202,8 @@ func claimHeld(tx *bolt.Tx, ref Ref) (bool, error) {
 			}
 			return nil
 		}
-		data, err := json.Marshal(h.Event)
-		if err != nil {
-			return err
-		}
 		key := eventKey(ref, h.Event.Seq)
-		if err := evb.Put(key, data); err != nil {
+		if err := evb.Put(key, encodeEvent(ref, &h.Event)); err != nil {
 			return err
 		}
 		done = append(done, bytes.Clone(k))

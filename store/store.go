@@ -260,7 +260,7 @@ var (
 )
 
 // SchemaVersion is the layout this slad writes.
-const SchemaVersion = 10
+const SchemaVersion = 11
 
 // migrations[v] upgrades a database from schema v to v+1. A new layout adds
 // its step here and bumps SchemaVersion; Open runs the missing steps in one
@@ -305,6 +305,8 @@ var migrations = map[uint64]func(tx *bolt.Tx, p *sla.Policy, now time.Time) erro
 	// 10: alerts held for quiet hours (held.go) and the digests sent
 	// (digest.go).
 	9: addQuietHolds,
+	// 11: events in the compact encoding (event_codec.go).
+	10: compactEvents,
 }
 
 func (s *Store) migrate() error {
