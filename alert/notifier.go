@@ -3,6 +3,7 @@ package alert
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -46,6 +47,10 @@ type NotifierOptions struct {
 	// to Alertmanager receivers, which send them with endsAt four intervals
 	// ahead; zero means DefaultRepostInterval.
 	RepostInterval time.Duration
+	// SMTPTLSConfig is the TLS settings of email receivers (the roots that
+	// smarthosts' certificates are checked against); nil means TLS 1.2 or
+	// later and the system's roots. Its ServerName is set per smarthost.
+	SMTPTLSConfig *tls.Config
 }
 
 // NewNotifier builds the notifier for a receiver. It fails on a receiver it
@@ -69,6 +74,9 @@ func NewNotifier(r *config.Receiver, o NotifierOptions) (Notifier, error) {
 		o.Version = buildinfo.UnknownVersion
 	}
 	o.ExternalURL = strings.TrimRight(o.ExternalURL, "/")
+	if r.Type == config.ReceiverEmail {
+		return newEmailNotifier(r, o)
+	}
 	h := httpSender{client: o.Client, url: r.URL.Value(), userAgent: "slad/" + o.Version, now: o.Now}
 	if r.Type != config.ReceiverLog {
 		if h.url == "" {
@@ -100,7 +108,7 @@ func NewNotifier(r *config.Receiver, o NotifierOptions) (Notifier, error) {
 	case config.ReceiverLog:
 		return &logNotifier{logger: o.Logger, receiver: r.Name, externalURL: o.ExternalURL}, nil
 	default:
-		return nil, fmt.Errorf("receiver %q: unknown type %q (want webhook, slack, alertmanager or log)", r.Name, r.Type)
+		return nil, fmt.Errorf("receiver %q: unknown type %q (want webhook, slack, alertmanager, email or log)", r.Name, r.Type)
 	}
 }
 

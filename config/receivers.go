@@ -16,9 +16,10 @@ import (
 )
 
 var (
-	receiverKeys = []string{"type", "url", "url_file", "url_env", "secret_file", "secret_env", "timeout", "give_up_after"}
+	receiverKeys = []string{"type", "url", "url_file", "url_env", "secret_file", "secret_env", "timeout", "give_up_after",
+		"smarthost", "from", "to", "tls", "username", "password_file", "password_env"}
 	tokenKeys    = []string{"name", "token_file", "token_env", "departments", "admin"}
-	receiverType = []string{string(ReceiverWebhook), string(ReceiverSlack), string(ReceiverAlertmanager), string(ReceiverLog)}
+	receiverType = []string{string(ReceiverWebhook), string(ReceiverSlack), string(ReceiverAlertmanager), string(ReceiverEmail), string(ReceiverLog)}
 )
 
 // The key set of each receiver type, beyond "type".
@@ -27,6 +28,7 @@ var receiverTypeKeys = map[ReceiverType][]string{
 	ReceiverAlertmanager: {"url", "url_file", "url_env", "timeout", "give_up_after"},
 	ReceiverSlack:        {"url_file", "url_env", "timeout", "give_up_after"},
 	ReceiverWebhook:      {"url", "url_file", "url_env", "secret_file", "secret_env", "timeout", "give_up_after"},
+	ReceiverEmail:        {"smarthost", "from", "to", "tls", "username", "password_file", "password_env", "timeout", "give_up_after"},
 }
 
 func (l *loader) receivers(e entry) map[string]*Receiver {
@@ -43,7 +45,7 @@ func (l *loader) receivers(e entry) map[string]*Receiver {
 
 func (l *loader) receiver(r entry) *Receiver {
 	what := fmt.Sprintf("receiver %q", r.key)
-	f, ok := l.fields(r.v, what, receiverKeys, "secret")
+	f, ok := l.fields(r.v, what, receiverKeys, "secret", "password")
 	if !ok {
 		return nil
 	}
@@ -55,7 +57,11 @@ func (l *loader) receiver(r entry) *Receiver {
 	if rcv.Type == ReceiverLog {
 		return ifValid(rcv, valid)
 	}
-	valid = l.receiverURL(f, r, rcv, what) && valid
+	if rcv.Type == ReceiverEmail {
+		valid = l.email(f, r, rcv, what) && valid
+	} else {
+		valid = l.receiverURL(f, r, rcv, what) && valid
+	}
 	if rcv.Type == ReceiverWebhook {
 		valid = l.webhookSecret(f, r, rcv, what) && valid
 	}
@@ -96,6 +102,7 @@ func (l *loader) receiverKeysApply(f fields, t ReceiverType, what string) bool {
 		switch {
 		case key == "type" || slices.Contains(allowed, key):
 		case key == "secret" && t == ReceiverWebhook:
+		case key == "password" && t == ReceiverEmail: // refused by l.secret
 		case key == "url" && t == ReceiverSlack: // refused by l.secret
 		case len(allowed) == 0:
 			l.errorf(e.k, "%q does not apply to log receivers: %s takes only type", key, what)

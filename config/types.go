@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/mail"
 	"strconv"
 	"time"
 
@@ -82,7 +83,50 @@ const (
 	ReceiverSlack        ReceiverType = "slack"
 	ReceiverAlertmanager ReceiverType = "alertmanager"
 	ReceiverLog          ReceiverType = "log"
+	ReceiverEmail        ReceiverType = "email"
 )
+
+// EmailTLS is how an email receiver protects its connection to the
+// smarthost.
+type EmailTLS string
+
+// Values of an email receiver's tls.
+const (
+	// EmailSTARTTLS connects in plain text and upgrades with STARTTLS,
+	// refusing a smarthost that does not offer it (the default; port 587).
+	EmailSTARTTLS EmailTLS = "starttls"
+	// EmailImplicitTLS speaks TLS from the first byte (port 465).
+	EmailImplicitTLS EmailTLS = "implicit"
+	// EmailNoTLS sends in plain text; allowed only to a loopback
+	// smarthost (a local relay).
+	EmailNoTLS EmailTLS = "none"
+)
+
+// Email is where and how an email receiver sends. It holds only comparable
+// values, so that a [Receiver] stays comparable (the dispatcher restarts a
+// receiver whose settings changed).
+type Email struct {
+	// Smarthost is the SMTP server, "host:port".
+	Smarthost string
+	// From is the sender, as an address header writes it ("slad
+	// <slad@example.com>" or "slad@example.com").
+	From string
+	// To is the recipients as one address list, each checked at load:
+	// "Dana <dana@example.com>, it-leads@example.com". [Email.Recipients]
+	// splits it.
+	To string
+	// TLS is how the connection is protected (default starttls).
+	TLS EmailTLS
+	// Username and Password authenticate (SMTP AUTH); both empty for a
+	// smarthost that takes mail without.
+	Username string
+	Password Secret
+}
+
+// Recipients returns the addresses of To.
+func (e Email) Recipients() ([]*mail.Address, error) {
+	return mail.ParseAddressList(e.To)
+}
 
 // Receiver is where alerts go.
 type Receiver struct {
@@ -98,6 +142,8 @@ type Receiver struct {
 	Timeout time.Duration
 	// GiveUpAfter is how long an undeliverable alert is retried (default 3d).
 	GiveUpAfter time.Duration
+	// Email is the settings of an email receiver; zero for other types.
+	Email Email
 }
 
 // Token is an API bearer token and what it may do.

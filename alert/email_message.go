@@ -1,0 +1,258 @@
+package alert
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"mime"
+	"mime/quotedprintable"
+	"strings"
+	"time"
+
+	"github.com/slad-project/slad/alert/lifecycle"
+	"github.com/slad-project/slad/sla"
+)
+
+// maxHeaderLine is the longest header line slad writes: RFC 5322 asks for
+// at most 78 characters, and mail clients and gateways mangle longer ones.
+const maxHeaderLine = 78
+
+// render writes m as an RFC 5322 message: headers folded to 78 characters,
+// the subject and names encoded (RFC 2047) when they are not ASCII, and
+// each body quoted-printable, so every line stays short whatever people
+// typed. With an HTML body it is multipart/alternative, text first.
+func (e *emailNotifier) render(m Mail) ([]byte, error) {
+	var b bytes.Buffer
+	header := func(name, value string) { writeHeader(&b, name, value) }
+	header("Date", e.now().Format(time.RFC1123Z))
+	header("From", e.from.String())
+	to := make([]string, len(e.to))
+	for i, a := range e.to {
+		to[i] = a.String()
+	}
+	header("To", strings.Join(to, ", "))
+	header("Subject", mime.QEncoding.Encode("utf-8", strings.Join(strings.Fields(m.Subject), " ")))
+	id := messageID(m)
+	header("Message-ID", "<"+id+"@"+e.domain+">")
+	if m.Thread != "" {
+		header("References", "<"+idAtom(m.Thread)+"@"+e.domain+">")
+	}
+	header("MIME-Version", "1.0")
+	// An alert is not a person writing: out-of-office replies stay away
+	// (RFC 3834, and Exchange's own header).
+	header("Auto-Submitted", "auto-generated")
+	header("X-Auto-Response-Suppress", "All")
+	if m.HTML == "" {
+		if err := writePart(&b, "text/plain", m.Text); err != nil {
+			return nil, err
+		}
+		return b.Bytes(), nil
+	}
+	// "=_" cannot occur in quoted-printable text, so the boundary never
+	// shows up in a body.
+	boundary := "=_slad_" + id
+	header("Content-Type", mime.FormatMediaType("multipart/alternative", map[string]string{"boundary": boundary}))
+	b.WriteString("\r\n")
+	for _, part := range []struct{ typ, body string }{{"text/plain", m.Text}, {"text/html", m.HTML}} {
+		b.WriteString("--" + boundary + "\r\n")
+		if err := writePart(&b, part.typ, part.body); err != nil {
+			return nil, err
+		}
+		// This line break belongs to the boundary (RFC 2046), not to
+		// the body.
+		b.WriteString("\r\n")
+	}
+	b.WriteString("--" + boundary + "--\r\n")
+	return b.Bytes(), nil
+}
+
+// writePart writes a part's headers and its body, quoted-printable.
+func writePart(b *bytes.Buffer, typ, body string) error {
+	writeHeader(b, "Content-Type", typ+"; charset=utf-8")
+	writeHeader(b, "Content-Transfer-Encoding", "quoted-printable")
+	b.WriteString("\r\n")
+	qp := quotedprintable.NewWriter(b)
+	if _, err := qp.Write([]byte(body)); err != nil {
+		return fmt.Errorf("encode the %s body: %w", typ, err)
+	}
+	if err := qp.Close(); err != nil {
+		return fmt.Errorf("encode the %s body: %w", typ, err)
+	}
+	return nil
+}
+
+// writeHeader writes a header field folded at spaces so that no line is
+// longer than maxHeaderLine (a word longer than a line stays whole).
+func writeHeader(b *bytes.Buffer, name, value string) {
+	line := name + ":"
+	for _, word := range strings.Fields(value) {
+		if line != "" && len(line)+1+len(word) > maxHeaderLine {
+			b.WriteString(line + "\r\n")
+			line = ""
+		}
+		line += " " + word
+	}
+	b.WriteString(line + "\r\n")
+}
+
+// messageID is the left part of m's Message-ID: its ID, or a hash of what
+// it says when it has none.
+func messageID(m Mail) string {
+	if m.ID != "" {
+		return idAtom(m.ID)
+	}
+	h := sha256.Sum256([]byte(m.Subject + "\x00" + m.Text + "\x00" + m.HTML))
+	return "slad." + hex.EncodeToString(h[:12])
+}
+
+// idAtom keeps what a Message-ID may hold unquoted: letters, digits, ".",
+// "-" and "_"; anything else becomes "-".
+func idAtom(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+			return r
+		}
+		return '-'
+	}, s)
+}
+
+// mailFact is one line of an alert mail's table: "Customer: Sales (lead:
+// Kim)".
+type mailFact struct{ Name, Value string }
+
+// mailStage names a notice's stage for the head of the mail, with its
+// colour: amber, red, dark red, green.
+func mailStage(n lifecycle.Notice) (words, colour string) {
+	switch n.Stage {
+	case lifecycle.StageWarning:
+		if n.WarnAt > 0 {
+			return "Warning at " + sla.FormatPercent(n.WarnAt) + " of the target", "#9a6700"
+		}
+		return "Warning", "#9a6700"
+	case lifecycle.StageBreach:
+		return "Breach", "#cf222e"
+	case lifecycle.StageEscalation:
+		return fmt.Sprintf("Escalation %d", n.Escalation), "#82071e"
+	case lifecycle.StageResolved:
+		return "Breach over", "#1a7f37"
+	}
+	return string(n.Stage), "#59636e"
+}
+
+// mailTime writes an instant in UTC and says so: alerts go to people in
+// several zones, and the request page shows local time.
+func mailTime(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006, 15:04 MST") }
+
+// alertFacts lists what an alert mail says below its summary.
+func alertFacts(n lifecycle.Notice) []mailFact {
+	stage, _ := mailStage(n)
+	facts := []mailFact{{"Stage", stage}, {"Standing", standing(n)}}
+	if !n.Deadline.IsZero() {
+		word := "Due"
+		if n.ElapsedSeconds > n.TargetSeconds {
+			word = "Was due"
+		}
+		facts = append(facts, mailFact{word, mailTime(n.Deadline)})
+	}
+	req := n.RequestID
+	if n.Title != "" {
+		req += " · " + n.Title
+	}
+	facts = append(facts, mailFact{"Request", req})
+	if n.Priority != "" {
+		facts = append(facts, mailFact{"Priority", n.Priority})
+	}
+	if n.Category != "" {
+		facts = append(facts, mailFact{"Category", n.Category})
+	}
+	withLead := func(name, lead string) string {
+		if lead != "" {
+			return name + " (lead: " + lead + ")"
+		}
+		return name
+	}
+	facts = append(facts,
+		mailFact{"Provider", withLead(n.ProviderTitle(), n.ProviderLead)},
+		mailFact{"Customer", withLead(n.CustomerTitle(), n.CustomerLead)})
+	s := n.SLAID
+	if n.SLADescription != "" {
+		s += ": " + n.SLADescription
+	}
+	return append(facts, mailFact{"SLA", s}, mailFact{"Fired", mailTime(n.FiredAt)})
+}
+
+// alertMail is the mail of a notice: the summary as subject and first
+// line, the facts as a table, and the request's link. Mails of one request
+// thread together.
+func alertMail(n lifecycle.Notice, externalURL, receiver string) Mail {
+	link := requestURL(externalURL, n.Provider, n.RequestID)
+	summary := n.Summary()
+	facts := alertFacts(n)
+	var text strings.Builder
+	text.WriteString(summary + "\n\n")
+	for _, f := range facts {
+		fmt.Fprintf(&text, "%-9s %s\n", f.Name+":", f.Value)
+	}
+	if link != "" {
+		fmt.Fprintf(&text, "\nOpen the request: %s\n", link)
+	}
+	fmt.Fprintf(&text, "\n-- \nSent by slad to the receiver %q.\n", receiver)
+	stage, colour := mailStage(n)
+	var html bytes.Buffer
+	// The template is parsed at start-up and its data is fixed: it cannot fail.
+	_ = alertHTML.Execute(&html, alertHTMLData{
+		Subject: summary, Stage: stage, Colour: colour, Summary: summary,
+		Facts: facts, Link: link, Receiver: receiver,
+	})
+	thread := sha256.Sum256([]byte(n.Provider + "\x00" + n.RequestID))
+	return Mail{
+		ID:      n.ID,
+		Thread:  "slad.request." + hex.EncodeToString(thread[:12]),
+		Subject: "[slad] " + summary,
+		Text:    text.String(),
+		HTML:    html.String(),
+	}
+}
+
+type alertHTMLData struct {
+	Subject, Stage, Colour, Summary string
+	Facts                           []mailFact
+	Link, Receiver                  string
+}
+
+// alertHTML lays an alert out as mail clients render it: tables and inline
+// styles (many clients drop <style> and ignore flex and grid), one column
+// at most 600 pixels wide, readable without images.
+var alertHTML = template.Must(template.New("alert").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Subject}}</title>
+</head>
+<body style="margin:0;padding:0;background:#f6f8fa;">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background:#f6f8fa;">
+<tr><td align="center" style="padding:24px 12px;">
+<table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" style="width:100%;max-width:600px;background:#ffffff;border:1px solid #d1d9e0;border-top:6px solid {{.Colour}};border-radius:6px;font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;color:#1f2328;">
+<tr><td style="padding:20px 24px 4px;font-size:13px;font-weight:bold;letter-spacing:0.04em;text-transform:uppercase;color:{{.Colour}};">{{.Stage}}</td></tr>
+<tr><td style="padding:4px 24px 16px;font-size:18px;line-height:1.4;">{{.Summary}}</td></tr>
+<tr><td style="padding:0 24px 16px;">
+<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="font-size:14px;line-height:1.5;">
+{{- range .Facts}}
+<tr><th align="left" valign="top" scope="row" style="padding:2px 16px 2px 0;font-weight:normal;color:#59636e;white-space:nowrap;">{{.Name}}</th><td style="padding:2px 0;">{{.Value}}</td></tr>
+{{- end}}
+</table>
+</td></tr>
+{{- with .Link}}
+<tr><td style="padding:0 24px 24px;"><a href="{{.}}" style="display:inline-block;padding:10px 18px;background:#0969da;color:#ffffff;text-decoration:none;border-radius:6px;font-size:14px;font-weight:bold;">Open the request in slad</a></td></tr>
+{{- end}}
+</table>
+<p style="margin:12px 0 0;font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;font-size:12px;color:#59636e;">Sent by slad to the receiver “{{.Receiver}}”.{{with .Link}} <a href="{{.}}" style="color:#59636e;">{{.}}</a>{{end}}</p>
+</td></tr>
+</table>
+</body>
+</html>
+`))
