@@ -38,6 +38,7 @@ import (
 const (
 	eventsPath = "/api/v1/events"
 	backupPath = "/api/v1/backup"
+	reloadPath = "/-/reload"
 )
 
 // DefaultUserAgent is sent when Options.UserAgent is empty.
@@ -194,7 +195,7 @@ func (c *Client) newRequest(ctx context.Context, method, path string, query url.
 	}
 	// The server takes a bearer token for writes and admin commands and
 	// basic auth (or a token) for reads; see the package doc.
-	basicFirst := path != eventsPath && path != backupPath
+	basicFirst := path != eventsPath && path != backupPath && path != reloadPath
 	switch {
 	case c.user != "" && (basicFirst || c.token == ""):
 		req.SetBasicAuth(c.user, c.password)

@@ -28,6 +28,9 @@ type APIError struct {
 	// Index is the 0-based position, within the batch, of the event the
 	// server rejected; nil when the answer names none.
 	Index *int
+	// Problems are the answer's list of problems, each a sentence such as
+	// a configuration's "file:line:col: message" (a dry run's 400).
+	Problems []string
 	// RetryAfter is the wait the server asked for in a Retry-After header
 	// (429, 503), at most a day; 0 when absent, unreadable or past.
 	RetryAfter time.Duration
@@ -102,6 +105,7 @@ func readAPIError(req *http.Request, resp *http.Response) *APIError {
 	if json.Unmarshal(body, &j) == nil && j.Error != "" {
 		e.Message = j.Error
 		e.Index = j.Index
+		e.Problems = j.Errors
 		return e
 	}
 	if mediaType(resp.Header.Get("Content-Type")) != "text/html" {

@@ -34,6 +34,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"serve":    runServe,
 		"validate": runValidate,
+		"plan":     runPlan,
 		"import":   runImport,
 		"report":   runReport,
 		"backup":   runBackup,

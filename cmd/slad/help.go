@@ -14,6 +14,8 @@ Usage:
 Commands:
   serve      run the daemon: slad serve --config FILE --data DIR --listen ADDR [--web.config.file FILE]
   validate   check a configuration: slad validate --config FILE
+  plan       what applying a configuration would do, changing nothing: slad plan --config FILE --server URL --token-file ADMIN
+             (or --data DIR --current OLD.yaml for a stopped daemon); exit 0 no changes, 2 changes, 1 error
   import     send NDJSON or CSV history to a running daemon: slad import --server URL --token-file F FILE...
   report     compliance, breaches and CSAT per SLA: slad report --server URL [--sla ID] [--from --to] [--format table|csv|json]
   backup     copy the database of a running daemon: slad backup --server URL FILE

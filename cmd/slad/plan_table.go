@@ -1,0 +1,221 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"reflect"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/slad-project/slad/api/wire"
+	"github.com/slad-project/slad/sla"
+)
+
+// printPlan lays a plan out for people: what changes in the file, what
+// happens to the open requests, who is paged, where the SLAs end up.
+func printPlan(w io.Writer, pl *wire.Plan) {
+	verdict := "no changes: applying it changes nothing (exit 0)"
+	if pl.Changes {
+		verdict = "applying it changes what follows (exit 2)"
+	}
+	fmt.Fprintf(w, "Plan of %s at %s: %s.\n", pl.Config, pl.At.UTC().Format("2006-01-02 15:04:05 UTC"), verdict)
+	for _, warn := range pl.Warnings {
+		fmt.Fprintln(w, warn)
+	}
+	printSettings(w, pl.Settings)
+	printRequests(w, pl)
+	printAlerts(w, pl.Alerts)
+	printStandings(w, pl.SLAs)
+}
+
+// printSettings lists the settings added (+), removed (-) and changed (~).
+func printSettings(w io.Writer, changes []wire.SettingChange) {
+	fmt.Fprintln(w, "\nSettings")
+	if len(changes) == 0 {
+		fmt.Fprintln(w, "  none changed")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	mark := map[string]string{wire.ChangeAdded: "+", wire.ChangeRemoved: "-", wire.ChangeChanged: "~"}
+	for _, c := range changes {
+		name := c.Kind
+		if c.Name != "" {
+			name += " " + c.Name
+		}
+		fmt.Fprintf(tw, "  %s %s %s\t\t%s\n", mark[c.Change], name, c.Change, c.At)
+		for _, f := range c.Fields {
+			fmt.Fprintf(tw, "      %s\t%s\t%s\n", f.Field, fieldChange(f), f.At)
+		}
+	}
+	_ = tw.Flush() // a terminal has nowhere to report a failed write
+}
+
+func fieldChange(f wire.FieldChange) string {
+	switch {
+	case f.Secret:
+		return "(secret: changed, not shown)"
+	case f.Old == "":
+		return "(none) → " + f.New
+	case f.New == "":
+		return f.Old + " → (none)"
+	}
+	return f.Old + " → " + f.New
+}
+
+// printRequests says what happens to the open requests' clocks.
+func printRequests(w io.Writer, pl *wire.Plan) {
+	r := pl.Requests
+	fmt.Fprintln(w, "\nOpen requests")
+	switch {
+	case !pl.Rematch:
+		fmt.Fprintf(w, "  not re-matched: what the configuration means to them is unchanged (%s due at the first tick looked at)\n", sla.Plural(r.Examined, "request", "requests"))
+	case r.Changed == 0:
+		fmt.Fprintf(w, "  re-matched, and none of %s changes\n", sla.Plural(r.Examined, "open request", "open requests"))
+	default:
+		fmt.Fprintf(w, "  re-matched: %s of %d open would change\n", sla.Plural(r.Changed, "request", "requests"), r.Examined)
+	}
+	for _, s := range r.BySLA {
+		var moves []string
+		for _, t := range s.Transitions {
+			moves = append(moves, fmt.Sprintf("%s → %s %d", stateName(t.From), stateName(t.To), t.Clocks))
+		}
+		fmt.Fprintf(w, "  %s: %s (%s)\n", s.SLA, sla.Plural(s.Changed, "request", "requests"), strings.Join(moves, ", "))
+	}
+	for _, pr := range r.Listed {
+		fmt.Fprintf(w, "  %s/%s%s\n", pr.Provider, pr.ID, requestNote(pr))
+		for _, c := range pr.Clocks {
+			fmt.Fprintf(w, "      %s %s: %s\n", c.SLA, c.Target, clockChange(c))
+		}
+	}
+	for _, s := range r.BySLA {
+		if more := s.Changed - s.Listed; more > 0 {
+			fmt.Fprintf(w, "  … and %d more under %s, not listed (--list N, or --format json)\n", more, s.SLA)
+		}
+	}
+}
+
+func requestNote(pr wire.PlanRequest) string {
+	var parts []string
+	for _, p := range []string{pr.Customer, pr.Priority} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	out := ""
+	if len(parts) > 0 {
+		out = " (" + strings.Join(parts, ", ") + ")"
+	}
+	if pr.Title != "" {
+		out += " " + fmt.Sprintf("%q", pr.Title)
+	}
+	return out
+}
+
+func stateName(s sla.ClockState) string {
+	if s == "" {
+		return "(none)"
+	}
+	return string(s)
+}
+
+// clockChange writes a clock's change: "running → breached, target 4h →
+// 2h, deadline 2026-11-23 11:00 UTC".
+func clockChange(c wire.PlanClock) string {
+	switch {
+	case c.Before == nil:
+		return "gained, " + standingText(c.After)
+	case c.After == nil:
+		return "lost (was " + standingText(c.Before) + ")"
+	}
+	parts := []string{string(c.Before.State) + " → " + string(c.After.State)}
+	if c.Before.State == c.After.State {
+		parts[0] = string(c.After.State)
+	}
+	if c.Before.TargetSeconds != c.After.TargetSeconds {
+		parts = append(parts, "target "+durationText(c.Before.TargetSeconds)+" → "+durationText(c.After.TargetSeconds))
+	}
+	if d := c.After.Deadline; d != nil {
+		parts = append(parts, "deadline "+d.UTC().Format("2006-01-02 15:04 UTC"))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func standingText(c *wire.ClockStanding) string {
+	out := string(c.State) + ", target " + durationText(c.TargetSeconds)
+	if c.Deadline != nil {
+		out += ", deadline " + c.Deadline.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	return out
+}
+
+func durationText(s int64) string { return sla.FormatDuration(time.Duration(s) * time.Second) }
+
+// printAlerts lists who the first tick after the reload pages.
+func printAlerts(w io.Writer, alerts []wire.PlanAlerts) {
+	fmt.Fprintln(w, "\nAlerts the first tick after the reload sends")
+	if len(alerts) == 0 {
+		fmt.Fprintln(w, "  none")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  RECEIVER\tNOTICES\tWITHOUT THE EDIT\tSTAGES")
+	for _, a := range alerts {
+		var stages []string
+		for _, k := range slices.Sorted(maps.Keys(a.Stages)) {
+			stages = append(stages, fmt.Sprintf("%s %d", k, a.Stages[k]))
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%s\n", a.Receiver, a.Notices, a.WithoutChange, strings.Join(stages, ", "))
+	}
+	_ = tw.Flush()
+}
+
+// printStandings lists each SLA's standing before → after, and its
+// customers' where they change.
+func printStandings(w io.Writer, slas []wire.PlanStanding) {
+	fmt.Fprintln(w, "\nStandings over each SLA's window (before → after)")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  SLA\tCOMPLIANCE\tBREACHES AFFORDABLE\tOPEN BREACHED\tAT RISK")
+	for _, s := range slas {
+		standingRow(tw, "  "+s.SLA, s.Before, s.After)
+		for _, c := range s.ByCustomer {
+			if !reflect.DeepEqual(c.Before, c.After) {
+				standingRow(tw, "    "+c.Customer, c.Before, c.After)
+			}
+		}
+	}
+	_ = tw.Flush()
+}
+
+func standingRow(w io.Writer, name string, before, after *wire.Standing) {
+	cell := func(f func(*wire.Standing) string) string {
+		b, a := "(none)", "(none)"
+		if before != nil {
+			b = f(before)
+		}
+		if after != nil {
+			a = f(after)
+		}
+		if b == a {
+			return a
+		}
+		return b + " → " + a
+	}
+	fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", name,
+		cell(func(s *wire.Standing) string { return percentDown(s.Compliance) }),
+		cell(func(s *wire.Standing) string { return affordable(s) }),
+		cell(func(s *wire.Standing) string { return fmt.Sprint(s.Breached) }),
+		cell(func(s *wire.Standing) string { return fmt.Sprint(s.AtRisk) }))
+}
+
+// affordable is the breaches an SLA can still take; any number with a 0%
+// objective.
+func affordable(s *wire.Standing) string {
+	if s.BreachesAffordable == math.MaxInt64 {
+		return "any"
+	}
+	return fmt.Sprint(s.BreachesAffordable)
+}
