@@ -56,20 +56,6 @@ func buildAMAlert(n lifecycle.Notice, externalURL string) amAlert {
 	}
 
 	target := time.Duration(n.TargetSeconds) * time.Second
-	what := fmt.Sprintf("%s of %s (%s → %s)", n.RequestID, n.SLAID, n.Provider, n.Customer)
-	var summary string
-	switch n.Stage {
-	case lifecycle.StageWarning:
-		summary = fmt.Sprintf("SLA warning: %s %s target at risk", what, n.Target)
-	case lifecycle.StageBreach:
-		summary = fmt.Sprintf("SLA breach: %s missed its %s %s target", what, sla.FormatDuration(target), n.Target)
-	case lifecycle.StageEscalation:
-		summary = fmt.Sprintf("SLA escalation %d: %s still open past its %s %s target", n.Escalation, what, sla.FormatDuration(target), n.Target)
-	case lifecycle.StageResolved:
-		summary = fmt.Sprintf("SLA breach over: %s is done", what)
-	default:
-		summary = fmt.Sprintf("SLA %s: %s", n.Stage, what)
-	}
 	desc := standing(n)
 	if n.Stage == lifecycle.StageBreach && !n.Deadline.IsZero() {
 		// A breach is re-posted for as long as it lasts: "1m over" would
@@ -82,13 +68,21 @@ func buildAMAlert(n lifecycle.Notice, externalURL string) amAlert {
 	if n.SLADescription != "" {
 		desc += ". SLA: " + n.SLADescription
 	}
+	// Annotations are what people read: the one-line summary in the
+	// departments' names, and the names and leads for templates.
 	annotations := map[string]string{
-		"summary":     summary,
-		"description": desc,
-		"title":       n.Title,
+		"summary":       n.Summary(),
+		"description":   desc,
+		"title":         n.Title,
+		"provider_name": n.ProviderTitle(),
+		"customer_name": n.CustomerTitle(),
+		"provider_lead": n.ProviderLead,
+		"customer_lead": n.CustomerLead,
 	}
-	if annotations["title"] == "" {
-		delete(annotations, "title")
+	for k, v := range annotations {
+		if v == "" {
+			delete(annotations, k)
+		}
 	}
 
 	// The alert starts when the target was missed (the deadline of a breached
@@ -135,13 +129,11 @@ func (a *alertmanagerNotifier) Notify(ctx context.Context, n lifecycle.Notice) (
 	alerts := []amAlert{a.build(n)}
 	if n.Stage == lifecycle.StageResolved {
 		for step := 1; step <= n.Escalation; step++ {
-			esc := buildAMAlert(lifecycle.Notice{
-				ID: n.ID, Stage: lifecycle.StageEscalation, StageKey: fmt.Sprintf("escalation-%d", step),
-				SLAID: n.SLAID, SLADescription: n.SLADescription, Provider: n.Provider, Customer: n.Customer,
-				RequestID: n.RequestID, Title: n.Title, Priority: n.Priority, Category: n.Category,
-				Target: n.Target, TargetSeconds: n.TargetSeconds, ElapsedSeconds: n.ElapsedSeconds,
-				Deadline: n.Deadline, FiredAt: n.FiredAt, Escalation: step,
-			}, a.externalURL)
+			en := n
+			en.Stage, en.StageKey, en.Escalation = lifecycle.StageEscalation, fmt.Sprintf("escalation-%d", step), step
+			esc := buildAMAlert(en, a.externalURL)
+			// It ends with the breach: it says what the resolution says.
+			esc.Annotations["summary"] = alerts[0].Annotations["summary"]
 			esc.EndsAt = alerts[0].EndsAt
 			alerts = append(alerts, esc)
 		}

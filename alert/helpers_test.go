@@ -30,7 +30,10 @@ func testNotice(request string, stage lifecycle.StageKind) lifecycle.Notice {
 		SLAID:          "it-sales-incidents",
 		SLADescription: "IT answers & fixes incidents raised by Sales",
 		Provider:       "it",
+		ProviderName:   "IT Service Desk",
+		ProviderLead:   "Dana Ops",
 		Customer:       "sales",
+		CustomerName:   "Sales",
 		RequestID:      request,
 		Title:          "VPN down for the <sales> floor",
 		Priority:       "P1",
@@ -42,6 +45,7 @@ func testNotice(request string, stage lifecycle.StageKind) lifecycle.Notice {
 	switch stage {
 	case lifecycle.StageWarning:
 		n.StageKey = "warning-80%"
+		n.WarnAt = 0.8
 		n.ElapsedSeconds = 11520
 		n.FiredAt = deadline.Add(-48 * time.Minute)
 	case lifecycle.StageBreach:

@@ -25,6 +25,7 @@ func (l *logNotifier) Notify(ctx context.Context, n lifecycle.Notice) (bool, err
 		slog.String("receiver", l.receiver),
 		slog.String("alert_id", n.ID),
 		slog.String("stage", string(n.Stage)),
+		slog.String("summary", n.Summary()),
 		slog.String("sla", n.SLAID),
 		slog.String("provider", n.Provider),
 		slog.String("customer", n.Customer),

@@ -162,13 +162,15 @@ func slackDate(t time.Time) string {
 	return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", t.Unix(), t.UTC().Format("2006-01-02 15:04 UTC"))
 }
 
-// buildSlack formats the message for a notice. What people typed is
-// escaped, and cut where needed so that each text stays within Slack's
-// limit: the title and the SLA's description give way first, so that the
-// stage, the link and how late it is always show.
+// buildSlack formats the message for a notice. The departments are named
+// as people know them (display names, ids only when they have none), and
+// the text that notifications show is the notice's one-line summary. What
+// people typed is escaped, and cut where needed so that each text stays
+// within Slack's limit: the title and the SLA's description give way
+// first, so that the stage, the link and how late it is always show.
 func buildSlack(n lifecycle.Notice, externalURL string) slackMessage {
 	emoji, word := slackHeadline(n)
-	who := slackEscape(n.Provider) + " → " + slackEscape(n.Customer)
+	who := slackEscape(n.ProviderTitle()) + " → " + slackEscape(n.CustomerTitle())
 	req := slackEscape(n.RequestID)
 	if link := requestURL(externalURL, n.Provider, n.RequestID); link != "" {
 		req = "<" + slackEscape(link) + "|" + req + ">"
@@ -204,6 +206,9 @@ func buildSlack(n lifecycle.Notice, externalURL string) slackMessage {
 		ctx = append(ctx, word+" "+slackDate(n.Deadline))
 	}
 	ctx = append(ctx, "fired "+slackDate(n.FiredAt))
+	if n.ProviderLead != "" {
+		ctx = append(ctx, slackEscape(n.ProviderTitle())+" lead: "+slackEscape(n.ProviderLead))
+	}
 	if n.SLADescription != "" {
 		room := slackTextLimit - slackLen(strings.Join(append([]string{""}, ctx...), " · "))
 		if desc := slackEscapeMax(n.SLADescription, room); desc != "" {
@@ -212,7 +217,7 @@ func buildSlack(n lifecycle.Notice, externalURL string) slackMessage {
 	}
 
 	return slackMessage{
-		Text: fmt.Sprintf("%s %s %s (%s): %s%s, %s", emoji, word, slackEscape(n.SLAID), who, slackEscape(n.RequestID), title, standing(n)),
+		Text: emoji + " " + slackEscape(n.Summary()),
 		Blocks: []slackBlock{
 			{Type: "section", Text: &slackText{Type: "mrkdwn", Text: slackTruncate(section(title), slackTextLimit)}},
 			{Type: "context", Elements: []slackText{{Type: "mrkdwn", Text: slackTruncate(strings.Join(ctx, " · "), slackTextLimit)}}},

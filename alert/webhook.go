@@ -13,28 +13,38 @@ import (
 
 // webhookPayload is the generic webhook body of docs/design.md, field for field
 // and in that order. Escalation is an addition: the 1-based escalation step,
-// present only on escalation alerts.
+// present only on escalation alerts; so is WarnAt, the share of the target
+// at which a warning fired, present only on warnings.
 type webhookPayload struct {
-	Version        string              `json:"version"`
-	ID             string              `json:"id"`
-	Stage          lifecycle.StageKind `json:"stage"`
-	SLA            webhookSLA          `json:"sla"`
-	Request        webhookRequest      `json:"request"`
-	Target         sla.TargetKind      `json:"target"`
-	TargetSeconds  int64               `json:"target_seconds"`
-	ElapsedSeconds int64               `json:"elapsed_seconds"`
+	Version string              `json:"version"`
+	ID      string              `json:"id"`
+	Stage   lifecycle.StageKind `json:"stage"`
+	// Summary is the alert in one line for people ([lifecycle.Notice.Summary]).
+	Summary        string         `json:"summary"`
+	SLA            webhookSLA     `json:"sla"`
+	Request        webhookRequest `json:"request"`
+	Target         sla.TargetKind `json:"target"`
+	TargetSeconds  int64          `json:"target_seconds"`
+	ElapsedSeconds int64          `json:"elapsed_seconds"`
 	// Deadline is null when the notice has none.
-	Deadline   *string `json:"deadline"`
-	FiredAt    string  `json:"fired_at"`
-	URL        string  `json:"url"`
-	Escalation int     `json:"escalation,omitempty"`
+	Deadline   *string  `json:"deadline"`
+	FiredAt    string   `json:"fired_at"`
+	URL        string   `json:"url"`
+	Escalation int      `json:"escalation,omitempty"`
+	WarnAt     *float64 `json:"warn_at,omitempty"`
 }
 
+// webhookSLA names the SLA and its departments: ids for programs, display
+// names (the id when a department has none) and leads for people.
 type webhookSLA struct {
-	ID          string `json:"id"`
-	Description string `json:"description"`
-	Provider    string `json:"provider"`
-	Customer    string `json:"customer"`
+	ID           string `json:"id"`
+	Description  string `json:"description"`
+	Provider     string `json:"provider"`
+	Customer     string `json:"customer"`
+	ProviderName string `json:"provider_name"`
+	CustomerName string `json:"customer_name"`
+	ProviderLead string `json:"provider_lead"`
+	CustomerLead string `json:"customer_lead"`
 }
 
 type webhookRequest struct {
@@ -54,11 +64,16 @@ func marshalWebhook(n lifecycle.Notice, externalURL string) ([]byte, error) {
 		Version: "1",
 		ID:      n.ID,
 		Stage:   n.Stage,
+		Summary: n.Summary(),
 		SLA: webhookSLA{
-			ID:          n.SLAID,
-			Description: n.SLADescription,
-			Provider:    n.Provider,
-			Customer:    n.Customer,
+			ID:           n.SLAID,
+			Description:  n.SLADescription,
+			Provider:     n.Provider,
+			Customer:     n.Customer,
+			ProviderName: n.ProviderTitle(),
+			CustomerName: n.CustomerTitle(),
+			ProviderLead: n.ProviderLead,
+			CustomerLead: n.CustomerLead,
 		},
 		Request: webhookRequest{
 			ID:       n.RequestID,
@@ -78,6 +93,9 @@ func marshalWebhook(n lifecycle.Notice, externalURL string) ([]byte, error) {
 	}
 	if n.Stage == lifecycle.StageEscalation {
 		p.Escalation = n.Escalation
+	}
+	if n.Stage == lifecycle.StageWarning && n.WarnAt > 0 {
+		p.WarnAt = &n.WarnAt
 	}
 	b, err := marshalJSON(p)
 	if err != nil {

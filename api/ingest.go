@@ -265,7 +265,7 @@ func checkSchema(events []sla.Event, depts map[string]*sla.Department, now time.
 		if err := e.Validate(now); err != nil {
 			return &ingestError{status: http.StatusBadRequest, index: i, msg: fmt.Sprintf("event %d (id %q): %s", i, e.ID, err)}
 		}
-		for _, d := range []struct{ field, id string }{{"provider", e.Provider}, {"customer", e.Customer}} {
+		for _, d := range []struct{ field, id string }{{"provider", e.Provider}, {"customer", e.Customer}, {"department", e.Department}} {
 			if d.id != "" && depts[d.id] == nil {
 				return &ingestError{status: http.StatusBadRequest, index: i,
 					msg: fmt.Sprintf("event %d (id %q): field %q names department %q, which the configuration does not define; known departments: %s", i, e.ID, d.field, d.id, deptList(depts))}

@@ -28,6 +28,7 @@ type clockPanel struct {
 	DeadlineISO                      string
 	Segments                         []ledgerRow
 	Truncated                        bool
+	HeldBy                           heldBar // who held the request over the clock's span (request_held.go)
 }
 
 type ledgerRow struct{ From, To, Kind, Counted string }
@@ -66,7 +67,8 @@ func (s *Server) handleRequestPage(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.now()
 	p := cfg.Policy
-	req, ledgers := sla.Explain(p, id, v.Events, now)
+	req, ledgers, holdings := sla.ExplainHeld(p, id, v.Events, now)
+	heldBy := sla.HeldByClock(p, &req, holdings, now)
 	page := requestPage{
 		Title: "Request " + id + " · slad", ID: id, ReqTitle: req.Title, Status: string(req.Status),
 		Provider: deptName(p, req.Provider), Customer: deptName(p, req.Customer),
@@ -87,6 +89,7 @@ func (s *Server) handleRequestPage(w http.ResponseWriter, r *http.Request) {
 			Elapsed: sla.FormatDuration(live.Elapsed), Limit: sla.FormatDuration(c.Limit),
 		}
 		panel.State, panel.Tone = stateWords(live.State)
+		panel.HeldBy = newHeldBar(p, heldBy[c.Key()])
 		if !live.Deadline.IsZero() {
 			panel.Deadline = live.Deadline.In(cal.Location()).Format("Mon 2 Jan, 15:04 MST")
 			panel.DeadlineISO = live.Deadline.UTC().Format(time.RFC3339)

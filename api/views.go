@@ -28,6 +28,11 @@ type ClockView struct {
 	Stopped          *time.Time     `json:"stopped"`
 	PauseReason      string         `json:"pause_reason,omitempty"`
 	Segments         []sla.Segment  `json:"segments,omitzero"`
+	// HeldBy lists, with explain only, who held the request over the
+	// clock's span (from its start to its stop, or now), counting and
+	// paused time alike, with the business seconds of the SLA's calendar
+	// each holder had, in the order they first held it.
+	HeldBy []sla.Held `json:"held_by,omitzero"`
 }
 
 // RequestView is a request and its clocks.
@@ -46,7 +51,11 @@ type RequestView struct {
 	Paused      bool              `json:"paused"`
 	PauseReason string            `json:"pause_reason,omitempty"`
 	CSAT        int               `json:"csat,omitempty"`
-	Events      int               `json:"events"`
+	// Holder is who holds the open request now: the department it was
+	// last assigned to (its provider until then), or its customer while it
+	// waits on the customer; absent once it is resolved or cancelled.
+	Holder *HolderView `json:"holder,omitempty"`
+	Events int         `json:"events"`
 	Clocks      []ClockView       `json:"clocks"`
 	// Ignored lists, with explain only, the events the fold left out and why
 	// (dated before the opening, a second "opened", another provider).
@@ -55,6 +64,25 @@ type RequestView struct {
 	// gave the request no clock (or no clock of one target): the
 	// attribute refused, the request's value and what the SLA takes.
 	Unmatched []sla.Mismatch `json:"unmatched,omitzero"`
+	// Holdings lists, with explain only, who held the request from its
+	// opening on, each stretch with its bounds (to absent while it holds).
+	Holdings []sla.Holding `json:"holdings,omitzero"`
+}
+
+// HolderView is who holds a request now.
+type HolderView struct {
+	Department string `json:"department"`
+	Name       string `json:"name"`
+	Waiting    bool   `json:"waiting"` // the request waits on its customer
+}
+
+// holderView is who holds r now, or nil.
+func holderView(p *sla.Policy, r *sla.Request) *HolderView {
+	d, waiting, ok := p.HolderOf(r)
+	if !ok {
+		return nil
+	}
+	return &HolderView{Department: d, Name: p.DepartmentName(d), Waiting: waiting}
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -114,18 +142,22 @@ func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request) {
 	p := cfg.Policy
 	req := v.Request
 	var ledgers map[string][]sla.Segment
+	var heldBy map[string][]sla.Held
+	var holdings []sla.Holding
 	if explain {
 		// Fold again so that ledger and figures come from one computation.
-		req, ledgers = sla.Explain(p, id, v.Events, now)
+		req, ledgers, holdings = sla.ExplainHeld(p, id, v.Events, now)
+		heldBy = sla.HeldByClock(p, &req, holdings, now)
 	}
 	out := RequestView{
 		ID: req.ID, Status: req.Status, Provider: res.ref.Provider, Customer: req.Customer,
 		Priority: req.Priority, Category: req.Category, Title: req.Title, Labels: req.Labels,
 		Opened: timePtr(req.Opened), Responded: timePtr(req.Responded), Resolved: timePtr(req.Resolved),
 		Paused: req.Paused, PauseReason: req.PauseReason, CSAT: req.CSAT, Events: len(v.Events),
-		Clocks: []ClockView{},
+		Holder: holderView(p, &req), Clocks: []ClockView{},
 	}
 	if explain {
+		out.Holdings = append([]sla.Holding{}, holdings...)
 		out.Ignored = append([]sla.IgnoredEvent{}, sla.IgnoredEvents(v.Events)...)
 		if !req.Opened.IsZero() {
 			out.Unmatched = append([]sla.Mismatch{}, p.Explain(req.Attributes)...)
@@ -150,6 +182,7 @@ func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request) {
 			if cv.Segments == nil {
 				cv.Segments = []sla.Segment{}
 			}
+			cv.HeldBy = append([]sla.Held{}, heldBy[c.Key()]...)
 		}
 		out.Clocks = append(out.Clocks, cv)
 	}

@@ -148,7 +148,7 @@ func TestTheExampleConfiguration(t *testing.T) {
 		if !s.PausesOn("waiting_for_customer") || s.PausesOn("lunch") {
 			t.Errorf("pause_on = %v", s.PauseOn)
 		}
-		if got := lifecycle.Receivers(p, s, lifecycle.Stage{Kind: lifecycle.StageBreach}); !slices.Equal(got, []string{"console"}) {
+		if got := lifecycle.Receivers(p, s, s.Provider, lifecycle.Stage{Kind: lifecycle.StageBreach}); !slices.Equal(got, []string{"console"}) {
 			t.Errorf("a breach of %s goes to %v, want [console]", s.ID, got)
 		}
 	})
@@ -220,8 +220,19 @@ func TestTheExampleConfiguration(t *testing.T) {
 	})
 	t.Run("departments keep their names and leads", func(t *testing.T) {
 		d := p.Departments["it"]
-		if d.Name != "IT Service Desk" || d.Lead != "Dana Ops" || len(p.Departments) != 8 {
+		if d.Name != "IT Service Desk" || d.Lead != "Dana Ops" || len(p.Departments) != 9 {
 			t.Errorf("it = %+v of %d departments", d, len(p.Departments))
+		}
+	})
+	t.Run("a handoff OLA and a customer's promise", func(t *testing.T) {
+		if s := p.SLA("network-ola"); s == nil || s.Measures != sla.MeasureHolding || s.Provider != "network" || !slices.Equal(s.Customers, []string{"it"}) {
+			t.Errorf("network-ola = %+v", s)
+		}
+		if s := p.SLA("sales-answers-it"); s == nil || s.Measures != sla.MeasureWaiting || s.Provider != "sales" {
+			t.Errorf("sales-answers-it = %+v", s)
+		}
+		if !slices.Equal(p.CustomerReasons, []string{"waiting_for_customer", "waiting_for_approval"}) {
+			t.Errorf("customer reasons %v", p.CustomerReasons)
 		}
 	})
 }
@@ -390,7 +401,7 @@ slas:
   - {<<: *sla-defaults, id: b, description: d, resolution: 8h, objective: 90%, calendar: paris}
 `
 	_, err := LoadBytes("merge.yaml", []byte(doc), ".")
-	want := `merge.yaml:7:1: unknown key "defaults" in the configuration; valid keys are: global, calendars, departments, receivers, tokens, slas`
+	want := `merge.yaml:7:1: unknown key "defaults" in the configuration; valid keys are: global, calendars, departments, receivers, tokens, slas, customer_reasons`
 	if err == nil || err.Error() != want {
 		t.Fatalf("an anchor parked under an unknown key: got %v, want %s", err, want)
 	}

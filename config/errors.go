@@ -67,6 +67,15 @@ func (l *loader) report(to *[]Problem, n *yaml.Node, warning bool, format string
 // didYouMean returns a suggestion when got is a near miss of one of the
 // valid words: ` (did you mean "objective"?)`; otherwise "".
 func didYouMean(got string, valid []string) string {
+	best := nearMiss(got, valid)
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// nearMiss returns the valid word got is a typo of, or "".
+func nearMiss(got string, valid []string) string {
 	best, bestDist := "", 3
 	for _, v := range valid {
 		// Allow one edit for short words, two for longer ones.
@@ -78,10 +87,7 @@ func didYouMean(got string, valid []string) string {
 			best, bestDist = v, d
 		}
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
+	return best
 }
 
 // editDistance is the Damerau-Levenshtein distance (optimal string

@@ -32,7 +32,11 @@ const fingerprintVersion = "slad-policy-v1"
 // Encoded per SLA, sorted by id: the id, provider, customers, match,
 // calendar (time zone, weekly hours, holidays — not its name), both targets
 // per priority, pause reasons, warning shares and escalation delays (in
-// their order: a stage's key is its position).
+// their order: a stage's key is its position). When some SLA measures a
+// holder's time or a customer's wait (issue 12), what each SLA measures
+// and the customer reasons follow: who holds a request changes no other
+// clock, so a policy without such SLAs keeps the fingerprint it had
+// before they existed.
 func PolicyFingerprint(p *sla.Policy) string {
 	e := fingerprinter{h: sha256.New()}
 	e.str(fingerprintVersion)
@@ -41,6 +45,13 @@ func PolicyFingerprint(p *sla.Policy) string {
 	e.int(int64(len(slas)))
 	for _, s := range slas {
 		e.sla(s)
+	}
+	if slices.ContainsFunc(slas, (*sla.SLA).Party) {
+		e.str("parties")
+		for _, s := range slas {
+			e.str(s.Measures.String())
+		}
+		e.set(p.CustomerReasons)
 	}
 	return hex.EncodeToString(e.h.Sum(nil))
 }

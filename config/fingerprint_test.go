@@ -63,6 +63,8 @@ func TestOnlyAChangeOfMeaningChangesTheFingerprint(t *testing.T) {
 		"a department renamed keeps it":                         {edit("name: IT Service Desk", "name: IT Help Desk"), true},
 		"a token added keeps it":                                {edit("# tokens:\n", "tokens:\n  - {name: ci, token_env: SLAD_TEST_FINGERPRINT_TOKEN, departments: [it]}\n"), true},
 		"the evaluation schedule changed keeps it":              {edit(`evaluation_schedule: "@every 30s"`, `evaluation_schedule: "@every 1m"`), true},
+		"what an SLA measures changed changes it":               {edit("    measures: holding\n", "    measures: request\n"), false},
+		"a customer reason dropped changes it":                  {edit("customer_reasons: [waiting_for_customer, waiting_for_approval]", "customer_reasons: [waiting_for_customer]"), false},
 		"a target changed changes it":                           {edit("resolution: {P1: 4h, P2: 16h, P3: 40h}", "resolution: {P1: 5h, P2: 16h, P3: 40h}"), false},
 		"a holiday added changes it":                            {edit("      - 2026-11-26 # Thanksgiving", "      - 2026-11-26 # Thanksgiving\n      - 2026-11-27"), false},
 		"a match value added changes it":                        {edit("currency: [USD, EUR]", "currency: [USD, EUR, GBP]"), false},

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -158,7 +157,7 @@ func (l *loader) load(data []byte) *Config {
 		if errors.Is(err, io.EOF) {
 			l.errorf(nil, "the file is empty; a configuration needs at least departments and slas")
 		} else {
-			l.syntaxError(err)
+			l.syntaxError(err, data)
 		}
 		return nil
 	}
@@ -166,7 +165,7 @@ func (l *loader) load(data []byte) *Config {
 	if err := dec.Decode(&extra); err == nil {
 		l.errorf(&extra, "a second YAML document starts here (after ---); a configuration is one document")
 	} else if !errors.Is(err, io.EOF) {
-		l.syntaxError(err)
+		l.syntaxError(err, data)
 	}
 	if len(doc.Content) == 0 || isNull(doc.Content[0]) {
 		l.errorf(nil, "the file is empty; a configuration needs at least departments and slas")
@@ -225,43 +224,6 @@ func (l *loader) missingBlock(top fields, key, msg string) {
 		return
 	}
 	l.errorf(nil, "%s", msg)
-}
-
-var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
-
-// yamlParserErrors are the messages of yaml.v3's parser (as opposed to its
-// scanner), whose line numbers it reports counted from 0 and at the start
-// of the enclosing block rather than at the problem.
-var yamlParserErrors = []string{
-	"did not find expected ',' or ']'", "did not find expected ',' or '}'",
-	"did not find expected '-' indicator", "did not find expected <document start>",
-	"did not find expected <stream-start>", "did not find expected key",
-	"did not find expected node content", "found duplicate %TAG directive",
-	"found duplicate %YAML directive", "found incompatible YAML document",
-	"found undefined tag handle",
-}
-
-// syntaxError turns a yaml.v3 parse error into a problem at its line.
-func (l *loader) syntaxError(err error) {
-	m := yamlLine.FindStringSubmatch(err.Error())
-	if m == nil {
-		l.errorf(nil, "YAML syntax: %v", err)
-		return
-	}
-	line, _ := strconv.Atoi(m[1])
-	msg := m[2]
-	if slices.Contains(yamlParserErrors, msg) {
-		line++
-		msg += " in the block that starts on this line"
-	}
-	if msg == "did not find expected alphabetic or numeric character" {
-		msg += ` (an unquoted * or & starts an alias or anchor: write "*" in quotes)`
-	}
-	if line == 0 {
-		l.errorf(nil, "YAML syntax: %s", msg)
-		return
-	}
-	l.errorf(&yaml.Node{Line: line, Column: 1}, "YAML syntax: %s", msg)
 }
 
 // define records a name of a kind, refusing names that could not travel

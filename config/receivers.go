@@ -247,7 +247,7 @@ func (l *loader) secret(f fields, parent entry, key, what string, inline, requir
 			l.errorf(e.v, "%s of %s names environment variable %s, which is not set or empty", e.key, what, s)
 			return "", e, false
 		}
-		return Secret(v), e, true
+		return l.placeholder(e, what, v), e, true
 	}
 	path := s
 	if !filepath.IsAbs(path) {
@@ -263,7 +263,7 @@ func (l *loader) secret(f fields, parent entry, key, what string, inline, requir
 		l.errorf(e.v, "%s of %s is empty: %s holds nothing but white space", e.key, what, path)
 		return "", e, false
 	}
-	return Secret(v), e, true
+	return l.placeholder(e, what, v), e, true
 }
 
 func (l *loader) tokens(e entry) []*Token {
@@ -355,8 +355,8 @@ func (l *loader) tokenValue(f fields, n *yaml.Node, t *Token, what string, seen 
 	}
 	other, dup := seen.owner[val]
 	seen.owner[val] = t.Name
-	if len(val.Value()) < 16 {
-		l.warnf(n, "%s is only %d characters long; use at least 32 random ones (openssl rand -hex 32)", what, len(val.Value()))
+	if len(val.Value()) < minTokenLength {
+		l.warnf(n, "%s is only %d characters long; use at least %d random ones (openssl rand -hex 32)", what, len(val.Value()), minTokenLength)
 	}
 	if dup {
 		l.errorf(n, "%s has the same value as token %q; give each client its own token", what, other)

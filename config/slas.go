@@ -153,7 +153,7 @@ func (l *loader) sla(n *yaml.Node, what string, p *sla.Policy, ids map[string]in
 	s.Response = c.target("response")
 	s.Resolution = c.target("resolution")
 	if !f.has("response") && !f.has("resolution") {
-		c.errorf(n, "%s must be measurable (the M of SMART): add response: 30m or resolution: 4h (or both), as one duration or one per priority such as {P1: 4h, P2: 1d}", what)
+		c.missing([]string{"response", "resolution"}, "%s must be measurable (the M of SMART): add response: 30m or resolution: 4h (or both), as one duration or one per priority such as {P1: 4h, P2: 1d}", what)
 	}
 	c.objective(s)
 	c.window(s)
@@ -168,6 +168,7 @@ func (l *loader) sla(n *yaml.Node, what string, p *sla.Policy, ids map[string]in
 		s.Notify, c.valid = l.refs(kindReceiver, items, "notify of "+what), c.valid && ok
 	}
 	c.warnings(s, p)
+	c.targetWarnings(s) // sla_warnings.go
 	return ifValid(s, c.valid)
 }
 
@@ -175,13 +176,13 @@ func (l *loader) sla(n *yaml.Node, what string, p *sla.Policy, ids map[string]in
 func (c *slaCheck) specific(s *sla.SLA) {
 	l, what := c.l, c.what
 	if e, ok := c.f["provider"]; !ok {
-		c.errorf(c.n, "%s must be specific (the S of SMART): add provider: <department> (the department that serves)", what)
+		c.missing([]string{"provider"}, "%s must be specific (the S of SMART): add provider: <department> (the department that serves)", what)
 	} else if s.Provider, ok = l.str(e, what); !ok || !l.ref(kindDepartment, item{s.Provider, e.v}, "provider of "+what) {
 		c.valid = false
 	}
 	e, ok := c.f["customers"]
 	if !ok {
-		c.errorf(c.n, "%s must be specific (the S of SMART): add customers: [<department>, ...] (the departments served, or \"*\" for all)", what)
+		c.missing([]string{"customers"}, "%s must be specific (the S of SMART): add customers: [<department>, ...] (the departments served, or \"*\" for all)", what)
 		return
 	}
 	items, ok := l.strs(e, what)
@@ -281,7 +282,7 @@ func (c *slaCheck) duration(e entry, name, where string) time.Duration {
 func (c *slaCheck) objective(s *sla.SLA) {
 	e, ok := c.f["objective"]
 	if !ok {
-		c.errorf(c.n, "%s must be achievable (the A of SMART): add objective: 95%% (the share of requests that must meet their target)", c.what)
+		c.missing([]string{"objective"}, "%s must be achievable (the A of SMART): add objective: 95%% (the share of requests that must meet their target)", c.what)
 		return
 	}
 	v, ok := c.l.str(e, c.what)
@@ -304,7 +305,7 @@ func (c *slaCheck) objective(s *sla.SLA) {
 func (c *slaCheck) window(s *sla.SLA) {
 	e, ok := c.f["window"]
 	if !ok {
-		c.errorf(c.n, "%s must be time-bound (the T of SMART): add window: 30d, month or quarter (the period compliance is measured over)", c.what)
+		c.missing([]string{"window"}, "%s must be time-bound (the T of SMART): add window: 30d, month or quarter (the period compliance is measured over)", c.what)
 		return
 	}
 	v, ok := c.l.str(e, c.what)

@@ -66,6 +66,17 @@ func (s *SLA) PartyAttributes(a Attributes) Attributes {
 	return v
 }
 
+// AlertedDepartment is the department an SLA's alerts on a request of
+// requestProvider are for: the SLA's provider, who owes the work, except
+// for a customer's promise (a waiting SLA), whose alerts go to the
+// department that waits for the answer, the request's provider.
+func (s *SLA) AlertedDepartment(requestProvider string) string {
+	if s.Measures == MeasureWaiting {
+		return requestProvider
+	}
+	return s.Provider
+}
+
 // pausesFor reports whether a pause with this reason stops the SLA's
 // clocks. A waiting SLA runs during the very pause it measures, so no
 // pause stops it.
@@ -191,21 +202,43 @@ type Held struct {
 // the same instant) is left out and the stretches around it joined when
 // they are the same party's.
 func Holdings(p *Policy, id string, events []Event) (Request, []Holding) {
-	var hs []Holding
-	r := fold(p, id, events, func(r *Request, at time.Time) {
-		dept, waiting, holding := p.HolderOf(r)
-		if n := len(hs); n > 0 && hs[n-1].To.IsZero() {
-			if holding && hs[n-1].Department == dept && hs[n-1].Waiting == waiting {
-				return
-			}
-			hs[n-1].To = at
+	t := holdingTracker{p: p}
+	r := fold(p, id, events, t.after)
+	return r, t.done()
+}
+
+// ExplainHeld is [Explain] and [Holdings] in one fold: the request, each
+// clock's ledger up to now, and the request's holdings.
+func ExplainHeld(p *Policy, id string, events []Event, now time.Time) (Request, map[string][]Segment, []Holding) {
+	t := holdingTracker{p: p}
+	r, ledgers := explain(p, id, events, now, t.after)
+	return r, ledgers, t.done()
+}
+
+// holdingTracker notes who holds a request after each event of a fold.
+type holdingTracker struct {
+	p  *Policy
+	hs []Holding
+}
+
+func (t *holdingTracker) after(r *Request, at time.Time) {
+	dept, waiting, holding := t.p.HolderOf(r)
+	if n := len(t.hs); n > 0 && t.hs[n-1].To.IsZero() {
+		if holding && t.hs[n-1].Department == dept && t.hs[n-1].Waiting == waiting {
+			return
 		}
-		if holding {
-			hs = append(hs, Holding{Department: dept, Waiting: waiting, From: at})
-		}
-	})
-	out := hs[:0]
-	for _, h := range hs {
+		t.hs[n-1].To = at
+	}
+	if holding {
+		t.hs = append(t.hs, Holding{Department: dept, Waiting: waiting, From: at})
+	}
+}
+
+// done drops the stretches that lasted no time and joins those of one
+// party that then meet.
+func (t *holdingTracker) done() []Holding {
+	out := t.hs[:0]
+	for _, h := range t.hs {
 		if !h.To.IsZero() && !h.To.After(h.From) {
 			continue
 		}
@@ -215,7 +248,7 @@ func Holdings(p *Policy, id string, events []Event) (Request, []Holding) {
 		}
 		out = append(out, h)
 	}
-	return r, out
+	return out
 }
 
 // HeldBy adds up, per holder, the business time on cal of the holdings

@@ -326,6 +326,12 @@ func TestHandoffsFoldTheSameWhateverTheDelivery(t *testing.T) {
 		if whole := Fold(p, "R", sorted); !reflect.DeepEqual(whole, r) {
 			t.Fatalf("#%d: batches differ from one fold\nevents %+v\nfold:    %+v\nbatches: %+v", i, sorted, whole, r)
 		}
-		checkClockInvariants(t, p, evs, lastAt(evs).Add(time.Duration(rng.IntN(72))*time.Hour))
+		now := lastAt(evs).Add(time.Duration(rng.IntN(72)) * time.Hour)
+		checkClockInvariants(t, p, evs, now)
+		r1, ledgers := Explain(p, "R", evs, now)
+		r2, ledgers2, hs := ExplainHeld(p, "R", evs, now)
+		if !reflect.DeepEqual(r1, r2) || !reflect.DeepEqual(ledgers, ledgers2) || !reflect.DeepEqual(hs, wantHs) {
+			t.Fatalf("#%d: ExplainHeld differs from Explain and Holdings\nevents %+v", i, evs)
+		}
 	}
 }

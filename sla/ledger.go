@@ -100,8 +100,18 @@ func clockMode(c *Clock) (SegmentKind, string) {
 // whose counting parts add up to the clock's elapsed time at now. The
 // events the fold left out, and why, are [IgnoredEvents].
 func Explain(p *Policy, id string, events []Event, now time.Time) (Request, map[string][]Segment) {
+	return explain(p, id, events, now, nil)
+}
+
+// explain is Explain with another hook called after each event applied
+// (see fold), so that one fold gives the ledgers and what else a caller
+// traces (ExplainHeld).
+func explain(p *Policy, id string, events []Event, now time.Time, also func(r *Request, at time.Time)) (Request, map[string][]Segment) {
 	marks := map[string][]mark{}
 	r := fold(p, id, events, func(r *Request, at time.Time) {
+		if also != nil {
+			also(r, at)
+		}
 		for i := range r.Clocks {
 			c := &r.Clocks[i]
 			kind, reason := clockMode(c)

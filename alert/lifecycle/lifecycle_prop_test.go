@@ -123,7 +123,7 @@ func checkLiveBreachesAnnounced(t *testing.T, name string, d *desk, reqs []strin
 			if s == nil || !clk.Breached() || (clk.Cancelled && !clk.Unmatched) {
 				continue
 			}
-			for _, rcv := range Receivers(d.p, s, Stage{Kind: StageBreach}) {
+			for _, rcv := range Receivers(d.p, s, r.Provider, Stage{Kind: StageBreach}) {
 				if !got[rcv+"|"+id+"|"+clk.Key()] {
 					t.Errorf("%s: %s %s breached at %s (stopped %s) while slad was receiving its events live, yet %s was never told (fired %v)",
 						name, id, clk.Key(), clk.BreachedAt.Format(time.DateTime), clk.Stopped.Format(time.DateTime), rcv, st.Fired[clk.Key()])

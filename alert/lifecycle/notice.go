@@ -38,6 +38,16 @@ type Notice struct {
 	Priority  string `json:"priority,omitempty"`
 	Category  string `json:"category,omitempty"`
 
+	// Measures is set on a notice of an SLA that measures a party's time
+	// (issue 12): "holding" for an OLA (Party held the request of
+	// Provider too long) or "waiting" for a customer's promise (Provider's
+	// request waited on Party, its customer, too long). Party is then the
+	// SLA's provider, PartyName its display name. Empty for the SLAs of
+	// the request itself.
+	Measures  string `json:"measures,omitempty"`
+	Party     string `json:"party,omitempty"`
+	PartyName string `json:"party_name,omitempty"`
+
 	Target         sla.TargetKind `json:"target"`
 	TargetSeconds  int64          `json:"target_seconds"`
 	ElapsedSeconds int64          `json:"elapsed_seconds"`
@@ -101,6 +111,12 @@ func (st *State) notice(p *sla.Policy, r *sla.Request, clk *sla.Clock, s *sla.SL
 	}
 	if d := p.Departments[r.Customer]; d != nil {
 		n.CustomerName, n.CustomerLead = d.Name, d.Lead
+	}
+	if s != nil && s.Party() {
+		n.Measures, n.Party = s.Measures.String(), s.Provider
+		if d := p.Departments[s.Provider]; d != nil {
+			n.PartyName = d.Name
+		}
 	}
 	if s != nil {
 		n.SLADescription = s.Description

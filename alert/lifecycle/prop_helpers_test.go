@@ -46,4 +46,4 @@ func reqIDs(events []sla.Event) []string {
 	return out
 }
 
-var propReceivers = []string{"it-chat", "am", "boss", "cto"}
+var propReceivers = []string{"it-chat", "am", "boss", "cto", "net-chat", "sales-chat"}

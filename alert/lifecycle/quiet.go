@@ -37,7 +37,7 @@ import (
 // at all: no hours govern it, its stage is urgent for the priority, or the
 // hours are open at since.
 func ReleaseAt(p *sla.Policy, receiver string, n *Notice, since time.Time) (at time.Time, held bool) {
-	h := p.HoursOf(receiver, n.Provider)
+	h := p.HoursOf(receiver, n.AlertedDepartment())
 	if h == nil || urgent(h, n.Stage, n.Priority) {
 		return time.Time{}, false
 	}
@@ -149,7 +149,7 @@ func dropHeldOwed(p *sla.Policy, s *sla.SLA, provider, request, clockKey string,
 	}
 	first := map[string]string{}
 	for _, st := range stages {
-		for _, rcv := range Receivers(p, s, st) {
+		for _, rcv := range Receivers(p, s, provider, st) {
 			if _, ok := first[rcv]; !ok && slices.Contains(told, rcv) {
 				first[rcv] = st.Key
 			}

@@ -6,10 +6,13 @@ import (
 	"github.com/slad-project/slad/sla"
 )
 
-// Receivers returns who is told of a stage of one of the SLA's clocks: the
-// provider department's receivers, the SLA's own, and for an escalation the
-// receivers of that step. Each receiver appears once, in that order.
-func Receivers(p *sla.Policy, s *sla.SLA, st Stage) []string {
+// Receivers returns who is told of a stage of one of the SLA's clocks on a
+// request of requestProvider: the receivers of the department the SLA's
+// alerts are for ([sla.SLA.AlertedDepartment]: its provider, or for a
+// customer's promise the department whose request waits), the SLA's own,
+// and for an escalation the receivers of that step. Each receiver appears
+// once, in that order.
+func Receivers(p *sla.Policy, s *sla.SLA, requestProvider string, st Stage) []string {
 	var out []string
 	add := func(names []string) {
 		for _, n := range names {
@@ -18,7 +21,7 @@ func Receivers(p *sla.Policy, s *sla.SLA, st Stage) []string {
 			}
 		}
 	}
-	if d := p.Departments[s.Provider]; d != nil {
+	if d := p.Departments[s.AlertedDepartment(requestProvider)]; d != nil {
 		add(d.Notify)
 	}
 	add(s.Notify)

@@ -23,6 +23,9 @@ const summaryTitleRunes = 80
 // the notice alone, so a notice stored before slad had it reads the same
 // on every retry (with ids for names).
 func (n *Notice) Summary() string {
+	if line, ok := n.partySummary(); ok {
+		return line
+	}
 	provider := n.ProviderTitle()
 	what := n.subject()
 	target := time.Duration(n.TargetSeconds) * time.Second

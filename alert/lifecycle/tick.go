@@ -44,7 +44,7 @@ func (st *State) tickClock(p *sla.Policy, live *sla.Request, clk *sla.Clock, now
 		res.Skipped++
 	}
 	for _, stage := range send {
-		receivers := Receivers(p, s, stage)
+		receivers := Receivers(p, s, live.Provider, stage)
 		n := st.notice(p, live, clk, s, stage, now)
 		send := Effect{Receivers: receivers, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: n}
 		res.Effects = append(res.Effects, route(p, send, stage.Kind, len(st.Fired[key]) > 0, now)...)

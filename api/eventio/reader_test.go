@@ -158,7 +158,7 @@ func TestEachMistakeIsToldWithItsEventAndLine(t *testing.T) {
 		},
 		"an unknown CSV column names the valid ones": {
 			input: "id,request,type,at,sites\n", format: CSV, wantIndex: -1, wantLine: 1,
-			want: `unknown column "sites"; the columns are id, request, type, at, provider, customer, priority, category, title, reason, csat, comment, and labels.<key> for labels`,
+			want: `unknown column "sites"; the columns are id, request, type, at, provider, customer, priority, category, title, reason, csat, comment, department, and labels.<key> for labels`,
 		},
 		"a CSV header without an id column": {
 			input: "request,type\n", format: CSV, wantIndex: -1, wantLine: 1, want: `the header has no "id" column: every event needs an id`,
@@ -251,7 +251,7 @@ func TestCountMatchesWhatIsRead(t *testing.T) {
 }
 
 func TestFieldsFollowTheEventType(t *testing.T) {
-	want := "id request type at provider customer priority category title labels reason csat comment"
+	want := "id request type at provider customer priority category title labels reason csat comment department"
 	if got := strings.Join(Fields, " "); got != want {
 		t.Errorf("Fields = %q, want %q", got, want)
 	}

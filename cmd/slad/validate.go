@@ -77,7 +77,11 @@ func summarize(w io.Writer, cfg *config.Config) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SLA\tPROVIDER → CUSTOMERS\tCALENDAR\tRESPONSE\tRESOLUTION\tOBJECTIVE\tWINDOW")
 	for _, s := range p.SLAs {
-		fmt.Fprintf(tw, "%s\t%s → %s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Provider, strings.Join(s.Customers, ", "),
+		provider := s.Provider
+		if s.Party() { // "network (holding)": whose time the clocks count
+			provider += " (" + s.Measures.String() + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s → %s\t%s\t%s\t%s\t%s\t%s\n", s.ID, provider, strings.Join(s.Customers, ", "),
 			s.Calendar.Name(), sla.FormatTarget(s.Response), sla.FormatTarget(s.Resolution),
 			sla.FormatPercent(s.Objective), s.Window)
 	}

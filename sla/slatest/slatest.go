@@ -53,7 +53,8 @@ func HandoffPolicy(testing.TB) *sla.Policy {
 	p := DeskPolicy()
 	p.CustomerReasons = []string{"waiting_for_customer", "waiting_for_approval"}
 	p.Departments["network"] = &sla.Department{ID: "network", Name: "Network", Notify: []string{"net-chat"}}
-	p.Departments["sales"].Notify = []string{"sales-chat"}
+	p.Departments["sales"].Notify, p.Departments["sales"].Name = []string{"sales-chat"}, "Sales"
+	p.Departments["it"].Name = "IT"
 	p.SLAs = append(p.SLAs,
 		&sla.SLA{
 			ID: "network-ola", Provider: "network", Customers: []string{"it"}, Measures: sla.MeasureHolding,
