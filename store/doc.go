@@ -46,7 +46,7 @@
 //
 // # Layout
 //
-//	meta          schema_version, event_seq, outbox_seq, policy_fingerprint,
+//	meta          schema_version, event_seq, outbox_seq, notice_seq, policy_fingerprint,
 //	              rematch_target, rematch_after (a re-match under way, rematch.go),
 //	              commit_probe (see Store.ProbeCommit)
 //	events        request, seq                      → event JSON (fold order: at, then seq)
@@ -69,11 +69,14 @@
 //	                                                → request (newest-first listing)
 //	breaches_by_sla  len(sla) sla, then as breaches  → request (one SLA's listing; schema 2)
 //	attention     request                           → (open requests at risk or breached)
-//	outbox        len(receiver) receiver, seq       → outbox item JSON
+//	outbox        len(receiver) receiver, seq       → notice number, created, next attempt, attempts, last error
+//	                                                  (notice_bodies.go; item JSON with its notice before schema 12)
 //	outbox_pending  receiver                        → uint64: its items in outbox (schema 9)
 //	notify_log    len(receiver) receiver, notice id → log entry JSON (delivered or given up)
 //	firing        len(receiver) receiver, request, len(clock) clock, len(stage) stage
-//	                                                → breach notice JSON (re-posted to Alertmanager)
+//	                                                → notice number of the breach (re-posted to Alertmanager;
+//	                                                  its JSON before schema 12)
+//	notice_bodies notice number                     → references (outbox items, firing alerts), notice JSON (schema 12)
 //	feedback      survey answer id                  → answer JSON and the local day it was counted on
 //	feedback_days local day, len(provider) provider, len(customer) customer
 //	                                                → iNPS counts JSON (promoters, passives, detractors; schema 5)

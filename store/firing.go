@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -33,9 +32,9 @@ func applyEffects(tx *bolt.Tx, effects []lifecycle.Effect, notices [][]byte, now
 		case lifecycle.Unhold:
 			err = held.unhold(tx, &e, now, sum)
 		case lifecycle.Fire:
-			err = setFiring(tx, e.Receivers, Ref{Provider: e.Provider, ID: e.Request}, e.ClockKey, e.Notice.StageKey, notices[i])
+			err = setFiring(tx, e.Receivers, Ref{Provider: e.Provider, ID: e.Request}, e.ClockKey, e.Notice.StageKey, notices[i], &sum.bodies)
 		case lifecycle.Unfire:
-			err = clearFiring(tx, e.Receivers, Ref{Provider: e.Provider, ID: e.Request}, e.ClockKey)
+			err = clearFiringOf(tx, &sum.bodies, e.Receivers, Ref{Provider: e.Provider, ID: e.Request}, e.ClockKey)
 		default:
 			err = fmt.Errorf("unknown alert effect %d", e.Op)
 		}
@@ -69,17 +68,15 @@ func encodeNotices(effects []lifecycle.Effect) ([][]byte, error) {
 }
 
 // enqueue writes a notice, encoded as notice, to the outbox of each
-// receiver.
+// receiver: the notice once (notice_bodies.go), an item per receiver that
+// refers to it.
 func enqueue(tx *bolt.Tx, receivers []string, n *lifecycle.Notice, notice []byte, now time.Time, sum *pendingSums) error {
 	ob := tx.Bucket(bucketOutbox)
 	ob.FillPercent = outboxFill
 	for _, rcv := range receivers {
 		seq := sum.nextOutboxSeq(tx)
-		data, err := encodeNewItem(seq, rcv, notice, now)
-		if err != nil {
-			return err
-		}
-		if err := ob.Put(outboxKey(rcv, seq), data); err != nil {
+		e := outboxEntry{notice: sum.bodies.ref(tx, notice), created: now.UTC(), nextAttempt: now.UTC()}
+		if err := ob.Put(outboxKey(rcv, seq), e.encode()); err != nil {
 			return err
 		}
 		if err := indexNotice(tx, rcv, n); err != nil { // retention.go
@@ -96,34 +93,20 @@ func enqueue(tx *bolt.Tx, receivers []string, n *lifecycle.Notice, notice []byte
 // full stays so: half-full pages would write twice the bytes per alert.
 const outboxFill = 0.9
 
-// encodeNewItem is the JSON of a new OutboxItem (created and due at now,
-// no attempt yet) whose notice is encoded already: the bytes
-// json.Marshal(OutboxItem{…}) gives, without encoding the notice again
-// for each receiver.
-func encodeNewItem(seq uint64, receiver string, notice []byte, now time.Time) ([]byte, error) {
-	rcv, err := json.Marshal(receiver)
-	if err != nil {
-		return nil, err
-	}
-	at, err := now.UTC().MarshalJSON()
-	if err != nil {
-		return nil, err
-	}
-	b := make([]byte, 0, len(notice)+len(rcv)+2*len(at)+80)
-	b = strconv.AppendUint(append(b, `{"seq":`...), seq, 10)
-	b = append(append(b, `,"receiver":`...), rcv...)
-	b = append(append(b, `,"notice":`...), notice...)
-	b = append(append(b, `,"created":`...), at...)
-	b = append(append(b, `,"attempts":0,"next_attempt":`...), at...)
-	return append(b, '}'), nil
-}
-
 // setFiring records an open breach or escalation for each receiver, for
-// receivers that must keep re-sending it (Alertmanager).
-func setFiring(tx *bolt.Tx, receivers []string, request Ref, clockKey, stageKey string, notice []byte) error {
+// receivers that must keep re-sending it (Alertmanager): the notice,
+// encoded as notice, once in bodies, an entry per receiver that refers to
+// it.
+func setFiring(tx *bolt.Tx, receivers []string, request Ref, clockKey, stageKey string, notice []byte, bodies *pendingBodies) error {
 	b := tx.Bucket(bucketFiring)
 	for _, rcv := range receivers {
-		if err := b.Put(lp(firingPrefix(rcv, request, clockKey), stageKey), notice); err != nil {
+		k := lp(firingPrefix(rcv, request, clockKey), stageKey)
+		if v := b.Get(k); v != nil { // fired again (a new cycle): the old notice goes
+			if err := unrefFiring(tx, bodies, k, v); err != nil {
+				return err
+			}
+		}
+		if err := b.Put(k, seqKey(bodies.ref(tx, notice))); err != nil {
 			return err
 		}
 	}
@@ -132,16 +115,34 @@ func setFiring(tx *bolt.Tx, receivers []string, request Ref, clockKey, stageKey 
 
 // clearFiring forgets every open alert of a clock for each receiver.
 func clearFiring(tx *bolt.Tx, receivers []string, request Ref, clockKey string) error {
+	return clearFiringOf(tx, nil, receivers, request, clockKey)
+}
+
+// clearFiringOf is clearFiring in a commit that writes bodies.
+func clearFiringOf(tx *bolt.Tx, bodies *pendingBodies, receivers []string, request Ref, clockKey string) error {
 	c := tx.Bucket(bucketFiring).Cursor()
 	for _, rcv := range receivers {
 		prefix := firingPrefix(rcv, request, clockKey)
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Seek(prefix) {
+			if err := unrefFiring(tx, bodies, k, v); err != nil {
+				return err
+			}
 			if err := c.Delete(); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// unrefFiring takes back the reference of the firing entry k (value v) to
+// its notice.
+func unrefFiring(tx *bolt.Tx, bodies *pendingBodies, k, v []byte) error {
+	seq, err := noticeRef(fmt.Sprintf("firing alert %x", k), v)
+	if err != nil {
+		return err
+	}
+	return bodies.unref(tx, seq)
 }
 
 func firingPrefix(receiver string, request Ref, clockKey string) []byte {

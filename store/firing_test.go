@@ -130,39 +130,6 @@ func TestAReloadThatRemovesAnSLAEndsItsFiringBreachOnceResolved(t *testing.T) {
 	}
 }
 
-func TestANewOutboxItemIsStoredAsItsJSONEncoding(t *testing.T) {
-	now := time.Date(2026, 3, 1, 9, 30, 0, 123456789, time.FixedZone("CET", 3600))
-	notice := lifecycle.Notice{
-		ID: "msg_1", Stage: lifecycle.StageBreach, StageKey: "breach", SLAID: "it-sales",
-		Provider: "it", Customer: "sales", RequestID: "R<1>&\"2\"", Title: "naïve \u2028 title",
-		Target: sla.Response, TargetSeconds: 1800, ElapsedSeconds: 1860, Deadline: now.Add(-time.Minute), FiredAt: now,
-	}
-	for name, receiver := range map[string]string{
-		"a plain receiver name":                 "am",
-		"a receiver name JSON must escape":      `chat "<ops>" & co`,
-		"a receiver name with non-ASCII text":   "équipe\tnuit",
-		"an empty receiver name (never in use)": "",
-	} {
-		t.Run(name, func(t *testing.T) {
-			encoded, err := encodeNotices([]lifecycle.Effect{{Op: lifecycle.Send, Receivers: []string{receiver}, Notice: notice}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := encodeNewItem(42, receiver, encoded[0], now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := json.Marshal(OutboxItem{Seq: 42, Receiver: receiver, Notice: notice, Created: now.UTC(), NextAttempt: now.UTC()})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(got) != string(want) {
-				t.Errorf("encoded\n%s\nwant\n%s", got, want)
-			}
-		})
-	}
-}
-
 func TestABreachIsEncodedOnceForTheOutboxAndTheFiringAlerts(t *testing.T) {
 	n := lifecycle.Notice{ID: "msg_1", Stage: lifecycle.StageBreach, StageKey: "breach"}
 	other := n

@@ -273,13 +273,15 @@ func computeOn(cores int, p *sla.Policy, now time.Time, folds []*fold) {
 // pendingSums adds up the counter and day-aggregate differences of the
 // requests a commit folds, so that a counter or a day aggregate many of
 // them share is read and written once per commit, not once per request;
-// so too the outbox's sequence number and pending counts (firing.go).
+// so too the outbox's sequence number and pending counts (firing.go), and
+// the notices the outbox and the firing alerts refer to (notice_bodies.go).
 type pendingSums struct {
 	counters        map[string]int64
 	perSLA, perPair map[string]*DayAggr
 	pending         map[string]int64 // outbox items added per receiver
 	outboxSeq       uint64           // the last sequence number handed out, once read
 	seqRead         bool
+	bodies          pendingBodies
 }
 
 func newPendingSums() *pendingSums {
@@ -314,6 +316,9 @@ func (s *pendingSums) nextOutboxSeq(tx *bolt.Tx) uint64 {
 // flush writes the sums and empties them.
 func (s *pendingSums) flush(tx *bolt.Tx) error {
 	if err := s.apply(tx); err != nil {
+		return err
+	}
+	if err := s.bodies.write(tx); err != nil {
 		return err
 	}
 	*s = *newPendingSums()

@@ -43,9 +43,9 @@ func forEachOutbox(tx *bolt.Tx, receiver string, fn func(it OutboxItem) (more bo
 	prefix := outboxPrefix(receiver)
 	c := tx.Bucket(bucketOutbox).Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8; k, v = c.Next() {
-		var it OutboxItem
-		if err := json.Unmarshal(v, &it); err != nil {
-			return fmt.Errorf("outbox item %x: %w", k, err)
+		it, err := loadOutboxItem(tx, k, v)
+		if err != nil {
+			return err
 		}
 		more, err := fn(it)
 		if err != nil || !more {
@@ -143,19 +143,20 @@ func recordOutcome(tx *bolt.Tx, o Outcome, now time.Time) error {
 	it := o.Item
 	b := tx.Bucket(bucketOutbox)
 	k := outboxKey(it.Receiver, it.Seq)
-	if b.Get(k) == nil {
+	v := b.Get(k)
+	if v == nil {
 		return nil // already finished (dropped by a reload meanwhile)
+	}
+	stored, err := decodeOutboxEntry(v)
+	if err != nil {
+		return fmt.Errorf("outbox item %x: %w", k, err)
 	}
 	var e LogEntry
 	switch o.Kind {
 	case OutcomeRetry:
-		it.Attempts++
-		it.NextAttempt, it.LastError = o.Next.UTC(), o.Reason
-		data, err := json.Marshal(it)
-		if err != nil {
-			return err
-		}
-		return b.Put(k, data)
+		stored.attempts = it.Attempts + 1
+		stored.nextAttempt, stored.lastError = o.Next.UTC(), o.Reason
+		return b.Put(k, stored.encode())
 	case OutcomeDelivered:
 		e = LogEntry{Delivered: true, At: o.At.UTC(), Attempts: it.Attempts + 1}
 	case OutcomeGiveUp:
@@ -168,6 +169,9 @@ func recordOutcome(tx *bolt.Tx, o Outcome, now time.Time) error {
 	}
 	e.Receiver, e.NoticeID, e.Stage, e.Request, e.Provider = it.Receiver, it.Notice.ID, it.Notice.StageKey, it.Notice.RequestID, it.Notice.Provider
 	if err := b.Delete(k); err != nil {
+		return err
+	}
+	if err := unrefNotice(tx, stored.notice); err != nil {
 		return err
 	}
 	if err := addPending(tx, it.Receiver, -1); err != nil {
@@ -190,14 +194,23 @@ func (s *Store) DropReceiver(receiver string) (int, error) {
 		// again after each delete walks the emptied leaves every time,
 		// which made dropping 100,000 alerts take minutes.
 		var keys [][]byte
+		var notices []uint64 // the notices they refer to
 		c := tx.Bucket(bucketOutbox).Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8; k, _ = c.Next() {
-			keys = append(keys, bytes.Clone(k))
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8; k, v = c.Next() {
+			seq, err := noticeRef(fmt.Sprintf("outbox item %x", k), v)
+			if err != nil {
+				return err
+			}
+			keys, notices = append(keys, bytes.Clone(k)), append(notices, seq)
 		}
 		n = len(keys) // the outbox's; the firing bucket's follow
 		fc := tx.Bucket(bucketFiring).Cursor()
-		for k, _ := fc.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = fc.Next() {
-			keys = append(keys, bytes.Clone(k))
+		for k, v := fc.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = fc.Next() {
+			seq, err := noticeRef(fmt.Sprintf("firing alert %x", k), v)
+			if err != nil {
+				return err
+			}
+			keys, notices = append(keys, bytes.Clone(k)), append(notices, seq)
 		}
 		for i, k := range keys {
 			b := tx.Bucket(bucketOutbox)
@@ -205,6 +218,9 @@ func (s *Store) DropReceiver(receiver string) (int, error) {
 				b = tx.Bucket(bucketFiring)
 			}
 			if err := b.Delete(k); err != nil {
+				return err
+			}
+			if err := unrefNotice(tx, notices[i]); err != nil {
 				return err
 			}
 		}
@@ -292,9 +308,13 @@ func (s *Store) Firing(receiver string) ([]lifecycle.Notice, error) {
 		prefix := outboxPrefix(receiver)
 		c := tx.Bucket(bucketFiring).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			var n lifecycle.Notice
-			if err := json.Unmarshal(v, &n); err != nil {
+			seq, err := noticeRef(fmt.Sprintf("firing alert %x", k), v)
+			if err != nil {
 				return err
+			}
+			n, err := loadNotice(tx, seq)
+			if err != nil {
+				return fmt.Errorf("firing alert %x: %w", k, err)
 			}
 			out = append(out, n)
 		}

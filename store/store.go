@@ -260,7 +260,7 @@ var (
 )
 
 // SchemaVersion is the layout this slad writes.
-const SchemaVersion = 11
+const SchemaVersion = 12
 
 // migrations[v] upgrades a database from schema v to v+1. A new layout adds
 // its step here and bumps SchemaVersion; Open runs the missing steps in one
@@ -307,6 +307,9 @@ var migrations = map[uint64]func(tx *bolt.Tx, p *sla.Policy, now time.Time) erro
 	9: addQuietHolds,
 	// 11: events in the compact encoding (event_codec.go).
 	10: compactEvents,
+	// 12: a notice stored once for its outbox items and firing alerts
+	// (notice_bodies.go).
+	11: shareNotices,
 }
 
 func (s *Store) migrate() error {

@@ -263,8 +263,11 @@ func tickWrites(b *testing.B, tmpl string, now time.Time) tickWriteSet {
 		return after.View(func(cur *bolt.Tx) error {
 			return cur.ForEach(func(name []byte, nb *bolt.Bucket) error {
 				w := bucketWrites{name: bytes.Clone(name), fill: bolt.DefaultFillPercent}
-				if bytes.Equal(name, bucketOutbox) {
+				switch {
+				case bytes.Equal(name, bucketOutbox):
 					w.fill = outboxFill
+				case bytes.Equal(name, bucketNoticeBodies):
+					w.fill = bodyFill
 				}
 				ob := old.Bucket(name)
 				c := ob.Cursor()
