@@ -42,6 +42,7 @@ func (e errInTx) Unwrap() error { return e.err }
 // An error of fn itself says nothing about the disk and is not recorded.
 func (s *Store) update(fn func(tx *bolt.Tx) error) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		packRecords(tx) // fill.go
 		if err := fn(tx); err != nil {
 			return errInTx{err}
 		}

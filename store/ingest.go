@@ -144,6 +144,7 @@ func (s *Store) commit(batch []*writeReq) {
 // commit of its own would have.
 func (s *Store) applyGroup(tx *bolt.Tx, batch []*writeReq) error {
 	p, now := s.policy.Load(), s.now()
+	runs := newAppendRuns(tx)
 	var folds []*fold
 	staged := map[Ref]bool{}
 	flush := func() error {
@@ -167,7 +168,7 @@ func (s *Store) applyGroup(tx *bolt.Tx, batch []*writeReq) error {
 				return err
 			}
 		}
-		fs, err := s.stage(tx, w, refs)
+		fs, err := s.stage(tx, w, refs, runs)
 		if err != nil {
 			return err
 		}
@@ -176,12 +177,17 @@ func (s *Store) applyGroup(tx *bolt.Tx, batch []*writeReq) error {
 		}
 		folds = append(folds, fs...)
 	}
-	return flush()
+	if err := flush(); err != nil {
+		return err
+	}
+	runs.apply(tx) // how full to pack the pages written (fill.go)
+	return nil
 }
 
 // stage writes one batch's events, each under its request's key (refs,
 // from place) or held, and returns the folds of the requests it touched.
-func (s *Store) stage(tx *bolt.Tx, w *writeReq, refs []Ref) ([]*fold, error) {
+// It notes in runs where the events went.
+func (s *Store) stage(tx *bolt.Tx, w *writeReq, refs []Ref, runs *appendRuns) ([]*fold, error) {
 	res := &w.res
 	meta := tx.Bucket(bucketMeta)
 	seq := getUint(meta, keyEventSeq)
@@ -210,6 +216,7 @@ func (s *Store) stage(tx *bolt.Tx, w *writeReq, refs []Ref) ([]*fold, error) {
 			continue
 		}
 		seq++
+		runs.note(ref, e.Type == sla.Opened)
 		f := byRef[ref]
 		if f == nil {
 			f = &fold{ref: ref, res: res, fresh: []sla.Event{}}
