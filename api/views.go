@@ -56,7 +56,7 @@ type RequestView struct {
 	// waits on the customer; absent once it is resolved or cancelled.
 	Holder *HolderView `json:"holder,omitempty"`
 	Events int         `json:"events"`
-	Clocks      []ClockView       `json:"clocks"`
+	Clocks []ClockView `json:"clocks"`
 	// Ignored lists, with explain only, the events the fold left out and why
 	// (dated before the opening, a second "opened", another provider).
 	Ignored []sla.IgnoredEvent `json:"ignored,omitzero"`

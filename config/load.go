@@ -148,7 +148,7 @@ func readFile(path string, limit int64) ([]byte, error) {
 	return data, nil
 }
 
-var topKeys = []string{"global", "calendars", "departments", "receivers", "tokens", "slas"}
+var topKeys = []string{"global", "calendars", "departments", "receivers", "tokens", "slas", "customer_reasons"}
 
 func (l *loader) load(data []byte) *Config {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -200,7 +200,9 @@ func (l *loader) load(data []byte) *Config {
 	cfg.Receivers = l.receivers(top["receivers"])
 	policy.Departments = l.departments(top["departments"])
 	cfg.Tokens = l.tokens(top["tokens"])
+	reasons := l.customerReasons(top, policy)
 	policy.SLAs = l.slas(top["slas"], policy)
+	l.checkParties(policy, reasons, top)
 	cfg.Policy = policy
 	l.checkRetention(cfg)
 

@@ -15,7 +15,7 @@ import (
 var (
 	departmentKeys = []string{"name", "lead", "notify"}
 	slaKeys        = []string{"id", "description", "provider", "customers", "match", "calendar",
-		"response", "resolution", "objective", "window", "pause_on", "warn_at", "escalate", "notify"}
+		"response", "resolution", "objective", "window", "pause_on", "warn_at", "escalate", "notify", "measures"}
 	matchKeys    = []string{"priority", "category", "labels"}
 	escalateKeys = []string{"after", "notify"}
 )
@@ -142,6 +142,7 @@ func (l *loader) sla(n *yaml.Node, what string, p *sla.Policy, ids map[string]in
 		l.warnf(n, "%s should be relevant (the R of SMART): add a description saying what it promises and why it matters", what)
 	}
 	c.specific(s)
+	c.measures(s)
 	c.match(s)
 	if e, ok := f["calendar"]; ok {
 		if name, ok := l.str(e, what); !ok || !l.ref(kindCalendar, item{name, e.v}, what) {
@@ -169,6 +170,7 @@ func (l *loader) sla(n *yaml.Node, what string, p *sla.Policy, ids map[string]in
 	}
 	c.warnings(s, p)
 	c.targetWarnings(s) // sla_warnings.go
+	c.partyWarnings(s)
 	return ifValid(s, c.valid)
 }
 
@@ -411,7 +413,9 @@ func (c *slaCheck) warnings(s *sla.SLA, p *sla.Policy) {
 			}
 		}
 	}
-	if d := p.Departments[s.Provider]; d != nil && len(d.Notify) == 0 && len(s.Notify) == 0 {
+	if s.Measures == sla.MeasureWaiting {
+		c.promiseReachesNoOne(s, p)
+	} else if d := p.Departments[s.Provider]; d != nil && len(d.Notify) == 0 && len(s.Notify) == 0 {
 		c.l.warnf(c.n, "alerts of %s reach no one: neither department %q nor the SLA has notify", c.what, s.Provider)
 	}
 }

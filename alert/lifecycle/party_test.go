@@ -73,13 +73,13 @@ func TestAPromiseSummarySaysEachStageFromTheSideThatWaits(t *testing.T) {
 		edit func(*Notice)
 		want string
 	}{
-		{"warning", func(n *Notice) { n.Stage, n.ElapsedSeconds = StageWarning, 6 * 3600 },
+		{"warning", func(n *Notice) { n.Stage, n.ElapsedSeconds = StageWarning, 6*3600 },
 			"IT has waited 6h of business time for Sales' answer on IT-4711: 2h of business time left of Sales' 8h promise"},
-		{"breach, a business day", func(n *Notice) { n.Stage, n.ElapsedSeconds = StageBreach, 8*3600 + 1 },
+		{"breach, a business day", func(n *Notice) { n.Stage, n.ElapsedSeconds = StageBreach, 8*3600+1 },
 			"IT has waited 8h of business time for Sales' answer on IT-4711, past Sales' 8h promise (1s over)"},
 		{"escalation", func(n *Notice) { n.Stage, n.ElapsedSeconds, n.Escalation = StageEscalation, 10*3600, 1 },
 			"Escalation 1: IT has waited 10h of business time for Sales' answer on IT-4711, 2h over Sales' 8h promise"},
-		{"resolved late", func(n *Notice) { n.Stage, n.ElapsedSeconds = StageResolved, 9 * 3600 },
+		{"resolved late", func(n *Notice) { n.Stage, n.ElapsedSeconds = StageResolved, 9*3600 },
 			"Sales answered IT on IT-4711 after 9h of business time, 1h over its 8h promise"},
 		{"a first answer, without names", func(n *Notice) {
 			n.Stage, n.ElapsedSeconds, n.Target, n.ProviderName, n.PartyName = StageBreach, 8*3600+60, sla.Response, "", ""
