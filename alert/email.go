@@ -134,6 +134,9 @@ func newEmailNotifier(r *config.Receiver, o NotifierOptions) (*emailNotifier, er
 
 // Notify mails the notice to the receiver's recipients.
 func (e *emailNotifier) Notify(ctx context.Context, n lifecycle.Notice) (bool, error) {
+	if n.Digest != nil {
+		return e.SendMail(ctx, digestMail(n, e.receiver)) // digest.go
+	}
 	return e.SendMail(ctx, alertMail(n, e.externalURL, e.receiver))
 }
 

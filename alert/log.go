@@ -17,6 +17,9 @@ type logNotifier struct {
 
 // Notify logs the notice; it cannot fail.
 func (l *logNotifier) Notify(ctx context.Context, n lifecycle.Notice) (bool, error) {
+	if n.Digest != nil {
+		return l.logDigest(ctx, n) // digest.go
+	}
 	level := slog.LevelInfo
 	if n.Stage == lifecycle.StageBreach || n.Stage == lifecycle.StageEscalation {
 		level = slog.LevelWarn

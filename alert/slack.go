@@ -234,7 +234,7 @@ type slackNotifier struct {
 
 // Notify posts the message.
 func (s *slackNotifier) Notify(ctx context.Context, n lifecycle.Notice) (bool, error) {
-	body, err := marshalJSON(buildSlack(n, s.externalURL))
+	body, err := marshalJSON(slackBody(n, s.externalURL)) // digest.go
 	if err != nil {
 		return false, fmt.Errorf("encode slack message: %w", err)
 	}

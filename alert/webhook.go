@@ -116,7 +116,7 @@ type webhookNotifier struct {
 // across retries so that receivers can drop repeats; webhook-timestamp is
 // the time of this attempt, as the signature covers it.
 func (w *webhookNotifier) Notify(ctx context.Context, n lifecycle.Notice) (bool, error) {
-	body, err := marshalWebhook(n, w.externalURL)
+	body, err := webhookBody(n, w.externalURL) // digest.go
 	if err != nil {
 		return false, err
 	}

@@ -28,7 +28,8 @@ type clockPanel struct {
 	DeadlineISO                      string
 	Segments                         []ledgerRow
 	Truncated                        bool
-	HeldBy                           heldBar // who held the request over the clock's span (request_held.go)
+	HeldBy                           heldBar     // who held the request over the clock's span (request_held.go)
+	Quiet                            []quietLine // alerts held for notification hours (request_quiet.go)
 }
 
 type ledgerRow struct{ From, To, Kind, Counted string }
@@ -69,6 +70,10 @@ func (s *Server) handleRequestPage(w http.ResponseWriter, r *http.Request) {
 	p := cfg.Policy
 	req, ledgers, holdings := sla.ExplainHeld(p, id, v.Events, now)
 	heldBy := sla.HeldByClock(p, &req, holdings, now)
+	quiet, err := s.opts.Store.HeldFor(res.ref)
+	if err != nil {
+		s.log.Error("request page: reading the held alerts failed", "request", id, "err", err)
+	}
 	page := requestPage{
 		Title: "Request " + id + " · slad", ID: id, ReqTitle: req.Title, Status: string(req.Status),
 		Provider: deptName(p, req.Provider), Customer: deptName(p, req.Customer),
@@ -90,6 +95,7 @@ func (s *Server) handleRequestPage(w http.ResponseWriter, r *http.Request) {
 		}
 		panel.State, panel.Tone = stateWords(live.State)
 		panel.HeldBy = newHeldBar(p, heldBy[c.Key()])
+		panel.Quiet = quietLines(p, quiet, c.Key())
 		if !live.Deadline.IsZero() {
 			panel.Deadline = live.Deadline.In(cal.Location()).Format("Mon 2 Jan, 15:04 MST")
 			panel.DeadlineISO = live.Deadline.UTC().Format(time.RFC3339)

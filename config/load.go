@@ -199,6 +199,8 @@ func (l *loader) load(data []byte) *Config {
 	policy.Calendars = l.calendars(top["calendars"], cfg.Global.Timezone)
 	cfg.Receivers = l.receivers(top["receivers"])
 	policy.Departments = l.departments(top["departments"])
+	l.notifyHours(top, policy, cfg.Receivers)               // notify_hours.go
+	cfg.Digests = l.digests(top, cfg.Global, cfg.Receivers) // digest.go
 	cfg.Tokens = l.tokens(top["tokens"])
 	reasons := l.customerReasons(top, policy)
 	policy.SLAs = l.slas(top["slas"], policy)

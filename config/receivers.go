@@ -17,7 +17,7 @@ import (
 
 var (
 	receiverKeys = []string{"type", "url", "url_file", "url_env", "secret_file", "secret_env", "timeout", "give_up_after",
-		"smarthost", "from", "to", "tls", "username", "password_file", "password_env"}
+		"smarthost", "from", "to", "tls", "username", "password_file", "password_env", "notify_hours", "urgent"}
 	tokenKeys    = []string{"name", "token_file", "token_env", "departments", "admin"}
 	receiverType = []string{string(ReceiverWebhook), string(ReceiverSlack), string(ReceiverAlertmanager), string(ReceiverEmail), string(ReceiverLog)}
 )
@@ -104,6 +104,8 @@ func (l *loader) receiverKeysApply(f fields, t ReceiverType, what string) bool {
 		case key == "secret" && t == ReceiverWebhook:
 		case key == "password" && t == ReceiverEmail: // refused by l.secret
 		case key == "url" && t == ReceiverSlack: // refused by l.secret
+		case slices.Contains(quietKeys, key): // read by notifyHours
+			valid = l.quietKeyApplies(e, t, what) && valid
 		case len(allowed) == 0:
 			l.errorf(e.k, "%q does not apply to log receivers: %s takes only type", key, what)
 			valid = false

@@ -13,7 +13,7 @@ import (
 )
 
 var (
-	departmentKeys = []string{"name", "lead", "notify"}
+	departmentKeys = []string{"name", "lead", "notify", "notify_hours", "urgent", "digest"}
 	slaKeys        = []string{"id", "description", "provider", "customers", "match", "calendar",
 		"response", "resolution", "objective", "window", "pause_on", "warn_at", "escalate", "notify", "measures"}
 	matchKeys    = []string{"priority", "category", "labels"}

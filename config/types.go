@@ -23,6 +23,9 @@ type Config struct {
 	Policy      *sla.Policy
 	Receivers   map[string]*Receiver
 	Tokens      []*Token
+	// Digests are the departments' scheduled digests, by department id
+	// (digest.go).
+	Digests map[string]*Digest
 	// Warnings are findings that do not stop the configuration from
 	// loading: SMART ones (no description, a 100% objective, a target under
 	// a minute) and others (a webhook without signing secret, an unused

@@ -105,6 +105,8 @@ type Daemon struct {
 	store   *store.Store
 	alerts  *alert.Dispatcher
 	metrics *metrics
+	api     *api.Server // digests are computed by it (digest.go)
+	notes   notifyState // held alerts and digests (quiet.go, digest.go)
 	ready   atomic.Bool
 
 	// reloadMu lets one reload run at a time; closed, set under it by
@@ -257,6 +259,7 @@ func (d *Daemon) newServer(reg *prometheus.Registry, figures *api.Collector) err
 	if err != nil {
 		return err
 	}
+	d.api = handler
 	ln, err := net.Listen("tcp", d.opts.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", d.opts.Listen, err)

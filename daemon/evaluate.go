@@ -69,6 +69,8 @@ func (d *Daemon) evaluate() {
 	}
 	start := time.Now()
 	now := d.opts.Now()
+	// Held alerts first, so that they go out before what fires now.
+	d.releaseHeld(now) // quiet.go
 	res, err := d.store.Evaluate(now)
 	d.metrics.evalDuration.Observe(time.Since(start).Seconds())
 	if err != nil {
@@ -79,6 +81,7 @@ func (d *Daemon) evaluate() {
 	if res.Fired > 0 || res.Skipped > 0 {
 		d.log.Info("evaluation fired alerts", "requests", res.Requests, "fired", res.Fired, "skipped_stale", res.Skipped, "queued", res.Queued)
 	}
+	d.sendDigests(now) // digest.go
 }
 
 // cronLogger adapts slog to cron.Logger.

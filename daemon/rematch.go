@@ -34,6 +34,7 @@ func (d *Daemon) adopt(cfg *config.Config) error {
 	if err != nil {
 		return fmt.Errorf("adopt the configuration: %w", err)
 	}
+	d.rehold(cfg) // quiet.go: held alerts under the hours now in force
 	return nil
 }
 

@@ -1,33 +1,88 @@
 package store
 
 import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/slad-project/slad/alert/lifecycle"
 )
 
 // The digests sent (schema 10): each department's last schedule slot
-// whose digest was queued, so that a slot is sent once across restarts.
+// whose digest was queued, and the schedule it was reckoned under, so that
+// a slot is sent once across restarts and a changed schedule starts
+// afresh.
 //
-//	digests  department id → the slot's unix second (8 bytes)
+//	digests  department id → the slot's unix second (8 bytes) | the schedule's key
 var bucketDigests = []byte("digests")
 
-// LastDigest returns the schedule slot of the department's last digest;
-// ok is false when none was sent.
-func (s *Store) LastDigest(department string) (slot time.Time, ok bool, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketDigests).Get([]byte(department))
-		if len(v) == 8 {
-			slot, ok = time.Unix(int64(getUint(tx.Bucket(bucketDigests), []byte(department))), 0).UTC(), true
-		}
-		return nil
-	})
-	return slot, ok, err
+// DigestMark is where a department's digests stand: the last slot queued
+// (or, before the first, when the schedule was first seen) and the key of
+// the schedule (its spec and zone) it was reckoned under.
+type DigestMark struct {
+	Slot     time.Time
+	Schedule string
 }
 
-// SetLastDigest records that the department's digest of the slot was sent.
-func (s *Store) SetLastDigest(department string, slot time.Time) error {
-	return s.update(func(tx *bolt.Tx) error {
-		return putUint(tx.Bucket(bucketDigests), []byte(department), uint64(max(slot.Unix(), 0)))
+// LastDigest returns the department's digest mark; ok is false when it has
+// none.
+func (s *Store) LastDigest(department string) (m DigestMark, ok bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		m, ok = digestMark(tx, department)
+		return nil
 	})
+	return m, ok, err
+}
+
+func digestMark(tx *bolt.Tx, department string) (DigestMark, bool) {
+	v := tx.Bucket(bucketDigests).Get([]byte(department))
+	if len(v) < 8 {
+		return DigestMark{}, false
+	}
+	return DigestMark{Slot: time.Unix(int64(binary.BigEndian.Uint64(v)), 0).UTC(), Schedule: string(v[8:])}, true
+}
+
+func putDigestMark(tx *bolt.Tx, department string, m DigestMark) error {
+	v := binary.BigEndian.AppendUint64(nil, uint64(max(m.Slot.Unix(), 0)))
+	return tx.Bucket(bucketDigests).Put([]byte(department), append(v, m.Schedule...))
+}
+
+// SetLastDigest records a department's digest mark without queueing
+// anything: the start of a schedule new to the store.
+func (s *Store) SetLastDigest(department string, m DigestMark) error {
+	return s.update(func(tx *bolt.Tx) error { return putDigestMark(tx, department, m) })
+}
+
+// QueueDigest queues a department's digest of the schedule slot m.Slot to
+// each receiver and records m as its mark, in one transaction, so that a
+// slot is queued once across crashes and restarts. A slot not after the
+// mark's of the same schedule is not queued again: queued is false then.
+func (s *Store) QueueDigest(department string, m DigestMark, receivers []string, n lifecycle.Notice) (queued bool, err error) {
+	data, err := json.Marshal(n)
+	if err != nil {
+		return false, fmt.Errorf("digest %s: %w", n.ID, err)
+	}
+	now := s.now().UTC()
+	err = s.update(func(tx *bolt.Tx) error {
+		if have, ok := digestMark(tx, department); ok && have.Schedule == m.Schedule && !m.Slot.After(have.Slot) {
+			queued = false
+			return nil
+		}
+		sum := newPendingSums()
+		if err := enqueue(tx, receivers, &n, data, now, sum); err != nil {
+			return err
+		}
+		if err := sum.flush(tx); err != nil {
+			return err
+		}
+		queued = true
+		return putDigestMark(tx, department, m)
+	})
+	if err == nil && queued && len(receivers) > 0 {
+		s.signalOutbox()
+	}
+	return queued, err
 }

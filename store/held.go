@@ -198,19 +198,24 @@ func takeHeld(tx *bolt.Tx, request Ref, seq uint64) (*heldRecord, error) {
 	return &r, tx.Bucket(bucketQuietByRequest).Delete(heldByRequestKey(request, r.ClockKey, r.Receiver, seq))
 }
 
-// releaseChunk bounds the held alerts one ReleaseHeld transaction moves.
-const releaseChunk = 2000
+// ReleaseChunk bounds the held alerts one ReleaseHeld transaction moves.
+const ReleaseChunk = 2000
 
 // ReleaseHeld moves the held alerts due at now into the outbox, in the
 // order they fired, and returns them. It reads only the due entries; more
-// than releaseChunk due at once are released by the next calls.
+// than ReleaseChunk due at once are released by the next calls.
 func (s *Store) ReleaseHeld(now time.Time) ([]HeldAlert, error) {
+	// Most ticks find nothing due: a read transaction tells, without the
+	// fsync a write transaction would cost.
+	if next, ok, err := s.NextRelease(); err != nil || !ok || next.After(now) {
+		return nil, err
+	}
 	var out []HeldAlert
 	err := s.update(func(tx *bolt.Tx) error {
 		out = out[:0]
 		var seqs []uint64
 		c := tx.Bucket(bucketQuietDue).Cursor()
-		for k, _ := c.First(); k != nil && len(seqs) < releaseChunk; k, _ = c.Next() {
+		for k, _ := c.First(); k != nil && len(seqs) < ReleaseChunk; k, _ = c.Next() {
 			if len(k) != 16 || int64(binary.BigEndian.Uint64(k)) > now.Unix() {
 				break
 			}

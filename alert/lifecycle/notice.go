@@ -60,6 +60,9 @@ type Notice struct {
 	// WarnAt is the warn_at share of the target whose warning this is
 	// (0.8 for 80%); 0 on other stages.
 	WarnAt float64 `json:"warn_at,omitempty"`
+	// Digest is the report of a StageDigest notice (digest.go), which is
+	// about a department rather than a request; nil on alerts.
+	Digest *Digest `json:"digest,omitempty"`
 }
 
 // ProviderTitle is how people name the provider: its display name, or its

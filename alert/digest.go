@@ -1,0 +1,329 @@
+package alert
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"html/template"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/slad-project/slad/alert/lifecycle"
+	"github.com/slad-project/slad/sla"
+)
+
+// Digests: a department's scheduled report (lifecycle.Digest), formatted
+// for each kind of receiver from one set of lines, so that Slack, email,
+// the log and a webhook's JSON say the same thing. Alertmanager takes no
+// digests (config refuses one there): it routes alerts, not reports.
+
+// digestPayload is the generic webhook body of a digest: "type": "digest"
+// tells it from an alert (whose stage is a clock's), and the digest's
+// fields follow.
+type digestPayload struct {
+	Version string              `json:"version"`
+	Type    string              `json:"type"`
+	ID      string              `json:"id"`
+	Stage   lifecycle.StageKind `json:"stage"`
+	*lifecycle.Digest
+}
+
+// webhookBody is the body a webhook receiver posts for a notice: the
+// digest's for a digest, the alert's otherwise.
+func webhookBody(n lifecycle.Notice, externalURL string) ([]byte, error) {
+	if n.Digest == nil {
+		return marshalWebhook(n, externalURL)
+	}
+	b, err := marshalJSON(digestPayload{Version: "1", Type: "digest", ID: n.ID, Stage: lifecycle.StageDigest, Digest: n.Digest})
+	if err != nil {
+		return nil, fmt.Errorf("encode digest body: %w", err)
+	}
+	return b, nil
+}
+
+// digestZone is the zone a digest's times are read in.
+func digestZone(d *lifecycle.Digest) *time.Location {
+	if loc, err := time.LoadLocation(d.Zone); err == nil && d.Zone != "" {
+		return loc
+	}
+	return time.UTC
+}
+
+// digestDay writes a digest's instant for people, in its zone.
+func digestDay(d *lifecycle.Digest, t time.Time) string {
+	return t.In(digestZone(d)).Format("Mon 2 Jan 2006, 15:04 MST")
+}
+
+// ratio writes a share as a percentage to a tenth, rounded down so that
+// 94.96% never reads as a met 95%.
+func ratio(f float64) string {
+	return sla.FormatPercent(math.Floor(f*1000+1e-9) / 1000)
+}
+
+// trendArrow is the arrow of a trend ("" when there is none).
+func trendArrow(trend string) string {
+	switch trend {
+	case "up":
+		return "↑"
+	case "down":
+		return "↓"
+	case "flat":
+		return "→"
+	}
+	return ""
+}
+
+// digestTitle is a digest's one-line headline.
+func digestTitle(d *lifecycle.Digest) string {
+	var breaches int64
+	for _, l := range append(append([]lifecycle.DigestSLA{}, d.Provides...), d.Receives...) {
+		breaches += l.BreachesSince
+	}
+	return fmt.Sprintf("SLA digest for %s: %s, %s since %s",
+		d.DepartmentName, sla.Plural(len(d.Provides)+len(d.Receives), "SLA", "SLAs"),
+		sla.Plural(breaches, "breach", "breaches"), digestDay(d, d.Since))
+}
+
+// digestLine is one SLA of a digest in words.
+type digestLine struct {
+	SLA, Party, Description string
+	// Standing is compliance against the objective with the trend;
+	// Details the rest, in the order people ask.
+	Standing, Details string
+	Met               bool
+}
+
+func digestLines(ls []lifecycle.DigestSLA) []digestLine {
+	out := make([]digestLine, 0, len(ls))
+	for _, l := range ls {
+		standing := ratio(l.Compliance) + " of " + sla.FormatPercent(l.Objective) + " over " + windowWords(l.Window)
+		if a := trendArrow(l.Trend); a != "" {
+			standing += " " + a + " (" + ratio(*l.Previous) + " the period before)"
+		}
+		details := []string{
+			"error budget " + ratio(l.BudgetLeft) + " left",
+			sla.Plural(l.BreachesSince, "breach", "breaches") + " since the last digest",
+			sla.Plural(l.AtRisk, "request", "requests") + " at risk now",
+		}
+		if l.BreachedOpen > 0 {
+			details = append(details, sla.Plural(l.BreachedOpen, "clock", "clocks")+" past target now")
+		}
+		if l.CSAT != nil {
+			details = append(details, fmt.Sprintf("CSAT %.1f from %s", *l.CSAT, sla.Plural(l.CSATCount, "score", "scores")))
+		}
+		out = append(out, digestLine{SLA: l.SLA, Party: l.Party, Description: l.Description,
+			Standing: standing, Details: strings.Join(details, " · "), Met: l.MeetsObjective})
+	}
+	return out
+}
+
+// windowWords names an SLA window in a sentence.
+func windowWords(w string) string {
+	switch w {
+	case "month", "quarter":
+		return "the " + w + " so far"
+	}
+	return "the last " + w
+}
+
+// worstWords is the worst open request in a sentence, and its link.
+func worstWords(d *lifecycle.Digest) (string, string) {
+	w := d.Worst
+	if w == nil {
+		return "", ""
+	}
+	state := "at risk"
+	if w.State == "breached" {
+		state = "breached"
+	}
+	s := fmt.Sprintf("%s %s", w.Provider, w.ID)
+	if w.Title != "" {
+		s += " “" + w.Title + "”"
+	}
+	if w.Priority != "" {
+		s += " (" + w.Priority + ")"
+	}
+	s += ": " + w.Target + " " + state + " under " + w.SLA
+	if !w.Deadline.IsZero() {
+		verb := "due"
+		if w.State == "breached" {
+			verb = "was due"
+		}
+		s += ", " + verb + " " + digestDay(d, w.Deadline)
+	}
+	return s, w.URL
+}
+
+// digestText is a digest as plain text: the log's message body and an
+// email's text part.
+func digestText(d *lifecycle.Digest) string {
+	var b strings.Builder
+	b.WriteString(digestTitle(d) + "\n")
+	fmt.Fprintf(&b, "Figures as of %s.\n", digestDay(d, d.Slot))
+	section := func(title string, ls []lifecycle.DigestSLA) {
+		if len(ls) == 0 {
+			return
+		}
+		b.WriteString("\n" + title + "\n")
+		for _, l := range digestLines(ls) {
+			fmt.Fprintf(&b, "- %s (%s): %s\n  %s\n", l.SLA, l.Party, l.Standing, l.Details)
+		}
+	}
+	section("As provider", d.Provides)
+	section("As customer", d.Receives)
+	if s, link := worstWords(d); s != "" {
+		b.WriteString("\nMost urgent open request: " + s + "\n")
+		if link != "" {
+			b.WriteString("  " + link + "\n")
+		}
+	}
+	if d.INPS != nil {
+		fmt.Fprintf(&b, "\nInternal NPS from customers: %+.0f (%s)\n", *d.INPS, sla.Plural(d.INPSResponses, "answer", "answers"))
+	}
+	if d.URL != "" {
+		b.WriteString("\nScorecard: " + d.URL + "\n")
+	}
+	return b.String()
+}
+
+// slackDigest is a digest as a Slack message: a header, a section per SLA
+// and the worst request with its link.
+func slackDigest(d *lifecycle.Digest) slackMessage {
+	title := digestTitle(d)
+	m := slackMessage{Text: title, Blocks: []slackBlock{
+		{Type: "header", Text: &slackText{Type: "plain_text", Text: "SLA digest · " + d.DepartmentName}},
+		{Type: "context", Elements: []slackText{{Type: "mrkdwn", Text: slackEscape(title) + " · figures as of " + slackEscape(digestDay(d, d.Slot))}}},
+	}}
+	section := func(role string, ls []lifecycle.DigestSLA) {
+		for _, l := range digestLines(ls) {
+			mark := ":white_check_mark:"
+			if !l.Met {
+				mark = ":red_circle:"
+			}
+			text := fmt.Sprintf("%s *%s* — %s %s\n%s\n%s", mark, slackEscape(l.SLA), role, slackEscape(l.Party), slackEscape(l.Standing), slackEscape(l.Details))
+			m.Blocks = append(m.Blocks, slackBlock{Type: "section", Text: &slackText{Type: "mrkdwn", Text: text}})
+		}
+	}
+	section("for", d.Provides)
+	section("from", d.Receives)
+	if s, link := worstWords(d); s != "" {
+		text := "*Most urgent open request:* " + slackEscape(s)
+		if link != "" {
+			text += "\n<" + slackEscape(link) + "|Open it in slad>"
+		}
+		m.Blocks = append(m.Blocks, slackBlock{Type: "section", Text: &slackText{Type: "mrkdwn", Text: text}})
+	}
+	if d.URL != "" {
+		m.Blocks = append(m.Blocks, slackBlock{Type: "context", Elements: []slackText{{Type: "mrkdwn", Text: "<" + slackEscape(d.URL) + "|The department's scorecard>"}}})
+	}
+	return m
+}
+
+// slackBody is the message a Slack receiver posts for a notice.
+func slackBody(n lifecycle.Notice, externalURL string) slackMessage {
+	if n.Digest != nil {
+		return slackDigest(n.Digest)
+	}
+	return buildSlack(n, externalURL)
+}
+
+// digestMail is a digest as an email: text and HTML parts, threaded per
+// department.
+func digestMail(n lifecycle.Notice, receiver string) Mail {
+	d := n.Digest
+	worst, link := worstWords(d)
+	var html bytes.Buffer
+	// The template is parsed at start-up and its data is fixed: it cannot fail.
+	_ = digestHTML.Execute(&html, digestHTMLData{
+		Title: digestTitle(d), AsOf: digestDay(d, d.Slot),
+		Provides: digestLines(d.Provides), Receives: digestLines(d.Receives),
+		Worst: worst, WorstURL: link, URL: d.URL, Receiver: receiver, INPS: inpsWords(d),
+	})
+	return Mail{
+		ID:      n.ID,
+		Thread:  "slad.digest." + d.Department,
+		Subject: "[slad] " + digestTitle(d),
+		Text:    digestText(d) + fmt.Sprintf("\n-- \nSent by slad to the receiver %q.\n", receiver),
+		HTML:    html.String(),
+	}
+}
+
+func inpsWords(d *lifecycle.Digest) string {
+	if d.INPS == nil {
+		return ""
+	}
+	return fmt.Sprintf("%+.0f (%s)", *d.INPS, sla.Plural(d.INPSResponses, "answer", "answers"))
+}
+
+type digestHTMLData struct {
+	Title, AsOf        string
+	Provides, Receives []digestLine
+	Worst, WorstURL    string
+	URL, Receiver      string
+	INPS               string
+}
+
+// digestHTML lays a digest out as mail clients render it, like alertHTML:
+// tables, inline styles, one column at most 600 pixels wide.
+var digestHTML = template.Must(template.New("digest").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title>
+</head>
+<body style="margin:0;padding:0;background:#f6f8fa;">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background:#f6f8fa;">
+<tr><td align="center" style="padding:24px 12px;">
+<table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" style="width:100%;max-width:600px;background:#ffffff;border:1px solid #d1d9e0;border-top:6px solid #0969da;border-radius:6px;font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;color:#1f2328;">
+<tr><td style="padding:20px 24px 4px;font-size:13px;font-weight:bold;letter-spacing:0.04em;text-transform:uppercase;color:#0969da;">SLA digest</td></tr>
+<tr><td style="padding:4px 24px 4px;font-size:18px;line-height:1.4;">{{.Title}}</td></tr>
+<tr><td style="padding:0 24px 12px;font-size:13px;color:#59636e;">Figures as of {{.AsOf}}</td></tr>
+{{- define "lines"}}
+{{- range .}}
+<tr><td style="padding:8px 24px;border-top:1px solid #eaeef2;font-size:14px;line-height:1.5;">
+<div><span style="color:{{if .Met}}#1a7f37{{else}}#cf222e{{end}};font-weight:bold;">{{if .Met}}&#10003;{{else}}&#10007;{{end}}</span> <strong>{{.SLA}}</strong> · {{.Party}}</div>
+{{- with .Description}}<div style="color:#59636e;">{{.}}</div>{{end}}
+<div>{{.Standing}}</div>
+<div style="color:#59636e;">{{.Details}}</div>
+</td></tr>
+{{- end}}
+{{- end}}
+{{- with .Provides}}
+<tr><td style="padding:12px 24px 4px;font-size:13px;font-weight:bold;color:#59636e;">AS PROVIDER</td></tr>
+{{- template "lines" .}}
+{{- end}}
+{{- with .Receives}}
+<tr><td style="padding:12px 24px 4px;font-size:13px;font-weight:bold;color:#59636e;">AS CUSTOMER</td></tr>
+{{- template "lines" .}}
+{{- end}}
+{{- with .Worst}}
+<tr><td style="padding:12px 24px;border-top:1px solid #eaeef2;font-size:14px;line-height:1.5;"><strong>Most urgent open request:</strong> {{.}}{{with $.WorstURL}}<br><a href="{{.}}" style="color:#0969da;">Open it in slad</a>{{end}}</td></tr>
+{{- end}}
+{{- with .INPS}}
+<tr><td style="padding:8px 24px;border-top:1px solid #eaeef2;font-size:14px;">Internal NPS from customers: <strong>{{.}}</strong></td></tr>
+{{- end}}
+{{- with .URL}}
+<tr><td style="padding:12px 24px 24px;"><a href="{{.}}" style="display:inline-block;padding:10px 18px;background:#0969da;color:#ffffff;text-decoration:none;border-radius:6px;font-size:14px;font-weight:bold;">Open the scorecard in slad</a></td></tr>
+{{- end}}
+</table>
+<p style="margin:12px 0 0;font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;font-size:12px;color:#59636e;">Sent by slad to the receiver “{{.Receiver}}”.</p>
+</td></tr>
+</table>
+</body>
+</html>
+`))
+
+// logDigest writes a digest as one log line: the headline as message, the
+// text as an attribute, and the figures that matter as attributes of
+// their own.
+func (l *logNotifier) logDigest(ctx context.Context, n lifecycle.Notice) (bool, error) {
+	d := n.Digest
+	l.logger.InfoContext(context.WithoutCancel(ctx), "SLA digest",
+		"receiver", l.receiver, "digest_id", n.ID,
+		"department", d.Department, "slot", d.Slot, "since", d.Since,
+		"provides", len(d.Provides), "receives", len(d.Receives),
+		"headline", digestTitle(d), "text", digestText(d))
+	return false, nil
+}

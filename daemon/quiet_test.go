@@ -1,0 +1,184 @@
+package daemon
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slad-project/slad/internal/testutil"
+)
+
+// writeQuietConfig is IT's desk with its alerts held outside office hours
+// (Mon-Fri 09:00-17:00 Berlin) and a weekly digest to a second webhook.
+func writeQuietConfig(t *testing.T, dir, url, extra string) string {
+	t.Helper()
+	cfg := fmt.Sprintf(`
+global:
+  evaluation_schedule: "@every 1s"
+  external_url: http://slad.test
+  timezone: Europe/Berlin
+calendars:
+  office: {hours: {mon-fri: "09:00-17:00"}}
+departments:
+  it:
+    name: IT Service Desk
+    lead: Dana Ops
+    notify: [hook]
+    notify_hours: office
+%[2]s
+  sales: {name: Sales}
+receivers:
+  hook: {type: webhook, url: "%[1]s/it", secret_file: hook-secret}
+  lead: {type: webhook, url: "%[1]s/lead", secret_file: hook-secret}
+slas:
+  - id: it-sales-incidents
+    description: IT fixes incidents raised by Sales
+    provider: it
+    customers: [sales]
+    resolution: 4h
+    objective: 95%%
+    window: 30d
+    warn_at: [50%%]
+`, url, extra)
+	if err := os.WriteFile(filepath.Join(dir, "hook-secret"), []byte(hookSecret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// waitForLog waits until the daemon's log holds s.
+func (in *instance) waitForLog(s string) {
+	in.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(in.logs.String(), s) {
+		if time.Now().After(deadline) {
+			in.t.Fatalf("the log never said %q", s)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+var (
+	fridayEvening = time.Date(2026, 11, 27, 16, 0, 0, 0, time.UTC) // 17:00 in Berlin
+	mondayMorning = time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)  // 09:00 in Berlin
+)
+
+func TestABreachHeldOverTheWeekendIsDeliveredWhenTheOfficeOpensAfterARestart(t *testing.T) {
+	dir := t.TempDir()
+	rcv := newReceiver(t)
+	cfg := writeQuietConfig(t, dir, rcv.srv.URL, "")
+	data := filepath.Join(dir, "data")
+	clock := testutil.NewClock(fridayEvening)
+	in := start(t, cfg, data, clock.Now)
+	if status, body := in.post("", event("e1", "IT-4711", "opened", fridayEvening.Format(time.RFC3339),
+		"provider", "it", "customer", "sales", "priority", "P1", "title", "VPN down for the sales floor")); status != 200 {
+		t.Fatalf("open: %d %v", status, body)
+	}
+	clock.Set(fridayEvening.Add(4*time.Hour + time.Minute)) // breached on Friday night
+	in.waitForLog(`msg="alert held outside notification hours" receiver=hook`)
+	in.waitForLog(`until=2026-11-30T09:00:00+01:00`)
+	if n := len(rcv.deliveries()); n != 0 {
+		t.Fatalf("%d deliveries on Friday night, want none: the breach waits for Monday", n)
+	}
+	// The request page says when it goes out.
+	_, page := in.do("GET", "/requests/it/IT-4711", "", "", nil)
+	if !strings.Contains(string(page), `Held until <strong><time datetime="2026-11-30T08:00:00Z">Mon 30 Nov 2026, 09:00 CET</time></strong>: the breach alert for hook`) {
+		t.Errorf("the request page does not say when the held breach goes out:\n%s", page)
+	}
+	// Down over the weekend; back on Monday morning at the opening.
+	if err := in.stop(); err != nil {
+		t.Fatal(err)
+	}
+	clock.Set(mondayMorning)
+	start(t, cfg, data, clock.Now)
+	got := rcv.waitFor(t, 1)
+	verify(t, got[0])
+	var body map[string]any
+	if err := json.Unmarshal(got[0].body, &body); err != nil || body["stage"] != "breach" || body["fired_at"] != "2026-11-27T20:01:00Z" {
+		t.Errorf("delivered %s (%v); want the breach as it fired on Friday", got[0].body, err)
+	}
+	time.Sleep(2500 * time.Millisecond)
+	if n := len(rcv.deliveries()); n != 1 {
+		t.Errorf("%d deliveries, want the breach once", n)
+	}
+}
+
+func TestADigestMissedDuringDowntimeIsSentOnceAtStartAndNotAgain(t *testing.T) {
+	dir := t.TempDir()
+	rcv := newReceiver(t)
+	cfg := writeQuietConfig(t, dir, rcv.srv.URL, `    digest: {schedule: "0 8 * * MON", notify: [lead]}`)
+	data := filepath.Join(dir, "data")
+	clock := testutil.NewClock(fridayEvening)
+	in := start(t, cfg, data, clock.Now)
+	in.waitForLog(`msg="digest scheduled" department=it`)
+	in.post("", event("e1", "IT-1", "opened", fridayEvening.Format(time.RFC3339), "provider", "it", "customer", "sales", "priority", "P1", "title", "Printer on fire"))
+	if err := in.stop(); err != nil {
+		t.Fatal(err)
+	}
+	// Down through two Monday slots; back on the Tuesday after.
+	clock.Set(time.Date(2026, 12, 8, 10, 0, 0, 0, time.UTC))
+	in2 := start(t, cfg, data, clock.Now)
+	got := rcv.waitForPath(t, "/lead", 1)
+	verify(t, got[0])
+	var body struct {
+		Type, Stage, Department string
+		Slot                    time.Time
+		Provides                []struct {
+			SLA          string
+			BreachedOpen int64 `json:"breached_open"`
+		}
+		Worst *struct{ ID string } `json:"worst_open"`
+	}
+	if err := json.Unmarshal(got[0].body, &body); err != nil {
+		t.Fatal(err)
+	}
+	if body.Type != "digest" || body.Department != "it" || !body.Slot.Equal(time.Date(2026, 12, 7, 7, 0, 0, 0, time.UTC)) {
+		t.Errorf("digest %s: want IT's of Monday 7 December, 08:00 Berlin", got[0].body)
+	}
+	if len(body.Provides) != 1 || body.Provides[0].BreachedOpen != 1 || body.Worst == nil || body.Worst.ID != "IT-1" {
+		t.Errorf("digest %s: want the SLA with IT-1 breached and open as the worst", got[0].body)
+	}
+	in2.waitForLog(`missed_slots_skipped=1`)
+	// A restart within the same slot sends nothing more.
+	if err := in2.stop(); err != nil {
+		t.Fatal(err)
+	}
+	start(t, cfg, data, clock.Now)
+	time.Sleep(2500 * time.Millisecond)
+	if n := len(rcv.deliveriesTo("/lead")); n != 1 {
+		t.Errorf("%d digests after a restart, want the digest once", n)
+	}
+}
+
+// deliveriesTo are the deliveries to one path.
+func (r *receiver) deliveriesTo(path string) []delivery {
+	var out []delivery
+	for _, d := range r.deliveries() {
+		if d.path == path {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// waitForPath waits until the receiver has n deliveries to path.
+func (r *receiver) waitForPath(t *testing.T, path string, n int) []delivery {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if d := r.deliveriesTo(path); len(d) >= n {
+			return d
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("receiver got %d deliveries to %s within 30s, want %d", len(r.deliveriesTo(path)), path, n)
+	return nil
+}
