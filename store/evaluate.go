@@ -2,10 +2,12 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -103,51 +105,75 @@ type evalChunkOf struct {
 	res   IngestResult // counts what the folds queue
 }
 
-// readDue reads the due requests in chunks, each in a read transaction,
-// computes them on every core and hands them to the writer, until a chunk
-// is not full or stop is closed.
+// evalRound bounds the due requests readDue orders at once: their
+// deadline keys (a few dozen bytes each) are held in memory meanwhile.
+const evalRound = 1 << 17
+
+// readDue reads the due requests, computes them on every core in chunks
+// and hands the chunks to the writer, until none is left or stop is
+// closed.
+//
+// The deadline index orders the due requests by when they came due; they
+// are taken in the order of their request keys instead (up to evalRound
+// at a time), the order of the buckets a tick writes most: the records,
+// the attention index, the notices and firing alerts. Taken by deadline,
+// the requests of a chunk lie anywhere in those buckets (ids and
+// deadlines need not go together: tickets of many SLAs, with targets of
+// minutes and of days), and each chunk's commit wrote nearly every page of
+// them again: a storm of 100,000 wrote 1.4 GB for 170 MB of changes.
+// Taken by key, each chunk writes the next stretch of pages of each, and
+// a page is written about once per tick.
 func (s *Store) readDue(p *sla.Policy, bound []byte, now time.Time, out chan<- *evalChunkOf, stop <-chan struct{}) error {
 	// A request is looked at once per tick: should its next due time still
 	// be now (a stage it cannot fire yet), it waits for the next tick
 	// instead of keeping this one busy.
 	done := map[Ref]bool{}
 	for round := 0; ; round++ {
-		select {
-		case <-stop: // the writer failed
-			return nil
-		default:
-		}
-		c := &evalChunkOf{}
+		var keys [][]byte
 		if err := s.db.View(func(tx *bolt.Tx) error {
 			cur := tx.Bucket(bucketDeadlines).Cursor()
-			for k, _ := cur.First(); k != nil && bytes.Compare(k, bound) < 0 && len(c.keys) < evalChunk; k, _ = cur.Next() {
+			for k, _ := cur.First(); k != nil && bytes.Compare(k, bound) < 0 && len(keys) < evalRound; k, _ = cur.Next() {
 				if _, ref := parseDeadlineKey(k); !done[ref] {
 					done[ref] = true
-					c.keys = append(c.keys, bytes.Clone(k))
+					keys = append(keys, bytes.Clone(k))
 				}
-			}
-			c.folds = make([]*fold, len(c.keys))
-			for i, k := range c.keys {
-				_, ref := parseDeadlineKey(k)
-				c.folds[i] = &fold{ref: ref, res: &c.res, tick: true, keep: !s.stale(tx, ref)}
-				c.folds[i].read(tx)
 			}
 			return nil
 		}); err != nil {
 			return err
 		}
-		// The writer, writing the chunk before meanwhile, keeps a core.
-		computeOn(max(runtime.GOMAXPROCS(0)-1, 1), p, now, c.folds)
-		select {
-		case out <- c:
-		case <-stop:
-			return nil
+		slices.SortFunc(keys, func(a, b []byte) int { return cmp.Or(bytes.Compare(a[8:], b[8:]), bytes.Compare(a[:8], b[:8])) })
+		for from := 0; from < len(keys); from += evalChunk {
+			select {
+			case <-stop: // the writer failed
+				return nil
+			default:
+			}
+			c := &evalChunkOf{keys: keys[from:min(from+evalChunk, len(keys))]}
+			if err := s.db.View(func(tx *bolt.Tx) error {
+				c.folds = make([]*fold, len(c.keys))
+				for i, k := range c.keys {
+					_, ref := parseDeadlineKey(k)
+					c.folds[i] = &fold{ref: ref, res: &c.res, tick: true, keep: !s.stale(tx, ref)}
+					c.folds[i].read(tx)
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+			// The writer, writing the chunk before meanwhile, keeps a core.
+			computeOn(max(runtime.GOMAXPROCS(0)-1, 1), p, now, c.folds)
+			select {
+			case out <- c:
+			case <-stop:
+				return nil
+			}
 		}
-		if len(c.keys) < evalChunk {
+		if len(keys) < evalRound {
 			return nil
 		}
 		if round > 10000 {
-			return fmt.Errorf("deadline index does not drain; %d requests stay due", len(c.keys))
+			return fmt.Errorf("deadline index does not drain; %d requests stay due", len(keys))
 		}
 	}
 }
