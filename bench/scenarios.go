@@ -140,6 +140,11 @@ func (r *runner) openRequests(ctx context.Context, in *instance, cfg string, gen
 		scenario: scen, what: fmt.Sprintf("bytes on disk per open request (%d clocks)", clocksPerMatch),
 		measured: grouped(per) + " B", base: "file " + size(st.Size()), target: "≤ 1,200 B", pass: per <= targetBytesPerOpen,
 	})
+	where, err := whereBytesGo(filepath.Join(dataDir, store.FileName), open)
+	if err != nil {
+		return err
+	}
+	r.logf("%s", where)
 
 	r.logf("restart ...")
 	in, took, err := startSlad(ctx, dataDir, cfg, newClock(epoch), &logSink{})
