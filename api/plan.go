@@ -125,7 +125,7 @@ func PlanChanges(pl *wire.Plan) bool {
 		return true
 	}
 	for _, a := range pl.Alerts {
-		if a.Notices != a.WithoutChange {
+		if a.Notices != a.WithoutChange || a.Held != a.HeldWithoutChange {
 			return true
 		}
 	}
@@ -189,7 +189,7 @@ func clockStanding(c *store.ClockStanding) *wire.ClockStanding {
 func planAlerts(pl *store.Plan) []wire.PlanAlerts {
 	out := []wire.PlanAlerts{}
 	for r, a := range pl.Alerts {
-		pa := wire.PlanAlerts{Receiver: r, Notices: a.With, WithoutChange: a.Without, Stages: map[string]int{}}
+		pa := wire.PlanAlerts{Receiver: r, Notices: a.With, WithoutChange: a.Without, Held: a.Held, HeldWithoutChange: a.HeldWithout, Stages: map[string]int{}}
 		for k, n := range a.Stages {
 			pa.Stages[string(k)] = n
 		}

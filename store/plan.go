@@ -101,6 +101,9 @@ type PlannedAlerts struct {
 	// stage kind in Stages; Without those of the same tick without it.
 	With, Without int
 	Stages        map[lifecycle.StageKind]int
+	// Held and HeldWithout count the notices held instead, until the
+	// receiver's notification hours open (lifecycle.Hold).
+	Held, HeldWithout int
 }
 
 // PlannedRequest is a request whose clocks a plan changes.
@@ -243,18 +246,24 @@ func (s *Store) wouldRematch(fingerprint string) (bool, string, error) {
 func (pl *Plan) add(cur *sla.Policy, q PlanQuery, f, base *fold) {
 	pl.Examined++
 	for _, e := range f.effects {
-		if e.Op == lifecycle.Send {
-			for _, r := range e.Receivers {
+		for _, r := range e.Receivers {
+			switch e.Op {
+			case lifecycle.Send:
 				a := pl.alerts(r)
 				a.With++
 				a.Stages[e.Notice.Stage]++
+			case lifecycle.Hold:
+				pl.alerts(r).Held++
 			}
 		}
 	}
 	for _, e := range base.effects {
-		if e.Op == lifecycle.Send {
-			for _, r := range e.Receivers {
+		for _, r := range e.Receivers {
+			switch e.Op {
+			case lifecycle.Send:
 				pl.alerts(r).Without++
+			case lifecycle.Hold:
+				pl.alerts(r).HeldWithout++
 			}
 		}
 	}

@@ -156,3 +156,38 @@ func TestAPlanListsABoundedNumberOfRequestsPerSLA(t *testing.T) {
 		t.Errorf("listed %d requests, SLA %+v, changed %d; want 2 listed of 5 counted", len(pl.Requests), ps, pl.Changed)
 	}
 }
+
+// TestAPlanCountsTheAlertsHeldForNotificationHours: a receiver whose hours
+// are closed is not paged by the first tick; the plan says its notices
+// are held, and the reload then queues none for it.
+func TestAPlanCountsTheAlertsHeldForNotificationHours(t *testing.T) {
+	s, now := planFixture(t)
+	var week [7][]sla.Interval
+	week[time.Saturday] = []sla.Interval{{Start: 9 * 3600, End: 17 * 3600}}
+	saturdays, err := sla.NewCalendar("saturdays", time.UTC, week, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := deskPolicyResolving(2 * time.Hour)
+	next.ReceiverHours = map[string]*sla.NotifyHours{"boss": {Calendar: saturdays}}
+	before := len(outboxOf(t, s, "boss"))
+	pl, err := s.Plan(PlanQuery{Policy: next, Fingerprint: "b", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := pl.Alerts["boss"]; a == nil || a.With != 0 || a.Held != 5 {
+		t.Fatalf("alerts to the boss %+v: want 5 escalations held, none sent", a)
+	}
+	if _, err := s.Adopt(next, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Rematch(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Evaluate(now); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(outboxOf(t, s, "boss")) - before; got != 0 {
+		t.Errorf("the boss was queued %d notices outside its hours; the plan said none", got)
+	}
+}

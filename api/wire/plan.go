@@ -144,6 +144,10 @@ type PlanAlerts struct {
 	Notices       int            `json:"notices"`
 	WithoutChange int            `json:"without_change"`
 	Stages        map[string]int `json:"stages"`
+	// Held counts the notices held instead until the receiver's
+	// notify_hours open (HeldWithoutChange without the edit).
+	Held              int `json:"held"`
+	HeldWithoutChange int `json:"held_without_change"`
 }
 
 // PlanStanding is an SLA's standing over its window before and after the

@@ -162,13 +162,13 @@ func printAlerts(w io.Writer, alerts []wire.PlanAlerts) {
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  RECEIVER\tNOTICES\tWITHOUT THE EDIT\tSTAGES")
+	fmt.Fprintln(tw, "  RECEIVER\tNOTICES\tWITHOUT THE EDIT\tHELD FOR NOTIFY HOURS\tSTAGES")
 	for _, a := range alerts {
 		var stages []string
 		for _, k := range slices.Sorted(maps.Keys(a.Stages)) {
 			stages = append(stages, fmt.Sprintf("%s %d", k, a.Stages[k]))
 		}
-		fmt.Fprintf(tw, "  %s\t%d\t%d\t%s\n", a.Receiver, a.Notices, a.WithoutChange, strings.Join(stages, ", "))
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%s\n", a.Receiver, a.Notices, a.WithoutChange, a.Held, strings.Join(stages, ", "))
 	}
 	_ = tw.Flush()
 }
