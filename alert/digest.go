@@ -2,10 +2,12 @@ package alert
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"html/template"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -120,9 +122,13 @@ func digestLines(ls []lifecycle.DigestSLA) []digestLine {
 
 // windowWords names an SLA window in a sentence.
 func windowWords(w string) string {
-	switch w {
-	case "month", "quarter":
+	switch {
+	case w == "month", w == "quarter":
 		return "the " + w + " so far"
+	case strings.HasSuffix(w, "d"):
+		if n, err := strconv.Atoi(strings.TrimSuffix(w, "d")); err == nil {
+			return "the last " + sla.Plural(n, "day", "days")
+		}
 	}
 	return "the last " + w
 }
@@ -137,7 +143,7 @@ func worstWords(d *lifecycle.Digest) (string, string) {
 	if w.State == "breached" {
 		state = "breached"
 	}
-	s := fmt.Sprintf("%s %s", w.Provider, w.ID)
+	s := fmt.Sprintf("%s %s", cmp.Or(w.ProviderName, w.Provider), w.ID)
 	if w.Title != "" {
 		s += " “" + w.Title + "”"
 	}
@@ -187,28 +193,45 @@ func digestText(d *lifecycle.Digest) string {
 	return b.String()
 }
 
+// slackDigestSLAs bounds the SLAs a Slack digest lists, one section each:
+// Slack refuses a message of more than 50 blocks, and the header, the
+// headline, the worst request, the rest and the link take five.
+const slackDigestSLAs = 44
+
+// slackHeaderLimit is the length Slack takes in a header block's text.
+const slackHeaderLimit = 150
+
 // slackDigest is a digest as a Slack message: a header, a section per SLA
 // and the worst request with its link.
 func slackDigest(d *lifecycle.Digest) slackMessage {
 	title := digestTitle(d)
 	m := slackMessage{Text: title, Blocks: []slackBlock{
-		{Type: "header", Text: &slackText{Type: "plain_text", Text: "SLA digest · " + d.DepartmentName}},
-		{Type: "context", Elements: []slackText{{Type: "mrkdwn", Text: slackEscape(title) + " · figures as of " + slackEscape(digestDay(d, d.Slot))}}},
+		{Type: "header", Text: &slackText{Type: "plain_text", Text: slackTruncate("SLA digest · "+d.DepartmentName, slackHeaderLimit)}},
+		{Type: "context", Elements: []slackText{{Type: "mrkdwn", Text: slackTruncate(slackEscape(title)+" · figures as of "+slackEscape(digestDay(d, d.Slot)), slackTextLimit)}}},
 	}}
+	left := slackDigestSLAs
 	section := func(role string, ls []lifecycle.DigestSLA) {
 		for _, l := range digestLines(ls) {
+			if left == 0 {
+				break
+			}
+			left--
 			mark := ":white_check_mark:"
 			if !l.Met {
 				mark = ":red_circle:"
 			}
 			text := fmt.Sprintf("%s *%s* — %s %s\n%s\n%s", mark, slackEscape(l.SLA), role, slackEscape(l.Party), slackEscape(l.Standing), slackEscape(l.Details))
-			m.Blocks = append(m.Blocks, slackBlock{Type: "section", Text: &slackText{Type: "mrkdwn", Text: text}})
+			m.Blocks = append(m.Blocks, slackBlock{Type: "section", Text: &slackText{Type: "mrkdwn", Text: slackTruncate(text, slackTextLimit)}})
 		}
 	}
 	section("for", d.Provides)
 	section("from", d.Receives)
+	if more := len(d.Provides) + len(d.Receives) - slackDigestSLAs; more > 0 {
+		m.Blocks = append(m.Blocks, slackBlock{Type: "context", Elements: []slackText{{Type: "mrkdwn",
+			Text: "… and " + sla.Plural(more, "more SLA", "more SLAs") + ": the scorecard lists them all"}}})
+	}
 	if s, link := worstWords(d); s != "" {
-		text := "*Most urgent open request:* " + slackEscape(s)
+		text := slackTruncate("*Most urgent open request:* "+slackEscape(s), slackTextLimit-200)
 		if link != "" {
 			text += "\n<" + slackEscape(link) + "|Open it in slad>"
 		}

@@ -62,6 +62,7 @@ func (s *Server) Digest(dept string, slot, since time.Time, zone *time.Location)
 	}
 	if rows := attentionList(p, sn.flagged, dept, now); len(rows) > 0 {
 		out.Worst = worstOf(rows[0], cfg)
+		out.Worst.ProviderName = deptName(p, out.Worst.Provider)
 	}
 	fb, err := s.departmentFeedback(cfg, dept)
 	if err != nil {

@@ -77,10 +77,11 @@ type DigestSLA struct {
 
 // DigestRequest is the worst open request in a digest.
 type DigestRequest struct {
-	Provider string `json:"provider"`
-	ID       string `json:"id"`
-	Title    string `json:"title,omitempty"`
-	Priority string `json:"priority,omitempty"`
+	Provider     string `json:"provider"`
+	ProviderName string `json:"provider_name,omitempty"`
+	ID           string `json:"id"`
+	Title        string `json:"title,omitempty"`
+	Priority     string `json:"priority,omitempty"`
 	// State is "breached" or "at_risk"; SLA and Target name the clock that
 	// makes it so, and Deadline is when it ran out or runs out (zero for a
 	// paused clock).
