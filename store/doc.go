@@ -84,6 +84,11 @@
 //	closed_at     request                           → unix time closed (its key in closed)
 //	notices       request, len(receiver) receiver, len(notice id) notice id
 //	                                                → (the notices queued for a request: its notify_log entries)
+//	quiet_held    held number                       → held alert JSON: receiver, clock, since, until, notice (schema 10; held.go)
+//	quiet_due     unix release time, held number    → (what is due first: what a tick releases)
+//	quiet_by_request  request, len(clock) clock, len(receiver) receiver, held number
+//	                                                → (what is held of a clock: what a stop drops, the request page lists)
+//	digests       department                        → unix slot of the last digest queued, its schedule (schema 10; digest.go)
 //
 // "request" in a key is a request's key: len(id) id len(provider)
 // provider (see Ref). A request is its provider's, and two providers may
