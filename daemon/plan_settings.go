@@ -121,23 +121,30 @@ func diffFields(o, n *setting, doc yamlDoc, file string) []wire.FieldChange {
 func settingsOf(c *config.Config) map[key]*setting {
 	out := map[key]*setting{}
 	put := func(s *setting) { out[key{s.kind, s.name}] = s }
-	put(globalSetting(c.Global))
+	put(globalSetting(c.Global, c.Policy))
 	for name, cal := range c.Policy.Calendars {
 		put(calendarSetting(name, cal))
 	}
 	for id, d := range c.Policy.Departments {
-		put(&setting{kind: wire.SettingDepartment, name: id, fields: []field{
+		put(&setting{kind: wire.SettingDepartment, name: id, fields: append([]field{
 			{path: "name", value: d.Name}, {path: "lead", value: d.Lead}, {path: "notify", value: list(d.Notify)},
-		}})
+		}, hoursFields(d.Hours)...)})
 	}
 	for name, r := range c.Receivers {
-		put(&setting{kind: wire.SettingReceiver, name: name, fields: []field{
+		fields := []field{
 			{path: "type", value: string(r.Type)},
 			{path: "url", value: r.URL.Value(), secret: true},
 			{path: "secret", value: r.SigningSecret.Value(), secret: true},
+			{path: "smarthost", value: r.Email.Smarthost},
+			{path: "from", value: r.Email.From},
+			{path: "to", value: r.Email.To},
+			{path: "tls", value: string(r.Email.TLS)},
+			{path: "username", value: r.Email.Username},
+			{path: "password", value: r.Email.Password.Value(), secret: true},
 			{path: "timeout", value: sla.FormatDuration(r.Timeout)},
 			{path: "give_up_after", value: sla.FormatDuration(r.GiveUpAfter)},
-		}})
+		}
+		put(&setting{kind: wire.SettingReceiver, name: name, fields: append(fields, hoursFields(c.Policy.ReceiverHours[name])...)})
 	}
 	for _, t := range c.Tokens {
 		put(&setting{kind: wire.SettingToken, name: t.Name, fields: []field{
@@ -152,7 +159,7 @@ func settingsOf(c *config.Config) map[key]*setting {
 	return out
 }
 
-func globalSetting(g config.Global) *setting {
+func globalSetting(g config.Global, p *sla.Policy) *setting {
 	zone := ""
 	if g.Timezone != nil {
 		zone = g.Timezone.String()
@@ -166,7 +173,27 @@ func globalSetting(g config.Global) *setting {
 		{path: "read_access", value: string(g.ReadAccess)},
 		{path: "inps_window", value: g.INPSWindow.String()},
 		{path: "retention", value: sla.FormatDuration(g.Retention)},
+		{path: "customer_reasons", value: set(p.CustomerReasons)}, // a top-level key
 	}}
+}
+
+// hoursFields are a department's or a receiver's notification hours.
+func hoursFields(h *sla.NotifyHours) []field {
+	var cal string
+	var urgent []string
+	if h != nil && h.Calendar != nil {
+		cal = h.Calendar.Name()
+	}
+	if h != nil {
+		for _, stage := range slices.Sorted(maps.Keys(h.Urgent)) {
+			prios := "any priority"
+			if len(h.Urgent[stage]) > 0 {
+				prios = set(h.Urgent[stage])
+			}
+			urgent = append(urgent, stage+" ("+prios+")")
+		}
+	}
+	return []field{{path: "notify_hours", value: cal}, {path: "urgent", value: list(urgent)}}
 }
 
 func calendarSetting(name string, c *sla.Calendar) *setting {
@@ -191,6 +218,7 @@ func slaSetting(s *sla.SLA) *setting {
 		{path: "description", value: s.Description},
 		{path: "provider", value: s.Provider},
 		{path: "customers", value: set(s.Customers)},
+		{path: "measures", value: s.Measures.String()},
 		{path: "match.priority", value: set(s.Match.Priority)},
 		{path: "match.category", value: set(s.Match.Category)},
 	}
@@ -265,6 +293,11 @@ func parseYAML(src []byte) yamlDoc {
 // or of the deepest part of the path the file spells out (a field left to
 // its default is placed at its block); "" when the file does not say.
 func (d yamlDoc) at(file, kind, name, path string) string {
+	if kind == wire.SettingGlobal && path != "" {
+		if v, k := lookup(d.root, path); v != nil {
+			return file + ":" + strconv.Itoa(k.Line) // a top-level key of the global settings
+		}
+	}
 	n := d.block(kind, name)
 	if n == nil {
 		return ""
