@@ -260,7 +260,7 @@ var (
 )
 
 // SchemaVersion is the layout this slad writes.
-const SchemaVersion = 12
+const SchemaVersion = 13
 
 // migrations[v] upgrades a database from schema v to v+1. A new layout adds
 // its step here and bumps SchemaVersion; Open runs the missing steps in one
@@ -310,6 +310,8 @@ var migrations = map[uint64]func(tx *bolt.Tx, p *sla.Policy, now time.Time) erro
 	// 12: a notice stored once for its outbox items and firing alerts
 	// (notice_bodies.go).
 	11: shareNotices,
+	// 13: where the time went: per SLA, day and holder (holder_days.go).
+	12: addHolderDays,
 }
 
 func (s *Store) migrate() error {
