@@ -45,6 +45,13 @@ type webhookSLA struct {
 	CustomerName string `json:"customer_name"`
 	ProviderLead string `json:"provider_lead"`
 	CustomerLead string `json:"customer_lead"`
+	// Measures, Party and PartyName are set for an SLA that measures a
+	// party's time (issue 12): "holding" (an OLA of Party) or "waiting"
+	// (Party's promise to the provider's department); see
+	// lifecycle.Notice.
+	Measures  string `json:"measures,omitempty"`
+	Party     string `json:"party,omitempty"`
+	PartyName string `json:"party_name,omitempty"`
 }
 
 type webhookRequest struct {
@@ -74,6 +81,8 @@ func marshalWebhook(n lifecycle.Notice, externalURL string) ([]byte, error) {
 			CustomerName: n.CustomerTitle(),
 			ProviderLead: n.ProviderLead,
 			CustomerLead: n.CustomerLead,
+			Measures:     n.Measures,
+			Party:        n.Party,
 		},
 		Request: webhookRequest{
 			ID:       n.RequestID,
@@ -86,6 +95,9 @@ func marshalWebhook(n lifecycle.Notice, externalURL string) ([]byte, error) {
 		ElapsedSeconds: n.ElapsedSeconds,
 		FiredAt:        formatTime(n.FiredAt),
 		URL:            requestURL(externalURL, n.Provider, n.RequestID),
+	}
+	if n.Party != "" {
+		p.SLA.PartyName = n.PartyTitle()
 	}
 	if !n.Deadline.IsZero() {
 		d := formatTime(n.Deadline)

@@ -66,6 +66,17 @@ func (s *SLA) PartyAttributes(a Attributes) Attributes {
 	return v
 }
 
+// PartiesOf names who serves whom under the SLA on a request with these
+// attributes: the request's provider and customer, or for a holding or
+// waiting SLA its own provider (the party whose time it measures) serving
+// the request's provider. Metrics label an SLA's open requests with them.
+func (s *SLA) PartiesOf(a Attributes) (provider, customer string) {
+	if s.Party() {
+		return s.Provider, a.Provider
+	}
+	return a.Provider, a.Customer
+}
+
 // AlertedDepartment is the department an SLA's alerts on a request of
 // requestProvider are for: the SLA's provider, who owes the work, except
 // for a customer's promise (a waiting SLA), whose alerts go to the

@@ -139,7 +139,8 @@ func contribute(rec *record, p *sla.Policy, now time.Time) contribution {
 		b.clock(s, clk, rec.Warned(clk.Key()), rec.Settled(clk, now), &att)
 	}
 	for id := range openSLAs {
-		b.inc(counterKey(ctrOpen, id, live.Provider, live.Customer), 1)
+		provider, customer := p.SLA(id).PartiesOf(live.Attributes)
+		b.inc(counterKey(ctrOpen, id, provider, customer), 1)
 	}
 	// At risk as the README defines it, by the one rule every figure uses.
 	for id, n := range sla.CountAtRisk([]sla.Attention{att}) {
