@@ -18,7 +18,7 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
 	p := s.opts.Config().Policy
 	sl := p.SLA(r.PathValue("id"))
 	if sl == nil {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no SLA %q in the configuration; GET /api/v1/slas lists them", r.PathValue("id")))
+		writeError(w, http.StatusNotFound, unknownSLA(p, r.PathValue("id")))
 		return
 	}
 	q := r.URL.Query()

@@ -26,7 +26,7 @@ func TestBadQueryParametersGetA400ThatSaysWhatToFix(t *testing.T) {
 		"report: to before from":                {"/api/v1/report?from=2026-11-20&to=2026-11-10", 400, `"to" (2026-11-10) is before "from"`},
 		"report: an unknown SLA":                {"/api/v1/report?sla=nope", 400, `no SLA "nope"`},
 		"request: an explain that is no yes/no": {"/api/v1/requests/R-1?explain=maybe", 400, `parameter "explain"`},
-		"sla: an unknown id":                    {"/api/v1/slas/nope", 404, "known SLAs"},
+		"sla: an unknown id":                    {"/api/v1/slas/nope", 404, "the SLAs are: "},
 		"slas: a pretty that is no yes/no":      {"/api/v1/slas?pretty=please", 400, `parameter "pretty"`},
 	}
 	for name, tc := range cases {

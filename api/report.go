@@ -49,7 +49,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	if id := q.Get("sla"); id != "" {
 		one := p.SLA(id)
 		if one == nil {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("parameter \"sla\": no SLA %q in the configuration", id))
+			writeError(w, http.StatusBadRequest, "parameter \"sla\": "+unknownSLA(p, id))
 			return
 		}
 		slas = []*sla.SLA{one}

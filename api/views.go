@@ -248,11 +248,7 @@ func (s *Server) handleSLA(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	sl := p.SLA(id)
 	if sl == nil {
-		ids := make([]string, len(p.SLAs))
-		for i, x := range p.SLAs {
-			ids[i] = x.ID
-		}
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no SLA %q in the configuration; known SLAs: %v", id, ids))
+		writeError(w, http.StatusNotFound, unknownSLA(p, id))
 		return
 	}
 	sn, err := readSnapshot(s.opts.Store, p, []*sla.SLA{sl}, s.now())

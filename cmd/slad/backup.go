@@ -21,6 +21,14 @@ either the complete copy or left as it was. "-" writes to standard output.
 The server needs an admin token, and no disk space of its own: the copy is
 streamed to this command. A server takes one backup at a time and refuses
 another (429) while one runs.
+
+To restore: stop slad, check the copy (slad check --data on a directory
+holding it as slad.db), move the old DIR/slad.db aside, copy FILE to
+DIR/slad.db (DIR is serve's --data) and start slad again. Alerts that were
+pending are delivered; stages already fired are not repeated.
+
+Example:
+  slad backup --server https://slad.example.internal --token-file admin-token slad-$(date +%F).db
 `
 
 // runBackup runs "slad backup".

@@ -13,15 +13,18 @@ Usage:
 
 Commands:
   serve      run the daemon: slad serve --config FILE --data DIR --listen ADDR [--web.config.file FILE]
+             [--log.level debug|info|warn|error] [--log.format text|json]
   validate   check a configuration: slad validate --config FILE
   plan       what applying a configuration would do, changing nothing: slad plan --config FILE --server URL --token-file ADMIN
              (or --data DIR --current OLD.yaml for a stopped daemon); exit 0 no changes, 2 changes, 1 error
   import     send NDJSON or CSV history to a running daemon: slad import --server URL --token-file F FILE...
-  report     compliance, breaches and CSAT per SLA: slad report --server URL [--sla ID] [--from --to] [--format table|csv|json]
-  backup     copy the database of a running daemon: slad backup --server URL FILE
+  report     compliance, breaches and CSAT per SLA: slad report --server URL [--token-file F] [--sla ID] [--customer DEPT]
+             [--from DATE --to DATE | --by week|month] [--format table|csv|json] [--feedback]
+  backup     copy the database of a running daemon: slad backup --server URL --token-file F FILE
+             (to restore: stop slad, copy FILE to DIR/slad.db, start it; see slad help backup)
   check      check a stopped daemon's database for damage: slad check --data DIR
   compact    give a stopped daemon's free database space back: slad compact --data DIR
-  version    print version, commit and Go version
+  version    print version, commit and Go version (also slad --version)
   help       this text, or a command's flags: slad help <command>
 
 Flags may come before or after a command's arguments.

@@ -34,8 +34,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	name, rest := args[0], args[1:]
-	if isHelpFlag(name) {
+	switch {
+	case isHelpFlag(name):
 		name = "help"
+	case name == "--version" || name == "-version":
+		name = "version"
 	}
 	cmd, ok := commands()[name]
 	if !ok {

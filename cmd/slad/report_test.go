@@ -522,9 +522,9 @@ func TestReportAgainstTheRealDaemon(t *testing.T) {
 		}
 	})
 
-	t.Run("an unknown SLA is the server's sentence", func(t *testing.T) {
+	t.Run("an unknown SLA is the server's sentence, which lists the SLAs", func(t *testing.T) {
 		code, _, stderr := slad(t, "report", "--server", base, "--sla", "nope")
-		if want := "slad report: parameter \"sla\": no SLA \"nope\" in the configuration\n"; code != 1 || stderr != want {
+		if want := "slad report: parameter \"sla\": no SLA \"nope\" in the configuration; the SLAs are: it-sales-incidents, it-oncall\n"; code != 1 || stderr != want {
 			t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr, want)
 		}
 	})

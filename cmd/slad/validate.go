@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -23,9 +25,9 @@ file:line:col: message and exits 1.
 
 // runValidate runs "slad validate".
 func runValidate(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("validate", validateUsage)
-	file := fs.String("config", daemon.DefaultConfigFile, "the configuration `file` to check")
-	rest, code, ok := parseFlags(fs, args, stderr)
+	flags := newFlagSet("validate", validateUsage)
+	file := flags.String("config", daemon.DefaultConfigFile, "the configuration `file` to check")
+	rest, code, ok := parseFlags(flags, args, stderr)
 	if !ok {
 		return code
 	}
@@ -50,6 +52,9 @@ func runValidate(_ context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "slad validate: %v\n", err)
+		if errors.Is(err, fs.ErrNotExist) && !flagGiven(flags, "config") {
+			fmt.Fprintf(stderr, "There is no %s in the current directory: name the configuration with --config, e.g. slad validate --config /etc/slad/config.yaml\n", *file)
+		}
 		return exitFailed
 	}
 	summarize(stdout, cfg)
@@ -57,6 +62,14 @@ func runValidate(_ context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, w)
 	}
 	return 0
+}
+
+// flagGiven reports whether the flag was set on the command line, rather
+// than left at its default.
+func flagGiven(flags *flag.FlagSet, name string) bool {
+	given := false
+	flags.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
 }
 
 // summarize prints what the configuration defines, one line per SLA.
