@@ -191,3 +191,39 @@ func TestAPlanCountsTheAlertsHeldForNotificationHours(t *testing.T) {
 		t.Errorf("the boss was queued %d notices outside its hours; the plan said none", got)
 	}
 }
+
+// TestAPlanSaysWhichClocksAreGainedAndLost renames the SLA: every request
+// loses its clocks under the old id and gains them under the new one, as
+// the re-match then does.
+func TestAPlanSaysWhichClocksAreGainedAndLost(t *testing.T) {
+	s, now := planFixture(t)
+	next := slatest.DeskPolicy()
+	next.SLAs[0].ID = "it-sales-v2"
+	pl, err := s.Plan(PlanQuery{Policy: next, Fingerprint: "v2", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lost := map[Transition]int{{sla.StateMet, ""}: 5, {sla.StateRunning, ""}: 5}
+	gained := map[Transition]int{{"", sla.StateMet}: 5, {"", sla.StateRunning}: 5}
+	if !maps.Equal(pl.SLAs["it-sales"].Transitions, lost) || !maps.Equal(pl.SLAs["it-sales-v2"].Transitions, gained) {
+		t.Fatalf("transitions: it-sales %v, it-sales-v2 %v; want every clock lost and gained", pl.SLAs["it-sales"].Transitions, pl.SLAs["it-sales-v2"].Transitions)
+	}
+	if _, err := s.Adopt(next, "v2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Rematch(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, pr := range pl.Requests {
+		v, err := s.Request(pr.Ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, pc := range pr.Clocks {
+			clk := v.Request.Clock(pc.SLA, pc.Target)
+			if (clk != nil) != (pc.After != nil) || clk != nil && clk.State() != pc.After.State {
+				t.Errorf("%s %s/%s is %+v after the re-match; the plan said %+v", pr.Ref.ID, pc.SLA, pc.Target, clk, pc.After)
+			}
+		}
+	}
+}
