@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/internal/httputil"
 	"github.com/slad-project/slad/sla"
 	"github.com/slad-project/slad/store"
@@ -18,18 +19,23 @@ type requestPage struct {
 	Title, ID, ReqTitle, Status            string
 	Provider, Customer, Priority, Category string
 	RenderedISO, RenderedText, JSONLink    string
-	Clocks                                 []clockPanel
+	// Zone names the one time zone every time on the page is in.
+	Zone   string
+	Clocks []clockPanel
+	Alerts alertsSection // request_alerts.go
 }
 
 type clockPanel struct {
 	Anchor, SLA, Description, Target string
 	State, Tone                      string
 	Elapsed, Limit, When, Deadline   string
-	DeadlineISO                      string
-	Segments                         []ledgerRow
-	Truncated                        bool
-	HeldBy                           heldBar     // who held the request over the clock's span (request_held.go)
-	Quiet                            []quietLine // alerts held for notification hours (request_quiet.go)
+	// Over is how far a breached clock is past its target, to the second.
+	Over        string
+	DeadlineISO string
+	Segments    []ledgerRow
+	Truncated   bool
+	HeldBy      heldBar     // who held the request over the clock's span (request_held.go)
+	Quiet       []quietLine // alerts held for notification hours (request_quiet.go)
 }
 
 type ledgerRow struct{ From, To, Kind, Counted string }
@@ -74,11 +80,17 @@ func (s *Server) handleRequestPage(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.log.Error("request page: reading the held alerts failed", "request", id, "err", err)
 	}
+	loc := pageZone(p, &req, zoneOf(cfg))
+	alerts, total, err := s.opts.Store.RequestAlerts(res.ref, maxPageAlerts)
+	if err != nil {
+		s.log.Error("request page: reading the alerts failed", "request", id, "err", err)
+	}
 	page := requestPage{
 		Title: "Request " + id + " · slad", ID: id, ReqTitle: req.Title, Status: string(req.Status),
 		Provider: deptName(p, req.Provider), Customer: deptName(p, req.Customer),
 		Priority: req.Priority, Category: req.Category,
-		RenderedISO: now.UTC().Format(time.RFC3339), RenderedText: now.UTC().Format("Mon 2 Jan 2006, 15:04 MST"),
+		RenderedISO: now.UTC().Format(time.RFC3339), RenderedText: pageTime(now, loc), Zone: loc.String(),
+		Alerts:   newAlertsSection(p, &req, alerts, total, loc),
 		JSONLink: "/api/v1/requests/" + httputil.RequestPath(res.ref.Provider, id) + "?explain=1",
 	}
 	for _, c := range req.Clocks {
@@ -91,13 +103,19 @@ func (s *Server) handleRequestPage(w http.ResponseWriter, r *http.Request) {
 		panel := clockPanel{
 			Anchor: strings.NewReplacer("/", "-", " ", "-").Replace(c.Key()),
 			SLA:    sl.ID, Description: sl.Description, Target: string(c.Target),
-			Elapsed: sla.FormatDuration(live.Elapsed), Limit: sla.FormatDuration(c.Limit),
+			Elapsed: exactDuration(live.Elapsed), Limit: sla.FormatDuration(c.Limit),
 		}
 		panel.State, panel.Tone = stateWords(live.State)
+		if live.State == sla.StateBreached {
+			// To the second, like Elapsed: "2m 56s of 2m: 56s over".
+			panel.Over = exactDuration(live.Elapsed - c.Limit)
+		} else if share := warnedAt(sl, &c, live.Elapsed); share != "" && live.State == sla.StateRunning {
+			panel.State, panel.Tone = "At risk: past the "+share+" warning", "warn"
+		}
 		panel.HeldBy = newHeldBar(p, heldBy[c.Key()])
 		panel.Quiet = quietLines(p, quiet, c.Key())
 		if !live.Deadline.IsZero() {
-			panel.Deadline = live.Deadline.In(cal.Location()).Format("Mon 2 Jan, 15:04 MST")
+			panel.Deadline = pageTime(live.Deadline, loc)
 			panel.DeadlineISO = live.Deadline.UTC().Format(time.RFC3339)
 			if live.Deadline.After(now) {
 				panel.When = "in " + sla.FormatDuration(live.Deadline.Sub(now))
@@ -117,7 +135,7 @@ func (s *Server) handleRequestPage(w http.ResponseWriter, r *http.Request) {
 				counted = sla.FormatDuration(sg.To.Sub(sg.From))
 			}
 			panel.Segments = append(panel.Segments, ledgerRow{
-				From: sg.From.In(cal.Location()).Format("Mon 2 Jan 15:04"), To: sg.To.In(cal.Location()).Format("Mon 2 Jan 15:04 MST"),
+				From: pageTime(sg.From, loc), To: pageTime(sg.To, loc),
 				Kind: kind, Counted: counted,
 			})
 		}
@@ -145,6 +163,63 @@ func (s *Server) requestNotFound(w http.ResponseWriter, id string, res resolved)
 		view.Departments = append(view.Departments, deptLink{ID: ref.Provider, Name: deptName(p, ref.Provider), URL: "/requests/" + httputil.RequestPath(ref.Provider, ref.ID)})
 	}
 	s.renderStatus(w, http.StatusMultipleChoices, "problem", view)
+}
+
+// pageZone is the one zone the request page writes times in: that of the
+// calendars of the request's SLAs when they agree (where "outside business
+// hours" makes sense), else global.timezone (fallback).
+func pageZone(p *sla.Policy, req *sla.Request, fallback *time.Location) *time.Location {
+	var zone *time.Location
+	for _, c := range req.Clocks {
+		sl := p.SLA(c.SLA)
+		if sl == nil {
+			continue
+		}
+		loc := sl.CalendarOf().Location()
+		if zone != nil && zone.String() != loc.String() {
+			return fallback
+		}
+		zone = loc
+	}
+	if zone == nil {
+		return fallback
+	}
+	return zone
+}
+
+// pageTime writes an instant of the request page in its zone, which it
+// names: "Tue 24 Nov 2026, 13:00 CET".
+func pageTime(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format("Mon 2 Jan 2006, 15:04 MST")
+}
+
+// exactDuration writes d to the second, in every unit it has ("2m 56s",
+// "4h 30s", "26h 3m 10s"), each unit as sla.FormatDuration writes it: where
+// the page must not cut anything off, as FormatDuration's two units would.
+func exactDuration(d time.Duration) string {
+	var parts []string
+	for _, u := range []time.Duration{time.Hour, time.Minute, time.Second} {
+		if n := d / u; n > 0 {
+			parts = append(parts, sla.FormatDuration(n*u))
+			d -= n * u
+		}
+	}
+	if len(parts) == 0 {
+		return sla.FormatDuration(0)
+	}
+	return strings.Join(parts, " ")
+}
+
+// warnedAt returns the largest warn_at share ("80%") that the clock's
+// elapsed business time has passed, or "" when none.
+func warnedAt(s *sla.SLA, c *sla.Clock, elapsed time.Duration) string {
+	share := ""
+	for _, st := range lifecycle.Stages(s, c) {
+		if st.Kind == lifecycle.StageWarning && st.Threshold <= elapsed {
+			share = sla.FormatPercent(s.WarnAt[st.Step])
+		}
+	}
+	return share
 }
 
 // stateWords names a clock state for people, with the tone of its badge.
