@@ -34,6 +34,13 @@
 // names, varints, each string once, times from the request's opening,
 // index keys without the request key), about a seventh of their JSON: 622
 // bytes with 10 clocks (TestAnOpenRequestWithTenClocksTakesAtMost1200Bytes).
+// Events too (event_codec.go: flags for the fields present, the type as a
+// code, no request id or provider, which are the key's), under half their
+// JSON, and kept exactly as sent: every field of sla.Event reads back. The
+// pages of the records and the open index are packed 90% full, and those
+// of the events when a commit's new requests come in runs (fill.go): keys
+// that arrive in order would leave bbolt's half-full split pages half
+// empty for good.
 //
 // The store decides nothing about alerts: after folding a request it calls
 // lifecycle.Settle, and [Store.Evaluate] (the evaluator's tick, which reads
@@ -49,7 +56,7 @@
 //	meta          schema_version, event_seq, outbox_seq, notice_seq, policy_fingerprint,
 //	              rematch_target, rematch_after (a re-match under way, rematch.go),
 //	              commit_probe (see Store.ProbeCommit)
-//	events        request, seq                      → event JSON (fold order: at, then seq)
+//	events        request, seq                      → event (event_codec.go; JSON before schema 11; fold order: at, then seq)
 //	event_ids     len(provider) provider, event id  → key in events (idempotency, per provider)
 //	held          len(id) id, seq                   → {for, event} JSON: an event whose provider
 //	                                                  could not be told, until its request opens (schema 6)

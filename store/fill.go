@@ -17,14 +17,22 @@ import (
 // half empty.
 //
 // So every write transaction packs the pages of the records and of the
-// open index (packRecords): a record is rewritten in place as its request
-// goes on and grows a little each time, which the tenth of a page left
-// free takes. Ingest keeps that, and packs the pages of the events too,
-// only when its new keys arrive in runs (appendRuns): a transaction that
-// opens requests scattered among the others (random ids) splits pages
-// half and half, and so does one that adds events to older requests,
-// which fall between the events of others.
-const packedFill = 0.9
+// open index (packRecords). A record is rewritten in place as its request
+// goes on, and grows: with 10 clocks by about half when the request is
+// first responded to (its clocks stop and it adds stop keys and day
+// shares). Its pages are packed 70% full, so that such growth fits on the
+// page: packed fuller, a page that outgrows itself splits into a full page
+// and a nearly empty one, which new keys never reach. The open index only
+// holds keys, and events never change: their pages are packed 90% full.
+// Ingest keeps that, and packs the pages of the events too, only when its
+// new keys arrive in runs (appendRuns): a transaction that opens requests
+// scattered among the others (random ids) splits pages half and half, and
+// so does one that adds events to older requests, which fall between the
+// events of others.
+const (
+	recordFill = 0.7
+	packedFill = 0.9
+)
 
 // runLength is the number of new keys per scattered one below which
 // new keys count as arriving in runs (appendRuns).
@@ -33,10 +41,11 @@ const runLength = 16
 // packRecords packs the pages of the records and of the open index in a
 // write transaction.
 func packRecords(tx *bolt.Tx) {
-	for _, name := range [][]byte{bucketRequests, bucketOpen} {
-		if b := tx.Bucket(name); b != nil {
-			b.FillPercent = packedFill
-		}
+	if b := tx.Bucket(bucketRequests); b != nil {
+		b.FillPercent = recordFill
+	}
+	if b := tx.Bucket(bucketOpen); b != nil {
+		b.FillPercent = packedFill
 	}
 }
 

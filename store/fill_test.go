@@ -44,15 +44,16 @@ func openMany(t *testing.T, s *Store, ids []string, batch int) {
 }
 
 func TestRequestsOpenedInOrderFillTheirPages(t *testing.T) {
+	// Records leave room to grow (recordFill), the rest is packed.
 	s := openTest(t, t.TempDir(), testutil.NewClock(slatest.T0))
 	ids := make([]string, testutil.Iterations(6000))
 	for i := range ids {
 		ids[i] = fmt.Sprintf("INC%07d", i)
 	}
 	openMany(t, s, ids, 250)
-	for _, b := range [][]byte{bucketRequests, bucketOpen, bucketEvents} {
-		if use := pageUse(t, s, b); use < 0.8 {
-			t.Errorf("the pages of %s are %.0f%% full, want at least 80%%", b, 100*use)
+	for b, want := range map[string]float64{"requests": 0.6, "open": 0.8, "events": 0.8} {
+		if use := pageUse(t, s, []byte(b)); use < want {
+			t.Errorf("the pages of %s are %.0f%% full, want at least %.0f%%", b, 100*use, 100*want)
 		}
 	}
 }
@@ -68,8 +69,8 @@ func TestRequestsOpenedInRandomOrderLeaveRoomOnTheirPages(t *testing.T) {
 	}
 	openMany(t, s, ids, 250)
 	for _, b := range [][]byte{bucketRequests, bucketOpen, bucketEvents} {
-		if use := pageUse(t, s, b); use < 0.55 {
-			t.Errorf("the pages of %s are %.0f%% full, want at least 55%%", b, 100*use)
+		if use := pageUse(t, s, b); use < 0.6 {
+			t.Errorf("the pages of %s are %.0f%% full, want at least 60%%", b, 100*use)
 		}
 	}
 }
@@ -100,7 +101,7 @@ func TestEventsOfOlderRequestsLeaveRoomOnTheirPages(t *testing.T) {
 	if use := pageUse(t, s, bucketEvents); use < 0.55 {
 		t.Errorf("the pages of events are %.0f%% full, want at least 55%%", 100*use)
 	}
-	if use := pageUse(t, s, bucketRequests); use < 0.8 {
-		t.Errorf("the pages of requests, rewritten in place, are %.0f%% full, want at least 80%%", 100*use)
+	if use := pageUse(t, s, bucketRequests); use < 0.6 {
+		t.Errorf("the pages of requests, rewritten in place, are %.0f%% full, want at least 60%%", 100*use)
 	}
 }
