@@ -1,6 +1,7 @@
 // Package alert delivers slad's alerts: it formats an [lifecycle.Notice] for each
 // kind of receiver (a Standard Webhooks signed JSON webhook, a Slack incoming
-// webhook, Prometheus Alertmanager, slad's own log) and drains the store's
+// webhook, Prometheus Alertmanager, email through an SMTP smarthost, slad's
+// own log) and drains the store's
 // durable outbox with one worker per receiver, retrying with backoff until the
 // receiver answers 2xx.
 //
@@ -47,8 +48,17 @@
 //     request (and escalation, the step). Breaches and escalations are
 //     re-posted while firing (and carry endsAt); warnings are posted once and
 //     resolve on Alertmanager's resolve_timeout.
+//   - email: a multipart text and HTML mail through the receiver's
+//     smarthost (net/smtp; STARTTLS, implicit TLS, or none to a loopback
+//     relay; AUTH PLAIN, LOGIN or CRAM-MD5), the notice's summary as its
+//     subject. The smarthost's replies are classified as HTTP answers are:
+//     4xx (and network and TLS failures) retried, 5xx given up
+//     ([SMTPError]). [MailSender] sends other mail (digests) the same way.
 //   - log: one line in slad's log per alert, WARN for breaches and
 //     escalations, INFO otherwise.
+//
+// Every receiver says the notice's one-line [lifecycle.Notice.Summary], in
+// the departments' names.
 //
 // All HTTP requests carry Content-Type application/json and User-Agent
 // slad/<version>, follow no redirects, and are bounded by the receiver's
