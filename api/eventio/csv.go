@@ -1,6 +1,7 @@
 package eventio
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
@@ -37,7 +38,15 @@ type csvInput struct {
 }
 
 func newCSVInput(r io.Reader) (*csvInput, error) {
-	c := &csvInput{r: csv.NewReader(r)}
+	// The header line decides the delimiter: a spreadsheet saved as CSV
+	// in a locale whose decimal mark is a comma separates with ";".
+	br := bufio.NewReader(r)
+	first, err := br.ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	c := &csvInput{r: csv.NewReader(io.MultiReader(strings.NewReader(first), br))}
+	c.r.Comma = delimiter(first)
 	c.r.ReuseRecord = true
 	c.enc = json.NewEncoder(&c.buf)
 	c.enc.SetEscapeHTML(false)
@@ -54,6 +63,31 @@ func newCSVInput(r io.Reader) (*csvInput, error) {
 		return nil, &Error{Index: -1, Line: line, Err: err}
 	}
 	return c, nil
+}
+
+// delimiters are the separators a CSV header may use, in the order they
+// are tried: the first found outside quotes in the header line is the one.
+var delimiters = []rune{',', ';', '\t'}
+
+// delimiter is the separator of a CSV file whose header line is line:
+// ',' unless the header has none outside quotes and has ';' or a tab.
+func delimiter(line string) rune {
+	var quoted bool
+	found := map[rune]bool{}
+	for _, r := range line {
+		switch {
+		case r == '"':
+			quoted = !quoted
+		case !quoted && slices.Contains(delimiters, r):
+			found[r] = true
+		}
+	}
+	for _, d := range delimiters {
+		if found[d] {
+			return d
+		}
+	}
+	return ','
 }
 
 func (c *csvInput) readHeader(header []string) error {
@@ -76,7 +110,11 @@ func (c *csvInput) readHeader(header []string) error {
 				return fmt.Errorf("column %q names no label key; write labels.<key>, such as labels.site", name)
 			}
 		case !slices.Contains(csvColumns, field):
-			return fmt.Errorf("unknown column %q; the columns are %s, and labels.<key> for labels", name, strings.Join(csvColumns, ", "))
+			hint := ""
+			if strings.ContainsAny(name, ";\t|") {
+				hint = `; the header line decides the separator (",", else ";", else a tab): use one throughout`
+			}
+			return fmt.Errorf("unknown column %q; the columns are %s, and labels.<key> for labels%s", name, strings.Join(csvColumns, ", "), hint)
 		}
 		id := field
 		if field == "" {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/slad-project/slad/api"
 	"github.com/slad-project/slad/api/client"
+	"github.com/slad-project/slad/sla"
 )
 
 // importMaxBatch is the server's limit of events per request.
@@ -23,6 +24,8 @@ A FILE holds events as NDJSON (one JSON event per line; a .json file may also
 hold one JSON array) or as CSV with a header row naming event fields:
   id,request,type,at,provider,customer,priority,category,title,reason,csat
 and labels.<key> columns for labels; an empty cell leaves the field out.
+Cells are separated by commas, or by semicolons or tabs (a spreadsheet's
+export), as the header line shows.
 The format follows the extension (.csv; .ndjson, .jsonl, .json) or else the
 content. "-" reads standard input.
 
@@ -79,9 +82,14 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitFailed
 	}
 	elapsed := p.elapsed()
-	fmt.Fprintf(stdout, "imported %d events (%d accepted, %d duplicates) in %.2fs, %.0f events/s\n",
-		p.done, p.accepted, p.duplicates, elapsed.Seconds(), p.rate())
+	fmt.Fprintf(stdout, "imported %s in %.2fs, %.0f events/s\n", storedCounts(p), elapsed.Seconds(), p.rate())
 	return exitOK
+}
+
+// storedCounts says how many events the server stored and took as
+// duplicates: "1 event (1 accepted, 0 duplicates)".
+func storedCounts(p *importProgress) string {
+	return fmt.Sprintf("%s (%d accepted, %s)", sla.Plural(p.done, "event", "events"), p.accepted, sla.Plural(p.duplicates, "duplicate", "duplicates"))
 }
 
 func parseImportFlags(args []string, stderr io.Writer) (opts importOptions, code int, ok bool) {
@@ -134,9 +142,15 @@ func countString(list []string, s string) int {
 
 // reportImportError explains why an import stopped and how to go on.
 func reportImportError(w io.Writer, err error, p *importProgress, interrupted bool) {
-	stored := fmt.Sprintf("%d events were stored before (%d accepted, %d duplicates)", p.done, p.accepted, p.duplicates)
+	counts := fmt.Sprintf("(%d accepted, %s)", p.accepted, sla.Plural(p.duplicates, "duplicate", "duplicates"))
+	stored := sla.Plural(p.done, "event was", "events were") + " stored " + counts
 	if interrupted {
-		fmt.Fprintf(w, "slad import: interrupted; %s.\nRun the same command again to resume: events already stored count as duplicates.\n", stored)
+		if ie, ok := errors.AsType[*importInFlight](err); ok {
+			fmt.Fprintf(w, "slad import: interrupted; %s, and %s got no answer (%v): the server may have stored it too.\n", stored, &ie.batch, ie.err)
+		} else {
+			fmt.Fprintf(w, "slad import: interrupted once the batch in flight was answered; %s.\n", stored)
+		}
+		fmt.Fprintln(w, "Run the same command again to resume: events already stored count as duplicates.")
 		return
 	}
 	be, isBatch := errors.AsType[*importBatchError](err)
@@ -153,6 +167,7 @@ func reportImportError(w io.Writer, err error, p *importProgress, interrupted bo
 	default:
 		fmt.Fprintf(w, "slad import: %v\n", err)
 	}
+	stored = sla.Plural(p.done, "event was", "events were") + " stored before " + counts
 	if isBatch && isAPI && ae.Status/100 == 4 {
 		stored += "; nothing of the failed batch was stored"
 	}

@@ -155,6 +155,9 @@ func (im *importer) flush(ctx context.Context) error {
 	if im.batch.len() == 0 {
 		return nil
 	}
+	if err := ctx.Err(); err != nil {
+		return err // interrupted: no new batch starts
+	}
 	err := im.send(ctx, im.batch)
 	im.batch.reset()
 	return err
@@ -177,16 +180,42 @@ func (im *importer) send(ctx context.Context, b importBatch) error {
 		if err := im.send(ctx, left); err != nil {
 			return err
 		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		return im.send(ctx, right)
+	}
+	if ie, ok := errors.AsType[*importInFlight](err); ok {
+		ie.batch = b
+		return ie
 	}
 	return &importBatchError{batch: b, err: err}
 }
 
+// importInFlight is an interruption while a batch got no answer (its
+// request failed after the interruption): the server may or may not have
+// stored it.
+type importInFlight struct {
+	batch importBatch
+	err   error
+}
+
+func (e *importInFlight) Error() string {
+	return fmt.Sprintf("interrupted while %s got no answer (%v)", &e.batch, e.err)
+}
+func (e *importInFlight) Unwrap() error { return context.Canceled }
+
 // post sends a batch, retrying network errors and temporary answers with
 // backoff. Retrying is safe: the server counts events it has as duplicates.
+//
+// An interruption (ctx ending) does not cut the request in flight: it runs
+// to its answer (within --timeout), so that the import can say exactly
+// what was stored; a cut request may have been stored without the import
+// knowing, and the next run would find its events "duplicates" that were
+// never counted as stored.
 func (im *importer) post(ctx context.Context, b importBatch) (wire.EventsResult, error) {
 	for try := 1; ; try++ {
-		tctx, cancel := context.WithTimeout(ctx, im.opts.timeout)
+		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), im.opts.timeout)
 		res, err := im.client.PostNDJSON(tctx, b.body)
 		timedOut := tctx.Err() != nil
 		cancel()
@@ -194,7 +223,10 @@ func (im *importer) post(ctx context.Context, b importBatch) (wire.EventsResult,
 			return res, nil
 		}
 		if ctx.Err() != nil {
-			return wire.EventsResult{}, ctx.Err()
+			if _, answered := errors.AsType[*client.APIError](err); answered {
+				return wire.EventsResult{}, err // an answer: nothing of the batch was stored
+			}
+			return wire.EventsResult{}, &importInFlight{err: err}
 		}
 		if timedOut {
 			err = fmt.Errorf("no answer within --timeout %s: %w", im.opts.timeout, err)

@@ -113,7 +113,7 @@ func TestImportReadsOtherShapesOfInput(t *testing.T) {
 			if _, stored, _, _ := f.snapshot(); len(stored) != tc.want {
 				t.Errorf("server stored %d events, want %d", len(stored), tc.want)
 			}
-			if want := fmt.Sprintf("imported %d events (%d accepted", tc.want, tc.want); !strings.HasPrefix(stdout, want) {
+			if want := fmt.Sprintf("imported %s (%d accepted", sla.Plural(tc.want, "event", "events"), tc.want); !strings.HasPrefix(stdout, want) {
 				t.Errorf("summary = %q, want it to start with %q", stdout, want)
 			}
 		})
