@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -181,4 +182,34 @@ func (r *receiver) waitForPath(t *testing.T, path string, n int) []delivery {
 	}
 	t.Fatalf("receiver got %d deliveries to %s within 30s, want %d", len(r.deliveriesTo(path)), path, n)
 	return nil
+}
+
+func TestAReloadThatEndsTheQuietHoursSendsWhatWasHeldAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	rcv := newReceiver(t)
+	cfg := writeQuietConfig(t, dir, rcv.srv.URL, "")
+	clock := testutil.NewClock(fridayEvening)
+	in := start(t, cfg, filepath.Join(dir, "data"), clock.Now)
+	in.post("", event("e1", "IT-1", "opened", fridayEvening.Format(time.RFC3339), "provider", "it", "customer", "sales", "priority", "P1"))
+	clock.Set(fridayEvening.Add(2*time.Hour + time.Minute)) // the 50% warning, on Friday night
+	in.waitForLog(`msg="alert held outside notification hours" receiver=hook`)
+	if n := len(rcv.deliveries()); n != 0 {
+		t.Fatalf("%d deliveries on Friday night, want none", n)
+	}
+	// IT now wants to hear at any time.
+	data, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, []byte(strings.Replace(string(data), "notify_hours: office", "notify_hours: 24x7", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.d.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := rcv.waitFor(t, 1)
+	if !strings.Contains(string(got[0].body), `"stage":"warning"`) {
+		t.Errorf("delivered %s, want the held warning", got[0].body)
+	}
+	in.waitForLog(`msg="held alert released: notification hours open" receiver=hook`)
 }
