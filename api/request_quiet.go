@@ -27,7 +27,7 @@ func quietLines(p *sla.Policy, held []store.HeldAlert, clockKey string) []quietL
 			continue
 		}
 		loc, hours := time.UTC, ""
-		if h := p.HoursOf(a.Receiver, a.Notice.Provider); h != nil && h.Calendar != nil {
+		if h := p.HoursOf(a.Receiver, a.Notice.AlertedDepartment()); h != nil && h.Calendar != nil {
 			loc, hours = h.Calendar.Location(), h.Calendar.Name()
 		}
 		out = append(out, quietLine{

@@ -78,7 +78,7 @@ func (d *Daemon) releaseHeld(now time.Time) {
 // zoneOf is the zone people read a held alert's release time in: that of
 // the hours that hold it.
 func (d *Daemon) zoneOf(a store.HeldAlert) *time.Location {
-	if h := d.config().Policy.HoursOf(a.Receiver, a.Notice.Provider); h != nil && h.Calendar != nil {
+	if h := d.config().Policy.HoursOf(a.Receiver, a.Notice.AlertedDepartment()); h != nil && h.Calendar != nil {
 		return h.Calendar.Location()
 	}
 	return time.UTC
