@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -39,12 +40,31 @@ func attentionValue(c contribution) []byte {
 		v = lp(append(v, 'b'), b.Clock)
 		v = binary.BigEndian.AppendUint64(v, uint64(max(b.At.Unix(), 0)))
 	}
+	var atRisk []string
 	for k, n := range c.Counters {
-		if kind, l := splitCounterKey(k); kind == ctrAtRisk && len(l) == 1 && n > 0 {
-			v = lp(append(v, 'r'), l[0])
+		if sla, ok := counterOf(k, ctrAtRisk, 1); ok && n > 0 {
+			atRisk = append(atRisk, sla)
 		}
 	}
+	// In order, so that a request whose value did not change is not
+	// written again (putChanged).
+	slices.Sort(atRisk)
+	for _, sla := range atRisk {
+		v = lp(append(v, 'r'), sla)
+	}
 	return v
+}
+
+// counterOf reports whether k is a counter of the kind with n labels, and
+// returns its labels as they stand in the key (separated by NUL). It
+// allocates nothing: attentionValue looks at every counter of every
+// request a tick writes.
+func counterOf(k, kind string, n int) (labels string, ok bool) {
+	if len(k) <= len(kind) || k[:len(kind)] != kind || k[len(kind)] != 0 {
+		return "", false
+	}
+	labels = k[len(kind)+1:]
+	return labels, strings.Count(labels, "\x00") == n-1
 }
 
 // openBreach is an open clock past its target, and when it breached.
@@ -58,28 +78,32 @@ type openBreach struct {
 // or, for a clock not yet settled (lifecycle.State.Settled) and so not in
 // the list, the request's next due time.
 func openBreaches(c contribution) []openBreach {
-	at := map[string]time.Time{}
-	for _, k := range c.Breaches {
-		t, _, clock := parseBreachKey(k)
-		at[clock] = t
-	}
-	var due time.Time
-	if len(c.Deadline) >= 8 {
-		due, _ = parseDeadlineKey(c.Deadline)
-	}
 	var out []openBreach
 	for k, n := range c.Counters {
-		if kind, l := splitCounterKey(k); kind == ctrOpenBreached && len(l) == 2 && n > 0 {
-			clock := l[0] + "/" + l[1]
-			t, ok := at[clock]
-			if !ok {
-				t = due
-			}
-			out = append(out, openBreach{Clock: clock, At: t})
+		labels, ok := counterOf(k, ctrOpenBreached, 2)
+		if !ok || n <= 0 {
+			continue
 		}
+		clock := strings.Replace(labels, "\x00", "/", 1)
+		out = append(out, openBreach{Clock: clock, At: breachedAt(c, clock)})
 	}
 	slices.SortFunc(out, func(a, b openBreach) int { return cmp.Compare(a.Clock, b.Clock) })
 	return out
+}
+
+// breachedAt is when the contribution's clock breached, by its breach
+// list, or its next due time when the list does not have it yet.
+func breachedAt(c contribution, clock string) time.Time {
+	for _, k := range c.Breaches {
+		if t, _, ck := parseBreachKey(k); ck == clock {
+			return t
+		}
+	}
+	if len(c.Deadline) >= 8 {
+		due, _ := parseDeadlineKey(c.Deadline)
+		return due
+	}
+	return time.Time{}
 }
 
 // AttentionEntry is a request of the attention index as its value says.

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -161,8 +160,9 @@ func (s *Store) readDue(p *sla.Policy, bound []byte, now time.Time, out chan<- *
 			}); err != nil {
 				return err
 			}
-			// The writer, writing the chunk before meanwhile, keeps a core.
-			computeOn(max(runtime.GOMAXPROCS(0)-1, 1), p, now, c.folds)
+			// Every core, the writer's too: it spends much of a chunk
+			// waiting for its commit's writes and fsyncs.
+			computeEach(p, now, c.folds)
 			select {
 			case out <- c:
 			case <-stop:
@@ -185,6 +185,13 @@ func (s *Store) readDue(p *sla.Policy, bound []byte, now time.Time, out chan<- *
 func (s *Store) writeDue(tx *bolt.Tx, p *sla.Policy, bound []byte, c *evalChunkOf, now time.Time) (EvalResult, error) {
 	res := EvalResult{Requests: len(c.keys)}
 	sum := newPendingSums()
+	// The chunk's requests come in key order (readDue), and with them
+	// their keys in these buckets (the breaches' after their time, which
+	// is about now): the pages split behind them are never written to
+	// again, so they are packed (fill.go) rather than left half empty.
+	for _, name := range [][]byte{bucketAttention, bucketFiring, bucketNotices, bucketBreaches, bucketBreachesBySLA} {
+		tx.Bucket(name).FillPercent = packedFill
+	}
 	requests := tx.Bucket(bucketRequests)
 	for i, f := range c.folds {
 		if v := requests.Get(requestKey(f.ref)); !bytes.Equal(v, f.stored) {
