@@ -113,7 +113,7 @@ func (s *Server) handleRequestPage(w http.ResponseWriter, r *http.Request) {
 			panel.State, panel.Tone = "At risk: past the "+share+" warning", "warn"
 		}
 		panel.HeldBy = newHeldBar(p, heldBy[c.Key()])
-		panel.Quiet = quietLines(p, quiet, c.Key())
+		panel.Quiet = quietLines(p, quiet, c.Key(), loc)
 		if !live.Deadline.IsZero() {
 			panel.Deadline = pageTime(live.Deadline, loc)
 			panel.DeadlineISO = live.Deadline.UTC().Format(time.RFC3339)
