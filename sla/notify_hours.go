@@ -58,8 +58,11 @@ func (p *Policy) HoursOf(receiver, provider string) *NotifyHours {
 }
 
 // HasNotifyHours reports whether any department or receiver has
-// notification hours: without them no alert is ever held.
-func (p *Policy) HasNotifyHours() bool {
+// notification hours: without them no alert is ever held. It is asked for
+// every alert queued, so the policy's index keeps the answer.
+func (p *Policy) HasNotifyHours() bool { return p.indexed().anyHours }
+
+func (p *Policy) anyNotifyHours() bool {
 	for _, h := range p.ReceiverHours {
 		if h.Calendar != nil {
 			return true

@@ -196,6 +196,9 @@ type policyIndex struct {
 	// customers ("*" too): the providers of the requests they cover.
 	byServed map[string][]*SLA
 	order    map[*SLA]int // position in the list, to merge byServed's lists
+	// anyHours says whether a department or receiver has notification
+	// hours (notify_hours.go): asked for every alert queued.
+	anyHours bool
 }
 
 // indexed returns the policy's index, building it if it is missing or was
@@ -220,6 +223,7 @@ func (p *Policy) indexed() *policyIndex {
 		}
 		ix.byProvider[s.Provider] = append(ix.byProvider[s.Provider], s)
 	}
+	ix.anyHours = p.anyNotifyHours()
 	p.index.Store(ix)
 	return ix
 }
