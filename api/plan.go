@@ -2,6 +2,7 @@ package api
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -34,7 +35,7 @@ const maxPlanListed = 10000
 // PlanFunc plans a configuration: body is its YAML, named name in
 // messages, or nil for the configuration file a reload would read; listed
 // bounds the requests listed per SLA (0: the default).
-type PlanFunc func(body []byte, name string, listed int) (wire.Plan, error)
+type PlanFunc func(ctx context.Context, body []byte, name string, listed int) (wire.Plan, error)
 
 // handlePlan serves POST /-/reload?dry_run=1: the plan of the body (a YAML
 // configuration) or, with none, of the file a reload would read.
@@ -72,7 +73,13 @@ func (s *Server) handlePlan(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	pl, err := s.opts.Plan(body, name, listed)
+	// A plan over a million open requests takes minutes: longer than the
+	// server's write timeout allows ordinary answers. The client going
+	// away ends it (r.Context()).
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Time{}) // a connection that cannot say fails the write below
+	pl, err := s.opts.Plan(r.Context(), body, name, listed)
+	_ = rc.SetWriteDeadline(time.Now().Add(time.Minute))
 	var cerr *config.Errors
 	switch {
 	case errors.As(err, &cerr):
@@ -98,8 +105,8 @@ var yamlTypes = []string{"application/yaml", "application/x-yaml", "text/yaml", 
 // adds the settings changed and says whether anything changes (see
 // PlanChanges); the store's plan is returned too, for what it checks
 // (the fingerprint the open requests were matched under).
-func BuildPlan(st *store.Store, cur, next *config.Config, now time.Time, listed int) (wire.Plan, *store.Plan, error) {
-	pl, err := st.Plan(store.PlanQuery{Policy: next.Policy, Fingerprint: next.Fingerprint, Now: now, Listed: listed, Current: cur.Policy})
+func BuildPlan(ctx context.Context, st *store.Store, cur, next *config.Config, now time.Time, listed int) (wire.Plan, *store.Plan, error) {
+	pl, err := st.Plan(ctx, store.PlanQuery{Policy: next.Policy, Fingerprint: next.Fingerprint, Now: now, Listed: listed, Current: cur.Policy})
 	if err != nil {
 		return wire.Plan{}, nil, err
 	}

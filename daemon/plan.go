@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,7 +23,7 @@ import (
 // (*config.Errors for the file's problems). It plans against the
 // configuration in force when it starts; a reload meanwhile is not waited
 // for.
-func (d *Daemon) Plan(body []byte, name string, listed int) (wire.Plan, error) {
+func (d *Daemon) Plan(ctx context.Context, body []byte, name string, listed int) (wire.Plan, error) {
 	d.reloadMu.Lock()
 	closed := d.closed
 	d.reloadMu.Unlock()
@@ -44,14 +45,14 @@ func (d *Daemon) Plan(body []byte, name string, listed int) (wire.Plan, error) {
 	if err := checkConfig(next); err != nil {
 		return wire.Plan{}, err
 	}
-	pl, _, err := plan(d.store, d.config(), next, src, d.opts.Now(), listed)
+	pl, _, err := plan(ctx, d.store, d.config(), next, src, d.opts.Now(), listed)
 	return pl, err
 }
 
 // plan computes the plan of putting next, whose YAML is src, in force
 // instead of cur at now.
-func plan(st *store.Store, cur, next *config.Config, src []byte, now time.Time, listed int) (wire.Plan, *store.Plan, error) {
-	out, spl, err := api.BuildPlan(st, cur, next, now, listed)
+func plan(ctx context.Context, st *store.Store, cur, next *config.Config, src []byte, now time.Time, listed int) (wire.Plan, *store.Plan, error) {
+	out, spl, err := api.BuildPlan(ctx, st, cur, next, now, listed)
 	if err != nil {
 		return wire.Plan{}, nil, err
 	}
@@ -81,7 +82,7 @@ type PlanOptions struct {
 // what starting it with o.Next instead of o.Current would do. The data
 // directory is opened as slad serve opens it (it must be stopped; a store
 // of an older schema is upgraded), and nothing else is written.
-func PlanOffline(o PlanOptions) (wire.Plan, error) {
+func PlanOffline(ctx context.Context, o PlanOptions) (wire.Plan, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -101,10 +102,13 @@ func PlanOffline(o PlanOptions) (wire.Plan, error) {
 		return wire.Plan{}, fmt.Errorf("no slad data in %s (%w): give the data directory of the slad to plan for with --data", o.DataDir, err)
 	}
 	st, err := store.Open(store.Options{Dir: o.DataDir, Policy: cur.Policy, Now: o.Now, Logger: o.Logger, LockTimeout: time.Second})
+	if errors.Is(err, store.ErrLocked) {
+		return wire.Plan{}, fmt.Errorf("%w\nTo plan against the slad running on it, give --server and --token-file instead of --data", err)
+	}
 	if err != nil {
 		return wire.Plan{}, err
 	}
-	pl, spl, err := plan(st, cur, next, src, o.Now(), o.Listed)
+	pl, spl, err := plan(ctx, st, cur, next, src, o.Now(), o.Listed)
 	err = errors.Join(err, st.Close())
 	if err != nil {
 		return wire.Plan{}, err

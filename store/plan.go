@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -130,8 +131,9 @@ type ClockStanding struct {
 	Deadline time.Time
 }
 
-// Plan computes what adopting q.Policy would do, changing nothing.
-func (s *Store) Plan(q PlanQuery) (*Plan, error) {
+// Plan computes what adopting q.Policy would do, changing nothing. ctx
+// ends it between chunks.
+func (s *Store) Plan(ctx context.Context, q PlanQuery) (*Plan, error) {
 	if q.Listed <= 0 {
 		q.Listed = DefaultPlanListed
 	}
@@ -146,6 +148,9 @@ func (s *Store) Plan(q PlanQuery) (*Plan, error) {
 	}
 	var after []byte
 	for {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("plan: %w", err)
+		}
 		var folds, baseline []*fold
 		n := 0
 		err := s.db.View(func(tx *bolt.Tx) error {

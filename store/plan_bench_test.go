@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"runtime"
 	"testing"
 	"time"
@@ -30,7 +31,7 @@ func BenchmarkPlan(b *testing.B) {
 	var heap uint64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		pl, err := s.Plan(PlanQuery{Policy: next, Fingerprint: "2h", Now: now})
+		pl, err := s.Plan(context.Background(), PlanQuery{Policy: next, Fingerprint: "2h", Now: now})
 		if err != nil || pl.Changed != n || len(pl.Requests) != DefaultPlanListed {
 			b.Fatalf("plan: %v, %d changed, %d listed", err, pl.Changed, len(pl.Requests))
 		}

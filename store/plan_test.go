@@ -47,7 +47,7 @@ func TestAPlanPredictsWhatTheReloadThenDoes(t *testing.T) {
 	receivers := []string{"am", "it-chat", "boss"}
 	before := outboxCounts(t, s, receivers...)
 	next := deskPolicyResolving(2 * time.Hour)
-	pl, err := s.Plan(PlanQuery{Policy: next, Fingerprint: "b", Now: now})
+	pl, err := s.Plan(context.Background(), PlanQuery{Policy: next, Fingerprint: "b", Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestAPlanPredictsWhatTheReloadThenDoes(t *testing.T) {
 func TestAPlanOfTheRulesInForceChangesNothing(t *testing.T) {
 	s, now := planFixture(t)
 	later := now.Add(2 * time.Hour) // past the 4h target: the breaches come due
-	pl, err := s.Plan(PlanQuery{Policy: slatest.DeskPolicy(), Fingerprint: "a", Now: later})
+	pl, err := s.Plan(context.Background(), PlanQuery{Policy: slatest.DeskPolicy(), Fingerprint: "a", Now: later})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestAPlanOfTheRulesInForceChangesNothing(t *testing.T) {
 // the rest are counted.
 func TestAPlanListsABoundedNumberOfRequestsPerSLA(t *testing.T) {
 	s, now := planFixture(t)
-	pl, err := s.Plan(PlanQuery{Policy: deskPolicyResolving(2 * time.Hour), Fingerprint: "b", Now: now, Listed: 2})
+	pl, err := s.Plan(context.Background(), PlanQuery{Policy: deskPolicyResolving(2 * time.Hour), Fingerprint: "b", Now: now, Listed: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestAPlanCountsTheAlertsHeldForNotificationHours(t *testing.T) {
 	next := deskPolicyResolving(2 * time.Hour)
 	next.ReceiverHours = map[string]*sla.NotifyHours{"boss": {Calendar: saturdays}}
 	before := len(outboxOf(t, s, "boss"))
-	pl, err := s.Plan(PlanQuery{Policy: next, Fingerprint: "b", Now: now})
+	pl, err := s.Plan(context.Background(), PlanQuery{Policy: next, Fingerprint: "b", Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +199,7 @@ func TestAPlanSaysWhichClocksAreGainedAndLost(t *testing.T) {
 	s, now := planFixture(t)
 	next := slatest.DeskPolicy()
 	next.SLAs[0].ID = "it-sales-v2"
-	pl, err := s.Plan(PlanQuery{Policy: next, Fingerprint: "v2", Now: now})
+	pl, err := s.Plan(context.Background(), PlanQuery{Policy: next, Fingerprint: "v2", Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

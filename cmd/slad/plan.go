@@ -69,7 +69,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var pl wire.Plan
 	var err error
 	if *data != "" {
-		pl, err = daemon.PlanOffline(daemon.PlanOptions{DataDir: *data, Current: *current, Next: *file, Listed: *listed})
+		pl, err = daemon.PlanOffline(ctx, daemon.PlanOptions{DataDir: *data, Current: *current, Next: *file, Listed: *listed})
 	} else {
 		pl, err = planOnline(ctx, sf, *file, *listed, stderr)
 	}

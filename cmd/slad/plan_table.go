@@ -72,7 +72,7 @@ func printRequests(w io.Writer, pl *wire.Plan) {
 	fmt.Fprintln(w, "\nOpen requests")
 	switch {
 	case !pl.Rematch:
-		fmt.Fprintf(w, "  not re-matched: what the configuration means to them is unchanged (%s due at the first tick looked at)\n", sla.Plural(r.Examined, "request", "requests"))
+		fmt.Fprintf(w, "  not re-matched: the edit does not change which SLAs, targets and stages apply to them (%s due at the first tick looked at)\n", sla.Plural(r.Examined, "request", "requests"))
 	case r.Changed == 0:
 		fmt.Fprintf(w, "  re-matched, and none of %s changes\n", sla.Plural(r.Examined, "open request", "open requests"))
 	default:
