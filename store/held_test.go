@@ -212,3 +212,35 @@ func TestAReloadPutsHeldAlertsUnderTheNewHours(t *testing.T) {
 		t.Errorf("released %d on Sunday once the hours were gone, want 2", len(got))
 	}
 }
+
+func TestAResolvedHeldOvernightIsDroppedWhenTheRequestReopens(t *testing.T) {
+	clock := testutil.NewClock(friday)
+	s := openQuiet(t, t.TempDir(), clock, quietPolicy(t, nil))
+	opened := friday.Add(-6 * time.Hour) // 11:00 in Berlin
+	clock.Set(opened)
+	ctx := context.Background()
+	if _, err := s.Append(ctx, []sla.Event{slatest.Event("o", "R1", sla.Opened, opened), slatest.Event("r", "R1", sla.Responded, opened.Add(time.Minute))}); err != nil {
+		t.Fatal(err)
+	}
+	evaluateAt(t, s, clock, opened.Add(4*time.Hour+time.Minute)) // breached at 15:00, in office hours
+	if got := stagesOf(outboxOf(t, s, "it-chat"), "R1"); len(got) != 1 || got[0] != "breach/resolution" {
+		t.Fatalf("it-chat got %v in office hours, want the breach", got)
+	}
+	resolved := friday.Add(time.Hour) // 18:00 in Berlin
+	clock.Set(resolved)
+	if _, err := s.Append(ctx, []sla.Event{slatest.Event("x", "R1", sla.Resolved, resolved)}); err != nil {
+		t.Fatal(err)
+	}
+	evaluateAt(t, s, clock, resolved.Add(time.Minute))
+	if got := heldStages(t, s, "R1"); len(got) != 1 || got[0] != "it-chat:resolved" {
+		t.Fatalf("held %v after the evening's resolution, want it-chat's resolved", got)
+	}
+	reopened := resolved.Add(time.Hour)
+	clock.Set(reopened)
+	if _, err := s.Append(ctx, []sla.Event{slatest.Event("ro", "R1", sla.Reopened, reopened)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := heldStages(t, s, "R1"); len(got) != 0 {
+		t.Errorf("the request reopened, yet %v is still held to go out on Monday", got)
+	}
+}

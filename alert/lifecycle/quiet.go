@@ -29,7 +29,8 @@ import (
 //     receiver, so that a receiver never hears of an escalation before
 //     the breach it follows.
 //   - A clock that stops drops what is held of it; a receiver whose breach
-//     was still held was told nothing, and gets no "resolved" either.
+//     was still held was told nothing, and gets no "resolved" either. A
+//     clock that reopens drops the "resolved" still held of it.
 
 // ReleaseAt returns when a notice held for receiver since the instant
 // since may go out under the policy's hours: the first opening of the
@@ -157,4 +158,13 @@ func dropHeldOwed(p *sla.Policy, s *sla.SLA, provider, request, clockKey string,
 	}
 	out[0].FirstTold = first
 	return out
+}
+
+// dropHeldResolved drops the "resolved" still held of a clock that
+// reopened: it is no longer true, and the breach is firing again.
+func dropHeldResolved(p *sla.Policy, provider, request, clockKey string) []Effect {
+	if !p.HasNotifyHours() {
+		return nil
+	}
+	return []Effect{{Op: Unhold, Provider: provider, Request: request, ClockKey: clockKey, Drop: []StageKind{StageResolved}}}
 }

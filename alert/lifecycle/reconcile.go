@@ -63,6 +63,7 @@ func (s *State) reconcile(p *sla.Policy, old, live *sla.Request, now time.Time) 
 			s.unfire(key, string(StageBreach), string(StageEscalation), ResolvedKey)
 			s.nextCycle(key)
 		case clk.Open() && s.HasFired(key, ResolvedKey):
+			out = append(out, dropHeldResolved(p, live.Provider, live.ID, key)...) // quiet.go
 			s.unfire(key, ResolvedKey)
 			s.nextCycle(key)
 			n := s.notice(p, live, clk, p.SLA(slaID), Stage{Kind: StageBreach, Key: breachKey}, now)
