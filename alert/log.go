@@ -32,6 +32,11 @@ func (l *logNotifier) Notify(ctx context.Context, n lifecycle.Notice) (bool, err
 		slog.String("sla", n.SLAID),
 		slog.String("provider", n.Provider),
 		slog.String("customer", n.Customer),
+	}
+	if n.Measures != "" { // an OLA or a customer's promise: whose time it is
+		attrs = append(attrs, slog.String("measures", n.Measures), slog.String("party", n.Party))
+	}
+	attrs = append(attrs,
 		slog.String("request", n.RequestID),
 		slog.String("title", n.Title),
 		slog.String("priority", n.Priority),
@@ -40,7 +45,7 @@ func (l *logNotifier) Notify(ctx context.Context, n lifecycle.Notice) (bool, err
 		slog.Int64("target_seconds", n.TargetSeconds),
 		slog.Int64("elapsed_seconds", n.ElapsedSeconds),
 		slog.String("standing", standing(n)),
-	}
+	)
 	if !n.Deadline.IsZero() {
 		attrs = append(attrs, slog.Time("deadline", n.Deadline.UTC()))
 	}
