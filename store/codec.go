@@ -29,9 +29,14 @@ import (
 //     the contribution holds are written without the request key inside
 //     them (restored from the key the record is stored under).
 //
-// The first byte tells the encoding: recordCompact, or '{' for a record
-// written as JSON before schema 7 (which the migration rewrites).
-const recordCompact byte = 1
+// The first byte tells the encoding: recordCompact, recordUnheld (the
+// same without the held shares: holder_days.go; schemas 7 to 12), or '{'
+// for a record written as JSON before schema 7 (which the migrations
+// rewrite).
+const (
+	recordUnheld  byte = 1
+	recordCompact byte = 2
+)
 
 // encodeRecord writes a record of the request stored under ref.
 func encodeRecord(ref Ref, rec *record) []byte {
@@ -108,6 +113,7 @@ func encodeRecord(ref Ref, rec *record) []byte {
 	if c.Deadline != nil {
 		w.deadlineKey(c.Deadline)
 	}
+	w.heldShares(c.Held)
 	// The request's holder, last and only when it is not its provider
 	// (issue 12): a record without it (every record written before
 	// handoffs existed) is held by its provider.
@@ -126,7 +132,7 @@ func decodeRecord(ref Ref, data []byte) (*record, error) {
 		}
 		return &rec, nil
 	}
-	if len(data) == 0 || data[0] != recordCompact {
+	if len(data) == 0 || (data[0] != recordCompact && data[0] != recordUnheld) {
 		return nil, errors.New("record of an unknown encoding")
 	}
 	rd := &recReader{buf: data[1:], ref: requestKey(ref)}
@@ -166,6 +172,9 @@ func decodeRecord(ref Ref, data []byte) (*record, error) {
 	c.Open, c.Alert = flags[1], flags[2]
 	if flags[0] {
 		c.Deadline = rd.deadlineKey()
+	}
+	if data[0] == recordCompact {
+		c.Held = rd.heldShares()
 	}
 	switch {
 	case rd.err == nil && len(rd.buf) != 0:
@@ -219,7 +228,7 @@ func (r *recReader) days() []dayShare {
 // decodeOpening reads only how a stored request opened, from the head of
 // its record: its status and, unless pending, its provider and opening.
 func decodeOpening(ref Ref, data []byte) (status sla.RequestStatus, o Opening, err error) {
-	if len(data) == 0 || data[0] != recordCompact {
+	if len(data) == 0 || (data[0] != recordCompact && data[0] != recordUnheld) {
 		rec, err := decodeRecord(ref, data)
 		if err != nil {
 			return "", o, err

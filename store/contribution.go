@@ -29,6 +29,9 @@ type contribution struct {
 	Deadline []byte           `json:"deadline,omitempty"` // key in the deadlines bucket
 	Open     bool             `json:"open,omitempty"`
 	Alert    bool             `json:"attention,omitempty"` // open and at risk or breached
+	// Held holds its shares of the holder day aggregates (holder_days.go),
+	// one per SLA whose attributed clock stopped (schema 13).
+	Held []heldShare `json:"-"`
 }
 
 // dayShare is a request's share of one SLA's aggregate for one local day.
@@ -149,6 +152,7 @@ func contribute(rec *record, p *sla.Policy, now time.Time) contribution {
 	b.csat(p)
 	b.matched(clocked)
 	c := withCustomer(b.done(), live.Customer)
+	c.Held, _ = heldShares(p, &live, nil, false, rec.Contrib.Held) // carried over: see fold.held
 	c.Open = live.Status == sla.StatusOpen
 	c.Alert = c.Open && (len(att.Warned) > 0 || len(att.Breached) > 0)
 	if due, ok := lifecycle.NextDue(p, &rec.State, &live, now); ok {
@@ -314,6 +318,9 @@ func applyContribution(tx *bolt.Tx, ref Ref, old, cur contribution, high map[str
 		return err
 	}
 	if err := applyDays(tx, old, cur); err != nil {
+		return err
+	}
+	if err := applyHeld(tx, old, cur); err != nil {
 		return err
 	}
 	return applyIndexes(tx, ref, old, cur)

@@ -60,8 +60,12 @@ type fold struct {
 	skipped    int
 	counters   map[string]int64 // what each counter changes by
 	data       []byte           // the encoded record
-	needEvents bool             // Continue could not apply fresh: read all events and compute again
-	err        error
+	needEvents bool             // Continue could not apply fresh, or a clock stopped anew (fold.held): read all events and compute again
+	// holdings are the request's, when the fold read all its events
+	// (known): the held shares are measured from them (holder_days.go).
+	holdings []sla.Holding
+	known    bool
+	err      error
 }
 
 // rawEvent is a stored event's encoding and arrival sequence.
@@ -162,6 +166,9 @@ func (f *fold) compute(p *sla.Policy, now time.Time) {
 		f.fired, f.skipped = t.Fired, t.Skipped
 	}
 	rec.Contrib = contribute(rec, p, now)
+	if !f.held(p, rec) {
+		return
+	}
 	deltas := counterDeltas(oldContrib, rec.Contrib, rec.High)
 	if f.counters == nil {
 		f.counters = deltas
@@ -184,6 +191,7 @@ var errNotStored = errors.New("the deadline index names a request that is not st
 // do not simply follow the ones before.
 func (f *fold) refold(p *sla.Policy, rec *record, now time.Time) bool {
 	continued := false
+	f.holdings, f.known = nil, false
 	if f.old != nil && f.fresh != nil && !f.loaded {
 		// Most events follow the ones before: apply just them, at a
 		// cost that does not grow with the request's history.
@@ -202,7 +210,8 @@ func (f *fold) refold(p *sla.Policy, rec *record, now time.Time) bool {
 				return false
 			}
 		}
-		rec.Request = sla.Fold(p, f.ref.ID, events)
+		rec.Request, f.holdings = sla.Holdings(p, f.ref.ID, events)
+		f.known = true
 	}
 	var oldReq *sla.Request
 	if f.old != nil {
@@ -278,14 +287,15 @@ func computeOn(cores int, p *sla.Policy, now time.Time, folds []*fold) {
 type pendingSums struct {
 	counters        map[string]int64
 	perSLA, perPair map[string]*DayAggr
-	pending         map[string]int64 // outbox items added per receiver
-	outboxSeq       uint64           // the last sequence number handed out, once read
+	held            map[string]*sla.HeldTally // holder day aggregates (holder_days.go)
+	pending         map[string]int64          // outbox items added per receiver
+	outboxSeq       uint64                    // the last sequence number handed out, once read
 	seqRead         bool
 	bodies          pendingBodies
 }
 
 func newPendingSums() *pendingSums {
-	return &pendingSums{counters: map[string]int64{}, perSLA: map[string]*DayAggr{}, perPair: map[string]*DayAggr{}, pending: map[string]int64{}}
+	return &pendingSums{counters: map[string]int64{}, perSLA: map[string]*DayAggr{}, perPair: map[string]*DayAggr{}, pending: map[string]int64{}, held: map[string]*sla.HeldTally{}}
 }
 
 // add takes one request's difference, as applyContribution applies it.
@@ -300,6 +310,10 @@ func (s *pendingSums) add(counters map[string]int64, old, cur contribution) {
 	}
 	if cur.Customer != "" {
 		dayDeltas(s.perPair, cur.Days, 1, perCustomerDay(cur.Customer))
+	}
+	if !sameHeld(old.Held, cur.Held) {
+		heldDeltas(s.held, old.Held, -1)
+		heldDeltas(s.held, cur.Held, 1)
 	}
 }
 
@@ -334,6 +348,9 @@ func (s *pendingSums) apply(tx *bolt.Tx) error {
 		return err
 	}
 	if err := applyDayDeltas(tx.Bucket(bucketCustomerDays), s.perPair); err != nil {
+		return err
+	}
+	if err := applyHeldDeltas(tx.Bucket(bucketHolderDays), s.held); err != nil {
 		return err
 	}
 	if s.seqRead {

@@ -1,6 +1,12 @@
 package store
 
 import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -9,14 +15,390 @@ import (
 )
 
 // Where the time went (issue 12): per SLA, local day and holder, what the
-// requests whose attributed clock stopped that day say of who held them.
+// requests whose attributed clock (sla.AttributedClock) stopped that day
+// say of who held them, as sla.HeldTally sums. A request's contribution
+// keeps its shares (heldShare), so a change is applied as a difference
+// like the day aggregates of compliance, and a window's figures are read
+// from its days' tallies: never from the requests or their events.
+//
+// The shares of a stopped clock need the request's holdings, which only a
+// fold from all its events gives (sla.Holdings): a fold that continues
+// from the record carries the shares of the clocks that stopped before
+// over, and reads the request's events (fold.needEvents) only when a clock
+// stopped anew, once per resolution (holding.go explains why nothing
+// cheaper is exact).
 
 // bucketHolderDays came with schema 13: len(sla) sla, local day,
-// len(department) department, waiting → sla.HeldTally (holderDayValue).
+// len(department) department, waiting → sla.HeldTally (encodeTally). The
+// department "" holds the SLA's tally: the requests as a whole.
 var bucketHolderDays = []byte("holder_days")
 
-// addHolderDays migrates to schema 13: the holder day aggregates.
-func addHolderDays(tx *bolt.Tx, _ *sla.Policy, _ time.Time) error {
-	_, err := tx.CreateBucketIfNotExists(bucketHolderDays)
-	return err
+// heldShare is a request's attribution over one SLA's attributed clock,
+// once it stopped: counted on the local day of the stop. Started, Stopped
+// and Breached say which stop it measured, so that a fold that cannot
+// measure again carries it over only while they hold.
+type heldShare struct {
+	SLA      string
+	Target   sla.TargetKind
+	Day      int64
+	Started  time.Time
+	Stopped  time.Time
+	Breached bool
+	Parts    []sla.HeldPart
+}
+
+// same reports whether the share measured the clock as it stands.
+func (h *heldShare) same(c *sla.Clock) bool {
+	return h.SLA == c.SLA && h.Target == c.Target && h.Started.Equal(c.Started) && h.Stopped.Equal(c.Stopped) && h.Breached == c.Breached()
+}
+
+// heldShares are the shares of a request's stopped attributed clocks: with
+// its holdings (known), measured; without, carried over from old. missing
+// reports a stopped clock that has no share to carry over.
+func heldShares(p *sla.Policy, r *sla.Request, hs []sla.Holding, known bool, old []heldShare) (out []heldShare, missing bool) {
+	seen := map[string]bool{}
+	for i := range r.Clocks {
+		id := r.Clocks[i].SLA
+		s := p.SLA(id)
+		if seen[id] || s == nil {
+			continue // an SLA removed by a reload contributes nothing more
+		}
+		seen[id] = true
+		c := sla.AttributedClock(r, id)
+		if c == nil || c.Stopped.IsZero() {
+			continue
+		}
+		if !known {
+			j := slices.IndexFunc(old, func(h heldShare) bool { return h.same(c) })
+			if j < 0 {
+				missing = true
+				continue
+			}
+			out = append(out, old[j])
+			continue
+		}
+		cal := s.CalendarOf()
+		out = append(out, heldShare{
+			SLA: id, Target: c.Target, Day: sla.DateOf(c.Stopped.In(cal.Location())).Days(),
+			Started: c.Started, Stopped: c.Stopped, Breached: c.Breached(),
+			Parts: sla.Attribute(hs, c.Started, c.Stopped, cal),
+		})
+	}
+	return out, missing
+}
+
+// heldDeltas adds shares, with sign, to the tallies they change: the
+// SLA's and each holder's of the share's day.
+func heldDeltas(deltas map[string]*sla.HeldTally, shares []heldShare, sign int64) {
+	add := func(k []byte, secs, handoffs int64, breached bool) {
+		t := deltas[string(k)]
+		if t == nil {
+			t = &sla.HeldTally{}
+			deltas[string(k)] = t
+		}
+		t.AddRequest(secs, handoffs, breached, sign)
+	}
+	for _, h := range shares {
+		var secs, handoffs int64
+		for _, p := range h.Parts {
+			add(holderDayKey(h.SLA, h.Day, p.Department, p.Waiting), p.Seconds, p.Handoffs, h.Breached)
+			secs += p.Seconds
+			handoffs += p.Handoffs
+		}
+		add(holderDayKey(h.SLA, h.Day, "", false), secs, handoffs, h.Breached)
+	}
+}
+
+// applyHeldDeltas adds the deltas to the tallies of the holder_days bucket.
+func applyHeldDeltas(b *bolt.Bucket, deltas map[string]*sla.HeldTally) error {
+	for k, d := range deltas {
+		if d.Zero() {
+			continue
+		}
+		var t sla.HeldTally
+		if v := b.Get([]byte(k)); v != nil {
+			var err error
+			if t, err = decodeTally(v); err != nil {
+				return fmt.Errorf("holder day %x: %w", k, err)
+			}
+		}
+		t.Add(*d, 1)
+		if t.Zero() {
+			if err := b.Delete([]byte(k)); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := b.Put([]byte(k), encodeTally(&t)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// holderDayKey keys a holder's tally of an SLA's day ("" and false for the
+// SLA's own): the SLA, then the day, so that a window's tallies of every
+// holder are one range of keys.
+func holderDayKey(slaID string, day int64, department string, waiting bool) []byte {
+	k := appendDay(lp(nil, slaID), day)
+	k = lp(k, department)
+	if waiting {
+		return append(k, 1)
+	}
+	return append(k, 0)
+}
+
+// encodeTally writes a tally as varints: requests, handoffs, seconds,
+// breached, breached seconds, then the sketch's buckets as pairs of
+// (index after the previous one, count) in index order.
+func encodeTally(t *sla.HeldTally) []byte {
+	b := make([]byte, 0, 16+4*len(t.Sketch))
+	for _, v := range []int64{t.Requests, t.Handoffs, t.Seconds, t.Breached, t.BreachedSeconds} {
+		b = binary.AppendVarint(b, v)
+	}
+	b = binary.AppendUvarint(b, uint64(len(t.Sketch)))
+	prev := 0
+	for _, i := range slices.Sorted(maps.Keys(t.Sketch)) {
+		b = binary.AppendUvarint(b, uint64(i-prev))
+		b = binary.AppendVarint(b, t.Sketch[i])
+		prev = i
+	}
+	return b
+}
+
+var errTally = errors.New("not a holder tally")
+
+// decodeTally reads what encodeTally wrote.
+func decodeTally(b []byte) (sla.HeldTally, error) {
+	r := tallyReader{b: b}
+	var t sla.HeldTally
+	t.Requests, t.Handoffs, t.Seconds, t.Breached, t.BreachedSeconds = r.int(), r.int(), r.int(), r.int(), r.int()
+	n := r.uint()
+	if n > uint64(len(sla.HeldBuckets)) {
+		return t, errTally
+	}
+	t.Sketch = make(map[int]int64, n)
+	i := 0
+	for range n {
+		i += int(r.uint())
+		t.Sketch[i] = r.int()
+	}
+	if r.bad || len(r.b) != 0 {
+		return t, errTally
+	}
+	return t, nil
+}
+
+// tallyReader reads varints until one is bad.
+type tallyReader struct {
+	b   []byte
+	bad bool
+}
+
+func (r *tallyReader) int() int64 {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.bad, r.b = true, nil
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *tallyReader) uint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.bad, r.b = true, nil
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+// Holder names who held requests: a department, in its hands or waited
+// on as the customer; the zero Holder stands for the requests as a whole.
+type Holder struct {
+	Department string
+	Waiting    bool
+}
+
+// HeldSums are one SLA's tallies over a window: the SLA's (All) and each
+// holder's that held a request of it then.
+type HeldSums struct {
+	All     sla.HeldTally
+	Holders map[Holder]sla.HeldTally
+}
+
+// HeldQuery asks for one SLA's tallies over a range of local days.
+type HeldQuery struct {
+	SLA   string
+	Range DayRange
+}
+
+// ReadHeld reads the tallies the queries ask for, per SLA id, in one read
+// transaction: one cursor seek per query, then one tally per day of its
+// range and holder that held a request then, bounded by the
+// configuration and the ranges, never by the requests.
+func (s *Store) ReadHeld(queries []HeldQuery) (map[string]HeldSums, error) {
+	out := make(map[string]HeldSums, len(queries))
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketHolderDays).Cursor()
+		for _, q := range queries {
+			sums, err := readHeld(c, q)
+			if err != nil {
+				return fmt.Errorf("read the holders of SLA %q: %w", q.SLA, err)
+			}
+			out[q.SLA] = sums
+		}
+		return nil
+	})
+	return out, err
+}
+
+func readHeld(c *bolt.Cursor, q HeldQuery) (HeldSums, error) {
+	sums := HeldSums{Holders: map[Holder]sla.HeldTally{}}
+	prefix := lp(nil, q.SLA)
+	from, to := dayKeyOf(prefix, q.Range.First.Days()), dayKeyOf(prefix, q.Range.Last.Days()+1)
+	for k, v := c.Seek(from); k != nil && bytes.Compare(k, to) < 0; k, v = c.Next() {
+		dept, rest, ok := cutLP(k[len(prefix)+8:])
+		if !ok || len(rest) != 1 {
+			return sums, fmt.Errorf("holder_days: key %x is not a holder's", k)
+		}
+		t, err := decodeTally(v)
+		if err != nil {
+			return sums, fmt.Errorf("holder day %x: %w", k, err)
+		}
+		h := Holder{Department: dept, Waiting: rest[0] == 1}
+		if h == (Holder{}) {
+			sums.All.Add(t, 1)
+			continue
+		}
+		sum := sums.Holders[h]
+		sum.Add(t, 1)
+		sums.Holders[h] = sum
+	}
+	return sums, nil
+}
+
+// addHolderDays migrates to schema 13: the holder day aggregates, filled
+// from the requests whose attributed clock has stopped, each measured from
+// its events, and their records rewritten with their shares.
+func addHolderDays(tx *bolt.Tx, p *sla.Policy, _ time.Time) error {
+	b, err := tx.CreateBucketIfNotExists(bucketHolderDays)
+	if err != nil {
+		return err
+	}
+	deltas := map[string]*sla.HeldTally{}
+	err = rewriteValues(tx.Bucket(bucketRequests), func(k, v []byte) ([]byte, error) {
+		ref, _, ok := parseRequestKey(k)
+		if !ok {
+			return nil, fmt.Errorf("request key %x", k)
+		}
+		rec, err := decodeRecord(ref, v)
+		if err != nil {
+			return nil, fmt.Errorf("request %q of %q: %w", ref.ID, ref.Provider, err)
+		}
+		if _, missing := heldShares(p, &rec.Request, nil, false, nil); !missing {
+			return bytes.Clone(v), nil // nothing stopped to attribute
+		}
+		events, err := decodeEvents(ref, readEvents(tx, ref))
+		if err != nil {
+			return nil, err
+		}
+		_, hs := sla.Holdings(p, ref.ID, events)
+		rec.Contrib.Held, _ = heldShares(p, &rec.Request, hs, true, nil)
+		heldDeltas(deltas, rec.Contrib.Held, 1)
+		return encodeRecord(ref, rec), nil
+	})
+	if err != nil {
+		return err
+	}
+	return applyHeldDeltas(b, deltas)
+}
+
+// held gives the record's new contribution its held shares: measured when
+// the fold read all the request's events, else those contribute carried
+// over. It returns false, and sets needEvents, when an attributed clock
+// stopped anew since the record was stored (the shares need the
+// request's holdings); a tick that only ticks (keep) never stops a clock.
+func (f *fold) held(p *sla.Policy, rec *record) bool {
+	if f.known {
+		rec.Contrib.Held, _ = heldShares(p, &rec.Request, f.holdings, true, nil)
+		return true
+	}
+	var old []heldShare
+	if f.old != nil {
+		old = f.old.Contrib.Held
+	}
+	if _, missing := heldShares(p, &rec.Request, nil, false, old); missing && !f.keep {
+		f.needEvents = true
+		return false
+	}
+	return true
+}
+
+// applyHeld applies the difference between two contributions' held
+// shares to the holder day aggregates.
+func applyHeld(tx *bolt.Tx, old, cur contribution) error {
+	if sameHeld(old.Held, cur.Held) {
+		return nil
+	}
+	deltas := map[string]*sla.HeldTally{}
+	heldDeltas(deltas, old.Held, -1)
+	heldDeltas(deltas, cur.Held, 1)
+	return applyHeldDeltas(tx.Bucket(bucketHolderDays), deltas)
+}
+
+// sameHeld reports whether two lists of shares are the same (most saves
+// of a request carry its shares over unchanged).
+func sameHeld(a, b []heldShare) bool {
+	return slices.EqualFunc(a, b, func(x, y heldShare) bool {
+		return x.SLA == y.SLA && x.Target == y.Target && x.Day == y.Day && x.Started.Equal(y.Started) &&
+			x.Stopped.Equal(y.Stopped) && x.Breached == y.Breached && slices.Equal(x.Parts, y.Parts)
+	})
+}
+
+// heldShares writes a contribution's held shares (codec.go).
+func (w *recWriter) heldShares(shares []heldShare) {
+	w.uint(uint64(len(shares)))
+	for _, h := range shares {
+		w.str(h.SLA)
+		w.str(string(h.Target))
+		w.int(h.Day)
+		w.time(h.Started)
+		w.time(h.Stopped)
+		w.bits(h.Breached)
+		w.uint(uint64(len(h.Parts)))
+		for _, p := range h.Parts {
+			w.str(p.Department)
+			w.bits(p.Waiting)
+			w.int(p.Seconds)
+			w.int(p.Handoffs)
+		}
+	}
+}
+
+// heldShares reads what recWriter.heldShares wrote.
+func (r *recReader) heldShares() []heldShare {
+	n := r.len()
+	if n == 0 {
+		return nil
+	}
+	out := make([]heldShare, n)
+	for i := range out {
+		h := &out[i]
+		h.SLA, h.Target, h.Day = r.str(), sla.TargetKind(r.str()), r.int()
+		h.Started, h.Stopped = r.time(), r.time()
+		h.Breached = r.bits(1)[0]
+		if m := r.len(); m > 0 {
+			h.Parts = make([]sla.HeldPart, m)
+			for j := range h.Parts {
+				p := &h.Parts[j]
+				p.Department = r.str()
+				p.Waiting = r.bits(1)[0]
+				p.Seconds, p.Handoffs = r.int(), r.int()
+			}
+		}
+	}
+	return out
 }
