@@ -113,7 +113,9 @@ func BuildPlan(ctx context.Context, st *store.Store, cur, next *config.Config, n
 	out := wire.Plan{At: now, Rematch: pl.Rematch, Settings: []wire.SettingChange{}, Warnings: []string{}}
 	out.Requests = planRequests(pl)
 	out.Alerts = planAlerts(pl)
-	before, err := readSnapshot(st, cur.Policy, cur.Policy.SLAs, now)
+	// Both after the first tick, with and without the reload: what differs
+	// is the edit's.
+	before, err := readSnapshot(pl.Baseline(st), cur.Policy, cur.Policy.SLAs, now)
 	if err != nil {
 		return wire.Plan{}, nil, err
 	}

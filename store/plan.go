@@ -79,8 +79,9 @@ type Plan struct {
 	Alerts map[string]*PlannedAlerts
 
 	// sums are the differences the re-match and the first tick would
-	// write to the counters and day aggregates (read by PlanView).
-	sums *pendingSums
+	// write to the counters and day aggregates, and baseSums those the
+	// first tick would write without the edit (read by PlanView).
+	sums, baseSums *pendingSums
 }
 
 // PlannedSLA counts what a plan changes under one SLA.
@@ -141,7 +142,7 @@ func (s *Store) Plan(ctx context.Context, q PlanQuery) (*Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
-	pl := &Plan{Rematch: rematch, MatchedUnder: have, SLAs: map[string]*PlannedSLA{}, Alerts: map[string]*PlannedAlerts{}, sums: newPendingSums()}
+	pl := &Plan{Rematch: rematch, MatchedUnder: have, SLAs: map[string]*PlannedSLA{}, Alerts: map[string]*PlannedAlerts{}, sums: newPendingSums(), baseSums: newPendingSums()}
 	cur := q.Current
 	if cur == nil {
 		cur = s.policy.Load()
@@ -272,11 +273,8 @@ func (pl *Plan) add(cur *sla.Policy, q PlanQuery, f, base *fold) {
 			}
 		}
 	}
-	var oldContrib contribution
-	if f.old != nil {
-		oldContrib = f.old.Contrib
-	}
-	pl.sums.add(f.counters, oldContrib, f.rec.Contrib)
+	pl.sums.add(f.counters, f.old.Contrib, f.rec.Contrib)
+	pl.baseSums.add(base.counters, base.old.Contrib, base.rec.Contrib)
 	clocks := diffClocks(cur, q.Policy, &f.old.Request, &f.rec.Request, q.Now)
 	if len(clocks) == 0 {
 		return
@@ -373,24 +371,32 @@ func standings(p *sla.Policy, r *sla.Request, now time.Time) map[string]*ClockSt
 // nothing it wrote is kept.
 var errPlanRollback = errors.New("plan: rolled back")
 
-// PlanView reads the figures as they would stand after a plan: in a write
-// transaction that applies the plan's counter and day-aggregate
-// differences as a commit would (pendingSums.flush), reads, and is rolled
-// back. It costs what the difference and the read touch: keys bounded by
-// the configuration and the days of the windows read.
+// PlanView reads the figures as they would stand after the first tick
+// after the reload, or after the same tick without it: in a write
+// transaction that applies the counter and day-aggregate differences as a
+// commit would (pendingSums.flush), reads, and is rolled back. It costs
+// what the difference and the read touch: keys bounded by the
+// configuration and the days of the windows read. Comparing the two, a
+// plan of the configuration in force changes no figure, even when a tick
+// is due.
 type PlanView struct {
-	s  *Store
-	pl *Plan
+	s    *Store
+	sums *pendingSums
 }
 
-// View returns the figures of s as they would stand after the plan.
-func (pl *Plan) View(s *Store) *PlanView { return &PlanView{s: s, pl: pl} }
+// View returns the figures of s as they would stand after the reload
+// and its first tick.
+func (pl *Plan) View(s *Store) *PlanView { return &PlanView{s: s, sums: pl.sums} }
+
+// Baseline returns the figures of s as they would stand after the same
+// tick without the reload.
+func (pl *Plan) Baseline(s *Store) *PlanView { return &PlanView{s: s, sums: pl.baseSums} }
 
 // ReadFigures is Store.ReadFigures after the plan.
 func (v *PlanView) ReadFigures(q FigureQuery) (Figures, error) {
 	var f Figures
 	err := v.s.db.Update(func(tx *bolt.Tx) error {
-		if err := v.pl.sums.apply(tx); err != nil {
+		if err := v.sums.apply(tx); err != nil {
 			return err
 		}
 		var err error

@@ -142,6 +142,22 @@ func TestAPlanOfTheRulesInForceChangesNothing(t *testing.T) {
 	if a := pl.Alerts["am"]; a == nil || a.With == 0 || a.With != a.Without {
 		t.Errorf("alerts to am %+v: want the breaches due, with and without the edit alike", a)
 	}
+	// The tick due changes the figures, with the edit or without it alike.
+	with, err := pl.View(s).Counters()
+	if err != nil {
+		t.Fatal(err)
+	}
+	without, err := pl.Baseline(s).Counters()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := s.Counters()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(with.OpenBreached, without.OpenBreached) || maps.Equal(with.OpenBreached, stored.OpenBreached) {
+		t.Errorf("open breached: %v after the reload, %v without it, %v now; want the tick's breaches in both", with.OpenBreached, without.OpenBreached, stored.OpenBreached)
+	}
 }
 
 // TestAPlanListsABoundedNumberOfRequestsPerSLA keeps its output bounded:

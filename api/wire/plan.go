@@ -31,7 +31,9 @@ type Plan struct {
 	// reload would send (never null).
 	Alerts []PlanAlerts `json:"alerts"`
 	// SLAs lists every SLA of either configuration with its standing over
-	// its window before and after, and its customers' (never null).
+	// its window after the first tick without the reload (Before) and
+	// with it (After), and its customers' (never null): what a tick due
+	// anyway changes is in both.
 	SLAs []PlanStanding `json:"slas"`
 	// Warnings are the new configuration's warnings, as file:line:col:
 	// message (never null).
