@@ -4,6 +4,8 @@ import (
 	"bytes"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/slad-project/slad/sla"
 )
 
 // How full pages are packed. bbolt splits a page that outgrows its size
@@ -24,11 +26,12 @@ import (
 // page: packed fuller, a page that outgrows itself splits into a full page
 // and a nearly empty one, which new keys never reach. The open index only
 // holds keys, and events never change: their pages are packed 90% full.
-// Ingest keeps that, and packs the pages of the events too, only when its
-// new keys arrive in runs (appendRuns): a transaction that opens requests
-// scattered among the others (random ids) splits pages half and half, and
-// so does one that adds events to older requests, which fall between the
-// events of others.
+// Ingest keeps that, and packs the pages of the events and of their ids
+// too, only when their new keys arrive in runs (appendRuns): a transaction
+// that opens requests scattered among the others (random ids) splits pages
+// half and half, and so does one that adds events to older requests, which
+// fall between the events of others, or ids scattered among the stored
+// ones.
 const (
 	recordFill = 0.7
 	packedFill = 0.9
@@ -52,51 +55,35 @@ func packRecords(tx *bolt.Tx) {
 // appendRuns watches where a group commit's events go, to pack the pages
 // their keys fill when they arrive in runs.
 type appendRuns struct {
-	last   []byte          // the last request key before the transaction
-	within map[string]bool // request keys opened before last
-	older  bool            // an event went to a request already stored
+	requests keyRuns // the requests opened
+	ids      keyRuns // the event ids stored
+	older    bool    // an event went to a request opened before
 }
 
 func newAppendRuns(tx *bolt.Tx) *appendRuns {
-	last, _ := tx.Bucket(bucketRequests).Cursor().Last()
-	return &appendRuns{last: bytes.Clone(last), within: map[string]bool{}}
+	return &appendRuns{requests: newKeyRuns(tx, bucketRequests), ids: newKeyRuns(tx, bucketEventIDs)}
 }
 
-// note notes an event stored under the key of ref; opened tells whether
-// it opens the request.
-func (a *appendRuns) note(ref Ref, opened bool) {
+// note notes an event stored under the key of ref.
+func (a *appendRuns) note(ref Ref, e *sla.Event) {
+	a.ids.add(eventIDKey(ref.Provider, e.ID))
 	k := requestKey(ref)
 	switch {
-	case bytes.Compare(k, a.last) > 0:
-		// After every request before the transaction: appended.
-	case opened:
-		a.within[string(k)] = true
+	case a.requests.after(k):
+	case e.Type == sla.Opened:
+		a.requests.add(k)
 	default:
 		a.older = true
 	}
 }
 
-// inRuns reports whether the requests opened among older ones lie in runs:
-// few of them are followed by a request stored before.
-func (a *appendRuns) inRuns(tx *bolt.Tx) bool {
-	scattered := 0
-	c := tx.Bucket(bucketRequests).Cursor()
-	for k := range a.within {
-		if got, _ := c.Seek([]byte(k)); !bytes.Equal(got, []byte(k)) {
-			continue // not stored after all (a duplicate)
-		}
-		next, _ := c.Next()
-		if next != nil && bytes.Compare(next, a.last) <= 0 && !a.within[string(next)] {
-			scattered++
-		}
-	}
-	return scattered*runLength <= len(a.within)
-}
-
 // apply sets the fill of the buckets the transaction's events went to,
 // before it commits (the pages are split then).
 func (a *appendRuns) apply(tx *bolt.Tx) {
-	if !a.inRuns(tx) {
+	if a.ids.inRuns(tx) {
+		tx.Bucket(bucketEventIDs).FillPercent = packedFill
+	}
+	if !a.requests.inRuns(tx) {
 		for _, name := range [][]byte{bucketRequests, bucketOpen} {
 			tx.Bucket(name).FillPercent = bolt.DefaultFillPercent
 		}
@@ -105,4 +92,45 @@ func (a *appendRuns) apply(tx *bolt.Tx) {
 	if !a.older {
 		tx.Bucket(bucketEvents).FillPercent = packedFill
 	}
+}
+
+// keyRuns tells whether the keys a transaction adds to a bucket arrive in
+// runs: after every key stored before, or among them in runs of at least
+// runLength keys on average.
+type keyRuns struct {
+	bucket []byte
+	last   []byte          // the last key before the transaction
+	within map[string]bool // keys added before last
+}
+
+func newKeyRuns(tx *bolt.Tx, bucket []byte) keyRuns {
+	last, _ := tx.Bucket(bucket).Cursor().Last()
+	return keyRuns{bucket: bucket, last: bytes.Clone(last), within: map[string]bool{}}
+}
+
+// after reports whether k sorts after every key stored before.
+func (r *keyRuns) after(k []byte) bool { return bytes.Compare(k, r.last) > 0 }
+
+// add notes a key the transaction adds.
+func (r *keyRuns) add(k []byte) {
+	if !r.after(k) {
+		r.within[string(k)] = true
+	}
+}
+
+// inRuns reports whether the keys added among older ones lie in runs: few
+// of them are followed by a key stored before.
+func (r *keyRuns) inRuns(tx *bolt.Tx) bool {
+	scattered := 0
+	c := tx.Bucket(r.bucket).Cursor()
+	for k := range r.within {
+		if got, _ := c.Seek([]byte(k)); !bytes.Equal(got, []byte(k)) {
+			continue // not stored after all
+		}
+		next, _ := c.Next()
+		if next != nil && !r.after(next) && !r.within[string(next)] {
+			scattered++
+		}
+	}
+	return scattered*runLength <= len(r.within)
 }

@@ -51,7 +51,7 @@ func TestRequestsOpenedInOrderFillTheirPages(t *testing.T) {
 		ids[i] = fmt.Sprintf("INC%07d", i)
 	}
 	openMany(t, s, ids, 250)
-	for b, want := range map[string]float64{"requests": 0.6, "open": 0.8, "events": 0.8} {
+	for b, want := range map[string]float64{"requests": 0.6, "open": 0.8, "events": 0.8, "event_ids": 0.8} {
 		if use := pageUse(t, s, []byte(b)); use < want {
 			t.Errorf("the pages of %s are %.0f%% full, want at least %.0f%%", b, 100*use, 100*want)
 		}
@@ -68,7 +68,7 @@ func TestRequestsOpenedInRandomOrderLeaveRoomOnTheirPages(t *testing.T) {
 		ids[i] = fmt.Sprintf("%016x", rng.Uint64())
 	}
 	openMany(t, s, ids, 250)
-	for _, b := range [][]byte{bucketRequests, bucketOpen, bucketEvents} {
+	for _, b := range [][]byte{bucketRequests, bucketOpen, bucketEvents, bucketEventIDs} {
 		if use := pageUse(t, s, b); use < 0.6 {
 			t.Errorf("the pages of %s are %.0f%% full, want at least 60%%", b, 100*use)
 		}
@@ -98,8 +98,10 @@ func TestEventsOfOlderRequestsLeaveRoomOnTheirPages(t *testing.T) {
 		}
 		events = events[k:]
 	}
-	if use := pageUse(t, s, bucketEvents); use < 0.55 {
-		t.Errorf("the pages of events are %.0f%% full, want at least 55%%", 100*use)
+	for _, b := range [][]byte{bucketEvents, bucketEventIDs} {
+		if use := pageUse(t, s, b); use < 0.55 {
+			t.Errorf("the pages of %s are %.0f%% full, want at least 55%%", b, 100*use)
+		}
 	}
 	if use := pageUse(t, s, bucketRequests); use < 0.6 {
 		t.Errorf("the pages of requests, rewritten in place, are %.0f%% full, want at least 60%%", 100*use)

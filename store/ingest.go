@@ -216,7 +216,7 @@ func (s *Store) stage(tx *bolt.Tx, w *writeReq, refs []Ref, runs *appendRuns) ([
 			continue
 		}
 		seq++
-		runs.note(ref, e.Type == sla.Opened)
+		runs.note(ref, &e)
 		f := byRef[ref]
 		if f == nil {
 			f = &fold{ref: ref, res: res, fresh: []sla.Event{}}
