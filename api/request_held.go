@@ -29,9 +29,23 @@ type heldPart struct {
 // that held the request; a wait on the customer has its own.
 const heldColours = 6
 
-// newHeldBar draws held (sla.HeldByClock of one clock). A clock whose
-// holders had no business time over its span has text but no parts.
-func newHeldBar(p *sla.Policy, held []sla.Held) heldBar {
+// heldColoursOf gives each department that held the request a colour, in
+// the order they first held it, so that a department has one colour in
+// every clock's bar of the page.
+func heldColoursOf(hs []sla.Holding) map[string]int {
+	colour := map[string]int{}
+	for _, h := range hs {
+		if _, ok := colour[h.Department]; !ok && !h.Waiting {
+			colour[h.Department] = len(colour) % heldColours
+		}
+	}
+	return colour
+}
+
+// newHeldBar draws held (sla.HeldByClock of one clock) in the page's
+// colours (heldColoursOf). A clock whose holders had no business time
+// over its span has text but no parts.
+func newHeldBar(p *sla.Policy, held []sla.Held, colour map[string]int) heldBar {
 	if len(held) == 0 {
 		return heldBar{}
 	}
@@ -40,14 +54,10 @@ func newHeldBar(p *sla.Policy, held []sla.Held) heldBar {
 	for _, h := range held {
 		total += h.Seconds
 	}
-	colour := map[string]int{}
 	var x int64 // in thousandths of the bar
 	for _, h := range held {
 		class := "held-wait"
 		if !h.Waiting {
-			if _, ok := colour[h.Department]; !ok {
-				colour[h.Department] = len(colour) % heldColours
-			}
 			class = "held-" + strconv.Itoa(colour[h.Department])
 		}
 		name := p.DepartmentName(h.Department)

@@ -75,7 +75,7 @@ func (s *Server) handleRequestPage(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	p := cfg.Policy
 	req, ledgers, holdings := sla.ExplainHeld(p, id, v.Events, now)
-	heldBy := sla.HeldByClock(p, &req, holdings, now)
+	heldBy, colours := sla.HeldByClock(p, &req, holdings, now), heldColoursOf(holdings)
 	quiet, err := s.opts.Store.HeldFor(res.ref)
 	if err != nil {
 		s.log.Error("request page: reading the held alerts failed", "request", id, "err", err)
@@ -112,7 +112,7 @@ func (s *Server) handleRequestPage(w http.ResponseWriter, r *http.Request) {
 		} else if share := warnedAt(sl, &c, live.Elapsed); share != "" && live.State == sla.StateRunning {
 			panel.State, panel.Tone = "At risk: past the "+share+" warning", "warn"
 		}
-		panel.HeldBy = newHeldBar(p, heldBy[c.Key()])
+		panel.HeldBy = newHeldBar(p, heldBy[c.Key()], colours)
 		panel.Quiet = quietLines(p, quiet, c.Key(), loc)
 		if !live.Deadline.IsZero() {
 			panel.Deadline = pageTime(live.Deadline, loc)
