@@ -161,7 +161,7 @@ func TestImportReportsProblemsInTheFileByLine(t *testing.T) {
 		},
 		"an unknown CSV column names the valid ones": {
 			name: "h.csv", content: "id,request,type,at,sites\n",
-			want: `h.csv:1: unknown column "sites"; the columns are id, request, type, at, provider, customer, priority, category, title, reason, csat, comment, and labels.<key> for labels`,
+			want: `h.csv:1: unknown column "sites"; the columns are id, request, type, at, provider, customer, priority, category, title, reason, csat, comment, department, and labels.<key> for labels`,
 		},
 		"a CSV header without an id column": {
 			name: "h.csv", content: "request,type,at\n",

@@ -27,7 +27,7 @@ func TestValidateTheExampleConfiguration(t *testing.T) {
 		t.Errorf("the example should validate without warnings, got:\n%s", stderr)
 	}
 	for _, want := range []string{
-		"../../config.example.yaml is valid: 8 departments, 5 SLAs, 3 calendars (and the built-in 24x7), 3 receivers, 0 tokens\n",
+		"../../config.example.yaml is valid: 9 departments, 7 SLAs, 3 calendars (and the built-in 24x7), 3 receivers, 0 tokens\n",
 		"SLA  ", "it-sales-incidents", "it → sales", "P1 15m, P2 1h, P3 4h", "P1 4h, P2 16h, P3 40h", "95%", "30d",
 		"it → *", "facilities → hr", "24h", "quarter", "itops-engineering-outages", "24x7", "4w",
 	} {
