@@ -338,9 +338,11 @@ func TestEveryOutputShowsTheSameFigures(t *testing.T) {
 			sameFigure(t, what, "counted", num(row, "counted"), float64(tg.Counted), 0)
 			sameFigure(t, what, "met", num(row, "met"), float64(tg.Met), 0)
 			sameFigure(t, what, "breached", num(row, "breached"), float64(tg.Breached), 0)
-			sameFigure(t, what, "compliance", num(row, "compliance"), tg.Compliance, 0)
-			sameFigure(t, what, "budget", num(row, "error_budget_remaining"), tg.ErrorBudgetRemaining, 0)
-			sameFigure(t, what, "CSAT", num(row, "csat_average"), *want.CSATAverage, 0)
+			// The CSV's fixed precision: ratios to 4 decimals rounded
+			// down, CSAT to 2 (csvRatioDecimals).
+			sameFigure(t, what, "compliance", num(row, "compliance"), math.Floor(tg.Compliance*1e4+1e-6)/1e4, 0)
+			sameFigure(t, what, "budget", num(row, "error_budget_remaining"), math.Floor(tg.ErrorBudgetRemaining*1e4+1e-6)/1e4, 0)
+			sameFigure(t, what, "CSAT", num(row, "csat_average"), *want.CSATAverage, 0.005)
 		}
 	})
 }

@@ -290,7 +290,10 @@ var reportCSVHeader = []string{
 // figures (objective, period, CSAT) repeat on each of its rows, so that a
 // row stands alone in a spreadsheet; customers are separated by spaces.
 // Values are the server's: compliance is 1 when nothing was counted, as in
-// the JSON, and "counted" tells such a row apart.
+// the JSON, and "counted" tells such a row apart. Numbers have a fixed
+// precision (csvRatioDecimals), so that a column lines up and compares as
+// text: ratios with 4 decimals, compliance and error budget rounded down
+// as the table's percentages are; CSAT averages with 2.
 func writeReportCSV(w io.Writer, r *wire.Report) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(reportCSVHeader); err != nil {
@@ -301,13 +304,13 @@ func writeReportCSV(w io.Writer, r *wire.Report) error {
 		for _, c := range append(rows, s.ByCustomer...) {
 			csatAvg := ""
 			if c.CSATAverage != nil {
-				csatAvg = decimal(*c.CSATAverage)
+				csatAvg = csatCell(*c.CSATAverage)
 			}
 			for _, t := range c.Targets {
 				err := cw.Write([]string{
-					s.ID, s.Description, s.Provider, strings.Join(s.Customers, " "), decimal(s.Objective), s.From, s.To,
+					s.ID, s.Description, s.Provider, strings.Join(s.Customers, " "), ratioCell(s.Objective), s.From, s.To,
 					string(t.Target), strconv.FormatInt(t.Counted, 10), strconv.FormatInt(t.Met, 10), strconv.FormatInt(t.Breached, 10),
-					decimal(t.Compliance), strconv.FormatBool(t.MeetsObjective), decimal(t.ErrorBudgetRemaining),
+					ratioDown(t.Compliance), strconv.FormatBool(t.MeetsObjective), ratioDown(t.ErrorBudgetRemaining),
 					seconds(t.MedianElapsedSeconds), seconds(t.P90ElapsedSeconds), csatAvg, strconv.FormatInt(c.CSATCount, 10), c.Customer,
 				})
 				if err != nil {
@@ -351,9 +354,33 @@ func elapsedCell(sec *int64) string {
 	return sla.FormatDuration(time.Duration(*sec) * time.Second)
 }
 
-// decimal is a ratio or average for machines: as short as it can be while
-// exact, "0.95", "1", "-2".
-func decimal(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+// The fixed precision of the numbers of slad report --format csv (README:
+// "report --format csv"): a ratio to 4 decimals (a percentage to 2), a
+// CSAT average to 2.
+const (
+	csvRatioDecimals = 4
+	csvCSATDecimals  = 2
+)
+
+// ratioCell writes a ratio such as the objective to csvRatioDecimals
+// decimals, rounded to the nearest: 0.95 is "0.9500".
+func ratioCell(f float64) string { return strconv.FormatFloat(f, 'f', csvRatioDecimals, 64) }
+
+// ratioDown writes a measured ratio (compliance, error budget left) to
+// csvRatioDecimals decimals rounded down, as percentDown does: 0.949996 is
+// "0.9499", not a "0.9500" that would seem to meet a 95% objective. The
+// epsilon keeps 0.95 (0.9499999…) at "0.9500".
+func ratioDown(f float64) string {
+	scale := math.Pow10(csvRatioDecimals)
+	v := math.Floor(f*scale+1e-6) / scale
+	if v == 0 {
+		v = 0 // no "-0.0000"
+	}
+	return strconv.FormatFloat(v, 'f', csvRatioDecimals, 64)
+}
+
+// csatCell writes a CSAT average to csvCSATDecimals decimals.
+func csatCell(f float64) string { return strconv.FormatFloat(f, 'f', csvCSATDecimals, 64) }
 
 func seconds(sec *int64) string {
 	if sec == nil {

@@ -83,7 +83,7 @@ func TestReportCSVIsReadableByACSVReader(t *testing.T) {
 	if len(rows) != 6 {
 		t.Fatalf("got %d rows, want a header and 5 (2 + 1 + 1 targets, and Sales' own response)", len(rows))
 	}
-	if cu := rows[3]; cu[0] != "it-sales-incidents" || cu[7] != "response" || cu[18] != "sales" || cu[11] != "1" || rows[1][18] != "" {
+	if cu := rows[3]; cu[0] != "it-sales-incidents" || cu[7] != "response" || cu[18] != "sales" || cu[11] != "1.0000" || rows[1][18] != "" {
 		t.Errorf("Sales' own row = %q (and every customer's has customer %q), want it-sales-incidents' response for sales, 100%%", cu, rows[1][18])
 	}
 	row := map[string]string{}
@@ -92,8 +92,8 @@ func TestReportCSVIsReadableByACSVReader(t *testing.T) {
 	}
 	want := map[string]string{
 		"sla": "it-sales-incidents", "description": "IT answers & fixes incidents raised by Sales, Marketing", "customers": "sales marketing",
-		"target": "resolution", "compliance": "0.9", "meets_objective": "false", "error_budget_remaining": "-1",
-		"median_elapsed_seconds": "11520", "p90_elapsed_seconds": "100800", "csat_average": "3.6666666666666665", "csat_count": "3",
+		"target": "resolution", "compliance": "0.9000", "meets_objective": "false", "error_budget_remaining": "-1.0000",
+		"median_elapsed_seconds": "11520", "p90_elapsed_seconds": "100800", "csat_average": "3.67", "csat_count": "3", "objective": "0.9500",
 	}
 	for k, v := range want {
 		if row[k] != v {
@@ -103,6 +103,24 @@ func TestReportCSVIsReadableByACSVReader(t *testing.T) {
 	last := rows[5]
 	if last[0] != "it-oncall" || last[14] != "" || last[15] != "" || last[16] != "" {
 		t.Errorf("a target with no figures should have empty cells, got %q", last)
+	}
+}
+
+// TestReportCSVNumbersHaveAFixedPrecision (issue 13): ratios with 4
+// decimals, a measured one rounded down so that it never seems to meet an
+// objective it misses; CSAT averages with 2.
+func TestReportCSVNumbersHaveAFixedPrecision(t *testing.T) {
+	down := map[float64]string{1: "1.0000", 0.95: "0.9500", 0.949996: "0.9499", 0.9: "0.9000", 0: "0.0000", -1: "-1.0000", -0.25004: "-0.2501", 2.0 / 3: "0.6666"}
+	for f, want := range down {
+		if got := ratioDown(f); got != want {
+			t.Errorf("ratioDown(%v) = %q, want %q", f, got, want)
+		}
+	}
+	if got := ratioCell(0.99995); got != "1.0000" {
+		t.Errorf("ratioCell(0.99995) = %q, want the nearest, 1.0000", got)
+	}
+	if got := csatCell(11.0 / 3); got != "3.67" {
+		t.Errorf("csatCell(3.666…) = %q, want 3.67", got)
 	}
 }
 

@@ -96,7 +96,7 @@ func writeTrendsCSV(w io.Writer, hs []wire.History) error {
 		for _, p := range h.Periods {
 			compliance := ""
 			if p.Compliance != nil {
-				compliance = decimal(*p.Compliance)
+				compliance = ratioDown(*p.Compliance)
 			}
 			if err := cw.Write([]string{
 				h.SLA, h.Customer, h.By, p.Period, p.From, p.To, strconv.FormatBool(p.Current),
