@@ -1,6 +1,7 @@
 package api
 
 import (
+	"strings"
 	"time"
 
 	"github.com/slad-project/slad/sla"
@@ -32,10 +33,22 @@ func quietLines(p *sla.Policy, held []store.HeldAlert, clockKey string, loc *tim
 			hours = h.Calendar.Name()
 		}
 		out = append(out, quietLine{
-			Stage: a.Notice.StageKey, Receiver: a.Receiver, Hours: hours,
+			Stage: stagePhrase(a.Notice.StageKey), Receiver: a.Receiver, Hours: hours,
 			Until: pageTime(a.Until, loc), UntilISO: a.Until.UTC().Format(time.RFC3339),
 			Since: pageTime(a.Since, loc), SinceISO: a.Since.UTC().Format(time.RFC3339),
 		})
 	}
 	return out
+}
+
+// stagePhrase names a stage key in a sentence: "warning-80%" is "80%
+// warning", "escalation-2" "escalation step 2".
+func stagePhrase(key string) string {
+	if share, ok := strings.CutPrefix(key, "warning-"); ok {
+		return share + " warning"
+	}
+	if step, ok := strings.CutPrefix(key, "escalation-"); ok {
+		return "escalation step " + step
+	}
+	return key
 }

@@ -91,7 +91,7 @@ func TestABreachHeldOverTheWeekendIsDeliveredWhenTheOfficeOpensAfterARestart(t *
 	}
 	// The request page says when it goes out.
 	_, page := in.do("GET", "/requests/it/IT-4711", "", "", nil)
-	if !strings.Contains(string(page), `Held until <strong><time datetime="2026-11-30T08:00:00Z">Mon 30 Nov 2026, 09:00 CET</time></strong>: the breach alert for hook`) {
+	if !strings.Contains(string(page), `Held until <strong><time datetime="2026-11-30T08:00:00Z">Mon 30 Nov 2026, 09:00 CET</time></strong>: the breach for hook`) {
 		t.Errorf("the request page does not say when the held breach goes out:\n%s", page)
 	}
 	// Down over the weekend; back on Monday morning at the opening.
