@@ -43,7 +43,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		ierr = s.checkEvents(events, who, cfg)
 	}
 	if ierr != nil {
-		s.ingested.WithLabelValues("rejected").Add(float64(max(len(events), 1)))
+		s.countRefused(ierr, len(events))
 		s.rejectBatch(w, ierr, lines)
 		return
 	}
@@ -54,8 +54,9 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	if ae, ok := errors.AsType[*store.AmbiguousError](err); ok {
 		// Another batch made the id ambiguous since the check.
-		s.ingested.WithLabelValues("rejected").Add(float64(len(events)))
-		s.rejectBatch(w, ambiguous(ae, events), lines)
+		ierr := ambiguous(ae, events)
+		s.countRefused(ierr, len(events))
+		s.rejectBatch(w, ierr, lines)
 		return
 	}
 	if err != nil {
@@ -73,13 +74,32 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 // different event: it names both versions, and nothing of it was stored.
 func (s *Server) refuseConflict(w http.ResponseWriter, ce *store.ConflictError, n int, lines []int) {
 	s.ingested.WithLabelValues("conflict").Inc()
-	s.ingested.WithLabelValues("rejected").Add(float64(n - 1))
+	s.ingested.WithLabelValues("batch_refused").Add(float64(n - 1))
 	i := ce.Index
 	body := wire.ErrorBody{Error: ce.Error() + "; nothing of the batch was stored", Index: &i, Stored: &ce.Stored, Sent: &ce.Sent}
 	if i < len(lines) {
 		body.Line = lines[i]
 	}
 	writeJSON(w, http.StatusConflict, body)
+}
+
+// countRefused counts a refused batch of n events in
+// slad_events_ingested_total: the event that was wrong as "rejected", the
+// other events, refused with it though nothing was wrong with them, as
+// "batch_refused", so that a rate of wrong events is not multiplied by
+// the batch size. A body that could not be read as events counts as one
+// rejected; a batch refused as a whole (the store could not be read)
+// counts its events as batch_refused.
+func (s *Server) countRefused(e *ingestError, n int) {
+	switch {
+	case e.index >= 0:
+		s.ingested.WithLabelValues("rejected").Inc()
+		s.ingested.WithLabelValues("batch_refused").Add(float64(max(n-1, 0)))
+	case n == 0:
+		s.ingested.WithLabelValues("rejected").Inc()
+	default:
+		s.ingested.WithLabelValues("batch_refused").Add(float64(n))
+	}
 }
 
 func (s *Server) rejectBatch(w http.ResponseWriter, e *ingestError, lines []int) {

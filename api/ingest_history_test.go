@@ -82,7 +82,7 @@ func TestAnIDReusedForAnotherEventIsAConflict(t *testing.T) {
 	if status, data := postEvents(t, url, "application/json", opened); status != http.StatusOK || !strings.Contains(string(data), `"duplicates": 1`) {
 		t.Errorf("an identical repeat: %d %s; want 200 with one duplicate", status, data)
 	}
-	for result, want := range map[string]float64{"accepted": 1, "duplicate": 1, "conflict": 1, "rejected": 1} {
+	for result, want := range map[string]float64{"accepted": 1, "duplicate": 1, "conflict": 1, "rejected": 0, "batch_refused": 1} {
 		if got := promtest.ToFloat64(srv.ingested.WithLabelValues(result)); got != want {
 			t.Errorf(`slad_events_ingested_total{result=%q} = %v, want %v`, result, got, want)
 		}
@@ -169,14 +169,43 @@ func TestAnEventBeforeTheOpeningStopsNoClock(t *testing.T) {
 func TestEveryIngestResultHasASeriesFromTheStart(t *testing.T) {
 	_, _, reg := newHistoryServer(t)
 	want := `
-# HELP slad_events_ingested_total Events received on the ingest endpoint, by result: accepted (stored), duplicate (the same event seen before), conflict (an id already naming a different event; its batch was refused), rejected (the other events of a refused batch).
+# HELP slad_events_ingested_total Events received on the ingest endpoint, by result: accepted (stored), duplicate (the same event seen before), conflict (an id already naming a different event; its batch was refused), rejected (an event that was wrong, or a body that held no readable event; its batch was refused), batch_refused (the other events of a refused batch, refused with it).
 # TYPE slad_events_ingested_total counter
 slad_events_ingested_total{result="accepted"} 0
+slad_events_ingested_total{result="batch_refused"} 0
 slad_events_ingested_total{result="conflict"} 0
 slad_events_ingested_total{result="duplicate"} 0
 slad_events_ingested_total{result="rejected"} 0
 `
 	if err := promtest.GatherAndCompare(reg, strings.NewReader(want), "slad_events_ingested_total"); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestARefusedBatchCountsTheWrongEventApart (issue 13): a batch of 100
+// events refused for one wrong event counts 1 rejected and 99
+// batch_refused, not 100 rejected; a body that holds no event counts one
+// rejected.
+func TestARefusedBatchCountsTheWrongEventApart(t *testing.T) {
+	url, srv, _ := newHistoryServer(t)
+	at := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
+	var b strings.Builder
+	for i := range 100 {
+		customer := "sales"
+		if i == 42 {
+			customer = "nobody" // not a department: the one wrong event
+		}
+		fmt.Fprintf(&b, `{"id":"e%d","request":"R%d","type":"opened","at":%q,"provider":"it","customer":%q}`+"\n", i, i, at, customer)
+	}
+	if status, data := postEvents(t, url, "application/x-ndjson", b.String()); status != http.StatusBadRequest {
+		t.Fatalf("the batch: %d %s; want 400", status, data)
+	}
+	if status, data := postEvents(t, url, "application/x-ndjson", "not json\n"); status != http.StatusBadRequest {
+		t.Fatalf("a body of no event: %d %s; want 400", status, data)
+	}
+	for result, want := range map[string]float64{"accepted": 0, "rejected": 2, "batch_refused": 99} {
+		if got := promtest.ToFloat64(srv.ingested.WithLabelValues(result)); got != want {
+			t.Errorf(`slad_events_ingested_total{result=%q} = %v, want %v`, result, got, want)
+		}
 	}
 }

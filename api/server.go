@@ -83,9 +83,9 @@ func New(opts Options) (*Server, error) {
 	s := &Server{opts: opts, log: opts.Logger, now: opts.Now, mux: http.NewServeMux()}
 	s.ingested = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "slad_events_ingested_total",
-		Help: "Events received on the ingest endpoint, by result: accepted (stored), duplicate (the same event seen before), conflict (an id already naming a different event; its batch was refused), rejected (the other events of a refused batch).",
+		Help: "Events received on the ingest endpoint, by result: accepted (stored), duplicate (the same event seen before), conflict (an id already naming a different event; its batch was refused), rejected (an event that was wrong, or a body that held no readable event; its batch was refused), batch_refused (the other events of a refused batch, refused with it).",
 	}, []string{"result"})
-	for _, r := range []string{"accepted", "duplicate", "conflict", "rejected"} {
+	for _, r := range []string{"accepted", "duplicate", "conflict", "rejected", "batch_refused"} {
 		s.ingested.WithLabelValues(r)
 	}
 	if opts.Registerer != nil {
