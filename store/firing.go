@@ -13,7 +13,7 @@ import (
 
 // applyEffects writes what the alert lifecycle decided, in order: notices
 // into the outbox, firing alerts into the firing bucket. notices holds
-// each effect's notice as JSON (encodeNotices, run beside the fold rather
+// each effect's notice encoded (encodeNotices, run beside the fold rather
 // than in the writer); the outbox's sequence number and pending counts
 // are kept in sum until it is flushed. It returns the number of outbox
 // items written.
@@ -47,18 +47,27 @@ func applyEffects(tx *bolt.Tx, effects []lifecycle.Effect, notices [][]byte, now
 
 // encodeNotices encodes the notice of each effect that has one, once for
 // all its receivers: a breach's Fire carries the notice of its Send, so
-// it shares that one's bytes.
+// it shares that one's bytes. A sent or firing notice is stored in the
+// binary encoding (notice_codec.go); a held one is kept as JSON inside
+// its held alert (held.go), and stored as such once released.
 func encodeNotices(effects []lifecycle.Effect) ([][]byte, error) {
 	out := make([][]byte, len(effects))
 	for i, e := range effects {
 		if e.Op != lifecycle.Send && e.Op != lifecycle.Fire && e.Op != lifecycle.Hold {
 			continue
 		}
-		if i > 0 && out[i-1] != nil && effects[i-1].Notice == e.Notice {
+		held := e.Op == lifecycle.Hold
+		if i > 0 && out[i-1] != nil && (effects[i-1].Op == lifecycle.Hold) == held && effects[i-1].Notice == e.Notice {
 			out[i] = out[i-1]
 			continue
 		}
-		data, err := json.Marshal(e.Notice)
+		var data []byte
+		var err error
+		if held {
+			data, err = json.Marshal(e.Notice)
+		} else {
+			data, err = encodeNotice(&e.Notice)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("notice %s: %w", e.Notice.ID, err)
 		}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"testing"
 	"time"
@@ -149,8 +148,7 @@ func TestABreachIsEncodedOnceForTheOutboxAndTheFiringAlerts(t *testing.T) {
 	if encoded[2] != nil {
 		t.Errorf("an Unfire has no notice, got %s", encoded[2])
 	}
-	var back lifecycle.Notice
-	if err := json.Unmarshal(encoded[3], &back); err != nil || back != other {
+	if back, err := decodeNotice(encoded[3]); err != nil || back != other {
 		t.Errorf("decoded %+v, %v; want %+v", back, err, other)
 	}
 }

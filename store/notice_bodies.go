@@ -20,7 +20,7 @@ import (
 // notice is stored once, with the number of entries that refer to it, and
 // the outbox items and firing entries hold its number:
 //
-//	notice_bodies  seq (8)  → uvarint references, then the notice as JSON
+//	notice_bodies  seq (8)  → uvarint references, then the notice (notice_codec.go; or JSON)
 //	outbox         len(receiver) receiver, seq → notice seq (8), created (12),
 //	                                             next attempt (12), uvarint attempts, last error
 //	firing         receiver, request, clock, stage → notice seq (8)
@@ -42,7 +42,7 @@ const bodyFill = 1.0
 // it so far.
 type pendingBody struct {
 	seq  uint64
-	data []byte // the notice as JSON
+	data []byte // the notice encoded
 	refs uint64
 }
 
@@ -152,7 +152,7 @@ func loadNotice(tx *bolt.Tx, seq uint64) (lifecycle.Notice, error) {
 	if err != nil {
 		return n, err
 	}
-	if err := json.Unmarshal(data, &n); err != nil {
+	if n, err = decodeNotice(data); err != nil {
 		return n, fmt.Errorf("notice %d: %w", seq, err)
 	}
 	return n, nil

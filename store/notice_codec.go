@@ -1,0 +1,258 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/slad-project/slad/alert/lifecycle"
+	"github.com/slad-project/slad/sla"
+)
+
+// A stored notice (notice_bodies.go) is binary: a breach storm writes one
+// per request, and as JSON half of a notice's bytes were its field names,
+// and encoding it cost more than deciding it. The encoding is a version
+// byte, then each field that is not zero as its tag and its value:
+// strings and the JSON of a digest as uvarint length and bytes, integers
+// as varints, a time as varint unix seconds, uvarint nanoseconds and
+// varint offset from UTC in seconds, a float as its 8 bytes. A field added to lifecycle.Notice gets a new tag
+// (TestEveryNoticeFieldIsStored fails until it does); notices written
+// before it decode without it. A notice stored as JSON (its first byte
+// '{') is read as JSON.
+
+// noticeBinary is the version byte of the binary encoding.
+const noticeBinary = 1
+
+// Tags of the notice's fields: never reuse or renumber one.
+const (
+	ntID byte = iota + 1
+	ntStage
+	ntStageKey
+	ntSLAID
+	ntSLADescription
+	ntProvider
+	ntCustomer
+	ntProviderName
+	ntProviderLead
+	ntCustomerName
+	ntCustomerLead
+	ntRequestID
+	ntTitle
+	ntPriority
+	ntCategory
+	ntMeasures
+	ntParty
+	ntPartyName
+	ntTarget
+	ntTargetSeconds
+	ntElapsedSeconds
+	ntDeadline
+	ntFiredAt
+	ntEscalation
+	ntWarnAt
+	ntDigest
+)
+
+// encodeNotice is the stored encoding of a notice.
+func encodeNotice(n *lifecycle.Notice) ([]byte, error) {
+	b := make([]byte, 0, 256)
+	b = append(b, noticeBinary)
+	str := func(tag byte, s string) {
+		if s != "" {
+			b = append(binary.AppendUvarint(append(b, tag), uint64(len(s))), s...)
+		}
+	}
+	num := func(tag byte, v int64) {
+		if v != 0 {
+			b = binary.AppendVarint(append(b, tag), v)
+		}
+	}
+	at := func(tag byte, t time.Time) {
+		if !t.IsZero() {
+			_, offset := t.Zone()
+			b = binary.AppendVarint(append(b, tag), t.Unix())
+			b = binary.AppendUvarint(b, uint64(t.Nanosecond()))
+			b = binary.AppendVarint(b, int64(offset))
+		}
+	}
+	str(ntID, n.ID)
+	str(ntStage, string(n.Stage))
+	str(ntStageKey, n.StageKey)
+	str(ntSLAID, n.SLAID)
+	str(ntSLADescription, n.SLADescription)
+	str(ntProvider, n.Provider)
+	str(ntCustomer, n.Customer)
+	str(ntProviderName, n.ProviderName)
+	str(ntProviderLead, n.ProviderLead)
+	str(ntCustomerName, n.CustomerName)
+	str(ntCustomerLead, n.CustomerLead)
+	str(ntRequestID, n.RequestID)
+	str(ntTitle, n.Title)
+	str(ntPriority, n.Priority)
+	str(ntCategory, n.Category)
+	str(ntMeasures, n.Measures)
+	str(ntParty, n.Party)
+	str(ntPartyName, n.PartyName)
+	str(ntTarget, string(n.Target))
+	num(ntTargetSeconds, n.TargetSeconds)
+	num(ntElapsedSeconds, n.ElapsedSeconds)
+	at(ntDeadline, n.Deadline)
+	at(ntFiredAt, n.FiredAt)
+	num(ntEscalation, int64(n.Escalation))
+	if n.WarnAt != 0 {
+		b = binary.BigEndian.AppendUint64(append(b, ntWarnAt), math.Float64bits(n.WarnAt))
+	}
+	if n.Digest != nil {
+		// A department's report, a few per day: as JSON.
+		data, err := json.Marshal(n.Digest)
+		if err != nil {
+			return nil, fmt.Errorf("notice %s: %w", n.ID, err)
+		}
+		str(ntDigest, string(data))
+	}
+	return b, nil
+}
+
+// decodeNotice reads a stored notice, binary or JSON.
+func decodeNotice(data []byte) (lifecycle.Notice, error) {
+	var n lifecycle.Notice
+	if len(data) > 0 && data[0] == '{' {
+		err := json.Unmarshal(data, &n)
+		return n, err
+	}
+	if len(data) == 0 || data[0] != noticeBinary {
+		return n, errors.New("not a notice's encoding")
+	}
+	r := noticeReader{b: data[1:]}
+	for len(r.b) > 0 && r.err == nil {
+		tag := r.b[0]
+		r.b = r.b[1:]
+		switch tag {
+		case ntID:
+			n.ID = r.str()
+		case ntStage:
+			n.Stage = lifecycle.StageKind(r.str())
+		case ntStageKey:
+			n.StageKey = r.str()
+		case ntSLAID:
+			n.SLAID = r.str()
+		case ntSLADescription:
+			n.SLADescription = r.str()
+		case ntProvider:
+			n.Provider = r.str()
+		case ntCustomer:
+			n.Customer = r.str()
+		case ntProviderName:
+			n.ProviderName = r.str()
+		case ntProviderLead:
+			n.ProviderLead = r.str()
+		case ntCustomerName:
+			n.CustomerName = r.str()
+		case ntCustomerLead:
+			n.CustomerLead = r.str()
+		case ntRequestID:
+			n.RequestID = r.str()
+		case ntTitle:
+			n.Title = r.str()
+		case ntPriority:
+			n.Priority = r.str()
+		case ntCategory:
+			n.Category = r.str()
+		case ntMeasures:
+			n.Measures = r.str()
+		case ntParty:
+			n.Party = r.str()
+		case ntPartyName:
+			n.PartyName = r.str()
+		case ntTarget:
+			n.Target = sla.TargetKind(r.str())
+		case ntTargetSeconds:
+			n.TargetSeconds = r.num()
+		case ntElapsedSeconds:
+			n.ElapsedSeconds = r.num()
+		case ntDeadline:
+			n.Deadline = r.time()
+		case ntFiredAt:
+			n.FiredAt = r.time()
+		case ntEscalation:
+			n.Escalation = int(r.num())
+		case ntWarnAt:
+			n.WarnAt = r.float()
+		case ntDigest:
+			n.Digest = &lifecycle.Digest{}
+			if d := r.str(); r.err == nil {
+				r.err = json.Unmarshal([]byte(d), n.Digest)
+			}
+		default:
+			return n, fmt.Errorf("unknown notice field %d (a newer slad's?)", tag)
+		}
+	}
+	return n, r.err
+}
+
+// noticeReader reads the values of a binary notice; the first error
+// sticks.
+type noticeReader struct {
+	b   []byte
+	err error
+}
+
+func (r *noticeReader) fail() { r.err, r.b = errors.New("truncated notice"), nil }
+
+func (r *noticeReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.fail()
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *noticeReader) num() int64 {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.fail()
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *noticeReader) str() string {
+	l := r.uvarint()
+	if r.err != nil || l > uint64(len(r.b)) {
+		r.fail()
+		return ""
+	}
+	s := string(r.b[:l])
+	r.b = r.b[l:]
+	return s
+}
+
+// time reads a time in the offset from UTC it had, as JSON keeps it.
+func (r *noticeReader) time() time.Time {
+	sec := r.num()
+	nsec := r.uvarint()
+	offset := r.num()
+	switch {
+	case r.err != nil:
+		return time.Time{}
+	case offset == 0:
+		return time.Unix(sec, int64(nsec)).UTC()
+	}
+	return time.Unix(sec, int64(nsec)).In(time.FixedZone("", int(offset)))
+}
+
+func (r *noticeReader) float() float64 {
+	if len(r.b) < 8 {
+		r.fail()
+		return 0
+	}
+	v := math.Float64frombits(binary.BigEndian.Uint64(r.b))
+	r.b = r.b[8:]
+	return v
+}
