@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"maps"
@@ -39,7 +40,7 @@ func printSettings(w io.Writer, changes []wire.SettingChange) {
 		fmt.Fprintln(w, "  none changed")
 		return
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	mark := map[string]string{wire.ChangeAdded: "+", wire.ChangeRemoved: "-", wire.ChangeChanged: "~"}
 	for _, c := range changes {
 		name := c.Kind
@@ -51,7 +52,7 @@ func printSettings(w io.Writer, changes []wire.SettingChange) {
 			fmt.Fprintf(tw, "      %s\t%s\t%s\n", f.Field, fieldChange(f), f.At)
 		}
 	}
-	_ = tw.Flush() // a terminal has nowhere to report a failed write
+	tw.flush()
 }
 
 func fieldChange(f wire.FieldChange) string {
@@ -81,9 +82,9 @@ func printRequests(w io.Writer, pl *wire.Plan) {
 	for _, s := range r.BySLA {
 		var moves []string
 		for _, t := range s.Transitions {
-			moves = append(moves, fmt.Sprintf("%s → %s %d", stateName(t.From), stateName(t.To), t.Clocks))
+			moves = append(moves, transitionText(t))
 		}
-		fmt.Fprintf(w, "  %s: %s (%s)\n", s.SLA, sla.Plural(s.Changed, "request", "requests"), strings.Join(moves, ", "))
+		fmt.Fprintf(w, "  %s: %s; clocks: %s\n", s.SLA, sla.Plural(s.Changed, "request", "requests"), strings.Join(moves, ", "))
 	}
 	for _, pr := range r.Listed {
 		fmt.Fprintf(w, "  %s/%s%s\n", pr.Provider, pr.ID, requestNote(pr))
@@ -115,11 +116,16 @@ func requestNote(pr wire.PlanRequest) string {
 	return out
 }
 
-func stateName(s sla.ClockState) string {
-	if s == "" {
-		return "(none)"
+// transitionText writes clocks moving between states: "24 running →
+// breached", "1 gained (running)", "2 lost (met)".
+func transitionText(t wire.PlanTransition) string {
+	switch {
+	case t.From == "":
+		return fmt.Sprintf("%d gained (%s)", t.Clocks, t.To)
+	case t.To == "":
+		return fmt.Sprintf("%d lost (%s)", t.Clocks, t.From)
 	}
-	return string(s)
+	return fmt.Sprintf("%d %s → %s", t.Clocks, t.From, t.To)
 }
 
 // clockChange writes a clock's change: "running → breached, target 4h →
@@ -161,7 +167,7 @@ func printAlerts(w io.Writer, alerts []wire.PlanAlerts) {
 		fmt.Fprintln(w, "  none")
 		return
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintln(tw, "  RECEIVER\tNOTICES\tWITHOUT THE EDIT\tHELD FOR NOTIFY HOURS\tSTAGES")
 	for _, a := range alerts {
 		var stages []string
@@ -170,14 +176,14 @@ func printAlerts(w io.Writer, alerts []wire.PlanAlerts) {
 		}
 		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%s\n", a.Receiver, a.Notices, a.WithoutChange, a.Held, strings.Join(stages, ", "))
 	}
-	_ = tw.Flush()
+	tw.flush()
 }
 
 // printStandings lists each SLA's standing before → after, and its
 // customers' where they change.
 func printStandings(w io.Writer, slas []wire.PlanStanding) {
 	fmt.Fprintln(w, "\nStandings over each SLA's window (before → after)")
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintln(tw, "  SLA\tCOMPLIANCE\tBREACHES AFFORDABLE\tOPEN BREACHED\tAT RISK")
 	for _, s := range slas {
 		standingRow(tw, "  "+s.SLA, s.Before, s.After)
@@ -187,7 +193,7 @@ func printStandings(w io.Writer, slas []wire.PlanStanding) {
 			}
 		}
 	}
-	_ = tw.Flush()
+	tw.flush()
 }
 
 func standingRow(w io.Writer, name string, before, after *wire.Standing) {
@@ -218,4 +224,25 @@ func affordable(s *wire.Standing) string {
 		return "any"
 	}
 	return fmt.Sprint(s.BreachesAffordable)
+}
+
+// table lays out columns and writes them without the padding an empty
+// last cell leaves at the end of a line.
+type table struct {
+	*tabwriter.Writer
+	buf bytes.Buffer
+	out io.Writer
+}
+
+func newTable(w io.Writer) *table {
+	t := &table{out: w}
+	t.Writer = tabwriter.NewWriter(&t.buf, 0, 0, 2, ' ', 0)
+	return t
+}
+
+func (t *table) flush() {
+	_ = t.Flush() // into a buffer: it cannot fail
+	for line := range strings.Lines(t.buf.String()) {
+		fmt.Fprintln(t.out, strings.TrimRight(line, " \n"))
+	}
 }

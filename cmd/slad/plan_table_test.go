@@ -1,0 +1,60 @@
+package main
+
+import (
+	"bytes"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/slad-project/slad/api/wire"
+	"github.com/slad-project/slad/internal/testutil"
+)
+
+// TestThePlanTableReadsAsAPlan keeps the layout of slad plan's table: a
+// setting changed, added and a secret, a clock breached, one gained, the
+// requests not listed, the alerts per receiver and the standings before
+// → after with a customer's.
+func TestThePlanTableReadsAsAPlan(t *testing.T) {
+	at := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	deadline := at.Add(-50 * time.Minute)
+	later := at.Add(20 * time.Minute)
+	before := &wire.Standing{Compliance: 1, BreachesAffordable: 3, AtRisk: 1}
+	after := &wire.Standing{Compliance: 0.5, BreachesAffordable: 0, Breached: 1}
+	pl := wire.Plan{
+		Config: "new.yaml", At: at, Changes: true, Rematch: true,
+		Settings: []wire.SettingChange{
+			{Kind: wire.SettingSLA, Name: "ops-outages", Change: wire.ChangeChanged, At: "new.yaml:30", Fields: []wire.FieldChange{
+				{Field: "resolution.P1", Old: "4h", New: "1h", At: "new.yaml:36"},
+				{Field: "escalate.2", Old: "after 2h notify cto", At: ""},
+			}},
+			{Kind: wire.SettingReceiver, Name: "pager", Change: wire.ChangeAdded, At: "new.yaml:12"},
+			{Kind: wire.SettingToken, Name: "ops-admin", Change: wire.ChangeChanged, At: "new.yaml:20", Fields: []wire.FieldChange{{Field: "token", Secret: true, At: "new.yaml:21"}}},
+		},
+		Requests: wire.PlanRequests{Examined: 40, Changed: 25,
+			BySLA: []wire.PlanSLARequests{
+				{SLA: "ops-outages", Changed: 24, Listed: 1, Transitions: []wire.PlanTransition{{From: "running", To: "breached", Clocks: 24}}},
+				{SLA: "ops-pager", Changed: 1, Listed: 1, Transitions: []wire.PlanTransition{{To: "running", Clocks: 1}}},
+			},
+			Listed: []wire.PlanRequest{
+				{Provider: "ops", ID: "OPS-1", Customer: "eng", Priority: "P1", Title: "build farm down", Clocks: []wire.PlanClock{
+					{SLA: "ops-outages", Target: "resolution", Before: &wire.ClockStanding{State: "running", TargetSeconds: 14400, Deadline: &later}, After: &wire.ClockStanding{State: "breached", TargetSeconds: 3600, Deadline: &deadline}},
+				}},
+				{Provider: "ops", ID: "OPS-2", Customer: "eng", Clocks: []wire.PlanClock{
+					{SLA: "ops-pager", Target: "response", After: &wire.ClockStanding{State: "running", TargetSeconds: 900, Deadline: &later}},
+				}},
+			},
+		},
+		Alerts: []wire.PlanAlerts{
+			{Receiver: "cto", Notices: 14, Stages: map[string]int{"escalation": 14}},
+			{Receiver: "console", Notices: 3, WithoutChange: 1, Held: 0, Stages: map[string]int{"breach": 2, "warning": 1}},
+		},
+		SLAs: []wire.PlanStanding{
+			{SLA: "ops-outages", Before: before, After: after, ByCustomer: []wire.PlanCustomerStanding{{Customer: "eng", Before: before, After: after}, {Customer: "hr", Before: before, After: before}}},
+			{SLA: "ops-pager", After: &wire.Standing{Compliance: 1}},
+		},
+		Warnings: []string{"new.yaml:12:3: warning: receiver pager is not used by any SLA or department"},
+	}
+	var out bytes.Buffer
+	printPlan(&out, &pl)
+	testutil.Golden(t, filepath.Join("testdata", "plan.golden"), out.Bytes(), *updateGolden)
+}
