@@ -17,8 +17,9 @@ import (
 // GET /departments/{id} (the page), one computation for both. Its cost is
 // bounded like the status page's: the counters and the attention index
 // read once, the day aggregates of the department's SLAs over their window
-// and the last 12 weeks, and the stops of their current window for the
-// medians — never every request.
+// and the last 12 weeks, the stops of their current window for the
+// medians, and every SLA's holder day aggregates over its window (held.go)
+// — never every request.
 
 // departmentRoutes registers the scorecard's endpoints.
 func (s *Server) departmentRoutes(m *http.ServeMux) {
@@ -49,6 +50,7 @@ func (s *Server) scorecard(cfg *config.Config, id string, now time.Time, details
 	d := wire.Department{
 		ID: id, Name: deptName(p, id), Lead: p.Departments[id].Lead, GeneratedAt: now.UTC(),
 		Provides: []wire.DepartmentSLA{}, Receives: []wire.DepartmentSLA{}, Waiting: []wire.WaitingRequest{},
+		Held: []wire.DepartmentHeld{},
 	}
 	var slas []*sla.SLA
 	for _, sl := range p.SLAs {
@@ -63,6 +65,11 @@ func (s *Server) scorecard(cfg *config.Config, id string, now time.Time, details
 	if err != nil {
 		return d, err
 	}
+	held, windows, err := s.currentHeld(p.SLAs, now)
+	if err != nil {
+		return d, err
+	}
+	d.Held = departmentHeld(p, id, held, windows)
 	for _, sl := range slas {
 		st := standing(p, sl, sn)
 		if sl.Provider == id {
@@ -70,6 +77,7 @@ func (s *Server) scorecard(cfg *config.Config, id string, now time.Time, details
 			if err != nil {
 				return d, err
 			}
+			ds.Held = heldOf(p, sl, held[sl.ID])
 			d.Provides = append(d.Provides, ds)
 		}
 		if receivesFigures(p, sl, id, sn) {

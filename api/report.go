@@ -18,7 +18,8 @@ import (
 // compliance against the objective, error budget, median and 90th
 // percentile elapsed business time of the stopped ones, and CSAT; the same
 // for each customer of the SLA, or, with "customer", for that customer's
-// requests only (and the SLAs that serve it).
+// requests only (and the SLAs that serve it); without "customer", where
+// each SLA's time went (wire.Held).
 func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	p := s.opts.Config().Policy
@@ -61,6 +62,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := wire.Report{GeneratedAt: now.UTC(), SLAs: []wire.ReportSLA{}}
+	var held []store.HeldQuery
 	for _, sl := range slas {
 		if customer != "" && !slices.Contains(p.CustomersOf(sl), customer) {
 			continue // an SLA that does not serve the customer has nothing to say of it
@@ -85,8 +87,30 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		out.SLAs = append(out.SLAs, rs)
+		held = append(held, store.HeldQuery{SLA: sl.ID, Range: store.DayRange{First: first, Last: last}})
+	}
+	if err := s.reportHeld(p, out.SLAs, held, customer); err != nil {
+		writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
+		return
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// reportHeld gives each SLA of a report where its period's time went, all
+// read in one transaction; nothing for a report of one customer (the
+// figures are not kept per customer).
+func (s *Server) reportHeld(p *sla.Policy, slas []wire.ReportSLA, qs []store.HeldQuery, customer string) error {
+	if customer != "" {
+		return nil
+	}
+	sums, err := s.opts.Store.ReadHeld(qs)
+	if err != nil {
+		return err
+	}
+	for i := range slas {
+		slas[i].Held = heldOf(p, p.SLA(slas[i].ID), sums[slas[i].ID])
+	}
+	return nil
 }
 
 // reportSLA is one SLA's figures from first to last, for every request

@@ -202,11 +202,11 @@ func HeldBucket(secs int64) int {
 	return i
 }
 
-// HeldBucketValue is the value a bucket stands for: the value of its range
-// in the largest unit of hours, minutes and seconds that has one, the one
-// nearest the range's middle (so that a median reads "1h", not "59m42s",
-// as [FormatDuration] writes it); its only value for the exact buckets,
-// the lower bound of the last.
+// HeldBucketValue is the value a bucket stands for: the roundest value of
+// its range (a whole number of hours, else half or quarter hours, ten,
+// five or one minutes, else seconds), the one nearest the range's middle,
+// so that a median reads "1h" or "3h10m", not "59m42s"; its only value
+// for the exact buckets, the lower bound of the last.
 func HeldBucketValue(i int) int64 {
 	switch {
 	case i <= 0:
@@ -216,7 +216,7 @@ func HeldBucketValue(i int) int64 {
 	}
 	lo, hi := HeldBuckets[i-1]+1, HeldBuckets[i]
 	mid := lo + (hi-lo)/2
-	for _, unit := range []int64{3600, 60, 1} {
+	for _, unit := range []int64{3600, 1800, 900, 600, 300, 60, 1} {
 		near := (mid + unit/2) / unit * unit // the multiple of unit nearest the middle
 		for _, v := range []int64{near, near - unit, near + unit} {
 			if v >= lo && v <= hi {

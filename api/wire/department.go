@@ -30,6 +30,10 @@ type Department struct {
 	// Feedback is the internal NPS it received and gave over
 	// global.inps_window, as GET /api/v1/departments/{id}/feedback gives it.
 	Feedback DepartmentFeedback `json:"feedback"`
+	// Held lists its part of the requests of every SLA under which it
+	// held one in the SLA's current window, in the configuration's order
+	// (as holder, then waited on as customer); never null.
+	Held []DepartmentHeld `json:"held"`
 }
 
 // WaitingLimit bounds Department.Waiting.
@@ -64,6 +68,9 @@ type DepartmentSLA struct {
 	// own requests, in Receives), as GET /api/v1/slas/{id}/history?by=week
 	// returns it; absent when the server does not keep it.
 	Weekly *History `json:"weekly,omitempty"`
+	// Held is where the time of the window's requests went, in Provides;
+	// absent in Receives (it is not kept per customer).
+	Held *Held `json:"held,omitempty"`
 }
 
 // WaitingRequest is an open request a department waits for that is

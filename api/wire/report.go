@@ -37,6 +37,9 @@ type ReportSLA struct {
 	// one entry per customer of the SLA ("*" standing for every configured
 	// department); never null.
 	ByCustomer []ReportCustomer `json:"by_customer"`
+	// Held is where the time of the period's requests went; absent with
+	// ?customer= (it is not kept per customer).
+	Held *Held `json:"held,omitempty"`
 }
 
 // ReportCustomer is an SLA's figures over the report's period for the

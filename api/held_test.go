@@ -1,0 +1,145 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/slad-project/slad/api/wire"
+	"github.com/slad-project/slad/config"
+	"github.com/slad-project/slad/internal/testutil"
+	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/store"
+)
+
+// heldT0 is when the handoff story's request opens.
+var heldT0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
+// heldStory: two Sales incidents at the service desk. IT-4711 goes to
+// Network after 40m, Network answers after 30m and hands it back after
+// 3h10m, the desk asks Sales 10m later, Sales answers after 26h, the desk
+// resolves it 30m after that: breached. IT-4712 the desk resolves itself
+// in 1h.
+func heldStory() []sla.Event {
+	at := func(d time.Duration) time.Time { return heldT0.Add(d) }
+	ev := func(id, req string, typ sla.EventType, d time.Duration, mod func(*sla.Event)) sla.Event {
+		e := sla.Event{ID: id, Request: req, Type: typ, At: at(d)}
+		if typ == sla.Opened {
+			e.Provider, e.Customer, e.Priority = "it", "sales", "P1"
+		}
+		if mod != nil {
+			mod(&e)
+		}
+		return e
+	}
+	to := func(d string) func(*sla.Event) { return func(e *sla.Event) { e.Department = d } }
+	wait := func(e *sla.Event) { e.Reason = "waiting_for_customer" }
+	return []sla.Event{
+		ev("1", "IT-4711", sla.Opened, 0, nil),
+		ev("2", "IT-4711", sla.Assigned, 40*time.Minute, to("network")),
+		ev("3", "IT-4711", sla.Responded, 70*time.Minute, nil),
+		ev("4", "IT-4711", sla.Assigned, 3*time.Hour+50*time.Minute, to("it")),
+		ev("5", "IT-4711", sla.Paused, 4*time.Hour, wait),
+		ev("6", "IT-4711", sla.Resumed, 30*time.Hour, nil),
+		ev("7", "IT-4711", sla.Resolved, 30*time.Hour+30*time.Minute, nil),
+		ev("8", "IT-4712", sla.Opened, 2*time.Hour, nil),
+		ev("9", "IT-4712", sla.Responded, 2*time.Hour+10*time.Minute, nil),
+		ev("10", "IT-4712", sla.Resolved, 3*time.Hour, nil),
+	}
+}
+
+// newHeldServer serves testdata/held.yaml with the story stored, one event
+// at a time as a helpdesk sends them, two days after it began.
+func newHeldServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "held.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.LoadBytes("testdata/held.yaml", data, "testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := testutil.NewClock(heldT0)
+	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	events := heldStory()
+	sla.SortEvents(events)
+	for _, e := range events {
+		clock.Set(e.At)
+		if _, err := st.Append(context.Background(), []sla.Event{e}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.Set(heldT0.Add(48 * time.Hour))
+	srv, err := New(Options{Store: st, Config: func() *config.Config { return cfg }, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+func goldenJSON(t *testing.T, name string, v any) {
+	t.Helper()
+	got, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.Golden(t, filepath.Join("testdata", name), append(got, '\n'), *update)
+}
+
+func TestTheReportSaysWhereEachSLAsTimeWent(t *testing.T) {
+	ts := newHeldServer(t)
+	var r wire.Report
+	getJSON(t, ts.URL+"/api/v1/report", &r)
+	held := map[string]*wire.Held{}
+	for _, s := range r.SLAs {
+		held[s.ID] = s.Held
+	}
+	goldenJSON(t, "held-report.golden.json", held)
+	desk := held["desk"]
+	if desk == nil || desk.Requests != 2 || desk.Breached != 1 || len(desk.Holders) != 3 {
+		t.Fatalf("desk: %+v, want 2 requests, 1 breached, 3 holders", desk)
+	}
+	// Of IT-4711's 30h30m, Sales was waited on 26h, Network held it 3h10m.
+	for _, h := range desk.Holders {
+		want := map[string]float64{"sales": 26.0 / 30.5, "network": (190.0 / 60) / 30.5, "it": (80.0 / 60) / 30.5}[h.Department]
+		if h.BreachedShare == nil || *h.BreachedShare-want > 0.0001 || want-*h.BreachedShare > 0.0001 {
+			t.Errorf("%s's share of the breached time = %v, want %.4f", h.Department, h.BreachedShare, want)
+		}
+	}
+	var one wire.Report
+	getJSON(t, ts.URL+"/api/v1/report?customer=sales", &one)
+	if len(one.SLAs) == 0 || one.SLAs[0].Held != nil {
+		t.Errorf("a report for one customer gives held figures it does not keep per customer: %+v", one.SLAs)
+	}
+}
+
+func TestAScorecardSaysWhatTheDepartmentHeld(t *testing.T) {
+	ts := newHeldServer(t)
+	network := getDepartment(t, ts.URL, "network")
+	sales := getDepartment(t, ts.URL, "sales")
+	it := getDepartment(t, ts.URL, "it")
+	goldenJSON(t, "held-departments.golden.json", map[string]any{
+		"network.held": network.Held, "sales.held": sales.Held, "it.held": it.Held,
+		"it.provides.desk.held": findSLA(it.Provides, "desk").Held,
+	})
+	if len(network.Held) != 2 || network.Held[0].SLA != "desk" || network.Held[1].SLA != "network-ola" {
+		t.Errorf("Network held requests of desk and network-ola: %+v", network.Held)
+	}
+	if len(sales.Held) != 2 || !sales.Held[0].Waiting {
+		t.Errorf("Sales was waited on under desk and sales-answers: %+v", sales.Held)
+	}
+	if r := findSLA(sales.Receives, "desk"); r == nil || r.Held != nil {
+		t.Errorf("an SLA received has no held figures (not kept per customer): %+v", r)
+	}
+}
