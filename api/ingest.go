@@ -167,8 +167,12 @@ func bodyFormat(ct, noun string) (eventio.Format, *ingestError) {
 	case mt == "application/x-ndjson", mt == "application/jsonl", mt == "application/x-jsonlines":
 		return eventio.NDJSON, nil
 	}
-	return "", &ingestError{status: http.StatusUnsupportedMediaType, index: -1,
-		msg: fmt.Sprintf("content type %q is not accepted: send one %s or a JSON array as \"application/json\", or one %s per line as \"application/x-ndjson\"", ct, noun, noun)}
+	msg := fmt.Sprintf("content type %q is not accepted: send one %s or a JSON array as \"application/json\", or one %s per line as \"application/x-ndjson\"", ct, noun, noun)
+	if mt == "application/x-www-form-urlencoded" {
+		// What curl -d sends unless told otherwise.
+		msg += "; curl -d sends a form unless given -H 'Content-Type: application/json'"
+	}
+	return "", &ingestError{status: http.StatusUnsupportedMediaType, index: -1, msg: msg}
 }
 
 // readEvents reads every event of a body and the line each starts on.

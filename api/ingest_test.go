@@ -245,6 +245,8 @@ func TestEachBadBodyIsToldWhereAndWhy(t *testing.T) {
 	}{
 		"another content type": {contentType: "text/plain", body: "{}", status: 415, index: -1,
 			msg: `content type "text/plain" is not accepted`},
+		"curl -d without a content type (issue 13)": {contentType: "application/x-www-form-urlencoded", body: "{}", status: 415, index: -1,
+			msg: `content type "application/x-www-form-urlencoded" is not accepted: send one event or a JSON array as "application/json", or one event per line as "application/x-ndjson"; curl -d sends a form unless given -H 'Content-Type: application/json'`},
 		"an empty body":  {body: " \n", status: 400, index: -1, msg: "the body is empty: send one event"},
 		"an empty array": {body: "[]", status: 400, index: -1, msg: "the array is empty: send at least one event"},
 		"no NDJSON event": {contentType: "application/x-ndjson", body: "\n\n", status: 400, index: -1,
