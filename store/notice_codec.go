@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/slad-project/slad/alert/lifecycle"
-	"github.com/slad-project/slad/sla"
 )
 
 // A stored notice (notice_bodies.go) is binary: a breach storm writes one
@@ -56,6 +55,48 @@ const (
 	ntDigest
 )
 
+// The fields by kind, each with its tag. Order is the encoding's.
+var (
+	noticeStrings = []struct {
+		tag   byte
+		field func(*lifecycle.Notice) *string
+	}{
+		{ntID, func(n *lifecycle.Notice) *string { return &n.ID }},
+		{ntStage, func(n *lifecycle.Notice) *string { return (*string)(&n.Stage) }},
+		{ntStageKey, func(n *lifecycle.Notice) *string { return &n.StageKey }},
+		{ntSLAID, func(n *lifecycle.Notice) *string { return &n.SLAID }},
+		{ntSLADescription, func(n *lifecycle.Notice) *string { return &n.SLADescription }},
+		{ntProvider, func(n *lifecycle.Notice) *string { return &n.Provider }},
+		{ntCustomer, func(n *lifecycle.Notice) *string { return &n.Customer }},
+		{ntProviderName, func(n *lifecycle.Notice) *string { return &n.ProviderName }},
+		{ntProviderLead, func(n *lifecycle.Notice) *string { return &n.ProviderLead }},
+		{ntCustomerName, func(n *lifecycle.Notice) *string { return &n.CustomerName }},
+		{ntCustomerLead, func(n *lifecycle.Notice) *string { return &n.CustomerLead }},
+		{ntRequestID, func(n *lifecycle.Notice) *string { return &n.RequestID }},
+		{ntTitle, func(n *lifecycle.Notice) *string { return &n.Title }},
+		{ntPriority, func(n *lifecycle.Notice) *string { return &n.Priority }},
+		{ntCategory, func(n *lifecycle.Notice) *string { return &n.Category }},
+		{ntMeasures, func(n *lifecycle.Notice) *string { return &n.Measures }},
+		{ntParty, func(n *lifecycle.Notice) *string { return &n.Party }},
+		{ntPartyName, func(n *lifecycle.Notice) *string { return &n.PartyName }},
+		{ntTarget, func(n *lifecycle.Notice) *string { return (*string)(&n.Target) }},
+	}
+	noticeInts = []struct {
+		tag   byte
+		field func(*lifecycle.Notice) *int64
+	}{
+		{ntTargetSeconds, func(n *lifecycle.Notice) *int64 { return &n.TargetSeconds }},
+		{ntElapsedSeconds, func(n *lifecycle.Notice) *int64 { return &n.ElapsedSeconds }},
+	}
+	noticeTimes = []struct {
+		tag   byte
+		field func(*lifecycle.Notice) *time.Time
+	}{
+		{ntDeadline, func(n *lifecycle.Notice) *time.Time { return &n.Deadline }},
+		{ntFiredAt, func(n *lifecycle.Notice) *time.Time { return &n.FiredAt }},
+	}
+)
+
 // encodeNotice is the stored encoding of a notice.
 func encodeNotice(n *lifecycle.Notice) ([]byte, error) {
 	b := make([]byte, 0, 256)
@@ -70,37 +111,20 @@ func encodeNotice(n *lifecycle.Notice) ([]byte, error) {
 			b = binary.AppendVarint(append(b, tag), v)
 		}
 	}
-	at := func(tag byte, t time.Time) {
-		if !t.IsZero() {
+	for _, f := range noticeStrings {
+		str(f.tag, *f.field(n))
+	}
+	for _, f := range noticeInts {
+		num(f.tag, *f.field(n))
+	}
+	for _, f := range noticeTimes {
+		if t := *f.field(n); !t.IsZero() {
 			_, offset := t.Zone()
-			b = binary.AppendVarint(append(b, tag), t.Unix())
+			b = binary.AppendVarint(append(b, f.tag), t.Unix())
 			b = binary.AppendUvarint(b, uint64(t.Nanosecond()))
 			b = binary.AppendVarint(b, int64(offset))
 		}
 	}
-	str(ntID, n.ID)
-	str(ntStage, string(n.Stage))
-	str(ntStageKey, n.StageKey)
-	str(ntSLAID, n.SLAID)
-	str(ntSLADescription, n.SLADescription)
-	str(ntProvider, n.Provider)
-	str(ntCustomer, n.Customer)
-	str(ntProviderName, n.ProviderName)
-	str(ntProviderLead, n.ProviderLead)
-	str(ntCustomerName, n.CustomerName)
-	str(ntCustomerLead, n.CustomerLead)
-	str(ntRequestID, n.RequestID)
-	str(ntTitle, n.Title)
-	str(ntPriority, n.Priority)
-	str(ntCategory, n.Category)
-	str(ntMeasures, n.Measures)
-	str(ntParty, n.Party)
-	str(ntPartyName, n.PartyName)
-	str(ntTarget, string(n.Target))
-	num(ntTargetSeconds, n.TargetSeconds)
-	num(ntElapsedSeconds, n.ElapsedSeconds)
-	at(ntDeadline, n.Deadline)
-	at(ntFiredAt, n.FiredAt)
 	num(ntEscalation, int64(n.Escalation))
 	if n.WarnAt != 0 {
 		b = binary.BigEndian.AppendUint64(append(b, ntWarnAt), math.Float64bits(n.WarnAt))
@@ -130,67 +154,48 @@ func decodeNotice(data []byte) (lifecycle.Notice, error) {
 	for len(r.b) > 0 && r.err == nil {
 		tag := r.b[0]
 		r.b = r.b[1:]
-		switch tag {
-		case ntID:
-			n.ID = r.str()
-		case ntStage:
-			n.Stage = lifecycle.StageKind(r.str())
-		case ntStageKey:
-			n.StageKey = r.str()
-		case ntSLAID:
-			n.SLAID = r.str()
-		case ntSLADescription:
-			n.SLADescription = r.str()
-		case ntProvider:
-			n.Provider = r.str()
-		case ntCustomer:
-			n.Customer = r.str()
-		case ntProviderName:
-			n.ProviderName = r.str()
-		case ntProviderLead:
-			n.ProviderLead = r.str()
-		case ntCustomerName:
-			n.CustomerName = r.str()
-		case ntCustomerLead:
-			n.CustomerLead = r.str()
-		case ntRequestID:
-			n.RequestID = r.str()
-		case ntTitle:
-			n.Title = r.str()
-		case ntPriority:
-			n.Priority = r.str()
-		case ntCategory:
-			n.Category = r.str()
-		case ntMeasures:
-			n.Measures = r.str()
-		case ntParty:
-			n.Party = r.str()
-		case ntPartyName:
-			n.PartyName = r.str()
-		case ntTarget:
-			n.Target = sla.TargetKind(r.str())
-		case ntTargetSeconds:
-			n.TargetSeconds = r.num()
-		case ntElapsedSeconds:
-			n.ElapsedSeconds = r.num()
-		case ntDeadline:
-			n.Deadline = r.time()
-		case ntFiredAt:
-			n.FiredAt = r.time()
-		case ntEscalation:
-			n.Escalation = int(r.num())
-		case ntWarnAt:
-			n.WarnAt = r.float()
-		case ntDigest:
-			n.Digest = &lifecycle.Digest{}
-			if d := r.str(); r.err == nil {
-				r.err = json.Unmarshal([]byte(d), n.Digest)
-			}
-		default:
+		if !r.field(&n, tag) {
 			return n, fmt.Errorf("unknown notice field %d (a newer slad's?)", tag)
 		}
 	}
 	return n, r.err
+}
+
+// field reads the value of the field tagged tag into n; false when no
+// field has the tag.
+func (r *noticeReader) field(n *lifecycle.Notice, tag byte) bool {
+	for _, f := range noticeStrings {
+		if f.tag == tag {
+			*f.field(n) = r.str()
+			return true
+		}
+	}
+	for _, f := range noticeInts {
+		if f.tag == tag {
+			*f.field(n) = r.num()
+			return true
+		}
+	}
+	for _, f := range noticeTimes {
+		if f.tag == tag {
+			*f.field(n) = r.time()
+			return true
+		}
+	}
+	switch tag {
+	case ntEscalation:
+		n.Escalation = int(r.num())
+	case ntWarnAt:
+		n.WarnAt = r.float()
+	case ntDigest:
+		n.Digest = &lifecycle.Digest{}
+		if d := r.str(); r.err == nil {
+			r.err = json.Unmarshal([]byte(d), n.Digest)
+		}
+	default:
+		return false
+	}
+	return true
 }
 
 // noticeReader reads the values of a binary notice; the first error
