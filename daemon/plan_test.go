@@ -151,6 +151,12 @@ func TestADryRunIsForAdminsAndTakesTheConfigurationAsYAML(t *testing.T) {
 	if status, data := in.do("POST", "/-/reload?dry_run=yes", adminToken, "", nil); status != 400 || !strings.Contains(string(data), "dry_run=1") {
 		t.Errorf("dry_run=yes: %d %s; want 400 saying dry_run=1 (and no reload)", status, data)
 	}
+	if status, data := in.do("POST", "/-/reload?dry_run=1&list=0", adminToken, "", nil); status != 400 || !strings.Contains(string(data), "from 1 to") {
+		t.Errorf("list=0: %d %s; want 400 saying the range", status, data)
+	}
+	if status, data := in.do("POST", "/-/reload?dry_run=0", adminToken, "", nil); status != 200 || !strings.Contains(string(data), "reloaded") {
+		t.Errorf("dry_run=0: %d %s; want a reload", status, data)
+	}
 	good, err := os.ReadFile(cfgFile)
 	if err != nil {
 		t.Fatal(err)
