@@ -260,7 +260,7 @@ var (
 )
 
 // SchemaVersion is the layout this slad writes.
-const SchemaVersion = 13
+const SchemaVersion = 14
 
 // migrations[v] upgrades a database from schema v to v+1. A new layout adds
 // its step here and bumps SchemaVersion; Open runs the missing steps in one
@@ -312,6 +312,8 @@ var migrations = map[uint64]func(tx *bolt.Tx, p *sla.Policy, now time.Time) erro
 	11: shareNotices,
 	// 13: where the time went: per SLA, day and holder (holder_days.go).
 	12: addHolderDays,
+	// 14: requests per provider, opened and without a clock (unmatched.go).
+	13: countRequests,
 }
 
 func (s *Store) migrate() error {

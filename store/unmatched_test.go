@@ -1,10 +1,14 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"maps"
+	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
@@ -78,5 +82,75 @@ func TestRequestsWithoutAClockAreCounted(t *testing.T) {
 	}
 	if !maps.Equal(before.Unmatched, after.Unmatched) || !maps.Equal(before.Opened, after.Opened) {
 		t.Errorf("after a restart: opened %v unmatched %v, want %v %v", after.Opened, after.Unmatched, before.Opened, before.Unmatched)
+	}
+}
+
+// TestRequestsStoredBeforeSchema14AreCounted: the migration counts the
+// requests an older slad stored (opened, unmatched, open unmatched) as
+// this slad would have, and a request touched afterwards is not counted
+// a second time.
+func TestRequestsStoredBeforeSchema14AreCounted(t *testing.T) {
+	clock := testutil.NewClock(slatest.T0.Add(time.Hour))
+	dir := t.TempDir()
+	s := openTest(t, dir, clock)
+	ctx := context.Background()
+	if _, err := s.Append(ctx, []sla.Event{
+		slatest.Event("o1", "R1", sla.Opened, slatest.T0),
+		slatest.Event("o2", "R2", sla.Opened, slatest.T0, fromHR),
+		slatest.Event("o3", "R3", sla.Opened, slatest.T0, fromHR),
+		slatest.Event("x3", "R3", sla.Resolved, slatest.T0.Add(time.Minute)),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := providerCounts(t, s)
+	if want != [3]int64{3, 2, 1} {
+		t.Fatalf("before: %v, want 3 opened, 2 unmatched, 1 open unmatched", want)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// As schema 13 left them: no counter per provider anywhere.
+	rewind(t, dir, 13, func(tx *bolt.Tx) error {
+		if err := rewriteValues(tx.Bucket(bucketRequests), func(k, v []byte) ([]byte, error) {
+			ref, _, _ := parseRequestKey(k)
+			rec, err := decodeRecord(ref, v)
+			if err != nil {
+				return nil, err
+			}
+			for key := range rec.Contrib.Counters {
+				if kind, _, _ := strings.Cut(key, "\x00"); providerKinds[kind] {
+					delete(rec.Contrib.Counters, key)
+					delete(rec.High, key)
+				}
+			}
+			return encodeRecord(ref, rec), nil
+		}); err != nil {
+			return err
+		}
+		c := tx.Bucket(bucketCounters)
+		var stale [][]byte
+		_ = c.ForEach(func(k, _ []byte) error {
+			if kind, _, _ := strings.Cut(string(k), "\x00"); providerKinds[kind] {
+				stale = append(stale, bytes.Clone(k))
+			}
+			return nil
+		})
+		for _, k := range stale {
+			if err := c.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	s = openTest(t, dir, clock)
+	if got := providerCounts(t, s); got != want {
+		t.Errorf("after the migration: %v, want %v", got, want)
+	}
+	// Touched again, a request counted by the migration is not counted twice.
+	if _, err := s.Append(ctx, []sla.Event{slatest.Event("p2", "R2", sla.Paused, slatest.T0.Add(2*time.Minute))}); err != nil {
+		t.Fatal(err)
+	}
+	if got := providerCounts(t, s); got != want {
+		t.Errorf("after an event: %v, want %v", got, want)
 	}
 }
