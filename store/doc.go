@@ -71,7 +71,8 @@
 //	stops         len(sla) sla len(target) target, local day, request, elapsed, breached
 //	                                                → customer (for report percentiles, per SLA or pair)
 //	counters      kind NUL labels…                  → int64 (open, at risk, stopped, breaches, histogram;
-//	                                                  at risk and open breached per customer too)
+//	                                                  at risk and open breached per customer too;
+//	                                                  requests opened and unmatched per provider, schema 14)
 //	breaches      unix breach time, request, len(clock) clock
 //	                                                → request (newest-first listing)
 //	breaches_by_sla  len(sla) sla, then as breaches  → request (one SLA's listing; schema 2)
