@@ -3,9 +3,11 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,7 +81,8 @@ func newHeldServer(t *testing.T) *httptest.Server {
 		}
 	}
 	clock.Set(heldT0.Add(48 * time.Hour))
-	srv, err := New(Options{Store: st, Config: func() *config.Config { return cfg }, Now: clock.Now})
+	get := func() *config.Config { return cfg }
+	srv, err := New(Options{Store: st, Config: get, Now: clock.Now, Metrics: NewCollector(st, get, clock.Now, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,5 +144,35 @@ func TestAScorecardSaysWhatTheDepartmentHeld(t *testing.T) {
 	}
 	if r := findSLA(sales.Receives, "desk"); r == nil || r.Held != nil {
 		t.Errorf("an SLA received has no held figures (not kept per customer): %+v", r)
+	}
+}
+
+func TestMetricsSayWhereEachSLAsTimeWent(t *testing.T) {
+	ts := newHeldServer(t)
+	p := getPage(t, "GET", ts.URL+"/metrics")
+	if p.status != http.StatusOK {
+		t.Fatalf("GET /metrics: %d", p.status)
+	}
+	for _, want := range []string{
+		`slad_handoffs_per_request{sla="desk"} 2`,
+		`slad_handoffs_per_request{sla="network-ola"} 0`,
+		`slad_held_requests{department="it",sla="desk",waiting="false"} 2`,
+		`slad_held_requests{department="sales",sla="desk",waiting="true"} 1`,
+		`slad_held_median_seconds{department="network",sla="desk",waiting="false"} 11400`,
+		`slad_held_p90_seconds{department="it",sla="desk",waiting="false"} 4800`,
+		`slad_held_handoffs_per_request{department="it",sla="desk",waiting="false"} 1`,
+		`slad_held_breached_share_ratio{department="network",sla="desk",waiting="false"} 0.10382513661202186`,
+		`slad_held_breached_share_ratio{department="sales",sla="sales-answers",waiting="true"} 1`,
+	} {
+		if !strings.Contains(p.body, want+"\n") {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	// Nobody waited on Network, and IT held no request under Sales'
+	// promise: no series says so.
+	for _, absent := range []string{`department="network",sla="desk",waiting="true"`, `department="it",sla="sales-answers"`} {
+		if strings.Contains(p.body, absent) {
+			t.Errorf("/metrics has a series %s of a holder that held nothing", absent)
+		}
 	}
 }

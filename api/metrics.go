@@ -37,6 +37,8 @@ type Collector struct {
 	feedback feedbackFamilies
 	// Requests per provider, matched or not: see collectRequests.
 	requests requestFamilies
+	// Where the time went: see collectHeld.
+	held heldFamilies
 	// families lists every family above, by name (the exposition's order).
 	families []*family
 }
@@ -82,6 +84,7 @@ func NewCollector(st *store.Store, cfg func() *config.Config, now func() time.Ti
 		},
 		feedback: newFeedbackFamilies(&fams),
 		requests: newRequestFamilies(&fams),
+		held:     newHeldFamilies(&fams),
 	}
 	c.families = fams.sorted()
 	return c
@@ -147,6 +150,7 @@ func (c *Collector) collect(out sink) {
 		}
 	}
 	c.collectRequests(out, p, counters)
+	c.collectHeld(out, p, now)
 	c.collectFeedback(out, cfg)
 }
 
