@@ -181,7 +181,11 @@ func alertFacts(n lifecycle.Notice) []mailFact {
 	if n.SLADescription != "" {
 		s += ": " + n.SLADescription
 	}
-	return append(facts, mailFact{"SLA", s}, mailFact{"Fired", mailTime(n.FiredAt)})
+	facts = append(facts, mailFact{"SLA", s}, mailFact{"Fired", mailTime(n.FiredAt)})
+	if !n.HeldUntil.IsZero() {
+		facts = append(facts, mailFact{"Held", "outside notification hours until " + mailTime(n.HeldUntil)})
+	}
+	return facts
 }
 
 // alertMail is the mail of a notice: the summary as subject and first

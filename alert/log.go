@@ -50,6 +50,9 @@ func (l *logNotifier) Notify(ctx context.Context, n lifecycle.Notice) (bool, err
 		attrs = append(attrs, slog.Time("deadline", n.Deadline.UTC()))
 	}
 	attrs = append(attrs, slog.Time("fired_at", n.FiredAt.UTC()))
+	if !n.HeldUntil.IsZero() {
+		attrs = append(attrs, slog.Time("held_until", n.HeldUntil.UTC()))
+	}
 	if n.Stage == lifecycle.StageEscalation {
 		attrs = append(attrs, slog.Int("escalation", n.Escalation))
 	}

@@ -206,6 +206,9 @@ func buildSlack(n lifecycle.Notice, externalURL string) slackMessage {
 		ctx = append(ctx, word+" "+slackDate(n.Deadline))
 	}
 	ctx = append(ctx, "fired "+slackDate(n.FiredAt))
+	if !n.HeldUntil.IsZero() {
+		ctx = append(ctx, "held outside notification hours until "+slackDate(n.HeldUntil))
+	}
 	if n.ProviderLead != "" {
 		ctx = append(ctx, slackEscape(n.ProviderTitle())+" lead: "+slackEscape(n.ProviderLead))
 	}

@@ -32,6 +32,9 @@ type webhookPayload struct {
 	URL        string   `json:"url"`
 	Escalation int      `json:"escalation,omitempty"`
 	WarnAt     *float64 `json:"warn_at,omitempty"`
+	// HeldUntil is when an alert held for quiet hours was due to go out;
+	// its figures are as of fired_at (quiet hours, digest.go).
+	HeldUntil *string `json:"held_until,omitempty"`
 }
 
 // webhookSLA names the SLA and its departments: ids for programs, display
@@ -108,6 +111,10 @@ func marshalWebhook(n lifecycle.Notice, externalURL string) ([]byte, error) {
 	}
 	if n.Stage == lifecycle.StageWarning && n.WarnAt > 0 {
 		p.WarnAt = &n.WarnAt
+	}
+	if !n.HeldUntil.IsZero() {
+		h := formatTime(n.HeldUntil)
+		p.HeldUntil = &h
 	}
 	b, err := marshalJSON(p)
 	if err != nil {

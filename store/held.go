@@ -389,6 +389,15 @@ func (s *Store) Rehold(p *sla.Policy, known func(receiver string) bool, now time
 				return err
 			}
 			r.Until = until.UTC()
+			// The notice says when it goes out now: at its new release,
+			// or at once (this reload, this start) if that has passed.
+			a.Notice.HeldUntil = r.Until
+			if r.Until.Before(now) {
+				a.Notice.HeldUntil = now.UTC()
+			}
+			if r.Notice, err = json.Marshal(a.Notice); err != nil {
+				return err
+			}
 			if err := putHeld(tx, request, r); err != nil {
 				return err
 			}

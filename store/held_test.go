@@ -36,6 +36,15 @@ func openQuiet(t *testing.T, dir string, clock *testutil.Clock, p *sla.Policy) *
 	return s
 }
 
+func mustHeld(t *testing.T, s *Store, id string) []HeldAlert {
+	t.Helper()
+	held, err := s.HeldFor(Ref{Provider: "it", ID: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return held
+}
+
 // heldStages lists what is held for a request as "receiver:stage key".
 func heldStages(t *testing.T, s *Store, id string) []string {
 	t.Helper()
@@ -100,6 +109,11 @@ func TestAlertsHeldOverTheWeekendGoOutWhenTheOfficeOpensInFiringOrderOnceEvenAft
 	s = openQuiet(t, dir, clock, quietPolicy(t, nil))
 	if next, ok, err := s.NextRelease(); err != nil || !ok || !next.Equal(mondayOpen) {
 		t.Fatalf("next release = %s %v %v, want Monday 09:00 Berlin (%s)", next, ok, err, mondayOpen)
+	}
+	for _, a := range mustHeld(t, s, "R1") {
+		if !a.Notice.HeldUntil.Equal(mondayOpen) {
+			t.Errorf("%s's %s says it is held until %s, want Monday's opening", a.Receiver, a.Notice.StageKey, a.Notice.HeldUntil)
+		}
 	}
 	if got, err := s.ReleaseHeld(mondayOpen.Add(-time.Second)); err != nil || len(got) != 0 {
 		t.Fatalf("a second before the office opens, released %d (%v)", len(got), err)
@@ -203,6 +217,11 @@ func TestAReloadPutsHeldAlertsUnderTheNewHours(t *testing.T) {
 	}
 	if next, _, _ := s.NextRelease(); !next.Equal(mondayOpen.Add(-2 * time.Hour)) {
 		t.Errorf("next release %s, want Monday 07:00 Berlin", next)
+	}
+	for _, a := range mustHeld(t, s, "R1") {
+		if !a.Notice.HeldUntil.Equal(mondayOpen.Add(-2 * time.Hour)) {
+			t.Errorf("%s's %s says it is held until %s, want the new release", a.Receiver, a.Notice.StageKey, a.Notice.HeldUntil)
+		}
 	}
 	// Without hours, they go out at once.
 	if _, _, err := s.Rehold(slatest.DeskPolicy(), known, sunday); err != nil {

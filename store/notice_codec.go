@@ -53,6 +53,7 @@ const (
 	ntEscalation
 	ntWarnAt
 	ntDigest
+	ntHeldUntil
 )
 
 // The fields by kind, each with its tag. Order is the encoding's.
@@ -94,6 +95,7 @@ var (
 	}{
 		{ntDeadline, func(n *lifecycle.Notice) *time.Time { return &n.Deadline }},
 		{ntFiredAt, func(n *lifecycle.Notice) *time.Time { return &n.FiredAt }},
+		{ntHeldUntil, func(n *lifecycle.Notice) *time.Time { return &n.HeldUntil }},
 	}
 )
 

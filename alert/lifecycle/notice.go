@@ -60,6 +60,11 @@ type Notice struct {
 	// WarnAt is the warn_at share of the target whose warning this is
 	// (0.8 for 80%); 0 on other stages.
 	WarnAt float64 `json:"warn_at,omitempty"`
+	// HeldUntil is set on a notice held for its receiver's notification
+	// hours (quiet.go): when it was to go out. Its figures stay as of
+	// FiredAt, so receivers say it was held rather than pass them off as
+	// current.
+	HeldUntil time.Time `json:"held_until,omitzero"`
 	// Digest is the report of a StageDigest notice (digest.go), which is
 	// about a department rather than a request; nil on alerts.
 	Digest *Digest `json:"digest,omitempty"`

@@ -100,6 +100,7 @@ func route(p *sla.Policy, base Effect, kind StageKind, earlier bool, now time.Ti
 	for _, at := range order {
 		e := base
 		e.Op, e.Receivers, e.Until = Hold, held[at], at
+		e.Notice.HeldUntil = at.UTC()
 		out = append(out, e)
 	}
 	return out

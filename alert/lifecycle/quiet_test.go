@@ -124,6 +124,9 @@ func TestATickOutsideTheHoursHoldsForThoseItGovernsAndSendsToTheOthers(t *testin
 			sent = append(sent, e.Receivers...)
 		case Hold:
 			held, until = append(held, e.Receivers...), e.Until
+			if !e.Notice.HeldUntil.Equal(e.Until) {
+				t.Errorf("the held notice says it goes out at %s, the hold says %s", e.Notice.HeldUntil, e.Until)
+			}
 		}
 	}
 	if len(sent) != 1 || sent[0] != "am" || len(held) != 1 || held[0] != "it-chat" {
