@@ -32,6 +32,7 @@ type departmentView struct {
 	WaitingCaption            string
 	WaitingHidden             bool // requests wait but the viewer may not read them
 	Feedback                  *feedbackView
+	Held                      []heldRow // the time it held requests (department_held.go)
 }
 
 // scoreTile is one key figure at the top of the page.
@@ -50,6 +51,7 @@ type providedView struct {
 	Medians   string // "median response 12m · median resolution 3h"
 	Escalated int64
 	Charts    []template.HTML
+	Held      *heldTable // who held its requests (department_held.go)
 }
 
 // customerRow is an SLA's standing for one customer.
@@ -164,6 +166,7 @@ func departmentPage(cfg *config.Config, d wire.Department, now time.Time, detail
 		}
 	}
 	v.WaitingHidden = !details && d.WaitingTotal > 0
+	v.Held = departmentHeldRows(p, d.Held)
 	v.Feedback = feedbackOf(p, &d.Feedback)
 	v.Feedback.Provider = len(d.Provides) > 0
 	return v
@@ -193,6 +196,7 @@ func providedOf(p *sla.Policy, ds wire.DepartmentSLA, i int) providedView {
 		Medians:   mediansWords(ds),
 		Escalated: ds.Escalated,
 		Charts:    historyCharts(ds.Weekly, fmt.Sprintf("p%d", i), " of "+ds.SLA),
+		Held:      heldTableOf(p, ds.SLA, ds.Held),
 	}
 	for _, c := range ds.ByCustomer {
 		pv.Customers = append(pv.Customers, customerRow{

@@ -176,3 +176,28 @@ func TestMetricsSayWhereEachSLAsTimeWent(t *testing.T) {
 		}
 	}
 }
+
+func TestTheScorecardPageSaysWhereTheTimeWent(t *testing.T) {
+	ts := newHeldServer(t)
+	for _, id := range []string{"it", "network"} {
+		p := getPage(t, "GET", ts.URL+"/departments/"+id)
+		if p.status != http.StatusOK {
+			t.Fatalf("GET /departments/%s: %d", id, p.status)
+		}
+		got := text(p.body)
+		start := strings.Index(got, "Time ")
+		end := strings.Index(got, "Requests of ")
+		if start < 0 || end < start {
+			t.Fatalf("/departments/%s has no section on the time it held requests: %s", id, got)
+		}
+		section := got[start:end]
+		if id == "it" { // and who held what the desk gives
+			from := strings.Index(got, "desk: who held")
+			if from < 0 {
+				t.Fatalf("/departments/it does not say who held the desk's requests: %s", got)
+			}
+			section = got[from:strings.Index(got, "What Service Desk receives")] + "\n" + section
+		}
+		testutil.Golden(t, filepath.Join("testdata", "held-page-"+id+".golden.txt"), []byte(section+"\n"), *update)
+	}
+}
