@@ -21,10 +21,9 @@ const trendTolerance = 0.005
 
 // Digest computes a department's digest for the schedule slot, as the
 // figures stand at now; since is the slot of the digest before (or when
-// the digest was configured). Breaches since are the clocks that stopped
-// breached on the local days from since's to yesterday (whole days, so
-// that consecutive digests neither miss nor repeat one), plus those open
-// and past their target now.
+// the digest was configured). Breaches since are the clocks that breached
+// from since to the slot (the SLA's breach index over that span), so that
+// consecutive digests neither miss nor repeat one.
 func (s *Server) Digest(dept string, slot, since time.Time, zone *time.Location) (*lifecycle.Digest, error) {
 	cfg := s.opts.Config()
 	p := cfg.Policy
@@ -46,18 +45,26 @@ func (s *Server) Digest(dept string, slot, since time.Time, zone *time.Location)
 		}
 	}
 	sn, err := readFigures(s.opts.Store, p, figureRead{
-		slas: slas, customers: []string{dept}, ranges: digestRanges(since, zone),
+		slas: slas, customers: []string{dept}, ranges: previousWindow,
 		attention: &store.AttentionQuery{PerSLA: 1, Department: dept},
 	}, now)
 	if err != nil {
 		return nil, err
 	}
 	for _, sl := range slas {
-		if sl.Provider == dept {
-			out.Provides = append(out.Provides, digestSLA(sn, sl, "", customerNames(p, sl)))
+		provides, recv := sl.Provider == dept, receivesFigures(p, sl, dept, sn)
+		if !provides && !recv {
+			continue
 		}
-		if receivesFigures(p, sl, dept, sn) {
-			out.Receives = append(out.Receives, digestSLA(sn, sl, dept, deptName(p, sl.Provider)))
+		all, byCustomer, err := s.opts.Store.BreachesBetween(sl.ID, since, slot)
+		if err != nil {
+			return nil, fmt.Errorf("count the breaches of SLA %q: %w", sl.ID, err)
+		}
+		if provides {
+			out.Provides = append(out.Provides, digestSLA(sn, sl, "", customerNames(p, sl), all))
+		}
+		if recv {
+			out.Receives = append(out.Receives, digestSLA(sn, sl, dept, deptName(p, sl.Provider), byCustomer[dept]))
 		}
 	}
 	if rows := attentionList(p, sn.flagged, dept, now); len(rows) > 0 {
@@ -75,39 +82,28 @@ func (s *Server) Digest(dept string, slot, since time.Time, zone *time.Location)
 	return out, nil
 }
 
-// digestRanges are the further ranges a digest reads per SLA: the window
-// before the current one ([1]), and the whole days since the last digest
-// ([2]), in the SLA calendar's days.
-func digestRanges(since time.Time, zone *time.Location) func(sl *sla.SLA, today sla.Date) []store.DayRange {
-	return func(sl *sla.SLA, today sla.Date) []store.DayRange {
-		loc := sl.CalendarOf().Location()
-		first, _ := sl.Window.Bounds(today.In(loc), loc)
-		pFirst, pLast := sl.Window.Bounds(first.AddDays(-1).In(loc), loc)
-		from := sla.DateOf(since.In(zone))
-		to := today.AddDays(-1)
-		if to.Before(from) {
-			to = from.AddDays(-1) // an empty range: nothing whole since
-		}
-		return []store.DayRange{{First: pFirst, Last: pLast}, {First: from, Last: to}}
-	}
+// previousWindow is the further range a digest reads per SLA: the window
+// before the current one (the previous month, quarter or as many days), in
+// the SLA calendar's days.
+func previousWindow(sl *sla.SLA, today sla.Date) []store.DayRange {
+	loc := sl.CalendarOf().Location()
+	first, _ := sl.Window.Bounds(today.In(loc), loc)
+	pFirst, pLast := sl.Window.Bounds(first.AddDays(-1).In(loc), loc)
+	return []store.DayRange{{First: pFirst, Last: pLast}}
 }
 
 // digestSLA is one SLA's line in a digest: every request's figures
-// (customer "") or one customer's.
-func digestSLA(sn snapshot, sl *sla.SLA, customer, party string) lifecycle.DigestSLA {
+// (customer "") or one customer's, and the breaches since the last digest.
+func digestSLA(sn snapshot, sl *sla.SLA, customer, party string, breaches int64) lifecycle.DigestSLA {
 	cur := sn.current(sl, customer)
 	prev := sn.figuresOf(sl, customer, sn.windowOf(sl, customer, 1), false)
-	since := sn.figuresOf(sl, customer, sn.windowOf(sl, customer, 2), false)
 	line := lifecycle.DigestSLA{
 		SLA: sl.ID, Description: sl.Description, Party: party,
 		Objective: sl.Objective, Window: sl.Window.String(),
 		Compliance: cur.Compliance, BudgetLeft: cur.ErrorBudgetRemaining,
 		MeetsObjective: cur.Compliance >= sl.Objective,
 		AtRisk:         cur.AtRisk, BreachedOpen: cur.Breached,
-		BreachesSince: cur.Breached, CSATCount: cur.CSATCount,
-	}
-	for _, t := range since.Targets {
-		line.BreachesSince += t.Breached
+		BreachesSince: breaches, CSATCount: cur.CSATCount,
 	}
 	if cur.CSATCount > 0 {
 		v := cur.CSATAverage

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,9 +16,10 @@ const digestConfig = `
 departments:
   it: {name: IT Service Desk, lead: Dana Ops, notify: [console]}
   sales: {name: Sales}
+  hr: {name: Human Resources}
 receivers: {console: {type: log}}
 slas:
-  - {id: desk, description: IT answers Sales, provider: it, customers: [sales], resolution: 1h, objective: 90%, window: 30d}
+  - {id: desk, description: IT answers Sales, provider: it, customers: [sales, hr], resolution: 1h, objective: 90%, window: 30d}
 `
 
 // TestADigestComparesWithTheWindowBeforeAndCountsBreachesSinceTheLastOne
@@ -44,7 +46,11 @@ func TestADigestComparesWithTheWindowBeforeAndCountsBreachesSinceTheLastOne(t *t
 	request := func(id string, opened time.Time, took time.Duration) {
 		t.Helper()
 		clock.Set(opened)
-		open := sla.Event{ID: "o-" + id, Request: id, Type: sla.Opened, At: opened, Provider: "it", Customer: "sales", Title: "Request " + id}
+		customer := "sales"
+		if strings.HasPrefix(id, "HR") {
+			customer = "hr"
+		}
+		open := sla.Event{ID: "o-" + id, Request: id, Type: sla.Opened, At: opened, Provider: "it", Customer: customer, Title: "Request " + id}
 		if _, err := st.Append(context.Background(), []sla.Event{open}); err != nil {
 			t.Fatal(err)
 		}
@@ -62,9 +68,11 @@ func TestADigestComparesWithTheWindowBeforeAndCountsBreachesSinceTheLastOne(t *t
 	}
 	request("OLD-1", now.Add(-50*day), 10*time.Minute)
 	request("OLD-2", now.Add(-45*day), 20*time.Minute)
+	request("EARLY", now.Add(-20*day), 2*time.Hour)  // breached before the last digest
 	request("MET", now.Add(-10*day), 30*time.Minute) // before the last digest
 	request("LATE", now.Add(-3*day), 2*time.Hour)    // breached since
 	request("OPEN", now.Add(-2*time.Hour), 0)        // past its target now
+	request("HR-1", now.Add(-4*day), 3*time.Hour)    // HR's, breached since
 	clock.Set(now)
 	if _, err := st.Evaluate(now); err != nil {
 		t.Fatal(err)
@@ -78,12 +86,28 @@ func TestADigestComparesWithTheWindowBeforeAndCountsBreachesSinceTheLastOne(t *t
 		t.Fatalf("IT provides %d SLAs and receives %d; want desk only", len(d.Provides), len(d.Receives))
 	}
 	l := d.Provides[0]
-	if l.Party != "Sales" || l.BreachesSince != 2 || l.BreachedOpen != 1 {
-		t.Errorf("party %q, breaches since %d (want 2: LATE stopped breached, OPEN past target), breached open %d", l.Party, l.BreachesSince, l.BreachedOpen)
+	if l.Party != "Sales, Human Resources" || l.BreachesSince != 3 || l.BreachedOpen != 1 {
+		t.Errorf("party %q, breaches since %d (want 3: LATE, OPEN and HR-1 breached since the last digest, EARLY before), breached open %d", l.Party, l.BreachesSince, l.BreachedOpen)
 	}
-	// MET, LATE and OPEN count: one of three met.
-	if l.Compliance != 1.0/3 || l.Previous == nil || *l.Previous != 1 || l.Trend != "down" || l.MeetsObjective {
-		t.Errorf("compliance %v, previous %v, trend %q; want a third, down from all", l.Compliance, l.Previous, l.Trend)
+	// EARLY, MET, LATE, OPEN and HR-1 count: one of five met.
+	if l.Compliance != 0.2 || l.Previous == nil || *l.Previous != 1 || l.Trend != "down" || l.MeetsObjective {
+		t.Errorf("compliance %v, previous %v, trend %q; want a fifth, down from all", l.Compliance, l.Previous, l.Trend)
+	}
+	// Sales, as customer, counts its own requests only.
+	sales, err := srv.Digest("sales", now, now.Add(-7*day), berlin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sales.Receives) != 1 || sales.Receives[0].BreachesSince != 2 || sales.Receives[0].Party != "IT Service Desk" || sales.Receives[0].Compliance != 0.25 {
+		t.Errorf("Sales receives %+v; want desk with its 2 breaches since, a quarter met", sales.Receives)
+	}
+	// The next digest, a week on, counts none of them again.
+	next, err := srv.Digest("it", now.Add(7*day), now, berlin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := next.Provides[0].BreachesSince; n != 0 {
+		t.Errorf("the next digest counts %d breaches since, want none: OPEN breached before it", n)
 	}
 	if d.Worst == nil || d.Worst.ID != "OPEN" || d.Worst.State != "breached" || d.Worst.ProviderName != "IT Service Desk" {
 		t.Errorf("worst = %+v, want OPEN, breached", d.Worst)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -85,4 +86,42 @@ func (s *Store) QueueDigest(department string, m DigestMark, receivers []string,
 		s.signalOutbox()
 	}
 	return queued, err
+}
+
+// maxBreachesCounted bounds the breaches BreachesBetween reads: a digest
+// says "at least" past it rather than read without end.
+const maxBreachesCounted = 100_000
+
+// BreachesBetween counts the clocks of an SLA that breached from since
+// (inclusive) to until (exclusive), in all and per customer: the keys of
+// that span in the SLA's breach index, and each breached request's
+// customer from its record. Its cost is the breaches of the span (at most
+// maxBreachesCounted), never the SLA's history.
+func (s *Store) BreachesBetween(slaID string, since, until time.Time) (all int64, byCustomer map[string]int64, err error) {
+	byCustomer = map[string]int64{}
+	prefix := lp(nil, slaID)
+	from := binary.BigEndian.AppendUint64(bytes.Clone(prefix), uint64(max(since.Unix(), 0)))
+	to := binary.BigEndian.AppendUint64(bytes.Clone(prefix), uint64(max(until.Unix(), 0)))
+	err = s.db.View(func(tx *bolt.Tx) error {
+		customers := map[Ref]string{}
+		c := tx.Bucket(bucketBreachesBySLA).Cursor()
+		for k, _ := c.Seek(from); k != nil && bytes.Compare(k, to) < 0 && all < maxBreachesCounted; k, _ = c.Next() {
+			_, ref, _ := parseBreachKey(k[len(prefix):])
+			cu, ok := customers[ref]
+			if !ok {
+				rec, err := loadRecord(tx, ref)
+				if err != nil {
+					return err
+				}
+				if rec != nil {
+					cu = rec.Request.Customer
+				}
+				customers[ref] = cu
+			}
+			all++
+			byCustomer[cu]++
+		}
+		return nil
+	})
+	return all, byCustomer, err
 }
