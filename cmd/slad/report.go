@@ -48,6 +48,13 @@ quarter so far), or --from/--to as local dates of global.timezone.
 compliance, breaches and median resolution time in each of the last 12 ISO
 weeks or months of the SLA's calendar, the current one last (to today).
 
+--by holder shows where the time went instead: per SLA, the requests whose
+resolution clock (else response clock) stopped in the period, handoffs per
+request, and per holder (each department that held them, and each
+customer they waited on) the median and 90th percentile business time it
+held one, the handoffs to it per request it held, and its share of the
+time the breached requests spent in anyone's hands. Not per --customer.
+
 Formats:
   table  for people: one block per SLA, one row per target. Compliance and
          budget are rounded down to a tenth of a percent, so a figure short
@@ -72,7 +79,7 @@ const (
 type reportOptions struct {
 	serverFlags
 	query client.ReportQuery
-	by    string // "week" or "month": trends instead of one period
+	by    string // "week" or "month": trends instead of one period; "holder": where the time went
 	// feedback: the internal NPS instead of the SLAs' figures.
 	feedback bool
 	format   string
@@ -102,13 +109,15 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "slad report: %s\n", explainReportError(ctx, err, opts))
 		return 1
 	}
-	if opts.by != "" {
+	if opts.by != "" && opts.by != byHolder {
 		return runTrends(ctx, c, rep, opts, stdout, stderr)
 	}
-	switch opts.format {
-	case reportCSV:
+	switch {
+	case opts.by == byHolder:
+		err = writeHeld(stdout, rep, opts.format)
+	case opts.format == reportCSV:
 		err = writeReportCSV(stdout, rep)
-	case reportJSON:
+	case opts.format == reportJSON:
 		err = writeReportJSON(stdout, rep)
 	default:
 		err = writeReportTable(stdout, rep)
@@ -125,7 +134,7 @@ func parseReportFlags(args []string, stderr io.Writer) (opts reportOptions, code
 	opts.register(fs, "`file` holding a bearer token, when reads need credentials and --basic-auth-file is not given")
 	fs.StringVar(&opts.query.SLA, "sla", "", "report on the SLA with this `id` only; default every SLA")
 	fs.StringVar(&opts.query.Customer, "customer", "", "count only the requests of the customer department with this `id`, and report only the SLAs serving it; default every customer, each also on its own")
-	fs.StringVar(&opts.by, "by", "", "show trends by `period`, week or month (the last 12), instead of one period's figures")
+	fs.StringVar(&opts.by, "by", "", "show trends by `period`, week or month (the last 12), instead of one period's figures; or by holder: where the period's time went")
 	fs.StringVar(&opts.query.From, "from", "", "first `date` of the period, YYYY-MM-DD; default the start of each SLA's current window")
 	fs.StringVar(&opts.query.To, "to", "", "last `date` of the period, YYYY-MM-DD, included; default today in each SLA's calendar")
 	fs.StringVar(&opts.format, "format", reportTable, "output `format`: table, csv or json")
@@ -161,10 +170,8 @@ func reportFlagProblem(opts reportOptions, rest []string) string {
 		return fmt.Sprintf("unexpected argument %q: report takes flags only", rest[0])
 	case dates[0] != nil && dates[1] != nil && dates[1].Before(*dates[0]):
 		return fmt.Sprintf("--to %s is before --from %s: the period runs from --from to --to, both days included", opts.query.To, opts.query.From)
-	case opts.by != "" && opts.by != string(sla.ByWeek) && opts.by != string(sla.ByMonth):
-		return fmt.Sprintf("--by %q: use week or month", opts.by)
-	case opts.by != "" && (opts.query.From != "" || opts.query.To != ""):
-		return "--by shows the last 12 weeks or months up to today: it takes no --from or --to"
+	case byProblem(opts) != "": // report_held.go
+		return byProblem(opts)
 	case opts.format != reportTable && opts.format != reportCSV && opts.format != reportJSON:
 		return fmt.Sprintf("--format %q: use table, csv or json", opts.format)
 	case opts.timeout < 0:

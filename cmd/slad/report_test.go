@@ -185,7 +185,7 @@ func TestReportRejectsBadUsageWithoutAskingTheServer(t *testing.T) {
 	}{
 		"a trend by day is refused": {
 			args: []string{"--by", "day"}, wantCode: 2,
-			want: "slad report: --by \"day\": use week or month\n",
+			want: "slad report: --by \"day\": use week, month or holder\n",
 		},
 		"a trend over a chosen period is refused": {
 			args: []string{"--by", "week", "--from", "2026-11-01"}, wantCode: 2,
