@@ -70,6 +70,10 @@
 //	                                                → the same, for one customer's requests (schema 4)
 //	stops         len(sla) sla len(target) target, local day, request, elapsed, breached
 //	                                                → customer (for report percentiles, per SLA or pair)
+//	holder_days   len(sla) sla, local day, len(department) department, waiting
+//	                                                → sla.HeldTally (varints: requests, handoffs, seconds,
+//	                                                  breached, breached seconds, sketch buckets); the
+//	                                                  department "" is the SLA's requests as a whole (schema 13)
 //	counters      kind NUL labels…                  → int64 (open, at risk, stopped, breaches, histogram;
 //	                                                  at risk and open breached per customer too;
 //	                                                  requests opened and unmatched per provider, schema 14)

@@ -25,8 +25,10 @@ import (
 // fold from all its events gives (sla.Holdings): a fold that continues
 // from the record carries the shares of the clocks that stopped before
 // over, and reads the request's events (fold.needEvents) only when a clock
-// stopped anew, once per resolution (holding.go explains why nothing
-// cheaper is exact).
+// stopped anew: about once per resolution, and at each handoff away from
+// the holder of an OLA. The record keeps who holds the request now, not
+// who held it before; the events are the one source of that, and reading
+// one request's events then costs what its history is, never more.
 
 // bucketHolderDays came with schema 13: len(sla) sla, local day,
 // len(department) department, waiting → sla.HeldTally (encodeTally). The
