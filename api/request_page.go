@@ -23,6 +23,9 @@ type requestPage struct {
 	Zone   string
 	Clocks []clockPanel
 	Alerts alertsSection // request_alerts.go
+	// Unmatched says, for a request without a clock, why each SLA of its
+	// provider gave it none (sla.Policy.Explain).
+	Unmatched []string
 }
 
 type clockPanel struct {
@@ -93,6 +96,7 @@ func (s *Server) handleRequestPage(w http.ResponseWriter, r *http.Request) {
 		Alerts:   newAlertsSection(p, &req, alerts, total, loc),
 		JSONLink: "/api/v1/requests/" + httputil.RequestPath(res.ref.Provider, id) + "?explain=1",
 	}
+	page.Unmatched = unmatchedReasons(p, &req)
 	for _, c := range req.Clocks {
 		sl := p.SLA(c.SLA)
 		if sl == nil {
@@ -235,4 +239,17 @@ func stateWords(st sla.ClockState) (words, tone string) {
 		return "Cancelled", "none"
 	}
 	return "Running", "ok"
+}
+
+// unmatchedReasons says, for an opened request without a clock, why each
+// SLA of its provider gave it none; nil otherwise.
+func unmatchedReasons(p *sla.Policy, req *sla.Request) []string {
+	if len(req.Clocks) > 0 || req.Opened.IsZero() {
+		return nil
+	}
+	var out []string
+	for _, m := range p.Explain(req.Attributes) {
+		out = append(out, m.Reason)
+	}
+	return out
 }

@@ -86,6 +86,11 @@ func TestExplainSaysWhyARequestHasNoClock(t *testing.T) {
 		t.Errorf("OK: clocks %v, unmatched %+v; want its clock and an empty unmatched list", v.Clocks, v.Unmatched)
 	}
 
+	// The request's page says why, for a person.
+	if page := getPage(t, "GET", ts.URL+"/requests/it/TYPO"); !strings.Contains(page.body, `<li>SLA &#34;it-incidents&#34; takes category &#34;incident&#34;; the request has &#34;incidnet&#34;</li>`) {
+		t.Errorf("the request page does not say why TYPO has no clock:\n%s", page.body)
+	}
+
 	// The status page counts them, for every department and in IT's view.
 	for _, path := range []string{"/", "/?department=it"} {
 		page := getPage(t, "GET", ts.URL+path)
