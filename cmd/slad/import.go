@@ -38,7 +38,9 @@ request's "opened" waits for it.
 The server de-duplicates events by id (per provider), so running the same command again
 resumes an interrupted or failed import: events already stored are counted
 as duplicates. The import stops at the first event the server rejects and
-names its file and line; nothing of that batch is stored.
+names its file and line; nothing of that batch is stored. Interrupted
+(Ctrl-C), it waits for the answer to the batch in flight (within --timeout),
+sends no other, and says how many events the server stored.
 `
 
 // importOptions are the parsed flags of "slad import".
