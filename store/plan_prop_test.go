@@ -1,0 +1,201 @@
+package store
+
+import (
+	"context"
+	"maps"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/slad-project/slad/internal/testutil"
+	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/sla/slatest"
+)
+
+// planEdits are edits an admin makes to RichPolicy, each a new policy, in
+// a fixed order (a seed draws the same edits).
+var planEdits = []struct {
+	name string
+	edit func(t testing.TB, rng *rand.Rand) *sla.Policy
+}{
+	{"a shorter or longer P1 resolution", func(t testing.TB, rng *rand.Rand) *sla.Policy {
+		p := slatest.RichPolicy(t)
+		p.SLAs[1].Resolution.ByPriority["P1"] = time.Duration(30+rng.IntN(300)) * time.Minute
+		return p
+	}},
+	{"another response target", func(t testing.TB, rng *rand.Rand) *sla.Policy {
+		p := slatest.RichPolicy(t)
+		p.SLAs[2].Response = sla.Target{Default: time.Duration(5+rng.IntN(60)) * time.Minute}
+		return p
+	}},
+	{"warnings and escalations moved", func(t testing.TB, rng *rand.Rand) *sla.Policy {
+		p := slatest.RichPolicy(t)
+		p.SLAs[1].WarnAt = []float64{0.1 + 0.8*rng.Float64()}
+		p.SLAs[1].Escalate[0].After = time.Duration(1+rng.IntN(120)) * time.Minute
+		return p
+	}},
+	{"an SLA removed", func(t testing.TB, _ *rand.Rand) *sla.Policy {
+		p := slatest.RichPolicy(t)
+		p.SLAs = p.SLAs[:2]
+		return p
+	}},
+	{"an SLA narrowed to changes", func(t testing.TB, _ *rand.Rand) *sla.Policy {
+		p := slatest.RichPolicy(t)
+		p.SLAs[1].Match.Category = []string{"change"}
+		return p
+	}},
+}
+
+// TestAPlanIsWhatAdoptingThenTickingDoes draws request histories and an
+// edit of the policy, plans it, then adopts it, re-matches and ticks as a
+// reload does, and compares: every open request's clocks, the notices
+// queued per receiver, the counters and every SLA's window.
+func TestAPlanIsWhatAdoptingThenTickingDoes(t *testing.T) {
+	seed := testutil.Seed(t, 0)
+	rng := rand.New(rand.NewPCG(seed, 29))
+	receivers := []string{"am", "it-chat", "boss", "cto"}
+	for round := range testutil.Iterations(3) {
+		for _, e := range planEdits {
+			name, edit := e.name, e.edit
+			events := slatest.RichHistories(rng, 30)
+			for i := range events {
+				events[i].Seq = uint64(i)
+			}
+			// The reload comes after the last event (a clock never goes
+			// back), up to a day later.
+			now := slatest.T0
+			for _, e := range events {
+				if e.At.After(now) {
+					now = e.At
+				}
+			}
+			now = now.Add(time.Duration(rng.IntN(24*60)) * time.Minute)
+			clock := testutil.NewClock(slatest.T0)
+			s, err := Open(Options{Dir: t.TempDir(), Policy: slatest.RichPolicy(t), Now: clock.Now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Adopt(slatest.RichPolicy(t), "rich"); err != nil {
+				t.Fatal(err)
+			}
+			runTimeline(t, s, clock, append(slatest.WithTicks(slatest.InOrder(events), slatest.RandomTicks(rng, slatest.T0, now)), slatest.Step{At: now}))
+			clock.Set(now)
+			next := edit(t, rng)
+			pl, err := s.Plan(context.Background(), PlanQuery{Policy: next, Fingerprint: "edited", Now: now, Listed: 10000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantCounters, err := pl.View(s).Counters()
+			if err != nil {
+				t.Fatal(err)
+			}
+			first, last := slatest.T0.AddDate(0, 0, -1), now
+			var wantWindows []Window
+			for _, sl := range next.SLAs {
+				w, err := pl.View(s).WindowFigures(sl.ID, sla.DateOf(first), sla.DateOf(last))
+				if err != nil {
+					t.Fatal(err)
+				}
+				wantWindows = append(wantWindows, w)
+			}
+			before := outboxCounts(t, s, receivers...)
+			beforeReqs := map[Ref]RequestView{}
+			for _, r := range openRefs(t, s) {
+				v, err := s.Request(r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				beforeReqs[r] = v
+			}
+
+			if _, err := s.Adopt(next, "edited"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Rematch(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Evaluate(now); err != nil {
+				t.Fatal(err)
+			}
+
+			fail := func(format string, args ...any) {
+				t.Helper()
+				t.Fatalf("seed %d round %d, %s: "+format, append([]any{seed, round, name}, args...)...)
+			}
+			after := outboxCounts(t, s, receivers...)
+			for _, r := range receivers {
+				want := 0
+				if a := pl.Alerts[r]; a != nil {
+					want = a.With
+				}
+				if got := after[r] - before[r]; got != want {
+					fail("%s was queued %d notices; the plan said %d", r, got, want)
+				}
+			}
+			listed := map[Ref]PlannedRequest{}
+			for _, pr := range pl.Requests {
+				listed[pr.Ref] = pr
+			}
+			changed := 0
+			for ref, bv := range beforeReqs {
+				v, err := s.Request(ref)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := diffClocks(slatest.RichPolicy(t), next, &bv.Request, &v.Request, now)
+				if len(got) > 0 {
+					changed++
+				}
+				pr := listed[ref]
+				if len(got) != len(pr.Clocks) {
+					fail("%s: %d clocks changed, the plan said %d (%+v)", ref.ID, len(got), len(pr.Clocks), pr.Clocks)
+				}
+				for i := range got {
+					g, p := got[i], pr.Clocks[i]
+					if g.SLA != p.SLA || g.Target != p.Target || (g.After == nil) != (p.After == nil) || g.After != nil && !g.After.equal(p.After) {
+						fail("%s %s/%s became %+v; the plan said %+v", ref.ID, g.SLA, g.Target, g.After, p.After)
+					}
+				}
+			}
+			if changed != pl.Changed {
+				fail("%d requests changed, the plan said %d", changed, pl.Changed)
+			}
+			gotCounters, err := s.Counters()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !maps.Equal(gotCounters.OpenBreached, wantCounters.OpenBreached) || !maps.Equal(gotCounters.AtRisk, wantCounters.AtRisk) ||
+				!maps.Equal(gotCounters.Open, wantCounters.Open) || !maps.Equal(gotCounters.Stopped, wantCounters.Stopped) || !maps.Equal(gotCounters.Breaches, wantCounters.Breaches) {
+				fail("counters %+v; the plan said %+v", gotCounters, wantCounters)
+			}
+			for i, sl := range next.SLAs {
+				w, err := s.WindowFigures(sl.ID, sla.DateOf(first), sla.DateOf(last))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !maps.Equal(w.Targets, wantWindows[i].Targets) {
+					fail("window of %s %+v; the plan said %+v", sl.ID, w.Targets, wantWindows[i].Targets)
+				}
+			}
+			s.Close()
+		}
+	}
+}
+
+// openRefs lists the open requests.
+func openRefs(t *testing.T, s *Store) []Ref {
+	t.Helper()
+	var out []Ref
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketOpen).ForEach(func(k, _ []byte) error {
+			r, _, _ := parseRequestKey(k)
+			out = append(out, r)
+			return nil
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
