@@ -197,6 +197,11 @@ func TestARequestThroughThreeDepartments(t *testing.T) {
 		for _, tg := range s.Targets {
 			got[s.ID+"/"+string(tg.Target)] = fmt.Sprintf("met %d breached %d compliance %.2f", tg.Met, tg.Breached, tg.Compliance)
 		}
+		// Per customer: the desk's for Sales, the OLA's and the
+		// promise's for IT, whose request it was.
+		for _, c := range s.ByCustomer {
+			got[s.ID+" for "+c.Customer] = fmt.Sprintf("compliance %.2f", c.Compliance)
+		}
 	}
 	want := map[string]string{
 		"desk/response":            "met 1 breached 0 compliance 1.00",
@@ -204,6 +209,9 @@ func TestARequestThroughThreeDepartments(t *testing.T) {
 		"network-ola/response":     "met 0 breached 1 compliance 0.00",
 		"network-ola/resolution":   "met 1 breached 0 compliance 1.00",
 		"sales-answers/resolution": "met 0 breached 1 compliance 0.00",
+		"desk for sales":           "compliance 1.00",
+		"network-ola for it":       "compliance 0.00",
+		"sales-answers for it":     "compliance 0.00",
 	}
 	for k, w := range want {
 		if got[k] != w {

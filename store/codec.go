@@ -114,11 +114,19 @@ func encodeRecord(ref Ref, rec *record) []byte {
 		w.deadlineKey(c.Deadline)
 	}
 	w.heldShares(c.Held)
-	// The request's holder, last and only when it is not its provider
-	// (issue 12): a record without it (every record written before
-	// handoffs existed) is held by its provider.
-	if r.Holder != r.Provider {
+	// Last, optional (issue 12), so that records written before read as
+	// they were: the request's holder, when it is not its provider or a
+	// list follows; then the holding and waiting SLAs its shares were
+	// counted for (contribution.Served), when there are any. A record
+	// without them is held by its provider and counted under its customer.
+	if r.Holder != r.Provider || len(c.Served) > 0 {
 		w.str(r.Holder)
+	}
+	if len(c.Served) > 0 {
+		w.uint(uint64(len(c.Served)))
+		for _, id := range c.Served {
+			w.str(id)
+		}
 	}
 	return w.buf
 }
@@ -130,6 +138,7 @@ func decodeRecord(ref Ref, data []byte) (*record, error) {
 		if err := json.Unmarshal(data, &rec); err != nil {
 			return nil, err
 		}
+		rec.Contrib.servedBy = ref.Provider // what the record's key says
 		return &rec, nil
 	}
 	if len(data) == 0 || (data[0] != recordCompact && data[0] != recordUnheld) {
@@ -176,12 +185,7 @@ func decodeRecord(ref Ref, data []byte) (*record, error) {
 	if data[0] == recordCompact {
 		c.Held = rd.heldShares()
 	}
-	switch {
-	case rd.err == nil && len(rd.buf) != 0:
-		r.Holder = rd.str()
-	case r.Status != sla.StatusPending:
-		r.Holder = r.Provider
-	}
+	rd.tail(&rec, ref)
 	if rd.err == nil && len(rd.buf) != 0 {
 		rd.err = errors.New("record has trailing bytes")
 	}
@@ -223,6 +227,26 @@ func (r *recReader) days() []dayShare {
 		d.Aggr.CSATSum, d.Aggr.CSATCount = r.int(), r.int()
 	}
 	return days
+}
+
+// tail reads the optional end of a record (issue 12, encodeRecord): the
+// holder, else the provider; then the SLAs whose shares were counted
+// under the provider (contribution.Served).
+func (r *recReader) tail(rec *record, ref Ref) {
+	req, c := &rec.Request, &rec.Contrib
+	c.servedBy = ref.Provider
+	switch {
+	case r.err == nil && len(r.buf) != 0:
+		req.Holder = r.str()
+	case req.Status != sla.StatusPending:
+		req.Holder = req.Provider
+	}
+	if r.err == nil && len(r.buf) != 0 {
+		c.Served = make([]string, r.len())
+		for i := range c.Served {
+			c.Served[i] = r.str()
+		}
+	}
 }
 
 // decodeOpening reads only how a stored request opened, from the head of

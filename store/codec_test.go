@@ -82,10 +82,16 @@ func TestACompactRecordKeepsEverythingItsJSONKept(t *testing.T) {
 	held.Request.Holder = "network"
 	byProvider := *full
 	byProvider.Request.Holder = "it"
+	served := *full // an OLA's shares, counted under the request's provider
+	served.Contrib.Served = []string{"network-ola", "sales-answers"}
+	servedHere := served // ... and its holder its provider
+	servedHere.Request.Holder = "it"
 	tests := map[string]*record{
-		"a request that has not opened":      {Request: sla.Request{ID: "R1", Status: sla.StatusPending, LastEvent: opened}},
-		"a request another department holds": &held,
-		"a request its provider holds":       &byProvider,
+		"a request that has not opened":           {Request: sla.Request{ID: "R1", Status: sla.StatusPending, LastEvent: opened}},
+		"a request another department holds":      &held,
+		"a request its provider holds":            &byProvider,
+		"shares of holding and waiting SLAs":      &served,
+		"shares of a party, held by the provider": &servedHere,
 		"every field set, times in a zone and before the opening, sub-second durations, keys with and without the request's": full,
 	}
 	for name, rec := range tests {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -21,7 +22,16 @@ type contribution struct {
 	// every day share goes to the SLA's aggregate and to that of the pair
 	// (SLA, Customer), and the stops index holds it as each key's value.
 	// Empty in contributions stored before schema 4, which migrated them.
-	Customer string           `json:"customer,omitempty"`
+	Customer string `json:"customer,omitempty"`
+	// Served are the holding and waiting SLAs among the shares (issue 12),
+	// sorted: their customer is the request's provider, whose requests
+	// they serve, not the request's customer. Kept with the shares, so
+	// that taking them back does not depend on the policy of the day.
+	Served []string `json:"served,omitempty"`
+	// servedBy is the request's provider, the customer of the Served
+	// SLAs: set by withCustomer, and from the record's key when a record
+	// is read.
+	servedBy string
 	Counters map[string]int64 `json:"counters,omitempty"`
 	Days     []dayShare       `json:"days,omitempty"`
 	Stops    [][]byte         `json:"stops,omitempty"`    // keys in the stops bucket
@@ -151,7 +161,7 @@ func contribute(rec *record, p *sla.Policy, now time.Time) contribution {
 	}
 	b.csat(p)
 	b.matched(clocked)
-	c := withCustomer(b.done(), live.Customer)
+	c := withCustomer(b.done(), live.Customer, live.Provider, servedSLAs(p, &live))
 	c.Held, _ = heldShares(p, &live, nil, false, rec.Contrib.Held) // carried over: see fold.held
 	c.Open = live.Status == sla.StatusOpen
 	c.Alert = c.Open && (len(att.Warned) > 0 || len(att.Breached) > 0)
@@ -161,12 +171,36 @@ func contribute(rec *record, p *sla.Policy, now time.Time) contribution {
 	return c
 }
 
+// servedSLAs are the holding and waiting SLAs of the request's clocks,
+// sorted, each once.
+func servedSLAs(p *sla.Policy, r *sla.Request) []string {
+	var out []string
+	for i := range r.Clocks {
+		if s := p.SLA(r.Clocks[i].SLA); s != nil && s.Party() {
+			out = append(out, s.ID)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// customerOf is the customer department a share of an SLA is counted
+// under: the request's provider for the holding and waiting SLAs
+// (Served), the request's customer for the others.
+func (c *contribution) customerOf(slaID string) string {
+	if _, ok := slices.BinarySearch(c.Served, slaID); ok {
+		return c.servedBy
+	}
+	return c.Customer
+}
+
 // withCustomer adds the customer dimension to a contribution counted per
 // SLA: the customer of its day shares and stops, and its open standing
-// per (SLA, customer) pair. The migration to schema 4 gives it to the
+// per (SLA, customer) pair, which is customer, or provider for the SLAs
+// in served (customerOf). The migration to schema 4 gives it to the
 // contributions stored before, so both are the same computation.
-func withCustomer(c contribution, customer string) contribution {
-	c.Customer = customer
+func withCustomer(c contribution, customer, provider string, served []string) contribution {
+	c.Customer, c.Served, c.servedBy = customer, served, provider
 	c.Counters = maps.Clone(c.Counters) // the caller's stays as it was
 	if c.Counters == nil {
 		c.Counters = map[string]int64{}
@@ -179,9 +213,9 @@ func withCustomer(c contribution, customer string) contribution {
 		}
 		switch _, l := splitCounterKey(k); {
 		case kind == ctrAtRisk && len(l) == 1:
-			pair[counterKey(ctrAtRiskByCustomer, l[0], customer)] = n
+			pair[counterKey(ctrAtRiskByCustomer, l[0], c.customerOf(l[0]))] = n
 		case kind == ctrOpenBreached && len(l) == 2:
-			pair[counterKey(ctrOpenBreachedByCustomer, l[0], l[1], customer)] = n
+			pair[counterKey(ctrOpenBreachedByCustomer, l[0], l[1], c.customerOf(l[0]))] = n
 		}
 	}
 	for k, n := range pair {
@@ -335,10 +369,10 @@ func applyDays(tx *bolt.Tx, old, cur contribution) error {
 	dayDeltas(perSLA, old.Days, -1, perSLADay)
 	dayDeltas(perSLA, cur.Days, 1, perSLADay)
 	if old.Customer != "" {
-		dayDeltas(perPair, old.Days, -1, perCustomerDay(old.Customer))
+		dayDeltas(perPair, old.Days, -1, perCustomerDay(&old))
 	}
 	if cur.Customer != "" {
-		dayDeltas(perPair, cur.Days, 1, perCustomerDay(cur.Customer))
+		dayDeltas(perPair, cur.Days, 1, perCustomerDay(&cur))
 	}
 	if err := applyDayDeltas(tx.Bucket(bucketDays), perSLA); err != nil {
 		return err
@@ -414,8 +448,8 @@ func dayDeltas(deltas map[string]*DayAggr, shares []dayShare, sign int64, key fu
 func perSLADay(s dayShare) []byte { return dayKey(s.SLA, s.Day) }
 
 // perCustomerDay keys a day share in the days_by_customer bucket.
-func perCustomerDay(customer string) func(dayShare) []byte {
-	return func(s dayShare) []byte { return customerDayKey(s.SLA, customer, s.Day) }
+func perCustomerDay(c *contribution) func(dayShare) []byte {
+	return func(s dayShare) []byte { return customerDayKey(s.SLA, c.customerOf(s.SLA), s.Day) }
 }
 
 // applyDayDeltas adds the deltas to the day aggregates of a bucket.
@@ -450,7 +484,7 @@ func applyIndexes(tx *bolt.Tx, ref Ref, old, cur contribution) error {
 	}
 	// A stop's value is its request's customer, so that a pair's median is
 	// read from its SLA's stops in the period.
-	if err := replaceKeys(tx.Bucket(bucketStops), old.Stops, cur.Stops, []byte(cur.Customer)); err != nil {
+	if err := replaceStops(tx.Bucket(bucketStops), old.Stops, &cur); err != nil {
 		return err
 	}
 	deadlines := tx.Bucket(bucketDeadlines)
@@ -495,6 +529,30 @@ func putChanged(b *bolt.Bucket, key, value []byte) error {
 // replaceKeys deletes the old keys that are not among the new ones and
 // puts the new ones (those it does not hold with the value already).
 func replaceKeys(b *bolt.Bucket, old, cur [][]byte, value []byte) error {
+	return replaceKeysWith(b, old, cur, func([]byte) []byte { return value })
+}
+
+// replaceStops is replaceKeys for the stops index, whose values are the
+// customer each stop was counted under (contribution.customerOf).
+func replaceStops(b *bolt.Bucket, old [][]byte, cur *contribution) error {
+	if len(cur.Served) == 0 {
+		return replaceKeys(b, old, cur.Stops, []byte(cur.Customer))
+	}
+	return replaceKeysWith(b, old, cur.Stops, func(k []byte) []byte {
+		return []byte(cur.customerOf(stopKeySLA(k)))
+	})
+}
+
+// stopKeySLA is the SLA id a stop key (stopKey) starts with.
+func stopKeySLA(k []byte) string {
+	if len(k) < 2 || len(k) < 2+int(binary.BigEndian.Uint16(k)) {
+		return ""
+	}
+	return string(k[2 : 2+binary.BigEndian.Uint16(k)])
+}
+
+// replaceKeysWith is replaceKeys with each key's value given by value.
+func replaceKeysWith(b *bolt.Bucket, old, cur [][]byte, value func(k []byte) []byte) error {
 	for _, k := range old {
 		if !slices.ContainsFunc(cur, func(c []byte) bool { return string(c) == string(k) }) {
 			if err := b.Delete(k); err != nil {
@@ -507,7 +565,7 @@ func replaceKeys(b *bolt.Bucket, old, cur [][]byte, value []byte) error {
 		if slices.ContainsFunc(old, func(o []byte) bool { return string(o) == string(k) }) {
 			put = func(k, v []byte) error { return putChanged(b, k, v) }
 		}
-		if err := put(k, value); err != nil {
+		if err := put(k, value(k)); err != nil {
 			return err
 		}
 	}

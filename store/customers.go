@@ -40,7 +40,7 @@ func addCustomerDimension(tx *bolt.Tx, _ *sla.Policy, _ time.Time) error {
 			rec.High = map[string]int64{}
 		}
 		old := rec.Contrib
-		rec.Contrib = withCustomer(old, rec.Request.Customer)
+		rec.Contrib = withCustomer(old, rec.Request.Customer, rec.Request.Provider, nil) // no SLA measured a party before schema 4
 		if err := applyContribution(tx, refOf(&rec.Request), old, rec.Contrib, rec.High); err != nil {
 			return fmt.Errorf("request %q: %w", k, err)
 		}

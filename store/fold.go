@@ -306,10 +306,10 @@ func (s *pendingSums) add(counters map[string]int64, old, cur contribution) {
 	dayDeltas(s.perSLA, old.Days, -1, perSLADay)
 	dayDeltas(s.perSLA, cur.Days, 1, perSLADay)
 	if old.Customer != "" {
-		dayDeltas(s.perPair, old.Days, -1, perCustomerDay(old.Customer))
+		dayDeltas(s.perPair, old.Days, -1, perCustomerDay(&old))
 	}
 	if cur.Customer != "" {
-		dayDeltas(s.perPair, cur.Days, 1, perCustomerDay(cur.Customer))
+		dayDeltas(s.perPair, cur.Days, 1, perCustomerDay(&cur))
 	}
 	if !sameHeld(old.Held, cur.Held) {
 		heldDeltas(s.held, old.Held, -1)

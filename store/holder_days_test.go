@@ -241,7 +241,7 @@ func TestASchema12DatabaseGetsItsHolderDays(t *testing.T) {
 			if err != nil {
 				return nil, err
 			}
-			rec.Contrib.Held = nil
+			rec.Contrib.Held, rec.Contrib.Served = nil, nil // schema 12 had neither
 			data := encodeRecord(ref, rec)
 			data[0] = recordUnheld
 			return data[:len(data)-1], nil // no shares: the count's 0 byte is the last before the holder
