@@ -21,13 +21,15 @@ import (
 //
 // A reload's re-match folds each open request anew (RematchStep: a fold of
 // fold.go from all its events, lifecycle.Settle), and the first tick after
-// it fires what has come due (lifecycle.Tick). Plan runs the same fold with
-// both (fold.tick set, fold.keep not: what the evaluator does to a request
-// the pass has not reached yet) under the new policy, phases 1 and 2 only,
-// a chunk of requests per read transaction: the effects it would queue and
-// the counter and day-aggregate differences it would write are collected
-// instead of written. Beside it, the same request ticked under the policy
-// in force tells what the first tick would send without the edit.
+// it fires what has come due (Evaluate: a fold with tick and keep set,
+// lifecycle.Tick, for a request whose deadline key is due). Plan runs the
+// same folds under the new policy, phases 1 and 2 only, a chunk of
+// requests per read transaction: the re-match's, then the tick's on the
+// record it leaves when that record is due; the effects they would queue
+// and the counter and day-aggregate differences they would write are
+// collected instead of written. Beside them, the tick of the stored record
+// under the policy in force, when it is due, tells what the first tick
+// would send without the edit.
 //
 // Its memory is bounded by the chunk, the configuration (a count per SLA,
 // receiver and transition, a difference per counter and (SLA, day)) and
@@ -147,12 +149,13 @@ func (s *Store) Plan(ctx context.Context, q PlanQuery) (*Plan, error) {
 	if cur == nil {
 		cur = s.policy.Load()
 	}
+	bound := binary.BigEndian.AppendUint64(nil, uint64(max(q.Now.Unix(), 0))+1)
 	var after []byte
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("plan: %w", err)
 		}
-		var folds, baseline []*fold
+		var chunk []*planned
 		n := 0
 		err := s.db.View(func(tx *bolt.Tx) error {
 			var keys [][]byte
@@ -164,37 +167,97 @@ func (s *Store) Plan(ctx context.Context, q PlanQuery) (*Plan, error) {
 			if n = len(keys); n > 0 {
 				after = keys[n-1]
 			}
-			folds, baseline = make([]*fold, 0, n), make([]*fold, 0, n)
-			for _, k := range keys {
-				ref := refOfKey(k, rematch)
-				stale := s.stale(tx, ref)
-				f := &fold{ref: ref, res: &IngestResult{}, tick: true, keep: !rematch && !stale}
-				f.read(tx)
-				if f.stored == nil {
-					continue // an index naming nothing: the evaluator skips it too
-				}
-				base := &fold{ref: ref, res: &IngestResult{}, tick: true, keep: !stale}
-				base.read(tx)
-				folds, baseline = append(folds, f), append(baseline, base)
-			}
+			chunk = s.readPlanned(tx, keys, rematch)
 			return nil
 		})
 		if err != nil {
 			return nil, fmt.Errorf("plan: %w", err)
 		}
-		cores := runtime.GOMAXPROCS(0)
-		computeOn(cores, q.Policy, q.Now, folds)
-		computeOn(cores, cur, q.Now, baseline)
-		for i, f := range folds {
-			if err := errors.Join(f.err, baseline[i].err); err != nil {
-				return nil, fmt.Errorf("plan: %w", err)
-			}
-			pl.add(cur, q, f, baseline[i])
+		if err := computePlanned(chunk, cur, q.Policy, q.Now, bound); err != nil {
+			return nil, fmt.Errorf("plan: %w", err)
+		}
+		for _, p := range chunk {
+			pl.add(cur, q, p, bound)
 		}
 		if n < planChunk {
 			return pl, nil
 		}
 	}
+}
+
+// planned is one request's folds in a plan: the re-match's (refold: the
+// fold RematchStep runs; nil when nothing is re-matched), the first
+// tick's on the record it leaves (tick: the evaluator's; nil when the
+// request is not due then), and the first tick's without the edit (base,
+// which counts only when the stored record is due).
+type planned struct {
+	refold, tick, base *fold
+}
+
+// readPlanned is phase 1 of a chunk's folds.
+func (s *Store) readPlanned(tx *bolt.Tx, keys [][]byte, rematch bool) []*planned {
+	out := make([]*planned, 0, len(keys))
+	for _, k := range keys {
+		ref := refOfKey(k, rematch)
+		stale := s.stale(tx, ref)
+		p := &planned{base: &fold{ref: ref, res: &IngestResult{}, tick: true, keep: !stale}}
+		p.base.read(tx)
+		if p.base.stored == nil {
+			continue // an index naming nothing: the evaluator skips it too
+		}
+		if rematch {
+			p.refold = &fold{ref: ref, res: &IngestResult{}}
+			p.refold.read(tx)
+		} else {
+			p.tick = &fold{ref: ref, res: &IngestResult{}, tick: true, keep: !stale}
+			p.tick.read(tx)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// computePlanned is phase 2 of a chunk's folds, on every core: the
+// re-match under next, then the first tick under next of those it leaves
+// due, and the first tick under cur.
+func computePlanned(chunk []*planned, cur, next *sla.Policy, now time.Time, bound []byte) error {
+	cores := runtime.GOMAXPROCS(0)
+	var refolds, ticks, bases []*fold
+	for _, p := range chunk {
+		if p.refold != nil {
+			refolds = append(refolds, p.refold)
+		}
+		bases = append(bases, p.base)
+	}
+	computeOn(cores, next, now, refolds)
+	for _, p := range chunk {
+		if r := p.refold; r != nil {
+			if r.err != nil {
+				return r.err
+			}
+			if r.rec.Contrib.Deadline != nil && bytes.Compare(r.rec.Contrib.Deadline, bound) < 0 {
+				p.tick = &fold{ref: r.ref, res: &IngestResult{}, tick: true, keep: true, stored: r.data}
+			}
+		}
+		if p.tick != nil {
+			ticks = append(ticks, p.tick)
+		}
+	}
+	computeOn(cores, next, now, ticks)
+	computeOn(cores, cur, now, bases)
+	for _, p := range chunk {
+		if err := errors.Join(p.base.err, errOf(p.tick)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func errOf(f *fold) error {
+	if f == nil {
+		return nil
+	}
+	return f.err
 }
 
 // refOfKey is the request an open key or a deadline key names.
@@ -247,35 +310,29 @@ func (s *Store) wouldRematch(fingerprint string) (bool, string, error) {
 	return true, have, nil
 }
 
-// add takes one request's fold under the new policy (f) and under the one
-// in force (base) into the plan.
-func (pl *Plan) add(cur *sla.Policy, q PlanQuery, f, base *fold) {
+// add takes one request's folds into the plan.
+func (pl *Plan) add(cur *sla.Policy, q PlanQuery, p *planned, bound []byte) {
 	pl.Examined++
-	for _, e := range f.effects {
-		for _, r := range e.Receivers {
-			switch e.Op {
-			case lifecycle.Send:
-				a := pl.alerts(r)
-				a.With++
-				a.Stages[e.Notice.Stage]++
-			case lifecycle.Hold:
-				pl.alerts(r).Held++
-			}
-		}
+	first, last := p.refold, p.tick // the request as it was, and as it ends
+	if first == nil {
+		first = p.tick
 	}
-	for _, e := range base.effects {
-		for _, r := range e.Receivers {
-			switch e.Op {
-			case lifecycle.Send:
-				pl.alerts(r).Without++
-			case lifecycle.Hold:
-				pl.alerts(r).HeldWithout++
-			}
-		}
+	if last == nil {
+		last = p.refold
 	}
-	pl.sums.add(f.counters, f.old.Contrib, f.rec.Contrib)
-	pl.baseSums.add(base.counters, base.old.Contrib, base.rec.Contrib)
-	clocks := diffClocks(cur, q.Policy, &f.old.Request, &f.rec.Request, q.Now)
+	for _, f := range []*fold{p.refold, p.tick} {
+		if f == nil {
+			continue
+		}
+		pl.count(f.effects, false)
+		pl.sums.add(f.counters, f.old.Contrib, f.rec.Contrib)
+	}
+	if b := p.base; b.old.Contrib.Deadline != nil && bytes.Compare(b.old.Contrib.Deadline, bound) < 0 {
+		// Due now: the evaluator ticks it whether or not the reload comes.
+		pl.count(b.effects, true)
+		pl.baseSums.add(b.counters, b.old.Contrib, b.rec.Contrib)
+	}
+	clocks := diffClocks(cur, q.Policy, &first.old.Request, &last.rec.Request, q.Now)
 	if len(clocks) == 0 {
 		return
 	}
@@ -311,7 +368,31 @@ func (pl *Plan) add(cur *sla.Policy, q PlanQuery, f, base *fold) {
 		}
 	}
 	if list {
-		pl.Requests = append(pl.Requests, PlannedRequest{Ref: f.ref, Attributes: f.rec.Request.Attributes, Clocks: clocks})
+		pl.Requests = append(pl.Requests, PlannedRequest{Ref: last.ref, Attributes: last.rec.Request.Attributes, Clocks: clocks})
+	}
+}
+
+// count adds the notices a list of effects sends or holds per receiver,
+// with the edit or without it.
+func (pl *Plan) count(effects []lifecycle.Effect, without bool) {
+	for _, e := range effects {
+		if e.Op != lifecycle.Send && e.Op != lifecycle.Hold {
+			continue
+		}
+		for _, r := range e.Receivers {
+			a := pl.alerts(r)
+			switch {
+			case e.Op == lifecycle.Send && without:
+				a.Without++
+			case e.Op == lifecycle.Send:
+				a.With++
+				a.Stages[e.Notice.Stage]++
+			case without:
+				a.HeldWithout++
+			default:
+				a.Held++
+			}
+		}
 	}
 }
 
