@@ -19,7 +19,7 @@ Commands:
              (or --data DIR --current OLD.yaml for a stopped daemon); exit 0 no changes, 2 changes, 1 error
   import     send NDJSON or CSV history to a running daemon: slad import --server URL --token-file F FILE...
   report     compliance, breaches and CSAT per SLA: slad report --server URL [--token-file F] [--sla ID] [--customer DEPT]
-             [--from DATE --to DATE | --by week|month] [--format table|csv|json] [--feedback]
+             [--from DATE --to DATE | --by week|month] [--by holder] [--format table|csv|json] [--feedback]
   backup     copy the database of a running daemon: slad backup --server URL --token-file F FILE
              (to restore: stop slad, copy FILE to DIR/slad.db, start it; see slad help backup)
   check      check a stopped daemon's database for damage: slad check --data DIR
