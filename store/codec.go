@@ -317,9 +317,12 @@ func (w *recWriter) lists(m map[string][]string) {
 func (w *recWriter) counters(m map[string]int64) {
 	w.uint(uint64(len(m)))
 	for _, k := range slices.Sorted(maps.Keys(m)) {
-		parts := strings.Split(k, "\x00")
-		w.uint(uint64(len(parts)))
-		for _, p := range parts {
+		// The parts of the key, as strings.Split would give them, without
+		// its slice: a tick encodes every counter of every due request.
+		w.uint(uint64(strings.Count(k, "\x00") + 1))
+		for rest, more := k, true; more; {
+			var p string
+			p, rest, more = strings.Cut(rest, "\x00")
 			w.str(p)
 		}
 		w.int(m[k])
