@@ -189,7 +189,8 @@ func (s *Store) Plan(ctx context.Context, q PlanQuery) (*Plan, error) {
 // fold RematchStep runs; nil when nothing is re-matched), the first
 // tick's on the record it leaves (tick: the evaluator's; nil when the
 // request is not due then), and the first tick's without the edit (base,
-// which counts only when the stored record is due).
+// which counts only when the stored record is due; nil when the re-match
+// found it is not).
 type planned struct {
 	refold, tick, base *fold
 }
@@ -227,7 +228,6 @@ func computePlanned(chunk []*planned, cur, next *sla.Policy, now time.Time, boun
 		if p.refold != nil {
 			refolds = append(refolds, p.refold)
 		}
-		bases = append(bases, p.base)
 	}
 	computeOn(cores, next, now, refolds)
 	for _, p := range chunk {
@@ -235,22 +235,34 @@ func computePlanned(chunk []*planned, cur, next *sla.Policy, now time.Time, boun
 			if r.err != nil {
 				return r.err
 			}
-			if r.rec.Contrib.Deadline != nil && bytes.Compare(r.rec.Contrib.Deadline, bound) < 0 {
+			if due(r.rec.Contrib, bound) {
 				p.tick = &fold{ref: r.ref, res: &IngestResult{}, tick: true, keep: true, stored: r.data}
+			}
+			if !due(r.old.Contrib, bound) {
+				p.base = nil // the evaluator would not tick it without the edit either
 			}
 		}
 		if p.tick != nil {
 			ticks = append(ticks, p.tick)
 		}
+		if p.base != nil {
+			bases = append(bases, p.base)
+		}
 	}
 	computeOn(cores, next, now, ticks)
 	computeOn(cores, cur, now, bases)
 	for _, p := range chunk {
-		if err := errors.Join(p.base.err, errOf(p.tick)); err != nil {
+		if err := errors.Join(errOf(p.base), errOf(p.tick)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// due reports whether a record's deadline key falls before bound: the
+// evaluator ticks it then.
+func due(c contribution, bound []byte) bool {
+	return c.Deadline != nil && bytes.Compare(c.Deadline, bound) < 0
 }
 
 func errOf(f *fold) error {
@@ -327,7 +339,7 @@ func (pl *Plan) add(cur *sla.Policy, q PlanQuery, p *planned, bound []byte) {
 		pl.count(f.effects, false)
 		pl.sums.add(f.counters, f.old.Contrib, f.rec.Contrib)
 	}
-	if b := p.base; b.old.Contrib.Deadline != nil && bytes.Compare(b.old.Contrib.Deadline, bound) < 0 {
+	if b := p.base; b != nil && due(b.old.Contrib, bound) {
 		// Due now: the evaluator ticks it whether or not the reload comes.
 		pl.count(b.effects, true)
 		pl.baseSums.add(b.counters, b.old.Contrib, b.rec.Contrib)
