@@ -28,7 +28,7 @@ func newHeldFamilies(fams *families) heldFamilies {
 		median:         fams.gauge("slad_held_median_seconds", "Median business time a department held a request under the SLA, over the SLA's window (within 2%).", holder...),
 		p90:            fams.gauge("slad_held_p90_seconds", "90th percentile of the business time a department held a request under the SLA, over the SLA's window (within 2%).", holder...),
 		holderHandoffs: fams.gauge("slad_held_handoffs_per_request", "Times a request under the SLA was handed to the department, per request it held, over the SLA's window.", holder...),
-		breachedAt:     fams.gauge("slad_held_breached_share_ratio", "The department's share of the business time the SLA's breached requests spent in anyone's hands, over the SLA's window; absent while none breached.", holder...),
+		breachedAt:     fams.gauge("slad_held_breached_share_ratio", "The department's share of the elapsed business time of the clocks of the SLA's breached requests (what counted toward the target while it held them), over the SLA's window; absent while none breached.", holder...),
 	}
 }
 

@@ -34,22 +34,44 @@ func AttributedClock(r *Request, slaID string) *Clock {
 
 // HeldPart is one holder's part of a request's time over a clock's span:
 // its business seconds (counting and paused time alike, as [HeldBy]
-// measures them) and how many times the request was handed to it within
-// the span (not counting the holder the span began with, nor a holder
-// that gets the request back when it is reopened: a handoff is a change
-// of hands at one instant).
+// measures them), the part of the clock's elapsed time that counted while
+// it held the request (Counting: what it consumed of the target), and how
+// many times the request was handed to it within the span (not counting
+// the holder the span began with, nor a holder that gets the request back
+// when it is reopened: a handoff is a change of hands at one instant).
 type HeldPart struct {
 	Held
+	Counting int64 `json:"counting"`
 	Handoffs int64 `json:"handoffs"`
 }
 
 // Attribute measures a request's holdings over [from, to) on cal: each
-// holder's part, in the order each first held it within the span.
-func Attribute(hs []Holding, from, to time.Time, cal *Calendar) []HeldPart {
+// holder's part, in the order each first held it within the span. ledger
+// is the clock's ([Explain]): its counting segments, business time all,
+// give each holder's Counting seconds.
+func Attribute(hs []Holding, from, to time.Time, cal *Calendar, ledger []Segment) []HeldPart {
 	held := HeldBy(hs, from, to, cal)
 	out := make([]HeldPart, len(held))
 	for i, h := range held {
 		out[i].Held = h
+	}
+	for _, seg := range ledger {
+		if seg.Kind != SegmentCounting {
+			continue
+		}
+		a, b := later(seg.From, from), earlier(seg.To, to)
+		for _, h := range hs {
+			ha, hb := later(a, h.From), b
+			if !h.To.IsZero() {
+				hb = earlier(b, h.To)
+			}
+			if !hb.After(ha) {
+				continue
+			}
+			if j := slices.IndexFunc(out, func(p HeldPart) bool { return p.Department == h.Department && p.Waiting == h.Waiting }); j >= 0 {
+				out[j].Counting += int64(hb.Sub(ha) / time.Second)
+			}
+		}
 	}
 	for i := 1; i < len(hs); i++ {
 		h, prev := hs[i], hs[i-1]
@@ -61,6 +83,20 @@ func Attribute(hs []Holding, from, to time.Time, cal *Calendar) []HeldPart {
 		}
 	}
 	return out
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // HeldTally adds up attributions: those of every request under an SLA on a
@@ -80,19 +116,21 @@ type HeldTally struct {
 	Seconds int64
 	Sketch  map[int]int64
 	// Breached counts the attributions whose clock breached, and
-	// BreachedSeconds the business time held in them.
+	// BreachedSeconds the elapsed time of their clocks that counted while
+	// the holder held the request (all of it, for the SLA's tally).
 	Breached, BreachedSeconds int64
 }
 
-// AddRequest counts one attribution of secs held and handoffs, breached or
-// not, with sign 1 (or -1 to take it back).
-func (t *HeldTally) AddRequest(secs, handoffs int64, breached bool, sign int64) {
+// AddRequest counts one attribution of secs held, counting seconds of the
+// clock's elapsed time and handoffs, breached or not, with sign 1 (or -1
+// to take it back).
+func (t *HeldTally) AddRequest(secs, counting, handoffs int64, breached bool, sign int64) {
 	t.Requests += sign
 	t.Handoffs += sign * handoffs
 	t.Seconds += sign * secs
 	if breached {
 		t.Breached += sign
-		t.BreachedSeconds += sign * secs
+		t.BreachedSeconds += sign * counting
 	}
 	if t.Sketch == nil {
 		t.Sketch = map[int]int64{}
@@ -155,10 +193,12 @@ func (t HeldTally) HandoffsPerRequest() float64 {
 	return float64(t.Handoffs) / float64(t.Requests)
 }
 
-// BreachedShare is the holder's share of the business time the breached
-// requests spent in anyone's hands (sum of its time in them over the sum
-// of theirs, all from the SLA's tally all): of the time breached requests
-// took, how much was in its hands. False when no breached request had any.
+// BreachedShare is the holder's share of the elapsed business time of the
+// breached requests' clocks (the sum of what counted while it held them
+// over the sum of their elapsed time, all from the SLA's tally all): of
+// the time that used up the target, how much was in its hands. A wait
+// that paused the clock consumed none of it. False when no breached
+// request's clock counted any time.
 func (t HeldTally) BreachedShare(all HeldTally) (float64, bool) {
 	if all.BreachedSeconds <= 0 {
 		return 0, false

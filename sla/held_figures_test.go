@@ -15,16 +15,18 @@ func TestAttributeCountsEachHoldersTimeAndTheHandoffsToIt(t *testing.T) {
 	evs := handoffStory()
 	t0 := evs[0].At
 	at := func(d time.Duration) time.Time { return t0.Add(d) }
-	r, hs := Holdings(p, "IT-4711", evs)
+	r, ledgers, hs := ExplainHeld(p, "IT-4711", evs, at(40*time.Hour))
 	desk := AttributedClock(&r, "desk")
 	if desk == nil || desk.Target != Resolution {
 		t.Fatalf("attributed clock of desk = %+v, want its resolution clock", desk)
 	}
 	from, to := desk.Span(at(40 * time.Hour))
-	got := Attribute(hs, from, to, AlwaysOpen())
+	got := Attribute(hs, from, to, AlwaysOpen(), ledgers[desk.Key()])
+	// The desk's clock pauses while it waits on Sales: Sales' 26h held
+	// consumed none of its target.
 	want := []HeldPart{
-		{Held: Held{Department: "it", Seconds: 80 * 60}, Handoffs: 2}, // back from Network, back from Sales
-		{Held: Held{Department: "network", Seconds: 190 * 60}, Handoffs: 1},
+		{Held: Held{Department: "it", Seconds: 80 * 60}, Counting: 80 * 60, Handoffs: 2}, // back from Network, back from Sales
+		{Held: Held{Department: "network", Seconds: 190 * 60}, Counting: 190 * 60, Handoffs: 1},
 		{Held: Held{Department: "sales", Seconds: 26 * 3600, Waiting: true}, Handoffs: 1},
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -34,7 +36,7 @@ func TestAttributeCountsEachHoldersTimeAndTheHandoffsToIt(t *testing.T) {
 	// span is not one within it, the one back to the desk ends it.
 	ola := AttributedClock(&r, "net-ola")
 	from, to = ola.Span(at(40 * time.Hour))
-	if got, want := Attribute(hs, from, to, AlwaysOpen()), []HeldPart{{Held: Held{Department: "network", Seconds: 190 * 60}}}; !reflect.DeepEqual(got, want) {
+	if got, want := Attribute(hs, from, to, AlwaysOpen(), ledgers[ola.Key()]), []HeldPart{{Held: Held{Department: "network", Seconds: 190 * 60}, Counting: 190 * 60}}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Attribute over Network's OLA = %+v, want %+v", got, want)
 	}
 }
@@ -51,6 +53,7 @@ func TestAttributeTable(t *testing.T) {
 		hs       []Holding
 		from, to time.Time
 		cal      *Calendar
+		ledger   []Segment
 		want     []HeldPart
 	}{
 		{
@@ -83,6 +86,21 @@ func TestAttributeTable(t *testing.T) {
 			want: []HeldPart{{Held: Held{Department: "sales", Waiting: true, Seconds: 3600}}, {Held: Held{Department: "sales", Seconds: 2 * 3600}, Handoffs: 1}},
 		},
 		{
+			name: "a holder consumes the counting time of the clock while it holds the request",
+			hs: []Holding{
+				{Department: "it", From: at(0), To: at(2)},
+				{Department: "network", From: at(2)},
+			},
+			from: at(0), to: at(5), cal: AlwaysOpen(),
+			ledger: []Segment{
+				{From: at(0), To: at(1), Kind: SegmentCounting},
+				{From: at(1), To: at(3), Kind: SegmentPaused, Reason: "waiting_for_vendor"},
+				{From: at(3), To: at(5), Kind: SegmentCounting},
+				{From: at(5), To: at(6), Kind: SegmentCounting}, // past the span
+			},
+			want: []HeldPart{{Held: Held{Department: "it", Seconds: 2 * 3600}, Counting: 3600}, {Held: Held{Department: "network", Seconds: 3 * 3600}, Counting: 2 * 3600, Handoffs: 1}},
+		},
+		{
 			name: "a handoff at the span's end is outside it",
 			hs: []Holding{
 				{Department: "it", From: at(0), To: at(2)},
@@ -93,7 +111,7 @@ func TestAttributeTable(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := Attribute(tc.hs, tc.from, tc.to, tc.cal); !reflect.DeepEqual(got, tc.want) {
+			if got := Attribute(tc.hs, tc.from, tc.to, tc.cal, tc.ledger); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("got  %+v\nwant %+v", got, tc.want)
 			}
 		})
@@ -125,7 +143,7 @@ func TestHeldQuantileIsTheNearestRankReadFromTheSketch(t *testing.T) {
 		scale := []int64{60, 4000, 30 * 86400, 20 * 366 * 86400}[rng.IntN(4)]
 		for i := range values {
 			values[i] = rng.Int64N(scale)
-			days[rng.IntN(3)].AddRequest(values[i], 0, false, 1)
+			days[rng.IntN(3)].AddRequest(values[i], 0, 0, false, 1)
 		}
 		var sum HeldTally
 		for _, d := range days {
@@ -157,11 +175,11 @@ func TestHeldTallyTakenBackIsZero(t *testing.T) {
 	for range testutil.Iterations(200) {
 		var tally, part HeldTally
 		for range 1 + rng.IntN(10) {
-			tally.AddRequest(rng.Int64N(100000), rng.Int64N(4), rng.IntN(2) == 0, 1)
+			tally.AddRequest(rng.Int64N(100000), rng.Int64N(100000), rng.Int64N(4), rng.IntN(2) == 0, 1)
 		}
 		var base HeldTally
 		base.Add(tally, 1) // a copy
-		part.AddRequest(rng.Int64N(100000), rng.Int64N(4), rng.IntN(2) == 0, 1)
+		part.AddRequest(rng.Int64N(100000), rng.Int64N(100000), rng.Int64N(4), rng.IntN(2) == 0, 1)
 		tally.Add(part, 1)
 		tally.Add(part, -1)
 		if !reflect.DeepEqual(tally, base) {
@@ -176,20 +194,21 @@ func TestHeldTallyTakenBackIsZero(t *testing.T) {
 
 func TestHeldFiguresOfATally(t *testing.T) {
 	var all, network HeldTally
-	// Two requests: one of 10h, breached, 6h of it with Network; one of
-	// 2h, met, 1h with Network (handed to it twice).
-	all.AddRequest(10*3600, 3, true, 1)
-	all.AddRequest(2*3600, 2, false, 1)
-	network.AddRequest(6*3600, 1, true, 1)
-	network.AddRequest(3600, 2, false, 1)
+	// Two requests: one of 10h held, breached after 9h counted, 6h held
+	// and 5h counted with Network; one of 2h, met, 1h with Network
+	// (handed to it twice).
+	all.AddRequest(10*3600, 9*3600, 3, true, 1)
+	all.AddRequest(2*3600, 2*3600, 2, false, 1)
+	network.AddRequest(6*3600, 5*3600, 1, true, 1)
+	network.AddRequest(3600, 3600, 2, false, 1)
 	if got := network.HandoffsPerRequest(); got != 1.5 {
 		t.Errorf("Network's handoffs per request = %v, want 1.5", got)
 	}
 	if got := all.HandoffsPerRequest(); got != 2.5 {
 		t.Errorf("handoffs per request = %v, want 2.5", got)
 	}
-	if share, ok := network.BreachedShare(all); !ok || share != 0.6 {
-		t.Errorf("Network's share of the breached time = %v, %v; want 0.6", share, ok)
+	if share, ok := network.BreachedShare(all); !ok || share != 5.0/9 {
+		t.Errorf("Network's share of the breached time = %v, %v; want 5/9", share, ok)
 	}
 	if _, ok := network.BreachedShare(HeldTally{}); ok {
 		t.Error("a share with no breached request")
@@ -221,5 +240,49 @@ func TestHeldBucketsCoverEverySecondOnce(t *testing.T) {
 	}
 	if HeldBucket(-5) != 0 || HeldBucket(0) != 0 || HeldBucketValue(0) != 0 {
 		t.Error("0 seconds are not bucket 0")
+	}
+}
+
+// TestAttributionAddsUpToTheClock (issue 12): over random histories with
+// handoffs, customer waits, pauses, reopenings and DST nights, the parts
+// of each stopped attributed clock add up: the holders' counting seconds
+// to the clock's elapsed time (so breached shares add up to 1), and their
+// seconds held to no more than the span's business time (a request
+// resolved and reopened is nobody's in between).
+func TestAttributionAddsUpToTheClock(t *testing.T) {
+	rng := testutil.Rand(t)
+	p := partyFixture(t)
+	berlin := mustLoc(t, "Europe/Berlin")
+	measured := 0
+	for i := range testutil.Iterations(400) {
+		evs := randHandoffs(rng, berlin)
+		now := lastAt(evs).Add(time.Duration(rng.IntN(48*60)) * time.Minute)
+		r, ledgers, hs := ExplainHeld(p, "R", evs, now)
+		for _, s := range p.SLAs {
+			c := AttributedClock(&r, s.ID)
+			if c == nil || c.Stopped.IsZero() {
+				continue
+			}
+			measured++
+			cal := s.CalendarOf()
+			parts := Attribute(hs, c.Started, c.Stopped, cal, ledgers[c.Key()])
+			var counting, held int64
+			for _, part := range parts {
+				counting += part.Counting
+				held += part.Seconds
+				if part.Counting > part.Seconds {
+					t.Fatalf("#%d %s: %s counted %ds of the clock while holding it %ds\nevents %+v", i, s.ID, part.Department, part.Counting, part.Seconds, evs)
+				}
+			}
+			if want := int64(c.Elapsed / time.Second); counting != want {
+				t.Fatalf("#%d %s: the holders' counting seconds add up to %d, the clock's elapsed is %d\nparts %+v\nholdings %+v\nevents %+v", i, s.ID, counting, want, parts, hs, evs)
+			}
+			if span := int64(cal.Between(c.Started, c.Stopped) / time.Second); held > span {
+				t.Fatalf("#%d %s: %ds held over a span of %ds", i, s.ID, held, span)
+			}
+		}
+	}
+	if measured == 0 {
+		t.Fatal("no attributed clock stopped: the test measures nothing")
 	}
 }

@@ -162,7 +162,7 @@ func contribute(rec *record, p *sla.Policy, now time.Time) contribution {
 	b.csat(p)
 	b.matched(clocked)
 	c := withCustomer(b.done(), live.Customer, live.Provider, servedSLAs(p, &live))
-	c.Held, _ = heldShares(p, &live, nil, false, rec.Contrib.Held) // carried over: see fold.held
+	c.Held, _ = heldShares(p, &live, nil, nil, false, rec.Contrib.Held) // carried over: see fold.held
 	c.Open = live.Status == sla.StatusOpen
 	c.Alert = c.Open && (len(att.Warned) > 0 || len(att.Breached) > 0)
 	if due, ok := lifecycle.NextDue(p, &rec.State, &live, now); ok {

@@ -62,8 +62,10 @@ type fold struct {
 	data       []byte           // the encoded record
 	needEvents bool             // Continue could not apply fresh, or a clock stopped anew (fold.held): read all events and compute again
 	// holdings are the request's, when the fold read all its events
-	// (known): the held shares are measured from them (holder_days.go).
+	// (known), and decoded those events: the held shares are measured from
+	// them (holder_days.go).
 	holdings []sla.Holding
+	decoded  []sla.Event
 	known    bool
 	err      error
 }
@@ -166,7 +168,7 @@ func (f *fold) compute(p *sla.Policy, now time.Time) {
 		f.fired, f.skipped = t.Fired, t.Skipped
 	}
 	rec.Contrib = contribute(rec, p, now)
-	if !f.held(p, rec) {
+	if !f.held(p, rec, now) {
 		return
 	}
 	deltas := counterDeltas(oldContrib, rec.Contrib, rec.High)
@@ -191,7 +193,7 @@ var errNotStored = errors.New("the deadline index names a request that is not st
 // do not simply follow the ones before.
 func (f *fold) refold(p *sla.Policy, rec *record, now time.Time) bool {
 	continued := false
-	f.holdings, f.known = nil, false
+	f.holdings, f.decoded, f.known = nil, nil, false
 	if f.old != nil && f.fresh != nil && !f.loaded {
 		// Most events follow the ones before: apply just them, at a
 		// cost that does not grow with the request's history.
@@ -211,7 +213,7 @@ func (f *fold) refold(p *sla.Policy, rec *record, now time.Time) bool {
 			}
 		}
 		rec.Request, f.holdings = sla.Holdings(p, f.ref.ID, events)
-		f.known = true
+		f.decoded, f.known = events, true
 	}
 	var oldReq *sla.Request
 	if f.old != nil {

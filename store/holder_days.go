@@ -55,9 +55,10 @@ func (h *heldShare) same(c *sla.Clock) bool {
 }
 
 // heldShares are the shares of a request's stopped attributed clocks: with
-// its holdings (known), measured; without, carried over from old. missing
-// reports a stopped clock that has no share to carry over.
-func heldShares(p *sla.Policy, r *sla.Request, hs []sla.Holding, known bool, old []heldShare) (out []heldShare, missing bool) {
+// its holdings and its clocks' ledgers (known), measured; without, carried
+// over from old. missing reports a stopped clock that has no share to
+// carry over.
+func heldShares(p *sla.Policy, r *sla.Request, hs []sla.Holding, ledgers map[string][]sla.Segment, known bool, old []heldShare) (out []heldShare, missing bool) {
 	seen := map[string]bool{}
 	for i := range r.Clocks {
 		id := r.Clocks[i].SLA
@@ -83,7 +84,7 @@ func heldShares(p *sla.Policy, r *sla.Request, hs []sla.Holding, known bool, old
 		out = append(out, heldShare{
 			SLA: id, Target: c.Target, Day: sla.DateOf(c.Stopped.In(cal.Location())).Days(),
 			Started: c.Started, Stopped: c.Stopped, Breached: c.Breached(),
-			Parts: sla.Attribute(hs, c.Started, c.Stopped, cal),
+			Parts: sla.Attribute(hs, c.Started, c.Stopped, cal, ledgers[c.Key()]),
 		})
 	}
 	return out, missing
@@ -92,22 +93,23 @@ func heldShares(p *sla.Policy, r *sla.Request, hs []sla.Holding, known bool, old
 // heldDeltas adds shares, with sign, to the tallies they change: the
 // SLA's and each holder's of the share's day.
 func heldDeltas(deltas map[string]*sla.HeldTally, shares []heldShare, sign int64) {
-	add := func(k []byte, secs, handoffs int64, breached bool) {
+	add := func(k []byte, secs, counting, handoffs int64, breached bool) {
 		t := deltas[string(k)]
 		if t == nil {
 			t = &sla.HeldTally{}
 			deltas[string(k)] = t
 		}
-		t.AddRequest(secs, handoffs, breached, sign)
+		t.AddRequest(secs, counting, handoffs, breached, sign)
 	}
 	for _, h := range shares {
-		var secs, handoffs int64
+		var secs, counting, handoffs int64
 		for _, p := range h.Parts {
-			add(holderDayKey(h.SLA, h.Day, p.Department, p.Waiting), p.Seconds, p.Handoffs, h.Breached)
+			add(holderDayKey(h.SLA, h.Day, p.Department, p.Waiting), p.Seconds, p.Counting, p.Handoffs, h.Breached)
 			secs += p.Seconds
+			counting += p.Counting
 			handoffs += p.Handoffs
 		}
-		add(holderDayKey(h.SLA, h.Day, "", false), secs, handoffs, h.Breached)
+		add(holderDayKey(h.SLA, h.Day, "", false), secs, counting, handoffs, h.Breached)
 	}
 }
 
@@ -285,7 +287,7 @@ func readHeld(c *bolt.Cursor, q HeldQuery) (HeldSums, error) {
 // addHolderDays migrates to schema 13: the holder day aggregates, filled
 // from the requests whose attributed clock has stopped, each measured from
 // its events, and their records rewritten with their shares.
-func addHolderDays(tx *bolt.Tx, p *sla.Policy, _ time.Time) error {
+func addHolderDays(tx *bolt.Tx, p *sla.Policy, now time.Time) error {
 	b, err := tx.CreateBucketIfNotExists(bucketHolderDays)
 	if err != nil {
 		return err
@@ -300,15 +302,15 @@ func addHolderDays(tx *bolt.Tx, p *sla.Policy, _ time.Time) error {
 		if err != nil {
 			return nil, fmt.Errorf("request %q of %q: %w", ref.ID, ref.Provider, err)
 		}
-		if _, missing := heldShares(p, &rec.Request, nil, false, nil); !missing {
+		if _, missing := heldShares(p, &rec.Request, nil, nil, false, nil); !missing {
 			return bytes.Clone(v), nil // nothing stopped to attribute
 		}
 		events, err := decodeEvents(ref, readEvents(tx, ref))
 		if err != nil {
 			return nil, err
 		}
-		_, hs := sla.Holdings(p, ref.ID, events)
-		rec.Contrib.Held, _ = heldShares(p, &rec.Request, hs, true, nil)
+		_, ledgers, hs := sla.ExplainHeld(p, ref.ID, events, now)
+		rec.Contrib.Held, _ = heldShares(p, &rec.Request, hs, ledgers, true, nil)
 		heldDeltas(deltas, rec.Contrib.Held, 1)
 		return encodeRecord(ref, rec), nil
 	})
@@ -323,16 +325,23 @@ func addHolderDays(tx *bolt.Tx, p *sla.Policy, _ time.Time) error {
 // over. It returns false, and sets needEvents, when an attributed clock
 // stopped anew since the record was stored (the shares need the
 // request's holdings); a tick that only ticks (keep) never stops a clock.
-func (f *fold) held(p *sla.Policy, rec *record) bool {
+// The clocks' ledgers, which say what counted while each party held the
+// request, take one more fold of the events, run only when an attributed
+// clock has stopped.
+func (f *fold) held(p *sla.Policy, rec *record, now time.Time) bool {
 	if f.known {
-		rec.Contrib.Held, _ = heldShares(p, &rec.Request, f.holdings, true, nil)
+		var ledgers map[string][]sla.Segment
+		if _, stopped := heldShares(p, &rec.Request, nil, nil, false, nil); stopped {
+			_, ledgers = sla.Explain(p, f.ref.ID, f.decoded, now)
+		}
+		rec.Contrib.Held, _ = heldShares(p, &rec.Request, f.holdings, ledgers, true, nil)
 		return true
 	}
 	var old []heldShare
 	if f.old != nil {
 		old = f.old.Contrib.Held
 	}
-	if _, missing := heldShares(p, &rec.Request, nil, false, old); missing && !f.keep {
+	if _, missing := heldShares(p, &rec.Request, nil, nil, false, old); missing && !f.keep {
 		f.needEvents = true
 		return false
 	}
@@ -375,6 +384,7 @@ func (w *recWriter) heldShares(shares []heldShare) {
 			w.str(p.Department)
 			w.bits(p.Waiting)
 			w.int(p.Seconds)
+			w.int(p.Counting)
 			w.int(p.Handoffs)
 		}
 	}
@@ -398,7 +408,7 @@ func (r *recReader) heldShares() []heldShare {
 				p := &h.Parts[j]
 				p.Department = r.str()
 				p.Waiting = r.bits(1)[0]
-				p.Seconds, p.Handoffs = r.int(), r.int()
+				p.Seconds, p.Counting, p.Handoffs = r.int(), r.int(), r.int()
 			}
 		}
 	}

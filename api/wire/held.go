@@ -41,8 +41,10 @@ type Holder struct {
 	// HandoffsPerRequest is how many times, per request it held, the
 	// request was handed to it within the span.
 	HandoffsPerRequest float64 `json:"handoffs_per_request"`
-	// BreachedShare is its share of the business time the breached
-	// requests spent in anyone's hands; null when none breached.
+	// BreachedShare is its share of the elapsed business time of the
+	// breached requests' clocks: what counted toward the target while it
+	// held them (a wait that paused the clock counts nothing); null when
+	// none breached.
 	BreachedShare *float64 `json:"breached_share"`
 }
 

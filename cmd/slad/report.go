@@ -53,7 +53,9 @@ resolution clock (else response clock) stopped in the period, handoffs per
 request, and per holder (each department that held them, and each
 customer they waited on) the median and 90th percentile business time it
 held one, the handoffs to it per request it held, and its share of the
-time the breached requests spent in anyone's hands. Not per --customer.
+breached requests' elapsed time (what counted toward the target while it
+held them; a wait that paused the clock counts nothing). Not per
+--customer.
 
 Formats:
   table  for people: one block per SLA, one row per target. Compliance and

@@ -86,7 +86,7 @@ func writeHeldTable(w io.Writer, r *wire.Report) error {
 	fmt.Fprintln(tw)
 	fmt.Fprintln(tw, "Times are business time on each SLA's calendar (counting and paused alike), in business hours, within 2%.")
 	fmt.Fprintln(tw, "HANDOFFS TO IT: times per request it held that the request was handed to it. SHARE OF BREACHED TIME:")
-	fmt.Fprintln(tw, "its part of the time the breached requests spent in anyone's hands.")
+	fmt.Fprintln(tw, "its part of the breached requests' elapsed time, what counted toward the target while it held them.")
 	return tw.Flush()
 }
 

@@ -22,9 +22,9 @@ func heldFixture(t *testing.T) string {
 		{ID: "desk", Provider: "it", Customers: []string{"sales"}, From: "2026-10-27", To: "2026-11-25", Held: &wire.Held{
 			Target: "resolution", Requests: 2, Breached: 1, HandoffsPerRequest: 2, MedianSeconds: i(3600), P90Seconds: i(109800),
 			Holders: []wire.Holder{
-				{Department: "sales", Name: "Sales", Waiting: true, Requests: 1, MedianHeldSeconds: i(93600), P90HeldSeconds: i(93600), HandoffsPerRequest: 1, BreachedShare: f(0.8525)},
-				{Department: "network", Name: "Network", Requests: 1, MedianHeldSeconds: i(11400), P90HeldSeconds: i(11400), HandoffsPerRequest: 1, BreachedShare: f(0.1038)},
-				{Department: "it", Name: "Service Desk", Requests: 2, MedianHeldSeconds: i(3600), P90HeldSeconds: i(4800), HandoffsPerRequest: 1, BreachedShare: f(0.0437)},
+				{Department: "sales", Name: "Sales", Waiting: true, Requests: 1, MedianHeldSeconds: i(93600), P90HeldSeconds: i(93600), HandoffsPerRequest: 1, BreachedShare: f(0)},
+				{Department: "network", Name: "Network", Requests: 1, MedianHeldSeconds: i(11400), P90HeldSeconds: i(11400), HandoffsPerRequest: 1, BreachedShare: f(0.7037)},
+				{Department: "it", Name: "Service Desk", Requests: 2, MedianHeldSeconds: i(3600), P90HeldSeconds: i(4800), HandoffsPerRequest: 1, BreachedShare: f(0.2963)},
 			},
 		}},
 		{ID: "hr-onboarding", Provider: "hr", Customers: []string{"*"}, From: "2026-11-01", To: "2026-11-25", Held: &wire.Held{Target: "response", Holders: []wire.Holder{}}},
@@ -72,7 +72,7 @@ func TestReportByHolderCSVRowsStandAlone(t *testing.T) {
 	if len(rows) != 6 {
 		t.Fatalf("%d rows, want 6:\n%s", len(rows), stdout)
 	}
-	if got := strings.Join(rows[2], ","); got != "desk,it,2026-10-27,2026-11-25,resolution,sales,true,1,,93600,93600,1.0000,0.8525" {
+	if got := strings.Join(rows[2], ","); got != "desk,it,2026-10-27,2026-11-25,resolution,sales,true,1,,93600,93600,1.0000,0.0000" {
 		t.Errorf("Sales' row = %s", got)
 	}
 }
