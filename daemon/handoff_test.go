@@ -174,7 +174,7 @@ func TestARequestThroughThreeDepartments(t *testing.T) {
 		"network-ola/resolution warning: Network has 55 business minutes left to resolve IT Service Desk's P1 'VPN down for the sales floor' (54% of 2h used)",
 	}
 	wantIT := []string{
-		"sales-answers/resolution warning: IT Service Desk has waited 31 business minutes for Sales' answer on IT-4711 'VPN down for the sales floor': 29 business minutes left of Sales' 1h promise",
+		"sales-answers/resolution warning: IT Service Desk has waited 31m of business time for Sales' answer on IT-4711 'VPN down for the sales floor': 29 business minutes left of Sales' 1h promise",
 		"sales-answers/resolution breach: IT Service Desk has waited 1h5m of business time for Sales' answer on IT-4711 'VPN down for the sales floor', past Sales' 1h promise (5m over)",
 		"sales-answers/resolution resolved: Sales answered IT Service Desk on IT-4711 'VPN down for the sales floor' after 1h30m of business time, 30m over its 1h promise",
 	}

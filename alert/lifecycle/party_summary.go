@@ -57,7 +57,10 @@ func (n *Notice) waitingSummary() string {
 	if n.Target == sla.Response {
 		promise = possessive(party) + " " + sla.FormatDuration(target) + " promise for a first answer"
 	}
-	waited := fmt.Sprintf("%s has waited %s for %s answer on %s", waiter, businessTime(elapsed), possessive(party), on)
+	// The wait to the second, as the clock counted it: "2 business
+	// minutes" for 2m30s would not add up with "30s over".
+	spent := sla.FormatDuration(elapsed) + " of business time"
+	waited := fmt.Sprintf("%s has waited %s for %s answer on %s", waiter, spent, possessive(party), on)
 	switch n.Stage {
 	case StageWarning:
 		return fmt.Sprintf("%s: %s left of %s", waited, businessTime(target-elapsed), promise)
@@ -66,7 +69,7 @@ func (n *Notice) waitingSummary() string {
 	case StageEscalation:
 		return fmt.Sprintf("Escalation %d: %s, %s over %s", n.Escalation, waited, sla.FormatDuration(over), promise)
 	case StageResolved:
-		answered := fmt.Sprintf("%s answered %s on %s after %s", party, waiter, on, businessTime(elapsed))
+		answered := fmt.Sprintf("%s answered %s on %s after %s", party, waiter, on, spent)
 		if over > 0 {
 			return fmt.Sprintf("%s, %s over its %s promise", answered, sla.FormatDuration(over), sla.FormatDuration(target))
 		}

@@ -81,6 +81,8 @@ func TestAPromiseSummarySaysEachStageFromTheSideThatWaits(t *testing.T) {
 			"Escalation 1: IT has waited 10h of business time for Sales' answer on IT-4711, 2h over Sales' 8h promise"},
 		{"resolved late", func(n *Notice) { n.Stage, n.ElapsedSeconds = StageResolved, 9*3600 },
 			"Sales answered IT on IT-4711 after 9h of business time, 1h over its 8h promise"},
+		{"a short wait, to the second", func(n *Notice) { n.Stage, n.ElapsedSeconds, n.TargetSeconds = StageResolved, 150, 120 },
+			"Sales answered IT on IT-4711 after 2m30s of business time, 30s over its 2m promise"},
 		{"a first answer, without names", func(n *Notice) {
 			n.Stage, n.ElapsedSeconds, n.Target, n.ProviderName, n.PartyName = StageBreach, 8*3600+60, sla.Response, "", ""
 		}, "it has waited 8h1m of business time for sales' answer on IT-4711, past sales' 8h promise for a first answer (1m over)"},
