@@ -58,6 +58,13 @@ func heldStory() []sla.Event {
 // at a time as a helpdesk sends them, two days after it began.
 func newHeldServer(t *testing.T) *httptest.Server {
 	t.Helper()
+	return newHeldServerServing(t, nil)
+}
+
+// newHeldServerServing is newHeldServer whose served configuration adjust
+// changes after the story was stored (a reload).
+func newHeldServerServing(t *testing.T, adjust func(*config.Config)) *httptest.Server {
+	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", "held.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -81,6 +88,9 @@ func newHeldServer(t *testing.T) *httptest.Server {
 		}
 	}
 	clock.Set(heldT0.Add(48 * time.Hour))
+	if adjust != nil {
+		adjust(cfg)
+	}
 	get := func() *config.Config { return cfg }
 	srv, err := New(Options{Store: st, Config: get, Now: clock.Now, Metrics: NewCollector(st, get, clock.Now, nil)})
 	if err != nil {
@@ -200,5 +210,22 @@ func TestTheScorecardPageSaysWhereTheTimeWent(t *testing.T) {
 			section = got[from:strings.Index(got, "What Service Desk receives")] + "\n" + section
 		}
 		testutil.Golden(t, filepath.Join("testdata", "held-page-"+id+".golden.txt"), []byte(section+"\n"), *update)
+	}
+}
+
+// The held series are bounded by the configuration: a department the
+// configuration no longer has loses its series, whatever the stored
+// aggregates hold.
+func TestHeldSeriesAreOnlyThoseOfConfiguredDepartments(t *testing.T) {
+	ts := newHeldServerServing(t, func(c *config.Config) { delete(c.Policy.Departments, "network") })
+	p := getPage(t, "GET", ts.URL+"/metrics")
+	if p.status != http.StatusOK {
+		t.Fatalf("GET /metrics: %d", p.status)
+	}
+	if strings.Contains(p.body, `department="network"`) {
+		t.Error("/metrics has held series of a department the configuration no longer has")
+	}
+	if !strings.Contains(p.body, `slad_held_requests{department="it",sla="desk",waiting="false"} 2`+"\n") {
+		t.Error("/metrics lost the held series of the departments still configured")
 	}
 }
