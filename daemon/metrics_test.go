@@ -28,7 +28,7 @@ func designMetrics(t *testing.T) (always, optional []string) {
 		t.Fatal(`docs/design.md has no "## Metrics" section`)
 	}
 	section, _, _ = strings.Cut(section, "\n## ")
-	for _, m := range regexp.MustCompile("(?m)^\\| `(slad_[a-z_]+)[^\n]*").FindAllStringSubmatch(section, -1) {
+	for _, m := range regexp.MustCompile("(?m)^\\| `(slad_[a-z0-9_]+)[^\n]*").FindAllStringSubmatch(section, -1) {
 		if strings.Contains(m[0], "absent") {
 			optional = append(optional, m[1])
 		} else {
