@@ -26,6 +26,9 @@ type requestPage struct {
 	// Unmatched says, for a request without a clock, why each SLA of its
 	// provider gave it none (sla.Policy.Explain).
 	Unmatched []string
+	// PartyUnmatched says why each holding or waiting SLA whose party
+	// held the request gave it no clock, with clocks or without.
+	PartyUnmatched []string
 }
 
 type clockPanel struct {
@@ -97,6 +100,9 @@ func (s *Server) handleRequestPage(w http.ResponseWriter, r *http.Request) {
 		JSONLink: "/api/v1/requests/" + httputil.RequestPath(res.ref.Provider, id) + "?explain=1",
 	}
 	page.Unmatched = unmatchedReasons(p, &req)
+	for _, m := range p.ExplainParties(req.Attributes, holdings) {
+		page.PartyUnmatched = append(page.PartyUnmatched, m.Reason)
+	}
 	for _, c := range req.Clocks {
 		sl := p.SLA(c.SLA)
 		if sl == nil {

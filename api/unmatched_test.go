@@ -132,3 +132,60 @@ slad_requests_opened_total{provider="it"} 3
 	}
 	t.Error("no slad_requests_unmatched_total")
 }
+
+// TestExplainSaysWhyAHolderGotNoClock (issues 12, 13): a request handed
+// to Network whose OLA does not take its priority says so under
+// "unmatched" (with the measure), beside the clock of its provider's SLA;
+// the request's page says it for a person; a request never handed to
+// Network is not explained away under the OLA.
+func TestExplainSaysWhyAHolderGotNoClock(t *testing.T) {
+	const cfg = `
+departments:
+  it: {name: IT}
+  sales: {name: Sales}
+  network: {name: Network}
+slas:
+  - id: it-incidents
+    description: IT answers Sales' incidents
+    provider: it
+    customers: [sales]
+    resolution: 1d
+    objective: 95%
+    window: 30d
+  - id: network-ola
+    description: Network hands IT's P1 incidents back within 2h
+    provider: network
+    customers: [it]
+    measures: holding
+    match: {priority: [P1]}
+    resolution: 2h
+    objective: 90%
+    window: 30d
+`
+	srv, _ := newTestAPI(t, cfg, "", nil)
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	at := time.Now().UTC().Add(-time.Hour)
+	for _, e := range []string{
+		fmt.Sprintf(`{"id":"o1","request":"P3","type":"opened","at":%q,"provider":"it","customer":"sales","priority":"P3"}`, at.Format(time.RFC3339)),
+		fmt.Sprintf(`{"id":"a1","request":"P3","type":"assigned","at":%q,"department":"network"}`, at.Add(time.Minute).Format(time.RFC3339)),
+		fmt.Sprintf(`{"id":"o2","request":"KEPT","type":"opened","at":%q,"provider":"it","customer":"sales","priority":"P3"}`, at.Format(time.RFC3339)),
+	} {
+		if status, data := postEvents(t, ts.URL, "application/json", e); status != http.StatusOK {
+			t.Fatalf("%s: %d %s", e, status, data)
+		}
+	}
+	want := sla.Mismatch{SLA: "network-ola", Field: "priority", Value: "P3", Expected: []string{"P1"}, Measures: sla.MeasureHolding,
+		Reason: `SLA "network-ola" takes priority "P1"; the request has "P3"`}
+	v := getRequestView(t, ts.URL+"/api/v1/requests/it/P3?explain=1")
+	if len(v.Clocks) != 1 || len(v.Unmatched) != 1 || fmt.Sprint(v.Unmatched[0]) != fmt.Sprint(want) {
+		t.Errorf("P3 handed to Network: clocks %v, unmatched %+v; want it-incidents' clock and %+v", v.Clocks, v.Unmatched, want)
+	}
+	if v := getRequestView(t, ts.URL+"/api/v1/requests/it/KEPT?explain=1"); v.Unmatched == nil || len(v.Unmatched) != 0 {
+		t.Errorf("a request IT kept lists unmatched %+v; Network never held it", v.Unmatched)
+	}
+	page := getPage(t, "GET", ts.URL+"/requests/it/P3")
+	if !strings.Contains(page.body, `<li>SLA &#34;network-ola&#34; takes priority &#34;P1&#34;; the request has &#34;P3&#34;</li>`) {
+		t.Errorf("the request page does not say why Network has no clock of P3:\n%s", page.body)
+	}
+}

@@ -62,7 +62,9 @@ type RequestView struct {
 	Ignored []sla.IgnoredEvent `json:"ignored,omitzero"`
 	// Unmatched lists, with explain only, why each SLA of the provider
 	// gave the request no clock (or no clock of one target): the
-	// attribute refused, the request's value and what the SLA takes.
+	// attribute refused, the request's value and what the SLA takes; then
+	// the same of each holding or waiting SLA whose party held the request
+	// (sla.Policy.ExplainParties).
 	Unmatched []sla.Mismatch `json:"unmatched,omitzero"`
 	// Holdings lists, with explain only, who held the request from its
 	// opening on, each stretch with its bounds (to absent while it holds).
@@ -160,7 +162,7 @@ func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request) {
 		out.Holdings = append([]sla.Holding{}, holdings...)
 		out.Ignored = append([]sla.IgnoredEvent{}, sla.IgnoredEvents(v.Events)...)
 		if !req.Opened.IsZero() {
-			out.Unmatched = append([]sla.Mismatch{}, p.Explain(req.Attributes)...)
+			out.Unmatched = append(append([]sla.Mismatch{}, p.Explain(req.Attributes)...), p.ExplainParties(req.Attributes, holdings)...)
 		}
 	}
 	for _, c := range req.Clocks {

@@ -29,6 +29,9 @@ type Mismatch struct {
 	Expected []string `json:"expected"`
 	// Reason is the same as a sentence.
 	Reason string `json:"reason"`
+	// Measures is set for a holding or waiting SLA ([Policy.ExplainParties]):
+	// whose time it would have measured.
+	Measures Measure `json:"measures,omitempty"`
 }
 
 // refusal is the first attribute an SLA's filters refuse: the one test
@@ -92,6 +95,70 @@ func (p *Policy) Explain(a Attributes) []Mismatch {
 		}
 	}
 	return out
+}
+
+// ExplainParties says why each holding or waiting SLA whose party held the
+// request (hs, as [Holdings] gives them) has no clock of it: the SLA does
+// not cover requests of the request's provider, its filters refuse the
+// request, or it has no target for the request's priority. An OLA of
+// Network is explained once Network was handed the request, and a
+// customer's promise once the request waited on that customer; a party
+// that never held the request is no mismatch (its SLA counts only the
+// requests it was handed). The test is partyMatching's, SLA.Matches on
+// [SLA.PartyAttributes], so the explanation cannot disagree with the
+// clocks.
+func (p *Policy) ExplainParties(a Attributes, hs []Holding) []Mismatch {
+	var out []Mismatch
+	for _, s := range p.SLAs {
+		if !s.Party() || !heldAs(hs, s) {
+			continue
+		}
+		if m, ok := s.explainParty(a); ok {
+			out = append(out, m)
+			continue
+		}
+		for _, k := range TargetKinds {
+			t := s.Target(k)
+			if _, ok := t.For(a.Priority); t.Set() && !ok {
+				m := s.explainNoTarget(k, t, a.Priority)
+				m.Measures = s.Measures
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+// heldAs reports whether the party a holding or waiting SLA measures held
+// the request at some time, the way the SLA measures it.
+func heldAs(hs []Holding, s *SLA) bool {
+	waiting := s.Measures == MeasureWaiting
+	return slices.ContainsFunc(hs, func(h Holding) bool { return h.Department == s.Provider && h.Waiting == waiting })
+}
+
+// explainParty is why a holding or waiting SLA does not cover a request,
+// and false when it does.
+func (s *SLA) explainParty(a Attributes) (Mismatch, bool) {
+	v := s.PartyAttributes(a)
+	what := fmt.Sprintf("how long %q holds requests", s.Provider)
+	if s.Measures == MeasureWaiting {
+		what = fmt.Sprintf("how long requests wait on %q", s.Provider)
+		if v.Provider != s.Provider {
+			return Mismatch{SLA: s.ID, Measures: s.Measures, Field: "customer", Value: a.Customer, Expected: []string{s.Provider},
+				Reason: fmt.Sprintf("SLA %q measures %s, its customer; the request's customer is now %s", s.ID, what, valueOrNone(a.Customer))}, true
+		}
+	}
+	r := s.refuse(v)
+	switch r.field {
+	case "":
+		return Mismatch{}, false
+	case "customer": // the customers of a party's SLA are the providers of the requests it covers
+		return Mismatch{SLA: s.ID, Measures: s.Measures, Field: "provider", Value: a.Provider, Expected: s.Customers,
+			Reason: fmt.Sprintf("SLA %q measures %s of provider %s; the request's provider is %s", s.ID, what, anyOf(s.Customers), valueOrNone(a.Provider))}, true
+	}
+	m := s.explainRefusal(r, v)
+	m.Measures = s.Measures
+	return m, true
 }
 
 // providers lists the providers some SLA names, sorted.
