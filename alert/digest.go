@@ -54,7 +54,7 @@ func digestZone(d *lifecycle.Digest) *time.Location {
 
 // digestDay writes a digest's instant for people, in its zone.
 func digestDay(d *lifecycle.Digest, t time.Time) string {
-	return t.In(digestZone(d)).Format("Mon 2 Jan 2006, 15:04 MST")
+	return mailTime(t, digestZone(d))
 }
 
 // ratio writes a share as a percentage to a tenth, rounded down so that

@@ -142,12 +142,30 @@ func mailStage(n lifecycle.Notice) (words, colour string) {
 	return string(n.Stage), "#59636e"
 }
 
-// mailTime writes an instant in UTC and says so: alerts go to people in
-// several zones, and the request page shows local time.
-func mailTime(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006, 15:04 MST") }
+// mailTime writes an instant as people read it, in loc and saying which
+// zone: "Mon 23 Nov 2026, 14:14 CET" (as the request page does).
+func mailTime(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format("Mon 2 Jan 2006, 15:04 MST")
+}
+
+// noticeZone is the zone an alert's times are read in: that of its SLA's
+// calendar — the department's working day, or global.timezone for a 24x7
+// SLA — so that a lead reads the deadline on their own clock, as the
+// request page shows it; UTC for a notice stored before slad kept the
+// zone.
+func noticeZone(n lifecycle.Notice) *time.Location {
+	if n.Zone != "" {
+		if loc, err := time.LoadLocation(n.Zone); err == nil {
+			return loc
+		}
+	}
+	return time.UTC
+}
 
 // alertFacts lists what an alert mail says below its summary.
 func alertFacts(n lifecycle.Notice) []mailFact {
+	loc := noticeZone(n)
+	mailTime := func(t time.Time) string { return mailTime(t, loc) }
 	stage, _ := mailStage(n)
 	facts := []mailFact{{"Stage", stage}, {"Standing", standing(n)}}
 	if !n.Deadline.IsZero() {

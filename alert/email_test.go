@@ -53,6 +53,7 @@ func emailNotice(stage lifecycle.StageKind) lifecycle.Notice {
 	n := testNotice("INC-4711", stage)
 	n.ProviderName, n.ProviderLead = "IT Service Desk", "Dana Ops"
 	n.CustomerName = "Sales"
+	n.Zone = "Europe/Berlin"
 	if stage == lifecycle.StageWarning {
 		n.WarnAt = 0.8
 	}
@@ -178,7 +179,7 @@ func TestAnAlertMailReachesTheSMTPServerOverSTARTTLSWithAUTHAndParsesBack(t *tes
 	}
 	link := "http://slad.example.internal:9780/requests/it/INC-4711"
 	for _, want := range []string{summary, "Stage:    Warning at 80% of the target", "Provider: IT Service Desk (lead: Dana Ops)",
-		"Customer: Sales\n", "Due:      Mon 23 Nov 2026, 13:14 UTC", "Open the request: " + link} {
+		"Customer: Sales\n", "Due:      Mon 23 Nov 2026, 14:14 CET", "Open the request: " + link} {
 		if !strings.Contains(p.text, want) {
 			t.Errorf("text part lacks %q:\n%s", want, p.text)
 		}
@@ -483,5 +484,30 @@ func TestEmailMatchesGoldenFiles(t *testing.T) {
 			parseMail(t, got[0].data)
 			testutil.Golden(t, filepath.Join("testdata", "email-"+string(stage)+".golden"), got[0].data, *update)
 		})
+	}
+}
+
+func TestAnAlertMailSaysItsTimesInTheZoneOfTheSLAsCalendar(t *testing.T) {
+	cases := []struct {
+		zone string
+		want []string
+	}{
+		{"Europe/Berlin", []string{"Due:      Mon 23 Nov 2026, 14:14 CET", "Fired:    Mon 23 Nov 2026, 13:26 CET"}},
+		{"America/New_York", []string{"Due:      Mon 23 Nov 2026, 08:14 EST", "Fired:    Mon 23 Nov 2026, 07:26 EST"}},
+		// A notice stored before slad kept the zone.
+		{"", []string{"Due:      Mon 23 Nov 2026, 13:14 UTC", "Fired:    Mon 23 Nov 2026, 12:26 UTC"}},
+	}
+	for _, c := range cases {
+		n := emailNotice(lifecycle.StageWarning)
+		n.Zone = c.zone
+		m := alertMail(n, "http://slad.example.internal:9780/", "leads")
+		for _, w := range c.want {
+			if !strings.Contains(m.Text, w) {
+				t.Errorf("zone %q: the mail has no line %q:\n%s", c.zone, w, m.Text)
+			}
+			if _, v, _ := strings.Cut(w, ":"); !strings.Contains(m.HTML, strings.TrimSpace(v)) {
+				t.Errorf("zone %q: the HTML part does not say %q", c.zone, strings.TrimSpace(v))
+			}
+		}
 	}
 }

@@ -44,7 +44,7 @@ func TestEveryReceiverSaysAnAlertWasHeldAndUntilWhen(t *testing.T) {
 			}
 		}
 	}
-	if f := alertFacts(n); f[len(f)-1].Name != "Held" || !strings.Contains(f[len(f)-1].Value, "until Mon 30 Nov 2026, 08:00 UTC") {
+	if f := alertFacts(n); f[len(f)-1].Name != "Held" || !strings.Contains(f[len(f)-1].Value, "until Mon 30 Nov 2026, 09:00 CET") {
 		t.Errorf("mail facts end with %+v, want when it was held until", f[len(f)-1])
 	}
 	var logs bytes.Buffer

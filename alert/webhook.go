@@ -46,8 +46,10 @@ type webhookSLA struct {
 	Customer     string `json:"customer"`
 	ProviderName string `json:"provider_name"`
 	CustomerName string `json:"customer_name"`
-	ProviderLead string `json:"provider_lead"`
-	CustomerLead string `json:"customer_lead"`
+	// The leads are absent when a department names none, rather than
+	// "", which a template would print as a blank name.
+	ProviderLead string `json:"provider_lead,omitempty"`
+	CustomerLead string `json:"customer_lead,omitempty"`
 	// Measures, Party and PartyName are set for an SLA that measures a
 	// party's time (issue 12): "holding" (an OLA of Party) or "waiting"
 	// (Party's promise to the provider's department); see

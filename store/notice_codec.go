@@ -54,6 +54,8 @@ const (
 	ntWarnAt
 	ntDigest
 	ntHeldUntil
+	ntAllHours
+	ntZone
 )
 
 // The fields by kind, each with its tag. Order is the encoding's.
@@ -81,6 +83,7 @@ var (
 		{ntParty, func(n *lifecycle.Notice) *string { return &n.Party }},
 		{ntPartyName, func(n *lifecycle.Notice) *string { return &n.PartyName }},
 		{ntTarget, func(n *lifecycle.Notice) *string { return (*string)(&n.Target) }},
+		{ntZone, func(n *lifecycle.Notice) *string { return &n.Zone }},
 	}
 	noticeInts = []struct {
 		tag   byte
@@ -128,6 +131,9 @@ func encodeNotice(n *lifecycle.Notice) ([]byte, error) {
 		}
 	}
 	num(ntEscalation, int64(n.Escalation))
+	if n.AllHours {
+		num(ntAllHours, 1)
+	}
 	if n.WarnAt != 0 {
 		b = binary.BigEndian.AppendUint64(append(b, ntWarnAt), math.Float64bits(n.WarnAt))
 	}
@@ -187,6 +193,8 @@ func (r *noticeReader) field(n *lifecycle.Notice, tag byte) bool {
 	switch tag {
 	case ntEscalation:
 		n.Escalation = int(r.num())
+	case ntAllHours:
+		n.AllHours = r.num() != 0
 	case ntWarnAt:
 		n.WarnAt = r.float()
 	case ntDigest:

@@ -30,6 +30,8 @@ func fullNotice(t *testing.T) lifecycle.Notice {
 			f.SetString(name + " «naïve» \x00 value")
 		case f.Kind() == reflect.Int || f.Kind() == reflect.Int64:
 			f.SetInt(-int64(1000 + i))
+		case f.Kind() == reflect.Bool:
+			f.SetBool(true)
 		case f.Kind() == reflect.Float64:
 			f.SetFloat(0.8 + float64(i))
 		default:

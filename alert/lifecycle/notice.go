@@ -48,6 +48,16 @@ type Notice struct {
 	Party     string `json:"party,omitempty"`
 	PartyName string `json:"party_name,omitempty"`
 
+	// AllHours is set when the SLA's calendar counts every second (a
+	// 24x7 week without holidays), so that people read its figures as
+	// plain time: "19 minutes left", not "19 business minutes".
+	AllHours bool `json:"all_hours,omitempty"`
+	// Zone is the IANA name of the zone of the SLA's calendar, in which
+	// people read the notice's times (a mail's deadline, as a lead of the
+	// department reads a clock); empty in notices stored before slad had
+	// it, read as UTC.
+	Zone string `json:"zone,omitempty"`
+
 	Target         sla.TargetKind `json:"target"`
 	TargetSeconds  int64          `json:"target_seconds"`
 	ElapsedSeconds int64          `json:"elapsed_seconds"`
@@ -99,7 +109,8 @@ func NoticeID(provider, request, slaID string, target sla.TargetKind, stageKey s
 // notice describes a stage of a clock of request r as of now, naming the
 // departments as p does. s may be nil for an SLA a reload removed.
 func (st *State) notice(p *sla.Policy, r *sla.Request, clk *sla.Clock, s *sla.SLA, stage Stage, now time.Time) Notice {
-	live := clk.At(now, s.CalendarOf())
+	cal := s.CalendarOf()
+	live := clk.At(now, cal)
 	idKey := stage.Key
 	if c := st.Cycle[clk.Key()]; c > 0 {
 		idKey = fmt.Sprintf("%s#%d", stage.Key, c)
@@ -113,6 +124,8 @@ func (st *State) notice(p *sla.Policy, r *sla.Request, clk *sla.Clock, s *sla.SL
 		ElapsedSeconds: int64(live.Elapsed / time.Second),
 		Deadline:       live.Deadline,
 		FiredAt:        now.UTC(),
+		AllHours:       everyHour(cal),
+		Zone:           cal.Location().String(),
 	}
 	if d := p.Departments[r.Provider]; d != nil {
 		n.ProviderName, n.ProviderLead = d.Name, d.Lead
@@ -147,4 +160,10 @@ func (st *State) resolvedNotice(p *sla.Policy, r *sla.Request, clk *sla.Clock, s
 	n := st.notice(p, r, clk, s, Stage{Kind: StageResolved, Key: ResolvedKey}, now)
 	n.Escalation = st.escalations(clk.Key())
 	return n
+}
+
+// everyHour tells whether every second of cal counts: a full week of
+// hours and no holidays.
+func everyHour(cal *sla.Calendar) bool {
+	return cal.WeeklySeconds() == 7*24*60*60 && len(cal.Holidays()) == 0
 }

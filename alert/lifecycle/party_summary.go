@@ -59,11 +59,11 @@ func (n *Notice) waitingSummary() string {
 	}
 	// The wait to the second, as the clock counted it: "2 business
 	// minutes" for 2m30s would not add up with "30s over".
-	spent := sla.FormatDuration(elapsed) + " of business time"
+	spent := n.timeSpent(elapsed)
 	waited := fmt.Sprintf("%s has waited %s for %s answer on %s", waiter, spent, possessive(party), on)
 	switch n.Stage {
 	case StageWarning:
-		return fmt.Sprintf("%s: %s left of %s", waited, businessTime(target-elapsed), promise)
+		return fmt.Sprintf("%s: %s left of %s", waited, n.timeLeft(target-elapsed), promise)
 	case StageBreach:
 		return fmt.Sprintf("%s, past %s (%s over)", waited, promise, sla.FormatDuration(over))
 	case StageEscalation:

@@ -49,7 +49,7 @@ func TestAlertsOfAnOLAGoToTheHolderAndThoseOfAPromiseToTheOneWhoWaits(t *testing
 	}
 	for _, n := range d.outbox["it-chat"] {
 		if n.SLAID == "sales-answers" && n.Stage == StageBreach {
-			want := "IT has waited 1h1m of business time for Sales' answer on IT-4711 'VPN down', past Sales' 1h promise (1m over)"
+			want := "IT has waited 1h1m for Sales' answer on IT-4711 'VPN down', past Sales' 1h promise (1m over)"
 			if n.Measures != "waiting" || n.Party != "sales" || n.Summary() != want {
 				t.Errorf("breach of Sales' promise: measures %q party %q\n got %s\nwant %s", n.Measures, n.Party, n.Summary(), want)
 			}

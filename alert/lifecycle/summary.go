@@ -41,7 +41,7 @@ func (n *Notice) Summary() string {
 		if target > 0 {
 			used = fmt.Sprintf(" (%d%% of %s used)", elapsed*100/target, sla.FormatDuration(target))
 		}
-		return fmt.Sprintf("%s has %s left to %s %s%s", provider, businessTime(target-elapsed), verb, what, used)
+		return fmt.Sprintf("%s has %s left to %s %s%s", provider, n.timeLeft(target-elapsed), verb, what, used)
 	case StageBreach:
 		return fmt.Sprintf("%s missed its %s target to %s %s (%s over)", provider, sla.FormatDuration(target), verb, what, sla.FormatDuration(over))
 	case StageEscalation:
@@ -83,18 +83,35 @@ func possessive(name string) string {
 	return name + "'s"
 }
 
-// businessTime says how much business time is left in words a lead reads:
-// "19 business minutes", "45 business seconds", "2h10m of business time"
-// (cut like [sla.FormatDuration], never rounded up).
-func businessTime(d time.Duration) string {
+// timeLeft says how much time is left in words a lead reads: "19
+// business minutes", "45 business seconds", "2h10m of business time"
+// (cut like [sla.FormatDuration], never rounded up); plain "19 minutes",
+// "2h10m" when the SLA's calendar counts every second, where "business"
+// would suggest hours that do not apply.
+func (n *Notice) timeLeft(d time.Duration) string {
+	unit := "business "
+	if n.AllHours {
+		unit = ""
+	}
 	switch {
 	case d < time.Minute:
-		return sla.Plural(int64(max(d, 0)/time.Second), "business second", "business seconds")
+		return sla.Plural(int64(max(d, 0)/time.Second), unit+"second", unit+"seconds")
 	case d < time.Hour:
-		return sla.Plural(int64(d/time.Minute), "business minute", "business minutes")
+		return sla.Plural(int64(d/time.Minute), unit+"minute", unit+"minutes")
+	case n.AllHours:
+		return sla.FormatDuration(d)
 	default:
 		return sla.FormatDuration(d) + " of business time"
 	}
+}
+
+// timeSpent says how long a clock ran, to the second: "24h of business
+// time", or "24h" on a calendar that counts every second.
+func (n *Notice) timeSpent(d time.Duration) string {
+	if n.AllHours {
+		return sla.FormatDuration(d)
+	}
+	return sla.FormatDuration(d) + " of business time"
 }
 
 // oneLine makes text people typed fit in one line: runs of white space and

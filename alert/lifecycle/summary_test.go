@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/sla/slatest"
 )
 
 func TestNoticesNameTheDepartmentsTheirLeadsAndTheWarnAtShareThatFired(t *testing.T) {
@@ -58,6 +59,21 @@ func TestTheSummarySaysEachStageInTheDepartmentsWords(t *testing.T) {
 			"IT Service Desk has 1h of business time left to resolve Sales' P1 'VPN down for the sales floor' (50% of 2h used)"},
 		{"warning in seconds", func(n *Notice) { n.Stage, n.ElapsedSeconds = StageWarning, 7199 },
 			"IT Service Desk has 1 business second left to answer Sales' P1 'VPN down for the sales floor' (99% of 2h used)"},
+		{"warning on a 24x7 calendar in minutes", func(n *Notice) { n.Stage, n.ElapsedSeconds, n.AllHours = StageWarning, 6060, true },
+			"IT Service Desk has 19 minutes left to answer Sales' P1 'VPN down for the sales floor' (84% of 2h used)"},
+		{"warning on a 24x7 calendar in hours", func(n *Notice) {
+			n.Stage, n.ElapsedSeconds, n.Target, n.AllHours = StageWarning, 3600, sla.Resolution, true
+		}, "IT Service Desk has 1h left to resolve Sales' P1 'VPN down for the sales floor' (50% of 2h used)"},
+		{"warning on a 24x7 calendar in seconds", func(n *Notice) { n.Stage, n.ElapsedSeconds, n.AllHours = StageWarning, 7199, true },
+			"IT Service Desk has 1 second left to answer Sales' P1 'VPN down for the sales floor' (99% of 2h used)"},
+		{"a customer's promise on a 24x7 calendar", func(n *Notice) {
+			n.Stage, n.ElapsedSeconds, n.AllHours = StageBreach, 7260, true
+			n.Measures, n.Party, n.PartyName = sla.MeasureWaiting.String(), "sales", "Sales"
+		}, "IT Service Desk has waited 2h1m for Sales' answer on INC-1 'VPN down for the sales floor', past Sales' 2h promise for a first answer (1m over)"},
+		{"a customer's promise in business time", func(n *Notice) {
+			n.Stage, n.ElapsedSeconds = StageWarning, 6060
+			n.Measures, n.Party, n.PartyName = sla.MeasureWaiting.String(), "sales", "Sales"
+		}, "IT Service Desk has waited 1h41m of business time for Sales' answer on INC-1 'VPN down for the sales floor': 19 business minutes left of Sales' 2h promise for a first answer"},
 		{"breach", func(n *Notice) { n.Stage, n.ElapsedSeconds = StageBreach, 7201 },
 			"IT Service Desk missed its 2h target to answer Sales' P1 'VPN down for the sales floor' (1s over)"},
 		{"escalation", func(n *Notice) { n.Stage, n.ElapsedSeconds, n.Escalation = StageEscalation, 10800, 1 },
@@ -83,4 +99,58 @@ func TestTheSummarySaysEachStageInTheDepartmentsWords(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestNoticesSayWhetherTheirCalendarCountsEveryHourAndItsZone(t *testing.T) {
+	p := fixturePolicy(t)
+	h := newHistory(t).open("2026-11-23 09:00", "P1", "incident")
+	h.add(sla.Responded, "2026-11-23 09:10")
+	req := sla.Fold(p, "IT-1", h.evs)
+	res := Tick(p, &State{}, &req, h.at("2026-11-23 12:13"))
+	sent := 0
+	for _, e := range res.Effects {
+		if e.Op != Send {
+			continue
+		}
+		sent++
+		if e.Notice.AllHours || e.Notice.Zone != "Europe/Berlin" {
+			t.Errorf("office-hours notice: all_hours %v zone %q, want false, Europe/Berlin", e.Notice.AllHours, e.Notice.Zone)
+		}
+	}
+	if sent == 0 {
+		t.Fatal("no notice sent")
+	}
+	cases := []struct {
+		name string
+		cal  func(t *testing.T) *sla.Calendar
+		want bool
+	}{
+		{"the built-in 24x7", func(*testing.T) *sla.Calendar { return sla.AlwaysOpen() }, true},
+		{"a full week without holidays", func(t *testing.T) *sla.Calendar { return fullWeek(t, 24, nil) }, true},
+		{"a full week with a holiday", func(t *testing.T) *sla.Calendar {
+			return fullWeek(t, 24, []sla.Date{{Year: 2026, Month: 12, Day: 25}})
+		}, false},
+		{"every day until 23:00", func(t *testing.T) *sla.Calendar { return fullWeek(t, 23, nil) }, false},
+		{"office hours", func(t *testing.T) *sla.Calendar { return slatest.Office(t) }, false},
+	}
+	for _, c := range cases {
+		if got := everyHour(c.cal(t)); got != c.want {
+			t.Errorf("%s: every hour %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// fullWeek is a Berlin calendar open every day from midnight to until
+// o'clock.
+func fullWeek(t *testing.T, until int32, holidays []sla.Date) *sla.Calendar {
+	t.Helper()
+	var week [7][]sla.Interval
+	for d := range week {
+		week[d] = []sla.Interval{{Start: 0, End: until * 3600}}
+	}
+	cal, err := sla.NewCalendar("all", slatest.Berlin(t), week, holidays)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cal
 }
