@@ -126,9 +126,10 @@ func settingsOf(c *config.Config) map[key]*setting {
 		put(calendarSetting(name, cal))
 	}
 	for id, d := range c.Policy.Departments {
-		put(&setting{kind: wire.SettingDepartment, name: id, fields: append([]field{
+		fields := append([]field{
 			{path: "name", value: d.Name}, {path: "lead", value: d.Lead}, {path: "notify", value: list(d.Notify)},
-		}, hoursFields(d.Hours)...)})
+		}, hoursFields(d.Hours)...)
+		put(&setting{kind: wire.SettingDepartment, name: id, fields: append(fields, digestFields(c.Digests[id])...)})
 	}
 	for name, r := range c.Receivers {
 		fields := []field{
@@ -194,6 +195,19 @@ func hoursFields(h *sla.NotifyHours) []field {
 		}
 	}
 	return []field{{path: "notify_hours", value: cal}, {path: "urgent", value: list(urgent)}}
+}
+
+// digestFields are a department's scheduled digest: its schedule as
+// written, its receivers and the zone its schedule is read in (as loaded:
+// global.timezone when it names none).
+func digestFields(d *config.Digest) []field {
+	var zone string
+	if d == nil {
+		d = &config.Digest{}
+	} else if d.Location != nil {
+		zone = d.Location.String()
+	}
+	return []field{{path: "digest.schedule", value: d.Spec}, {path: "digest.notify", value: list(d.Notify)}, {path: "digest.timezone", value: zone}}
 }
 
 func calendarSetting(name string, c *sla.Calendar) *setting {
