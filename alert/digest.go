@@ -84,7 +84,7 @@ func digestTitle(d *lifecycle.Digest) string {
 	}
 	return fmt.Sprintf("SLA digest for %s: %s, %s since %s",
 		d.DepartmentName, sla.Plural(len(d.Provides)+len(d.Receives), "SLA", "SLAs"),
-		sla.Plural(breaches, "breach", "breaches"), digestDay(d, d.Since))
+		countWords(breaches, "breach", "breaches"), digestDay(d, d.Since))
 }
 
 // digestLine is one SLA of a digest in words.
@@ -99,14 +99,10 @@ type digestLine struct {
 func digestLines(ls []lifecycle.DigestSLA) []digestLine {
 	out := make([]digestLine, 0, len(ls))
 	for _, l := range ls {
-		standing := ratio(l.Compliance) + " of " + sla.FormatPercent(l.Objective) + " over " + windowWords(l.Window)
-		if a := trendArrow(l.Trend); a != "" {
-			standing += " " + a + " (" + ratio(*l.Previous) + " the period before)"
-		}
 		details := []string{
-			"error budget " + ratio(l.BudgetLeft) + " left",
-			sla.Plural(l.BreachesSince, "breach", "breaches") + " since the last digest",
-			sla.Plural(l.AtRisk, "request", "requests") + " at risk now",
+			budgetWords(l.BudgetLeft),
+			countWords(l.BreachesSince, "breach", "breaches") + " since the last digest",
+			countWords(l.AtRisk, "request", "requests") + " at risk now",
 		}
 		if l.BreachedOpen > 0 {
 			details = append(details, sla.Plural(l.BreachedOpen, "clock", "clocks")+" past target now")
@@ -115,9 +111,59 @@ func digestLines(ls []lifecycle.DigestSLA) []digestLine {
 			details = append(details, fmt.Sprintf("CSAT %.1f from %s", *l.CSAT, sla.Plural(l.CSATCount, "score", "scores")))
 		}
 		out = append(out, digestLine{SLA: l.SLA, Party: l.Party, Description: l.Description,
-			Standing: standing, Details: strings.Join(details, " · "), Met: l.MeetsObjective})
+			Standing: standingWords(l), Details: strings.Join(details, " · "), Met: l.MeetsObjective})
 	}
 	return out
+}
+
+// standingWords is an SLA's compliance against its objective and how it
+// moved, as a lead says it: "93.7% on time over the last 30 days, below
+// the 95% objective; ↓ from 99% the period before".
+func standingWords(l lifecycle.DigestSLA) string {
+	against := "below"
+	if l.MeetsObjective {
+		against = "meeting"
+	}
+	s := fmt.Sprintf("%s on time over %s, %s the %s objective", ratio(l.Compliance), windowWords(l.Window), against, sla.FormatPercent(l.Objective))
+	if l.Previous == nil {
+		return s
+	}
+	switch a := trendArrow(l.Trend); l.Trend {
+	case "up", "down":
+		s += "; " + a + " from " + ratio(*l.Previous) + " the period before"
+	case "flat":
+		s += "; " + a + " steady (" + ratio(*l.Previous) + " the period before)"
+	}
+	return s
+}
+
+// budgetWords says how much error budget is left ("error budget 25%
+// left"), or, once it is spent, by how much: a negative share left
+// ("-1900% left") reads as nonsense, "exhausted: 20× spent" does not.
+func budgetWords(left float64) string {
+	if left > 0 {
+		return "error budget " + ratio(left) + " left"
+	}
+	spent := 1 - left
+	switch {
+	case spent <= 1+1e-9:
+		return "error budget exhausted"
+	case spent < 2:
+		return "error budget exhausted: " + ratio(spent) + " spent"
+	case spent < 10:
+		return "error budget exhausted: " + strconv.FormatFloat(math.Floor(spent*10)/10, 'f', -1, 64) + "× spent"
+	default:
+		return "error budget exhausted: " + strconv.FormatFloat(math.Floor(spent), 'f', -1, 64) + "× spent"
+	}
+}
+
+// countWords is sla.Plural that says "no breaches" rather than "0
+// breaches".
+func countWords[N int | int64](n N, one, many string) string {
+	if n == 0 {
+		return "no " + many
+	}
+	return sla.Plural(n, one, many)
 }
 
 // windowWords names an SLA window in a sentence.

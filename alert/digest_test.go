@@ -123,7 +123,7 @@ func TestADigestMailReachesTheSMTPServerAndReadsAsTextAndHTML(t *testing.T) {
 		t.Errorf("Message-ID %q", id)
 	}
 	testutil.Golden(t, filepath.Join("testdata", "digest-email.txt.golden"), []byte(p.text), *update)
-	for _, want := range []string{"93.7% of 95% over the last 30 days ↓ (99% the period before)", "&lt;Sales&#39;&gt;",
+	for _, want := range []string{"93.7% on time over the last 30 days, below the 95% objective; ↓ from 99% the period before", "&lt;Sales&#39;&gt;",
 		`<a href="http://slad.example.internal:9780/requests/it/IT-4711"`, "Open the scorecard in slad", "AS PROVIDER", "AS CUSTOMER", "&#43;31 (12 answers)"} {
 		if !strings.Contains(p.html, want) {
 			t.Errorf("HTML part lacks %q:\n%s", want, p.html)
@@ -146,5 +146,41 @@ func TestALogReceiverWritesADigestAsOneLine(t *testing.T) {
 	if strings.Count(line, "\n") != 1 || !strings.Contains(line, `msg="SLA digest" receiver=console`) || !strings.Contains(line, "department=it") ||
 		!strings.Contains(line, `headline="SLA digest for IT Service Desk: 2 SLAs, 3 breaches since Mon 23 Nov 2026, 08:00 CET"`) {
 		t.Errorf("log line %q", line)
+	}
+}
+
+func TestADigestSaysTheStandingTheTrendAndTheBudgetInWordsALeadReads(t *testing.T) {
+	prev := 0.9375
+	cases := []struct {
+		name string
+		l    lifecycle.DigestSLA
+		want []string
+	}{
+		{"budget left, steady", lifecycle.DigestSLA{Objective: 0.9, Window: "month", Compliance: 0.94, BudgetLeft: 0.4, MeetsObjective: true, Previous: &prev, Trend: "flat"},
+			[]string{"94% on time over the month so far, meeting the 90% objective; → steady (93.7% the period before)", "error budget 40% left ·"}},
+		{"budget just used up, no trend yet", lifecycle.DigestSLA{Objective: 0.95, Window: "7d", Compliance: 0.95, BudgetLeft: 0, MeetsObjective: true},
+			[]string{"95% on time over the last 7 days, meeting the 95% objective\n", "error budget exhausted ·"}},
+		{"a quarter over budget", lifecycle.DigestSLA{Objective: 0.95, Window: "30d", Compliance: 0.9375, BudgetLeft: -0.25},
+			[]string{"below the 95% objective", "error budget exhausted: 125% spent ·"}},
+		{"several times over", lifecycle.DigestSLA{Objective: 0.99, Window: "30d", Compliance: 0.965, BudgetLeft: -2.5, Previous: &prev, Trend: "up"},
+			[]string{"; ↑ from 93.7% the period before", "error budget exhausted: 3.5× spent ·"}},
+		{"far over: the issue's -1900%", lifecycle.DigestSLA{Objective: 0.999, Window: "30d", Compliance: 0.98, BudgetLeft: -19},
+			[]string{"error budget exhausted: 20× spent ·"}},
+		{"nothing since, nothing at risk", lifecycle.DigestSLA{Objective: 0.9, Window: "30d", Compliance: 1, BudgetLeft: 1, MeetsObjective: true},
+			[]string{"no breaches since the last digest · no requests at risk now"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d := &lifecycle.Digest{Department: "it", Zone: "Europe/Berlin", Provides: []lifecycle.DigestSLA{c.l}}
+			text := digestText(d)
+			for _, w := range c.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("the digest does not say %q:\n%s", w, text)
+				}
+			}
+			if strings.Contains(text, "-") && strings.Contains(text, "% left") && c.l.BudgetLeft < 0 {
+				t.Errorf("a spent budget reads as a negative share left:\n%s", text)
+			}
+		})
 	}
 }
