@@ -56,8 +56,15 @@ func (l *loader) syntaxError(err error, data []byte) {
 		if at := firstFailingLine(lines, start, err.Error()); at > start {
 			n := &yaml.Node{Line: at, Column: indentOf(lines[at-1]) + 1}
 			if slices.Contains(indentationErrors, msg) {
-				l.errorf(n, "YAML syntax: wrong indentation: this line starts at column %d, which lines up with no key or list item above it in the block that starts on line %d (%s); indent it as the lines it belongs with",
-					n.Column, start, msg)
+				// The parser names the start of the enclosing list or
+				// mapping: a list of SLAs starts at its first SLA, which
+				// may not be the one the line is in.
+				block := "the list"
+				if msg == "did not find expected key" {
+					block = "the block of keys"
+				}
+				l.errorf(n, "YAML syntax: wrong indentation: this line starts at column %d, which lines up with no key or list item above it in %s that starts on line %d (%s); indent it as the lines it belongs with",
+					n.Column, block, start, msg)
 			} else {
 				l.errorf(n, "YAML syntax: %s on this line (in the block that starts on line %d)", msg, start)
 			}
