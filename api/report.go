@@ -140,14 +140,32 @@ func (s *Server) reportSLA(p *sla.Policy, sl *sla.SLA, sn snapshot, customer str
 	if customer != "" {
 		return rs, nil
 	}
+	everyone := slices.Contains(sl.Customers, "*")
 	for _, cu := range p.CustomersOf(sl) {
 		rc := wire.ReportCustomer{Customer: cu}
 		if rc.CSATAverage, rc.CSATCount, rc.Targets, err = s.reportFigures(sl, sn, cu, stops, first, last, today); err != nil {
 			return rs, err
 		}
+		if everyone && idle(rc) {
+			continue // of an SLA serving every department, only those it served in the period
+		}
 		rs.ByCustomer = append(rs.ByCustomer, rc)
 	}
 	return rs, nil
+}
+
+// idle reports whether a customer's figures say nothing: no request
+// counted or breached and open, no rating. An SLA for every department
+// ("*") lists only the customers that are not, as /api/v1/slas lists the
+// departments with a request under it: a hundred departments would
+// otherwise each add a row of zeros per target.
+func idle(c wire.ReportCustomer) bool {
+	for _, t := range c.Targets {
+		if t.Counted != 0 || t.OpenBreached != 0 {
+			return false
+		}
+	}
+	return c.CSATCount == 0
 }
 
 // reportFigures are the figures of sl's requests (every customer's, or

@@ -5,9 +5,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/slad-project/slad/api/wire"
 )
 
 // TestReportComplianceCountsOpenBreachedClocksLikeTheSLAView: for the same
@@ -82,5 +86,49 @@ func getJSON(t *testing.T, url string, out any) {
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAReportOfAnSLAForEveryDepartmentListsTheCustomersItServed: an SLA
+// for "*" lists, per customer, only the departments with a request
+// counted, breached and open, or a rating in the period; not a row of
+// zeros per target for each department of the configuration.
+func TestAReportOfAnSLAForEveryDepartmentListsTheCustomersItServed(t *testing.T) {
+	const cfg = `
+departments:
+  it: {name: IT}
+  sales: {name: Sales}
+  hr: {name: HR}
+  finance: {name: Finance}
+slas:
+  - id: it-access
+    description: IT grants access requests from every department
+    provider: it
+    customers: ["*"]
+    resolution: 1h
+    objective: 90%
+    window: 30d
+`
+	srv, _ := newTestAPI(t, cfg, "", nil)
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	at := time.Now().UTC().Add(-2 * time.Hour)
+	for _, e := range []string{
+		fmt.Sprintf(`{"id":"o1","request":"A1","type":"opened","at":%q,"provider":"it","customer":"sales"}`, at.Format(time.RFC3339)),
+		fmt.Sprintf(`{"id":"o2","request":"A2","type":"opened","at":%q,"provider":"it","customer":"hr"}`, at.Format(time.RFC3339)),
+		fmt.Sprintf(`{"id":"r2","request":"A2","type":"resolved","at":%q}`, at.Add(30*time.Minute).Format(time.RFC3339)),
+	} {
+		if status, data := postEvents(t, ts.URL, "application/json", e); status != http.StatusOK {
+			t.Fatalf("%s: %d %s", e, status, data)
+		}
+	}
+	var report wire.Report
+	getJSON(t, ts.URL+"/api/v1/report", &report)
+	var got []string
+	for _, c := range report.SLAs[0].ByCustomer {
+		got = append(got, c.Customer)
+	}
+	if want := []string{"hr", "sales"}; !slices.Equal(got, want) {
+		t.Errorf("by_customer lists %v, want %v (finance and it asked nothing)", got, want)
 	}
 }
