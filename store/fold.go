@@ -164,7 +164,11 @@ func (f *fold) compute(p *sla.Policy, now time.Time) {
 			oldContrib = mid
 		}
 		t := lifecycle.Tick(p, &rec.State, &rec.Request, now)
-		f.effects = append(f.effects, t.Effects...)
+		if len(f.effects) == 0 {
+			f.effects = t.Effects // most ticks settle nothing first: no copy of the notices
+		} else {
+			f.effects = append(f.effects, t.Effects...)
+		}
 		f.fired, f.skipped = t.Fired, t.Skipped
 	}
 	rec.Contrib = contribute(rec, p, now)
