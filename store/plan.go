@@ -527,3 +527,27 @@ func (v *PlanView) CustomerWindowFigures(slaID, customer string, first, last sla
 	}
 	return f.Sums[slaID].Customers[customer][0], nil
 }
+
+// ReadHeld is Store.ReadHeld after the plan: where the time went, as the
+// re-match and the first tick would leave the holder day aggregates.
+func (v *PlanView) ReadHeld(queries []HeldQuery) (map[string]HeldSums, error) {
+	out := make(map[string]HeldSums, len(queries))
+	err := v.s.db.Update(func(tx *bolt.Tx) error {
+		if err := v.sums.apply(tx); err != nil {
+			return err
+		}
+		c := tx.Bucket(bucketHolderDays).Cursor()
+		for _, q := range queries {
+			sums, err := readHeld(c, q)
+			if err != nil {
+				return fmt.Errorf("read the holders of SLA %q: %w", q.SLA, err)
+			}
+			out[q.SLA] = sums
+		}
+		return errPlanRollback
+	})
+	if !errors.Is(err, errPlanRollback) {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
+	return out, nil
+}

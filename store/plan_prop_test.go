@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 	"time"
 
@@ -16,10 +17,7 @@ import (
 
 // planEdits are edits an admin makes to RichPolicy, each a new policy, in
 // a fixed order (a seed draws the same edits).
-var planEdits = []struct {
-	name string
-	edit func(t testing.TB, rng *rand.Rand) *sla.Policy
-}{
+var planEdits = []planEdit{
 	{"a shorter or longer P1 resolution", func(t testing.TB, rng *rand.Rand) *sla.Policy {
 		p := slatest.RichPolicy(t)
 		p.SLAs[1].Resolution.ByPriority["P1"] = time.Duration(30+rng.IntN(300)) * time.Minute
@@ -48,18 +46,68 @@ var planEdits = []struct {
 	}},
 }
 
+// planEdit is an edit an admin makes to a policy.
+type planEdit struct {
+	name string
+	edit func(t testing.TB, rng *rand.Rand) *sla.Policy
+}
+
 // TestAPlanIsWhatAdoptingThenTickingDoes draws request histories and an
 // edit of the policy, plans it, then adopts it, re-matches and ticks as a
 // reload does, and compares: every open request's clocks, the notices
 // queued per receiver, the counters and every SLA's window.
 func TestAPlanIsWhatAdoptingThenTickingDoes(t *testing.T) {
+	checkPlans(t, slatest.RichPolicy, func(rng *rand.Rand) []sla.Event { return slatest.RichHistories(rng, 30) }, planEdits, []string{"am", "it-chat", "boss", "cto"})
+}
+
+// handoffEdits are edits of HandoffPolicy's OLA, customer's promise and
+// customer reasons.
+var handoffEdits = []planEdit{
+	{"a shorter or longer OLA resolution", func(t testing.TB, rng *rand.Rand) *sla.Policy {
+		p := slatest.HandoffPolicy(t)
+		p.SLAs[1].Resolution = sla.Target{Default: time.Duration(10+rng.IntN(300)) * time.Minute}
+		return p
+	}},
+	{"the customer's promise shortened", func(t testing.TB, rng *rand.Rand) *sla.Policy {
+		p := slatest.HandoffPolicy(t)
+		p.SLAs[2].Resolution = sla.Target{Default: time.Duration(5+rng.IntN(60)) * time.Minute}
+		return p
+	}},
+	{"the OLA narrowed to P1", func(t testing.TB, _ *rand.Rand) *sla.Policy {
+		p := slatest.HandoffPolicy(t)
+		p.SLAs[1].Match.Priority = []string{"P1"}
+		return p
+	}},
+	{"an approval no longer the customer's", func(t testing.TB, _ *rand.Rand) *sla.Policy {
+		p := slatest.HandoffPolicy(t)
+		p.CustomerReasons = []string{"waiting_for_customer"}
+		return p
+	}},
+	{"the OLA removed", func(t testing.TB, _ *rand.Rand) *sla.Policy {
+		p := slatest.HandoffPolicy(t)
+		p.SLAs = []*sla.SLA{p.SLAs[0], p.SLAs[2]}
+		return p
+	}},
+}
+
+// TestAPlanOfAnOLAIsWhatAdoptingThenTickingDoes is the same over requests
+// handed to Network and waiting on Sales (issue 12's holding and waiting
+// SLAs), with edits of the OLA, the customer's promise and the customer
+// reasons; it also compares the holder day aggregates (where the time
+// went) the plan's view reads with those the reload writes.
+func TestAPlanOfAnOLAIsWhatAdoptingThenTickingDoes(t *testing.T) {
+	checkPlans(t, slatest.HandoffPolicy, func(rng *rand.Rand) []sla.Event { return slatest.RandomHistories(rng, 30) }, handoffEdits, []string{"am", "it-chat", "boss", "net-chat", "sales-chat"})
+}
+
+// checkPlans plans each edit of base over histories, then adopts it,
+// re-matches and ticks, and compares what happened with the plan.
+func checkPlans(t *testing.T, base func(testing.TB) *sla.Policy, histories func(*rand.Rand) []sla.Event, edits []planEdit, receivers []string) {
 	seed := testutil.Seed(t, 0)
 	rng := rand.New(rand.NewPCG(seed, 29))
-	receivers := []string{"am", "it-chat", "boss", "cto"}
 	for round := range testutil.Iterations(3) {
-		for _, e := range planEdits {
+		for _, e := range edits {
 			name, edit := e.name, e.edit
-			events := slatest.RichHistories(rng, 30)
+			events := histories(rng)
 			for i := range events {
 				events[i].Seq = uint64(i)
 			}
@@ -73,11 +121,11 @@ func TestAPlanIsWhatAdoptingThenTickingDoes(t *testing.T) {
 			}
 			now = now.Add(time.Duration(rng.IntN(24*60)) * time.Minute)
 			clock := testutil.NewClock(slatest.T0)
-			s, err := Open(Options{Dir: t.TempDir(), Policy: slatest.RichPolicy(t), Now: clock.Now})
+			s, err := Open(Options{Dir: t.TempDir(), Policy: base(t), Now: clock.Now})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.Adopt(slatest.RichPolicy(t), "rich"); err != nil {
+			if _, err := s.Adopt(base(t), "rich"); err != nil {
 				t.Fatal(err)
 			}
 			runTimeline(t, s, clock, append(slatest.WithTicks(slatest.InOrder(events), slatest.RandomTicks(rng, slatest.T0, now)), slatest.Step{At: now}))
@@ -99,6 +147,14 @@ func TestAPlanIsWhatAdoptingThenTickingDoes(t *testing.T) {
 					t.Fatal(err)
 				}
 				wantWindows = append(wantWindows, w)
+			}
+			heldQueries := make([]HeldQuery, 0, len(next.SLAs))
+			for _, sl := range next.SLAs {
+				heldQueries = append(heldQueries, HeldQuery{SLA: sl.ID, Range: DayRange{First: sla.DateOf(first), Last: sla.DateOf(last)}})
+			}
+			wantHeld, err := pl.View(s).ReadHeld(heldQueries)
+			if err != nil {
+				t.Fatal(err)
 			}
 			before := outboxCounts(t, s, receivers...)
 			beforeReqs := map[Ref]RequestView{}
@@ -144,7 +200,7 @@ func TestAPlanIsWhatAdoptingThenTickingDoes(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				got := diffClocks(slatest.RichPolicy(t), next, &bv.Request, &v.Request, now)
+				got := diffClocks(base(t), next, &bv.Request, &v.Request, now)
 				if len(got) > 0 {
 					changed++
 				}
@@ -178,6 +234,13 @@ func TestAPlanIsWhatAdoptingThenTickingDoes(t *testing.T) {
 				if !maps.Equal(w.Targets, wantWindows[i].Targets) {
 					fail("window of %s %+v; the plan said %+v", sl.ID, w.Targets, wantWindows[i].Targets)
 				}
+			}
+			gotHeld, err := s.ReadHeld(heldQueries)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(gotHeld, wantHeld) {
+				fail("holder day aggregates %+v; the plan said %+v", gotHeld, wantHeld)
 			}
 			s.Close()
 		}
