@@ -31,6 +31,8 @@ type Collector struct {
 	open, atRisk, stopped, breaches, elapsed  *family
 	compliance, objective, budget, affordable *family
 	csat, outboxPending, openBreac            *family
+	// alertsHeld: alerts held for quiet hours, per configured receiver.
+	alertsHeld *family
 	// Per (SLA, customer) pair: see collectCustomer.
 	customer customerFamilies
 	// Internal NPS: see collectFeedback.
@@ -74,6 +76,7 @@ func NewCollector(st *store.Store, cfg func() *config.Config, now func() time.Ti
 		affordable:    g("slad_breaches_affordable", "How many more breaches the SLA's window can take before compliance falls under the objective.", "sla", "target"),
 		csat:          g("slad_csat_average", "Average satisfaction score (1-5) given on resolution over the SLA's window; 0 when none was given.", "sla"),
 		outboxPending: g("slad_alert_outbox_pending", "Alerts waiting in the outbox for delivery."),
+		alertsHeld:    g("slad_alerts_held", "Alerts held for the receiver's notification hours, to go out when they open (per configured receiver; 0 when none).", "receiver"),
 		customer: customerFamilies{
 			atRisk:       g("slad_customer_requests_at_risk", "Open requests of one customer past a warning threshold of an SLA but not yet breached.", "sla", "customer"),
 			openBreached: g("slad_customer_requests_breached_open", "Open clocks of one customer's requests already past their target.", "sla", "customer", "target"),
@@ -121,6 +124,7 @@ func (c *Collector) collect(out sink) {
 	} else {
 		c.log.Error("metrics: reading the outbox failed", "err", err)
 	}
+	c.collectAlertsHeld(out, cfg)
 	for _, s := range p.SLAs {
 		customers := sn.customersShown(p, s)
 		for _, cu := range customers {

@@ -94,13 +94,23 @@ func TestABreachHeldOverTheWeekendIsDeliveredWhenTheOfficeOpensAfterARestart(t *
 	if !strings.Contains(string(page), `Held until <strong><time datetime="2026-11-30T08:00:00Z">Mon 30 Nov 2026, 09:00 CET</time></strong>: the breach for hook`) {
 		t.Errorf("the request page does not say when the held breach goes out:\n%s", page)
 	}
+	// The metrics count it, per configured receiver.
+	_, metrics := in.do("GET", "/metrics", "", "", nil)
+	for _, want := range []string{"\nslad_alerts_held{receiver=\"hook\"} 1\n", "\nslad_alerts_held{receiver=\"lead\"} 0\n"} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("the metrics lack %q", strings.TrimSpace(want))
+		}
+	}
 	// Down over the weekend; back on Monday morning at the opening.
 	if err := in.stop(); err != nil {
 		t.Fatal(err)
 	}
 	clock.Set(mondayMorning)
-	start(t, cfg, data, clock.Now)
+	in = start(t, cfg, data, clock.Now)
 	got := rcv.waitFor(t, 1)
+	if _, metrics := in.do("GET", "/metrics", "", "", nil); !strings.Contains(string(metrics), "\nslad_alerts_held{receiver=\"hook\"} 0\n") {
+		t.Errorf("the metrics still count the breach as held once it went out")
+	}
 	verify(t, got[0])
 	var body map[string]any
 	if err := json.Unmarshal(got[0].body, &body); err != nil || body["stage"] != "breach" || body["fired_at"] != "2026-11-27T20:01:00Z" {

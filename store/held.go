@@ -120,6 +120,9 @@ func putHeld(tx *bolt.Tx, request Ref, r *heldRecord) error {
 	if err := tx.Bucket(bucketQuietDue).Put(dueKey(r.Until, r.Seq), nil); err != nil {
 		return err
 	}
+	if err := addHeldCount(tx, r.Receiver, 1); err != nil {
+		return err
+	}
 	return tx.Bucket(bucketQuietByRequest).Put(heldByRequestKey(request, r.ClockKey, r.Receiver, r.Seq), nil)
 }
 
@@ -193,6 +196,9 @@ func takeHeld(tx *bolt.Tx, request Ref, seq uint64) (*heldRecord, error) {
 		return nil, err
 	}
 	if err := tx.Bucket(bucketQuietDue).Delete(dueKey(r.Until, seq)); err != nil {
+		return nil, err
+	}
+	if err := addHeldCount(tx, r.Receiver, -1); err != nil {
 		return nil, err
 	}
 	return &r, tx.Bucket(bucketQuietByRequest).Delete(heldByRequestKey(request, r.ClockKey, r.Receiver, seq))

@@ -87,6 +87,9 @@ func TestQuietHoursHoldOverRandomLives(t *testing.T) {
 		if next, ok, err := s.NextRelease(); err != nil || ok {
 			t.Errorf("round %d: still held after the office opened: next release %s (%v)", round, next, err)
 		}
+		if counts, err := s.HeldAlerts(); err != nil || len(counts) != 0 {
+			t.Errorf("round %d: held counts %v (%v) once nothing is held", round, counts, err)
+		}
 		if len(seen) == 0 {
 			t.Fatalf("round %d: nothing was delivered; the test measures nothing", round)
 		}

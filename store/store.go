@@ -260,7 +260,7 @@ var (
 )
 
 // SchemaVersion is the layout this slad writes.
-const SchemaVersion = 14
+const SchemaVersion = 15
 
 // migrations[v] upgrades a database from schema v to v+1. A new layout adds
 // its step here and bumps SchemaVersion; Open runs the missing steps in one
@@ -314,6 +314,8 @@ var migrations = map[uint64]func(tx *bolt.Tx, p *sla.Policy, now time.Time) erro
 	12: addHolderDays,
 	// 14: requests per provider, opened and without a clock (unmatched.go).
 	13: countRequests,
+	// 15: held alerts counted per receiver (held_count.go).
+	14: countHeld,
 }
 
 func (s *Store) migrate() error {
