@@ -124,7 +124,47 @@ func BuildPlan(ctx context.Context, st *store.Store, cur, next *config.Config, n
 		return wire.Plan{}, nil, err
 	}
 	out.SLAs = planStandings(cur.Policy, next.Policy, before, after)
+	if err := planHeld(out.SLAs, pl.Baseline(st), pl.View(st), cur.Policy, next.Policy, now); err != nil {
+		return wire.Plan{}, nil, err
+	}
 	return out, pl, nil
+}
+
+// planHeld gives each SLA whose holder figures the edit changes where its
+// window's time went before and after (the holder day aggregates, read as
+// GET /api/v1/report reads them, through the plan's views).
+func planHeld(rows []wire.PlanStanding, before, after *store.PlanView, cur, next *sla.Policy, now time.Time) error {
+	read := func(v *store.PlanView, p *sla.Policy) (map[string]*wire.Held, error) {
+		qs := make([]store.HeldQuery, 0, len(p.SLAs))
+		for _, sl := range p.SLAs {
+			first, last := sl.Window.Bounds(now, sl.CalendarOf().Location())
+			qs = append(qs, store.HeldQuery{SLA: sl.ID, Range: store.DayRange{First: first, Last: last}})
+		}
+		sums, err := v.ReadHeld(qs)
+		if err != nil {
+			return nil, fmt.Errorf("read where the time went: %w", err)
+		}
+		out := make(map[string]*wire.Held, len(p.SLAs))
+		for _, sl := range p.SLAs {
+			out[sl.ID] = heldOf(p, sl, sums[sl.ID])
+		}
+		return out, nil
+	}
+	b, err := read(before, cur)
+	if err != nil {
+		return err
+	}
+	a, err := read(after, next)
+	if err != nil {
+		return err
+	}
+	for i := range rows {
+		hb, ha := b[rows[i].SLA], a[rows[i].SLA]
+		if !reflect.DeepEqual(hb, ha) {
+			rows[i].HeldBefore, rows[i].HeldAfter = hb, ha
+		}
+	}
+	return nil
 }
 
 // PlanChanges reports whether a plan changes anything: a setting, a
@@ -139,7 +179,7 @@ func PlanChanges(pl *wire.Plan) bool {
 		}
 	}
 	for _, s := range pl.SLAs {
-		if !reflect.DeepEqual(s.Before, s.After) {
+		if !reflect.DeepEqual(s.Before, s.After) || s.HeldBefore != nil || s.HeldAfter != nil {
 			return true
 		}
 		for _, c := range s.ByCustomer {

@@ -159,6 +159,11 @@ type PlanStanding struct {
 	Before     *Standing              `json:"before"`
 	After      *Standing              `json:"after"`
 	ByCustomer []PlanCustomerStanding `json:"by_customer"`
+	// HeldBefore and HeldAfter are where the time of the SLA's requests
+	// went over its window (GET /api/v1/report's held), before and after;
+	// both absent when the edit changes none of it.
+	HeldBefore *Held `json:"held_before,omitempty"`
+	HeldAfter  *Held `json:"held_after,omitempty"`
 }
 
 // PlanCustomerStanding is one customer's standing under an SLA before and

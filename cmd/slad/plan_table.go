@@ -31,6 +31,7 @@ func printPlan(w io.Writer, pl *wire.Plan) {
 	printRequests(w, pl)
 	printAlerts(w, pl.Alerts)
 	printStandings(w, pl.SLAs)
+	printHeld(w, pl.SLAs)
 }
 
 // printSettings lists the settings added (+), removed (-) and changed (~).

@@ -58,3 +58,34 @@ func TestThePlanTableReadsAsAPlan(t *testing.T) {
 	printPlan(&out, &pl)
 	testutil.Golden(t, filepath.Join("testdata", "plan.golden"), out.Bytes(), *updateGolden)
 }
+
+// TestThePlanTableSaysWhereTheTimeGoes keeps the section of an SLA whose
+// holder figures an edit changes: the SLA as a whole, then each holder
+// before → after (one it no longer has marked "(none)"); an SLA without
+// held figures has no row, and a plan without any has no section.
+func TestThePlanTableSaysWhereTheTimeGoes(t *testing.T) {
+	med := func(s int64) *int64 { return &s }
+	share := func(f float64) *float64 { return &f }
+	before := &wire.Held{Target: "resolution", Requests: 3, Breached: 0, MedianSeconds: med(5400), Holders: []wire.Holder{
+		{Department: "network", Requests: 3, MedianHeldSeconds: med(5400)},
+		{Department: "sales", Waiting: true, Requests: 1, MedianHeldSeconds: med(600)},
+	}}
+	after := &wire.Held{Target: "resolution", Requests: 3, Breached: 3, MedianSeconds: med(5400), Holders: []wire.Holder{
+		{Department: "network", Requests: 3, MedianHeldSeconds: med(5400), BreachedShare: share(0.9)},
+	}}
+	pl := wire.Plan{Config: "new.yaml", At: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC), Changes: true,
+		SLAs: []wire.PlanStanding{
+			{SLA: "it-sales", Before: &wire.Standing{Compliance: 1}, After: &wire.Standing{Compliance: 1}},
+			{SLA: "network-ola", Before: &wire.Standing{Compliance: 1}, After: &wire.Standing{Breached: 3}, HeldBefore: before, HeldAfter: after},
+		}}
+	var out bytes.Buffer
+	printPlan(&out, &pl)
+	testutil.Golden(t, filepath.Join("testdata", "plan-held.golden"), out.Bytes(), *updateGolden)
+
+	pl.SLAs[1].HeldBefore, pl.SLAs[1].HeldAfter = nil, nil
+	out.Reset()
+	printPlan(&out, &pl)
+	if bytes.Contains(out.Bytes(), []byte("Where the time went")) {
+		t.Errorf("a plan that changes no holder figures says where the time went:\n%s", out.String())
+	}
+}
