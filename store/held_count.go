@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -35,7 +36,7 @@ func (s *Store) HeldAlerts() (map[string]int, error) {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketQuietHeldCount).ForEach(func(k, v []byte) error {
 			if len(v) == 8 {
-				out[string(k)] = int(getUint(tx.Bucket(bucketQuietHeldCount), k))
+				out[string(k)] = int(binary.BigEndian.Uint64(v))
 			}
 			return nil
 		})
