@@ -47,20 +47,12 @@ func (s *Store) Append(ctx context.Context, events []sla.Event) (IngestResult, e
 // it is a different one, the whole batch is refused with a *ConflictError.
 // The caller validates events beforehand.
 //
-// Concurrent callers share a transaction and its fsync: one writer goroutine
-// takes whatever is queued when it is free (up to MaxBatchEvents) and commits
-// it at once. A lone caller therefore waits one fsync, and many callers do
-// not wait one fsync each.
+// Concurrent callers share a transaction and its fsync: whatever is queued
+// while the writer commits (up to MaxBatchEvents) is folded meanwhile and
+// committed next, at once (ingest_pipeline.go). A lone caller therefore
+// waits one fsync, and many callers do not wait one fsync each.
 func (s *Store) AppendAs(ctx context.Context, sc Scope, events []sla.Event) (IngestResult, error) {
-	// The events are encoded here, beside other callers, so that the
-	// writer only writes: for the key of the request they name (which the
-	// writer checks, see storeEvent).
-	encoded := make([][]byte, len(events))
-	for i := range events {
-		e := &events[i]
-		encoded[i] = encodeEvent(Ref{Provider: e.Provider, ID: e.Request}, e)
-	}
-	w := &writeReq{events: events, encoded: encoded, scope: sc, done: make(chan struct{})}
+	w := newWriteReq(sc, events)
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
@@ -79,45 +71,37 @@ func (s *Store) AppendAs(ctx context.Context, sc Scope, events []sla.Event) (Ing
 	return w.res, w.err
 }
 
-// writer is the single goroutine that commits queued batches.
+// newWriteReq makes a caller's batch ready to queue. It encodes the events
+// here, beside other callers, so that the writer only writes, for the key
+// of the request they name (which the writer checks, see storeEvent).
+func newWriteReq(sc Scope, events []sla.Event) *writeReq {
+	encoded := make([][]byte, len(events))
+	for i := range events {
+		e := &events[i]
+		encoded[i] = encodeEvent(Ref{Provider: e.Provider, ID: e.Request}, e)
+	}
+	return &writeReq{events: events, encoded: encoded, scope: sc, done: make(chan struct{})}
+}
+
+// writer is the single goroutine that commits queued batches, in groups
+// the preparer forms and folds meanwhile (ingest_pipeline.go).
 func (s *Store) writer() {
 	defer close(s.done)
-	for {
-		var first *writeReq
-		select {
-		case first = <-s.writes:
-		case <-s.stop:
-			// Commit what was queued before Close; refuse the rest.
-			for {
-				select {
-				case w := <-s.writes:
-					s.commit([]*writeReq{w})
-				default:
-					return
-				}
-			}
-		}
-		batch, n := []*writeReq{first}, len(first.events)
-	drain:
-		for n < s.maxBatch {
-			select {
-			case w := <-s.writes:
-				batch = append(batch, w)
-				n += len(w.events)
-			default:
-				break drain
-			}
-		}
-		s.commit(batch)
+	ready := make(chan *group)
+	go s.preparer(ready)
+	for g := range ready {
+		s.commit(g, g.batch)
 	}
 }
 
-func (s *Store) commit(batch []*writeReq) {
-	err := s.update(func(tx *bolt.Tx) error { return s.applyGroup(tx, batch) })
+// commit commits batches of g in one transaction, or, if that fails,
+// each alone.
+func (s *Store) commit(g *group, batch []*writeReq) {
+	err := s.update(func(tx *bolt.Tx) error { return s.applyGroup(tx, g, batch) })
 	if err != nil && len(batch) > 1 {
 		// One caller's failure must not fail the others it was grouped with.
 		for _, w := range batch {
-			s.commit([]*writeReq{w})
+			s.commit(g, []*writeReq{w})
 		}
 		return
 	}
@@ -136,20 +120,21 @@ func (s *Store) commit(batch []*writeReq) {
 
 // applyGroup writes the batches of a group commit inside its transaction:
 // each batch's events under their requests' keys (or held), then the
-// requests they touched folded again, all together (fold.go), so that
-// their folds run on every core and the counters and day aggregates they
-// share are written once. A batch that touches a request already staged,
+// requests they touched folded again, all together (fold.go): as the
+// preparer folded them where that still holds, else on every core, and
+// the counters and day aggregates they share are written once. A batch that touches a request already staged,
 // or that must look requests up to place its events, first has the
 // requests staged so far folded and written, so that it finds them as a
 // commit of its own would have.
-func (s *Store) applyGroup(tx *bolt.Tx, batch []*writeReq) error {
-	p, now := s.policy.Load(), s.now()
+func (s *Store) applyGroup(tx *bolt.Tx, g *group, batch []*writeReq) error {
+	p := s.policy.Load()
 	runs := newAppendRuns(tx)
 	var folds []*fold
 	staged := map[Ref]bool{}
+	prepared := map[*fold]*fold{}
 	flush := func() error {
-		err := refoldAll(tx, p, now, folds)
-		folds, staged = nil, map[Ref]bool{}
+		err := refoldGroup(tx, g, p, folds, prepared)
+		folds, staged, prepared = nil, map[Ref]bool{}, map[*fold]*fold{}
 		return err
 	}
 	for _, w := range batch {
@@ -172,8 +157,13 @@ func (s *Store) applyGroup(tx *bolt.Tx, batch []*writeReq) error {
 		if err != nil {
 			return err
 		}
+		pb := g.prepared[w]
+		same := slices.Equal(pb.refs, refs)
 		for _, f := range fs {
 			staged[f.ref] = true
+			if same {
+				prepared[f] = pb.folds[f.ref]
+			}
 		}
 		folds = append(folds, fs...)
 	}
@@ -193,7 +183,8 @@ func (s *Store) stage(tx *bolt.Tx, w *writeReq, refs []Ref, runs *appendRuns) ([
 	seq := getUint(meta, keyEventSeq)
 	var folds []*fold
 	byRef := map[Ref]*fold{}
-	var opened []Ref
+	var opened []Ref // in order, each once
+	isOpened := map[Ref]bool{}
 	for i, e := range w.events {
 		ref := refs[i]
 		if ref.Held() {
@@ -224,7 +215,8 @@ func (s *Store) stage(tx *bolt.Tx, w *writeReq, refs []Ref, runs *appendRuns) ([
 			folds = append(folds, f)
 		}
 		f.fresh = append(f.fresh, e)
-		if e.Type == sla.Opened && !slices.Contains(opened, ref) {
+		if e.Type == sla.Opened && !isOpened[ref] {
+			isOpened[ref] = true
 			opened = append(opened, ref)
 		}
 	}
