@@ -140,11 +140,17 @@ func (e *Event) CheckText() error {
 		{"id", e.ID}, {"request", e.Request}, {"provider", e.Provider}, {"customer", e.Customer},
 		{"priority", e.Priority}, {"category", e.Category}, {"reason", e.Reason}, {"department", e.Department},
 	} {
+		if plainText(f.value) {
+			continue // the common case, told without naming the field
+		}
 		if err := checkName(fmt.Sprintf("field %q", f.name), f.value); err != nil {
 			return err
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(e.Labels)) {
+		if plainText(k) && plainText(e.Labels[k]) {
+			continue
+		}
 		if err := checkName(fmt.Sprintf(`field "labels": key %q`, k), k); err != nil {
 			return err
 		}
@@ -158,6 +164,18 @@ func (e *Event) CheckText() error {
 		}
 	}
 	return nil
+}
+
+// plainText reports whether v is printable ASCII only, which checkName
+// never refuses: every event's every name is checked, and the field's name
+// is formatted only for a value that needs a closer look.
+func plainText(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if v[i] < 0x20 || v[i] > 0x7E {
+			return false
+		}
+	}
+	return true
 }
 
 // checkName says where v holds a character CheckText refuses.

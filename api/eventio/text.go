@@ -69,17 +69,20 @@ func stringEnd(data []byte, start int) int {
 func checkString(raw []byte, open []*object, isKey bool) error {
 	at := open[len(open)-1]
 	if isKey {
-		where := "a field name"
-		if len(open) > 1 {
-			where = "a key of " + fieldName(open[:len(open)-1])
-		}
-		if err := readable(raw, where); err != nil {
-			return err
+		if p := unreadable(raw); p != "" {
+			// Named only when wrong: every string of every event is checked.
+			where := "a field name"
+			if len(open) > 1 {
+				where = "a key of " + fieldName(open[:len(open)-1])
+			}
+			return fmt.Errorf("%s %s", where, p)
 		}
 		// Keys are compared as they read, escapes undone, as encoding/json
 		// compares them.
-		var key string
-		_ = json.Unmarshal(fmt.Appendf(nil, `"%s"`, raw), &key) // readable, so it reads
+		key := string(raw)
+		if slices.Contains(raw, '\\') {
+			_ = json.Unmarshal(fmt.Appendf(nil, `"%s"`, raw), &key) // readable, so it reads
+		}
 		if len(open) == 1 {
 			key = fieldOf(key)
 		}
@@ -89,16 +92,21 @@ func checkString(raw []byte, open []*object, isKey bool) error {
 		at.seen[key], at.key = true, key
 		return nil
 	}
-	return readable(raw, fieldName(open))
+	if p := unreadable(raw); p != "" {
+		return fmt.Errorf("%s %s", fieldName(open), p)
+	}
+	return nil
 }
 
 // fieldOf is the field of the event (or survey answer) a key fills:
 // encoding/json matches keys to fields without regard to case, so "ID"
 // after "id" fills the id again.
 func fieldOf(key string) string {
-	for _, f := range slices.Concat(Fields, AnswerFields) {
-		if strings.EqualFold(key, f) {
-			return f
+	for _, fields := range [][]string{Fields, AnswerFields} {
+		for _, f := range fields {
+			if strings.EqualFold(key, f) {
+				return f
+			}
 		}
 	}
 	return key
@@ -123,43 +131,49 @@ func duplicate(open []*object, key string) error {
 	return fmt.Errorf("%s gives key %q twice", fieldName(open[:len(open)-1]), key)
 }
 
-// readable checks that the raw contents of a JSON string are UTF-8 and that
-// each \u escape is a character.
-func readable(raw []byte, where string) error {
+// unreadable checks that the raw contents of a JSON string are UTF-8 and
+// that each \u escape is a character. It returns what is wrong, to follow
+// the name of the field that holds it, or "".
+func unreadable(raw []byte) string {
 	for i := 0; i < len(raw); {
 		if raw[i] == '\\' {
-			n, err := escape(raw[i:], where)
-			if err != nil {
-				return err
+			n, p := escape(raw[i:])
+			if p != "" {
+				return p
 			}
 			i += n
 			continue
 		}
+		if raw[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
 		r, size := utf8.DecodeRune(raw[i:])
 		if r == utf8.RuneError && size == 1 {
-			return fmt.Errorf("%s holds the byte 0x%02X, which is not UTF-8; slad keeps text exactly as sent, so send it encoded as UTF-8", where, raw[i])
+			return fmt.Sprintf("holds the byte 0x%02X, which is not UTF-8; slad keeps text exactly as sent, so send it encoded as UTF-8", raw[i])
 		}
 		i += size
 	}
-	return nil
+	return ""
 }
 
-// escape checks the escape at the start of raw and returns its length. A
-// \u escape of a high surrogate must be followed by one of a low surrogate.
-func escape(raw []byte, where string) (int, error) {
+// escape checks the escape at the start of raw and returns its length, or
+// what is wrong with it. A \u escape of a high surrogate must be followed
+// by one of a low surrogate.
+func escape(raw []byte) (int, string) {
 	if len(raw) < 6 || raw[1] != 'u' {
-		return 2, nil
+		return 2, ""
 	}
 	r := hex4(raw[2:6])
 	switch {
 	case !utf16.IsSurrogate(r):
-		return 6, nil
+		return 6, ""
 	case r < 0xDC00 && len(raw) >= 12 && raw[6] == '\\' && raw[7] == 'u':
 		if low := hex4(raw[8:12]); low >= 0xDC00 && low <= 0xDFFF {
-			return 12, nil
+			return 12, ""
 		}
 	}
-	return 0, fmt.Errorf(`%s holds %s, half of a UTF-16 surrogate pair, which is no character; slad keeps text exactly as sent, so send whole characters`, where, raw[:6])
+	return 0, fmt.Sprintf(`holds %s, half of a UTF-16 surrogate pair, which is no character; slad keeps text exactly as sent, so send whole characters`, raw[:6])
 }
 
 // hex4 reads the four hex digits of a \u escape (JSON that decoded has
