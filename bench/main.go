@@ -37,6 +37,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -59,6 +60,7 @@ type options struct {
 	departments  int // of the generated configuration: 20 SLAs each
 	short        bool
 	keep         bool
+	cpuProfile   string
 }
 
 // scenarioNames lists the scenarios in the order they run.
@@ -80,6 +82,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.reps, "reps", 5, "times each page is read (the median is shown)")
 	fs.BoolVar(&o.short, "short", false, "a smoke run of a second or two at tiny sizes (what the bench's own test runs); its figures mean nothing")
 	fs.BoolVar(&o.keep, "keep", false, "keep the data directories (their path is printed)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run (slad runs in the bench's process) to this file, for go tool pprof")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -140,6 +143,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "bench: -cpuprofile:", err)
+			return 2
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			_ = f.Close()
+		}()
+	}
 	if err := bench(ctx, o, stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, "bench:", err)
 		return 1

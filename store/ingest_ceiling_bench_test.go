@@ -1,0 +1,160 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/slad-project/slad/internal/testutil"
+	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/sla/slatest"
+)
+
+// appendBatches is how many 1,000-event batches BenchmarkAppendBatchWrites
+// sends.
+const appendBatches = 20
+
+// BenchmarkAppendBatchWrites compares batch ingest with the storage
+// ceiling of what it writes: "slad" appends appendBatches batches of 1,000
+// "opened" events (each a new request of DeskPolicy, ids in order, as
+// bench/ sends them), one after the other; "bare" writes the same keys and
+// values in every bucket (found by comparing the file before and after the
+// ingest) with bare bbolt puts, a batch's share a transaction (one fsync
+// each), and reads, decides and encodes nothing. keys/event says how many
+// keys slad writes per event; the bench's storage ceiling puts one (the
+// event record), so slad's batch rate as a share of that ceiling cannot
+// exceed the ratio of bare's rate here to it.
+//
+//	go test ./store -run '^$' -bench 'AppendBatchWrites' -benchtime 3x
+func BenchmarkAppendBatchWrites(b *testing.B) {
+	batches := func() [][]sla.Event {
+		var out [][]sla.Event
+		for n := range appendBatches {
+			batch := make([]sla.Event, 1000)
+			for i := range batch {
+				id := fmt.Sprintf("R%07d", n*1000+i)
+				batch[i] = slatest.Event("o-"+id, id, sla.Opened, slatest.T0)
+			}
+			out = append(out, batch)
+		}
+		return out
+	}
+	ingest := func(b *testing.B, dir string) {
+		s, err := Open(Options{Dir: dir, Policy: slatest.DeskPolicy(), Now: testutil.NewClock(slatest.T0.Add(time.Minute)).Now})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, batch := range batches() {
+			if _, err := s.Append(context.Background(), batch); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	empty := b.TempDir()
+	s, err := Open(Options{Dir: empty, Policy: slatest.DeskPolicy()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	events := float64(appendBatches * 1000)
+	b.Run("slad", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			dir := b.TempDir()
+			copyFile(b, filepath.Join(empty, FileName), filepath.Join(dir, FileName))
+			b.StartTimer()
+			ingest(b, dir)
+		}
+		b.ReportMetric(events*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	})
+	b.Run("bare", func(b *testing.B) {
+		full := b.TempDir()
+		copyFile(b, filepath.Join(empty, FileName), filepath.Join(full, FileName))
+		ingest(b, full)
+		writes := diffWrites(b, filepath.Join(empty, FileName), filepath.Join(full, FileName))
+		keys := 0
+		for _, w := range writes {
+			keys += len(w.keys)
+		}
+		for b.Loop() {
+			b.StopTimer()
+			path := filepath.Join(b.TempDir(), FileName)
+			copyFile(b, filepath.Join(empty, FileName), path)
+			db, err := openBolt(path, boltOptions(path, time.Second, false))
+			if err != nil {
+				b.Fatal(err)
+			}
+			db.AllocSize = allocSize
+			b.StartTimer()
+			for c := range appendBatches {
+				if err := db.Update(func(tx *bolt.Tx) error { return writes.apply(tx, c, appendBatches) }); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			if err := db.Close(); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+		}
+		b.ReportMetric(events*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+		b.ReportMetric(float64(keys)/events, "keys/event")
+	})
+}
+
+// diffWrites returns what the file at after holds that the file at before
+// does not (keys added or changed, with their values; keys removed), per
+// bucket, in key order. Keys come in order here, so each bucket is written
+// packed, as slad writes pages keys come to in order (fill.go).
+func diffWrites(b *testing.B, before, after string) tickWriteSet {
+	b.Helper()
+	old, err := bolt.Open(before, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer old.Close()
+	cur, err := bolt.Open(after, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cur.Close()
+	var ws tickWriteSet
+	err = old.View(func(otx *bolt.Tx) error {
+		return cur.View(func(ctx *bolt.Tx) error {
+			return ctx.ForEach(func(name []byte, nb *bolt.Bucket) error {
+				w := bucketWrites{name: bytes.Clone(name), fill: packedFill}
+				ob := otx.Bucket(name)
+				c := ob.Cursor()
+				for k, _ := c.First(); k != nil; k, _ = c.Next() {
+					if nb.Get(k) == nil {
+						w.keys, w.values = append(w.keys, bytes.Clone(k)), append(w.values, nil)
+					}
+				}
+				c = nb.Cursor()
+				for k, v := c.First(); k != nil; k, v = c.Next() {
+					if was := ob.Get(k); was == nil || !bytes.Equal(was, v) {
+						w.keys, w.values = append(w.keys, bytes.Clone(k)), append(w.values, bytes.Clone(v))
+					}
+				}
+				if len(w.keys) > 0 {
+					ws = append(ws, w.sorted())
+				}
+				return nil
+			})
+		})
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ws
+}
