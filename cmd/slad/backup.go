@@ -70,6 +70,10 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if ctx.Err() != nil {
 			err = fmt.Errorf("%w (%w)", err, context.Cause(ctx))
 		}
+		if msg := unreachable(err, sf.server); msg != "" {
+			fmt.Fprintf(stderr, "slad backup: %s\n", msg)
+			return exitFailed
+		}
 		fmt.Fprintf(stderr, "slad backup: %v\n", err)
 		if ae, ok := errors.AsType[*client.APIError](err); ok && authHint(ae) != "" {
 			fmt.Fprintln(stderr, authHint(ae))

@@ -74,6 +74,10 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		pl, err = planOnline(ctx, sf, *file, *listed, stderr)
 	}
 	if err != nil {
+		if msg := unreachable(err, sf.server); msg != "" {
+			fmt.Fprintf(stderr, "slad plan: %s\nOr plan against a stopped slad's files: --data DIR --current OLD.yaml.\n", msg)
+			return exitFailed
+		}
 		reportPlanError(stderr, *file, err)
 		return exitFailed
 	}

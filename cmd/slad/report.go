@@ -8,12 +8,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 	"unicode"
@@ -203,11 +201,8 @@ func explainReportError(ctx context.Context, err error, opts reportOptions) stri
 		}
 		return msg
 	}
-	if errors.Is(err, syscall.ECONNREFUSED) {
-		return fmt.Sprintf("no slad answers at %s (connection refused).\nStart one with 'slad serve', or point --server at the one that runs.", server)
-	}
-	if de, ok := errors.AsType[*net.DNSError](err); ok && de.IsNotFound {
-		return fmt.Sprintf("the host of %s is not known (%s); check --server.", server, de.Name)
+	if msg := unreachable(err, opts.server); msg != "" {
+		return msg
 	}
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
 		return fmt.Sprintf("%s gave no answer within --timeout %s.", server, opts.timeout)
