@@ -80,7 +80,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	im.progress.finish()
 	p := im.progress
 	if err != nil {
-		reportImportError(stderr, err, p, ctx.Err() != nil)
+		reportImportError(stderr, err, p, ctx.Err() != nil, opts.server)
 		return exitFailed
 	}
 	elapsed := p.elapsed()
@@ -143,7 +143,7 @@ func countString(list []string, s string) int {
 }
 
 // reportImportError explains why an import stopped and how to go on.
-func reportImportError(w io.Writer, err error, p *importProgress, interrupted bool) {
+func reportImportError(w io.Writer, err error, p *importProgress, interrupted bool, server string) {
 	counts := fmt.Sprintf("(%d accepted, %s)", p.accepted, sla.Plural(p.duplicates, "duplicate", "duplicates"))
 	stored := sla.Plural(p.done, "event was", "events were") + " stored " + counts
 	if interrupted {
@@ -168,6 +168,9 @@ func reportImportError(w io.Writer, err error, p *importProgress, interrupted bo
 		fmt.Fprintln(w, err)
 	default:
 		fmt.Fprintf(w, "slad import: %v\n", err)
+		if hint := unreachable(err, server); hint != "" {
+			fmt.Fprintln(w, hint)
+		}
 	}
 	stored = sla.Plural(p.done, "event was", "events were") + " stored before " + counts
 	if isBatch && isAPI && ae.Status/100 == 4 {

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -41,5 +45,20 @@ func TestPlanAndBackupWithNobodyListeningSuggestServer(t *testing.T) {
 				t.Errorf("stderr shows the dial error: %q", stderr)
 			}
 		})
+	}
+}
+
+// TestAnImportThatFoundNoServerSaysSo: once its tries are spent on a
+// server that is not there, slad import says that no slad answers at
+// --server and what to do, beside what was stored.
+func TestAnImportThatFoundNoServerSaysSo(t *testing.T) {
+	dial := &net.OpError{Op: "dial", Net: "tcp", Err: &os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}}
+	err := fmt.Errorf("gave up after 5 tries: post events: %w", dial)
+	var out strings.Builder
+	reportImportError(&out, err, newImportProgress(io.Discard, false, 3), false, "http://localhost:9780")
+	for _, want := range []string{"no slad answers at http://localhost:9780 (connection refused)", "'slad serve'", "0 events were stored before"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("import says %q, want it to contain %q", out.String(), want)
+		}
 	}
 }
