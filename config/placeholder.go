@@ -31,10 +31,23 @@ func (l *loader) placeholder(e entry, what, v string) Secret {
 	}
 	for _, m := range placeholderMarkers {
 		if strings.Contains(text, m) {
-			l.warnf(e.v, "%s of %s holds a placeholder %s (it contains %q), not a secret: anyone who read the example can use it; replace it, e.g. with openssl rand -hex 32 (a token) or echo \"whsec_$(openssl rand -base64 32)\" (a webhook secret)",
-				e.key, what, kind, strings.ToUpper(m))
+			l.warnf(e.v, "%s of %s holds a placeholder %s (it contains %q), not a secret: anyone who read the example can use it; %s",
+				e.key, what, kind, strings.ToUpper(m), replacement(e.key))
 			break
 		}
 	}
 	return Secret(v)
+}
+
+// replacement says what to put in place of a placeholder, by the key that
+// read it: a token and a webhook's signing secret are random, a URL or a
+// password is the real one.
+func replacement(key string) string {
+	switch {
+	case strings.HasPrefix(key, "token"):
+		return "replace it with a random token: openssl rand -hex 32"
+	case strings.HasPrefix(key, "secret"):
+		return "replace it with a random secret, e.g. echo \"whsec_$(openssl rand -base64 32)\", and give the receiving end the same"
+	}
+	return "replace it with the real one"
 }

@@ -52,9 +52,18 @@ tokens:
 slas:
   - {id: a, description: d, provider: it, customers: [sales], resolution: 4h, objective: 90%, window: 30d, notify: [hook]}
 `, []string{
-			`w.yaml:5:79: warning: secret_file of receiver "hook" holds a placeholder whsec_ secret (it contains "REPLACE-ME"), not a secret: anyone who read the example can use it; replace it, e.g. with openssl rand -hex 32 (a token) or echo "whsec_$(openssl rand -base64 32)" (a webhook secret)`,
+			`w.yaml:5:79: warning: secret_file of receiver "hook" holds a placeholder whsec_ secret (it contains "REPLACE-ME"), not a secret: anyone who read the example can use it; replace it with a random secret, e.g. echo "whsec_$(openssl rand -base64 32)", and give the receiving end the same`,
 			`w.yaml:7:5: warning: token "admin" is only 22 characters long; use at least 32 random ones (openssl rand -hex 32)`,
-			`w.yaml:7:31: warning: token_file of token "admin" holds a placeholder value (it contains "REPLACE-ME"), not a secret: anyone who read the example can use it; replace it, e.g. with openssl rand -hex 32 (a token) or echo "whsec_$(openssl rand -base64 32)" (a webhook secret)`,
+			`w.yaml:7:31: warning: token_file of token "admin" holds a placeholder value (it contains "REPLACE-ME"), not a secret: anyone who read the example can use it; replace it with a random token: openssl rand -hex 32`,
+		}},
+		"a placeholder URL is to be replaced with the real one": {`
+departments: {it: {notify: [hook]}, sales: }
+receivers:
+  hook: {type: alertmanager, url_file: secrets/placeholder-url}
+slas:
+  - {id: a, description: d, provider: it, customers: [sales], resolution: 4h, objective: 90%, window: 30d}
+`, []string{
+			`w.yaml:4:40: warning: url_file of receiver "hook" holds a placeholder value (it contains "REPLACE-ME"), not a secret: anyone who read the example can use it; replace it with the real one`,
 		}},
 		"a token shorter than the 32 characters the warning recommends": {head + `
 tokens:
