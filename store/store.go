@@ -320,6 +320,8 @@ var migrations = map[uint64]func(tx *bolt.Tx, p *sla.Policy, now time.Time) erro
 
 func (s *Store) migrate() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
+		first, _ := tx.Cursor().First()
+		fresh := first == nil // a new file: no bucket at all
 		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
 		if err != nil {
 			return err
@@ -332,7 +334,12 @@ func (s *Store) migrate() error {
 			if err := migrations[v](tx, s.policy.Load(), s.now()); err != nil {
 				return fmt.Errorf("migrate schema %d to %d: %w", v, v+1, err)
 			}
-			s.log.Info("migrated database schema", "from", v, "to", v+1)
+			if !fresh { // a new file is laid out by the same steps, with nothing to upgrade
+				s.log.Info("migrated database schema", "from", v, "to", v+1)
+			}
+		}
+		if fresh {
+			s.log.Info("created the database", "schema", v)
 		}
 		return putUint(meta, keySchemaVersion, v)
 	})
