@@ -90,7 +90,7 @@ func (l *loader) checkParties(p *sla.Policy, reasons []item, top fields) {
 // target alone measures only the first wait.
 func (c *slaCheck) partyWarnings(s *sla.SLA) {
 	if s.Measures == sla.MeasureWaiting && !s.Resolution.Set() {
-		c.l.warnf(c.n, "%s sets only response, which measures the first wait on %s; add resolution to measure every wait of a request, added up", c.what, s.Provider)
+		c.warnMissing([]string{"resolution"}, "%s sets only response, which measures the first wait on %s; add resolution to measure every wait of a request, added up", c.what, s.Provider)
 	}
 }
 
@@ -110,5 +110,5 @@ func (c *slaCheck) promiseReachesNoOne(s *sla.SLA, p *sla.Policy) {
 			return // told, or an unknown department, said already
 		}
 	}
-	c.l.warnf(c.n, "alerts of %s reach no one: they are for the departments that wait (%s), and neither they nor the SLA have notify", c.what, strings.Join(waiters, ", "))
+	c.warnMissing([]string{"notify"}, "alerts of %s reach no one: they are for the departments that wait (%s), and neither they nor the SLA have notify", c.what, strings.Join(waiters, ", "))
 }

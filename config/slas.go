@@ -139,7 +139,7 @@ func (l *loader) sla(n *yaml.Node, what string, p *sla.Policy, ids map[string]in
 		desc, ok := l.str(e, what)
 		s.Description, c.valid = desc, c.valid && ok
 	} else {
-		l.warnf(n, "%s should be relevant (the R of SMART): add a description saying what it promises and why it matters", what)
+		c.warnMissing([]string{"description"}, "%s should be relevant (the R of SMART): add a description saying what it promises and why it matters", what)
 	}
 	c.specific(s)
 	c.measures(s)
@@ -416,6 +416,6 @@ func (c *slaCheck) warnings(s *sla.SLA, p *sla.Policy) {
 	if s.Measures == sla.MeasureWaiting {
 		c.promiseReachesNoOne(s, p)
 	} else if d := p.Departments[s.Provider]; d != nil && len(d.Notify) == 0 && len(s.Notify) == 0 {
-		c.l.warnf(c.n, "alerts of %s reach no one: neither department %q nor the SLA has notify", c.what, s.Provider)
+		c.warnMissing([]string{"notify"}, "alerts of %s reach no one: neither department %q nor the SLA has notify", c.what, s.Provider)
 	}
 }

@@ -33,3 +33,14 @@ func (c *slaCheck) missing(keys []string, format string, args ...any) {
 	}
 	c.errorf(c.n, format, args...)
 }
+
+// warnMissing warns that the SLA lacks a key (one of keys), unless an
+// unknown key of the SLA is a typo of it: as for [slaCheck.missing], the
+// typo's error is the one to fix, and a warning asking to add the key
+// would invite writing it twice.
+func (c *slaCheck) warnMissing(keys []string, format string, args ...any) {
+	if c.l.typoOf(c.n, slaKeys, keys...) {
+		return
+	}
+	c.l.warnf(c.n, format, args...)
+}
