@@ -6,7 +6,6 @@ import (
 	"io"
 	"maps"
 	"math"
-	"reflect"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -125,6 +124,8 @@ func transitionText(t wire.PlanTransition) string {
 		return fmt.Sprintf("%d gained (%s)", t.Clocks, t.To)
 	case t.To == "":
 		return fmt.Sprintf("%d lost (%s)", t.Clocks, t.From)
+	case t.From == t.To:
+		return fmt.Sprintf("%d still %s (another target or deadline)", t.Clocks, t.To)
 	}
 	return fmt.Sprintf("%d %s → %s", t.Clocks, t.From, t.To)
 }
@@ -189,12 +190,22 @@ func printStandings(w io.Writer, slas []wire.PlanStanding) {
 	for _, s := range slas {
 		standingRow(tw, "  "+s.SLA, s.Before, s.After)
 		for _, c := range s.ByCustomer {
-			if !reflect.DeepEqual(c.Before, c.After) {
+			if standingCells(c.Before) != standingCells(c.After) {
 				standingRow(tw, "    "+c.Customer, c.Before, c.After)
 			}
 		}
 	}
 	tw.flush()
+}
+
+// standingCells are the figures a standing's row shows; a customer's row
+// is printed when they change (a target's new duration alone, which the
+// settings say, changes none of them).
+func standingCells(s *wire.Standing) [4]string {
+	if s == nil {
+		return [4]string{"(none)"}
+	}
+	return [4]string{percentDown(s.Compliance), affordable(s), fmt.Sprint(s.Breached), fmt.Sprint(s.AtRisk)}
 }
 
 func standingRow(w io.Writer, name string, before, after *wire.Standing) {

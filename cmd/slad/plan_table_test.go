@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,5 +88,29 @@ func TestThePlanTableSaysWhereTheTimeGoes(t *testing.T) {
 	printPlan(&out, &pl)
 	if bytes.Contains(out.Bytes(), []byte("Where the time went")) {
 		t.Errorf("a plan that changes no holder figures says where the time went:\n%s", out.String())
+	}
+}
+
+// TestThePlanTableShowsOnlyWhatChanges: a clock that stays breached with
+// another target reads "still breached", not "breached → breached", and a
+// customer whose shown figures do not change (only the target's duration,
+// which the settings say) gets no row of equal figures.
+func TestThePlanTableShowsOnlyWhatChanges(t *testing.T) {
+	b := &wire.Standing{Breached: 7, Targets: []wire.TargetStanding{{Target: "resolution", TargetSeconds: map[string]int64{"P1": 14400}}}}
+	a := &wire.Standing{Breached: 7, Targets: []wire.TargetStanding{{Target: "resolution", TargetSeconds: map[string]int64{"P1": 7200}}}}
+	pl := wire.Plan{Config: "new.yaml", At: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC), Changes: true,
+		Requests: wire.PlanRequests{Examined: 7, Changed: 1, BySLA: []wire.PlanSLARequests{
+			{SLA: "it-sales", Changed: 1, Listed: 0, Transitions: []wire.PlanTransition{{From: "breached", To: "breached", Clocks: 1}}},
+		}},
+		SLAs: []wire.PlanStanding{{SLA: "it-sales", Before: b, After: a, ByCustomer: []wire.PlanCustomerStanding{{Customer: "sales", Before: b, After: a}}}},
+	}
+	var out bytes.Buffer
+	printPlan(&out, &pl)
+	got := out.String()
+	if !strings.Contains(got, "1 still breached (another target or deadline)") || strings.Contains(got, "breached → breached") {
+		t.Errorf("the transition does not read as a clock still breached:\n%s", got)
+	}
+	if strings.Contains(got, "    sales") {
+		t.Errorf("a customer whose shown figures do not change has a row:\n%s", got)
 	}
 }
