@@ -85,6 +85,7 @@ func BenchmarkAppendBatchWrites(b *testing.B) {
 	var records tickWriteSet
 	keys := 0
 	for _, w := range writes {
+		b.Logf("bucket %s: %d keys", w.name, len(w.keys))
 		keys += len(w.keys)
 		if bytes.Equal(w.name, bucketEvents) {
 			records = append(records, w)
