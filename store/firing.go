@@ -16,10 +16,13 @@ import (
 // each effect's notice encoded (encodeNotices, run beside the fold rather
 // than in the writer); the outbox's sequence number and pending counts
 // are kept in sum until it is flushed. It returns the number of outbox
-// items written.
-func applyEffects(tx *bolt.Tx, effects []lifecycle.Effect, notices [][]byte, now time.Time, sum *pendingSums) (int, error) {
+// items written, and per clock the receivers told nothing of its breach
+// after all (their first alert of it was dropped held: held.go), which
+// the caller hands to the request's lifecycle.State (Untell) before it
+// saves it.
+func applyEffects(tx *bolt.Tx, effects []lifecycle.Effect, notices [][]byte, now time.Time, sum *pendingSums) (int, map[string][]string, error) {
 	if len(notices) != len(effects) {
-		return 0, fmt.Errorf("%d alert effects with %d encoded notices", len(effects), len(notices))
+		return 0, nil, fmt.Errorf("%d alert effects with %d encoded notices", len(effects), len(notices))
 	}
 	var held heldApply // quiet hours (held.go)
 	for i, e := range effects {
@@ -39,10 +42,10 @@ func applyEffects(tx *bolt.Tx, effects []lifecycle.Effect, notices [][]byte, now
 			err = fmt.Errorf("unknown alert effect %d", e.Op)
 		}
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 	}
-	return lifecycle.Queued(effects), nil
+	return lifecycle.Queued(effects), held.untold, nil
 }
 
 // encodeNotices encodes the notice of each effect that has one, once for

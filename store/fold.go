@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 	"sync"
@@ -230,9 +231,18 @@ func (f *fold) refold(p *sla.Policy, rec *record, now time.Time) bool {
 // write is phase 3: the effects and the record, and the contribution's
 // difference into sum (applied once per commit: see pendingSums).
 func (f *fold) write(tx *bolt.Tx, now time.Time, sum *pendingSums) error {
-	n, err := applyEffects(tx, f.effects, f.notices, now, sum)
+	n, untold, err := applyEffects(tx, f.effects, f.notices, now, sum)
 	if err != nil {
 		return err
+	}
+	if len(untold) > 0 {
+		// Those whose breach was dropped held were told nothing: the
+		// record must not count them as told, or a reopening would owe
+		// them a "resolved" (rare: encoded again only then).
+		for _, clockKey := range slices.Sorted(maps.Keys(untold)) {
+			f.rec.Untell(clockKey, untold[clockKey])
+		}
+		f.data = encodeRecord(f.ref, f.rec)
 	}
 	f.res.queued += n
 	var old contribution

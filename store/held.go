@@ -80,7 +80,8 @@ func heldByRequestKey(request Ref, clockKey, receiver string, seq uint64) []byte
 
 // heldApply applies the Hold and Unhold effects of one list (firing.go's
 // applyEffects): it remembers the receivers whose breach an Unhold dropped,
-// so that the "resolved" that follows skips them.
+// so that the "resolved" that follows skips them and the request's state
+// stops counting them as told (lifecycle.State.Untell).
 type heldApply struct {
 	untold map[string][]string // clock key → receivers told nothing
 }

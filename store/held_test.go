@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
 	"github.com/slad-project/slad/sla/slatest"
@@ -160,6 +163,61 @@ func TestAResolutionBeforeTheOfficeOpensDropsWhatWasHeldAndTellsOnlyThoseWhoHear
 	if got, _ := s.ReleaseHeld(mondayOpen); len(got) != 0 {
 		t.Errorf("released %d on Monday for a request resolved on Saturday", len(got))
 	}
+}
+
+// The record stops counting as told a receiver whose breach was dropped
+// held (lifecycle.State.Untell), so a reopening and a second resolution
+// owe it nothing either (seed 1796149309648588587 of
+// TestQuietHoursHoldOverRandomLives).
+func TestAReceiverWhoseBreachWasDroppedHeldGetsNoResolvedAfterAReopening(t *testing.T) {
+	clock := testutil.NewClock(friday)
+	s := openQuiet(t, t.TempDir(), clock, quietPolicy(t, nil))
+	breachOnFridayEvening(t, s, clock)
+	ctx := context.Background()
+	saturday := friday.Add(18 * time.Hour)
+	for i, e := range []sla.Event{
+		slatest.Event("x1", "R1", sla.Resolved, saturday),
+		slatest.Event("ro", "R1", sla.Reopened, saturday.Add(time.Hour)),
+		slatest.Event("x2", "R1", sla.Resolved, saturday.Add(2*time.Hour)),
+	} {
+		clock.Set(e.At)
+		if _, err := s.Append(ctx, []sla.Event{e}); err != nil {
+			t.Fatal(err)
+		}
+		evaluateAt(t, s, clock, e.At.Add(time.Minute))
+		if i == 0 {
+			if _, st := mustRecord(t, s, "R1"); !slices.Equal(st.Told["it-sales/resolution"], []string{"am"}) {
+				t.Errorf("told %v after the breach held for it-chat and boss was dropped; want am alone", st.Told)
+			}
+		}
+	}
+	if _, err := s.ReleaseHeld(mondayOpen); err != nil {
+		t.Fatal(err)
+	}
+	for _, rcv := range []string{"it-chat", "boss"} {
+		if got := outboxOf(t, s, rcv); len(got) != 0 {
+			t.Errorf("%s heard nothing of the breach yet got %v", rcv, stagesOf(got, "R1"))
+		}
+	}
+	got := stagesOf(outboxOf(t, s, "am"), "R1")
+	if want := []string{"warning-50%/resolution", "breach/resolution", "escalation-1/resolution", "resolved/resolution", "resolved/resolution"}; !slices.Equal(got, want) {
+		t.Errorf("am got %v, want %v", got, want)
+	}
+}
+
+// mustRecord returns a stored request of IT and its alert state.
+func mustRecord(t *testing.T, s *Store, id string) (sla.Request, lifecycle.State) {
+	t.Helper()
+	var rec *record
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		rec, err = loadRecord(tx, Ref{Provider: "it", ID: id})
+		return err
+	})
+	if err != nil || rec == nil {
+		t.Fatalf("request %s: %v (stored: %v)", id, err, rec != nil)
+	}
+	return rec.Request, rec.State
 }
 
 func TestAHeldWarningOfAClockThatStopsIsDropped(t *testing.T) {

@@ -14,9 +14,12 @@ import (
 // each request's events, folds them, settles the alert state after every
 // batch and every reload, ticks the requests whose next due time has come
 // (computed when the request was last saved, as the deadline index keeps
-// it, in whole seconds), and applies the effects to an outbox and a firing
-// set. The store's own tests check that it persists the same thing; these
-// tests check the rules.
+// it, in whole seconds), and applies the effects to an outbox, a firing
+// set and the alerts held for quiet hours (released by release, as the
+// store's ReleaseHeld does), telling the request's state who was told
+// nothing because their breach was dropped held (State.Untell). The
+// store's own tests check that it persists the same thing; these tests
+// check the rules.
 type desk struct {
 	t      testing.TB
 	p      *sla.Policy
@@ -25,6 +28,14 @@ type desk struct {
 	reqs   map[string]*deskRequest
 	outbox map[string][]Notice          // receiver → notices, in queue order
 	firing map[string]map[string]Notice // receiver → request|clock|stage key → notice
+	held   []deskHeld                   // in the order they fired
+}
+
+// deskHeld is an alert held for a receiver until its hours open.
+type deskHeld struct {
+	receiver, request, clock string
+	until                    time.Time
+	notice                   Notice
 }
 
 // deskRequest is what the store keeps of a request.
@@ -97,7 +108,7 @@ func (d *desk) refold(id string, now time.Time) int {
 	}
 	r.stored = true
 	r.req = sla.Fold(d.p, id, r.events)
-	n := d.apply(Settle(d.p, &r.st, old, &r.req, now))
+	n := d.apply(r, Settle(d.p, &r.st, old, &r.req, now))
 	d.save(r, now)
 	return n
 }
@@ -114,7 +125,7 @@ func (d *desk) tick(now time.Time) tickResult {
 		tr := Tick(d.p, &r.st, &r.req, now)
 		res.Fired += tr.Fired
 		res.Skipped += tr.Skipped
-		res.Queued += d.apply(tr.Effects)
+		res.Queued += d.apply(r, tr.Effects)
 		d.save(r, now)
 	}
 	return res
@@ -130,13 +141,27 @@ func (d *desk) save(r *deskRequest, now time.Time) {
 	}
 }
 
-func (d *desk) apply(effects []Effect) int {
+// apply writes a request's effects as the store's applyEffects does.
+func (d *desk) apply(r *deskRequest, effects []Effect) int {
+	untold := map[string][]string{} // clock key → told nothing after all
 	for _, e := range effects {
-		for _, rcv := range e.Receivers {
+		receivers := e.Receivers
+		if e.Op == Send || e.Op == Hold {
+			receivers = slices.DeleteFunc(slices.Clone(receivers), func(rcv string) bool {
+				return e.Notice.Stage == StageResolved && slices.Contains(untold[e.ClockKey], rcv)
+			})
+		}
+		if e.Op == Unhold {
+			untold[e.ClockKey] = append(untold[e.ClockKey], d.unhold(&e)...)
+			continue
+		}
+		for _, rcv := range receivers {
 			prefix := e.Request + "|" + e.ClockKey + "|"
 			switch e.Op {
 			case Send:
 				d.outbox[rcv] = append(d.outbox[rcv], e.Notice)
+			case Hold:
+				d.held = append(d.held, deskHeld{receiver: rcv, request: e.Request, clock: e.ClockKey, until: e.Until, notice: e.Notice})
 			case Fire:
 				if d.firing[rcv] == nil {
 					d.firing[rcv] = map[string]Notice{}
@@ -149,7 +174,43 @@ func (d *desk) apply(effects []Effect) int {
 			}
 		}
 	}
+	for _, clock := range slices.Sorted(maps.Keys(untold)) {
+		r.st.Untell(clock, untold[clock])
+	}
 	return Queued(effects)
+}
+
+// unhold ends what is held of the effect's clock for its receivers (all
+// when it names none): the stages in e.Drop are dropped, the others
+// queued now, in the order they fired. It returns the receivers whose
+// first alert of the breach it dropped: they were told nothing.
+func (d *desk) unhold(e *Effect) []string {
+	var untold []string
+	d.held = slices.DeleteFunc(d.held, func(h deskHeld) bool {
+		if h.request != e.Request || h.clock != e.ClockKey || (len(e.Receivers) > 0 && !slices.Contains(e.Receivers, h.receiver)) {
+			return false
+		}
+		if !slices.Contains(e.Drop, h.notice.Stage) {
+			d.outbox[h.receiver] = append(d.outbox[h.receiver], h.notice)
+			return true
+		}
+		if first, ok := e.FirstTold[h.receiver]; (ok && first == h.notice.StageKey) || (e.FirstTold == nil && h.notice.Stage == StageBreach) {
+			untold = append(untold, h.receiver)
+		}
+		return true
+	})
+	return untold
+}
+
+// release queues the held alerts due at now, in the order they fired.
+func (d *desk) release(now time.Time) {
+	d.held = slices.DeleteFunc(d.held, func(h deskHeld) bool {
+		if h.until.After(now) {
+			return false
+		}
+		d.outbox[h.receiver] = append(d.outbox[h.receiver], h.notice)
+		return true
+	})
 }
 
 // breachTold opens R1 at slatest.T0, responded a minute later, and ticks at 4h10m:

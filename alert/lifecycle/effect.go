@@ -23,7 +23,8 @@ const (
 	// dropped, the others released into the outbox at once, in the order
 	// they fired. A receiver whose first alert of the breach is dropped
 	// (see FirstTold) was told nothing: a "resolved" of the clock that
-	// follows in the same list skips it.
+	// follows in the same list skips it, and the store hands the request's
+	// State those receivers ([State.Untell]) before it saves it.
 	Unhold
 )
 

@@ -29,8 +29,9 @@ import (
 //     receiver, so that a receiver never hears of an escalation before
 //     the breach it follows.
 //   - A clock that stops drops what is held of it; a receiver whose breach
-//     was still held was told nothing, and gets no "resolved" either. A
-//     clock that reopens drops the "resolved" still held of it.
+//     was still held was told nothing, and gets no "resolved" either, nor
+//     after a reopening ([State.Untell]). A clock that reopens drops the
+//     "resolved" still held of it.
 
 // ReleaseAt returns when a notice held for receiver since the instant
 // since may go out under the policy's hours: the first opening of the
@@ -159,6 +160,24 @@ func dropHeldOwed(p *sla.Policy, s *sla.SLA, provider, request, clockKey string,
 	}
 	out[0].FirstTold = first
 	return out
+}
+
+// Untell records that receivers were told nothing of a clock's breach
+// after all: the first alert of it each was routed (the breach, or the
+// escalation step that brought it in) was still held when the clock
+// stopped and was dropped unsent (an Unhold with FirstTold; the store,
+// which keeps what is held, finds who). They are owed no "resolved", now
+// or in a later cycle after a reopening, and the breach is not firing for
+// them. When nobody is left told, the "resolved" reached nobody: it is
+// forgotten too, so that whoever a later escalation brings in is owed one.
+func (st *State) Untell(clockKey string, receivers []string) {
+	told := slices.DeleteFunc(slices.Clone(st.Told[clockKey]), func(r string) bool { return slices.Contains(receivers, r) })
+	if len(told) > 0 {
+		st.Told[clockKey] = told
+		return
+	}
+	delete(st.Told, clockKey)
+	st.unfire(clockKey, ResolvedKey)
 }
 
 // dropHeldResolved drops the "resolved" still held of a clock that

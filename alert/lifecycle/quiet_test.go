@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -166,5 +167,114 @@ func TestAClockThatStopsDropsWhatIsHeldOfItAndItsResolvedNamesWhoWasToldFirst(t 
 	drop := dropHeldOwed(p, p.SLAs[0], "it", "R1", "it-sales/resolution", []string{"it-chat", "am", "boss"})
 	if f := drop[0].FirstTold; f["it-chat"] != "breach" || f["am"] != "breach" || f["boss"] != "escalation-1" {
 		t.Errorf("first told = %v; want the breach for it-chat and am, the escalation for boss", f)
+	}
+}
+
+// A receiver whose breach was held and dropped when the request was
+// resolved was told nothing; it stays so when the request is reopened
+// and resolved again: no "resolved" of the new cycle reaches it, and the
+// breach firing again is not firing for it. (Seed 1796149309648588587 of
+// the store's TestQuietHoursHoldOverRandomLives, its R24: it-chat got the
+// second cycle's resolved at the next opening.)
+func TestAReceiverWhoseBreachWasDroppedHeldHearsNothingAfterAReopening(t *testing.T) {
+	p := officeHours(t, nil)
+	d := newDesk(t, p)
+	at := func(hhmm string) time.Time { // Monday, UTC (Berlin is an hour ahead)
+		v, err := time.Parse("2006-01-02 15:04", "2026-11-23 "+hhmm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	step := func(when string, events ...sla.Event) {
+		t.Helper()
+		now := at(when)
+		if len(events) > 0 {
+			d.ingest(now, events...)
+			return
+		}
+		d.release(now)
+		d.tick(now)
+	}
+	// A P1 opened on Monday at 15:10 Berlin; the office closes at 17:00.
+	step("14:10", slatest.Event("o", "R24", sla.Opened, at("14:10")))
+	step("14:19")
+	step("16:16") // after closing: the response's breach and escalation are held for it-chat and boss
+	step("18:22") // the resolution's breach, held for it-chat
+	step("18:30", slatest.Event("r1", "R24", sla.Resolved, at("18:30")))
+	step("18:46") // the "resolved"s go to am alone; what was held is dropped
+	step("22:09", slatest.Event("x", "R24", sla.Reopened, at("22:09")))
+	if f := d.firingOf("it-chat"); len(f) != 0 {
+		t.Errorf("after the reopening, firing for it-chat: %v; it never heard of the breach", f)
+	}
+	if f := d.firingOf("am"); len(f) != 1 || f[0].StageKey != "breach" || f[0].Target != sla.Resolution {
+		t.Errorf("after the reopening, firing for am: %v; want the resolution's breach", f)
+	}
+	step("22:40")
+	step("22:54", slatest.Event("r2", "R24", sla.Resolved, at("22:54")))
+	step("23:14")                               // the second cycle's "resolved"
+	d.release(berlin(t, "2026-11-24 09:00:00")) // the office opens on Tuesday
+	for _, rcv := range []string{"it-chat", "boss"} {
+		if got := d.stagesOf(rcv, "R24"); len(got) != 0 {
+			t.Errorf("%s got %v; everything it was to hear was held and dropped", rcv, got)
+		}
+	}
+	want := []string{"breach/response", "escalation-1/response", "warning-50%/resolution", "breach/resolution",
+		"resolved/response", "resolved/resolution", "resolved/resolution"}
+	if got := d.stagesOf("am", "R24"); !slices.Equal(got, want) {
+		t.Errorf("am got %v, want %v", got, want)
+	}
+	if _, st := d.request("R24"); !slices.Equal(st.Told["it-sales/resolution"], []string{"am"}) || !slices.Equal(st.Told["it-sales/response"], []string{"am"}) {
+		t.Errorf("told = %v; want am alone for each clock", st.Told)
+	}
+}
+
+// When every receiver's breach was dropped held, nobody heard the
+// "resolved" either: a reopened request's later escalation brings its
+// receivers in, and they are owed a "resolved" of their own; the one whose
+// first alert was dropped still hears nothing.
+func TestAfterABreachNobodyHeardALaterEscalationIsOwedItsResolved(t *testing.T) {
+	p := officeHours(t, nil)
+	p.SLAs[0].Notify = nil // no am: everyone told is held
+	p.SLAs[0].Escalate = append(p.SLAs[0].Escalate, sla.Escalation{After: 3 * time.Hour, Notify: []string{"cto"}})
+	p.ReceiverHours["cto"] = &sla.NotifyHours{} // never held
+	d := newDesk(t, p)
+	at := func(when string) time.Time {
+		v, err := time.Parse("2006-01-02 15:04", when) // UTC; Berlin is an hour ahead
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	step := func(when string, events ...sla.Event) {
+		t.Helper()
+		if len(events) > 0 {
+			d.ingest(at(when), events...)
+			return
+		}
+		d.release(at(when))
+		d.tick(at(when))
+	}
+	// Opened on Monday at 17:30 Berlin, after the office closed.
+	step("2026-11-23 16:30", slatest.Event("o", "R1", sla.Opened, at("2026-11-23 16:30")), slatest.Event("r", "R1", sla.Responded, at("2026-11-23 16:31")))
+	step("2026-11-23 21:40") // the breach (20:30) for it-chat, the escalation (21:30) for it-chat and boss: all held
+	step("2026-11-23 21:45", slatest.Event("r1", "R1", sla.Resolved, at("2026-11-23 21:45")))
+	step("2026-11-23 21:50") // all dropped: nobody was told, nobody hears it is over
+	if _, st := d.request("R1"); len(st.Told) != 0 || st.HasFired("it-sales/resolution", ResolvedKey) {
+		t.Errorf("told %v, fired %v; nobody heard of the breach or of its end", st.Told, st.Fired)
+	}
+	step("2026-11-23 22:00", slatest.Event("x", "R1", sla.Reopened, at("2026-11-23 22:00")))
+	step("2026-11-23 23:50") // the second escalation (7h, 23:45): cto at once, it-chat held
+	step("2026-11-24 08:00") // the office opens: it-chat hears the second escalation
+	step("2026-11-24 08:30", slatest.Event("r2", "R1", sla.Resolved, at("2026-11-24 08:30")))
+	step("2026-11-24 08:31")
+	for rcv, want := range map[string][]string{
+		"cto":     {"escalation-2/resolution", "resolved/resolution"},
+		"it-chat": {"escalation-2/resolution", "resolved/resolution"},
+		"boss":    nil, // its escalation was dropped held
+	} {
+		if got := d.stagesOf(rcv, "R1"); !slices.Equal(got, want) {
+			t.Errorf("%s got %v, want %v", rcv, got, want)
+		}
 	}
 }
