@@ -123,6 +123,7 @@ func TestADigestMailReachesTheSMTPServerAndReadsAsTextAndHTML(t *testing.T) {
 		t.Errorf("Message-ID %q", id)
 	}
 	testutil.Golden(t, filepath.Join("testdata", "digest-email.txt.golden"), []byte(p.text), *update)
+	testutil.Golden(t, filepath.Join("testdata", "digest-email.html.golden"), []byte(p.html), *update)
 	for _, want := range []string{"93.7% on time over the last 30 days, below the 95% objective; ↓ from 99% the period before", "&lt;Sales&#39;&gt;",
 		`<a href="http://slad.example.internal:9780/requests/it/IT-4711"`, "Open the scorecard in slad", "AS PROVIDER", "AS CUSTOMER", "&#43;31 (12 answers)"} {
 		if !strings.Contains(p.html, want) {
