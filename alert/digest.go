@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"html/template"
 	"math"
 	"strconv"
 	"strings"
@@ -305,9 +304,10 @@ func digestMail(n lifecycle.Notice, receiver string) Mail {
 	var html bytes.Buffer
 	// The template is parsed at start-up and its data is fixed: it cannot fail.
 	_ = digestHTML.Execute(&html, digestHTMLData{
-		Title: digestTitle(d), AsOf: digestDay(d, d.Slot),
-		Provides: digestLines(d.Provides), Receives: digestLines(d.Receives),
-		Worst: worst, WorstURL: link, URL: d.URL, Receiver: receiver, INPS: inpsWords(d),
+		mailFrame: mailFrame{Title: digestTitle(d), Stage: "SLA digest", Colour: "#0969da", Receiver: receiver},
+		AsOf:      digestDay(d, d.Slot),
+		Provides:  digestLines(d.Provides), Receives: digestLines(d.Receives),
+		Worst: worst, WorstURL: link, URL: d.URL, INPS: inpsWords(d),
 	})
 	return Mail{
 		ID:      n.ID,
@@ -326,28 +326,16 @@ func inpsWords(d *lifecycle.Digest) string {
 }
 
 type digestHTMLData struct {
-	Title, AsOf        string
+	mailFrame
+	AsOf               string
 	Provides, Receives []digestLine
 	Worst, WorstURL    string
-	URL, Receiver      string
+	URL                string
 	INPS               string
 }
 
-// digestHTML lays a digest out as mail clients render it, like alertHTML:
-// tables, inline styles, one column at most 600 pixels wide.
-var digestHTML = template.Must(template.New("digest").Parse(`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Title}}</title>
-</head>
-<body style="margin:0;padding:0;background:#f6f8fa;">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background:#f6f8fa;">
-<tr><td align="center" style="padding:24px 12px;">
-<table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" style="width:100%;max-width:600px;background:#ffffff;border:1px solid #d1d9e0;border-top:6px solid #0969da;border-radius:6px;font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;color:#1f2328;">
-<tr><td style="padding:20px 24px 4px;font-size:13px;font-weight:bold;letter-spacing:0.04em;text-transform:uppercase;color:#0969da;">SLA digest</td></tr>
-<tr><td style="padding:4px 24px 4px;font-size:18px;line-height:1.4;">{{.Title}}</td></tr>
+// digestHTML lays a digest out as mail clients render it, like alertHTML.
+var digestHTML = mailHTML("digest", `<tr><td style="padding:4px 24px 4px;font-size:18px;line-height:1.4;">{{.Title}}</td></tr>
 <tr><td style="padding:0 24px 12px;font-size:13px;color:#59636e;">Figures as of {{.AsOf}}</td></tr>
 {{- define "lines"}}
 {{- range .}}
@@ -376,13 +364,7 @@ var digestHTML = template.Must(template.New("digest").Parse(`<!DOCTYPE html>
 {{- with .URL}}
 <tr><td style="padding:12px 24px 24px;"><a href="{{.}}" style="display:inline-block;padding:10px 18px;background:#0969da;color:#ffffff;text-decoration:none;border-radius:6px;font-size:14px;font-weight:bold;">Open the scorecard in slad</a></td></tr>
 {{- end}}
-</table>
-<p style="margin:12px 0 0;font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;font-size:12px;color:#59636e;">Sent by slad to the receiver “{{.Receiver}}”.</p>
-</td></tr>
-</table>
-</body>
-</html>
-`))
+`)
 
 // logDigest writes a digest as one log line: the headline as message, the
 // text as an attribute, and the figures that matter as attributes of

@@ -226,8 +226,8 @@ func alertMail(n lifecycle.Notice, externalURL, receiver string) Mail {
 	var html bytes.Buffer
 	// The template is parsed at start-up and its data is fixed: it cannot fail.
 	_ = alertHTML.Execute(&html, alertHTMLData{
-		Subject: summary, Stage: stage, Colour: colour, Summary: summary,
-		Facts: facts, Link: link, Receiver: receiver,
+		mailFrame: mailFrame{Title: summary, Stage: stage, Colour: colour, Receiver: receiver, Link: link},
+		Summary:   summary, Facts: facts,
 	})
 	thread := sha256.Sum256([]byte(n.Provider + "\x00" + n.RequestID))
 	return Mail{
@@ -240,27 +240,13 @@ func alertMail(n lifecycle.Notice, externalURL, receiver string) Mail {
 }
 
 type alertHTMLData struct {
-	Subject, Stage, Colour, Summary string
-	Facts                           []mailFact
-	Link, Receiver                  string
+	mailFrame
+	Summary string
+	Facts   []mailFact
 }
 
-// alertHTML lays an alert out as mail clients render it: tables and inline
-// styles (many clients drop <style> and ignore flex and grid), one column
-// at most 600 pixels wide, readable without images.
-var alertHTML = template.Must(template.New("alert").Parse(`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Subject}}</title>
-</head>
-<body style="margin:0;padding:0;background:#f6f8fa;">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background:#f6f8fa;">
-<tr><td align="center" style="padding:24px 12px;">
-<table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" style="width:100%;max-width:600px;background:#ffffff;border:1px solid #d1d9e0;border-top:6px solid {{.Colour}};border-radius:6px;font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;color:#1f2328;">
-<tr><td style="padding:20px 24px 4px;font-size:13px;font-weight:bold;letter-spacing:0.04em;text-transform:uppercase;color:{{.Colour}};">{{.Stage}}</td></tr>
-<tr><td style="padding:4px 24px 16px;font-size:18px;line-height:1.4;">{{.Summary}}</td></tr>
+// alertHTML lays an alert out as mail clients render it (mailHTML).
+var alertHTML = mailHTML("alert", `<tr><td style="padding:4px 24px 16px;font-size:18px;line-height:1.4;">{{.Summary}}</td></tr>
 <tr><td style="padding:0 24px 16px;">
 <table role="presentation" cellpadding="0" cellspacing="0" border="0" style="font-size:14px;line-height:1.5;">
 {{- range .Facts}}
@@ -271,10 +257,42 @@ var alertHTML = template.Must(template.New("alert").Parse(`<!DOCTYPE html>
 {{- with .Link}}
 <tr><td style="padding:0 24px 24px;"><a href="{{.}}" style="display:inline-block;padding:10px 18px;background:#0969da;color:#ffffff;text-decoration:none;border-radius:6px;font-size:14px;font-weight:bold;">Open the request in slad</a></td></tr>
 {{- end}}
-</table>
+`)
+
+// mailFrame is what every mail's HTML part shows around its content: a
+// card with a coloured top edge and the stage in capitals, and a footer
+// naming the receiver and, when there is one, the link.
+type mailFrame struct {
+	Title, Stage, Colour string
+	Receiver, Link       string
+}
+
+// mailHTML parses a mail's HTML template: body is the card's rows after
+// the stage line, and its data embeds a mailFrame. The frame is tables and
+// inline styles (many clients drop <style> and ignore flex and grid), one
+// column at most 600 pixels wide, readable without images.
+func mailHTML(name, body string) *template.Template {
+	return template.Must(template.New(name).Parse(mailOpen + body + mailClose))
+}
+
+const mailOpen = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title>
+</head>
+<body style="margin:0;padding:0;background:#f6f8fa;">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background:#f6f8fa;">
+<tr><td align="center" style="padding:24px 12px;">
+<table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" style="width:100%;max-width:600px;background:#ffffff;border:1px solid #d1d9e0;border-top:6px solid {{.Colour}};border-radius:6px;font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;color:#1f2328;">
+<tr><td style="padding:20px 24px 4px;font-size:13px;font-weight:bold;letter-spacing:0.04em;text-transform:uppercase;color:{{.Colour}};">{{.Stage}}</td></tr>
+`
+
+const mailClose = `</table>
 <p style="margin:12px 0 0;font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;font-size:12px;color:#59636e;">Sent by slad to the receiver “{{.Receiver}}”.{{with .Link}} <a href="{{.}}" style="color:#59636e;">{{.}}</a>{{end}}</p>
 </td></tr>
 </table>
 </body>
 </html>
-`))
+`
