@@ -83,11 +83,7 @@ func (s *Server) handlePlan(w http.ResponseWriter, r *http.Request) {
 	var cerr *config.Errors
 	switch {
 	case errors.As(err, &cerr):
-		out := wire.ErrorBody{Error: fmt.Sprintf("the configuration has %d error(s); nothing was planned", len(cerr.Problems))}
-		for _, p := range cerr.Problems {
-			out.Errors = append(out.Errors, p.String())
-		}
-		writeJSON(w, http.StatusBadRequest, out)
+		writeConfigErrors(w, cerr, "nothing was planned")
 	case err != nil:
 		writeError(w, http.StatusInternalServerError, "the plan failed: "+err.Error())
 	default:

@@ -174,6 +174,17 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, wire.ErrorBody{Error: msg})
 }
 
+// writeConfigErrors answers 400 with every problem of a configuration that
+// does not load, each with its file:line:col; outcome says what became of
+// the request (nothing planned, the running configuration kept).
+func writeConfigErrors(w http.ResponseWriter, cerr *config.Errors, outcome string) {
+	body := wire.ErrorBody{Error: fmt.Sprintf("the configuration has %d error(s); %s", len(cerr.Problems), outcome)}
+	for _, p := range cerr.Problems {
+		body.Errors = append(body.Errors, p.String())
+	}
+	writeJSON(w, http.StatusBadRequest, body)
+}
+
 func (s *Server) handleReload(w http.ResponseWriter, r *http.Request) {
 	if q := r.URL.Query(); q.Has("dry_run") {
 		// A misspelt value must not reload for real.
@@ -195,11 +206,7 @@ func (s *Server) handleReload(w http.ResponseWriter, r *http.Request) {
 	var cerr *config.Errors
 	switch {
 	case errors.As(err, &cerr):
-		body := wire.ErrorBody{Error: fmt.Sprintf("the configuration has %d error(s); the running configuration stays in force", len(cerr.Problems))}
-		for _, p := range cerr.Problems {
-			body.Errors = append(body.Errors, p.String())
-		}
-		writeJSON(w, http.StatusBadRequest, body)
+		writeConfigErrors(w, cerr, "the running configuration stays in force")
 	case err != nil:
 		writeError(w, http.StatusInternalServerError, "reload failed, the running configuration stays in force: "+err.Error())
 	default:
