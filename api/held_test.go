@@ -91,13 +91,7 @@ func newHeldServerServing(t *testing.T, adjust func(*config.Config)) *httptest.S
 	if adjust != nil {
 		adjust(cfg)
 	}
-	get := func() *config.Config { return cfg }
-	srv, err := New(Options{Store: st, Config: get, Now: clock.Now, Metrics: NewCollector(st, get, clock.Now, nil)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
+	_, ts := serveAPI(t, st, cfg, clock.Now, func(o *Options) { o.Metrics = NewCollector(st, o.Config, clock.Now, nil) })
 	return ts
 }
 

@@ -1,9 +1,13 @@
 package api
 
 import (
+	"context"
+	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/slad-project/slad/config"
+	"github.com/slad-project/slad/sla"
 	"github.com/slad-project/slad/store"
 )
 
@@ -34,4 +38,44 @@ func newTestAPI(tb testing.TB, doc, dir string, with func(*Options)) (*Server, *
 		tb.Fatal(err)
 	}
 	return srv, st
+}
+
+// storeEvaluated is a store (a real bbolt file in a temporary directory)
+// under cfg's policy, holding events appended in one batch and evaluated
+// at now(): the warnings and breaches due by then have fired.
+func storeEvaluated(tb testing.TB, cfg *config.Config, now func() time.Time, events []sla.Event) *store.Store {
+	tb.Helper()
+	st, err := store.Open(store.Options{Dir: tb.TempDir(), Policy: cfg.Policy, Now: now})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			tb.Error(err)
+		}
+	})
+	if _, err := st.Append(context.Background(), events); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := st.Evaluate(now()); err != nil {
+		tb.Fatal(err)
+	}
+	return st
+}
+
+// serveAPI serves the API over st under cfg, as of now, on an httptest
+// server closed with the test. with, when not nil, adjusts the options.
+func serveAPI(tb testing.TB, st *store.Store, cfg *config.Config, now func() time.Time, with func(*Options)) (*Server, *httptest.Server) {
+	tb.Helper()
+	opts := Options{Store: st, Config: func() *config.Config { return cfg }, Now: now}
+	if with != nil {
+		with(&opts)
+	}
+	srv, err := New(opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	tb.Cleanup(ts.Close)
+	return srv, ts
 }

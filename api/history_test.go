@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -12,7 +11,6 @@ import (
 	"github.com/slad-project/slad/config"
 	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
-	"github.com/slad-project/slad/store"
 )
 
 // historyConfig is one SLA of IT for Sales and HR on a calendar open day
@@ -78,24 +76,8 @@ func newTrendServer(t *testing.T) (*Server, *httptest.Server) {
 		t.Fatal(err)
 	}
 	clock := testutil.NewClock(historyNow)
-	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if _, err := st.Append(context.Background(), historyEvents()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Evaluate(historyNow); err != nil { // D's breaches
-		t.Fatal(err)
-	}
-	srv, err := New(Options{Store: st, Config: func() *config.Config { return cfg }, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	return srv, ts
+	st := storeEvaluated(t, cfg, clock.Now, historyEvents()) // D's breaches
+	return serveAPI(t, st, cfg, clock.Now, nil)
 }
 
 func period(t *testing.T, h wire.History, label string) wire.HistoryPeriod {

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"net/http/httptest"
 	"regexp"
 	"strings"
@@ -37,23 +36,8 @@ func newAlertPageServer(t *testing.T, events []sla.Event) (*httptest.Server, *st
 		t.Fatal(err)
 	}
 	now := func() time.Time { return alertPageNow }
-	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy, Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if _, err := st.Append(context.Background(), events); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Evaluate(alertPageNow); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := New(Options{Store: st, Config: func() *config.Config { return cfg }, Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
+	st := storeEvaluated(t, cfg, now, events)
+	_, ts := serveAPI(t, st, cfg, now, nil)
 	return ts, st
 }
 

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"html"
 	"io"
 	"net/http"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/slad-project/slad/config"
 	"github.com/slad-project/slad/sla"
-	"github.com/slad-project/slad/store"
 )
 
 // The status page tests' data set and the helpers that read the page as
@@ -93,28 +91,9 @@ func newStatusServer(t *testing.T) *httptest.Server {
 		t.Fatal(err)
 	}
 	now := func() time.Time { return statusNow }
-	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy, Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := st.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	if _, err := st.Append(context.Background(), statusEvents()); err != nil {
-		t.Fatal(err)
-	}
 	// The tick fires the warnings that make IT-3 count as at risk.
-	if _, err := st.Evaluate(statusNow); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := New(Options{Store: st, Config: func() *config.Config { return cfg }, Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
+	st := storeEvaluated(t, cfg, now, statusEvents())
+	_, ts := serveAPI(t, st, cfg, now, nil)
 	return ts
 }
 
