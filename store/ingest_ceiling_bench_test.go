@@ -81,7 +81,7 @@ func BenchmarkAppendBatchWrites(b *testing.B) {
 	full := b.TempDir()
 	copyFile(b, filepath.Join(empty, FileName), filepath.Join(full, FileName))
 	ingest(b, full)
-	writes := diffWrites(b, filepath.Join(empty, FileName), filepath.Join(full, FileName))
+	writes := diffWrites(b, filepath.Join(empty, FileName), filepath.Join(full, FileName), packed)
 	var records tickWriteSet
 	keys := 0
 	for _, w := range writes {
@@ -125,49 +125,6 @@ func BenchmarkAppendBatchWrites(b *testing.B) {
 	}
 }
 
-// diffWrites returns what the file at after holds that the file at before
-// does not (keys added or changed, with their values; keys removed), per
-// bucket, in key order. Keys come in order here, so each bucket is written
-// packed, as slad writes pages keys come to in order (fill.go).
-func diffWrites(b *testing.B, before, after string) tickWriteSet {
-	b.Helper()
-	old, err := bolt.Open(before, 0o600, &bolt.Options{ReadOnly: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer old.Close()
-	cur, err := bolt.Open(after, 0o600, &bolt.Options{ReadOnly: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer cur.Close()
-	var ws tickWriteSet
-	err = old.View(func(otx *bolt.Tx) error {
-		return cur.View(func(ctx *bolt.Tx) error {
-			return ctx.ForEach(func(name []byte, nb *bolt.Bucket) error {
-				w := bucketWrites{name: bytes.Clone(name), fill: packedFill}
-				ob := otx.Bucket(name)
-				c := ob.Cursor()
-				for k, _ := c.First(); k != nil; k, _ = c.Next() {
-					if nb.Get(k) == nil {
-						w.keys, w.values = append(w.keys, bytes.Clone(k)), append(w.values, nil)
-					}
-				}
-				c = nb.Cursor()
-				for k, v := c.First(); k != nil; k, v = c.Next() {
-					if was := ob.Get(k); was == nil || !bytes.Equal(was, v) {
-						w.keys, w.values = append(w.keys, bytes.Clone(k)), append(w.values, bytes.Clone(v))
-					}
-				}
-				if len(w.keys) > 0 {
-					ws = append(ws, w.sorted())
-				}
-				return nil
-			})
-		})
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return ws
-}
+// packed is the fill of every bucket when a batch's keys come in order:
+// slad writes pages keys come to in order packed (fill.go).
+func packed([]byte) float64 { return packedFill }

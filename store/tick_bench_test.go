@@ -248,28 +248,42 @@ func tickWrites(b *testing.B, tmpl string, now time.Time) tickWriteSet {
 	if err := s.Close(); err != nil {
 		b.Fatal(err)
 	}
-	before, err := bolt.Open(filepath.Join(tmpl, FileName), 0o600, &bolt.Options{ReadOnly: true})
+	return diffWrites(b, filepath.Join(tmpl, FileName), filepath.Join(dir, FileName), tickFill)
+}
+
+// tickFill is the fill a tick writes each bucket at: the outbox and the
+// notice bodies at theirs (fill.go), the others at bbolt's default.
+func tickFill(name []byte) float64 {
+	switch {
+	case bytes.Equal(name, bucketOutbox):
+		return outboxFill
+	case bytes.Equal(name, bucketNoticeBodies):
+		return bodyFill
+	}
+	return bolt.DefaultFillPercent
+}
+
+// diffWrites returns what the file at after holds that the file at before
+// does not (keys added or changed, with their values; keys removed), per
+// bucket, in key order, each bucket to be written at fill(its name).
+func diffWrites(b *testing.B, before, after string, fill func(bucket []byte) float64) tickWriteSet {
+	b.Helper()
+	old, err := bolt.Open(before, 0o600, &bolt.Options{ReadOnly: true})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer before.Close()
-	after, err := bolt.Open(filepath.Join(dir, FileName), 0o600, &bolt.Options{ReadOnly: true})
+	defer old.Close()
+	cur, err := bolt.Open(after, 0o600, &bolt.Options{ReadOnly: true})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer after.Close()
+	defer cur.Close()
 	var ws tickWriteSet
-	err = before.View(func(old *bolt.Tx) error {
-		return after.View(func(cur *bolt.Tx) error {
-			return cur.ForEach(func(name []byte, nb *bolt.Bucket) error {
-				w := bucketWrites{name: bytes.Clone(name), fill: bolt.DefaultFillPercent}
-				switch {
-				case bytes.Equal(name, bucketOutbox):
-					w.fill = outboxFill
-				case bytes.Equal(name, bucketNoticeBodies):
-					w.fill = bodyFill
-				}
-				ob := old.Bucket(name)
+	err = old.View(func(otx *bolt.Tx) error {
+		return cur.View(func(ctx *bolt.Tx) error {
+			return ctx.ForEach(func(name []byte, nb *bolt.Bucket) error {
+				w := bucketWrites{name: bytes.Clone(name), fill: fill(name)}
+				ob := otx.Bucket(name)
 				c := ob.Cursor()
 				for k, _ := c.First(); k != nil; k, _ = c.Next() {
 					if nb.Get(k) == nil {
