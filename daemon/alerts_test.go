@@ -117,6 +117,14 @@ slas:
     escalate:
       - {after: 1h, notify: [boss]}
 `, url)
+	return writeHookConfig(t, dir, cfg)
+}
+
+// writeHookConfig writes the configuration cfg to dir/config.yaml, with the
+// webhook secret its receivers read from hook-secret beside it, and
+// returns its path.
+func writeHookConfig(t *testing.T, dir, cfg string) string {
+	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, "hook-secret"), []byte(hookSecret+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -45,14 +45,7 @@ slas:
     window: 30d
     warn_at: [50%%]
 `, url, extra)
-	if err := os.WriteFile(filepath.Join(dir, "hook-secret"), []byte(hookSecret+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return writeHookConfig(t, dir, cfg)
 }
 
 // waitForLog waits until the daemon's log holds s.
