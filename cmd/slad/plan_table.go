@@ -209,24 +209,11 @@ func standingCells(s *wire.Standing) [4]string {
 }
 
 func standingRow(w io.Writer, name string, before, after *wire.Standing) {
-	cell := func(f func(*wire.Standing) string) string {
-		b, a := "(none)", "(none)"
-		if before != nil {
-			b = f(before)
-		}
-		if after != nil {
-			a = f(after)
-		}
-		if b == a {
-			return a
-		}
-		return b + " → " + a
-	}
 	fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", name,
-		cell(func(s *wire.Standing) string { return percentDown(s.Compliance) }),
-		cell(func(s *wire.Standing) string { return affordable(s) }),
-		cell(func(s *wire.Standing) string { return fmt.Sprint(s.Breached) }),
-		cell(func(s *wire.Standing) string { return fmt.Sprint(s.AtRisk) }))
+		pair(before, after, func(s *wire.Standing) string { return percentDown(s.Compliance) }),
+		pair(before, after, affordable),
+		pair(before, after, func(s *wire.Standing) string { return fmt.Sprint(s.Breached) }),
+		pair(before, after, func(s *wire.Standing) string { return fmt.Sprint(s.AtRisk) }))
 }
 
 // affordable is the breaches an SLA can still take; any number with a 0%

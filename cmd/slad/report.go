@@ -213,11 +213,14 @@ func explainReportError(ctx context.Context, err error, opts reportOptions) stri
 	return err.Error()
 }
 
+// noSLAs is what a table says when the server's configuration has no SLAs.
+const noSLAs = "There is nothing to report: the server's configuration has no SLAs."
+
 // writeReportTable writes the report for a terminal: per SLA a header with
 // its period and objective, then one row per target.
 func writeReportTable(w io.Writer, r *wire.Report) error {
 	if len(r.SLAs) == 0 {
-		_, err := fmt.Fprintln(w, "There is nothing to report: the server's configuration has no SLAs.")
+		_, err := fmt.Fprintln(w, noSLAs)
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

@@ -53,7 +53,7 @@ func writeHeld(w io.Writer, r *wire.Report, format string) error {
 // holder, the most time held first.
 func writeHeldTable(w io.Writer, r *wire.Report) error {
 	if len(r.SLAs) == 0 {
-		_, err := fmt.Fprintln(w, "There is nothing to report: the server's configuration has no SLAs.")
+		_, err := fmt.Fprintln(w, noSLAs)
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
