@@ -4,12 +4,12 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/slad-project/slad/api/wire"
+	"github.com/slad-project/slad/internal/testutil"
 )
 
 // heldFixture is a report with held figures: the desk's requests went
@@ -44,19 +44,7 @@ func TestReportByHolderMatchesTheGoldenFiles(t *testing.T) {
 			if code != 0 || stderr != "" {
 				t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 			}
-			path := filepath.Join("testdata", "report.held."+format+".golden")
-			if *updateGolden {
-				if err := os.WriteFile(path, []byte(stdout), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if stdout != string(want) {
-				t.Errorf("output differs from %s (run with -update to accept it):\n--- got\n%s--- want\n%s", path, stdout, want)
-			}
+			testutil.Golden(t, filepath.Join("testdata", "report.held."+format+".golden"), []byte(stdout), *updateGolden)
 		})
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/slad-project/slad/api/client"
 	"github.com/slad-project/slad/daemon"
+	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -40,22 +41,7 @@ func TestReportOutputMatchesTheGoldenFiles(t *testing.T) {
 			if code != 0 || stderr != "" {
 				t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 			}
-			path := filepath.Join("testdata", tc.golden)
-			if *updateGolden {
-				if err := os.MkdirAll("testdata", 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(stdout), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if stdout != string(want) {
-				t.Errorf("output differs from %s (run with -update to accept it):\n--- got\n%s--- want\n%s", path, stdout, want)
-			}
+			testutil.Golden(t, filepath.Join("testdata", tc.golden), []byte(stdout), *updateGolden)
 		})
 	}
 }
