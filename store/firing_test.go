@@ -19,11 +19,8 @@ import (
 
 func TestLateEventsThatUndoABreachQueueResolvedAndEndItsFiringInTheirIngest(t *testing.T) {
 	clock := testutil.NewClock(slatest.T0)
-	s := openTest(t, t.TempDir(), clock)
+	s := openResponded(t, clock)
 	ctx := context.Background()
-	if _, err := s.Append(ctx, []sla.Event{slatest.Event("o", "R1", sla.Opened, slatest.T0), slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(time.Minute))}); err != nil {
-		t.Fatal(err)
-	}
 	now := slatest.T0.Add(4*time.Hour + 10*time.Minute)
 	clock.Set(now)
 	if res, err := s.Evaluate(now); err != nil || res.Fired != 1 {
@@ -100,11 +97,8 @@ func TestAReopeningIngestFiresTheStillBreachedClockAgain(t *testing.T) {
 
 func TestAReloadThatRemovesAnSLAEndsItsFiringBreachOnceResolved(t *testing.T) {
 	clock := testutil.NewClock(slatest.T0)
-	s := openTest(t, t.TempDir(), clock)
+	s := openResponded(t, clock)
 	ctx := context.Background()
-	if _, err := s.Append(ctx, []sla.Event{slatest.Event("o", "R1", sla.Opened, slatest.T0), slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(time.Minute))}); err != nil {
-		t.Fatal(err)
-	}
 	now := slatest.T0.Add(4*time.Hour + 10*time.Minute)
 	clock.Set(now)
 	if res, _ := s.Evaluate(now); res.Fired != 1 {

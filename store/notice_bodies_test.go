@@ -60,11 +60,8 @@ func seqFromKey(k []byte) uint64 {
 
 func TestABreachIsStoredOnceForEveryReceiverAndGoesWithItsLastReference(t *testing.T) {
 	clock := testutil.NewClock(slatest.T0)
-	s := openTest(t, t.TempDir(), clock)
+	s := openResponded(t, clock)
 	ctx := context.Background()
-	if _, err := s.Append(ctx, []sla.Event{slatest.Event("o", "R1", sla.Opened, slatest.T0), slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(time.Minute))}); err != nil {
-		t.Fatal(err)
-	}
 	// Past the resolution target and its 50% warning: only the breach is
 	// sent (to am and it-chat) and is firing for both.
 	now := slatest.T0.Add(4*time.Hour + 10*time.Minute)

@@ -26,6 +26,17 @@ func openTest(t *testing.T, dir string, clock *testutil.Clock) *Store {
 	return s
 }
 
+// openResponded is openTest holding one request, R1, opened at slatest.T0
+// and answered a minute later: only its resolution clock runs.
+func openResponded(t *testing.T, clock *testutil.Clock) *Store {
+	t.Helper()
+	s := openTest(t, t.TempDir(), clock)
+	if _, err := s.Append(context.Background(), []sla.Event{slatest.Event("o", "R1", sla.Opened, slatest.T0), slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(time.Minute))}); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // outboxOf returns every pending item of a receiver, oldest first.
 func outboxOf(t *testing.T, s *Store, receiver string) []OutboxItem {
 	t.Helper()
