@@ -112,21 +112,41 @@ func encodeRecord(ref Ref, rec *record) []byte {
 		w.deadlineKey(c.Deadline)
 	}
 	w.heldShares(c.Held)
-	// Last, optional (issue 12), so that records written before read as
-	// they were: the request's holder, when it is not its provider or a
-	// list follows; then the holding and waiting SLAs its shares were
-	// counted for (contribution.Served), when there are any. A record
-	// without them is held by its provider and counted under its customer.
-	if r.Holder != r.Provider || len(c.Served) > 0 {
+	w.tail(rec)
+	return w.buf
+}
+
+// tail writes the optional end of a record, each part written only when
+// it or a part after it has something to say, so that records written
+// before a part was added read as they were: the request's holder, when
+// it is not its provider (issue 12); the holding and waiting SLAs its
+// shares were counted for (contribution.Served, issue 12); the alert that
+// told each receiver of each clock first (lifecycle.State.FirstTold,
+// issue 14). A record without them is held by its provider, counted under
+// its customer, and its told were told first by the first stage routed to
+// them.
+func (w *recWriter) tail(rec *record) {
+	r, c, first := &rec.Request, &rec.Contrib, rec.FirstTold
+	if r.Holder != r.Provider || len(c.Served) > 0 || len(first) > 0 {
 		w.str(r.Holder)
 	}
-	if len(c.Served) > 0 {
+	if len(c.Served) > 0 || len(first) > 0 {
 		w.uint(uint64(len(c.Served)))
 		for _, id := range c.Served {
 			w.str(id)
 		}
 	}
-	return w.buf
+	if len(first) > 0 {
+		w.uint(uint64(len(first)))
+		for _, k := range slices.Sorted(maps.Keys(first)) {
+			w.clockKey(k)
+			w.uint(uint64(len(first[k])))
+			for _, rcv := range slices.Sorted(maps.Keys(first[k])) {
+				w.str(rcv)
+				w.str(first[k][rcv])
+			}
+		}
+	}
 }
 
 // decodeRecord reads a record stored under ref, in either encoding.
@@ -227,23 +247,41 @@ func (r *recReader) days() []dayShare {
 	return days
 }
 
-// tail reads the optional end of a record (issue 12, encodeRecord): the
-// holder, else the provider; then the SLAs whose shares were counted
-// under the provider (contribution.Served).
+// tail reads the optional end of a record (recWriter.tail): the holder,
+// else the provider; then the SLAs whose shares were counted under the
+// provider (contribution.Served); then who was told first by what
+// (lifecycle.State.FirstTold).
 func (r *recReader) tail(rec *record, ref Ref) {
 	req, c := &rec.Request, &rec.Contrib
 	c.servedBy = ref.Provider
+	more := func() bool { return r.err == nil && len(r.buf) != 0 }
 	switch {
-	case r.err == nil && len(r.buf) != 0:
+	case more():
 		req.Holder = r.str()
 	case req.Status != sla.StatusPending:
 		req.Holder = req.Provider
 	}
-	if r.err == nil && len(r.buf) != 0 {
-		c.Served = make([]string, r.len())
-		for i := range c.Served {
-			c.Served[i] = r.str()
+	if more() {
+		if n := r.len(); n > 0 {
+			c.Served = make([]string, n)
+			for i := range c.Served {
+				c.Served[i] = r.str()
+			}
 		}
+	}
+	if more() {
+		n := r.len()
+		first := make(map[string]map[string]string, n)
+		for range n {
+			k, told := r.clockKey(), r.len()
+			m := make(map[string]string, told)
+			for range told {
+				rcv := r.str()
+				m[rcv] = r.str()
+			}
+			first[k] = m
+		}
+		rec.FirstTold = first
 	}
 }
 

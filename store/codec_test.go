@@ -86,12 +86,21 @@ func TestACompactRecordKeepsEverythingItsJSONKept(t *testing.T) {
 	served.Contrib.Served = []string{"network-ola", "sales-answers"}
 	servedHere := served // ... and its holder its provider
 	servedHere.Request.Holder = "it"
+	firstTold := map[string]map[string]string{"it-sales/response": {"am": "breach", "boss": "escalation-2"}, "no slash": {"it-chat": "escalation-1"}}
+	toldFirst := *full // who was told first by what (issue 14), after the held shares
+	toldFirst.FirstTold = firstTold
+	toldFirstOnly := byProvider // ... the only part of the tail with something to say
+	toldFirstOnly.FirstTold = firstTold
+	toldFirstPending := record{Request: sla.Request{ID: "R1", Status: sla.StatusPending, LastEvent: opened}, State: lifecycle.State{FirstTold: firstTold}}
 	tests := map[string]*record{
-		"a request that has not opened":           {Request: sla.Request{ID: "R1", Status: sla.StatusPending, LastEvent: opened}},
-		"a request another department holds":      &held,
-		"a request its provider holds":            &byProvider,
-		"shares of holding and waiting SLAs":      &served,
-		"shares of a party, held by the provider": &servedHere,
+		"a request that has not opened":                       {Request: sla.Request{ID: "R1", Status: sla.StatusPending, LastEvent: opened}},
+		"a request another department holds":                  &held,
+		"a request its provider holds":                        &byProvider,
+		"shares of holding and waiting SLAs":                  &served,
+		"shares of a party, held by the provider":             &servedHere,
+		"who was told first, with every other part":           &toldFirst,
+		"who was told first, the holder its provider":         &toldFirstOnly,
+		"who was told first of a request that has not opened": &toldFirstPending,
 		"every field set, times in a zone and before the opening, sub-second durations, keys with and without the request's": full,
 	}
 	for name, rec := range tests {

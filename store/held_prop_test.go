@@ -7,11 +7,13 @@ import (
 
 	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/internal/testutil"
+	"github.com/slad-project/slad/sla"
 	"github.com/slad-project/slad/sla/slatest"
 )
 
 // TestQuietHoursHoldOverRandomLives lives random requests through nights
-// and a weekend's edge under office notification hours, with ticks at
+// and a weekend's edge under office notification hours, with two
+// escalation steps, with ticks at
 // random (downtime included) and each tick releasing what is due, as the
 // daemon does, and delivers everything queued at once. Whatever happens:
 // nothing reaches an IT receiver outside office hours (no stage is
@@ -21,16 +23,20 @@ import (
 func TestQuietHoursHoldOverRandomLives(t *testing.T) {
 	rng := testutil.Rand(t)
 	office := slatest.Office(t)
+	// Two escalation steps, each to IT's receivers too: a receiver whose
+	// breach was dropped held is brought in again by the second.
+	p := quietPolicy(t, nil)
+	p.SLAs[0].Escalate = append(p.SLAs[0].Escalate, sla.Escalation{After: 2 * time.Hour, Notify: []string{"cto"}})
 	for round := range testutil.Iterations(5) {
 		clock := testutil.NewClock(slatest.T0)
-		s := openQuiet(t, t.TempDir(), clock, quietPolicy(t, nil))
+		s := openQuiet(t, t.TempDir(), clock, p)
 		events := slatest.RandomHistories(rng, 25)
 		end := slatest.T0.Add(4 * 24 * time.Hour)
 		steps := slatest.WithTicks(slatest.InOrder(events), slatest.RandomTicks(rng, slatest.T0, end))
 		seen := map[string]bool{}        // receiver | notice id
 		breachHeard := map[string]bool{} // receiver | request | clock
 		deliver := func(now time.Time) {
-			for _, rcv := range []string{"it-chat", "boss"} {
+			for _, rcv := range []string{"it-chat", "boss", "cto"} {
 				items, err := s.DueAlerts(rcv, now, 1<<20)
 				if err != nil {
 					t.Fatal(err)

@@ -205,6 +205,57 @@ func TestAReceiverWhoseBreachWasDroppedHeldGetsNoResolvedAfterAReopening(t *test
 	}
 }
 
+// A receiver that stopped counting as told and that a later escalation
+// step brings in again was told first by that step (the record keeps it,
+// lifecycle.State.FirstTold, across a restart): when that step too is
+// dropped held, it is owed no "resolved".
+func TestAReceiverBroughtBackByALaterEscalationThatWasDroppedHeldGetsNoResolved(t *testing.T) {
+	dir := t.TempDir()
+	clock := testutil.NewClock(friday)
+	p := quietPolicy(t, nil)
+	p.SLAs[0].Escalate = append(p.SLAs[0].Escalate, sla.Escalation{After: 3 * time.Hour, Notify: []string{"cto"}})
+	s := openQuiet(t, dir, clock, p)
+	breachOnFridayEvening(t, s, clock)
+	ctx := context.Background()
+	saturday := friday.Add(18 * time.Hour)
+	for _, e := range []sla.Event{
+		slatest.Event("x1", "R1", sla.Resolved, saturday),                // the breach and escalation 1 dropped held
+		slatest.Event("ro", "R1", sla.Reopened, saturday.Add(time.Hour)), // escalation 2 is due at once: held for it-chat and cto
+		slatest.Event("x2", "R1", sla.Resolved, saturday.Add(2*time.Hour)),
+	} {
+		clock.Set(e.At)
+		if _, err := s.Append(ctx, []sla.Event{e}); err != nil {
+			t.Fatal(err)
+		}
+		evaluateAt(t, s, clock, e.At.Add(time.Minute))
+		if e.Type == sla.Reopened {
+			if got := heldStages(t, s, "R1"); !slices.Equal(got, []string{"it-chat:escalation-2", "cto:escalation-2"}) {
+				t.Fatalf("held %v after the reopening; want escalation 2 for it-chat and cto", got)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			s = openQuiet(t, dir, clock, p)
+			if _, st := mustRecord(t, s, "R1"); st.FirstTold["it-sales/resolution"]["it-chat"] != "escalation-2" {
+				t.Errorf("first told %v after a restart; it-chat was told first by escalation 2", st.FirstTold)
+			}
+		}
+	}
+	if _, err := s.ReleaseHeld(mondayOpen); err != nil {
+		t.Fatal(err)
+	}
+	for _, rcv := range []string{"it-chat", "boss", "cto"} {
+		if got := outboxOf(t, s, rcv); len(got) != 0 {
+			t.Errorf("%s heard nothing of the clock yet got %v", rcv, stagesOf(got, "R1"))
+		}
+	}
+	got := stagesOf(outboxOf(t, s, "am"), "R1")
+	if want := []string{"warning-50%/resolution", "breach/resolution", "escalation-1/resolution", "resolved/resolution",
+		"escalation-2/resolution", "resolved/resolution"}; !slices.Equal(got, want) {
+		t.Errorf("am got %v, want %v", got, want)
+	}
+}
+
 // mustRecord returns a stored request of IT and its alert state.
 func mustRecord(t *testing.T, s *Store, id string) (sla.Request, lifecycle.State) {
 	t.Helper()

@@ -245,6 +245,7 @@ func TestASchema12DatabaseGetsItsHolderDays(t *testing.T) {
 				return nil, err
 			}
 			rec.Contrib.Held, rec.Contrib.Served = nil, nil // schema 12 had neither
+			rec.FirstTold = nil                             // nor who was told first
 			data := encodeRecord(ref, rec)
 			data[0] = recordUnheld
 			return data[:len(data)-1], nil // no shares: the count's 0 byte is the last before the holder

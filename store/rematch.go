@@ -437,5 +437,11 @@ func cloneState(st lifecycle.State) lifecycle.State {
 	c := st
 	c.Fired, c.Told, c.Silent = lists(st.Fired), lists(st.Told), lists(st.Silent)
 	c.FirstSeen, c.Cycle = maps.Clone(st.FirstSeen), maps.Clone(st.Cycle)
+	if st.FirstTold != nil {
+		c.FirstTold = make(map[string]map[string]string, len(st.FirstTold))
+		for k, v := range st.FirstTold {
+			c.FirstTold[k] = maps.Clone(v)
+		}
+	}
 	return c
 }

@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -28,10 +29,12 @@ import (
 //     sent at once releases, first, what is held of its clock for the same
 //     receiver, so that a receiver never hears of an escalation before
 //     the breach it follows.
-//   - A clock that stops drops what is held of it; a receiver whose breach
-//     was still held was told nothing, and gets no "resolved" either, nor
-//     after a reopening ([State.Untell]). A clock that reopens drops the
-//     "resolved" still held of it.
+//   - A clock that stops drops what is held of it; a receiver whose first
+//     alert of it (the breach, or the escalation step that brought it in:
+//     [State.FirstTold]) was still held was told nothing, and gets no
+//     "resolved" either, nor after a reopening ([State.Untell]) unless a
+//     later escalation tells it. A clock that reopens drops the "resolved"
+//     still held of it.
 
 // ReleaseAt returns when a notice held for receiver since the instant
 // since may go out under the policy's hours: the first opening of the
@@ -136,48 +139,67 @@ func (st *State) dropStopped(p *sla.Policy, old, live *sla.Request) []Effect {
 	return out
 }
 
-// dropHeldOwed is dropHeld before the "resolved" owed to told: it names
-// the first alert of the breach each of them was routed (the breach, or
-// the escalation step that brought it in), so that the store can tell who
-// heard nothing because that one was still held. s may be nil (an SLA a
-// reload removed): then the breach alone counts.
-func dropHeldOwed(p *sla.Policy, s *sla.SLA, provider, request, clockKey string, told []string) []Effect {
+// dropHeldOwed is dropHeld before the "resolved" owed to those told of
+// the clock: it names the alert that told each of them first
+// ([State.FirstTold]), so that the store can tell who heard nothing
+// because that one was still held. A receiver told before FirstTold was
+// kept is taken to have been told first by the first stage routed to it
+// (the breach, or the escalation step that brought it in), or by the
+// breach when s is nil (an SLA a reload removed).
+func (st *State) dropHeldOwed(p *sla.Policy, s *sla.SLA, provider, request, clockKey string) []Effect {
 	out := dropHeld(p, provider, request, clockKey)
-	if len(out) == 0 || s == nil {
+	if len(out) == 0 {
 		return out
 	}
-	stages := []Stage{{Kind: StageBreach, Key: breachKey}}
-	for i := range s.Escalate {
-		stages = append(stages, Stage{Kind: StageEscalation, Key: "escalation-" + strconv.Itoa(i+1), Step: i})
-	}
 	first := map[string]string{}
-	for _, st := range stages {
-		for _, rcv := range Receivers(p, s, provider, st) {
-			if _, ok := first[rcv]; !ok && slices.Contains(told, rcv) {
-				first[rcv] = st.Key
-			}
+	for _, rcv := range st.Told[clockKey] {
+		if k, ok := st.FirstTold[clockKey][rcv]; ok {
+			first[rcv] = k
+		} else if k, ok := firstRouted(p, s, provider, rcv); ok {
+			first[rcv] = k
 		}
 	}
 	out[0].FirstTold = first
 	return out
 }
 
+// firstRouted returns the key of the first stage of a breach routed to
+// receiver: the breach, or the escalation step that brings it in; the
+// breach when s is nil.
+func firstRouted(p *sla.Policy, s *sla.SLA, provider, receiver string) (string, bool) {
+	if s == nil {
+		return breachKey, true
+	}
+	stages := []Stage{{Kind: StageBreach, Key: breachKey}}
+	for i := range s.Escalate {
+		stages = append(stages, Stage{Kind: StageEscalation, Key: "escalation-" + strconv.Itoa(i+1), Step: i})
+	}
+	for _, stage := range stages {
+		if slices.Contains(Receivers(p, s, provider, stage), receiver) {
+			return stage.Key, true
+		}
+	}
+	return "", false
+}
+
 // Untell records that receivers were told nothing of a clock's breach
-// after all: the first alert of it each was routed (the breach, or the
-// escalation step that brought it in) was still held when the clock
-// stopped and was dropped unsent (an Unhold with FirstTold; the store,
-// which keeps what is held, finds who). They are owed no "resolved", now
-// or in a later cycle after a reopening, and the breach is not firing for
-// them. When nobody is left told, the "resolved" reached nobody: it is
-// forgotten too, so that whoever a later escalation brings in is owed one.
+// after all: the alert that told each first ([State.FirstTold]) was still
+// held when the clock stopped and was dropped unsent (an Unhold with
+// FirstTold; the store, which keeps what is held, finds who). They are
+// owed no "resolved", now or in a later cycle after a reopening, and the
+// breach is not firing for them; a later escalation that brings one in
+// again tells it first. When nobody is left told, the "resolved" reached
+// nobody: it is forgotten too, so that whoever a later escalation brings
+// in is owed one.
 func (st *State) Untell(clockKey string, receivers []string) {
 	told := slices.DeleteFunc(slices.Clone(st.Told[clockKey]), func(r string) bool { return slices.Contains(receivers, r) })
-	if len(told) > 0 {
-		st.Told[clockKey] = told
+	if len(told) == 0 {
+		st.forget(clockKey)
+		st.unfire(clockKey, ResolvedKey)
 		return
 	}
-	delete(st.Told, clockKey)
-	st.unfire(clockKey, ResolvedKey)
+	st.Told[clockKey] = told
+	maps.DeleteFunc(st.FirstTold[clockKey], func(r, _ string) bool { return slices.Contains(receivers, r) })
 }
 
 // dropHeldResolved drops the "resolved" still held of a clock that

@@ -164,9 +164,24 @@ func TestAClockThatStopsDropsWhatIsHeldOfItAndItsResolvedNamesWhoWasToldFirst(t 
 	if len(effects) != 1 || effects[0].Op != Unhold || effects[0].ClockKey != "it-sales/response" || len(effects[0].Drop) != len(StageKinds) {
 		t.Fatalf("effects on the response = %+v; want one Unhold dropping everything held of the response clock", effects)
 	}
-	drop := dropHeldOwed(p, p.SLAs[0], "it", "R1", "it-sales/resolution", []string{"it-chat", "am", "boss"})
+	// Who was told first by what, as the state recorded it; a record kept
+	// before FirstTold (sal, here) by the first stage routed to it.
+	const key = "it-sales/resolution"
+	kept := &State{Told: map[string][]string{key: {"it-chat", "am", "boss", "sal"}},
+		FirstTold: map[string]map[string]string{key: {"it-chat": "escalation-1", "am": "breach", "boss": "escalation-1"}}}
+	p.Departments["it"].Notify = append(p.Departments["it"].Notify, "sal")
+	drop := kept.dropHeldOwed(p, p.SLAs[0], "it", "R1", key)
+	if f := drop[0].FirstTold; f["it-chat"] != "escalation-1" || f["am"] != "breach" || f["boss"] != "escalation-1" || f["sal"] != "breach" {
+		t.Errorf("first told = %v; want escalation-1 for it-chat and boss, the breach for am and sal", f)
+	}
+	before := &State{Told: map[string][]string{key: {"it-chat", "am", "boss"}}}
+	drop = before.dropHeldOwed(p, p.SLAs[0], "it", "R1", key)
 	if f := drop[0].FirstTold; f["it-chat"] != "breach" || f["am"] != "breach" || f["boss"] != "escalation-1" {
-		t.Errorf("first told = %v; want the breach for it-chat and am, the escalation for boss", f)
+		t.Errorf("first told of a record kept before FirstTold = %v; want the breach for it-chat and am, the escalation for boss", f)
+	}
+	drop = before.dropHeldOwed(p, nil, "it", "R1", key)
+	if f := drop[0].FirstTold; f["it-chat"] != "breach" || f["boss"] != "breach" {
+		t.Errorf("first told under an SLA a reload removed = %v; want the breach for each", f)
 	}
 }
 
@@ -276,5 +291,64 @@ func TestAfterABreachNobodyHeardALaterEscalationIsOwedItsResolved(t *testing.T) 
 		if got := d.stagesOf(rcv, "R1"); !slices.Equal(got, want) {
 			t.Errorf("%s got %v, want %v", rcv, got, want)
 		}
+	}
+}
+
+// A receiver that stopped counting as told (its breach was dropped held)
+// and that a later escalation step brings in again is told first by that
+// step: when the step too is dropped held, it heard nothing of the clock
+// and is owed no "resolved". (The rule once took the breach for its first
+// alert, from the order of the stages, and held a "resolved" for it for
+// the morning.)
+func TestAReceiverBroughtBackByALaterEscalationThatWasDroppedHeldGetsNoResolved(t *testing.T) {
+	p := officeHours(t, nil)
+	p.SLAs[0].Escalate = append(p.SLAs[0].Escalate, sla.Escalation{After: 3 * time.Hour, Notify: []string{"cto"}})
+	d := newDesk(t, p)
+	at := func(when string) time.Time {
+		v, err := time.Parse("2006-01-02 15:04", when) // UTC; Berlin is an hour ahead
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	step := func(when string, events ...sla.Event) {
+		t.Helper()
+		if len(events) > 0 {
+			d.ingest(at(when), events...)
+			return
+		}
+		d.release(at(when))
+		d.tick(at(when))
+	}
+	// A P1 opened on Monday at 17:30 Berlin, after the office closed: its
+	// resolution breaches at 21:30, escalates to boss at 22:30 and to cto
+	// at 00:30 Berlin; it-chat hears every stage, am is never held.
+	step("2026-11-23 16:30", slatest.Event("o", "R1", sla.Opened, at("2026-11-23 16:30")), slatest.Event("r", "R1", sla.Responded, at("2026-11-23 16:31")))
+	step("2026-11-23 20:40") // the breach: am at once, held for it-chat
+	step("2026-11-23 21:40") // escalation 1: am at once, held for it-chat and boss
+	step("2026-11-23 21:45", slatest.Event("r1", "R1", sla.Resolved, at("2026-11-23 21:45")))
+	step("2026-11-23 21:50") // the "resolved" to am alone; it-chat and boss were told nothing
+	step("2026-11-23 22:00", slatest.Event("x", "R1", sla.Reopened, at("2026-11-23 22:00")))
+	step("2026-11-23 23:50") // escalation 2 (7h, 23:45): am at once, held for it-chat and cto
+	if _, st := d.request("R1"); st.FirstTold["it-sales/resolution"]["it-chat"] != "escalation-2" {
+		t.Errorf("first told = %v; it-chat was told nothing before escalation 2", st.FirstTold)
+	}
+	step("2026-11-23 23:55", slatest.Event("r2", "R1", sla.Resolved, at("2026-11-23 23:55")))
+	step("2026-11-24 00:00") // escalation 2 dropped held: the "resolved" to am alone
+	step("2026-11-24 08:00") // the office opens on Tuesday
+	for _, rcv := range []string{"it-chat", "boss", "cto"} {
+		if got := d.stagesOf(rcv, "R1"); len(got) != 0 {
+			t.Errorf("%s got %v; everything it was to hear was held and dropped", rcv, got)
+		}
+	}
+	want := []string{"breach/resolution", "escalation-1/resolution", "resolved/resolution", "escalation-2/resolution", "resolved/resolution"}
+	if got := d.stagesOf("am", "R1"); !slices.Equal(got, want) {
+		t.Errorf("am got %v, want %v", got, want)
+	}
+	if len(d.held) != 0 {
+		t.Errorf("still held: %+v", d.held)
+	}
+	if _, st := d.request("R1"); !slices.Equal(st.Told["it-sales/resolution"], []string{"am"}) {
+		t.Errorf("told = %v; want am alone", st.Told)
 	}
 }

@@ -52,14 +52,14 @@ func (s *State) reconcile(p *sla.Policy, old, live *sla.Request, now time.Time) 
 				if src == nil && old != nil {
 					src, req = old.Clock(slaID, target), old
 				}
-				out = append(out, dropHeldOwed(p, p.SLA(slaID), live.Provider, live.ID, key, told)...)
+				out = append(out, s.dropHeldOwed(p, p.SLA(slaID), live.Provider, live.ID, key)...)
 				if src != nil {
 					n := s.resolvedNotice(p, req, src, p.SLA(slaID), now)
 					out = append(out, Effect{Op: Send, Receivers: told, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: n})
 				}
 			}
 			out = append(out, Effect{Op: Unfire, Receivers: told, Provider: live.Provider, Request: live.ID, ClockKey: key})
-			delete(s.Told, key)
+			s.forget(key)
 			s.unfire(key, string(StageBreach), string(StageEscalation), ResolvedKey)
 			s.nextCycle(key)
 		case clk.Open() && s.HasFired(key, ResolvedKey):

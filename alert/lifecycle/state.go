@@ -9,7 +9,8 @@ import (
 )
 
 // State is a request's alert bookkeeping: which stages of each clock have
-// fired, who was told of each breach, which marks were made silently, when
+// fired, who was told of each breach and by which alert first, which marks
+// were made silently, when
 // slad first heard of each clock, and how many alert cycles each clock has
 // been through. The store keeps it beside the folded request and hands it
 // to [Settle] and [Tick]; nothing else changes it.
@@ -22,6 +23,13 @@ type State struct {
 	// Told holds the receivers told of the clock's breach or escalations:
 	// they are owed a "resolved" when it is over.
 	Told map[string][]string `json:"told,omitempty"`
+	// FirstTold names, per clock and receiver told, the stage whose alert
+	// told the receiver first: the breach, or the escalation step that
+	// brought it in — after an [State.Untell], the step that brought it in
+	// again. If that alert is dropped held, the receiver heard nothing of
+	// the clock (quiet.go). Records kept before it have no entry; their
+	// first alert is taken from the order of the stages.
+	FirstTold map[string]map[string]string `json:"first_told,omitempty"`
 	// Silent holds the stages marked fired without an alert because the
 	// clock was history when slad learnt of it (see history.go).
 	Silent map[string][]string `json:"silent,omitempty"`
@@ -66,17 +74,32 @@ func (s *State) unfire(clockKey string, prefixes ...string) {
 	})
 }
 
-// tell adds receivers to those told of a clock's breach: they will hear
-// that it is over.
-func (s *State) tell(clockKey string, receivers []string) {
+// tell adds receivers to those told of a clock's breach by the stage
+// stageKey: they will hear that it is over. For those not told before, it
+// is the alert that told them first.
+func (s *State) tell(clockKey, stageKey string, receivers []string) {
 	if s.Told == nil {
 		s.Told = map[string][]string{}
 	}
 	for _, rcv := range receivers {
-		if !slices.Contains(s.Told[clockKey], rcv) {
-			s.Told[clockKey] = append(s.Told[clockKey], rcv)
+		if slices.Contains(s.Told[clockKey], rcv) {
+			continue
 		}
+		s.Told[clockKey] = append(s.Told[clockKey], rcv)
+		if s.FirstTold == nil {
+			s.FirstTold = map[string]map[string]string{}
+		}
+		if s.FirstTold[clockKey] == nil {
+			s.FirstTold[clockKey] = map[string]string{}
+		}
+		s.FirstTold[clockKey][rcv] = stageKey
 	}
+}
+
+// forget forgets everyone told of a clock's breach.
+func (s *State) forget(clockKey string) {
+	delete(s.Told, clockKey)
+	delete(s.FirstTold, clockKey)
 }
 
 // escalations counts the escalation steps fired for a clock: a resolved

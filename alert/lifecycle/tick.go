@@ -53,7 +53,7 @@ func (st *State) tickClock(p *sla.Policy, live *sla.Request, clk *sla.Clock, now
 		if stage.Kind == StageBreach || stage.Kind == StageEscalation {
 			// Those told of the breach, the boss included, will hear
 			// that it is over; until then it is firing.
-			st.tell(key, receivers)
+			st.tell(key, stage.Key, receivers)
 			res.Effects = append(res.Effects, Effect{Op: Fire, Receivers: receivers, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: n})
 		}
 	}
@@ -62,8 +62,8 @@ func (st *State) tickClock(p *sla.Policy, live *sla.Request, clk *sla.Clock, now
 		n.FiredAt = clk.Since
 		told := st.Told[key]
 		// What is still held of the clock is dropped first: those whose
-		// breach it held were told nothing and hear nothing more.
-		res.Effects = append(res.Effects, dropHeldOwed(p, s, live.Provider, live.ID, key, told)...)
+		// first alert of it was held were told nothing and hear nothing more.
+		res.Effects = append(res.Effects, st.dropHeldOwed(p, s, live.Provider, live.ID, key)...)
 		resolved := Effect{Receivers: told, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: n}
 		res.Effects = append(res.Effects, route(p, resolved, StageResolved, false, now)...)
 		res.Effects = append(res.Effects, Effect{Op: Unfire, Receivers: told, Provider: live.Provider, Request: live.ID, ClockKey: key})
