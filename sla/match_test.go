@@ -38,19 +38,26 @@ func TestExplainSaysWhyEachSLAGaveNoClock(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			got, err := json.Marshal(p.Explain(tc.attrs))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var want []Mismatch
-			if err := json.Unmarshal([]byte(tc.want), &want); err != nil {
-				t.Fatal(err)
-			}
-			wantJSON, _ := json.Marshal(want)
-			if string(got) != string(wantJSON) {
-				t.Errorf("Explain =\n%s\nwant\n%s", got, wantJSON)
-			}
+			checkMismatches(t, "Explain", p.Explain(tc.attrs), tc.want)
 		})
+	}
+}
+
+// checkMismatches compares what an explanation (named what) found with
+// want, the JSON of the mismatches expected, as JSON.
+func checkMismatches(t *testing.T, what string, got []Mismatch, want string) {
+	t.Helper()
+	gotJSON, err := json.Marshal(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w []Mismatch
+	if err := json.Unmarshal([]byte(want), &w); err != nil {
+		t.Fatal(err)
+	}
+	wantJSON, _ := json.Marshal(w)
+	if string(gotJSON) != string(wantJSON) {
+		t.Errorf("%s =\n%s\nwant\n%s", what, gotJSON, wantJSON)
 	}
 }
 
@@ -139,18 +146,7 @@ func TestExplainPartiesSaysWhyAHolderOrACustomerGotNoClock(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			got, err := json.Marshal(p.ExplainParties(tc.attrs, tc.hs))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var want []Mismatch
-			if err := json.Unmarshal([]byte(tc.want), &want); err != nil {
-				t.Fatal(err)
-			}
-			wantJSON, _ := json.Marshal(want)
-			if string(got) != string(wantJSON) {
-				t.Errorf("ExplainParties =\n%s\nwant\n%s", got, wantJSON)
-			}
+			checkMismatches(t, "ExplainParties", p.ExplainParties(tc.attrs, tc.hs), tc.want)
 		})
 	}
 }
