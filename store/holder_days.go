@@ -174,7 +174,7 @@ var errTally = errors.New("not a holder tally")
 
 // decodeTally reads what encodeTally wrote.
 func decodeTally(b []byte) (sla.HeldTally, error) {
-	r := tallyReader{b: b}
+	r := recReader{buf: b} // its parts: codec_parts.go
 	var t sla.HeldTally
 	t.Requests, t.Handoffs, t.Seconds, t.Breached, t.BreachedSeconds = r.int(), r.int(), r.int(), r.int(), r.int()
 	n := r.uint()
@@ -187,36 +187,10 @@ func decodeTally(b []byte) (sla.HeldTally, error) {
 		i += int(r.uint())
 		t.Sketch[i] = r.int()
 	}
-	if r.bad || len(r.b) != 0 {
+	if r.err != nil || len(r.buf) != 0 {
 		return t, errTally
 	}
 	return t, nil
-}
-
-// tallyReader reads varints until one is bad.
-type tallyReader struct {
-	b   []byte
-	bad bool
-}
-
-func (r *tallyReader) int() int64 {
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.bad, r.b = true, nil
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *tallyReader) uint() uint64 {
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.bad, r.b = true, nil
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
 }
 
 // Holder names who held requests: a department, in its hands or waited
