@@ -73,6 +73,8 @@ func (d *Daemon) evaluate() {
 	d.releaseHeld(now) // quiet.go
 	res, err := d.store.Evaluate(now)
 	d.metrics.evalDuration.Observe(time.Since(start).Seconds())
+	// What the tick held, now that it has committed (even in part).
+	d.logHeld() // quiet.go
 	if err != nil {
 		d.log.Error("evaluation failed", "err", err)
 		return

@@ -13,7 +13,8 @@ import (
 // evaluation tick, before the tick fires anything new (so a held alert
 // goes out before alerts that fired after it), puts held alerts under the
 // hours in force at start and after each reload, and logs each alert once
-// when it is held — with when it will go out — and again when it is.
+// when it is held — as soon as the tick that held it has committed, with
+// when it will go out — and again when it goes.
 
 // notifyState is what the daemon remembers between ticks about held alerts
 // and digests; ticks may overlap (the catch-up tick and the first
@@ -44,10 +45,11 @@ func (d *Daemon) rehold(cfg *config.Config) {
 		d.log.Info("held alerts put under the notification hours in force", "moved", moved, "dropped_for_removed_receivers", dropped)
 	}
 	d.releaseHeld(now)
+	d.logHeld()
 }
 
-// releaseHeld moves the held alerts due at now into the outbox, and logs
-// those newly held and those released.
+// releaseHeld moves the held alerts due at now into the outbox and logs
+// them.
 func (d *Daemon) releaseHeld(now time.Time) {
 	d.notes.mu.Lock()
 	defer d.notes.mu.Unlock()
@@ -55,15 +57,24 @@ func (d *Daemon) releaseHeld(now time.Time) {
 		released, err := d.store.ReleaseHeld(now)
 		if err != nil {
 			d.log.Error("held alerts not released; they are released at the next tick", "err", err)
-			break
+			return
 		}
 		for _, a := range released {
 			d.log.Info("held alert released: notification hours open", heldAttrs(a)...)
 		}
 		if len(released) < store.ReleaseChunk {
-			break
+			return
 		}
 	}
+}
+
+// logHeld logs the alerts held since the last call, with when each goes
+// out: called once the tick that held them has committed (and at start
+// and after a reload, for those held then), so that the log says it when
+// it happens, not a tick later.
+func (d *Daemon) logHeld() {
+	d.notes.mu.Lock()
+	defer d.notes.mu.Unlock()
 	held, err := d.store.HeldAfter(d.notes.heldLogged, heldLogBatch)
 	if err != nil {
 		d.log.Error("held alerts not logged", "err", err)

@@ -216,3 +216,38 @@ func TestAReloadThatEndsTheQuietHoursSendsWhatWasHeldAtOnce(t *testing.T) {
 	}
 	in.waitForLog(`msg="held alert released: notification hours open" receiver=hook`)
 }
+
+// The log says an alert is held when the tick that holds it commits, not
+// at the tick after (it said so one evaluation interval late: held at
+// 18:26:36, logged at 18:27:06).
+func TestAnAlertHeldIsLoggedByTheTickThatHoldsIt(t *testing.T) {
+	dir := t.TempDir()
+	rcv := newReceiver(t)
+	cfg := writeQuietConfig(t, dir, rcv.srv.URL, "")
+	data, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No scheduled tick within the test: only the catch-up tick of Start
+	// and the one the test runs.
+	if err := os.WriteFile(cfg, []byte(strings.Replace(string(data), `"@every 1s"`, `"@every 24h"`, 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	clock := testutil.NewClock(fridayEvening)
+	in := start(t, cfg, filepath.Join(dir, "data"), clock.Now)
+	if status, body := in.post("", event("e1", "IT-1", "opened", fridayEvening.Format(time.RFC3339), "provider", "it", "customer", "sales", "priority", "P1")); status != 200 {
+		t.Fatalf("open: %d %v", status, body)
+	}
+	in.d.catchUp.Wait()
+	clock.Set(fridayEvening.Add(2*time.Hour + time.Minute)) // the 50% warning, on Friday night
+	in.d.evaluate()
+	logs := in.logs.String()
+	if !strings.Contains(logs, `msg="alert held outside notification hours" receiver=hook`) || !strings.Contains(logs, `stage=warning-50% `) ||
+		!strings.Contains(logs, `held_since=2026-11-27T18:01:00Z until=2026-11-30T09:00:00+01:00`) {
+		t.Fatalf("after the tick that held the warning, the log does not say it is held and until when:\n%s", logs)
+	}
+	in.d.evaluate() // nothing new: not logged again
+	if n := strings.Count(in.logs.String(), "alert held outside notification hours"); n != 1 {
+		t.Errorf("the held warning was logged %d times, want once", n)
+	}
+}
