@@ -145,6 +145,7 @@ func TestHolderDaysDoNotDependOnArrivalOrder(t *testing.T) {
 	seed := testutil.Seed(t, 0)
 	rng := rand.New(rand.NewPCG(seed, 13))
 	p := slatest.HandoffPolicy(t)
+	measured := 0 // rounds in which some request stopped a clock
 	for round := range testutil.Iterations(5) {
 		events := slatest.RandomHistories(rng, 25)
 		clock := testutil.NewClock(slatest.T0.Add(4 * 24 * time.Hour))
@@ -184,14 +185,19 @@ func TestHolderDaysDoNotDependOnArrivalOrder(t *testing.T) {
 			mixed = mixed[n:]
 		}
 		want := referenceHolderDays(t, p, events)
-		if len(want) == 0 {
-			t.Fatalf("seed %d round %d: no request stopped a clock; the test measures nothing", seed, round)
+		if len(want) > 0 {
+			measured++
 		}
 		for name, s := range map[string]*Store{"in order": inOrder, "shuffled": shuffled} {
 			if got := holderDays(t, s); !reflect.DeepEqual(got, want) {
 				t.Fatalf("seed %d round %d: %s, holder_days differ from the reference:\n got %v\nwant %v", seed, round, name, got, want)
 			}
 		}
+	}
+	// A round of random lives may stop no clock (an empty reference, which
+	// the stores must match too); all of them doing so measures nothing.
+	if measured == 0 {
+		t.Fatalf("seed %d: no request of any round stopped a clock; the test measures nothing", seed)
 	}
 }
 
