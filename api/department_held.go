@@ -59,7 +59,7 @@ func departmentHeldRows(p *sla.Policy, hs []wire.DepartmentHeld) []heldRow {
 
 func heldRowOf(p *sla.Policy, h wire.Holder, requests string) heldRow {
 	r := heldRow{
-		Who: deptName(p, h.Department), URL: scorecardURL(h.Department), Requests: requests,
+		Who: p.DepartmentName(h.Department), URL: scorecardURL(h.Department), Requests: requests,
 		Median: secondsWords(h.MedianHeldSeconds), P90: secondsWords(h.P90HeldSeconds),
 		Handoffs: strconv.FormatFloat(h.HandoffsPerRequest, 'f', -1, 64), Share: "—",
 	}

@@ -200,7 +200,7 @@ func providedOf(p *sla.Policy, ds wire.DepartmentSLA, i int) providedView {
 	}
 	for _, c := range ds.ByCustomer {
 		pv.Customers = append(pv.Customers, customerRow{
-			Name: deptName(p, c.Customer), URL: scorecardURL(c.Customer),
+			Name: p.DepartmentName(c.Customer), URL: scorecardURL(c.Customer),
 			Row: slaRowOf(p, sl, standingAs(ds, c.Standing)),
 		})
 	}
@@ -209,7 +209,7 @@ func providedOf(p *sla.Policy, ds wire.DepartmentSLA, i int) providedView {
 
 func receivedOf(p *sla.Policy, ds wire.DepartmentSLA, name string, i int) receivedView {
 	return receivedView{
-		Provider: deptName(p, ds.Provider), ProviderURL: scorecardURL(ds.Provider),
+		Provider: p.DepartmentName(ds.Provider), ProviderURL: scorecardURL(ds.Provider),
 		Row:       slaRowOf(p, p.SLA(ds.SLA), standingAs(ds, ds.Standing)),
 		Medians:   mediansWords(ds),
 		Escalated: ds.Escalated,
@@ -307,7 +307,7 @@ func waitingRows(p *sla.Policy, ws []wire.WaitingRequest) []attentionRow {
 	for _, w := range ws {
 		row := attentionRow{
 			Request: w.ID, Title: w.Title, Link: w.URL, SLA: w.SLA, Target: w.Target,
-			Provider: deptName(p, w.Provider), Priority: w.Priority, Tone: "warn", State: "At risk",
+			Provider: p.DepartmentName(w.Provider), Priority: w.Priority, Tone: "warn", State: "At risk",
 		}
 		if w.State == "breached" {
 			row.Tone, row.State = "bad", "Breached"
@@ -331,10 +331,10 @@ func feedbackOf(p *sla.Policy, f *wire.DepartmentFeedback) *feedbackView {
 	}
 	v := &feedbackView{Window: f.From + " – " + f.To + " (" + f.Window + ")", Received: inpsWords(p, f.Received, "All customers")}
 	for _, x := range f.ReceivedBy {
-		v.By = append(v.By, inpsWords(p, x, deptName(p, x.Customer)))
+		v.By = append(v.By, inpsWords(p, x, p.DepartmentName(x.Customer)))
 	}
 	for _, x := range f.Given {
-		v.Given = append(v.Given, inpsWords(p, x, deptName(p, x.Provider)))
+		v.Given = append(v.Given, inpsWords(p, x, p.DepartmentName(x.Provider)))
 	}
 	return v
 }

@@ -48,7 +48,7 @@ func (s *Server) handleDepartment(w http.ResponseWriter, r *http.Request) {
 func (s *Server) scorecard(cfg *config.Config, id string, now time.Time, details bool) (wire.Department, error) {
 	p := cfg.Policy
 	d := wire.Department{
-		ID: id, Name: deptName(p, id), Lead: p.Departments[id].Lead, GeneratedAt: now.UTC(),
+		ID: id, Name: p.DepartmentName(id), Lead: p.Departments[id].Lead, GeneratedAt: now.UTC(),
 		Provides: []wire.DepartmentSLA{}, Receives: []wire.DepartmentSLA{}, Waiting: []wire.WaitingRequest{},
 		Held: []wire.DepartmentHeld{},
 	}
@@ -227,7 +227,7 @@ func waitingFor(p *sla.Policy, flagged []store.Flagged, dept string, now time.Ti
 	for _, f := range flagged {
 		if f.Request.Customer == dept {
 			mine = append(mine, f)
-			providers[[2]string{deptName(p, f.Request.Provider), f.Request.ID}] = f.Request.Provider
+			providers[[2]string{p.DepartmentName(f.Request.Provider), f.Request.ID}] = f.Request.Provider
 		}
 	}
 	out := []wire.WaitingRequest{}

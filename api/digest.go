@@ -33,7 +33,7 @@ func (s *Server) Digest(dept string, slot, since time.Time, zone *time.Location)
 	}
 	now := s.now()
 	out := &lifecycle.Digest{
-		Department: dept, DepartmentName: deptName(p, dept), Lead: d.Lead,
+		Department: dept, DepartmentName: p.DepartmentName(dept), Lead: d.Lead,
 		Slot: slot.UTC(), Since: since.UTC(), Zone: zone.String(),
 		URL:      cfg.Global.ExternalURL + "/departments/" + dept,
 		Provides: []lifecycle.DigestSLA{}, Receives: []lifecycle.DigestSLA{},
@@ -64,12 +64,12 @@ func (s *Server) Digest(dept string, slot, since time.Time, zone *time.Location)
 			out.Provides = append(out.Provides, digestSLA(sn, sl, "", customerNames(p, sl), all))
 		}
 		if recv {
-			out.Receives = append(out.Receives, digestSLA(sn, sl, dept, deptName(p, sl.Provider), byCustomer[dept]))
+			out.Receives = append(out.Receives, digestSLA(sn, sl, dept, p.DepartmentName(sl.Provider), byCustomer[dept]))
 		}
 	}
 	if rows := attentionList(p, sn.flagged, dept, now); len(rows) > 0 {
 		out.Worst = worstOf(rows[0], cfg)
-		out.Worst.ProviderName = deptName(p, out.Worst.Provider)
+		out.Worst.ProviderName = p.DepartmentName(out.Worst.Provider)
 	}
 	fb, err := s.departmentFeedback(cfg, dept)
 	if err != nil {

@@ -93,7 +93,7 @@ func (s *Server) handleRequestPage(w http.ResponseWriter, r *http.Request) {
 	}
 	page := requestPage{
 		Title: "Request " + id + " · slad", ID: id, ReqTitle: req.Title, Status: string(req.Status),
-		Provider: deptName(p, req.Provider), Customer: deptName(p, req.Customer),
+		Provider: p.DepartmentName(req.Provider), Customer: p.DepartmentName(req.Customer),
 		Priority: req.Priority, Category: req.Category,
 		RenderedISO: now.UTC().Format(time.RFC3339), RenderedText: pageTime(now, loc), Zone: loc.String(),
 		Alerts:   newAlertsSection(p, &req, alerts, total, loc),
@@ -170,7 +170,7 @@ func (s *Server) requestNotFound(w http.ResponseWriter, id string, res resolved)
 		Message: fmt.Sprintf("Several departments have a request %q. Choose the one you mean:", id),
 	}
 	for _, ref := range res.candidates {
-		view.Departments = append(view.Departments, deptLink{ID: ref.Provider, Name: deptName(p, ref.Provider), URL: "/requests/" + httputil.RequestPath(ref.Provider, ref.ID)})
+		view.Departments = append(view.Departments, deptLink{ID: ref.Provider, Name: p.DepartmentName(ref.Provider), URL: "/requests/" + httputil.RequestPath(ref.Provider, ref.ID)})
 	}
 	s.renderStatus(w, http.StatusMultipleChoices, "problem", view)
 }

@@ -314,7 +314,7 @@ func slaGroups(p *sla.Policy, slas []*sla.SLA, filter string, sn snapshot) []dep
 	for _, sl := range slas {
 		g := groups[sl.Provider]
 		if g == nil {
-			g = &deptGroup{ID: sl.Provider, Name: deptName(p, sl.Provider), URL: scorecardURL(sl.Provider)}
+			g = &deptGroup{ID: sl.Provider, Name: p.DepartmentName(sl.Provider), URL: scorecardURL(sl.Provider)}
 			if d := p.Departments[sl.Provider]; d != nil {
 				g.Lead = d.Lead
 			}
@@ -326,7 +326,7 @@ func slaGroups(p *sla.Policy, slas []*sla.SLA, filter string, sn snapshot) []dep
 		}
 		row := slaRowOf(p, sl, st)
 		if customer != "" {
-			row.Scope = "Figures of the requests " + deptName(p, filter) + " raised"
+			row.Scope = "Figures of the requests " + p.DepartmentName(filter) + " raised"
 		}
 		row.Trend = sn.rowTrend(sl, customer)
 		g.SLAs = append(g.SLAs, row)
@@ -397,17 +397,10 @@ func departmentLinks(p *sla.Policy, current string) []deptLink {
 	out := []deptLink{{Name: "All departments", URL: "/", Current: current == ""}}
 	var ds []deptLink
 	for id := range p.Departments {
-		ds = append(ds, deptLink{ID: id, Name: deptName(p, id), URL: departmentViewURL(id), Scorecard: scorecardURL(id), Current: id == current})
+		ds = append(ds, deptLink{ID: id, Name: p.DepartmentName(id), URL: departmentViewURL(id), Scorecard: scorecardURL(id), Current: id == current})
 	}
 	slices.SortFunc(ds, func(a, b deptLink) int {
 		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.ID, b.ID))
 	})
 	return append(out, ds...)
-}
-
-func deptName(p *sla.Policy, id string) string {
-	if d := p.Departments[id]; d != nil && d.Name != "" {
-		return d.Name
-	}
-	return id
 }

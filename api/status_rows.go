@@ -114,7 +114,7 @@ func customerNames(p *sla.Policy, sl *sla.SLA) string {
 		if c == "*" {
 			return "every department"
 		}
-		names = append(names, deptName(p, c))
+		names = append(names, p.DepartmentName(c))
 	}
 	return strings.Join(names, ", ")
 }
@@ -168,7 +168,7 @@ func attentionRows(p *sla.Policy, f store.Flagged, now time.Time) []attentionRow
 			Request: req.ID, Title: req.Title,
 			Link: "/requests/" + httputil.RequestPath(req.Provider, req.ID),
 			SLA:  sl.ID, Target: string(c.Target),
-			Provider: deptName(p, req.Provider), Customer: deptName(p, req.Customer),
+			Provider: p.DepartmentName(req.Provider), Customer: p.DepartmentName(req.Customer),
 			Priority: req.Priority,
 		}
 		switch {

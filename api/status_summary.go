@@ -57,7 +57,7 @@ func departmentSummaries(p *sla.Policy, slas []*sla.SLA, sn snapshot) []deptSumm
 		if !ok {
 			i = len(out)
 			byID[sl.Provider] = i
-			d := deptSummary{ID: sl.Provider, Name: deptName(p, sl.Provider), URL: departmentViewURL(sl.Provider), Scorecard: scorecardURL(sl.Provider)}
+			d := deptSummary{ID: sl.Provider, Name: p.DepartmentName(sl.Provider), URL: departmentViewURL(sl.Provider), Scorecard: scorecardURL(sl.Provider)}
 			if dep := p.Departments[sl.Provider]; dep != nil {
 				d.Lead = dep.Lead
 			}

@@ -28,7 +28,7 @@ func unmatchedNotes(p *sla.Policy, sn snapshot, filter string) []unmatchedNote {
 		if n <= 0 || (filter != "" && filter != d) {
 			continue
 		}
-		note := unmatchedNote{Provider: d, Name: deptName(p, d), Open: sla.Plural(n, "open request", "open requests"),
+		note := unmatchedNote{Provider: d, Name: p.DepartmentName(d), Open: sla.Plural(n, "open request", "open requests"),
 			Have: "have", Example: "/api/v1/requests/" + d + "/{id}?explain=1"}
 		if n == 1 {
 			note.Have = "has"

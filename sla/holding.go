@@ -330,12 +330,3 @@ func FormatHeldBy(p *Policy, held []Held) string {
 	}
 	return strings.Join(parts, " · ")
 }
-
-// DepartmentName is a department's name for people: its configured name,
-// else its id.
-func (p *Policy) DepartmentName(id string) string {
-	if d := p.Departments[id]; d != nil && d.Name != "" {
-		return d.Name
-	}
-	return id
-}

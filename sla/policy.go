@@ -259,3 +259,12 @@ func FormatPercent(f float64) string {
 	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	return s + "%"
 }
+
+// DepartmentName is a department's name for people: its configured name,
+// else its id.
+func (p *Policy) DepartmentName(id string) string {
+	if d := p.Departments[id]; d != nil && d.Name != "" {
+		return d.Name
+	}
+	return id
+}
