@@ -41,6 +41,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/slad-project/slad/daemon"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -143,6 +145,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	daemon.TuneGC() // as slad serve does: slad runs in this process
 	if o.cpuProfile != "" {
 		f, err := os.Create(o.cpuProfile)
 		if err == nil {

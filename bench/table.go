@@ -9,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/slad-project/slad/daemon"
 )
 
 // row is one line of the table: a figure, what it is compared with, and
@@ -55,7 +57,7 @@ func printTable(w io.Writer, rows []row) {
 func describeMachine(o options, dir string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "slad bench, %s\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
-	fmt.Fprintf(&b, "machine: %d CPUs (%s), %s/%s, %s, %s\n", runtime.NumCPU(), cpuModel(), runtime.GOOS, runtime.GOARCH, memTotal(), runtime.Version())
+	fmt.Fprintf(&b, "machine: %d CPUs (%s), %s/%s, %s, %s, %s\n", runtime.NumCPU(), cpuModel(), runtime.GOOS, runtime.GOARCH, memTotal(), runtime.Version(), gcSetting())
 	fmt.Fprintf(&b, "data: %s on %s\n", dir, fileSystem(dir))
 	fmt.Fprintf(&b, "sizes: -clients %d -batch-clients %d -duration %s -events %d -open %d -storm %d -reps %d",
 		o.clients, o.batchClients, o.duration, o.events, o.open, o.storm, o.reps)
@@ -64,6 +66,15 @@ func describeMachine(o options, dir string) string {
 	}
 	b.WriteString("\n")
 	return b.String()
+}
+
+// gcSetting says which garbage collector target the run has: slad serve's
+// (daemon.TuneGC, which main applies), or the environment's GOGC.
+func gcSetting() string {
+	if v, set := os.LookupEnv("GOGC"); set {
+		return "GOGC=" + v + " (from the environment)"
+	}
+	return fmt.Sprintf("GOGC=%d (slad's default)", daemon.GCPercent)
 }
 
 // cpuModel is the first model name of /proc/cpuinfo, where there is one.

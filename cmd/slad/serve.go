@@ -85,6 +85,7 @@ func serve(ctx context.Context, opts daemon.Options) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 
+	daemon.TuneGC()
 	d, err := daemon.New(opts)
 	if err != nil {
 		return err
