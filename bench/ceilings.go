@@ -23,15 +23,15 @@ func (r *runner) ceilings(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("fsync ceiling: %w", err)
 	}
-	r.fsyncRate = fsync
-	r.add(row{scenario: "ceiling", what: fmt.Sprintf("bare bbolt drain-loop writer, fsync per commit, %d writers", r.o.clients), measured: perSecond(fsync)})
+	r.fsyncRate = fsync.rate()
+	r.add(row{scenario: "ceiling", what: fmt.Sprintf("bare bbolt drain-loop writer, fsync per commit, %d writers", r.o.clients), measured: latencies(fsync)})
 
-	httpRate, err := httpCeiling(ctx, r.o.clients, r.o.duration)
+	httpRes, err := httpCeiling(ctx, r.o.clients, r.o.duration)
 	if err != nil {
 		return fmt.Errorf("HTTP ceiling: %w", err)
 	}
-	r.httpRate = httpRate
-	r.add(row{scenario: "ceiling", what: fmt.Sprintf("bare net/http handler reading the event, %d clients", r.o.clients), measured: perSecond(httpRate)})
+	r.httpRate = httpRes.rate()
+	r.add(row{scenario: "ceiling", what: fmt.Sprintf("bare net/http handler reading the event, %d clients", r.o.clients), measured: latencies(httpRes)})
 
 	storage, err := storageCeiling(filepath.Join(r.root, "ceiling-storage"), r.o.events)
 	if err != nil {
@@ -40,6 +40,11 @@ func (r *runner) ceilings(ctx context.Context) error {
 	r.storageRate = storage
 	r.add(row{scenario: "ceiling", what: "bare bbolt puts of the same event records, 1,000 a transaction", measured: perSecond(storage)})
 	return nil
+}
+
+// latencies is a rate with the latencies its clients saw.
+func latencies(res singleResult) string {
+	return fmt.Sprintf("%s, p50 %s, p99 %s", perSecond(res.rate()), ms(res.p50), ms(res.p99))
 }
 
 // openBolt opens a bare bbolt file as slad opens its own (map freelist).
@@ -69,17 +74,17 @@ type put struct {
 // takes whatever is queued, commits it in one transaction (one fsync) and
 // answers them all. It is the most single-event durable ingest can reach on
 // this disk at this concurrency.
-func fsyncCeiling(ctx context.Context, dir string, writers int, d time.Duration) (rate float64, err error) {
+func fsyncCeiling(ctx context.Context, dir string, writers int, d time.Duration) (res singleResult, err error) {
 	db, err := openBolt(dir)
 	if err != nil {
-		return 0, err
+		return res, err
 	}
 	defer func() { err = errors.Join(err, db.Close()) }()
 	queue := make(chan put, writers)
 	loopDone := make(chan struct{})
 	go drainLoop(db, queue, loopDone)
 
-	var n atomic.Int64
+	lats := make([][]time.Duration, writers)
 	var wg sync.WaitGroup
 	var failed atomic.Pointer[error]
 	begin := time.Now()
@@ -90,12 +95,13 @@ func fsyncCeiling(ctx context.Context, dir string, writers int, d time.Duration)
 			done := make(chan error, 1)
 			for i := uint64(0); time.Now().Before(end) && ctx.Err() == nil; i++ {
 				key := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint32(nil, uint32(w)), i)
+				t0 := time.Now()
 				queue <- put{key, val, done}
 				if err := <-done; err != nil {
 					failed.Store(&err)
 					return
 				}
-				n.Add(1)
+				lats[w] = append(lats[w], time.Since(t0))
 			}
 		})
 	}
@@ -104,9 +110,12 @@ func fsyncCeiling(ctx context.Context, dir string, writers int, d time.Duration)
 	close(queue)
 	<-loopDone
 	if e := failed.Load(); e != nil {
-		return 0, *e
+		return res, *e
 	}
-	return float64(n.Load()) / elapsed.Seconds(), ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	return measured(lats, elapsed)
 }
 
 // drainLoop commits what is queued, as much as is there, one transaction
@@ -177,10 +186,10 @@ func storageCeiling(dir string, n int) (rate float64, err error) {
 // httpCeiling is the rate of a bare net/http server whose handler reads the
 // event and answers what slad answers, under the same load generator: the
 // most an HTTP ingest can reach on this machine with these clients.
-func httpCeiling(ctx context.Context, clients int, d time.Duration) (float64, error) {
+func httpCeiling(ctx context.Context, clients int, d time.Duration) (singleResult, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return 0, err
+		return singleResult{}, err
 	}
 	answer := []byte(`{"accepted":1,"duplicates":0}` + "\n")
 	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -195,9 +204,5 @@ func httpCeiling(ctx context.Context, clients int, d time.Duration) (float64, er
 	defer func() { _ = srv.Close() }() // the measurement is over; nothing waits for it
 	l := newLoader(clients)
 	defer l.close()
-	res, err := l.single(ctx, "http://"+ln.Addr().String()+"/api/v1/events", clients, d, "h", exampleShapes)
-	if err != nil {
-		return 0, err
-	}
-	return res.rate(), nil
+	return l.single(ctx, "http://"+ln.Addr().String()+"/api/v1/events", clients, d, "h", exampleShapes)
 }

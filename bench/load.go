@@ -83,6 +83,12 @@ func (l *loader) single(ctx context.Context, url string, clients int, d time.Dur
 	if first != nil {
 		return singleResult{}, first
 	}
+	return measured(lats, elapsed)
+}
+
+// measured is the result of clients' latencies (one list a client) over
+// elapsed.
+func measured(lats [][]time.Duration, elapsed time.Duration) (singleResult, error) {
 	all := slices.Concat(lats...)
 	slices.Sort(all)
 	if len(all) == 0 {

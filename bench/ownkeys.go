@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/slad-project/slad/store"
+)
+
+// bucketPuts are the keys (with their values) a run added to one bucket,
+// in key order.
+type bucketPuts struct {
+	name         []byte
+	keys, values [][]byte
+}
+
+// ownKeysCeiling is the rate, in events a second, of bare bbolt puts of
+// every key and value slad itself wrote for n events: the file in after
+// holds them, the file in before is the same configuration's store before
+// any event (what after holds that before does not is what slad wrote:
+// the events, their ids, the requests' records, their deadline and
+// open-index keys, counters and day aggregates). They are put into a copy
+// of before in n/batchSize transactions, each the next share of every
+// bucket in key order, one fsync each, with pages packed as full as slad
+// packs any. It reads, decides and encodes nothing: slad's batch ingest
+// cannot beat it, so its share of the storage ceiling (which puts the
+// event records alone) bounds slad's. It also returns the keys written
+// per event, and per bucket.
+func ownKeysCeiling(before, after, dir string, n int) (rate, keysPerEvent float64, buckets string, err error) {
+	puts, keys, err := addedKeys(before, after)
+	if err != nil {
+		return 0, 0, "", err
+	}
+	var where []string
+	for _, p := range puts {
+		where = append(where, fmt.Sprintf("%s %d", p.name, len(p.keys)))
+	}
+	buckets = strings.Join(where, ", ")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return 0, 0, "", err
+	}
+	path := filepath.Join(dir, store.FileName)
+	if err := copyFile(before, path); err != nil {
+		return 0, 0, "", err
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, FreelistType: bolt.FreelistMapType})
+	if err != nil {
+		return 0, 0, "", err
+	}
+	defer func() { err = errors.Join(err, db.Close()) }()
+	parts := max(1, n/batchSize)
+	begin := time.Now()
+	for part := range parts {
+		err := db.Update(func(tx *bolt.Tx) error {
+			for _, p := range puts {
+				b := tx.Bucket(p.name)
+				b.FillPercent = 0.9 // slad's fullest (store/fill.go): the fewest pages to write
+				for i := len(p.keys) * part / parts; i < len(p.keys)*(part+1)/parts; i++ {
+					if err := b.Put(p.keys[i], p.values[i]); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, 0, "", err
+		}
+	}
+	return float64(n) / time.Since(begin).Seconds(), float64(keys) / float64(n), buckets, nil
+}
+
+// addedKeys returns, per top-level bucket, the keys the file at after
+// holds with a value that the file at before does not (new or changed).
+func addedKeys(before, after string) (puts []bucketPuts, keys int, err error) {
+	old, err := bolt.Open(before, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		return nil, 0, err
+	}
+	defer func() { err = errors.Join(err, old.Close()) }()
+	cur, err := bolt.Open(after, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		return nil, 0, err
+	}
+	defer func() { err = errors.Join(err, cur.Close()) }()
+	err = old.View(func(otx *bolt.Tx) error {
+		return cur.View(func(ctx *bolt.Tx) error {
+			return ctx.ForEach(func(name []byte, nb *bolt.Bucket) error {
+				p := bucketPuts{name: bytes.Clone(name)}
+				ob := otx.Bucket(name)
+				c := nb.Cursor()
+				for k, v := c.First(); k != nil; k, v = c.Next() {
+					if nb.Bucket(k) != nil {
+						continue // a nested bucket: slad keeps none
+					}
+					if ob != nil && held(ob, k, v) {
+						continue
+					}
+					p.keys, p.values = append(p.keys, bytes.Clone(k)), append(p.values, bytes.Clone(v))
+				}
+				if len(p.keys) > 0 {
+					puts = append(puts, p)
+					keys += len(p.keys)
+				}
+				return nil
+			})
+		})
+	})
+	return puts, keys, err
+}
+
+// held reports whether b holds k with the value v. It seeks rather than
+// gets: slad's indexes keep keys with empty values, which Get cannot tell
+// from absent ones.
+func held(b *bolt.Bucket, k, v []byte) bool {
+	got, was := b.Cursor().Seek(k)
+	return bytes.Equal(got, k) && bytes.Equal(was, v)
+}
+
+// copyFile copies the file at from to to.
+func copyFile(from, to string) error {
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, data, 0o600)
+}
