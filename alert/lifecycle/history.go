@@ -29,15 +29,18 @@ const StaleAge = 72 * time.Hour
 func (s *State) silenceHistory(p *sla.Policy, live *sla.Request, now time.Time) {
 	for i := range live.Clocks {
 		clk := &live.Clocks[i]
-		key := clk.Key()
-		if silent := s.Silent[key]; len(silent) > 0 {
+		// Keys only looked up are built on the stack; key, kept in the
+		// maps, is built for the clocks that change.
+		if silent := s.Silent[clk.Key()]; len(silent) > 0 {
+			key := clk.Key()
 			s.Fired[key] = slices.DeleteFunc(s.Fired[key], func(k string) bool { return slices.Contains(silent, k) })
 			delete(s.Silent, key)
 		}
 		sl := p.SLA(clk.SLA)
-		if sl == nil || len(s.Told[key]) > 0 || !s.isHistory(clk, now) {
+		if sl == nil || len(s.Told[clk.Key()]) > 0 || !s.isHistory(clk, now) {
 			continue
 		}
+		key := clk.Key()
 		var silent []string
 		for _, st := range Stages(sl, clk) {
 			if st.Threshold <= clk.Elapsed && !s.HasFired(key, st.Key) {
@@ -73,11 +76,11 @@ func (s *State) isHistory(clk *sla.Clock, now time.Time) bool {
 // after that first time. A request that is still open and breached then is
 // a live problem worth telling; one that an import in progress closes in
 // its next batch never pages anyone.
-func (s *State) grace(clk *sla.Clock) time.Time {
+func (s *State) grace(clk *sla.Clock, key string) time.Time {
 	if !clk.Open() {
 		return time.Time{}
 	}
-	return s.settlesAt(clk)
+	return s.settlesAt(clk, key)
 }
 
 // Settled reports whether a clock's breach and stop are settled as of now,
@@ -88,14 +91,14 @@ func (s *State) grace(clk *sla.Clock) time.Time {
 // HistoryAge after slad first saw it, as the grace of its alerts ends.
 // Everything slad saw happen is settled at once.
 func (s *State) Settled(clk *sla.Clock, now time.Time) bool {
-	return !now.Before(s.settlesAt(clk))
+	return !now.Before(s.settlesAt(clk, clk.Key()))
 }
 
 // settlesAt is when a clock settles (zero: it is settled), in whole
 // seconds, as the deadline index keeps them: a tick in the last second
-// must not find it due and leave it due.
-func (s *State) settlesAt(clk *sla.Clock) time.Time {
-	seen, ok := s.FirstSeen[clk.Key()]
+// must not find it due and leave it due. key is the clock's key.
+func (s *State) settlesAt(clk *sla.Clock, key string) time.Time {
+	seen, ok := s.FirstSeen[key]
 	if !ok || clk.Cancelled {
 		return time.Time{}
 	}

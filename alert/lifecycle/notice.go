@@ -4,7 +4,7 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/slad-project/slad/sla"
@@ -102,8 +102,18 @@ func (n *Notice) CustomerTitle() string { return cmp.Or(n.CustomerName, n.Custom
 // Alertmanager re-posts send the stored one — and later stages get ids of
 // the new form, which no receiver has seen.
 func NoticeID(provider, request, slaID string, target sla.TargetKind, stageKey string) string {
-	h := sha256.Sum256([]byte(provider + "\x00" + request + "\x00" + slaID + "\x00" + string(target) + "\x00" + stageKey))
-	return "msg_" + hex.EncodeToString(h[:12])
+	// Built in buffers on the stack: one allocation, the id itself.
+	var in [128]byte
+	b := append(in[:0], provider...)
+	for _, part := range [...]string{request, slaID, string(target), stageKey} {
+		b = append(append(b, 0), part...)
+	}
+	h := sha256.Sum256(b)
+	const prefix = "msg_"
+	var id [len(prefix) + 24]byte
+	copy(id[:], prefix)
+	hex.Encode(id[len(prefix):], h[:12])
+	return string(id[:])
 }
 
 // notice describes a stage of a clock of request r as of now, naming the
@@ -113,7 +123,7 @@ func (st *State) notice(p *sla.Policy, r *sla.Request, clk *sla.Clock, s *sla.SL
 	live := clk.At(now, cal)
 	idKey := stage.Key
 	if c := st.Cycle[clk.Key()]; c > 0 {
-		idKey = fmt.Sprintf("%s#%d", stage.Key, c)
+		idKey = stage.Key + "#" + strconv.Itoa(c)
 	}
 	n := Notice{
 		ID:    NoticeID(r.Provider, r.ID, clk.SLA, clk.Target, idKey),

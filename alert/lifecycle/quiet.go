@@ -63,17 +63,17 @@ func urgent(h *sla.NotifyHours, stage StageKind, priority string) bool {
 		(h.UrgentFor(string(StageBreach), priority) || h.UrgentFor(string(StageEscalation), priority))
 }
 
-// route turns a stage's notice for its receivers into effects: a Send to
-// those it may reach now, a Hold for the others, grouped by the instant
-// they are released. Without notification hours anywhere it is the Send
-// alone, as before quiet hours existed. earlier says whether an earlier
-// stage of the clock fired, so that something of it may be held.
-func route(p *sla.Policy, base Effect, kind StageKind, earlier bool, now time.Time) []Effect {
+// route turns a stage's notice for its receivers into effects, appended
+// to out: a Send to those it may reach now, a Hold for the others, grouped
+// by the instant they are released. Without notification hours anywhere
+// it is the Send alone, as before quiet hours existed. earlier says
+// whether an earlier stage of the clock fired, so that something of it may
+// be held.
+func route(out []Effect, p *sla.Policy, base Effect, kind StageKind, earlier bool, now time.Time) []Effect {
 	if !p.HasNotifyHours() {
 		base.Op = Send
-		return []Effect{base}
+		return append(out, base)
 	}
-	var out []Effect
 	if earlier && (kind == StageWarning || kind == StageBreach) {
 		// The warnings still held are stale: this stage says more.
 		out = append(out, Effect{Op: Unhold, Provider: base.Provider, Request: base.Request, ClockKey: base.ClockKey, Drop: []StageKind{StageWarning}})
@@ -131,7 +131,7 @@ func (st *State) dropStopped(p *sla.Policy, old, live *sla.Request) []Effect {
 	for i := range live.Clocks {
 		clk := &live.Clocks[i]
 		was := old.Clock(clk.SLA, clk.Target)
-		if clk.Open() || was == nil || !was.Open() || st.resolvedOwed(clk) {
+		if clk.Open() || was == nil || !was.Open() || st.resolvedOwed(clk, clk.Key()) {
 			continue
 		}
 		out = append(out, dropHeld(p, live.Provider, live.ID, clk.Key())...)

@@ -37,9 +37,12 @@ func (s *State) reconcile(p *sla.Policy, old, live *sla.Request, now time.Time) 
 	// events undo is forgotten, so that a real one later fires.
 	for i := range live.Clocks {
 		clk := &live.Clocks[i]
-		if key := clk.Key(); len(s.Told[key]) == 0 && !clk.Breached() {
-			s.unfire(key, string(StageBreach), string(StageEscalation))
+		if len(s.Told[clk.Key()]) == 0 && !clk.Breached() && len(s.Fired[clk.Key()]) > 0 {
+			s.unfire(clk.Key(), string(StageBreach), string(StageEscalation))
 		}
+	}
+	if len(s.Told) == 0 {
+		return out // nobody was told anything: the common case, and the cheap one
 	}
 	for _, key := range slices.Sorted(maps.Keys(s.Told)) {
 		told := s.Told[key]

@@ -13,7 +13,19 @@ import (
 // and for an escalation the receivers of that step. Each receiver appears
 // once, in that order.
 func Receivers(p *sla.Policy, s *sla.SLA, requestProvider string, st Stage) []string {
-	var out []string
+	d := p.Departments[s.AlertedDepartment(requestProvider)]
+	var esc []string
+	if st.Kind == StageEscalation && st.Step < len(s.Escalate) {
+		esc = s.Escalate[st.Step].Notify
+	}
+	size := len(s.Notify) + len(esc)
+	if d != nil {
+		size += len(d.Notify)
+	}
+	var out []string // nil when nobody is told, as ever
+	if size > 0 {
+		out = make([]string, 0, size) // at most that many: one allocation
+	}
 	add := func(names []string) {
 		for _, n := range names {
 			if !slices.Contains(out, n) {
@@ -21,12 +33,10 @@ func Receivers(p *sla.Policy, s *sla.SLA, requestProvider string, st Stage) []st
 			}
 		}
 	}
-	if d := p.Departments[s.AlertedDepartment(requestProvider)]; d != nil {
+	if d != nil {
 		add(d.Notify)
 	}
 	add(s.Notify)
-	if st.Kind == StageEscalation && st.Step < len(s.Escalate) {
-		add(s.Escalate[st.Step].Notify)
-	}
+	add(esc)
 	return out
 }

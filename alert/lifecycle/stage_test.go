@@ -21,10 +21,6 @@ func deskClock(t *testing.T, h *history, k sla.TargetKind) (*sla.SLA, sla.Clock)
 	return p.SLA("desk"), *c
 }
 
-func firedSet(keys ...string) func(string) bool {
-	return func(k string) bool { return slices.Contains(keys, k) }
-}
-
 func stageKeys(st []Stage) []string {
 	out := []string{}
 	for _, s := range st {
@@ -182,7 +178,7 @@ func TestDueStages(t *testing.T) {
 			if tc.warnAt != nil {
 				s.WarnAt = tc.warnAt
 			}
-			send, skip := dueStages(s, c, h.at(tc.now), firedSet(tc.fired...))
+			send, skip := dueStages(s, c, h.at(tc.now), tc.fired, nil, nil)
 			if got := stageKeys(send); !slices.Equal(got, tc.send) {
 				t.Errorf("send %v, want %v", got, tc.send)
 			}
@@ -202,7 +198,7 @@ func TestDueStagesNeverRepeatsOnATickingClock(t *testing.T) {
 	order := map[string]int{"warning-50%": 0, "warning-80%": 1, "breach": 2, "escalation-1": 3}
 	last := -1
 	for now := h.at("2026-11-23 09:00"); now.Before(h.at("2026-11-24 12:00")); now = now.Add(7 * time.Minute) {
-		send, skip := dueStages(s, c, now, firedSet(fired...))
+		send, skip := dueStages(s, c, now, fired, nil, nil)
 		for _, st := range send {
 			if slices.Contains(fired, st.Key) || order[st.Key] <= last {
 				t.Fatalf("at %s sent %s after %v", now, st.Key, fired)
@@ -233,7 +229,7 @@ func TestNextStage(t *testing.T) {
 		{[]string{"warning-50%", "warning-80%", "breach", "escalation-1"}, ""},
 	}
 	for _, tc := range tests {
-		due, ok := nextStage(s, &c, firedSet(tc.fired...))
+		due, ok := nextStage(s, &c, tc.fired)
 		if tc.want == "" {
 			if ok {
 				t.Errorf("fired %v: nextStage = %s, want none", tc.fired, due)
@@ -246,7 +242,7 @@ func TestNextStage(t *testing.T) {
 	}
 	h.add(sla.Paused, "2026-11-23 10:00", reason("waiting_for_customer"))
 	s, c = deskClock(t, h, sla.Resolution)
-	if due, ok := nextStage(s, &c, firedSet()); ok {
+	if due, ok := nextStage(s, &c, nil); ok {
 		t.Errorf("paused: nextStage = %s, want none", due)
 	}
 }

@@ -81,18 +81,28 @@ func (s *State) tell(clockKey, stageKey string, receivers []string) {
 	if s.Told == nil {
 		s.Told = map[string][]string{}
 	}
+	// The lists and maps are looked up once and made at their size: a
+	// tick of a breach storm tells every request's receivers.
+	told, first := s.Told[clockKey], s.FirstTold[clockKey]
 	for _, rcv := range receivers {
-		if slices.Contains(s.Told[clockKey], rcv) {
+		if slices.Contains(told, rcv) {
 			continue
 		}
-		s.Told[clockKey] = append(s.Told[clockKey], rcv)
-		if s.FirstTold == nil {
-			s.FirstTold = map[string]map[string]string{}
+		if told == nil {
+			told = make([]string, 0, len(receivers))
 		}
-		if s.FirstTold[clockKey] == nil {
-			s.FirstTold[clockKey] = map[string]string{}
+		told = append(told, rcv)
+		if first == nil {
+			if s.FirstTold == nil {
+				s.FirstTold = map[string]map[string]string{}
+			}
+			first = make(map[string]string, len(receivers))
+			s.FirstTold[clockKey] = first
 		}
-		s.FirstTold[clockKey][rcv] = stageKey
+		first[rcv] = stageKey
+	}
+	if len(told) > len(s.Told[clockKey]) {
+		s.Told[clockKey] = told
 	}
 }
 
@@ -126,21 +136,21 @@ func (s *State) nextCycle(clockKey string) {
 // no such record were stored before slad kept FirstSeen: they count as seen
 // from their start.
 func (s *State) noteFirstSeen(old, cur *sla.Request, now time.Time) {
-	see := func(key string, at time.Time) {
-		if _, ok := s.FirstSeen[key]; ok {
+	see := func(clk *sla.Clock, at time.Time) {
+		if _, ok := s.FirstSeen[clk.Key()]; ok { // a key only looked up is built on the stack
 			return
 		}
 		if s.FirstSeen == nil {
-			s.FirstSeen = map[string]time.Time{}
+			s.FirstSeen = make(map[string]time.Time, len(cur.Clocks))
 		}
-		s.FirstSeen[key] = at
+		s.FirstSeen[clk.Key()] = at
 	}
 	if old != nil {
 		for i := range old.Clocks {
-			see(old.Clocks[i].Key(), old.Clocks[i].Started)
+			see(&old.Clocks[i], old.Clocks[i].Started)
 		}
 	}
 	for i := range cur.Clocks {
-		see(cur.Clocks[i].Key(), now)
+		see(&cur.Clocks[i], now)
 	}
 }

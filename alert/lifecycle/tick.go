@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"slices"
 	"time"
 
 	"github.com/slad-project/slad/sla"
@@ -34,20 +35,29 @@ func Tick(p *sla.Policy, st *State, cur *sla.Request, now time.Time) TickResult 
 
 func (st *State) tickClock(p *sla.Policy, live *sla.Request, clk *sla.Clock, now time.Time, res *TickResult) {
 	s := p.SLA(clk.SLA) // nil for an SLA a reload removed: only a resolution can be owed
-	key := clk.Key()
-	var send, skip []Stage
-	if s != nil && !now.Before(st.grace(clk)) {
-		send, skip = dueStages(s, *clk, now, func(k string) bool { return st.HasFired(key, k) })
+	var sendBuf, skipBuf [4]Stage
+	send, skip := sendBuf[:0], skipBuf[:0]
+	if s != nil && !now.Before(st.grace(clk, clk.Key())) {
+		send, skip = dueStages(s, *clk, now, st.Fired[clk.Key()], send, skip)
 	}
+	if len(send) == 0 && len(skip) == 0 && !st.resolvedOwed(clk, clk.Key()) {
+		return // most clocks of a due request: the key, kept below, is not built
+	}
+	key := clk.Key()
 	for _, stage := range skip {
 		st.markFired(key, stage.Key)
 		res.Skipped++
+	}
+	if len(send) > 0 && !p.HasNotifyHours() {
+		// A Send for each stage, and a Fire for a breach or an escalation:
+		// grown once.
+		res.Effects = slices.Grow(res.Effects, 2*len(send))
 	}
 	for _, stage := range send {
 		receivers := Receivers(p, s, live.Provider, stage)
 		n := st.notice(p, live, clk, s, stage, now)
 		send := Effect{Receivers: receivers, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: n}
-		res.Effects = append(res.Effects, route(p, send, stage.Kind, len(st.Fired[key]) > 0, now)...)
+		res.Effects = route(res.Effects, p, send, stage.Kind, len(st.Fired[key]) > 0, now)
 		st.markFired(key, stage.Key)
 		res.Fired++
 		if stage.Kind == StageBreach || stage.Kind == StageEscalation {
@@ -57,7 +67,7 @@ func (st *State) tickClock(p *sla.Policy, live *sla.Request, clk *sla.Clock, now
 			res.Effects = append(res.Effects, Effect{Op: Fire, Receivers: receivers, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: n})
 		}
 	}
-	if st.resolvedOwed(clk) {
+	if st.resolvedOwed(clk, key) {
 		n := st.resolvedNotice(p, live, clk, s, now)
 		n.FiredAt = clk.Since
 		told := st.Told[key]
@@ -65,7 +75,7 @@ func (st *State) tickClock(p *sla.Policy, live *sla.Request, clk *sla.Clock, now
 		// first alert of it was held were told nothing and hear nothing more.
 		res.Effects = append(res.Effects, st.dropHeldOwed(p, s, live.Provider, live.ID, key)...)
 		resolved := Effect{Receivers: told, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: n}
-		res.Effects = append(res.Effects, route(p, resolved, StageResolved, false, now)...)
+		res.Effects = route(res.Effects, p, resolved, StageResolved, false, now)
 		res.Effects = append(res.Effects, Effect{Op: Unfire, Receivers: told, Provider: live.Provider, Request: live.ID, ClockKey: key})
 		st.markFired(key, ResolvedKey)
 		res.Fired++
@@ -73,9 +83,9 @@ func (st *State) tickClock(p *sla.Policy, live *sla.Request, clk *sla.Clock, now
 }
 
 // resolvedOwed reports whether a breached clock has stopped and the
-// receivers told of its breach have not yet been told it is over.
-func (st *State) resolvedOwed(clk *sla.Clock) bool {
-	key := clk.Key()
+// receivers told of its breach have not yet been told it is over. key is
+// the clock's key.
+func (st *State) resolvedOwed(clk *sla.Clock, key string) bool {
 	return clk.Breached() && !clk.Open() && len(st.Told[key]) > 0 && !st.HasFired(key, ResolvedKey)
 }
 
@@ -94,14 +104,15 @@ func NextDue(p *sla.Policy, st *State, live *sla.Request, now time.Time) (time.T
 	}
 	for i := range live.Clocks {
 		clk := &live.Clocks[i]
-		if st.resolvedOwed(clk) {
+		key := clk.Key() // only looked up: built on the stack
+		if st.resolvedOwed(clk, key) {
 			consider(clk.Since) // even for an SLA a reload removed
 		}
-		if t := st.settlesAt(clk); t.After(now) {
-			consider(t) // the totals count the clock then
+		settles := st.settlesAt(clk, key)
+		if settles.After(now) {
+			consider(settles) // the totals count the clock then
 		}
 		s := p.SLA(clk.SLA)
-		key := clk.Key()
 		if s == nil {
 			// A reload removed the SLA, perhaps for a moment: a breach not
 			// yet announced is looked at again hourly, in case it returns,
@@ -111,8 +122,8 @@ func NextDue(p *sla.Policy, st *State, live *sla.Request, now time.Time) (time.T
 			}
 			continue
 		}
-		if t, found := nextStage(s, clk, func(k string) bool { return st.HasFired(key, k) }); found {
-			if g := st.grace(clk); t.Before(g) {
+		if t, found := nextStage(s, clk, st.Fired[key]); found {
+			if g := st.grace(clk, key); t.Before(g) {
 				t = g
 			}
 			consider(t)
