@@ -1,9 +1,9 @@
 package store
 
 import (
-	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -116,7 +116,22 @@ var monotonic = map[string]bool{ctrStopped: true, ctrBreaches: true, ctrHist: tr
 var once = map[string]bool{ctrBreaches: true, ctrOpened: true, ctrUnmatched: true}
 
 func counterKey(kind string, labels ...string) string {
-	return kind + "\x00" + strings.Join(labels, "\x00")
+	// Sized first and built once: every fold makes a dozen of them.
+	n := len(kind) + max(len(labels), 1)
+	for _, l := range labels {
+		n += len(l)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(kind)
+	if len(labels) == 0 {
+		b.WriteByte(0) // kind and NUL, as the joining of no labels has it
+	}
+	for _, l := range labels {
+		b.WriteByte(0)
+		b.WriteString(l)
+	}
+	return b.String()
 }
 
 func splitCounterKey(k string) (kind string, labels []string) {
@@ -127,8 +142,8 @@ func splitCounterKey(k string) (kind string, labels []string) {
 // contribute computes what a request, as it stands, adds to the derived
 // buckets.
 func contribute(rec *record, p *sla.Policy, now time.Time) contribution {
-	live := rec.Request.At(p, now)
-	b := &contributor{r: &live, c: contribution{Counters: map[string]int64{}}, days: map[[2]string]*dayShare{}}
+	b := &contributor{r: rec.Request.At(p, now), c: contribution{Counters: make(map[string]int64, 8)}}
+	live := &b.r
 	openSLAs := map[string]bool{}
 	var att sla.Attention // the open clocks warned of or breached
 	clocked := false      // a clock of an SLA the request still falls under
@@ -150,18 +165,21 @@ func contribute(rec *record, p *sla.Policy, now time.Time) contribution {
 		provider, customer := p.SLA(id).PartiesOf(live.Attributes)
 		b.inc(counterKey(ctrOpen, id, provider, customer), 1)
 	}
-	// At risk as the README defines it, by the one rule every figure uses.
-	for id, n := range sla.CountAtRisk([]sla.Attention{att}) {
-		b.inc(counterKey(ctrAtRisk, id), n)
+	// At risk as the README defines it, by the one rule every figure uses
+	// (which counts none without a warning).
+	if len(att.Warned) > 0 {
+		for id, n := range sla.CountAtRisk([]sla.Attention{att}) {
+			b.inc(counterKey(ctrAtRisk, id), n)
+		}
 	}
 	b.csat(p)
 	b.matched(clocked)
-	c := withCustomer(b.done(), live.Customer, live.Provider, servedSLAs(p, &live))
-	c.Held, _ = heldShares(p, &live, nil, nil, false, rec.Contrib.Held) // carried over: see fold.held
+	c := addCustomer(b.done(), live.Customer, live.Provider, servedSLAs(p, live))
+	c.Held, _ = heldShares(p, live, nil, nil, false, rec.Contrib.Held) // carried over: see fold.held
 	c.Open = live.Status == sla.StatusOpen
 	c.Alert = c.Open && (len(att.Warned) > 0 || len(att.Breached) > 0)
-	if due, ok := lifecycle.NextDue(p, &rec.State, &live, now); ok {
-		c.Deadline = deadlineKey(due, refOf(&live))
+	if due, ok := lifecycle.NextDue(p, &rec.State, live, now); ok {
+		c.Deadline = deadlineKey(due, refOf(live))
 	}
 	return c
 }
@@ -195,35 +213,57 @@ func (c *contribution) customerOf(slaID string) string {
 // in served (customerOf). The migration to schema 4 gives it to the
 // contributions stored before, so both are the same computation.
 func withCustomer(c contribution, customer, provider string, served []string) contribution {
-	c.Customer, c.Served, c.servedBy = customer, served, provider
 	c.Counters = maps.Clone(c.Counters) // the caller's stays as it was
+	return addCustomer(c, customer, provider, served)
+}
+
+// addCustomer is withCustomer for a contribution whose counters are its
+// own (contribute's): they are added to in place.
+func addCustomer(c contribution, customer, provider string, served []string) contribution {
+	c.Customer, c.Served, c.servedBy = customer, served, provider
 	if c.Counters == nil {
 		c.Counters = map[string]int64{}
 	}
-	pair := map[string]int64{}
+	type pairCount struct {
+		key string
+		n   int64
+	}
+	var buf [8]pairCount // a request is open under a few SLAs: on the stack
+	pairs := buf[:0]
 	for k, n := range c.Counters {
-		kind, _, _ := strings.Cut(k, "\x00")
+		kind, labels, _ := strings.Cut(k, "\x00")
 		if kind != ctrAtRisk && kind != ctrOpenBreached {
 			continue // most counters: not splitting their keys saves the tick's time
 		}
-		switch _, l := splitCounterKey(k); {
-		case kind == ctrAtRisk && len(l) == 1:
-			pair[counterKey(ctrAtRiskByCustomer, l[0], c.customerOf(l[0]))] = n
-		case kind == ctrOpenBreached && len(l) == 2:
-			pair[counterKey(ctrOpenBreachedByCustomer, l[0], l[1], c.customerOf(l[0]))] = n
+		// The labels, cut rather than split (no list made): the SLA, and
+		// for an open breach the target.
+		slaID, target, two := strings.Cut(labels, "\x00")
+		switch {
+		case kind == ctrAtRisk && !two:
+			pairs = append(pairs, pairCount{counterKey(ctrAtRiskByCustomer, slaID, c.customerOf(slaID)), n})
+		case kind == ctrOpenBreached && two && !strings.Contains(target, "\x00"):
+			pairs = append(pairs, pairCount{counterKey(ctrOpenBreachedByCustomer, slaID, target, c.customerOf(slaID)), n})
 		}
 	}
-	for k, n := range pair {
-		c.Counters[k] = n
+	for _, pc := range pairs {
+		c.Counters[pc.key] = pc.n
 	}
 	return c
 }
 
 // contributor adds up a request's contribution clock by clock.
 type contributor struct {
-	r    *sla.Request // as it stands
+	// r is the request as it stands, held here rather than pointed to so
+	// that it stays on contribute's stack with the contributor.
+	r    sla.Request
 	c    contribution
-	days map[[2]string]*dayShare // SLA, local day → share
+	days map[shareKey]*dayShare // made for the first share: most requests have none
+}
+
+// shareKey names a day share: an SLA and a local day (sla.Date.Days).
+type shareKey struct {
+	sla string
+	day int64
 }
 
 func (b *contributor) inc(k string, n int64) { b.c.Counters[k] += n }
@@ -231,7 +271,7 @@ func (b *contributor) inc(k string, n int64) { b.c.Counters[k] += n }
 // matched counts an opened request under its provider, and as unmatched
 // when it has no clock in force (sla.Policy.Explain says why).
 func (b *contributor) matched(clocked bool) {
-	r := b.r
+	r := &b.r
 	if r.Opened.IsZero() {
 		return // held events waiting for their opening
 	}
@@ -248,7 +288,10 @@ func (b *contributor) matched(clocked bool) {
 // share is the request's share of an SLA's aggregate for the local day of t.
 func (b *contributor) share(s *sla.SLA, t time.Time) *DayAggr {
 	day := sla.DateOf(t.In(s.CalendarOf().Location())).Days()
-	key := [2]string{s.ID, fmt.Sprint(day)}
+	key := shareKey{s.ID, day}
+	if b.days == nil {
+		b.days = map[shareKey]*dayShare{}
+	}
 	if b.days[key] == nil {
 		b.days[key] = &dayShare{SLA: s.ID, Day: day}
 	}
@@ -261,10 +304,13 @@ func (b *contributor) share(s *sla.SLA, t time.Time) *DayAggr {
 // list: an import in progress must not count a breach its next batch
 // undoes (lifecycle.State.Settled).
 func (b *contributor) clock(s *sla.SLA, clk *sla.Clock, warned, settled bool, att *sla.Attention) {
-	key := clk.Key()
+	var key string // kept in the lists below: built only for a clock they name
+	if clk.Breached() || warned {
+		key = clk.Key()
+	}
 	if clk.Breached() && settled {
 		b.inc(counterKey(ctrBreaches, clk.SLA, string(clk.Target)), 1)
-		b.c.Breaches = append(b.c.Breaches, breachKey(clk.BreachedAt, refOf(b.r), key))
+		b.c.Breaches = append(b.c.Breaches, breachKey(clk.BreachedAt, refOf(&b.r), key))
 	}
 	switch {
 	case clk.Cancelled:
@@ -294,13 +340,13 @@ func (b *contributor) stopped(s *sla.SLA, clk *sla.Clock, settled bool) {
 	}
 	secs := int64(clk.Elapsed / time.Second)
 	t.ElapsedSeconds += secs
-	b.c.Stops = append(b.c.Stops, stopKey(s.ID, clk.Target, sla.DateOf(clk.Stopped.In(s.CalendarOf().Location())).Days(), refOf(b.r), secs, clk.Breached()))
+	b.c.Stops = append(b.c.Stops, stopKey(s.ID, clk.Target, sla.DateOf(clk.Stopped.In(s.CalendarOf().Location())).Days(), refOf(&b.r), secs, clk.Breached()))
 	if !settled {
 		return
 	}
 	b.inc(counterKey(ctrStopped, clk.SLA, string(clk.Target), outcome), 1)
 	bucket, _ := slices.BinarySearch(ElapsedBuckets, float64(secs))
-	b.inc(counterKey(ctrHist, clk.SLA, string(clk.Target), fmt.Sprint(bucket)), 1)
+	b.inc(counterKey(ctrHist, clk.SLA, string(clk.Target), strconv.Itoa(bucket)), 1)
 	b.inc(counterKey(ctrHistSum, clk.SLA, string(clk.Target)), secs)
 }
 
@@ -310,7 +356,7 @@ func (b *contributor) stopped(s *sla.SLA, clk *sla.Clock, settled bool) {
 // resolution day rather than counting on its own day, so that a window's
 // CSAT rates the resolutions of that window, as its compliance does.
 func (b *contributor) csat(p *sla.Policy) {
-	r := b.r
+	r := &b.r
 	if r.Status != sla.StatusResolved || r.CSAT <= 0 {
 		return
 	}
