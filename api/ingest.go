@@ -251,6 +251,9 @@ func ambiguous(ae *store.AmbiguousError, events []sla.Event) *ingestError {
 // request is its provider's, so the check runs per request the batch goes
 // to; held events wait for an opening not known yet.
 func checkOpenings(events []sla.Event, known store.Known) *ingestError {
+	if !slices.ContainsFunc(events, notOpened) {
+		return nil // an "opened" is never refused: a batch of openings has nothing to check
+	}
 	groups := map[store.Ref][]int{}
 	var order []store.Ref
 	for i, ref := range known.Refs {
@@ -264,6 +267,9 @@ func checkOpenings(events []sla.Event, known store.Known) *ingestError {
 	}
 	for _, ref := range order {
 		idx := groups[ref]
+		if !slices.ContainsFunc(idx, func(i int) bool { return notOpened(events[i]) }) {
+			continue
+		}
 		evs := make([]sla.Event, len(idx))
 		stored := map[string]bool{}
 		for j, i := range idx {
@@ -281,6 +287,8 @@ func checkOpenings(events []sla.Event, known store.Known) *ingestError {
 	}
 	return nil
 }
+
+func notOpened(e sla.Event) bool { return e.Type != sla.Opened }
 
 // checkSchema validates each event and the departments it names.
 func checkSchema(events []sla.Event, depts map[string]*sla.Department, now time.Time) *ingestError {

@@ -4,8 +4,6 @@ import (
 	"bytes"
 
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/slad-project/slad/sla"
 )
 
 // How full pages are packed. bbolt splits a page that outgrows its size
@@ -64,13 +62,14 @@ func newAppendRuns(tx *bolt.Tx) *appendRuns {
 	return &appendRuns{requests: newKeyRuns(tx, bucketRequests), ids: newKeyRuns(tx, bucketEventIDs)}
 }
 
-// note notes an event stored under the key of ref.
-func (a *appendRuns) note(ref Ref, e *sla.Event) {
-	a.ids.add(eventIDKey(ref.Provider, e.ID))
-	k := requestKey(ref)
+// note notes an event stored under its request's key, with its id's key
+// (neither kept); opened tells whether it is an "opened".
+func (a *appendRuns) note(requestKey, idKey []byte, opened bool) {
+	a.ids.add(idKey)
+	k := requestKey
 	switch {
 	case a.requests.after(k):
-	case e.Type == sla.Opened:
+	case opened:
 		a.requests.add(k)
 	default:
 		a.older = true

@@ -69,6 +69,9 @@ type fold struct {
 	decoded  []sla.Event
 	known    bool
 	err      error
+	// pre is the fold the preparer computed for it, for the writer to
+	// take if its inputs still hold (adopt; ingest_pipeline.go).
+	pre *fold
 }
 
 // rawEvent is a stored event's encoding and arrival sequence.
@@ -78,30 +81,22 @@ type rawEvent struct {
 }
 
 // read is phase 1.
-func (f *fold) read(tx *bolt.Tx) {
-	if v := tx.Bucket(bucketRequests).Get(requestKey(f.ref)); v != nil {
+func (f *fold) read(tx *bolt.Tx) { f.readWith(newLookups(tx)) }
+
+// readWith is read through a transaction's lookups.
+func (f *fold) readWith(l *lookups) {
+	if v := l.record(f.ref); v != nil {
 		f.stored = bytes.Clone(v)
 	}
 	switch {
 	case f.keep:
-	case f.stored == nil && f.fresh != nil && countEvents(tx, f.ref) == len(f.fresh):
+	case f.stored == nil && f.fresh != nil && l.countEvents(f.ref) == len(f.fresh):
 		// A new request: its events are the batch's, folded from scratch
 		// without reading them back.
 		f.events, f.loaded = nil, true
 	case f.fresh == nil || f.stored == nil || f.needEvents:
-		f.events, f.loaded = readEvents(tx, f.ref), true
+		f.events, f.loaded = readEvents(l.tx, f.ref), true
 	}
-}
-
-// countEvents counts a request's stored events.
-func countEvents(tx *bolt.Tx, ref Ref) int {
-	prefix := eventPrefix(ref)
-	n := 0
-	c := tx.Bucket(bucketEvents).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && len(k) == len(prefix)+8 && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		n++
-	}
-	return n
 }
 
 // readEvents copies out a request's stored events, in key order.

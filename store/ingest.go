@@ -128,44 +128,56 @@ func (s *Store) commit(g *group, batch []*writeReq) {
 // commit of its own would have.
 func (s *Store) applyGroup(tx *bolt.Tx, g *group, batch []*writeReq) error {
 	p := s.policy.Load()
+	l := newLookups(tx)
 	runs := newAppendRuns(tx)
+	meta := tx.Bucket(bucketMeta)
+	seq := getUint(meta, keyEventSeq)
 	var folds []*fold
 	staged := map[Ref]bool{}
-	prepared := map[*fold]*fold{}
 	flush := func() error {
-		err := refoldGroup(tx, g, p, folds, prepared)
-		folds, staged, prepared = nil, map[Ref]bool{}, map[*fold]*fold{}
+		err := refoldGroup(l, g, p, folds)
+		folds = nil
+		clear(staged)
 		return err
 	}
 	for _, w := range batch {
 		w.res = IngestResult{}
-		if len(folds) > 0 && w.scope.Default() == "" && slices.ContainsFunc(w.events, func(e sla.Event) bool { return e.Provider == "" }) {
+		placed := placedAlone(w.events, w.scope)
+		if len(folds) > 0 && !placed {
 			if err := flush(); err != nil {
 				return err
 			}
-		}
-		refs, err := place(tx, w.events, w.scope)
-		if err != nil {
-			return err
-		}
-		if slices.ContainsFunc(refs, func(r Ref) bool { return staged[r] }) {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
-		fs, err := s.stage(tx, w, refs, runs)
-		if err != nil {
-			return err
 		}
 		pb := g.prepared[w]
+		refs := pb.refs
+		if refs == nil || !placed {
+			// Placing looks requests up: it is decided here, on what the
+			// transaction holds.
+			var err error
+			if refs, err = place(tx, w.events, w.scope); err != nil {
+				return err
+			}
+		}
+		if len(staged) > 0 && slices.ContainsFunc(refs, func(r Ref) bool { return staged[r] }) {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		fs, err := s.stage(l, w, refs, runs, &seq)
+		if err != nil {
+			return err
+		}
 		same := slices.Equal(pb.refs, refs)
 		for _, f := range fs {
 			staged[f.ref] = true
 			if same {
-				prepared[f] = pb.folds[f.ref]
+				f.pre = pb.folds[f.ref]
 			}
 		}
 		folds = append(folds, fs...)
+	}
+	if err := putUint(meta, keyEventSeq, seq); err != nil {
+		return err
 	}
 	if err := flush(); err != nil {
 		return err
@@ -174,31 +186,40 @@ func (s *Store) applyGroup(tx *bolt.Tx, g *group, batch []*writeReq) error {
 	return nil
 }
 
+// placedAlone reports whether every event names its provider, or the
+// sender has one department: place then reads nothing of the file, and
+// the preparer's placement is the writer's.
+func placedAlone(events []sla.Event, sc Scope) bool {
+	return sc.Default() != "" || !slices.ContainsFunc(events, func(e sla.Event) bool { return e.Provider == "" })
+}
+
 // stage writes one batch's events, each under its request's key (refs,
-// from place) or held, and returns the folds of the requests it touched.
-// It notes in runs where the events went.
-func (s *Store) stage(tx *bolt.Tx, w *writeReq, refs []Ref, runs *appendRuns) ([]*fold, error) {
+// from place) or held, numbering them after *seq (which it moves on), and
+// returns the folds of the requests it touched. It notes in runs where
+// the events went.
+func (s *Store) stage(l *lookups, w *writeReq, refs []Ref, runs *appendRuns, seq *uint64) ([]*fold, error) {
 	res := &w.res
-	meta := tx.Bucket(bucketMeta)
-	seq := getUint(meta, keyEventSeq)
 	var folds []*fold
-	byRef := map[Ref]*fold{}
-	var opened []Ref // in order, each once
-	isOpened := map[Ref]bool{}
-	for i, e := range w.events {
+	var byRef map[Ref]*fold // with one event, folds holds the one fold
+	if len(w.events) > 1 {
+		byRef = map[Ref]*fold{}
+	}
+	var opened []*fold // in order, each once
+	for i := range w.events {
+		e := w.events[i] // a copy, numbered here: the caller's batch is left as it was
 		ref := refs[i]
 		if ref.Held() {
-			dup, err := hold(tx, i, e, w.scope.holder(), seq+1)
+			dup, err := hold(l.tx, i, e, w.scope.holder(), *seq+1)
 			if err != nil {
 				return nil, err
 			}
 			if !dup {
-				seq++
+				*seq++
 			}
 			res.count(dup)
 			continue
 		}
-		stored, err := storeEvent(tx, ref, i, &e, w.encoded[i], seq+1)
+		stored, err := storeEvent(l, ref, i, &e, w.encoded[i], *seq+1, runs)
 		if err != nil {
 			return nil, err
 		}
@@ -206,34 +227,39 @@ func (s *Store) stage(tx *bolt.Tx, w *writeReq, refs []Ref, runs *appendRuns) ([
 		if !stored {
 			continue
 		}
-		seq++
-		runs.note(ref, &e)
-		f := byRef[ref]
+		*seq++
+		var f *fold
+		if byRef != nil {
+			f = byRef[ref]
+		} else if len(folds) > 0 {
+			f = folds[0]
+		}
 		if f == nil {
-			f = &fold{ref: ref, res: res, fresh: []sla.Event{}}
-			byRef[ref] = f
+			f = &fold{ref: ref, res: res}
+			if byRef != nil {
+				byRef[ref] = f
+			}
 			folds = append(folds, f)
 		}
 		f.fresh = append(f.fresh, e)
-		if e.Type == sla.Opened && !isOpened[ref] {
-			isOpened[ref] = true
-			opened = append(opened, ref)
+		if e.Type == sla.Opened && !slices.Contains(opened, f) {
+			opened = append(opened, f)
 		}
 	}
-	if err := putUint(meta, keyEventSeq, seq); err != nil {
-		return nil, err
-	}
-	for _, ref := range opened {
-		claimed, err := claimHeld(tx, ref)
+	for _, f := range opened {
+		if !l.holds(f.ref.ID) {
+			continue // nothing to claim
+		}
+		claimed, err := claimHeld(l.tx, f.ref)
 		if err != nil {
 			return nil, err
 		}
 		if claimed {
-			byRef[ref].fresh = nil // they arrived before the others: fold from scratch
+			f.fresh = nil // they arrived before the others: fold from scratch
 		}
 	}
 	for _, f := range folds {
-		if s.stale(tx, f.ref) {
+		if s.stale(l.tx, f.ref) {
 			f.fresh = nil // matched under older rules: fold it all anew (rematch.go)
 		}
 	}
@@ -252,22 +278,23 @@ func (r *IngestResult) count(dup bool) {
 // storeEvent stores the i-th event of a batch, encoded as data, under its
 // request with the arrival sequence seq, unless its id is stored for the
 // provider already: then it is a duplicate (stored is false) or, if it is
-// a different event, a *ConflictError. It sets e.Seq.
-func storeEvent(tx *bolt.Tx, ref Ref, i int, e *sla.Event, data []byte, seq uint64) (stored bool, err error) {
-	ids, evb := tx.Bucket(bucketEventIDs), tx.Bucket(bucketEvents)
-	idKey := eventIDKey(ref.Provider, e.ID)
-	if key := ids.Get(idKey); key != nil {
-		return false, sameAsStored(evb, key, i, e)
+// a different event, a *ConflictError. It sets e.Seq, and notes in runs
+// where it went.
+func storeEvent(l *lookups, ref Ref, i int, e *sla.Event, data []byte, seq uint64, runs *appendRuns) (stored bool, err error) {
+	if key := l.eventStored(ref.Provider, e.ID); key != nil {
+		return false, sameAsStored(l.tx.Bucket(bucketEvents), key, i, e)
 	}
+	idKey := l.key // eventStored's key: bbolt copies a key it puts
 	if !encodedFor(ref, e) {
 		data = encodeEvent(ref, e)
 	}
 	e.Seq = seq
 	key := eventKey(ref, seq)
-	if err := evb.Put(key, data); err != nil {
+	if err := l.tx.Bucket(bucketEvents).Put(key, data); err != nil {
 		return false, err
 	}
-	return true, ids.Put(idKey, key)
+	runs.note(key[:len(key)-8], idKey, e.Type == sla.Opened)
+	return true, l.tx.Bucket(bucketEventIDs).Put(idKey, key)
 }
 
 // sameAsStored returns a *ConflictError unless e is the event stored at key

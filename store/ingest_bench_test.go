@@ -107,7 +107,7 @@ func BenchmarkAppend(b *testing.B) {
 						b.Error(err)
 					}
 				}
-				start := time.Now()
+				start, cpu := time.Now(), cpuTime()
 				if parallel {
 					b.SetParallelism(32) // 64 clients on 2 cores
 					b.RunParallel(func(pb *testing.PB) {
@@ -120,13 +120,13 @@ func BenchmarkAppend(b *testing.B) {
 						send()
 					}
 				}
-				b.ReportMetric(float64(n.Load())/time.Since(start).Seconds(), "events/s")
+				reportRate(b, float64(n.Load()), start, cpu)
 			})
 		}
 		b.Run(pol.name+"/batch=1000", func(b *testing.B) {
 			s := benchStore(b, pol.scale)
 			batch, n := 0, 0
-			start := time.Now()
+			start, cpu := time.Now(), cpuTime()
 			for b.Loop() {
 				events := make([]sla.Event, 0, 1000)
 				for r := range 200 {
@@ -141,7 +141,16 @@ func BenchmarkAppend(b *testing.B) {
 				}
 				n += len(events)
 			}
-			b.ReportMetric(float64(n)/time.Since(start).Seconds(), "events/s")
+			reportRate(b, float64(n), start, cpu)
 		})
+	}
+}
+
+// reportRate reports events/s since start and the CPU time the process
+// spent per event since cpu (cpuTime), on every core.
+func reportRate(b *testing.B, events float64, start time.Time, cpu time.Duration) {
+	b.ReportMetric(events/time.Since(start).Seconds(), "events/s")
+	if used := cpuTime() - cpu; used > 0 && events > 0 {
+		b.ReportMetric(float64(used.Microseconds())/events, "cpu-us/event")
 	}
 }

@@ -69,14 +69,20 @@ func BenchmarkAppendBatchWrites(b *testing.B) {
 	}
 	events := float64(appendBatches * 1000)
 	b.Run("slad", func(b *testing.B) {
+		var cpu time.Duration
 		for b.Loop() {
 			b.StopTimer()
 			dir := b.TempDir()
 			copyFile(b, filepath.Join(empty, FileName), filepath.Join(dir, FileName))
 			b.StartTimer()
+			before := cpuTime()
 			ingest(b, dir)
+			cpu += cpuTime() - before
 		}
 		b.ReportMetric(events*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+		if cpu > 0 {
+			b.ReportMetric(float64(cpu.Microseconds())/(events*float64(b.N)), "cpu-us/event")
+		}
 	})
 	full := b.TempDir()
 	copyFile(b, filepath.Join(empty, FileName), filepath.Join(full, FileName))

@@ -56,11 +56,13 @@ type preparedBatch struct {
 	folds map[Ref]*fold
 }
 
-// preparedFold is a fold being prepared, with its new events as stored
-// (for a fold that must read all the request's events).
+// preparedFold is a fold being prepared, with its batch and the index
+// there of each of its new events (to find them as encoded, for a fold
+// that must read all the request's events).
 type preparedFold struct {
 	*fold
-	raw []rawEvent
+	w     *writeReq
+	index []int
 }
 
 // newGroup takes the rules and the time a group is folded with.
@@ -138,17 +140,18 @@ func (s *Store) prepare(g *group, batches []*writeReq) {
 	for _, w := range batches {
 		g.events += len(w.events)
 	}
-	var all []preparedFold
+	var all []*preparedFold
 	_ = s.db.View(func(tx *bolt.Tx) error {
+		l := newLookups(tx)
 		seq := max(g.seq, getUint(tx.Bucket(bucketMeta), keyEventSeq))
 		for _, w := range batches {
 			refs, err := place(tx, w.events, w.scope)
 			if err != nil {
 				continue // the writer refuses the batch
 			}
-			pb := preparedBatch{refs: refs, folds: map[Ref]*fold{}}
-			var folds []preparedFold
-			folds, seq = s.prepareBatch(tx, w, refs, seq, g.touched)
+			var folds []*preparedFold
+			folds, seq = s.prepareBatch(l, w, refs, seq, g.touched)
+			pb := preparedBatch{refs: refs, folds: make(map[Ref]*fold, len(folds))}
 			for _, f := range folds {
 				pb.folds[f.ref] = f.fold
 			}
@@ -164,7 +167,7 @@ func (s *Store) prepare(g *group, batches []*writeReq) {
 		for _, f := range all {
 			if f.needEvents && f.err == nil {
 				// A clock stopped, or the events came late: fold from all.
-				f.events, f.loaded = append(readEvents(tx, f.ref), f.raw...), true
+				f.events, f.loaded = append(readEvents(tx, f.ref), f.rawEvents()...), true
 				f.compute(g.p, g.now)
 			}
 		}
@@ -176,46 +179,55 @@ func (s *Store) prepare(g *group, batches []*writeReq) {
 // their new events numbered after seq (it returns the last number given).
 // Requests in touched (by a batch before in the group) are left out, and
 // added to it.
-func (s *Store) prepareBatch(tx *bolt.Tx, w *writeReq, refs []Ref, seq uint64, touched map[Ref]bool) ([]preparedFold, uint64) {
-	ids := tx.Bucket(bucketEventIDs)
-	byRef := map[Ref]*preparedFold{}
+func (s *Store) prepareBatch(l *lookups, w *writeReq, refs []Ref, seq uint64, touched map[Ref]bool) ([]*preparedFold, uint64) {
+	var byRef map[Ref]*preparedFold
 	var folds []*preparedFold
-	seen := map[string]bool{} // provider and id of the batch's events
-	for i, e := range w.events {
+	var seen map[Ref]bool // provider and id of the batch's events
+	if len(w.events) > 1 {
+		byRef, seen = map[Ref]*preparedFold{}, map[Ref]bool{}
+	}
+	for i := range w.events {
+		e := &w.events[i]
 		ref := refs[i]
 		if ref.Held() {
 			seq++
 			continue
 		}
-		idKey := eventIDKey(ref.Provider, e.ID)
-		if seen[string(idKey)] || ids.Get(idKey) != nil {
+		id := Ref{Provider: ref.Provider, ID: e.ID}
+		if seen[id] || l.eventStored(ref.Provider, e.ID) != nil {
 			continue // a duplicate: the writer decides
 		}
-		seen[string(idKey)] = true
+		if seen != nil {
+			seen[id] = true
+		}
 		seq++
-		f := byRef[ref]
+		var f *preparedFold
+		if byRef != nil {
+			f = byRef[ref]
+		} else if len(folds) > 0 {
+			f = folds[0]
+		}
 		if f == nil {
-			f = &preparedFold{fold: &fold{ref: ref, res: &IngestResult{}, fresh: []sla.Event{}}}
-			byRef[ref] = f
+			f = &preparedFold{fold: &fold{ref: ref, res: &IngestResult{}}, w: w}
+			if byRef != nil {
+				byRef[ref] = f
+			}
 			folds = append(folds, f)
 		}
-		e.Seq = seq
-		data := w.encoded[i]
-		if !encodedFor(ref, &e) {
-			data = encodeEvent(ref, &e)
-		}
-		f.fresh = append(f.fresh, e)
-		f.raw = append(f.raw, rawEvent{seq: seq, data: data})
+		ev := *e
+		ev.Seq = seq
+		f.fresh = append(f.fresh, ev)
+		f.index = append(f.index, i)
 	}
-	var out []preparedFold
+	out := folds[:0]
 	for _, f := range folds {
-		if touched[f.ref] || s.stale(tx, f.ref) || (opens(f.fresh) && holds(tx, f.ref.ID)) {
+		if touched[f.ref] || s.stale(l.tx, f.ref) || (opens(f.fresh) && l.holds(f.ref.ID)) {
 			touched[f.ref] = true
 			continue
 		}
 		touched[f.ref] = true
-		f.prepareRead(tx)
-		out = append(out, *f)
+		f.prepareRead(l)
+		out = append(out, f)
 	}
 	return out, seq
 }
@@ -225,31 +237,42 @@ func opens(events []sla.Event) bool {
 	return slices.ContainsFunc(events, func(e sla.Event) bool { return e.Type == sla.Opened })
 }
 
-// holds reports whether events are held under the request id.
-func holds(tx *bolt.Tx, id string) bool {
-	prefix := lp(nil, id)
-	k, _ := tx.Bucket(bucketHeld).Cursor().Seek(prefix)
-	return k != nil && bytes.HasPrefix(k, prefix)
-}
-
 // prepareRead is phase 1 of a prepared fold: the stored record and, for a
 // request without one but with stored events, all its events and the new.
-func (f *preparedFold) prepareRead(tx *bolt.Tx) {
-	if v := tx.Bucket(bucketRequests).Get(requestKey(f.ref)); v != nil {
+func (f *preparedFold) prepareRead(l *lookups) {
+	if v := l.record(f.ref); v != nil {
 		f.stored = bytes.Clone(v)
 		return
 	}
-	if countEvents(tx, f.ref) == 0 {
+	if l.countEvents(f.ref) == 0 {
 		f.events, f.loaded = nil, true // a new request, from its new events
 		return
 	}
-	f.events, f.loaded = append(readEvents(tx, f.ref), f.raw...), true
+	f.events, f.loaded = append(readEvents(l.tx, f.ref), f.rawEvents()...), true
 }
 
-// adopt takes as f's phase 2 the fold prepared for it, if its inputs are
-// still those the writer has read in tx (phase 1 done): the same stored
-// record, the same new events, and as many stored events as it folded.
-func (f *fold) adopt(tx *bolt.Tx, pre *fold) bool {
+// rawEvents is the fold's new events as they are stored (the batch
+// encoded most of them already).
+func (f *preparedFold) rawEvents() []rawEvent {
+	raw := make([]rawEvent, len(f.fresh))
+	for j := range f.fresh {
+		e := &f.fresh[j]
+		data := f.w.encoded[f.index[j]]
+		if !encodedFor(f.ref, e) {
+			data = encodeEvent(f.ref, e)
+		}
+		raw[j] = rawEvent{seq: e.Seq, data: data}
+	}
+	return raw
+}
+
+// adopt takes as f's phase 2 the fold prepared for it (f.pre), if its
+// inputs are still those the writer has read (phase 1 done): the same
+// stored record, the same new events, and as many stored events as it
+// folded.
+func (f *fold) adopt(l *lookups) bool {
+	pre := f.pre
+	f.pre = nil
 	switch {
 	case pre == nil || pre.err != nil || pre.needEvents || f.fresh == nil:
 		return false
@@ -269,7 +292,7 @@ func (f *fold) adopt(tx *bolt.Tx, pre *fold) bool {
 			return false
 		}
 	case pre.loaded:
-		if countEvents(tx, f.ref) != len(pre.events) {
+		if l.countEvents(f.ref) != len(pre.events) {
 			return false
 		}
 	case f.loaded:
@@ -284,22 +307,22 @@ func (f *fold) adopt(tx *bolt.Tx, pre *fold) bool {
 // refoldGroup is refoldAll for a group commit: phase 1 for each fold,
 // phase 2 taken from the preparation where it holds (adopt) and computed
 // on every core for the rest, phase 3 for each in order, then the sums.
-func refoldGroup(tx *bolt.Tx, g *group, p *sla.Policy, folds []*fold, prepared map[*fold]*fold) error {
+func refoldGroup(l *lookups, g *group, p *sla.Policy, folds []*fold) error {
 	var rest []*fold
 	for _, f := range folds {
-		f.read(tx)
-		if p != g.p || !f.adopt(tx, prepared[f]) {
+		f.readWith(l)
+		if p != g.p || !f.adopt(l) {
 			rest = append(rest, f)
 		}
 	}
-	if err := computeAll(tx, p, g.now, rest); err != nil {
+	if err := computeAll(l.tx, p, g.now, rest); err != nil {
 		return err
 	}
 	sum := newPendingSums()
 	for _, f := range folds {
-		if err := f.write(tx, g.now, sum); err != nil {
+		if err := f.write(l.tx, g.now, sum); err != nil {
 			return err
 		}
 	}
-	return sum.flush(tx)
+	return sum.flush(l.tx)
 }

@@ -61,17 +61,24 @@ type heldEvent struct {
 // provider means the event is held.
 func place(tx *bolt.Tx, events []sla.Event, sc Scope) ([]Ref, error) {
 	refs := make([]Ref, len(events))
-	named := map[string][]string{} // request id → providers the batch gives it
+	def := sc.Default()
 	var unplaced []int
-	for i, e := range events {
-		p := cmp.Or(e.Provider, sc.Default())
+	for i := range events {
+		e := &events[i]
+		p := cmp.Or(e.Provider, def)
 		if p == "" {
 			unplaced = append(unplaced, i)
 			continue
 		}
 		refs[i] = Ref{Provider: p, ID: e.Request}
-		if sc.Allows(p) && !slices.Contains(named[e.Request], p) {
-			named[e.Request] = append(named[e.Request], p)
+	}
+	if len(unplaced) == 0 {
+		return refs, nil // most batches: every event says whose it is
+	}
+	named := map[string][]string{} // request id → providers the batch gives it
+	for _, r := range refs {
+		if r.Provider != "" && sc.Allows(r.Provider) && !slices.Contains(named[r.ID], r.Provider) {
+			named[r.ID] = append(named[r.ID], r.Provider)
 		}
 	}
 	stored := map[string][]string{}
@@ -255,7 +262,7 @@ func (s *Store) Known(events []sla.Event, sc Scope) (Known, error) {
 		if k.Refs, err = place(tx, events, sc); err != nil {
 			return err
 		}
-		ids := tx.Bucket(bucketEventIDs)
+		l := newLookups(tx)
 		read := map[Ref]bool{}
 		for i, ref := range k.Refs {
 			if ref.Held() {
@@ -266,12 +273,12 @@ func (s *Store) Known(events []sla.Event, sc Scope) (Known, error) {
 				k.Stored[i] = prev != nil
 				continue
 			}
-			k.Stored[i] = ids.Get(eventIDKey(ref.Provider, events[i].ID)) != nil
+			k.Stored[i] = l.eventStored(ref.Provider, events[i].ID) != nil
 			if read[ref] {
 				continue
 			}
 			read[ref] = true
-			v := tx.Bucket(bucketRequests).Get(requestKey(ref))
+			v := l.record(ref)
 			if v == nil {
 				continue
 			}

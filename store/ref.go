@@ -30,7 +30,11 @@ func refOf(r *sla.Request) Ref { return Ref{Provider: r.Provider, ID: r.ID} }
 // requestKey keys a request in the requests, open and attention buckets,
 // and starts its events' keys: the id first, so that the requests of every
 // provider with one id are found by a prefix scan (requestsPrefix).
-func requestKey(r Ref) []byte { return lp(lp(nil, r.ID), r.Provider) }
+// It is made with room for an arrival sequence, so that eventKey and a
+// prefix scan build on it without growing it: keys are made for every event.
+func requestKey(r Ref) []byte {
+	return lp(lp(make([]byte, 0, 4+len(r.ID)+len(r.Provider)+8), r.ID), r.Provider)
+}
 
 // requestsPrefix is the prefix of the keys of every request with the id.
 func requestsPrefix(id string) []byte { return lp(nil, id) }
@@ -61,7 +65,9 @@ func cutLP(k []byte) (s string, rest []byte, ok bool) {
 // eventIDKey keys an event id in the event_ids bucket: ids are unique per
 // provider, so that no department can take an id another one uses (a
 // different event under a taken id is refused with 409).
-func eventIDKey(provider, eventID string) []byte { return lp(lp(nil, provider), eventID) }
+func eventIDKey(provider, eventID string) []byte {
+	return lp(lp(make([]byte, 0, 4+len(provider)+len(eventID)), provider), eventID)
+}
 
 // Scope is which providers a sender may send events for, and where the
 // events that name none go: the departments of its token.

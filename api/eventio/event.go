@@ -70,6 +70,14 @@ func (e *Error) Unwrap() error { return e.Err }
 // decode decodes one event strictly: unknown fields, trailing data and text
 // that would not be kept as sent (checkText) are errors. ndjson tailors the sentence for an event cut short.
 func decode(data []byte, ndjson bool) (sla.Event, error) {
+	if e, ok := decodeFast(data); ok {
+		return e, nil
+	}
+	return decodeJSON(data, ndjson)
+}
+
+// decodeJSON is decode with encoding/json, for any input.
+func decodeJSON(data []byte, ndjson bool) (sla.Event, error) {
 	var e sla.Event
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

@@ -68,10 +68,11 @@ type Reader struct {
 	ndjson  bool // the sentence for an event cut short mentions lines
 	compact bool // an event may span lines: Raw compacts it
 
-	index int
-	line  int
-	raw   []byte
-	buf   bytes.Buffer
+	index     int
+	line      int
+	raw       []byte
+	compacted bool // raw is on one line already (Raw)
+	buf       bytes.Buffer
 }
 
 // NewReader returns a reader of events laid out as f. JSON input is read
@@ -80,6 +81,13 @@ type Reader struct {
 func NewReader(r io.Reader, f Format) (*Reader, error) {
 	switch f {
 	case NDJSON:
+		if b, ok := r.(*bytes.Buffer); ok && b.Len() < MaxLine {
+			// A body read already, in which no line can be too long: its
+			// lines are cut from it rather than copied to a scanner's
+			// buffer.
+			n := &ndjsonLines{rest: b.Bytes()}
+			return &Reader{next: n.next, ndjson: true}, nil
+		}
 		sc := bufio.NewScanner(r)
 		sc.Buffer(make([]byte, 0, 64<<10), MaxLine)
 		n := &ndjsonInput{sc: sc}
@@ -112,20 +120,23 @@ func (r *Reader) Read() (sla.Event, error) {
 	if err != nil {
 		return sla.Event{}, &Error{Index: r.index, Line: line, Err: err}
 	}
-	if r.compact {
-		r.buf.Reset()
-		_ = json.Compact(&r.buf, raw) // raw decoded, so it is valid JSON
-		raw = r.buf.Bytes()
-	}
-	r.raw, r.line = raw, line
+	r.raw, r.line, r.compacted = raw, line, !r.compact
 	r.index++
 	return e, nil
 }
 
 // Raw is the event Read returned last as it came, on one line of JSON: what
 // slad import sends on, so that the server judges the sender's own fields.
-// It is valid until the next Read.
-func (r *Reader) Raw() []byte { return r.raw }
+// It is valid until the next Read. An event that may span lines is
+// compacted here, when asked for: the server never asks.
+func (r *Reader) Raw() []byte {
+	if !r.compacted {
+		r.buf.Reset()
+		_ = json.Compact(&r.buf, r.raw) // raw decoded, so it is valid JSON
+		r.raw, r.compacted = r.buf.Bytes(), true
+	}
+	return r.raw
+}
 
 // Line is the line the event Read returned last starts on.
 func (r *Reader) Line() int { return r.line }
@@ -157,11 +168,41 @@ func (n *ndjsonInput) next(index int) ([]byte, int, error) {
 	return nil, 0, io.EOF
 }
 
+// ndjsonLines yields one event per non-blank line of input held whole, as
+// ndjsonInput does for input read as it goes.
+type ndjsonLines struct {
+	rest []byte
+	line int
+}
+
+func (n *ndjsonLines) next(int) ([]byte, int, error) {
+	for len(n.rest) > 0 {
+		b := n.rest
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			b, n.rest = b[:i], n.rest[i+1:]
+		} else {
+			n.rest = nil
+		}
+		n.line++
+		if n.line == 1 {
+			b = bytes.TrimPrefix(b, bom)
+		}
+		if b = bytes.TrimSpace(b); len(b) > 0 {
+			return b, n.line, nil
+		}
+	}
+	return nil, 0, io.EOF
+}
+
 // jsonInput yields one event, or each event of an array.
 type jsonInput struct {
 	data  []byte
 	dec   *json.Decoder // nil for a single event
 	start int64         // offset of the single event; -1 once read
+	// lineAt counts lines on from the offset it was asked for last, and
+	// the line there: events are asked for in order.
+	lastOffset int64
+	lastLine   int
 }
 
 func newJSONInput(r io.Reader) (*jsonInput, error) {
@@ -207,7 +248,12 @@ func (*skipValue) UnmarshalJSON([]byte) error { return nil }
 
 func (j *jsonInput) lineAt(offset int64) int {
 	offset = min(max(offset, 0), int64(len(j.data)))
-	return 1 + bytes.Count(j.data[:offset], []byte("\n"))
+	if offset < j.lastOffset {
+		j.lastOffset, j.lastLine = 0, 0
+	}
+	j.lastLine += bytes.Count(j.data[j.lastOffset:offset], []byte("\n"))
+	j.lastOffset = offset
+	return 1 + j.lastLine
 }
 
 func (j *jsonInput) next(int) ([]byte, int, error) {
