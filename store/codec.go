@@ -1,11 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/slad-project/slad/alert/lifecycle"
@@ -37,8 +36,21 @@ const (
 )
 
 // encodeRecord writes a record of the request stored under ref.
+//
+// Every fold encodes a record (a tick: every due request's), so it
+// allocates only the record it returns: it is written with a pooled
+// writer, whose buffer and string table have grown already, and copied
+// out at its size.
 func encodeRecord(ref Ref, rec *record) []byte {
-	w := &recWriter{buf: make([]byte, 0, 512), strs: map[string]int{}, ref: requestKey(ref)}
+	w := recWriters.Get().(*recWriter)
+	defer w.release()
+	w.ref = lp(lp(w.ref[:0], ref.ID), ref.Provider) // requestKey, in w's own buffer
+	w.encode(rec)
+	return bytes.Clone(w.buf)
+}
+
+// encode writes rec (encodeRecord).
+func (w *recWriter) encode(rec *record) {
 	w.buf = append(w.buf, recordCompact)
 	r := &rec.Request
 	w.base = r.Opened
@@ -52,10 +64,12 @@ func encodeRecord(ref Ref, rec *record) []byte {
 	w.str(r.Category)
 	w.str(r.Title)
 	w.uint(uint64(len(r.Labels)))
-	for _, k := range slices.Sorted(maps.Keys(r.Labels)) {
+	labels, mark := sortedKeys(w, r.Labels)
+	for _, k := range labels {
 		w.str(k)
 		w.str(r.Labels[k])
 	}
+	w.dropKeys(mark)
 	w.str(string(r.Status))
 	w.time(r.Opened)
 	w.time(r.Responded)
@@ -74,15 +88,19 @@ func encodeRecord(ref Ref, rec *record) []byte {
 	w.lists(st.Told)
 	w.lists(st.Silent)
 	w.uint(uint64(len(st.FirstSeen)))
-	for _, k := range slices.Sorted(maps.Keys(st.FirstSeen)) {
+	seen, mark := sortedKeys(w, st.FirstSeen)
+	for _, k := range seen {
 		w.clockKey(k)
 		w.time(st.FirstSeen[k])
 	}
+	w.dropKeys(mark)
 	w.uint(uint64(len(st.Cycle)))
-	for _, k := range slices.Sorted(maps.Keys(st.Cycle)) {
+	cycles, mark := sortedKeys(w, st.Cycle)
+	for _, k := range cycles {
 		w.clockKey(k)
 		w.int(int64(st.Cycle[k]))
 	}
+	w.dropKeys(mark)
 	w.counters(rec.High)
 	c := &rec.Contrib
 	w.str(c.Customer)
@@ -91,7 +109,7 @@ func encodeRecord(ref Ref, rec *record) []byte {
 	for _, d := range c.Days {
 		w.str(d.SLA)
 		w.int(d.Day)
-		for _, t := range []TargetAggr{d.Aggr.Response, d.Aggr.Resolution} {
+		for _, t := range [...]*TargetAggr{&d.Aggr.Response, &d.Aggr.Resolution} {
 			w.int(t.Met)
 			w.int(t.Breached)
 			w.int(t.ElapsedSeconds)
@@ -113,7 +131,6 @@ func encodeRecord(ref Ref, rec *record) []byte {
 	}
 	w.heldShares(c.Held)
 	w.tail(rec)
-	return w.buf
 }
 
 // tail writes the optional end of a record, each part written only when
@@ -138,14 +155,18 @@ func (w *recWriter) tail(rec *record) {
 	}
 	if len(first) > 0 {
 		w.uint(uint64(len(first)))
-		for _, k := range slices.Sorted(maps.Keys(first)) {
+		clocks, mark := sortedKeys(w, first)
+		for _, k := range clocks {
 			w.clockKey(k)
 			w.uint(uint64(len(first[k])))
-			for _, rcv := range slices.Sorted(maps.Keys(first[k])) {
+			rcvs, inner := sortedKeys(w, first[k])
+			for _, rcv := range rcvs {
 				w.str(rcv)
 				w.str(first[k][rcv])
 			}
+			w.dropKeys(inner)
 		}
+		w.dropKeys(mark)
 	}
 }
 
@@ -162,7 +183,14 @@ func decodeRecord(ref Ref, data []byte) (*record, error) {
 	if len(data) == 0 || (data[0] != recordCompact && data[0] != recordUnheld) {
 		return nil, errors.New("record of an unknown encoding")
 	}
-	rd := &recReader{buf: data[1:], ref: requestKey(ref)}
+	// The record's strings are substrings of one copy of it, text: one
+	// allocation instead of one a string. A copy, never the bytes
+	// themselves: data may be bbolt's memory map (loadRecord), valid only
+	// in its transaction, or a buffer its caller reuses. Its strings keep
+	// the whole copy alive, no longer than the record they are part of.
+	rd := recReaders.Get().(*recReader)
+	defer rd.release()
+	rd.buf, rd.text, rd.ref = data[1:], string(data[1:]), lp(lp(rd.ref[:0], ref.ID), ref.Provider)
 	rd.base = time.Unix(rd.int(), 0)
 	r := &rec.Request
 	r.ID = ref.ID

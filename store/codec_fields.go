@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/slad-project/slad/sla"
@@ -32,34 +30,45 @@ func (w *recWriter) clock(c *sla.Clock) {
 }
 
 // clockKey writes "sla/target" as its two parts, both shared with the
-// clocks' own.
-func (w *recWriter) clockKey(k string) {
-	slaID, target := sla.SplitKey(k)
-	if slaID+"/"+string(target) != k {
+// clocks' own: the parts sla.SplitKey gives, when they join back to k,
+// which they do when k holds a slash.
+func (w *recWriter) clockKey(k string) { putClockKey(w, k) }
+
+// putClockKey is recWriter.clockKey of a key or its bytes (an index
+// key's part).
+func putClockKey[T ~string | ~[]byte](w *recWriter, k T) {
+	i := len(k) - 1
+	for i >= 0 && k[i] != '/' {
+		i--
+	}
+	if i < 0 {
 		w.bits(false) // not a clock key: as it is
-		w.str(k)
+		putStr(w, k)
 		return
 	}
 	w.bits(true)
-	w.str(slaID)
-	w.str(string(target))
+	putStr(w, k[:i])
+	putStr(w, k[i+1:])
 }
 
 func (w *recWriter) lists(m map[string][]string) {
 	w.uint(uint64(len(m)))
-	for _, k := range slices.Sorted(maps.Keys(m)) {
+	keys, mark := sortedKeys(w, m)
+	for _, k := range keys {
 		w.clockKey(k)
 		w.uint(uint64(len(m[k])))
 		for _, s := range m[k] {
 			w.str(s)
 		}
 	}
+	w.dropKeys(mark)
 }
 
 // counters writes counter keys as their kind and labels.
 func (w *recWriter) counters(m map[string]int64) {
 	w.uint(uint64(len(m)))
-	for _, k := range slices.Sorted(maps.Keys(m)) {
+	keys, mark := sortedKeys(w, m)
+	for _, k := range keys {
 		// The parts of the key, as strings.Split would give them, without
 		// its slice: a tick encodes every counter of every due request.
 		w.uint(uint64(strings.Count(k, "\x00") + 1))
@@ -70,6 +79,7 @@ func (w *recWriter) counters(m map[string]int64) {
 		}
 		w.int(m[k])
 	}
+	w.dropKeys(mark)
 }
 
 // key writes an index key with the request key inside it left out: the
@@ -97,18 +107,18 @@ const (
 
 // stopKey writes a key of the stops index (keys.go: stopKey).
 func (w *recWriter) stopKey(k []byte) {
-	slaID, rest, ok := cutLP(k)
-	var target string
+	slaID, rest, ok := cutLPBytes(k)
+	var target []byte
 	if ok {
-		target, rest, ok = cutLP(rest)
+		target, rest, ok = cutLPBytes(rest)
 	}
 	if ok && len(rest) == 8+len(w.ref)+9 && bytes.Equal(rest[8:8+len(w.ref)], w.ref) && rest[len(rest)-1] <= 1 {
 		day := int64(binary.BigEndian.Uint64(rest) - 1<<62)
 		tail := rest[8+len(w.ref):]
 		secs := int64(binary.BigEndian.Uint64(tail))
 		w.buf = append(w.buf, keyParts)
-		w.str(slaID)
-		w.str(target)
+		putStr(w, slaID)
+		putStr(w, target)
 		w.int(day)
 		w.int(secs)
 		w.buf = append(w.buf, tail[8])
@@ -121,15 +131,27 @@ func (w *recWriter) stopKey(k []byte) {
 // breachKey writes a key of the breaches index (keys.go: breachKey).
 func (w *recWriter) breachKey(k []byte) {
 	if len(k) > 8+len(w.ref) && bytes.Equal(k[8:8+len(w.ref)], w.ref) {
-		if clockKey, rest, ok := cutLP(k[8+len(w.ref):]); ok && len(rest) == 0 {
+		if clockKey, rest, ok := cutLPBytes(k[8+len(w.ref):]); ok && len(rest) == 0 {
 			w.buf = append(w.buf, keyParts)
 			w.int(int64(binary.BigEndian.Uint64(k)) - w.base.Unix())
-			w.clockKey(clockKey)
+			putClockKey(w, clockKey)
 			return
 		}
 	}
 	w.buf = append(w.buf, keyAsIs)
 	w.key(k)
+}
+
+// cutLPBytes is cutLP without converting the string it cuts.
+func cutLPBytes(k []byte) (s, rest []byte, ok bool) {
+	if len(k) < 2 {
+		return nil, nil, false
+	}
+	n := int(binary.BigEndian.Uint16(k))
+	if len(k) < 2+n {
+		return nil, nil, false
+	}
+	return k[2 : 2+n], k[2+n:], true
 }
 
 // deadlineKey writes a key of the deadlines index (keys.go: deadlineKey).
@@ -156,12 +178,25 @@ func (r *recReader) clock(c *sla.Clock) {
 	c.BreachElapsed = r.dur()
 }
 
+// clockKey reads what recWriter.clockKey wrote. A record names the same
+// few clock keys again and again (alert state, breaches, who was told
+// first): each is joined once.
 func (r *recReader) clockKey() string {
 	if !r.bits(1)[0] {
 		return r.str()
 	}
-	slaID := r.str()
-	return slaID + "/" + r.str()
+	slaID, target := r.strAt(), r.strAt()
+	if slaID < 0 || target < 0 {
+		return ""
+	}
+	for _, c := range r.clockKeys {
+		if c.slaID == slaID && c.target == target {
+			return c.key
+		}
+	}
+	k := r.strs[slaID] + "/" + r.strs[target]
+	r.clockKeys = append(r.clockKeys, clockKeyRef{slaID, target, k})
+	return k
 }
 
 func (r *recReader) lists() map[string][]string {
@@ -181,18 +216,56 @@ func (r *recReader) lists() map[string][]string {
 	return m
 }
 
+// counters reads what recWriter.counters wrote. The keys are joined into
+// one string, each a substring of it: one allocation for all of them.
 func (r *recReader) counters() map[string]int64 {
 	n := r.len()
 	if n == 0 {
 		return nil
 	}
-	m := make(map[string]int64, n)
+	type counter struct {
+		parts int // the key's parts end at this index of parts
+		size  int // the key's length
+		value int64
+	}
+	var (
+		partsArr   [64]string
+		countedArr [24]counter
+	)
+	parts, counted, size := partsArr[:0], countedArr[:0], 0
 	for range n {
-		parts := make([]string, r.len())
-		for i := range parts {
-			parts[i] = r.str()
+		var c counter
+		for i := range r.len() {
+			p := r.str()
+			parts = append(parts, p)
+			if i > 0 {
+				c.size++ // the separator
+			}
+			c.size += len(p)
 		}
-		m[strings.Join(parts, "\x00")] = r.int()
+		c.parts, c.value = len(parts), r.int()
+		counted = append(counted, c)
+		size += c.size
+	}
+	if r.err != nil {
+		return nil
+	}
+	var b strings.Builder
+	b.Grow(size)
+	from := 0
+	for _, c := range counted {
+		for i, p := range parts[from:c.parts] {
+			if i > 0 {
+				b.WriteByte(0)
+			}
+			b.WriteString(p)
+		}
+		from = c.parts
+	}
+	all, m, at := b.String(), make(map[string]int64, n), 0
+	for _, c := range counted {
+		m[all[at:at+c.size]] = c.value
+		at += c.size
 	}
 	return m
 }
@@ -201,17 +274,35 @@ func (r *recReader) key() []byte {
 	at, n := r.uint(), r.len()
 	rest := r.bytes(n)
 	if at == 0 {
-		return bytes.Clone(rest)
+		if rest == nil {
+			return nil
+		}
+		return append(r.keyBuf(n), rest...)
 	}
 	i := int(at - 1)
 	if i > len(rest) {
 		r.fail(errors.New("record holds a bad index key"))
 		return nil
 	}
-	k := make([]byte, 0, n+len(r.ref))
+	k := r.keyBuf(n + len(r.ref))
 	k = append(k, rest[:i]...)
 	k = append(k, r.ref...)
 	return append(k, rest[i:]...)
+}
+
+// keyBuf returns an empty slice with room for an index key of n bytes,
+// carved from a chunk that the keys of the records a reader reads share:
+// an allocation per 512 bytes of keys rather than per key. Safe because a
+// key is never written to once read (bbolt, too, needs the keys it is
+// given unchanged till its transaction ends), and its capacity ends where
+// it does, so an append to it copies.
+func (r *recReader) keyBuf(n int) []byte {
+	if r.slab == nil || cap(r.slab)-len(r.slab) < n {
+		r.slab = make([]byte, 0, max(n, 512))
+	}
+	at := len(r.slab)
+	r.slab = r.slab[:at+n]
+	return r.slab[at : at : at+n]
 }
 
 func (r *recReader) keys(read func() []byte) [][]byte {
@@ -242,7 +333,8 @@ func (r *recReader) stopKey() []byte {
 	if len(b) == 0 {
 		return nil
 	}
-	k := binary.BigEndian.AppendUint64(lp(lp(nil, slaID), target), uint64(day)+1<<62)
+	k := r.keyBuf(2 + len(slaID) + 2 + len(target) + 8 + len(r.ref) + 8 + 1)
+	k = binary.BigEndian.AppendUint64(lp(lp(k, slaID), target), uint64(day)+1<<62)
 	k = append(k, r.ref...)
 	k = binary.BigEndian.AppendUint64(k, uint64(secs))
 	return append(k, b[0])
@@ -253,13 +345,14 @@ func (r *recReader) breachKey() []byte {
 		return r.key()
 	}
 	t := r.base.Unix() + r.int()
-	k := append(binary.BigEndian.AppendUint64(nil, uint64(t)), r.ref...)
-	return lp(k, r.clockKey())
+	clockKey := r.clockKey()
+	k := binary.BigEndian.AppendUint64(r.keyBuf(8+len(r.ref)+2+len(clockKey)), uint64(t))
+	return lp(append(k, r.ref...), clockKey)
 }
 
 func (r *recReader) deadlineKey() []byte {
 	if !r.parts() {
 		return r.key()
 	}
-	return append(binary.BigEndian.AppendUint64(nil, uint64(r.base.Unix()+r.int())), r.ref...)
+	return append(binary.BigEndian.AppendUint64(r.keyBuf(8+len(r.ref)), uint64(r.base.Unix()+r.int())), r.ref...)
 }

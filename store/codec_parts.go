@@ -3,6 +3,8 @@ package store
 import (
 	"encoding/binary"
 	"errors"
+	"slices"
+	"sync"
 	"time"
 )
 
@@ -14,12 +16,41 @@ import (
 
 var errShortRecord = errors.New("record cut short")
 
-// recWriter appends the parts of a compact record.
+// recWriter appends the parts of a compact record. Those encodeRecord
+// uses come from a pool (recWriters) with their buffer and tables grown
+// already: a tick encodes every due request's record, and its only
+// allocation is then the record returned.
 type recWriter struct {
 	buf  []byte
-	strs map[string]int // string → its index in the record's table
-	base time.Time      // times are written relative to it
-	ref  []byte         // the request key, left out of index keys
+	base time.Time // times are written relative to it
+	ref  []byte    // the request key, left out of index keys
+	// strs is the record's string table, in the order of first use
+	// (recWriter.str), and slots its open-addressed hash set: each slot
+	// holds an index into strs + 1, 0 when free. Cheaper than a map,
+	// which a record would allocate and grow for a few dozen strings.
+	strs  []string
+	slots []uint32
+	// keys is scratch for sorting maps' keys (sortedKeys), used as a
+	// stack: a caller drops the keys it added when done with them.
+	keys []string
+}
+
+// recWriters are the writers encodeRecord uses, their scratch grown
+// already: a tick encodes every due request's record.
+var recWriters = sync.Pool{New: func() any {
+	return &recWriter{buf: make([]byte, 0, 1024), strs: make([]string, 0, 64), slots: make([]uint32, 128), keys: make([]string, 0, 32)}
+}}
+
+// release resets w and returns it to recWriters, unless a large record
+// grew it: the pool keeps no large buffers, nor the strings it wrote.
+func (w *recWriter) release() {
+	if cap(w.buf) > 16<<10 || len(w.slots) > 1024 || cap(w.keys) > 1024 {
+		return
+	}
+	clear(w.strs)
+	clear(w.slots)
+	*w = recWriter{buf: w.buf[:0], strs: w.strs[:0], slots: w.slots, keys: w.keys[:0], ref: w.ref[:0]}
+	recWriters.Put(w)
 }
 
 func (w *recWriter) uint(v uint64) { w.buf = binary.AppendUvarint(w.buf, v) }
@@ -27,15 +58,90 @@ func (w *recWriter) int(v int64)   { w.buf = binary.AppendVarint(w.buf, v) }
 
 // str writes a string's index + 1 if the record has it already, else 0
 // and the string.
-func (w *recWriter) str(s string) {
-	if i, ok := w.strs[s]; ok {
-		w.uint(uint64(i) + 1)
-		return
+func (w *recWriter) str(s string) { putStr(w, s) }
+
+// putStr is recWriter.str of a string or its bytes: what an index key
+// holds, converted (allocated) only the first time the record has it.
+func putStr[T ~string | ~[]byte](w *recWriter, s T) {
+	if at, slot := find(w, s); at > 0 {
+		w.uint(uint64(at))
+	} else {
+		w.add(slot, string(s))
 	}
-	w.strs[s] = len(w.strs)
+}
+
+// find returns the index + 1 of s in w's string table, 0 if it has none,
+// and then the free slot of the hash set where s goes (grown, if need be,
+// to keep it at most half full).
+func find[T ~string | ~[]byte](w *recWriter, s T) (at, slot uint32) {
+	if len(w.slots) < 2*(len(w.strs)+1) {
+		w.growSlots()
+	}
+	mask := uint32(len(w.slots) - 1)
+	for i := strHash(s) & mask; ; i = (i + 1) & mask {
+		at := w.slots[i]
+		if at == 0 || w.strs[at-1] == string(s) {
+			return at, i
+		}
+	}
+}
+
+// add writes s, new to the table, and adds it in slot (recWriter.find).
+func (w *recWriter) add(slot uint32, s string) {
+	w.slots[slot] = uint32(len(w.strs)) + 1
+	w.strs = append(w.strs, s)
 	w.uint(0)
 	w.uint(uint64(len(s)))
 	w.buf = append(w.buf, s...)
+}
+
+// growSlots doubles the string table's hash set (at least 64 slots),
+// keeping it at most half full.
+func (w *recWriter) growSlots() {
+	n := max(64, 2*len(w.slots))
+	for n < 2*(len(w.strs)+1) {
+		n *= 2
+	}
+	w.slots = make([]uint32, n)
+	mask := uint32(n - 1)
+	for j, s := range w.strs {
+		i := strHash(s) & mask
+		for w.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		w.slots[i] = uint32(j) + 1
+	}
+}
+
+// strHash is FNV-1a of a string's length and its first 32 bytes, or of
+// its bytes alike (hash/maphash would convert them: an allocation past
+// 32 bytes). A record's strings are short, and those sharing a long
+// prefix only cost a comparison more.
+func strHash[T ~string | ~[]byte](s T) uint32 {
+	h := uint32(2166136261) ^ uint32(len(s))
+	for i := range min(len(s), 32) {
+		h = (h ^ uint32(s[i])) * 16777619
+	}
+	return h
+}
+
+// sortedKeys returns m's keys in order, in w.keys past mark, its length
+// before: the caller drops them (w.dropKeys(mark)) when done with them.
+func sortedKeys[V any](w *recWriter, m map[string]V) (keys []string, mark int) {
+	mark = len(w.keys)
+	for k := range m {
+		w.keys = append(w.keys, k)
+	}
+	keys = w.keys[mark:]
+	slices.Sort(keys)
+	return keys, mark
+}
+
+// dropKeys drops the keys past mark from the scratch (sortedKeys), and
+// the strings they held with them.
+func (w *recWriter) dropKeys(mark int) {
+	clear(w.keys[mark:])
+	w.keys = w.keys[:mark]
 }
 
 // bits writes up to 8 flags in a byte.
@@ -105,6 +211,42 @@ type recReader struct {
 	base time.Time
 	ref  []byte
 	err  error
+	// text, when set, holds the bytes buf started with, as one string
+	// (a copy: see decodeRecord), and the strings read are substrings of
+	// it rather than an allocation each.
+	text string
+	// clockKeys are the clock keys read so far, by the table indexes of
+	// their SLA id and target (recReader.clockKey), each joined once.
+	clockKeys []clockKeyRef
+	slab      []byte // where index keys are carved from (recReader.keyBuf)
+}
+
+// clockKeyRef is a clock key joined from table strings slaID and target.
+type clockKeyRef struct {
+	slaID, target int
+	key           string
+}
+
+// recReaders are the readers decodeRecord uses, their tables grown
+// already: a tick decodes every due request's record.
+var recReaders = sync.Pool{New: func() any {
+	return &recReader{strs: make([]string, 0, 64), clockKeys: make([]clockKeyRef, 0, 16)}
+}}
+
+// release resets r and returns it to recReaders, unless a large record
+// grew it: the pool keeps neither large tables nor the strings read.
+func (r *recReader) release() {
+	if cap(r.strs) > 1024 || cap(r.clockKeys) > 256 {
+		return
+	}
+	clear(r.strs)
+	clear(r.clockKeys)
+	slab := r.slab
+	if cap(slab) > 4<<10 { // carved for a rare long key: not kept
+		slab = nil
+	}
+	*r = recReader{strs: r.strs[:0], clockKeys: r.clockKeys[:0], ref: r.ref[:0], slab: slab}
+	recReaders.Put(r)
 }
 
 func (r *recReader) fail(err error) {
@@ -154,27 +296,49 @@ func (r *recReader) bytes(n int) []byte {
 	return b
 }
 
+// string reads n bytes as a string: a substring of text when the reader
+// has it.
+func (r *recReader) string(n int) string {
+	b := r.bytes(n)
+	if r.text == "" || r.err != nil {
+		return string(b)
+	}
+	end := len(r.text) - len(r.buf)
+	return r.text[end-n : end]
+}
+
 func (r *recReader) str() string {
+	i := r.strAt()
+	if i < 0 {
+		return ""
+	}
+	return r.strs[i]
+}
+
+// strAt reads a string of the record's table and returns its index in
+// it, -1 after a fault.
+func (r *recReader) strAt() int {
 	i := r.uint()
 	if i > 0 {
 		if i > uint64(len(r.strs)) {
 			r.fail(errors.New("record names a string it does not hold"))
-			return ""
+			return -1
 		}
-		return r.strs[i-1]
+		return int(i - 1)
 	}
-	s := string(r.bytes(r.len()))
-	if r.err == nil {
-		r.strs = append(r.strs, s)
+	s := r.string(r.len())
+	if r.err != nil {
+		return -1
 	}
-	return s
+	r.strs = append(r.strs, s)
+	return len(r.strs) - 1
 }
 
-func (r *recReader) bits(n int) []bool {
-	b := r.bytes(1)
-	out := make([]bool, n)
-	if len(b) == 1 {
-		for i := range out {
+// bits reads up to 8 flags from a byte (n of them: the rest are false).
+func (r *recReader) bits(n int) [8]bool {
+	var out [8]bool
+	if b := r.bytes(1); len(b) == 1 {
+		for i := range n {
 			out[i] = b[0]&(1<<i) != 0
 		}
 	}
@@ -201,7 +365,7 @@ func (r *recReader) time() time.Time {
 	}
 	t := time.Unix(r.base.Unix()+d, ns)
 	if tags&timeOffset != 0 {
-		return t.In(time.FixedZone("", int(r.int())))
+		return t.In(time.FixedZone("", int(r.int()))) // whole hours: shared zones, no allocation
 	}
 	return t.UTC()
 }
@@ -223,4 +387,4 @@ func (w *recWriter) raw(s string) {
 }
 
 // raw reads what recWriter.raw wrote.
-func (r *recReader) raw() string { return string(r.bytes(r.len())) }
+func (r *recReader) raw() string { return r.string(r.len()) }

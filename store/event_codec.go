@@ -32,7 +32,8 @@ import (
 //   - no arrival sequence: it is the key's last 8 bytes.
 //
 // A field added to sla.Event takes the next flag (and, if it is text, a
-// line in eventTexts): the flags are stored, so they are never renumbered.
+// line in eventTexts and eventText): the flags are stored, so they are
+// never renumbered.
 // TestAnEventKeepsEveryFieldThroughItsEncoding fills every field of
 // sla.Event and fails until a new one is encoded.
 const eventCompact byte = 1
@@ -54,19 +55,31 @@ const (
 	evNext // the first flag not in use
 )
 
-// eventTexts are the optional text fields, each with its flag, in the
-// order they are written.
-var eventTexts = []struct {
-	flag  uint64
-	field func(*sla.Event) *string
-}{
-	{evCustomer, func(e *sla.Event) *string { return &e.Customer }},
-	{evPriority, func(e *sla.Event) *string { return &e.Priority }},
-	{evCategory, func(e *sla.Event) *string { return &e.Category }},
-	{evTitle, func(e *sla.Event) *string { return &e.Title }},
-	{evReason, func(e *sla.Event) *string { return &e.Reason }},
-	{evComment, func(e *sla.Event) *string { return &e.Comment }},
-	{evDepartment, func(e *sla.Event) *string { return &e.Department }},
+// eventTexts are the flags of the optional text fields (eventText), in
+// the order they are written.
+var eventTexts = []uint64{evCustomer, evPriority, evCategory, evTitle, evReason, evComment, evDepartment}
+
+// eventText is the text field of e that flag stands for. A switch, not a
+// table of functions: an event passed to a function value escapes, and
+// decodeEvent's would be allocated for every event read.
+func eventText(e *sla.Event, flag uint64) *string {
+	switch flag {
+	case evCustomer:
+		return &e.Customer
+	case evPriority:
+		return &e.Priority
+	case evCategory:
+		return &e.Category
+	case evTitle:
+		return &e.Title
+	case evReason:
+		return &e.Reason
+	case evComment:
+		return &e.Comment
+	case evDepartment:
+		return &e.Department
+	}
+	panic("store: eventText of a flag that names no text")
 }
 
 // eventTypeCodes gives each event type its code: its position here + 1.
@@ -94,9 +107,9 @@ func eventFlags(ref Ref, e *sla.Event) uint64 {
 	if e.Request != ref.ID {
 		flags |= evRequest
 	}
-	for _, t := range eventTexts {
-		if *t.field(e) != "" {
-			flags |= t.flag
+	for _, flag := range eventTexts {
+		if *eventText(e, flag) != "" {
+			flags |= flag
 		}
 	}
 	if len(e.Labels) > 0 {
@@ -128,9 +141,9 @@ func encodeEvent(ref Ref, e *sla.Event) []byte {
 	if flags&evProvider != 0 {
 		w.raw(e.Provider)
 	}
-	for _, t := range eventTexts {
-		if flags&t.flag != 0 {
-			w.raw(*t.field(e))
+	for _, flag := range eventTexts {
+		if flags&flag != 0 {
+			w.raw(*eventText(e, flag))
 		}
 	}
 	if flags&evLabels != 0 {
@@ -156,16 +169,17 @@ func encodedFor(ref Ref, e *sla.Event) bool {
 // decodeEvent reads an event stored under the key of ref with the arrival
 // sequence seq, in either encoding.
 func decodeEvent(ref Ref, seq uint64, data []byte) (sla.Event, error) {
-	var e sla.Event
 	if len(data) > 0 && data[0] == '{' {
-		err := json.Unmarshal(data, &e)
-		e.Seq = seq
-		return e, err
+		return decodeEventJSON(seq, data)
 	}
+	var e sla.Event // not passed to json.Unmarshal, which would move it to the heap
 	if len(data) == 0 || data[0] != eventCompact {
 		return e, errors.New("event of an unknown encoding")
 	}
-	r := &recReader{buf: data[1:], base: eventEpoch}
+	// The event's strings are substrings of one copy of it, text (as a
+	// record's: decodeRecord): one allocation, not one a field. A copy:
+	// data may be bbolt's memory (ingest.go reads events in place).
+	r := &recReader{buf: data[1:], text: string(data[1:]), base: eventEpoch}
 	flags := r.uint()
 	if flags >= evNext || flags&(evKeyProvider|evProvider) == evKeyProvider|evProvider {
 		return e, fmt.Errorf("event with flags %#x, which this slad does not write", flags)
@@ -190,9 +204,9 @@ func decodeEvent(ref Ref, seq uint64, data []byte) (sla.Event, error) {
 	case flags&evKeyProvider != 0:
 		e.Provider = ref.Provider
 	}
-	for _, t := range eventTexts {
-		if flags&t.flag != 0 {
-			*t.field(&e) = r.raw()
+	for _, flag := range eventTexts {
+		if flags&flag != 0 {
+			*eventText(&e, flag) = r.raw()
 		}
 	}
 	if flags&evLabels != 0 {
@@ -214,4 +228,12 @@ func decodeEvent(ref Ref, seq uint64, data []byte) (sla.Event, error) {
 		return sla.Event{}, r.err
 	}
 	return e, nil
+}
+
+// decodeEventJSON reads an event stored as JSON, before schema 11.
+func decodeEventJSON(seq uint64, data []byte) (sla.Event, error) {
+	var e sla.Event
+	err := json.Unmarshal(data, &e)
+	e.Seq = seq
+	return e, err
 }
