@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -230,13 +231,7 @@ func TestFastStagesMatchTheReference(t *testing.T) {
 
 func compareWithReference(t *testing.T, name string, rng *rand.Rand, d *desk, now time.Time) {
 	t.Helper()
-	for _, id := range slices.Sorted(func(yield func(string) bool) {
-		for id := range d.reqs {
-			if !yield(id) {
-				return
-			}
-		}
-	}) {
+	for _, id := range slices.Sorted(maps.Keys(d.reqs)) {
 		r := d.reqs[id]
 		live := r.req.At(d.p, now)
 		got, gotOK := NextDue(d.p, &r.st, &live, now)
