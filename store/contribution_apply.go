@@ -141,73 +141,99 @@ func applyDayDeltas(days *bolt.Bucket, dayDeltas map[string]*DayAggr) error {
 // applyIndexes moves the request's keys in the breach, stop, deadline,
 // open and attention indexes from old to cur.
 func applyIndexes(tx *bolt.Tx, ref Ref, old, cur contribution) error {
-	id := requestKey(ref)
-	if err := replaceKeys(tx.Bucket(bucketBreaches), old.Breaches, cur.Breaches, id); err != nil {
+	return newTxWriter(tx).indexes(requestKey(ref), old, cur)
+}
+
+// indexes is applyIndexes through w, for the request keyed id (kept as
+// it is until the commit: it is the breach indexes' value). old is the
+// contribution whose keys the indexes hold: the stored one.
+func (w *txWriter) indexes(id []byte, old, cur contribution) error {
+	if err := w.replaceKeys(w.bucket(wBreaches), old.Breaches, cur.Breaches, sameKey, constValue(id)); err != nil {
 		return err
 	}
-	if err := replaceKeys(tx.Bucket(bucketBreachesBySLA), bySLA(old.Breaches), bySLA(cur.Breaches), id); err != nil {
+	if err := w.replaceKeys(w.bucket(wBreachesBySLA), old.Breaches, cur.Breaches, appendBySLA, constValue(id)); err != nil {
 		return err
 	}
 	// A stop's value is its request's customer, so that a pair's median is
 	// read from its SLA's stops in the period.
-	if err := replaceStops(tx.Bucket(bucketStops), old.Stops, &cur); err != nil {
+	if err := w.replaceKeys(w.bucket(wStops), old.Stops, cur.Stops, sameKey, func(k []byte) []byte {
+		if len(cur.Served) == 0 {
+			return w.keep([]byte(cur.Customer))
+		}
+		return w.keep([]byte(cur.customerOf(stopKeySLA(k))))
+	}); err != nil {
 		return err
 	}
-	deadlines := tx.Bucket(bucketDeadlines)
-	if old.Deadline != nil && string(old.Deadline) != string(cur.Deadline) {
-		if err := deadlines.Delete(old.Deadline); err != nil {
+	deadlines := w.bucket(wDeadlines)
+	if old.Deadline != nil && !bytes.Equal(old.Deadline, cur.Deadline) {
+		if err := deadlines.del(old.Deadline); err != nil {
 			return err
 		}
 	}
-	if cur.Deadline != nil && (string(old.Deadline) != string(cur.Deadline) || !has(deadlines, cur.Deadline)) {
-		if err := deadlines.Put(cur.Deadline, nil); err != nil {
+	if cur.Deadline != nil && (!bytes.Equal(old.Deadline, cur.Deadline) || !deadlines.has(cur.Deadline)) {
+		if err := deadlines.put(cur.Deadline, nil); err != nil {
 			return err
 		}
 	}
-	if err := setFlag(tx.Bucket(bucketOpen), id, cur.Open); err != nil {
-		return err
+	// The open index holds the request when old is open: only a change
+	// is looked up and written (a delete of a key not there writes
+	// nothing, and a put of a key there writes what it holds).
+	if open := w.bucket(wOpen); cur.Open && !old.Open {
+		if err := open.put(id, nil); err != nil {
+			return err
+		}
+	} else if !cur.Open {
+		if err := open.del(id); err != nil {
+			return err
+		}
 	}
-	if cur.Alert { // its value lets a page count and rank without the record (attention.go)
-		return putChanged(tx.Bucket(bucketAttention), id, attentionValue(cur))
+	attention := w.bucket(wAttention)
+	switch {
+	case !cur.Alert:
+		return attention.del(id)
+	case !old.Alert: // not indexed: nothing to compare with
+		return attention.put(id, attentionValue(cur))
+	default: // its value lets a page count and rank without the record (attention.go)
+		return attention.putChanged(id, attentionValue(cur))
 	}
-	return tx.Bucket(bucketAttention).Delete(id)
 }
 
-// Index writes that change nothing are skipped: a put of the value a key
-// holds already still dirties its page, which the commit writes out again
-// (most saves keep most keys, and a tick saves many requests at once).
+// sameKey is the key function of an index keyed by the contribution's keys.
+func sameKey(dst, k []byte) []byte { return append(dst, k...) }
 
-// has reports whether the bucket holds the key (Get does not tell a key
-// put with a nil value from no key).
-func has(b *bolt.Bucket, key []byte) bool {
-	k, _ := b.Cursor().Seek(key)
-	return k != nil && bytes.Equal(k, key)
-}
-
-// putChanged puts the key unless it holds the value already.
-func putChanged(b *bolt.Bucket, key, value []byte) error {
-	if k, v := b.Cursor().Seek(key); k != nil && bytes.Equal(k, key) && bytes.Equal(v, value) {
-		return nil
+// appendBySLA is the key function of the per-SLA breach index (bySLA).
+func appendBySLA(dst, k []byte) []byte {
+	slaID, ok := breachKeySLA(k)
+	if !ok {
+		return append(dst, bySLA([][]byte{k})[0]...)
 	}
-	return b.Put(key, value)
+	dst = binary.BigEndian.AppendUint16(dst, uint16(len(slaID)))
+	return append(append(dst, slaID...), k...)
 }
 
-// replaceKeys deletes the old keys that are not among the new ones and
-// puts the new ones (those it does not hold with the value already).
-func replaceKeys(b *bolt.Bucket, old, cur [][]byte, value []byte) error {
-	return replaceKeysWith(b, old, cur, func([]byte) []byte { return value })
-}
-
-// replaceStops is replaceKeys for the stops index, whose values are the
-// customer each stop was counted under (contribution.customerOf).
-func replaceStops(b *bolt.Bucket, old [][]byte, cur *contribution) error {
-	if len(cur.Served) == 0 {
-		return replaceKeys(b, old, cur.Stops, []byte(cur.Customer))
+// breachKeySLA is the SLA id in a breach key (breachKey) as bySLA reads
+// it, without making strings; ok is false when k is not one breachKey
+// makes (bySLA then reads it as it does).
+func breachKeySLA(k []byte) (slaID []byte, ok bool) {
+	if len(k) < 8 {
+		return nil, false
 	}
-	return replaceKeysWith(b, old, cur.Stops, func(k []byte) []byte {
-		return []byte(cur.customerOf(stopKeySLA(k)))
-	})
+	rest := k[8:]
+	var clockKey []byte
+	for range 3 { // id, provider, clock key
+		if len(rest) < 2 || len(rest) < 2+int(binary.BigEndian.Uint16(rest)) {
+			return nil, false
+		}
+		n := int(binary.BigEndian.Uint16(rest))
+		clockKey, rest = rest[2:2+n], rest[2+n:]
+	}
+	if i := bytes.LastIndexByte(clockKey, '/'); i >= 0 {
+		return clockKey[:i], true
+	}
+	return clockKey, true
 }
+
+func constValue(v []byte) func([]byte) []byte { return func([]byte) []byte { return v } }
 
 // stopKeySLA is the SLA id a stop key (stopKey) starts with.
 func stopKeySLA(k []byte) string {
@@ -217,35 +243,38 @@ func stopKeySLA(k []byte) string {
 	return string(k[2 : 2+binary.BigEndian.Uint16(k)])
 }
 
-// replaceKeysWith is replaceKeys with each key's value given by value.
-func replaceKeysWith(b *bolt.Bucket, old, cur [][]byte, value func(k []byte) []byte) error {
+// replaceKeys moves an index from the old keys to the cur ones: it deletes
+// the old keys that are not among cur and puts cur (a key new to the
+// request is new to the bucket; one it had is put only if its value
+// changed). key makes each key of the index from a contribution's key,
+// into scratch; value gives its value.
+func (w *txWriter) replaceKeys(b *wbucket, old, cur [][]byte, key func(dst, k []byte) []byte, value func(k []byte) []byte) error {
 	for _, k := range old {
-		if !slices.ContainsFunc(cur, func(c []byte) bool { return string(c) == string(k) }) {
-			if err := b.Delete(k); err != nil {
+		if !containsKey(cur, k) {
+			w.key = key(w.key[:0], k)
+			if err := b.del(w.key); err != nil {
 				return err
 			}
 		}
 	}
 	for _, k := range cur {
-		put := b.Put // a key new to the request is new to the bucket
-		if slices.ContainsFunc(old, func(o []byte) bool { return string(o) == string(k) }) {
-			put = func(k, v []byte) error { return putChanged(b, k, v) }
+		v := value(k)
+		w.key = key(w.key[:0], k)
+		var err error
+		if containsKey(old, k) {
+			err = b.putChanged(w.key, v)
+		} else {
+			err = b.put(w.key, v)
 		}
-		if err := put(k, value(k)); err != nil {
+		if err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func setFlag(b *bolt.Bucket, key []byte, on bool) error {
-	if on {
-		if has(b, key) {
-			return nil
-		}
-		return b.Put(key, nil)
-	}
-	return b.Delete(key)
+func containsKey(keys [][]byte, k []byte) bool {
+	return slices.ContainsFunc(keys, func(c []byte) bool { return bytes.Equal(c, k) })
 }
 
 func putJSONOrDelete(b *bolt.Bucket, k []byte, v any, del bool) error {

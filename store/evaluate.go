@@ -71,15 +71,20 @@ func (s *Store) Evaluate(now time.Time) (EvalResult, error) {
 		readErr = s.readDue(p, bound, now, chunks, stop)
 	})
 	var err error
+	var ours []int // the transactions that wrote the chunks before
 	for c := range chunks {
 		var chunk EvalResult
+		var id int
 		if err = s.update(func(tx *bolt.Tx) error {
 			var err error
+			id = tx.ID()
+			c.unchanged = onlyOurs(ours, c.read, id)
 			chunk, err = s.writeDue(tx, p, bound, c, now)
 			return err
 		}); err != nil {
 			break
 		}
+		ours = append(ours, id)
 		res.Requests += chunk.Requests
 		res.Fired += chunk.Fired
 		res.Skipped += chunk.Skipped
@@ -102,6 +107,25 @@ type evalChunkOf struct {
 	keys  [][]byte // the deadline keys that named them
 	folds []*fold
 	res   IngestResult // counts what the folds queue
+	// read is the transaction the records were read in; unchanged says
+	// that no commit since then but the tick's own chunks' (which write
+	// their own requests only) could have changed them.
+	read      int
+	unchanged bool
+}
+
+// onlyOurs reports whether every commit after the read transaction read
+// and before the write transaction write is one of ours. bbolt numbers
+// its transactions: a read one by the last commit it sees, a write one by
+// the commit it makes, one after the last.
+func onlyOurs(ours []int, read, write int) bool {
+	n := 0
+	for _, id := range ours {
+		if id > read && id < write {
+			n++
+		}
+	}
+	return n == write-read-1
 }
 
 // evalRound bounds the due requests readDue orders at once: their
@@ -150,11 +174,13 @@ func (s *Store) readDue(p *sla.Policy, bound []byte, now time.Time, out chan<- *
 			}
 			c := &evalChunkOf{keys: keys[from:min(from+evalChunk, len(keys))]}
 			if err := s.db.View(func(tx *bolt.Tx) error {
+				c.read = tx.ID()
 				c.folds = make([]*fold, len(c.keys))
+				l := newLookups(tx) // one cursor for the chunk's records
 				for i, k := range c.keys {
 					_, ref := parseDeadlineKey(k)
 					c.folds[i] = &fold{ref: ref, res: &c.res, tick: true, keep: !s.stale(tx, ref)}
-					c.folds[i].read(tx)
+					c.folds[i].readWith(l)
 				}
 				return nil
 			}); err != nil {
@@ -192,18 +218,12 @@ func (s *Store) writeDue(tx *bolt.Tx, p *sla.Policy, bound []byte, c *evalChunkO
 	for _, name := range [][]byte{bucketAttention, bucketFiring, bucketNotices, bucketBreaches, bucketBreachesBySLA} {
 		tx.Bucket(name).FillPercent = packedFill
 	}
-	requests := tx.Bucket(bucketRequests)
+	w := sum.writer(tx)
 	for i, f := range c.folds {
-		if v := requests.Get(requestKey(f.ref)); !bytes.Equal(v, f.stored) {
-			if v == nil {
-				continue // removed meanwhile: nothing is due
-			}
-			f.keep = !s.stale(tx, f.ref)
-			f.read(tx)
-			f.compute(p, now)
-			if f.old != nil && (f.old.Contrib.Deadline == nil || bytes.Compare(f.old.Contrib.Deadline, bound) >= 0) {
-				continue // no longer due
-			}
+		// Unless no other commit came between, the record may have
+		// changed since it was read.
+		if !c.unchanged && !s.recheck(tx, w, p, bound, now, f) {
+			continue
 		}
 		if f.err != nil && f.old == nil {
 			// One damaged record must not stop every alert: drop it
@@ -227,10 +247,31 @@ func (s *Store) writeDue(tx *bolt.Tx, p *sla.Policy, bound []byte, c *evalChunkO
 	return res, sum.flush(tx)
 }
 
+// recheck reads and computes a due request again if its record changed
+// since it was read, and reports whether it is still due.
+func (s *Store) recheck(tx *bolt.Tx, w *txWriter, p *sla.Policy, bound []byte, now time.Time, f *fold) bool {
+	w.key = appendRequestKey(w.key[:0], f.ref)
+	v := w.bucket(wRequests).get(w.key)
+	if bytes.Equal(v, f.stored) {
+		return true
+	}
+	if v == nil {
+		return false // removed meanwhile: nothing is due
+	}
+	f.keep = !s.stale(tx, f.ref)
+	f.read(tx)
+	f.compute(p, now)
+	// Still due unless its deadline moved past now.
+	return f.old == nil || (f.old.Contrib.Deadline != nil && bytes.Compare(f.old.Contrib.Deadline, bound) < 0)
+}
+
 func outboxPrefix(receiver string) []byte { return lp(nil, receiver) }
 
-func outboxKey(receiver string, seq uint64) []byte {
-	return binary.BigEndian.AppendUint64(outboxPrefix(receiver), seq)
+func outboxKey(receiver string, seq uint64) []byte { return appendOutboxKey(nil, receiver, seq) }
+
+// appendOutboxKey appends outboxKey(receiver, seq) to b.
+func appendOutboxKey(b []byte, receiver string, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(lp(b, receiver), seq)
 }
 
 // NextDeadline returns the earliest instant in the deadline index; ok is

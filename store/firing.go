@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -35,7 +36,7 @@ func applyEffects(tx *bolt.Tx, effects []lifecycle.Effect, notices [][]byte, now
 		case lifecycle.Unhold:
 			err = held.unhold(tx, &e, now, sum)
 		case lifecycle.Fire:
-			err = setFiring(tx, e.Receivers, Ref{Provider: e.Provider, ID: e.Request}, e.ClockKey, e.Notice.StageKey, notices[i], &sum.bodies)
+			err = setFiring(sum.writer(tx), e.Receivers, Ref{Provider: e.Provider, ID: e.Request}, e.ClockKey, e.Notice.StageKey, notices[i], &sum.bodies)
 		case lifecycle.Unfire:
 			err = clearFiringOf(tx, &sum.bodies, e.Receivers, Ref{Provider: e.Provider, ID: e.Request}, e.ClockKey)
 		default:
@@ -83,15 +84,18 @@ func encodeNotices(effects []lifecycle.Effect) ([][]byte, error) {
 // receiver: the notice once (notice_bodies.go), an item per receiver that
 // refers to it.
 func enqueue(tx *bolt.Tx, receivers []string, n *lifecycle.Notice, notice []byte, now time.Time, sum *pendingSums) error {
-	ob := tx.Bucket(bucketOutbox)
-	ob.FillPercent = outboxFill
+	w := sum.writer(tx)
+	ob := w.bucket(wOutbox)
+	ob.b.FillPercent = outboxFill
 	for _, rcv := range receivers {
 		seq := sum.nextOutboxSeq(tx)
 		e := outboxEntry{notice: sum.bodies.ref(tx, notice), created: now.UTC(), nextAttempt: now.UTC()}
-		if err := ob.Put(outboxKey(rcv, seq), e.encode()); err != nil {
+		w.val = e.appendTo(w.val[:0])
+		w.key = appendOutboxKey(w.key[:0], rcv, seq)
+		if err := ob.put(w.key, w.keep(w.val)); err != nil {
 			return err
 		}
-		if err := indexNotice(tx, rcv, n); err != nil { // retention.go
+		if err := w.indexNotice(rcv, n); err != nil { // retention.go
 			return err
 		}
 		sum.pending[rcv]++
@@ -109,16 +113,17 @@ const outboxFill = 0.9
 // receivers that must keep re-sending it (Alertmanager): the notice,
 // encoded as notice, once in bodies, an entry per receiver that refers to
 // it.
-func setFiring(tx *bolt.Tx, receivers []string, request Ref, clockKey, stageKey string, notice []byte, bodies *pendingBodies) error {
-	b := tx.Bucket(bucketFiring)
+func setFiring(w *txWriter, receivers []string, request Ref, clockKey, stageKey string, notice []byte, bodies *pendingBodies) error {
+	b := w.bucket(wFiring)
 	for _, rcv := range receivers {
-		k := lp(firingPrefix(rcv, request, clockKey), stageKey)
-		if v := b.Get(k); v != nil { // fired again (a new cycle): the old notice goes
-			if err := unrefFiring(tx, bodies, k, v); err != nil {
+		w.key = lp(appendFiringPrefix(w.key[:0], rcv, request, clockKey), stageKey)
+		if v := b.get(w.key); v != nil { // fired again (a new cycle): the old notice goes
+			if err := unrefFiring(w.tx, bodies, w.key, v); err != nil {
 				return err
 			}
 		}
-		if err := b.Put(k, seqKey(bodies.ref(tx, notice))); err != nil {
+		w.val = binary.BigEndian.AppendUint64(w.val[:0], bodies.ref(w.tx, notice))
+		if err := b.put(w.key, w.keep(w.val)); err != nil {
 			return err
 		}
 	}
@@ -158,5 +163,10 @@ func unrefFiring(tx *bolt.Tx, bodies *pendingBodies, k, v []byte) error {
 }
 
 func firingPrefix(receiver string, request Ref, clockKey string) []byte {
-	return lp(append(lp(nil, receiver), requestKey(request)...), clockKey)
+	return appendFiringPrefix(nil, receiver, request, clockKey)
+}
+
+// appendFiringPrefix appends firingPrefix(receiver, request, clockKey) to b.
+func appendFiringPrefix(b []byte, receiver string, request Ref, clockKey string) []byte {
+	return lp(appendRequestKey(lp(b, receiver), request), clockKey)
 }

@@ -245,7 +245,7 @@ func (f *fold) write(tx *bolt.Tx, now time.Time, sum *pendingSums) error {
 		old = f.old.Contrib
 	}
 	sum.add(f.counters, old, f.rec.Contrib)
-	return putRecord(tx, f.ref, f.rec, f.data, old, now)
+	return putRecord(sum.writer(tx), f.ref, f.rec, f.data, old, now)
 }
 
 // computeAll runs phase 2 of folds on every core; a fold that must read
@@ -303,6 +303,7 @@ type pendingSums struct {
 	outboxSeq       uint64                    // the last sequence number handed out, once read
 	seqRead         bool
 	bodies          pendingBodies
+	w               *txWriter // the commit's writer (tx_writer.go)
 }
 
 func newPendingSums() *pendingSums {

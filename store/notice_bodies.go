@@ -96,11 +96,22 @@ func (p *pendingBodies) write(tx *bolt.Tx) error {
 	}
 	b := tx.Bucket(bucketNoticeBodies)
 	b.FillPercent = bodyFill
+	// The bodies are cut from one block (a tick writes thousands per
+	// commit); bbolt copies the keys, so one buffer makes them all.
+	size := 0
+	for _, n := range p.order {
+		size += len(n.data) + binary.MaxVarintLen64
+	}
+	block := make([]byte, 0, size)
+	var key [8]byte
 	for _, n := range p.order {
 		if n.refs == 0 {
 			continue
 		}
-		if err := b.Put(seqKey(n.seq), encodeBody(n.refs, n.data)); err != nil {
+		from := len(block)
+		block = append(binary.AppendUvarint(block, n.refs), n.data...)
+		binary.BigEndian.PutUint64(key[:], n.seq)
+		if err := b.Put(key[:], block[from:len(block):len(block)]); err != nil {
 			return err
 		}
 	}
@@ -177,7 +188,11 @@ type outboxEntry struct {
 }
 
 func (e *outboxEntry) encode() []byte {
-	b := make([]byte, 0, 8+12+12+2+len(e.lastError))
+	return e.appendTo(make([]byte, 0, 8+12+12+2+len(e.lastError)))
+}
+
+// appendTo appends the entry's encoding to b.
+func (e *outboxEntry) appendTo(b []byte) []byte {
 	b = binary.BigEndian.AppendUint64(b, e.notice)
 	b = appendTime(b, e.created)
 	b = appendTime(b, e.nextAttempt)

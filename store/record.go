@@ -47,12 +47,15 @@ func loadRecord(tx *bolt.Tx, ref Ref) (*record, error) {
 // counters and day aggregates are applied already (by a fold, which sums
 // them: fold.go): its index keys, its entry in the retention
 // index, the record itself.
-func putRecord(tx *bolt.Tx, ref Ref, rec *record, data []byte, old contribution, now time.Time) error {
-	if err := applyIndexes(tx, ref, old, rec.Contrib); err != nil {
+// It writes through w, the commit's writer (tx_writer.go).
+func putRecord(w *txWriter, ref Ref, rec *record, data []byte, old contribution, now time.Time) error {
+	w.key = appendRequestKey(w.key[:0], ref)
+	id := w.keep(w.key) // the breach indexes' value
+	if err := w.indexes(id, old, rec.Contrib); err != nil {
 		return err
 	}
-	if err := trackClosed(tx, ref, old.Open, &rec.Request, now); err != nil { // retention.go
+	if err := trackClosed(w.tx, ref, old.Open, &rec.Request, now); err != nil { // retention.go
 		return err
 	}
-	return tx.Bucket(bucketRequests).Put(requestKey(ref), data)
+	return w.bucket(wRequests).put(id, data)
 }

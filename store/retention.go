@@ -93,8 +93,19 @@ func trackClosed(tx *bolt.Tx, ref Ref, wasOpen bool, r *sla.Request, now time.Ti
 // receiver, so that removing the request finds its notification-log entry
 // without reading the log.
 func indexNotice(tx *bolt.Tx, receiver string, n *lifecycle.Notice) error {
-	k := lp(lp(requestKey(Ref{Provider: n.Provider, ID: n.RequestID}), receiver), n.ID)
-	return tx.Bucket(bucketNotices).Put(k, nil)
+	return tx.Bucket(bucketNotices).Put(appendNoticeIndexKey(nil, receiver, n), nil)
+}
+
+// indexNotice is indexNotice through w.
+func (w *txWriter) indexNotice(receiver string, n *lifecycle.Notice) error {
+	w.key = appendNoticeIndexKey(w.key[:0], receiver, n)
+	return w.bucket(wNotices).put(w.key, nil)
+}
+
+// appendNoticeIndexKey appends the notices index's key of a notice queued
+// for a receiver to b.
+func appendNoticeIndexKey(b []byte, receiver string, n *lifecycle.Notice) []byte {
+	return lp(lp(appendRequestKey(b, Ref{Provider: n.Provider, ID: n.RequestID}), receiver), n.ID)
 }
 
 // RemoveClosed removes the requests that closed before cutoff: each one's

@@ -1,0 +1,333 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/slad-project/slad/alert/lifecycle"
+	"github.com/slad-project/slad/internal/testutil"
+	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/sla/slatest"
+)
+
+// The writer's index moves (txWriter.indexes) skip look-ups the old
+// contribution answers, seek through kept cursors and build keys in
+// scratch. The reference below is applyIndexes as it was before: plain
+// Bucket calls, a look-up before every flag and attention put. Both are
+// applied to random moves between random contributions, several
+// requests per transaction as a commit does, and must leave the same
+// keys and values.
+
+// writerRefApplyIndexes is the reference applyIndexes.
+func writerRefApplyIndexes(tx *bolt.Tx, ref Ref, old, cur contribution) error {
+	id := requestKey(ref)
+	if err := writerRefReplaceKeys(tx.Bucket(bucketBreaches), old.Breaches, cur.Breaches, func([]byte) []byte { return id }); err != nil {
+		return err
+	}
+	if err := writerRefReplaceKeys(tx.Bucket(bucketBreachesBySLA), bySLA(old.Breaches), bySLA(cur.Breaches), func([]byte) []byte { return id }); err != nil {
+		return err
+	}
+	if err := writerRefReplaceKeys(tx.Bucket(bucketStops), old.Stops, cur.Stops, func(k []byte) []byte {
+		return []byte(cur.customerOf(stopKeySLA(k)))
+	}); err != nil {
+		return err
+	}
+	deadlines := tx.Bucket(bucketDeadlines)
+	if old.Deadline != nil && string(old.Deadline) != string(cur.Deadline) {
+		if err := deadlines.Delete(old.Deadline); err != nil {
+			return err
+		}
+	}
+	if cur.Deadline != nil && (string(old.Deadline) != string(cur.Deadline) || !writerRefHas(deadlines, cur.Deadline)) {
+		if err := deadlines.Put(cur.Deadline, nil); err != nil {
+			return err
+		}
+	}
+	if open := tx.Bucket(bucketOpen); cur.Open {
+		if !writerRefHas(open, id) {
+			if err := open.Put(id, nil); err != nil {
+				return err
+			}
+		}
+	} else if err := open.Delete(id); err != nil {
+		return err
+	}
+	if cur.Alert {
+		return writerRefPutChanged(tx.Bucket(bucketAttention), id, attentionValue(cur))
+	}
+	return tx.Bucket(bucketAttention).Delete(id)
+}
+
+func writerRefHas(b *bolt.Bucket, key []byte) bool {
+	k, _ := b.Cursor().Seek(key)
+	return k != nil && bytes.Equal(k, key)
+}
+
+func writerRefPutChanged(b *bolt.Bucket, key, value []byte) error {
+	if k, v := b.Cursor().Seek(key); k != nil && bytes.Equal(k, key) && bytes.Equal(v, value) {
+		return nil
+	}
+	return b.Put(key, value)
+}
+
+func writerRefReplaceKeys(b *bolt.Bucket, old, cur [][]byte, value func(k []byte) []byte) error {
+	for _, k := range old {
+		if !slices.ContainsFunc(cur, func(c []byte) bool { return string(c) == string(k) }) {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+	}
+	for _, k := range cur {
+		put := b.Put
+		if slices.ContainsFunc(old, func(o []byte) bool { return string(o) == string(k) }) {
+			put = func(k, v []byte) error { return writerRefPutChanged(b, k, v) }
+		}
+		if err := put(k, value(k)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writerTestDB opens a bolt file in dir with every bucket of the store.
+func writerTestDB(t *testing.T, dir string) *bolt.DB {
+	t.Helper()
+	db, err := bolt.Open(filepath.Join(dir, FileName), 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	if err := db.Update(func(tx *bolt.Tx) error {
+		for _, name := range txWriterBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// boltContents lists every bucket's keys and values.
+func boltContents(t *testing.T, db *bolt.DB) string {
+	t.Helper()
+	var out bytes.Buffer
+	if err := db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			return b.ForEach(func(k, v []byte) error {
+				fmt.Fprintf(&out, "%s %x %x\n", name, k, v)
+				return nil
+			})
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out.String()
+}
+
+// randomContribution is a contribution of ref with keys drawn from a few,
+// so that moves keep some, drop some and add some.
+func randomContribution(rng *rand.Rand, ref Ref) contribution {
+	slas := []string{"a", "bb", "c/d"}
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	c := contribution{Customer: []string{"", "sales", "it"}[rng.IntN(3)], servedBy: ref.Provider, Counters: map[string]int64{}}
+	if rng.IntN(3) == 0 {
+		c.Served = []string{"bb"}
+	}
+	for _, s := range slas {
+		for _, target := range []sla.TargetKind{sla.Response, sla.Resolution} {
+			at := t0.Add(time.Duration(rng.IntN(3)) * time.Hour)
+			switch rng.IntN(4) {
+			case 0:
+				c.Breaches = append(c.Breaches, breachKey(at, ref, s+"/"+string(target)))
+				c.Counters[counterKey(ctrOpenBreached, s, string(target))] = 1
+			case 1:
+				c.Stops = append(c.Stops, stopKey(s, target, int64(rng.IntN(3)), ref, int64(rng.IntN(2)*60), rng.IntN(2) == 0))
+			}
+		}
+		if rng.IntN(3) == 0 {
+			c.Counters[counterKey(ctrAtRisk, s)] = 1
+		}
+	}
+	if rng.IntN(4) != 0 {
+		c.Deadline = deadlineKey(t0.Add(time.Duration(rng.IntN(3))*time.Minute), ref)
+	}
+	c.Open = rng.IntN(4) != 0
+	c.Alert = c.Open && rng.IntN(3) != 0
+	return c
+}
+
+func TestIndexMovesMatchTheReference(t *testing.T) {
+	rng := testutil.Rand(t)
+	fast, slow := writerTestDB(t, t.TempDir()), writerTestDB(t, t.TempDir())
+	refs := []Ref{{Provider: "it", ID: "R1"}, {Provider: "it", ID: "R2"}, {Provider: "sales", ID: "R1"}, {Provider: "x", ID: "R10"}}
+	stored := make([]contribution, len(refs)) // what the indexes hold
+	for round := range testutil.Iterations(300) {
+		next := slices.Clone(stored)
+		moved := rng.Perm(len(refs))[:1+rng.IntN(len(refs))]
+		legacy := rng.IntN(5) == 0 // an attention value written before the index had values
+		apply := func(db *bolt.DB, move func(tx *bolt.Tx, w *txWriter, i int) error) {
+			if err := db.Update(func(tx *bolt.Tx) error {
+				w := newTxWriter(tx)
+				for _, i := range moved {
+					if legacy && stored[i].Alert {
+						if err := tx.Bucket(bucketAttention).Put(requestKey(refs[i]), []byte{}); err != nil {
+							return err
+						}
+					}
+					if err := move(tx, w, i); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, i := range moved {
+			next[i] = randomContribution(rng, refs[i])
+			if rng.IntN(4) == 0 {
+				next[i] = stored[i] // saved unchanged
+			}
+		}
+		apply(fast, func(_ *bolt.Tx, w *txWriter, i int) error {
+			return w.indexes(w.keep(requestKey(refs[i])), stored[i], next[i])
+		})
+		apply(slow, func(tx *bolt.Tx, _ *txWriter, i int) error {
+			return writerRefApplyIndexes(tx, refs[i], stored[i], next[i])
+		})
+		if got, want := boltContents(t, fast), boltContents(t, slow); got != want {
+			t.Fatalf("round %d: the writer's indexes\n%s\nthe reference's\n%s", round, got, want)
+		}
+		stored = next
+	}
+}
+
+func TestWriterKeysMatchTheirBuilders(t *testing.T) {
+	rng := testutil.Rand(t)
+	word := func() string {
+		return string([]byte("abc/\x00é")[:rng.IntN(7)]) + fmt.Sprint(rng.IntN(100))
+	}
+	var w txWriter
+	for range testutil.Iterations(500) {
+		ref, rcv, clockKey, stage := Ref{Provider: word(), ID: word()}, word(), word(), word()
+		seq := rng.Uint64()
+		check := func(what string, got, want []byte) {
+			t.Helper()
+			if !bytes.Equal(got, want) {
+				t.Fatalf("%s: %x, want %x", what, got, want)
+			}
+		}
+		check("outbox key", appendOutboxKey(w.key[:0], rcv, seq), binary.BigEndian.AppendUint64(lp(nil, rcv), seq))
+		check("firing key", lp(appendFiringPrefix(w.key[:0], rcv, ref, clockKey), stage), lp(lp(append(lp(nil, rcv), requestKey(ref)...), clockKey), stage))
+		n := lifecycle.Notice{ID: word(), RequestID: ref.ID, Provider: ref.Provider}
+		check("notice index key", appendNoticeIndexKey(w.key[:0], rcv, &n), lp(lp(requestKey(ref), rcv), n.ID))
+		breach := breachKey(time.Unix(rng.Int64N(1<<40), 0), ref, clockKey)
+		check("breach by SLA", appendBySLA(w.key[:0], breach), bySLA([][]byte{breach})[0])
+		cut := breach[:8+rng.IntN(len(breach)-7)] // malformed: read as bySLA reads it
+		check("cut breach by SLA", appendBySLA(w.key[:0], cut), bySLA([][]byte{cut})[0])
+		e := outboxEntry{notice: seq, created: time.Unix(rng.Int64N(1<<40), rng.Int64N(1e9)), nextAttempt: time.Unix(rng.Int64N(1<<40), 0), attempts: rng.IntN(300), lastError: word()}
+		check("outbox entry", e.appendTo(w.val[:0]), e.encode())
+		kept := w.keep([]byte(word()))
+		before := bytes.Clone(kept)
+		w.keep(bytes.Repeat([]byte{0xff}, rng.IntN(2000)))
+		check("kept value", kept, before)
+	}
+}
+
+// A tick's writer reads no record again when no commit but its own came
+// since its chunk was read (evalChunkOf.unchanged). Two stores of the same
+// random requests, one ticked by Evaluate and one by the same chunks each
+// re-checked, must hold the same keys and values after each of a few ticks.
+func TestATickWithoutOtherCommitsWritesWhatARecheckedOneWrites(t *testing.T) {
+	rng := testutil.Rand(t)
+	n := evalChunk + 1 + rng.IntN(evalChunk) // two chunks
+	var opened, later []sla.Event
+	for i := range n {
+		id := fmt.Sprintf("R%05d", rng.IntN(3*n))
+		at := slatest.T0.Add(time.Duration(rng.IntN(600)) * time.Second)
+		opened = append(opened, slatest.Event(fmt.Sprint("o", i), id, sla.Opened, at))
+		next := slatest.T0.Add(time.Duration(600+rng.IntN(1800)) * time.Second)
+		switch rng.IntN(4) {
+		case 0:
+			later = append(later, slatest.Event(fmt.Sprint("r", i), id, sla.Responded, next))
+		case 1:
+			later = append(later, slatest.Event(fmt.Sprint("x", i), id, sla.Resolved, next))
+		}
+	}
+	type twin struct {
+		s     *Store
+		clock *testutil.Clock
+	}
+	var fast, slow twin
+	for _, tw := range []*twin{&fast, &slow} {
+		tw.clock = testutil.NewClock(slatest.T0.Add(10 * time.Minute))
+		tw.s = openTest(t, t.TempDir(), tw.clock)
+		if _, err := tw.s.Append(context.Background(), opened); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, now := range []time.Time{slatest.T0.Add(25 * time.Minute), slatest.T0.Add(45 * time.Minute), slatest.T0.Add(30 * time.Hour)} {
+		if i == 1 { // some answered, some resolved before the breaches
+			for _, tw := range []twin{fast, slow} {
+				tw.clock.Set(slatest.T0.Add(40 * time.Minute))
+				if _, err := tw.s.Append(context.Background(), later); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		fast.clock.Set(now)
+		slow.clock.Set(now)
+		want, err := fast.s.Evaluate(now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := evaluateRechecked(t, slow.s, now)
+		if got != want || want.Fired == 0 {
+			t.Fatalf("tick at %s: re-checked %+v, Evaluate %+v; want the same, some fired", now, got, want)
+		}
+		if g, w := boltContents(t, fast.s.db), boltContents(t, slow.s.db); g != w {
+			t.Fatalf("tick at %s: the files differ", now)
+		}
+	}
+}
+
+// evaluateRechecked is Evaluate with every record checked again in the
+// writer, as after a commit of ingest between a chunk's read and write.
+func evaluateRechecked(t *testing.T, s *Store, now time.Time) EvalResult {
+	t.Helper()
+	p := s.policy.Load()
+	bound := binary.BigEndian.AppendUint64(nil, uint64(now.Unix())+1)
+	chunks := make(chan *evalChunkOf, 1)
+	var readErr error
+	go func() {
+		defer close(chunks)
+		readErr = s.readDue(p, bound, now, chunks, make(chan struct{}))
+	}()
+	var res EvalResult
+	for c := range chunks {
+		if err := s.update(func(tx *bolt.Tx) error {
+			r, err := s.writeDue(tx, p, bound, c, now)
+			res.Requests, res.Fired, res.Skipped, res.Queued = res.Requests+r.Requests, res.Fired+r.Fired, res.Skipped+r.Skipped, res.Queued+r.Queued
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if readErr != nil {
+		t.Fatal(readErr)
+	}
+	return res
+}
