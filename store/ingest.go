@@ -140,7 +140,7 @@ func (s *Store) applyGroup(tx *bolt.Tx, g *group, batch []*writeReq) error {
 		clear(staged)
 		return err
 	}
-	for _, w := range batch {
+	for i, w := range batch {
 		w.res = IngestResult{}
 		placed := placedAlone(w.events, w.scope)
 		if len(folds) > 0 && !placed {
@@ -149,6 +149,9 @@ func (s *Store) applyGroup(tx *bolt.Tx, g *group, batch []*writeReq) error {
 			}
 		}
 		pb := g.prepared[w]
+		if pb == nil {
+			pb = &preparedBatch{} // not prepared (the store closing)
+		}
 		refs := pb.refs
 		if refs == nil || !placed {
 			// Placing looks requests up: it is decided here, on what the
@@ -168,10 +171,13 @@ func (s *Store) applyGroup(tx *bolt.Tx, g *group, batch []*writeReq) error {
 			return err
 		}
 		same := slices.Equal(pb.refs, refs)
+		last := i == len(batch)-1 // no batch after it looks for its requests
 		for _, f := range fs {
-			staged[f.ref] = true
+			if !last {
+				staged[f.ref] = true
+			}
 			if same {
-				f.pre = pb.folds[f.ref]
+				f.pre = pb.fold(f.ref)
 			}
 		}
 		folds = append(folds, fs...)
@@ -199,11 +205,7 @@ func placedAlone(events []sla.Event, sc Scope) bool {
 // the events went.
 func (s *Store) stage(l *lookups, w *writeReq, refs []Ref, runs *appendRuns, seq *uint64) ([]*fold, error) {
 	res := &w.res
-	var folds []*fold
-	var byRef map[Ref]*fold // with one event, folds holds the one fold
-	if len(w.events) > 1 {
-		byRef = map[Ref]*fold{}
-	}
+	bf := newBatchFolds(len(w.events), res)
 	var opened []*fold // in order, each once
 	for i := range w.events {
 		e := w.events[i] // a copy, numbered here: the caller's batch is left as it was
@@ -228,21 +230,8 @@ func (s *Store) stage(l *lookups, w *writeReq, refs []Ref, runs *appendRuns, seq
 			continue
 		}
 		*seq++
-		var f *fold
-		if byRef != nil {
-			f = byRef[ref]
-		} else if len(folds) > 0 {
-			f = folds[0]
-		}
-		if f == nil {
-			f = &fold{ref: ref, res: res}
-			if byRef != nil {
-				byRef[ref] = f
-			}
-			folds = append(folds, f)
-		}
-		f.fresh = append(f.fresh, e)
-		if e.Type == sla.Opened && !slices.Contains(opened, f) {
+		f := bf.add(ref, e)
+		if e.Type == sla.Opened && !opens(f.fresh[:len(f.fresh)-1]) {
 			opened = append(opened, f)
 		}
 	}
@@ -258,12 +247,12 @@ func (s *Store) stage(l *lookups, w *writeReq, refs []Ref, runs *appendRuns, seq
 			f.fresh = nil // they arrived before the others: fold from scratch
 		}
 	}
-	for _, f := range folds {
+	for _, f := range bf.folds {
 		if s.stale(l.tx, f.ref) {
 			f.fresh = nil // matched under older rules: fold it all anew (rematch.go)
 		}
 	}
-	return folds, nil
+	return bf.folds, nil
 }
 
 // count counts an event as accepted, or as a duplicate.

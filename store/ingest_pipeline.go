@@ -44,30 +44,36 @@ type group struct {
 	now   time.Time
 	// prepared holds, per batch, the refs place found and the folds
 	// computed, by request.
-	prepared map[*writeReq]preparedBatch
+	prepared map[*writeReq]*preparedBatch
 	events   int          // in batch
 	seq      uint64       // the last arrival sequence a prepared fold gave
 	touched  map[Ref]bool // requests a batch of the group touches
 }
 
-// preparedBatch is one batch's preparation.
+// preparedBatch is one batch's preparation: the refs place found and the
+// folds computed, found by request (fold).
 type preparedBatch struct {
 	refs  []Ref
-	folds map[Ref]*fold
+	folds []*fold
+	byRef map[Ref]*fold // for many folds
 }
 
-// preparedFold is a fold being prepared, with its batch and the index
-// there of each of its new events (to find them as encoded, for a fold
-// that must read all the request's events).
-type preparedFold struct {
-	*fold
-	w     *writeReq
-	index []int
+// fold is the fold prepared for ref, nil if none.
+func (pb *preparedBatch) fold(ref Ref) *fold {
+	if pb.byRef != nil {
+		return pb.byRef[ref]
+	}
+	for _, f := range pb.folds {
+		if f.ref == ref {
+			return f
+		}
+	}
+	return nil
 }
 
 // newGroup takes the rules and the time a group is folded with.
 func (s *Store) newGroup(batch []*writeReq) *group {
-	return &group{batch: batch, p: s.policy.Load(), now: s.now(), prepared: map[*writeReq]preparedBatch{}, touched: map[Ref]bool{}}
+	return &group{batch: batch, p: s.policy.Load(), now: s.now(), prepared: map[*writeReq]*preparedBatch{}, touched: map[Ref]bool{}}
 }
 
 // preparer forms groups from the queue and prepares them, handing each to
@@ -140,7 +146,7 @@ func (s *Store) prepare(g *group, batches []*writeReq) {
 	for _, w := range batches {
 		g.events += len(w.events)
 	}
-	var all []*preparedFold
+	var all []*fold
 	_ = s.db.View(func(tx *bolt.Tx) error {
 		l := newLookups(tx)
 		seq := max(g.seq, getUint(tx.Bucket(bucketMeta), keyEventSeq))
@@ -149,21 +155,20 @@ func (s *Store) prepare(g *group, batches []*writeReq) {
 			if err != nil {
 				continue // the writer refuses the batch
 			}
-			var folds []*preparedFold
+			var folds []*fold
 			folds, seq = s.prepareBatch(l, w, refs, seq, g.touched)
-			pb := preparedBatch{refs: refs, folds: make(map[Ref]*fold, len(folds))}
-			for _, f := range folds {
-				pb.folds[f.ref] = f.fold
+			pb := &preparedBatch{refs: refs, folds: folds}
+			if len(folds) > 8 { // found here, not by the writer
+				pb.byRef = make(map[Ref]*fold, len(folds))
+				for _, f := range folds {
+					pb.byRef[f.ref] = f
+				}
 			}
 			g.prepared[w] = pb
 			all = append(all, folds...)
 		}
 		g.seq = seq
-		fs := make([]*fold, len(all))
-		for i, f := range all {
-			fs[i] = f.fold
-		}
-		computeEach(g.p, g.now, fs)
+		computeEach(g.p, g.now, all)
 		for _, f := range all {
 			if f.needEvents && f.err == nil {
 				// A clock stopped, or the events came late: fold from all.
@@ -179,12 +184,13 @@ func (s *Store) prepare(g *group, batches []*writeReq) {
 // their new events numbered after seq (it returns the last number given).
 // Requests in touched (by a batch before in the group) are left out, and
 // added to it.
-func (s *Store) prepareBatch(l *lookups, w *writeReq, refs []Ref, seq uint64, touched map[Ref]bool) ([]*preparedFold, uint64) {
-	var byRef map[Ref]*preparedFold
-	var folds []*preparedFold
+func (s *Store) prepareBatch(l *lookups, w *writeReq, refs []Ref, seq uint64, touched map[Ref]bool) ([]*fold, uint64) {
+	// A prepared fold's result is never written: the writer's fold that
+	// adopts it keeps its own.
+	bf := newBatchFolds(len(w.events), &IngestResult{})
 	var seen map[Ref]bool // provider and id of the batch's events
 	if len(w.events) > 1 {
-		byRef, seen = map[Ref]*preparedFold{}, map[Ref]bool{}
+		seen = map[Ref]bool{}
 	}
 	for i := range w.events {
 		e := &w.events[i]
@@ -201,26 +207,12 @@ func (s *Store) prepareBatch(l *lookups, w *writeReq, refs []Ref, seq uint64, to
 			seen[id] = true
 		}
 		seq++
-		var f *preparedFold
-		if byRef != nil {
-			f = byRef[ref]
-		} else if len(folds) > 0 {
-			f = folds[0]
-		}
-		if f == nil {
-			f = &preparedFold{fold: &fold{ref: ref, res: &IngestResult{}}, w: w}
-			if byRef != nil {
-				byRef[ref] = f
-			}
-			folds = append(folds, f)
-		}
 		ev := *e
 		ev.Seq = seq
-		f.fresh = append(f.fresh, ev)
-		f.index = append(f.index, i)
+		bf.add(ref, ev)
 	}
-	out := folds[:0]
-	for _, f := range folds {
+	out := bf.folds[:0]
+	for _, f := range bf.folds {
 		if touched[f.ref] || s.stale(l.tx, f.ref) || (opens(f.fresh) && l.holds(f.ref.ID)) {
 			touched[f.ref] = true
 			continue
@@ -232,6 +224,51 @@ func (s *Store) prepareBatch(l *lookups, w *writeReq, refs []Ref, seq uint64, to
 	return out, seq
 }
 
+// batchFolds gathers a batch's new events into the folds of their
+// requests, in the order the requests first come. Its folds, and the
+// first event of each, are allocated for the batch, not one by one: a
+// batch of openings is as many folds as events.
+type batchFolds struct {
+	folds []*fold
+	byRef map[Ref]*fold // nil for one event
+	res   *IngestResult
+	slab  []fold
+	first []sla.Event // each fold's first new event
+}
+
+func newBatchFolds(events int, res *IngestResult) batchFolds {
+	b := batchFolds{res: res, slab: make([]fold, 0, events), first: make([]sla.Event, 0, events), folds: make([]*fold, 0, events)}
+	if events > 1 {
+		b.byRef = make(map[Ref]*fold, events)
+	}
+	return b
+}
+
+// add adds a new event of ref, returning its fold.
+func (b *batchFolds) add(ref Ref, e sla.Event) *fold {
+	var f *fold
+	if b.byRef != nil {
+		f = b.byRef[ref]
+	} else if len(b.folds) > 0 {
+		f = b.folds[0]
+	}
+	if f != nil {
+		f.fresh = append(f.fresh, e)
+		return f
+	}
+	// slab and first have room for every event: no pointer into them moves.
+	b.slab = append(b.slab, fold{ref: ref, res: b.res})
+	f = &b.slab[len(b.slab)-1]
+	b.first = append(b.first, e)
+	n := len(b.first)
+	f.fresh = b.first[n-1 : n : n] // a second event copies them out
+	if b.byRef != nil {
+		b.byRef[ref] = f
+	}
+	b.folds = append(b.folds, f)
+	return f
+}
+
 // opens reports whether events hold an "opened" (which claims held events).
 func opens(events []sla.Event) bool {
 	return slices.ContainsFunc(events, func(e sla.Event) bool { return e.Type == sla.Opened })
@@ -239,7 +276,7 @@ func opens(events []sla.Event) bool {
 
 // prepareRead is phase 1 of a prepared fold: the stored record and, for a
 // request without one but with stored events, all its events and the new.
-func (f *preparedFold) prepareRead(l *lookups) {
+func (f *fold) prepareRead(l *lookups) {
 	if v := l.record(f.ref); v != nil {
 		f.stored = bytes.Clone(v)
 		return
@@ -251,17 +288,13 @@ func (f *preparedFold) prepareRead(l *lookups) {
 	f.events, f.loaded = append(readEvents(l.tx, f.ref), f.rawEvents()...), true
 }
 
-// rawEvents is the fold's new events as they are stored (the batch
-// encoded most of them already).
-func (f *preparedFold) rawEvents() []rawEvent {
+// rawEvents is the fold's new events encoded as stored, for a fold from
+// all events (rare: the batch's own encoding is not kept for it).
+func (f *fold) rawEvents() []rawEvent {
 	raw := make([]rawEvent, len(f.fresh))
 	for j := range f.fresh {
 		e := &f.fresh[j]
-		data := f.w.encoded[f.index[j]]
-		if !encodedFor(f.ref, e) {
-			data = encodeEvent(f.ref, e)
-		}
-		raw[j] = rawEvent{seq: e.Seq, data: data}
+		raw[j] = rawEvent{seq: e.Seq, data: encodeEvent(f.ref, e)}
 	}
 	return raw
 }
