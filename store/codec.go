@@ -323,7 +323,11 @@ func decodeOpening(ref Ref, data []byte) (status sla.RequestStatus, o Opening, e
 		}
 		return rec.Request.Status, Opening{Provider: rec.Request.Provider, At: rec.Request.Opened}, nil
 	}
-	rd := &recReader{buf: data[1:], ref: requestKey(ref)}
+	// As decodeRecord: strings are substrings of one copy (an ingest
+	// checks the opening of every stored request it appends to).
+	rd := recReaders.Get().(*recReader)
+	defer rd.release()
+	rd.buf, rd.text = data[1:], string(data[1:])
 	rd.base = time.Unix(rd.int(), 0)
 	o.Provider = rd.str()
 	for range 4 { // customer, priority, category, title

@@ -108,3 +108,19 @@ func BenchmarkDecodeEvent(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeOpening measures decodeOpening, which an ingest runs for
+// every stored request it appends to.
+func BenchmarkDecodeOpening(b *testing.B) {
+	for _, br := range benchRecords {
+		b.Run(br.name, func(b *testing.B) {
+			ref, data := benchRecord(b, br.scale)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := decodeOpening(ref, data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
