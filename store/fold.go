@@ -70,8 +70,10 @@ type fold struct {
 	known    bool
 	err      error
 	// pre is the fold the preparer computed for it, for the writer to
-	// take if its inputs still hold (adopt; ingest_pipeline.go).
-	pre *fold
+	// take if its inputs still hold (adopt; ingest_pipeline.go); sure says
+	// they do, unread: no commit came between.
+	pre  *fold
+	sure bool
 }
 
 // rawEvent is a stored event's encoding and arrival sequence.

@@ -134,6 +134,14 @@ func (s *Store) applyGroup(tx *bolt.Tx, g *group, batch []*writeReq) error {
 	seq := getUint(meta, keyEventSeq)
 	var folds []*fold
 	staged := map[Ref]bool{}
+	// wrote holds every request a batch before wrote in this transaction;
+	// with no other commit between the preparer's read and this one, the
+	// inputs of a prepared fold of any other request are the ones it read
+	// (fold.sure).
+	var wrote map[Ref]bool
+	if len(batch) > 1 {
+		wrote = map[Ref]bool{}
+	}
 	flush := func() error {
 		err := refoldGroup(l, g, p, folds)
 		folds = nil
@@ -152,14 +160,9 @@ func (s *Store) applyGroup(tx *bolt.Tx, g *group, batch []*writeReq) error {
 		if pb == nil {
 			pb = &preparedBatch{} // not prepared (the store closing)
 		}
-		refs := pb.refs
-		if refs == nil || !placed {
-			// Placing looks requests up: it is decided here, on what the
-			// transaction holds.
-			var err error
-			if refs, err = place(tx, w.events, w.scope); err != nil {
-				return err
-			}
+		refs, err := pb.place(tx, w, placed)
+		if err != nil {
+			return err
 		}
 		if len(staged) > 0 && slices.ContainsFunc(refs, func(r Ref) bool { return staged[r] }) {
 			if err := flush(); err != nil {
@@ -170,14 +173,10 @@ func (s *Store) applyGroup(tx *bolt.Tx, g *group, batch []*writeReq) error {
 		if err != nil {
 			return err
 		}
-		same := slices.Equal(pb.refs, refs)
-		last := i == len(batch)-1 // no batch after it looks for its requests
-		for _, f := range fs {
-			if !last {
-				staged[f.ref] = true
-			}
-			if same {
-				f.pre = pb.fold(f.ref)
+		pb.lend(tx, refs, fs, wrote)
+		if i < len(batch)-1 { // a batch after it may look for its requests
+			for _, f := range fs {
+				staged[f.ref], wrote[f.ref] = true, true
 			}
 		}
 		folds = append(folds, fs...)
@@ -190,6 +189,31 @@ func (s *Store) applyGroup(tx *bolt.Tx, g *group, batch []*writeReq) error {
 	}
 	runs.apply(tx) // how full to pack the pages written (fill.go)
 	return nil
+}
+
+// place is the requests of w's events: as the preparer placed them when
+// placing read nothing of the file (placed: placedAlone), else as the
+// transaction holds them.
+func (pb *preparedBatch) place(tx *bolt.Tx, w *writeReq, placed bool) ([]Ref, error) {
+	if pb.refs != nil && placed {
+		return pb.refs, nil
+	}
+	return place(tx, w.events, w.scope)
+}
+
+// lend gives each of a batch's folds (fs, staged with refs) the fold
+// prepared for it, if the batch was placed as prepared, and says whether
+// the prepared fold's inputs are sure to hold: no commit came since its
+// read, and no batch before in this transaction wrote its request (wrote).
+func (pb *preparedBatch) lend(tx *bolt.Tx, refs []Ref, fs []*fold, wrote map[Ref]bool) {
+	if !slices.Equal(pb.refs, refs) {
+		return
+	}
+	unchanged := pb.read+1 == tx.ID()
+	for _, f := range fs {
+		f.pre = pb.fold(f.ref)
+		f.sure = unchanged && !wrote[f.ref]
+	}
 }
 
 // placedAlone reports whether every event names its provider, or the

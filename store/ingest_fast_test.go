@@ -20,8 +20,9 @@ import (
 // prepared while the one before commits, in one or two preparer rounds —
 // and one by one on another store: each batch's result and the file are
 // the same. It covers the writer's shortcuts: the preparer's placement
-// taken over, lookups through kept cursors, the arrival sequence stored
-// once per commit, held events looked for before they are claimed.
+// taken over, a prepared fold taken unread when no commit came between,
+// lookups through kept cursors, the arrival sequence stored once per
+// commit, held events looked for before they are claimed.
 func TestPipelinedGroupsOfRandomBatchesStoreWhatOneByOneDoes(t *testing.T) {
 	seed := testutil.Seed(t, 0)
 	rng := rand.New(rand.NewPCG(seed, 11))
@@ -67,7 +68,8 @@ func TestPipelinedGroupsOfRandomBatchesStoreWhatOneByOneDoes(t *testing.T) {
 }
 
 // randomBatches cuts random lives into batches of 1 to 4 events, with a
-// scope each, some events sent again (some changed: a conflict).
+// scope each, some events sent again (some changed: a conflict), some
+// requests opened by a second provider too (an ambiguous placement).
 func randomBatches(rng *rand.Rand, scopes []Scope) ([][]sla.Event, []Scope) {
 	events := slatest.RandomHistories(rng, 3+rng.IntN(6))
 	rng.Shuffle(len(events), func(i, j int) {
@@ -81,6 +83,13 @@ func randomBatches(rng *rand.Rand, scopes []Scope) ([][]sla.Event, []Scope) {
 		n := min(len(events), 1+rng.IntN(4))
 		b := slices.Clone(events[:n])
 		events = events[n:]
+		if b[0].Type == sla.Opened && rng.IntN(4) == 0 {
+			// The same request id opened by another provider: an event
+			// naming no provider is ambiguous for a sender of both.
+			other := b[0]
+			other.ID, other.Provider = other.ID+"-sales", "sales"
+			b = append(b, other)
+		}
 		if len(batches) > 0 && rng.IntN(5) == 0 {
 			old := batches[rng.IntN(len(batches))]
 			again := old[rng.IntN(len(old))]

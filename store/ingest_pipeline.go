@@ -56,6 +56,7 @@ type preparedBatch struct {
 	refs  []Ref
 	folds []*fold
 	byRef map[Ref]*fold // for many folds
+	read  int           // the read transaction's id: the last commit it saw
 }
 
 // fold is the fold prepared for ref, nil if none.
@@ -157,7 +158,7 @@ func (s *Store) prepare(g *group, batches []*writeReq) {
 			}
 			var folds []*fold
 			folds, seq = s.prepareBatch(l, w, refs, seq, g.touched)
-			pb := &preparedBatch{refs: refs, folds: folds}
+			pb := &preparedBatch{refs: refs, folds: folds, read: tx.ID()}
 			if len(folds) > 8 { // found here, not by the writer
 				pb.byRef = make(map[Ref]*fold, len(folds))
 				for _, f := range folds {
@@ -337,12 +338,37 @@ func (f *fold) adopt(l *lookups) bool {
 	return true
 }
 
+// adoptSure is adopt for a fold whose inputs are known to be the ones
+// the preparer read (sure: see applyGroup), without reading them again:
+// only its new events are compared, the writer having decided which are
+// duplicates.
+func (f *fold) adoptSure() bool {
+	pre := f.pre
+	if pre == nil || pre.err != nil || pre.needEvents || f.fresh == nil || len(pre.fresh) != len(f.fresh) {
+		return false
+	}
+	for i := range f.fresh {
+		if pre.fresh[i].ID != f.fresh[i].ID {
+			return false
+		}
+	}
+	res, fresh := f.res, f.fresh
+	*f = *pre
+	f.res, f.fresh = res, fresh
+	return true
+}
+
 // refoldGroup is refoldAll for a group commit: phase 1 for each fold,
 // phase 2 taken from the preparation where it holds (adopt) and computed
 // on every core for the rest, phase 3 for each in order, then the sums.
+// A fold whose inputs are sure to be the ones prepared is taken without
+// phase 1.
 func refoldGroup(l *lookups, g *group, p *sla.Policy, folds []*fold) error {
 	var rest []*fold
 	for _, f := range folds {
+		if p == g.p && f.sure && f.adoptSure() {
+			continue
+		}
 		f.readWith(l)
 		if p != g.p || !f.adopt(l) {
 			rest = append(rest, f)
