@@ -101,6 +101,33 @@ func BenchmarkIngestHTTP(b *testing.B) {
 	}
 }
 
+// BenchmarkIngestHTTPBatch measures batch ingest over HTTP: NDJSON bodies
+// of 1,000 "opened" events, each a new request, one after the other (as
+// bench/ and slad import send them). It reports events/s.
+func BenchmarkIngestHTTPBatch(b *testing.B) {
+	ts, _ := newIngestServer(b)
+	client := ts.Client()
+	at := time.Now().UTC().Add(-time.Minute).Format(time.RFC3339)
+	n := 0
+	start := time.Now()
+	for b.Loop() {
+		var body strings.Builder
+		for range 1000 {
+			n++
+			fmt.Fprintf(&body, `{"id":"e%d","request":"R%d","type":"opened","at":%q,"provider":"it","customer":"sales","title":"bench request %d: the laptop does not start"}`+"\n", n, n, at, n)
+		}
+		resp, err := client.Post(ts.URL+"/api/v1/events", "application/x-ndjson", strings.NewReader(body.String()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "events/s")
+}
+
 func TestAWrongMethodIsTold(t *testing.T) {
 	ts, _ := newIngestServer(t)
 	cases := map[string]struct{ method, path, allow string }{
