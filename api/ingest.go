@@ -181,11 +181,8 @@ func readEvents(body []byte, format eventio.Format) ([]sla.Event, []int, error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	// As many events as lines, at most a batch's: one array, not a
-	// doubling for every few events.
-	n := min(bytes.Count(body, []byte("\n"))+1, MaxBatchEvents+1)
-	events := make([]sla.Event, 0, n)
-	lines := make([]int, 0, n)
+	var events []sla.Event
+	var lines []int
 	for {
 		e, err := rd.Read()
 		if errors.Is(err, io.EOF) {

@@ -30,29 +30,84 @@ func attentionValue(c contribution) []byte {
 	if !c.Alert {
 		return nil
 	}
-	v := lp(nil, c.Customer)
+	return appendAttentionValue(nil, &c)
+}
+
+// appendAttentionValue appends the attention index's value of an alert
+// contribution to v. The tick's writer makes one per due request: it
+// reads the counters once and makes nothing but v.
+func appendAttentionValue(v []byte, c *contribution) []byte {
+	v = lp(v, c.Customer)
 	var due uint64
 	if len(c.Deadline) >= 8 {
 		due = binary.BigEndian.Uint64(c.Deadline[:8])
 	}
 	v = binary.BigEndian.AppendUint64(v, due)
-	for _, b := range openBreaches(c) {
-		v = lp(append(v, 'b'), b.Clock)
-		v = binary.BigEndian.AppendUint64(v, uint64(max(b.At.Unix(), 0)))
-	}
-	var atRisk []string
+	// The open breached clocks (sla NUL target) and the SLAs at risk,
+	// each in order, so that a request whose value did not change is not
+	// written again (putChanged).
+	var clocksAt, atRiskAt [8]string
+	clocks, atRisk := clocksAt[:0], atRiskAt[:0]
 	for k, n := range c.Counters {
-		if sla, ok := counterOf(k, ctrAtRisk, 1); ok && n > 0 {
+		if n <= 0 {
+			continue
+		}
+		if labels, ok := counterOf(k, ctrOpenBreached, 2); ok {
+			clocks = append(clocks, labels)
+		} else if sla, ok := counterOf(k, ctrAtRisk, 1); ok {
 			atRisk = append(atRisk, sla)
 		}
 	}
-	// In order, so that a request whose value did not change is not
-	// written again (putChanged).
+	slices.SortFunc(clocks, compareClockLabels)
+	for _, labels := range clocks {
+		// The clock's key (sla/target), with its breach time from the
+		// breach list or, for a clock not yet settled
+		// (lifecycle.State.Settled) and so not in the list, the request's
+		// next due time.
+		v = binary.BigEndian.AppendUint16(append(v, 'b'), uint16(len(labels)))
+		at := len(v)
+		v = append(v, labels...)
+		v[at+strings.IndexByte(labels, 0)] = '/'
+		v = binary.BigEndian.AppendUint64(v, uint64(max(breachedAt(c, v[at:]), 0)))
+	}
 	slices.Sort(atRisk)
 	for _, sla := range atRisk {
 		v = lp(append(v, 'r'), sla)
 	}
 	return v
+}
+
+// compareClockLabels orders the labels of open breached counters (sla
+// NUL target) as their clock keys (sla/target) order.
+func compareClockLabels(a, b string) int {
+	for i := range min(len(a), len(b)) {
+		x, y := a[i], b[i]
+		if x == 0 {
+			x = '/'
+		}
+		if y == 0 {
+			y = '/'
+		}
+		if x != y {
+			return cmp.Compare(x, y)
+		}
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+// breachedAt is when (unix seconds) the contribution's clock breached, by
+// its breach list, or its next due time when the list does not have it
+// yet; 0 when it has neither.
+func breachedAt(c *contribution, clock []byte) int64 {
+	for _, k := range c.Breaches {
+		if ck, ok := breachKeyClock(k); ok && bytes.Equal(ck, clock) {
+			return int64(binary.BigEndian.Uint64(k))
+		}
+	}
+	if len(c.Deadline) >= 8 {
+		return int64(binary.BigEndian.Uint64(c.Deadline))
+	}
+	return 0
 }
 
 // counterOf reports whether k is a counter of the kind with n labels, and
@@ -71,39 +126,6 @@ func counterOf(k, kind string, n int) (labels string, ok bool) {
 type openBreach struct {
 	Clock string // sla/target
 	At    time.Time
-}
-
-// openBreaches are the contribution's open clocks past their target (its
-// open breached counters), each with its breach time from the breach list,
-// or, for a clock not yet settled (lifecycle.State.Settled) and so not in
-// the list, the request's next due time.
-func openBreaches(c contribution) []openBreach {
-	var out []openBreach
-	for k, n := range c.Counters {
-		labels, ok := counterOf(k, ctrOpenBreached, 2)
-		if !ok || n <= 0 {
-			continue
-		}
-		clock := strings.Replace(labels, "\x00", "/", 1)
-		out = append(out, openBreach{Clock: clock, At: breachedAt(c, clock)})
-	}
-	slices.SortFunc(out, func(a, b openBreach) int { return cmp.Compare(a.Clock, b.Clock) })
-	return out
-}
-
-// breachedAt is when the contribution's clock breached, by its breach
-// list, or its next due time when the list does not have it yet.
-func breachedAt(c contribution, clock string) time.Time {
-	for _, k := range c.Breaches {
-		if t, _, ck := parseBreachKey(k); ck == clock {
-			return t
-		}
-	}
-	if len(c.Deadline) >= 8 {
-		due, _ := parseDeadlineKey(c.Deadline)
-		return due
-	}
-	return time.Time{}
 }
 
 // AttentionEntry is a request of the attention index as its value says.

@@ -188,14 +188,15 @@ func (w *txWriter) indexes(id []byte, old, cur contribution) error {
 		}
 	}
 	attention := w.bucket(wAttention)
-	switch {
-	case !cur.Alert:
+	if !cur.Alert {
 		return attention.del(id)
-	case !old.Alert: // not indexed: nothing to compare with
-		return attention.put(id, attentionValue(cur))
-	default: // its value lets a page count and rank without the record (attention.go)
-		return attention.putChanged(id, attentionValue(cur))
 	}
+	// Its value lets a page count and rank without the record (attention.go).
+	w.val = appendAttentionValue(w.val[:0], &cur)
+	if old.Alert && !attention.changed(id, w.val) { // not indexed if not old.Alert
+		return nil
+	}
+	return attention.put(id, w.keep(w.val))
 }
 
 // sameKey is the key function of an index keyed by the contribution's keys.
@@ -215,20 +216,27 @@ func appendBySLA(dst, k []byte) []byte {
 // it, without making strings; ok is false when k is not one breachKey
 // makes (bySLA then reads it as it does).
 func breachKeySLA(k []byte) (slaID []byte, ok bool) {
+	clockKey, ok := breachKeyClock(k)
+	if i := bytes.LastIndexByte(clockKey, '/'); i >= 0 {
+		return clockKey[:i], ok
+	}
+	return clockKey, ok
+}
+
+// breachKeyClock is the clock key in a breach key (breachKey: time,
+// request key, clock key), without making strings; ok is false when k is
+// not one breachKey makes.
+func breachKeyClock(k []byte) (clockKey []byte, ok bool) {
 	if len(k) < 8 {
 		return nil, false
 	}
 	rest := k[8:]
-	var clockKey []byte
 	for range 3 { // id, provider, clock key
 		if len(rest) < 2 || len(rest) < 2+int(binary.BigEndian.Uint16(rest)) {
 			return nil, false
 		}
 		n := int(binary.BigEndian.Uint16(rest))
 		clockKey, rest = rest[2:2+n], rest[2+n:]
-	}
-	if i := bytes.LastIndexByte(clockKey, '/'); i >= 0 {
-		return clockKey[:i], true
 	}
 	return clockKey, true
 }

@@ -26,15 +26,16 @@ func applyEffects(tx *bolt.Tx, effects []lifecycle.Effect, notices [][]byte, now
 		return 0, nil, fmt.Errorf("%d alert effects with %d encoded notices", len(effects), len(notices))
 	}
 	var held heldApply // quiet hours (held.go)
-	for i, e := range effects {
+	for i := range effects {
+		e := &effects[i] // not a copy: one escaping per effect
 		var err error
 		switch e.Op {
 		case lifecycle.Send:
-			err = enqueue(tx, held.told(&e), &e.Notice, notices[i], now, sum)
+			err = enqueue(tx, held.told(e), &e.Notice, notices[i], now, sum)
 		case lifecycle.Hold:
-			err = held.hold(tx, &e, notices[i], now, sum)
+			err = held.hold(tx, e, notices[i], now, sum)
 		case lifecycle.Unhold:
-			err = held.unhold(tx, &e, now, sum)
+			err = held.unhold(tx, e, now, sum)
 		case lifecycle.Fire:
 			err = setFiring(sum.writer(tx), e.Receivers, Ref{Provider: e.Provider, ID: e.Request}, e.ClockKey, e.Notice.StageKey, notices[i], &sum.bodies)
 		case lifecycle.Unfire:
@@ -56,7 +57,8 @@ func applyEffects(tx *bolt.Tx, effects []lifecycle.Effect, notices [][]byte, now
 // its held alert (held.go), and stored as such once released.
 func encodeNotices(effects []lifecycle.Effect) ([][]byte, error) {
 	out := make([][]byte, len(effects))
-	for i, e := range effects {
+	for i := range effects {
+		e := &effects[i] // not a copy: encodeNotice would make it escape
 		if e.Op != lifecycle.Send && e.Op != lifecycle.Fire && e.Op != lifecycle.Hold {
 			continue
 		}

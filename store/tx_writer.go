@@ -122,8 +122,14 @@ func (b *wbucket) del(key []byte) error {
 // value a key holds still dirties its page, which the commit writes out
 // again (most saves keep most keys, and a tick saves many requests).
 func (b *wbucket) putChanged(key, value []byte) error {
-	if k, v := b.c.Seek(key); k != nil && bytes.Equal(k, key) && bytes.Equal(v, value) {
+	if !b.changed(key, value) {
 		return nil
 	}
 	return b.b.Put(key, value)
+}
+
+// changed reports whether the bucket does not hold the key with the value.
+func (b *wbucket) changed(key, value []byte) bool {
+	k, v := b.c.Seek(key)
+	return k == nil || !bytes.Equal(k, key) || !bytes.Equal(v, value)
 }
