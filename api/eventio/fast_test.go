@@ -2,6 +2,7 @@ package eventio
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -212,4 +213,46 @@ func FuzzNDJSONLines(f *testing.F) {
 			t.Fatalf("%q: cut into %+v, scanned into %+v", input, got, want)
 		}
 	})
+}
+
+// TestArrayLinesAreCountedOn: the line of each event of a JSON array,
+// counted on from the event before, is the line its "{" is on.
+func TestArrayLinesAreCountedOn(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 2))
+	compared := 0
+	for range 200 {
+		var b strings.Builder
+		var want []int
+		b.WriteString("[")
+		for i := range 1 + rnd.IntN(8) {
+			if i > 0 {
+				b.WriteString([]string{",", "\n,", ",\n\n"}[rnd.IntN(3)])
+			}
+			e := string(randomEventJSON(rnd))
+			brace := b.Len() + strings.IndexByte(e, '{')
+			want = append(want, 1+strings.Count(b.String()+e[:brace-b.Len()], "\n"))
+			b.WriteString(e)
+		}
+		b.WriteString("]")
+		r, err := NewReader(bytes.NewBufferString(b.String()), JSON)
+		if err != nil {
+			continue // an event the random text made invalid
+		}
+		var got []int
+		for {
+			if _, err := r.Read(); err != nil {
+				break
+			}
+			got = append(got, r.Line())
+		}
+		if len(got) == len(want) {
+			compared++
+			if !slices.Equal(got, want) {
+				t.Fatalf("%q: lines %v, want %v", b.String(), got, want)
+			}
+		}
+	}
+	if compared == 0 {
+		t.Fatal("no array was read whole")
+	}
 }
