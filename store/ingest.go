@@ -97,7 +97,15 @@ func (s *Store) writer() {
 // commit commits batches of g in one transaction, or, if that fails,
 // each alone.
 func (s *Store) commit(g *group, batch []*writeReq) {
-	err := s.update(func(tx *bolt.Tx) error { return s.applyGroup(tx, g, batch) })
+	var done loggedCommit
+	err := s.update(func(tx *bolt.Tx) error {
+		var err error
+		done, err = s.applyGroup(tx, g, batch)
+		return err
+	})
+	if err == nil {
+		s.ingested.add(done)
+	}
 	if err != nil && len(batch) > 1 {
 		// One caller's failure must not fail the others it was grouped with.
 		for _, w := range batch {
@@ -126,7 +134,7 @@ func (s *Store) commit(g *group, batch []*writeReq) {
 // or that must look requests up to place its events, first has the
 // requests staged so far folded and written, so that it finds them as a
 // commit of its own would have.
-func (s *Store) applyGroup(tx *bolt.Tx, g *group, batch []*writeReq) error {
+func (s *Store) applyGroup(tx *bolt.Tx, g *group, batch []*writeReq) (loggedCommit, error) {
 	p := s.policy.Load()
 	l := newLookups(tx)
 	runs := newAppendRuns(tx)
@@ -134,14 +142,11 @@ func (s *Store) applyGroup(tx *bolt.Tx, g *group, batch []*writeReq) error {
 	seq := getUint(meta, keyEventSeq)
 	var folds []*fold
 	staged := map[Ref]bool{}
-	// wrote holds every request a batch before wrote in this transaction;
-	// with no other commit between the preparer's read and this one, the
+	// done.wrote holds every request a batch wrote in this transaction: the
 	// inputs of a prepared fold of any other request are the ones it read
-	// (fold.sure).
-	var wrote map[Ref]bool
-	if len(batch) > 1 {
-		wrote = map[Ref]bool{}
-	}
+	// if no other commit than the writer's came since, and none of those
+	// wrote it either (fold.sure, commitLog).
+	done := loggedCommit{id: tx.ID(), wrote: make(map[Ref]bool, g.events)}
 	flush := func() error {
 		err := refoldGroup(l, g, p, folds)
 		folds = nil
@@ -153,7 +158,7 @@ func (s *Store) applyGroup(tx *bolt.Tx, g *group, batch []*writeReq) error {
 		placed := placedAlone(w.events, w.scope)
 		if len(folds) > 0 && !placed {
 			if err := flush(); err != nil {
-				return err
+				return done, err
 			}
 		}
 		pb := g.prepared[w]
@@ -162,33 +167,35 @@ func (s *Store) applyGroup(tx *bolt.Tx, g *group, batch []*writeReq) error {
 		}
 		refs, err := pb.place(tx, w, placed)
 		if err != nil {
-			return err
+			return done, err
 		}
 		if len(staged) > 0 && slices.ContainsFunc(refs, func(r Ref) bool { return staged[r] }) {
 			if err := flush(); err != nil {
-				return err
+				return done, err
 			}
 		}
 		fs, err := s.stage(l, w, refs, runs, &seq)
 		if err != nil {
-			return err
+			return done, err
 		}
-		pb.lend(tx, refs, fs, wrote)
-		if i < len(batch)-1 { // a batch after it may look for its requests
-			for _, f := range fs {
-				staged[f.ref], wrote[f.ref] = true, true
+		since, quiet := s.ingested.since(pb.read, done.id)
+		pb.lend(refs, fs, done.wrote, since, quiet)
+		for _, f := range fs {
+			if i < len(batch)-1 { // a batch after it may look for its requests
+				staged[f.ref] = true
 			}
+			done.wrote[f.ref] = true
 		}
 		folds = append(folds, fs...)
 	}
 	if err := putUint(meta, keyEventSeq, seq); err != nil {
-		return err
+		return done, err
 	}
 	if err := flush(); err != nil {
-		return err
+		return done, err
 	}
 	runs.apply(tx) // how full to pack the pages written (fill.go)
-	return nil
+	return done, nil
 }
 
 // place is the requests of w's events: as the preparer placed them when
@@ -203,16 +210,16 @@ func (pb *preparedBatch) place(tx *bolt.Tx, w *writeReq, placed bool) ([]Ref, er
 
 // lend gives each of a batch's folds (fs, staged with refs) the fold
 // prepared for it, if the batch was placed as prepared, and says whether
-// the prepared fold's inputs are sure to hold: no commit came since its
-// read, and no batch before in this transaction wrote its request (wrote).
-func (pb *preparedBatch) lend(tx *bolt.Tx, refs []Ref, fs []*fold, wrote map[Ref]bool) {
+// the prepared fold's inputs are sure to hold: every commit since its
+// read was the writer's (since, ok) and wrote other requests, and so did
+// the batches before in this transaction (wrote).
+func (pb *preparedBatch) lend(refs []Ref, fs []*fold, wrote map[Ref]bool, since []loggedCommit, ok bool) {
 	if !slices.Equal(pb.refs, refs) {
 		return
 	}
-	unchanged := pb.read+1 == tx.ID()
 	for _, f := range fs {
 		f.pre = pb.fold(f.ref)
-		f.sure = unchanged && !wrote[f.ref]
+		f.sure = ok && !wrote[f.ref] && !slices.ContainsFunc(since, func(c loggedCommit) bool { return c.wrote[f.ref] })
 	}
 }
 

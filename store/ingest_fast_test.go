@@ -17,9 +17,9 @@ import (
 // batches (events of random lives, many without a provider and held until
 // their opening, repeats and conflicting repeats among them, sent with
 // scopes that place them alike or not) as the pipeline does — each group
-// prepared while the one before commits, in one or two preparer rounds —
-// and one by one on another store: each batch's result and the file are
-// the same. It covers the writer's shortcuts: the preparer's placement
+// prepared while the one before commits, in one or two preparer rounds,
+// some with a tick between — and one by one on another store, ticking at
+// the same points: each batch's result and the file are the same. It covers the writer's shortcuts: the preparer's placement
 // taken over, a prepared fold taken unread when no commit came between,
 // lookups through kept cursors, the arrival sequence stored once per
 // commit, held events looked for before they are claimed.
@@ -28,34 +28,68 @@ func TestPipelinedGroupsOfRandomBatchesStoreWhatOneByOneDoes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 11))
 	scopes := []Scope{AnyProvider, {Departments: []string{"it"}}, {Departments: []string{"it", "sales"}}}
 	for round := range 4 * testutil.Scale() {
-		clock := testutil.NewClock(slatest.T0.Add(72 * time.Hour))
+		clock, serialClock := testutil.NewClock(slatest.T0), testutil.NewClock(slatest.T0)
 		s := openTest(t, t.TempDir(), clock)
-		serial := openTest(t, t.TempDir(), clock)
+		serial := openTest(t, t.TempDir(), serialClock)
 		batches, batchScopes := randomBatches(rng, scopes)
-		var want []IngestResult
-		var wantErr []bool
-		for i, b := range batches {
-			res, err := serial.AppendAs(t.Context(), batchScopes[i], slices.Clone(b))
-			want, wantErr = append(want, res), append(wantErr, err != nil)
+		// What the pipeline did, in the order it reached the file, for the
+		// store that commits one by one to do again: a batch (index) or a
+		// tick (-1), at a time.
+		type step struct {
+			batch int
+			at    time.Time
 		}
+		var steps []step
 		var ws []*writeReq
 		var prev *group
+		var prevFirst int
 		for i := 0; i < len(batches); {
-			g := s.newGroup(nil)
-			n := 1 + rng.IntN(6)
+			first := i
 			var part []*writeReq
-			for ; i < len(batches) && len(part) < n; i++ {
+			latest := clock.Now()
+			for n := 1 + rng.IntN(6); i < len(batches) && len(part) < n; i++ {
 				part = append(part, newWriteReq(batchScopes[i], slices.Clone(batches[i])))
+				for _, e := range batches[i] {
+					latest = maxTime(latest, e.At)
+				}
 			}
+			// The events arrive after they happened, and stages come due.
+			clock.Set(latest.Add(time.Duration(rng.IntN(120)) * time.Minute))
+			g := s.newGroup(nil)
 			cut := rng.IntN(len(part) + 1) // a second preparer round takes the rest
 			s.prepare(g, part[:cut])
 			if prev != nil {
 				s.commit(prev, prev.batch) // while g is being formed
+				for j := range prev.batch {
+					steps = append(steps, step{prevFirst + j, prev.now})
+				}
+			}
+			if rng.IntN(3) == 0 { // another's commit between read and write
+				if _, err := s.Evaluate(clock.Now()); err != nil {
+					t.Fatal(err)
+				}
+				steps = append(steps, step{-1, clock.Now()})
 			}
 			s.prepare(g, part[cut:])
-			ws, prev = append(ws, part...), g
+			ws, prev, prevFirst = append(ws, part...), g, first
 		}
 		s.commit(prev, prev.batch)
+		for j := range prev.batch {
+			steps = append(steps, step{prevFirst + j, prev.now})
+		}
+		want := make([]IngestResult, len(batches))
+		wantErr := make([]bool, len(batches))
+		for _, st := range steps {
+			serialClock.Set(st.at)
+			if st.batch < 0 {
+				if _, err := serial.Evaluate(st.at); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			res, err := serial.AppendAs(t.Context(), batchScopes[st.batch], slices.Clone(batches[st.batch]))
+			want[st.batch], wantErr[st.batch] = res, err != nil
+		}
 		for i, w := range ws {
 			if (w.err != nil) != wantErr[i] || w.res.Accepted != want[i].Accepted || w.res.Duplicates != want[i].Duplicates {
 				t.Fatalf("seed %d round %d batch %d: %+v, %v; one by one %+v (error %v)", seed, round, i, w.res, w.err, want[i], wantErr[i])

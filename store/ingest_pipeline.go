@@ -72,6 +72,44 @@ func (pb *preparedBatch) fold(ref Ref) *fold {
 	return nil
 }
 
+// commitLog is what the writer's last commits wrote, for it to tell a
+// prepared fold whose inputs cannot have changed since the preparer read
+// them (fold.sure) without reading them again. bbolt numbers transactions:
+// a read one by the last commit it sees, a write one by the commit it
+// makes, one after the last. If every commit between a preparation's read
+// and the write is one of the log's, nothing else wrote the file meanwhile
+// (a tick, a re-match, a removal), and a request none of them wrote holds
+// what the preparer read. Only the writer goroutine uses it.
+type commitLog struct {
+	last [4]loggedCommit // by id modulo 4; id 0 for none
+}
+
+// loggedCommit is one commit of the writer: its id and the requests it
+// wrote.
+type loggedCommit struct {
+	id    int
+	wrote map[Ref]bool
+}
+
+// add logs a commit.
+func (c *commitLog) add(done loggedCommit) { c.last[done.id%len(c.last)] = done }
+
+// since returns the logged commits after read and before write, and
+// whether those are every commit between (ok).
+func (c *commitLog) since(read, write int) (between []loggedCommit, ok bool) {
+	if write-read-1 > len(c.last) {
+		return nil, false
+	}
+	for id := read + 1; id < write; id++ {
+		logged := c.last[id%len(c.last)]
+		if logged.id != id {
+			return nil, false // another's commit, or one too old
+		}
+		between = append(between, logged)
+	}
+	return between, true
+}
+
 // newGroup takes the rules and the time a group is folded with.
 func (s *Store) newGroup(batch []*writeReq) *group {
 	return &group{batch: batch, p: s.policy.Load(), now: s.now(), prepared: map[*writeReq]*preparedBatch{}, touched: map[Ref]bool{}}

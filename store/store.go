@@ -101,6 +101,7 @@ type Store struct {
 
 	writes   chan *writeReq
 	maxBatch int
+	ingested commitLog // the writer's last commits (ingest_pipeline.go)
 	stop     chan struct{}
 	done     chan struct{}
 	closing  sync.Once
