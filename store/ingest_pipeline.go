@@ -229,7 +229,7 @@ func (s *Store) prepareBatch(l *lookups, w *writeReq, refs []Ref, seq uint64, to
 	bf := newBatchFolds(len(w.events), &IngestResult{})
 	var seen map[Ref]bool // provider and id of the batch's events
 	if len(w.events) > 1 {
-		seen = map[Ref]bool{}
+		seen = make(map[Ref]bool, len(w.events))
 	}
 	for i := range w.events {
 		e := &w.events[i]

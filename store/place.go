@@ -263,7 +263,7 @@ func (s *Store) Known(events []sla.Event, sc Scope) (Known, error) {
 			return err
 		}
 		l := newLookups(tx)
-		read := map[Ref]bool{}
+		read := make(map[Ref]bool, len(events))
 		for i, ref := range k.Refs {
 			if ref.Held() {
 				prev, err := heldAs(tx, &events[i], sc.holder())
