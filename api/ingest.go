@@ -181,8 +181,11 @@ func readEvents(body []byte, format eventio.Format) ([]sla.Event, []int, error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	var events []sla.Event
-	var lines []int
+	// As many events as lines, at most a batch's: one array, not a
+	// doubling for every few events.
+	n := min(bytes.Count(body, []byte("\n"))+1, MaxBatchEvents+1)
+	events := make([]sla.Event, 0, n)
+	lines := make([]int, 0, n)
 	for {
 		e, err := rd.Read()
 		if errors.Is(err, io.EOF) {
