@@ -71,20 +71,21 @@ func (s *Store) Evaluate(now time.Time) (EvalResult, error) {
 		readErr = s.readDue(p, bound, now, chunks, stop)
 	})
 	var err error
-	var ours []int // the transactions that wrote the chunks before
+	var ours commitLog // the commits of the chunks before (ingest_pipeline.go)
 	for c := range chunks {
 		var chunk EvalResult
 		var id int
 		if err = s.update(func(tx *bolt.Tx) error {
 			var err error
 			id = tx.ID()
-			c.unchanged = onlyOurs(ours, c.read, id)
+			// Each chunk writes its own requests only.
+			_, c.unchanged = ours.since(c.read, id)
 			chunk, err = s.writeDue(tx, p, bound, c, now)
 			return err
 		}); err != nil {
 			break
 		}
-		ours = append(ours, id)
+		ours.add(loggedCommit{id: id})
 		res.Requests += chunk.Requests
 		res.Fired += chunk.Fired
 		res.Skipped += chunk.Skipped
@@ -109,23 +110,11 @@ type evalChunkOf struct {
 	res   IngestResult // counts what the folds queue
 	// read is the transaction the records were read in; unchanged says
 	// that no commit since then but the tick's own chunks' (which write
-	// their own requests only) could have changed them.
+	// their own requests only) could have changed them: bbolt numbers a
+	// read transaction by the last commit it sees, a write one by the
+	// commit it makes.
 	read      int
 	unchanged bool
-}
-
-// onlyOurs reports whether every commit after the read transaction read
-// and before the write transaction write is one of ours. bbolt numbers
-// its transactions: a read one by the last commit it sees, a write one by
-// the commit it makes, one after the last.
-func onlyOurs(ours []int, read, write int) bool {
-	n := 0
-	for _, id := range ours {
-		if id > read && id < write {
-			n++
-		}
-	}
-	return n == write-read-1
 }
 
 // evalRound bounds the due requests readDue orders at once: their
