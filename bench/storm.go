@@ -98,6 +98,7 @@ func tick(cfgFile, dataDir string, clk *clock) (time.Duration, int, error) {
 	if err != nil {
 		return 0, 0, err
 	}
+	flushPageCache()
 	begin := time.Now()
 	res, err := st.Evaluate(clk.now())
 	took := time.Since(begin)

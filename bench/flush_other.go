@@ -1,0 +1,6 @@
+//go:build !unix
+
+package main
+
+// flushPageCache does nothing where there is no sync(2).
+func flushPageCache() {}
