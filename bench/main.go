@@ -5,9 +5,11 @@
 //
 // The ceilings: a bare bbolt writer that drains a queue into one
 // transaction and fsync at a time, fed by as many goroutines as slad has
-// clients (the fsync ceiling); bare bbolt puts of the same event records,
-// 1,000 a transaction (the storage ceiling); a bare net/http handler that
-// reads the same bodies (the HTTP ceiling).
+// clients (the fsync ceiling, with its writers' latencies); bare bbolt
+// puts of the same event records, 1,000 a transaction (the storage
+// ceiling); a bare net/http handler that reads the same bodies (the HTTP
+// ceiling); and, after the example's batch ingest, bare bbolt puts of
+// every key slad wrote for it (own keys: what no ingest can beat).
 //
 // The scenarios (-scenario, a comma-separated list, default all):
 //
