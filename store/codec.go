@@ -44,7 +44,7 @@ const (
 func encodeRecord(ref Ref, rec *record) []byte {
 	w := recWriters.Get().(*recWriter)
 	defer w.release()
-	w.ref = lp(lp(w.ref[:0], ref.ID), ref.Provider) // requestKey, in w's own buffer
+	w.ref = appendRequestKey(w.ref[:0], ref) // in w's own buffer
 	w.encode(rec)
 	return bytes.Clone(w.buf)
 }
@@ -190,7 +190,7 @@ func decodeRecord(ref Ref, data []byte) (*record, error) {
 	// the whole copy alive, no longer than the record they are part of.
 	rd := recReaders.Get().(*recReader)
 	defer rd.release()
-	rd.buf, rd.text, rd.ref = data[1:], string(data[1:]), lp(lp(rd.ref[:0], ref.ID), ref.Provider)
+	rd.buf, rd.text, rd.ref = data[1:], string(data[1:]), appendRequestKey(rd.ref[:0], ref)
 	rd.base = time.Unix(rd.int(), 0)
 	r := &rec.Request
 	r.ID = ref.ID

@@ -334,10 +334,7 @@ func (r *recReader) stopKey() []byte {
 		return nil
 	}
 	k := r.keyBuf(2 + len(slaID) + 2 + len(target) + 8 + len(r.ref) + 8 + 1)
-	k = binary.BigEndian.AppendUint64(lp(lp(k, slaID), target), uint64(day)+1<<62)
-	k = append(k, r.ref...)
-	k = binary.BigEndian.AppendUint64(k, uint64(secs))
-	return append(k, b[0])
+	return appendStopKey(k, slaID, target, day, r.ref, secs, b[0])
 }
 
 func (r *recReader) breachKey() []byte {

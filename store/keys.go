@@ -74,11 +74,19 @@ func parseBreachKey(k []byte) (t time.Time, r Ref, clockKey string) {
 // reports that need the distribution of elapsed times (median, p90). The
 // key carries the figures, so a report reads keys only.
 func stopKey(slaID string, target sla.TargetKind, day int64, r Ref, secs int64, breached bool) []byte {
-	k := binary.BigEndian.AppendUint64(lp(lp(nil, slaID), string(target)), uint64(day)+1<<62)
-	k = append(k, requestKey(r)...)
-	k = binary.BigEndian.AppendUint64(k, uint64(secs))
+	var flag byte
 	if breached {
-		return append(k, 1)
+		flag = 1
 	}
-	return append(k, 0)
+	return appendStopKey(nil, slaID, string(target), day, requestKey(r), secs, flag)
+}
+
+// appendStopKey appends stopKey's layout to b, the request given by its
+// key and breached as the flag byte (1 breached, 0 not): the record codec
+// builds stop keys from their parts in a buffer of its own.
+func appendStopKey(b []byte, slaID, target string, day int64, request []byte, secs int64, flag byte) []byte {
+	b = binary.BigEndian.AppendUint64(lp(lp(b, slaID), target), uint64(day)+1<<62)
+	b = append(b, request...)
+	b = binary.BigEndian.AppendUint64(b, uint64(secs))
+	return append(b, flag)
 }

@@ -69,9 +69,3 @@ func (l *lookups) holds(id string) bool {
 	k, _ := l.cursor(&l.held, bucketHeld).Seek(l.key)
 	return k != nil && bytes.HasPrefix(k, l.key)
 }
-
-// appendRequestKey appends requestKey(r) to b.
-func appendRequestKey(b []byte, r Ref) []byte { return lp(lp(b, r.ID), r.Provider) }
-
-// appendEventIDKey appends eventIDKey(provider, id) to b.
-func appendEventIDKey(b []byte, provider, id string) []byte { return lp(lp(b, provider), id) }

@@ -33,8 +33,12 @@ func refOf(r *sla.Request) Ref { return Ref{Provider: r.Provider, ID: r.ID} }
 // It is made with room for an arrival sequence, so that eventKey and a
 // prefix scan build on it without growing it: keys are made for every event.
 func requestKey(r Ref) []byte {
-	return lp(lp(make([]byte, 0, 4+len(r.ID)+len(r.Provider)+8), r.ID), r.Provider)
+	return appendRequestKey(make([]byte, 0, 4+len(r.ID)+len(r.Provider)+8), r)
 }
+
+// appendRequestKey appends requestKey(r) to b: the one layout of a request
+// key, for callers that build it in a buffer of their own.
+func appendRequestKey(b []byte, r Ref) []byte { return lp(lp(b, r.ID), r.Provider) }
 
 // requestsPrefix is the prefix of the keys of every request with the id.
 func requestsPrefix(id string) []byte { return lp(nil, id) }
@@ -66,8 +70,11 @@ func cutLP(k []byte) (s string, rest []byte, ok bool) {
 // provider, so that no department can take an id another one uses (a
 // different event under a taken id is refused with 409).
 func eventIDKey(provider, eventID string) []byte {
-	return lp(lp(make([]byte, 0, 4+len(provider)+len(eventID)), provider), eventID)
+	return appendEventIDKey(make([]byte, 0, 4+len(provider)+len(eventID)), provider, eventID)
 }
+
+// appendEventIDKey appends eventIDKey(provider, id) to b.
+func appendEventIDKey(b []byte, provider, id string) []byte { return lp(lp(b, provider), id) }
 
 // Scope is which providers a sender may send events for, and where the
 // events that name none go: the departments of its token.

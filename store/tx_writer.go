@@ -92,13 +92,7 @@ type wbucket struct {
 }
 
 // get is Bucket.Get: the value stored under key, nil if none.
-func (b *wbucket) get(key []byte) []byte {
-	k, v := b.c.Seek(key)
-	if !bytes.Equal(k, key) {
-		return nil
-	}
-	return v
-}
+func (b *wbucket) get(key []byte) []byte { return get(b.c, key) }
 
 // has reports whether the bucket holds the key (get does not tell a key
 // put with a nil value from no key).
