@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/slad-project/slad/sla"
 )
 
 // applyContribution replaces a request's old share of the derived buckets by
@@ -202,19 +204,22 @@ func (w *txWriter) indexes(id []byte, old, cur contribution) error {
 // sameKey is the key function of an index keyed by the contribution's keys.
 func sameKey(dst, k []byte) []byte { return append(dst, k...) }
 
-// appendBySLA is the key function of the per-SLA breach index (bySLA).
+// appendBySLA appends the per-SLA breach index's key of a breach key k to
+// dst: the same key behind the length-prefixed SLA id of its clock.
 func appendBySLA(dst, k []byte) []byte {
 	slaID, ok := breachKeySLA(k)
-	if !ok {
-		return append(dst, bySLA([][]byte{k})[0]...)
+	if !ok { // not a key breachKey makes: read as parseBreachKey reads it
+		_, _, clockKey := parseBreachKey(k)
+		id, _ := sla.SplitKey(clockKey)
+		slaID = []byte(id)
 	}
 	dst = binary.BigEndian.AppendUint16(dst, uint16(len(slaID)))
 	return append(append(dst, slaID...), k...)
 }
 
-// breachKeySLA is the SLA id in a breach key (breachKey) as bySLA reads
-// it, without making strings; ok is false when k is not one breachKey
-// makes (bySLA then reads it as it does).
+// breachKeySLA is the SLA id in a breach key (breachKey), as
+// sla.SplitKey reads it from the clock key, without making strings; ok is
+// false when k is not one breachKey makes (appendBySLA then parses it).
 func breachKeySLA(k []byte) (slaID []byte, ok bool) {
 	clockKey, ok := breachKeyClock(k)
 	if i := bytes.LastIndexByte(clockKey, '/'); i >= 0 {

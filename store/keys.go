@@ -51,18 +51,6 @@ func breachKey(t time.Time, r Ref, clockKey string) []byte {
 	return lp(append(binary.BigEndian.AppendUint64(nil, uint64(max(t.Unix(), 0))), requestKey(r)...), clockKey)
 }
 
-// bySLA turns breach keys into the keys of the per-SLA breach index: the
-// same key behind the length-prefixed SLA id.
-func bySLA(keys [][]byte) [][]byte {
-	out := make([][]byte, 0, len(keys))
-	for _, k := range keys {
-		_, _, clockKey := parseBreachKey(k)
-		slaID, _ := sla.SplitKey(clockKey)
-		out = append(out, append(lp(nil, slaID), k...))
-	}
-	return out
-}
-
 func parseBreachKey(k []byte) (t time.Time, r Ref, clockKey string) {
 	t = time.Unix(int64(binary.BigEndian.Uint64(k[:8])), 0).UTC()
 	r, k, _ = parseRequestKey(k[8:])

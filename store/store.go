@@ -283,7 +283,7 @@ var migrations = map[uint64]func(tx *bolt.Tx, p *sla.Policy, now time.Time) erro
 			return err
 		}
 		return tx.Bucket(bucketBreaches).ForEach(func(k, v []byte) error {
-			return idx.Put(bySLA([][]byte{k})[0], v)
+			return idx.Put(appendBySLA(nil, k), v)
 		})
 	},
 	// 3: "at risk" counts a request with a clock breached under the SLA as

@@ -27,13 +27,25 @@ import (
 // requests per transaction as a commit does, and must leave the same
 // keys and values.
 
+// writerRefBySLA is the per-SLA breach index's keys as first written:
+// each breach key parsed into strings, behind its SLA id.
+func writerRefBySLA(keys [][]byte) [][]byte {
+	out := make([][]byte, 0, len(keys))
+	for _, k := range keys {
+		_, _, clockKey := parseBreachKey(k)
+		slaID, _ := sla.SplitKey(clockKey)
+		out = append(out, append(lp(nil, slaID), k...))
+	}
+	return out
+}
+
 // writerRefApplyIndexes is the reference applyIndexes.
 func writerRefApplyIndexes(tx *bolt.Tx, ref Ref, old, cur contribution) error {
 	id := requestKey(ref)
 	if err := writerRefReplaceKeys(tx.Bucket(bucketBreaches), old.Breaches, cur.Breaches, func([]byte) []byte { return id }); err != nil {
 		return err
 	}
-	if err := writerRefReplaceKeys(tx.Bucket(bucketBreachesBySLA), bySLA(old.Breaches), bySLA(cur.Breaches), func([]byte) []byte { return id }); err != nil {
+	if err := writerRefReplaceKeys(tx.Bucket(bucketBreachesBySLA), writerRefBySLA(old.Breaches), writerRefBySLA(cur.Breaches), func([]byte) []byte { return id }); err != nil {
 		return err
 	}
 	if err := writerRefReplaceKeys(tx.Bucket(bucketStops), old.Stops, cur.Stops, func(k []byte) []byte {
@@ -235,9 +247,9 @@ func TestWriterKeysMatchTheirBuilders(t *testing.T) {
 		n := lifecycle.Notice{ID: word(), RequestID: ref.ID, Provider: ref.Provider}
 		check("notice index key", appendNoticeIndexKey(w.key[:0], rcv, &n), lp(lp(requestKey(ref), rcv), n.ID))
 		breach := breachKey(time.Unix(rng.Int64N(1<<40), 0), ref, clockKey)
-		check("breach by SLA", appendBySLA(w.key[:0], breach), bySLA([][]byte{breach})[0])
-		cut := breach[:8+rng.IntN(len(breach)-7)] // malformed: read as bySLA reads it
-		check("cut breach by SLA", appendBySLA(w.key[:0], cut), bySLA([][]byte{cut})[0])
+		check("breach by SLA", appendBySLA(w.key[:0], breach), writerRefBySLA([][]byte{breach})[0])
+		cut := breach[:8+rng.IntN(len(breach)-7)] // malformed: read as the reference reads it
+		check("cut breach by SLA", appendBySLA(w.key[:0], cut), writerRefBySLA([][]byte{cut})[0])
 		e := outboxEntry{notice: seq, created: time.Unix(rng.Int64N(1<<40), rng.Int64N(1e9)), nextAttempt: time.Unix(rng.Int64N(1<<40), 0), attempts: rng.IntN(300), lastError: word()}
 		check("outbox entry", e.appendTo(w.val[:0]), e.encode())
 		kept := w.keep([]byte(word()))
