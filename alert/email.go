@@ -89,6 +89,7 @@ type emailNotifier struct {
 	externalURL string
 	logger      *slog.Logger
 	now         func() time.Time
+	pool        smtpPool // the session kept between mails (email_conn.go)
 }
 
 var _ MailSender = (*emailNotifier)(nil)
@@ -129,6 +130,7 @@ func newEmailNotifier(r *config.Receiver, o NotifierOptions) (*emailNotifier, er
 	return &emailNotifier{
 		receiver: r.Name, settings: e, host: host, from: from, to: to, domain: domain, helo: helo,
 		tlsConfig: cfg, externalURL: o.ExternalURL, logger: o.Logger, now: o.Now,
+		pool: smtpPool{idleFor: smtpIdle, now: o.Now},
 	}, nil
 }
 
@@ -144,44 +146,28 @@ func (e *emailNotifier) Notify(ctx context.Context, n lifecycle.Notice) (bool, e
 // within ctx. Recipients the smarthost refuses for good (5xx) are left out
 // and logged, so that one address that no longer exists does not stop the
 // others from hearing; when it refuses all of them, or defers any (4xx),
-// nothing is sent and the failure is returned.
+// nothing is sent and the failure is returned. The session is kept for the
+// next mail when this one went well (email_conn.go).
 func (e *emailNotifier) SendMail(ctx context.Context, m Mail) (bool, error) {
 	msg, err := e.render(m)
 	if err != nil {
 		return false, err
 	}
-	c, done, retry, err := e.connect(ctx)
+	s := e.pool.take(ctx)
+	if s == nil {
+		var retry bool
+		if s, retry, err = e.open(ctx); err != nil {
+			return retry, err
+		}
+	}
+	release := s.bind(ctx)
+	refused, retry, err := e.transact(s.c, msg)
+	release()
 	if err != nil {
+		s.close()
 		return retry, err
 	}
-	defer done()
-	if retry, err := e.authenticate(c); err != nil {
-		return retry, err
-	}
-	if err := c.Mail(e.from.Address); err != nil {
-		return classifySMTP("MAIL FROM", err)
-	}
-	var refused []error
-	for _, a := range e.to {
-		err := c.Rcpt(a.Address)
-		if err == nil {
-			continue
-		}
-		retry, err := classifySMTP("RCPT TO <"+a.Address+">", err)
-		if retry {
-			_ = c.Reset()
-			return true, err
-		}
-		refused = append(refused, err)
-	}
-	if len(refused) == len(e.to) {
-		_ = c.Reset()
-		return false, errors.Join(refused...)
-	}
-	if retry, err := e.data(c, msg); err != nil {
-		return retry, err
-	}
-	_ = c.Quit() // the smarthost has the mail; a failed goodbye changes nothing
+	e.pool.put(s)
 	if len(refused) > 0 {
 		e.logger.WarnContext(ctx, "email receiver: the smarthost refused some recipients; the others got the mail",
 			"receiver", e.receiver, "message_id", m.ID, "refused", errors.Join(refused...).Error())
@@ -189,11 +175,39 @@ func (e *emailNotifier) SendMail(ctx context.Context, m Mail) (bool, error) {
 	return false, nil
 }
 
-// connect dials the smarthost, reads its greeting, says hello and, unless
-// tls is none, makes sure the connection is encrypted. The connection ends
-// when ctx does, or when done is called.
-func (e *emailNotifier) connect(ctx context.Context) (c *smtp.Client, done func(), retry bool, err error) {
+// transact is one mail's transaction on a session: MAIL FROM, RCPT TO
+// each recipient, DATA. It returns the recipients refused for good when
+// the others got the mail.
+func (e *emailNotifier) transact(c *smtp.Client, msg []byte) (refused []error, retry bool, err error) {
+	if err := c.Mail(e.from.Address); err != nil {
+		retry, err := classifySMTP("MAIL FROM", err)
+		return nil, retry, err
+	}
+	for _, a := range e.to {
+		err := c.Rcpt(a.Address)
+		if err == nil {
+			continue
+		}
+		retry, err := classifySMTP("RCPT TO <"+a.Address+">", err)
+		if retry {
+			return nil, true, err
+		}
+		refused = append(refused, err)
+	}
+	if len(refused) == len(e.to) {
+		return nil, false, errors.Join(refused...)
+	}
+	if retry, err := e.data(c, msg); err != nil {
+		return nil, retry, err
+	}
+	return refused, false, nil
+}
+
+// open dials the smarthost, reads its greeting, says hello, makes sure the
+// connection is encrypted unless tls is none, and logs in, all within ctx.
+func (e *emailNotifier) open(ctx context.Context) (*smtpConn, bool, error) {
 	var conn net.Conn
+	var err error
 	d := &net.Dialer{}
 	if e.settings.TLS == config.EmailImplicitTLS {
 		conn, err = (&tls.Dialer{NetDialer: d, Config: e.tlsConfig}).DialContext(ctx, "tcp", e.settings.Smarthost)
@@ -201,40 +215,39 @@ func (e *emailNotifier) connect(ctx context.Context) (c *smtp.Client, done func(
 		conn, err = d.DialContext(ctx, "tcp", e.settings.Smarthost)
 	}
 	if err != nil {
-		return nil, nil, true, fmt.Errorf("connect to smarthost %s: %w", e.settings.Smarthost, err)
+		return nil, true, fmt.Errorf("connect to smarthost %s: %w", e.settings.Smarthost, err)
 	}
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
+	s := &smtpConn{conn: conn, opened: e.pool.now()}
+	release := s.bind(ctx)
+	defer release()
+	retry, err := e.greet(s)
+	if err != nil {
+		s.close()
+		return nil, retry, err
 	}
-	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
-	done = func() {
-		stop()
-		_ = conn.Close()
-	}
-	fail := func(command string, err error) (*smtp.Client, func(), bool, error) {
-		done()
-		retry, err := classifySMTP(command, err)
-		return nil, nil, retry, err
-	}
+	return s, false, nil
+}
+
+// greet takes a new session from the greeting to being logged in.
+func (e *emailNotifier) greet(s *smtpConn) (bool, error) {
 	// net/smtp sees that an implicit-TLS connection is encrypted by its
 	// type (*tls.Conn), so conn is handed over as it is.
-	if c, err = smtp.NewClient(conn, e.host); err != nil {
-		return fail("the connection (greeting)", err)
+	var err error
+	if s.c, err = smtp.NewClient(s.conn, e.host); err != nil {
+		return classifySMTP("the connection (greeting)", err)
 	}
-	if err := c.Hello(e.helo); err != nil {
-		return fail("HELO", err)
+	if err := s.c.Hello(e.helo); err != nil {
+		return classifySMTP("HELO", err)
 	}
-	if e.settings.TLS != config.EmailSTARTTLS {
-		return c, done, false, nil
+	if e.settings.TLS == config.EmailSTARTTLS {
+		if ok, _ := s.c.Extension("STARTTLS"); !ok {
+			return true, fmt.Errorf("smarthost %s does not offer STARTTLS; slad will not send in the clear (set tls: implicit for a port that speaks TLS from the start)", e.settings.Smarthost)
+		}
+		if err := s.c.StartTLS(e.tlsConfig); err != nil {
+			return classifySMTP("STARTTLS", err)
+		}
 	}
-	if ok, _ := c.Extension("STARTTLS"); !ok {
-		done()
-		return nil, nil, true, fmt.Errorf("smarthost %s does not offer STARTTLS; slad will not send in the clear (set tls: implicit for a port that speaks TLS from the start)", e.settings.Smarthost)
-	}
-	if err := c.StartTLS(e.tlsConfig); err != nil {
-		return fail("STARTTLS", err)
-	}
-	return c, done, false, nil
+	return e.authenticate(s.c)
 }
 
 // authenticate logs in with the receiver's username and password, if it

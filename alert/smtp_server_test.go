@@ -32,6 +32,8 @@ type smtpServer struct {
 
 	mu       sync.Mutex
 	sessions int
+	ended    int          // sessions whose connection has closed
+	conns    []*smtp.Conn // every connection, for hangUp
 	mails    []gotMail
 	logins   []string // "user:password" of every AUTH attempt
 }
@@ -95,6 +97,9 @@ func (s *smtpServer) newSession(c *smtp.Conn) (smtp.Session, error) {
 	defer s.mu.Unlock()
 	sess := &smtpSession{srv: s, n: s.sessions, conn: c}
 	s.sessions++
+	if !slices.Contains(s.conns, c) { // a session after STARTTLS is on the same connection
+		s.conns = append(s.conns, c)
+	}
 	if s.user == "" {
 		return sess, nil
 	}
@@ -115,6 +120,31 @@ func (s *smtpServer) attempts() int {
 	return s.sessions
 }
 
+// connections returns how many connections the server has had.
+func (s *smtpServer) connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// endedSessions returns how many sessions' connections have closed.
+func (s *smtpServer) endedSessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ended
+}
+
+// hangUp closes every session's connection, as a smarthost that restarts
+// or times its clients out does.
+func (s *smtpServer) hangUp() {
+	s.mu.Lock()
+	conns := slices.Clone(s.conns)
+	s.mu.Unlock()
+	for _, c := range conns {
+		_ = c.Close()
+	}
+}
+
 func (s *smtpServer) check(n int, command string) error {
 	if s.refuse == nil {
 		return nil
@@ -133,8 +163,13 @@ type smtpSession struct {
 	to    []string
 }
 
-func (ss *smtpSession) Reset()        { ss.from, ss.to = "", nil }
-func (ss *smtpSession) Logout() error { return nil }
+func (ss *smtpSession) Reset() { ss.from, ss.to = "", nil }
+func (ss *smtpSession) Logout() error {
+	ss.srv.mu.Lock()
+	defer ss.srv.mu.Unlock()
+	ss.srv.ended++
+	return nil
+}
 
 func (ss *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
 	if ss.srv.user != "" && !ss.authd {
