@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -72,6 +73,10 @@ func BenchmarkIngestHTTP(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			ts, _ := newIngestServer(b)
 			client := ts.Client()
+			// A connection per client goroutine, each kept: with the
+			// default two idle connections per host, the others would be
+			// opened and closed per request until TIME_WAIT runs out of ports.
+			client.Transport.(*http.Transport).MaxIdleConnsPerHost = 16 * runtime.GOMAXPROCS(0)
 			var n atomic.Int64
 			post := func() {
 				id := fmt.Sprint("e", n.Add(1))
@@ -80,6 +85,7 @@ func BenchmarkIngestHTTP(b *testing.B) {
 					b.Error(err)
 					return
 				}
+				_, _ = io.Copy(io.Discard, resp.Body) // read to the end, or the connection is not reused
 				resp.Body.Close()
 				if resp.StatusCode != 200 {
 					b.Errorf("status %d", resp.StatusCode)
