@@ -48,7 +48,7 @@ func appendAttentionValue(v []byte, c *contribution) []byte {
 	// written again (putChanged).
 	var clocksAt, atRiskAt [8]string
 	clocks, atRisk := clocksAt[:0], atRiskAt[:0]
-	for k, n := range c.Counters {
+	for k, n := range c.Counters.all() {
 		if n <= 0 {
 			continue
 		}

@@ -16,7 +16,7 @@ func TestAnAttentionValueDoesNotDependOnTheOrderOfItsCounters(t *testing.T) {
 		Customer: "sales", Alert: true, Open: true,
 		Deadline: deadlineKey(due, Ref{Provider: "it", ID: "R1"}),
 		Breaches: [][]byte{breachKey(breached, Ref{Provider: "it", ID: "R1"}, "b-sla/resolution")},
-		Counters: map[string]int64{
+		Counters: sharesOf(map[string]int64{
 			counterKey(ctrAtRisk, "c-sla"):                           1,
 			counterKey(ctrAtRisk, "a-sla"):                           1,
 			counterKey(ctrAtRisk, "d-sla"):                           1,
@@ -25,7 +25,7 @@ func TestAnAttentionValueDoesNotDependOnTheOrderOfItsCounters(t *testing.T) {
 			counterKey(ctrOpenBreached, "b-sla", "resolution"):       1,
 			counterKey(ctrOpenBreached, "f-sla", "response"):         1, // not settled yet: breached at its due time
 			counterKey(ctrOpenBreachedByCustomer, "b-sla", "x", "y"): 1,
-		},
+		}),
 	}
 	want := attentionValue(c)
 	for range 50 {

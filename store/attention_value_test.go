@@ -27,7 +27,7 @@ func refAttentionValue(c contribution) []byte {
 	}
 	v = binary.BigEndian.AppendUint64(v, due)
 	var open []openBreach
-	for k, n := range c.Counters {
+	for k, n := range c.Counters.all() {
 		labels, ok := counterOf(k, ctrOpenBreached, 2)
 		if !ok || n <= 0 {
 			continue
@@ -41,7 +41,7 @@ func refAttentionValue(c contribution) []byte {
 		v = binary.BigEndian.AppendUint64(v, uint64(max(b.At.Unix(), 0)))
 	}
 	var atRisk []string
-	for k, n := range c.Counters {
+	for k, n := range c.Counters.all() {
 		if sla, ok := counterOf(k, ctrAtRisk, 1); ok && n > 0 {
 			atRisk = append(atRisk, sla)
 		}
@@ -72,21 +72,21 @@ func TestAttentionValueMatchesTheReference(t *testing.T) {
 	targets := []string{"response", "resolution", "r"}
 	for round := range testutil.Iterations(3000) {
 		ref := Ref{Provider: "it", ID: fmt.Sprint("R", rng.IntN(5))}
-		c := contribution{Customer: []string{"", "sales", "a/b"}[rng.IntN(3)], Counters: map[string]int64{}, Alert: true}
+		c := contribution{Customer: []string{"", "sales", "a/b"}[rng.IntN(3)], Counters: counterShares{}, Alert: true}
 		for range rng.IntN(14) { // past the 8 kept without allocating
 			s, target := slas[rng.IntN(len(slas))], targets[rng.IntN(len(targets))]
 			n := int64(rng.IntN(3) - 1)
 			switch rng.IntN(5) {
 			case 0:
-				c.Counters[counterKey(ctrOpenBreached, s, target)] = n
+				c.Counters.set(counterKey(ctrOpenBreached, s, target), n)
 			case 1:
-				c.Counters[counterKey(ctrAtRisk, s)] = n
+				c.Counters.set(counterKey(ctrAtRisk, s), n)
 			case 2:
-				c.Counters[counterKey(ctrOpenBreached, s)] = n // not a clock's
+				c.Counters.set(counterKey(ctrOpenBreached, s), n) // not a clock's
 			case 3:
-				c.Counters[counterKey(ctrOpenBreached, s, target, "x")] = n // nor this
+				c.Counters.set(counterKey(ctrOpenBreached, s, target, "x"), n) // nor this
 			default:
-				c.Counters[counterKey(ctrOpen, s, "it", "sales")] = 1
+				c.Counters.set(counterKey(ctrOpen, s, "it", "sales"), 1)
 			}
 			if rng.IntN(2) == 0 {
 				k := breachKey(time.Unix(rng.Int64N(1<<33)-1<<31, 0), ref, s+"/"+target)

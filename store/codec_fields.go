@@ -64,22 +64,21 @@ func (w *recWriter) lists(m map[string][]string) {
 	w.dropKeys(mark)
 }
 
-// counters writes counter keys as their kind and labels.
-func (w *recWriter) counters(m map[string]int64) {
-	w.uint(uint64(len(m)))
-	keys, mark := sortedKeys(w, m)
-	for _, k := range keys {
+// counters writes counter keys as their kind and labels, in key order
+// (the order counterShares hold them in).
+func (w *recWriter) counters(cs counterShares) {
+	w.uint(uint64(len(cs)))
+	for _, c := range cs {
 		// The parts of the key, as strings.Split would give them, without
 		// its slice: a tick encodes every counter of every due request.
-		w.uint(uint64(strings.Count(k, "\x00") + 1))
-		for rest, more := k, true; more; {
+		w.uint(uint64(strings.Count(c.key, "\x00") + 1))
+		for rest, more := c.key, true; more; {
 			var p string
 			p, rest, more = strings.Cut(rest, "\x00")
 			w.str(p)
 		}
-		w.int(m[k])
+		w.int(c.n)
 	}
-	w.dropKeys(mark)
 }
 
 // key writes an index key with the request key inside it left out: the
@@ -218,7 +217,7 @@ func (r *recReader) lists() map[string][]string {
 
 // counters reads what recWriter.counters wrote. The keys are joined into
 // one string, each a substring of it: one allocation for all of them.
-func (r *recReader) counters() map[string]int64 {
+func (r *recReader) counters() counterShares {
 	n := r.len()
 	if n == 0 {
 		return nil
@@ -262,12 +261,12 @@ func (r *recReader) counters() map[string]int64 {
 		}
 		from = c.parts
 	}
-	all, m, at := b.String(), make(map[string]int64, n), 0
-	for _, c := range counted {
-		m[all[at:at+c.size]] = c.value
+	all, cs, at := b.String(), make(counterShares, n), 0
+	for i, c := range counted {
+		cs[i] = counterShare{all[at : at+c.size], c.value}
 		at += c.size
 	}
-	return m
+	return cs.sorted()
 }
 
 func (r *recReader) key() []byte {

@@ -232,7 +232,7 @@ func (g *recordGen) key(ref Ref) func() []byte {
 }
 
 // counters are counter keys: kinds and labels, or a key of no label.
-func (g *recordGen) counters(big bool) map[string]int64 {
+func (g *recordGen) counters(big bool) counterShares {
 	n := g.count(big)
 	if n == 0 {
 		return nil
@@ -246,7 +246,7 @@ func (g *recordGen) counters(big bool) map[string]int64 {
 		}
 		m[k] = g.n()
 	}
-	return m
+	return sharesOf(m)
 }
 
 // genMap is a map of n entries of clock keys, nil for none.

@@ -57,10 +57,10 @@ func refDecodeRecord(ref Ref, data []byte) (*record, error) {
 		}
 	}
 	rd.state(&rec.State)
-	rec.High = rd.counters()
+	rec.High = sharesOf(rd.counters()) // the map it read, as a record now holds it
 	c := &rec.Contrib
 	c.Customer = rd.str()
-	c.Counters = rd.counters()
+	c.Counters = sharesOf(rd.counters())
 	c.Days = rd.days()
 	c.Stops = rd.keys(rd.stopKey)
 	c.Breaches = rd.keys(rd.breachKey)

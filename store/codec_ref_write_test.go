@@ -64,10 +64,10 @@ func refEncodeRecord(ref Ref, rec *record) []byte {
 		w.clockKey(k)
 		w.int(int64(st.Cycle[k]))
 	}
-	w.counters(rec.High)
+	w.counters(rec.High.asMap()) // as the map it wrote
 	c := &rec.Contrib
 	w.str(c.Customer)
-	w.counters(c.Counters)
+	w.counters(c.Counters.asMap())
 	w.uint(uint64(len(c.Days)))
 	for _, d := range c.Days {
 		w.str(d.SLA)

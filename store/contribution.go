@@ -1,7 +1,6 @@
 package store
 
 import (
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,13 +26,13 @@ type contribution struct {
 	// SLAs: set by withCustomer, and from the record's key when a record
 	// is read.
 	servedBy string
-	Counters map[string]int64 `json:"counters,omitempty"`
-	Days     []dayShare       `json:"days,omitempty"`
-	Stops    [][]byte         `json:"stops,omitempty"`    // keys in the stops bucket
-	Breaches [][]byte         `json:"breaches,omitempty"` // keys in the breaches bucket
-	Deadline []byte           `json:"deadline,omitempty"` // key in the deadlines bucket
-	Open     bool             `json:"open,omitempty"`
-	Alert    bool             `json:"attention,omitempty"` // open and at risk or breached
+	Counters counterShares `json:"counters,omitempty"`
+	Days     []dayShare    `json:"days,omitempty"`
+	Stops    [][]byte      `json:"stops,omitempty"`    // keys in the stops bucket
+	Breaches [][]byte      `json:"breaches,omitempty"` // keys in the breaches bucket
+	Deadline []byte        `json:"deadline,omitempty"` // key in the deadlines bucket
+	Open     bool          `json:"open,omitempty"`
+	Alert    bool          `json:"attention,omitempty"` // open and at risk or breached
 	// Held holds its shares of the holder day aggregates (holder_days.go),
 	// one per SLA whose attributed clock stopped (schema 13).
 	Held []heldShare `json:"-"`
@@ -142,7 +141,7 @@ func splitCounterKey(k string) (kind string, labels []string) {
 // contribute computes what a request, as it stands, adds to the derived
 // buckets.
 func contribute(rec *record, p *sla.Policy, now time.Time) contribution {
-	b := &contributor{r: rec.Request.At(p, now), c: contribution{Counters: make(map[string]int64, 8)}}
+	b := &contributor{r: rec.Request.At(p, now), c: contribution{Counters: make(counterShares, 0, 8)}}
 	live := &b.r
 	openSLAs := map[string]bool{}
 	var att sla.Attention // the open clocks warned of or breached
@@ -213,7 +212,7 @@ func (c *contribution) customerOf(slaID string) string {
 // in served (customerOf). The migration to schema 4 gives it to the
 // contributions stored before, so both are the same computation.
 func withCustomer(c contribution, customer, provider string, served []string) contribution {
-	c.Counters = maps.Clone(c.Counters) // the caller's stays as it was
+	c.Counters = slices.Clone(c.Counters) // the caller's stays as it was
 	return addCustomer(c, customer, provider, served)
 }
 
@@ -221,16 +220,14 @@ func withCustomer(c contribution, customer, provider string, served []string) co
 // own (contribute's): they are added to in place.
 func addCustomer(c contribution, customer, provider string, served []string) contribution {
 	c.Customer, c.Served, c.servedBy = customer, served, provider
-	if c.Counters == nil {
-		c.Counters = map[string]int64{}
-	}
 	type pairCount struct {
 		key string
 		n   int64
 	}
 	var buf [8]pairCount // a request is open under a few SLAs: on the stack
 	pairs := buf[:0]
-	for k, n := range c.Counters {
+	for _, kn := range c.Counters {
+		k, n := kn.key, kn.n
 		kind, labels, _ := strings.Cut(k, "\x00")
 		if kind != ctrAtRisk && kind != ctrOpenBreached {
 			continue // most counters: not splitting their keys saves the tick's time
@@ -246,7 +243,7 @@ func addCustomer(c contribution, customer, provider string, served []string) con
 		}
 	}
 	for _, pc := range pairs {
-		c.Counters[pc.key] = pc.n
+		c.Counters.set(pc.key, pc.n)
 	}
 	return c
 }
@@ -266,7 +263,7 @@ type shareKey struct {
 	day int64
 }
 
-func (b *contributor) inc(k string, n int64) { b.c.Counters[k] += n }
+func (b *contributor) inc(k string, n int64) { b.c.Counters.add(k, n) }
 
 // matched counts an opened request under its provider, and as unmatched
 // when it has no clock in force (sla.Policy.Explain says why).

@@ -14,8 +14,8 @@ import (
 
 // applyContribution replaces a request's old share of the derived buckets by
 // its new one, touching only the keys that differ.
-func applyContribution(tx *bolt.Tx, ref Ref, old, cur contribution, high map[string]int64) error {
-	if err := applyCounters(tx.Bucket(bucketCounters), counterDeltas(old, cur, high)); err != nil {
+func applyContribution(tx *bolt.Tx, ref Ref, old, cur contribution, high *counterShares) error {
+	if err := applyCounters(tx.Bucket(bucketCounters), counterDeltas(old, cur, high).all()); err != nil {
 		return err
 	}
 	if err := applyDays(tx, old, cur); err != nil {

@@ -29,7 +29,7 @@ func refCounterKey(kind string, labels ...string) string {
 // refContribute is contribute as first written.
 func refContribute(rec *record, p *sla.Policy, now time.Time) contribution {
 	live := rec.Request.At(p, now)
-	b := &refContributor{r: &live, c: contribution{Counters: map[string]int64{}}, days: map[[2]string]*dayShare{}}
+	b := &refContributor{r: &live, counters: map[string]int64{}, days: map[[2]string]*dayShare{}}
 	openSLAs := map[string]bool{}
 	var att sla.Attention
 	clocked := false
@@ -66,12 +66,12 @@ func refContribute(rec *record, p *sla.Policy, now time.Time) contribution {
 
 func refWithCustomer(c contribution, customer, provider string, served []string) contribution {
 	c.Customer, c.Served, c.servedBy = customer, served, provider
-	c.Counters = maps.Clone(c.Counters)
-	if c.Counters == nil {
-		c.Counters = map[string]int64{}
+	counters := maps.Clone(c.Counters.asMap()) // the reference's map
+	if counters == nil {
+		counters = map[string]int64{}
 	}
 	pair := map[string]int64{}
-	for k, n := range c.Counters {
+	for k, n := range counters {
 		switch kind, l := splitCounterKey(k); {
 		case kind == ctrAtRisk && len(l) == 1:
 			pair[refCounterKey(ctrAtRiskByCustomer, l[0], c.customerOf(l[0]))] = n
@@ -80,18 +80,20 @@ func refWithCustomer(c contribution, customer, provider string, served []string)
 		}
 	}
 	for k, n := range pair {
-		c.Counters[k] = n
+		counters[k] = n
 	}
+	c.Counters = sharesOf(counters)
 	return c
 }
 
 type refContributor struct {
-	r    *sla.Request
-	c    contribution
-	days map[[2]string]*dayShare
+	r        *sla.Request
+	c        contribution
+	counters map[string]int64 // the reference's map (contribution.Counters was one)
+	days     map[[2]string]*dayShare
 }
 
-func (b *refContributor) inc(k string, n int64) { b.c.Counters[k] += n }
+func (b *refContributor) inc(k string, n int64) { b.counters[k] += n }
 
 func (b *refContributor) matched(clocked bool) {
 	r := b.r
@@ -186,6 +188,7 @@ func (b *refContributor) done() contribution {
 		}
 		return int(x.Day - y.Day)
 	})
+	b.c.Counters = sharesOf(b.counters)
 	return b.c
 }
 
@@ -222,16 +225,15 @@ func TestContributeMatchesTheReference(t *testing.T) {
 						t.Fatalf("round %d %s at %s: contribute =\n%s\nwant\n%s", round, id, now, gj, wj)
 					}
 					old := want
-					old.Counters = maps.Clone(want.Counters)
-					maps.DeleteFunc(old.Counters, func(k string, _ int64) bool {
-						return strings.HasPrefix(k, ctrAtRiskByCustomer+"\x00") || strings.HasPrefix(k, ctrOpenBreachedByCustomer+"\x00")
+					old.Counters = slices.DeleteFunc(slices.Clone(want.Counters), func(c counterShare) bool {
+						return strings.HasPrefix(c.key, ctrAtRiskByCustomer+"\x00") || strings.HasPrefix(c.key, ctrOpenBreachedByCustomer+"\x00")
 					})
-					before := maps.Clone(old.Counters)
+					before := slices.Clone(old.Counters)
 					got = withCustomer(old, "cust", "prov", []string{"it-sales"})
 					if want := refWithCustomer(old, "cust", "prov", []string{"it-sales"}); !reflect.DeepEqual(got, want) {
 						t.Fatalf("round %d %s: withCustomer = %v, want %v", round, id, got.Counters, want.Counters)
 					}
-					if !maps.Equal(old.Counters, before) {
+					if !slices.Equal(old.Counters, before) {
 						t.Fatalf("withCustomer changed its argument's counters")
 					}
 				}

@@ -1,23 +1,35 @@
 package store
 
 import (
+	"iter"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
 )
 
 // counterDeltas is what each counter must change by for a request whose
-// share goes from old to cur. high is the request's highest share so far
-// of each breach counter, updated here.
-func counterDeltas(old, cur contribution, high map[string]int64) map[string]int64 {
-	deltas := map[string]int64{}
-	for k, v := range old.Counters {
-		deltas[k] -= v
-	}
-	for k, v := range cur.Counters {
-		deltas[k] += v
-	}
-	for k, d := range deltas {
+// share goes from old to cur, without the counters that do not change.
+// high is the request's highest share so far of each breach counter,
+// updated here. Both shares are sorted (counterShares): they are merged,
+// and the deltas come out sorted too.
+func counterDeltas(old, cur contribution, high *counterShares) counterShares {
+	o, c := old.Counters, cur.Counters
+	var deltas counterShares
+	for i, j := 0, 0; i < len(o) || j < len(c); {
+		var k string
+		var was, is int64
+		switch {
+		case j == len(c) || (i < len(o) && o[i].key < c[j].key):
+			k, was = o[i].key, o[i].n
+			i++
+		case i == len(o) || c[j].key < o[i].key:
+			k, is = c[j].key, c[j].n
+			j++
+		default:
+			k, was, is = c[j].key, o[i].n, c[j].n
+			i, j = i+1, j+1
+		}
+		d := is - was
 		kind, _, _ := strings.Cut(k, "\x00")
 		switch {
 		case !monotonic[kind]:
@@ -26,19 +38,26 @@ func counterDeltas(old, cur contribution, high map[string]int64) map[string]int6
 			// without a clock once): a breach that late events take back
 			// and give again is not a second one. Only what goes past the
 			// request's highest share so far counts.
-			v := cur.Counters[k]
-			deltas[k] = max(v-high[k], 0)
-			high[k] = max(high[k], v)
+			h := high.get(k)
+			d = max(is-h, 0)
+			high.set(k, max(h, is))
 		case d < 0:
 			// Totals exposed as Prometheus counters never go down: a
 			// reopened request that stops again is a second stop.
-			deltas[k] = 0
+			d = 0
+		}
+		if d != 0 {
+			if deltas == nil {
+				deltas = make(counterShares, 0, len(o)+len(c))
+			}
+			deltas = append(deltas, counterShare{k, d})
 		}
 	}
 	return deltas
 }
 
-func applyCounters(counters *bolt.Bucket, deltas map[string]int64) error {
+// applyCounters adds deltas to the counters.
+func applyCounters(counters *bolt.Bucket, deltas iter.Seq2[string, int64]) error {
 	for k, d := range deltas {
 		if d == 0 {
 			continue

@@ -36,12 +36,9 @@ func addCustomerDimension(tx *bolt.Tx, _ *sla.Policy, _ time.Time) error {
 		if rec.Contrib.Customer != "" || rec.Request.Customer == "" {
 			continue
 		}
-		if rec.High == nil {
-			rec.High = map[string]int64{}
-		}
 		old := rec.Contrib
 		rec.Contrib = withCustomer(old, rec.Request.Customer, rec.Request.Provider, nil) // no SLA measured a party before schema 4
-		if err := applyContribution(tx, refOf(&rec.Request), old, rec.Contrib, rec.High); err != nil {
+		if err := applyContribution(tx, refOf(&rec.Request), old, rec.Contrib, &rec.High); err != nil {
 			return fmt.Errorf("request %q: %w", k, err)
 		}
 		data, err := json.Marshal(&rec)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -169,11 +170,9 @@ func TestASchema3DatabaseIsMigratedToKeepFiguresPerCustomer(t *testing.T) {
 				return err
 			}
 			rec.Contrib.Customer = ""
-			for k := range rec.Contrib.Counters {
-				if strings.Contains(k, "_by_customer\x00") {
-					delete(rec.Contrib.Counters, k)
-				}
-			}
+			rec.Contrib.Counters = slices.DeleteFunc(rec.Contrib.Counters, func(c counterShare) bool {
+				return strings.Contains(c.key, "_by_customer\x00")
+			})
 			data, err := json.Marshal(rec)
 			if err != nil {
 				return err

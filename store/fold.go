@@ -59,9 +59,9 @@ type fold struct {
 	notices    [][]byte // each effect's notice as JSON (encodeNotices)
 	fired      int      // stages the tick fired and skipped
 	skipped    int
-	counters   map[string]int64 // what each counter changes by
-	data       []byte           // the encoded record
-	needEvents bool             // Continue could not apply fresh, or a clock stopped anew (fold.held): read all events and compute again
+	counters   counterShares // what each counter changes by
+	data       []byte        // the encoded record
+	needEvents bool          // Continue could not apply fresh, or a clock stopped anew (fold.held): read all events and compute again
 	// holdings are the request's, when the fold read all its events
 	// (known), and decoded those events: the held shares are measured from
 	// them (holder_days.go).
@@ -141,9 +141,6 @@ func (f *fold) compute(p *sla.Policy, now time.Time) {
 		*rec = *f.old
 		oldContrib = f.old.Contrib
 	}
-	if rec.High == nil {
-		rec.High = map[string]int64{}
-	}
 	f.effects, f.counters, f.fired, f.skipped = nil, nil, 0, 0
 	if !f.keep && !f.refold(p, rec, now) {
 		return
@@ -158,7 +155,7 @@ func (f *fold) compute(p *sla.Policy, now time.Time) {
 			// as if the record had been stored in between, as the
 			// counters that never go down must see it.
 			mid := contribute(rec, p, now)
-			f.counters = counterDeltas(oldContrib, mid, rec.High)
+			f.counters = counterDeltas(oldContrib, mid, &rec.High)
 			oldContrib = mid
 		}
 		t := lifecycle.Tick(p, &rec.State, &rec.Request, now)
@@ -173,13 +170,11 @@ func (f *fold) compute(p *sla.Policy, now time.Time) {
 	if !f.held(p, rec, now) {
 		return
 	}
-	deltas := counterDeltas(oldContrib, rec.Contrib, rec.High)
+	deltas := counterDeltas(oldContrib, rec.Contrib, &rec.High)
 	if f.counters == nil {
 		f.counters = deltas
 	} else {
-		for k, d := range deltas {
-			f.counters[k] += d
-		}
+		f.counters = sumShares(f.counters, deltas)
 	}
 	f.rec = rec
 	f.data = encodeRecord(f.ref, rec)
@@ -313,9 +308,9 @@ func newPendingSums() *pendingSums {
 }
 
 // add takes one request's difference, as applyContribution applies it.
-func (s *pendingSums) add(counters map[string]int64, old, cur contribution) {
-	for k, d := range counters {
-		s.counters[k] += d
+func (s *pendingSums) add(counters counterShares, old, cur contribution) {
+	for _, c := range counters {
+		s.counters[c.key] += c.n
 	}
 	dayDeltas(s.perSLA, old.Days, -1, perSLADay)
 	dayDeltas(s.perSLA, cur.Days, 1, perSLADay)
@@ -355,7 +350,7 @@ func (s *pendingSums) flush(tx *bolt.Tx) error {
 
 // apply writes the sums, keeping them (a plan reads after them: plan.go).
 func (s *pendingSums) apply(tx *bolt.Tx) error {
-	if err := applyCounters(tx.Bucket(bucketCounters), s.counters); err != nil {
+	if err := applyCounters(tx.Bucket(bucketCounters), maps.All(s.counters)); err != nil {
 		return err
 	}
 	if err := applyDayDeltas(tx.Bucket(bucketDays), s.perSLA); err != nil {

@@ -5,7 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"maps"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -50,21 +50,16 @@ func recountAtRisk(tx *bolt.Tx, p *sla.Policy, now time.Time) error {
 		}
 		recount := contribute(rec, p, now)
 		next := rec.Contrib
-		next.Counters = maps.Clone(rec.Contrib.Counters)
-		for k := range next.Counters {
+		next.Counters = slices.DeleteFunc(slices.Clone(rec.Contrib.Counters), func(c counterShare) bool {
+			kind, _ := splitCounterKey(c.key)
+			return kind == ctrAtRisk
+		})
+		for k, n := range recount.Counters.all() {
 			if kind, _ := splitCounterKey(k); kind == ctrAtRisk {
-				delete(next.Counters, k)
+				next.Counters.set(k, n)
 			}
 		}
-		for k, n := range recount.Counters {
-			if kind, _ := splitCounterKey(k); kind == ctrAtRisk {
-				next.Counters[k] = n
-			}
-		}
-		if rec.High == nil {
-			rec.High = map[string]int64{}
-		}
-		if err := applyCounters(tx.Bucket(bucketCounters), counterDeltas(rec.Contrib, next, rec.High)); err != nil {
+		if err := applyCounters(tx.Bucket(bucketCounters), counterDeltas(rec.Contrib, next, &rec.High).all()); err != nil {
 			return err
 		}
 		rec.Contrib = next

@@ -170,7 +170,7 @@ func TestASchema2DatabaseIsMigratedToCountAtRiskAsTheReadmeDefines(t *testing.T)
 		if err != nil {
 			return err
 		}
-		rec.Contrib.Counters[atRisk] = 1
+		rec.Contrib.Counters.set(atRisk, 1)
 		data, err := json.Marshal(rec)
 		if err != nil {
 			return err

@@ -358,7 +358,7 @@ func flagged(rec *record) Flagged {
 			f.Warned = append(f.Warned, c.Key())
 		}
 	}
-	for k, n := range rec.Contrib.Counters {
+	for k, n := range rec.Contrib.Counters.all() {
 		if kind, l := splitCounterKey(k); kind == ctrOpenBreached && len(l) == 2 && n > 0 {
 			f.Breached = append(f.Breached, l[0]+"/"+l[1])
 		}

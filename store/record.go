@@ -26,8 +26,8 @@ type record struct {
 	lifecycle.State
 	// High is the request's highest share so far of each counter exposed
 	// as a Prometheus counter (see applyContribution).
-	High    map[string]int64 `json:"high,omitempty"`
-	Contrib contribution     `json:"contrib"`
+	High    counterShares `json:"high,omitempty"`
+	Contrib contribution  `json:"contrib"`
 }
 
 // loadRecord reads a request's record; nil when it is not stored.

@@ -154,7 +154,7 @@ func boltContents(t *testing.T, db *bolt.DB) string {
 func randomContribution(rng *rand.Rand, ref Ref) contribution {
 	slas := []string{"a", "bb", "c/d"}
 	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	c := contribution{Customer: []string{"", "sales", "it"}[rng.IntN(3)], servedBy: ref.Provider, Counters: map[string]int64{}}
+	c := contribution{Customer: []string{"", "sales", "it"}[rng.IntN(3)], servedBy: ref.Provider, Counters: counterShares{}}
 	if rng.IntN(3) == 0 {
 		c.Served = []string{"bb"}
 	}
@@ -164,13 +164,13 @@ func randomContribution(rng *rand.Rand, ref Ref) contribution {
 			switch rng.IntN(4) {
 			case 0:
 				c.Breaches = append(c.Breaches, breachKey(at, ref, s+"/"+string(target)))
-				c.Counters[counterKey(ctrOpenBreached, s, string(target))] = 1
+				c.Counters.set(counterKey(ctrOpenBreached, s, string(target)), 1)
 			case 1:
 				c.Stops = append(c.Stops, stopKey(s, target, int64(rng.IntN(3)), ref, int64(rng.IntN(2)*60), rng.IntN(2) == 0))
 			}
 		}
 		if rng.IntN(3) == 0 {
-			c.Counters[counterKey(ctrAtRisk, s)] = 1
+			c.Counters.set(counterKey(ctrAtRisk, s), 1)
 		}
 	}
 	if rng.IntN(4) != 0 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,23 +37,18 @@ func countRequests(tx *bolt.Tx, p *sla.Policy, now time.Time) error {
 			return nil, fmt.Errorf("request %q of %q: %w", ref.ID, ref.Provider, err)
 		}
 		next := rec.Contrib
-		next.Counters = maps.Clone(rec.Contrib.Counters)
+		next.Counters = slices.Clone(rec.Contrib.Counters)
 		changed := false
-		for key, n := range contribute(rec, p, now).Counters {
+		for key, n := range contribute(rec, p, now).Counters.all() {
 			if kind, _, _ := strings.Cut(key, "\x00"); providerKinds[kind] {
-				if next.Counters == nil {
-					next.Counters = map[string]int64{}
-				}
-				next.Counters[key], changed = n, true
+				next.Counters.set(key, n)
+				changed = true
 			}
 		}
 		if !changed {
 			return bytes.Clone(v), nil // a request held before its opening
 		}
-		if rec.High == nil {
-			rec.High = map[string]int64{}
-		}
-		for key, d := range counterDeltas(rec.Contrib, next, rec.High) {
+		for key, d := range counterDeltas(rec.Contrib, next, &rec.High).all() {
 			deltas[key] += d
 		}
 		rec.Contrib = next
@@ -61,5 +57,5 @@ func countRequests(tx *bolt.Tx, p *sla.Policy, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	return applyCounters(tx.Bucket(bucketCounters), deltas)
+	return applyCounters(tx.Bucket(bucketCounters), maps.All(deltas))
 }

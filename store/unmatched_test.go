@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -117,12 +118,15 @@ func TestRequestsStoredBeforeSchema14AreCounted(t *testing.T) {
 			if err != nil {
 				return nil, err
 			}
-			for key := range rec.Contrib.Counters {
-				if kind, _, _ := strings.Cut(key, "\x00"); providerKinds[kind] {
-					delete(rec.Contrib.Counters, key)
-					delete(rec.High, key)
+			for _, c := range rec.Contrib.Counters {
+				if kind, _, _ := strings.Cut(c.key, "\x00"); providerKinds[kind] {
+					rec.High = slices.DeleteFunc(rec.High, func(h counterShare) bool { return h.key == c.key })
 				}
 			}
+			rec.Contrib.Counters = slices.DeleteFunc(rec.Contrib.Counters, func(c counterShare) bool {
+				kind, _, _ := strings.Cut(c.key, "\x00")
+				return providerKinds[kind]
+			})
 			return encodeRecord(ref, rec), nil
 		}); err != nil {
 			return err
