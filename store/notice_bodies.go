@@ -49,30 +49,32 @@ type pendingBody struct {
 // pendingBodies gathers the notices a commit writes, so that each is put
 // once, with all the references it got: a breach's Send and Fire carry the
 // same encoding (encodeNotices), and each receiver of both refers to it.
+//
+// An encoding is referred to by consecutive calls only: encodeNotices
+// shares one between adjacent effects of a request, which applyEffects
+// writes in order, and each held alert released has its own. So ref
+// compares with the last notice alone, and the notices are numbered in
+// order from the first: no map to look them up (the tick's single writer
+// refers to four notices a due request).
 type pendingBodies struct {
-	byData map[*byte]*pendingBody // by the encoding's first byte: one encoding, one notice
-	bySeq  map[uint64]*pendingBody
-	order  []*pendingBody
-	seq    uint64 // the last number handed out, once read
-	read   bool
+	order []pendingBody // numbered first+1, first+2, ...
+	first uint64        // the last number handed out before this commit
+	read  bool
 }
 
 // ref returns the number of the notice encoded as notice, writing it with
 // this commit if it is new to it, and counts one more reference to it.
 func (p *pendingBodies) ref(tx *bolt.Tx, notice []byte) uint64 {
-	if b := p.byData[&notice[0]]; b != nil {
-		b.refs++
-		return b.seq
+	if n := len(p.order); n > 0 && &p.order[n-1].data[0] == &notice[0] {
+		p.order[n-1].refs++
+		return p.order[n-1].seq
 	}
 	if !p.read {
-		p.seq, p.read = getUint(tx.Bucket(bucketMeta), keyNoticeSeq), true
-		p.byData, p.bySeq = map[*byte]*pendingBody{}, map[uint64]*pendingBody{}
+		p.first, p.read = getUint(tx.Bucket(bucketMeta), keyNoticeSeq), true
 	}
-	p.seq++
-	b := &pendingBody{seq: p.seq, data: notice, refs: 1}
-	p.byData[&notice[0]], p.bySeq[b.seq] = b, b
-	p.order = append(p.order, b)
-	return b.seq
+	seq := p.first + uint64(len(p.order)) + 1
+	p.order = append(p.order, pendingBody{seq: seq, data: notice, refs: 1})
+	return seq
 }
 
 // unref takes back a reference to a notice, one this commit writes or one
@@ -81,9 +83,11 @@ func (p *pendingBodies) unref(tx *bolt.Tx, seq uint64) error {
 	if p == nil {
 		return unrefNotice(tx, seq)
 	}
-	if b := p.bySeq[seq]; b != nil && b.refs > 0 {
-		b.refs--
-		return nil
+	if seq > p.first && seq-p.first <= uint64(len(p.order)) {
+		if b := &p.order[seq-p.first-1]; b.refs > 0 {
+			b.refs--
+			return nil
+		}
 	}
 	return unrefNotice(tx, seq)
 }
@@ -99,12 +103,14 @@ func (p *pendingBodies) write(tx *bolt.Tx) error {
 	// The bodies are cut from one block (a tick writes thousands per
 	// commit); bbolt copies the keys, so one buffer makes them all.
 	size := 0
-	for _, n := range p.order {
+	for i := range p.order {
+		n := &p.order[i]
 		size += len(n.data) + binary.MaxVarintLen64
 	}
 	block := make([]byte, 0, size)
 	var key [8]byte
-	for _, n := range p.order {
+	for i := range p.order {
+		n := &p.order[i]
 		if n.refs == 0 {
 			continue
 		}
@@ -115,7 +121,7 @@ func (p *pendingBodies) write(tx *bolt.Tx) error {
 			return err
 		}
 	}
-	err := putUint(tx.Bucket(bucketMeta), keyNoticeSeq, p.seq)
+	err := putUint(tx.Bucket(bucketMeta), keyNoticeSeq, p.first+uint64(len(p.order)))
 	*p = pendingBodies{}
 	return err
 }
