@@ -141,7 +141,16 @@ func splitCounterKey(k string) (kind string, labels []string) {
 // contribute computes what a request, as it stands, adds to the derived
 // buckets.
 func contribute(rec *record, p *sla.Policy, now time.Time) contribution {
-	b := &contributor{r: rec.Request.At(p, now), c: contribution{Counters: make(counterShares, 0, 8)}}
+	live := rec.Request.At(p, now)
+	return contributeLive(rec, &live, p, now)
+}
+
+// contributeLive is contribute for a caller that has the request as it
+// stands at now already (stands: rec.Request.At(p, now)): a tick's fold
+// computes it once for the tick and the contribution. stands is read, not
+// changed.
+func contributeLive(rec *record, stands *sla.Request, p *sla.Policy, now time.Time) contribution {
+	b := &contributor{r: *stands, c: contribution{Counters: make(counterShares, 0, 8)}}
 	live := &b.r
 	openSLAs := map[string]bool{}
 	var att sla.Attention // the open clocks warned of or breached

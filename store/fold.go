@@ -145,6 +145,10 @@ func (f *fold) compute(p *sla.Policy, now time.Time) {
 	if !f.keep && !f.refold(p, rec, now) {
 		return
 	}
+	// The request as it stands at now, computed once (a copy of its
+	// clocks, advanced) for the tick and the contributions: the tick
+	// changes only the alert state, and neither changes it.
+	live := rec.Request.At(p, now)
 	if f.tick {
 		if f.old == nil {
 			f.err = errNotStored
@@ -154,11 +158,11 @@ func (f *fold) compute(p *sla.Policy, now time.Time) {
 			// Folded anew and then ticked: the fold's difference counts
 			// as if the record had been stored in between, as the
 			// counters that never go down must see it.
-			mid := contribute(rec, p, now)
+			mid := contributeLive(rec, &live, p, now)
 			f.counters = counterDeltas(oldContrib, mid, &rec.High)
 			oldContrib = mid
 		}
-		t := lifecycle.Tick(p, &rec.State, &rec.Request, now)
+		t := lifecycle.TickLive(p, &rec.State, &live, now)
 		if len(f.effects) == 0 {
 			f.effects = t.Effects // most ticks settle nothing first: no copy of the notices
 		} else {
@@ -166,7 +170,7 @@ func (f *fold) compute(p *sla.Policy, now time.Time) {
 		}
 		f.fired, f.skipped = t.Fired, t.Skipped
 	}
-	rec.Contrib = contribute(rec, p, now)
+	rec.Contrib = contributeLive(rec, &live, p, now)
 	if !f.held(p, rec, now) {
 		return
 	}

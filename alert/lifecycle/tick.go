@@ -24,11 +24,19 @@ type TickResult struct {
 // breach is firing for them until then. An open clock that breached long
 // before slad heard of it waits out its grace hour (see history.go).
 func Tick(p *sla.Policy, st *State, cur *sla.Request, now time.Time) TickResult {
-	var res TickResult
 	live := cur.At(p, now)
+	return TickLive(p, st, &live, now)
+}
+
+// TickLive is Tick of the request as it stands at now (cur.At(p, now)),
+// for a caller that has it already: the store's tick computes it once for
+// the tick and the request's contribution (a copy of the clocks and their
+// advance, for every due request). It reads live and does not change it.
+func TickLive(p *sla.Policy, st *State, live *sla.Request, now time.Time) TickResult {
+	var res TickResult
 	for i := range live.Clocks {
 		clk := &live.Clocks[i]
-		st.tickClock(p, &live, clk, now, &res)
+		st.tickClock(p, live, clk, now, &res)
 	}
 	return res
 }
