@@ -90,13 +90,15 @@ func applyDayDeltas(days *bolt.Bucket, dayDeltas map[string]*DayAggr) error {
 // applyIndexes moves the request's keys in the breach, stop, deadline,
 // open and attention indexes from old to cur.
 func applyIndexes(tx *bolt.Tx, ref Ref, old, cur contribution) error {
-	return newTxWriter(tx).indexes(requestKey(ref), old, cur)
+	return newTxWriter(tx).indexes(requestKey(ref), old, cur, nil)
 }
 
 // indexes is applyIndexes through w, for the request keyed id (kept as
 // it is until the commit: it is the breach indexes' value). old is the
-// contribution whose keys the indexes hold: the stored one.
-func (w *txWriter) indexes(id []byte, old, cur contribution) error {
+// contribution whose keys the indexes hold: the stored one. value is
+// cur's attention value (appendAttentionValue), kept until the commit, if
+// made already (writePrep), else nil.
+func (w *txWriter) indexes(id []byte, old, cur contribution, value []byte) error {
 	if err := w.replaceKeys(w.bucket(wBreaches), old.Breaches, cur.Breaches, sameKey, constValue(id)); err != nil {
 		return err
 	}
@@ -136,16 +138,29 @@ func (w *txWriter) indexes(id []byte, old, cur contribution) error {
 			return err
 		}
 	}
+	return w.indexAttention(id, old, cur, value)
+}
+
+// indexAttention moves the request keyed id in the attention index from
+// old to cur; value is cur's attention value if made already, else nil.
+func (w *txWriter) indexAttention(id []byte, old, cur contribution, value []byte) error {
 	attention := w.bucket(wAttention)
 	if !cur.Alert {
 		return attention.del(id)
 	}
 	// Its value lets a page count and rank without the record (attention.go).
-	w.val = appendAttentionValue(w.val[:0], &cur)
-	if old.Alert && !attention.changed(id, w.val) { // not indexed if not old.Alert
+	v := value
+	if v == nil {
+		w.val = appendAttentionValue(w.val[:0], &cur)
+		v = w.val
+	}
+	if old.Alert && !attention.changed(id, v) { // not indexed if not old.Alert
 		return nil
 	}
-	return attention.put(id, w.keep(w.val))
+	if value == nil {
+		v = w.keep(v)
+	}
+	return attention.put(id, v)
 }
 
 // sameKey is the key function of an index keyed by the contribution's keys.

@@ -178,6 +178,11 @@ func (s *Store) readDue(p *sla.Policy, bound []byte, now time.Time, out chan<- *
 			// Every core, the writer's too: it spends much of a chunk
 			// waiting for its commit's writes and fsyncs.
 			computeEach(p, now, c.folds)
+			// Here, not in the writer, which is serial: what writing
+			// each takes that it decides alone.
+			for _, f := range c.folds {
+				f.prepareWrite()
+			}
 			select {
 			case out <- c:
 			case <-stop:

@@ -74,6 +74,9 @@ type fold struct {
 	// they do, unread: no commit came between.
 	pre  *fold
 	sure bool
+	// prep is what writing it takes that the fold alone decides, made
+	// beside the other folds (record.go); a tick's.
+	prep writePrep
 }
 
 // rawEvent is a stored event's encoding and arrival sequence.
@@ -246,7 +249,7 @@ func (f *fold) write(tx *bolt.Tx, now time.Time, sum *pendingSums) error {
 		old = f.old.Contrib
 	}
 	sum.add(f.counters, old, f.rec.Contrib)
-	return putRecord(sum.writer(tx), f.ref, f.rec, f.data, old, now)
+	return putRecord(sum.writer(tx), f.ref, f.rec, f.data, old, now, f.prepared())
 }
 
 // computeAll runs phase 2 of folds on every core; a fold that must read

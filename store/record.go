@@ -43,15 +43,52 @@ func loadRecord(tx *bolt.Tx, ref Ref) (*record, error) {
 	return rec, nil
 }
 
+// writePrep is what writing a fold's record takes that the fold alone
+// decides: made beside the other folds (prepareWrite), because the
+// writer is serial and these are a good part of its work per request.
+type writePrep struct {
+	rec       *record // the record it is for: a fold computed again makes a new one, and the writer then makes its own
+	id        []byte  // the request's key, kept until the commit (the breach indexes' value)
+	attention []byte  // the attention index's value, when rec.Contrib.Alert
+}
+
+// prepareWrite makes f's writePrep, for a fold computed without error.
+func (f *fold) prepareWrite() {
+	if f.err != nil || f.rec == nil {
+		return
+	}
+	// Both are cut from one allocation (appendAttentionValue grows it if
+	// the guess is short).
+	b := appendRequestKey(make([]byte, 0, 2*(len(f.ref.ID)+len(f.ref.Provider))+96), f.ref)
+	f.prep = writePrep{rec: f.rec, id: b[:len(b):len(b)]}
+	if f.rec.Contrib.Alert {
+		f.prep.attention = appendAttentionValue(b[len(b):], &f.rec.Contrib)
+	}
+}
+
+// prepared is f's writePrep if it was made for its record, else nil.
+func (f *fold) prepared() *writePrep {
+	if f.prep.rec == nil || f.prep.rec != f.rec {
+		return nil
+	}
+	return &f.prep
+}
+
 // putRecord writes a record, encoded as data, whose contribution's
 // counters and day aggregates are applied already (by a fold, which sums
 // them: fold.go): its index keys, its entry in the retention
 // index, the record itself.
-// It writes through w, the commit's writer (tx_writer.go).
-func putRecord(w *txWriter, ref Ref, rec *record, data []byte, old contribution, now time.Time) error {
-	w.key = appendRequestKey(w.key[:0], ref)
-	id := w.keep(w.key) // the breach indexes' value
-	if err := w.indexes(id, old, rec.Contrib); err != nil {
+// It writes through w, the commit's writer (tx_writer.go), with what prep
+// made already (nil: nothing).
+func putRecord(w *txWriter, ref Ref, rec *record, data []byte, old contribution, now time.Time, prep *writePrep) error {
+	var id, attention []byte
+	if prep != nil {
+		id, attention = prep.id, prep.attention
+	} else {
+		w.key = appendRequestKey(w.key[:0], ref)
+		id = w.keep(w.key)
+	}
+	if err := w.indexes(id, old, rec.Contrib, attention); err != nil {
 		return err
 	}
 	if err := trackClosed(w.tx, ref, old.Open, &rec.Request, now); err != nil { // retention.go

@@ -215,7 +215,11 @@ func TestIndexMovesMatchTheReference(t *testing.T) {
 			}
 		}
 		apply(fast, func(_ *bolt.Tx, w *txWriter, i int) error {
-			return w.indexes(w.keep(requestKey(refs[i])), stored[i], next[i])
+			var value []byte // made in the writer, or beside it (writePrep)
+			if next[i].Alert && rng.IntN(2) == 0 {
+				value = attentionValue(next[i])
+			}
+			return w.indexes(w.keep(requestKey(refs[i])), stored[i], next[i], value)
 		})
 		apply(slow, func(tx *bolt.Tx, _ *txWriter, i int) error {
 			return writerRefApplyIndexes(tx, refs[i], stored[i], next[i])
@@ -260,9 +264,11 @@ func TestWriterKeysMatchTheirBuilders(t *testing.T) {
 }
 
 // A tick's writer reads no record again when no commit but its own came
-// since its chunk was read (evalChunkOf.unchanged). Two stores of the same
-// random requests, one ticked by Evaluate and one by the same chunks each
-// re-checked, must hold the same keys and values after each of a few ticks.
+// since its chunk was read (evalChunkOf.unchanged), and takes what was
+// made for each request beside the folds (writePrep). Two stores of the
+// same random requests, one ticked by Evaluate and one by the same chunks
+// each re-checked and written without writePrep, must hold the same keys
+// and values after each of a few ticks.
 func TestATickWithoutOtherCommitsWritesWhatARecheckedOneWrites(t *testing.T) {
 	rng := testutil.Rand(t)
 	n := evalChunk + 1 + rng.IntN(evalChunk) // two chunks
@@ -317,7 +323,8 @@ func TestATickWithoutOtherCommitsWritesWhatARecheckedOneWrites(t *testing.T) {
 }
 
 // evaluateRechecked is Evaluate with every record checked again in the
-// writer, as after a commit of ingest between a chunk's read and write.
+// writer, as after a commit of ingest between a chunk's read and write,
+// and nothing prepared for the writer.
 func evaluateRechecked(t *testing.T, s *Store, now time.Time) EvalResult {
 	t.Helper()
 	p := s.policy.Load()
@@ -330,6 +337,9 @@ func evaluateRechecked(t *testing.T, s *Store, now time.Time) EvalResult {
 	}()
 	var res EvalResult
 	for c := range chunks {
+		for _, f := range c.folds {
+			f.prep = writePrep{} // the writer makes its own
+		}
 		if err := s.update(func(tx *bolt.Tx) error {
 			r, err := s.writeDue(tx, p, bound, c, now)
 			res.Requests, res.Fired, res.Skipped, res.Queued = res.Requests+r.Requests, res.Fired+r.Fired, res.Skipped+r.Skipped, res.Queued+r.Queued
