@@ -95,10 +95,9 @@ func applyIndexes(tx *bolt.Tx, ref Ref, old, cur contribution) error {
 
 // indexes is applyIndexes through w, for the request keyed id (kept as
 // it is until the commit: it is the breach indexes' value). old is the
-// contribution whose keys the indexes hold: the stored one. value is
-// cur's attention value (appendAttentionValue), kept until the commit, if
-// made already (writePrep), else nil.
-func (w *txWriter) indexes(id []byte, old, cur contribution, value []byte) error {
+// contribution whose keys the indexes hold: the stored one. prep is what
+// was made beside the folds for cur, nil if nothing.
+func (w *txWriter) indexes(id []byte, old, cur contribution, prep *writePrep) error {
 	if err := w.replaceKeys(w.bucket(wBreaches), old.Breaches, cur.Breaches, sameKey, constValue(id)); err != nil {
 		return err
 	}
@@ -138,29 +137,28 @@ func (w *txWriter) indexes(id []byte, old, cur contribution, value []byte) error
 			return err
 		}
 	}
-	return w.indexAttention(id, old, cur, value)
+	return w.indexAttention(id, old, cur, prep)
 }
 
 // indexAttention moves the request keyed id in the attention index from
-// old to cur; value is cur's attention value if made already, else nil.
-func (w *txWriter) indexAttention(id []byte, old, cur contribution, value []byte) error {
+// old to cur, with cur's value from prep if made there.
+func (w *txWriter) indexAttention(id []byte, old, cur contribution, prep *writePrep) error {
 	attention := w.bucket(wAttention)
 	if !cur.Alert {
 		return attention.del(id)
 	}
 	// Its value lets a page count and rank without the record (attention.go).
-	v := value
-	if v == nil {
-		w.val = appendAttentionValue(w.val[:0], &cur)
-		v = w.val
+	if prep != nil {
+		if old.Alert && !prep.moved && !attention.changed(id, prep.attention) { // not indexed if not old.Alert
+			return nil
+		}
+		return attention.put(id, prep.attention)
 	}
-	if old.Alert && !attention.changed(id, v) { // not indexed if not old.Alert
+	w.val = appendAttentionValue(w.val[:0], &cur)
+	if old.Alert && !attention.changed(id, w.val) {
 		return nil
 	}
-	if value == nil {
-		v = w.keep(v)
-	}
-	return attention.put(id, v)
+	return attention.put(id, w.keep(w.val))
 }
 
 // sameKey is the key function of an index keyed by the contribution's keys.

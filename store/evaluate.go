@@ -180,8 +180,9 @@ func (s *Store) readDue(p *sla.Policy, bound []byte, now time.Time, out chan<- *
 			computeEach(p, now, c.folds)
 			// Here, not in the writer, which is serial: what writing
 			// each takes that it decides alone.
+			var scratch []byte
 			for _, f := range c.folds {
-				f.prepareWrite()
+				scratch = f.prepareWrite(scratch)
 			}
 			select {
 			case out <- c:

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
 	"time"
 
@@ -47,23 +48,36 @@ func loadRecord(tx *bolt.Tx, ref Ref) (*record, error) {
 // decides: made beside the other folds (prepareWrite), because the
 // writer is serial and these are a good part of its work per request.
 type writePrep struct {
-	rec       *record // the record it is for: a fold computed again makes a new one, and the writer then makes its own
-	id        []byte  // the request's key, kept until the commit (the breach indexes' value)
-	attention []byte  // the attention index's value, when rec.Contrib.Alert
+	rec *record // the record it is for: a fold computed again makes a new one, and the writer then makes its own
+	id  []byte  // the request's key, kept until the commit (the breach indexes' value)
+	// attention is the attention index's value, when rec.Contrib.Alert;
+	// moved, when it differs from the one the old contribution made: it
+	// is put without looking up the one stored (a put of what a key
+	// holds already leaves it as it is).
+	attention []byte
+	moved     bool
 }
 
-// prepareWrite makes f's writePrep, for a fold computed without error.
-func (f *fold) prepareWrite() {
+// prepareWrite makes f's writePrep, for a fold computed without error;
+// scratch is a buffer to reuse, returned.
+func (f *fold) prepareWrite(scratch []byte) []byte {
 	if f.err != nil || f.rec == nil {
-		return
+		return scratch
 	}
 	// Both are cut from one allocation (appendAttentionValue grows it if
 	// the guess is short).
 	b := appendRequestKey(make([]byte, 0, 2*(len(f.ref.ID)+len(f.ref.Provider))+96), f.ref)
 	f.prep = writePrep{rec: f.rec, id: b[:len(b):len(b)]}
-	if f.rec.Contrib.Alert {
-		f.prep.attention = appendAttentionValue(b[len(b):], &f.rec.Contrib)
+	cur := &f.rec.Contrib
+	if !cur.Alert {
+		return scratch
 	}
+	f.prep.attention = appendAttentionValue(b[len(b):], cur)
+	if f.old != nil && f.old.Contrib.Alert {
+		scratch = appendAttentionValue(scratch[:0], &f.old.Contrib)
+		f.prep.moved = !bytes.Equal(scratch, f.prep.attention)
+	}
+	return scratch
 }
 
 // prepared is f's writePrep if it was made for its record, else nil.
@@ -81,14 +95,14 @@ func (f *fold) prepared() *writePrep {
 // It writes through w, the commit's writer (tx_writer.go), with what prep
 // made already (nil: nothing).
 func putRecord(w *txWriter, ref Ref, rec *record, data []byte, old contribution, now time.Time, prep *writePrep) error {
-	var id, attention []byte
+	var id []byte
 	if prep != nil {
-		id, attention = prep.id, prep.attention
+		id = prep.id
 	} else {
 		w.key = appendRequestKey(w.key[:0], ref)
 		id = w.keep(w.key)
 	}
-	if err := w.indexes(id, old, rec.Contrib, attention); err != nil {
+	if err := w.indexes(id, old, rec.Contrib, prep); err != nil {
 		return err
 	}
 	if err := trackClosed(w.tx, ref, old.Open, &rec.Request, now); err != nil { // retention.go

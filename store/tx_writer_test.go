@@ -215,11 +215,13 @@ func TestIndexMovesMatchTheReference(t *testing.T) {
 			}
 		}
 		apply(fast, func(_ *bolt.Tx, w *txWriter, i int) error {
-			var value []byte // made in the writer, or beside it (writePrep)
-			if next[i].Alert && rng.IntN(2) == 0 {
-				value = attentionValue(next[i])
+			id := w.keep(requestKey(refs[i]))
+			if rng.IntN(2) == 0 { // the value made in the writer, or beside it
+				return w.indexes(id, stored[i], next[i], nil)
 			}
-			return w.indexes(w.keep(requestKey(refs[i])), stored[i], next[i], value)
+			f := fold{ref: refs[i], old: &record{Contrib: stored[i]}, rec: &record{Contrib: next[i]}}
+			f.prepareWrite(nil)
+			return w.indexes(id, stored[i], next[i], f.prepared())
 		})
 		apply(slow, func(tx *bolt.Tx, _ *txWriter, i int) error {
 			return writerRefApplyIndexes(tx, refs[i], stored[i], next[i])
