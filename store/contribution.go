@@ -115,22 +115,20 @@ var monotonic = map[string]bool{ctrStopped: true, ctrBreaches: true, ctrHist: tr
 var once = map[string]bool{ctrBreaches: true, ctrOpened: true, ctrUnmatched: true}
 
 func counterKey(kind string, labels ...string) string {
-	// Sized first and built once: every fold makes a dozen of them.
-	n := len(kind) + max(len(labels), 1)
-	for _, l := range labels {
-		n += len(l)
-	}
-	var b strings.Builder
-	b.Grow(n)
-	b.WriteString(kind)
+	var buf [64]byte // most keys: one allocation, the string
+	return string(appendCounterKey(buf[:0], kind, labels...))
+}
+
+// appendCounterKey appends counterKey(kind, labels...) to dst.
+func appendCounterKey(dst []byte, kind string, labels ...string) []byte {
+	dst = append(dst, kind...)
 	if len(labels) == 0 {
-		b.WriteByte(0) // kind and NUL, as the joining of no labels has it
+		dst = append(dst, 0) // kind and NUL, as the joining of no labels has it
 	}
 	for _, l := range labels {
-		b.WriteByte(0)
-		b.WriteString(l)
+		dst = append(append(dst, 0), l...)
 	}
-	return b.String()
+	return dst
 }
 
 func splitCounterKey(k string) (kind string, labels []string) {
@@ -150,7 +148,7 @@ func contribute(rec *record, p *sla.Policy, now time.Time) contribution {
 // computes it once for the tick and the contribution. stands is read, not
 // changed.
 func contributeLive(rec *record, stands *sla.Request, p *sla.Policy, now time.Time) contribution {
-	b := &contributor{r: *stands, c: contribution{Counters: make(counterShares, 0, 8)}}
+	b := &contributor{r: *stands, c: contribution{Counters: make(counterShares, 0, 8)}, known: rec.Contrib.Counters}
 	live := &b.r
 	openSLAs := map[string]bool{}
 	var att sla.Attention // the open clocks warned of or breached
@@ -171,18 +169,18 @@ func contributeLive(rec *record, stands *sla.Request, p *sla.Policy, now time.Ti
 	}
 	for id := range openSLAs {
 		provider, customer := p.SLA(id).PartiesOf(live.Attributes)
-		b.inc(counterKey(ctrOpen, id, provider, customer), 1)
+		b.inc(1, ctrOpen, id, provider, customer)
 	}
 	// At risk as the README defines it, by the one rule every figure uses
 	// (which counts none without a warning).
 	if len(att.Warned) > 0 {
 		for id, n := range sla.CountAtRisk([]sla.Attention{att}) {
-			b.inc(counterKey(ctrAtRisk, id), n)
+			b.inc(n, ctrAtRisk, id)
 		}
 	}
 	b.csat(p)
 	b.matched(clocked)
-	c := addCustomer(b.done(), live.Customer, live.Provider, servedSLAs(p, live))
+	c := addCustomer(b.done(), live.Customer, live.Provider, servedSLAs(p, live), b.known)
 	c.Held, _ = heldShares(p, live, nil, nil, false, rec.Contrib.Held) // carried over: see fold.held
 	c.Open = live.Status == sla.StatusOpen
 	c.Alert = c.Open && (len(att.Warned) > 0 || len(att.Breached) > 0)
@@ -222,18 +220,21 @@ func (c *contribution) customerOf(slaID string) string {
 // contributions stored before, so both are the same computation.
 func withCustomer(c contribution, customer, provider string, served []string) contribution {
 	c.Counters = slices.Clone(c.Counters) // the caller's stays as it was
-	return addCustomer(c, customer, provider, served)
+	return addCustomer(c, customer, provider, served, nil)
 }
 
 // addCustomer is withCustomer for a contribution whose counters are its
-// own (contribute's): they are added to in place.
-func addCustomer(c contribution, customer, provider string, served []string) contribution {
+// own (contribute's): they are added to in place. A key new to them is
+// known's string when known has it (contributor.known).
+func addCustomer(c contribution, customer, provider string, served []string, known counterShares) contribution {
 	c.Customer, c.Served, c.servedBy = customer, served, provider
 	type pairCount struct {
-		key string
-		n   int64
+		from, to int // the key: keys[from:to]
+		n        int64
 	}
 	var buf [8]pairCount // a request is open under a few SLAs: on the stack
+	var keysBuf [256]byte
+	keys := keysBuf[:0]
 	pairs := buf[:0]
 	for _, kn := range c.Counters {
 		k, n := kn.key, kn.n
@@ -246,19 +247,27 @@ func addCustomer(c contribution, customer, provider string, served []string) con
 		slaID, target, two := strings.Cut(labels, "\x00")
 		switch {
 		case kind == ctrAtRisk && !two:
-			pairs = append(pairs, pairCount{counterKey(ctrAtRiskByCustomer, slaID, c.customerOf(slaID)), n})
+			at := len(keys)
+			keys = appendCounterKey(keys, ctrAtRiskByCustomer, slaID, c.customerOf(slaID))
+			pairs = append(pairs, pairCount{at, len(keys), n})
 		case kind == ctrOpenBreached && two && !strings.Contains(target, "\x00"):
-			pairs = append(pairs, pairCount{counterKey(ctrOpenBreachedByCustomer, slaID, target, c.customerOf(slaID)), n})
+			at := len(keys)
+			keys = appendCounterKey(keys, ctrOpenBreachedByCustomer, slaID, target, c.customerOf(slaID))
+			pairs = append(pairs, pairCount{at, len(keys), n})
 		}
 	}
 	for _, pc := range pairs {
-		c.Counters.set(pc.key, pc.n)
+		c.Counters.setKey(keys[pc.from:pc.to], pc.n, known)
 	}
 	return c
 }
 
 // contributor adds up a request's contribution clock by clock.
 type contributor struct {
+	// known are the request's stored shares (record.Contrib.Counters):
+	// a key it had already is its string, not a new one (a tick's
+	// contribution has mostly the keys it had).
+	known counterShares
 	// r is the request as it stands, held here rather than pointed to so
 	// that it stays on contribute's stack with the contributor.
 	r    sla.Request
@@ -272,7 +281,11 @@ type shareKey struct {
 	day int64
 }
 
-func (b *contributor) inc(k string, n int64) { b.c.Counters.add(k, n) }
+// inc adds n to the counter counterKey(kind, labels...).
+func (b *contributor) inc(n int64, kind string, labels ...string) {
+	var buf [128]byte // built here, a string only when new to known
+	b.c.Counters.addKey(appendCounterKey(buf[:0], kind, labels...), n, b.known)
+}
 
 // matched counts an opened request under its provider, and as unmatched
 // when it has no clock in force (sla.Policy.Explain says why).
@@ -281,13 +294,13 @@ func (b *contributor) matched(clocked bool) {
 	if r.Opened.IsZero() {
 		return // held events waiting for their opening
 	}
-	b.inc(counterKey(ctrOpened, r.Provider), 1)
+	b.inc(1, ctrOpened, r.Provider)
 	if clocked {
 		return
 	}
-	b.inc(counterKey(ctrUnmatched, r.Provider), 1)
+	b.inc(1, ctrUnmatched, r.Provider)
 	if r.Status == sla.StatusOpen {
-		b.inc(counterKey(ctrOpenUnmatched, r.Provider), 1)
+		b.inc(1, ctrOpenUnmatched, r.Provider)
 	}
 }
 
@@ -315,14 +328,14 @@ func (b *contributor) clock(s *sla.SLA, clk *sla.Clock, warned, settled bool, at
 		key = clk.Key()
 	}
 	if clk.Breached() && settled {
-		b.inc(counterKey(ctrBreaches, clk.SLA, string(clk.Target)), 1)
+		b.inc(1, ctrBreaches, clk.SLA, string(clk.Target))
 		b.c.Breaches = append(b.c.Breaches, breachKey(clk.BreachedAt, refOf(&b.r), key))
 	}
 	switch {
 	case clk.Cancelled:
 	case clk.Open():
 		if clk.Breached() {
-			b.inc(counterKey(ctrOpenBreached, clk.SLA, string(clk.Target)), 1)
+			b.inc(1, ctrOpenBreached, clk.SLA, string(clk.Target))
 			att.Breached = append(att.Breached, key)
 		}
 		if warned {
@@ -350,10 +363,10 @@ func (b *contributor) stopped(s *sla.SLA, clk *sla.Clock, settled bool) {
 	if !settled {
 		return
 	}
-	b.inc(counterKey(ctrStopped, clk.SLA, string(clk.Target), outcome), 1)
+	b.inc(1, ctrStopped, clk.SLA, string(clk.Target), outcome)
 	bucket, _ := slices.BinarySearch(ElapsedBuckets, float64(secs))
-	b.inc(counterKey(ctrHist, clk.SLA, string(clk.Target), strconv.Itoa(bucket)), 1)
-	b.inc(counterKey(ctrHistSum, clk.SLA, string(clk.Target)), secs)
+	b.inc(1, ctrHist, clk.SLA, string(clk.Target), strconv.Itoa(bucket))
+	b.inc(secs, ctrHistSum, clk.SLA, string(clk.Target))
 }
 
 // csat adds a resolved request's satisfaction score to the day it was

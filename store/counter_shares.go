@@ -73,15 +73,48 @@ func (cs counterShares) get(k string) int64 {
 	return 0
 }
 
-// add adds n to k's share, giving cs the key even when n is 0 (as a map's
-// m[k] += n does: a share of 0 is written with the record).
-func (cs *counterShares) add(k string, n int64) {
-	i, ok := cs.find(k)
+// findKey is find of a key given as bytes, not converted: a contribution
+// built anew finds its keys without making strings of them.
+func (cs counterShares) findKey(k []byte) (int, bool) {
+	i, j := 0, len(cs)
+	for i < j {
+		h := int(uint(i+j) >> 1)
+		if cs[h].key < string(k) { // compared, not converted
+			i = h + 1
+		} else {
+			j = h
+		}
+	}
+	return i, i < len(cs) && cs[i].key == string(k)
+}
+
+// keyOf is k as a string: cs's, when cs has the key.
+func (cs counterShares) keyOf(k []byte) string {
+	if i, ok := cs.findKey(k); ok {
+		return cs[i].key
+	}
+	return string(k)
+}
+
+// addKey is add of a key given as bytes: a key new to cs is known's
+// string when known has it (keyOf).
+func (cs *counterShares) addKey(k []byte, n int64, known counterShares) {
+	i, ok := cs.findKey(k)
 	if ok {
 		(*cs)[i].n += n
 		return
 	}
-	*cs = slices.Insert(*cs, i, counterShare{k, n})
+	*cs = slices.Insert(*cs, i, counterShare{known.keyOf(k), n})
+}
+
+// setKey is set of a key given as bytes, as addKey is add's.
+func (cs *counterShares) setKey(k []byte, n int64, known counterShares) {
+	i, ok := cs.findKey(k)
+	if ok {
+		(*cs)[i].n = n
+		return
+	}
+	*cs = slices.Insert(*cs, i, counterShare{known.keyOf(k), n})
 }
 
 // set sets k's share to n.
