@@ -115,6 +115,9 @@ type evalChunkOf struct {
 	// commit it makes.
 	read      int
 	unchanged bool
+	// whole: each request is written whole before the next, not in
+	// writeDue's passes (tests compare the two).
+	whole bool
 }
 
 // evalRound bounds the due requests readDue orders at once: their
@@ -203,6 +206,17 @@ func (s *Store) readDue(p *sla.Policy, bound []byte, now time.Time, out chan<- *
 // whose record changed since it was read is read and computed again here,
 // and ticked only if it is still due; one matched under older rules is
 // folded anew first (rematch.go), to decide by the rules in force.
+//
+// It writes in three passes over the chunk: every request's alert
+// effects (the outbox, the notices index, the firing alerts), then every
+// one's index keys, then every record. A few buckets at a time, each
+// one's pages stay in the cache from one request to the next (the writer
+// is serial: the tick's bare puts bucket by bucket took ~20% less CPU
+// than interleaved per request; the passes cut the writer's puts by
+// ~10%). The order of writes may change because no request reads or
+// writes a key of another's (its request key is in every key it touches,
+// but the sums', which add up in any order) and each one's writes keep
+// their order.
 func (s *Store) writeDue(tx *bolt.Tx, p *sla.Policy, bound []byte, c *evalChunkOf, now time.Time) (EvalResult, error) {
 	res := EvalResult{Requests: len(c.keys)}
 	sum := newPendingSums()
@@ -214,6 +228,7 @@ func (s *Store) writeDue(tx *bolt.Tx, p *sla.Policy, bound []byte, c *evalChunkO
 		tx.Bucket(name).FillPercent = packedFill
 	}
 	w := sum.writer(tx)
+	written := make([]*fold, 0, len(c.folds))
 	for i, f := range c.folds {
 		// Unless no other commit came between, the record may have
 		// changed since it was read.
@@ -232,11 +247,26 @@ func (s *Store) writeDue(tx *bolt.Tx, p *sla.Policy, bound []byte, c *evalChunkO
 		if f.err != nil {
 			return res, f.err
 		}
-		if err := f.write(tx, now, sum); err != nil {
+		write := f.writeEffects
+		if c.whole {
+			write = f.write
+		}
+		if err := write(tx, now, sum); err != nil {
 			return res, fmt.Errorf("request %q of %q: %w", f.ref.ID, f.ref.Provider, err)
 		}
+		written = append(written, f)
 		res.Fired += f.fired
 		res.Skipped += f.skipped
+	}
+	for _, write := range []func(*fold, *bolt.Tx, time.Time, *pendingSums) error{(*fold).writeIndexes, (*fold).writeData} {
+		for _, f := range written {
+			if c.whole {
+				break
+			}
+			if err := write(f, tx, now, sum); err != nil {
+				return res, fmt.Errorf("request %q of %q: %w", f.ref.ID, f.ref.Provider, err)
+			}
+		}
 	}
 	res.Queued = c.res.queued
 	return res, sum.flush(tx)

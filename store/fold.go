@@ -230,6 +230,15 @@ func (f *fold) refold(p *sla.Policy, rec *record, now time.Time) bool {
 // write is phase 3: the effects and the record, and the contribution's
 // difference into sum (applied once per commit: see pendingSums).
 func (f *fold) write(tx *bolt.Tx, now time.Time, sum *pendingSums) error {
+	if err := f.writeEffects(tx, now, sum); err != nil {
+		return err
+	}
+	return putRecord(sum.writer(tx), f.ref, f.rec, f.data, f.oldContrib(), now, f.prepared())
+}
+
+// writeEffects is write's first part: the alert effects, and the
+// contribution's difference into sum.
+func (f *fold) writeEffects(tx *bolt.Tx, now time.Time, sum *pendingSums) error {
 	n, untold, err := applyEffects(tx, f.effects, f.notices, now, sum)
 	if err != nil {
 		return err
@@ -244,12 +253,29 @@ func (f *fold) write(tx *bolt.Tx, now time.Time, sum *pendingSums) error {
 		f.data = encodeRecord(f.ref, f.rec)
 	}
 	f.res.queued += n
-	var old contribution
-	if f.old != nil {
-		old = f.old.Contrib
+	sum.add(f.counters, f.oldContrib(), f.rec.Contrib)
+	return nil
+}
+
+// writeIndexes is write's second part, after writeEffects: the record's
+// index keys (putIndexes).
+func (f *fold) writeIndexes(tx *bolt.Tx, now time.Time, sum *pendingSums) error {
+	w := sum.writer(tx)
+	return putIndexes(w, recordKey(w, f.ref, f.prepared()), f.ref, f.rec, f.oldContrib(), now, f.prepared())
+}
+
+// writeData is write's last part, after writeIndexes: the record.
+func (f *fold) writeData(tx *bolt.Tx, _ time.Time, sum *pendingSums) error {
+	w := sum.writer(tx)
+	return w.bucket(wRequests).put(recordKey(w, f.ref, f.prepared()), f.data)
+}
+
+// oldContrib is the contribution of the record as it was; none if new.
+func (f *fold) oldContrib() contribution {
+	if f.old == nil {
+		return contribution{}
 	}
-	sum.add(f.counters, old, f.rec.Contrib)
-	return putRecord(sum.writer(tx), f.ref, f.rec, f.data, old, now, f.prepared())
+	return f.old.Contrib
 }
 
 // computeAll runs phase 2 of folds on every core; a fold that must read

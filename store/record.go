@@ -90,23 +90,32 @@ func (f *fold) prepared() *writePrep {
 
 // putRecord writes a record, encoded as data, whose contribution's
 // counters and day aggregates are applied already (by a fold, which sums
-// them: fold.go): its index keys, its entry in the retention
-// index, the record itself.
+// them: fold.go): its index keys and its entry in the retention index
+// (putIndexes), the record itself.
 // It writes through w, the commit's writer (tx_writer.go), with what prep
 // made already (nil: nothing).
 func putRecord(w *txWriter, ref Ref, rec *record, data []byte, old contribution, now time.Time, prep *writePrep) error {
-	var id []byte
-	if prep != nil {
-		id = prep.id
-	} else {
-		w.key = appendRequestKey(w.key[:0], ref)
-		id = w.keep(w.key)
-	}
-	if err := w.indexes(id, old, rec.Contrib, prep); err != nil {
-		return err
-	}
-	if err := trackClosed(w.tx, ref, old.Open, &rec.Request, now); err != nil { // retention.go
+	id := recordKey(w, ref, prep)
+	if err := putIndexes(w, id, ref, rec, old, now, prep); err != nil {
 		return err
 	}
 	return w.bucket(wRequests).put(id, data)
+}
+
+// putIndexes is putRecord's writes but the record's, for the request
+// keyed id (recordKey).
+func putIndexes(w *txWriter, id []byte, ref Ref, rec *record, old contribution, now time.Time, prep *writePrep) error {
+	if err := w.indexes(id, old, rec.Contrib, prep); err != nil {
+		return err
+	}
+	return trackClosed(w.tx, ref, old.Open, &rec.Request, now) // retention.go
+}
+
+// recordKey is the request's key, kept until the commit: prep's, if made.
+func recordKey(w *txWriter, ref Ref, prep *writePrep) []byte {
+	if prep != nil {
+		return prep.id
+	}
+	w.key = appendRequestKey(w.key[:0], ref)
+	return w.keep(w.key)
 }
