@@ -64,12 +64,10 @@ func (w *recWriter) encode(rec *record) {
 	w.str(r.Category)
 	w.str(r.Title)
 	w.uint(uint64(len(r.Labels)))
-	labels, mark := sortedKeys(w, r.Labels)
-	for _, k := range labels {
+	for k, v := range sortedEntries(w, r.Labels) {
 		w.str(k)
-		w.str(r.Labels[k])
+		w.str(v)
 	}
-	w.dropKeys(mark)
 	w.str(string(r.Status))
 	w.time(r.Opened)
 	w.time(r.Responded)
@@ -88,19 +86,15 @@ func (w *recWriter) encode(rec *record) {
 	w.lists(st.Told)
 	w.lists(st.Silent)
 	w.uint(uint64(len(st.FirstSeen)))
-	seen, mark := sortedKeys(w, st.FirstSeen)
-	for _, k := range seen {
+	for k, t := range sortedEntries(w, st.FirstSeen) {
 		w.clockKey(k)
-		w.time(st.FirstSeen[k])
+		w.time(t)
 	}
-	w.dropKeys(mark)
 	w.uint(uint64(len(st.Cycle)))
-	cycles, mark := sortedKeys(w, st.Cycle)
-	for _, k := range cycles {
+	for k, n := range sortedEntries(w, st.Cycle) {
 		w.clockKey(k)
-		w.int(int64(st.Cycle[k]))
+		w.int(int64(n))
 	}
-	w.dropKeys(mark)
 	w.counters(rec.High)
 	c := &rec.Contrib
 	w.str(c.Customer)
@@ -155,18 +149,14 @@ func (w *recWriter) tail(rec *record) {
 	}
 	if len(first) > 0 {
 		w.uint(uint64(len(first)))
-		clocks, mark := sortedKeys(w, first)
-		for _, k := range clocks {
+		for k, told := range sortedEntries(w, first) {
 			w.clockKey(k)
-			w.uint(uint64(len(first[k])))
-			rcvs, inner := sortedKeys(w, first[k])
-			for _, rcv := range rcvs {
+			w.uint(uint64(len(told)))
+			for rcv, stage := range sortedEntries(w, told) {
 				w.str(rcv)
-				w.str(first[k][rcv])
+				w.str(stage)
 			}
-			w.dropKeys(inner)
 		}
-		w.dropKeys(mark)
 	}
 }
 

@@ -53,15 +53,13 @@ func putClockKey[T ~string | ~[]byte](w *recWriter, k T) {
 
 func (w *recWriter) lists(m map[string][]string) {
 	w.uint(uint64(len(m)))
-	keys, mark := sortedKeys(w, m)
-	for _, k := range keys {
+	for k, l := range sortedEntries(w, m) {
 		w.clockKey(k)
-		w.uint(uint64(len(m[k])))
-		for _, s := range m[k] {
+		w.uint(uint64(len(l)))
+		for _, s := range l {
 			w.str(s)
 		}
 	}
-	w.dropKeys(mark)
 }
 
 // counters writes counter keys as their kind and labels, in key order

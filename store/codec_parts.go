@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"errors"
+	"iter"
 	"slices"
 	"sync"
 	"time"
@@ -135,6 +136,41 @@ func sortedKeys[V any](w *recWriter, m map[string]V) (keys []string, mark int) {
 	keys = w.keys[mark:]
 	slices.Sort(keys)
 	return keys, mark
+}
+
+// sortedEntries yields m's entries in key order. A record's maps hold
+// an entry or two (one a clock) most of the time: up to 4 are ordered on
+// the stack, as they come, and not looked up again; more are sorted in
+// w.keys (sortedKeys).
+func sortedEntries[V any](w *recWriter, m map[string]V) iter.Seq2[string, V] {
+	return func(yield func(string, V) bool) {
+		if len(m) <= 4 {
+			var keys [4]string
+			var vals [4]V
+			n := 0
+			for k, v := range m {
+				i := n
+				for ; i > 0 && keys[i-1] > k; i-- {
+					keys[i], vals[i] = keys[i-1], vals[i-1]
+				}
+				keys[i], vals[i] = k, v
+				n++
+			}
+			for i := range n {
+				if !yield(keys[i], vals[i]) {
+					return
+				}
+			}
+			return
+		}
+		keys, mark := sortedKeys(w, m)
+		defer w.dropKeys(mark)
+		for _, k := range keys {
+			if !yield(k, m[k]) {
+				return
+			}
+		}
+	}
 }
 
 // dropKeys drops the keys past mark from the scratch (sortedKeys), and

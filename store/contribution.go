@@ -107,12 +107,20 @@ const (
 	ctrOpenUnmatched = "open_unmatched" // provider
 )
 
-// monotonic are the counter kinds exposed as Prometheus counters.
-var monotonic = map[string]bool{ctrStopped: true, ctrBreaches: true, ctrHist: true, ctrHistSum: true, ctrOpened: true, ctrUnmatched: true}
-
-// once are the monotonic kinds a request adds to at most once: its share
-// is 0 or 1, and what it took back and gave again is not a second one.
-var once = map[string]bool{ctrBreaches: true, ctrOpened: true, ctrUnmatched: true}
+// monotonic reports whether counters of a kind are exposed as Prometheus
+// counters; once, whether they are among those a request adds to at most
+// once: its share is 0 or 1, and what it took back and gave again is not
+// a second one. A switch, not a map: every fold asks it of every counter
+// its shares hold.
+func monotonic(kind string) (monotonic, once bool) {
+	switch kind {
+	case ctrBreaches, ctrOpened, ctrUnmatched:
+		return true, true
+	case ctrStopped, ctrHist, ctrHistSum:
+		return true, false
+	}
+	return false, false
+}
 
 func counterKey(kind string, labels ...string) string {
 	var buf [64]byte // most keys: one allocation, the string

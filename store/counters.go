@@ -31,9 +31,9 @@ func counterDeltas(old, cur contribution, high *counterShares) counterShares {
 		}
 		d := is - was
 		kind, _, _ := strings.Cut(k, "\x00")
-		switch {
-		case !monotonic[kind]:
-		case once[kind]:
+		switch monotonic, once := monotonic(kind); {
+		case !monotonic:
+		case once:
 			// A clock breaches once (a request opens once, is first left
 			// without a clock once): a breach that late events take back
 			// and give again is not a second one. Only what goes past the
