@@ -206,10 +206,12 @@ func decodeRecord(ref Ref, data []byte) (*record, error) {
 		}
 	}
 	rd.state(&rec.State)
-	rec.High = rd.counters()
+	// Room for a clock's first breach or two: counterDeltas adds the
+	// key of each to the highest shares, in place.
+	rec.High = rd.counters(2)
 	c := &rec.Contrib
 	c.Customer = rd.str()
-	c.Counters = rd.counters()
+	c.Counters = rd.counters(0)
 	c.Days = rd.days()
 	c.Stops = rd.keys(rd.stopKey)
 	c.Breaches = rd.keys(rd.breachKey)

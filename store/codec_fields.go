@@ -213,9 +213,10 @@ func (r *recReader) lists() map[string][]string {
 	return m
 }
 
-// counters reads what recWriter.counters wrote. The keys are joined into
-// one string, each a substring of it: one allocation for all of them.
-func (r *recReader) counters() counterShares {
+// counters reads what recWriter.counters wrote, with room for as many
+// more. The keys are joined into one string, each a substring of it: one
+// allocation for all of them.
+func (r *recReader) counters(room int) counterShares {
 	n := r.len()
 	if n == 0 {
 		return nil
@@ -259,7 +260,7 @@ func (r *recReader) counters() counterShares {
 		}
 		from = c.parts
 	}
-	all, cs, at := b.String(), make(counterShares, n), 0
+	all, cs, at := b.String(), make(counterShares, n, n+room), 0
 	for i, c := range counted {
 		cs[i] = counterShare{all[at : at+c.size], c.value}
 		at += c.size
