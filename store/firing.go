@@ -31,7 +31,7 @@ func applyEffects(tx *bolt.Tx, effects []lifecycle.Effect, notices [][]byte, now
 		var err error
 		switch e.Op {
 		case lifecycle.Send:
-			err = enqueue(tx, held.told(e), &e.Notice, notices[i], now, sum)
+			err = enqueue(tx, held.told(e), e.Notice, notices[i], now, sum)
 		case lifecycle.Hold:
 			err = held.hold(tx, e, notices[i], now, sum)
 		case lifecycle.Unhold:
@@ -63,7 +63,7 @@ func encodeNotices(effects []lifecycle.Effect) ([][]byte, error) {
 			continue
 		}
 		held := e.Op == lifecycle.Hold
-		if i > 0 && out[i-1] != nil && (effects[i-1].Op == lifecycle.Hold) == held && effects[i-1].Notice == e.Notice {
+		if i > 0 && out[i-1] != nil && (effects[i-1].Op == lifecycle.Hold) == held && sameNotice(effects[i-1].Notice, e.Notice) {
 			out[i] = out[i-1]
 			continue
 		}
@@ -72,7 +72,7 @@ func encodeNotices(effects []lifecycle.Effect) ([][]byte, error) {
 		if held {
 			data, err = json.Marshal(e.Notice)
 		} else {
-			data, err = encodeNotice(&e.Notice)
+			data, err = encodeNotice(e.Notice)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("notice %s: %w", e.Notice.ID, err)
@@ -80,6 +80,12 @@ func encodeNotices(effects []lifecycle.Effect) ([][]byte, error) {
 		out[i] = data
 	}
 	return out, nil
+}
+
+// sameNotice reports whether two effects' notices say the same: most often
+// they are one (a breach's Send and Fire share it).
+func sameNotice(a, b *lifecycle.Notice) bool {
+	return a == b || (a != nil && b != nil && *a == *b)
 }
 
 // enqueue writes a notice, encoded as notice, to the outbox of each

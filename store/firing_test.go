@@ -125,13 +125,13 @@ func TestAReloadThatRemovesAnSLAEndsItsFiringBreachOnceResolved(t *testing.T) {
 
 func TestABreachIsEncodedOnceForTheOutboxAndTheFiringAlerts(t *testing.T) {
 	n := lifecycle.Notice{ID: "msg_1", Stage: lifecycle.StageBreach, StageKey: "breach"}
-	other := n
+	twin, other := n, n // the Fire's notice says what the Send's does, whether or not it is the same one
 	other.ID = "msg_2"
 	encoded, err := encodeNotices([]lifecycle.Effect{
-		{Op: lifecycle.Send, Receivers: []string{"am", "it-chat"}, Notice: n},
-		{Op: lifecycle.Fire, Receivers: []string{"am", "it-chat"}, Notice: n},
+		{Op: lifecycle.Send, Receivers: []string{"am", "it-chat"}, Notice: &n},
+		{Op: lifecycle.Fire, Receivers: []string{"am", "it-chat"}, Notice: &twin},
 		{Op: lifecycle.Unfire, Receivers: []string{"am"}},
-		{Op: lifecycle.Send, Receivers: []string{"am"}, Notice: other},
+		{Op: lifecycle.Send, Receivers: []string{"am"}, Notice: &other},
 	})
 	if err != nil {
 		t.Fatal(err)

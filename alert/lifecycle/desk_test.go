@@ -159,14 +159,14 @@ func (d *desk) apply(r *deskRequest, effects []Effect) int {
 			prefix := e.Request + "|" + e.ClockKey + "|"
 			switch e.Op {
 			case Send:
-				d.outbox[rcv] = append(d.outbox[rcv], e.Notice)
+				d.outbox[rcv] = append(d.outbox[rcv], *e.Notice)
 			case Hold:
-				d.held = append(d.held, deskHeld{receiver: rcv, request: e.Request, clock: e.ClockKey, until: e.Until, notice: e.Notice})
+				d.held = append(d.held, deskHeld{receiver: rcv, request: e.Request, clock: e.ClockKey, until: e.Until, notice: *e.Notice})
 			case Fire:
 				if d.firing[rcv] == nil {
 					d.firing[rcv] = map[string]Notice{}
 				}
-				d.firing[rcv][prefix+e.Notice.StageKey] = e.Notice
+				d.firing[rcv][prefix+e.Notice.StageKey] = *e.Notice
 			case Unfire:
 				maps.DeleteFunc(d.firing[rcv], func(k string, _ Notice) bool { return len(k) >= len(prefix) && k[:len(prefix)] == prefix })
 			default:

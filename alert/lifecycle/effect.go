@@ -40,8 +40,11 @@ type Effect struct {
 	Provider string
 	Request  string
 	ClockKey string
-	// Notice is what is sent, held or firing (zero for Unfire, Unhold).
-	Notice Notice
+	// Notice is what is sent, held or firing (nil for Unfire, Unhold). The
+	// effects of one stage share it (a breach's Send and Fire): it is not
+	// to be changed. A Notice is some 440 bytes, and a breach storm's tick
+	// made two copies of each in its effects.
+	Notice *Notice
 	// Until is when a held notice goes out (Hold).
 	Until time.Time
 	// Drop lists the stage kinds an Unhold drops rather than releases.

@@ -82,7 +82,7 @@ func route(out []Effect, p *sla.Policy, base Effect, kind StageKind, earlier boo
 	held := map[time.Time][]string{}
 	var order []time.Time
 	for _, rcv := range base.Receivers {
-		at, hold := ReleaseAt(p, rcv, &base.Notice, now)
+		at, hold := ReleaseAt(p, rcv, base.Notice, now)
 		if !hold {
 			sendNow = append(sendNow, rcv)
 			continue
@@ -102,9 +102,11 @@ func route(out []Effect, p *sla.Policy, base Effect, kind StageKind, earlier boo
 		out = append(out, e)
 	}
 	for _, at := range order {
+		// A copy of the notice: the stage's other effects share base's.
+		n := *base.Notice
+		n.HeldUntil = at.UTC()
 		e := base
-		e.Op, e.Receivers, e.Until = Hold, held[at], at
-		e.Notice.HeldUntil = at.UTC()
+		e.Op, e.Receivers, e.Until, e.Notice = Hold, held[at], at, &n
 		out = append(out, e)
 	}
 	return out

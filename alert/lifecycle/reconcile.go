@@ -58,7 +58,7 @@ func (s *State) reconcile(p *sla.Policy, old, live *sla.Request, now time.Time) 
 				out = append(out, s.dropHeldOwed(p, p.SLA(slaID), live.Provider, live.ID, key)...)
 				if src != nil {
 					n := s.resolvedNotice(p, req, src, p.SLA(slaID), now)
-					out = append(out, Effect{Op: Send, Receivers: told, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: n})
+					out = append(out, Effect{Op: Send, Receivers: told, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: &n})
 				}
 			}
 			out = append(out, Effect{Op: Unfire, Receivers: told, Provider: live.Provider, Request: live.ID, ClockKey: key})
@@ -70,7 +70,7 @@ func (s *State) reconcile(p *sla.Policy, old, live *sla.Request, now time.Time) 
 			s.unfire(key, ResolvedKey)
 			s.nextCycle(key)
 			n := s.notice(p, live, clk, p.SLA(slaID), Stage{Kind: StageBreach, Key: breachKey}, now)
-			out = append(out, Effect{Op: Fire, Receivers: told, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: n})
+			out = append(out, Effect{Op: Fire, Receivers: told, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: &n})
 		}
 	}
 	return out

@@ -19,7 +19,7 @@ func TestNoticesNameTheDepartmentsTheirLeadsAndTheWarnAtShareThatFired(t *testin
 	var got []Notice
 	for _, e := range res.Effects {
 		if e.Op == Send {
-			got = append(got, e.Notice)
+			got = append(got, *e.Notice)
 		}
 	}
 	if len(got) != 1 {

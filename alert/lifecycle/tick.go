@@ -63,7 +63,8 @@ func (st *State) tickClock(p *sla.Policy, live *sla.Request, clk *sla.Clock, now
 	}
 	for _, stage := range send {
 		receivers := Receivers(p, s, live.Provider, stage)
-		n := st.notice(p, live, clk, s, stage, now)
+		n := new(Notice) // shared by the stage's Send (or Holds) and Fire
+		*n = st.notice(p, live, clk, s, stage, now)
 		send := Effect{Receivers: receivers, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: n}
 		res.Effects = route(res.Effects, p, send, stage.Kind, len(st.Fired[key]) > 0, now)
 		st.markFired(key, stage.Key)
@@ -76,7 +77,8 @@ func (st *State) tickClock(p *sla.Policy, live *sla.Request, clk *sla.Clock, now
 		}
 	}
 	if st.resolvedOwed(clk, key) {
-		n := st.resolvedNotice(p, live, clk, s, now)
+		n := new(Notice)
+		*n = st.resolvedNotice(p, live, clk, s, now)
 		n.FiredAt = clk.Since
 		told := st.Told[key]
 		// What is still held of the clock is dropped first: those whose
