@@ -123,6 +123,12 @@ func TestATickOutsideTheHoursHoldsForThoseItGovernsAndSendsToTheOthers(t *testin
 		switch e.Op {
 		case Send:
 			sent = append(sent, e.Receivers...)
+			fallthrough
+		case Fire:
+			// The hold has a notice of its own: these share theirs.
+			if !e.Notice.HeldUntil.IsZero() {
+				t.Errorf("the notice of the %v to %v says it was held until %s", e.Op, e.Receivers, e.Notice.HeldUntil)
+			}
 		case Hold:
 			held, until = append(held, e.Receivers...), e.Until
 			if !e.Notice.HeldUntil.Equal(e.Until) {

@@ -206,14 +206,28 @@ func dueStages(s *sla.SLA, c sla.Clock, now time.Time, fired []string, send, ski
 	// The most advanced warning or breach that is due, fired already or
 	// not: any earlier one not yet fired is stale. (Weighing only unfired
 	// stages would send a warning added by a reload after the breach.)
+	// What dueNow says of the first of them is kept, on the stack, for the
+	// loop that sorts them out: it is a good part of a tick's work.
+	var early [4]Stage
+	var earlyDue [len(early)]bool
 	top := -1
 	for i := range len(s.WarnAt) + 1 {
-		if _, due := dueNow(i); due {
+		st, due := dueNow(i)
+		if due {
 			top = i
+		}
+		if i < len(early) {
+			early[i], earlyDue[i] = st, due
 		}
 	}
 	for i := range stageCount(s) {
-		st, due := dueNow(i)
+		var st Stage
+		var due bool
+		if i <= len(s.WarnAt) && i < len(early) {
+			st, due = early[i], earlyDue[i]
+		} else {
+			st, due = dueNow(i)
+		}
 		if !due {
 			continue
 		}
