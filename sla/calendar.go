@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"time"
 )
 
@@ -166,36 +165,44 @@ func (c *Calendar) between(a, b int64) int64 {
 // Add returns the earliest instant t at or after a for which Between(a, t)
 // equals d, to the second. ok is false when d of business time does not pass
 // within a century (a calendar with no hours).
+//
+// Within each period of one UTC offset, the instant is found directly from
+// the calendar's weekly and holiday prefix sums (reach), not by searching
+// over seconds: the tick computes a deadline for every due request.
 func (c *Calendar) Add(a time.Time, d time.Duration) (t time.Time, ok bool) {
 	secs := int64(d / time.Second)
 	at := a.Unix()
 	if secs <= 0 {
 		return time.Unix(at, 0).In(a.Location()), true
 	}
+	if c.weekPrefix[7] == 0 {
+		return time.Time{}, false // no second ever counts
+	}
 	limit := at + addHorizon
 	for at < limit {
 		off, end := c.period(at)
-		start := c.cumulative(at + off)
-		want := start + secs
-		hi := end + off
+		lo := at + off
+		start := c.cumulative(lo)
+		// w is the first wall second by which secs more have passed, were
+		// the offset to hold for ever.
+		w := c.reach(lo, start+secs)
 		if end == maxInt64 {
-			hi = at + off + secs
-			for c.cumulative(hi) < want {
-				if hi-(at+off) > addHorizon {
+			// No offset change lies ahead. Add keeps the horizon of the
+			// search it did before (searchAdd in the tests): spans from lo
+			// doubled, plus a week, until one held w, giving up once a span
+			// too short for w was longer than the horizon.
+			for hi := lo + secs; hi < w; hi += hi - lo + weekSeconds {
+				if hi-lo > addHorizon {
 					return time.Time{}, false
 				}
-				hi += hi - (at + off) + weekSeconds
 			}
+			return time.Unix(w-off, 0).In(a.Location()), true
 		}
-		if have := c.cumulative(hi); have < want {
-			secs -= have - start
+		if hi := end + off; w > hi {
+			secs -= c.cumulative(hi) - start
 			at = end
 			continue
 		}
-		// cumulative is non-decreasing and grows by at most one per second,
-		// so the smallest w reaching want hits it exactly.
-		lo := at + off
-		w := lo + int64(sort.Search(int(hi-lo)+1, func(i int) bool { return c.cumulative(lo+int64(i)) >= want }))
 		return time.Unix(w-off, 0).In(a.Location()), true
 	}
 	return time.Time{}, false
