@@ -174,23 +174,7 @@ func TestAddMatchesSearch(t *testing.T) {
 
 // BenchmarkSearchAdd is BenchmarkAdd's cases on the frozen search, for
 // comparison.
-func BenchmarkSearchAdd(b *testing.B) {
-	loc := mustLoc(b, "Europe/Berlin")
-	cal := newCal(b, loc, "mon-fri=09:00-12:30,13:30-17:00", "2026-12-24", "2026-12-25", "2027-01-01")
-	a := time.Date(2026, 11, 23, 9, 14, 0, 0, time.UTC)
-	for _, d := range []struct {
-		name string
-		d    time.Duration
-	}{{"4h", 4 * time.Hour}, {"3d", 3 * 24 * time.Hour}, {"1y", 52 * 35 * time.Hour}} {
-		b.Run(d.name, func(b *testing.B) {
-			for b.Loop() {
-				if _, ok := searchAdd(cal, a, d.d); !ok {
-					b.Fatal("not ok")
-				}
-			}
-		})
-	}
-}
+func BenchmarkSearchAdd(b *testing.B) { benchAdd(b, searchAdd) }
 
 // TestAddMatchesSearchAtTheHorizon sweeps durations across the century
 // after which Add gives up, on a calendar of one minute a week, in zones

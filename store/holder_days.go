@@ -218,19 +218,27 @@ type HeldQuery struct {
 // range and holder that held a request then, bounded by the
 // configuration and the ranges, never by the requests.
 func (s *Store) ReadHeld(queries []HeldQuery) (map[string]HeldSums, error) {
-	out := make(map[string]HeldSums, len(queries))
+	var out map[string]HeldSums
 	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketHolderDays).Cursor()
-		for _, q := range queries {
-			sums, err := readHeld(c, q)
-			if err != nil {
-				return fmt.Errorf("read the holders of SLA %q: %w", q.SLA, err)
-			}
-			out[q.SLA] = sums
-		}
-		return nil
+		var err error
+		out, err = readHeldAll(tx, queries)
+		return err
 	})
 	return out, err
+}
+
+// readHeldAll reads the sums of each query in tx, by SLA.
+func readHeldAll(tx *bolt.Tx, queries []HeldQuery) (map[string]HeldSums, error) {
+	out := make(map[string]HeldSums, len(queries))
+	c := tx.Bucket(bucketHolderDays).Cursor()
+	for _, q := range queries {
+		sums, err := readHeld(c, q)
+		if err != nil {
+			return nil, fmt.Errorf("read the holders of SLA %q: %w", q.SLA, err)
+		}
+		out[q.SLA] = sums
+	}
+	return out, nil
 }
 
 func readHeld(c *bolt.Cursor, q HeldQuery) (HeldSums, error) {

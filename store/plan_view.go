@@ -80,18 +80,14 @@ func (v *PlanView) CustomerWindowFigures(slaID, customer string, first, last sla
 // ReadHeld is Store.ReadHeld after the plan: where the time went, as the
 // re-match and the first tick would leave the holder day aggregates.
 func (v *PlanView) ReadHeld(queries []HeldQuery) (map[string]HeldSums, error) {
-	out := make(map[string]HeldSums, len(queries))
+	var out map[string]HeldSums
 	err := v.s.db.Update(func(tx *bolt.Tx) error {
 		if err := v.sums.apply(tx); err != nil {
 			return err
 		}
-		c := tx.Bucket(bucketHolderDays).Cursor()
-		for _, q := range queries {
-			sums, err := readHeld(c, q)
-			if err != nil {
-				return fmt.Errorf("read the holders of SLA %q: %w", q.SLA, err)
-			}
-			out[q.SLA] = sums
+		var err error
+		if out, err = readHeldAll(tx, queries); err != nil {
+			return err
 		}
 		return errPlanRollback
 	})

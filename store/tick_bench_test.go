@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"testing"
@@ -158,11 +159,16 @@ func BenchmarkEvaluate100KDue(b *testing.B) {
 // reads, decides and encodes nothing. Run it beside the tick:
 //
 //	SLAD_BENCH_DUE=100000 go test ./store -run '^$' -bench 'Evaluate100KDue' -benchtime 1x
+//
+// cpu-s is the CPU time the process spent, to set beside
+// BenchmarkEvaluate100KDueWriter's: on a shared machine, wall times vary
+// with the load of others more than CPU times.
 func BenchmarkEvaluate100KDueBareWrites(b *testing.B) {
 	n := benchDue(b)
 	tmpl := dueTemplate(b, n)
 	writes := tickWrites(b, tmpl, slatest.T0.Add(31*time.Minute))
 	chunks := (n + evalChunk - 1) / evalChunk
+	var cpu time.Duration
 	for b.Loop() {
 		b.StopTimer()
 		path := filepath.Join(b.TempDir(), FileName)
@@ -171,12 +177,15 @@ func BenchmarkEvaluate100KDueBareWrites(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		runtime.GC() // not the setup's garbage
 		b.StartTimer()
+		began := cpuTime()
 		for c := range chunks {
 			if err := db.Update(func(tx *bolt.Tx) error { return writes.apply(tx, c, chunks) }); err != nil {
 				b.Fatal(err)
 			}
 		}
+		cpu += cpuTime() - began
 		b.StopTimer()
 		if err := db.Close(); err != nil {
 			b.Fatal(err)
@@ -184,6 +193,7 @@ func BenchmarkEvaluate100KDueBareWrites(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "requests/s")
+	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s")
 }
 
 // bucketWrites are the keys a tick put (with their values) and deleted in

@@ -76,39 +76,3 @@ func BenchmarkEvaluate100KDueWriter(b *testing.B) {
 	b.ReportMetric(inWrite.Seconds()/float64(b.N), "write-s")
 	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s")
 }
-
-// BenchmarkEvaluate100KDueBareWritesCPU is
-// BenchmarkEvaluate100KDueBareWrites with the CPU time the process spent
-// (cpu-s), to set beside BenchmarkEvaluate100KDueWriter's: on a shared
-// machine, wall times vary with the load of others more than CPU times.
-func BenchmarkEvaluate100KDueBareWritesCPU(b *testing.B) {
-	n := benchDue(b)
-	tmpl := dueTemplate(b, n)
-	writes := tickWrites(b, tmpl, slatest.T0.Add(31*time.Minute))
-	chunks := (n + evalChunk - 1) / evalChunk
-	var cpu time.Duration
-	for b.Loop() {
-		b.StopTimer()
-		path := filepath.Join(b.TempDir(), FileName)
-		copyFile(b, filepath.Join(tmpl, FileName), path)
-		db, err := openBolt(path, boltOptions(path, time.Second, false))
-		if err != nil {
-			b.Fatal(err)
-		}
-		runtime.GC()
-		b.StartTimer()
-		began := cpuTime()
-		for c := range chunks {
-			if err := db.Update(func(tx *bolt.Tx) error { return writes.apply(tx, c, chunks) }); err != nil {
-				b.Fatal(err)
-			}
-		}
-		cpu += cpuTime() - began
-		b.StopTimer()
-		if err := db.Close(); err != nil {
-			b.Fatal(err)
-		}
-		b.StartTimer()
-	}
-	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s")
-}
