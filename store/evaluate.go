@@ -258,13 +258,12 @@ func (s *Store) writeDue(tx *bolt.Tx, p *sla.Policy, bound []byte, c *evalChunkO
 		res.Fired += f.fired
 		res.Skipped += f.skipped
 	}
-	for _, write := range []func(*fold, *bolt.Tx, time.Time, *pendingSums) error{(*fold).writeIndexes, (*fold).writeData} {
-		for _, f := range written {
-			if c.whole {
-				break
-			}
-			if err := write(f, tx, now, sum); err != nil {
-				return res, fmt.Errorf("request %q of %q: %w", f.ref.ID, f.ref.Provider, err)
+	if !c.whole {
+		for _, write := range []func(*fold, *bolt.Tx, time.Time, *pendingSums) error{(*fold).writeIndexes, (*fold).writeData} {
+			for _, f := range written {
+				if err := write(f, tx, now, sum); err != nil {
+					return res, fmt.Errorf("request %q of %q: %w", f.ref.ID, f.ref.Provider, err)
+				}
 			}
 		}
 	}
