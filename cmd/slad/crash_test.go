@@ -51,7 +51,10 @@ func startSlad(t *testing.T, bin, cfg, data string, extra ...string) (*exec.Cmd,
 	}
 	logs := &testutil.SyncBuffer{}
 	addr := make(chan string, 1)
+	read := make(chan struct{})
+	logsRead.Store(cmd, read)
 	go func() {
+		defer close(read)
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			line := sc.Text()
@@ -74,6 +77,22 @@ func startSlad(t *testing.T, bin, cfg, data string, extra ...string) (*exec.Cmd,
 		t.Fatalf("slad did not start within 60s")
 	}
 	return nil, "", nil
+}
+
+// logsRead holds, for each process startSlad started, a channel closed
+// once its log has been read to the end.
+var logsRead sync.Map // *exec.Cmd → chan struct{}
+
+// waitSlad waits for a process startSlad started: for its log to be read
+// to the end (the process has exited then), then for exec's Wait, which
+// closes the pipe the log is read from and would cut its last lines off
+// if called first.
+func waitSlad(cmd *exec.Cmd) error {
+	if read, ok := logsRead.Load(cmd); ok {
+		<-read.(chan struct{})
+		logsRead.Delete(cmd)
+	}
+	return cmd.Wait()
 }
 
 func writeCrashConfig(t *testing.T, dir string) string {
@@ -154,7 +173,7 @@ func TestCrashLosesNoAcknowledgedEvent(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	cmd.Wait()
+	waitSlad(cmd)
 	cancel()
 	wg.Wait()
 	if len(acked) == 0 {
@@ -164,7 +183,7 @@ func TestCrashLosesNoAcknowledgedEvent(t *testing.T) {
 	cmd, url, logs := startSlad(t, bin, cfg, data)
 	defer func() {
 		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
+		waitSlad(cmd)
 	}()
 	missing := 0
 	for _, req := range acked {

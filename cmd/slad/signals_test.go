@@ -72,7 +72,7 @@ func TestSignalsReloadAndStopTheBinary(t *testing.T) {
 
 	cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	go func() { done <- waitSlad(cmd) }()
 	select {
 	case err := <-done:
 		if err != nil {

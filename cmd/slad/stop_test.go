@@ -77,7 +77,7 @@ slas:
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	go func() { done <- waitSlad(cmd) }()
 	select {
 	case err := <-done:
 		if err != nil {
