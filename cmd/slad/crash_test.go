@@ -173,7 +173,7 @@ func TestCrashLosesNoAcknowledgedEvent(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	waitSlad(cmd)
+	_ = waitSlad(cmd)
 	cancel()
 	wg.Wait()
 	if len(acked) == 0 {
@@ -183,7 +183,7 @@ func TestCrashLosesNoAcknowledgedEvent(t *testing.T) {
 	cmd, url, logs := startSlad(t, bin, cfg, data)
 	defer func() {
 		cmd.Process.Signal(syscall.SIGTERM)
-		waitSlad(cmd)
+		_ = waitSlad(cmd)
 	}()
 	missing := 0
 	for _, req := range acked {

@@ -57,7 +57,7 @@ func TestTheBinaryTakesBasicAuthForPeopleAndTokensForSendersOverTLS(t *testing.T
 	cmd, url, logs := startSlad(t, bin, cfg, filepath.Join(dir, "data"), "--web.config.file", web)
 	t.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGTERM)
-		waitSlad(cmd)
+		_ = waitSlad(cmd)
 		if t.Failed() {
 			t.Logf("slad's log:\n%s", logs)
 		}
