@@ -37,20 +37,32 @@ func (pl *Plan) Baseline(s *Store) *PlanView { return &PlanView{s: s, sums: pl.b
 // ReadFigures is Store.ReadFigures after the plan.
 func (v *PlanView) ReadFigures(q FigureQuery) (Figures, error) {
 	var f Figures
+	err := v.read(func(tx *bolt.Tx) (err error) {
+		f, err = readFigures(tx, q)
+		return err
+	})
+	if err != nil {
+		return Figures{}, err
+	}
+	return f, nil
+}
+
+// read runs read in a write transaction after applying the plan's sums,
+// and rolls the transaction back, whatever read returns.
+func (v *PlanView) read(read func(tx *bolt.Tx) error) error {
 	err := v.s.db.Update(func(tx *bolt.Tx) error {
 		if err := v.sums.apply(tx); err != nil {
 			return err
 		}
-		var err error
-		if f, err = readFigures(tx, q); err != nil {
+		if err := read(tx); err != nil {
 			return err
 		}
 		return errPlanRollback
 	})
 	if !errors.Is(err, errPlanRollback) {
-		return Figures{}, fmt.Errorf("plan: %w", err)
+		return fmt.Errorf("plan: %w", err)
 	}
-	return f, nil
+	return nil
 }
 
 // Counters is Store.Counters after the plan.
@@ -81,18 +93,12 @@ func (v *PlanView) CustomerWindowFigures(slaID, customer string, first, last sla
 // re-match and the first tick would leave the holder day aggregates.
 func (v *PlanView) ReadHeld(queries []HeldQuery) (map[string]HeldSums, error) {
 	var out map[string]HeldSums
-	err := v.s.db.Update(func(tx *bolt.Tx) error {
-		if err := v.sums.apply(tx); err != nil {
-			return err
-		}
-		var err error
-		if out, err = readHeldAll(tx, queries); err != nil {
-			return err
-		}
-		return errPlanRollback
+	err := v.read(func(tx *bolt.Tx) (err error) {
+		out, err = readHeldAll(tx, queries)
+		return err
 	})
-	if !errors.Is(err, errPlanRollback) {
-		return nil, fmt.Errorf("plan: %w", err)
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
