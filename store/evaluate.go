@@ -23,6 +23,20 @@ type EvalResult struct {
 	Queued   int // outbox items written
 }
 
+// add adds the results of another chunk.
+func (r *EvalResult) add(o EvalResult) {
+	r.Requests += o.Requests
+	r.Fired += o.Fired
+	r.Skipped += o.Skipped
+	r.Queued += o.Queued
+}
+
+// dueBound is the deadline index's key bound of what is due at now: every
+// key of a deadline up to now's second sorts before it.
+func dueBound(now time.Time) []byte {
+	return binary.BigEndian.AppendUint64(nil, uint64(max(now.Unix(), 0))+1)
+}
+
 // evalChunk bounds how many due requests one transaction handles, to keep
 // transactions short when a long downtime left many due at once (ingest
 // waits for the write lock meanwhile: about 0.1 s a chunk, since the
@@ -51,7 +65,7 @@ const evalChunk = 2048
 func (s *Store) Evaluate(now time.Time) (EvalResult, error) {
 	var res EvalResult
 	p := s.policy.Load()
-	bound := binary.BigEndian.AppendUint64(nil, uint64(max(now.Unix(), 0))+1)
+	bound := dueBound(now)
 	// Most ticks find nothing due: a read transaction tells, without the
 	// fsync a write transaction would cost.
 	var due bool
@@ -86,10 +100,7 @@ func (s *Store) Evaluate(now time.Time) (EvalResult, error) {
 			break
 		}
 		ours.add(loggedCommit{id: id})
-		res.Requests += chunk.Requests
-		res.Fired += chunk.Fired
-		res.Skipped += chunk.Skipped
-		res.Queued += chunk.Queued
+		res.add(chunk)
 	}
 	close(stop)
 	wg.Wait()

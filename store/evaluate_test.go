@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"reflect"
 	"slices"
@@ -206,7 +205,7 @@ func TestARequestChangedBetweenTheReadAndTheWriteOfItsChunkIsDecidedOnAsItIsNow(
 	}
 	s, _ := open()
 	p := s.policy.Load()
-	bound := binary.BigEndian.AppendUint64(nil, uint64(now.Unix())+1)
+	bound := dueBound(now)
 	read := make(chan *evalChunkOf, 1)
 	if err := s.readDue(p, bound, now, read, make(chan struct{})); err != nil {
 		t.Fatal(err)

@@ -284,7 +284,7 @@ func refOfKey(k []byte, open bool) Ref {
 
 // dueKeys returns up to limit deadline keys due at now, after after.
 func dueKeys(tx *bolt.Tx, after []byte, now time.Time, limit int) [][]byte {
-	bound := binary.BigEndian.AppendUint64(nil, uint64(max(now.Unix(), 0))+1)
+	bound := dueBound(now)
 	var keys [][]byte
 	c := tx.Bucket(bucketDeadlines).Cursor()
 	k, _ := c.First()

@@ -131,12 +131,7 @@ func BenchmarkEvaluate100KDue(b *testing.B) {
 	now := slatest.T0.Add(31 * time.Minute)
 	for b.Loop() {
 		b.StopTimer()
-		dir := b.TempDir()
-		copyFile(b, filepath.Join(tmpl, FileName), filepath.Join(dir, FileName))
-		s, err := Open(Options{Dir: dir, Policy: slatest.DeskPolicy(), Now: testutil.NewClock(now).Now})
-		if err != nil {
-			b.Fatal(err)
-		}
+		s := openDueCopy(b, tmpl, now)
 		b.StartTimer()
 		res, err := s.Evaluate(now)
 		b.StopTimer()
@@ -149,6 +144,19 @@ func BenchmarkEvaluate100KDue(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "requests/s")
+}
+
+// openDueCopy opens a copy of the template tmpl (dueTemplate) with the
+// desk's rules and the clock at now.
+func openDueCopy(b *testing.B, tmpl string, now time.Time) *Store {
+	b.Helper()
+	dir := b.TempDir()
+	copyFile(b, filepath.Join(tmpl, FileName), filepath.Join(dir, FileName))
+	s, err := Open(Options{Dir: dir, Policy: slatest.DeskPolicy(), Now: testutil.NewClock(now).Now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
 }
 
 // BenchmarkEvaluate100KDueBareWrites is the storage ceiling of

@@ -1,15 +1,12 @@
 package store
 
 import (
-	"encoding/binary"
-	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla/slatest"
 )
 
@@ -26,27 +23,10 @@ func BenchmarkEvaluate100KDueWriter(b *testing.B) {
 	var inWrite, cpu time.Duration
 	for b.Loop() {
 		b.StopTimer()
-		dir := b.TempDir()
-		copyFile(b, filepath.Join(tmpl, FileName), filepath.Join(dir, FileName))
-		s, err := Open(Options{Dir: dir, Policy: slatest.DeskPolicy(), Now: testutil.NewClock(now).Now})
-		if err != nil {
-			b.Fatal(err)
-		}
-		p := s.policy.Load()
-		bound := binary.BigEndian.AppendUint64(nil, uint64(now.Unix())+1)
-		chunks := make(chan *evalChunkOf, 1)
-		var readErr error
-		go func() {
-			defer close(chunks)
-			readErr = s.readDue(p, bound, now, chunks, make(chan struct{}))
-		}()
-		var all []*evalChunkOf
-		for c := range chunks {
+		s := openDueCopy(b, tmpl, now)
+		p, bound, all := dueChunks(b, s, now)
+		for _, c := range all {
 			c.unchanged = true // nothing else commits meanwhile
-			all = append(all, c)
-		}
-		if readErr != nil {
-			b.Fatal(readErr)
 		}
 		var res EvalResult
 		runtime.GC() // not the reads' and computes' garbage
@@ -57,7 +37,7 @@ func BenchmarkEvaluate100KDueWriter(b *testing.B) {
 				began := time.Now()
 				r, err := s.writeDue(tx, p, bound, c, now)
 				inWrite += time.Since(began)
-				res.Requests, res.Queued = res.Requests+r.Requests, res.Queued+r.Queued
+				res.add(r)
 				return err
 			}); err != nil {
 				b.Fatal(err)

@@ -330,30 +330,42 @@ func TestATickWithoutOtherCommitsWritesWhatARecheckedOneWrites(t *testing.T) {
 // nothing prepared for the writer and each request written whole.
 func evaluateRechecked(t *testing.T, s *Store, now time.Time) EvalResult {
 	t.Helper()
-	p := s.policy.Load()
-	bound := binary.BigEndian.AppendUint64(nil, uint64(now.Unix())+1)
-	chunks := make(chan *evalChunkOf, 1)
-	var readErr error
-	go func() {
-		defer close(chunks)
-		readErr = s.readDue(p, bound, now, chunks, make(chan struct{}))
-	}()
+	p, bound, chunks := dueChunks(t, s, now)
 	var res EvalResult
-	for c := range chunks {
+	for _, c := range chunks {
 		for _, f := range c.folds {
 			f.prep = writePrep{} // the writer makes its own
 		}
 		c.whole = true // and writes each request whole
 		if err := s.update(func(tx *bolt.Tx) error {
 			r, err := s.writeDue(tx, p, bound, c, now)
-			res.Requests, res.Fired, res.Skipped, res.Queued = res.Requests+r.Requests, res.Fired+r.Fired, res.Skipped+r.Skipped, res.Queued+r.Queued
+			res.add(r)
 			return err
 		}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if readErr != nil {
-		t.Fatal(readErr)
-	}
 	return res
+}
+
+// dueChunks reads and computes every chunk of what is due at now, as
+// Evaluate's reader does, for a test or benchmark to write them as it
+// pleases; with the rules and the bound they were read with.
+func dueChunks(tb testing.TB, s *Store, now time.Time) (*sla.Policy, []byte, []*evalChunkOf) {
+	tb.Helper()
+	p, bound := s.policy.Load(), dueBound(now)
+	out := make(chan *evalChunkOf, 1)
+	var readErr error
+	go func() {
+		defer close(out)
+		readErr = s.readDue(p, bound, now, out, make(chan struct{}))
+	}()
+	var chunks []*evalChunkOf
+	for c := range out {
+		chunks = append(chunks, c)
+	}
+	if readErr != nil {
+		tb.Fatal(readErr)
+	}
+	return p, bound, chunks
 }
