@@ -99,6 +99,30 @@ func randomBodiesCommit(rng *rand.Rand, next uint64) (ops []bodiesOp, notices []
 	return ops, notices
 }
 
+// bodies is what a commit's notices are gathered by: pendingBodies, or
+// the maps it replaced (mapBodies).
+type bodies interface {
+	ref(tx *bolt.Tx, notice []byte) uint64
+	unref(tx *bolt.Tx, seq uint64) error
+	write(tx *bolt.Tx) error
+}
+
+// applyBodiesOps runs a commit's references and unreferences through p,
+// writes it, and returns the numbers the references got.
+func applyBodiesOps(tx *bolt.Tx, p bodies, ops []bodiesOp, notices [][]byte) ([]uint64, error) {
+	var seqs []uint64
+	for _, op := range ops {
+		if op.unref {
+			if err := p.unref(tx, op.seq); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		seqs = append(seqs, p.ref(tx, notices[op.notice]))
+	}
+	return seqs, p.write(tx)
+}
+
 func TestACommitsNoticesAreNumberedAndCountedAsByMapsBefore(t *testing.T) {
 	rng := testutil.Rand(t)
 	open := func(name string) *bolt.DB {
@@ -124,34 +148,18 @@ func TestACommitsNoticesAreNumberedAndCountedAsByMapsBefore(t *testing.T) {
 	for commit := range 30 * testutil.Scale() {
 		ops, notices := randomBodiesCommit(rng, next)
 		var wantSeqs, gotSeqs []uint64
-		if err := want.Update(func(tx *bolt.Tx) error {
-			var p mapBodies
-			for _, op := range ops {
-				if op.unref {
-					if err := p.unref(tx, op.seq); err != nil {
-						return err
-					}
-					continue
-				}
-				wantSeqs = append(wantSeqs, p.ref(tx, notices[op.notice]))
+		if err := want.Update(func(tx *bolt.Tx) (err error) {
+			wantSeqs, err = applyBodiesOps(tx, &mapBodies{}, ops, notices)
+			for _, seq := range wantSeqs {
+				next = max(next, seq+1)
 			}
-			next = max(next, p.seq+1)
-			return p.write(tx)
+			return err
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if err := got.Update(func(tx *bolt.Tx) error {
-			var p pendingBodies
-			for _, op := range ops {
-				if op.unref {
-					if err := p.unref(tx, op.seq); err != nil {
-						return err
-					}
-					continue
-				}
-				gotSeqs = append(gotSeqs, p.ref(tx, notices[op.notice]))
-			}
-			return p.write(tx)
+		if err := got.Update(func(tx *bolt.Tx) (err error) {
+			gotSeqs, err = applyBodiesOps(tx, &pendingBodies{}, ops, notices)
+			return err
 		}); err != nil {
 			t.Fatal(err)
 		}
