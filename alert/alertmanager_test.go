@@ -7,11 +7,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/config"
+	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -142,5 +144,44 @@ func TestAlertmanagerGetsFiringBreachesAgainUntilResolved(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // six re-post intervals
 	if after, _ := posts(); after != before {
 		t.Errorf("the resolved breach was re-posted %d more times", after-before)
+	}
+}
+
+// TestTheReceiversThatRepostAreThoseThePolicyKeepsFiringFor: the store
+// keeps a breach firing only for the receivers the configuration's policy
+// lists as reposting (sla.Policy.Reposting, from the receiver's type), and
+// only notifiers that are Reposters ever read it: the two must name the
+// same receivers, or a breach would lapse in Alertmanager or be kept for
+// nobody.
+func TestTheReceiversThatRepostAreThoseThePolicyKeepsFiringFor(t *testing.T) {
+	dir := t.TempDir()
+	testutil.WriteFile(t, dir, "slack-url", "https://hooks.slack.com/services/T0/B0/x\n")
+	doc := `
+departments: {it: {notify: [hook, chat, am, mail, console]}, sales: }
+receivers:
+  hook: {type: webhook, url: "https://hooks.example/slad"}
+  chat: {type: slack, url_file: slack-url}
+  am: {type: alertmanager, url: "http://alertmanager.example:9093"}
+  mail: {type: email, smarthost: "smtp.example:587", from: slad@example.com, to: ops@example.com}
+  console: {type: log}
+slas:
+  - {id: s, description: d, provider: it, customers: [sales], resolution: 4h, objective: 95%, window: 30d}
+`
+	cfg, err := config.LoadBytes(filepath.Join(dir, "slad.yaml"), []byte(doc), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Receivers) != 5 {
+		t.Fatalf("%d receivers, want one of each of the 5 types", len(cfg.Receivers))
+	}
+	for name, r := range cfg.Receivers {
+		n, err := NewNotifier(r, NotifierOptions{})
+		if err != nil {
+			t.Fatalf("receiver %s: %v", name, err)
+		}
+		_, reposter := n.(Reposter)
+		if kept := cfg.Policy.Reposts(name); reposter != kept || kept != r.Type.RepostsFiring() {
+			t.Errorf("%s receiver %s: notifier re-posts %v, policy keeps its breaches firing %v, type says %v", r.Type, name, reposter, kept, r.Type.RepostsFiring())
+		}
 	}
 }

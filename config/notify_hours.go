@@ -48,11 +48,16 @@ func (l *loader) quietKeyApplies(e entry, t ReceiverType, what string) bool {
 // its sla.Department, a receiver's to the policy's ReceiverHours, where a
 // receiver that is never held (Alertmanager, log) has hours without a
 // calendar, so that its department's hours do not apply to it either.
+// It also lists the receivers that re-post firing breaches (Reposting).
 func (l *loader) notifyHours(top fields, p *sla.Policy, receivers map[string]*Receiver) {
 	p.ReceiverHours = map[string]*sla.NotifyHours{}
+	p.Reposting = map[string]bool{}
 	for _, name := range slices.Sorted(maps.Keys(receivers)) {
 		if _, unheld := unheldReceivers[receivers[name].Type]; unheld {
 			p.ReceiverHours[name] = &sla.NotifyHours{}
+		}
+		if receivers[name].Type.RepostsFiring() {
+			p.Reposting[name] = true
 		}
 	}
 	if e, ok := top["receivers"]; ok {

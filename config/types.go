@@ -89,6 +89,13 @@ const (
 	ReceiverEmail        ReceiverType = "email"
 )
 
+// RepostsFiring reports whether receivers of this type are sent their
+// firing breaches again until the breaches are over: Alertmanager resolves
+// an alert that is not re-sent within its resolve_timeout. The policy
+// lists them (sla.Policy.Reposting), so that the store keeps a breach
+// firing for these receivers only.
+func (t ReceiverType) RepostsFiring() bool { return t == ReceiverAlertmanager }
+
 // EmailTLS is how an email receiver protects its connection to the
 // smarthost.
 type EmailTLS string

@@ -181,10 +181,20 @@ type Policy struct {
 	// over their departments' (see [Policy.HoursOf]); a receiver that may
 	// not be held (Alertmanager, log) has hours with no calendar.
 	ReceiverHours map[string]*NotifyHours
+	// Reposting are the receivers that re-post the breaches firing for them
+	// (Alertmanager, which resolves an alert that is not sent again): only
+	// for them is a breach kept firing until its clock stops (see
+	// [Policy.Reposts]); the others hear of the stop from the request's
+	// own alert state.
+	Reposting map[string]bool
 
 	// index is built on first lookup from SLAs; see indexed.
 	index atomic.Pointer[policyIndex]
 }
+
+// Reposts reports whether receiver re-posts the breaches firing for it
+// (see [Policy.Reposting]).
+func (p *Policy) Reposts(receiver string) bool { return p.Reposting[receiver] }
 
 // policyIndex finds SLAs without scanning the list: with 1,000 SLAs a scan
 // per clock was most of the cost of folding a request.

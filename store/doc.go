@@ -87,7 +87,8 @@
 //	notify_log    len(receiver) receiver, notice id → log entry JSON (delivered or given up)
 //	firing        len(receiver) receiver, request, len(clock) clock, len(stage) stage
 //	                                                → notice number of the breach (re-posted to Alertmanager;
-//	                                                  its JSON before schema 12)
+//	                                                  its JSON before schema 12); written for the receivers
+//	                                                  that re-post (sla.Policy.Reposting) only
 //	notice_bodies notice number                     → references (outbox items, firing alerts), notice JSON (schema 12)
 //	feedback      survey answer id                  → answer JSON and the local day it was counted on
 //	feedback_days local day, len(provider) provider, len(customer) customer

@@ -146,3 +146,67 @@ func TestABreachIsEncodedOnceForTheOutboxAndTheFiringAlerts(t *testing.T) {
 		t.Errorf("decoded %+v, %v; want %+v", back, err, other)
 	}
 }
+
+// TestABreachFiresOnlyForReceiversThatRepostAndEndsForAllWhoWereTold: a
+// breach is kept firing for the receivers that re-post it, and its stop
+// ends it for every receiver told of it, so that a receiver that re-posted
+// when the breach fired and no longer does after a reload keeps nothing
+// of it, nor its notice.
+func TestABreachFiresOnlyForReceiversThatRepostAndEndsForAllWhoWereTold(t *testing.T) {
+	clock := testutil.NewClock(slatest.T0)
+	s := openResponded(t, clock)
+	both := slatest.DeskPolicy()
+	both.Reposting = map[string]bool{"am": true, "it-chat": true}
+	s.SetPolicy(both)
+	now := slatest.T0.Add(4*time.Hour + 10*time.Minute)
+	clock.Set(now)
+	if res, err := s.Evaluate(now); err != nil || res.Fired != 1 || res.Queued != 2 {
+		t.Fatalf("breach tick: %+v, %v; want the breach queued for am and it-chat", res, err)
+	}
+	for _, rcv := range []string{"am", "it-chat"} {
+		if f, _ := s.Firing(rcv); len(f) != 1 {
+			t.Fatalf("%s re-posts, yet %d breaches are firing for it; want R1's", rcv, len(f))
+		}
+	}
+	s.SetPolicy(slatest.DeskPolicy()) // it-chat no longer re-posts
+	now = now.Add(time.Minute)
+	clock.Set(now)
+	if _, err := s.Append(context.Background(), []sla.Event{slatest.Event("x", "R1", sla.Resolved, now)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Evaluate(now); err != nil {
+		t.Fatal(err)
+	}
+	for _, rcv := range []string{"am", "it-chat"} {
+		if f, _ := s.Firing(rcv); len(f) != 0 {
+			t.Errorf("R1 is resolved, yet %+v is still firing for %s", f, rcv)
+		}
+		items := outboxOf(t, s, rcv)
+		if got := stagesOf(items, "R1"); !slices.Equal(got, []string{"breach/resolution", "resolved/resolution"}) {
+			t.Errorf("%s got %v; want the breach, then resolved", rcv, got)
+		}
+		for _, it := range items {
+			if err := s.Record([]Outcome{{Kind: OutcomeDelivered, Item: it, At: now}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if refs := noticeRefs(t, s); len(refs) != 0 {
+		t.Errorf("every alert was delivered and none is firing, yet notices %v are stored", refs)
+	}
+	// A new breach under the new policy fires for am only.
+	if _, err := s.Append(context.Background(), []sla.Event{slatest.Event("o2", "R2", sla.Opened, now)}); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(31 * time.Minute)
+	clock.Set(now)
+	if _, err := s.Evaluate(now); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := s.Firing("am"); len(f) != 1 || f[0].RequestID != "R2" {
+		t.Errorf("am's firing breaches %+v; want R2's", f)
+	}
+	if f, _ := s.Firing("it-chat"); len(f) != 0 {
+		t.Errorf("it-chat re-posts nothing, yet %+v is firing for it", f)
+	}
+}

@@ -63,14 +63,14 @@ func TestABreachIsStoredOnceForEveryReceiverAndGoesWithItsLastReference(t *testi
 	s := openResponded(t, clock)
 	ctx := context.Background()
 	// Past the resolution target and its 50% warning: only the breach is
-	// sent (to am and it-chat) and is firing for both.
+	// sent (to am and it-chat), and is firing for am, which re-posts it.
 	now := slatest.T0.Add(4*time.Hour + 10*time.Minute)
 	clock.Set(now)
 	if res, err := s.Evaluate(now); err != nil || res.Fired != 1 || res.Queued != 2 {
 		t.Fatalf("breach tick: %+v, %v; want one stage fired, queued for 2 receivers", res, err)
 	}
-	if refs := noticeRefs(t, s); len(refs) != 1 || refs[1] != 4 {
-		t.Fatalf("stored notices %v; want the breach once, referred to by 2 outbox items and 2 firing alerts", refs)
+	if refs := noticeRefs(t, s); len(refs) != 1 || refs[1] != 3 {
+		t.Fatalf("stored notices %v; want the breach once, referred to by 2 outbox items and am's firing alert", refs)
 	}
 	for _, rcv := range []string{"am", "it-chat"} {
 		items := outboxOf(t, s, rcv)
@@ -78,15 +78,18 @@ func TestABreachIsStoredOnceForEveryReceiverAndGoesWithItsLastReference(t *testi
 			t.Fatalf("%s's outbox: %+v; want R1's breach", rcv, items)
 		}
 		firing, _ := s.Firing(rcv)
-		if len(firing) != 1 || firing[0] != items[0].Notice {
-			t.Fatalf("%s's firing alerts %+v; want the breach it was sent, %+v", rcv, firing, items[0].Notice)
+		if rcv == "am" && (len(firing) != 1 || firing[0] != items[0].Notice) {
+			t.Fatalf("am's firing alerts %+v; want the breach it was sent, %+v", firing, items[0].Notice)
+		}
+		if rcv == "it-chat" && len(firing) != 0 {
+			t.Fatalf("it-chat re-posts nothing, yet %+v are firing for it", firing)
 		}
 		if err := s.Record([]Outcome{{Kind: OutcomeDelivered, Item: items[0], At: now}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if refs := noticeRefs(t, s); refs[1] != 2 {
-		t.Fatalf("after both deliveries the breach is referred to %d times; want 2 (firing)", refs[1])
+	if refs := noticeRefs(t, s); refs[1] != 1 {
+		t.Fatalf("after both deliveries the breach is referred to %d times; want 1 (am's firing alert)", refs[1])
 	}
 	// Resolved: the next tick ends the breach's firing and sends the
 	// resolved; once that has left the outbox nothing is left.
@@ -142,8 +145,8 @@ func TestDroppingAReceiverTakesBackItsReferencesOnly(t *testing.T) {
 		t.Fatalf("stored notices %v; want the 5 breaches it-chat still has", refs)
 	}
 	for seq, n := range refs {
-		if n != 2 {
-			t.Errorf("notice %d is referred to %d times; want 2 (it-chat's item and firing alert)", seq, n)
+		if n != 1 {
+			t.Errorf("notice %d is referred to %d times; want 1 (it-chat's item; am's item and firing alert went)", seq, n)
 		}
 	}
 	for _, it := range outboxOf(t, s, "it-chat") {
@@ -275,8 +278,8 @@ func TestASchema11OutboxAndFiringAlertsKeepEveryNoticeWhenStoredOnce(t *testing.
 		if got := outboxOf(t, s, rcv); !reflect.DeepEqual(got, want[rcv]) {
 			t.Errorf("%s's outbox after the migration:\n%+v\nwant\n%+v", rcv, got, want[rcv])
 		}
-		if got, _ := s.Firing(rcv); !reflect.DeepEqual(got, wantFiring[rcv]) || len(got) != 3 {
-			t.Errorf("%s's firing alerts after the migration:\n%+v\nwant the 3 breaches\n%+v", rcv, got, wantFiring[rcv])
+		if got, _ := s.Firing(rcv); !reflect.DeepEqual(got, wantFiring[rcv]) || len(got) != 3 && rcv == "am" {
+			t.Errorf("%s's firing alerts after the migration:\n%+v\nwant\n%+v (am's: the 3 breaches)", rcv, got, wantFiring[rcv])
 		}
 	}
 	if got, _ := s.PendingAlerts(); !maps.Equal(got, pending) {

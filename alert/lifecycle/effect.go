@@ -10,9 +10,12 @@ const (
 	Send Op = iota + 1
 	// Fire records the notice as firing for each receiver until an Unfire
 	// of its clock: receivers that must keep re-posting an open alert
-	// (Alertmanager) read it.
+	// (Alertmanager) read it, and only they are named
+	// (sla.Policy.Reposting).
 	Fire
-	// Unfire forgets every firing notice of the clock for each receiver.
+	// Unfire forgets every firing notice of the clock for each receiver:
+	// all those told of the breach, whatever they re-post, so that nothing
+	// is left of a receiver whose type a reload changed.
 	Unfire
 	// Hold keeps the notice for each receiver until Until, when their
 	// notification hours open (quiet.go); the store releases it into the

@@ -80,9 +80,13 @@ func checkAlertsTrue(t *testing.T, name string, d *desk, reqs []string, end time
 			}
 		}
 		firing := d.firingOf(rcv)
+		reposts := d.p.Reposts(rcv) // only then is anything firing for it
 		for _, n := range firing {
 			if r := final[n.RequestID]; r.Status != sla.StatusOpen {
 				t.Errorf("%s: %s: request %s is %s but still firing %s %s/%s", name, rcv, n.RequestID, r.Status, n.StageKey, n.SLAID, n.Target)
+			}
+			if !reposts {
+				t.Errorf("%s: %s re-posts nothing but %s %s/%s of request %s is firing for it", name, rcv, n.StageKey, n.SLAID, n.Target, n.RequestID)
 			}
 		}
 		for k, stage := range last {
@@ -92,7 +96,7 @@ func checkAlertsTrue(t *testing.T, name string, d *desk, reqs []string, end time
 			case over && stage != string(StageResolved):
 				cj, _ := json.Marshal(clk)
 				t.Errorf("%s: %s was told of %v (%s, request %s) but never that it is over; clock %s", name, rcv, k, stage, r.Status, cj)
-			case !over && stage != string(StageResolved) && !slices.ContainsFunc(firing, func(n Notice) bool {
+			case !over && stage != string(StageResolved) && reposts && !slices.ContainsFunc(firing, func(n Notice) bool {
 				return n.RequestID == k.request && n.SLAID+"/"+string(n.Target) == k.clock
 			}):
 				t.Errorf("%s: %s was told of the breach of %v, still open, but it is not firing for it", name, rcv, k)

@@ -69,8 +69,10 @@ func (s *State) reconcile(p *sla.Policy, old, live *sla.Request, now time.Time) 
 			out = append(out, dropHeldResolved(p, live.Provider, live.ID, key)...) // quiet.go
 			s.unfire(key, ResolvedKey)
 			s.nextCycle(key)
-			n := s.notice(p, live, clk, p.SLA(slaID), Stage{Kind: StageBreach, Key: breachKey}, now)
-			out = append(out, Effect{Op: Fire, Receivers: told, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: &n})
+			if firing := firingFor(p, told); len(firing) > 0 {
+				n := s.notice(p, live, clk, p.SLA(slaID), Stage{Kind: StageBreach, Key: breachKey}, now)
+				out = append(out, Effect{Op: Fire, Receivers: firing, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: &n})
+			}
 		}
 	}
 	return out

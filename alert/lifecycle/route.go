@@ -40,3 +40,25 @@ func Receivers(p *sla.Policy, s *sla.SLA, requestProvider string, st Stage) []st
 	add(esc)
 	return out
 }
+
+// firingFor returns those of receivers for whom a breach is kept firing:
+// the ones that re-post it (sla.Policy.Reposting). It returns receivers
+// itself when all of them do, and nil when none does.
+func firingFor(p *sla.Policy, receivers []string) []string {
+	for i, r := range receivers {
+		if p.Reposts(r) {
+			continue
+		}
+		out := slices.Clone(receivers[:i])
+		for _, r := range receivers[i+1:] {
+			if p.Reposts(r) {
+				out = append(out, r)
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	}
+	return receivers
+}

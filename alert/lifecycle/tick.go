@@ -73,7 +73,9 @@ func (st *State) tickClock(p *sla.Policy, live *sla.Request, clk *sla.Clock, now
 			// Those told of the breach, the boss included, will hear
 			// that it is over; until then it is firing.
 			st.tell(key, stage.Key, receivers)
-			res.Effects = append(res.Effects, Effect{Op: Fire, Receivers: receivers, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: n})
+			if firing := firingFor(p, receivers); len(firing) > 0 {
+				res.Effects = append(res.Effects, Effect{Op: Fire, Receivers: firing, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: n})
+			}
 		}
 	}
 	if st.resolvedOwed(clk, key) {

@@ -20,7 +20,8 @@ var T0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 // DeskPolicy is a one-SLA policy: IT resolves Sales' incidents in 4h (P1) / 24h (P2) on 24x7,
 // responds in 30m, pauses while waiting for the customer, warns at 50%,
 // escalates 1h after the breach. The department's receiver is it-chat, the
-// SLA's am, the escalation's boss.
+// SLA's am (an Alertmanager: it re-posts the breaches firing for it), the
+// escalation's boss.
 func DeskPolicy() *sla.Policy {
 	s := &sla.SLA{
 		ID: "it-sales", Description: "IT fixes Sales incidents", Provider: "it", Customers: []string{"sales"},
@@ -40,6 +41,7 @@ func DeskPolicy() *sla.Policy {
 			"sales": {ID: "sales"},
 		},
 		Calendars: map[string]*sla.Calendar{},
+		Reposting: map[string]bool{"am": true},
 	}
 }
 
