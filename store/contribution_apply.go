@@ -98,9 +98,6 @@ func applyIndexes(tx *bolt.Tx, ref Ref, old, cur contribution) error {
 // contribution whose keys the indexes hold: the stored one. prep is what
 // was made beside the folds for cur, nil if nothing.
 func (w *txWriter) indexes(id []byte, old, cur contribution, prep *writePrep) error {
-	if err := w.replaceKeys(w.bucket(wBreaches), old.Breaches, cur.Breaches, sameKey, constValue(id)); err != nil {
-		return err
-	}
 	if err := w.replaceKeys(w.bucket(wBreachesBySLA), old.Breaches, cur.Breaches, appendBySLA, constValue(id)); err != nil {
 		return err
 	}

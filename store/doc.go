@@ -77,9 +77,10 @@
 //	counters      kind NUL labels…                  → int64 (open, at risk, stopped, breaches, histogram;
 //	                                                  at risk and open breached per customer too;
 //	                                                  requests opened and unmatched per provider, schema 14)
-//	breaches      unix breach time, request, len(clock) clock
-//	                                                → request (newest-first listing)
-//	breaches_by_sla  len(sla) sla, then as breaches  → request (one SLA's listing; schema 2)
+//	breaches_by_sla  len(sla) sla, unix breach time, request, len(clock) clock
+//	                                                → request (one SLA's listing, newest first; every SLA's
+//	                                                  is a merge of theirs, breach_listing.go; schema 2;
+//	                                                  before schema 16 a bucket "breaches" held them by time too)
 //	attention     request                           → (open requests at risk or breached)
 //	outbox        len(receiver) receiver, seq       → notice number, created, next attempt, attempts, last error
 //	                                                  (notice_bodies.go; item JSON with its notice before schema 12)

@@ -235,7 +235,7 @@ func (s *Store) writeDue(tx *bolt.Tx, p *sla.Policy, bound []byte, c *evalChunkO
 	// their keys in these buckets (the breaches' after their time, which
 	// is about now): the pages split behind them are never written to
 	// again, so they are packed (fill.go) rather than left half empty.
-	for _, name := range [][]byte{bucketAttention, bucketFiring, bucketNotices, bucketBreaches, bucketBreachesBySLA} {
+	for _, name := range [][]byte{bucketAttention, bucketFiring, bucketNotices, bucketBreachesBySLA} {
 		tx.Bucket(name).FillPercent = packedFill
 	}
 	w := sum.writer(tx)

@@ -303,7 +303,7 @@ func TestAStormWritesThePagesOfItsRecordsAboutOnce(t *testing.T) {
 	// keys to in order are packed.
 	pages := 0
 	if err := s.db.View(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketRequests, bucketAttention, bucketDeadlines, bucketBreaches, bucketBreachesBySLA, bucketNotices, bucketFiring, bucketOutbox, bucketNoticeBodies} {
+		for _, name := range [][]byte{bucketRequests, bucketAttention, bucketDeadlines, bucketBreachesBySLA, bucketNotices, bucketFiring, bucketOutbox, bucketNoticeBodies} {
 			st := tx.Bucket(name).Stats()
 			pages += st.BranchPageN + st.LeafPageN
 			if full := float64(st.LeafInuse) / float64(st.LeafPageN*s.db.Info().PageSize); full < 0.6 && !bytes.Equal(name, bucketDeadlines) && !bytes.Equal(name, bucketRequests) {

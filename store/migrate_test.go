@@ -26,6 +26,11 @@ func rewind(t *testing.T, dir string, version uint64, undo func(tx *bolt.Tx) err
 	}
 	defer db.Close()
 	if err := db.Update(func(tx *bolt.Tx) error {
+		if version < 16 {
+			if err := toBreachesByTime(tx); err != nil {
+				return err
+			}
+		}
 		if version < 12 {
 			if err := toUnsharedNotices(tx); err != nil {
 				return err

@@ -281,35 +281,31 @@ func (s *Store) Breaches(q BreachQuery) ([]Breach, string, error) {
 		q.Limit = 100
 	}
 	p, now := s.policy.Load(), s.now()
-	// Every SLA: the breaches bucket, by time. One SLA: its own index,
-	// the same keys behind the SLA's id, so a quiet SLA is not found by
-	// reading everybody's breaches.
-	bucket, prefix := bucketBreaches, []byte(nil)
-	if q.SLA != "" {
-		bucket, prefix = bucketBreachesBySLA, lp(nil, q.SLA)
-	}
-	withPrefix := func(b []byte) []byte { return append(bytes.Clone(prefix), b...) }
 	var out []Breach
 	var next string
 	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucket).Cursor()
-		var k []byte
+		idx := tx.Bucket(bucketBreachesBySLA)
+		// One SLA: its own range of the index, so that a quiet SLA is not
+		// found by reading everybody's breaches. Every SLA: all ranges,
+		// merged (breach_listing.go).
+		prefixes := [][]byte{lp(nil, q.SLA)}
+		if q.SLA == "" {
+			prefixes = breachPrefixes(idx)
+		}
+		var from []byte
 		switch {
 		case q.Cursor != "":
 			ck, err := decodeCursor(q.Cursor)
 			if err != nil {
 				return err
 			}
-			k = seekBefore(c, ck)
+			from = ck
 		case !q.Until.IsZero():
-			k = seekBefore(c, withPrefix(binary.BigEndian.AppendUint64(nil, uint64(max(q.Until.Unix(), 0)))))
-		case prefix != nil:
-			k = seekBefore(c, withPrefix(bytes.Repeat([]byte{0xff}, 9)))
-		default:
-			k, _ = c.Last()
+			from = binary.BigEndian.AppendUint64(nil, uint64(max(q.Until.Unix(), 0)))
 		}
-		for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
-			at, ref, clockKey := parseBreachKey(k[len(prefix):])
+		m := newBreachMerge(idx, prefixes, from)
+		for k := m.next(); k != nil; k = m.next() {
+			at, ref, clockKey := parseBreachKey(k)
 			if !q.Since.IsZero() && at.Before(q.Since) {
 				break
 			}

@@ -22,7 +22,6 @@ const (
 	wOpen
 	wAttention
 	wDeadlines
-	wBreaches
 	wBreachesBySLA
 	wStops
 	wFiring
@@ -33,7 +32,7 @@ const (
 
 var txWriterBuckets = [wBuckets][]byte{
 	wRequests: bucketRequests, wOpen: bucketOpen, wAttention: bucketAttention, wDeadlines: bucketDeadlines,
-	wBreaches: bucketBreaches, wBreachesBySLA: bucketBreachesBySLA, wStops: bucketStops,
+	wBreachesBySLA: bucketBreachesBySLA, wStops: bucketStops,
 	wFiring: bucketFiring, wNotices: bucketNotices, wOutbox: bucketOutbox,
 }
 

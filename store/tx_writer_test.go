@@ -42,9 +42,6 @@ func writerRefBySLA(keys [][]byte) [][]byte {
 // writerRefApplyIndexes is the reference applyIndexes.
 func writerRefApplyIndexes(tx *bolt.Tx, ref Ref, old, cur contribution) error {
 	id := requestKey(ref)
-	if err := writerRefReplaceKeys(tx.Bucket(bucketBreaches), old.Breaches, cur.Breaches, func([]byte) []byte { return id }); err != nil {
-		return err
-	}
 	if err := writerRefReplaceKeys(tx.Bucket(bucketBreachesBySLA), writerRefBySLA(old.Breaches), writerRefBySLA(cur.Breaches), func([]byte) []byte { return id }); err != nil {
 		return err
 	}
