@@ -15,7 +15,7 @@ import (
 // first merges those ranges, each read backwards by a cursor of its own.
 // A tick writes each breach once instead of twice (until schema 16 a
 // second index held them all by time), and a page costs a seek per SLA
-// that has breaches: with 1,000 SLAs, about a millisecond.
+// that has breaches: 1.5 ms with 1,000 SLAs (BenchmarkBreachListingOf1000SLAs).
 
 // breachPrefixes returns the prefix of every SLA with a breach in the
 // by-SLA index b, one seek each.

@@ -3,6 +3,8 @@ package store
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -179,5 +181,48 @@ func TestASchema15DatabaseKeepsEveryBreachInItsListings(t *testing.T) {
 		return nil
 	}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// BenchmarkBreachListingOf1000SLAs times what the listing of every SLA's
+// breaches adds to a page of 100: finding 1,000 SLAs' ranges in the
+// per-SLA index (50 breaches each) and merging them.
+func BenchmarkBreachListingOf1000SLAs(b *testing.B) {
+	db, err := bolt.Open(filepath.Join(b.TempDir(), FileName), 0o600, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Update(func(tx *bolt.Tx) error {
+		idx, err := tx.CreateBucket(bucketBreachesBySLA)
+		if err != nil {
+			return err
+		}
+		for i := range 1000 {
+			id := fmt.Sprintf("sla-%04d", i)
+			for j := range 50 {
+				k := breachKey(slatest.T0.Add(time.Duration(j*1000+i)*time.Second), Ref{Provider: "it", ID: fmt.Sprint("R", j)}, id+"/response")
+				if err := idx.Put(appendBySLA(nil, k), []byte("x")); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if err := db.View(func(tx *bolt.Tx) error {
+			idx := tx.Bucket(bucketBreachesBySLA)
+			m := newBreachMerge(idx, breachPrefixes(idx), nil)
+			for range 100 {
+				if m.next() == nil {
+					b.Fatal("the merge ended early")
+				}
+			}
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
