@@ -29,7 +29,8 @@
 //     and is told (history.go).
 //  6. Told means owed. Everyone told of a breach or an escalation is owed
 //     a "resolved" when the clock stops, even under an SLA a reload
-//     removed, and the breach is firing for them until then (tick.go).
+//     removed, and until then the breach is firing for those of them that
+//     re-post it (sla.Policy.Reposting: Alertmanager) (tick.go).
 //  7. Alerts stay true. A breach that late events or a reload undo is
 //     declared over to those told of it and may fire again if the clock
 //     really breaches later; a breach declared over whose request reopens

@@ -71,7 +71,8 @@ func (st *State) tickClock(p *sla.Policy, live *sla.Request, clk *sla.Clock, now
 		res.Fired++
 		if stage.Kind == StageBreach || stage.Kind == StageEscalation {
 			// Those told of the breach, the boss included, will hear
-			// that it is over; until then it is firing.
+			// that it is over; until then it is firing for those of
+			// them that re-post it.
 			st.tell(key, stage.Key, receivers)
 			if firing := firingFor(p, receivers); len(firing) > 0 {
 				res.Effects = append(res.Effects, Effect{Op: Fire, Receivers: firing, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: n})
