@@ -125,7 +125,7 @@ func (w *recWriter) stopKey(k []byte) {
 	w.key(k)
 }
 
-// breachKey writes a key of the breaches index (keys.go: breachKey).
+// breachKey writes a breach key (keys.go: breachKey).
 func (w *recWriter) breachKey(k []byte) {
 	if len(k) > 8+len(w.ref) && bytes.Equal(k[8:8+len(w.ref)], w.ref) {
 		if clockKey, rest, ok := cutLPBytes(k[8+len(w.ref):]); ok && len(rest) == 0 {

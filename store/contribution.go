@@ -29,7 +29,7 @@ type contribution struct {
 	Counters counterShares `json:"counters,omitempty"`
 	Days     []dayShare    `json:"days,omitempty"`
 	Stops    [][]byte      `json:"stops,omitempty"`    // keys in the stops bucket
-	Breaches [][]byte      `json:"breaches,omitempty"` // keys in the breaches bucket
+	Breaches [][]byte      `json:"breaches,omitempty"` // breach keys (keys.go), behind their SLA in breaches_by_sla
 	Deadline []byte        `json:"deadline,omitempty"` // key in the deadlines bucket
 	Open     bool          `json:"open,omitempty"`
 	Alert    bool          `json:"attention,omitempty"` // open and at risk or breached

@@ -94,7 +94,7 @@ func applyIndexes(tx *bolt.Tx, ref Ref, old, cur contribution) error {
 }
 
 // indexes is applyIndexes through w, for the request keyed id (kept as
-// it is until the commit: it is the breach indexes' value). old is the
+// it is until the commit: it is the breach index's value). old is the
 // contribution whose keys the indexes hold: the stored one. prep is what
 // was made beside the folds for cur, nil if nothing.
 func (w *txWriter) indexes(id []byte, old, cur contribution, prep *writePrep) error {

@@ -49,7 +49,7 @@ func loadRecord(tx *bolt.Tx, ref Ref) (*record, error) {
 // writer is serial and these are a good part of its work per request.
 type writePrep struct {
 	rec *record // the record it is for: a fold computed again makes a new one, and the writer then makes its own
-	id  []byte  // the request's key, kept until the commit (the breach indexes' value)
+	id  []byte  // the request's key, kept until the commit (the breach index's value)
 	// attention is the attention index's value, when rec.Contrib.Alert;
 	// moved, when it differs from the one the old contribution made: it
 	// is put without looking up the one stored (a put of what a key
