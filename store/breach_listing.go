@@ -24,8 +24,9 @@ func breachPrefixes(b *bolt.Bucket) [][]byte {
 	c := b.Cursor()
 	for k, _ := c.First(); k != nil; {
 		id, _, ok := cutLPBytes(k)
-		if !ok {
-			break // not a key appendBySLA makes; nothing sorts after it
+		if !ok { // not a key appendBySLA makes: no SLA's
+			k, _ = c.Next()
+			continue
 		}
 		p := k[: 2+len(id) : 2+len(id)]
 		out = append(out, bytes.Clone(p))
