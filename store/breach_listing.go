@@ -35,12 +35,6 @@ func breachPrefixes(b *bolt.Bucket) [][]byte {
 	return out
 }
 
-// pastPrefix returns a key after every breach key under prefix (whose
-// times, the first 8 bytes after it, are below 2^63).
-func pastPrefix(prefix []byte) []byte {
-	return append(bytes.Clone(prefix), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
-}
-
 // breachMerge walks the breaches under several SLA prefixes of the
 // by-SLA index as one list, newest first. The keys it yields are
 // breachKey's layout (the prefix cut off), whose order — time, request,

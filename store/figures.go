@@ -114,10 +114,9 @@ func readSums(days, pairs *bolt.Cursor, q SumQuery) (SLASums, error) {
 	if !q.ActiveCustomers {
 		return out, nil
 	}
-	// Skip from one customer's keys to the next one's: a customer's keys
-	// are its prefix and 8 bytes of day, so its prefix and 9 bytes of
-	// 0xff sort after all of them and before the next customer's.
-	for k, _ := pairs.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = pairs.Seek(append(k, bytes.Repeat([]byte{0xff}, 9)...)) {
+	// Skip from one customer's keys (its prefix and 8 bytes of day) to
+	// the next one's.
+	for k, _ := pairs.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = pairs.Seek(pastPrefix(k)) {
 		cu, _, ok := cutLP(k[len(prefix):])
 		if !ok {
 			return out, fmt.Errorf("days_by_customer: key %x is not a pair's", k)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"time"
 
@@ -14,6 +15,14 @@ import (
 func lp(b []byte, s string) []byte {
 	b = binary.BigEndian.AppendUint16(b, uint16(len(s)))
 	return append(b, s...)
+}
+
+// pastPrefix returns a key that sorts after every key of prefix followed
+// by 8 bytes below 2^63 (a time or a day, keys.go's layouts) and anything
+// after them, and before the next prefix's keys: where a skip from one
+// prefix's keys to the next one's seeks.
+func pastPrefix(prefix []byte) []byte {
+	return append(bytes.Clone(prefix), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
 }
 
 // eventPrefix starts the keys of a request's events: its request key.
