@@ -188,16 +188,9 @@ func TestASchema15DatabaseKeepsEveryBreachInItsListings(t *testing.T) {
 // breaches adds to a page of 100: finding 1,000 SLAs' ranges in the
 // per-SLA index (50 breaches each) and merging them.
 func BenchmarkBreachListingOf1000SLAs(b *testing.B) {
-	db, err := bolt.Open(filepath.Join(b.TempDir(), FileName), 0o600, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	db := boltWithBuckets(b, filepath.Join(b.TempDir(), FileName), bucketBreachesBySLA)
 	if err := db.Update(func(tx *bolt.Tx) error {
-		idx, err := tx.CreateBucket(bucketBreachesBySLA)
-		if err != nil {
-			return err
-		}
+		idx := tx.Bucket(bucketBreachesBySLA)
 		for i := range 1000 {
 			id := fmt.Sprintf("sla-%04d", i)
 			for j := range 50 {

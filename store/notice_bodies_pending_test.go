@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -126,22 +125,7 @@ func applyBodiesOps(tx *bolt.Tx, p bodies, ops []bodiesOp, notices [][]byte) ([]
 func TestACommitsNoticesAreNumberedAndCountedAsByMapsBefore(t *testing.T) {
 	rng := testutil.Rand(t)
 	open := func(name string) *bolt.DB {
-		db, err := bolt.Open(filepath.Join(t.TempDir(), name), 0o600, &bolt.Options{Timeout: time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		if err := db.Update(func(tx *bolt.Tx) error {
-			for _, b := range [][]byte{bucketMeta, bucketNoticeBodies} {
-				if _, err := tx.CreateBucket(b); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		return db
+		return boltWithBuckets(t, filepath.Join(t.TempDir(), name), bucketMeta, bucketNoticeBodies)
 	}
 	got, want := open("got"), open("want")
 	next := uint64(1)

@@ -108,16 +108,17 @@ func writerRefReplaceKeys(b *bolt.Bucket, old, cur [][]byte, value func(k []byte
 	return nil
 }
 
-// writerTestDB opens a bolt file in dir with every bucket of the store.
-func writerTestDB(t *testing.T, dir string) *bolt.DB {
+// boltWithBuckets opens a bbolt file at path holding the buckets named,
+// closed when the test ends: for tests of one part of the layout.
+func boltWithBuckets(t testing.TB, path string, buckets ...[]byte) *bolt.DB {
 	t.Helper()
-	db, err := bolt.Open(filepath.Join(dir, FileName), 0o600, &bolt.Options{Timeout: time.Second})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
 	if err := db.Update(func(tx *bolt.Tx) error {
-		for _, name := range txWriterBuckets {
+		for _, name := range buckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -180,7 +181,8 @@ func randomContribution(rng *rand.Rand, ref Ref) contribution {
 
 func TestIndexMovesMatchTheReference(t *testing.T) {
 	rng := testutil.Rand(t)
-	fast, slow := writerTestDB(t, t.TempDir()), writerTestDB(t, t.TempDir())
+	fast := boltWithBuckets(t, filepath.Join(t.TempDir(), FileName), txWriterBuckets[:]...)
+	slow := boltWithBuckets(t, filepath.Join(t.TempDir(), FileName), txWriterBuckets[:]...)
 	refs := []Ref{{Provider: "it", ID: "R1"}, {Provider: "it", ID: "R2"}, {Provider: "sales", ID: "R1"}, {Provider: "x", ID: "R10"}}
 	stored := make([]contribution, len(refs)) // what the indexes hold
 	for round := range testutil.Iterations(300) {
