@@ -1,10 +1,13 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,6 +37,47 @@ func (s *stalledResponse) Write(p []byte) (int, error) {
 	}
 	<-s.release
 	return s.ResponseRecorder.Write(p)
+}
+
+// failingBackups is a store whose backups fail with a read error: at once,
+// or after announcing the copy's size and writing part of it.
+type failingBackups struct {
+	Store
+	midway bool
+}
+
+func (f failingBackups) Backup(_ context.Context, w io.Writer, onSize func(int64)) (int64, error) {
+	if !f.midway {
+		return 0, errors.New("read page 7: input/output error")
+	}
+	onSize(1 << 20)
+	n, _ := w.Write([]byte("the first bytes"))
+	return int64(n), errors.New("read page 900: input/output error")
+}
+
+func TestABackupThatFailsSaysWhyOrEndsShortOfItsLength(t *testing.T) {
+	for _, midway := range []bool{false, true} {
+		srv, _ := newTestAPI(t, ingestConfig, "", func(o *Options) { o.Store = failingBackups{Store: o.Store, midway: midway} })
+		ts := httptest.NewServer(srv)
+		resp, err := ts.Client().Get(ts.URL + "/api/v1/backup")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, readErr := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		ts.Close()
+		if !midway {
+			var e wire.ErrorBody
+			if resp.StatusCode != http.StatusInternalServerError || json.Unmarshal(body, &e) != nil || !strings.Contains(e.Error, "input/output error") {
+				t.Errorf("a backup failing before its first byte: %d %s; want 500 with the store's error", resp.StatusCode, body)
+			}
+			continue
+		}
+		// The status is gone by then: a client must see the copy is short.
+		if resp.StatusCode != http.StatusOK || !errors.Is(readErr, io.ErrUnexpectedEOF) {
+			t.Errorf("a backup failing midway: %d, %d bytes, read error %v; want 200 and an unexpected EOF", resp.StatusCode, len(body), readErr)
+		}
+	}
 }
 
 // Each backup used to write a full copy into the data directory, and

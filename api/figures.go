@@ -10,16 +10,6 @@ import (
 	"github.com/slad-project/slad/store"
 )
 
-// figureSource is the part of the store that window figures are read from.
-type figureSource interface {
-	Counters() (store.Counters, error)
-	ReadFigures(q store.FigureQuery) (store.Figures, error)
-	WindowFigures(slaID string, first, last sla.Date) (store.Window, error)
-	CustomerWindowFigures(slaID, customer string, first, last sla.Date) (store.Window, error)
-}
-
-var _ figureSource = (*store.Store)(nil)
-
 // snapshot is what every SLA's figures share: the store's running counters,
 // the sums of each SLA's day aggregates over its window (and the ranges a
 // page asked for besides) and, for the status page, the requests needing

@@ -9,7 +9,6 @@ import (
 
 	"github.com/slad-project/slad/config"
 	"github.com/slad-project/slad/sla"
-	"github.com/slad-project/slad/store"
 )
 
 // Collector exposes the store's figures as Prometheus metrics, computed when
@@ -23,7 +22,7 @@ import (
 // /metrics (Options.Metrics; see exposition.go): one computation, collect,
 // feeds both through a sink.
 type Collector struct {
-	store  *store.Store
+	store  Store
 	config func() *config.Config
 	now    func() time.Time
 	log    *slog.Logger
@@ -56,7 +55,7 @@ type customerFamilies struct {
 
 // NewCollector builds the collector: give it to the API (Options.Metrics),
 // or register it on a registry, not both.
-func NewCollector(st *store.Store, cfg func() *config.Config, now func() time.Time, log *slog.Logger) *Collector {
+func NewCollector(st Store, cfg func() *config.Config, now func() time.Time, log *slog.Logger) *Collector {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

@@ -23,7 +23,7 @@ import (
 // Options configure the API server.
 type Options struct {
 	Logger *slog.Logger
-	Store  *store.Store
+	Store  Store
 	// Config returns the configuration in force; it changes on reload.
 	Config func() *config.Config
 	// Reload loads the configuration file again, as SIGHUP does. A
