@@ -1,9 +1,12 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
+	"time"
 
 	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/sla"
@@ -21,39 +24,11 @@ import (
 // requests only (and the SLAs that serve it); without "customer", where
 // each SLA's time went (wire.Held).
 func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
 	p := s.opts.Config().Policy
-	var from, to *sla.Date
-	for _, f := range []struct {
-		name string
-		dst  **sla.Date
-	}{{"from", &from}, {"to", &to}} {
-		if v := q.Get(f.name); v != "" {
-			d, err := sla.ParseDate(v)
-			if err != nil {
-				writeError(w, http.StatusBadRequest, fmt.Sprintf("parameter %q: %v", f.name, err))
-				return
-			}
-			*f.dst = &d
-		}
-	}
-	if from != nil && to != nil && to.Before(*from) {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("parameter \"to\" (%s) is before \"from\" (%s)", to, from))
+	rq, err := parseReportQuery(r.URL.Query(), p)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
 		return
-	}
-	customer := q.Get("customer")
-	if customer != "" && p.Departments[customer] == nil {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("parameter \"customer\": no department %q in the configuration", customer))
-		return
-	}
-	slas := p.SLAs
-	if id := q.Get("sla"); id != "" {
-		one := p.SLA(id)
-		if one == nil {
-			writeError(w, http.StatusBadRequest, "parameter \"sla\": "+unknownSLA(p, id))
-			return
-		}
-		slas = []*sla.SLA{one}
 	}
 	now := s.now()
 	sn, err := readSnapshot(s.opts.Store, p, nil, now)
@@ -63,25 +38,16 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	}
 	out := wire.Report{GeneratedAt: now.UTC(), SLAs: []wire.ReportSLA{}}
 	var held []store.HeldQuery
-	for _, sl := range slas {
-		if customer != "" && !slices.Contains(p.CustomersOf(sl), customer) {
+	for _, sl := range rq.slas {
+		if rq.customer != "" && !slices.Contains(p.CustomersOf(sl), rq.customer) {
 			continue // an SLA that does not serve the customer has nothing to say of it
 		}
-		loc := sl.CalendarOf().Location()
-		first, last := sl.Window.Bounds(now, loc)
-		today := last
-		if to != nil {
-			last = *to
-			first, _ = sl.Window.Bounds(to.In(loc), loc)
-		}
-		if from != nil {
-			first = *from
-		}
-		if last.Before(first) {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("the period of SLA %q would run from %s to %s, backwards: give \"from\" as well, or a later \"to\"", sl.ID, first, last))
+		first, last, today, err := rq.period(sl, now)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
 			return
 		}
-		rs, err := s.reportSLA(p, sl, sn, customer, first, last, today)
+		rs, err := s.reportSLA(p, sl, sn, rq.customer, first, last, today)
 		if err != nil {
 			writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
 			return
@@ -89,11 +55,72 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		out.SLAs = append(out.SLAs, rs)
 		held = append(held, store.HeldQuery{SLA: sl.ID, Range: store.DayRange{First: first, Last: last}})
 	}
-	if err := s.reportHeld(p, out.SLAs, held, customer); err != nil {
+	if err := s.reportHeld(p, out.SLAs, held, rq.customer); err != nil {
 		writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// reportQuery is what a report asks for: the SLAs (all, or the one named
+// by "sla"), a customer or "", and the days "from" and "to" when given.
+type reportQuery struct {
+	slas     []*sla.SLA
+	customer string
+	from, to *sla.Date
+}
+
+// parseReportQuery reads a report's parameters, or says which one is
+// wrong and why.
+func parseReportQuery(q url.Values, p *sla.Policy) (reportQuery, error) {
+	rq := reportQuery{slas: p.SLAs, customer: q.Get("customer")}
+	for _, f := range []struct {
+		name string
+		dst  **sla.Date
+	}{{"from", &rq.from}, {"to", &rq.to}} {
+		if v := q.Get(f.name); v != "" {
+			d, err := sla.ParseDate(v)
+			if err != nil {
+				return rq, fmt.Errorf("parameter %q: %w", f.name, err)
+			}
+			*f.dst = &d
+		}
+	}
+	if rq.from != nil && rq.to != nil && rq.to.Before(*rq.from) {
+		return rq, fmt.Errorf("parameter \"to\" (%s) is before \"from\" (%s)", rq.to, rq.from)
+	}
+	if rq.customer != "" && p.Departments[rq.customer] == nil {
+		return rq, fmt.Errorf("parameter \"customer\": no department %q in the configuration", rq.customer)
+	}
+	if id := q.Get("sla"); id != "" {
+		one := p.SLA(id)
+		if one == nil {
+			return rq, errors.New("parameter \"sla\": " + unknownSLA(p, id))
+		}
+		rq.slas = []*sla.SLA{one}
+	}
+	return rq, nil
+}
+
+// period is the days a report covers for sl: by default its window as of
+// now; "to" moves the window's end there, and "from" its start. today is
+// the window's last day as of now: the period runs to today when last is
+// today, and then counts the open clocks already breached.
+func (rq reportQuery) period(sl *sla.SLA, now time.Time) (first, last, today sla.Date, err error) {
+	loc := sl.CalendarOf().Location()
+	first, last = sl.Window.Bounds(now, loc)
+	today = last
+	if rq.to != nil {
+		last = *rq.to
+		first, _ = sl.Window.Bounds(rq.to.In(loc), loc)
+	}
+	if rq.from != nil {
+		first = *rq.from
+	}
+	if last.Before(first) {
+		return first, last, today, fmt.Errorf("the period of SLA %q would run from %s to %s, backwards: give \"from\" as well, or a later \"to\"", sl.ID, first, last)
+	}
+	return first, last, today, nil
 }
 
 // reportHeld gives each SLA of a report where its period's time went, all
