@@ -108,50 +108,62 @@ func (s *Server) handleRequestPage(w http.ResponseWriter, r *http.Request) {
 		if sl == nil {
 			continue
 		}
-		cal := sl.CalendarOf()
-		live := c.At(now, cal)
-		panel := clockPanel{
-			Anchor: strings.NewReplacer("/", "-", " ", "-").Replace(c.Key()),
-			SLA:    sl.ID, Description: sl.Description, Target: string(c.Target),
-			Elapsed: exactDuration(live.Elapsed), Limit: sla.FormatDuration(c.Limit),
-		}
-		panel.State, panel.Tone = stateWords(live.State)
-		if live.State == sla.StateBreached {
-			// To the second, like Elapsed: "2m 56s of 2m: 56s over".
-			panel.Over = exactDuration(live.Elapsed - c.Limit)
-		} else if share := warnedAt(sl, &c, live.Elapsed); share != "" && live.State == sla.StateRunning {
-			panel.State, panel.Tone = "At risk: past the "+share+" warning", "warn"
-		}
+		panel := newClockPanel(sl, &c, now, loc)
 		panel.HeldBy = newHeldBar(p, heldBy[c.Key()], colours)
 		panel.Quiet = quietLines(p, quiet, c.Key(), loc)
-		if !live.Deadline.IsZero() {
-			panel.Deadline = pageTime(live.Deadline, loc)
-			panel.DeadlineISO = live.Deadline.UTC().Format(time.RFC3339)
-			if live.Deadline.After(now) {
-				panel.When = "in " + sla.FormatDuration(live.Deadline.Sub(now))
-			} else {
-				panel.When = sla.FormatDuration(now.Sub(live.Deadline)) + " ago"
-			}
-		}
 		segs := ledgers[c.Key()]
 		panel.Truncated = len(segs) >= sla.MaxLedgerSegments
-		for _, sg := range segs {
-			kind := segmentWords[sg.Kind]
-			if sg.Reason != "" {
-				kind += " (" + sg.Reason + ")"
-			}
-			counted := "—"
-			if sg.Kind == sla.SegmentCounting {
-				counted = sla.FormatDuration(sg.To.Sub(sg.From))
-			}
-			panel.Segments = append(panel.Segments, ledgerRow{
-				From: pageTime(sg.From, loc), To: pageTime(sg.To, loc),
-				Kind: kind, Counted: counted,
-			})
-		}
+		panel.Segments = ledgerRows(segs, loc)
 		page.Clocks = append(page.Clocks, panel)
 	}
 	s.renderStatus(w, http.StatusOK, "request", page)
+}
+
+// newClockPanel is what the page says of clock c of SLA sl as of now:
+// its state in words (at risk past a warning, or by how much it is over),
+// the business time elapsed and, with loc's clock, its deadline.
+func newClockPanel(sl *sla.SLA, c *sla.Clock, now time.Time, loc *time.Location) clockPanel {
+	live := c.At(now, sl.CalendarOf())
+	panel := clockPanel{
+		Anchor: strings.NewReplacer("/", "-", " ", "-").Replace(c.Key()),
+		SLA:    sl.ID, Description: sl.Description, Target: string(c.Target),
+		Elapsed: exactDuration(live.Elapsed), Limit: sla.FormatDuration(c.Limit),
+	}
+	panel.State, panel.Tone = stateWords(live.State)
+	if live.State == sla.StateBreached {
+		// To the second, like Elapsed: "2m 56s of 2m: 56s over".
+		panel.Over = exactDuration(live.Elapsed - c.Limit)
+	} else if share := warnedAt(sl, c, live.Elapsed); share != "" && live.State == sla.StateRunning {
+		panel.State, panel.Tone = "At risk: past the "+share+" warning", "warn"
+	}
+	if !live.Deadline.IsZero() {
+		panel.Deadline = pageTime(live.Deadline, loc)
+		panel.DeadlineISO = live.Deadline.UTC().Format(time.RFC3339)
+		if live.Deadline.After(now) {
+			panel.When = "in " + sla.FormatDuration(live.Deadline.Sub(now))
+		} else {
+			panel.When = sla.FormatDuration(now.Sub(live.Deadline)) + " ago"
+		}
+	}
+	return panel
+}
+
+// ledgerRows are a clock's explain segments as the page's table rows, in
+// loc's clock: what each stretch was and the business time it counted.
+func ledgerRows(segs []sla.Segment, loc *time.Location) []ledgerRow {
+	rows := make([]ledgerRow, 0, len(segs))
+	for _, sg := range segs {
+		kind := segmentWords[sg.Kind]
+		if sg.Reason != "" {
+			kind += " (" + sg.Reason + ")"
+		}
+		counted := "—"
+		if sg.Kind == sla.SegmentCounting {
+			counted = sla.FormatDuration(sg.To.Sub(sg.From))
+		}
+		rows = append(rows, ledgerRow{From: pageTime(sg.From, loc), To: pageTime(sg.To, loc), Kind: kind, Counted: counted})
+	}
+	return rows
 }
 
 // requestNotFound renders the page of a path that names no one request:
