@@ -272,41 +272,43 @@ func (l *loader) global(e entry, g *Global) {
 			g.Timezone = loc
 		}
 	}
-	if e, ok := f["evaluation_schedule"]; ok {
-		if s, ok := l.str(e, what); ok {
-			if err := checkSchedule(s); err != nil {
-				l.errorf(e.v, "evaluation_schedule %q in global is not valid: %v", s, err)
-			} else {
-				g.EvaluationSchedule = s
-			}
+	l.globalValue(f, "evaluation_schedule", func(s string) error {
+		if err := checkSchedule(s); err != nil {
+			return err
 		}
-	}
-	if e, ok := f["external_url"]; ok {
-		if s, ok := l.str(e, what); ok {
-			if err := httputil.CheckURL(s); err != nil {
-				l.errorf(e.v, "external_url %q in global is not valid: %v", s, err)
-			} else {
-				g.ExternalURL = strings.TrimRight(s, "/")
-			}
+		g.EvaluationSchedule = s
+		return nil
+	})
+	l.globalValue(f, "external_url", func(s string) error {
+		if err := httputil.CheckURL(s); err != nil {
+			return err
 		}
-	}
-	if e, ok := f["max_body_size"]; ok {
-		if s, ok := l.str(e, what); ok {
-			n, err := parseSize(s)
-			if err == nil && n > maxBodyLimit {
-				err = errors.New("it may be at most 1GiB")
-			}
-			if err != nil {
-				l.errorf(e.v, "max_body_size %q in global is not valid: %v", s, err)
-			} else {
-				g.MaxBodyBytes = n
-			}
+		g.ExternalURL = strings.TrimRight(s, "/")
+		return nil
+	})
+	l.globalValue(f, "max_body_size", func(s string) error {
+		n, err := parseSize(s)
+		if err == nil && n > maxBodyLimit {
+			err = errors.New("it may be at most 1GiB")
 		}
-	}
+		if err == nil {
+			g.MaxBodyBytes = n
+		}
+		return err
+	})
+	// After max_body_size: the bodies held at once must leave room for one
+	// of the largest.
 	g.MaxBodyBytesInFlight = DefaultBodiesInFlight * g.MaxBodyBytes
-	if e, ok := f["max_body_bytes_in_flight"]; ok {
-		l.bodyBytesInFlight(e, g)
-	}
+	l.globalValue(f, "max_body_bytes_in_flight", func(s string) error {
+		n, err := parseSize(s)
+		if err == nil && n < g.MaxBodyBytes {
+			err = fmt.Errorf("it must be at least max_body_size (%d bytes), or no body of the largest size could ever be read", g.MaxBodyBytes)
+		}
+		if err == nil {
+			g.MaxBodyBytesInFlight = n
+		}
+		return err
+	})
 	if e, ok := f["read_access"]; ok {
 		l.readAccess(e, g)
 	}
@@ -324,25 +326,21 @@ func (l *loader) global(e entry, g *Global) {
 	}
 }
 
-// bodyBytesInFlight reads global.max_body_bytes_in_flight, after
-// max_body_size: the bodies held at once must leave room for one of the
-// largest.
-func (l *loader) bodyBytesInFlight(e entry, g *Global) {
+// globalValue reads key of global's fields f, a string, if it is there,
+// and hands it to set, which keeps it or says what is wrong with it: that
+// is reported at the value, as "KEY "VALUE" in global is not valid: WHY".
+func (l *loader) globalValue(f fields, key string, set func(s string) error) {
+	e, ok := f[key]
+	if !ok {
+		return
+	}
 	s, ok := l.str(e, "global")
 	if !ok {
 		return
 	}
-	n, err := parseSize(s)
-	switch {
-	case err != nil:
-	case n < g.MaxBodyBytes:
-		err = fmt.Errorf("it must be at least max_body_size (%d bytes), or no body of the largest size could ever be read", g.MaxBodyBytes)
+	if err := set(s); err != nil {
+		l.errorf(e.v, "%s %q in global is not valid: %v", key, s, err)
 	}
-	if err != nil {
-		l.errorf(e.v, "max_body_bytes_in_flight %q in global is not valid: %v", s, err)
-		return
-	}
-	g.MaxBodyBytesInFlight = n
 }
 
 // readAccess reads global.read_access, one of readAccessValues.
