@@ -145,24 +145,47 @@ func countString(list []string, s string) int {
 // reportImportError explains why an import stopped and how to go on.
 func reportImportError(w io.Writer, err error, p *importProgress, interrupted bool, server string) {
 	counts := fmt.Sprintf("(%d accepted, %s)", p.accepted, sla.Plural(p.duplicates, "duplicate", "duplicates"))
-	stored := sla.Plural(p.done, "event was", "events were") + " stored " + counts
 	if interrupted {
-		if ie, ok := errors.AsType[*importInFlight](err); ok {
-			fmt.Fprintf(w, "slad import: interrupted; %s, and %s got no answer (%v): the server may have stored it too.\n", stored, &ie.batch, ie.err)
-		} else {
-			fmt.Fprintf(w, "slad import: interrupted once the batch in flight was answered; %s.\n", stored)
-		}
-		fmt.Fprintln(w, "Run the same command again to resume: events already stored count as duplicates.")
+		reportImportInterrupted(w, err, sla.Plural(p.done, "event was", "events were")+" stored "+counts)
 		return
 	}
-	be, isBatch := errors.AsType[*importBatchError](err)
-	ae, isAPI := errors.AsType[*client.APIError](err)
+	explainImportError(w, err, server)
+	stored := sla.Plural(p.done, "event was", "events were") + " stored before " + counts
+	if be, ae := importFailure(err); be != nil && ae != nil && ae.Status/100 == 4 {
+		stored += "; nothing of the failed batch was stored"
+	}
+	fmt.Fprintf(w, "slad import: stopped; %s.\nFix the cause and run the same command again: events already stored count as duplicates.\n", stored)
+}
+
+// reportImportInterrupted says what an import stopped by a signal stored,
+// and whether a batch may have been stored without an answer.
+func reportImportInterrupted(w io.Writer, err error, stored string) {
+	if ie, ok := errors.AsType[*importInFlight](err); ok {
+		fmt.Fprintf(w, "slad import: interrupted; %s, and %s got no answer (%v): the server may have stored it too.\n", stored, &ie.batch, ie.err)
+	} else {
+		fmt.Fprintf(w, "slad import: interrupted once the batch in flight was answered; %s.\n", stored)
+	}
+	fmt.Fprintln(w, "Run the same command again to resume: events already stored count as duplicates.")
+}
+
+// importFailure is the batch that failed and the server's answer to it,
+// each nil when err is not one.
+func importFailure(err error) (*importBatchError, *client.APIError) {
+	be, _ := errors.AsType[*importBatchError](err)
+	ae, _ := errors.AsType[*client.APIError](err)
+	return be, ae
+}
+
+// explainImportError says what went wrong, pointing at the event's line
+// where the server named one.
+func explainImportError(w io.Writer, err error, server string) {
+	be, ae := importFailure(err)
 	switch {
-	case isBatch && isAPI && ae.Index != nil && *ae.Index >= 0 && *ae.Index < be.batch.len():
+	case be != nil && ae != nil && ae.Index != nil && *ae.Index >= 0 && *ae.Index < be.batch.len():
 		fmt.Fprintf(w, "%s: rejected by the server (%d %s): %s\n", be.batch.origins[*ae.Index], ae.Status, http.StatusText(ae.Status), ae.Message)
-	case isBatch && isAPI && ae.Status == http.StatusRequestEntityTooLarge && be.batch.len() == 1:
+	case be != nil && ae != nil && ae.Status == http.StatusRequestEntityTooLarge && be.batch.len() == 1:
 		fmt.Fprintf(w, "%s: the event is larger than the server's body limit: %v\n", be.batch.origins[0], ae)
-	case isAPI && (ae.Status == http.StatusUnauthorized || ae.Status == http.StatusForbidden):
+	case ae != nil && (ae.Status == http.StatusUnauthorized || ae.Status == http.StatusForbidden):
 		fmt.Fprintf(w, "slad import: %v\n%s\n", err, authHint(ae))
 	case errors.As(err, new(*importLineError)):
 		fmt.Fprintln(w, err)
@@ -172,9 +195,4 @@ func reportImportError(w io.Writer, err error, p *importProgress, interrupted bo
 			fmt.Fprintln(w, hint)
 		}
 	}
-	stored = sla.Plural(p.done, "event was", "events were") + " stored before " + counts
-	if isBatch && isAPI && ae.Status/100 == 4 {
-		stored += "; nothing of the failed batch was stored"
-	}
-	fmt.Fprintf(w, "slad import: stopped; %s.\nFix the cause and run the same command again: events already stored count as duplicates.\n", stored)
 }
