@@ -203,30 +203,10 @@ func signingKeyLen(s string) (int, error) {
 // may hold the value. It returns the value ("" when none is given and none
 // is required), the entry it came from, and whether all went well.
 func (l *loader) secret(f fields, parent entry, key, what string, inline, required bool) (Secret, entry, bool) {
-	var given []entry
-	for _, k := range []string{key, key + "_file", key + "_env"} {
-		if e, ok := f[k]; ok {
-			given = append(given, e)
-		}
+	e, given, ok := l.secretKey(f, parent, key, what, inline, required)
+	if !ok || !given {
+		return "", entry{}, ok
 	}
-	slices.SortFunc(given, func(a, b entry) int { return a.k.Line - b.k.Line })
-	alternatives := key + "_file or " + key + "_env"
-	if inline {
-		alternatives = key + ", " + alternatives
-	}
-	switch {
-	case len(given) > 1:
-		for _, e := range given[1:] {
-			l.errorf(e.k, "%s gives both %s and %s; give only one of %s", what, given[0].key, e.key, alternatives)
-		}
-		return "", entry{}, false
-	case len(given) == 0 && required:
-		l.errorf(parent.k, "%s needs %s", what, alternatives)
-		return "", entry{}, false
-	case len(given) == 0:
-		return "", entry{}, true
-	}
-	e := given[0]
 	s, ok := l.str(e, what)
 	if !ok {
 		return "", e, false
@@ -251,21 +231,60 @@ func (l *loader) secret(f fields, parent entry, key, what string, inline, requir
 		}
 		return l.placeholder(e, what, v), e, true
 	}
-	path := s
+	v, ok := l.secretFile(e, what, s)
+	if !ok {
+		return "", e, false
+	}
+	return l.placeholder(e, what, v), e, true
+}
+
+// secretKey finds which of key, key_file and key_env f gives: at most one
+// (exactly one when required; key itself only when inline). given is false
+// when none is, and ok false when the choice is wrong (reported).
+func (l *loader) secretKey(f fields, parent entry, key, what string, inline, required bool) (e entry, given, ok bool) {
+	var keys []entry
+	for _, k := range []string{key, key + "_file", key + "_env"} {
+		if e, ok := f[k]; ok {
+			keys = append(keys, e)
+		}
+	}
+	slices.SortFunc(keys, func(a, b entry) int { return a.k.Line - b.k.Line })
+	alternatives := key + "_file or " + key + "_env"
+	if inline {
+		alternatives = key + ", " + alternatives
+	}
+	switch {
+	case len(keys) > 1:
+		for _, e := range keys[1:] {
+			l.errorf(e.k, "%s gives both %s and %s; give only one of %s", what, keys[0].key, e.key, alternatives)
+		}
+		return entry{}, false, false
+	case len(keys) == 0 && required:
+		l.errorf(parent.k, "%s needs %s", what, alternatives)
+		return entry{}, false, false
+	case len(keys) == 0:
+		return entry{}, false, true
+	}
+	return keys[0], true, true
+}
+
+// secretFile reads the secret in the file e names (path, relative to the
+// configuration's directory), trimmed of white space.
+func (l *loader) secretFile(e entry, what, path string) (string, bool) {
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(l.dir, path)
 	}
 	data, err := readFile(path, maxSecretSize)
 	if err != nil {
 		l.errorf(e.v, "%s of %s cannot be read: %v", e.key, what, err)
-		return "", e, false
+		return "", false
 	}
 	v := strings.TrimSpace(string(data))
 	if v == "" {
 		l.errorf(e.v, "%s of %s is empty: %s holds nothing but white space", e.key, what, path)
-		return "", e, false
+		return "", false
 	}
-	return l.placeholder(e, what, v), e, true
+	return v, true
 }
 
 func (l *loader) tokens(e entry) []*Token {
