@@ -119,21 +119,7 @@ func (l *loader) sla(n *yaml.Node, what string, p *sla.Policy, ids map[string]in
 	}
 	c := &slaCheck{l: l, f: f, n: n, what: what, valid: true}
 	s := &sla.SLA{Calendar: p.Calendars[sla.Always]}
-	if e, ok := f["id"]; !ok {
-		c.errorf(n, "%s has no id; add one such as id: it-sales-incidents", what)
-	} else if s.ID, ok = l.str(e, what); !ok {
-		c.valid = false
-	} else {
-		c.what = fmt.Sprintf("sla %q", s.ID)
-		if !validName(s.ID) {
-			c.errorf(e.v, "sla id %q is not valid: use letters, digits, '.', '_' and '-' (at most 100, starting with a letter or digit)", s.ID)
-		}
-		if line, dup := ids[s.ID]; dup {
-			c.errorf(e.v, "sla id %q is used twice (first on line %d); ids must be unique", s.ID, line)
-		} else {
-			ids[s.ID] = e.v.Line
-		}
-	}
+	c.id(s, ids)
 	what = c.what
 	if e, ok := f["description"]; ok {
 		desc, ok := l.str(e, what)
@@ -144,13 +130,7 @@ func (l *loader) sla(n *yaml.Node, what string, p *sla.Policy, ids map[string]in
 	c.specific(s)
 	c.measures(s)
 	c.match(s)
-	if e, ok := f["calendar"]; ok {
-		if name, ok := l.str(e, what); !ok || !l.ref(kindCalendar, item{name, e.v}, what) {
-			c.valid = false
-		} else if s.Calendar = p.Calendars[name]; s.Calendar == nil {
-			c.valid = false // the calendar itself is broken, and said so
-		}
-	}
+	c.calendar(s, p)
 	s.Response = c.target("response")
 	s.Resolution = c.target("resolution")
 	if !f.has("response") && !f.has("resolution") {
@@ -172,6 +152,42 @@ func (l *loader) sla(n *yaml.Node, what string, p *sla.Policy, ids map[string]in
 	c.targetWarnings(s) // sla_warnings.go
 	c.partyWarnings(s)
 	return ifValid(s, c.valid)
+}
+
+// id reads the SLA's id, unique among ids (each id's line), and names the
+// SLA by it in what follows.
+func (c *slaCheck) id(s *sla.SLA, ids map[string]int) {
+	e, ok := c.f["id"]
+	if !ok {
+		c.errorf(c.n, "%s has no id; add one such as id: it-sales-incidents", c.what)
+		return
+	}
+	if s.ID, ok = c.l.str(e, c.what); !ok {
+		c.valid = false
+		return
+	}
+	c.what = fmt.Sprintf("sla %q", s.ID)
+	if !validName(s.ID) {
+		c.errorf(e.v, "sla id %q is not valid: use letters, digits, '.', '_' and '-' (at most 100, starting with a letter or digit)", s.ID)
+	}
+	if line, dup := ids[s.ID]; dup {
+		c.errorf(e.v, "sla id %q is used twice (first on line %d); ids must be unique", s.ID, line)
+	} else {
+		ids[s.ID] = e.v.Line
+	}
+}
+
+// calendar sets the SLA's calendar to the one it names, if it names one.
+func (c *slaCheck) calendar(s *sla.SLA, p *sla.Policy) {
+	e, ok := c.f["calendar"]
+	if !ok {
+		return
+	}
+	if name, ok := c.l.str(e, c.what); !ok || !c.l.ref(kindCalendar, item{name, e.v}, c.what) {
+		c.valid = false
+	} else if s.Calendar = p.Calendars[name]; s.Calendar == nil {
+		c.valid = false // the calendar itself is broken, and said so
+	}
 }
 
 // specific reads who serves whom.
