@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -25,6 +26,13 @@ func (r *runner) ceilings(ctx context.Context) error {
 	}
 	r.fsyncRate = fsync.rate()
 	r.add(row{scenario: "ceiling", what: fmt.Sprintf("bare bbolt drain-loop writer, fsync per commit, %d writers", r.o.clients), measured: latencies(fsync)})
+
+	// Not a base of any target: what a durable append costs without bbolt.
+	appendLog, err := logCeiling(ctx, filepath.Join(r.root, "ceiling-log"), r.o.clients, r.o.duration)
+	if err != nil {
+		return fmt.Errorf("append-only log ceiling: %w", err)
+	}
+	r.add(row{scenario: "ceiling", what: fmt.Sprintf("bare append-only file, the same drain loop, fsync per write, %d writers", r.o.clients), measured: latencies(appendLog)})
 
 	httpRes, err := httpCeiling(ctx, r.o.clients, r.o.duration)
 	if err != nil {
@@ -69,20 +77,61 @@ type put struct {
 	done     chan error
 }
 
-// fsyncCeiling is the rate of a bare group-commit writer: writers
+// fsyncCeiling is the rate of a bare bbolt group-commit writer: writers
 // goroutines each put one event record and wait for its commit; one loop
 // takes whatever is queued, commits it in one transaction (one fsync) and
 // answers them all. It is the most single-event durable ingest can reach on
-// this disk at this concurrency.
+// this disk at this concurrency, with bbolt.
 func fsyncCeiling(ctx context.Context, dir string, writers int, d time.Duration) (res singleResult, err error) {
 	db, err := openBolt(dir)
 	if err != nil {
 		return res, err
 	}
 	defer func() { err = errors.Join(err, db.Close()) }()
+	return groupCommitCeiling(ctx, writers, d, func(batch []put) error {
+		return db.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket([]byte("events"))
+			for _, p := range batch {
+				if err := b.Put(p.key, p.val); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+}
+
+// logCeiling is fsyncCeiling's writer appending to a bare file instead of
+// bbolt: each group's records, length-prefixed, in one write and one
+// fsync. It is what the disk itself allows a durable append at this
+// concurrency (a write-ahead log's ceiling), beside what bbolt allows.
+func logCeiling(ctx context.Context, path string, writers int, d time.Duration) (res singleResult, err error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC|os.O_APPEND, 0o600)
+	if err != nil {
+		return res, err
+	}
+	defer func() { err = errors.Join(err, f.Close()) }()
+	var buf []byte
+	return groupCommitCeiling(ctx, writers, d, func(batch []put) error {
+		buf = buf[:0]
+		for _, p := range batch {
+			buf = binary.AppendUvarint(buf, uint64(len(p.key)+len(p.val)))
+			buf = append(append(buf, p.key...), p.val...)
+		}
+		if _, err := f.Write(buf); err != nil {
+			return err
+		}
+		return f.Sync()
+	})
+}
+
+// groupCommitCeiling runs writers goroutines that each put one event
+// record and wait for commit, which one loop calls with whatever is queued
+// (drainLoop), for d; it returns their rate and latencies.
+func groupCommitCeiling(ctx context.Context, writers int, d time.Duration, commit func(batch []put) error) (singleResult, error) {
 	queue := make(chan put, writers)
 	loopDone := make(chan struct{})
-	go drainLoop(db, queue, loopDone)
+	go drainLoop(commit, queue, loopDone)
 
 	lats := make([][]time.Duration, writers)
 	var wg sync.WaitGroup
@@ -110,17 +159,17 @@ func fsyncCeiling(ctx context.Context, dir string, writers int, d time.Duration)
 	close(queue)
 	<-loopDone
 	if e := failed.Load(); e != nil {
-		return res, *e
+		return singleResult{}, *e
 	}
 	if err := ctx.Err(); err != nil {
-		return res, err
+		return singleResult{}, err
 	}
 	return measured(lats, elapsed)
 }
 
-// drainLoop commits what is queued, as much as is there, one transaction
-// at a time.
-func drainLoop(db *bolt.DB, queue <-chan put, done chan<- struct{}) {
+// drainLoop commits what is queued, as much as is there, one commit at a
+// time.
+func drainLoop(commit func(batch []put) error, queue <-chan put, done chan<- struct{}) {
 	defer close(done)
 	for first := range queue {
 		batch := []put{first}
@@ -136,15 +185,7 @@ func drainLoop(db *bolt.DB, queue <-chan put, done chan<- struct{}) {
 				break drain
 			}
 		}
-		err := db.Update(func(tx *bolt.Tx) error {
-			b := tx.Bucket([]byte("events"))
-			for _, p := range batch {
-				if err := b.Put(p.key, p.val); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		err := commit(batch)
 		for _, p := range batch {
 			p.done <- err
 		}
