@@ -192,6 +192,8 @@ func (f *folder) rematchClock(c *Clock, matched []*SLA, t time.Time) {
 // request (syncParties).
 func (f *folder) startClocks(matched []*SLA, t time.Time) {
 	r := f.r
+	// One allocation for them all: a request under five SLAs has ten.
+	r.Clocks = slices.Grow(r.Clocks, len(matched)*len(TargetKinds))
 	for _, s := range matched {
 		if s.Party() {
 			continue
