@@ -145,13 +145,20 @@ func (f *fold) compute(p *sla.Policy, now time.Time) {
 		oldContrib = f.old.Contrib
 	}
 	f.effects, f.counters, f.fired, f.skipped = nil, nil, 0, 0
-	if !f.keep && !f.refold(p, rec, now) {
+	if !f.keep && !f.refold(p, rec) {
 		return
 	}
 	// The request as it stands at now, computed once (a copy of its
-	// clocks, advanced) for the tick and the contributions: the tick
-	// changes only the alert state, and neither changes it.
+	// clocks, advanced) for settling, the tick and the contributions:
+	// they change only the alert state, and none changes it.
 	live := rec.Request.At(p, now)
+	if !f.keep {
+		var oldReq *sla.Request
+		if f.old != nil {
+			oldReq = &f.old.Request
+		}
+		f.effects = lifecycle.SettleLive(p, &rec.State, oldReq, &rec.Request, &live, now)
+	}
 	if f.tick {
 		if f.old == nil {
 			f.err = errNotStored
@@ -192,10 +199,10 @@ func (f *fold) compute(p *sla.Policy, now time.Time) {
 var errNotStored = errors.New("the deadline index names a request that is not stored")
 
 // refold brings rec's request up to date with the new events, or all of
-// them, and settles its alert bookkeeping (into f.effects). It returns
-// false when it cannot: f.err is set, or f.needEvents when the new events
-// do not simply follow the ones before.
-func (f *fold) refold(p *sla.Policy, rec *record, now time.Time) bool {
+// them (compute then settles its alert bookkeeping). It returns false when
+// it cannot: f.err is set, or f.needEvents when the new events do not
+// simply follow the ones before.
+func (f *fold) refold(p *sla.Policy, rec *record) bool {
 	continued := false
 	f.holdings, f.decoded, f.known = nil, nil, false
 	if f.old != nil && f.fresh != nil && !f.loaded {
@@ -219,11 +226,6 @@ func (f *fold) refold(p *sla.Policy, rec *record, now time.Time) bool {
 		rec.Request, f.holdings = sla.Holdings(p, f.ref.ID, events)
 		f.decoded, f.known = events, true
 	}
-	var oldReq *sla.Request
-	if f.old != nil {
-		oldReq = &f.old.Request
-	}
-	f.effects = lifecycle.Settle(p, &rec.State, oldReq, &rec.Request, now)
 	return true
 }
 

@@ -18,10 +18,19 @@ import (
 // they now stand (see reconcile).
 func Settle(p *sla.Policy, st *State, old, cur *sla.Request, now time.Time) []Effect {
 	live := cur.At(p, now)
+	return SettleLive(p, st, old, cur, &live, now)
+}
+
+// SettleLive is Settle with cur as it stands at now (live, cur.At(p, now))
+// given, for a caller that has it already: the store's fold computes it
+// once for settling, ticking and the request's contribution (a copy of
+// the clocks and their advance, for every request folded). It reads cur
+// and live and changes neither.
+func SettleLive(p *sla.Policy, st *State, old, cur, live *sla.Request, now time.Time) []Effect {
 	st.noteFirstSeen(old, cur, now)
-	st.silenceHistory(p, &live, now)
-	effects := st.reconcile(p, old, &live, now)
-	return append(effects, st.dropStopped(p, old, &live)...)
+	st.silenceHistory(p, live, now)
+	effects := st.reconcile(p, old, live, now)
+	return append(effects, st.dropStopped(p, old, live)...)
 }
 
 // reconcile keeps the alerts already sent true to a request that late
