@@ -254,13 +254,20 @@ func (p *Policy) SLA(id string) *SLA {
 // waiting SLAs that cover it (holding.go), whose clocks run only while
 // their party holds it. Only SLAs that name the provider are tried.
 func (p *Policy) Matching(a Attributes) []*SLA {
-	var out []*SLA
+	// Gathered on the stack and copied out once: every fold asks, and a
+	// request under five SLAs would otherwise grow its list four times.
+	var buf [16]*SLA
+	out := buf[:0]
 	for _, s := range p.indexed().byProvider[a.Provider] {
 		if s.Matches(a) {
 			out = append(out, s)
 		}
 	}
-	return append(out, p.partyMatching(a)...)
+	out = append(out, p.partyMatching(a)...)
+	if len(out) == 0 {
+		return nil
+	}
+	return slices.Clone(out)
 }
 
 // FormatPercent formats a share (0.95) as the configuration writes it ("95%").
