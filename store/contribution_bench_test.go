@@ -16,10 +16,7 @@ import (
 // DeskPolicy (2 clocks) and the 1,000-SLA policy (10 clocks).
 func BenchmarkContribute(b *testing.B) {
 	for _, pol := range benchPolicies {
-		p := slatest.DeskPolicy()
-		if pol.scale {
-			p = scalePolicy(b)
-		}
+		p := benchPolicy(b, pol.scale)
 		e := scaleEvent(pol.scale, "REQ-000042", 0, slatest.T0)
 		opened := func() *record {
 			rec := &record{Request: sla.Fold(p, e.Request, []sla.Event{e})}

@@ -72,12 +72,18 @@ var benchPolicies = []struct {
 	scale bool
 }{{"slas=1", false}, {"slas=1000", true}}
 
+// benchPolicy is the policy a benchPolicies entry names: scalePolicy when
+// scale, else DeskPolicy.
+func benchPolicy(tb testing.TB, scale bool) *sla.Policy {
+	if scale {
+		return scalePolicy(tb)
+	}
+	return slatest.DeskPolicy()
+}
+
 func benchStore(b *testing.B, scale bool) *Store {
 	b.Helper()
-	p := slatest.DeskPolicy()
-	if scale {
-		p = scalePolicy(b)
-	}
+	p := benchPolicy(b, scale)
 	clock := testutil.NewClock(slatest.T0.Add(time.Hour))
 	s, err := Open(Options{Dir: b.TempDir(), Policy: p, Now: clock.Now})
 	if err != nil {

@@ -46,10 +46,7 @@ type requestBytes struct{ compacted, file, kept float64 }
 
 func measureRequestBytes(b *testing.B, scale bool, n int) requestBytes {
 	b.Helper()
-	p := slatest.DeskPolicy()
-	if scale {
-		p = scalePolicy(b)
-	}
+	p := benchPolicy(b, scale)
 	dir := b.TempDir()
 	clock := testutil.NewClock(slatest.T0.Add(2 * day))
 	open := func() *Store {
@@ -142,10 +139,7 @@ func storeClosedRequests(b *testing.B, s *Store, scale bool, from, n int) {
 func BenchmarkRemoveClosed(b *testing.B) {
 	for _, pol := range benchPolicies {
 		b.Run(pol.name, func(b *testing.B) {
-			p := slatest.DeskPolicy()
-			if pol.scale {
-				p = scalePolicy(b)
-			}
+			p := benchPolicy(b, pol.scale)
 			clock := testutil.NewClock(slatest.T0.Add(2 * day))
 			s, err := Open(Options{Dir: b.TempDir(), Policy: p, Now: clock.Now})
 			if err != nil {

@@ -61,10 +61,7 @@ func BenchmarkTickCompute(b *testing.B) {
 func BenchmarkIngestCompute(b *testing.B) {
 	for _, pol := range benchPolicies {
 		b.Run(pol.name, func(b *testing.B) {
-			p := slatest.DeskPolicy()
-			if pol.scale {
-				p = scalePolicy(b)
-			}
+			p := benchPolicy(b, pol.scale)
 			e := scaleEvent(pol.scale, "REQ-000042", 0, slatest.T0)
 			ref := Ref{ID: e.Request, Provider: e.Provider}
 			now := slatest.T0.Add(time.Minute)
