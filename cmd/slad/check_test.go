@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,10 +12,40 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/slad-project/slad/sla"
 	"github.com/slad-project/slad/sla/slatest"
 	"github.com/slad-project/slad/store"
 )
+
+// leafInUse returns a leaf page of the bbolt file at path that holds keys,
+// the one nearest the middle of its pages in use, and the page size: a
+// page picked by its place in the file alone may be free (the pages a
+// commit frees wait while a read transaction may see them, so which ones
+// are free depends on timing), and damage there is no damage.
+func leafInUse(t *testing.T, path string) (id, pageSize int64) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	pageSize = int64(db.Info().PageSize)
+	err = db.View(func(tx *bolt.Tx) error {
+		for i := int(tx.Size()/pageSize) / 2; i > 3; i-- {
+			if p, err := tx.Page(i); err == nil && p != nil && p.Type == "leaf" && p.Count > 0 {
+				id = int64(i)
+				return nil
+			}
+		}
+		return errors.New("no leaf page in use in the file's first half")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id, pageSize
+}
 
 // grownDatabase writes a database of a few MiB into a new data directory.
 func grownDatabase(t *testing.T) string {
@@ -134,14 +165,9 @@ func TestCheckFindsADamagedPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Page 3 and on hold buckets and their keys: scribble over the header
-	// of one in the middle of the file.
-	st, err := f.Stat()
-	if err != nil {
-		t.Fatal(err)
-	}
-	page := int64(os.Getpagesize())
-	if _, err := f.WriteAt(bytes.Repeat([]byte{0xff}, 16), (st.Size()/page/2)*page); err != nil {
+	// Scribble over the header of a leaf in the middle of the file.
+	id, size := leafInUse(t, path)
+	if _, err := f.WriteAt(bytes.Repeat([]byte{0xff}, 16), id*size); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Close(); err != nil {
