@@ -192,8 +192,12 @@ func (f *folder) rematchClock(c *Clock, matched []*SLA, t time.Time) {
 // request (syncParties).
 func (f *folder) startClocks(matched []*SLA, t time.Time) {
 	r := f.r
-	// One allocation for them all: a request under five SLAs has ten.
-	r.Clocks = slices.Grow(r.Clocks, len(matched)*len(TargetKinds))
+	if len(r.Clocks) == 0 {
+		// A new request's clocks in one allocation: under five SLAs it
+		// has ten. (A request that has clocks rarely gains any: no room
+		// is made for them in advance.)
+		r.Clocks = slices.Grow(r.Clocks, len(matched)*len(TargetKinds))
+	}
 	for _, s := range matched {
 		if s.Party() {
 			continue
