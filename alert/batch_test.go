@@ -33,8 +33,10 @@ func TestALogReceiverRecordsManyDeliveriesPerTransaction(t *testing.T) {
 			t.Fatalf("delivery %d is %s, want %s: alerts must arrive in queue order", i, it.Notice.ID, ids[i])
 		}
 	}
-	// The worker counts a batch once the store has recorded it.
-	waitFor(t, "every delivery counted", func() bool { return sentTotal(t, h.reg, "console", ResultSuccess) == alerts })
+	waitForCount(t, h.reg, "console", ResultSuccess, alerts)
+	if got := sentTotal(t, h.reg, "console", ResultSuccess); got != alerts {
+		t.Errorf("success counter = %v, want %d", got, alerts)
+	}
 }
 
 func TestAFailedRecordSendsItsBatchAgainAndNothingElse(t *testing.T) {
@@ -64,7 +66,7 @@ func TestAFailedRecordSendsItsBatchAgainAndNothingElse(t *testing.T) {
 		t.Errorf("%d alerts still pending", n)
 	}
 	// An unrecorded delivery is not counted: the counter ends at 5, not 7.
-	waitFor(t, "every delivery counted", func() bool { return sentTotal(t, h.reg, "hook", ResultSuccess) == 5 })
+	waitForCount(t, h.reg, "hook", ResultSuccess, 5)
 	if got := sentTotal(t, h.reg, "hook", ResultSuccess); got != 5 {
 		t.Errorf("success counter = %v, want 5", got)
 	}

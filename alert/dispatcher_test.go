@@ -42,6 +42,14 @@ func sentTotal(t *testing.T, reg *prometheus.Registry, receiver, result string) 
 	return sum
 }
 
+// waitForCount waits until a sent counter reaches at least want: the
+// worker counts an outcome once the outbox has recorded it, so a test that
+// saw the record may look before the count.
+func waitForCount(t *testing.T, reg *prometheus.Registry, receiver, result string, want float64) {
+	t.Helper()
+	waitFor(t, fmt.Sprintf("%s's %s counter at %v", receiver, result, want), func() bool { return sentTotal(t, reg, receiver, result) >= want })
+}
+
 // seriesCount counts the series of slad_alerts_sent_total.
 func seriesCount(t *testing.T, reg *prometheus.Registry) int {
 	t.Helper()
@@ -113,6 +121,7 @@ func TestEveryAlertArrivesOnceAfterTheReceiverRecovers(t *testing.T) {
 			if r := len(ob.retriesFor("hook")); r < tc.failures {
 				t.Errorf("%d retries recorded, want at least %d", r, tc.failures)
 			}
+			waitForCount(t, h.reg, "hook", ResultSuccess, 3)
 			if got := sentTotal(t, h.reg, "hook", ResultSuccess); got != 3 {
 				t.Errorf("success counter = %v, want 3", got)
 			}
@@ -175,6 +184,7 @@ func TestARejectedAlertIsGivenUpAndLoggedWithTheAnswer(t *testing.T) {
 	if n := len(srv.snapshot()); n != 1 {
 		t.Errorf("receiver got %d requests, want 1: a 400 is not retried", n)
 	}
+	waitForCount(t, h.reg, "hook", ResultFailed, 1)
 	if got := sentTotal(t, h.reg, "hook", ResultFailed); got != 1 {
 		t.Errorf("failed counter = %v, want 1", got)
 	}
@@ -196,6 +206,7 @@ func TestAnAlertIsDroppedAfterGiveUpAfter(t *testing.T) {
 	if r := ob.givenUpFor("hook")[0].reason; !strings.Contains(r, "undeliverable") || !strings.Contains(r, "500") {
 		t.Errorf("give-up reason %q should say it was undeliverable and the last error", r)
 	}
+	waitForCount(t, h.reg, "hook", ResultDropped, 1)
 	if got := sentTotal(t, h.reg, "hook", ResultDropped); got != 1 {
 		t.Errorf("dropped counter = %v, want 1", got)
 	}

@@ -291,6 +291,7 @@ func TestAPermanentRefusalIsGivenUpWithTheServersAnswer(t *testing.T) {
 			if n := srv.attempts(); n != 1 {
 				t.Errorf("server saw %d attempts, want 1: a 5xx is not retried", n)
 			}
+			waitForCount(t, h.reg, "leads", ResultFailed, 1)
 			if got := sentTotal(t, h.reg, "leads", ResultFailed); got != 1 {
 				t.Errorf("failed counter = %v, want 1", got)
 			}
