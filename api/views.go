@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -277,36 +278,10 @@ func parseTime(field, v string) (time.Time, error) {
 }
 
 func (s *Server) handleBreaches(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	var bq store.BreachQuery
-	var err error
-	bq.SLA, bq.Cursor = q.Get("sla"), q.Get("cursor")
-	if bq.SLA != "" && s.opts.Config().Policy.SLA(bq.SLA) == nil {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("parameter \"sla\": no SLA %q in the configuration", bq.SLA))
-		return
-	}
-	if bq.Since, err = parseTime("since", q.Get("since")); err == nil {
-		bq.Until, err = parseTime("until", q.Get("until"))
-	}
+	bq, err := parseBreachQuery(r.URL.Query(), s.opts.Config().Policy)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
-	}
-	if _, dateErr := time.Parse(time.DateOnly, q.Get("until")); dateErr == nil {
-		bq.Until = bq.Until.AddDate(0, 0, 1) // a date as "until" includes that day
-	}
-	if !bq.Since.IsZero() && !bq.Until.IsZero() && !bq.Since.Before(bq.Until) {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("\"since\" (%s) is not before \"until\" (%s): the period is empty", q.Get("since"), q.Get("until")))
-		return
-	}
-	bq.Limit = 100
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 1000 {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("parameter \"limit\": %q is not a number from 1 to 1000", l))
-			return
-		}
-		bq.Limit = n
 	}
 	list, next, err := s.opts.Store.Breaches(bq)
 	if errors.Is(err, store.ErrBadCursor) {
@@ -325,4 +300,35 @@ func (s *Server) handleBreaches(w http.ResponseWriter, r *http.Request) {
 		NextCursor string         `json:"next_cursor,omitempty"`
 	}{list, next}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// parseBreachQuery reads a breach listing's parameters — sla, since,
+// until (a date includes that day), limit (100 unless given, at most
+// 1,000) and cursor — or says which one is wrong and why.
+func parseBreachQuery(q url.Values, p *sla.Policy) (store.BreachQuery, error) {
+	bq := store.BreachQuery{SLA: q.Get("sla"), Cursor: q.Get("cursor"), Limit: 100}
+	if bq.SLA != "" && p.SLA(bq.SLA) == nil {
+		return bq, errors.New("parameter \"sla\": " + unknownSLA(p, bq.SLA))
+	}
+	var err error
+	if bq.Since, err = parseTime("since", q.Get("since")); err != nil {
+		return bq, err
+	}
+	if bq.Until, err = parseTime("until", q.Get("until")); err != nil {
+		return bq, err
+	}
+	if _, dateErr := time.Parse(time.DateOnly, q.Get("until")); dateErr == nil {
+		bq.Until = bq.Until.AddDate(0, 0, 1) // a date as "until" includes that day
+	}
+	if !bq.Since.IsZero() && !bq.Until.IsZero() && !bq.Since.Before(bq.Until) {
+		return bq, fmt.Errorf("\"since\" (%s) is not before \"until\" (%s): the period is empty", q.Get("since"), q.Get("until"))
+	}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 1000 {
+			return bq, fmt.Errorf("parameter \"limit\": %q is not a number from 1 to 1000", l)
+		}
+		bq.Limit = n
+	}
+	return bq, nil
 }
