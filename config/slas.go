@@ -408,30 +408,35 @@ func (c *slaCheck) escalate(s *sla.SLA) {
 // warnings adds the findings that do not stop a load.
 func (c *slaCheck) warnings(s *sla.SLA, p *sla.Policy) {
 	for _, k := range sla.TargetKinds {
-		e, t := c.f[string(k)], s.Target(k)
-		if !t.Set() {
-			continue
-		}
-		if d := t.Durations(); d[0] > 0 && d[0] < time.Minute {
-			c.l.warnf(e.v, "%s target %s in %s is under a minute: events rarely arrive that fast, so it would measure the ticket tool, not the department", k, sla.FormatDuration(d[0]), c.what)
-		}
-		if len(t.ByPriority) == 0 || len(s.Match.Priority) == 0 {
-			continue
-		}
-		for _, pr := range s.Match.Priority {
-			if _, ok := t.ByPriority[pr]; !ok && t.Default == 0 {
-				c.l.warnf(e.v, "%s of %s sets no target for %s, which match admits: %s requests get no %s clock; add %s: or default:", k, c.what, pr, pr, k, pr)
-			}
-		}
-		for _, pr := range slices.Sorted(maps.Keys(t.ByPriority)) {
-			if !slices.Contains(s.Match.Priority, pr) {
-				c.l.warnf(e.v, "%s of %s sets a target for %s, which match never admits (priority: %s)", k, c.what, pr, strings.Join(s.Match.Priority, ", "))
-			}
+		if t := s.Target(k); t.Set() {
+			c.targetPriorities(s, k, t, c.f[string(k)])
 		}
 	}
 	if s.Measures == sla.MeasureWaiting {
 		c.promiseReachesNoOne(s, p)
 	} else if d := p.Departments[s.Provider]; d != nil && len(d.Notify) == 0 && len(s.Notify) == 0 {
 		c.warnMissing([]string{"notify"}, "alerts of %s reach no one: neither department %q nor the SLA has notify", c.what, s.Provider)
+	}
+}
+
+// targetPriorities warns of target k (given at e) of SLA s where it cannot
+// measure what it seems to: under a minute, or per priority out of step
+// with the priorities match admits.
+func (c *slaCheck) targetPriorities(s *sla.SLA, k sla.TargetKind, t sla.Target, e entry) {
+	if d := t.Durations(); d[0] > 0 && d[0] < time.Minute {
+		c.l.warnf(e.v, "%s target %s in %s is under a minute: events rarely arrive that fast, so it would measure the ticket tool, not the department", k, sla.FormatDuration(d[0]), c.what)
+	}
+	if len(t.ByPriority) == 0 || len(s.Match.Priority) == 0 {
+		return
+	}
+	for _, pr := range s.Match.Priority {
+		if _, ok := t.ByPriority[pr]; !ok && t.Default == 0 {
+			c.l.warnf(e.v, "%s of %s sets no target for %s, which match admits: %s requests get no %s clock; add %s: or default:", k, c.what, pr, pr, k, pr)
+		}
+	}
+	for _, pr := range slices.Sorted(maps.Keys(t.ByPriority)) {
+		if !slices.Contains(s.Match.Priority, pr) {
+			c.l.warnf(e.v, "%s of %s sets a target for %s, which match never admits (priority: %s)", k, c.what, pr, strings.Join(s.Match.Priority, ", "))
+		}
 	}
 }
