@@ -83,9 +83,20 @@ func (l *loader) digest(e entry, dept string, g Global, receivers map[string]*Re
 		l.errorf(e.k, "%s has no notify; name the receivers it goes to (notify: [lead-mail])", what)
 		return nil
 	}
-	items, ok := l.strs(ne, what)
-	valid = valid && ok
-	if len(items) == 0 && ok {
+	var notifyOK bool
+	d.Notify, notifyOK = l.digestNotify(ne, what, receivers)
+	if !valid || !notifyOK {
+		return nil
+	}
+	return d
+}
+
+// digestNotify reads the receivers a digest goes to (at ne): at least one,
+// each configured, and none an Alertmanager, which takes alerts, not
+// reports.
+func (l *loader) digestNotify(ne entry, what string, receivers map[string]*Receiver) ([]string, bool) {
+	items, valid := l.strs(ne, what)
+	if len(items) == 0 && valid {
 		l.errorf(ne.k, "notify of %s lists no receiver; name at least one", what)
 		valid = false
 	}
@@ -97,11 +108,7 @@ func (l *loader) digest(e entry, dept string, g Global, receivers map[string]*Re
 			valid = false
 		}
 	}
-	d.Notify = values(items)
-	if !valid {
-		return nil
-	}
-	return d
+	return values(items), valid
 }
 
 // digestSchedule parses a digest's schedule: cron's five fields or a
