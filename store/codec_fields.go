@@ -277,11 +277,11 @@ func (r *recReader) key() []byte {
 		}
 		return append(r.keyBuf(n), rest...)
 	}
-	i := int(at - 1)
-	if i > len(rest) {
+	if at-1 > uint64(len(rest)) { // unsigned: a damaged record may hold any number
 		r.fail(errors.New("record holds a bad index key"))
 		return nil
 	}
+	i := int(at - 1)
 	k := r.keyBuf(n + len(r.ref))
 	k = append(k, rest[:i]...)
 	k = append(k, r.ref...)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -268,4 +269,23 @@ func genList[V any](n int, value func() V) []V {
 		l = append(l, value())
 	}
 	return l
+}
+
+// An index key whose place for the request's key lies past its end is
+// refused, however large the number a damaged record holds there: a
+// number above the largest int once became a negative index and a panic.
+func TestAnIndexKeyPlacedPastItsEndIsRefused(t *testing.T) {
+	for _, at := range []uint64{3, 1 << 20, 1<<63 + 1, ^uint64(0)} {
+		buf := binary.AppendUvarint(nil, at)
+		buf = binary.AppendUvarint(buf, 1)
+		buf = append(buf, 'k')
+		r := recReader{buf: buf, ref: []byte("ref")}
+		if k := r.key(); k != nil || r.err == nil {
+			t.Errorf("place %d in a 1-byte key: read %q, err %v; want it refused", at, k, r.err)
+		}
+	}
+	r := recReader{buf: append(binary.AppendUvarint(nil, 2), 1, 'k'), ref: []byte("ref")}
+	if k := r.key(); string(k) != "kref" || r.err != nil {
+		t.Errorf("the request's key after the 1-byte key: read %q, err %v; want \"kref\"", k, r.err)
+	}
 }

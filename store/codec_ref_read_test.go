@@ -230,11 +230,14 @@ func (r *refReader) key() []byte {
 	if at == 0 {
 		return bytes.Clone(rest)
 	}
-	i := int(at - 1)
-	if i > len(rest) {
+	// The one change to the reference: it converted at to an int before
+	// comparing, and a damaged record's huge at became a negative index
+	// and a panic (as it did in decodeRecord); both now refuse it.
+	if at-1 > uint64(len(rest)) {
 		r.fail(errors.New("record holds a bad index key"))
 		return nil
 	}
+	i := int(at - 1)
 	k := make([]byte, 0, n+len(r.ref))
 	k = append(k, rest[:i]...)
 	k = append(k, r.ref...)
