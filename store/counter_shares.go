@@ -131,12 +131,7 @@ func (cs *counterShares) set(k string, n int64) {
 // key read twice replacing the earlier, as a map's m[k] = n would: a
 // record's are sorted already (recWriter.counters), so this only checks.
 func (cs counterShares) sorted() counterShares {
-	if slices.IsSortedFunc(cs, func(a, b counterShare) int {
-		if a.key < b.key {
-			return -1
-		}
-		return 1 // equal keys too: the list is not as written
-	}) {
+	if cs.strictlyIncreasing() {
 		return cs
 	}
 	slices.SortStableFunc(cs, func(a, b counterShare) int { return strings.Compare(a.key, b.key) })
@@ -149,6 +144,17 @@ func (cs counterShares) sorted() counterShares {
 		}
 	}
 	return out
+}
+
+// strictlyIncreasing reports whether each key is greater than the one
+// before: as a record's are written, no key twice.
+func (cs counterShares) strictlyIncreasing() bool {
+	for i := 1; i < len(cs); i++ {
+		if cs[i-1].key >= cs[i].key {
+			return false
+		}
+	}
+	return true
 }
 
 // sumShares is a + b, key by key: a new list.
