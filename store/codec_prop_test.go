@@ -289,3 +289,19 @@ func TestAnIndexKeyPlacedPastItsEndIsRefused(t *testing.T) {
 		t.Errorf("the request's key after the 1-byte key: read %q, err %v; want \"kref\"", k, r.err)
 	}
 }
+
+// FuzzDecodeRecord: whatever bytes a record's place holds (a damaged
+// file, a bug elsewhere), decodeRecord and decodeOpening read them as the
+// reference does — the same record, or a fault both — and never panic.
+//
+//	go test ./store -run '^$' -fuzz FuzzDecodeRecord -fuzztime 1m
+func FuzzDecodeRecord(f *testing.F) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	ref := Ref{Provider: "it", ID: "R1"}
+	for range 8 {
+		f.Add(encodeRecord(ref, randomRecord(rng, ref)))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sameRead(t, 0, ref, data)
+	})
+}

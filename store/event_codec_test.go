@@ -351,3 +351,29 @@ func TestADatabaseOfJSONEventsIsMigratedToCompactOnesThatReadTheSame(t *testing.
 		}
 	}
 }
+
+// FuzzDecodeEvent: whatever bytes an event's place holds, decodeEvent
+// never panics, and an event it reads encodes and reads back as the same
+// event (sla.Event.Differences: an empty set of labels is none) at the
+// same offset (an offset of zero reads back as UTC).
+//
+//	go test ./store -run '^$' -fuzz FuzzDecodeEvent -fuzztime 1m
+func FuzzDecodeEvent(f *testing.F) {
+	ref := Ref{Provider: "it", ID: "R1"}
+	for _, typ := range sla.EventTypes {
+		e := slatest.Event("e-"+string(typ), ref.ID, typ, slatest.T0, func(e *sla.Event) { e.Provider, e.Reason = ref.Provider, "waiting_for_customer" })
+		f.Add(encodeEvent(ref, &e))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		e, err := decodeEvent(ref, 7, data)
+		if err != nil {
+			return
+		}
+		back, err := decodeEvent(ref, 7, encodeEvent(ref, &e))
+		_, offset := e.At.Zone()
+		_, backOffset := back.At.Zone()
+		if err != nil || len(e.Differences(&back)) > 0 || backOffset != offset || back.Seq != e.Seq {
+			t.Fatalf("%x reads as\n%+v\nwhich encodes and reads back as\n%+v (%v)", data, e, back, err)
+		}
+	})
+}
