@@ -17,6 +17,7 @@ func TestBadQueryParametersGetA400ThatSaysWhatToFix(t *testing.T) {
 		errorHas string
 	}{
 		"breaches: an unknown SLA":              {"/api/v1/breaches?sla=nope", 400, `no SLA "nope"`},
+		"breaches: the SLAs there are":          {"/api/v1/breaches?sla=nope", 400, "the SLAs are: "},
 		"breaches: a since that is no time":     {"/api/v1/breaches?since=yesterday", 400, `parameter "since"`},
 		"breaches: an until that is no time":    {"/api/v1/breaches?until=2026-13-01", 400, `parameter "until"`},
 		"breaches: since after until":           {"/api/v1/breaches?since=2026-11-20&until=2026-11-10", 400, "the period is empty"},
