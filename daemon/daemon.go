@@ -199,7 +199,7 @@ func loadConfig(file string) (*config.Config, error) {
 }
 
 func (d *Daemon) openStore(cfg *config.Config) error {
-	st, err := store.Open(store.Options{Dir: d.opts.DataDir, Logger: d.log.With("component", "store"), Now: d.opts.Now, Policy: cfg.Policy})
+	st, err := store.Open(store.Options{Dir: d.opts.DataDir, Logger: d.log.With("component", "store"), Now: d.opts.Now, Policy: cfg.Policy, Observer: newCommitMetrics(d.metrics.reg)})
 	if err != nil {
 		return err
 	}

@@ -46,6 +46,7 @@ func (s *Store) update(fn func(tx *bolt.Tx) error) error {
 		if err := fn(tx); err != nil {
 			return errInTx{err}
 		}
+		s.timeCommit(tx)
 		return nil
 	})
 	if inTx, ok := errors.AsType[errInTx](err); ok {

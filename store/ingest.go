@@ -105,6 +105,7 @@ func (s *Store) commit(g *group, batch []*writeReq) {
 	})
 	if err == nil {
 		s.ingested.add(done)
+		s.observeGroup(batch)
 	}
 	if err != nil && len(batch) > 1 {
 		// One caller's failure must not fail the others it was grouped with.

@@ -88,6 +88,8 @@ type Options struct {
 	Policy *sla.Policy
 	// MaxBatchEvents caps how many events one group commit takes (default 5000).
 	MaxBatchEvents int
+	// Observer is told of every commit (metrics.go); nil tells no one.
+	Observer CommitObserver
 }
 
 // Store is slad's database: events, folded requests, the deadline index,
@@ -112,6 +114,7 @@ type Store struct {
 	outboxChanged chan struct{}
 
 	health   commitHealth
+	observer CommitObserver
 	backupMu sync.Mutex // held by the backup running
 	rm       rematcher  // re-matching open requests to a changed policy (rematch.go)
 }
@@ -131,6 +134,9 @@ func Open(opts Options) (*Store, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Observer == nil {
+		opts.Observer = noObserver{}
 	}
 	if opts.MaxBatchEvents <= 0 {
 		opts.MaxBatchEvents = 5000
@@ -154,7 +160,7 @@ func Open(opts Options) (*Store, error) {
 		db: db, log: opts.Logger, now: opts.Now,
 		writes: make(chan *writeReq, 1024), maxBatch: opts.MaxBatchEvents,
 		stop: make(chan struct{}), done: make(chan struct{}),
-		outboxChanged: make(chan struct{}),
+		outboxChanged: make(chan struct{}), observer: opts.Observer,
 	}
 	s.policy.Store(opts.Policy)
 	if err := guard(path, s.migrate); err != nil {
