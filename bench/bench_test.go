@@ -18,7 +18,7 @@ func TestSmokeRunPrintsEveryRowOfTheTable(t *testing.T) {
 	out := stdout.String()
 	for _, what := range []string{
 		"bare bbolt drain-loop writer", "bare append-only file", "bare net/http handler", "bare bbolt puts",
-		"single-event durable ingest", "batch ingest, 1,000-event NDJSON (2 clocks", "batch ingest, 1,000-event NDJSON (10 clocks",
+		"single-event durable ingest", "its group commits, from slad's metrics", "batch ingest, 1,000-event NDJSON (2 clocks", "batch ingest, 1,000-event NDJSON (10 clocks",
 		"bytes on disk per open request", "start-up to ready, after a restart", "start-up to ready, after a comment-only",
 		"GET /metrics", "GET /api/v1/slas", "GET /  ",
 		"tick with 100 due", "outbox delivery to a log receiver", "status page (GET /) with every request breached",

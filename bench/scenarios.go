@@ -37,6 +37,10 @@ func (r *runner) example(ctx context.Context) error {
 	}
 	l := newLoader(r.o.clients)
 	res, err := l.single(ctx, in.base+"/api/v1/events", r.o.clients, r.o.duration, "e", exampleShapes)
+	var cm commits
+	if err == nil {
+		cm, err = l.readCommits(ctx, in.base)
+	}
 	l.close()
 	if err = errors.Join(err, in.stop()); err != nil {
 		return err
@@ -48,6 +52,10 @@ func (r *runner) example(ctx context.Context) error {
 		measured: fmt.Sprintf("%s, p50 %s, p99 %s", perSecond(res.rate()), ms(res.p50), ms(res.p99)),
 		base:     "min(fsync, HTTP) " + perSecond(ceiling), ratio: percent(got),
 		target: "≥ 50%, p99 ≤ 5 ms", pass: got >= targetSingleRatio && res.p99 <= targetSingleP99,
+	})
+	r.add(row{
+		scenario: "example", what: "single-event ingest: its group commits, from slad's metrics",
+		measured: fmt.Sprintf("%.1f events a commit, mean commit %s", cm.perGroup, ms(cm.mean)),
 	})
 
 	r.logf("batch ingest of %d events ...", r.o.events)
