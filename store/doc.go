@@ -123,6 +123,10 @@
 // and day aggregates it added to: history goes, no figure changes.
 // [Compact] gives the freed pages back to the file system, offline.
 //
+// The store keeps no metrics: it tells an Options.Observer
+// ([CommitObserver], metrics.go) how long each commit took and how many
+// events each group commit of ingest took in, and the daemon keeps them.
+//
 // # Caveats
 //
 // The file is locked by the process that opens it: a second slad on the

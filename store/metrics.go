@@ -13,9 +13,10 @@ import (
 // as Prometheus histograms; the store itself keeps no metrics.
 type CommitObserver interface {
 	// Committed is called after each write transaction that committed,
-	// with the time its commit alone took: bbolt writing the dirty pages
-	// and the meta page, each followed by an fdatasync, not the work the
-	// transaction did before. It must not block.
+	// with the time its commit alone took: bbolt spilling the changed
+	// nodes into pages, writing them and then the meta page, each
+	// followed by an fdatasync; not the work the transaction did before.
+	// It must not block.
 	Committed(d time.Duration)
 	// GroupCommitted is called after each group commit of ingest, with
 	// the events it took in (duplicates included): how many senders
