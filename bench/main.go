@@ -67,8 +67,12 @@ type options struct {
 	cpuProfile   string
 }
 
-// scenarioNames lists the scenarios in the order they run.
-var scenarioNames = []string{"example", "slas", "storm"}
+// scenarioNames lists the scenarios in the order they run. The storm
+// runs before slas, whose million open requests leave the disk busy with
+// their writeback for a while after the scenario ends (even after a
+// sync, on a virtual disk): its tick, 98 fsyncs in a row, took 2.5–2.8 s
+// right after them against 1.3–2.2 s on its own.
+var scenarioNames = []string{"example", "storm", "slas"}
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options

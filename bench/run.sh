@@ -5,7 +5,7 @@
 #
 #   bench/run.sh                       # moderate sizes: 100K open requests, a 100K storm
 #   bench/run.sh -open 1000000         # the full size
-#   bench/run.sh -scenario storm       # one scenario (example, slas, storm)
+#   bench/run.sh -scenario storm       # one scenario (example, storm, slas)
 #   bench/run.sh -dir /var/lib/slad    # data on the disk slad would use (not a tmpfs)
 #   bench/run.sh -h                    # every flag
 #
