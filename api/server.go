@@ -63,10 +63,17 @@ type Server struct {
 	passwords passwordCheck
 }
 
+// noStore reports whether st holds no store: nil, or a nil *store.Store,
+// which an interface holds as a value that is not nil.
+func noStore(st Store) bool {
+	s, ok := st.(*store.Store)
+	return st == nil || ok && s == nil
+}
+
 // New validates the options and builds the handler.
 func New(opts Options) (*Server, error) {
 	switch {
-	case opts.Store == nil:
+	case noStore(opts.Store):
 		return nil, errors.New("api: a store is required")
 	case opts.Config == nil:
 		return nil, errors.New("api: a config getter is required")
