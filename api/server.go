@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -63,11 +64,11 @@ type Server struct {
 	passwords passwordCheck
 }
 
-// noStore reports whether st holds no store: nil, or a nil *store.Store,
-// which an interface holds as a value that is not nil.
+// noStore reports whether st holds no store: nil, or a nil pointer (a nil
+// *store.Store), which an interface holds as a value that is not nil.
 func noStore(st Store) bool {
-	s, ok := st.(*store.Store)
-	return st == nil || ok && s == nil
+	v := reflect.ValueOf(st)
+	return st == nil || v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 // New validates the options and builds the handler.

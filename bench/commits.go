@@ -13,12 +13,13 @@ import (
 // commits is how slad's commits went during a phase, as its own metrics
 // tell (slad_store_events_per_commit, slad_store_commit_duration_seconds).
 type commits struct {
-	groups   uint64        // group commits of ingest
-	perGroup float64       // mean events a group commit took in
+	perGroup float64       // mean events a group commit of ingest took in
 	mean     time.Duration // mean time a commit took to reach the disk
 }
 
-// readCommits reads the commit metrics from the /metrics of slad at base.
+// readCommits reads the commit metrics from the /metrics of slad at base:
+// means over the instance's life, which for a fresh one running a single
+// phase are the phase's (its start-up's few commits aside).
 func (l *loader) readCommits(ctx context.Context, base string) (commits, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
 	if err != nil {
@@ -40,7 +41,7 @@ func (l *loader) readCommits(ctx context.Context, base string) (commits, error) 
 	var c commits
 	for name, into := range map[string]func(count uint64, sum float64){
 		"slad_store_events_per_commit": func(count uint64, sum float64) {
-			c.groups, c.perGroup = count, sum/float64(max(count, 1))
+			c.perGroup = sum / float64(max(count, 1))
 		},
 		"slad_store_commit_duration_seconds": func(count uint64, sum float64) {
 			c.mean = time.Duration(sum / float64(max(count, 1)) * float64(time.Second))
