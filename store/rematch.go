@@ -55,8 +55,13 @@ type rematchState struct {
 	target string      // the fingerprint being re-matched to
 	policy *sla.Policy // the rules of target
 	after  []byte      // open key of the last request done; nil: none yet
-	done   int         // requests this process re-matched since the re-match began
-	total  int         // requests stale when counted (-1: not counted yet)
+	// since is the commit (bbolt transaction id) of the chunk that moved
+	// after (or ended the re-match); 0 when no chunk has. A read
+	// transaction older than it holds the records as they were before that
+	// chunk, and finds where the pass stood for them in its own meta.
+	since int
+	done  int // requests this process re-matched since the re-match began
+	total int // requests stale when counted (-1: not counted yet)
 }
 
 // rematcher holds the re-match state of a Store.
@@ -237,11 +242,11 @@ func (s *Store) RematchStep() (RematchStatus, error) {
 		st = s.rm.load()
 	}
 	var last []byte
-	var n, queued int
+	var n, queued, id int
 	finished, superseded := false, false
 	now := s.now() // each chunk as of its own commit, like a tick
 	err := s.update(func(tx *bolt.Tx) error {
-		n, queued, last, finished, superseded = 0, 0, nil, false, false
+		n, queued, last, finished, superseded, id = 0, 0, nil, false, false, tx.ID()
 		if s.rm.load().gen != st.gen {
 			// An Adopt since st was read has reset the re-match; it does
 			// so in memory before it writes, so this check inside the
@@ -283,7 +288,7 @@ func (s *Store) RematchStep() (RematchStatus, error) {
 		return s.RematchProgress(), fmt.Errorf("rematch: %w", err)
 	}
 	if !superseded {
-		s.advance(st.gen, last, n, finished)
+		s.advance(st.gen, last, n, finished, id)
 	}
 	return s.RematchProgress(), nil
 }
@@ -338,9 +343,9 @@ func (s *Store) countStale(st *rematchState) error {
 	return nil
 }
 
-// advance moves the in-memory cursor after a committed chunk, unless an
-// Adopt reset the re-match meanwhile.
-func (s *Store) advance(gen uint64, last []byte, n int, finished bool) {
+// advance moves the in-memory cursor after a chunk committed as
+// transaction id, unless an Adopt reset the re-match meanwhile.
+func (s *Store) advance(gen uint64, last []byte, n int, finished bool, id int) {
 	s.rm.mu.Lock()
 	defer s.rm.mu.Unlock()
 	cur := s.rm.load()
@@ -349,6 +354,7 @@ func (s *Store) advance(gen uint64, last []byte, n int, finished bool) {
 	}
 	next := *cur
 	next.done += n
+	next.since = id
 	if finished {
 		next.active, next.after = false, nil
 	} else {
@@ -387,15 +393,30 @@ func (s *Store) Rematch(ctx context.Context) (int, error) {
 	}
 }
 
-// stale reports whether a request is open and folded under rules older than
-// those in force: the re-match has not reached it yet.
+// stale reports whether a request is open and, as tx holds it, folded
+// under rules older than those in force: the re-match had not reached it.
+//
+// The cursor in memory tells for a transaction that sees the last chunk
+// the pass committed. An older read transaction (begun before that chunk,
+// asking after it) holds the records as they were; where the pass stood
+// for them is in its meta, written with each chunk. A snapshot from before
+// the re-match was recorded at all holds every open request under older
+// rules.
 func (s *Store) stale(tx *bolt.Tx, ref Ref) bool {
 	st := s.rm.load()
-	if !st.active {
+	active, after := st.active, st.after
+	if tx.ID() < st.since {
+		meta := tx.Bucket(bucketMeta)
+		active, after = true, nil
+		if string(meta.Get(keyRematchTarget)) == st.target {
+			after = meta.Get(keyRematchAfter)
+		}
+	}
+	if !active {
 		return false
 	}
 	k := requestKey(ref)
-	if st.after != nil && bytes.Compare(k, st.after) <= 0 {
+	if after != nil && bytes.Compare(k, after) <= 0 {
 		return false
 	}
 	return tx.Bucket(bucketOpen).Get(k) != nil

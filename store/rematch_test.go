@@ -203,3 +203,46 @@ func TestAdoptingTheRulesInForceRematchesNothing(t *testing.T) {
 		t.Errorf("a re-match is active after adopting the rules in force: %+v", st)
 	}
 }
+
+// TestAReadOlderThanTheRematchChunkStillSeesTheNewRules: a read
+// transaction that began before the pass's chunk committed holds the
+// records as they were, folded under the old rules, while the pass may have
+// moved on (or finished) by the time the read asks whether a request is
+// stale. It must judge by where the pass stood in its own snapshot, or it
+// answers with the old fold.
+func TestAReadOlderThanTheRematchChunkStillSeesTheNewRules(t *testing.T) {
+	clock := testutil.NewClock(slatest.T0.Add(time.Hour))
+	s := openTest(t, t.TempDir(), clock)
+	if _, err := s.Adopt(slatest.DeskPolicy(), "a"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Rematch(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	openRequests(t, s, rematchChunk+3) // two chunks: the snapshot is older than both
+	if pending, err := s.Adopt(deskPolicyResolving(8*time.Hour), "b"); err != nil || !pending {
+		t.Fatalf("Adopt of a changed policy: pending %v, %v", pending, err)
+	}
+	old, err := s.db.Begin(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = old.Rollback() }()
+	if _, err := s.Rematch(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"R0001", fmt.Sprintf("R%04d", rematchChunk+1)} {
+		ref := Ref{Provider: "it", ID: id}
+		rec, err := loadRecord(old, ref)
+		if err != nil || rec == nil {
+			t.Fatalf("the old snapshot's record of %s: %v, %v", id, rec, err)
+		}
+		cur, err := s.current(old, ref, rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := cur.Request.Clock("it-sales", sla.Resolution); c == nil || c.Limit != 8*time.Hour {
+			t.Errorf("%s read in a snapshot from before the pass: %+v, want the new 8h limit", id, c)
+		}
+	}
+}
