@@ -124,7 +124,7 @@ func (l *loader) digestSchedule(e entry, spec, what string) (cron.Schedule, bool
 		l.errorf(e.v, "schedule %q of %s names a zone; give it as timezone: in the digest instead", spec, what)
 		return nil, false
 	}
-	s, err := ParseSchedule(spec)
+	s, err := parseSchedule(spec, digestScheduleHint)
 	if err != nil {
 		l.errorf(e.v, "schedule %q of %s is not valid: %v", spec, what, err)
 		return nil, false

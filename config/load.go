@@ -273,7 +273,7 @@ func (l *loader) global(e entry, g *Global) {
 		}
 	}
 	l.globalValue(f, "evaluation_schedule", func(s string) error {
-		if err := checkSchedule(s); err != nil {
+		if err := checkSchedule(s, scheduleHint(s)); err != nil {
 			return err
 		}
 		g.EvaluationSchedule = s
