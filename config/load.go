@@ -209,22 +209,34 @@ func (l *loader) load(data []byte) *Config {
 	l.checkRetention(cfg)
 
 	if len(l.defined[kindDepartment]) == 0 {
-		l.missingBlock(top, "departments", "the configuration defines no departments; add the provider and customers of each SLA under departments:")
+		l.missingBlock(root, top, "departments", "the configuration defines no departments; add the provider and customers of each SLA under departments:")
 	}
 	if !l.anySLA {
-		l.missingBlock(top, "slas", "the configuration defines no SLAs; add at least one under slas:")
+		l.missingBlock(root, top, "slas", "the configuration defines no SLAs; add at least one under slas:")
 	}
 	for _, name := range slices.Sorted(maps.Keys(l.defined[kindReceiver])) {
 		if !l.used[kindReceiver][name] {
 			l.warnf(l.defined[kindReceiver][name], "receiver %q is not used: no department, SLA or escalation names it in notify", name)
 		}
 	}
+	if l.typoOf(root, topKeys, topKeys...) {
+		// A block under a misspelt name was not read: warnings about what
+		// it would have used or defined ("receiver … is not used") would
+		// bury the typo's error under consequences of it.
+		l.warns = nil
+	}
 	return cfg
 }
 
-func (l *loader) missingBlock(top fields, key, msg string) {
+// missingBlock reports that the top-level block key is missing or empty,
+// unless an unknown top-level key is a typo of it ("sla:" for "slas:"):
+// that typo's error says what to fix.
+func (l *loader) missingBlock(root *yaml.Node, top fields, key, msg string) {
 	if e, ok := top[key]; ok {
 		l.errorf(e.k, "%s", msg)
+		return
+	}
+	if l.typoOf(root, topKeys, key) {
 		return
 	}
 	l.errorf(nil, "%s", msg)
