@@ -161,7 +161,7 @@ func (l *loader) intervals(d *entry, days [7]bool, what string) ([]sla.Interval,
 	}
 	var ivs []at
 	for _, it := range items {
-		iv, err := parseInterval(it.s)
+		iv, err := parseInterval(it.s, what)
 		switch {
 		case err != nil:
 			l.errorf(it.n, "%v", err)

@@ -384,8 +384,9 @@ slas:
 	// The same file found through an absolute path.
 	abs, _ := filepath.Abs("testdata/secrets/jira-token")
 	doc2 := strings.Replace(doc, "token_file: secrets/jira-token", "token_file: "+abs, 1)
-	_, err = LoadBytes("secrets.yaml", []byte(doc2), t.TempDir())
-	if err == nil || !strings.Contains(err.Error(), "url_file of receiver \"chat\" cannot be read") || strings.Contains(err.Error(), "jira-token") {
+	dir := t.TempDir()
+	_, err = LoadBytes("secrets.yaml", []byte(doc2), dir)
+	if err == nil || !strings.Contains(err.Error(), "url_file of receiver \"chat\" names "+filepath.Join(dir, "secrets", "it-slack-url")+", which does not exist") || strings.Contains(err.Error(), "jira-token") {
 		t.Errorf("with another directory only the relative url_file should fail, got: %v", err)
 	}
 }

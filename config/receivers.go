@@ -2,7 +2,9 @@ package config
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -275,7 +277,14 @@ func (l *loader) secretFile(e entry, what, path string) (string, bool) {
 		path = filepath.Join(l.dir, path)
 	}
 	data, err := readFile(path, maxSecretSize)
-	if err != nil {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		l.errorf(e.v, "%s of %s names %s, which does not exist: create it with the secret in it, or name the file that holds it (a relative path is read from the configuration's directory)", e.key, what, path)
+		return "", false
+	case errors.Is(err, fs.ErrPermission):
+		l.errorf(e.v, "%s of %s cannot be read: slad may not read %s; give the user slad runs as read access to it", e.key, what, path)
+		return "", false
+	case err != nil:
 		l.errorf(e.v, "%s of %s cannot be read: %v", e.key, what, err)
 		return "", false
 	}

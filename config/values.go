@@ -165,17 +165,18 @@ func parseClock(s string) (int32, bool) {
 	return int32(hh*3600 + mm*60), true
 }
 
-// parseInterval parses "HH:MM-HH:MM". The result may wrap (End <= Start);
-// the caller explains how to write such a shift.
-func parseInterval(s string) (sla.Interval, error) {
+// parseInterval parses "HH:MM-HH:MM" found in what (hours of calendar
+// "office"). The result may wrap (End <= Start); the caller explains how
+// to write such a shift.
+func parseInterval(s, what string) (sla.Interval, error) {
 	a, b, ok := strings.Cut(s, "-")
 	start, ok1 := parseClock(a)
 	end, ok2 := parseClock(b)
 	if !ok || !ok1 || !ok2 {
-		return sla.Interval{}, fmt.Errorf("%q is not an interval: write it as \"HH:MM-HH:MM\", e.g. \"09:00-17:00\" (24:00 may end a day)", s)
+		return sla.Interval{}, fmt.Errorf("%q in %s is not an interval: write it as \"HH:MM-HH:MM\", e.g. \"09:00-17:00\" (24:00 may end a day)", s, what)
 	}
 	if start == 24*3600 {
-		return sla.Interval{}, fmt.Errorf("interval %q starts at 24:00; the day ends there, start at 00:00 on the next day", s)
+		return sla.Interval{}, fmt.Errorf("interval %q in %s starts at 24:00; the day ends there, start at 00:00 on the next day", s, what)
 	}
 	return sla.Interval{Start: start, End: end}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -47,6 +48,10 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return usageError(stderr, "backup", "--timeout must not be negative")
 	}
 	path := pos[0]
+	if msg := backupTargetProblem(path); msg != "" {
+		fmt.Fprintf(stderr, "slad backup: %s\n", msg)
+		return exitFailed
+	}
 
 	c, ok := connect("backup", sf, stderr)
 	if !ok {
@@ -87,6 +92,28 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	fmt.Fprintf(report, "wrote %s: %s in %.2fs\n", path, formatBytes(n), time.Since(start).Seconds())
 	return exitOK
+}
+
+// backupTargetProblem says what keeps a backup from being written to path,
+// before the server is asked for one: a directory that does not exist, or
+// a path that is a directory. "" when none is known ("-" is standard
+// output).
+func backupTargetProblem(path string) string {
+	if path == "-" {
+		return ""
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Sprintf("%s is a directory; name a file in it, such as %s", path, filepath.Join(path, "slad.db"))
+	}
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Sprintf("the directory %s does not exist; create it (mkdir -p %s) or name a FILE in one that does", dir, dir)
+	case err == nil && !st.IsDir():
+		return fmt.Sprintf("%s is not a directory; name a FILE in a directory", dir)
+	}
+	return ""
 }
 
 // writeBackupFile streams the backup into path+".tmp", syncs it and renames

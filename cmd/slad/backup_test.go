@@ -159,7 +159,8 @@ func TestBackupRejectsBadUsage(t *testing.T) {
 		"no file":            {args: nil, wantCode: 2, want: "name exactly one FILE"},
 		"two files":          {args: []string{"a", "b"}, wantCode: 2, want: "name exactly one FILE"},
 		"a negative timeout": {args: []string{"--timeout", "-1s", "a"}, wantCode: 2, want: "--timeout must not be negative"},
-		"a FILE in a directory that does not exist": {args: []string{"--server", "http://127.0.0.1:1", filepath.Join(t.TempDir(), "no", "x.db")}, wantCode: 1, want: "no such file or directory"},
+		"a FILE in a directory that does not exist": {args: []string{"--server", "http://127.0.0.1:1", filepath.Join(t.TempDir(), "no", "x.db")}, wantCode: 1, want: "no does not exist; create it (mkdir -p "},
+		"a FILE that is a directory":                {args: []string{"--server", "http://127.0.0.1:1", t.TempDir()}, wantCode: 1, want: "is a directory; name a file in it, such as "},
 		"help is not an error":                      {args: []string{"--help"}, wantCode: 0, want: "written to FILE.tmp"},
 	}
 	for name, tc := range tests {
