@@ -209,7 +209,7 @@ func (d *Dispatcher) Update(receivers map[string]*config.Receiver, externalURL s
 		if had && old == specs[name] && d.external == externalURL {
 			continue
 		}
-		d.metrics.init(name)
+		d.metrics.init(name, specs[name].Type != config.ReceiverAlertmanager)
 		if d.state != running {
 			continue
 		}

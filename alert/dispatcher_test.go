@@ -340,8 +340,8 @@ func TestReload(t *testing.T) {
 	if !strings.Contains(h.logs.String(), "alert receiver removed") {
 		t.Errorf("no log line for the removed receiver:\n%s", h.logs)
 	}
-	if n, want := seriesCount(t, h.reg), 2*len(lifecycle.StageKinds)*len(results); n != want {
-		t.Errorf("%d series after removing a receiver, want %d (those of the two configured)", n, want)
+	if n, want := seriesCount(t, h.reg), 2*(len(lifecycle.StageKinds)+1)*len(results); n != want {
+		t.Errorf("%d series after removing a receiver, want %d (those of the two configured, digests' included)", n, want)
 	}
 }
 
@@ -417,11 +417,17 @@ func TestMetricsSeriesExistFromTheStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rcvs := map[string]*config.Receiver{"console": {Type: config.ReceiverLog}, "hook": webhookReceiver("http://127.0.0.1:1")}
+	rcvs := map[string]*config.Receiver{
+		"console": {Type: config.ReceiverLog},
+		"hook":    webhookReceiver("http://127.0.0.1:1"),
+		"am":      {Type: config.ReceiverAlertmanager, URL: config.Secret("http://127.0.0.1:1")},
+	}
 	if err := d.Update(rcvs, ""); err != nil {
 		t.Fatal(err)
 	}
-	if n, want := seriesCount(t, reg), 2*len(lifecycle.StageKinds)*len(results); n != want {
+	// Every stage's series of each receiver, and the digests' of those
+	// that take digests (not Alertmanager).
+	if n, want := seriesCount(t, reg), (3*len(lifecycle.StageKinds)+2)*len(results); n != want {
 		t.Errorf("%d series, want %d", n, want)
 	}
 	mfs, err := reg.Gather()

@@ -2,6 +2,7 @@ package alert
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -44,9 +45,15 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 }
 
 // init creates every series of a receiver at zero, so that rates and
-// alert rules see them before the first alert.
-func (m *metrics) init(receiver string) {
-	for _, st := range lifecycle.StageKinds {
+// alert rules see them before the first alert: each stage's, and the
+// digests' where the receiver takes digests (every type but Alertmanager,
+// which routes alerts, not reports).
+func (m *metrics) init(receiver string, takesDigests bool) {
+	stages := lifecycle.StageKinds
+	if takesDigests {
+		stages = append(slices.Clip(stages), lifecycle.StageDigest)
+	}
+	for _, st := range stages {
 		for _, r := range results {
 			m.sent.WithLabelValues(receiver, string(st), r)
 		}
