@@ -258,6 +258,7 @@ slas:
     window: 1w
     notify: [bare]
   - {id: quiet, description: d, provider: hr, customers: ["*"], resolution: 8h, objective: 90%, window: 30d}
+  - {id: escalating, description: d, provider: hr, customers: ["*"], resolution: 8h, objective: 90%, window: 30d, escalate: [{after: 2h, notify: [hook]}, {after: 8h, notify: [hook]}]}
 `
 	t.Setenv("SLAD_TEST_HOOK_URL", " https://hooks.example.internal/bare \n")
 	cfg, err := LoadBytes("warn.yaml", []byte(doc), "testdata")
@@ -275,6 +276,7 @@ slas:
 		`warn.yaml:16:17: warning: resolution of sla "quick" sets a target for P3, which match never admits (priority: P1, P2)`,
 		`warn.yaml:17:16: warning: objective 100% in sla "quick" leaves no error budget: a single late request fails it; an achievable objective is lower, such as 99%`,
 		`warn.yaml:20:5: warning: alerts of sla "quiet" reach no one: neither department "hr" nor the SLA has notify`,
+		`warn.yaml:21:5: warning: warnings and breaches (all but its escalations, the first after 2h) of sla "escalating" reach no one: neither department "hr" nor the SLA has notify`,
 	}
 	var got []string
 	for _, w := range cfg.Warnings {

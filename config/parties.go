@@ -110,5 +110,5 @@ func (c *slaCheck) promiseReachesNoOne(s *sla.SLA, p *sla.Policy) {
 			return // told, or an unknown department, said already
 		}
 	}
-	c.warnMissing([]string{"notify"}, "alerts of %s reach no one: they are for the departments that wait (%s), and neither they nor the SLA have notify", c.what, strings.Join(waiters, ", "))
+	c.warnMissing([]string{"notify"}, "%s of %s reach no one: they are for the departments that wait (%s), and neither they nor the SLA have notify", unheardAlerts(s), c.what, strings.Join(waiters, ", "))
 }

@@ -415,8 +415,21 @@ func (c *slaCheck) warnings(s *sla.SLA, p *sla.Policy) {
 	if s.Measures == sla.MeasureWaiting {
 		c.promiseReachesNoOne(s, p)
 	} else if d := p.Departments[s.Provider]; d != nil && len(d.Notify) == 0 && len(s.Notify) == 0 {
-		c.warnMissing([]string{"notify"}, "alerts of %s reach no one: neither department %q nor the SLA has notify", c.what, s.Provider)
+		c.warnMissing([]string{"notify"}, "%s of %s reach no one: neither department %q nor the SLA has notify", unheardAlerts(s), c.what, s.Provider)
 	}
+}
+
+// unheardAlerts names the alerts of s that reach no one when neither it
+// nor the departments its alerts go to have notify: all of them, or,
+// when it escalates, those before its escalations (which notify whom
+// they list).
+func unheardAlerts(s *sla.SLA) string {
+	for _, step := range s.Escalate { // in order; a step refused above has no time or no one
+		if step.After > 0 && len(step.Notify) > 0 {
+			return fmt.Sprintf("warnings and breaches (all but its escalations, the first after %s)", sla.FormatDuration(step.After))
+		}
+	}
+	return "alerts"
 }
 
 // targetPriorities warns of target k (given at e) of SLA s where it cannot
