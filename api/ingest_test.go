@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/config"
 	"github.com/slad-project/slad/store"
 )
@@ -306,6 +307,33 @@ func TestEachBadBodyIsToldWhereAndWhy(t *testing.T) {
 			if ierr.status != tc.status || ierr.index != tc.index || ierr.line != tc.line || !strings.HasPrefix(ierr.msg, tc.msg) {
 				t.Errorf("got %d, event %d, line %d: %q\nwant %d, event %d, line %d: %q",
 					ierr.status, ierr.index, ierr.line, ierr.msg, tc.status, tc.index, tc.line, tc.msg)
+			}
+		})
+	}
+}
+
+// TestAScoreOutsideOneToFiveIsRefusedWithItsIndex: a csat of 0 is a score
+// out of range like 6, not a score left out, on a resolution and on a
+// rating alike; the answer names the event and the score as sent.
+func TestAScoreOutsideOneToFiveIsRefusedWithItsIndex(t *testing.T) {
+	ts, _ := newIngestServer(t)
+	at := time.Now().UTC().Add(-time.Minute).Format(time.RFC3339)
+	tests := map[string]struct{ typ, csat, msg string }{
+		"a resolution scored 0": {"resolved", "0", `event 1 (id "v"): field "csat" is 0; a satisfaction score is 1 to 5, or absent`},
+		"a resolution scored 6": {"resolved", "6", `event 1 (id "v"): field "csat" is 6; a satisfaction score is 1 to 5, or absent`},
+		"a rating of 0":         {"rated", "0", `event 1 (id "v"): field "csat" is 0; a satisfaction score is 1 to 5`},
+		"a rating of 6":         {"rated", "6", `event 1 (id "v"): field "csat" is 6; a satisfaction score is 1 to 5`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			body := fmt.Sprintf(`[%s, {"id":"v","request":"N1","type":%q,"at":%q,"provider":"it","csat":%s}]`, openedEvent("N1"), tc.typ, at, tc.csat)
+			status, data := postEvents(t, ts.URL, "application/json", body)
+			var got wire.ErrorBody
+			if err := json.Unmarshal(data, &got); err != nil {
+				t.Fatalf("the %d answer is not JSON: %v: %s", status, err, data)
+			}
+			if status != http.StatusBadRequest || got.Index == nil || *got.Index != 1 || got.Error != tc.msg {
+				t.Errorf("got %d %s\nwant 400 for event 1: %s", status, data, tc.msg)
 			}
 		})
 	}

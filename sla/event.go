@@ -3,6 +3,7 @@ package sla
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -74,7 +75,10 @@ type Event struct {
 	Title    string            `json:"title,omitempty"`
 	Labels   map[string]string `json:"labels,omitempty"`
 	Reason   string            `json:"reason,omitempty"`
-	CSAT     int               `json:"csat,omitempty"`
+	// CSAT is the satisfaction score, 1 to 5; 0 is none. A score sent as
+	// 0 is no score but a wrong one: the decoder (package eventio) puts
+	// CSATSentZero in its place, for Validate to refuse as it refuses 6.
+	CSAT int `json:"csat,omitempty"`
 	// Comment is free text that goes with a rating ("rated" only).
 	Comment string `json:"comment,omitempty"`
 	// Department is the department an "assigned" event hands the request
@@ -85,6 +89,11 @@ type Event struct {
 	// broken by it. It is not part of the ingest contract.
 	Seq uint64 `json:"-"`
 }
+
+// CSATSentZero stands in Event.CSAT for a score sent as 0, which CSAT's
+// zero value, no score, cannot tell. Validate refuses it, so it is never
+// stored.
+const CSATSentZero = math.MinInt
 
 // Validate checks an event against the contract: required fields, the
 // characters of names (CheckText), which fields each type allows, lengths,
@@ -307,17 +316,25 @@ func (e *Event) checkRequiredByType() error {
 		}
 	case Resolved:
 		if e.CSAT != 0 && (e.CSAT < 1 || e.CSAT > 5) {
-			return fmt.Errorf(`field "csat" is %d; a satisfaction score is 1 to 5, or absent`, e.CSAT)
+			return fmt.Errorf(`field "csat" is %d; a satisfaction score is 1 to 5, or absent`, e.csatSent())
 		}
 	case Rated:
 		if e.CSAT == 0 {
 			return fmt.Errorf(`field "csat" is required in a "rated" event: the satisfaction score, 1 to 5`)
 		}
 		if e.CSAT < 1 || e.CSAT > 5 {
-			return fmt.Errorf(`field "csat" is %d; a satisfaction score is 1 to 5`, e.CSAT)
+			return fmt.Errorf(`field "csat" is %d; a satisfaction score is 1 to 5`, e.csatSent())
 		}
 	}
 	return nil
+}
+
+// csatSent is the score as the sender wrote it: 0 for CSATSentZero.
+func (e *Event) csatSent() int {
+	if e.CSAT == CSATSentZero {
+		return 0
+	}
+	return e.CSAT
 }
 
 // givenFields appends to f the names of the optional fields the event sets.

@@ -77,15 +77,18 @@ func TestValidate(t *testing.T) {
 		"names in any script are valid": {with(func(e *Event) {
 			e.ID, e.Customer, e.Labels = "طلب-٤٢", "Vertrieb-Köln", map[string]string{"サイト": "東京 / 大阪"}
 		}), ""},
-		"a pause without reason": {event(Paused, nil), `field "reason" is required in a "paused" event, e.g. "waiting_for_customer"`},
-		"a score of 6":           {event(Resolved, func(e *Event) { e.CSAT = 6 }), `field "csat" is 6; a satisfaction score is 1 to 5, or absent`},
-		"a negative score":       {event(Resolved, func(e *Event) { e.CSAT = -1 }), `field "csat" is -1; a satisfaction score is 1 to 5, or absent`},
+		"a pause without reason":            {event(Paused, nil), `field "reason" is required in a "paused" event, e.g. "waiting_for_customer"`},
+		"a score of 6":                      {event(Resolved, func(e *Event) { e.CSAT = 6 }), `field "csat" is 6; a satisfaction score is 1 to 5, or absent`},
+		"a negative score":                  {event(Resolved, func(e *Event) { e.CSAT = -1 }), `field "csat" is -1; a satisfaction score is 1 to 5, or absent`},
+		"a score sent as 0":                 {event(Resolved, func(e *Event) { e.CSAT = CSATSentZero }), `field "csat" is 0; a satisfaction score is 1 to 5, or absent`},
+		"an opening with a score sent as 0": {with(func(e *Event) { e.CSAT = CSATSentZero }), `field "csat" does not belong in an "opened" event`},
 
 		"a rating with a score":                      {event(Rated, func(e *Event) { e.CSAT = 2 }), ""},
 		"a rating with a comment of 1000 characters": {event(Rated, func(e *Event) { e.CSAT = 5; e.Comment = strings.Repeat("ü", MaxCommentLength) }), ""},
 		"a rating's comment keeps its newlines":      {event(Rated, func(e *Event) { e.CSAT = 5; e.Comment = "fast\nand kind" }), ""},
 		"a rating without a score":                   {event(Rated, func(e *Event) { e.Comment = "great" }), `field "csat" is required in a "rated" event: the satisfaction score, 1 to 5`},
 		"a rating of 6":                              {event(Rated, func(e *Event) { e.CSAT = 6 }), `field "csat" is 6; a satisfaction score is 1 to 5`},
+		"a rating sent as 0":                         {event(Rated, func(e *Event) { e.CSAT = CSATSentZero }), `field "csat" is 0; a satisfaction score is 1 to 5`},
 		"a rating's comment too long":                {event(Rated, func(e *Event) { e.CSAT = 3; e.Comment = strings.Repeat("x", MaxCommentLength+1) }), `field "comment" is 1001 characters long; at most 1000 are allowed`},
 		"a rating's comment that is not UTF-8":       {event(Rated, func(e *Event) { e.CSAT = 3; e.Comment = "ok \xff" }), `field "comment" is not valid UTF-8`},
 		"a comment on a resolution":                  {event(Resolved, func(e *Event) { e.CSAT = 3; e.Comment = "ok" }), `field "comment" does not belong in a "resolved" event`},

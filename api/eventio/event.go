@@ -87,6 +87,9 @@ func decodeJSON(data []byte, ndjson bool) (sla.Event, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return e, errors.New("unexpected data after the event; send one JSON object per event (or a JSON array of them)")
 	}
+	if e.CSAT == 0 && csatSentZero(data) {
+		e.CSAT = sla.CSATSentZero
+	}
 	if err := checkText(data); err != nil {
 		return e, err
 	}
@@ -96,6 +99,16 @@ func decodeJSON(data []byte, ndjson bool) (sla.Event, error) {
 		return e, err
 	}
 	return e, nil
+}
+
+// csatSentZero reports whether the event in data, which decoded to no
+// score, holds the key csat (as encoding/json matches keys): the score was
+// sent as 0, which sla.Event.Validate refuses.
+func csatSentZero(data []byte) bool {
+	var sent struct {
+		CSAT *int `json:"csat"`
+	}
+	return json.Unmarshal(data, &sent) == nil && sent.CSAT != nil
 }
 
 // problem turns encoding/json's error about data into a sentence about the
