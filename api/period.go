@@ -40,8 +40,9 @@ func (d dayRange) given() bool { return d.from != nil || d.to != nil }
 // over is the days the period covers of window w in loc: by default the
 // window as of now; "to" moves the window's end there (the window that ends
 // on that day), and "from" its start. today is the window's last day as of
-// now. A period that would run backwards is an error whose sentence begins
-// with what ("the period", "the period of SLA \"x\"").
+// now. A period that would run backwards, which only a "from" after the
+// current window asks for, is an error whose sentence begins with what
+// ("the period", "the period of SLA \"x\"").
 func (d dayRange) over(w sla.Window, loc *time.Location, now time.Time, what string) (first, last, today sla.Date, err error) {
 	first, last = w.Bounds(now, loc)
 	today = last
@@ -53,7 +54,11 @@ func (d dayRange) over(w sla.Window, loc *time.Location, now time.Time, what str
 		first = *d.from
 	}
 	if last.Before(first) {
-		return first, last, today, fmt.Errorf("%s would run from %s to %s, backwards: give \"from\" as well, or a later \"to\"", what, first, last)
+		advice := `give "from" as well, or a later "to"`
+		if d.from != nil {
+			advice = `"from" is after the current window's last day; give "to" as well, or an earlier "from"`
+		}
+		return first, last, today, fmt.Errorf("%s would run from %s to %s, backwards: %s", what, first, last, advice)
 	}
 	return first, last, today, nil
 }
