@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"reflect"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -132,23 +133,43 @@ func (s *Server) routes() {
 	}
 	s.statusRoutes(m)
 	s.departmentRoutes(m)
-	notFound := func(w http.ResponseWriter, r *http.Request) {
-		if allow, ok := knownPaths[r.URL.Path]; ok {
-			w.Header().Set("Allow", allow)
-			writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s does not take %s; use %s", r.URL.Path, r.Method, allow))
-			return
-		}
-		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path+"; see the HTTP API in the README")
-	}
-	m.HandleFunc("/", notFound)
+	// Without an id there is no request to read: a 404 that says how to
+	// name one, not the redirect to ".../requests/" ServeMux would answer.
+	m.HandleFunc("/api/v1/requests", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path+"; read a request at /api/v1/requests/{id} or /api/v1/requests/{provider}/{id}")
+	})
+	m.HandleFunc("/", s.notFound)
 }
 
-// knownPaths are the fixed paths of the API with the method each takes, so
-// that a wrong method gets a 405 that says which one to use.
-var knownPaths = map[string]string{
-	"/api/v1/events": "POST", "/api/v1/slas": "GET", "/api/v1/breaches": "GET",
-	"/api/v1/report": "GET", "/api/v1/backup": "GET", "/-/reload": "POST",
-	"/healthz": "GET", "/readyz": "GET", "/metrics": "GET", "/": "GET",
+// notFound answers what no route takes: 405 with Allow when the path is
+// served to other methods, else 404.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	if allow := s.allowed(r); allow != "" {
+		w.Header().Set("Allow", allow)
+		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s does not take %s; use %s", r.URL.Path, r.Method, allow))
+		return
+	}
+	writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path+"; see the HTTP API in the README")
+}
+
+// probedMethods are the methods a 405's Allow may name, in its order.
+var probedMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// allowed lists the methods a route takes for r's path, as the mux routes
+// them ("GET, HEAD": a GET route serves HEAD too); "" when none does. The
+// routes themselves are asked, so the list cannot drift from them: a
+// method is taken when it reaches a pattern that names a method, not one
+// of the catch-alls registered without.
+func (s *Server) allowed(r *http.Request) string {
+	var allow []string
+	for _, m := range probedMethods {
+		probe := *r
+		probe.Method = m
+		if _, pattern := s.mux.Handler(&probe); strings.Contains(pattern, " ") {
+			allow = append(allow, m)
+		}
+	}
+	return strings.Join(allow, ", ")
 }
 
 // ServeHTTP implements http.Handler.
