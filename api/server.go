@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"reflect"
@@ -227,6 +228,10 @@ func (s *Server) handleReload(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if what := dryRunOnly(r); what != "" {
+		writeError(w, http.StatusBadRequest, what+" was sent without dry_run=1, and nothing was reloaded: a reload reads the configuration file, and only a dry run (dry_run=1) takes a body, \"config\" or \"list\"")
+		return
+	}
 	if s.opts.Reload == nil {
 		writeError(w, http.StatusNotImplemented, "reload is not available in this server")
 		return
@@ -241,6 +246,29 @@ func (s *Server) handleReload(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, http.StatusOK, map[string]string{"status": "reloaded"})
 	}
+}
+
+// dryRunOnly names what r sends that only a dry run takes (a body, the
+// parameter "config" or "list"), or is "": a reload given a configuration
+// would otherwise reload the file and ignore the one sent. It reads at
+// most a byte of a body of unknown length.
+func dryRunOnly(r *http.Request) string {
+	q := r.URL.Query()
+	for _, p := range []string{"config", "list"} {
+		if q.Has(p) {
+			return fmt.Sprintf("parameter %q", p)
+		}
+	}
+	if r.ContentLength > 0 {
+		return "a body"
+	}
+	if r.ContentLength < 0 {
+		var b [1]byte
+		if n, _ := io.ReadFull(r.Body, b[:]); n > 0 {
+			return "a body"
+		}
+	}
+	return ""
 }
 
 func (s *Server) handleBackup(w http.ResponseWriter, r *http.Request) {
