@@ -196,6 +196,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // "Bearer <token>", not "Bearer \u003ctoken\u003e": the answer is JSON (nosniff), never HTML
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -87,6 +89,32 @@ func TestAReloadRefusesWhatOnlyADryRunTakes(t *testing.T) {
 			}
 			if (reloads == 1) != tc.reloaded || reloads > 1 {
 				t.Errorf("reloaded %d times, want %v", reloads, tc.reloaded)
+			}
+		})
+	}
+}
+
+// TestJSONAnswersKeepAngleBracketsAndAmpersands: JSON answers, errors and
+// the streamed list alike, are written without encoding/json's HTML
+// escapes; a 401 read "Bearer \u003ctoken\u003e".
+func TestJSONAnswersKeepAngleBracketsAndAmpersands(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "sender"), []byte(senderToken), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.Replace(ingestConfig, "description: IT answers Sales", `description: "IT answers Sales <R&D>"`, 1) +
+		"tokens:\n  - {name: sender, token_file: sender, departments: [it]}\n"
+	srv, _ := newTestAPI(t, doc, dir, nil)
+	base := serve(t, srv)
+	for name, tc := range map[string]struct{ method, path, want string }{
+		"an error":        {"POST", "/api/v1/events", `Authorization: Bearer <token>`},
+		"an answer":       {"GET", "/api/v1/slas/it-sales", `"IT answers Sales <R&D>"`},
+		"a streamed list": {"GET", "/api/v1/slas", `"IT answers Sales <R&D>"`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			status, body := send(t, tc.method, base+tc.path, "", "", "")
+			if !strings.Contains(body, tc.want) {
+				t.Errorf("%s %s: %d %s\nwant it to hold %s", tc.method, tc.path, status, body, tc.want)
 			}
 		})
 	}
