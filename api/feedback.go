@@ -22,7 +22,7 @@ import (
 // nothing; idempotent by id, 409 for an id reused for another answer). A
 // scoped token answers only as a customer department among its own.
 func (s *Server) handleFeedback(w http.ResponseWriter, r *http.Request) {
-	who, cfg, limit, release, ok := s.admitUpload(w, r)
+	who, cfg, limit, release, ok := s.admitUpload(w, r, "answer")
 	if !ok {
 		return
 	}
@@ -61,7 +61,7 @@ func decodeAnswers(r *http.Request, limit int64) ([]sla.Answer, []int, *ingestEr
 	if ierr != nil {
 		return nil, nil, ierr
 	}
-	body, ierr := readBody(r, limit)
+	body, ierr := readBody(r, limit, "answer")
 	if ierr != nil {
 		return nil, nil, ierr
 	}
