@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -260,6 +261,9 @@ func (e *Event) checkLengths() error {
 		return fmt.Errorf(`field "labels" has %d entries; at most %d are allowed`, len(e.Labels), MaxLabels)
 	}
 	for k, v := range e.Labels {
+		if len(k) > MaxLabelKeyLength {
+			return fmt.Errorf(`field "labels": key %s is %d bytes long; at most %d are allowed`, quoteShort(k), len(k), MaxLabelKeyLength)
+		}
 		if err := checkField("labels key", k, MaxLabelKeyLength, true); err != nil {
 			return err
 		}
@@ -268,6 +272,22 @@ func (e *Event) checkLengths() error {
 		}
 	}
 	return nil
+}
+
+// quotedKeyBytes is how much of a key quoteShort quotes.
+const quotedKeyBytes = 40
+
+// quoteShort quotes s for a sentence: whole up to quotedKeyBytes bytes,
+// else its first whole characters within them and "…" after the quote.
+func quoteShort(s string) string {
+	if len(s) <= quotedKeyBytes {
+		return strconv.Quote(s)
+	}
+	cut := quotedKeyBytes
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + "…"
 }
 
 // fieldsOf lists the optional fields each event type may carry. The

@@ -53,6 +53,8 @@ func TestValidate(t *testing.T) {
 		"a title too long":                     {with(func(e *Event) { e.Title = strings.Repeat("t", MaxTitleLength+1) }), `field "title" is 1001 bytes long; at most 1000 are allowed`},
 		"too many labels":                      {with(func(e *Event) { e.Labels = many }), `field "labels" has 33 entries; at most 32 are allowed`},
 		"a blank label key":                    {with(func(e *Event) { e.Labels = map[string]string{" ": "x"} }), `field "labels key" is required and must not be blank`},
+		"a label key too long":                 {with(func(e *Event) { e.Labels = map[string]string{strings.Repeat("k", MaxLabelKeyLength+1): "x"} }), `field "labels": key "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"… is 101 bytes long; at most 100 are allowed`},
+		"a label key too long, cut whole":      {with(func(e *Event) { e.Labels = map[string]string{"k" + strings.Repeat("ü", 50): "x"} }), `field "labels": key "k` + strings.Repeat("ü", 19) + `"… is 101 bytes long; at most 100 are allowed`},
 		"a label value too long":               {with(func(e *Event) { e.Labels = map[string]string{"site": strings.Repeat("b", MaxLabelValueLength+1)} }), `field "labels.site" is 501 bytes long; at most 500 are allowed`},
 		"opened without provider":              {with(func(e *Event) { e.Provider = "" }), `field "provider" is required in an "opened" event: the id of the department that serves the request`},
 		"opened without customer":              {with(func(e *Event) { e.Customer = "" }), `field "customer" is required in an "opened" event: the id of the department that asked`},
