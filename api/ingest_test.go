@@ -335,6 +335,8 @@ func TestEachBadBodyIsToldWhereAndWhy(t *testing.T) {
 			msg: "the body holds no event: send one JSON event per line"},
 		"one bad event": {body: `{"id":"a","csat":"5"}`, status: 400, index: 0,
 			msg: `event 0: field "csat" is a JSON string; it must be a whole number`},
+		"a body of null": {body: "null", status: 400, index: 0,
+			msg: "event 0: expected an event, a JSON object, but found null"},
 		"an array that is not JSON": {body: `[{"id":"a"},`, status: 400, index: -1,
 			msg: "the body is not a JSON array of events: invalid JSON"},
 		"a bad event of an array": {body: `[{"id":"a"}, {"id":"b","x":1}]`, status: 400, index: 1,

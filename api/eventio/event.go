@@ -79,6 +79,9 @@ func decode(data []byte, ndjson bool) (sla.Event, error) {
 // decodeJSON is decode with encoding/json, for any input.
 func decodeJSON(data []byte, ndjson bool) (sla.Event, error) {
 	var e sla.Event
+	if isNull(data) {
+		return e, errors.New("expected an event, a JSON object, but found null")
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&e); err != nil {
@@ -99,6 +102,13 @@ func decodeJSON(data []byte, ndjson bool) (sla.Event, error) {
 		return e, err
 	}
 	return e, nil
+}
+
+// isNull reports whether data is JSON's null, which encoding/json decodes
+// into a struct as nothing at all: an event of zero values, refused for
+// want of an id rather than for being no event.
+func isNull(data []byte) bool {
+	return bytes.Equal(bytes.Trim(data, " \t\r\n"), []byte("null"))
 }
 
 // csatSentZero reports whether the event in data, which decoded to no

@@ -126,6 +126,15 @@ func TestEachMistakeIsToldWithItsEventAndLine(t *testing.T) {
 		"a line that is not an object": {
 			input: "[1,2]\n", format: NDJSON, wantLine: 1, want: "expected an event, a JSON object, but found a JSON array",
 		},
+		"a body of null": {
+			input: " null\n", format: JSON, wantLine: 1, want: "expected an event, a JSON object, but found null",
+		},
+		"null in an array": {
+			input: `[{"id":"a"}, null]`, format: JSON, wantIndex: 1, wantLine: 1, want: "expected an event, a JSON object, but found null",
+		},
+		"a line of null": {
+			input: "{\"id\":\"a\"}\nnull\n", format: NDJSON, wantIndex: 1, wantLine: 2, want: "expected an event, a JSON object, but found null",
+		},
 		"a field of the wrong type": {
 			input: `{"id":"a","csat":"5"}`, format: NDJSON, wantLine: 1, want: `field "csat" is a JSON string; it must be a whole number`,
 		},
