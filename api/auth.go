@@ -91,13 +91,16 @@ type refusal struct {
 	status  int
 	msg     string
 	schemes []string
-	invalid bool // the credentials were wrong, not missing
+	// badToken is set when a bearer token was sent and is not one slad
+	// knows: only then does the Bearer challenge say error="invalid_token"
+	// (RFC 6750); a wrong basic-auth password has no such parameter.
+	badToken bool
 }
 
 func (f *refusal) write(w http.ResponseWriter) {
 	for _, s := range f.schemes {
 		v := s + ` realm="slad"`
-		if s == schemeBearer && f.invalid {
+		if s == schemeBearer && f.badToken {
 			v += `, error="invalid_token"`
 		}
 		w.Header().Add("WWW-Authenticate", v)
@@ -160,7 +163,7 @@ func (s *Server) bearer(cfg *config.Config, scheme, given string) (caller, *refu
 		}
 	}
 	if match == nil {
-		return caller{}, &refusal{status: http.StatusUnauthorized, schemes: []string{schemeBearer}, invalid: true,
+		return caller{}, &refusal{status: http.StatusUnauthorized, schemes: []string{schemeBearer}, badToken: true,
 			msg: "the bearer token is not one slad knows; check the token file the sender uses"}
 	}
 	return caller{token: match}, nil
@@ -175,7 +178,7 @@ func (s *Server) basic(r *http.Request, users map[string]string, schemes []strin
 			msg: "this endpoint needs the user and password of a basic_auth_users entry of slad's web configuration"}
 	}
 	if !s.passwords.check(users, user, pass) {
-		return caller{}, &refusal{status: http.StatusUnauthorized, schemes: schemes, invalid: true,
+		return caller{}, &refusal{status: http.StatusUnauthorized, schemes: schemes,
 			msg: "the user or password is wrong: they must match a basic_auth_users entry of slad's web configuration"}
 	}
 	return caller{user: user}, nil

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -211,6 +212,46 @@ func TestA401SaysWhichCredentialsTheEndpointTakes(t *testing.T) {
 	_, _, body = call(t, base, "GET", "/api/v1/slas", badPasswd)
 	if !strings.Contains(body, "user or password is wrong") {
 		t.Errorf("a wrong password: %s", body)
+	}
+}
+
+// TestA401ChallengesWithTheSchemesTheEndpointTakes: WWW-Authenticate names
+// each scheme the endpoint takes, and says error="invalid_token" only when
+// a bearer token was sent and refused; a wrong basic-auth password got it
+// too, though no token was sent.
+func TestA401ChallengesWithTheSchemesTheEndpointTakes(t *testing.T) {
+	const (
+		basic      = `Basic realm="slad"`
+		bearer     = `Bearer realm="slad"`
+		badBearer  = `Bearer realm="slad", error="invalid_token"`
+		read       = "/api/v1/slas"
+		both       = "users and tokens"
+		usersAlone = "users, no tokens"
+	)
+	setups := map[string]authSetup{
+		both:       {users: true, tokens: true, readAccess: config.ReadOpen},
+		usersAlone: {users: true, readAccess: config.ReadOpen},
+	}
+	for name, tc := range map[string]struct {
+		setup, method, path string
+		cred                credential
+		want                []string
+	}{
+		"a read without credentials":          {both, "GET", read, none, []string{basic, bearer}},
+		"a read with a wrong password":        {both, "GET", read, badPasswd, []string{basic, bearer}},
+		"a read with an unknown token":        {both, "GET", read, badToken, []string{basic, badBearer}},
+		"events with an unknown token":        {both, "POST", "/api/v1/events", badToken, []string{badBearer}},
+		"events with basic auth":              {both, "POST", "/api/v1/events", person, []string{bearer}},
+		"a reload with a wrong password":      {usersAlone, "POST", "/-/reload", badPasswd, []string{basic}},
+		"a read with a wrong password, alone": {usersAlone, "GET", read, badPasswd, []string{basic}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			base := newAuthServer(t, setups[tc.setup])
+			status, challenges, body := call(t, base, tc.method, tc.path, tc.cred)
+			if status != http.StatusUnauthorized || !slices.Equal(challenges, tc.want) {
+				t.Errorf("%d %q: %s\nwant 401 %q", status, challenges, body, tc.want)
+			}
+		})
 	}
 }
 

@@ -79,9 +79,9 @@ var errBusy = errors.New("no room for the body")
 // declared length over limit (413) and a body that does not fit (503).
 // release gives the room back; the caller defers it until the events, which
 // take about as much memory again, are stored.
-func (b *bodyBudget) admit(r *http.Request, limit, capacity int64) (release func(), ierr *ingestError) {
+func (b *bodyBudget) admit(r *http.Request, limit, capacity int64, noun string) (release func(), ierr *ingestError) {
 	if r.ContentLength > limit {
-		return nil, tooLarge(limit)
+		return nil, tooLarge(limit, noun)
 	}
 	if r.ContentLength >= 0 {
 		if !b.take(r.ContentLength, capacity) {
@@ -115,8 +115,8 @@ func (bb *budgetedBody) Read(p []byte) (int, error) {
 
 // readBody reads a body of at most limit bytes into one buffer of the size
 // it declares, not the doublings of io.ReadAll, whose garbage would be as
-// large as the body again.
-func readBody(r *http.Request, limit int64) ([]byte, *ingestError) {
+// large as the body again. noun names what the body holds (event, answer).
+func readBody(r *http.Request, limit int64, noun string) ([]byte, *ingestError) {
 	size := int64(bytes.MinRead)
 	if r.ContentLength > 0 {
 		size += r.ContentLength
@@ -127,16 +127,22 @@ func readBody(r *http.Request, limit int64) ([]byte, *ingestError) {
 	case errors.Is(err, errBusy):
 		return nil, busy()
 	case errors.As(err, new(*http.MaxBytesError)):
-		return nil, tooLarge(limit)
+		return nil, tooLarge(limit, noun)
 	case err != nil:
 		return nil, &ingestError{status: http.StatusBadRequest, index: -1, msg: "reading the body failed: " + err.Error()}
 	}
 	return buf.Bytes(), nil
 }
 
-func tooLarge(limit int64) *ingestError {
+// tooLarge refuses a body over the limit; noun names what it holds (event,
+// answer): slad import splits events for the sender, nothing splits answers.
+func tooLarge(limit int64, noun string) *ingestError {
+	how := ""
+	if noun == "event" {
+		how = " (slad import does)"
+	}
 	return &ingestError{status: http.StatusRequestEntityTooLarge, index: -1,
-		msg: fmt.Sprintf("the body is larger than the limit of %d bytes; split the events into smaller batches (slad import does) or raise global.max_body_size", limit)}
+		msg: fmt.Sprintf("the body is larger than the limit of %d bytes; split the %ss into smaller batches%s or raise global.max_body_size", limit, noun, how)}
 }
 
 // busy is the answer when other bodies fill the room.
@@ -161,14 +167,15 @@ func bodyLimits(cfg *config.Config) (limit, capacity int64) {
 // admitUpload is the start every upload endpoint (events, survey answers)
 // shares: the sender is authenticated and its body admitted under the
 // configuration's limits, or the answer is written and ok is false. The
-// caller must call release once done with the body.
-func (s *Server) admitUpload(w http.ResponseWriter, r *http.Request) (who caller, cfg *config.Config, limit int64, release func(), ok bool) {
+// caller must call release once done with the body. noun names what the
+// body holds (event, answer).
+func (s *Server) admitUpload(w http.ResponseWriter, r *http.Request, noun string) (who caller, cfg *config.Config, limit int64, release func(), ok bool) {
 	if who, ok = s.authenticate(w, r); !ok {
 		return who, nil, 0, nil, false
 	}
 	cfg = s.opts.Config()
 	limit, capacity := bodyLimits(cfg)
-	release, ierr := s.bodies.admit(r, limit, capacity)
+	release, ierr := s.bodies.admit(r, limit, capacity, noun)
 	if ierr != nil {
 		s.rejectBatch(w, ierr, nil)
 		return who, cfg, limit, nil, false

@@ -137,6 +137,45 @@ func TestADeclaredLengthOverTheLimitIsRefusedUnread(t *testing.T) {
 	}
 }
 
+// TestA413AdvisesSplittingWhatTheBodyHolds: a body over the limit, of
+// declared or unknown length, is told to split its events (as slad import
+// does) or its answers (which slad import does not send).
+func TestA413AdvisesSplittingWhatTheBodyHolds(t *testing.T) {
+	base := serve(t, newBudgetServer(t))
+	big := strings.Repeat(" ", 2000) + "{}"
+	const events = "the body is larger than the limit of 1024 bytes; split the events into smaller batches (slad import does) or raise global.max_body_size"
+	const answers = "the body is larger than the limit of 1024 bytes; split the answers into smaller batches or raise global.max_body_size"
+	for name, tc := range map[string]struct {
+		path    string
+		chunked bool
+		want    string
+	}{
+		"events of declared length":  {"/api/v1/events", false, events},
+		"events of unknown length":   {"/api/v1/events", true, events},
+		"answers of declared length": {"/api/v1/feedback", false, answers},
+		"answers of unknown length":  {"/api/v1/feedback", true, answers},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var body io.Reader = strings.NewReader(big)
+			if tc.chunked {
+				body = io.MultiReader(body) // a reader of unknown length: sent chunked
+			}
+			resp, err := http.Post(base+tc.path, "application/json", body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var got struct{ Error string }
+			if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
+				t.Fatalf("the %d answer is not JSON: %v", resp.StatusCode, err)
+			}
+			if resp.StatusCode != http.StatusRequestEntityTooLarge || got.Error != tc.want {
+				t.Errorf("got %d %q\nwant 413 %q", resp.StatusCode, got.Error, tc.want)
+			}
+		})
+	}
+}
+
 func TestABodyAloneAlwaysFits(t *testing.T) {
 	var b bodyBudget
 	if !b.take(5000, 1000) {

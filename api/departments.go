@@ -31,7 +31,7 @@ func (s *Server) handleDepartment(w http.ResponseWriter, r *http.Request) {
 	cfg := s.opts.Config()
 	id := r.PathValue("id")
 	if cfg.Policy.Departments[id] == nil {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no department %q in the configuration; known departments: %v", id, departmentIDs(cfg.Policy)))
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no department %q in the configuration; known departments: %s", id, deptList(cfg.Policy.Departments)))
 		return
 	}
 	d, err := s.scorecard(cfg, id, s.now(), s.mayReadDetails(r))
@@ -268,14 +268,4 @@ func (s *Server) weeklyHistory(sn snapshot, sl *sla.SLA, customer string) (*wire
 	}
 	h := sn.historyOf(sl, customer, sla.ByWeek, weeks, today, elapsed)
 	return &h, nil
-}
-
-// departmentIDs lists the configured departments, sorted.
-func departmentIDs(p *sla.Policy) []string {
-	ids := make([]string, 0, len(p.Departments))
-	for id := range p.Departments {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
 }

@@ -114,10 +114,13 @@ func TestAScorecardListsTheRequestsTheDepartmentWaitsFor(t *testing.T) {
 	}
 }
 
+// TestAnUnknownDepartmentIsA404ThatNamesTheKnownOnes: the JSON 404 lists
+// the departments separated by commas, as every other 404 does (it wrote
+// them Go's way, "[facilities hr it sales]"); the page links each.
 func TestAnUnknownDepartmentIsA404ThatNamesTheKnownOnes(t *testing.T) {
 	ts := newStatusServer(t)
 	p := getPage(t, "GET", ts.URL+"/api/v1/departments/nope")
-	if p.status != http.StatusNotFound || !strings.Contains(p.body, "facilities hr it sales") {
+	if p.status != http.StatusNotFound || !strings.Contains(p.body, `no department \"nope\" in the configuration; known departments: facilities, hr, it, sales"`) {
 		t.Errorf("%d %s", p.status, p.body)
 	}
 	page := getPage(t, "GET", ts.URL+"/departments/nope")

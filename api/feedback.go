@@ -22,7 +22,7 @@ import (
 // nothing; idempotent by id, 409 for an id reused for another answer). A
 // scoped token answers only as a customer department among its own.
 func (s *Server) handleFeedback(w http.ResponseWriter, r *http.Request) {
-	who, cfg, limit, release, ok := s.admitUpload(w, r)
+	who, cfg, limit, release, ok := s.admitUpload(w, r, "answer")
 	if !ok {
 		return
 	}
@@ -61,7 +61,7 @@ func decodeAnswers(r *http.Request, limit int64) ([]sla.Answer, []int, *ingestEr
 	if ierr != nil {
 		return nil, nil, ierr
 	}
-	body, ierr := readBody(r, limit)
+	body, ierr := readBody(r, limit, "answer")
 	if ierr != nil {
 		return nil, nil, ierr
 	}
@@ -190,29 +190,24 @@ func (s *Server) departmentFeedback(cfg *config.Config, dept string) (wire.Depar
 
 // handleFeedbackReport answers GET /api/v1/feedback?from=&to=: the iNPS of
 // every provider and pair over the configured window, or the local days
-// from and to (inclusive) of global.timezone.
+// from and to (inclusive) of global.timezone; with only "to", the window
+// that ends on that day, as a report's (dayRange).
 func (s *Server) handleFeedbackReport(w http.ResponseWriter, r *http.Request) {
 	cfg := s.opts.Config()
-	window := cfg.Global.INPSWindow
-	first, last := window.Bounds(s.now(), zoneOf(cfg))
-	name := window.String()
-	q := r.URL.Query()
-	for _, f := range []struct {
-		param string
-		dst   *sla.Date
-	}{{"from", &first}, {"to", &last}} {
-		if v := q.Get(f.param); v != "" {
-			d, err := sla.ParseDate(v)
-			if err != nil {
-				writeError(w, http.StatusBadRequest, fmt.Sprintf("parameter %q: %v", f.param, err))
-				return
-			}
-			*f.dst, name = d, "custom"
-		}
-	}
-	if last.Before(first) {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("the period would run from %s to %s, backwards: give \"from\" as well, or a later \"to\"", first, last))
+	days, err := parseDayRange(r.URL.Query())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
 		return
+	}
+	window := cfg.Global.INPSWindow
+	first, last, _, err := days.over(window, zoneOf(cfg), s.now(), "the period")
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	name := window.String()
+	if days.given() {
+		name = "custom"
 	}
 	counts, err := s.opts.Store.FeedbackCounts(first, last)
 	if err != nil {

@@ -219,3 +219,18 @@ func TestINPSPerPairAndPerProvider(t *testing.T) {
 		t.Errorf("an old period: %s pairs %s, want %s", rep.Window, got, want)
 	}
 }
+
+// TestFeedbackWithOnlyToTakesTheWindowThatEndsThen: GET /api/v1/feedback
+// with only "to" reads the configured window that ends on that day, as a
+// report does; it once began at the current window and answered 400,
+// "backwards".
+func TestFeedbackWithOnlyToTakesTheWindowThatEndsThen(t *testing.T) {
+	base := newFeedbackServer(t, false)
+	var rep wire.FeedbackReport
+	getJSON(t, base+"/api/v1/feedback?to=2020-03-31", &rep)
+	var report wire.Report
+	getJSON(t, base+"/api/v1/report?to=2020-03-31", &report) // the SLA's window is 30d too
+	if rep.From != report.SLAs[0].From || rep.To != "2020-03-31" || rep.Window != "custom" {
+		t.Errorf("feedback %s from %s to %s; want custom from %s (as the report's) to 2020-03-31", rep.Window, rep.From, rep.To, report.SLAs[0].From)
+	}
+}

@@ -33,7 +33,7 @@ type ingestError struct {
 func (e *ingestError) Error() string { return e.msg }
 
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
-	who, cfg, limit, release, ok := s.admitUpload(w, r)
+	who, cfg, limit, release, ok := s.admitUpload(w, r, "event")
 	if !ok {
 		return
 	}
@@ -128,7 +128,7 @@ func decodeEvents(r *http.Request, limit int64) ([]sla.Event, []int, *ingestErro
 	if ierr != nil {
 		return nil, nil, ierr
 	}
-	body, ierr := readBody(r, limit)
+	body, ierr := readBody(r, limit, "event")
 	if ierr != nil {
 		return nil, nil, ierr
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/config"
 	"github.com/slad-project/slad/store"
 )
@@ -134,12 +135,26 @@ func BenchmarkIngestHTTPBatch(b *testing.B) {
 	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "events/s")
 }
 
+// TestAWrongMethodIsTold: every route, fixed or with parameters, answers a
+// method it does not take with 405, an Allow naming what it takes (HEAD
+// wherever GET is served) and a JSON error saying so.
 func TestAWrongMethodIsTold(t *testing.T) {
 	ts, _ := newIngestServer(t)
 	cases := map[string]struct{ method, path, allow string }{
-		"GET on the event endpoint":  {"GET", "/api/v1/events", "POST"},
-		"GET on the reload endpoint": {"GET", "/-/reload", "POST"},
-		"DELETE on the SLA list":     {"DELETE", "/api/v1/slas", "GET"},
+		"GET on the event endpoint":         {"GET", "/api/v1/events", "POST"},
+		"GET on the reload endpoint":        {"GET", "/-/reload", "POST"},
+		"DELETE on the SLA list":            {"DELETE", "/api/v1/slas", "GET, HEAD"},
+		"DELETE on the feedback":            {"DELETE", "/api/v1/feedback", "GET, HEAD, POST"},
+		"POST on a request by provider":     {"POST", "/api/v1/requests/it/X", "GET, HEAD"},
+		"POST on a request by id":           {"POST", "/api/v1/requests/X", "GET, HEAD"},
+		"POST on an SLA":                    {"POST", "/api/v1/slas/it-sales", "GET, HEAD"},
+		"PUT on an SLA's history":           {"PUT", "/api/v1/slas/it-sales/history", "GET, HEAD"},
+		"POST on a department":              {"POST", "/api/v1/departments/it", "GET, HEAD"},
+		"DELETE on a department's feedback": {"DELETE", "/api/v1/departments/it/feedback", "GET, HEAD"},
+		"POST on the backup":                {"POST", "/api/v1/backup", "GET, HEAD"},
+		"POST on the status page":           {"POST", "/", "GET, HEAD"},
+		"POST on a department's page":       {"POST", "/departments/it", "GET, HEAD"},
+		"PATCH on the health probe":         {"PATCH", "/healthz", "GET, HEAD"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -158,6 +173,40 @@ func TestAWrongMethodIsTold(t *testing.T) {
 			}
 			if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != tc.allow || !strings.Contains(body.Error, "use "+tc.allow) {
 				t.Errorf("got %d, Allow %q, %q; want 405 naming %s", resp.StatusCode, resp.Header.Get("Allow"), body.Error, tc.allow)
+			}
+		})
+	}
+}
+
+// TestAPathNoRouteTakesIsAJSON404: a path no route serves is a 404 with a
+// JSON error, whatever the method; the request endpoint without an id too,
+// which ServeMux answered with a redirect and an HTML body.
+func TestAPathNoRouteTakesIsAJSON404(t *testing.T) {
+	ts, _ := newIngestServer(t)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	cases := map[string]struct{ method, path, errorHas string }{
+		"GET on the requests without an id":  {"GET", "/api/v1/requests", "read a request at /api/v1/requests/{id} or /api/v1/requests/{provider}/{id}"},
+		"POST on the requests without an id": {"POST", "/api/v1/requests", "no such endpoint: POST /api/v1/requests"},
+		"GET on an unknown path":             {"GET", "/api/v1/nope", "no such endpoint: GET /api/v1/nope"},
+		"DELETE on an unknown path":          {"DELETE", "/api/v1/nope", "no such endpoint: DELETE /api/v1/nope"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			req, err := http.NewRequest(tc.method, ts.URL+tc.path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var body struct{ Error string }
+			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+				t.Fatalf("the %d answer is not JSON: %v", resp.StatusCode, err)
+			}
+			if resp.StatusCode != http.StatusNotFound || resp.Header.Get("Allow") != "" || !strings.Contains(body.Error, tc.errorHas) {
+				t.Errorf("got %d, Allow %q, %q; want 404 saying %q", resp.StatusCode, resp.Header.Get("Allow"), body.Error, tc.errorHas)
 			}
 		})
 	}
@@ -286,6 +335,8 @@ func TestEachBadBodyIsToldWhereAndWhy(t *testing.T) {
 			msg: "the body holds no event: send one JSON event per line"},
 		"one bad event": {body: `{"id":"a","csat":"5"}`, status: 400, index: 0,
 			msg: `event 0: field "csat" is a JSON string; it must be a whole number`},
+		"a body of null": {body: "null", status: 400, index: 0,
+			msg: "event 0: expected an event, a JSON object, but found null"},
 		"an array that is not JSON": {body: `[{"id":"a"},`, status: 400, index: -1,
 			msg: "the body is not a JSON array of events: invalid JSON"},
 		"a bad event of an array": {body: `[{"id":"a"}, {"id":"b","x":1}]`, status: 400, index: 1,
@@ -306,6 +357,33 @@ func TestEachBadBodyIsToldWhereAndWhy(t *testing.T) {
 			if ierr.status != tc.status || ierr.index != tc.index || ierr.line != tc.line || !strings.HasPrefix(ierr.msg, tc.msg) {
 				t.Errorf("got %d, event %d, line %d: %q\nwant %d, event %d, line %d: %q",
 					ierr.status, ierr.index, ierr.line, ierr.msg, tc.status, tc.index, tc.line, tc.msg)
+			}
+		})
+	}
+}
+
+// TestAScoreOutsideOneToFiveIsRefusedWithItsIndex: a csat of 0 is a score
+// out of range like 6, not a score left out, on a resolution and on a
+// rating alike; the answer names the event and the score as sent.
+func TestAScoreOutsideOneToFiveIsRefusedWithItsIndex(t *testing.T) {
+	ts, _ := newIngestServer(t)
+	at := time.Now().UTC().Add(-time.Minute).Format(time.RFC3339)
+	tests := map[string]struct{ typ, csat, msg string }{
+		"a resolution scored 0": {"resolved", "0", `event 1 (id "v"): field "csat" is 0; a satisfaction score is 1 to 5, or absent`},
+		"a resolution scored 6": {"resolved", "6", `event 1 (id "v"): field "csat" is 6; a satisfaction score is 1 to 5, or absent`},
+		"a rating of 0":         {"rated", "0", `event 1 (id "v"): field "csat" is 0; a satisfaction score is 1 to 5`},
+		"a rating of 6":         {"rated", "6", `event 1 (id "v"): field "csat" is 6; a satisfaction score is 1 to 5`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			body := fmt.Sprintf(`[%s, {"id":"v","request":"N1","type":%q,"at":%q,"provider":"it","csat":%s}]`, openedEvent("N1"), tc.typ, at, tc.csat)
+			status, data := postEvents(t, ts.URL, "application/json", body)
+			var got wire.ErrorBody
+			if err := json.Unmarshal(data, &got); err != nil {
+				t.Fatalf("the %d answer is not JSON: %v: %s", status, err, data)
+			}
+			if status != http.StatusBadRequest || got.Index == nil || *got.Index != 1 || got.Error != tc.msg {
+				t.Errorf("got %d %s\nwant 400 for event 1: %s", status, data, tc.msg)
 			}
 		})
 	}

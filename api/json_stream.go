@@ -20,6 +20,7 @@ type jsonStream struct {
 func newJSONStream(w io.Writer) *jsonStream {
 	s := &jsonStream{w: bufio.NewWriterSize(w, 64<<10)}
 	s.enc = json.NewEncoder(&s.buf)
+	s.enc.SetEscapeHTML(false) // as writeJSON
 	return s
 }
 

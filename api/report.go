@@ -67,28 +67,18 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 type reportQuery struct {
 	slas     []*sla.SLA
 	customer string
-	from, to *sla.Date
+	days     dayRange
 }
 
 // parseReportQuery reads a report's parameters, or says which one is
 // wrong and why.
 func parseReportQuery(q url.Values, p *sla.Policy) (reportQuery, error) {
 	rq := reportQuery{slas: p.SLAs, customer: q.Get("customer")}
-	for _, f := range []struct {
-		name string
-		dst  **sla.Date
-	}{{"from", &rq.from}, {"to", &rq.to}} {
-		if v := q.Get(f.name); v != "" {
-			d, err := sla.ParseDate(v)
-			if err != nil {
-				return rq, fmt.Errorf("parameter %q: %w", f.name, err)
-			}
-			*f.dst = &d
-		}
+	days, err := parseDayRange(q)
+	if err != nil {
+		return rq, err
 	}
-	if rq.from != nil && rq.to != nil && rq.to.Before(*rq.from) {
-		return rq, fmt.Errorf("parameter \"to\" (%s) is before \"from\" (%s)", rq.to, rq.from)
-	}
+	rq.days = days
 	if rq.customer != "" && p.Departments[rq.customer] == nil {
 		return rq, fmt.Errorf("parameter \"customer\": no department %q in the configuration", rq.customer)
 	}
@@ -102,25 +92,11 @@ func parseReportQuery(q url.Values, p *sla.Policy) (reportQuery, error) {
 	return rq, nil
 }
 
-// period is the days a report covers for sl: by default its window as of
-// now; "to" moves the window's end there, and "from" its start. today is
-// the window's last day as of now: the period runs to today when last is
+// period is the days a report covers for sl, over its window in its
+// calendar's zone (dayRange.over). The period runs to today when last is
 // today, and then counts the open clocks already breached.
 func (rq reportQuery) period(sl *sla.SLA, now time.Time) (first, last, today sla.Date, err error) {
-	loc := sl.CalendarOf().Location()
-	first, last = sl.Window.Bounds(now, loc)
-	today = last
-	if rq.to != nil {
-		last = *rq.to
-		first, _ = sl.Window.Bounds(rq.to.In(loc), loc)
-	}
-	if rq.from != nil {
-		first = *rq.from
-	}
-	if last.Before(first) {
-		return first, last, today, fmt.Errorf("the period of SLA %q would run from %s to %s, backwards: give \"from\" as well, or a later \"to\"", sl.ID, first, last)
-	}
-	return first, last, today, nil
+	return rq.days.over(sl.Window, sl.CalendarOf().Location(), now, fmt.Sprintf("the period of SLA %q", sl.ID))
 }
 
 // reportHeld gives each SLA of a report where its period's time went, all

@@ -283,3 +283,36 @@ func TestARequestIsAddressedByItsProviderAndItsID(t *testing.T) {
 		t.Errorf("an id with an event held = %d %s; want 404 saying so", p.status, p.body)
 	}
 }
+
+// TestARequestNotFoundIsToldAsTheAddressNamedIt: two segments are provider
+// and id when they name a stored request, and the 404 reads them so when
+// the first names a department; anything else is an id alone, told whole
+// ("a/b" written unescaped, of no department, was told as request "b" of
+// provider "a").
+func TestARequestNotFoundIsToldAsTheAddressNamedIt(t *testing.T) {
+	o := newOwners(t, false)
+	o.must("", "early", "x/WAIT-1", sla.Responded, 1, "")
+	cases := map[string]struct{ path, want string }{
+		"a department and an id":       {"it/NOPE-1", `request "NOPE-1" of provider "it" is not known: no event for it has been received`},
+		"no department, then an id":    {"a/b", `request "a/b" is not known: no event for it has been received`},
+		"an id with its slash escaped": {"a%2Fb", `request "a/b" is not known: no event for it has been received`},
+		"three segments":               {"it/a/b", `request "it/a/b" is not known: no event for it has been received`},
+		"an id alone with held events": {"x/WAIT-1", `request "x/WAIT-1" has not opened: 1 event(s) for it wait for its "opened" event`},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			resp, err := http.Get(o.url + "/api/v1/requests/" + tc.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var body struct{ Error string }
+			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+				t.Fatalf("the %d answer is not JSON: %v", resp.StatusCode, err)
+			}
+			if resp.StatusCode != http.StatusNotFound || body.Error != tc.want {
+				t.Errorf("got %d %q\nwant 404 %q", resp.StatusCode, body.Error, tc.want)
+			}
+		})
+	}
+}

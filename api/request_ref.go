@@ -35,25 +35,30 @@ type resolved struct {
 func (s *Server) resolveRequest(r *http.Request, prefix string) (resolved, error) {
 	whole := r.PathValue("id") // the rest of the path, unescaped
 	segs := strings.Split(strings.TrimPrefix(r.URL.EscapedPath(), prefix), "/")
-	var canonical *store.Ref
+	var canonical *store.Ref // provider and id, when the first segment names a department
 	if len(segs) == 2 {
 		p, err1 := url.PathUnescape(segs[0])
 		id, err2 := url.PathUnescape(segs[1])
 		if err1 == nil && err2 == nil && p != "" {
-			canonical = &store.Ref{Provider: p, ID: id}
+			ref := store.Ref{Provider: p, ID: id}
 			l, err := s.opts.Store.Lookup(id)
 			if err != nil {
 				return resolved{}, err
 			}
-			for _, ref := range l.Requests {
-				if ref == *canonical {
+			for _, stored := range l.Requests {
+				if stored == ref {
 					return resolved{ref: ref, found: true}, nil
 				}
+			}
+			if cfg := s.opts.Config(); cfg != nil && cfg.Policy != nil && cfg.Policy.Departments[p] != nil {
+				canonical = &ref
 			}
 		}
 	}
 	// An id alone: "a/b" written with its slash escaped, or as before
-	// provider and id existed (an id holding an unescaped slash).
+	// provider and id existed (an id holding an unescaped slash). Not
+	// found, it is told as provider and id only when the first segment
+	// names a department: a/b of no department is the id "a/b".
 	l, err := s.opts.Store.Lookup(whole)
 	if err != nil {
 		return resolved{}, err

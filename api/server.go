@@ -8,10 +8,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"reflect"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -132,23 +134,43 @@ func (s *Server) routes() {
 	}
 	s.statusRoutes(m)
 	s.departmentRoutes(m)
-	notFound := func(w http.ResponseWriter, r *http.Request) {
-		if allow, ok := knownPaths[r.URL.Path]; ok {
-			w.Header().Set("Allow", allow)
-			writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s does not take %s; use %s", r.URL.Path, r.Method, allow))
-			return
-		}
-		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path+"; see the HTTP API in the README")
-	}
-	m.HandleFunc("/", notFound)
+	// Without an id there is no request to read: a 404 that says how to
+	// name one, not the redirect to ".../requests/" ServeMux would answer.
+	m.HandleFunc("/api/v1/requests", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path+"; read a request at /api/v1/requests/{id} or /api/v1/requests/{provider}/{id}")
+	})
+	m.HandleFunc("/", s.notFound)
 }
 
-// knownPaths are the fixed paths of the API with the method each takes, so
-// that a wrong method gets a 405 that says which one to use.
-var knownPaths = map[string]string{
-	"/api/v1/events": "POST", "/api/v1/slas": "GET", "/api/v1/breaches": "GET",
-	"/api/v1/report": "GET", "/api/v1/backup": "GET", "/-/reload": "POST",
-	"/healthz": "GET", "/readyz": "GET", "/metrics": "GET", "/": "GET",
+// notFound answers what no route takes: 405 with Allow when the path is
+// served to other methods, else 404.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	if allow := s.allowed(r); allow != "" {
+		w.Header().Set("Allow", allow)
+		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s does not take %s; use %s", r.URL.Path, r.Method, allow))
+		return
+	}
+	writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path+"; see the HTTP API in the README")
+}
+
+// probedMethods are the methods a 405's Allow may name, in its order.
+var probedMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// allowed lists the methods a route takes for r's path, as the mux routes
+// them ("GET, HEAD": a GET route serves HEAD too); "" when none does. The
+// routes themselves are asked, so the list cannot drift from them: a
+// method is taken when it reaches a pattern that names a method, not one
+// of the catch-alls registered without.
+func (s *Server) allowed(r *http.Request) string {
+	var allow []string
+	for _, m := range probedMethods {
+		probe := *r
+		probe.Method = m
+		if _, pattern := s.mux.Handler(&probe); strings.Contains(pattern, " ") {
+			allow = append(allow, m)
+		}
+	}
+	return strings.Join(allow, ", ")
 }
 
 // ServeHTTP implements http.Handler.
@@ -174,6 +196,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // "Bearer <token>", not "Bearer \u003ctoken\u003e": the answer is JSON (nosniff), never HTML
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
 }
@@ -206,6 +229,10 @@ func (s *Server) handleReload(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if what := dryRunOnly(r); what != "" {
+		writeError(w, http.StatusBadRequest, what+" was sent without dry_run=1, and nothing was reloaded: a reload reads the configuration file, and only a dry run (dry_run=1) takes a body, \"config\" or \"list\"")
+		return
+	}
 	if s.opts.Reload == nil {
 		writeError(w, http.StatusNotImplemented, "reload is not available in this server")
 		return
@@ -220,6 +247,29 @@ func (s *Server) handleReload(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, http.StatusOK, map[string]string{"status": "reloaded"})
 	}
+}
+
+// dryRunOnly names what r sends that only a dry run takes (a body, the
+// parameter "config" or "list"), or is "": a reload given a configuration
+// would otherwise reload the file and ignore the one sent. It reads at
+// most a byte of a body of unknown length.
+func dryRunOnly(r *http.Request) string {
+	q := r.URL.Query()
+	for _, p := range []string{"config", "list"} {
+		if q.Has(p) {
+			return fmt.Sprintf("parameter %q", p)
+		}
+	}
+	if r.ContentLength > 0 {
+		return "a body"
+	}
+	if r.ContentLength < 0 {
+		var b [1]byte
+		if n, _ := io.ReadFull(r.Body, b[:]); n > 0 {
+			return "a body"
+		}
+	}
+	return ""
 }
 
 func (s *Server) handleBackup(w http.ResponseWriter, r *http.Request) {

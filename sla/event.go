@@ -3,7 +3,9 @@ package sla
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -74,7 +76,10 @@ type Event struct {
 	Title    string            `json:"title,omitempty"`
 	Labels   map[string]string `json:"labels,omitempty"`
 	Reason   string            `json:"reason,omitempty"`
-	CSAT     int               `json:"csat,omitempty"`
+	// CSAT is the satisfaction score, 1 to 5; 0 is none. A score sent as
+	// 0 is no score but a wrong one: the decoder (package eventio) puts
+	// CSATSentZero in its place, for Validate to refuse as it refuses 6.
+	CSAT int `json:"csat,omitempty"`
 	// Comment is free text that goes with a rating ("rated" only).
 	Comment string `json:"comment,omitempty"`
 	// Department is the department an "assigned" event hands the request
@@ -85,6 +90,11 @@ type Event struct {
 	// broken by it. It is not part of the ingest contract.
 	Seq uint64 `json:"-"`
 }
+
+// CSATSentZero stands in Event.CSAT for a score sent as 0, which CSAT's
+// zero value, no score, cannot tell. Validate refuses it, so it is never
+// stored.
+const CSATSentZero = math.MinInt
 
 // Validate checks an event against the contract: required fields, the
 // characters of names (CheckText), which fields each type allows, lengths,
@@ -251,6 +261,9 @@ func (e *Event) checkLengths() error {
 		return fmt.Errorf(`field "labels" has %d entries; at most %d are allowed`, len(e.Labels), MaxLabels)
 	}
 	for k, v := range e.Labels {
+		if len(k) > MaxLabelKeyLength {
+			return fmt.Errorf(`field "labels": key %s is %d bytes long; at most %d are allowed`, quoteShort(k), len(k), MaxLabelKeyLength)
+		}
 		if err := checkField("labels key", k, MaxLabelKeyLength, true); err != nil {
 			return err
 		}
@@ -259,6 +272,22 @@ func (e *Event) checkLengths() error {
 		}
 	}
 	return nil
+}
+
+// quotedKeyBytes is how much of a key quoteShort quotes.
+const quotedKeyBytes = 40
+
+// quoteShort quotes s for a sentence: whole up to quotedKeyBytes bytes,
+// else its first whole characters within them and "…" after the quote.
+func quoteShort(s string) string {
+	if len(s) <= quotedKeyBytes {
+		return strconv.Quote(s)
+	}
+	cut := quotedKeyBytes
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + "…"
 }
 
 // fieldsOf lists the optional fields each event type may carry. The
@@ -307,17 +336,25 @@ func (e *Event) checkRequiredByType() error {
 		}
 	case Resolved:
 		if e.CSAT != 0 && (e.CSAT < 1 || e.CSAT > 5) {
-			return fmt.Errorf(`field "csat" is %d; a satisfaction score is 1 to 5, or absent`, e.CSAT)
+			return fmt.Errorf(`field "csat" is %d; a satisfaction score is 1 to 5, or absent`, e.csatSent())
 		}
 	case Rated:
 		if e.CSAT == 0 {
 			return fmt.Errorf(`field "csat" is required in a "rated" event: the satisfaction score, 1 to 5`)
 		}
 		if e.CSAT < 1 || e.CSAT > 5 {
-			return fmt.Errorf(`field "csat" is %d; a satisfaction score is 1 to 5`, e.CSAT)
+			return fmt.Errorf(`field "csat" is %d; a satisfaction score is 1 to 5`, e.csatSent())
 		}
 	}
 	return nil
+}
+
+// csatSent is the score as the sender wrote it: 0 for CSATSentZero.
+func (e *Event) csatSent() int {
+	if e.CSAT == CSATSentZero {
+		return 0
+	}
+	return e.CSAT
 }
 
 // givenFields appends to f the names of the optional fields the event sets.

@@ -144,10 +144,16 @@ func explain(p *Policy, id string, events []Event, now time.Time, also func(r *R
 			if m.kind == SegmentCounting {
 				segs = append(segs, cal.Spans(m.at, to)...)
 			} else {
-				segs = append(segs, Segment{From: m.at.UTC(), To: to.UTC(), Kind: m.kind, Reason: m.reason})
+				segs = append(segs, Segment{From: wholeSecond(m.at), To: wholeSecond(to), Kind: m.kind, Reason: m.reason})
 			}
 		}
 		ledgers[key] = segs
 	}
 	return r, ledgers
 }
+
+// wholeSecond is t in UTC cut to its second, as Spans cuts the counting
+// segments: a ledger that runs to now (whose nanoseconds a reader has no
+// use for), or from an event sent with a fraction, is written in whole
+// seconds throughout.
+func wholeSecond(t time.Time) time.Time { return time.Unix(t.Unix(), 0).UTC() }

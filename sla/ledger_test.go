@@ -137,6 +137,31 @@ func TestExplain(t *testing.T) {
 	}
 }
 
+// TestALedgerIsWrittenInWholeSeconds: the segments of a clock that stands
+// (stopped, or paused) run to now cut to its second, as the counting ones
+// are cut; the stopped segment carried now's nanoseconds.
+func TestALedgerIsWrittenInWholeSeconds(t *testing.T) {
+	h := newHistory(t)
+	h.open("2026-11-27 15:00", "P1", "incident").add(Responded, "2026-11-27 15:10").
+		add(Paused, "2026-11-27 16:00", reason("waiting_for_customer"))
+	h.evs[1].At = h.evs[1].At.Add(500 * time.Millisecond) // a response sent with a fraction
+	now := h.at("2026-11-30 12:00").Add(849906060 * time.Nanosecond)
+	_, ledgers := Explain(fixturePolicy(t), "IT-1", h.evs, now)
+	for key, segs := range ledgers {
+		for i, s := range segs {
+			if s.From.Nanosecond() != 0 || s.To.Nanosecond() != 0 {
+				t.Errorf("%s segment %d runs %s..%s: not whole seconds", key, i, s.From.Format(time.RFC3339Nano), s.To.Format(time.RFC3339Nano))
+			}
+		}
+		if last := segs[len(segs)-1]; !last.To.Equal(now.Truncate(time.Second)) {
+			t.Errorf("%s ends at %s, want %s", key, last.To.Format(time.RFC3339Nano), now.Truncate(time.Second).Format(time.RFC3339))
+		}
+	}
+	if len(ledgers) == 0 {
+		t.Fatal("no ledger")
+	}
+}
+
 func TestSplitKey(t *testing.T) {
 	for key, want := range map[string][2]string{
 		"desk/response":       {"desk", "response"},

@@ -64,6 +64,9 @@ func decodeAnswer(data []byte, ndjson bool) (sla.Answer, error) {
 		sla.Answer
 		Score *int `json:"score"` // shadows Answer.Score, to see it missing
 	}
+	if isNull(data) {
+		return sla.Answer{}, errors.New("expected an answer, a JSON object, but found null")
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&v); err != nil {

@@ -79,6 +79,9 @@ func decode(data []byte, ndjson bool) (sla.Event, error) {
 // decodeJSON is decode with encoding/json, for any input.
 func decodeJSON(data []byte, ndjson bool) (sla.Event, error) {
 	var e sla.Event
+	if isNull(data) {
+		return e, errors.New("expected an event, a JSON object, but found null")
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&e); err != nil {
@@ -86,6 +89,9 @@ func decodeJSON(data []byte, ndjson bool) (sla.Event, error) {
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return e, errors.New("unexpected data after the event; send one JSON object per event (or a JSON array of them)")
+	}
+	if e.CSAT == 0 && csatSentZero(data) {
+		e.CSAT = sla.CSATSentZero
 	}
 	if err := checkText(data); err != nil {
 		return e, err
@@ -96,6 +102,23 @@ func decodeJSON(data []byte, ndjson bool) (sla.Event, error) {
 		return e, err
 	}
 	return e, nil
+}
+
+// isNull reports whether data is JSON's null, which encoding/json decodes
+// into a struct as nothing at all: an event of zero values, refused for
+// want of an id rather than for being no event.
+func isNull(data []byte) bool {
+	return bytes.Equal(bytes.Trim(data, " \t\r\n"), []byte("null"))
+}
+
+// csatSentZero reports whether the event in data, which decoded to no
+// score, holds the key csat (as encoding/json matches keys): the score was
+// sent as 0, which sla.Event.Validate refuses.
+func csatSentZero(data []byte) bool {
+	var sent struct {
+		CSAT *int `json:"csat"`
+	}
+	return json.Unmarshal(data, &sent) == nil && sent.CSAT != nil
 }
 
 // problem turns encoding/json's error about data into a sentence about the

@@ -153,7 +153,13 @@ func (s *scanner) value(e *sla.Event, field int) bool {
 		q, ok := s.quoted()
 		return ok && e.At.UnmarshalJSON(q) == nil // as encoding/json reads it
 	case fCSAT:
-		return s.number(&e.CSAT)
+		if !s.number(&e.CSAT) {
+			return false
+		}
+		if e.CSAT == 0 {
+			e.CSAT = sla.CSATSentZero // as decodeJSON reads it
+		}
+		return true
 	case fLabels:
 		return s.labels(e)
 	}

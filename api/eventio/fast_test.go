@@ -57,6 +57,7 @@ func FuzzDecodeFast(f *testing.F) {
 		`{"id":"e7","labels":{"a":"1","a":"2"}}`,
 		`{"id":"e8"} x`,
 		`{"id":"e9","csat":1e2}`,
+		`{"id":"e10","csat":0}`,
 	} {
 		f.Add([]byte(seed))
 	}

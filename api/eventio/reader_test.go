@@ -126,6 +126,15 @@ func TestEachMistakeIsToldWithItsEventAndLine(t *testing.T) {
 		"a line that is not an object": {
 			input: "[1,2]\n", format: NDJSON, wantLine: 1, want: "expected an event, a JSON object, but found a JSON array",
 		},
+		"a body of null": {
+			input: " null\n", format: JSON, wantLine: 1, want: "expected an event, a JSON object, but found null",
+		},
+		"null in an array": {
+			input: `[{"id":"a"}, null]`, format: JSON, wantIndex: 1, wantLine: 1, want: "expected an event, a JSON object, but found null",
+		},
+		"a line of null": {
+			input: "{\"id\":\"a\"}\nnull\n", format: NDJSON, wantIndex: 1, wantLine: 2, want: "expected an event, a JSON object, but found null",
+		},
 		"a field of the wrong type": {
 			input: `{"id":"a","csat":"5"}`, format: NDJSON, wantLine: 1, want: `field "csat" is a JSON string; it must be a whole number`,
 		},
@@ -254,5 +263,41 @@ func TestFieldsFollowTheEventType(t *testing.T) {
 	want := "id request type at provider customer priority category title labels reason csat comment department"
 	if got := strings.Join(Fields, " "); got != want {
 		t.Errorf("Fields = %q, want %q", got, want)
+	}
+}
+
+// TestAScoreSentAsZeroIsToldFromNoScore: "csat": 0 is a score out of range,
+// not an event without one, by either decoder and from CSV; a csat of null
+// or none at all is no score.
+func TestAScoreSentAsZeroIsToldFromNoScore(t *testing.T) {
+	tests := map[string]struct {
+		input  string
+		format Format
+		want   int
+	}{
+		"sent as 0":                         {`{"id":"a","type":"resolved","csat":0}`, NDJSON, sla.CSATSentZero},
+		"sent as 0 beside an escape":        {`{"id":"a","type":"resolved","title":"caf\u00e9","csat":0}`, NDJSON, sla.CSATSentZero},
+		"sent as 0 under a key in capitals": {`{"id":"a","type":"resolved","title":"é","CSAT":0}`, NDJSON, sla.CSATSentZero},
+		"sent as 0 in a CSV cell":           {"id,type,csat\na,resolved,0\n", CSV, sla.CSATSentZero},
+		"sent as 4":                         {`{"id":"a","type":"resolved","csat":4}`, NDJSON, 4},
+		"null":                              {`{"id":"a","type":"resolved","csat":null}`, NDJSON, 0},
+		"left out":                          {`{"id":"a","type":"resolved"}`, NDJSON, 0},
+		"left out beside an escape":         {`{"id":"a","type":"resolved","title":"caf\u00e9"}`, NDJSON, 0},
+		"an empty CSV cell":                 {"id,type,csat\na,resolved,\n", CSV, 0},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			r, err := NewReader(strings.NewReader(tc.input), tc.format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, err := r.Read()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.CSAT != tc.want {
+				t.Errorf("CSAT = %d, want %d", e.CSAT, tc.want)
+			}
+		})
 	}
 }
