@@ -98,9 +98,15 @@ func buildAMAlert(n lifecycle.Notice, externalURL string) amAlert {
 		GeneratorURL: requestURL(externalURL, n.Provider, n.RequestID),
 	}
 	if n.Stage == lifecycle.StageResolved {
+		// The breach ends when the notice says so. A breach withdrawn by
+		// late events has its clock's new deadline, later than now, as its
+		// deadline: the alert starts no later than it ends (Alertmanager
+		// refuses one that ends first, and keeps the earliest start of
+		// the alert it already holds), and ends now, not at that deadline,
+		// which would keep it firing until then.
 		end := n.FiredAt
-		if end.Before(start) {
-			end = start
+		if start.After(end) {
+			a.StartsAt = formatTime(end)
 		}
 		a.EndsAt = formatTime(end)
 	}

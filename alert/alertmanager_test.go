@@ -55,6 +55,35 @@ func TestAResolvedNoticeEndsTheBreachAndEveryEscalation(t *testing.T) {
 	}
 }
 
+// A breach that late events withdraw ends when the notice is made: its
+// notice carries the clock's new deadline, later than that, which must
+// neither start nor end the alert (Alertmanager would keep it firing until
+// then), while a breach that stopped late keeps its start at the deadline.
+func TestAResolvedNoticeEndsTheBreachWhenItIsMadeNotAtALaterDeadline(t *testing.T) {
+	at := time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC)
+	base := lifecycle.Notice{ID: "msg_x", Stage: lifecycle.StageResolved, StageKey: lifecycle.ResolvedKey, SLAID: "s", Provider: "it", Customer: "sales",
+		RequestID: "R1", Target: sla.Response, TargetSeconds: 60, FiredAt: at}
+	tests := map[string]struct {
+		deadline         time.Time
+		elapsed          int64
+		startsAt, endsAt string
+	}{
+		"stopped after its breach": {at.Add(-time.Hour), 3660, "2026-11-23T13:00:00Z", "2026-11-23T14:00:00Z"},
+		"withdrawn, running again": {at.Add(25 * time.Second), 35, "2026-11-23T14:00:00Z", "2026-11-23T14:00:00Z"},
+		"withdrawn, paused":        {time.Time{}, 35, "2026-11-23T14:00:00Z", "2026-11-23T14:00:00Z"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			n := base
+			n.Deadline, n.ElapsedSeconds = tt.deadline, tt.elapsed
+			a := buildAMAlert(n, "")
+			if a.StartsAt != tt.startsAt || a.EndsAt != tt.endsAt {
+				t.Errorf("startsAt %s, endsAt %s; want %s, %s", a.StartsAt, a.EndsAt, tt.startsAt, tt.endsAt)
+			}
+		})
+	}
+}
+
 // TestRepostSendsOnlyBreachesInBatches: a re-post carries the firing
 // breaches (and escalations) but never a warning, at most amBatch alerts to
 // a post, each valid for four re-post intervals.

@@ -73,7 +73,9 @@ func (n *Notice) waitingSummary() string {
 		if over > 0 {
 			return fmt.Sprintf("%s, %s over its %s promise", answered, sla.FormatDuration(over), sla.FormatDuration(target))
 		}
-		return fmt.Sprintf("%s, within its %s promise: the breach is over", answered, sla.FormatDuration(target))
+		// Within the promise again: late events withdrew the breach, and
+		// the wait may go on.
+		return fmt.Sprintf("%s, within %s: late events withdrew the breach", waited, promise)
 	}
 	return fmt.Sprintf("%s: %s", n.Stage, waited)
 }

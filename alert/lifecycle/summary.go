@@ -47,11 +47,13 @@ func (n *Notice) Summary() string {
 	case StageEscalation:
 		return fmt.Sprintf("Escalation %d: %s has still not %s %s, %s over its %s target", n.Escalation, provider, done, what, sla.FormatDuration(over), sla.FormatDuration(target))
 	case StageResolved:
-		clock := fmt.Sprintf("%s's %s clock for %s stopped after %s", provider, n.Target, what, sla.FormatDuration(elapsed))
 		if over > 0 {
-			return fmt.Sprintf("%s, %s over its %s target", clock, sla.FormatDuration(over), sla.FormatDuration(target))
+			return fmt.Sprintf("%s's %s clock for %s stopped after %s, %s over its %s target", provider, n.Target, what, sla.FormatDuration(elapsed), sla.FormatDuration(over), sla.FormatDuration(target))
 		}
-		return fmt.Sprintf("%s, within its %s target: the breach is over", clock, sla.FormatDuration(target))
+		// A clock that breached stays breached; one back within its
+		// target was put back by late events (a pause dated earlier),
+		// and may still be running or paused.
+		return fmt.Sprintf("%s's %s clock for %s stands at %s, within its %s target: late events withdrew the breach", provider, n.Target, what, sla.FormatDuration(elapsed), sla.FormatDuration(target))
 	default:
 		return fmt.Sprintf("%s: %s of %s", n.Stage, what, provider)
 	}

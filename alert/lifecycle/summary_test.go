@@ -80,8 +80,12 @@ func TestTheSummarySaysEachStageInTheDepartmentsWords(t *testing.T) {
 			"Escalation 1: IT Service Desk has still not answered Sales' P1 'VPN down for the sales floor', 1h over its 2h target"},
 		{"resolved late", func(n *Notice) { n.Stage, n.ElapsedSeconds, n.Target = StageResolved, 9000, sla.Resolution },
 			"IT Service Desk's resolution clock for Sales' P1 'VPN down for the sales floor' stopped after 2h30m, 30m over its 2h target"},
+		{"a customer's promise back within it", func(n *Notice) {
+			n.Stage, n.ElapsedSeconds, n.AllHours = StageResolved, 6000, true
+			n.Measures, n.Party, n.PartyName = sla.MeasureWaiting.String(), "sales", "Sales"
+		}, "IT Service Desk has waited 1h40m for Sales' answer on INC-1 'VPN down for the sales floor', within Sales' 2h promise for a first answer: late events withdrew the breach"},
 		{"breach undone", func(n *Notice) { n.Stage, n.ElapsedSeconds = StageResolved, 6000 },
-			"IT Service Desk's response clock for Sales' P1 'VPN down for the sales floor' stopped after 1h40m, within its 2h target: the breach is over"},
+			"IT Service Desk's response clock for Sales' P1 'VPN down for the sales floor' stands at 1h40m, within its 2h target: late events withdrew the breach"},
 		{"ids without names, no title, no priority", func(n *Notice) {
 			n.Stage, n.ElapsedSeconds, n.ProviderName, n.CustomerName, n.Title, n.Priority = StageBreach, 7260, "", "", "", ""
 		}, "it missed its 2h target to answer sales' request INC-1 (1m over)"},
