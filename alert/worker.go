@@ -132,6 +132,13 @@ func earliest(a, b time.Time) time.Time {
 	return a
 }
 
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
 // recordEvery bounds how long the outcomes of a batch wait for their
 // transaction while its sends go on: a slow receiver's batch is recorded
 // in parts, so what a crash would send again stays small in time as well
@@ -284,25 +291,30 @@ func (w *worker) deliver(it store.OutboxItem, b *batch) (pauseUntil time.Time) {
 		created = n.FiredAt
 	}
 	giveUpAt := created.Add(w.spec.GiveUpAfter)
+	// The receiver rests for its own backoff (failures in a row, of any
+	// alert) or its Retry-After, whichever is longer.
+	pauseUntil = now.Add(max(w.d.backoff(w.fails), wait))
 	if !now.Before(giveUpAt) {
 		reason := fmt.Sprintf("undeliverable for %s (%d attempts); last error: %v", sla.FormatDuration(now.Sub(created)), attempt, err)
 		log().Error("giving up on an alert the receiver did not take in time", "give_up_after", w.spec.GiveUpAfter, "err", err)
 		b.add(store.Outcome{Kind: store.OutcomeGiveUp, Item: it, At: now, Reason: reason}, func() {
 			w.d.metrics.count(w.spec.Name, n.Stage, ResultDropped)
 		})
-	} else {
-		// The last try falls on the give-up time, but never before the
-		// receiver's Retry-After.
-		next := earliest(now.Add(w.d.backoff(attempt)), giveUpAt)
-		if ra := now.Add(wait); next.Before(ra) {
-			next = ra
-		}
-		b.add(store.Outcome{Kind: store.OutcomeRetry, Item: it, At: now, Next: next, Reason: err.Error()}, func() {
-			w.d.metrics.count(w.spec.Name, n.Stage, ResultRetry)
-			log().Warn("alert delivery failed; will retry", "retry_in", next.Sub(now).Round(time.Millisecond), "err", err)
-		})
+		return pauseUntil
 	}
-	return now.Add(max(w.d.backoff(w.fails), wait))
+	// The last try falls on the give-up time, but never before the
+	// receiver's Retry-After: the receiver's rest is cut to it too, or the
+	// alert would wait past its give-up time. The alert is tried when the
+	// rest ends, if its own backoff ends before: that is the time stored
+	// and logged.
+	ra := now.Add(wait)
+	pauseUntil = latest(earliest(pauseUntil, giveUpAt), ra)
+	next := latest(earliest(now.Add(w.d.backoff(attempt)), giveUpAt), pauseUntil)
+	b.add(store.Outcome{Kind: store.OutcomeRetry, Item: it, At: now, Next: next, Reason: err.Error()}, func() {
+		w.d.metrics.count(w.spec.Name, n.Stage, ResultRetry)
+		log().Warn("alert delivery failed; will retry", "retry_in", next.Sub(now).Round(time.Millisecond), "err", err)
+	})
+	return pauseUntil
 }
 
 // repost sends the firing breaches again to a receiver that forgets them.
