@@ -90,7 +90,7 @@ func (m *commitMetrics) GroupCommitted(events int) { m.events.Observe(float64(ev
 func (m *metrics) watchCommits(st *store.Store) {
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "slad_store_last_commit_successful",
-		Help: "Whether the last write to the database committed (1) or failed, e.g. on a full disk (0).",
+		Help: "Whether the last write to the database committed (1) or failed, e.g. on a full disk (0); after a failure 0 until the data disk has room for the file to grow.",
 	}, func() float64 {
 		if _, err := st.CommitError(); err != nil {
 			return 0

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -86,7 +87,7 @@ func inspectFile(path string) error {
 	}
 	size := st.Size()
 	if size == 0 {
-		return &DamagedError{Path: path, Problem: "it is empty (0 bytes)"}
+		return &DamagedError{Path: path, Problem: "it is empty (0 bytes): nothing was ever written to it (an interrupted first start leaves such a file; if this directory never held slad's data, delete the file instead)"}
 	}
 	m, err := currentMeta(f, size)
 	if err != nil {
@@ -155,19 +156,33 @@ func (e *DamagedError) Is(target error) bool { return target == ErrDamaged }
 // *DamagedError. A fault in another goroutine is beyond help, but bbolt
 // reads the meta pages and the freelist in this one. After a panic the
 // file stays open, and locked, until the process ends: slad is about to.
+//
+// A file this call created and could not finish (a full disk) is removed:
+// it holds nothing, and left behind, empty or cut short, it would stop
+// every later start as damaged once space is freed.
 func openBolt(path string, o *bolt.Options) (db *bolt.DB, err error) {
 	if err := inspectFile(path); err != nil {
 		return nil, err
 	}
+	_, statErr := os.Stat(path)
+	created := errors.Is(statErr, fs.ErrNotExist)
 	err = guard(path, func() error {
-		db, err = bolt.Open(path, 0o600, o)
+		db, err = boltOpen(path, 0o600, o)
 		return err
 	})
+	if err != nil && created && !errors.Is(err, ErrDamaged) {
+		if rerr := os.Remove(path); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+			err = errors.Join(err, fmt.Errorf("remove the unfinished %s: %w", path, rerr))
+		}
+	}
 	if errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrChecksum) || errors.Is(err, berrors.ErrVersionMismatch) {
 		return nil, &DamagedError{Path: path, Problem: err.Error()}
 	}
 	return db, err
 }
+
+// boltOpen is bolt.Open; a test makes it fail as a full disk does.
+var boltOpen = bolt.Open
 
 // guard runs fn, which reads the open database, turning a panic or a
 // memory fault on a damaged page into a *DamagedError.

@@ -5,11 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
@@ -86,6 +90,36 @@ func TestOpenRefusesADamagedFileAndLeavesItUntouched(t *testing.T) {
 				t.Errorf("the damaged file was changed: %d bytes before, %d after", len(before), len(after))
 			}
 		})
+	}
+}
+
+// A first start on a full disk creates the file and fails to write its
+// first pages: the file must go with the failure, or every start after
+// space is freed would refuse it as damaged.
+func TestAFirstStartThatFailsLeavesNoFileBehind(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, FileName)
+	realOpen := boltOpen
+	t.Cleanup(func() { boltOpen = realOpen })
+	boltOpen = func(p string, mode os.FileMode, o *bolt.Options) (*bolt.DB, error) {
+		if err := os.WriteFile(p, nil, mode); err != nil { // created, then the disk was full
+			return nil, err
+		}
+		return nil, syscall.ENOSPC
+	}
+	if _, err := Open(Options{Dir: dir, Policy: slatest.DeskPolicy()}); !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("Open on a full disk: %v, want ENOSPC", err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the unfinished file is still there: %v", err)
+	}
+	boltOpen = realOpen // space was freed
+	s, err := Open(Options{Dir: dir, Policy: slatest.DeskPolicy()})
+	if err != nil {
+		t.Fatalf("Open once space is free: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -58,7 +58,18 @@ func TestCommitErrorLastsUntilACommitSucceeds(t *testing.T) {
 		t.Errorf("after a failed commit: CommitError = %v since %v, want an error since %v", err, since, failedAt)
 	}
 
-	s.db.MaxSize = 0 // space was freed
+	// A commit that fits in the file's free pages succeeds while the disk
+	// stays full: the failure goes on until the disk has room to grow.
+	s.health.room = func() (uint64, error) { return roomToGrow - 1, nil }
+	s.db.MaxSize = 0
+	if err := s.ProbeCommit(); err == nil || !strings.Contains(err.Error(), "too little for the database file to grow") {
+		t.Errorf("the probe on a disk without room: %v, want the failure to go on", err)
+	}
+	if since, err := s.CommitError(); err == nil || !since.Equal(failedAt) {
+		t.Errorf("after a commit on a disk without room: CommitError = %v since %v, want the failure since %v", err, since, failedAt)
+	}
+
+	s.health.room = func() (uint64, error) { return roomToGrow, nil } // space was freed
 	if err := s.ProbeCommit(); err != nil {
 		t.Fatalf("the probe once space is free: %v", err)
 	}

@@ -162,6 +162,7 @@ func Open(opts Options) (*Store, error) {
 		stop: make(chan struct{}), done: make(chan struct{}),
 		outboxChanged: make(chan struct{}), observer: opts.Observer,
 	}
+	s.health.room = func() (uint64, error) { return freeSpace(opts.Dir) }
 	s.policy.Store(opts.Policy)
 	if err := guard(path, s.migrate); err != nil {
 		if errors.Is(err, ErrDamaged) {
