@@ -301,13 +301,18 @@ func sparkline(h *wire.History, id string) template.HTML {
 }
 
 // waitingRows writes the requests a department waits for as the status
-// page's attention list writes them.
+// page's attention list writes them, each with the department it waits on.
 func waitingRows(p *sla.Policy, ws []wire.WaitingRequest) []attentionRow {
 	out := make([]attentionRow, 0, len(ws))
 	for _, w := range ws {
 		row := attentionRow{
 			Request: w.ID, Title: w.Title, Link: w.URL, SLA: w.SLA, Target: w.Target,
 			Provider: p.DepartmentName(w.Provider), Priority: w.Priority, Tone: "warn", State: "At risk",
+		}
+		if sl := p.SLA(w.SLA); sl != nil {
+			// The department it waits on: the SLA's provider, Network for
+			// IT's own request under Network's OLA.
+			row.Provider = p.DepartmentName(sl.Provider)
 		}
 		if w.State == "breached" {
 			row.Tone, row.State = "bad", "Breached"

@@ -188,15 +188,16 @@ func (s *Server) medians(sl *sla.SLA, st wire.SLAStanding, customer string) (res
 }
 
 // escalated counts the open requests under an SLA (of one customer, when
-// given) with a clock past one of its escalation steps: from the attention
-// index, since only a breached clock can have escalated.
+// given: the department that waits under it, sla.SLA.PartiesOf) with a
+// clock past one of its escalation steps: from the attention index, since
+// only a breached clock can have escalated.
 func escalated(sl *sla.SLA, flagged []store.Flagged, customer string, now time.Time) int64 {
 	if len(sl.Escalate) == 0 {
 		return 0
 	}
 	var n int64
 	for _, f := range flagged {
-		if f.Request.Provider != sl.Provider || (customer != "" && f.Request.Customer != customer) {
+		if _, waiter := sl.PartiesOf(f.Request.Attributes); customer != "" && waiter != customer {
 			continue
 		}
 		if slices.ContainsFunc(f.Request.Clocks, func(c sla.Clock) bool { return c.SLA == sl.ID && c.Open() && escalatedClock(sl, c, now) }) {
@@ -218,23 +219,23 @@ func escalatedClock(sl *sla.SLA, c sla.Clock, now time.Time) bool {
 	return false
 }
 
-// waitingFor lists the open requests of which dept is the customer that
-// are breached or at risk, each once under its most urgent clock, the most
-// urgent first: at most wire.WaitingLimit of them, and how many there are.
+// waitingFor lists the open requests dept waits for that are breached or
+// at risk, each once under its most urgent clock, the most urgent first:
+// at most wire.WaitingLimit of them, and how many there are. A department
+// waits under a clock when it is the customer of the clock's SLA on the
+// request (attentionRow.waiter): the request's customer, or for a holding
+// or waiting SLA the request's provider — IT waits for its own request
+// under Network's OLA and under Sales' promise, Sales under neither.
 func waitingFor(p *sla.Policy, flagged []store.Flagged, dept string, now time.Time) ([]wire.WaitingRequest, int) {
-	var mine []store.Flagged
 	providers := map[[2]string]string{} // (provider's name, request) → provider
 	for _, f := range flagged {
-		if f.Request.Customer == dept {
-			mine = append(mine, f)
-			providers[[2]string{p.DepartmentName(f.Request.Provider), f.Request.ID}] = f.Request.Provider
-		}
+		providers[[2]string{p.DepartmentName(f.Request.Provider), f.Request.ID}] = f.Request.Provider
 	}
 	out := []wire.WaitingRequest{}
 	seen := map[[2]string]bool{}
-	for _, r := range attentionList(p, mine, "", now) { // the status page's order
+	for _, r := range attentionList(p, flagged, "", now) { // the status page's order
 		k := [2]string{r.Provider, r.Request}
-		if seen[k] {
+		if r.waiter != dept || seen[k] {
 			continue
 		}
 		seen[k] = true

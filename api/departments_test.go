@@ -274,3 +274,43 @@ func TestTheScorecardShowsTheInternalNPSReceived(t *testing.T) {
 		}
 	}
 }
+
+// TestAScorecardsOwnRequestsAreThoseItWaitsForUnderEachSLA: the department
+// that waits under a holding or waiting SLA is the request's provider, as
+// the per-customer figures count it. Sales' scorecard listed IT-5001 under
+// sales-answers (Sales owes the answer: IT waits) and IT-5000 under
+// network-ola (Sales has no part in it); IT's said 0.
+func TestAScorecardsOwnRequestsAreThoseItWaitsForUnderEachSLA(t *testing.T) {
+	ts := newPartiesServer(t)
+	waiting := func(d wire.Department) string {
+		var got []string
+		for _, w := range d.Waiting {
+			got = append(got, w.ID+" "+w.SLA+" "+w.State)
+		}
+		return strings.Join(got, ", ")
+	}
+	sales := getDepartment(t, ts.URL, "sales")
+	if got, want := waiting(sales), "IT-5000 desk breached"; got != want || sales.WaitingTotal != 1 {
+		t.Errorf("Sales waits for %q (total %d), want %q (1)", got, sales.WaitingTotal, want)
+	}
+	it := getDepartment(t, ts.URL, "it")
+	got := waiting(it)
+	for _, w := range []string{"IT-5000 network-ola breached", "IT-5001 sales-answers breached", "IT-5002 network-ola breached"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("IT's own requests %q lack %q", got, w)
+		}
+	}
+	if len(it.Waiting) != 3 || it.WaitingTotal != 3 {
+		t.Errorf("IT waits for %q (total %d), want its 3 requests each once", got, it.WaitingTotal)
+	}
+	if n := getDepartment(t, ts.URL, "network"); n.WaitingTotal != 0 || len(n.Waiting) != 0 {
+		t.Errorf("Network waits for nothing: %q (total %d)", waiting(n), n.WaitingTotal)
+	}
+	if ola := findSLA(getDepartment(t, ts.URL, "network").Provides, "network-ola"); ola == nil || ola.Breached == 0 {
+		t.Errorf("network-ola should count its breached clocks: %+v", ola)
+	}
+	page := text(getPage(t, "GET", ts.URL+"/departments/it").body)
+	if !strings.Contains(page, "3 of its own requests breached or at risk") {
+		t.Errorf("IT's scorecard does not count its 3 requests:\n%s", page)
+	}
+}

@@ -365,14 +365,18 @@ func summarize(groups []deptGroup, counts store.AttentionCounts) statusSummary {
 
 // attentionList is the clocks needing attention of the department's
 // requests, as of now: breached first, the most overdue on top, then at
-// risk, the deadline soonest on top, paused ones last.
+// risk, the deadline soonest on top, paused ones last. A clock is the
+// department's when it is a party of its SLA on the request (serves or
+// waits: attentionRow.party, waiter), so that a department's view lists
+// no clock of an SLA not on it.
 func attentionList(p *sla.Policy, flagged []store.Flagged, filter string, now time.Time) []attentionRow {
 	var out []attentionRow
 	for _, f := range flagged {
-		if filter != "" && f.Request.Provider != filter && f.Request.Customer != filter {
-			continue
+		for _, r := range attentionRows(p, f, now) {
+			if filter == "" || r.party == filter || r.waiter == filter {
+				out = append(out, r)
+			}
 		}
-		out = append(out, attentionRows(p, f, now)...)
 	}
 	slices.SortFunc(out, func(a, b attentionRow) int {
 		if a.breached != b.breached {

@@ -59,6 +59,11 @@ type attentionRow struct {
 	DeadlineISO          string
 	breached             bool
 	at                   time.Time
+	// party and waiter are who serves whom under the row's SLA
+	// (sla.SLA.PartiesOf): the request's provider and customer, or a
+	// holding or waiting SLA's provider and the request's provider, the
+	// department that waits.
+	party, waiter string
 }
 
 // slaRowOf writes an SLA's standing in words: whom it serves and what it
@@ -171,6 +176,7 @@ func attentionRows(p *sla.Policy, f store.Flagged, now time.Time) []attentionRow
 			Provider: p.DepartmentName(req.Provider), Customer: p.DepartmentName(req.Customer),
 			Priority: req.Priority,
 		}
+		row.party, row.waiter = sl.PartiesOf(req.Attributes)
 		switch {
 		case live.State == sla.StateBreached:
 			row.breached, row.Tone, row.State = true, "bad", "Breached"

@@ -434,3 +434,61 @@ func TestStatusPageListsTheWorstOfEachSLAAndLinksToTheRest(t *testing.T) {
 		t.Errorf("the page grew by %d bytes from 2,000 to 5,000 breached requests (%d bytes), want the same rows", d, len(large))
 	}
 }
+
+// attentionOf is the text of each row of a page's list of requests at
+// risk or breached.
+func attentionOf(t *testing.T, body string) []string {
+	t.Helper()
+	_, att, _ := strings.Cut(body, `id="attention"`)
+	rows := regexp.MustCompile(`(?s)<tbody>.*?</tbody>`).FindString(att)
+	var got []string
+	for _, tr := range regexp.MustCompile(`(?s)<tr[ >].*?</tr>`).FindAllString(rows, -1) {
+		got = append(got, text(tr))
+	}
+	return got
+}
+
+// TestADepartmentViewHoldsTheClocksOfItsSLAsOnly: a request's clock is on
+// a department's view when the department is a party of its SLA. The view
+// of Sales listed IT-5000 and IT-5002 under network-ola, an SLA not on it,
+// and counted IT-5002 among its requests breached; Network's view, whose
+// SLA it is, listed neither.
+func TestADepartmentViewHoldsTheClocksOfItsSLAsOnly(t *testing.T) {
+	ts := newPartiesServer(t)
+	cases := map[string]struct {
+		rows  []string // "request SLA", each once for its targets
+		tiles string
+	}{
+		"sales":   {[]string{"IT-5000 desk", "IT-5001 sales-answers"}, "2 requests breached"},
+		"network": {[]string{"IT-5000 network-ola", "IT-5002 network-ola"}, "2 requests breached"},
+		"it":      {[]string{"IT-5000 desk", "IT-5000 network-ola", "IT-5001 sales-answers", "IT-5002 network-ola"}, "3 requests breached"},
+	}
+	for dept, tc := range cases {
+		t.Run(dept, func(t *testing.T) {
+			body := getPage(t, "GET", ts.URL+"/?department="+dept).body
+			var got []string
+			for _, r := range attentionOf(t, body) {
+				f := strings.Fields(r)
+				for _, id := range []string{"desk", "network-ola", "sales-answers"} {
+					if slices.Contains(f, id) {
+						got = append(got, f[0]+" "+id)
+					}
+				}
+			}
+			slices.Sort(got)
+			got = slices.Compact(got) // a row per target
+			for _, w := range tc.rows {
+				if !slices.Contains(got, w) {
+					t.Errorf("the view lacks %s: %q", w, got)
+				}
+			}
+			if len(got) != len(tc.rows) {
+				t.Errorf("the view lists %q, want %q only", got, tc.rows)
+			}
+			summary := text(regexp.MustCompile(`(?s)<ul class="tiles">.*?</ul>`).FindString(body))
+			if !strings.Contains(summary, tc.tiles) {
+				t.Errorf("tiles %q, want %q", summary, tc.tiles)
+			}
+		})
+	}
+}
