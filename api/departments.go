@@ -34,7 +34,7 @@ func (s *Server) handleDepartment(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no department %q in the configuration; known departments: %s", id, deptList(cfg.Policy.Departments)))
 		return
 	}
-	d, err := s.scorecard(cfg, id, s.now(), s.mayReadDetails(r))
+	d, _, err := s.scorecard(cfg, id, s.now(), s.mayReadDetails(r))
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
 		return
@@ -42,10 +42,17 @@ func (s *Server) handleDepartment(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, d)
 }
 
-// scorecard gathers a department's figures as provider and as customer.
-// details says whether the caller may read requests (titles, ids): without
-// it the list of requests waiting stays empty and only its count is given.
-func (s *Server) scorecard(cfg *config.Config, id string, now time.Time, details bool) (wire.Department, error) {
+// scorecard gathers a department's figures as provider and as customer,
+// and the requests needing attention they were counted from (the page
+// counts requests where the API counts clocks). details says whether the
+// caller may read requests (titles, ids): without it the list of requests
+// waiting stays empty and only its count is given.
+func (s *Server) scorecard(cfg *config.Config, id string, now time.Time, details bool) (wire.Department, store.Attention, error) {
+	d, sn, err := s.scorecardOf(cfg, id, now, details)
+	return d, sn.attention, err
+}
+
+func (s *Server) scorecardOf(cfg *config.Config, id string, now time.Time, details bool) (wire.Department, snapshot, error) {
 	p := cfg.Policy
 	d := wire.Department{
 		ID: id, Name: p.DepartmentName(id), Lead: p.Departments[id].Lead, GeneratedAt: now.UTC(),
@@ -63,11 +70,11 @@ func (s *Server) scorecard(cfg *config.Config, id string, now time.Time, details
 		attention: &store.AttentionQuery{PerSLA: attentionPerSLA, Department: id},
 	}, now)
 	if err != nil {
-		return d, err
+		return d, sn, err
 	}
 	held, windows, err := s.currentHeld(p.SLAs, now)
 	if err != nil {
-		return d, err
+		return d, sn, err
 	}
 	d.Held = departmentHeld(p, id, held, windows)
 	for _, sl := range slas {
@@ -75,7 +82,7 @@ func (s *Server) scorecard(cfg *config.Config, id string, now time.Time, details
 		if sl.Provider == id {
 			ds, err := s.providedSLA(sn, sl, st, now)
 			if err != nil {
-				return d, err
+				return d, sn, err
 			}
 			ds.Held = heldOf(p, sl, held[sl.ID])
 			d.Provides = append(d.Provides, ds)
@@ -83,7 +90,7 @@ func (s *Server) scorecard(cfg *config.Config, id string, now time.Time, details
 		if receivesFigures(p, sl, id, sn) {
 			ds, err := s.receivedSLA(sn, sl, st, id, now)
 			if err != nil {
-				return d, err
+				return d, sn, err
 			}
 			d.Receives = append(d.Receives, ds)
 		}
@@ -95,7 +102,7 @@ func (s *Server) scorecard(cfg *config.Config, id string, now time.Time, details
 		d.Waiting = []wire.WaitingRequest{}
 	}
 	d.Feedback, err = s.departmentFeedback(cfg, id)
-	return d, err
+	return d, sn, err
 }
 
 // receives reports whether a department is a customer of an SLA, by name

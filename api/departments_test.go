@@ -3,6 +3,8 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -312,5 +314,36 @@ func TestAScorecardsOwnRequestsAreThoseItWaitsForUnderEachSLA(t *testing.T) {
 	page := text(getPage(t, "GET", ts.URL+"/departments/it").body)
 	if !strings.Contains(page, "3 of its own requests breached or at risk") {
 		t.Errorf("IT's scorecard does not count its 3 requests:\n%s", page)
+	}
+}
+
+// TestAScorecardCountsBreachedRequestsNotClocks: the page's Breached sits
+// beside Open and its tile speaks of requests, so both count requests,
+// each once per SLA; the API's breached counts clocks. IT-5000 is past
+// both targets of desk and of network-ola.
+func TestAScorecardCountsBreachedRequestsNotClocks(t *testing.T) {
+	ts := newPartiesServer(t)
+	if desk := findSLA(getDepartment(t, ts.URL, "it").Provides, "desk"); desk == nil || desk.Breached != 2 {
+		t.Errorf("the API counts desk's 2 breached clocks (IT-5000's response and resolution): %+v", desk)
+	}
+	breached := regexp.MustCompile(`data-label="Breached"[^>]*>(\d+)<`)
+	for dept, want := range map[string]struct {
+		tile string
+		rows []string // every row's Breached, in page order
+	}{
+		"it":      {"1 open request it owes past its target", []string{"1", "1", "2", "1"}}, // desk (all, Sales); received: network-ola, sales-answers
+		"network": {"2 open requests it owes past their target", []string{"2", "2"}},        // network-ola (all, IT)
+	} {
+		body := getPage(t, "GET", ts.URL+"/departments/"+dept).body
+		if !strings.Contains(text(body), want.tile) {
+			t.Errorf("%s's scorecard lacks %q", dept, want.tile)
+		}
+		var got []string
+		for _, m := range breached.FindAllStringSubmatch(body, -1) {
+			got = append(got, m[1])
+		}
+		if !slices.Equal(got, want.rows) {
+			t.Errorf("%s's Breached column %v, want %v", dept, got, want.rows)
+		}
 	}
 }

@@ -299,3 +299,14 @@ func targetSeconds(t sla.Target) map[string]int64 {
 	}
 	return out
 }
+
+// breachedRequests counts the open requests with a clock past its target
+// under an SLA (of one customer's, when given), each once however many of
+// its targets are past: the pages' "Breached" beside "Open", from the
+// attention index. The API's "breached" counts the clocks (the counters).
+func (sn snapshot) breachedRequests(slaID, customer string) int64 {
+	if customer == "" {
+		return int64(sn.attention.Breached[slaID])
+	}
+	return int64(sn.attention.BreachedByPair[[2]string{slaID, customer}])
+}

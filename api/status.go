@@ -325,6 +325,7 @@ func slaGroups(p *sla.Policy, slas []*sla.SLA, filter string, sn snapshot) []dep
 			st.Standing, customer = standingOf(sl, sn.current(sl, filter)), filter
 		}
 		row := slaRowOf(p, sl, st)
+		row.Breached = sn.breachedRequests(sl.ID, customer)
 		if customer != "" {
 			row.Scope = "Figures of the requests " + p.DepartmentName(filter) + " raised"
 		}

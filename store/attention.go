@@ -214,6 +214,16 @@ type Attention struct {
 	// Sales for it under IT's SLA.
 	Counts     AttentionCounts
 	ByCustomer map[string]AttentionCounts
+	// ByProvider counts the requests each department owes: a request
+	// counts under the provider of each SLA it needs attention under
+	// (parties), as breached when one of that provider's clocks is.
+	ByProvider map[string]AttentionCounts
+	// Breached counts per SLA, and per SLA and the customer of its clocks
+	// (parties), the requests with an open clock breached under it: each
+	// request once, however many of its targets are past. The counters'
+	// open_breached count the clocks.
+	Breached       map[string]int
+	BreachedByPair map[[2]string]int
 	// BySLA counts per SLA the requests breached or at risk under it.
 	BySLA map[string]int
 }
@@ -221,7 +231,8 @@ type Attention struct {
 // readAttentionBounded reads the attention index's values, counts them and
 // loads the records of the worst PerSLA requests of each SLA.
 func readAttentionBounded(tx *bolt.Tx, q AttentionQuery) (Attention, error) {
-	out := Attention{ByCustomer: map[string]AttentionCounts{}, BySLA: map[string]int{}}
+	out := Attention{ByCustomer: map[string]AttentionCounts{}, ByProvider: map[string]AttentionCounts{},
+		BySLA: map[string]int{}, Breached: map[string]int{}, BreachedByPair: map[[2]string]int{}}
 	worst := map[string][]rankedRef{}
 	err := tx.Bucket(bucketAttention).ForEach(func(k, v []byte) error {
 		ref, _, _ := parseRequestKey(k)
@@ -317,46 +328,58 @@ func (q AttentionQuery) keep(e AttentionEntry) (AttentionEntry, bool) {
 	return e, len(breached)+len(atRisk) > 0
 }
 
-// count adds an entry to the counts: once to Counts, and once under each
-// department that waits for it under one of its SLAs (ByCustomer).
+// count adds an entry to the counts: once to Counts, once under each
+// department that waits for it under one of its SLAs (ByCustomer) and
+// each that owes it (ByProvider), and once per SLA it is breached under.
 func (a *Attention) count(e AttentionEntry, p *sla.Policy) {
 	if len(e.Breached) > 0 {
 		a.Counts.Breached++
 	} else {
 		a.Counts.AtRisk++
 	}
-	type waiter struct {
+	type party struct {
 		dept     string
 		breached bool
 	}
-	var at [4]waiter
-	waiters := at[:0]
-	add := func(slaID string, breached bool) {
-		_, dept := e.parties(p, slaID)
-		for i := range waiters {
-			if waiters[i].dept == dept {
-				waiters[i].breached = waiters[i].breached || breached
-				return
+	var wAt, pAt [4]party
+	var sAt [4]string
+	waiters, providers, breachedSLAs := wAt[:0], pAt[:0], sAt[:0]
+	add := func(list []party, dept string, breached bool) []party {
+		for i := range list {
+			if list[i].dept == dept {
+				list[i].breached = list[i].breached || breached
+				return list
 			}
 		}
-		waiters = append(waiters, waiter{dept, breached})
+		return append(list, party{dept, breached})
 	}
 	for _, b := range e.Breached {
 		slaID, _ := sla.SplitKey(b.Clock)
-		add(slaID, true)
+		provider, customer := e.parties(p, slaID)
+		waiters, providers = add(waiters, customer, true), add(providers, provider, true)
+		if !slices.Contains(breachedSLAs, slaID) { // a request once per SLA, whatever its targets
+			breachedSLAs = append(breachedSLAs, slaID)
+			a.Breached[slaID]++
+			a.BreachedByPair[[2]string{slaID, customer}]++
+		}
 	}
 	for _, slaID := range e.AtRisk {
-		add(slaID, false)
+		provider, customer := e.parties(p, slaID)
+		waiters, providers = add(waiters, customer, false), add(providers, provider, false)
 	}
-	for _, w := range waiters {
-		c := a.ByCustomer[w.dept]
-		if w.breached {
-			c.Breached++
-		} else {
-			c.AtRisk++
+	tally := func(m map[string]AttentionCounts, list []party) {
+		for _, w := range list {
+			c := m[w.dept]
+			if w.breached {
+				c.Breached++
+			} else {
+				c.AtRisk++
+			}
+			m[w.dept] = c
 		}
-		a.ByCustomer[w.dept] = c
 	}
+	tally(a.ByCustomer, waiters)
+	tally(a.ByProvider, providers)
 }
 
 // rank orders a request within an SLA's list: breached before at risk,

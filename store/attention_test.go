@@ -60,10 +60,11 @@ func TestAttentionCountsARequestUnderTheDepartmentThatWaitsUnderEachSLA(t *testi
 	}}
 	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	r1 := AttentionEntry{Ref: Ref{Provider: "it", ID: "R1"}, Customer: "sales",
-		Breached: []openBreach{{"ola/response", at}, {"answers/resolution", at}}, AtRisk: []string{"desk"}}
+		Breached: []openBreach{{"answers/resolution", at}, {"ola/resolution", at}, {"ola/response", at}}, AtRisk: []string{"desk"}}
 	r2 := AttentionEntry{Ref: Ref{Provider: "it", ID: "R2"}, Customer: "sales", Breached: []openBreach{{"ola/resolution", at}}}
 	counts := func(q AttentionQuery) Attention {
-		a := Attention{ByCustomer: map[string]AttentionCounts{}}
+		a := Attention{ByCustomer: map[string]AttentionCounts{}, ByProvider: map[string]AttentionCounts{},
+			Breached: map[string]int{}, BreachedByPair: map[[2]string]int{}}
 		for _, e := range []AttentionEntry{r1, r2} {
 			if e, ok := q.keep(e); ok {
 				a.count(e, q.Policy)
@@ -77,6 +78,13 @@ func TestAttentionCountsARequestUnderTheDepartmentThatWaitsUnderEachSLA(t *testi
 	}
 	if all.ByCustomer["it"] != (AttentionCounts{Breached: 2}) || all.ByCustomer["sales"] != (AttentionCounts{AtRisk: 1}) || len(all.ByCustomer) != 2 {
 		t.Errorf("by customer %+v, want it: 2 breached (R1, R2), sales: 1 at risk (R1 under desk)", all.ByCustomer)
+	}
+	if all.ByProvider["network"] != (AttentionCounts{Breached: 2}) || all.ByProvider["it"] != (AttentionCounts{AtRisk: 1}) || all.ByProvider["sales"] != (AttentionCounts{Breached: 1}) {
+		t.Errorf("by provider %+v, want network: 2 breached, it: 1 at risk, sales: 1 breached", all.ByProvider)
+	}
+	// R1's two ola clocks and R2's: two requests, not three clocks.
+	if all.Breached["ola"] != 2 || all.Breached["answers"] != 1 || all.Breached["desk"] != 0 || all.BreachedByPair[[2]string{"ola", "it"}] != 2 {
+		t.Errorf("breached per SLA %v, per pair %v; want ola 2 (for it), answers 1", all.Breached, all.BreachedByPair)
 	}
 	for dept, want := range map[string]AttentionCounts{"sales": {Breached: 1}, "network": {Breached: 2}, "it": {Breached: 2}} {
 		if got := counts(AttentionQuery{Policy: p, Department: dept}).Counts; got != want {
