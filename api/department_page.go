@@ -20,6 +20,7 @@ import (
 
 // departmentView is everything the scorecard page shows.
 type departmentView struct {
+	Refresh                   refresh
 	Title, Name, Lead         string
 	RenderedText, RenderedISO string
 	StatusURL                 string // the status page filtered on the department
@@ -115,7 +116,9 @@ func (s *Server) handleDepartmentPage(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	s.renderStatus(w, http.StatusOK, "department", departmentPage(cfg, d, att, now, details))
+	v := departmentPage(cfg, d, att, now, details)
+	v.Refresh = refreshSwitch(r)
+	s.renderStatus(w, http.StatusOK, "department", v)
 }
 
 // scorecardURL is the address of a department's scorecard page.

@@ -37,8 +37,9 @@ var (
 	statusTemplates = template.Must(template.New("status").Funcs(template.FuncMap{
 		"css": func() template.CSS { return template.CSS(statusCSS) },
 		// head is the data of the document's <head>: its title, and
-		// whether it refreshes itself (the status page does; error pages
-		// do not).
+		// whether it refreshes itself (the status page and a scorecard
+		// when asked to, refreshSwitch; the page of a problem expected to
+		// pass).
 		"head": func(title string, refresh bool) any {
 			return struct {
 				Title   string
@@ -94,6 +95,7 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := s.statusView(cfg, filter, s.now())
+	v.Refresh = refreshSwitch(r)
 	if err == nil && !s.mayReadDetails(r) {
 		// global.read_access: authenticated, and no credentials: the
 		// standings stay, the requests (titles, customers) go.
@@ -137,8 +139,33 @@ type problemView struct {
 	Refresh     bool // the problem is expected to pass
 }
 
+// refresh is a page's self-refresh: off unless the address asks for it
+// with refresh=1, since a page that reloads every minute sends a screen
+// reader back to its top. URL switches it, keeping the other parameters.
+type refresh struct {
+	On  bool
+	URL string
+}
+
+// refreshSwitch reads a page's refresh from its address.
+func refreshSwitch(r *http.Request) refresh {
+	q := r.URL.Query()
+	on := q.Get("refresh") == "1"
+	if on {
+		q.Del("refresh")
+	} else {
+		q.Set("refresh", "1")
+	}
+	u := r.URL.Path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	return refresh{On: on, URL: u}
+}
+
 // statusView is everything the status page shows.
 type statusView struct {
+	Refresh      refresh
 	Title        string
 	RenderedText string
 	RenderedISO  string

@@ -298,15 +298,44 @@ func TestStatusPageHeadersAndSelfContainment(t *testing.T) {
 			}
 		})
 	}
-	t.Run("the status page refreshes itself and the error page does not", func(t *testing.T) {
-		refresh := `<meta http-equiv="refresh" content="60">`
-		if !strings.Contains(getPage(t, "GET", ts.URL+"/").body, refresh) {
-			t.Error("status page does not refresh")
-		}
-		if strings.Contains(getPage(t, "GET", ts.URL+"/?department=nope").body, refresh) {
+	t.Run("the 404 page does not refresh", func(t *testing.T) {
+		if strings.Contains(getPage(t, "GET", ts.URL+"/?department=nope").body, `http-equiv="refresh"`) {
 			t.Error("the 404 page refreshes")
 		}
 	})
+}
+
+// TestAPageRefreshesItselfOnlyWhenAsked: a page that reloads every minute
+// sends a screen reader back to its top (axe-core: meta-refresh), so the
+// status page, a department's view and a scorecard refresh only with
+// refresh=1, and each links to switching it on or off, keeping the
+// address's other parameters.
+func TestAPageRefreshesItselfOnlyWhenAsked(t *testing.T) {
+	ts := newStatusServer(t)
+	const meta = `<meta http-equiv="refresh" content="60">`
+	cases := []struct{ path, on, off string }{
+		{"/", "/?refresh=1", "/"},
+		{"/?department=sales", "/?department=sales&amp;refresh=1", "/?department=sales"},
+		{"/departments/sales", "/departments/sales?refresh=1", "/departments/sales"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.path, func(t *testing.T) {
+			body := getPage(t, "GET", ts.URL+tc.path).body
+			if strings.Contains(body, meta) {
+				t.Error("the page refreshes itself unasked")
+			}
+			if !strings.Contains(body, `<a href="`+tc.on+`">refresh every minute</a>`) {
+				t.Errorf("no link to %s to refresh every minute", tc.on)
+			}
+			on := getPage(t, "GET", ts.URL+html.UnescapeString(tc.on)).body
+			if !strings.Contains(on, meta) {
+				t.Error("with refresh=1 the page does not refresh itself")
+			}
+			if !strings.Contains(on, `<a href="`+tc.off+`">stop refreshing</a>`) {
+				t.Errorf("with refresh=1 no link to %s to stop refreshing", tc.off)
+			}
+		})
+	}
 }
 
 func TestStatusPageIsAccessibleAndPrintable(t *testing.T) {
