@@ -3,10 +3,13 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/config"
@@ -345,5 +348,38 @@ func TestAScorecardCountsBreachedRequestsNotClocks(t *testing.T) {
 		if !slices.Equal(got, want.rows) {
 			t.Errorf("%s's Breached column %v, want %v", dept, got, want.rows)
 		}
+	}
+}
+
+// TestTheStatusPageLinksADepartmentThatOnlyReceives: a department that
+// provides no SLA heads no table; its name in an SLA's customers links to
+// its scorecard, as every provider's heading does (Purchasing was plain
+// text).
+func TestTheStatusPageLinksADepartmentThatOnlyReceives(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "status.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	yaml := strings.Replace(string(data), "departments:\n", "departments:\n  purchasing: {name: Purchasing}\n", 1) + `
+  - id: it-purchasing
+    description: IT buys for Purchasing
+    provider: it
+    customers: [purchasing]
+    resolution: 2d
+    objective: 90%
+    window: 30d
+`
+	cfg, err := config.LoadBytes("testdata/status.yaml", []byte(yaml), "testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return statusNow }
+	_, ts := serveAPI(t, storeEvaluated(t, cfg, now, statusEvents()), cfg, now, nil)
+	body := getPage(t, "GET", ts.URL+"/").body
+	if row := rowOf(body, "it-purchasing"); !strings.Contains(row, `For <a href="/departments/purchasing">Purchasing</a>:`) {
+		t.Errorf("Purchasing, which only receives, is not linked to its scorecard:\n%s", row)
+	}
+	if row := rowOf(body, "it-oncall"); !strings.Contains(row, "For every department:") {
+		t.Errorf("an SLA for every department no longer says so:\n%s", text(row))
 	}
 }
