@@ -335,10 +335,15 @@ func concerns(sl *sla.SLA, dept string) bool {
 
 // slaGroups are the rows of the SLAs, grouped by provider in the order of
 // their names. With a filter, an SLA the department receives shows the
-// figures of the department's own requests.
+// figures of the department's own requests, and one serving every
+// department ("*") is shown only when the department has requests under
+// it, as its scorecard lists it (receivesFigures).
 func slaGroups(p *sla.Policy, slas []*sla.SLA, filter string, sn snapshot) []deptGroup {
 	groups := map[string]*deptGroup{}
 	for _, sl := range slas {
+		if filter != "" && sl.Provider != filter && !receivesFigures(p, sl, filter, sn) {
+			continue
+		}
 		g := groups[sl.Provider]
 		if g == nil {
 			g = &deptGroup{ID: sl.Provider, Name: p.DepartmentName(sl.Provider), URL: scorecardURL(sl.Provider)}
