@@ -163,8 +163,10 @@ func (c chart) drawLine(b *strings.Builder, x func(int) float64, y func(float64)
 }
 
 // writeTable writes every figure in a table that only screen readers see.
+// The class is on a <div> around the table, not on the table: a table
+// ignores width:1px and widened a phone's page by its full width.
 func (c chart) writeTable(b *strings.Builder) {
-	fmt.Fprintf(b, `<table class="visually-hidden"><caption>%s</caption><thead><tr><th scope="col">%s of</th><th scope="col">%s</th></tr></thead><tbody>`,
+	fmt.Fprintf(b, `<div class="visually-hidden"><table><caption>%s</caption><thead><tr><th scope="col">%s of</th><th scope="col">%s</th></tr></thead><tbody>`,
 		esc(c.Title), esc(capitalize(c.Period)), esc(c.Measure))
 	for _, p := range c.Points {
 		v := "no figure"
@@ -173,7 +175,7 @@ func (c chart) writeTable(b *strings.Builder) {
 		}
 		fmt.Fprintf(b, `<tr><th scope="row">%s</th><td>%s</td></tr>`, esc(p.Label), esc(v))
 	}
-	b.WriteString(`</tbody></table>`)
+	b.WriteString(`</tbody></table></div>`)
 }
 
 // tone is the class suffix of a point below the objective.

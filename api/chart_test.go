@@ -160,3 +160,19 @@ func TestAChartEscapesItsText(t *testing.T) {
 		t.Errorf("unescaped text in\n%s", out)
 	}
 }
+
+// A table ignores width:1px: with the class on it, the hidden figures of a
+// scorecard's charts widened a 375 px phone's page to 565 px. The class is
+// on a <div> around it, and the table stays a table for screen readers.
+func TestAChartsHiddenTableDoesNotWidenThePage(t *testing.T) {
+	out := string(goldenCharts()["compliance"].SVG())
+	if !strings.Contains(out, `<div class="visually-hidden"><table><caption>Compliance per week</caption>`) {
+		t.Errorf("the figures' table is not inside a visually-hidden div:\n%s", out)
+	}
+	if strings.Contains(out, `<table class=`) {
+		t.Errorf("the table itself carries a class, which a table's width ignores:\n%s", out)
+	}
+	if !strings.HasSuffix(out, `</tbody></table></div>`) {
+		t.Errorf("the div does not end after the table:\n%s", out)
+	}
+}

@@ -20,6 +20,7 @@ import (
 
 // departmentView is everything the scorecard page shows.
 type departmentView struct {
+	Refresh                   refresh
 	Title, Name, Lead         string
 	RenderedText, RenderedISO string
 	StatusURL                 string // the status page filtered on the department
@@ -106,7 +107,7 @@ func (s *Server) handleDepartmentPage(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.now()
 	details := s.mayReadDetails(r)
-	d, err := s.scorecard(cfg, id, now, details)
+	d, att, err := s.scorecard(cfg, id, now, details)
 	if err != nil {
 		s.log.Error("department page: reading the store failed", "err", err)
 		s.renderStatus(w, http.StatusInternalServerError, "problem", problemView{
@@ -115,14 +116,18 @@ func (s *Server) handleDepartmentPage(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	s.renderStatus(w, http.StatusOK, "department", departmentPage(cfg, d, now, details))
+	v := departmentPage(cfg, d, att, now, details)
+	v.Refresh = refreshSwitch(r)
+	s.renderStatus(w, http.StatusOK, "department", v)
 }
 
 // scorecardURL is the address of a department's scorecard page.
 func scorecardURL(id string) string { return "/departments/" + url.PathEscape(id) }
 
-// departmentPage writes a scorecard in words.
-func departmentPage(cfg *config.Config, d wire.Department, now time.Time, details bool) departmentView {
+// departmentPage writes a scorecard in words. Its "Breached" and the
+// requests it owes past their target count requests (att), each once per
+// SLA, where the API counts clocks.
+func departmentPage(cfg *config.Config, d wire.Department, att store.Attention, now time.Time, details bool) departmentView {
 	p := cfg.Policy
 	head := statusHeading(cfg, d.ID, now)
 	v := departmentView{
@@ -137,14 +142,19 @@ func departmentPage(cfg *config.Config, d wire.Department, now time.Time, detail
 	var belowGiven, belowReceived, owed int64
 	for i, ds := range d.Provides {
 		pv := providedOf(p, ds, i)
+		pv.Row.Breached = int64(att.Breached[ds.SLA])
+		for j, c := range ds.ByCustomer {
+			pv.Customers[j].Row.Breached = int64(att.BreachedByPair[[2]string{ds.SLA, c.Customer}])
+		}
 		if pv.Row.Tone == "bad" {
 			belowGiven++
 		}
-		owed += ds.Breached
 		v.Provides = append(v.Provides, pv)
 	}
+	owed = int64(att.ByProvider[d.ID].Breached)
 	for i, ds := range d.Receives {
 		rv := receivedOf(p, ds, d.Name, i)
+		rv.Row.Breached = int64(att.BreachedByPair[[2]string{ds.SLA, d.ID}])
 		if rv.Row.Tone == "bad" {
 			belowReceived++
 		}
@@ -153,7 +163,7 @@ func departmentPage(cfg *config.Config, d wire.Department, now time.Time, detail
 	if len(d.Provides) > 0 { // a department that gives nothing is not told it breaches nothing
 		v.Tiles = append(v.Tiles,
 			scoreTile{Count: belowGiven, Label: fmt.Sprintf("of the %s it gives below objective", sla.Plural(len(d.Provides), "SLA", "SLAs")), Tone: toneOf(belowGiven, "bad"), Link: "#provides"},
-			scoreTile{Count: owed, Label: "open requests it owes past their target (counted per SLA)", Tone: toneOf(owed, "bad"), Link: "#provides"})
+			scoreTile{Count: owed, Label: owedWords(owed), Tone: toneOf(owed, "bad"), Link: "#provides"})
 	}
 	v.Tiles = append(v.Tiles,
 		scoreTile{Count: belowReceived, Label: fmt.Sprintf("of the %s it receives below objective for %s", sla.Plural(len(d.Receives), "SLA", "SLAs"), d.Name), Tone: toneOf(belowReceived, "bad"), Link: "#receives"},
@@ -170,6 +180,15 @@ func departmentPage(cfg *config.Config, d wire.Department, now time.Time, detail
 	v.Feedback = feedbackOf(p, &d.Feedback)
 	v.Feedback.Provider = len(d.Provides) > 0
 	return v
+}
+
+// owedWords is the label of the tile counting the open requests a
+// department owes past a target: requests, each once, not their clocks.
+func owedWords(n int64) string {
+	if n == 1 {
+		return "open request it owes past its target"
+	}
+	return "open requests it owes past their target"
 }
 
 func toneOf(n int64, bad string) string {
@@ -301,13 +320,18 @@ func sparkline(h *wire.History, id string) template.HTML {
 }
 
 // waitingRows writes the requests a department waits for as the status
-// page's attention list writes them.
+// page's attention list writes them, each with the department it waits on.
 func waitingRows(p *sla.Policy, ws []wire.WaitingRequest) []attentionRow {
 	out := make([]attentionRow, 0, len(ws))
 	for _, w := range ws {
 		row := attentionRow{
 			Request: w.ID, Title: w.Title, Link: w.URL, SLA: w.SLA, Target: w.Target,
 			Provider: p.DepartmentName(w.Provider), Priority: w.Priority, Tone: "warn", State: "At risk",
+		}
+		if sl := p.SLA(w.SLA); sl != nil {
+			// The department it waits on: the SLA's provider, Network for
+			// IT's own request under Network's OLA.
+			row.Provider = p.DepartmentName(sl.Provider)
 		}
 		if w.State == "breached" {
 			row.Tone, row.State = "bad", "Breached"

@@ -34,7 +34,7 @@ func (s *Server) handleDepartment(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no department %q in the configuration; known departments: %s", id, deptList(cfg.Policy.Departments)))
 		return
 	}
-	d, err := s.scorecard(cfg, id, s.now(), s.mayReadDetails(r))
+	d, _, err := s.scorecard(cfg, id, s.now(), s.mayReadDetails(r))
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
 		return
@@ -42,10 +42,17 @@ func (s *Server) handleDepartment(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, d)
 }
 
-// scorecard gathers a department's figures as provider and as customer.
-// details says whether the caller may read requests (titles, ids): without
-// it the list of requests waiting stays empty and only its count is given.
-func (s *Server) scorecard(cfg *config.Config, id string, now time.Time, details bool) (wire.Department, error) {
+// scorecard gathers a department's figures as provider and as customer,
+// and the requests needing attention they were counted from (the page
+// counts requests where the API counts clocks). details says whether the
+// caller may read requests (titles, ids): without it the list of requests
+// waiting stays empty and only its count is given.
+func (s *Server) scorecard(cfg *config.Config, id string, now time.Time, details bool) (wire.Department, store.Attention, error) {
+	d, sn, err := s.scorecardOf(cfg, id, now, details)
+	return d, sn.attention, err
+}
+
+func (s *Server) scorecardOf(cfg *config.Config, id string, now time.Time, details bool) (wire.Department, snapshot, error) {
 	p := cfg.Policy
 	d := wire.Department{
 		ID: id, Name: p.DepartmentName(id), Lead: p.Departments[id].Lead, GeneratedAt: now.UTC(),
@@ -63,11 +70,11 @@ func (s *Server) scorecard(cfg *config.Config, id string, now time.Time, details
 		attention: &store.AttentionQuery{PerSLA: attentionPerSLA, Department: id},
 	}, now)
 	if err != nil {
-		return d, err
+		return d, sn, err
 	}
 	held, windows, err := s.currentHeld(p.SLAs, now)
 	if err != nil {
-		return d, err
+		return d, sn, err
 	}
 	d.Held = departmentHeld(p, id, held, windows)
 	for _, sl := range slas {
@@ -75,7 +82,7 @@ func (s *Server) scorecard(cfg *config.Config, id string, now time.Time, details
 		if sl.Provider == id {
 			ds, err := s.providedSLA(sn, sl, st, now)
 			if err != nil {
-				return d, err
+				return d, sn, err
 			}
 			ds.Held = heldOf(p, sl, held[sl.ID])
 			d.Provides = append(d.Provides, ds)
@@ -83,7 +90,7 @@ func (s *Server) scorecard(cfg *config.Config, id string, now time.Time, details
 		if receivesFigures(p, sl, id, sn) {
 			ds, err := s.receivedSLA(sn, sl, st, id, now)
 			if err != nil {
-				return d, err
+				return d, sn, err
 			}
 			d.Receives = append(d.Receives, ds)
 		}
@@ -95,7 +102,7 @@ func (s *Server) scorecard(cfg *config.Config, id string, now time.Time, details
 		d.Waiting = []wire.WaitingRequest{}
 	}
 	d.Feedback, err = s.departmentFeedback(cfg, id)
-	return d, err
+	return d, sn, err
 }
 
 // receives reports whether a department is a customer of an SLA, by name
@@ -188,15 +195,16 @@ func (s *Server) medians(sl *sla.SLA, st wire.SLAStanding, customer string) (res
 }
 
 // escalated counts the open requests under an SLA (of one customer, when
-// given) with a clock past one of its escalation steps: from the attention
-// index, since only a breached clock can have escalated.
+// given: the department that waits under it, sla.SLA.PartiesOf) with a
+// clock past one of its escalation steps: from the attention index, since
+// only a breached clock can have escalated.
 func escalated(sl *sla.SLA, flagged []store.Flagged, customer string, now time.Time) int64 {
 	if len(sl.Escalate) == 0 {
 		return 0
 	}
 	var n int64
 	for _, f := range flagged {
-		if f.Request.Provider != sl.Provider || (customer != "" && f.Request.Customer != customer) {
+		if _, waiter := sl.PartiesOf(f.Request.Attributes); customer != "" && waiter != customer {
 			continue
 		}
 		if slices.ContainsFunc(f.Request.Clocks, func(c sla.Clock) bool { return c.SLA == sl.ID && c.Open() && escalatedClock(sl, c, now) }) {
@@ -218,23 +226,23 @@ func escalatedClock(sl *sla.SLA, c sla.Clock, now time.Time) bool {
 	return false
 }
 
-// waitingFor lists the open requests of which dept is the customer that
-// are breached or at risk, each once under its most urgent clock, the most
-// urgent first: at most wire.WaitingLimit of them, and how many there are.
+// waitingFor lists the open requests dept waits for that are breached or
+// at risk, each once under its most urgent clock, the most urgent first:
+// at most wire.WaitingLimit of them, and how many there are. A department
+// waits under a clock when it is the customer of the clock's SLA on the
+// request (attentionRow.waiter): the request's customer, or for a holding
+// or waiting SLA the request's provider — IT waits for its own request
+// under Network's OLA and under Sales' promise, Sales under neither.
 func waitingFor(p *sla.Policy, flagged []store.Flagged, dept string, now time.Time) ([]wire.WaitingRequest, int) {
-	var mine []store.Flagged
 	providers := map[[2]string]string{} // (provider's name, request) → provider
 	for _, f := range flagged {
-		if f.Request.Customer == dept {
-			mine = append(mine, f)
-			providers[[2]string{p.DepartmentName(f.Request.Provider), f.Request.ID}] = f.Request.Provider
-		}
+		providers[[2]string{p.DepartmentName(f.Request.Provider), f.Request.ID}] = f.Request.Provider
 	}
 	out := []wire.WaitingRequest{}
 	seen := map[[2]string]bool{}
-	for _, r := range attentionList(p, mine, "", now) { // the status page's order
+	for _, r := range attentionList(p, flagged, "", now) { // the status page's order
 		k := [2]string{r.Provider, r.Request}
-		if seen[k] {
+		if r.waiter != dept || seen[k] {
 			continue
 		}
 		seen[k] = true

@@ -3,8 +3,13 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/config"
@@ -272,5 +277,109 @@ func TestTheScorecardShowsTheInternalNPSReceived(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q:\n%s", want, page)
 		}
+	}
+}
+
+// TestAScorecardsOwnRequestsAreThoseItWaitsForUnderEachSLA: the department
+// that waits under a holding or waiting SLA is the request's provider, as
+// the per-customer figures count it. Sales' scorecard listed IT-5001 under
+// sales-answers (Sales owes the answer: IT waits) and IT-5000 under
+// network-ola (Sales has no part in it); IT's said 0.
+func TestAScorecardsOwnRequestsAreThoseItWaitsForUnderEachSLA(t *testing.T) {
+	ts := newPartiesServer(t)
+	waiting := func(d wire.Department) string {
+		var got []string
+		for _, w := range d.Waiting {
+			got = append(got, w.ID+" "+w.SLA+" "+w.State)
+		}
+		return strings.Join(got, ", ")
+	}
+	sales := getDepartment(t, ts.URL, "sales")
+	if got, want := waiting(sales), "IT-5000 desk breached"; got != want || sales.WaitingTotal != 1 {
+		t.Errorf("Sales waits for %q (total %d), want %q (1)", got, sales.WaitingTotal, want)
+	}
+	it := getDepartment(t, ts.URL, "it")
+	got := waiting(it)
+	for _, w := range []string{"IT-5000 network-ola breached", "IT-5001 sales-answers breached", "IT-5002 network-ola breached"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("IT's own requests %q lack %q", got, w)
+		}
+	}
+	if len(it.Waiting) != 3 || it.WaitingTotal != 3 {
+		t.Errorf("IT waits for %q (total %d), want its 3 requests each once", got, it.WaitingTotal)
+	}
+	if n := getDepartment(t, ts.URL, "network"); n.WaitingTotal != 0 || len(n.Waiting) != 0 {
+		t.Errorf("Network waits for nothing: %q (total %d)", waiting(n), n.WaitingTotal)
+	}
+	if ola := findSLA(getDepartment(t, ts.URL, "network").Provides, "network-ola"); ola == nil || ola.Breached == 0 {
+		t.Errorf("network-ola should count its breached clocks: %+v", ola)
+	}
+	page := text(getPage(t, "GET", ts.URL+"/departments/it").body)
+	if !strings.Contains(page, "3 of its own requests breached or at risk") {
+		t.Errorf("IT's scorecard does not count its 3 requests:\n%s", page)
+	}
+}
+
+// TestAScorecardCountsBreachedRequestsNotClocks: the page's Breached sits
+// beside Open and its tile speaks of requests, so both count requests,
+// each once per SLA; the API's breached counts clocks. IT-5000 is past
+// both targets of desk and of network-ola.
+func TestAScorecardCountsBreachedRequestsNotClocks(t *testing.T) {
+	ts := newPartiesServer(t)
+	if desk := findSLA(getDepartment(t, ts.URL, "it").Provides, "desk"); desk == nil || desk.Breached != 2 {
+		t.Errorf("the API counts desk's 2 breached clocks (IT-5000's response and resolution): %+v", desk)
+	}
+	breached := regexp.MustCompile(`data-label="Breached"[^>]*>(\d+)<`)
+	for dept, want := range map[string]struct {
+		tile string
+		rows []string // every row's Breached, in page order
+	}{
+		"it":      {"1 open request it owes past its target", []string{"1", "1", "2", "1"}}, // desk (all, Sales); received: network-ola, sales-answers
+		"network": {"2 open requests it owes past their target", []string{"2", "2"}},        // network-ola (all, IT)
+	} {
+		body := getPage(t, "GET", ts.URL+"/departments/"+dept).body
+		if !strings.Contains(text(body), want.tile) {
+			t.Errorf("%s's scorecard lacks %q", dept, want.tile)
+		}
+		var got []string
+		for _, m := range breached.FindAllStringSubmatch(body, -1) {
+			got = append(got, m[1])
+		}
+		if !slices.Equal(got, want.rows) {
+			t.Errorf("%s's Breached column %v, want %v", dept, got, want.rows)
+		}
+	}
+}
+
+// TestTheStatusPageLinksADepartmentThatOnlyReceives: a department that
+// provides no SLA heads no table; its name in an SLA's customers links to
+// its scorecard, as every provider's heading does (Purchasing was plain
+// text).
+func TestTheStatusPageLinksADepartmentThatOnlyReceives(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "status.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	yaml := strings.Replace(string(data), "departments:\n", "departments:\n  purchasing: {name: Purchasing}\n", 1) + `
+  - id: it-purchasing
+    description: IT buys for Purchasing
+    provider: it
+    customers: [purchasing]
+    resolution: 2d
+    objective: 90%
+    window: 30d
+`
+	cfg, err := config.LoadBytes("testdata/status.yaml", []byte(yaml), "testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return statusNow }
+	_, ts := serveAPI(t, storeEvaluated(t, cfg, now, statusEvents()), cfg, now, nil)
+	body := getPage(t, "GET", ts.URL+"/").body
+	if row := rowOf(body, "it-purchasing"); !strings.Contains(row, `For <a href="/departments/purchasing">Purchasing</a>:`) {
+		t.Errorf("Purchasing, which only receives, is not linked to its scorecard:\n%s", row)
+	}
+	if row := rowOf(body, "it-oncall"); !strings.Contains(row, "For every department:") {
+		t.Errorf("an SLA for every department no longer says so:\n%s", text(row))
 	}
 }

@@ -86,7 +86,12 @@ func readSnapshot(src figureSource, p *sla.Policy, slas []*sla.SLA, now time.Tim
 
 // readFigures reads what r asks for in one transaction.
 func readFigures(src figureSource, p *sla.Policy, r figureRead, now time.Time) (snapshot, error) {
-	q := store.FigureQuery{Attention: r.attention, Sums: make([]store.SumQuery, 0, len(r.slas))}
+	q := store.FigureQuery{Sums: make([]store.SumQuery, 0, len(r.slas))}
+	if r.attention != nil {
+		aq := *r.attention
+		aq.Policy = p // the parties of each SLA a request needs attention under
+		q.Attention = &aq
+	}
 	windows := make(map[string][2]sla.Date, len(r.slas))
 	for _, sl := range r.slas {
 		first, last := sl.Window.Bounds(now, sl.CalendarOf().Location())
@@ -293,4 +298,15 @@ func targetSeconds(t sla.Target) map[string]int64 {
 		out["default"] = int64(t.Default / time.Second)
 	}
 	return out
+}
+
+// breachedRequests counts the open requests with a clock past its target
+// under an SLA (of one customer's, when given), each once however many of
+// its targets are past: the pages' "Breached" beside "Open", from the
+// attention index. The API's "breached" counts the clocks (the counters).
+func (sn snapshot) breachedRequests(slaID, customer string) int64 {
+	if customer == "" {
+		return int64(sn.attention.Breached[slaID])
+	}
+	return int64(sn.attention.BreachedByPair[[2]string{slaID, customer}])
 }

@@ -159,7 +159,7 @@ func ledgerRows(segs []sla.Segment, loc *time.Location) []ledgerRow {
 		}
 		counted := "—"
 		if sg.Kind == sla.SegmentCounting {
-			counted = sla.FormatDuration(sg.To.Sub(sg.From))
+			counted = exactDuration(sg.To.Sub(sg.From)) // the rows add up to the caption's exact total
 		}
 		rows = append(rows, ledgerRow{From: pageTime(sg.From, loc), To: pageTime(sg.To, loc), Kind: kind, Counted: counted})
 	}

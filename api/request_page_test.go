@@ -3,6 +3,9 @@ package api
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/slad-project/slad/sla"
 )
 
 func TestRequestPageExplainsEachClock(t *testing.T) {
@@ -47,5 +50,18 @@ func TestRequestPageExplainsEachClock(t *testing.T) {
 				t.Error("the page references a script or an external URL")
 			}
 		})
+	}
+}
+
+// A ledger row's counted time is written to the second, as its caption's
+// total is: a row said "3h5m" under "adds up to 3h 5m 46s".
+func TestALedgerRowCountsItsTimeToTheSecond(t *testing.T) {
+	from := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	rows := ledgerRows([]sla.Segment{
+		{Kind: sla.SegmentCounting, From: from, To: from.Add(3*time.Hour + 5*time.Minute + 46*time.Second)},
+		{Kind: sla.SegmentPaused, From: from.Add(4 * time.Hour), To: from.Add(5 * time.Hour), Reason: "waiting_for_customer"},
+	}, time.UTC)
+	if len(rows) != 2 || rows[0].Counted != "3h 5m 46s" || rows[1].Counted != "—" {
+		t.Errorf("ledger rows %+v, want 3h 5m 46s counted, then — for the pause", rows)
 	}
 }

@@ -37,8 +37,9 @@ var (
 	statusTemplates = template.Must(template.New("status").Funcs(template.FuncMap{
 		"css": func() template.CSS { return template.CSS(statusCSS) },
 		// head is the data of the document's <head>: its title, and
-		// whether it refreshes itself (the status page does; error pages
-		// do not).
+		// whether it refreshes itself (the status page and a scorecard
+		// when asked to, refreshSwitch; the page of a problem expected to
+		// pass).
 		"head": func(title string, refresh bool) any {
 			return struct {
 				Title   string
@@ -94,6 +95,7 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := s.statusView(cfg, filter, s.now())
+	v.Refresh = refreshSwitch(r)
 	if err == nil && !s.mayReadDetails(r) {
 		// global.read_access: authenticated, and no credentials: the
 		// standings stay, the requests (titles, customers) go.
@@ -137,8 +139,33 @@ type problemView struct {
 	Refresh     bool // the problem is expected to pass
 }
 
+// refresh is a page's self-refresh: off unless the address asks for it
+// with refresh=1, since a page that reloads every minute sends a screen
+// reader back to its top. URL switches it, keeping the other parameters.
+type refresh struct {
+	On  bool
+	URL string
+}
+
+// refreshSwitch reads a page's refresh from its address.
+func refreshSwitch(r *http.Request) refresh {
+	q := r.URL.Query()
+	on := q.Get("refresh") == "1"
+	if on {
+		q.Del("refresh")
+	} else {
+		q.Set("refresh", "1")
+	}
+	u := r.URL.Path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	return refresh{On: on, URL: u}
+}
+
 // statusView is everything the status page shows.
 type statusView struct {
+	Refresh      refresh
 	Title        string
 	RenderedText string
 	RenderedISO  string
@@ -308,10 +335,15 @@ func concerns(sl *sla.SLA, dept string) bool {
 
 // slaGroups are the rows of the SLAs, grouped by provider in the order of
 // their names. With a filter, an SLA the department receives shows the
-// figures of the department's own requests.
+// figures of the department's own requests, and one serving every
+// department ("*") is shown only when the department has requests under
+// it, as its scorecard lists it (receivesFigures).
 func slaGroups(p *sla.Policy, slas []*sla.SLA, filter string, sn snapshot) []deptGroup {
 	groups := map[string]*deptGroup{}
 	for _, sl := range slas {
+		if filter != "" && sl.Provider != filter && !receivesFigures(p, sl, filter, sn) {
+			continue
+		}
 		g := groups[sl.Provider]
 		if g == nil {
 			g = &deptGroup{ID: sl.Provider, Name: p.DepartmentName(sl.Provider), URL: scorecardURL(sl.Provider)}
@@ -325,6 +357,7 @@ func slaGroups(p *sla.Policy, slas []*sla.SLA, filter string, sn snapshot) []dep
 			st.Standing, customer = standingOf(sl, sn.current(sl, filter)), filter
 		}
 		row := slaRowOf(p, sl, st)
+		row.Breached = sn.breachedRequests(sl.ID, customer)
 		if customer != "" {
 			row.Scope = "Figures of the requests " + p.DepartmentName(filter) + " raised"
 		}
@@ -365,14 +398,18 @@ func summarize(groups []deptGroup, counts store.AttentionCounts) statusSummary {
 
 // attentionList is the clocks needing attention of the department's
 // requests, as of now: breached first, the most overdue on top, then at
-// risk, the deadline soonest on top, paused ones last.
+// risk, the deadline soonest on top, paused ones last. A clock is the
+// department's when it is a party of its SLA on the request (serves or
+// waits: attentionRow.party, waiter), so that a department's view lists
+// no clock of an SLA not on it.
 func attentionList(p *sla.Policy, flagged []store.Flagged, filter string, now time.Time) []attentionRow {
 	var out []attentionRow
 	for _, f := range flagged {
-		if filter != "" && f.Request.Provider != filter && f.Request.Customer != filter {
-			continue
+		for _, r := range attentionRows(p, f, now) {
+			if filter == "" || r.party == filter || r.waiter == filter {
+				out = append(out, r)
+			}
 		}
-		out = append(out, attentionRows(p, f, now)...)
 	}
 	slices.SortFunc(out, func(a, b attentionRow) int {
 		if a.breached != b.breached {

@@ -177,3 +177,52 @@ func rowOf(body, id string) string {
 	}
 	return ""
 }
+
+// partiesNow is five hours into the parties story (heldT0 + 5h).
+var partiesNow = heldT0.Add(5 * time.Hour)
+
+// partiesEvents are open requests of testdata/held.yaml breached under
+// its holding and waiting SLAs at partiesNow. All are the service desk's
+// (IT's) incidents for Sales.
+//   - IT-5000, handed to Network at once and never answered: breached
+//     under desk (Sales waits) and under network-ola (IT waits).
+//   - IT-5001, answered, then waiting on Sales for 1h50m: breached under
+//     sales-answers only (IT waits on Sales); desk's clock is paused.
+//   - IT-5002, answered, handed to Network 50 minutes ago: breached under
+//     network-ola only (IT waits on Network); desk is within its 4h.
+func partiesEvents() []sla.Event {
+	at := func(d time.Duration) string { return heldT0.Add(d).Format(time.RFC3339) }
+	forSales := opened("it", "sales", "P1", "", "")
+	title := func(s string) func(*sla.Event) {
+		return func(e *sla.Event) { forSales(e); e.Title = s }
+	}
+	to := func(d string) func(*sla.Event) { return func(e *sla.Event) { e.Department = d } }
+	wait := func(e *sla.Event) { e.Reason = "waiting_for_customer" }
+	return []sla.Event{
+		ev("p1", "IT-5000", sla.Opened, at(0), title("Switch down")),
+		ev("p2", "IT-5000", sla.Assigned, at(10*time.Minute), to("network")),
+		ev("p3", "IT-5001", sla.Opened, at(3*time.Hour), title("Quote tool")),
+		ev("p4", "IT-5001", sla.Responded, at(3*time.Hour+5*time.Minute)),
+		ev("p5", "IT-5001", sla.Paused, at(3*time.Hour+10*time.Minute), wait),
+		ev("p6", "IT-5002", sla.Opened, at(4*time.Hour), title("Slow Wi-Fi")),
+		ev("p7", "IT-5002", sla.Responded, at(4*time.Hour+5*time.Minute)),
+		ev("p8", "IT-5002", sla.Assigned, at(4*time.Hour+10*time.Minute), to("network")),
+	}
+}
+
+// newPartiesServer serves testdata/held.yaml over a store holding
+// partiesEvents, as of partiesNow.
+func newPartiesServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "held.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.LoadBytes("testdata/held.yaml", data, "testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return partiesNow }
+	_, ts := serveAPI(t, storeEvaluated(t, cfg, now, partiesEvents()), cfg, now, nil)
+	return ts
+}

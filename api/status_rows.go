@@ -21,26 +21,29 @@ import (
 type slaRow struct {
 	ID, Description string
 	Customers       string // names, or "every department"
-	Promise         []string
-	WindowName      string // "30 days", "this month"
-	WindowRange     string // "26 Oct – 24 Nov 2026"
-	Calendar        string
-	Objective       string // "95%"
-	Compliance      string // "93.3%"
-	BarWidth        string // compliance on a 0–100 scale, for the bar
-	ObjectiveX      string // objective on the same scale, for its marker
-	BarLabel        string
-	Targets         []string // "response 100% (4 of 4)"
-	Tone            string   // ok, warn, bad, none
-	State           string
-	Budget          string
-	Affordable      string
-	Open            int64
-	AtRisk          int64
-	Breached        int64
-	CSAT            string        // average satisfaction score
-	CSATCount       string        // how many scores it averages
-	Trend           template.HTML // compliance per week, a sparkline (chart.go)
+	// CustomerLinks are the customers' names, each linked to its
+	// scorecard; empty for an SLA serving every department.
+	CustomerLinks []deptLink
+	Promise       []string
+	WindowName    string // "30 days", "this month"
+	WindowRange   string // "26 Oct – 24 Nov 2026"
+	Calendar      string
+	Objective     string // "95%"
+	Compliance    string // "93.3%"
+	BarWidth      string // compliance on a 0–100 scale, for the bar
+	ObjectiveX    string // objective on the same scale, for its marker
+	BarLabel      string
+	Targets       []string // "response 100% (4 of 4)"
+	Tone          string   // ok, warn, bad, none
+	State         string
+	Budget        string
+	Affordable    string
+	Open          int64
+	AtRisk        int64
+	Breached      int64
+	CSAT          string        // average satisfaction score
+	CSATCount     string        // how many scores it averages
+	Trend         template.HTML // compliance per week, a sparkline (chart.go)
 	// Scope says whose requests the figures count, when not every
 	// customer's: "Figures of the requests Sales raised".
 	Scope string
@@ -59,6 +62,11 @@ type attentionRow struct {
 	DeadlineISO          string
 	breached             bool
 	at                   time.Time
+	// party and waiter are who serves whom under the row's SLA
+	// (sla.SLA.PartiesOf): the request's provider and customer, or a
+	// holding or waiting SLA's provider and the request's provider, the
+	// department that waits.
+	party, waiter string
 }
 
 // slaRowOf writes an SLA's standing in words: whom it serves and what it
@@ -66,13 +74,14 @@ type attentionRow struct {
 func slaRowOf(p *sla.Policy, sl *sla.SLA, st wire.SLAStanding) slaRow {
 	row := slaRow{
 		ID: sl.ID, Description: sl.Description,
-		Customers:  customerNames(p, sl),
-		Calendar:   calendarName(sl.CalendarOf()),
-		Objective:  sla.FormatPercent(st.Objective),
-		Compliance: percent(st.Compliance),
-		BarWidth:   scale(st.Compliance),
-		ObjectiveX: scale(st.Objective),
-		Open:       st.Open, AtRisk: st.AtRisk, Breached: st.Breached,
+		Customers:     customerNames(p, sl),
+		CustomerLinks: customerLinks(p, sl),
+		Calendar:      calendarName(sl.CalendarOf()),
+		Objective:     sla.FormatPercent(st.Objective),
+		Compliance:    percent(st.Compliance),
+		BarWidth:      scale(st.Compliance),
+		ObjectiveX:    scale(st.Objective),
+		Open:          st.Open, AtRisk: st.AtRisk, Breached: st.Breached,
 		CSAT: "—",
 	}
 	for _, k := range sla.TargetKinds {
@@ -117,6 +126,20 @@ func customerNames(p *sla.Policy, sl *sla.SLA) string {
 		names = append(names, p.DepartmentName(c))
 	}
 	return strings.Join(names, ", ")
+}
+
+// customerLinks are an SLA's customers linked to their scorecards, so that
+// a department that only receives SLAs, and heads no table of its own, is
+// a link on the status page too; nil for an SLA serving every department.
+func customerLinks(p *sla.Policy, sl *sla.SLA) []deptLink {
+	if slices.Contains(sl.Customers, "*") {
+		return nil
+	}
+	out := make([]deptLink, 0, len(sl.Customers))
+	for _, c := range sl.Customers {
+		out = append(out, deptLink{ID: c, Name: p.DepartmentName(c), Scorecard: scorecardURL(c)})
+	}
+	return out
 }
 
 // calendarName names a calendar, and its zone when the name does not.
@@ -171,6 +194,7 @@ func attentionRows(p *sla.Policy, f store.Flagged, now time.Time) []attentionRow
 			Provider: p.DepartmentName(req.Provider), Customer: p.DepartmentName(req.Customer),
 			Priority: req.Priority,
 		}
+		row.party, row.waiter = sl.PartiesOf(req.Attributes)
 		switch {
 		case live.State == sla.StateBreached:
 			row.breached, row.Tone, row.State = true, "bad", "Breached"

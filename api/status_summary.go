@@ -66,6 +66,7 @@ func departmentSummaries(p *sla.Policy, slas []*sla.SLA, sn snapshot) []deptSumm
 		d := &out[i]
 		st := ownStanding(sl, sn, targetSecondsMemo{})
 		row := slaRowOf(p, sl, st)
+		row.Breached = sn.breachedRequests(sl.ID, "")
 		d.SLAs++
 		switch row.Tone {
 		case "bad":

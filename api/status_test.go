@@ -102,12 +102,17 @@ func TestStatusPageRowsSayWhereEachSLAStands(t *testing.T) {
 			}
 		})
 	}
-	t.Run("the open, at-risk and breached counts are those of the counters", func(t *testing.T) {
+	// IT-2 is breached in two targets: the page counts it once, beside
+	// the requests open and at risk; the API counts its clocks.
+	t.Run("the open, at-risk and breached counts are of requests", func(t *testing.T) {
 		row := rowOf(body, "it-sales-incidents")
-		for label, n := range map[string]string{"Open": "3", "At risk": "2", "Breached": "2"} {
+		for label, n := range map[string]string{"Open": "3", "At risk": "2", "Breached": "1"} {
 			if !regexp.MustCompile(`data-label="` + label + `"[^>]*>` + n + `<`).MatchString(row) {
 				t.Errorf("%s is not %s in:\n%s", label, n, row)
 			}
+		}
+		if api := getPage(t, "GET", ts.URL+"/api/v1/slas/it-sales-incidents").body; !regexp.MustCompile(`"breached": ?2,`).MatchString(api) {
+			t.Errorf("the API no longer counts IT-2's two breached clocks: %s", api)
 		}
 	})
 	t.Run("the compliance bar has a text equivalent and marks the objective", func(t *testing.T) {
@@ -171,9 +176,12 @@ func TestStatusPageDepartmentFilter(t *testing.T) {
 			query: "sales", slas: []string{"it-sales-incidents", "it-oncall", "hr-onboarding", "sales-it-quotes"},
 			notSLAs: []string{"facilities-hr-moves"}, requests: []string{"IT-2", "IT-3", "IT-5"}, others: []string{"FAC-1"},
 		},
+		// it-oncall serves every department, but Facilities has no request
+		// under it: its view leaves it out, as its scorecard does, rather
+		// than show it with no figures (and count it in the tiles).
 		"a provider sees the SLAs it provides and the requests made of it": {
-			query: "facilities", slas: []string{"facilities-hr-moves", "it-oncall"},
-			notSLAs: []string{"it-sales-incidents", "hr-onboarding", "sales-it-quotes"}, requests: []string{"FAC-1"}, others: []string{"IT-2", "IT-3"},
+			query: "facilities", slas: []string{"facilities-hr-moves"},
+			notSLAs: []string{"it-sales-incidents", "hr-onboarding", "sales-it-quotes", "it-oncall"}, requests: []string{"FAC-1"}, others: []string{"IT-2", "IT-3"},
 		},
 		"a department both provides and receives": {
 			query: "hr", slas: []string{"hr-onboarding", "facilities-hr-moves", "it-oncall"},
@@ -210,6 +218,10 @@ func TestStatusPageDepartmentFilter(t *testing.T) {
 				t.Error("the filter link of the department is not marked current")
 			}
 		})
+	}
+	summary := text(regexp.MustCompile(`(?s)<ul class="tiles">.*?</ul>`).FindString(getPage(t, "GET", ts.URL+"/?department=facilities").body))
+	if strings.Contains(summary, "no figures yet") || !strings.Contains(summary, "1 SLA below objective 0 SLAs meeting objective") {
+		t.Errorf("Facilities' tiles %q count an SLA it has no request under", summary)
 	}
 }
 
@@ -293,15 +305,44 @@ func TestStatusPageHeadersAndSelfContainment(t *testing.T) {
 			}
 		})
 	}
-	t.Run("the status page refreshes itself and the error page does not", func(t *testing.T) {
-		refresh := `<meta http-equiv="refresh" content="60">`
-		if !strings.Contains(getPage(t, "GET", ts.URL+"/").body, refresh) {
-			t.Error("status page does not refresh")
-		}
-		if strings.Contains(getPage(t, "GET", ts.URL+"/?department=nope").body, refresh) {
+	t.Run("the 404 page does not refresh", func(t *testing.T) {
+		if strings.Contains(getPage(t, "GET", ts.URL+"/?department=nope").body, `http-equiv="refresh"`) {
 			t.Error("the 404 page refreshes")
 		}
 	})
+}
+
+// TestAPageRefreshesItselfOnlyWhenAsked: a page that reloads every minute
+// sends a screen reader back to its top (axe-core: meta-refresh), so the
+// status page, a department's view and a scorecard refresh only with
+// refresh=1, and each links to switching it on or off, keeping the
+// address's other parameters.
+func TestAPageRefreshesItselfOnlyWhenAsked(t *testing.T) {
+	ts := newStatusServer(t)
+	const meta = `<meta http-equiv="refresh" content="60">`
+	cases := []struct{ path, on, off string }{
+		{"/", "/?refresh=1", "/"},
+		{"/?department=sales", "/?department=sales&amp;refresh=1", "/?department=sales"},
+		{"/departments/sales", "/departments/sales?refresh=1", "/departments/sales"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.path, func(t *testing.T) {
+			body := getPage(t, "GET", ts.URL+tc.path).body
+			if strings.Contains(body, meta) {
+				t.Error("the page refreshes itself unasked")
+			}
+			if !strings.Contains(body, `<a href="`+tc.on+`">refresh every minute</a>`) {
+				t.Errorf("no link to %s to refresh every minute", tc.on)
+			}
+			on := getPage(t, "GET", ts.URL+html.UnescapeString(tc.on)).body
+			if !strings.Contains(on, meta) {
+				t.Error("with refresh=1 the page does not refresh itself")
+			}
+			if !strings.Contains(on, `<a href="`+tc.off+`">stop refreshing</a>`) {
+				t.Errorf("with refresh=1 no link to %s to stop refreshing", tc.off)
+			}
+		})
+	}
 }
 
 func TestStatusPageIsAccessibleAndPrintable(t *testing.T) {
@@ -432,5 +473,63 @@ func TestStatusPageListsTheWorstOfEachSLAAndLinksToTheRest(t *testing.T) {
 	}
 	if d := len(large) - len(small); d < 0 || d > 200 {
 		t.Errorf("the page grew by %d bytes from 2,000 to 5,000 breached requests (%d bytes), want the same rows", d, len(large))
+	}
+}
+
+// attentionOf is the text of each row of a page's list of requests at
+// risk or breached.
+func attentionOf(t *testing.T, body string) []string {
+	t.Helper()
+	_, att, _ := strings.Cut(body, `id="attention"`)
+	rows := regexp.MustCompile(`(?s)<tbody>.*?</tbody>`).FindString(att)
+	var got []string
+	for _, tr := range regexp.MustCompile(`(?s)<tr[ >].*?</tr>`).FindAllString(rows, -1) {
+		got = append(got, text(tr))
+	}
+	return got
+}
+
+// TestADepartmentViewHoldsTheClocksOfItsSLAsOnly: a request's clock is on
+// a department's view when the department is a party of its SLA. The view
+// of Sales listed IT-5000 and IT-5002 under network-ola, an SLA not on it,
+// and counted IT-5002 among its requests breached; Network's view, whose
+// SLA it is, listed neither.
+func TestADepartmentViewHoldsTheClocksOfItsSLAsOnly(t *testing.T) {
+	ts := newPartiesServer(t)
+	cases := map[string]struct {
+		rows  []string // "request SLA", each once for its targets
+		tiles string
+	}{
+		"sales":   {[]string{"IT-5000 desk", "IT-5001 sales-answers"}, "2 requests breached"},
+		"network": {[]string{"IT-5000 network-ola", "IT-5002 network-ola"}, "2 requests breached"},
+		"it":      {[]string{"IT-5000 desk", "IT-5000 network-ola", "IT-5001 sales-answers", "IT-5002 network-ola"}, "3 requests breached"},
+	}
+	for dept, tc := range cases {
+		t.Run(dept, func(t *testing.T) {
+			body := getPage(t, "GET", ts.URL+"/?department="+dept).body
+			var got []string
+			for _, r := range attentionOf(t, body) {
+				f := strings.Fields(r)
+				for _, id := range []string{"desk", "network-ola", "sales-answers"} {
+					if slices.Contains(f, id) {
+						got = append(got, f[0]+" "+id)
+					}
+				}
+			}
+			slices.Sort(got)
+			got = slices.Compact(got) // a row per target
+			for _, w := range tc.rows {
+				if !slices.Contains(got, w) {
+					t.Errorf("the view lacks %s: %q", w, got)
+				}
+			}
+			if len(got) != len(tc.rows) {
+				t.Errorf("the view lists %q, want %q only", got, tc.rows)
+			}
+			summary := text(regexp.MustCompile(`(?s)<ul class="tiles">.*?</ul>`).FindString(body))
+			if !strings.Contains(summary, tc.tiles) {
+				t.Errorf("tiles %q, want %q", summary, tc.tiles)
+			}
+		})
 	}
 }

@@ -47,7 +47,7 @@ func earlierWeeks() [][]map[string]any {
 
 var (
 	svgTitleRE = regexp.MustCompile(`<title id="([^"]+)-t">([^<]*)</title><desc id="([^"]+)-d">([^<]*)</desc>`)
-	hiddenRE   = regexp.MustCompile(`<table class="visually-hidden"><caption>([^<]*)</caption>`)
+	hiddenRE   = regexp.MustCompile(`<div class="visually-hidden"><table><caption>([^<]*)</caption>`)
 )
 
 func TestDepartmentScorecardInARealBrowser(t *testing.T) {

@@ -181,8 +181,18 @@ type AttentionQuery struct {
 	// PerSLA is how many requests to read per SLA: the most overdue of
 	// its breached ones, then those at risk whose next stage is soonest.
 	PerSLA int
-	// Department, when set, keeps the requests it provides or raised.
+	// Department, when set, keeps of each request the SLAs the department
+	// is a party of (parties): the requests it provides or raised under
+	// their SLAs, and those it holds or waits on, or that wait for it,
+	// under a holding or waiting SLA. A request none of whose SLAs it is a
+	// party of is left out.
 	Department string
+	// Policy names the parties of the SLAs, by the rule that counts a
+	// holding or waiting SLA's figures under the request's provider
+	// (sla.SLA.PartiesOf, as contribution.customerOf). Without it, or for
+	// an SLA it does not have, they are the request's provider and
+	// customer.
+	Policy *sla.Policy
 }
 
 // AttentionCounts counts the requests needing attention, each once: as
@@ -197,9 +207,23 @@ type Attention struct {
 	// PerSLA of them.
 	Requests []Flagged
 	// Counts are of every request the query keeps; ByCustomer of those
-	// of each customer.
+	// each department waits for: a request counts under the customer of
+	// each SLA it needs attention under (parties), as breached when one of
+	// that customer's clocks is. IT waits for its own request under
+	// Network's holding SLA and under Sales' promise (a waiting SLA), and
+	// Sales for it under IT's SLA.
 	Counts     AttentionCounts
 	ByCustomer map[string]AttentionCounts
+	// ByProvider counts the requests each department owes: a request
+	// counts under the provider of each SLA it needs attention under
+	// (parties), as breached when one of that provider's clocks is.
+	ByProvider map[string]AttentionCounts
+	// Breached counts per SLA, and per SLA and the customer of its clocks
+	// (parties), the requests with an open clock breached under it: each
+	// request once, however many of its targets are past. The counters'
+	// open_breached count the clocks.
+	Breached       map[string]int
+	BreachedByPair map[[2]string]int
 	// BySLA counts per SLA the requests breached or at risk under it.
 	BySLA map[string]int
 }
@@ -207,7 +231,8 @@ type Attention struct {
 // readAttentionBounded reads the attention index's values, counts them and
 // loads the records of the worst PerSLA requests of each SLA.
 func readAttentionBounded(tx *bolt.Tx, q AttentionQuery) (Attention, error) {
-	out := Attention{ByCustomer: map[string]AttentionCounts{}, BySLA: map[string]int{}}
+	out := Attention{ByCustomer: map[string]AttentionCounts{}, ByProvider: map[string]AttentionCounts{},
+		BySLA: map[string]int{}, Breached: map[string]int{}, BreachedByPair: map[[2]string]int{}}
 	worst := map[string][]rankedRef{}
 	err := tx.Bucket(bucketAttention).ForEach(func(k, v []byte) error {
 		ref, _, _ := parseRequestKey(k)
@@ -220,10 +245,10 @@ func readAttentionBounded(tx *bolt.Tx, q AttentionQuery) (Attention, error) {
 			rec.Contrib.Alert = true
 			e, _ = parseAttention(ref, attentionValue(rec.Contrib))
 		}
-		if q.Department != "" && ref.Provider != q.Department && e.Customer != q.Department {
+		if e, ok = q.keep(e); !ok {
 			return nil
 		}
-		out.count(e)
+		out.count(e, q.Policy)
 		for slaID, r := range e.ranks() {
 			out.BySLA[slaID]++
 			worst[slaID] = keepWorst(worst[slaID], rankedRef{ref, r}, q.PerSLA)
@@ -263,17 +288,98 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 	}
 }
 
-// count adds an entry to the counts.
-func (a *Attention) count(e AttentionEntry) {
-	c := a.ByCustomer[e.Customer]
+// parties are who serves whom under an SLA on the entry's request: its
+// provider and customer, or for a holding or waiting SLA the SLA's
+// provider serving the request's provider (sla.SLA.PartiesOf).
+func (e AttentionEntry) parties(p *sla.Policy, slaID string) (provider, customer string) {
+	a := sla.Attributes{Provider: e.Ref.Provider, Customer: e.Customer}
+	if p != nil {
+		if s := p.SLA(slaID); s != nil {
+			return s.PartiesOf(a)
+		}
+	}
+	return a.Provider, a.Customer
+}
+
+// keep is the part of an entry a query keeps: with a Department, its
+// clocks and SLAs at risk of which the department is a party; ok is false
+// when none is left.
+func (q AttentionQuery) keep(e AttentionEntry) (AttentionEntry, bool) {
+	if q.Department == "" {
+		return e, true
+	}
+	in := func(slaID string) bool {
+		provider, customer := e.parties(q.Policy, slaID)
+		return provider == q.Department || customer == q.Department
+	}
+	breached := e.Breached[:0:0]
+	for _, b := range e.Breached {
+		if slaID, _ := sla.SplitKey(b.Clock); in(slaID) {
+			breached = append(breached, b)
+		}
+	}
+	atRisk := e.AtRisk[:0:0]
+	for _, slaID := range e.AtRisk {
+		if in(slaID) {
+			atRisk = append(atRisk, slaID)
+		}
+	}
+	e.Breached, e.AtRisk = breached, atRisk
+	return e, len(breached)+len(atRisk) > 0
+}
+
+// count adds an entry to the counts: once to Counts, once under each
+// department that waits for it under one of its SLAs (ByCustomer) and
+// each that owes it (ByProvider), and once per SLA it is breached under.
+func (a *Attention) count(e AttentionEntry, p *sla.Policy) {
 	if len(e.Breached) > 0 {
 		a.Counts.Breached++
-		c.Breached++
 	} else {
 		a.Counts.AtRisk++
-		c.AtRisk++
 	}
-	a.ByCustomer[e.Customer] = c
+	type party struct {
+		dept     string
+		breached bool
+	}
+	var wAt, pAt [4]party
+	var sAt [4]string
+	waiters, providers, breachedSLAs := wAt[:0], pAt[:0], sAt[:0]
+	add := func(list []party, dept string, breached bool) []party {
+		for i := range list {
+			if list[i].dept == dept {
+				list[i].breached = list[i].breached || breached
+				return list
+			}
+		}
+		return append(list, party{dept, breached})
+	}
+	for _, b := range e.Breached {
+		slaID, _ := sla.SplitKey(b.Clock)
+		provider, customer := e.parties(p, slaID)
+		waiters, providers = add(waiters, customer, true), add(providers, provider, true)
+		if !slices.Contains(breachedSLAs, slaID) { // a request once per SLA, whatever its targets
+			breachedSLAs = append(breachedSLAs, slaID)
+			a.Breached[slaID]++
+			a.BreachedByPair[[2]string{slaID, customer}]++
+		}
+	}
+	for _, slaID := range e.AtRisk {
+		provider, customer := e.parties(p, slaID)
+		waiters, providers = add(waiters, customer, false), add(providers, provider, false)
+	}
+	tally := func(m map[string]AttentionCounts, list []party) {
+		for _, w := range list {
+			c := m[w.dept]
+			if w.breached {
+				c.Breached++
+			} else {
+				c.AtRisk++
+			}
+			m[w.dept] = c
+		}
+	}
+	tally(a.ByCustomer, waiters)
+	tally(a.ByProvider, providers)
 }
 
 // rank orders a request within an SLA's list: breached before at risk,

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"testing"
 	"time"
+
+	"github.com/slad-project/slad/sla"
 )
 
 // A request at risk under several SLAs has one attention value, whatever
@@ -42,5 +44,57 @@ func TestAnAttentionValueDoesNotDependOnTheOrderOfItsCounters(t *testing.T) {
 	}
 	if len(e.Breached) != 2 || e.Breached[0] != (openBreach{"b-sla/resolution", breached}) || e.Breached[1] != (openBreach{"f-sla/response", due}) {
 		t.Errorf("breached %+v; want b-sla/resolution at %s and f-sla/response at %s", e.Breached, breached, due)
+	}
+}
+
+// The department that waits for a request under a holding or waiting SLA
+// is the request's provider (sla.SLA.PartiesOf), as the per-customer
+// counters count it: IT waits for its own request R1 under Network's OLA
+// and under Sales' promise, Sales for it under IT's SLA. A department's
+// query keeps only the clocks of the SLAs it is a party of.
+func TestAttentionCountsARequestUnderTheDepartmentThatWaitsUnderEachSLA(t *testing.T) {
+	p := &sla.Policy{SLAs: []*sla.SLA{
+		{ID: "desk", Provider: "it", Customers: []string{"sales"}},
+		{ID: "ola", Provider: "network", Customers: []string{"it"}, Measures: sla.MeasureHolding},
+		{ID: "answers", Provider: "sales", Customers: []string{"it"}, Measures: sla.MeasureWaiting},
+	}}
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	r1 := AttentionEntry{Ref: Ref{Provider: "it", ID: "R1"}, Customer: "sales",
+		Breached: []openBreach{{"answers/resolution", at}, {"ola/resolution", at}, {"ola/response", at}}, AtRisk: []string{"desk"}}
+	r2 := AttentionEntry{Ref: Ref{Provider: "it", ID: "R2"}, Customer: "sales", Breached: []openBreach{{"ola/resolution", at}}}
+	counts := func(q AttentionQuery) Attention {
+		a := Attention{ByCustomer: map[string]AttentionCounts{}, ByProvider: map[string]AttentionCounts{},
+			Breached: map[string]int{}, BreachedByPair: map[[2]string]int{}}
+		for _, e := range []AttentionEntry{r1, r2} {
+			if e, ok := q.keep(e); ok {
+				a.count(e, q.Policy)
+			}
+		}
+		return a
+	}
+	all := counts(AttentionQuery{Policy: p})
+	if all.Counts != (AttentionCounts{Breached: 2}) {
+		t.Errorf("counts %+v, want 2 breached", all.Counts)
+	}
+	if all.ByCustomer["it"] != (AttentionCounts{Breached: 2}) || all.ByCustomer["sales"] != (AttentionCounts{AtRisk: 1}) || len(all.ByCustomer) != 2 {
+		t.Errorf("by customer %+v, want it: 2 breached (R1, R2), sales: 1 at risk (R1 under desk)", all.ByCustomer)
+	}
+	if all.ByProvider["network"] != (AttentionCounts{Breached: 2}) || all.ByProvider["it"] != (AttentionCounts{AtRisk: 1}) || all.ByProvider["sales"] != (AttentionCounts{Breached: 1}) {
+		t.Errorf("by provider %+v, want network: 2 breached, it: 1 at risk, sales: 1 breached", all.ByProvider)
+	}
+	// R1's two ola clocks and R2's: two requests, not three clocks.
+	if all.Breached["ola"] != 2 || all.Breached["answers"] != 1 || all.Breached["desk"] != 0 || all.BreachedByPair[[2]string{"ola", "it"}] != 2 {
+		t.Errorf("breached per SLA %v, per pair %v; want ola 2 (for it), answers 1", all.Breached, all.BreachedByPair)
+	}
+	for dept, want := range map[string]AttentionCounts{"sales": {Breached: 1}, "network": {Breached: 2}, "it": {Breached: 2}} {
+		if got := counts(AttentionQuery{Policy: p, Department: dept}).Counts; got != want {
+			t.Errorf("%s's view counts %+v, want %+v", dept, got, want)
+		}
+	}
+	if e, ok := (AttentionQuery{Policy: p, Department: "sales"}).keep(r1); !ok || len(e.Breached) != 1 || e.Breached[0].Clock != "answers/resolution" || len(e.AtRisk) != 1 {
+		t.Errorf("Sales keeps of R1 %+v, want its promise's clock and desk", e)
+	}
+	if _, ok := (AttentionQuery{Policy: p, Department: "sales"}).keep(r2); ok {
+		t.Error("Sales keeps R2, breached under Network's OLA only")
 	}
 }
