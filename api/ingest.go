@@ -49,7 +49,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.opts.Store.AppendAs(r.Context(), who.scope(), events)
 	if ce, ok := errors.AsType[*store.ConflictError](err); ok {
-		s.refuseConflict(w, ce, len(events), lines)
+		s.refuseConflict(w, ce, events, lines)
 		return
 	}
 	if ae, ok := errors.AsType[*store.AmbiguousError](err); ok {
@@ -72,15 +72,34 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 
 // refuseConflict answers 409 to a batch that reused an event's id for a
 // different event: it names both versions, and nothing of it was stored.
-func (s *Server) refuseConflict(w http.ResponseWriter, ce *store.ConflictError, n int, lines []int) {
+// When the id's first event is an earlier one of the same batch (which
+// the store saw first), the sentence says so rather than "stored".
+func (s *Server) refuseConflict(w http.ResponseWriter, ce *store.ConflictError, events []sla.Event, lines []int) {
 	s.ingested.WithLabelValues("conflict").Inc()
-	s.ingested.WithLabelValues("batch_refused").Add(float64(n - 1))
+	s.ingested.WithLabelValues("batch_refused").Add(float64(len(events) - 1))
 	i := ce.Index
-	body := wire.ErrorBody{Error: ce.Error() + "; nothing of the batch was stored", Index: &i, Stored: &ce.Stored, Sent: &ce.Sent}
+	msg := ce.Error()
+	if j := earlierInBatch(events, ce); j >= 0 {
+		msg = fmt.Sprintf("event %d: id %q also names event %d of this batch, a different event (differing in %s); an id must name one event: give each its own id",
+			i, ce.Sent.ID, j, strings.Join(ce.Stored.Differences(&ce.Sent), ", "))
+	}
+	body := wire.ErrorBody{Error: msg + "; nothing of the batch was stored", Index: &i, Stored: &ce.Stored, Sent: &ce.Sent}
 	if i < len(lines) {
 		body.Line = lines[i]
 	}
 	writeJSON(w, http.StatusConflict, body)
+}
+
+// earlierInBatch returns the index of the event before ce's in events
+// that the conflicting id first named (the one ce holds as stored), or -1
+// when that one was stored before the batch.
+func earlierInBatch(events []sla.Event, ce *store.ConflictError) int {
+	for j := range min(ce.Index, len(events)) {
+		if events[j].ID == ce.Sent.ID && len(events[j].Differences(&ce.Stored)) == 0 {
+			return j
+		}
+	}
+	return -1
 }
 
 // countRefused counts a refused batch of n events in

@@ -89,6 +89,35 @@ func TestAnIDReusedForAnotherEventIsAConflict(t *testing.T) {
 	}
 }
 
+// An id given twice in one batch to different events is a conflict with
+// the batch's own earlier event, which the 409 names as such: nothing was
+// stored before it.
+func TestAnIDGivenTwiceInOneBatchIsAConflictWithinTheBatch(t *testing.T) {
+	url, srv, _ := newHistoryServer(t)
+	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Second).Format(time.RFC3339)
+	first := fmt.Sprintf(`{"id":"f-1","request":"R1","type":"opened","at":%q,"provider":"it","customer":"sales"}`, at)
+	second := fmt.Sprintf(`{"id":"f-1","request":"R2","type":"opened","at":%q,"provider":"it","customer":"sales"}`, at)
+	status, data := postEvents(t, url, "application/x-ndjson", first+"\n"+second+"\n")
+	var body wire.ErrorBody
+	if err := json.Unmarshal(data, &body); err != nil {
+		t.Fatalf("the %d answer is not JSON: %v: %s", status, err, data)
+	}
+	if status != http.StatusConflict || body.Index == nil || *body.Index != 1 || body.Line != 2 {
+		t.Fatalf("got %d %s; want 409 naming event 1 on line 2", status, data)
+	}
+	for _, want := range []string{`id "f-1" also names event 0 of this batch`, "request", "give each its own id", "nothing of the batch was stored"} {
+		if !strings.Contains(body.Error, want) {
+			t.Errorf("the sentence %q does not say %q", body.Error, want)
+		}
+	}
+	if strings.Contains(body.Error, "stored {") {
+		t.Errorf("the sentence %q calls the batch's own event stored", body.Error)
+	}
+	if v, err := srv.opts.Store.Request(store.Ref{Provider: "it", ID: "R1"}); err == nil {
+		t.Errorf("R1, of the refused batch, was stored: %+v", v.Request)
+	}
+}
+
 // TestAnEventBeforeTheOpeningStopsNoClock (issue 9, item 9): a "resolved"
 // dated before its request's "opened" is refused when the opening is known
 // (stored or in the same batch); one that arrives first is kept out of the
