@@ -173,6 +173,13 @@ func (s *Server) allowed(r *http.Request) string {
 	return strings.Join(allow, ", ")
 }
 
+// isFileError reports a configuration file a reload could not read at all
+// (missing, a directory): the admin's to fix, as a broken one is.
+func isFileError(err error) bool {
+	_, ok := errors.AsType[*config.FileError](err)
+	return ok
+}
+
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -242,6 +249,8 @@ func (s *Server) handleReload(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.As(err, &cerr):
 		writeConfigErrors(w, cerr, "the running configuration stays in force")
+	case isFileError(err):
+		writeError(w, http.StatusBadRequest, "reload refused, the running configuration stays in force: "+err.Error())
 	case err != nil:
 		writeError(w, http.StatusInternalServerError, "reload failed, the running configuration stays in force: "+err.Error())
 	default:

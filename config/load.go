@@ -80,14 +80,27 @@ type loader struct {
 // Load reads and validates the configuration file at path. On success the
 // Config holds a built [sla.Policy] and any warnings; otherwise the error is
 // an [*Errors] with every problem found, each at its file:line:col, or, when
-// the file cannot be read at all, an error wrapping the cause.
+// the file cannot be read at all, a [*FileError] wrapping the cause.
 func Load(path string) (*Config, error) {
 	data, err := readFile(path, maxFileSize)
 	if err != nil {
-		return nil, fmt.Errorf("load config: %w", err)
+		return nil, &FileError{Path: path, Err: err}
 	}
 	return LoadBytes(path, data, filepath.Dir(path))
 }
+
+// FileError is a configuration file that cannot be read at all: missing,
+// a directory, unreadable, too large. Like [*Errors], it is the admin's
+// to fix, not a fault of slad's.
+type FileError struct {
+	Path string
+	Err  error
+}
+
+func (e *FileError) Error() string { return "load config: " + e.Err.Error() }
+
+// Unwrap returns the cause (fs.ErrNotExist, fs.ErrPermission, …).
+func (e *FileError) Unwrap() error { return e.Err }
 
 // LoadBytes validates a configuration held in memory. name stands for the
 // file in messages; dir is the directory relative secret paths (url_file,

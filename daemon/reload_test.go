@@ -37,6 +37,13 @@ func TestReloadKeepsTheRunningConfigWhenTheNewOneIsBroken(t *testing.T) {
 	if status, _ := in.do("POST", "/-/reload", itToken, "", nil); status != 403 {
 		t.Errorf("a non-admin token may reload (%d)", status)
 	}
+	// A file that is not there at all is the admin's to fix too: 400.
+	if err := os.Remove(cfgFile); err != nil {
+		t.Fatal(err)
+	}
+	if status, data := in.do("POST", "/-/reload", adminToken, "", nil); status != 400 || !strings.Contains(string(data), "no such file") || !strings.Contains(string(data), "stays in force") {
+		t.Errorf("a reload of a missing file: %d %s; want 400 saying the file is missing and the running configuration stays", status, data)
+	}
 	fixed := strings.Replace(string(good), "response: 30m", "response: 45m", 1)
 	if err := os.WriteFile(cfgFile, []byte(fixed), 0o600); err != nil {
 		t.Fatal(err)
