@@ -2,6 +2,9 @@ package api
 
 import (
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -78,4 +81,29 @@ func serveAPI(tb testing.TB, st *store.Store, cfg *config.Config, now func() tim
 	ts := httptest.NewServer(srv)
 	tb.Cleanup(ts.Close)
 	return srv, ts
+}
+
+// errorAnswer sends a request with client and returns the response, its
+// body read and closed, and the sentence of its JSON error body ("" for a
+// body without one); the test fails when the body is not JSON, as every
+// answer of the API must be.
+func errorAnswer(t *testing.T, client *http.Client, method, url, contentType string, body io.Reader) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var answer struct{ Error string }
+	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil {
+		t.Fatalf("the %d answer to %s %s is not JSON: %v", resp.StatusCode, method, url, err)
+	}
+	return resp, answer.Error
 }

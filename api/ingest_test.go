@@ -158,21 +158,9 @@ func TestAWrongMethodIsTold(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			req, err := http.NewRequest(tc.method, ts.URL+tc.path, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			var body struct{ Error string }
-			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-				t.Fatalf("the %d answer is not JSON: %v", resp.StatusCode, err)
-			}
-			if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != tc.allow || !strings.Contains(body.Error, "use "+tc.allow) {
-				t.Errorf("got %d, Allow %q, %q; want 405 naming %s", resp.StatusCode, resp.Header.Get("Allow"), body.Error, tc.allow)
+			resp, msg := errorAnswer(t, http.DefaultClient, tc.method, ts.URL+tc.path, "", nil)
+			if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != tc.allow || !strings.Contains(msg, "use "+tc.allow) {
+				t.Errorf("got %d, Allow %q, %q; want 405 naming %s", resp.StatusCode, resp.Header.Get("Allow"), msg, tc.allow)
 			}
 		})
 	}
@@ -192,21 +180,9 @@ func TestAPathNoRouteTakesIsAJSON404(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			req, err := http.NewRequest(tc.method, ts.URL+tc.path, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp, err := client.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			var body struct{ Error string }
-			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-				t.Fatalf("the %d answer is not JSON: %v", resp.StatusCode, err)
-			}
-			if resp.StatusCode != http.StatusNotFound || resp.Header.Get("Allow") != "" || !strings.Contains(body.Error, tc.errorHas) {
-				t.Errorf("got %d, Allow %q, %q; want 404 saying %q", resp.StatusCode, resp.Header.Get("Allow"), body.Error, tc.errorHas)
+			resp, msg := errorAnswer(t, client, tc.method, ts.URL+tc.path, "", nil)
+			if resp.StatusCode != http.StatusNotFound || resp.Header.Get("Allow") != "" || !strings.Contains(msg, tc.errorHas) {
+				t.Errorf("got %d, Allow %q, %q; want 404 saying %q", resp.StatusCode, resp.Header.Get("Allow"), msg, tc.errorHas)
 			}
 		})
 	}

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"fmt"
 	"html"
 	"net/http"
@@ -97,17 +96,9 @@ func TestIDsAndNamesWithControlCharactersAreRefused(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			resp, err := http.Post(ts.URL+"/api/v1/events", "application/json", strings.NewReader(tc.body))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			var body struct{ Error string }
-			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-				t.Fatalf("the %d answer is not JSON: %v", resp.StatusCode, err)
-			}
-			if resp.StatusCode != http.StatusBadRequest || !strings.HasPrefix(body.Error, tc.want) {
-				t.Errorf("got %d %q\nwant 400 %q", resp.StatusCode, body.Error, tc.want)
+			resp, msg := errorAnswer(t, http.DefaultClient, "POST", ts.URL+"/api/v1/events", "application/json", strings.NewReader(tc.body))
+			if resp.StatusCode != http.StatusBadRequest || !strings.HasPrefix(msg, tc.want) {
+				t.Errorf("got %d %q\nwant 400 %q", resp.StatusCode, msg, tc.want)
 			}
 		})
 	}

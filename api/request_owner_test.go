@@ -301,17 +301,9 @@ func TestARequestNotFoundIsToldAsTheAddressNamedIt(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			resp, err := http.Get(o.url + "/api/v1/requests/" + tc.path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			var body struct{ Error string }
-			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-				t.Fatalf("the %d answer is not JSON: %v", resp.StatusCode, err)
-			}
-			if resp.StatusCode != http.StatusNotFound || body.Error != tc.want {
-				t.Errorf("got %d %q\nwant 404 %q", resp.StatusCode, body.Error, tc.want)
+			resp, msg := errorAnswer(t, http.DefaultClient, "GET", o.url+"/api/v1/requests/"+tc.path, "", nil)
+			if resp.StatusCode != http.StatusNotFound || msg != tc.want {
+				t.Errorf("got %d %q\nwant 404 %q", resp.StatusCode, msg, tc.want)
 			}
 		})
 	}

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -70,22 +69,9 @@ func TestAReloadRefusesWhatOnlyADryRunTakes(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			reloads, plans = 0, 0
-			req, err := http.NewRequest("POST", base+"/-/reload"+tc.query, tc.body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			req.Header.Set("Content-Type", "application/yaml")
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			var body struct{ Error string }
-			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-				t.Fatalf("the %d answer is not JSON: %v", resp.StatusCode, err)
-			}
-			if resp.StatusCode != tc.status || !strings.Contains(body.Error, tc.errorHas) {
-				t.Errorf("got %d %q; want %d saying %q", resp.StatusCode, body.Error, tc.status, tc.errorHas)
+			resp, msg := errorAnswer(t, http.DefaultClient, "POST", base+"/-/reload"+tc.query, "application/yaml", tc.body)
+			if resp.StatusCode != tc.status || !strings.Contains(msg, tc.errorHas) {
+				t.Errorf("got %d %q; want %d saying %q", resp.StatusCode, msg, tc.status, tc.errorHas)
 			}
 			if (reloads == 1) != tc.reloaded || reloads > 1 {
 				t.Errorf("reloaded %d times, want %v", reloads, tc.reloaded)
