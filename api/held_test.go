@@ -61,9 +61,9 @@ func newHeldServer(t *testing.T) *httptest.Server {
 	return newHeldServerServing(t, nil)
 }
 
-// newHeldServerServing is newHeldServer whose served configuration adjust
-// changes after the story was stored (a reload).
-func newHeldServerServing(t *testing.T, adjust func(*config.Config)) *httptest.Server {
+// heldConfig is testdata/held.yaml, the configuration of the held and
+// parties stories.
+func heldConfig(t *testing.T) *config.Config {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", "held.yaml"))
 	if err != nil {
@@ -73,6 +73,14 @@ func newHeldServerServing(t *testing.T, adjust func(*config.Config)) *httptest.S
 	if err != nil {
 		t.Fatal(err)
 	}
+	return cfg
+}
+
+// newHeldServerServing is newHeldServer whose served configuration adjust
+// changes after the story was stored (a reload).
+func newHeldServerServing(t *testing.T, adjust func(*config.Config)) *httptest.Server {
+	t.Helper()
+	cfg := heldConfig(t)
 	clock := testutil.NewClock(heldT0)
 	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy, Now: clock.Now})
 	if err != nil {

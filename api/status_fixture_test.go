@@ -214,14 +214,7 @@ func partiesEvents() []sla.Event {
 // partiesEvents, as of partiesNow.
 func newPartiesServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "held.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.LoadBytes("testdata/held.yaml", data, "testdata")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := heldConfig(t)
 	now := func() time.Time { return partiesNow }
 	_, ts := serveAPI(t, storeEvaluated(t, cfg, now, partiesEvents()), cfg, now, nil)
 	return ts
