@@ -280,7 +280,9 @@ func (s *Server) users() (map[string]string, *refusal) {
 	}
 	users, err := s.opts.Users()
 	if err != nil {
-		s.log.Error("web configuration unreadable: requests that need credentials are refused", "err", err)
+		// Not logged here: the web configuration says so once per new
+		// problem (daemon/webconfig.go), where a line per request would
+		// flood the log at every scrape.
 		return nil, &refusal{status: http.StatusInternalServerError,
 			msg: "slad cannot read its web configuration now, so it refuses every request that needs credentials; see slad's log"}
 	}

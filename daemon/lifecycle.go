@@ -45,7 +45,7 @@ func (d *Daemon) Start(_ context.Context) error {
 	d.startRematch()
 
 	cfg := d.config()
-	if len(cfg.Tokens) == 0 {
+	if len(cfg.Tokens) == 0 && !d.web.hasUsers() {
 		d.log.Warn("no API tokens are configured: anyone who can reach the listener may send events, reload the configuration and download backups; add tokens to the configuration to require them")
 	}
 	d.ready.Store(true)

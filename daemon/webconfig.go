@@ -35,17 +35,20 @@ import (
 // Like the toolkit, slad reads the file again when it changes: users,
 // headers and certificates apply to the next request or connection without
 // a restart. A file that has become unreadable or invalid refuses every
-// request that needs credentials and every TLS handshake, never lets one
-// through.
+// request that needs credentials, never lets one through; TLS goes on
+// with the last settings and certificate that were read, so that the
+// probes, which need no credentials, still answer (a liveness probe that
+// failed would restart slad into a start that refuses the broken file).
 type webConfig struct {
 	path string
 	log  *slog.Logger
 
-	mu     sync.Mutex
-	stamp  fileStamp   // of the file last read
-	cfg    *web.Config // what it held, or nil
-	err    error       // or why it could not be used
-	logged string      // the last error logged
+	mu      sync.Mutex
+	stamp   fileStamp   // of the file last read
+	cfg     *web.Config // what it held, or nil
+	err     error       // or why it could not be used
+	logged  string      // the last error logged
+	lastTLS *tls.Config // the last TLS configuration built from the file
 }
 
 // fileStamp tells a changed file from the one read last.
@@ -85,7 +88,7 @@ func (w *webConfig) current() (*web.Config, error) {
 	}
 	// Logged once per new problem: every request would otherwise log it.
 	if w.err != nil && w.err.Error() != w.logged {
-		w.log.Error("web configuration unreadable: requests that need credentials and TLS handshakes are refused until it is fixed", "file", w.path, "err", w.err)
+		w.log.Error("web configuration unreadable: requests that need credentials are refused until it is fixed; TLS goes on with the last settings and certificate read", "file", w.path, "err", w.err)
 	}
 	w.logged = ""
 	if w.err != nil {
@@ -131,6 +134,17 @@ func (w *webConfig) users() (map[string]string, error) {
 	return users, nil
 }
 
+// hasUsers reports whether the web configuration names basic-auth users,
+// who then stand in for the API tokens' admin rights: with neither, the
+// API is open. false without a web configuration.
+func (w *webConfig) hasUsers() bool {
+	if w == nil {
+		return false
+	}
+	users, err := w.users()
+	return err == nil && len(users) > 0
+}
+
 // apiUsers is what the API checks basic auth against: nil without a web
 // configuration.
 func (d *Daemon) apiUsers() api.Users {
@@ -158,20 +172,42 @@ func (w *webConfig) tlsConfig() (*tls.Config, error) {
 	}
 	http2 := c.HTTPConfig.HTTP2
 	cfg.NextProtos = nextProtos(http2)
+	w.keepTLS(cfg.Clone())
 	cfg.GetConfigForClient = func(*tls.ClientHelloInfo) (*tls.Config, error) {
 		c, err := w.current()
-		if err != nil {
-			return nil, err
+		var next *tls.Config
+		if err == nil {
+			next, err = web.ConfigToTLSConfig(&c.TLSConfig)
 		}
-		next, err := web.ConfigToTLSConfig(&c.TLSConfig)
 		if err != nil {
-			return nil, err
+			// The file, or a certificate it names, cannot be read now:
+			// the last good settings serve (see webConfig).
+			return w.keptTLS(err)
 		}
 		// HTTP/2 is decided when the server starts, as in the toolkit.
 		next.NextProtos = nextProtos(http2)
+		w.keepTLS(next)
 		return next, nil
 	}
 	return cfg, nil
+}
+
+// keepTLS remembers a TLS configuration built from the file.
+func (w *webConfig) keepTLS(c *tls.Config) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.lastTLS = c
+}
+
+// keptTLS returns the last TLS configuration built from the file, or err
+// when there is none.
+func (w *webConfig) keptTLS(err error) (*tls.Config, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.lastTLS == nil {
+		return nil, err
+	}
+	return w.lastTLS, nil
 }
 
 func nextProtos(http2 bool) []string {

@@ -127,6 +127,24 @@ func TestWebConfigServesTLSAndAppliesEditsWithoutARestart(t *testing.T) {
 	if got := do(t, &http.Client{}, "GET", in.url+"/healthz", nil); got == http.StatusOK {
 		t.Errorf("plain HTTP was answered on the TLS port")
 	}
+
+	// A file broken while slad runs refuses what needs credentials, while
+	// new TLS connections go on with the last certificate read, so that
+	// the probes answer.
+	testutil.WriteFile(t, dir, "web.yml", tlsPart+"basic_auth_users:\n  alice: "+bcryptOf(t, "a")+"\nbogus: [\n")
+	broken := later.Add(2 * time.Second)
+	if err := os.Chtimes(webCfg, broken, broken); err != nil {
+		t.Fatal(err)
+	}
+	fresh := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: cert.Pool}, DisableKeepAlives: true}}
+	for _, probe := range []string{"/healthz", "/readyz"} {
+		if got := do(t, fresh, "GET", url+probe, nil); got != http.StatusOK {
+			t.Errorf("%s over a new TLS connection with the web configuration broken: %d, want 200", probe, got)
+		}
+	}
+	if got := do(t, fresh, "GET", url+"/api/v1/slas", basicAuth("alice", "a")); got != http.StatusInternalServerError {
+		t.Errorf("alice with the web configuration broken: %d, want 500 (refused)", got)
+	}
 }
 
 func TestBadWebConfigStopsTheStart(t *testing.T) {
