@@ -138,7 +138,7 @@ func counted(f sla.Figures) int64 {
 // worst open request.
 func worstOf(r attentionRow, cfg *config.Config) *lifecycle.DigestRequest {
 	w := &lifecycle.DigestRequest{
-		Provider: r.Provider, ID: r.Request, Title: r.Title, Priority: r.Priority,
+		Provider: r.providerID, ID: r.Request, Title: r.Title, Priority: r.Priority,
 		State: "at_risk", SLA: r.SLA, Target: r.Target, Deadline: r.at.UTC(),
 		URL: cfg.Global.ExternalURL + r.Link,
 	}

@@ -109,8 +109,8 @@ func TestADigestComparesWithTheWindowBeforeAndCountsBreachesSinceTheLastOne(t *t
 	if n := next.Provides[0].BreachesSince; n != 0 {
 		t.Errorf("the next digest counts %d breaches since, want none: OPEN breached before it", n)
 	}
-	if d.Worst == nil || d.Worst.ID != "OPEN" || d.Worst.State != "breached" || d.Worst.ProviderName != "IT Service Desk" {
-		t.Errorf("worst = %+v, want OPEN, breached", d.Worst)
+	if d.Worst == nil || d.Worst.ID != "OPEN" || d.Worst.State != "breached" || d.Worst.ProviderName != "IT Service Desk" || d.Worst.Provider != "it" {
+		t.Errorf("worst = %+v, want OPEN of provider it (IT Service Desk), breached", d.Worst)
 	}
 	if d.DepartmentName != "IT Service Desk" || d.Zone != "Europe/Berlin" || !d.Slot.Equal(now) {
 		t.Errorf("digest head %+v", d)

@@ -62,6 +62,7 @@ type attentionRow struct {
 	DeadlineISO          string
 	breached             bool
 	at                   time.Time
+	providerID           string // the request's provider's id; Provider is its name
 	// party and waiter are who serves whom under the row's SLA
 	// (sla.SLA.PartiesOf): the request's provider and customer, or a
 	// holding or waiting SLA's provider and the request's provider, the
@@ -192,7 +193,7 @@ func attentionRows(p *sla.Policy, f store.Flagged, now time.Time) []attentionRow
 			Link: "/requests/" + httputil.RequestPath(req.Provider, req.ID),
 			SLA:  sl.ID, Target: string(c.Target),
 			Provider: p.DepartmentName(req.Provider), Customer: p.DepartmentName(req.Customer),
-			Priority: req.Priority,
+			Priority: req.Priority, providerID: req.Provider,
 		}
 		row.party, row.waiter = sl.PartiesOf(req.Attributes)
 		switch {
