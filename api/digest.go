@@ -34,7 +34,7 @@ func (s *Server) Digest(dept string, slot, since time.Time, zone *time.Location)
 	now := s.now()
 	out := &lifecycle.Digest{
 		Department: dept, DepartmentName: p.DepartmentName(dept), Lead: d.Lead,
-		Slot: slot.UTC(), Since: since.UTC(), Zone: zone.String(),
+		Slot: slot.UTC(), Since: since.UTC().Truncate(time.Second), Zone: zone.String(),
 		URL:      cfg.Global.ExternalURL + "/departments/" + dept,
 		Provides: []lifecycle.DigestSLA{}, Receives: []lifecycle.DigestSLA{},
 	}

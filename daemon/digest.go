@@ -62,7 +62,13 @@ func (d *Daemon) sendDigest(dg *config.Digest, now time.Time) {
 		}
 	}
 	if !known || m.Schedule != key {
-		m = digestMark{Slot: now.UTC(), Schedule: key}
+		// The new schedule's slots count from now; its first digest's
+		// breaches from the last digest under the old one.
+		next := digestMark{Slot: now.UTC(), Schedule: key}
+		if known {
+			next.Since = m.CountsFrom()
+		}
+		m = next
 		if err := d.store.SetLastDigest(dept, m); err != nil {
 			d.log.Error("digest schedule not recorded; tried again at the next tick", "department", dept, "err", err)
 			return
@@ -76,7 +82,7 @@ func (d *Daemon) sendDigest(dg *config.Digest, now time.Time) {
 	if slot.IsZero() {
 		return
 	}
-	digest, err := d.api.Digest(dept, slot, m.Slot, dg.Location)
+	digest, err := d.api.Digest(dept, slot, m.CountsFrom(), dg.Location)
 	if err != nil {
 		d.log.Error("digest not computed; tried again at the next tick", "department", dept, "slot", slot.Format(time.RFC3339), "err", err)
 		return

@@ -251,3 +251,54 @@ func TestAnAlertHeldIsLoggedByTheTickThatHoldsIt(t *testing.T) {
 		t.Errorf("the held warning was logged %d times, want once", n)
 	}
 }
+
+// A changed digest schedule starts at its next slot, and its first digest
+// counts the breaches since the last digest of the schedule before, so
+// that the breaches between that digest and the change are in one.
+func TestTheFirstDigestOfAChangedScheduleCountsBreachesSinceTheLastDigest(t *testing.T) {
+	dir := t.TempDir()
+	rcv := newReceiver(t)
+	data := filepath.Join(dir, "data")
+	monday := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	clock := testutil.NewClock(monday.Add(6 * time.Hour))
+	cfg := writeQuietConfig(t, dir, rcv.srv.URL, `    digest: {schedule: "0 8 * * MON", notify: [lead]}`)
+	in := start(t, cfg, data, clock.Now)
+	in.waitForLog(`msg="digest scheduled" department=it`)
+	if err := in.stop(); err != nil {
+		t.Fatal(err)
+	}
+	// Monday's digest (08:00 Berlin), then a request opened before the
+	// office opens, which breaches at 13:00 Berlin, after the digest.
+	clock.Set(monday.Add(7*time.Hour + 30*time.Minute))
+	in = start(t, cfg, data, clock.Now)
+	rcv.waitForPath(t, "/lead", 1)
+	if status, body := in.post("", event("e2", "IT-2", "opened", monday.Add(7*time.Hour).Format(time.RFC3339), "provider", "it", "customer", "sales", "priority", "P1")); status != 200 {
+		t.Fatalf("opened: %d %s", status, body)
+	}
+	if err := in.stop(); err != nil {
+		t.Fatal(err)
+	}
+	// The schedule moves to Tuesdays after the breach.
+	clock.Set(monday.Add(14 * time.Hour))
+	cfg = writeQuietConfig(t, dir, rcv.srv.URL, `    digest: {schedule: "0 8 * * TUE", notify: [lead]}`)
+	in = start(t, cfg, data, clock.Now)
+	in.waitForLog(`schedule="0 8 * * TUE in Europe/Berlin"`)
+	if err := in.stop(); err != nil {
+		t.Fatal(err)
+	}
+	clock.Set(monday.Add(24*time.Hour + 7*time.Hour + 30*time.Minute))
+	start(t, cfg, data, clock.Now)
+	got := rcv.waitForPath(t, "/lead", 2)
+	var body struct {
+		Since    time.Time
+		Provides []struct {
+			BreachesSince int64 `json:"breaches_since"`
+		}
+	}
+	if err := json.Unmarshal(got[1].body, &body); err != nil {
+		t.Fatal(err)
+	}
+	if !body.Since.Equal(monday.Add(7*time.Hour)) || len(body.Provides) != 1 || body.Provides[0].BreachesSince != 1 {
+		t.Errorf("the first Tuesday digest %s: want breaches since Monday's digest (07:00 UTC), IT-2's among them", got[1].body)
+	}
+}

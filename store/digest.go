@@ -17,7 +17,7 @@ import (
 // a slot is sent once across restarts and a changed schedule starts
 // afresh.
 //
-//	digests  department id → the slot's unix second (8 bytes) | the schedule's key
+//	digests  department id → the slot's unix second (8 bytes) | the schedule's key [| 0x00 | since's unix second (8 bytes)]
 var bucketDigests = []byte("digests")
 
 // DigestMark is where a department's digests stand: the last slot queued
@@ -26,6 +26,20 @@ var bucketDigests = []byte("digests")
 type DigestMark struct {
 	Slot     time.Time
 	Schedule string
+	// Since, when set, is where the next digest's "breaches since" counts
+	// from, if not Slot: the last digest's slot under the schedule before
+	// a change, so that the breaches between it and the change are
+	// counted in the first digest of the new schedule. Marks written
+	// before it was kept have none.
+	Since time.Time
+}
+
+// CountsFrom is where the next digest's "breaches since" counts from.
+func (m DigestMark) CountsFrom() time.Time {
+	if !m.Since.IsZero() {
+		return m.Since
+	}
+	return m.Slot
 }
 
 // LastDigest returns the department's digest mark; ok is false when it has
@@ -43,12 +57,23 @@ func digestMark(tx *bolt.Tx, department string) (DigestMark, bool) {
 	if len(v) < 8 {
 		return DigestMark{}, false
 	}
-	return DigestMark{Slot: time.Unix(int64(binary.BigEndian.Uint64(v)), 0).UTC(), Schedule: string(v[8:])}, true
+	m := DigestMark{Slot: unixUTC(v[:8]), Schedule: string(v[8:])}
+	// A schedule's key is a cron spec and a zone name: never a 0x00.
+	if i := len(v) - 9; i >= 8 && v[i] == 0 {
+		m.Schedule, m.Since = string(v[8:i]), unixUTC(v[i+1:])
+	}
+	return m, true
 }
+
+func unixUTC(b []byte) time.Time { return time.Unix(int64(binary.BigEndian.Uint64(b)), 0).UTC() }
 
 func putDigestMark(tx *bolt.Tx, department string, m DigestMark) error {
 	v := binary.BigEndian.AppendUint64(nil, uint64(max(m.Slot.Unix(), 0)))
-	return tx.Bucket(bucketDigests).Put([]byte(department), append(v, m.Schedule...))
+	v = append(v, m.Schedule...)
+	if !m.Since.IsZero() {
+		v = binary.BigEndian.AppendUint64(append(v, 0), uint64(max(m.Since.Unix(), 0)))
+	}
+	return tx.Bucket(bucketDigests).Put([]byte(department), v)
 }
 
 // SetLastDigest records a department's digest mark without queueing
