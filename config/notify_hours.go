@@ -80,6 +80,18 @@ func (l *loader) notifyHours(top fields, p *sla.Policy, receivers map[string]*Re
 	}
 }
 
+// calendarHint names a calendar for a message's example: the first one
+// defined, or the built-in 24x7.
+func calendarHint(cals map[string]*sla.Calendar) string {
+	names := slices.Sorted(maps.Keys(cals))
+	for _, n := range names {
+		if n != "24x7" {
+			return n
+		}
+	}
+	return "24x7"
+}
+
 // quietFields picks notify_hours and urgent out of a mapping whose keys
 // were checked already.
 func (l *loader) quietFields(n *yaml.Node) fields {
@@ -103,7 +115,12 @@ func (l *loader) hoursOf(f fields, what string, cals map[string]*sla.Calendar, r
 	ne, ok := f["notify_hours"]
 	if !ok {
 		if ue, ok := f["urgent"]; ok {
-			l.errorf(ue.k, "urgent in %s has no effect without notify_hours: name the calendar outside of which alerts wait (notify_hours: office)", what)
+			together, instead := "", ""
+			if receiver {
+				together = " (a receiver's notify_hours and urgent take the place of its department's together, so its department's calendar does not count here)"
+				instead = ", or give urgent to the department instead"
+			}
+			l.errorf(ue.k, "urgent in %s has no effect without notify_hours%s: name beside it the calendar outside of which alerts wait (notify_hours: %s)%s", what, together, calendarHint(cals), instead)
 		}
 		return nil
 	}
