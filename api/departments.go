@@ -234,14 +234,10 @@ func escalatedClock(sl *sla.SLA, c sla.Clock, now time.Time) bool {
 // or waiting SLA the request's provider — IT waits for its own request
 // under Network's OLA and under Sales' promise, Sales under neither.
 func waitingFor(p *sla.Policy, flagged []store.Flagged, dept string, now time.Time) ([]wire.WaitingRequest, int) {
-	providers := map[[2]string]string{} // (provider's name, request) → provider
-	for _, f := range flagged {
-		providers[[2]string{p.DepartmentName(f.Request.Provider), f.Request.ID}] = f.Request.Provider
-	}
 	out := []wire.WaitingRequest{}
 	seen := map[[2]string]bool{}
 	for _, r := range attentionList(p, flagged, "", now) { // the status page's order
-		k := [2]string{r.Provider, r.Request}
+		k := [2]string{r.providerID, r.Request} // ids: two departments may share a name
 		if r.waiter != dept || seen[k] {
 			continue
 		}
@@ -250,7 +246,7 @@ func waitingFor(p *sla.Policy, flagged []store.Flagged, dept string, now time.Ti
 			continue
 		}
 		w := wire.WaitingRequest{
-			Provider: providers[k], ID: r.Request, Title: r.Title, Priority: r.Priority,
+			Provider: r.providerID, ID: r.Request, Title: r.Title, Priority: r.Priority,
 			State: "at_risk", SLA: r.SLA, Target: r.Target, URL: r.Link,
 		}
 		if r.breached {
