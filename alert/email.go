@@ -13,7 +13,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/config"
@@ -88,8 +87,7 @@ type emailNotifier struct {
 	tlsConfig   *tls.Config
 	externalURL string
 	logger      *slog.Logger
-	now         func() time.Time
-	pool        smtpPool // the session kept between mails (email_conn.go)
+	pool        smtpPool // the session kept between mails (email_conn.go); its now dates mails too
 }
 
 var _ MailSender = (*emailNotifier)(nil)
@@ -129,7 +127,7 @@ func newEmailNotifier(r *config.Receiver, o NotifierOptions) (*emailNotifier, er
 	_, domain, _ := strings.Cut(from.Address, "@")
 	return &emailNotifier{
 		receiver: r.Name, settings: e, host: host, from: from, to: to, domain: domain, helo: helo,
-		tlsConfig: cfg, externalURL: o.ExternalURL, logger: o.Logger, now: o.Now,
+		tlsConfig: cfg, externalURL: o.ExternalURL, logger: o.Logger,
 		pool: smtpPool{idleFor: smtpIdle, now: o.Now},
 	}, nil
 }

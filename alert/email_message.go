@@ -26,7 +26,7 @@ const maxHeaderLine = 78
 func (e *emailNotifier) render(m Mail) ([]byte, error) {
 	var b bytes.Buffer
 	header := func(name, value string) { writeHeader(&b, name, value) }
-	header("Date", e.now().Format(time.RFC1123Z))
+	header("Date", e.pool.now().Format(time.RFC1123Z))
 	header("From", e.from.String())
 	to := make([]string, len(e.to))
 	for i, a := range e.to {
