@@ -122,12 +122,9 @@ func monotonic(kind string) (monotonic, once bool) {
 	return false, false
 }
 
-func counterKey(kind string, labels ...string) string {
-	var buf [64]byte // most keys: one allocation, the string
-	return string(appendCounterKey(buf[:0], kind, labels...))
-}
-
-// appendCounterKey appends counterKey(kind, labels...) to dst.
+// appendCounterKey appends the counter key of kind with labels to dst:
+// the kind and each label, NUL before each label (after the kind alone
+// when there is none).
 func appendCounterKey(dst []byte, kind string, labels ...string) []byte {
 	dst = append(dst, kind...)
 	if len(labels) == 0 {
@@ -139,6 +136,7 @@ func appendCounterKey(dst []byte, kind string, labels ...string) []byte {
 	return dst
 }
 
+// splitCounterKey is the inverse of appendCounterKey.
 func splitCounterKey(k string) (kind string, labels []string) {
 	parts := strings.Split(k, "\x00")
 	return parts[0], parts[1:]

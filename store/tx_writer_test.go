@@ -368,3 +368,9 @@ func dueChunks(tb testing.TB, s *Store, now time.Time) (*sla.Policy, []byte, []*
 	}
 	return p, bound, chunks
 }
+
+// counterKey is a counter key as a string (appendCounterKey), for tests
+// to name the counters they set and expect.
+func counterKey(kind string, labels ...string) string {
+	return string(appendCounterKey(nil, kind, labels...))
+}
