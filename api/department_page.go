@@ -34,6 +34,32 @@ type departmentView struct {
 	WaitingHidden             bool // requests wait but the viewer may not read them
 	Feedback                  *feedbackView
 	Held                      []heldRow // the time it held requests (department_held.go)
+	// HeldMore counts the rows of Held past statusRowsMax, not shown.
+	HeldMore int
+	// Pages, past scorecardSLAsMax SLAs given and received, link to each
+	// page of them (pageScorecard); ProvidesOff and ReceivesOff count
+	// those on other pages.
+	Pages                    []pageLink
+	ProvidesOff, ReceivesOff int
+}
+
+// pageScorecard keeps, of a scorecard of more than scorecardSLAsMax SLAs,
+// the page r asks for: the SLAs given, then those received, in that
+// order; and at most statusRowsMax rows of the time it held requests.
+// The tiles, counted before, still count every SLA.
+func pageScorecard(v *departmentView, r *http.Request) {
+	if n := len(v.Held); n > statusRowsMax {
+		v.Held, v.HeldMore = v.Held[:statusRowsMax], n-statusRowsMax
+	}
+	np, nr := len(v.Provides), len(v.Receives)
+	lo, hi, pages := pageOf(r, np+nr, scorecardSLAsMax, "SLAs")
+	if pages == nil {
+		return
+	}
+	v.Pages = pages
+	v.Provides = v.Provides[min(lo, np):min(hi, np)]
+	v.Receives = v.Receives[max(lo-np, 0):max(hi-np, 0)]
+	v.ProvidesOff, v.ReceivesOff = np-len(v.Provides), nr-len(v.Receives)
 }
 
 // scoreTile is one key figure at the top of the page.
@@ -117,6 +143,7 @@ func (s *Server) handleDepartmentPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := departmentPage(cfg, d, att, now, details)
+	pageScorecard(&v, r)
 	v.Refresh = refreshSwitch(r)
 	s.renderStatus(w, http.StatusOK, "department", v)
 }

@@ -29,6 +29,9 @@ type requestPage struct {
 	// PartyUnmatched says why each holding or waiting SLA whose party
 	// held the request gave it no clock, with clocks or without.
 	PartyUnmatched []string
+	// UnmatchedMore counts the reasons of both lists past statusRowsMax
+	// each, left to the JSON: a provider of 1,000 SLAs has as many.
+	UnmatchedMore int
 }
 
 type clockPanel struct {
@@ -102,6 +105,11 @@ func (s *Server) handleRequestPage(w http.ResponseWriter, r *http.Request) {
 	page.Unmatched = unmatchedReasons(p, &req)
 	for _, m := range p.ExplainParties(req.Attributes, holdings) {
 		page.PartyUnmatched = append(page.PartyUnmatched, m.Reason)
+	}
+	for _, l := range []*[]string{&page.Unmatched, &page.PartyUnmatched} {
+		if n := len(*l); n > statusRowsMax {
+			*l, page.UnmatchedMore = (*l)[:statusRowsMax], page.UnmatchedMore+n-statusRowsMax
+		}
 	}
 	for _, c := range req.Clocks {
 		sl := p.SLA(c.SLA)

@@ -180,10 +180,11 @@ func isFileError(err error) bool {
 	return ok
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler. A panic in a handler is answered
+// with a 500 (recover.go), not a dropped connection.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	s.mux.ServeHTTP(w, r)
+	s.recovered(s.mux, w, r)
 }
 
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {

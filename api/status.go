@@ -36,6 +36,9 @@ var (
 		"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 	statusTemplates = template.Must(template.New("status").Funcs(template.FuncMap{
 		"css": func() template.CSS { return template.CSS(statusCSS) },
+		// scorecardSLAsMax is how many SLAs a scorecard page shows
+		// (status_summary.go), for the sentence that says so.
+		"scorecardSLAsMax": func() int { return scorecardSLAsMax },
 		// head is the data of the document's <head>: its title, and
 		// whether it refreshes itself (the status page and a scorecard
 		// when asked to, refreshSwitch; the page of a problem expected to
@@ -94,7 +97,7 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	v, err := s.statusView(cfg, filter, s.now())
+	v, err := s.statusView(cfg, filter, s.now(), r)
 	v.Refresh = refreshSwitch(r)
 	if err == nil && !s.mayReadDetails(r) {
 		// global.read_access: authenticated, and no credentials: the
@@ -188,6 +191,31 @@ type statusView struct {
 	// Unmatched counts, per provider, the open requests no SLA gives a
 	// clock (status_unmatched.go).
 	Unmatched []unmatchedNote
+	// Pages, on a department's view of more than statusRowsMax SLAs,
+	// link to each page of its SLA rows (pageOf).
+	Pages []pageLink
+}
+
+// groupsBetween keeps the SLA rows lo to hi-1 of groups, counted across
+// the groups in their order, and says which SLAs those are.
+func groupsBetween(groups []deptGroup, lo, hi int) ([]deptGroup, map[string]bool) {
+	var out []deptGroup
+	kept, i := map[string]bool{}, 0
+	for _, g := range groups {
+		var rows []slaRow
+		for _, row := range g.SLAs {
+			if i >= lo && i < hi {
+				rows = append(rows, row)
+				kept[row.ID] = true
+			}
+			i++
+		}
+		if len(rows) > 0 {
+			g.SLAs = rows
+			out = append(out, g)
+		}
+	}
+	return out, kept
 }
 
 // statusSummary is the tiles at the top: SLAs by standing, and requests
@@ -213,8 +241,10 @@ type deptGroup struct {
 
 // statusView gathers the page: its heading, the SLAs grouped by provider,
 // the requests needing attention, and the summary tiles. Every figure
-// comes from one snapshot of the store, so that tiles and rows agree.
-func (s *Server) statusView(cfg *config.Config, filter string, now time.Time) (statusView, error) {
+// comes from one snapshot of the store, so that tiles and rows agree. A
+// department's view of more than statusRowsMax SLAs shows them a page
+// at a time (r's "page"), its tiles counting them all.
+func (s *Server) statusView(cfg *config.Config, filter string, now time.Time, r *http.Request) (statusView, error) {
 	v := statusHeading(cfg, filter, now)
 	p := cfg.Policy
 	var slas []*sla.SLA
@@ -246,7 +276,14 @@ func (s *Server) statusView(cfg *config.Config, filter string, now time.Time) (s
 	v.Groups = slaGroups(p, slas, filter, sn)
 	v.Unmatched = unmatchedNotes(p, sn, filter)
 	v.Summary = summarize(v.Groups, sn.attention.Counts)
-	v.Attention, v.AttentionMore = boundedAttention(attentionList(p, sn.flagged, filter, now), sn.attention.BySLA)
+	lo, hi, pages := pageOf(r, v.Summary.SLAs, statusRowsMax, "SLAs")
+	var onPage map[string]bool
+	if pages != nil {
+		v.Groups, onPage = groupsBetween(v.Groups, lo, hi)
+		v.Pages = pages
+	}
+	v.Attention, v.AttentionMore = boundedAttention(attentionList(p, sn.flagged, filter, now), sn.attention.BySLA,
+		func(id string) bool { return onPage == nil || onPage[id] })
 	if n := len(v.Attention); n > 0 {
 		reqs := map[string]bool{}
 		for _, a := range v.Attention {
@@ -254,10 +291,10 @@ func (s *Server) statusView(cfg *config.Config, filter string, now time.Time) (s
 		}
 		v.AttentionCaption = sla.Plural(len(reqs), "request", "requests") + " needing attention, " +
 			sla.Plural(n, "target", "targets") + " in all"
-		if len(v.AttentionMore) > 0 {
-			all := int64(sn.attention.Counts.Breached + sn.attention.Counts.AtRisk)
+		if all := sn.attention.Counts.Breached + sn.attention.Counts.AtRisk; all > len(reqs) {
 			v.AttentionCaption = sla.Plural(all, "request", "requests") + " needing attention; the " +
-				fmt.Sprint(attentionPerSLA) + " most urgent of each SLA are listed, " + sla.Plural(n, "target", "targets") + " in all"
+				sla.Plural(len(reqs), "most urgent is", "most urgent are") + " listed (at most " + fmt.Sprint(attentionPerSLA) +
+				" of each SLA), " + sla.Plural(n, "target", "targets") + " in all"
 		}
 	}
 	return v, nil
@@ -278,10 +315,14 @@ type moreLink struct {
 }
 
 // boundedAttention keeps the rows of the first attentionPerSLA requests
-// of each SLA (rows come in the page's order), and links to the rest of
-// each SLA whose requests needing attention (bySLA) are more.
-func boundedAttention(rows []attentionRow, bySLA map[string]int) ([]attentionRow, []moreLink) {
+// of each SLA (rows come in the page's order), and of attentionMax
+// requests in all, and links to the rest of each SLA whose requests
+// needing attention (bySLA) are more; only of the SLAs linkable allows
+// (nil: every SLA), so that the links too stay as many as the SLA rows
+// the page shows.
+func boundedAttention(rows []attentionRow, bySLA map[string]int, linkable func(string) bool) ([]attentionRow, []moreLink) {
 	shown := map[string]map[string]bool{}
+	listed := map[string]bool{}
 	out := rows[:0:0]
 	for _, r := range rows {
 		reqs := shown[r.SLA]
@@ -289,15 +330,15 @@ func boundedAttention(rows []attentionRow, bySLA map[string]int) ([]attentionRow
 			reqs = map[string]bool{}
 			shown[r.SLA] = reqs
 		}
-		if !reqs[r.Link] && len(reqs) == attentionPerSLA {
+		if !reqs[r.Link] && (len(reqs) == attentionPerSLA || !listed[r.Link] && len(listed) == attentionMax) {
 			continue
 		}
-		reqs[r.Link] = true
+		reqs[r.Link], listed[r.Link] = true, true
 		out = append(out, r)
 	}
 	var more []moreLink
 	for id, n := range bySLA {
-		if n > len(shown[id]) {
+		if n > len(shown[id]) && (linkable == nil || linkable(id)) {
 			more = append(more, moreLink{SLA: id, More: n - len(shown[id]), URL: "/api/v1/breaches?sla=" + url.QueryEscape(id)})
 		}
 	}

@@ -2,11 +2,15 @@ package api
 
 import (
 	"cmp"
+	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/sla"
 )
 
@@ -25,7 +29,46 @@ const (
 	// statusFoldedRequests is how many requests the folded page lists:
 	// the most urgent of those that are each SLA's most urgent.
 	statusFoldedRequests = 20
+	// attentionMax is how many requests any page's list of requests at
+	// risk or breached shows in all (attentionPerSLA of each SLA at
+	// most): a department's view of 120 SLAs listed 20 of each, 1,153
+	// rows and 800 KB. It is the scorecard's own bound (wire.WaitingLimit),
+	// so that both lists of a department stop at the same length.
+	attentionMax = wire.WaitingLimit
+	// scorecardSLAsMax is how many SLAs a scorecard page shows, given and
+	// received together, before it pages them: each carries its charts
+	// (about 9 KB), so fewer than the status page's rows.
+	scorecardSLAsMax = 40
 )
+
+// pageLink is one page of a list paged by pageOf.
+type pageLink struct {
+	Label, URL string // "SLAs 101–200"
+	Current    bool
+}
+
+// pageOf cuts n items into pages of per and returns the bounds [lo, hi)
+// of the page asked for in r's parameter "page" (1 when absent, the last
+// when past it), and a link to every page, each keeping r's other
+// parameters; no links when one page holds them all.
+func pageOf(r *http.Request, n, per int, what string) (lo, hi int, links []pageLink) {
+	if n <= per {
+		return 0, n, nil
+	}
+	pages := (n + per - 1) / per
+	page, err := strconv.Atoi(r.URL.Query().Get("page"))
+	if err != nil || page < 1 {
+		page = 1
+	}
+	page = min(page, pages)
+	for i := 1; i <= pages; i++ {
+		q := r.URL.Query()
+		q.Set("page", strconv.Itoa(i))
+		from, to := (i-1)*per+1, min(i*per, n)
+		links = append(links, pageLink{Label: fmt.Sprintf("%s %d–%d", what, from, to), URL: r.URL.Path + "?" + q.Encode(), Current: i == page})
+	}
+	return (page - 1) * per, min(page*per, n), links
+}
 
 // deptSummary is a department's SLAs folded into one row.
 type deptSummary struct {
