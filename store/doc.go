@@ -82,6 +82,8 @@
 //	                                                  is a merge of theirs, breach_listing.go; schema 2;
 //	                                                  before schema 16 a bucket "breaches" held them by time too)
 //	attention     request                           → (open requests at risk or breached)
+//	open_unmatched  len(provider) provider, id      → (open requests no SLA gives a clock, per provider:
+//	                                                  what the status page names; schema 17, unmatched.go)
 //	outbox        len(receiver) receiver, seq       → notice number, created, next attempt, attempts, last error
 //	                                                  (notice_bodies.go; item JSON with its notice before schema 12)
 //	outbox_pending  receiver                        → uint64: its items in outbox (schema 9)

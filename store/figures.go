@@ -46,14 +46,19 @@ type FigureQuery struct {
 	Sums []SumQuery
 	// Attention, when set, asks for the requests needing attention too.
 	Attention *AttentionQuery
+	// Unmatched, when above 0, asks for the ids of so many of each
+	// provider's open requests without a clock (OpenUnmatched's first).
+	Unmatched int
 }
 
 // Figures is what a FigureQuery read, as of one moment: the counters, the
-// sums per SLA id, and the requests needing attention when asked for.
+// sums per SLA id, and the requests needing attention and the open
+// requests without a clock (ids per provider) when asked for.
 type Figures struct {
 	Counters  Counters
 	Sums      map[string]SLASums
 	Attention Attention
+	Unmatched map[string][]string
 }
 
 // ReadFigures reads the counters and every SLA's sums in one read
@@ -81,6 +86,14 @@ func readFigures(tx *bolt.Tx, q FigureQuery) (Figures, error) {
 	for _, sq := range q.Sums {
 		if f.Sums[sq.SLA], err = readSums(days, pairs, sq); err != nil {
 			return f, fmt.Errorf("read the figures of SLA %q: %w", sq.SLA, err)
+		}
+	}
+	if q.Unmatched > 0 {
+		f.Unmatched = map[string][]string{}
+		for provider, n := range f.Counters.OpenUnmatched {
+			if n > 0 {
+				f.Unmatched[provider], _ = readOpenUnmatched(tx, provider, "", q.Unmatched)
+			}
 		}
 	}
 	if q.Attention != nil {

@@ -103,9 +103,14 @@ func putRecord(w *txWriter, ref Ref, rec *record, data []byte, old contribution,
 }
 
 // putIndexes is putRecord's writes but the record's, for the request
-// keyed id (recordKey).
+// keyed id (recordKey). The open requests without a clock and the
+// retention index are kept here, not in indexes, because the migrations
+// before their schemas rebuild indexes without them.
 func putIndexes(w *txWriter, id []byte, ref Ref, rec *record, old contribution, now time.Time, prep *writePrep) error {
 	if err := w.indexes(id, old, rec.Contrib, prep); err != nil {
+		return err
+	}
+	if err := indexUnmatched(w, ref, old, rec.Contrib); err != nil { // unmatched.go
 		return err
 	}
 	return trackClosed(w.tx, ref, old.Open, &rec.Request, now) // retention.go

@@ -260,17 +260,19 @@ var (
 	// bucketCustomerDays came with schema 4.
 	bucketCustomerDays = []byte("days_by_customer")
 	// bucketHeld came with schema 6.
-	bucketHeld       = []byte("held")
-	allBuckets       = [][]byte{bucketMeta, bucketEvents, bucketEventIDs, bucketRequests, bucketOpen, bucketDeadlines, bucketDays, bucketCounters, bucketBreaches, bucketAttention, bucketOutbox, bucketNotifyLog, bucketFiring, bucketStops}
-	keySchemaVersion = []byte("schema_version")
-	keyEventSeq      = []byte("event_seq")
-	keyOutboxSeq     = []byte("outbox_seq")
-	keyPolicy        = []byte("policy_fingerprint")
-	keyProbe         = []byte("commit_probe") // see ProbeCommit
+	bucketHeld = []byte("held")
+	// bucketOpenUnmatched came with schema 17 (unmatched.go).
+	bucketOpenUnmatched = []byte("open_unmatched")
+	allBuckets          = [][]byte{bucketMeta, bucketEvents, bucketEventIDs, bucketRequests, bucketOpen, bucketDeadlines, bucketDays, bucketCounters, bucketBreaches, bucketAttention, bucketOutbox, bucketNotifyLog, bucketFiring, bucketStops}
+	keySchemaVersion    = []byte("schema_version")
+	keyEventSeq         = []byte("event_seq")
+	keyOutboxSeq        = []byte("outbox_seq")
+	keyPolicy           = []byte("policy_fingerprint")
+	keyProbe            = []byte("commit_probe") // see ProbeCommit
 )
 
 // SchemaVersion is the layout this slad writes.
-const SchemaVersion = 16
+const SchemaVersion = 17
 
 // migrations[v] upgrades a database from schema v to v+1. A new layout adds
 // its step here and bumps SchemaVersion; Open runs the missing steps in one
@@ -329,6 +331,9 @@ var migrations = map[uint64]func(tx *bolt.Tx, p *sla.Policy, now time.Time) erro
 	// 16: breaches indexed per SLA only; the listing of all of them
 	// merges the SLAs' ranges (breach_listing.go).
 	15: dropBreachesByTime,
+	// 17: the open requests without a clock, listed per provider
+	// (unmatched.go).
+	16: indexOpenUnmatched,
 }
 
 func (s *Store) migrate() error {

@@ -27,6 +27,7 @@ const (
 	wFiring
 	wNotices
 	wOutbox
+	wOpenUnmatched
 	wBuckets
 )
 
@@ -34,6 +35,7 @@ var txWriterBuckets = [wBuckets][]byte{
 	wRequests: bucketRequests, wOpen: bucketOpen, wAttention: bucketAttention, wDeadlines: bucketDeadlines,
 	wBreachesBySLA: bucketBreachesBySLA, wStops: bucketStops,
 	wFiring: bucketFiring, wNotices: bucketNotices, wOutbox: bucketOutbox,
+	wOpenUnmatched: bucketOpenUnmatched,
 }
 
 // txWriter writes through one write transaction; a cursor is valid in its

@@ -59,3 +59,109 @@ func countRequests(tx *bolt.Tx, p *sla.Policy, now time.Time) error {
 	}
 	return applyCounters(tx.Bucket(bucketCounters), maps.All(deltas))
 }
+
+// The open requests no SLA gives a clock are listed per provider in
+// bucketOpenUnmatched (schema 17), so that the status page and the API can
+// name them, not only count them: an admin fixing a bridge's category typo
+// needs the requests it hit. A request is there while its contribution has
+// its share of the open-unmatched counter, the same rule that counts it.
+
+// openUnmatched reports whether the contribution counts its request as
+// open without a clock (contributor.matched).
+func (c *contribution) openUnmatched() bool {
+	i, _ := c.Counters.find(ctrOpenUnmatched + "\x00")
+	return i < len(c.Counters) && strings.HasPrefix(c.Counters[i].key, ctrOpenUnmatched+"\x00") && c.Counters[i].n > 0
+}
+
+// appendUnmatchedKey appends the request's key in bucketOpenUnmatched to
+// dst: its provider first (length-prefixed, so that one provider's are a
+// prefix scan), then its id.
+func appendUnmatchedKey(dst []byte, ref Ref) []byte {
+	return append(lp(dst, ref.Provider), ref.ID...)
+}
+
+// indexUnmatched moves the request in or out of the list of open requests
+// without a clock as its contribution goes from old to cur; nothing is
+// written when neither has it, as for most requests.
+func indexUnmatched(w *txWriter, ref Ref, old, cur contribution) error {
+	was, is := old.openUnmatched(), cur.openUnmatched()
+	if was == is {
+		return nil
+	}
+	w.key = appendUnmatchedKey(w.key[:0], ref)
+	b := w.bucket(wOpenUnmatched)
+	if is {
+		return b.put(w.key, nil) // bbolt copies the key
+	}
+	return b.del(w.key)
+}
+
+// indexOpenUnmatched migrates to schema 17: the list of open requests
+// without a clock is filled from the open requests' contributions. It
+// reads records only while the counters say some are missing from it, so
+// a file where every request has a clock upgrades without reading one.
+func indexOpenUnmatched(tx *bolt.Tx, _ *sla.Policy, _ time.Time) error {
+	idx, err := tx.CreateBucketIfNotExists(bucketOpenUnmatched)
+	if err != nil {
+		return err
+	}
+	counters, err := readCounters(tx)
+	if err != nil {
+		return err
+	}
+	var missing int64
+	for _, n := range counters.OpenUnmatched {
+		missing += max(n, 0)
+	}
+	requests := tx.Bucket(bucketRequests)
+	c := tx.Bucket(bucketOpen).Cursor()
+	for k, _ := c.First(); k != nil && missing > 0; k, _ = c.Next() {
+		ref, _, ok := parseRequestKey(k)
+		if !ok {
+			return fmt.Errorf("open index key %x", k)
+		}
+		v := requests.Get(k)
+		if v == nil {
+			continue
+		}
+		rec, err := decodeRecord(ref, v)
+		if err != nil {
+			return fmt.Errorf("request %q of %q: %w", ref.ID, ref.Provider, err)
+		}
+		if rec.Contrib.openUnmatched() {
+			if err := idx.Put(appendUnmatchedKey(nil, ref), nil); err != nil {
+				return err
+			}
+			missing--
+		}
+	}
+	return nil
+}
+
+// OpenUnmatched lists the ids of the provider's open requests that no SLA
+// gives a clock, in id order, at most limit of them after the id after
+// ("" from the first); more reports whether others follow the last.
+func (s *Store) OpenUnmatched(provider, after string, limit int) (ids []string, more bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		ids, more = readOpenUnmatched(tx, provider, after, limit)
+		return nil
+	})
+	return ids, more, err
+}
+
+// readOpenUnmatched is OpenUnmatched in tx.
+func readOpenUnmatched(tx *bolt.Tx, provider, after string, limit int) (ids []string, more bool) {
+	prefix := lp(nil, provider)
+	c := tx.Bucket(bucketOpenUnmatched).Cursor()
+	k, _ := c.Seek(appendUnmatchedKey(nil, Ref{Provider: provider, ID: after}))
+	if k != nil && after != "" && string(k[len(prefix):]) == after && bytes.HasPrefix(k, prefix) {
+		k, _ = c.Next()
+	}
+	for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if len(ids) == limit {
+			return ids, true
+		}
+		ids = append(ids, string(k[len(prefix):]))
+	}
+	return ids, false
+}

@@ -29,16 +29,27 @@ func providerCounts(t *testing.T, s *Store) [3]int64 {
 	return [3]int64{c.Opened["it"], c.Unmatched["it"], c.OpenUnmatched["it"]}
 }
 
-// TestRequestsWithoutAClockAreCounted (issue 13): a request no SLA gives a
-// clock is counted unmatched under its provider, once, durably; it leaves
-// the open count when it closes or a reload gives it a clock, and the
-// total never goes down.
-func TestRequestsWithoutAClockAreCounted(t *testing.T) {
+// unmatchedListed is the ids OpenUnmatched lists for provider it.
+func unmatchedListed(t *testing.T, s *Store) []string {
+	t.Helper()
+	ids, more, err := s.OpenUnmatched("it", "", 100)
+	if err != nil || more {
+		t.Fatalf("OpenUnmatched = %v, more %v, %v", ids, more, err)
+	}
+	return ids
+}
+
+// TestRequestsWithoutAClockAreCountedAndListed (issue 13): a request no
+// SLA gives a clock is counted unmatched under its provider, once,
+// durably; it leaves the open count when it closes or a reload gives it a
+// clock, and the total never goes down. The open ones are listed by id,
+// the list and the open count always agreeing.
+func TestRequestsWithoutAClockAreCountedAndListed(t *testing.T) {
 	clock := testutil.NewClock(slatest.T0.Add(time.Hour))
 	dir := t.TempDir()
 	s := openTest(t, dir, clock)
 	ctx := context.Background()
-	step := func(name string, want [3]int64, events ...sla.Event) {
+	step := func(name string, want [3]int64, listed []string, events ...sla.Event) {
 		t.Helper()
 		if _, err := s.Append(ctx, events); err != nil {
 			t.Fatal(err)
@@ -46,14 +57,17 @@ func TestRequestsWithoutAClockAreCounted(t *testing.T) {
 		if got := providerCounts(t, s); got != want {
 			t.Errorf("%s: opened, unmatched, open unmatched = %v, want %v", name, got, want)
 		}
+		if got := unmatchedListed(t, s); !slices.Equal(got, listed) {
+			t.Errorf("%s: listed %q, want %q", name, got, listed)
+		}
 	}
-	step("a request the SLA covers", [3]int64{1, 0, 0}, slatest.Event("o1", "R1", sla.Opened, slatest.T0))
-	step("cancelled, a request that had clocks is not unmatched", [3]int64{1, 0, 0}, slatest.Event("c1", "R1", sla.Cancelled, slatest.T0.Add(time.Minute)))
-	step("a customer no SLA serves", [3]int64{2, 1, 1}, slatest.Event("o2", "R2", sla.Opened, slatest.T0, fromHR))
-	step("its later events count nothing more", [3]int64{2, 1, 1}, slatest.Event("p2", "R2", sla.Paused, slatest.T0.Add(time.Minute)))
-	step("resolved, it is no longer open", [3]int64{2, 1, 0}, slatest.Event("r2", "R2", sla.Resolved, slatest.T0.Add(2*time.Minute)))
-	step("reopened, it is open again but not a second unmatched", [3]int64{2, 1, 1}, slatest.Event("x2", "R2", sla.Reopened, slatest.T0.Add(3*time.Minute)))
-	step("a third, unmatched", [3]int64{3, 2, 2}, slatest.Event("o3", "R3", sla.Opened, slatest.T0, fromHR))
+	step("a request the SLA covers", [3]int64{1, 0, 0}, nil, slatest.Event("o1", "R1", sla.Opened, slatest.T0))
+	step("cancelled, a request that had clocks is not unmatched", [3]int64{1, 0, 0}, nil, slatest.Event("c1", "R1", sla.Cancelled, slatest.T0.Add(time.Minute)))
+	step("a customer no SLA serves", [3]int64{2, 1, 1}, []string{"R2"}, slatest.Event("o2", "R2", sla.Opened, slatest.T0, fromHR))
+	step("its later events count nothing more", [3]int64{2, 1, 1}, []string{"R2"}, slatest.Event("p2", "R2", sla.Paused, slatest.T0.Add(time.Minute)))
+	step("resolved, it is no longer open", [3]int64{2, 1, 0}, nil, slatest.Event("r2", "R2", sla.Resolved, slatest.T0.Add(2*time.Minute)))
+	step("reopened, it is open again but not a second unmatched", [3]int64{2, 1, 1}, []string{"R2"}, slatest.Event("x2", "R2", sla.Reopened, slatest.T0.Add(3*time.Minute)))
+	step("a third, unmatched", [3]int64{3, 2, 2}, []string{"R2", "R3"}, slatest.Event("o3", "R3", sla.Opened, slatest.T0, fromHR))
 
 	// A reload that serves HR gives both a clock: the open count falls,
 	// the totals stay.
@@ -67,6 +81,9 @@ func TestRequestsWithoutAClockAreCounted(t *testing.T) {
 	}
 	if got, want := providerCounts(t, s), [3]int64{3, 2, 0}; got != want {
 		t.Errorf("after the reload: %v, want %v", got, want)
+	}
+	if got := unmatchedListed(t, s); len(got) != 0 {
+		t.Errorf("after the reload: listed %q, want none", got)
 	}
 	// Durable: the counts survive a restart.
 	before, err := s.Counters()
@@ -156,5 +173,64 @@ func TestRequestsStoredBeforeSchema14AreCounted(t *testing.T) {
 	}
 	if got := providerCounts(t, s); got != want {
 		t.Errorf("after an event: %v, want %v", got, want)
+	}
+}
+
+// TestTheOpenRequestsWithoutAClockArePagedPerProvider: one provider's list
+// holds its own requests only, in id order, a page after the id given.
+func TestTheOpenRequestsWithoutAClockArePagedPerProvider(t *testing.T) {
+	s := openTest(t, t.TempDir(), testutil.NewClock(slatest.T0.Add(time.Hour)))
+	var events []sla.Event
+	for _, id := range []string{"R5", "R1", "R3", "R2", "R4"} {
+		events = append(events, slatest.Event("o"+id, id, sla.Opened, slatest.T0, fromHR))
+	}
+	events = append(events, slatest.Event("other", "R0", sla.Opened, slatest.T0, func(e *sla.Event) { e.Provider = "facilities" }))
+	if _, err := s.Append(context.Background(), events); err != nil {
+		t.Fatal(err)
+	}
+	pages := []struct {
+		after string
+		ids   []string
+		more  bool
+	}{
+		{"", []string{"R1", "R2"}, true},
+		{"R2", []string{"R3", "R4"}, true},
+		{"R4", []string{"R5"}, false},
+		{"R5", nil, false},
+		{"R25", []string{"R3", "R4"}, true}, // an id not listed: the next ones
+	}
+	for _, p := range pages {
+		ids, more, err := s.OpenUnmatched("it", p.after, 2)
+		if err != nil || !slices.Equal(ids, p.ids) || more != p.more {
+			t.Errorf("after %q: %q, more %v, %v; want %q, more %v", p.after, ids, more, err, p.ids, p.more)
+		}
+	}
+	if ids, _, err := s.OpenUnmatched("facilities", "", 10); err != nil || !slices.Equal(ids, []string{"R0"}) {
+		t.Errorf("facilities: %q, %v; want [R0]", ids, err)
+	}
+}
+
+// TestRequestsStoredBeforeSchema17AreListed: the migration lists the open
+// requests without a clock an older slad stored, and only those.
+func TestRequestsStoredBeforeSchema17AreListed(t *testing.T) {
+	clock := testutil.NewClock(slatest.T0.Add(time.Hour))
+	dir := t.TempDir()
+	s := openTest(t, dir, clock)
+	if _, err := s.Append(context.Background(), []sla.Event{
+		slatest.Event("o1", "R1", sla.Opened, slatest.T0),
+		slatest.Event("o2", "R2", sla.Opened, slatest.T0, fromHR),
+		slatest.Event("o3", "R3", sla.Opened, slatest.T0, fromHR),
+		slatest.Event("x3", "R3", sla.Resolved, slatest.T0.Add(time.Minute)),
+		slatest.Event("o4", "R4", sla.Opened, slatest.T0, fromHR),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rewind(t, dir, 16, func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketOpenUnmatched) })
+	s = openTest(t, dir, clock)
+	if got := unmatchedListed(t, s); !slices.Equal(got, []string{"R2", "R4"}) {
+		t.Errorf("after the migration: listed %q, want [R2 R4]", got)
 	}
 }
