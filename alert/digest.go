@@ -81,9 +81,23 @@ func digestTitle(d *lifecycle.Digest) string {
 	for _, l := range append(append([]lifecycle.DigestSLA{}, d.Provides...), d.Receives...) {
 		breaches += l.BreachesSince
 	}
-	return fmt.Sprintf("SLA digest for %s: %s, %s since %s",
+	first := ""
+	if d.First {
+		first = "First "
+	}
+	return fmt.Sprintf("%sSLA digest for %s: %s, %s since %s", first,
 		d.DepartmentName, sla.Plural(len(d.Provides)+len(d.Receives), "SLA", "SLAs"),
 		countWords(breaches, "breach", "breaches"), digestDay(d, d.Since))
+}
+
+// sinceWords says since when a digest's breaches count: since the last
+// digest (the headline gives its date), or, for the first digest, since
+// it began, with the date: there was no digest before to point to.
+func sinceWords(d *lifecycle.Digest) string {
+	if d.First {
+		return "since this digest began on " + digestDay(d, d.Since)
+	}
+	return "since the last digest"
 }
 
 // digestLine is one SLA of a digest in words.
@@ -95,12 +109,14 @@ type digestLine struct {
 	Met               bool
 }
 
-func digestLines(ls []lifecycle.DigestSLA) []digestLine {
+// digestLines are the lines of ls, SLAs of d.
+func digestLines(d *lifecycle.Digest, ls []lifecycle.DigestSLA) []digestLine {
 	out := make([]digestLine, 0, len(ls))
+	since := sinceWords(d)
 	for _, l := range ls {
 		details := []string{
 			budgetWords(l.BudgetLeft),
-			countWords(l.BreachesSince, "breach", "breaches") + " since the last digest",
+			countWords(l.BreachesSince, "breach", "breaches") + " " + since,
 			countWords(l.AtRisk, "request", "requests") + " at risk now",
 		}
 		if l.BreachedOpen > 0 {
@@ -217,7 +233,7 @@ func digestText(d *lifecycle.Digest) string {
 			return
 		}
 		b.WriteString("\n" + title + "\n")
-		for _, l := range digestLines(ls) {
+		for _, l := range digestLines(d, ls) {
 			fmt.Fprintf(&b, "- %s (%s): %s\n  %s\n", l.SLA, l.Party, l.Standing, l.Details)
 		}
 	}
@@ -256,7 +272,7 @@ func slackDigest(d *lifecycle.Digest) slackMessage {
 	}}
 	left := slackDigestSLAs
 	section := func(role string, ls []lifecycle.DigestSLA) {
-		for _, l := range digestLines(ls) {
+		for _, l := range digestLines(d, ls) {
 			if left == 0 {
 				break
 			}
@@ -306,7 +322,7 @@ func digestMail(n lifecycle.Notice, receiver string) Mail {
 	_ = digestHTML.Execute(&html, digestHTMLData{
 		mailFrame: mailFrame{Title: digestTitle(d), Stage: "SLA digest", Colour: "#0969da", Receiver: receiver},
 		AsOf:      digestDay(d, d.Slot),
-		Provides:  digestLines(d.Provides), Receives: digestLines(d.Receives),
+		Provides:  digestLines(d, d.Provides), Receives: digestLines(d, d.Receives),
 		Worst: worst, WorstURL: link, URL: d.URL, INPS: inpsWords(d),
 	})
 	return Mail{
@@ -373,7 +389,7 @@ func (l *logNotifier) logDigest(ctx context.Context, n lifecycle.Notice) (bool, 
 	d := n.Digest
 	l.logger.InfoContext(context.WithoutCancel(ctx), "SLA digest",
 		"receiver", l.receiver, "digest_id", n.ID,
-		"department", d.Department, "slot", d.Slot, "since", d.Since,
+		"department", d.Department, "slot", d.Slot, "since", d.Since, "first", d.First,
 		"provides", len(d.Provides), "receives", len(d.Receives),
 		"headline", digestTitle(d), "text", digestText(d))
 	return false, nil

@@ -185,3 +185,59 @@ func TestADigestSaysTheStandingTheTrendAndTheBudgetInWordsALeadReads(t *testing.
 		})
 	}
 }
+
+// The first digest of a department has no digest before it: every
+// rendering says since when its breaches count (when the digest began, in
+// the digest's zone) and none speaks of a last digest.
+func TestTheFirstDigestSaysSinceWhenItCountsNotSinceALastDigest(t *testing.T) {
+	d := testDigest()
+	d.First = true
+	d.Since = time.Date(2026, 11, 25, 13, 42, 0, 0, time.UTC) // slad began it on a Wednesday afternoon
+	n := lifecycle.DigestNotice(d, time.Date(2026, 11, 30, 7, 0, 10, 0, time.UTC))
+	const since = "3 breaches since this digest began on Wed 25 Nov 2026, 14:42 CET"
+	const headline = "First SLA digest for IT Service Desk: 2 SLAs, 3 breaches since Wed 25 Nov 2026, 14:42 CET"
+
+	mail := digestMail(n, "lead")
+	slack, err := json.Marshal(slackDigest(d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	l := &logNotifier{logger: slog.New(slog.NewTextHandler(&logs, nil)), receiver: "console"}
+	if _, err := l.logDigest(context.Background(), n); err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{
+		"text": digestText(d), "mail text": mail.Text, "mail HTML": mail.HTML, "Slack": string(slack), "log": logs.String(),
+	} {
+		if strings.Contains(text, "last digest") {
+			t.Errorf("the %s of the first digest speaks of a last digest:\n%s", name, text)
+		}
+		if !strings.Contains(text, since) || !strings.Contains(text, "no breaches since this digest began on Wed 25 Nov 2026, 14:42 CET") {
+			t.Errorf("the %s of the first digest does not say since when it counts (%q):\n%s", name, since, text)
+		}
+		if !strings.Contains(text, headline) {
+			t.Errorf("the %s of the first digest lacks the headline %q:\n%s", name, headline, text)
+		}
+	}
+	if mail.Subject != "[slad] "+headline {
+		t.Errorf("subject %q, want the first digest's headline", mail.Subject)
+	}
+	body, err := webhookBody(n, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var payload struct {
+		First *bool     `json:"first"`
+		Since time.Time `json:"since"`
+	}
+	if err := json.Unmarshal(body, &payload); err != nil || payload.First == nil || !*payload.First || !payload.Since.Equal(d.Since) {
+		t.Errorf("webhook body %s (%v): want \"first\": true and since", body, err)
+	}
+
+	// A digest after another still points to it.
+	d.First = false
+	if text := digestText(d); !strings.Contains(text, "3 breaches since the last digest") || strings.Contains(text, "First SLA digest") {
+		t.Errorf("a later digest does not count since the last digest:\n%s", text)
+	}
+}

@@ -75,6 +75,10 @@ type loader struct {
 	zones   map[string]*time.Location
 
 	retentionAt *yaml.Node // global.retention's value, if given (retention.go)
+
+	// urgentNamed are the priorities urgent mappings name, checked
+	// against the SLAs' targets once those are read (urgent_priorities.go).
+	urgentNamed []urgentNamed
 }
 
 // Load reads and validates the configuration file at path. On success the
@@ -216,7 +220,12 @@ func (l *loader) load(data []byte) *Config {
 	cfg.Digests = l.digests(top, cfg.Global, cfg.Receivers) // digest.go
 	cfg.Tokens = l.tokens(top["tokens"])
 	reasons := l.customerReasons(top, policy)
+	slaErrs := len(l.errs)
 	policy.SLAs = l.slas(top["slas"], policy)
+	if len(l.errs) == slaErrs {
+		// Every SLA was read: the priorities they target are all there is.
+		l.checkUrgentPriorities(policy.SLAs) // urgent_priorities.go
+	}
 	l.checkParties(policy, reasons, top)
 	cfg.Policy = policy
 	l.checkRetention(cfg)

@@ -203,6 +203,7 @@ func (l *loader) urgent(f fields, what string) (map[string][]string, bool) {
 			continue
 		}
 		out[se.key] = values(prios)
+		l.urgentNamed = append(l.urgentNamed, urgentNamed{what: what, stage: se.key, items: prios})
 	}
 	return out, ok
 }

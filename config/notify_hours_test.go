@@ -1,7 +1,9 @@
 package config
 
 import (
+	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -73,5 +75,49 @@ func TestADigestIsReadInItsZoneOrTheGlobalOne(t *testing.T) {
 	}
 	if got, want := sales.Next(sunday), time.Date(2026, 11, 30, 5, 0, 0, 0, time.UTC); !got.Equal(want) {
 		t.Errorf("sales' next digest %s, want %s (midnight in New York)", got.UTC(), want)
+	}
+}
+
+// An urgent mapping that names a priority no SLA has a target for is
+// warned about at the priority, with the priorities that have targets: its
+// stage would never break through for it (a typo holds what was meant to
+// wake someone). A priority filter that admits one without a target does
+// not count; an SLA that targets every priority silences the warning.
+func TestUrgentNamingAPriorityNoSLATargetsIsWarnedAbout(t *testing.T) {
+	t.Setenv("SLAD_TEST_URGENT_SECRET", "whsec_"+strings.Repeat("QUJD", 8))
+	const file = "testdata/urgent-priorities.yaml"
+	cfg, err := Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const exist = "the priorities SLAs have targets for are: P1, P2, P3"
+	want := []string{
+		file + `:10:27: warning: priority "P9" in "breach" of urgent of department "it" is one no SLA has a target for, so no breach of it ever breaks through; ` + exist,
+		file + `:10:31: warning: priority "p2" in "breach" of urgent of department "it" is one no SLA has a target for (did you mean "P2"?), so no breach of it ever breaks through; ` + exist,
+		file + `:22:27: warning: priority "P4" in "escalation" of urgent of receiver "hook" is one no SLA has a target for, so no escalation of it ever breaks through; ` + exist,
+		// P4 is admitted by a match, without a target: no clock either.
+		file + `:29:17: warning: resolution of sla "it-sales-incidents" sets no target for P4, which match admits: P4 requests get no resolution clock; add P4: or default:`,
+	}
+	var got []string
+	for _, w := range cfg.Warnings {
+		got = append(got, w.String())
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	// An SLA with one target for every priority gives any name a clock.
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	every := string(data) + `  - {id: it-anything, description: d, provider: it, customers: [sales], resolution: 5d, objective: 90%, window: 30d}
+`
+	cfg, err = LoadBytes(file, []byte(every), "testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Warnings) != 1 || !strings.Contains(cfg.Warnings[0].String(), "sets no target for P4") {
+		t.Errorf("warnings with an SLA that targets every priority: %v; want none about urgent", cfg.Warnings)
 	}
 }

@@ -22,6 +22,9 @@ import (
 //   - A schedule new to the store (a new digest, or one whose schedule or
 //     zone changed) starts at the first slot after it was first seen:
 //     nothing is caught up for a schedule that was not in force.
+//   - The first digest of a department (none queued before, under any
+//     schedule) is marked first: it counts breaches from when the digest
+//     was scheduled, and says so.
 
 // digestMark is where a department's digests stand (store.DigestMark).
 type digestMark = store.DigestMark
@@ -63,10 +66,11 @@ func (d *Daemon) sendDigest(dg *config.Digest, now time.Time) {
 	}
 	if !known || m.Schedule != key {
 		// The new schedule's slots count from now; its first digest's
-		// breaches from the last digest under the old one.
-		next := digestMark{Slot: now.UTC(), Schedule: key}
+		// breaches from the last digest under the old one, or, if none
+		// was sent, from when the digest was first scheduled.
+		next := digestMark{Slot: now.UTC(), Schedule: key, NoneSent: true}
 		if known {
-			next.Since = m.CountsFrom()
+			next.Since, next.NoneSent = m.CountsFrom(), m.NoneSent
 		}
 		m = next
 		if err := d.store.SetLastDigest(dept, m); err != nil {
@@ -87,6 +91,9 @@ func (d *Daemon) sendDigest(dg *config.Digest, now time.Time) {
 		d.log.Error("digest not computed; tried again at the next tick", "department", dept, "slot", slot.Format(time.RFC3339), "err", err)
 		return
 	}
+	// Its readers got no digest before this one: it says since when it
+	// counts rather than "since the last digest".
+	digest.First = m.NoneSent
 	next := digestMark{Slot: slot.UTC(), Schedule: key}
 	queued, err := d.store.QueueDigest(dept, next, dg.Notify, lifecycle.DigestNotice(digest, now))
 	if err != nil {

@@ -291,6 +291,7 @@ func TestTheFirstDigestOfAChangedScheduleCountsBreachesSinceTheLastDigest(t *tes
 	got := rcv.waitForPath(t, "/lead", 2)
 	var body struct {
 		Since    time.Time
+		First    bool
 		Provides []struct {
 			BreachesSince int64 `json:"breaches_since"`
 		}
@@ -298,7 +299,58 @@ func TestTheFirstDigestOfAChangedScheduleCountsBreachesSinceTheLastDigest(t *tes
 	if err := json.Unmarshal(got[1].body, &body); err != nil {
 		t.Fatal(err)
 	}
-	if !body.Since.Equal(monday.Add(7*time.Hour)) || len(body.Provides) != 1 || body.Provides[0].BreachesSince != 1 {
-		t.Errorf("the first Tuesday digest %s: want breaches since Monday's digest (07:00 UTC), IT-2's among them", got[1].body)
+	if !body.Since.Equal(monday.Add(7*time.Hour)) || body.First || len(body.Provides) != 1 || body.Provides[0].BreachesSince != 1 {
+		t.Errorf("the first Tuesday digest %s: want breaches since Monday's digest (07:00 UTC), IT-2's among them, and not the first digest", got[1].body)
+	}
+}
+
+// A department's first digest, even one whose schedule changed before it
+// was sent, says it is the first and counts from when the digest was
+// scheduled; the digest after it counts from the first.
+func TestTheFirstDigestIsMarkedFirstAndCountsFromWhenItWasScheduled(t *testing.T) {
+	dir := t.TempDir()
+	rcv := newReceiver(t)
+	data := filepath.Join(dir, "data")
+	clock := testutil.NewClock(fridayEvening)
+	cfg := writeQuietConfig(t, dir, rcv.srv.URL, `    digest: {schedule: "0 8 * * MON", notify: [lead]}`)
+	in := start(t, cfg, data, clock.Now)
+	in.waitForLog(`msg="digest scheduled" department=it`)
+	if err := in.stop(); err != nil {
+		t.Fatal(err)
+	}
+	// Moved to Tuesdays on Saturday, before any digest went out.
+	clock.Set(fridayEvening.Add(24 * time.Hour))
+	cfg = writeQuietConfig(t, dir, rcv.srv.URL, `    digest: {schedule: "0 8 * * TUE", notify: [lead]}`)
+	in = start(t, cfg, data, clock.Now)
+	in.waitForLog(`schedule="0 8 * * TUE in Europe/Berlin"`)
+	if err := in.stop(); err != nil {
+		t.Fatal(err)
+	}
+	tuesday := time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC) // 08:00 in Berlin
+	type digest struct {
+		Since time.Time
+		First *bool
+	}
+	for i, want := range []struct {
+		now   time.Time
+		since time.Time
+		first bool
+	}{
+		{tuesday.Add(30 * time.Minute), fridayEvening, true},
+		{tuesday.Add(7*24*time.Hour + 30*time.Minute), tuesday, false},
+	} {
+		clock.Set(want.now)
+		in = start(t, cfg, data, clock.Now)
+		got := rcv.waitForPath(t, "/lead", i+1)
+		var body digest
+		if err := json.Unmarshal(got[i].body, &body); err != nil {
+			t.Fatal(err)
+		}
+		if body.First == nil || *body.First != want.first || !body.Since.Equal(want.since) {
+			t.Errorf("digest %d: %s; want first %v, since %s", i+1, got[i].body, want.first, want.since)
+		}
+		if err := in.stop(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

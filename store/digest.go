@@ -17,7 +17,11 @@ import (
 // a slot is sent once across restarts and a changed schedule starts
 // afresh.
 //
-//	digests  department id → the slot's unix second (8 bytes) | the schedule's key [| 0x00 | since's unix second (8 bytes)]
+//	digests  department id → the slot's unix second (8 bytes) | the schedule's key [| 0x00 | since's unix second (8 bytes) [| flags (1 byte)]]
+//
+// flags bit 0: no digest was queued yet (DigestMark.NoneSent). A mark
+// without the byte had one queued, as every mark written before it was
+// kept but those of a schedule not yet due.
 var bucketDigests = []byte("digests")
 
 // DigestMark is where a department's digests stand: the last slot queued
@@ -32,7 +36,15 @@ type DigestMark struct {
 	// counted in the first digest of the new schedule. Marks written
 	// before it was kept have none.
 	Since time.Time
+	// NoneSent is set while no digest of the department has been queued,
+	// under this schedule or one before: CountsFrom is then when the
+	// digest was first scheduled, not a digest's slot, and the next
+	// digest must not speak of a "last digest" its readers never got.
+	NoneSent bool
 }
+
+// markNoneSent is the flag of a DigestMark's NoneSent.
+const markNoneSent = 1
 
 // CountsFrom is where the next digest's "breaches since" counts from.
 func (m DigestMark) CountsFrom() time.Time {
@@ -58,9 +70,19 @@ func digestMark(tx *bolt.Tx, department string) (DigestMark, bool) {
 		return DigestMark{}, false
 	}
 	m := DigestMark{Slot: unixUTC(v[:8]), Schedule: string(v[8:])}
-	// A schedule's key is a cron spec and a zone name: never a 0x00.
-	if i := len(v) - 9; i >= 8 && v[i] == 0 {
-		m.Schedule, m.Since = string(v[8:i]), unixUTC(v[i+1:])
+	// A schedule's key is a cron spec and a zone name: never a 0x00, so
+	// the first one starts the tail.
+	i := bytes.IndexByte(v[8:], 0)
+	if i < 0 {
+		return m, true
+	}
+	tail := v[8+i+1:]
+	m.Schedule = string(v[8 : 8+i])
+	if len(tail) >= 8 {
+		m.Since = unixUTC(tail[:8])
+	}
+	if len(tail) >= 9 {
+		m.NoneSent = tail[8]&markNoneSent != 0
 	}
 	return m, true
 }
@@ -70,8 +92,13 @@ func unixUTC(b []byte) time.Time { return time.Unix(int64(binary.BigEndian.Uint6
 func putDigestMark(tx *bolt.Tx, department string, m DigestMark) error {
 	v := binary.BigEndian.AppendUint64(nil, uint64(max(m.Slot.Unix(), 0)))
 	v = append(v, m.Schedule...)
-	if !m.Since.IsZero() {
-		v = binary.BigEndian.AppendUint64(append(v, 0), uint64(max(m.Since.Unix(), 0)))
+	// A mark with nothing sent keeps its since (its own slot when not
+	// set) for the flag that follows it.
+	if !m.Since.IsZero() || m.NoneSent {
+		v = binary.BigEndian.AppendUint64(append(v, 0), uint64(max(m.CountsFrom().Unix(), 0)))
+	}
+	if m.NoneSent {
+		v = append(v, markNoneSent)
 	}
 	return tx.Bucket(bucketDigests).Put([]byte(department), v)
 }

@@ -22,12 +22,17 @@ type Digest struct {
 	DepartmentName string `json:"department_name,omitempty"`
 	Lead           string `json:"lead,omitempty"`
 	// Slot is the schedule's instant this digest is for; Since the slot of
-	// the digest before it (or when the digest was configured), which
-	// "breaches since" counts from. Zone names the schedule's time zone,
-	// in which people read both.
+	// the digest before it (or, for the first, when the digest was
+	// scheduled), which "breaches since" counts from. Zone names the
+	// schedule's time zone, in which people read both.
 	Slot  time.Time `json:"slot"`
 	Since time.Time `json:"since"`
 	Zone  string    `json:"zone"`
+	// First is set on the department's first digest: no digest came
+	// before it, so Since is when the digest was scheduled (slad started
+	// with it, or a reload added it), and a reader must not be told of a
+	// "last digest" it never got.
+	First bool `json:"first"`
 	// URL is the department's scorecard page.
 	URL string `json:"url,omitempty"`
 	// Provides and Receives are the department's SLAs as provider (every

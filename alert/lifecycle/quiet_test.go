@@ -13,24 +13,14 @@ import (
 // 09:00-17:00 Berlin, with the holidays given, and am exempt.
 func officeHours(t *testing.T, urgent map[string][]string, holidays ...string) *sla.Policy {
 	t.Helper()
-	var week [7][]sla.Interval
-	for d := time.Monday; d <= time.Friday; d++ {
-		week[d] = []sla.Interval{{Start: 9 * 3600, End: 17 * 3600}}
-	}
-	var days []sla.Date
-	for _, h := range holidays {
-		d, err := sla.ParseDate(h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		days = append(days, d)
-	}
-	cal, err := sla.NewCalendar("office", slatest.Berlin(t), week, days)
-	if err != nil {
-		t.Fatal(err)
-	}
+	return officeHoursIn(t, slatest.Berlin(t), urgent, holidays...)
+}
+
+// officeHoursIn is officeHours in another zone.
+func officeHoursIn(t *testing.T, loc *time.Location, urgent map[string][]string, holidays ...string) *sla.Policy {
+	t.Helper()
 	p := slatest.DeskPolicy()
-	p.Departments["it"].Hours = &sla.NotifyHours{Calendar: cal, Urgent: urgent}
+	p.Departments["it"].Hours = &sla.NotifyHours{Calendar: slatest.OfficeIn(t, loc, holidays...), Urgent: urgent}
 	p.ReceiverHours = map[string]*sla.NotifyHours{"am": {}}
 	return p
 }

@@ -99,9 +99,12 @@ func RichPolicy(t testing.TB) *sla.Policy {
 }
 
 // Berlin is the Europe/Berlin zone.
-func Berlin(t testing.TB) *time.Location {
+func Berlin(t testing.TB) *time.Location { return Zone(t, "Europe/Berlin") }
+
+// Zone is the IANA zone of that name: Europe/Berlin, America/New_York.
+func Zone(t testing.TB, name string) *time.Location {
 	t.Helper()
-	loc, err := time.LoadLocation("Europe/Berlin")
+	loc, err := time.LoadLocation(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,13 +112,25 @@ func Berlin(t testing.TB) *time.Location {
 }
 
 // Office is a calendar open Mon-Fri 09:00-17:00 in Berlin, without holidays.
-func Office(t testing.TB) *sla.Calendar {
+func Office(t testing.TB) *sla.Calendar { return OfficeIn(t, Berlin(t)) }
+
+// OfficeIn is a calendar open Mon-Fri 09:00-17:00 in loc, closed on the
+// holidays (local dates "2026-12-24").
+func OfficeIn(t testing.TB, loc *time.Location, holidays ...string) *sla.Calendar {
 	t.Helper()
 	var week [7][]sla.Interval
 	for d := time.Monday; d <= time.Friday; d++ {
 		week[d] = []sla.Interval{{Start: 9 * 3600, End: 17 * 3600}}
 	}
-	office, err := sla.NewCalendar("office", Berlin(t), week, nil)
+	var days []sla.Date
+	for _, h := range holidays {
+		d, err := sla.ParseDate(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		days = append(days, d)
+	}
+	office, err := sla.NewCalendar("office", loc, week, days)
 	if err != nil {
 		t.Fatal(err)
 	}
