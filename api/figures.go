@@ -33,6 +33,9 @@ type snapshot struct {
 	sums map[string]store.SLASums
 	// windows are per SLA id the first and last day of its current window.
 	windows map[string][2]sla.Date
+	// unmatched are per provider the first ids of its open requests
+	// without a clock, when figureRead.unmatched asked for them.
+	unmatched map[string][]string
 }
 
 // newSnapshot indexes the counters for the figures.
@@ -75,6 +78,9 @@ type figureRead struct {
 	// ownOnly reads no customer's sums, only each SLA's own (a page that
 	// shows no customer's figures).
 	ownOnly bool
+	// unmatched, when above 0, reads the ids of so many of each
+	// provider's open requests without a clock.
+	unmatched int
 }
 
 // readSnapshot reads the counters and the current window of the SLAs, in
@@ -86,7 +92,7 @@ func readSnapshot(src figureSource, p *sla.Policy, slas []*sla.SLA, now time.Tim
 
 // readFigures reads what r asks for in one transaction.
 func readFigures(src figureSource, p *sla.Policy, r figureRead, now time.Time) (snapshot, error) {
-	q := store.FigureQuery{Sums: make([]store.SumQuery, 0, len(r.slas))}
+	q := store.FigureQuery{Sums: make([]store.SumQuery, 0, len(r.slas)), Unmatched: r.unmatched}
 	if r.attention != nil {
 		aq := *r.attention
 		aq.Policy = p // the parties of each SLA a request needs attention under
@@ -114,7 +120,7 @@ func readFigures(src figureSource, p *sla.Policy, r figureRead, now time.Time) (
 		return snapshot{}, fmt.Errorf("read the figures: %w", err)
 	}
 	sn := newSnapshot(f.Counters, f.Attention.Requests)
-	sn.sums, sn.windows, sn.attention = f.Sums, windows, f.Attention
+	sn.sums, sn.windows, sn.attention, sn.unmatched = f.Sums, windows, f.Attention, f.Unmatched
 	return sn, nil
 }
 

@@ -134,6 +134,7 @@ func (s *Server) routes() {
 	}
 	s.statusRoutes(m)
 	s.departmentRoutes(m)
+	m.HandleFunc("GET /api/v1/departments/{id}/unmatched", s.readFunc(readDetails, s.handleUnmatched))
 	// Without an id there is no request to read: a 404 that says how to
 	// name one, not the redirect to ".../requests/" ServeMux would answer.
 	m.HandleFunc("/api/v1/requests", func(w http.ResponseWriter, r *http.Request) {

@@ -257,6 +257,9 @@ func (s *Server) statusView(cfg *config.Config, filter string, now time.Time, r 
 		slas: slas, ranges: trendRanges, customers: nonEmpty(filter),
 		attention: &store.AttentionQuery{PerSLA: attentionPerSLA, Department: filter},
 	}
+	if s.mayReadDetails(r) {
+		read.unmatched = unmatchedNamed
+	}
 	if filter == "" && len(slas) > statusRowsMax {
 		// Folded by department (status_summary.go): no trend, no
 		// customer's figures, and the most urgent request of each SLA.

@@ -55,6 +55,8 @@ type requestSource interface {
 	Request(ref store.Ref) (store.RequestView, error)
 	RequestAlerts(ref store.Ref, limit int) (alerts []store.RequestAlert, total int, err error)
 	HeldFor(request store.Ref) ([]store.HeldAlert, error)
+	// OpenUnmatched lists a provider's open requests without a clock.
+	OpenUnmatched(provider, after string, limit int) (ids []string, more bool, err error)
 }
 
 // feedbackStore keeps survey answers and reads their counts.

@@ -189,3 +189,66 @@ slas:
 		t.Errorf("the request page does not say why Network has no clock of P3:\n%s", page.body)
 	}
 }
+
+// TestTheOpenRequestsWithoutAClockAreNamed: the status page names the
+// first five of a provider's open requests without a clock, linked to
+// their pages, and links to the API's list of the rest, which pages
+// through them all in id order.
+func TestTheOpenRequestsWithoutAClockAreNamed(t *testing.T) {
+	srv, _ := newTestAPI(t, unmatchedConfig, "", nil)
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	at := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
+	var body strings.Builder
+	for i := 7; i >= 1; i-- {
+		fmt.Fprintf(&body, `{"id":"o%d","request":"TYPO-%d","type":"opened","at":%q,"provider":"it","customer":"sales","priority":"P1","category":"incidnet"}`+"\n", i, i, at)
+	}
+	fmt.Fprintf(&body, `{"id":"ok","request":"OK","type":"opened","at":%q,"provider":"it","customer":"sales","priority":"P1","category":"incident"}`+"\n", at)
+	if status, data := postEvents(t, ts.URL, "application/x-ndjson", body.String()); status != http.StatusOK {
+		t.Fatalf("%d %s", status, data)
+	}
+
+	page := getPage(t, "GET", ts.URL+"/")
+	want := `7 open requests of <strong>IT</strong> have no clock of any SLA, so no figure counts them: <a href="/requests/it/TYPO-1">TYPO-1</a>, <a href="/requests/it/TYPO-2">TYPO-2</a>, <a href="/requests/it/TYPO-3">TYPO-3</a>, <a href="/requests/it/TYPO-4">TYPO-4</a>, <a href="/requests/it/TYPO-5">TYPO-5</a> and <a href="/api/v1/departments/it/unmatched">2 more</a>; each request's page says why, SLA by SLA.`
+	if !strings.Contains(page.body, want) {
+		t.Errorf("the status page does not say\n%s\n%s", want, page.body)
+	}
+
+	var got []string
+	cursor := ""
+	for pages := 0; ; pages++ {
+		var l struct {
+			Department    string `json:"department"`
+			OpenUnmatched int64  `json:"open_unmatched"`
+			Requests      []struct {
+				ID, URL, Page string
+			} `json:"requests"`
+			NextCursor string `json:"next_cursor"`
+		}
+		getJSON(t, ts.URL+"/api/v1/departments/it/unmatched?limit=3&cursor="+cursor, &l)
+		if l.Department != "it" || l.OpenUnmatched != 7 || pages > 3 {
+			t.Fatalf("page %d: department %q, open_unmatched %d; want it, 7, in 3 pages", pages, l.Department, l.OpenUnmatched)
+		}
+		for _, r := range l.Requests {
+			if r.URL != "/api/v1/requests/it/"+r.ID+"?explain=1" || r.Page != "/requests/it/"+r.ID {
+				t.Errorf("%s: url %q, page %q", r.ID, r.URL, r.Page)
+			}
+			got = append(got, r.ID)
+		}
+		if cursor = l.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if want := "TYPO-1 TYPO-2 TYPO-3 TYPO-4 TYPO-5 TYPO-6 TYPO-7"; strings.Join(got, " ") != want {
+		t.Errorf("listed %q, want %s", got, want)
+	}
+
+	for path, want := range map[string]string{
+		"/api/v1/departments/hr/unmatched":         `no department "hr" in the configuration; known departments: it, sales`,
+		"/api/v1/departments/it/unmatched?limit=0": `parameter "limit": "0" is not a number from 1 to 1000`,
+	} {
+		if resp, msg := errorAnswer(t, http.DefaultClient, "GET", ts.URL+path, "", nil); resp.StatusCode/100 != 4 || msg != want {
+			t.Errorf("%s: %d %q, want %q", path, resp.StatusCode, msg, want)
+		}
+	}
+}

@@ -323,12 +323,20 @@ func parseBreachQuery(q url.Values, p *sla.Policy) (store.BreachQuery, error) {
 	if !bq.Since.IsZero() && !bq.Until.IsZero() && !bq.Since.Before(bq.Until) {
 		return bq, fmt.Errorf("\"since\" (%s) is not before \"until\" (%s): the period is empty", q.Get("since"), q.Get("until"))
 	}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 1000 {
-			return bq, fmt.Errorf("parameter \"limit\": %q is not a number from 1 to 1000", l)
-		}
-		bq.Limit = n
+	bq.Limit, err = pageLimit(q, bq.Limit)
+	return bq, err
+}
+
+// pageLimit reads a listing's "limit", from 1 to 1,000, or def when it is
+// not given.
+func pageLimit(q url.Values, def int) (int, error) {
+	l := q.Get("limit")
+	if l == "" {
+		return def, nil
 	}
-	return bq, nil
+	n, err := strconv.Atoi(l)
+	if err != nil || n < 1 || n > 1000 {
+		return def, fmt.Errorf("parameter \"limit\": %q is not a number from 1 to 1000", l)
+	}
+	return n, nil
 }
