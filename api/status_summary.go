@@ -37,8 +37,10 @@ const (
 	attentionMax = wire.WaitingLimit
 	// scorecardSLAsMax is how many SLAs a scorecard page shows, given and
 	// received together, before it pages them: each carries its charts
-	// (about 9 KB), so fewer than the status page's rows.
-	scorecardSLAsMax = 40
+	// (about 9 KB), so fewer than the status page's rows. It is the
+	// scorecard's JSON's page (wire.DepartmentSLAsLimit), so that ?page=N
+	// means the same SLAs on both, which share one computation.
+	scorecardSLAsMax = wire.DepartmentSLAsLimit
 )
 
 // pageLink is one page of a list paged by pageOf.
