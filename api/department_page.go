@@ -43,23 +43,17 @@ type departmentView struct {
 	ProvidesOff, ReceivesOff int
 }
 
-// pageScorecard keeps, of a scorecard of more than scorecardSLAsMax SLAs,
-// the page r asks for: the SLAs given, then those received, in that
-// order; and at most statusRowsMax rows of the time it held requests.
-// The tiles, counted before, still count every SLA.
-func pageScorecard(v *departmentView, r *http.Request) {
+// pageScorecard links to each page of a scorecard of more than
+// scorecardSLAsMax SLAs (the scorecard read those of the page asked for
+// only: the SLAs given, then those received) and counts those given and
+// received on other pages; it keeps at most statusRowsMax rows of the
+// time the department held requests. The tiles count every SLA.
+func pageScorecard(v *departmentView, d wire.Department, r *http.Request) {
 	if n := len(v.Held); n > statusRowsMax {
 		v.Held, v.HeldMore = v.Held[:statusRowsMax], n-statusRowsMax
 	}
-	np, nr := len(v.Provides), len(v.Receives)
-	lo, hi, pages := pageOf(r, np+nr, scorecardSLAsMax, "SLAs")
-	if pages == nil {
-		return
-	}
-	v.Pages = pages
-	v.Provides = v.Provides[min(lo, np):min(hi, np)]
-	v.Receives = v.Receives[max(lo-np, 0):max(hi-np, 0)]
-	v.ProvidesOff, v.ReceivesOff = np-len(v.Provides), nr-len(v.Receives)
+	v.Pages = pageLinks(r, d.ProvidesTotal+d.ReceivesTotal, scorecardSLAsMax, d.Page, d.Pages, "SLAs")
+	v.ProvidesOff, v.ReceivesOff = d.ProvidesTotal-len(d.Provides), d.ReceivesTotal-len(d.Receives)
 }
 
 // scoreTile is one key figure at the top of the page.
@@ -133,7 +127,7 @@ func (s *Server) handleDepartmentPage(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.now()
 	details := s.mayReadDetails(r)
-	d, att, err := s.scorecard(cfg, id, now, details)
+	d, att, err := s.scorecard(cfg, id, now, details, requestedPage(r))
 	if err != nil {
 		s.log.Error("department page: reading the store failed", "err", err)
 		s.renderStatus(w, http.StatusInternalServerError, "problem", problemView{
@@ -143,7 +137,7 @@ func (s *Server) handleDepartmentPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := departmentPage(cfg, d, att, now, details)
-	pageScorecard(&v, r)
+	pageScorecard(&v, d, r)
 	v.Refresh = refreshSwitch(r)
 	s.renderStatus(w, http.StatusOK, "department", v)
 }
@@ -151,9 +145,10 @@ func (s *Server) handleDepartmentPage(w http.ResponseWriter, r *http.Request) {
 // scorecardURL is the address of a department's scorecard page.
 func scorecardURL(id string) string { return "/departments/" + url.PathEscape(id) }
 
-// departmentPage writes a scorecard in words. Its "Breached" and the
-// requests it owes past their target count requests (att), each once per
-// SLA, where the API counts clocks.
+// departmentPage writes a scorecard in words: the SLAs of its page, and
+// tiles that count every SLA (the scorecard's totals). Its "Breached" and
+// the requests it owes past their target count requests (att), each once
+// per SLA, where the API counts clocks.
 func departmentPage(cfg *config.Config, d wire.Department, att store.Attention, now time.Time, details bool) departmentView {
 	p := cfg.Policy
 	head := statusHeading(cfg, d.ID, now)
@@ -166,34 +161,28 @@ func departmentPage(cfg *config.Config, d wire.Department, att store.Attention, 
 	for i := range v.Departments {
 		v.Departments[i].URL = scorecardURL(v.Departments[i].ID)
 	}
-	var belowGiven, belowReceived, owed int64
 	for i, ds := range d.Provides {
 		pv := providedOf(p, ds, i)
 		pv.Row.Breached = int64(att.Breached[ds.SLA])
 		for j, c := range ds.ByCustomer {
 			pv.Customers[j].Row.Breached = int64(att.BreachedByPair[[2]string{ds.SLA, c.Customer}])
 		}
-		if pv.Row.Tone == "bad" {
-			belowGiven++
-		}
 		v.Provides = append(v.Provides, pv)
 	}
-	owed = int64(att.ByProvider[d.ID].Breached)
 	for i, ds := range d.Receives {
 		rv := receivedOf(p, ds, d.Name, i)
 		rv.Row.Breached = int64(att.BreachedByPair[[2]string{ds.SLA, d.ID}])
-		if rv.Row.Tone == "bad" {
-			belowReceived++
-		}
 		v.Receives = append(v.Receives, rv)
 	}
-	if len(d.Provides) > 0 { // a department that gives nothing is not told it breaches nothing
+	belowGiven, belowReceived := int64(d.ProvidesBelowObjective), int64(d.ReceivesBelowObjective)
+	owed := int64(att.ByProvider[d.ID].Breached)
+	if d.ProvidesTotal > 0 { // a department that gives nothing is not told it breaches nothing
 		v.Tiles = append(v.Tiles,
-			scoreTile{Count: belowGiven, Label: fmt.Sprintf("of the %s it gives below objective", sla.Plural(len(d.Provides), "SLA", "SLAs")), Tone: toneOf(belowGiven, "bad"), Link: "#provides"},
+			scoreTile{Count: belowGiven, Label: fmt.Sprintf("of the %s it gives below objective", sla.Plural(d.ProvidesTotal, "SLA", "SLAs")), Tone: toneOf(belowGiven, "bad"), Link: "#provides"},
 			scoreTile{Count: owed, Label: owedWords(owed), Tone: toneOf(owed, "bad"), Link: "#provides"})
 	}
 	v.Tiles = append(v.Tiles,
-		scoreTile{Count: belowReceived, Label: fmt.Sprintf("of the %s it receives below objective for %s", sla.Plural(len(d.Receives), "SLA", "SLAs"), d.Name), Tone: toneOf(belowReceived, "bad"), Link: "#receives"},
+		scoreTile{Count: belowReceived, Label: fmt.Sprintf("of the %s it receives below objective for %s", sla.Plural(d.ReceivesTotal, "SLA", "SLAs"), d.Name), Tone: toneOf(belowReceived, "bad"), Link: "#receives"},
 		scoreTile{Count: int64(d.WaitingTotal), Label: "of its own requests breached or at risk", Tone: toneOf(int64(d.WaitingTotal), "warn"), Link: "#waiting"})
 	v.Waiting = waitingRows(p, d.Waiting)
 	if d.WaitingTotal > 0 {
@@ -205,7 +194,7 @@ func departmentPage(cfg *config.Config, d wire.Department, att store.Attention, 
 	v.WaitingHidden = !details && d.WaitingTotal > 0
 	v.Held = departmentHeldRows(p, d.Held)
 	v.Feedback = feedbackOf(p, &d.Feedback)
-	v.Feedback.Provider = len(d.Provides) > 0
+	v.Feedback.Provider = d.ProvidesTotal > 0
 	return v
 }
 

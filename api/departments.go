@@ -14,12 +14,18 @@ import (
 )
 
 // A department's scorecard: GET /api/v1/departments/{id} (JSON) and
-// GET /departments/{id} (the page), one computation for both. Its cost is
-// bounded like the status page's: the counters and the attention index
-// read once, the day aggregates of the department's SLAs over their window
-// and the last 12 weeks, the stops of their current window for the
-// medians, and every SLA's holder day aggregates over its window (held.go)
-// — never every request.
+// GET /departments/{id} (the page), one computation for both, a page of
+// wire.DepartmentSLAsLimit SLAs at a time (?page=N). Its cost is bounded
+// like the status page's. Over every SLA the department gives or
+// receives, one transaction: the counters, the attention index, and each
+// SLA's own day aggregates and the department's over its window — what
+// the totals and tiles count. Over the SLAs of the page only: their
+// customers' day aggregates and their last 12 weeks, the stops of their
+// window and weeks (the medians), their escalated requests and held time.
+// A department of 120 SLAs read the stops of all 120 to show 40 (issue
+// 13). Besides, every SLA's holder day aggregates over its window
+// (held.go) for the time the department held requests — never every
+// request.
 
 // departmentRoutes registers the scorecard's endpoints.
 func (s *Server) departmentRoutes(m *http.ServeMux) {
@@ -34,25 +40,24 @@ func (s *Server) handleDepartment(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no department %q in the configuration; known departments: %s", id, deptList(cfg.Policy.Departments)))
 		return
 	}
-	d, _, err := s.scorecard(cfg, id, s.now(), s.mayReadDetails(r))
+	d, _, err := s.scorecard(cfg, id, s.now(), s.mayReadDetails(r), requestedPage(r))
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
 		return
+	}
+	if d.Page < d.Pages {
+		d.Next = pageURL(r, d.Page+1)
 	}
 	writeJSON(w, http.StatusOK, d)
 }
 
 // scorecard gathers a department's figures as provider and as customer,
-// and the requests needing attention they were counted from (the page
-// counts requests where the API counts clocks). details says whether the
-// caller may read requests (titles, ids): without it the list of requests
+// those of the SLAs of page page (the last when past it), and the
+// requests needing attention they were counted from (the page counts
+// requests where the API counts clocks). details says whether the caller
+// may read requests (titles, ids): without it the list of requests
 // waiting stays empty and only its count is given.
-func (s *Server) scorecard(cfg *config.Config, id string, now time.Time, details bool) (wire.Department, store.Attention, error) {
-	d, sn, err := s.scorecardOf(cfg, id, now, details)
-	return d, sn.attention, err
-}
-
-func (s *Server) scorecardOf(cfg *config.Config, id string, now time.Time, details bool) (wire.Department, snapshot, error) {
+func (s *Server) scorecard(cfg *config.Config, id string, now time.Time, details bool, page int) (wire.Department, store.Attention, error) {
 	p := cfg.Policy
 	d := wire.Department{
 		ID: id, Name: p.DepartmentName(id), Lead: p.Departments[id].Lead, GeneratedAt: now.UTC(),
@@ -65,35 +70,30 @@ func (s *Server) scorecardOf(cfg *config.Config, id string, now time.Time, detai
 			slas = append(slas, sl)
 		}
 	}
+	// No customer's sums but the department's, and no weeks: what the
+	// totals need (receivesFigures asks only whether the department is
+	// among an SLA's customers shown). The page reads the rest.
 	sn, err := readFigures(s.opts.Store, p, figureRead{
-		slas: slas, ranges: trendRanges, customers: []string{id},
+		slas: slas, customers: []string{id}, ownOnly: true,
 		attention: &store.AttentionQuery{PerSLA: attentionPerSLA, Department: id},
 	}, now)
 	if err != nil {
-		return d, sn, err
+		return d, sn.attention, err
 	}
+	given, received := scorecardSLAs(p, id, slas, sn, &d)
+	lo, hi, page, pages := pageBounds(page, len(given)+len(received), wire.DepartmentSLAsLimit)
+	d.Page, d.Pages = page, pages
+	n := len(given)
+	given, received = given[min(lo, n):min(hi, n)], received[max(lo-n, 0):max(hi-n, 0)]
+	// Every SLA's holders, for the time the department held requests
+	// under any of them; the page's SLAs given take theirs from it.
 	held, windows, err := s.currentHeld(p.SLAs, now)
 	if err != nil {
-		return d, sn, err
+		return d, sn.attention, err
 	}
 	d.Held = departmentHeld(p, id, held, windows)
-	for _, sl := range slas {
-		st := standing(p, sl, sn)
-		if sl.Provider == id {
-			ds, err := s.providedSLA(sn, sl, st, now)
-			if err != nil {
-				return d, sn, err
-			}
-			ds.Held = heldOf(p, sl, held[sl.ID])
-			d.Provides = append(d.Provides, ds)
-		}
-		if receivesFigures(p, sl, id, sn) {
-			ds, err := s.receivedSLA(sn, sl, st, id, now)
-			if err != nil {
-				return d, sn, err
-			}
-			d.Receives = append(d.Receives, ds)
-		}
+	if err := s.scorecardPage(p, id, now, sn.flagged, held, given, received, &d); err != nil {
+		return d, sn.attention, err
 	}
 	d.Waiting, _ = waitingFor(p, sn.flagged, id, now)
 	c := sn.attention.ByCustomer[id]
@@ -102,7 +102,77 @@ func (s *Server) scorecardOf(cfg *config.Config, id string, now time.Time, detai
 		d.Waiting = []wire.WaitingRequest{}
 	}
 	d.Feedback, err = s.departmentFeedback(cfg, id)
-	return d, sn, err
+	return d, sn.attention, err
+}
+
+// scorecardSLAs lists, of the SLAs concerning a department, those its
+// scorecard lists as given and as received, and counts them and those
+// below objective into d's totals: from the snapshot's window sums only.
+func scorecardSLAs(p *sla.Policy, id string, slas []*sla.SLA, sn snapshot, d *wire.Department) (given, received []*sla.SLA) {
+	for _, sl := range slas {
+		if sl.Provider == id {
+			given = append(given, sl)
+			if belowObjective(sl, sn.current(sl, "")) {
+				d.ProvidesBelowObjective++
+			}
+		}
+		if receivesFigures(p, sl, id, sn) {
+			received = append(received, sl)
+			if belowObjective(sl, sn.current(sl, id)) {
+				d.ReceivesBelowObjective++
+			}
+		}
+	}
+	d.ProvidesTotal, d.ReceivesTotal = len(given), len(received)
+	return given, received
+}
+
+// belowObjective reports whether an SLA's figures over its window are
+// below its objective: the pages' "Below objective" (slaRowOf,
+// standingWords), which needs something counted.
+func belowObjective(sl *sla.SLA, f sla.Figures) bool {
+	var counted int64
+	for _, t := range f.Targets {
+		counted += t.Counted()
+	}
+	return counted > 0 && f.Compliance < sl.Objective
+}
+
+// scorecardPage fills d with the SLAs of one page, given and received:
+// what a scorecard reads per SLA — each customer's figures and the last
+// 12 weeks (one transaction for the page), the stops for the medians,
+// the escalated requests among flagged, the held time — for these SLAs
+// only.
+func (s *Server) scorecardPage(p *sla.Policy, id string, now time.Time, flagged []store.Flagged, held map[string]store.HeldSums, given, received []*sla.SLA, d *wire.Department) error {
+	slas := slices.Clone(given)
+	for _, sl := range received {
+		if !slices.Contains(slas, sl) { // an SLA "*" its provider raises requests under
+			slas = append(slas, sl)
+		}
+	}
+	if len(slas) == 0 {
+		return nil
+	}
+	sn, err := readFigures(s.opts.Store, p, figureRead{slas: slas, ranges: trendRanges, customers: []string{id}}, now)
+	if err != nil {
+		return err
+	}
+	for _, sl := range given {
+		ds, err := s.providedSLA(sn, flagged, sl, standing(p, sl, sn), now)
+		if err != nil {
+			return err
+		}
+		ds.Held = heldOf(p, sl, held[sl.ID])
+		d.Provides = append(d.Provides, ds)
+	}
+	for _, sl := range received {
+		ds, err := s.receivedSLA(sn, flagged, sl, ownStanding(sl, sn, targetSecondsMemo{}), id, now)
+		if err != nil {
+			return err
+		}
+		d.Receives = append(d.Receives, ds)
+	}
+	return nil
 }
 
 // receives reports whether a department is a customer of an SLA, by name
@@ -125,28 +195,28 @@ func receivesFigures(p *sla.Policy, sl *sla.SLA, dept string, sn snapshot) bool 
 
 // providedSLA is an SLA the department gives: every request's figures and
 // each customer's.
-func (s *Server) providedSLA(sn snapshot, sl *sla.SLA, st wire.SLAStanding, now time.Time) (wire.DepartmentSLA, error) {
+func (s *Server) providedSLA(sn snapshot, flagged []store.Flagged, sl *sla.SLA, st wire.SLAStanding, now time.Time) (wire.DepartmentSLA, error) {
 	ds := departmentSLA(st)
 	ds.Standing, ds.ByCustomer = st.Standing, st.ByCustomer
 	var err error
 	if ds.MedianResponseSeconds, ds.MedianResolutionSeconds, err = s.medians(sl, st, ""); err != nil {
 		return ds, err
 	}
-	ds.Escalated = escalated(sl, sn.flagged, "", now)
+	ds.Escalated = escalated(sl, flagged, "", now)
 	ds.Weekly, err = s.weeklyHistory(sn, sl, "")
 	return ds, err
 }
 
 // receivedSLA is an SLA the department receives, from its side: the
 // figures of its own requests.
-func (s *Server) receivedSLA(sn snapshot, sl *sla.SLA, st wire.SLAStanding, dept string, now time.Time) (wire.DepartmentSLA, error) {
+func (s *Server) receivedSLA(sn snapshot, flagged []store.Flagged, sl *sla.SLA, st wire.SLAStanding, dept string, now time.Time) (wire.DepartmentSLA, error) {
 	ds := departmentSLA(st)
 	ds.Standing = standingOf(sl, sn.current(sl, dept))
 	var err error
 	if ds.MedianResponseSeconds, ds.MedianResolutionSeconds, err = s.medians(sl, st, dept); err != nil {
 		return ds, err
 	}
-	ds.Escalated = escalated(sl, sn.flagged, dept, now)
+	ds.Escalated = escalated(sl, flagged, dept, now)
 	ds.Weekly, err = s.weeklyHistory(sn, sl, dept)
 	return ds, err
 }

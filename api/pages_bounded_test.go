@@ -38,6 +38,13 @@ func manySLAsConfig(n int) string {
 // each SLA, a request resolved in time last week and one breached open.
 func manySLAsServer(t *testing.T, n int) *httptest.Server {
 	t.Helper()
+	return manySLAsServerWith(t, n, nil)
+}
+
+// manySLAsServerWith is manySLAsServer, with adjusting its options (nil
+// for none).
+func manySLAsServerWith(t *testing.T, n int, with func(*Options)) *httptest.Server {
+	t.Helper()
 	cfg, err := config.LoadBytes("many.yaml", []byte(manySLAsConfig(n)), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +64,7 @@ func manySLAsServer(t *testing.T, n int) *httptest.Server {
 		}
 	}
 	now := func() time.Time { return scaleNow }
-	_, ts := serveAPI(t, storeEvaluated(t, cfg, now, events), cfg, now, nil)
+	_, ts := serveAPI(t, storeEvaluated(t, cfg, now, events), cfg, now, with)
 	return ts
 }
 

@@ -37,8 +37,10 @@ const (
 	attentionMax = wire.WaitingLimit
 	// scorecardSLAsMax is how many SLAs a scorecard page shows, given and
 	// received together, before it pages them: each carries its charts
-	// (about 9 KB), so fewer than the status page's rows.
-	scorecardSLAsMax = 40
+	// (about 9 KB), so fewer than the status page's rows. It is the
+	// scorecard's JSON's page (wire.DepartmentSLAsLimit), so that ?page=N
+	// means the same SLAs on both, which share one computation.
+	scorecardSLAsMax = wire.DepartmentSLAsLimit
 )
 
 // pageLink is one page of a list paged by pageOf.
@@ -52,22 +54,49 @@ type pageLink struct {
 // when past it), and a link to every page, each keeping r's other
 // parameters; no links when one page holds them all.
 func pageOf(r *http.Request, n, per int, what string) (lo, hi int, links []pageLink) {
-	if n <= per {
-		return 0, n, nil
-	}
-	pages := (n + per - 1) / per
+	lo, hi, page, pages := pageBounds(requestedPage(r), n, per)
+	return lo, hi, pageLinks(r, n, per, page, pages, what)
+}
+
+// requestedPage is the page r asks for in its parameter "page": 1 when
+// absent or not a page number.
+func requestedPage(r *http.Request) int {
 	page, err := strconv.Atoi(r.URL.Query().Get("page"))
 	if err != nil || page < 1 {
-		page = 1
+		return 1
 	}
-	page = min(page, pages)
+	return page
+}
+
+// pageBounds cuts n items into pages of per and returns the bounds [lo,
+// hi) of the page asked for (the last when past it), the page and how
+// many there are (1 for none). It is the one rule of every paged list,
+// so that a page number means the same on a page and in its JSON.
+func pageBounds(asked, n, per int) (lo, hi, page, pages int) {
+	pages = max(1, (n+per-1)/per)
+	page = min(max(asked, 1), pages)
+	return (page - 1) * per, min(page*per, n), page, pages
+}
+
+// pageLinks links to each of pages pages of n items, page current, each
+// keeping r's other parameters; none when one page holds them all.
+func pageLinks(r *http.Request, n, per, page, pages int, what string) []pageLink {
+	if pages <= 1 {
+		return nil
+	}
+	links := make([]pageLink, 0, pages)
 	for i := 1; i <= pages; i++ {
-		q := r.URL.Query()
-		q.Set("page", strconv.Itoa(i))
 		from, to := (i-1)*per+1, min(i*per, n)
-		links = append(links, pageLink{Label: fmt.Sprintf("%s %d–%d", what, from, to), URL: r.URL.Path + "?" + q.Encode(), Current: i == page})
+		links = append(links, pageLink{Label: fmt.Sprintf("%s %d–%d", what, from, to), URL: pageURL(r, i), Current: i == page})
 	}
-	return (page - 1) * per, min(page*per, n), links
+	return links
+}
+
+// pageURL is r's address asking for page i, its other parameters kept.
+func pageURL(r *http.Request, i int) string {
+	q := r.URL.Query()
+	q.Set("page", strconv.Itoa(i))
+	return r.URL.Path + "?" + q.Encode()
 }
 
 // deptSummary is a department's SLAs folded into one row.

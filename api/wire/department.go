@@ -2,23 +2,39 @@ package wire
 
 import "time"
 
-// Department is the answer of GET /api/v1/departments/{id}: a department's
-// scorecard, as the page /departments/{id} shows it. As a provider, the
-// SLAs it gives and how it does for each customer; as a customer, the SLAs
-// it receives with the figures of its own requests, and the open requests
-// of its own that are breached or at risk.
+// Department is the answer of GET /api/v1/departments/{id}[?page=N]: a
+// department's scorecard, as the page /departments/{id} shows it. As a
+// provider, the SLAs it gives and how it does for each customer; as a
+// customer, the SLAs it receives with the figures of its own requests, and
+// the open requests of its own that are breached or at risk. The SLAs come
+// DepartmentSLAsLimit at a time, those given first (Page of Pages, Next);
+// the totals count them all.
 type Department struct {
 	ID          string    `json:"id"`
 	Name        string    `json:"name"`
 	Lead        string    `json:"lead,omitempty"`
 	GeneratedAt time.Time `json:"generated_at"`
 	// Provides lists the SLAs the department gives, in the configuration's
-	// order; never null.
+	// order, those of this page; never null.
 	Provides []DepartmentSLA `json:"provides"`
 	// Receives lists the SLAs it is a customer of (by name or as "*"), in
-	// the configuration's order, with the figures of its own requests;
-	// never null.
+	// the configuration's order, with the figures of its own requests,
+	// those of this page; never null.
 	Receives []DepartmentSLA `json:"receives"`
+	// ProvidesTotal and ReceivesTotal count the SLAs it gives and receives
+	// on every page; ProvidesBelowObjective and ReceivesBelowObjective
+	// those of them below their objective over their window (for those
+	// received, by the department's own requests): the scorecard's tiles.
+	ProvidesTotal          int `json:"provides_total"`
+	ReceivesTotal          int `json:"receives_total"`
+	ProvidesBelowObjective int `json:"provides_below_objective"`
+	ReceivesBelowObjective int `json:"receives_below_objective"`
+	// Page is the page of SLAs listed, of Pages: the SLAs given then those
+	// received, DepartmentSLAsLimit a page. Next is the address of the
+	// next page; absent on the last.
+	Page  int    `json:"page"`
+	Pages int    `json:"pages"`
+	Next  string `json:"next,omitempty"`
 	// Waiting lists its own open requests (as customer) that are breached
 	// or at risk, the most urgent first, at most WaitingLimit of them;
 	// never null.
@@ -38,6 +54,12 @@ type Department struct {
 
 // WaitingLimit bounds Department.Waiting.
 const WaitingLimit = 50
+
+// DepartmentSLAsLimit is how many SLAs, given and received together, a
+// page of a scorecard lists: each carries its 12 weeks and its customers'
+// figures (about 15 KB of JSON, 9 KB of HTML with its charts), and is what
+// the scorecard reads stops and history for.
+const DepartmentSLAsLimit = 40
 
 // DepartmentSLA is one SLA on a department's scorecard. In Provides,
 // Standing covers every request under the SLA and ByCustomer each
