@@ -39,10 +39,8 @@ type Department struct {
 	// or at risk, the most urgent first, at most WaitingLimit of them;
 	// never null.
 	Waiting []WaitingRequest `json:"waiting"`
-	// WaitingTotal counts those requests, listed or not; OpenTotal counts
-	// every open request of which the department is the customer.
-	WaitingTotal int   `json:"waiting_total"`
-	OpenTotal    int64 `json:"open_total"`
+	// WaitingTotal counts those requests, listed or not.
+	WaitingTotal int `json:"waiting_total"`
 	// Feedback is the internal NPS it received and gave over
 	// global.inps_window, as GET /api/v1/departments/{id}/feedback gives it.
 	Feedback DepartmentFeedback `json:"feedback"`
