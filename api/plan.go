@@ -123,7 +123,37 @@ func BuildPlan(ctx context.Context, st *store.Store, cur, next *config.Config, n
 	if err := planHeld(out.SLAs, pl.Baseline(st), pl.View(st), cur.Policy, next.Policy, now); err != nil {
 		return wire.Plan{}, nil, err
 	}
+	out.SLAs, out.SLAsUnchanged = changedStandings(out.SLAs)
 	return out, pl, nil
+}
+
+// changedStandings keeps the SLAs whose standing, a customer's or where
+// their time went differs before and after, and counts the others: with
+// 1,000 SLAs an edit of one listed 999 standings twice over unchanged,
+// 19 MB of a 36 MB plan.
+func changedStandings(rows []wire.PlanStanding) (changed []wire.PlanStanding, unchanged int) {
+	changed = rows[:0]
+	for _, s := range rows {
+		if standingChanges(s) {
+			changed = append(changed, s)
+		} else {
+			unchanged++
+		}
+	}
+	return changed, unchanged
+}
+
+// standingChanges reports whether an SLA's row of a plan shows a change.
+func standingChanges(s wire.PlanStanding) bool {
+	if !reflect.DeepEqual(s.Before, s.After) || s.HeldBefore != nil || s.HeldAfter != nil {
+		return true
+	}
+	for _, c := range s.ByCustomer {
+		if !reflect.DeepEqual(c.Before, c.After) {
+			return true
+		}
+	}
+	return false
 }
 
 // planHeld gives each SLA whose holder figures the edit changes where its
@@ -174,17 +204,7 @@ func PlanChanges(pl *wire.Plan) bool {
 			return true
 		}
 	}
-	for _, s := range pl.SLAs {
-		if !reflect.DeepEqual(s.Before, s.After) || s.HeldBefore != nil || s.HeldAfter != nil {
-			return true
-		}
-		for _, c := range s.ByCustomer {
-			if !reflect.DeepEqual(c.Before, c.After) {
-				return true
-			}
-		}
-	}
-	return false
+	return slices.ContainsFunc(pl.SLAs, standingChanges)
 }
 
 // planRequests puts the store's account of the open requests on the wire.

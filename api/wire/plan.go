@@ -30,11 +30,14 @@ type Plan struct {
 	// Alerts lists, per receiver, the notices the first tick after the
 	// reload would send (never null).
 	Alerts []PlanAlerts `json:"alerts"`
-	// SLAs lists every SLA of either configuration with its standing over
-	// its window after the first tick without the reload (Before) and
-	// with it (After), and its customers' (never null): what a tick due
-	// anyway changes is in both.
-	SLAs []PlanStanding `json:"slas"`
+	// SLAs lists the SLAs of either configuration whose standing over
+	// their window, a customer's, or where their time went differs after
+	// the first tick without the reload (Before) and with it (After)
+	// (never null): what a tick due anyway changes is in both.
+	// SLAsUnchanged counts the others, whose figures the edit leaves as
+	// they are.
+	SLAs          []PlanStanding `json:"slas"`
+	SLAsUnchanged int            `json:"slas_unchanged"`
 	// Warnings are the new configuration's warnings, as file:line:col:
 	// message (never null).
 	Warnings []string `json:"warnings"`

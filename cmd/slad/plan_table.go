@@ -29,7 +29,7 @@ func printPlan(w io.Writer, pl *wire.Plan) {
 	printSettings(w, pl.Settings)
 	printRequests(w, pl)
 	printAlerts(w, pl.Alerts)
-	printStandings(w, pl.SLAs)
+	printStandings(w, pl.SLAs, pl.SLAsUnchanged)
 	printHeld(w, pl.SLAs)
 }
 
@@ -181,10 +181,17 @@ func printAlerts(w io.Writer, alerts []wire.PlanAlerts) {
 	tw.flush()
 }
 
-// printStandings lists each SLA's standing before → after, and its
-// customers' where they change.
-func printStandings(w io.Writer, slas []wire.PlanStanding) {
+// printStandings lists the standing before → after of each SLA the plan
+// lists (those whose figures change), its customers' where they change,
+// and how many SLAs it leaves as they are.
+func printStandings(w io.Writer, slas []wire.PlanStanding, unchanged int) {
 	fmt.Fprintln(w, "\nStandings over each SLA's window (before → after)")
+	if unchanged > 0 {
+		fmt.Fprintf(w, "  %s: no figure changes\n", sla.Plural(int64(unchanged), "other SLA", "other SLAs"))
+	}
+	if len(slas) == 0 {
+		return
+	}
 	tw := newTable(w)
 	fmt.Fprintln(tw, "  SLA\tCOMPLIANCE\tBREACHES AFFORDABLE\tOPEN BREACHED\tAT RISK")
 	for _, s := range slas {

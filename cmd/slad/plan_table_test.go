@@ -53,6 +53,7 @@ func TestThePlanTableReadsAsAPlan(t *testing.T) {
 			{SLA: "ops-outages", Before: before, After: after, ByCustomer: []wire.PlanCustomerStanding{{Customer: "eng", Before: before, After: after}, {Customer: "hr", Before: before, After: before}}},
 			{SLA: "ops-pager", After: &wire.Standing{Compliance: 1}},
 		},
+		SLAsUnchanged: 998,
 		Warnings: []string{"new.yaml:12:3: warning: receiver pager is not used by any SLA or department"},
 	}
 	var out bytes.Buffer
