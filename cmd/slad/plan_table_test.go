@@ -54,7 +54,7 @@ func TestThePlanTableReadsAsAPlan(t *testing.T) {
 			{SLA: "ops-pager", After: &wire.Standing{Compliance: 1}},
 		},
 		SLAsUnchanged: 998,
-		Warnings: []string{"new.yaml:12:3: warning: receiver pager is not used by any SLA or department"},
+		Warnings:      []string{"new.yaml:12:3: warning: receiver pager is not used by any SLA or department"},
 	}
 	var out bytes.Buffer
 	printPlan(&out, &pl)
