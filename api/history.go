@@ -32,6 +32,10 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
 		by = k
 	}
 	customer := q.Get("customer")
+	if customer != "" && p.Departments[customer] == nil {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("parameter \"customer\": no department %q in the configuration; known departments: %s", customer, deptList(p.Departments)))
+		return
+	}
 	if customer != "" && !slices.Contains(p.CustomersOf(sl), customer) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("parameter \"customer\": SLA %q does not serve %q; its customers are %v", sl.ID, customer, p.CustomersOf(sl)))
 		return

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -167,14 +168,23 @@ func TestHistoryEndpointChecksItsParameters(t *testing.T) {
 	for name, tc := range map[string]struct {
 		path   string
 		status int
+		says   string
 	}{
-		"weeks by default":                        {"/api/v1/slas/desk/history", http.StatusOK},
-		"one customer by month":                   {"/api/v1/slas/desk/history?by=month&customer=sales", http.StatusOK},
-		"a period that is neither week nor month": {"/api/v1/slas/desk/history?by=day", http.StatusBadRequest},
-		"a department the SLA does not serve":     {"/api/v1/slas/desk/history?customer=facilities", http.StatusBadRequest},
-		"an SLA not configured":                   {"/api/v1/slas/nope/history", http.StatusNotFound},
+		"weeks by default":                        {"/api/v1/slas/desk/history", http.StatusOK, ""},
+		"one customer by month":                   {"/api/v1/slas/desk/history?by=month&customer=sales", http.StatusOK, ""},
+		"a period that is neither week nor month": {"/api/v1/slas/desk/history?by=day", http.StatusBadRequest, `parameter "by"`},
+		"a department the SLA does not serve":     {"/api/v1/slas/desk/history?customer=facilities", http.StatusBadRequest, `SLA "desk" does not serve "facilities"`},
+		"no department of that id":                {"/api/v1/slas/desk/history?customer=nobody", http.StatusBadRequest, `parameter "customer": no department "nobody" in the configuration; known departments:`},
+		"an SLA not configured":                   {"/api/v1/slas/nope/history", http.StatusNotFound, ""},
 	} {
 		t.Run(name, func(t *testing.T) {
+			if tc.status != http.StatusOK {
+				resp, msg := errorAnswer(t, http.DefaultClient, "GET", ts.URL+tc.path, "", nil)
+				if resp.StatusCode != tc.status || !strings.Contains(msg, tc.says) {
+					t.Fatalf("GET %s = %d %q, want %d saying %q", tc.path, resp.StatusCode, msg, tc.status, tc.says)
+				}
+				return
+			}
 			resp, err := http.Get(ts.URL + tc.path)
 			if err != nil {
 				t.Fatal(err)
@@ -182,9 +192,6 @@ func TestHistoryEndpointChecksItsParameters(t *testing.T) {
 			defer resp.Body.Close()
 			if resp.StatusCode != tc.status {
 				t.Fatalf("GET %s = %d, want %d", tc.path, resp.StatusCode, tc.status)
-			}
-			if tc.status != http.StatusOK {
-				return
 			}
 			var h wire.History
 			if err := json.NewDecoder(resp.Body).Decode(&h); err != nil || len(h.Periods) != 12 {
