@@ -214,7 +214,7 @@ func planRequests(pl *store.Plan) wire.PlanRequests {
 		ps := pl.SLAs[id]
 		row := wire.PlanSLARequests{SLA: id, Changed: ps.Changed, Listed: ps.Listed}
 		for t, n := range ps.Transitions {
-			row.Transitions = append(row.Transitions, wire.PlanTransition{From: t.From, To: t.To, Clocks: n})
+			row.Transitions = append(row.Transitions, wire.PlanTransition{From: t.From, To: t.To, Stops: t.Stops, Clocks: n})
 		}
 		slices.SortFunc(row.Transitions, func(a, b wire.PlanTransition) int {
 			if a.Clocks != b.Clocks {
@@ -241,7 +241,7 @@ func clockStanding(c *store.ClockStanding) *wire.ClockStanding {
 	if c == nil {
 		return nil
 	}
-	out := &wire.ClockStanding{State: c.State, TargetSeconds: int64(c.Limit / time.Second)}
+	out := &wire.ClockStanding{State: c.State, Stopped: c.Stopped, TargetSeconds: int64(c.Limit / time.Second)}
 	if !c.Deadline.IsZero() {
 		d := c.Deadline.UTC()
 		out.Deadline = &d

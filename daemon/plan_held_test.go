@@ -99,3 +99,61 @@ func TestThePlanOfAnOLAEditSaysWhereTheTimeGoesAsTheReloadDoes(t *testing.T) {
 		t.Errorf("after the reload the report says %+v; the plan said %+v", report.SLAs[0].Held, ola.HeldAfter)
 	}
 }
+
+// TestThePlanListsAnOLAClockThatStopsBreached: Network holds a request
+// past its OLA's 2h and pauses it for approval; adding that reason to
+// customer_reasons puts the request in Sales' hands, so Network's clock
+// stops, still breached. The plan lists the request with that clock
+// ("stopped"), and its transition says the clocks stop: the state alone,
+// "breached" before and after, hid it.
+func TestThePlanListsAnOLAClockThatStopsBreached(t *testing.T) {
+	dir := t.TempDir()
+	cfgFile := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfgFile, []byte(olaConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	clock := testutil.NewClock(lifeStart)
+	in := start(t, cfgFile, filepath.Join(dir, "data"), clock.Now)
+	at := func(d time.Duration) string { return lifeStart.Add(d).Format(time.RFC3339) }
+	clock.Set(lifeStart.Add(4 * time.Hour))
+	for _, e := range []map[string]any{
+		event("o", "IT-1", "opened", at(0), "provider", "it", "customer", "sales", "priority", "P2"),
+		event("a", "IT-1", "assigned", at(10*time.Minute), "department", "network"),
+		event("p", "IT-1", "paused", at(3*time.Hour), "reason", "waiting_for_approval"),
+	} {
+		if status, body := in.post("", e); status != 200 {
+			t.Fatalf("%v: %d %v", e, status, body)
+		}
+	}
+	edited := "customer_reasons: [waiting_for_customer, waiting_for_approval]\n" + olaConfig
+	if err := os.WriteFile(cfgFile, []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pl := in.dryRun("", "", nil)
+	var stops int
+	for _, s := range pl.Requests.BySLA {
+		for _, tr := range s.Transitions {
+			if s.SLA == "network-ola" && tr.Stops && tr.From == "breached" && tr.To == "breached" {
+				stops += tr.Clocks
+			}
+		}
+	}
+	if stops != 1 {
+		t.Errorf("network-ola transitions %+v; want one breached clock that stops", pl.Requests.BySLA)
+	}
+	var clocks []wire.PlanClock
+	for _, r := range pl.Requests.Listed {
+		if r.ID == "IT-1" {
+			clocks = r.Clocks
+		}
+	}
+	found := false
+	for _, c := range clocks {
+		if c.SLA == "network-ola" && c.Before != nil && c.After != nil {
+			found = !c.Before.Stopped && c.After.Stopped && c.After.State == "breached"
+		}
+	}
+	if !found {
+		t.Errorf("IT-1's clocks in the plan: %+v; want network-ola breached, then stopped", clocks)
+	}
+}

@@ -96,8 +96,14 @@ type PlannedSLA struct {
 	Transitions map[Transition]int
 }
 
-// Transition is a clock's state before and after a plan.
-type Transition struct{ From, To sla.ClockState }
+// Transition is a clock's state before and after a plan. Stops is set
+// when the clock stops with the edit though its state reads the same (a
+// breached clock is "breached" stopped or not): its SLA no longer times
+// the request, as an OLA whose department no longer holds it.
+type Transition struct {
+	From, To sla.ClockState
+	Stops    bool
+}
 
 // PlannedAlerts counts the notices one receiver would be sent.
 type PlannedAlerts struct {
@@ -128,7 +134,10 @@ type PlannedClock struct {
 // ClockStanding is a clock's standing at the plan's moment.
 type ClockStanding struct {
 	State sla.ClockState
-	Limit time.Duration
+	// Stopped says the clock has stopped (met, breached and stopped,
+	// cancelled): a breached clock's State is the same either way.
+	Stopped bool
+	Limit   time.Duration
 	// Deadline is when it breaches or breached; zero while paused, met or
 	// cancelled.
 	Deadline time.Time
@@ -356,14 +365,7 @@ func (pl *Plan) add(cur *sla.Policy, q PlanQuery, p *planned, bound []byte) {
 			ps = &PlannedSLA{Transitions: map[Transition]int{}}
 			pl.SLAs[c.SLA] = ps
 		}
-		var t Transition
-		if c.Before != nil {
-			t.From = c.Before.State
-		}
-		if c.After != nil {
-			t.To = c.After.State
-		}
-		ps.Transitions[t]++
+		ps.Transitions[transitionOf(c)]++
 		list = list || ps.Listed < q.Listed
 	}
 	// Counted once per SLA, however many of its targets change.
@@ -382,6 +384,20 @@ func (pl *Plan) add(cur *sla.Policy, q PlanQuery, p *planned, bound []byte) {
 	if list {
 		pl.Requests = append(pl.Requests, PlannedRequest{Ref: last.ref, Attributes: last.rec.Request.Attributes, Clocks: clocks})
 	}
+}
+
+// transitionOf is a changed clock's transition: its state before and
+// after, and whether it stops in a state that stays.
+func transitionOf(c PlannedClock) Transition {
+	var t Transition
+	if c.Before != nil {
+		t.From = c.Before.State
+	}
+	if c.After != nil {
+		t.To = c.After.State
+	}
+	t.Stops = c.Before != nil && c.After != nil && !c.Before.Stopped && c.After.Stopped && t.From == t.To
+	return t
 }
 
 // count adds the notices a list of effects sends or holds per receiver,
@@ -443,14 +459,14 @@ func diffClocks(cur, next *sla.Policy, before, after *sla.Request, now time.Time
 }
 
 func (c *ClockStanding) equal(o *ClockStanding) bool {
-	return c.State == o.State && c.Limit == o.Limit && c.Deadline.Equal(o.Deadline)
+	return c.State == o.State && c.Stopped == o.Stopped && c.Limit == o.Limit && c.Deadline.Equal(o.Deadline)
 }
 
 // standings are a request's clocks standing at now, by clock key.
 func standings(p *sla.Policy, r *sla.Request, now time.Time) map[string]*ClockStanding {
 	out := make(map[string]*ClockStanding, len(r.Clocks))
 	for _, clk := range r.Clocks {
-		st := &ClockStanding{State: clk.State(), Limit: clk.Limit}
+		st := &ClockStanding{State: clk.State(), Stopped: !clk.Open(), Limit: clk.Limit}
 		if s := p.SLA(clk.SLA); s != nil {
 			l := clk.At(now, s.CalendarOf())
 			st.State, st.Deadline = l.State, l.Deadline

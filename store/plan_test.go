@@ -54,7 +54,7 @@ func TestAPlanPredictsWhatTheReloadThenDoes(t *testing.T) {
 	if !pl.Rematch || pl.Examined != 5 || pl.Changed != 5 || len(pl.Requests) != 5 {
 		t.Fatalf("plan: rematch %v, examined %d, changed %d, listed %d; want a re-match changing all 5", pl.Rematch, pl.Examined, pl.Changed, len(pl.Requests))
 	}
-	if got := pl.SLAs["it-sales"].Transitions; !maps.Equal(got, map[Transition]int{{sla.StateRunning, sla.StateBreached}: 5}) {
+	if got := pl.SLAs["it-sales"].Transitions; !maps.Equal(got, map[Transition]int{{From: sla.StateRunning, To: sla.StateBreached}: 5}) {
 		t.Errorf("transitions %v, want 5 running → breached", got)
 	}
 	view := pl.View(s)
@@ -219,8 +219,8 @@ func TestAPlanSaysWhichClocksAreGainedAndLost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lost := map[Transition]int{{sla.StateMet, ""}: 5, {sla.StateRunning, ""}: 5}
-	gained := map[Transition]int{{"", sla.StateMet}: 5, {"", sla.StateRunning}: 5}
+	lost := map[Transition]int{{From: sla.StateMet}: 5, {From: sla.StateRunning}: 5}
+	gained := map[Transition]int{{To: sla.StateMet}: 5, {To: sla.StateRunning}: 5}
 	if !maps.Equal(pl.SLAs["it-sales"].Transitions, lost) || !maps.Equal(pl.SLAs["it-sales-v2"].Transitions, gained) {
 		t.Fatalf("transitions: it-sales %v, it-sales-v2 %v; want every clock lost and gained", pl.SLAs["it-sales"].Transitions, pl.SLAs["it-sales-v2"].Transitions)
 	}

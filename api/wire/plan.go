@@ -108,9 +108,12 @@ type PlanSLARequests struct {
 // PlanTransition counts clocks going from one state to another; From is
 // empty for a clock gained, To for one lost.
 type PlanTransition struct {
-	From   sla.ClockState `json:"from,omitempty"`
-	To     sla.ClockState `json:"to,omitempty"`
-	Clocks int            `json:"clocks"`
+	From sla.ClockState `json:"from,omitempty"`
+	To   sla.ClockState `json:"to,omitempty"`
+	// Stops is set when the clocks stop though their state stays (a
+	// breached clock reads "breached" stopped or not).
+	Stops  bool `json:"stops,omitempty"`
+	Clocks int  `json:"clocks"`
 }
 
 // PlanRequest is an open request whose clocks change.
@@ -134,8 +137,11 @@ type PlanClock struct {
 
 // ClockStanding is a clock's state at the plan's moment.
 type ClockStanding struct {
-	State         sla.ClockState `json:"state"`
-	TargetSeconds int64          `json:"target_seconds"`
+	State sla.ClockState `json:"state"`
+	// Stopped says the clock has stopped (omitted while it runs or is
+	// paused): a breached clock's state is "breached" either way.
+	Stopped       bool  `json:"stopped,omitempty"`
+	TargetSeconds int64 `json:"target_seconds"`
 	// Deadline is when it breaches or breached; absent while paused, met
 	// or cancelled.
 	Deadline *time.Time `json:"deadline,omitempty"`

@@ -124,6 +124,8 @@ func transitionText(t wire.PlanTransition) string {
 		return fmt.Sprintf("%d gained (%s)", t.Clocks, t.To)
 	case t.To == "":
 		return fmt.Sprintf("%d lost (%s)", t.Clocks, t.From)
+	case t.Stops:
+		return fmt.Sprintf("%d %s, stopped", t.Clocks, t.To)
 	case t.From == t.To:
 		return fmt.Sprintf("%d still %s (another target or deadline)", t.Clocks, t.To)
 	}
@@ -142,6 +144,9 @@ func clockChange(c wire.PlanClock) string {
 	parts := []string{string(c.Before.State) + " → " + string(c.After.State)}
 	if c.Before.State == c.After.State {
 		parts[0] = string(c.After.State)
+	}
+	if c.After.Stopped && !c.Before.Stopped {
+		parts[0] += ", stops"
 	}
 	if c.Before.TargetSeconds != c.After.TargetSeconds {
 		parts = append(parts, "target "+durationText(c.Before.TargetSeconds)+" → "+durationText(c.After.TargetSeconds))
