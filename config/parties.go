@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -56,7 +57,7 @@ func (c *slaCheck) measures(s *sla.SLA) {
 	}
 	i := slices.IndexFunc(measureValues, func(m sla.Measure) bool { return m.String() == v })
 	if i < 0 {
-		c.errorf(e.v, "measures %q in %s is not valid; write request (the request's life, the default), holding (the time the provider held requests it was handed: an OLA) or waiting (the time requests waited on the provider as their customer)", v, c.what)
+		c.errorf(e.v, "measures %q in %s is not valid%s; write request (the request's life, the default), holding (the time the provider held requests it was handed: an OLA) or waiting (the time requests waited on the provider as their customer)", v, c.what, didYouMean(v, measureNames()))
 		return
 	}
 	s.Measures = measureValues[i]
@@ -86,11 +87,40 @@ func (l *loader) checkParties(p *sla.Policy, reasons []item, top fields) {
 	}
 }
 
-// partyWarnings adds the SMART findings of a waiting SLA: a response
-// target alone measures only the first wait.
+// measureNames are the values of "measures" as the configuration writes
+// them, for a typo's suggestion.
+func measureNames() []string {
+	out := make([]string, len(measureValues))
+	for i, m := range measureValues {
+		out[i] = m.String()
+	}
+	return out
+}
+
+// partyWarnings adds the SMART findings of a waiting SLA (a response
+// target alone measures only the first wait) and of a holding or waiting
+// SLA that names its provider among its customers: the party's own
+// requests are never handed to it nor wait on it (sla.SLA.Serves), so
+// that customer measures nothing. A warning, not an error, like the other
+// findings of an SLA that loads but measures less than it seems to: the
+// rest of its customers are measured as written.
 func (c *slaCheck) partyWarnings(s *sla.SLA) {
 	if s.Measures == sla.MeasureWaiting && !s.Resolution.Set() {
 		c.warnMissing([]string{"resolution"}, "%s sets only response, which measures the first wait on %s; add resolution to measure every wait of a request, added up", c.what, s.Provider)
+	}
+	if !s.Party() {
+		return
+	}
+	for _, it := range c.customers {
+		if it.s != s.Provider {
+			continue
+		}
+		whose := fmt.Sprintf("how long %s holds the requests other departments hand it", s.Provider)
+		if s.Measures == sla.MeasureWaiting {
+			whose = fmt.Sprintf("how long other departments' requests wait on %s", s.Provider)
+		}
+		c.l.warnf(it.n, "customers of %s lists its provider %s: it measures %s, so the requests %s provides are never measured; remove %s from customers (\"*\" already means every department but %s)",
+			c.what, s.Provider, whose, s.Provider, s.Provider, s.Provider)
 	}
 }
 
@@ -101,9 +131,11 @@ func (c *slaCheck) promiseReachesNoOne(s *sla.SLA, p *sla.Policy) {
 	if len(s.Notify) > 0 {
 		return
 	}
-	waiters := s.Customers
-	if slices.Contains(waiters, "*") {
-		waiters = p.CustomersOf(s)
+	// The departments that wait are those it serves: never sales itself
+	// for a promise of sales, whatever customers says (warned of apart).
+	waiters := p.CustomersOf(s)
+	if len(waiters) == 0 {
+		return
 	}
 	for _, id := range waiters {
 		if d := p.Departments[id]; d == nil || len(d.Notify) > 0 {

@@ -111,3 +111,37 @@ func TestPartyFindingsAreWarnings(t *testing.T) {
 		t.Errorf("warnings %v, want that the promise's alerts reach no one", cfg.Warnings)
 	}
 }
+
+// TestAPartysSLANamingItsProviderAmongItsCustomersIsAWarning keeps the
+// contradiction of an OLA of Network that names Network among its
+// customers: Network's own requests are never handed to it, so that
+// customer measures nothing, and validate says where and what to do.
+func TestAPartysSLANamingItsProviderAmongItsCustomersIsAWarning(t *testing.T) {
+	doc := strings.Replace(parties, "provider: network, customers: [it], measures: holding", "provider: network, customers: [it, network], measures: holding", 1)
+	doc = strings.Replace(doc, "provider: sales, customers: [it], measures: waiting", "provider: sales, customers: [it, sales], measures: waiting", 1)
+	cfg, err := LoadBytes("parties.yaml", []byte(doc), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`parties.yaml:11:74: warning: customers of sla "network-ola" lists its provider network: it measures how long network holds the requests other departments hand it, so the requests network provides are never measured; remove network from customers ("*" already means every department but network)`,
+		`parties.yaml:13:74: warning: customers of sla "sales-answers" lists its provider sales: it measures how long other departments' requests wait on sales, so the requests sales provides are never measured; remove sales from customers ("*" already means every department but sales)`,
+	}
+	var got []string
+	for _, w := range cfg.Warnings {
+		got = append(got, w.String())
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestAMisspeltMeasuresSuggestsTheValueMeant keeps the "did you mean" of
+// the other enumerations for measures.
+func TestAMisspeltMeasuresSuggestsTheValueMeant(t *testing.T) {
+	doc := strings.Replace(parties, "measures: waiting", "measures: waitng", 1)
+	_, err := LoadBytes("parties.yaml", []byte(doc), ".")
+	if err == nil || !strings.Contains(err.Error(), `parties.yaml:13:85: measures "waitng" in sla "sales-answers" is not valid (did you mean "waiting"?); write request`) {
+		t.Errorf("error %v, want measures \"waitng\" placed, with did you mean \"waiting\"", err)
+	}
+}

@@ -102,6 +102,9 @@ type slaCheck struct {
 	n     *yaml.Node
 	what  string
 	valid bool
+	// customers are the items of customers as written, for the checks
+	// that need where each one is.
+	customers []item
 }
 
 func (c *slaCheck) errorf(n *yaml.Node, format string, args ...any) {
@@ -213,6 +216,7 @@ func (c *slaCheck) specific(s *sla.SLA) {
 		}
 	}
 	s.Customers, c.valid = values(items), c.valid && ok
+	c.customers = items
 }
 
 func (c *slaCheck) match(s *sla.SLA) {

@@ -40,15 +40,20 @@ type Mismatch struct {
 type refusal struct {
 	field string // customer, priority, category, labels.KEY
 	label string // the label key, for labels.KEY
+	// own is set when a holding or waiting SLA refuses the customer because
+	// it is the SLA's own party ([SLA.Serves]): the request is the party's
+	// own, which its customers cannot change, so it is explained apart.
+	own bool
 }
 
 // refuse runs the SLA's filters on a request's attributes (not the
-// provider: the policy only tries the SLAs of the request's provider). It
-// allocates nothing when the SLA takes the request, since folding a
-// request calls it for every SLA of the provider.
+// provider: the policy only tries the SLAs of the request's provider), or
+// for a holding or waiting SLA on [SLA.PartyAttributes]. It allocates
+// nothing when the SLA takes the request, since folding a request calls it
+// for every SLA of the provider.
 func (s *SLA) refuse(a Attributes) refusal {
-	if !slices.Contains(s.Customers, "*") && !slices.Contains(s.Customers, a.Customer) {
-		return refusal{field: "customer"}
+	if !s.Serves(a.Customer) {
+		return refusal{field: "customer", own: s.Party() && a.Customer == s.Provider}
 	}
 	if len(s.Match.Priority) > 0 && !slices.Contains(s.Match.Priority, a.Priority) {
 		return refusal{field: "priority"}
@@ -78,8 +83,7 @@ func (s *SLA) refuse(a Attributes) refusal {
 func (p *Policy) Explain(a Attributes) []Mismatch {
 	slas := p.indexed().byProvider[a.Provider]
 	if len(slas) == 0 {
-		return []Mismatch{{Field: "provider", Value: a.Provider, Expected: p.providers(),
-			Reason: fmt.Sprintf("no SLA names provider %q, so none of its requests gets a clock", a.Provider)}}
+		return []Mismatch{{Field: "provider", Value: a.Provider, Expected: p.providers(), Reason: p.noSLAOf(a.Provider)}}
 	}
 	var out []Mismatch
 	for _, s := range slas {
@@ -149,10 +153,16 @@ func (s *SLA) explainParty(a Attributes) (Mismatch, bool) {
 		}
 	}
 	r := s.refuse(v)
-	switch r.field {
-	case "":
+	switch {
+	case r.field == "":
 		return Mismatch{}, false
-	case "customer": // the customers of a party's SLA are the providers of the requests it covers
+	case r.own:
+		reason := fmt.Sprintf("SLA %q measures how long %q holds the requests other departments hand it; the request's provider is %q itself, so no one handed it over", s.ID, s.Provider, s.Provider)
+		if s.Measures == MeasureWaiting {
+			reason = fmt.Sprintf("SLA %q measures how long other departments' requests wait on %q; the request's provider is %q itself, so it waits on no other department", s.ID, s.Provider, s.Provider)
+		}
+		return Mismatch{SLA: s.ID, Measures: s.Measures, Field: "provider", Value: a.Provider, Expected: others(s.Customers, s.Provider), Reason: reason}, true
+	case r.field == "customer": // the customers of a party's SLA are the providers of the requests it covers
 		return Mismatch{SLA: s.ID, Measures: s.Measures, Field: "provider", Value: a.Provider, Expected: s.Customers,
 			Reason: fmt.Sprintf("SLA %q measures %s of provider %s; the request's provider is %s", s.ID, what, anyOf(s.Customers), valueOrNone(a.Provider))}, true
 	}
@@ -161,9 +171,41 @@ func (s *SLA) explainParty(a Attributes) (Mismatch, bool) {
 	return m, true
 }
 
+// noSLAOf says why no SLA measures the requests of a provider that no
+// SLA of a request's life names. Its holding and waiting SLAs, if any, are
+// named too: they carry its name as provider, yet never measure its own
+// requests ([SLA.Serves]), and saying "no SLA names it" beside them would
+// contradict the configuration.
+func (p *Policy) noSLAOf(provider string) string {
+	var party []string
+	for _, s := range p.SLAs {
+		if s.Party() && s.Provider == provider {
+			party = append(party, s.ID)
+		}
+	}
+	switch len(party) {
+	case 0:
+		return fmt.Sprintf("no SLA names provider %q, so none of its requests gets a clock", provider)
+	case 1:
+		return fmt.Sprintf("no SLA measures the requests provider %q gives: SLA %q measures only its time on other departments' requests", provider, party[0])
+	}
+	return fmt.Sprintf("no SLA measures the requests provider %q gives: SLAs %s measure only its time on other departments' requests", provider, strings.TrimPrefix(anyOf(party), "one of "))
+}
+
 // providers lists the providers some SLA names, sorted.
 func (p *Policy) providers() []string {
 	return slices.Sorted(maps.Keys(p.indexed().byProvider))
+}
+
+// others is vs without v, never nil.
+func others(vs []string, v string) []string {
+	out := []string{}
+	for _, x := range vs {
+		if x != v {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // explainRefusal turns a refusal into a Mismatch with its sentence.
