@@ -66,7 +66,7 @@ func (s *Server) scorecard(cfg *config.Config, id string, now time.Time, details
 	}
 	var slas []*sla.SLA
 	for _, sl := range p.SLAs {
-		if sl.Provider == id || receives(sl, id) {
+		if sl.Provider == id || sl.Serves(id) {
 			slas = append(slas, sl)
 		}
 	}
@@ -175,22 +175,16 @@ func (s *Server) scorecardPage(p *sla.Policy, id string, now time.Time, flagged 
 	return nil
 }
 
-// receives reports whether a department is a customer of an SLA, by name
-// or as one of every department ("*").
-func receives(sl *sla.SLA, dept string) bool {
-	return slices.Contains(sl.Customers, dept) || slices.Contains(sl.Customers, "*")
-}
-
 // receivesFigures reports whether a scorecard lists an SLA among those the
 // department receives: when it names the department, or serves every
 // department ("*") and the department has requests under it (see
 // snapshot.customersShown), so that a scorecard does not list every SLA
 // that serves everybody.
 func receivesFigures(p *sla.Policy, sl *sla.SLA, dept string, sn snapshot) bool {
-	if slices.Contains(sl.Customers, dept) {
-		return true
+	if !sl.Serves(dept) {
+		return false // an OLA or promise never serves its own party (sla.SLA.Serves)
 	}
-	return receives(sl, dept) && slices.Contains(sn.customersShown(p, sl), dept)
+	return slices.Contains(sl.Customers, dept) || slices.Contains(sn.customersShown(p, sl), dept)
 }
 
 // providedSLA is an SLA the department gives: every request's figures and

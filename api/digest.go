@@ -40,7 +40,7 @@ func (s *Server) Digest(dept string, slot, since time.Time, zone *time.Location)
 	}
 	var slas []*sla.SLA
 	for _, sl := range p.SLAs {
-		if sl.Provider == dept || receives(sl, dept) {
+		if sl.Provider == dept || sl.Serves(dept) {
 			slas = append(slas, sl)
 		}
 	}

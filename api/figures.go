@@ -136,12 +136,12 @@ func (sn snapshot) customersShown(p *sla.Policy, sl *sla.SLA) []string {
 	}
 	var out []string
 	for cu, w := range sn.sums[sl.ID].Customers {
-		if len(w) > 0 && !zeroWindow(w[0]) && p.Departments[cu] != nil {
+		if len(w) > 0 && !zeroWindow(w[0]) && p.Departments[cu] != nil && sl.Serves(cu) {
 			out = append(out, cu)
 		}
 	}
 	for _, cu := range sn.active[sl.ID] {
-		if cu != "" && p.Departments[cu] != nil && !slices.Contains(out, cu) {
+		if cu != "" && p.Departments[cu] != nil && sl.Serves(cu) && !slices.Contains(out, cu) {
 			out = append(out, cu)
 		}
 	}
