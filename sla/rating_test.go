@@ -1,6 +1,9 @@
 package sla
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 // TestTheLatestRatingCounts: a "rated" event gives a resolved request its
 // satisfaction score after the fact, and of several ratings the latest by
@@ -59,5 +62,35 @@ func TestTheLatestRatingCounts(t *testing.T) {
 				t.Errorf("CSAT = %d %q, want %d %q", r.CSAT, r.CSATComment, tc.wantCSAT, tc.wantComment)
 			}
 		})
+	}
+}
+
+// TestARatingRatesOnlyTheProvidersSLA: the customer's score of a request
+// that Network held (an OLA) and that waited on Sales (Sales' promise to
+// IT) rates IT's service to Sales, the SLA of the request's life, and
+// neither the OLA nor Sales' promise.
+func TestARatingRatesOnlyTheProvidersSLA(t *testing.T) {
+	p := handoffPolicy()
+	evs := handoffStory()
+	evs[len(evs)-1].CSAT = 4
+	r := Fold(p, "IT-4711", evs)
+	if len(r.Clocks) != 6 {
+		t.Fatalf("clocks %+v, want the desk's, the OLA's and Sales' promise's", r.Clocks)
+	}
+	var got []string
+	for _, s := range p.RatedSLAs(&r) {
+		got = append(got, s.ID)
+	}
+	if want := []string{"desk"}; !slices.Equal(got, want) {
+		t.Errorf("rated SLAs = %v, want %v", got, want)
+	}
+	for _, s := range p.SLAs {
+		if want := s.Measures == MeasureRequest; s.Rated() != want {
+			t.Errorf("%s (measures %s): Rated = %v, want %v", s.ID, s.Measures, s.Rated(), want)
+		}
+	}
+	r.CSAT = 0
+	if got := p.RatedSLAs(&r); got != nil {
+		t.Errorf("rated SLAs of a request without a score = %v, want none", got)
 	}
 }

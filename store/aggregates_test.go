@@ -221,3 +221,52 @@ func TestAnImportCountsOnlyTheBreachesThatHappened(t *testing.T) {
 		})
 	}
 }
+
+// A request imported already cancelled, whose response clock breached
+// before the cancellation, is history like any other: its breach counts in
+// the totals that never go down, and is listed, an hour after slad first
+// saw it, not at once (the import's next batch may still undo it).
+func TestAnImportedCancelledRequestsBreachCountsAfterTheGraceHourToo(t *testing.T) {
+	opened := slatest.T0
+	importedAt := opened.Add(90 * 24 * time.Hour)
+	clock := testutil.NewClock(importedAt)
+	s := openTest(t, t.TempDir(), clock)
+	// The response target is 30m: breached 30m after the opening, then
+	// cancelled an hour later.
+	if _, err := s.Append(context.Background(), []sla.Event{
+		slatest.Event("o", "R1", sla.Opened, opened),
+		slatest.Event("c", "R1", sla.Cancelled, opened.Add(90*time.Minute)),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	response := [2]string{"it-sales", "response"}
+	counted := func(when string, want int64) {
+		t.Helper()
+		c, err := s.Counters()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Breaches[response]; got != want {
+			t.Errorf("%s: response breaches = %d, want %d", when, got, want)
+		}
+		listed, _, err := s.Breaches(BreachQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int64(len(listed)) != want {
+			t.Errorf("%s: breaches listed %+v, want %d", when, listed, want)
+		}
+		for _, b := range listed {
+			if b.State != sla.StateCancelled {
+				t.Errorf("%s: listed breach of the cancelled request in state %q, want %q", when, b.State, sla.StateCancelled)
+			}
+		}
+	}
+	counted("as imported", 0)
+	settled := importedAt.Add(lifecycle.HistoryAge + time.Minute)
+	clock.Set(settled)
+	if _, err := s.Evaluate(settled); err != nil {
+		t.Fatal(err)
+	}
+	counted("an hour later", 1)
+}

@@ -376,24 +376,19 @@ func (b *contributor) stopped(s *sla.SLA, clk *sla.Clock, settled bool) {
 }
 
 // csat adds a resolved request's satisfaction score to the day it was
-// resolved, once per SLA that covers it. The score is the latest rating
-// (sla.Request.CSAT): a "rated" event days later replaces the score on the
-// resolution day rather than counting on its own day, so that a window's
-// CSAT rates the resolutions of that window, as its compliance does.
+// resolved, under each SLA the score rates (sla.Policy.RatedSLAs): the
+// provider's SLAs of the request's life, not the holding and waiting SLAs
+// (Served), whose parties are not the customer and the provider it rated.
+// The score is the latest rating (sla.Request.CSAT): a "rated" event days
+// later replaces the score on the resolution day rather than counting on
+// its own day, so that a window's CSAT rates the resolutions of that
+// window, as its compliance does.
 func (b *contributor) csat(p *sla.Policy) {
 	r := &b.r
-	if r.Status != sla.StatusResolved || r.CSAT <= 0 {
-		return
-	}
-	seen := map[string]bool{}
-	for i := range r.Clocks {
-		clk := &r.Clocks[i]
-		if s := p.SLA(clk.SLA); s != nil && !clk.Cancelled && !seen[s.ID] {
-			seen[s.ID] = true
-			d := b.share(s, r.Resolved)
-			d.CSATSum += int64(r.CSAT)
-			d.CSATCount++
-		}
+	for _, s := range p.RatedSLAs(r) {
+		d := b.share(s, r.Resolved)
+		d.CSATSum += int64(r.CSAT)
+		d.CSATCount++
 	}
 }
 

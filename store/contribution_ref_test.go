@@ -169,7 +169,8 @@ func (b *refContributor) csat(p *sla.Policy) {
 	seen := map[string]bool{}
 	for i := range r.Clocks {
 		clk := &r.Clocks[i]
-		if s := p.SLA(clk.SLA); s != nil && !clk.Cancelled && !seen[s.ID] {
+		// The customer rated the provider: not a holding or waiting SLA.
+		if s := p.SLA(clk.SLA); s != nil && s.Measures == sla.MeasureRequest && !clk.Cancelled && !seen[s.ID] {
 			seen[s.ID] = true
 			d := b.share(s, r.Resolved)
 			d.CSATSum += int64(r.CSAT)

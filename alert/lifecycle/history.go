@@ -96,10 +96,14 @@ func (s *State) Settled(clk *sla.Clock, now time.Time) bool {
 
 // settlesAt is when a clock settles (zero: it is settled), in whole
 // seconds, as the deadline index keeps them: a tick in the last second
-// must not find it due and leave it due. key is the clock's key.
+// must not find it due and leave it due. key is the clock's key. A
+// cancelled clock that never breached counts in no total, so it has
+// nothing to wait for; one that breached counts its breach, and an
+// imported cancellation is history like an imported resolution: its
+// breach waits the hour too.
 func (s *State) settlesAt(clk *sla.Clock, key string) time.Time {
 	seen, ok := s.FirstSeen[key]
-	if !ok || clk.Cancelled {
+	if !ok || (clk.Cancelled && !clk.Breached()) {
 		return time.Time{}
 	}
 	old := seen.Add(-HistoryAge)

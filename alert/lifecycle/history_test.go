@@ -222,8 +222,14 @@ func TestAClockSettlesAnHourAfterSladFirstSawIt(t *testing.T) {
 		"an open clock that has not breached is settled": {
 			clock: sla.Clock{Counting: true, Since: seen}, now: seen, want: true,
 		},
-		"a cancelled clock is settled": {
+		"a cancelled clock that never breached is settled": {
 			clock: sla.Clock{Cancelled: true, Stopped: longAgo, Since: longAgo}, now: seen, want: true,
+		},
+		"a cancelled clock that breached long before slad saw it waits": {
+			clock: sla.Clock{Cancelled: true, Stopped: longAgo.Add(time.Hour), Since: longAgo.Add(time.Hour), BreachedAt: longAgo}, now: seen.Add(59 * time.Minute),
+		},
+		"a cancelled clock that breached long ago is settled an hour after slad saw it": {
+			clock: sla.Clock{Cancelled: true, Stopped: longAgo.Add(time.Hour), Since: longAgo.Add(time.Hour), BreachedAt: longAgo}, now: seen.Add(time.Hour), want: true,
 		},
 	}
 	for name, tc := range tests {
