@@ -47,7 +47,12 @@ func PolicyFingerprint(p *sla.Policy) string {
 		e.sla(s)
 	}
 	if slices.ContainsFunc(slas, (*sla.SLA).Party) {
-		e.str("parties")
+		// "parties-v2" since a holding or waiting SLA no longer measures
+		// its own party's requests (sla.SLA.Serves): a policy with such
+		// SLAs means something else than before, so an upgraded slad
+		// re-matches the open requests once instead of keeping the
+		// clocks the old rule gave them.
+		e.str("parties-v2")
 		for _, s := range slas {
 			e.str(s.Measures.String())
 		}
