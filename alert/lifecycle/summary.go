@@ -48,12 +48,12 @@ func (n *Notice) Summary() string {
 		return fmt.Sprintf("Escalation %d: %s has still not %s %s, %s over its %s target", n.Escalation, provider, done, what, sla.FormatDuration(over), sla.FormatDuration(target))
 	case StageResolved:
 		if over > 0 {
-			return fmt.Sprintf("%s's %s clock for %s stopped after %s, %s over its %s target", provider, n.Target, what, sla.FormatDuration(elapsed), sla.FormatDuration(over), sla.FormatDuration(target))
+			return fmt.Sprintf("%s %s clock for %s stopped after %s, %s over its %s target", possessive(provider), n.Target, what, sla.FormatDuration(elapsed), sla.FormatDuration(over), sla.FormatDuration(target))
 		}
 		// A clock that breached stays breached; one back within its
 		// target was put back by late events (a pause dated earlier),
 		// and may still be running or paused.
-		return fmt.Sprintf("%s's %s clock for %s stands at %s, within its %s target: late events withdrew the breach", provider, n.Target, what, sla.FormatDuration(elapsed), sla.FormatDuration(target))
+		return fmt.Sprintf("%s %s clock for %s stands at %s, within its %s target: late events withdrew the breach", possessive(provider), n.Target, what, sla.FormatDuration(elapsed), sla.FormatDuration(target))
 	default:
 		return fmt.Sprintf("%s: %s of %s", n.Stage, what, provider)
 	}
@@ -78,6 +78,8 @@ func (n *Notice) subject() string {
 }
 
 // possessive writes "Sales'" for a name ending in s, "Finance's" otherwise.
+// Every department name that takes 's in a summary goes through it, so
+// that none reads "Facilities's".
 func possessive(name string) string {
 	if strings.HasSuffix(name, "s") || strings.HasSuffix(name, "S") {
 		return name + "'"

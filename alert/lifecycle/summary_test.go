@@ -84,6 +84,14 @@ func TestTheSummarySaysEachStageInTheDepartmentsWords(t *testing.T) {
 			n.Stage, n.ElapsedSeconds, n.AllHours = StageResolved, 6000, true
 			n.Measures, n.Party, n.PartyName = sla.MeasureWaiting.String(), "sales", "Sales"
 		}, "IT Service Desk has waited 1h40m for Sales' answer on INC-1 'VPN down for the sales floor', within Sales' 2h promise for a first answer: late events withdrew the breach"},
+		{"resolved late, a provider ending in s", func(n *Notice) {
+			n.Stage, n.ElapsedSeconds, n.ProviderName, n.Title = StageResolved, 9000, "Facilities", ""
+		}, "Facilities' response clock for Sales' P1 request INC-1 stopped after 2h30m, 30m over its 2h target"},
+		{"breach undone, a provider ending in s", func(n *Notice) { n.Stage, n.ElapsedSeconds, n.ProviderName = StageResolved, 6000, "Facilities" },
+			"Facilities' response clock for Sales' P1 'VPN down for the sales floor' stands at 1h40m, within its 2h target: late events withdrew the breach"},
+		{"an OLA resolved late, its holder ending in s", func(n *Notice) {
+			n.Stage, n.ElapsedSeconds, n.Measures, n.Party, n.PartyName = StageResolved, 9000, sla.MeasureHolding.String(), "ops", "Field Ops"
+		}, "Field Ops' response clock for IT Service Desk's P1 'VPN down for the sales floor' stopped after 2h30m, 30m over its 2h target"},
 		{"breach undone", func(n *Notice) { n.Stage, n.ElapsedSeconds = StageResolved, 6000 },
 			"IT Service Desk's response clock for Sales' P1 'VPN down for the sales floor' stands at 1h40m, within its 2h target: late events withdrew the breach"},
 		{"ids without names, no title, no priority", func(n *Notice) {
