@@ -42,11 +42,14 @@ type Notice struct {
 	// (issue 12): "holding" for an OLA (Party held the request of
 	// Provider too long) or "waiting" for a customer's promise (Provider's
 	// request waited on Party, its customer, too long). Party is then the
-	// SLA's provider, PartyName its display name. Empty for the SLAs of
-	// the request itself.
+	// SLA's provider, PartyName its display name and PartyLead its lead:
+	// the holder's lead is whom an OLA's alert is for, where Provider's
+	// lead (the request's provider) is another department's. Empty for
+	// the SLAs of the request itself.
 	Measures  string `json:"measures,omitempty"`
 	Party     string `json:"party,omitempty"`
 	PartyName string `json:"party_name,omitempty"`
+	PartyLead string `json:"party_lead,omitempty"`
 
 	// AllHours is set when the SLA's calendar counts every second (a
 	// 24x7 week without holidays), so that people read its figures as
@@ -159,7 +162,7 @@ func (st *State) notice(p *sla.Policy, r *sla.Request, clk *sla.Clock, s *sla.SL
 	if s != nil && s.Party() {
 		n.Measures, n.Party = s.Measures.String(), s.Provider
 		if d := p.Departments[s.Provider]; d != nil {
-			n.PartyName = d.Name
+			n.PartyName, n.PartyLead = d.Name, d.Lead
 		}
 	}
 	if s != nil {

@@ -14,7 +14,9 @@ import (
 // department that waited for the answer, each in its own words.
 
 func TestAlertsOfAnOLAGoToTheHolderAndThoseOfAPromiseToTheOneWhoWaits(t *testing.T) {
-	d := newDesk(t, slatest.HandoffPolicy(t))
+	p := slatest.HandoffPolicy(t)
+	p.Departments["network"].Lead = "Nia Net"
+	d := newDesk(t, p)
 	t0 := slatest.T0
 	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
 	d.ingest(at(0),
@@ -59,6 +61,11 @@ func TestAlertsOfAnOLAGoToTheHolderAndThoseOfAPromiseToTheOneWhoWaits(t *testing
 		want := "Network missed its 15m target to answer IT's P1 'VPN down' (15m over)"
 		if n.Measures != "holding" || n.PartyName != "Network" || n.Summary() != want {
 			t.Errorf("breach of Network's OLA: measures %q party %q\n got %s\nwant %s", n.Measures, n.PartyName, n.Summary(), want)
+		}
+		// The holder's lead is whom the alert is for; the provider's
+		// lead stays the request's provider's.
+		if n.PartyLead != "Nia Net" || n.Provider != "it" {
+			t.Errorf("breach of Network's OLA: party lead %q, provider %q; want Nia Net, it", n.PartyLead, n.Provider)
 		}
 	}
 }
