@@ -31,8 +31,13 @@ var amAlertNames = map[lifecycle.StageKind]string{
 // buildAMAlert turns a notice into an Alertmanager alert. Labels identify
 // the alert (Alertmanager deduplicates on them), so they hold only what is
 // the same on every re-post: alertname, sla, provider, customer, target,
-// stage, request, and for escalations the step. A resolved notice ends the
-// breach alert: same labels, endsAt set to when it was resolved.
+// stage, request, for escalations the step, and for an SLA that measures a
+// party's time measures and party. provider and customer stay the
+// request's, as on every alert; party is the holder of an OLA or the
+// department that owes a promise's answer, so that a route on
+// party="network" reaches Network's OLA breaches, which name another
+// department as provider. A resolved notice ends the breach alert: same
+// labels, endsAt set to when it was resolved.
 func buildAMAlert(n lifecycle.Notice, externalURL string) amAlert {
 	stage := n.Stage
 	if stage == lifecycle.StageResolved {
@@ -53,6 +58,12 @@ func buildAMAlert(n lifecycle.Notice, externalURL string) amAlert {
 	}
 	if n.Stage == lifecycle.StageEscalation && n.Escalation > 0 {
 		labels["escalation"] = strconv.Itoa(n.Escalation)
+	}
+	if n.Measures != "" {
+		// Only on holding and waiting SLAs' alerts: a label added to an
+		// existing alert's set would make it another alert.
+		labels["measures"] = n.Measures
+		labels["party"] = n.Party
 	}
 
 	target := time.Duration(n.TargetSeconds) * time.Second
@@ -78,6 +89,10 @@ func buildAMAlert(n lifecycle.Notice, externalURL string) amAlert {
 		"customer_name": n.CustomerTitle(),
 		"provider_lead": n.ProviderLead,
 		"customer_lead": n.CustomerLead,
+	}
+	if n.Party != "" {
+		annotations["party_name"] = n.PartyTitle()
+		annotations["party_lead"] = n.PartyLead
 	}
 	for k, v := range annotations {
 		if v == "" {

@@ -195,6 +195,14 @@ func alertFacts(n lifecycle.Notice) []mailFact {
 	facts = append(facts,
 		mailFact{"Provider", withLead(n.ProviderTitle(), n.ProviderLead)},
 		mailFact{"Customer", withLead(n.CustomerTitle(), n.CustomerLead)})
+	// Provider and Customer are the request's; an OLA's or a promise's
+	// party is a third department, the one whose time the SLA measures.
+	switch n.Measures {
+	case sla.MeasureHolding.String():
+		facts = append(facts, mailFact{"Holder", withLead(n.PartyTitle(), n.PartyLead)})
+	case sla.MeasureWaiting.String():
+		facts = append(facts, mailFact{"Waits on", withLead(n.PartyTitle(), n.PartyLead)})
+	}
 	s := n.SLAID
 	if n.SLADescription != "" {
 		s += ": " + n.SLADescription

@@ -209,6 +209,11 @@ func buildSlack(n lifecycle.Notice, externalURL string) slackMessage {
 	if !n.HeldUntil.IsZero() {
 		ctx = append(ctx, "held outside notification hours until "+slackDate(n.HeldUntil))
 	}
+	if n.PartyLead != "" {
+		// An OLA's alert is for the holder, a promise's about the
+		// department that owes the answer: their lead first.
+		ctx = append(ctx, slackEscape(n.PartyTitle())+" lead: "+slackEscape(n.PartyLead))
+	}
 	if n.ProviderLead != "" {
 		ctx = append(ctx, slackEscape(n.ProviderTitle())+" lead: "+slackEscape(n.ProviderLead))
 	}

@@ -50,13 +50,15 @@ type webhookSLA struct {
 	// "", which a template would print as a blank name.
 	ProviderLead string `json:"provider_lead,omitempty"`
 	CustomerLead string `json:"customer_lead,omitempty"`
-	// Measures, Party and PartyName are set for an SLA that measures a
-	// party's time (issue 12): "holding" (an OLA of Party) or "waiting"
-	// (Party's promise to the provider's department); see
-	// lifecycle.Notice.
+	// Measures, Party, PartyName and PartyLead are set for an SLA that
+	// measures a party's time (issue 12): "holding" (an OLA of Party) or
+	// "waiting" (Party's promise to the provider's department); see
+	// lifecycle.Notice. Provider and Customer stay the request's, as on
+	// every alert; the party's lead is absent when it names none.
 	Measures  string `json:"measures,omitempty"`
 	Party     string `json:"party,omitempty"`
 	PartyName string `json:"party_name,omitempty"`
+	PartyLead string `json:"party_lead,omitempty"`
 }
 
 type webhookRequest struct {
@@ -88,6 +90,7 @@ func marshalWebhook(n lifecycle.Notice, externalURL string) ([]byte, error) {
 			CustomerLead: n.CustomerLead,
 			Measures:     n.Measures,
 			Party:        n.Party,
+			PartyLead:    n.PartyLead,
 		},
 		Request: webhookRequest{
 			ID:       n.RequestID,

@@ -53,16 +53,18 @@ type slaRow struct {
 type attentionRow struct {
 	Request, Title, Link string
 	SLA, Target          string
-	Provider, Customer   string
-	Priority             string
-	Tone, State          string
-	When                 string // "in 25m", "2h10m ago", "paused"
-	Left                 string // for a paused clock: "25m of business time left"
-	Deadline             string // absolute, in the SLA calendar's zone
-	DeadlineISO          string
-	breached             bool
-	at                   time.Time
-	providerID           string // the request's provider's id; Provider is its name
+	// Provider and Customer name party and waiter, below, for people;
+	// on a department's waiting list Provider is the department waited on.
+	Provider, Customer string
+	Priority           string
+	Tone, State        string
+	When               string // "in 25m", "2h10m ago", "paused"
+	Left               string // for a paused clock: "25m of business time left"
+	Deadline           string // absolute, in the SLA calendar's zone
+	DeadlineISO        string
+	breached           bool
+	at                 time.Time
+	providerID         string // the request's provider's id
 	// party and waiter are who serves whom under the row's SLA
 	// (sla.SLA.PartiesOf): the request's provider and customer, or a
 	// holding or waiting SLA's provider and the request's provider, the
@@ -192,10 +194,13 @@ func attentionRows(p *sla.Policy, f store.Flagged, now time.Time) []attentionRow
 			Request: req.ID, Title: req.Title,
 			Link: "/requests/" + httputil.RequestPath(req.Provider, req.ID),
 			SLA:  sl.ID, Target: string(c.Target),
-			Provider: p.DepartmentName(req.Provider), Customer: p.DepartmentName(req.Customer),
 			Priority: req.Priority, providerID: req.Provider,
 		}
+		// The "From → for" column names who owes whom under this clock:
+		// under Network's OLA on the desk's request for Sales, Network
+		// owes the desk, not the desk Sales.
 		row.party, row.waiter = sl.PartiesOf(req.Attributes)
+		row.Provider, row.Customer = p.DepartmentName(row.party), p.DepartmentName(row.waiter)
 		switch {
 		case live.State == sla.StateBreached:
 			row.breached, row.Tone, row.State = true, "bad", "Breached"

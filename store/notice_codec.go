@@ -56,6 +56,10 @@ const (
 	ntHeldUntil
 	ntAllHours
 	ntZone
+	ntPartyLead
+	ntPaused
+	ntPauseReason
+	ntRequestEnd
 )
 
 // The fields by kind, each with its tag. Order is the encoding's.
@@ -84,6 +88,9 @@ var (
 		{ntPartyName, func(n *lifecycle.Notice) *string { return &n.PartyName }},
 		{ntTarget, func(n *lifecycle.Notice) *string { return (*string)(&n.Target) }},
 		{ntZone, func(n *lifecycle.Notice) *string { return &n.Zone }},
+		{ntPartyLead, func(n *lifecycle.Notice) *string { return &n.PartyLead }},
+		{ntPauseReason, func(n *lifecycle.Notice) *string { return &n.PauseReason }},
+		{ntRequestEnd, func(n *lifecycle.Notice) *string { return &n.RequestEnd }},
 	}
 	noticeInts = []struct {
 		tag   byte
@@ -133,6 +140,9 @@ func encodeNotice(n *lifecycle.Notice) ([]byte, error) {
 	num(ntEscalation, int64(n.Escalation))
 	if n.AllHours {
 		num(ntAllHours, 1)
+	}
+	if n.Paused {
+		num(ntPaused, 1)
 	}
 	if n.WarnAt != 0 {
 		b = binary.BigEndian.AppendUint64(append(b, ntWarnAt), math.Float64bits(n.WarnAt))
@@ -195,6 +205,8 @@ func (r *noticeReader) field(n *lifecycle.Notice, tag byte) bool {
 		n.Escalation = int(r.num())
 	case ntAllHours:
 		n.AllHours = r.num() != 0
+	case ntPaused:
+		n.Paused = r.num() != 0
 	case ntWarnAt:
 		n.WarnAt = r.float()
 	case ntDigest:

@@ -42,11 +42,14 @@ type Notice struct {
 	// (issue 12): "holding" for an OLA (Party held the request of
 	// Provider too long) or "waiting" for a customer's promise (Provider's
 	// request waited on Party, its customer, too long). Party is then the
-	// SLA's provider, PartyName its display name. Empty for the SLAs of
-	// the request itself.
+	// SLA's provider, PartyName its display name and PartyLead its lead:
+	// the holder's lead is whom an OLA's alert is for, where Provider's
+	// lead (the request's provider) is another department's. Empty for
+	// the SLAs of the request itself.
 	Measures  string `json:"measures,omitempty"`
 	Party     string `json:"party,omitempty"`
 	PartyName string `json:"party_name,omitempty"`
+	PartyLead string `json:"party_lead,omitempty"`
 
 	// AllHours is set when the SLA's calendar counts every second (a
 	// 24x7 week without holidays), so that people read its figures as
@@ -70,6 +73,19 @@ type Notice struct {
 	// WarnAt is the warn_at share of the target whose warning this is
 	// (0.8 for 80%); 0 on other stages.
 	WarnAt float64 `json:"warn_at,omitempty"`
+	// Paused is set when the clock stood paused as the notice fired, and
+	// PauseReason is the pause's reason: a warning of a clock that stands
+	// still says so, rather than read as time running out.
+	Paused      bool   `json:"paused,omitempty"`
+	PauseReason string `json:"pause_reason,omitempty"`
+	// RequestEnd is set on a resolved notice when the request's own end
+	// explains the stop: "resolved" when its resolution stopped the clock
+	// (the stop is the resolution's instant), "cancelled" when the request
+	// is cancelled (which stops every clock still open; the notice does
+	// not know whether this one had stopped before). A customer's promise
+	// then does not say the customer answered. Empty in notices stored
+	// before slad had it, which read as before.
+	RequestEnd string `json:"request_end,omitempty"`
 	// HeldUntil is set on a notice held for its receiver's notification
 	// hours (quiet.go): when it was to go out. Its figures stay as of
 	// FiredAt, so receivers say it was held rather than pass them off as
@@ -146,7 +162,7 @@ func (st *State) notice(p *sla.Policy, r *sla.Request, clk *sla.Clock, s *sla.SL
 	if s != nil && s.Party() {
 		n.Measures, n.Party = s.Measures.String(), s.Provider
 		if d := p.Departments[s.Provider]; d != nil {
-			n.PartyName = d.Name
+			n.PartyName, n.PartyLead = d.Name, d.Lead
 		}
 	}
 	if s != nil {
@@ -154,6 +170,9 @@ func (st *State) notice(p *sla.Policy, r *sla.Request, clk *sla.Clock, s *sla.SL
 		if stage.Kind == StageWarning && stage.Step < len(s.WarnAt) {
 			n.WarnAt = s.WarnAt[stage.Step]
 		}
+	}
+	if clk.Open() && clk.Paused {
+		n.Paused, n.PauseReason = true, clk.PauseReason
 	}
 	if clk.Breached() {
 		n.Deadline = clk.Deadline
@@ -169,6 +188,12 @@ func (st *State) notice(p *sla.Policy, r *sla.Request, clk *sla.Clock, s *sla.SL
 func (st *State) resolvedNotice(p *sla.Policy, r *sla.Request, clk *sla.Clock, s *sla.SLA, now time.Time) Notice {
 	n := st.notice(p, r, clk, s, Stage{Kind: StageResolved, Key: ResolvedKey}, now)
 	n.Escalation = st.escalations(clk.Key())
+	switch {
+	case r.Status == sla.StatusResolved && clk.Stopped.Equal(r.Resolved):
+		n.RequestEnd = string(sla.StatusResolved)
+	case r.Status == sla.StatusCancelled:
+		n.RequestEnd = string(sla.StatusCancelled)
+	}
 	return n
 }
 

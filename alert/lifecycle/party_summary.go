@@ -69,9 +69,17 @@ func (n *Notice) waitingSummary() string {
 	case StageEscalation:
 		return fmt.Sprintf("Escalation %d: %s, %s over %s", n.Escalation, waited, sla.FormatDuration(over), promise)
 	case StageResolved:
-		answered := fmt.Sprintf("%s answered %s on %s after %s", party, waiter, on, spent)
 		if over > 0 {
-			return fmt.Sprintf("%s, %s over its %s promise", answered, sla.FormatDuration(over), sla.FormatDuration(target))
+			// Only an answer ends a wait with the customer answering: a
+			// request resolved or cancelled while it waited was not
+			// answered, and the words must not say it was.
+			switch n.RequestEnd {
+			case string(sla.StatusResolved):
+				return fmt.Sprintf("%s was resolved while %s waited for %s answer, after %s, %s over %s", on, waiter, possessive(party), spent, sla.FormatDuration(over), promise)
+			case string(sla.StatusCancelled):
+				return fmt.Sprintf("%s is cancelled; %s waited %s for %s answer, %s over %s", on, waiter, spent, possessive(party), sla.FormatDuration(over), promise)
+			}
+			return fmt.Sprintf("%s answered %s on %s after %s, %s over its %s promise", party, waiter, on, spent, sla.FormatDuration(over), sla.FormatDuration(target))
 		}
 		// Within the promise again: late events withdrew the breach, and
 		// the wait may go on.

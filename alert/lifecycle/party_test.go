@@ -14,7 +14,9 @@ import (
 // department that waited for the answer, each in its own words.
 
 func TestAlertsOfAnOLAGoToTheHolderAndThoseOfAPromiseToTheOneWhoWaits(t *testing.T) {
-	d := newDesk(t, slatest.HandoffPolicy(t))
+	p := slatest.HandoffPolicy(t)
+	p.Departments["network"].Lead = "Nia Net"
+	d := newDesk(t, p)
 	t0 := slatest.T0
 	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
 	d.ingest(at(0),
@@ -59,6 +61,11 @@ func TestAlertsOfAnOLAGoToTheHolderAndThoseOfAPromiseToTheOneWhoWaits(t *testing
 		want := "Network missed its 15m target to answer IT's P1 'VPN down' (15m over)"
 		if n.Measures != "holding" || n.PartyName != "Network" || n.Summary() != want {
 			t.Errorf("breach of Network's OLA: measures %q party %q\n got %s\nwant %s", n.Measures, n.PartyName, n.Summary(), want)
+		}
+		// The holder's lead is whom the alert is for; the provider's
+		// lead stays the request's provider's.
+		if n.PartyLead != "Nia Net" || n.Provider != "it" {
+			t.Errorf("breach of Network's OLA: party lead %q, provider %q; want Nia Net, it", n.PartyLead, n.Provider)
 		}
 	}
 }
@@ -107,5 +114,51 @@ func TestReceiversOfAPromiseAreThoseOfTheRequestsProvider(t *testing.T) {
 	}
 	if got := Receivers(p, p.SLA("network-ola"), "it", Stage{Kind: StageEscalation}); !slices.Equal(got, []string{"net-chat", "boss"}) {
 		t.Errorf("receivers of the OLA's escalation = %v, want net-chat, boss", got)
+	}
+}
+
+// TestThePromisesResolutionSaysTheCustomerAnsweredOnlyWhenItDid: a wait
+// stopped by the request's resolution or cancellation was not answered.
+// An audit read "Human Resources answered Facilities on FAC-2 after
+// 3m12s" of a request Facilities resolved during the wait.
+func TestThePromisesResolutionSaysTheCustomerAnsweredOnlyWhenItDid(t *testing.T) {
+	t0 := slatest.T0
+	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
+	cases := []struct {
+		name    string
+		end     sla.EventType
+		wantEnd string
+		want    string
+	}{
+		{"Sales answered", sla.Resumed, "",
+			"Sales answered IT on IT-4711 'VPN down' after 1h5m, 5m over its 1h promise"},
+		{"IT resolved the request during the wait", sla.Resolved, "resolved",
+			"IT-4711 'VPN down' was resolved while IT waited for Sales' answer, after 1h5m, 5m over Sales' 1h promise"},
+		{"IT cancelled the request during the wait", sla.Cancelled, "cancelled",
+			"IT-4711 'VPN down' is cancelled; IT waited 1h5m for Sales' answer, 5m over Sales' 1h promise"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d := newDesk(t, slatest.HandoffPolicy(t))
+			d.ingest(at(0),
+				slatest.Event("o", "IT-4711", sla.Opened, at(0), func(e *sla.Event) { e.Title = "VPN down" }),
+				slatest.Event("r", "IT-4711", sla.Responded, at(5)),
+				slatest.Event("w", "IT-4711", sla.Paused, at(10), slatest.WaitingForCustomer))
+			d.tick(at(10 + 61)) // past Sales' 1h promise: IT is told
+			d.ingest(at(75), slatest.Event("x", "IT-4711", c.end, at(75)))
+			d.tick(at(75))
+			var got *Notice
+			for i, n := range d.outbox["it-chat"] {
+				if n.SLAID == "sales-answers" && n.Stage == StageResolved {
+					got = &d.outbox["it-chat"][i]
+				}
+			}
+			if got == nil {
+				t.Fatalf("IT was not told the wait is over: %+v", d.outbox["it-chat"])
+			}
+			if got.RequestEnd != c.wantEnd || got.Summary() != c.want {
+				t.Errorf("request_end %q, want %q\n got %s\nwant %s", got.RequestEnd, c.wantEnd, got.Summary(), c.want)
+			}
+		})
 	}
 }

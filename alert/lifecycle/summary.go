@@ -41,22 +41,36 @@ func (n *Notice) Summary() string {
 		if target > 0 {
 			used = fmt.Sprintf(" (%d%% of %s used)", elapsed*100/target, sla.FormatDuration(target))
 		}
-		return fmt.Sprintf("%s has %s left to %s %s%s", provider, n.timeLeft(target-elapsed), verb, what, used)
+		return fmt.Sprintf("%s has %s left to %s %s%s%s", provider, n.timeLeft(target-elapsed), verb, what, used, n.pausedNote())
 	case StageBreach:
-		return fmt.Sprintf("%s missed its %s target to %s %s (%s over)", provider, sla.FormatDuration(target), verb, what, sla.FormatDuration(over))
+		return fmt.Sprintf("%s missed its %s target to %s %s (%s over)%s", provider, sla.FormatDuration(target), verb, what, sla.FormatDuration(over), n.pausedNote())
 	case StageEscalation:
-		return fmt.Sprintf("Escalation %d: %s has still not %s %s, %s over its %s target", n.Escalation, provider, done, what, sla.FormatDuration(over), sla.FormatDuration(target))
+		return fmt.Sprintf("Escalation %d: %s has still not %s %s, %s over its %s target%s", n.Escalation, provider, done, what, sla.FormatDuration(over), sla.FormatDuration(target), n.pausedNote())
 	case StageResolved:
 		if over > 0 {
-			return fmt.Sprintf("%s's %s clock for %s stopped after %s, %s over its %s target", provider, n.Target, what, sla.FormatDuration(elapsed), sla.FormatDuration(over), sla.FormatDuration(target))
+			return fmt.Sprintf("%s %s clock for %s stopped after %s, %s over its %s target", possessive(provider), n.Target, what, sla.FormatDuration(elapsed), sla.FormatDuration(over), sla.FormatDuration(target))
 		}
 		// A clock that breached stays breached; one back within its
 		// target was put back by late events (a pause dated earlier),
 		// and may still be running or paused.
-		return fmt.Sprintf("%s's %s clock for %s stands at %s, within its %s target: late events withdrew the breach", provider, n.Target, what, sla.FormatDuration(elapsed), sla.FormatDuration(target))
+		return fmt.Sprintf("%s %s clock for %s stands at %s, within its %s target: late events withdrew the breach", possessive(provider), n.Target, what, sla.FormatDuration(elapsed), sla.FormatDuration(target))
 	default:
 		return fmt.Sprintf("%s: %s of %s", n.Stage, what, provider)
 	}
+}
+
+// pausedNote says that the clock stands paused, and why: "; its clock is
+// paused: waiting_for_customer". Without it a warning of a paused clock
+// read "0 business seconds left … (100% of 1h used)", as if the time were
+// running out when nothing counts until the pause ends.
+func (n *Notice) pausedNote() string {
+	switch {
+	case !n.Paused:
+		return ""
+	case n.PauseReason == "":
+		return "; its clock is paused"
+	}
+	return "; its clock is paused: " + oneLine(n.PauseReason, summaryTitleRunes)
 }
 
 // subject names the request as its customer would: "Sales' P1 'VPN down
@@ -78,6 +92,8 @@ func (n *Notice) subject() string {
 }
 
 // possessive writes "Sales'" for a name ending in s, "Finance's" otherwise.
+// Every department name that takes 's in a summary goes through it, so
+// that none reads "Facilities's".
 func possessive(name string) string {
 	if strings.HasSuffix(name, "s") || strings.HasSuffix(name, "S") {
 		return name + "'"

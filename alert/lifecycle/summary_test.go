@@ -84,6 +84,19 @@ func TestTheSummarySaysEachStageInTheDepartmentsWords(t *testing.T) {
 			n.Stage, n.ElapsedSeconds, n.AllHours = StageResolved, 6000, true
 			n.Measures, n.Party, n.PartyName = sla.MeasureWaiting.String(), "sales", "Sales"
 		}, "IT Service Desk has waited 1h40m for Sales' answer on INC-1 'VPN down for the sales floor', within Sales' 2h promise for a first answer: late events withdrew the breach"},
+		{"resolved late, a provider ending in s", func(n *Notice) {
+			n.Stage, n.ElapsedSeconds, n.ProviderName, n.Title = StageResolved, 9000, "Facilities", ""
+		}, "Facilities' response clock for Sales' P1 request INC-1 stopped after 2h30m, 30m over its 2h target"},
+		{"breach undone, a provider ending in s", func(n *Notice) { n.Stage, n.ElapsedSeconds, n.ProviderName = StageResolved, 6000, "Facilities" },
+			"Facilities' response clock for Sales' P1 'VPN down for the sales floor' stands at 1h40m, within its 2h target: late events withdrew the breach"},
+		{"an OLA resolved late, its holder ending in s", func(n *Notice) {
+			n.Stage, n.ElapsedSeconds, n.Measures, n.Party, n.PartyName = StageResolved, 9000, sla.MeasureHolding.String(), "ops", "Field Ops"
+		}, "Field Ops' response clock for IT Service Desk's P1 'VPN down for the sales floor' stopped after 2h30m, 30m over its 2h target"},
+		{"warning of a paused clock", func(n *Notice) {
+			n.Stage, n.ElapsedSeconds, n.Target, n.TargetSeconds, n.Paused, n.PauseReason = StageWarning, 3600, sla.Resolution, 3600, true, "waiting_for_customer"
+		}, "IT Service Desk has 0 business seconds left to resolve Sales' P1 'VPN down for the sales floor' (100% of 1h used); its clock is paused: waiting_for_customer"},
+		{"breach of a clock paused without a reason", func(n *Notice) { n.Stage, n.ElapsedSeconds, n.Paused = StageBreach, 7201, true },
+			"IT Service Desk missed its 2h target to answer Sales' P1 'VPN down for the sales floor' (1s over); its clock is paused"},
 		{"breach undone", func(n *Notice) { n.Stage, n.ElapsedSeconds = StageResolved, 6000 },
 			"IT Service Desk's response clock for Sales' P1 'VPN down for the sales floor' stands at 1h40m, within its 2h target: late events withdrew the breach"},
 		{"ids without names, no title, no priority", func(n *Notice) {
@@ -157,4 +170,35 @@ func fullWeek(t *testing.T, until int32, holidays []sla.Date) *sla.Calendar {
 		t.Fatal(err)
 	}
 	return cal
+}
+
+// TestAWarningOfAPausedClockSaysItIsPausedAndWhy: a warning that fires
+// while its clock stands paused (the tick came after the pause) says so;
+// an audit read "has 0 business seconds left … (100% of 1h used)" of a
+// clock paused while the request waited on its customer.
+func TestAWarningOfAPausedClockSaysItIsPausedAndWhy(t *testing.T) {
+	p := fixturePolicy(t)
+	h := newHistory(t).open("2026-11-23 09:00", "P1", "incident")
+	h.evs[0].Title = "VPN down for the sales floor"
+	h.add(sla.Responded, "2026-11-23 09:10")
+	h.add(sla.Paused, "2026-11-23 12:20", func(e *sla.Event) { e.Reason = "waiting_for_customer" })
+	req := sla.Fold(p, "IT-1", h.evs)
+	res := Tick(p, &State{}, &req, h.at("2026-11-23 12:30"))
+	var got []Notice
+	for _, e := range res.Effects {
+		if e.Op == Send {
+			got = append(got, *e.Notice)
+		}
+	}
+	if len(got) != 1 || got[0].StageKey != "warning-80%" {
+		t.Fatalf("sent %+v, want the 80%% warning alone", got)
+	}
+	n := got[0]
+	if !n.Paused || n.PauseReason != "waiting_for_customer" {
+		t.Errorf("paused %v (%q), want paused for waiting_for_customer", n.Paused, n.PauseReason)
+	}
+	want := "IT Service Desk has 40 business minutes left to resolve Sales' P1 'VPN down for the sales floor' (83% of 4h used); its clock is paused: waiting_for_customer"
+	if s := n.Summary(); s != want {
+		t.Errorf("summary\n got %s\nwant %s", s, want)
+	}
 }
