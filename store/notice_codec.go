@@ -60,6 +60,7 @@ const (
 	ntPaused
 	ntPauseReason
 	ntRequestEnd
+	ntUntimed
 )
 
 // The fields by kind, each with its tag. Order is the encoding's.
@@ -91,6 +92,7 @@ var (
 		{ntPartyLead, func(n *lifecycle.Notice) *string { return &n.PartyLead }},
 		{ntPauseReason, func(n *lifecycle.Notice) *string { return &n.PauseReason }},
 		{ntRequestEnd, func(n *lifecycle.Notice) *string { return &n.RequestEnd }},
+		{ntUntimed, func(n *lifecycle.Notice) *string { return &n.Untimed }},
 	}
 	noticeInts = []struct {
 		tag   byte

@@ -86,6 +86,13 @@ type Notice struct {
 	// then does not say the customer answered. Empty in notices stored
 	// before slad had it, which read as before.
 	RequestEnd string `json:"request_end,omitempty"`
+	// Untimed is set on a resolved notice whose clock the request no
+	// longer has, so that it does not read as a clock that stopped:
+	// UntimedSLARemoved when a reload removed the SLA, UntimedUnmatched
+	// when the request no longer falls under it (an update, a reload that
+	// changed the SLA's match). Empty otherwise and in notices stored
+	// before slad had it.
+	Untimed string `json:"untimed,omitempty"`
 	// HeldUntil is set on a notice held for its receiver's notification
 	// hours (quiet.go): when it was to go out. Its figures stay as of
 	// FiredAt, so receivers say it was held rather than pass them off as
@@ -182,6 +189,12 @@ func (st *State) notice(p *sla.Policy, r *sla.Request, clk *sla.Clock, s *sla.SL
 	}
 	return n
 }
+
+// Values of Notice.Untimed.
+const (
+	UntimedSLARemoved = "sla_removed"
+	UntimedUnmatched  = "unmatched"
+)
 
 // resolvedNotice is the notice that a breached clock is over, for those
 // told of its breach: it carries how many escalation steps fired.

@@ -67,6 +67,12 @@ func (s *State) reconcile(p *sla.Policy, old, live *sla.Request, now time.Time) 
 				out = append(out, s.dropHeldOwed(p, p.SLA(slaID), live.Provider, live.ID, key)...)
 				if src != nil {
 					n := s.resolvedNotice(p, req, src, p.SLA(slaID), now)
+					if clk == nil { // the request lost the clock: nothing stopped it
+						n.Untimed = UntimedUnmatched
+						if p.SLA(slaID) == nil {
+							n.Untimed = UntimedSLARemoved
+						}
+					}
 					out = append(out, Effect{Op: Send, Receivers: told, Provider: live.Provider, Request: live.ID, ClockKey: key, Notice: &n})
 				}
 			}

@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -159,5 +160,30 @@ func TestATemporarilyRemovedSLALosesNoPendingAlertOfAClosedRequest(t *testing.T)
 		_, st := d.request("R1")
 		_, indexed := d.due("R1")
 		t.Errorf("SLA back in force, request resolved 22 min ago after a breach: it-chat got %v, want breach and resolved (fired %v, due indexed: %v)", got, st.Fired, indexed)
+	}
+}
+
+// TestABreachWhoseSLAAReloadRemovesEndsWithoutSayingItsClockStopped: a
+// reload removes the SLA of an open request's told breach. Those told
+// are sent that the breach is over, marked untimed (sla_removed), in a
+// sentence that names the SLA and says why, not "IT's clock stopped
+// after": nothing stopped it, and nobody finished the request.
+func TestABreachWhoseSLAAReloadRemovesEndsWithoutSayingItsClockStopped(t *testing.T) {
+	d := newDesk(t, slatest.DeskPolicy())
+	now := d.breachTold()
+	d.reload(withoutSLAs(), now.Add(time.Minute))
+	var resolved []Notice
+	for _, n := range d.outbox["it-chat"] {
+		if n.Stage == StageResolved {
+			resolved = append(resolved, n)
+		}
+	}
+	if len(resolved) != 1 {
+		t.Fatalf("it-chat was sent %d resolved notices, want 1", len(resolved))
+	}
+	n := resolved[0]
+	want := `The resolution clock of SLA "it-sales" for sales' P1 request R1 is no longer timed: a reload removed the SLA (it stood 11m over its 4h target); the breach is over`
+	if n.Untimed != UntimedSLARemoved || !strings.HasPrefix(n.Summary(), want) || strings.Contains(n.Summary(), "stopped") {
+		t.Errorf("untimed %q, summary %q; want sla_removed and a summary starting %q", n.Untimed, n.Summary(), want)
 	}
 }

@@ -23,6 +23,9 @@ const summaryTitleRunes = 80
 // the notice alone, so a notice stored before slad had it reads the same
 // on every retry (with ids for names).
 func (n *Notice) Summary() string {
+	if n.Untimed != "" {
+		return n.untimedSummary()
+	}
 	if line, ok := n.partySummary(); ok {
 		return line
 	}
@@ -57,6 +60,26 @@ func (n *Notice) Summary() string {
 	default:
 		return fmt.Sprintf("%s: %s of %s", n.Stage, what, provider)
 	}
+}
+
+// untimedSummary is the resolved line of a breached clock the request no
+// longer has: its SLA was removed, or the request no longer falls under
+// it. The clock did not stop, and nobody finished: the breach is over
+// because nothing times the request under that SLA any more. The clock is
+// named by its SLA, not by a department: a removed SLA's party (an OLA's
+// holder, a promise's customer) is no longer known.
+func (n *Notice) untimedSummary() string {
+	why := "the request no longer falls under it"
+	if n.Untimed == UntimedSLARemoved {
+		why = "a reload removed the SLA"
+	}
+	target := time.Duration(n.TargetSeconds) * time.Second
+	elapsed := time.Duration(n.ElapsedSeconds) * time.Second
+	standing := fmt.Sprintf("%s of its %s target", sla.FormatDuration(elapsed), sla.FormatDuration(target))
+	if elapsed > target {
+		standing = fmt.Sprintf("%s over its %s target", sla.FormatDuration(elapsed-target), sla.FormatDuration(target))
+	}
+	return fmt.Sprintf("The %s clock of SLA %q for %s is no longer timed: %s (it stood %s); the breach is over", n.Target, n.SLAID, n.subject(), why, standing)
 }
 
 // pausedNote says that the clock stands paused, and why: "; its clock is
