@@ -44,8 +44,32 @@ const (
 // DefaultUserAgent is sent when Options.UserAgent is empty.
 const DefaultUserAgent = "slad-client"
 
-// maxAnswer bounds how much of a JSON answer or an error body is read.
-const maxAnswer = 1 << 20
+// maxError bounds how much of an error body is read: a sentence or a list
+// of a configuration's problems.
+const maxError = 1 << 20
+
+// maxAnswer bounds how much of a JSON answer is read. Answers grow with
+// the configuration: a report or a plan of 1,000 SLAs with a quarter's
+// history is tens of megabytes (a report of 1,000 SLAs was 32 MB, where a
+// bound of 1 MiB made slad report fail on every configuration of that
+// size). The bound keeps a wrong server from filling memory.
+const maxAnswer = 512 << 20
+
+// errAnswerTooLarge is an answer past maxAnswer.
+var errAnswerTooLarge = fmt.Errorf("the answer is larger than %d MiB, more than any slad sends; is this slad's address?", maxAnswer>>20)
+
+// decodeAnswer decodes a JSON answer of at most maxAnswer bytes into out,
+// saying so when it is larger (a cut answer read as "unexpected EOF").
+func decodeAnswer(body io.Reader, out any) error {
+	lr := &io.LimitedReader{R: body, N: maxAnswer + 1}
+	if err := json.NewDecoder(lr).Decode(out); err != nil {
+		if lr.N <= 0 {
+			return errAnswerTooLarge
+		}
+		return err
+	}
+	return nil
+}
 
 // Options configure a Client. The zero value is usable.
 type Options struct {
@@ -216,7 +240,7 @@ func (c *Client) doJSON(req *http.Request, out any) error {
 	if resp.StatusCode/100 != 2 {
 		return readAPIError(req, resp)
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, maxAnswer)).Decode(out); err != nil {
+	if err := decodeAnswer(resp.Body, out); err != nil {
 		return fmt.Errorf("read the answer (%s, %s): %w", resp.Status, resp.Header.Get("Content-Type"), err)
 	}
 	return nil

@@ -366,3 +366,26 @@ func TestGetJSONDecodesTheAnswerAndKeepsThePathPrefix(t *testing.T) {
 		t.Errorf("error = %v, want a 404 *APIError", err)
 	}
 }
+
+// TestAReportOfManySLAsIsReadWhole: a report of 1,000 SLAs is megabytes
+// of JSON (32 MB with a quarter's history), which a bound of 1 MiB on
+// every answer cut short: slad report failed with "unexpected EOF" on
+// every configuration of that size.
+func TestAReportOfManySLAsIsReadWhole(t *testing.T) {
+	var rep wire.Report
+	for i := range 1000 {
+		rep.SLAs = append(rep.SLAs, wire.ReportSLA{ID: fmt.Sprintf("sla-%04d", i), Description: strings.Repeat("x", 3000)})
+	}
+	body, err := json.Marshal(rep)
+	if err != nil || len(body) < 3<<20 {
+		t.Fatalf("the answer is %d bytes, %v; want a few MiB", len(body), err)
+	}
+	c := newTestClient(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	}, Options{})
+	got, err := c.Report(context.Background(), ReportQuery{})
+	if err != nil || len(got.SLAs) != 1000 {
+		t.Fatalf("Report = %d SLAs, %v; want all 1,000", len(got.SLAs), err)
+	}
+}

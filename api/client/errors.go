@@ -100,7 +100,7 @@ func readAPIError(req *http.Request, resp *http.Response) *APIError {
 			e.Offered = append(e.Offered, scheme)
 		}
 	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxError))
 	var j wire.ErrorBody
 	if json.Unmarshal(body, &j) == nil && j.Error != "" {
 		e.Message = j.Error

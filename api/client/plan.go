@@ -3,9 +3,7 @@ package client
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -13,10 +11,6 @@ import (
 	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/internal/httputil"
 )
-
-// maxPlan bounds the plan read: a plan lists a bounded number of requests
-// per SLA, which with many SLAs is more than an ordinary answer.
-const maxPlan = 64 << 20
 
 // Plan asks the server what reloading with the configuration config (YAML,
 // named name in the server's messages) would do, changing nothing: POST
@@ -43,7 +37,7 @@ func (c *Client) Plan(ctx context.Context, config []byte, name string, listed in
 		return wire.Plan{}, fmt.Errorf("plan: %w", readAPIError(req, resp))
 	}
 	var pl wire.Plan
-	if err := json.NewDecoder(io.LimitReader(resp.Body, maxPlan)).Decode(&pl); err != nil {
+	if err := decodeAnswer(resp.Body, &pl); err != nil {
 		return wire.Plan{}, fmt.Errorf("plan: read the answer (%s, %s): %w", resp.Status, resp.Header.Get("Content-Type"), err)
 	}
 	return pl, nil
