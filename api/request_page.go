@@ -43,8 +43,11 @@ type clockPanel struct {
 	DeadlineISO string
 	Segments    []ledgerRow
 	Truncated   bool
-	HeldBy      heldBar     // who held the request over the clock's span (request_held.go)
-	Quiet       []quietLine // alerts held for notification hours (request_quiet.go)
+	// SegmentsMore counts the ledger's rows past ledgerRowsMax, left to
+	// the request's JSON.
+	SegmentsMore int
+	HeldBy       heldBar     // who held the request over the clock's span (request_held.go)
+	Quiet        []quietLine // alerts held for notification hours (request_quiet.go)
 }
 
 type ledgerRow struct{ From, To, Kind, Counted string }
@@ -122,6 +125,9 @@ func (s *Server) handleRequestPage(w http.ResponseWriter, r *http.Request) {
 		segs := ledgers[c.Key()]
 		panel.Truncated = len(segs) >= sla.MaxLedgerSegments
 		panel.Segments = ledgerRows(segs, loc)
+		if n := len(panel.Segments); n > ledgerRowsMax {
+			panel.Segments, panel.SegmentsMore = panel.Segments[:ledgerRowsMax], n-ledgerRowsMax
+		}
 		page.Clocks = append(page.Clocks, panel)
 	}
 	s.renderStatus(w, http.StatusOK, "request", page)

@@ -1,6 +1,9 @@
 package api
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -63,5 +66,50 @@ func TestALedgerRowCountsItsTimeToTheSecond(t *testing.T) {
 	}, time.UTC)
 	if len(rows) != 2 || rows[0].Counted != "3h 5m 46s" || rows[1].Counted != "—" {
 		t.Errorf("ledger rows %+v, want 3h 5m 46s counted, then — for the pause", rows)
+	}
+}
+
+// TestARequestPageShowsAHundredRowsOfALongLedger: a request paused and
+// resumed 150 times has a ledger of 300 rows per clock; its page shows
+// the first 100 and says how many more its JSON has, so that the page of
+// a long-lived request stays small (1,000 events made a page of 1.39 MB).
+func TestARequestPageShowsAHundredRowsOfALongLedger(t *testing.T) {
+	const cfg = `
+departments:
+  it: {name: IT}
+  sales: {name: Sales}
+slas:
+  - id: it-sales
+    description: IT resolves Sales' requests
+    provider: it
+    customers: [sales]
+    resolution: 30d
+    pause_on: [waiting_for_customer]
+    objective: 95%
+    window: 30d
+`
+	srv, _ := newTestAPI(t, cfg, "", nil)
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	start := time.Now().UTC().Add(-300 * time.Minute).Truncate(time.Minute)
+	at := func(m int) string { return start.Add(time.Duration(m) * time.Minute).Format(time.RFC3339) }
+	var body strings.Builder
+	fmt.Fprintf(&body, `{"id":"o","request":"LONG","type":"opened","at":%q,"provider":"it","customer":"sales"}`+"\n", at(0))
+	for i := range 150 {
+		fmt.Fprintf(&body, `{"id":"p%d","request":"LONG","type":"paused","at":%q,"reason":"waiting_for_customer"}`+"\n", i, at(2*i+1))
+		fmt.Fprintf(&body, `{"id":"r%d","request":"LONG","type":"resumed","at":%q}`+"\n", i, at(2*i+2))
+	}
+	if status, data := postEvents(t, ts.URL, "application/x-ndjson", body.String()); status != http.StatusOK {
+		t.Fatalf("%d %s", status, data)
+	}
+	page := getPage(t, "GET", ts.URL+"/requests/it/LONG")
+	rows := strings.Count(page.body, `<td data-label="Counted"`)
+	// 301 rows or so: the last one runs to now, which may fall in a new minute.
+	var more int
+	if i := strings.Index(page.body, `<p class="more">`); i >= 0 {
+		_, _ = fmt.Sscanf(page.body[i+len(`<p class="more">`):], "%d more rows of this ledger", &more)
+	}
+	if rows != ledgerRowsMax || more < 200 {
+		t.Errorf("the page shows %d ledger rows (want %d) and says %d more are in the JSON (want 200 or so)", rows, ledgerRowsMax, more)
 	}
 }

@@ -41,6 +41,11 @@ const (
 	// scorecard's JSON's page (wire.DepartmentSLAsLimit), so that ?page=N
 	// means the same SLAs on both, which share one computation.
 	scorecardSLAsMax = wire.DepartmentSLAsLimit
+	// ledgerRowsMax is how many rows of a clock's ledger a request's page
+	// shows, the rest in its JSON: a request with 452 events had a page of
+	// 634 KB, one with 1,000 of 1.39 MB (every pause and night, for each
+	// of its 10 clocks).
+	ledgerRowsMax = 100
 )
 
 // pageLink is one page of a list paged by pageOf.
