@@ -18,6 +18,10 @@ type heldTable struct {
 	Caption string // "desk: who held the 2 requests whose resolution clock stopped in the window"
 	Summary string // "2 handoffs per request · 1 breached"
 	Rows    []heldRow
+	// More counts the holders past scorecardRowsMax (those that held the
+	// least time), left to GET /api/v1/report?sla= (held); SLA is its id.
+	More int
+	SLA  string
 }
 
 // heldRow is one holder's figures in words.
@@ -39,7 +43,11 @@ func heldTableOf(p *sla.Policy, id string, h *wire.Held) *heldTable {
 		Caption: id + ": who held the " + sla.Plural(int(h.Requests), "request", "requests") + " whose " + h.Target + " clock stopped in the window",
 		Summary: handoffsWords(h.HandoffsPerRequest) + " per request · " + strconv.FormatInt(h.Breached, 10) + " breached",
 	}
-	for _, x := range h.Holders {
+	holders := h.Holders // the most time held first
+	if len(holders) > scorecardRowsMax {
+		holders, t.More, t.SLA = holders[:scorecardRowsMax], len(holders)-scorecardRowsMax, id
+	}
+	for _, x := range holders {
 		t.Rows = append(t.Rows, heldRowOf(p, x, strconv.FormatInt(x.Requests, 10)))
 	}
 	return t

@@ -69,10 +69,13 @@ type scoreTile struct {
 type providedView struct {
 	Row       slaRow
 	Customers []customerRow
-	Medians   string // "median response 12m · median resolution 3h"
-	Escalated int64
-	Charts    []template.HTML
-	Held      *heldTable // who held its requests (department_held.go)
+	// CustomersMore counts the customers past scorecardRowsMax, whose rows
+	// are left to GET /api/v1/slas/{id} (by_customer).
+	CustomersMore int
+	Medians       string // "median response 12m · median resolution 3h"
+	Escalated     int64
+	Charts        []template.HTML
+	Held          *heldTable // who held its requests (department_held.go)
 }
 
 // customerRow is an SLA's standing for one customer.
@@ -164,8 +167,8 @@ func departmentPage(cfg *config.Config, d wire.Department, att store.Attention, 
 	for i, ds := range d.Provides {
 		pv := providedOf(p, ds, i)
 		pv.Row.Breached = int64(att.Breached[ds.SLA])
-		for j, c := range ds.ByCustomer {
-			pv.Customers[j].Row.Breached = int64(att.BreachedByPair[[2]string{ds.SLA, c.Customer}])
+		for j := range pv.Customers { // the first of ds.ByCustomer, in its order
+			pv.Customers[j].Row.Breached = int64(att.BreachedByPair[[2]string{ds.SLA, ds.ByCustomer[j].Customer}])
 		}
 		v.Provides = append(v.Provides, pv)
 	}
@@ -233,7 +236,11 @@ func providedOf(p *sla.Policy, ds wire.DepartmentSLA, i int) providedView {
 		Charts:    historyCharts(ds.Weekly, fmt.Sprintf("p%d", i), " of "+ds.SLA),
 		Held:      heldTableOf(p, ds.SLA, ds.Held),
 	}
-	for _, c := range ds.ByCustomer {
+	shown := ds.ByCustomer
+	if len(shown) > scorecardRowsMax {
+		shown, pv.CustomersMore = shown[:scorecardRowsMax], len(shown)-scorecardRowsMax
+	}
+	for _, c := range shown {
 		pv.Customers = append(pv.Customers, customerRow{
 			Name: p.DepartmentName(c.Customer), URL: scorecardURL(c.Customer),
 			Row: slaRowOf(p, sl, standingAs(ds, c.Standing)),

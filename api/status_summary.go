@@ -46,6 +46,11 @@ const (
 	// 634 KB, one with 1,000 of 1.39 MB (every pause and night, for each
 	// of its 10 clocks).
 	ledgerRowsMax = 100
+	// scorecardRowsMax is how many customers, and how many holders, a
+	// scorecard shows under each SLA, the rest in the API: an SLA serving
+	// every department ("*") had a row for each of 49 customers and of 50
+	// holders, and 20 such SLAs made a page of 1.3 MB.
+	scorecardRowsMax = 20
 )
 
 // pageLink is one page of a list paged by pageOf.
