@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/slad-project/slad/api/wire"
@@ -15,7 +14,7 @@ func (s *Server) handleUnmatched(w http.ResponseWriter, r *http.Request) {
 	cfg := s.opts.Config()
 	id := r.PathValue("id")
 	if cfg.Policy.Departments[id] == nil {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no department %q in the configuration; known departments: %s", id, deptList(cfg.Policy.Departments)))
+		writeError(w, http.StatusNotFound, unknownDepartment(cfg.Policy, id))
 		return
 	}
 	q := r.URL.Query()

@@ -37,7 +37,7 @@ func (s *Server) handleDepartment(w http.ResponseWriter, r *http.Request) {
 	cfg := s.opts.Config()
 	id := r.PathValue("id")
 	if cfg.Policy.Departments[id] == nil {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no department %q in the configuration; known departments: %s", id, deptList(cfg.Policy.Departments)))
+		writeError(w, http.StatusNotFound, unknownDepartment(cfg.Policy, id))
 		return
 	}
 	d, _, err := s.scorecard(cfg, id, s.now(), s.mayReadDetails(r), requestedPage(r))

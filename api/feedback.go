@@ -148,7 +148,7 @@ func (s *Server) handleDepartmentFeedback(w http.ResponseWriter, r *http.Request
 	id := r.PathValue("id")
 	cfg := s.opts.Config()
 	if cfg.Policy.Departments[id] == nil {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no department %q in the configuration; known departments: %s", id, deptList(cfg.Policy.Departments)))
+		writeError(w, http.StatusNotFound, unknownDepartment(cfg.Policy, id))
 		return
 	}
 	fb, err := s.departmentFeedback(cfg, id)

@@ -33,7 +33,7 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
 	}
 	customer := q.Get("customer")
 	if customer != "" && p.Departments[customer] == nil {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("parameter \"customer\": no department %q in the configuration; known departments: %s", customer, deptList(p.Departments)))
+		writeError(w, http.StatusBadRequest, "parameter \"customer\": "+unknownDepartment(p, customer))
 		return
 	}
 	if customer != "" && !slices.Contains(p.CustomersOf(sl), customer) {

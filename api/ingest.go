@@ -343,6 +343,13 @@ func checkScope(events []sla.Event, who caller, scope store.Scope) *ingestError 
 	return nil
 }
 
+// unknownDepartment says that id names no department, listing those the
+// configuration has: the one sentence of every 404 and 400 about one.
+func unknownDepartment(p *sla.Policy, id string) string {
+	return fmt.Sprintf("no department %q in the configuration; known departments: %s", id, deptList(p.Departments))
+}
+
+// deptList is the ids of the departments, sorted and comma-separated.
 func deptList(depts map[string]*sla.Department) string {
 	ids := make([]string, 0, len(depts))
 	for id := range depts {

@@ -80,7 +80,7 @@ func parseReportQuery(q url.Values, p *sla.Policy) (reportQuery, error) {
 	}
 	rq.days = days
 	if rq.customer != "" && p.Departments[rq.customer] == nil {
-		return rq, fmt.Errorf("parameter \"customer\": no department %q in the configuration", rq.customer)
+		return rq, errors.New("parameter \"customer\": " + unknownDepartment(p, rq.customer))
 	}
 	if id := q.Get("sla"); id != "" {
 		one := p.SLA(id)
