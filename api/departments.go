@@ -192,13 +192,14 @@ func receivesFigures(p *sla.Policy, sl *sla.SLA, dept string, sn snapshot) bool 
 func (s *Server) providedSLA(sn snapshot, flagged []store.Flagged, sl *sla.SLA, st wire.SLAStanding, now time.Time) (wire.DepartmentSLA, error) {
 	ds := departmentSLA(st)
 	ds.Standing, ds.ByCustomer = st.Standing, st.ByCustomer
-	var err error
-	if ds.MedianResponseSeconds, ds.MedianResolutionSeconds, err = s.medians(sl, st, ""); err != nil {
+	stops, weeks, err := s.scorecardStops(sn, sl, st)
+	if err != nil {
 		return ds, err
 	}
+	ds.MedianResponseSeconds, ds.MedianResolutionSeconds = medians(stops, st, "")
 	ds.Escalated = escalated(sl, flagged, "", now)
-	ds.Weekly, err = s.weeklyHistory(sn, sl, "")
-	return ds, err
+	ds.Weekly = weeklyHistory(sn, sl, "", stops, weeks)
+	return ds, nil
 }
 
 // receivedSLA is an SLA the department receives, from its side: the
@@ -206,13 +207,37 @@ func (s *Server) providedSLA(sn snapshot, flagged []store.Flagged, sl *sla.SLA, 
 func (s *Server) receivedSLA(sn snapshot, flagged []store.Flagged, sl *sla.SLA, st wire.SLAStanding, dept string, now time.Time) (wire.DepartmentSLA, error) {
 	ds := departmentSLA(st)
 	ds.Standing = standingOf(sl, sn.current(sl, dept))
-	var err error
-	if ds.MedianResponseSeconds, ds.MedianResolutionSeconds, err = s.medians(sl, st, dept); err != nil {
+	stops, weeks, err := s.scorecardStops(sn, sl, st)
+	if err != nil {
 		return ds, err
 	}
+	ds.MedianResponseSeconds, ds.MedianResolutionSeconds = medians(stops, st, dept)
 	ds.Escalated = escalated(sl, flagged, dept, now)
-	ds.Weekly, err = s.weeklyHistory(sn, sl, dept)
-	return ds, err
+	ds.Weekly = weeklyHistory(sn, sl, dept, stops, weeks)
+	return ds, nil
+}
+
+// scorecardStops reads an SLA's stops once for its scorecard entry: over
+// its current window and its last 12 weeks together (a quarter's window
+// may begin before them), with those weeks.
+func (s *Server) scorecardStops(sn snapshot, sl *sla.SLA, st wire.SLAStanding) (map[sla.TargetKind][]store.Stop, []sla.Period, error) {
+	first, err1 := sla.ParseDate(st.WindowStart)
+	last, err2 := sla.ParseDate(st.WindowEnd)
+	if err1 != nil || err2 != nil {
+		return nil, nil, fmt.Errorf("window of SLA %q: %q – %q", sl.ID, st.WindowStart, st.WindowEnd)
+	}
+	today := sn.windows[sl.ID][1]
+	weeks := sla.LastPeriods(sla.ByWeek, today, sla.HistoryLength)
+	from := weeks[0].First
+	if first.Before(from) {
+		from = first
+	}
+	until := today
+	if until.Before(last) {
+		until = last
+	}
+	stops, err := s.stopsOf(sl, from, until)
+	return stops, weeks, err
 }
 
 // departmentSLA is the part of a scorecard's SLA that does not depend on
@@ -225,37 +250,27 @@ func departmentSLA(st wire.SLAStanding) wire.DepartmentSLA {
 }
 
 // medians are the median business times to response and to resolution of
-// the clocks stopped in the SLA's current window: of one customer's
-// requests, or of every request when customer is empty. Null where the SLA
-// sets no such target or none stopped.
-func (s *Server) medians(sl *sla.SLA, st wire.SLAStanding, customer string) (response, resolution *int64, err error) {
-	first, err1 := sla.ParseDate(st.WindowStart)
-	last, err2 := sla.ParseDate(st.WindowEnd)
-	if err1 != nil || err2 != nil {
-		return nil, nil, fmt.Errorf("window of SLA %q: %q – %q", sl.ID, st.WindowStart, st.WindowEnd)
-	}
-	mid := func(k sla.TargetKind) (*int64, error) {
-		if !sl.Target(k).Set() {
-			return nil, nil
-		}
-		stops, err := s.opts.Store.Stops(sl.ID, k, first, last)
-		if err != nil {
-			return nil, fmt.Errorf("read the stops of SLA %q: %w", sl.ID, err)
+// the clocks stopped in the SLA's current window, from its stops: of one
+// customer's requests, or of every request when customer is empty. Null
+// where the SLA sets no such target or none stopped.
+func medians(stops map[sla.TargetKind][]store.Stop, st wire.SLAStanding, customer string) (response, resolution *int64) {
+	first, _ := sla.ParseDate(st.WindowStart) // checked by scorecardStops
+	last, _ := sla.ParseDate(st.WindowEnd)
+	mid := func(k sla.TargetKind) *int64 {
+		list, ok := stops[k]
+		if !ok {
+			return nil
 		}
 		var elapsed []int64
-		for _, st := range stops {
-			if customer == "" || st.Customer == customer {
-				elapsed = append(elapsed, st.ElapsedSeconds)
+		for _, s := range list {
+			if (customer == "" || s.Customer == customer) && !s.Day.Before(first) && !last.Before(s.Day) {
+				elapsed = append(elapsed, s.ElapsedSeconds)
 			}
 		}
 		slices.Sort(elapsed)
-		return median(elapsed), nil
+		return median(elapsed)
 	}
-	if response, err = mid(sla.Response); err != nil {
-		return nil, nil, err
-	}
-	resolution, err = mid(sla.Resolution)
-	return response, resolution, err
+	return mid(sla.Response), mid(sla.Resolution)
 }
 
 // escalated counts the open requests under an SLA (of one customer, when
@@ -327,13 +342,8 @@ func waitingFor(p *sla.Policy, flagged []store.Flagged, dept string, now time.Ti
 // weeklyHistory is an SLA's figures over the last 12 weeks (one
 // customer's when given), for the charts: from a snapshot that read them
 // (trendRanges), and the weeks' stops for the medians.
-func (s *Server) weeklyHistory(sn snapshot, sl *sla.SLA, customer string) (*wire.History, error) {
+func weeklyHistory(sn snapshot, sl *sla.SLA, customer string, stops map[sla.TargetKind][]store.Stop, weeks []sla.Period) *wire.History {
 	today := sn.windows[sl.ID][1]
-	weeks := sla.LastPeriods(sla.ByWeek, today, sla.HistoryLength)
-	elapsed, err := s.elapsedByPeriod(sl, customer, weeks, today)
-	if err != nil {
-		return nil, err
-	}
-	h := sn.historyOf(sl, customer, sla.ByWeek, weeks, today, elapsed)
-	return &h, nil
+	h := sn.historyOf(sl, customer, sla.ByWeek, weeks, today, sortIntoPeriods(stops, customer, weeks))
+	return &h
 }

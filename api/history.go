@@ -135,23 +135,48 @@ func (sn snapshot) historyOf(sl *sla.SLA, customer string, by sla.PeriodKind, pe
 // one customer, or all) and sorts their elapsed seconds into the periods,
 // each list in increasing order.
 func (s *Server) elapsedByPeriod(sl *sla.SLA, customer string, periods []sla.Period, today sla.Date) (map[sla.TargetKind][][]int64, error) {
-	out := map[sla.TargetKind][][]int64{}
+	stops, err := s.stopsOf(sl, periods[0].First, today)
+	if err != nil {
+		return nil, err
+	}
+	return sortIntoPeriods(stops, customer, periods), nil
+}
+
+// stopsOf reads the stops of each target sl sets from first to last, in
+// day order: one read a target, which a scorecard shares between the
+// window's medians and the 12 weeks' (it read them twice).
+func (s *Server) stopsOf(sl *sla.SLA, first, last sla.Date) (map[sla.TargetKind][]store.Stop, error) {
+	out := map[sla.TargetKind][]store.Stop{}
 	for _, k := range sla.TargetKinds {
 		if !sl.Target(k).Set() {
 			continue
 		}
-		stops, err := s.opts.Store.Stops(sl.ID, k, periods[0].First, today)
+		stops, err := s.opts.Store.Stops(sl.ID, k, first, last)
 		if err != nil {
 			return nil, fmt.Errorf("read the stops of SLA %q: %w", sl.ID, err)
 		}
+		out[k] = stops
+	}
+	return out, nil
+}
+
+// sortIntoPeriods sorts the elapsed seconds of the stops (of one
+// customer's requests, or all) into the periods they fell in, each list in
+// increasing order; stops outside the periods are left out.
+func sortIntoPeriods(stops map[sla.TargetKind][]store.Stop, customer string, periods []sla.Period) map[sla.TargetKind][][]int64 {
+	out := map[sla.TargetKind][][]int64{}
+	for k, list := range stops {
 		lists := make([][]int64, len(periods))
 		i := 0
-		for _, st := range stops { // in day order, as the periods are
-			if customer != "" && st.Customer != customer {
+		for _, st := range list { // in day order, as the periods are
+			if (customer != "" && st.Customer != customer) || st.Day.Before(periods[0].First) {
 				continue
 			}
 			for i < len(periods)-1 && periods[i].Last.Before(st.Day) {
 				i++
+			}
+			if periods[i].Last.Before(st.Day) {
+				break // past the last period
 			}
 			lists[i] = append(lists[i], st.ElapsedSeconds)
 		}
@@ -160,7 +185,7 @@ func (s *Server) elapsedByPeriod(sl *sla.SLA, customer string, periods []sla.Per
 		}
 		out[k] = lists
 	}
-	return out, nil
+	return out
 }
 
 // periodOf is the i-th period's list; none for a target the SLA does not

@@ -19,11 +19,16 @@ type readsOfSLAs struct {
 	Store
 	mu           sync.Mutex
 	stops, weeks map[string]bool
+	perTarget    map[string]int // reads of one SLA target's stops
 }
 
 func (r *readsOfSLAs) Stops(slaID string, k sla.TargetKind, first, last sla.Date) ([]store.Stop, error) {
 	r.mu.Lock()
 	r.stops[slaID] = true
+	if r.perTarget == nil {
+		r.perTarget = map[string]int{}
+	}
+	r.perTarget[slaID+"/"+string(k)]++
 	r.mu.Unlock()
 	return r.Store.Stops(slaID, k, first, last)
 }
@@ -45,8 +50,20 @@ func (r *readsOfSLAs) take() (stops, weeks int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	stops, weeks = len(r.stops), len(r.weeks)
-	r.stops, r.weeks = map[string]bool{}, map[string]bool{}
+	r.stops, r.weeks, r.perTarget = map[string]bool{}, map[string]bool{}, map[string]int{}
 	return stops, weeks
+}
+
+// mostReadsOfATarget is how many times the stops of one SLA target were
+// read at the most since the last take.
+func (r *readsOfSLAs) mostReadsOfATarget() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	most := 0
+	for _, n := range r.perTarget {
+		most = max(most, n)
+	}
+	return most
 }
 
 // A scorecard reads the stops and the 12 weeks of the SLAs it shows, a
@@ -61,6 +78,9 @@ func TestAScorecardReadsStopsAndWeeksOfTheSLAsOfItsPageOnly(t *testing.T) {
 	for _, path := range []string{"/departments/hub", "/departments/hub?page=7", "/api/v1/departments/hub", "/api/v1/departments/hub?page=13"} {
 		reads.take()
 		readPage(t, ts, path)
+		if n := reads.mostReadsOfATarget(); n != 1 {
+			t.Errorf("GET %s read an SLA target's stops %d times; want once, for its window and its weeks", path, n)
+		}
 		stops, weeks := reads.take()
 		if stops == 0 || stops > scorecardSLAsMax || weeks == 0 || weeks > scorecardSLAsMax {
 			t.Errorf("GET %s read the stops of %d SLAs and the weeks of %d; want some, at most %d, those of one page", path, stops, weeks, scorecardSLAsMax)
