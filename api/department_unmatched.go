@@ -11,10 +11,8 @@ import (
 // requests behind the status page's count, for an admin to fix what kept
 // them out (a bridge's category, a priority no target lists).
 func (s *Server) handleUnmatched(w http.ResponseWriter, r *http.Request) {
-	cfg := s.opts.Config()
-	id := r.PathValue("id")
-	if cfg.Policy.Departments[id] == nil {
-		writeError(w, http.StatusNotFound, unknownDepartment(cfg.Policy, id))
+	_, id, ok := s.departmentOf(w, r)
+	if !ok {
 		return
 	}
 	q := r.URL.Query()

@@ -33,11 +33,20 @@ func (s *Server) departmentRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /departments/{id}", s.readFunc(readStandings, s.handleDepartmentPage))
 }
 
-func (s *Server) handleDepartment(w http.ResponseWriter, r *http.Request) {
-	cfg := s.opts.Config()
-	id := r.PathValue("id")
+// departmentOf is the configuration in force and the department the path's
+// {id} names, or a 404 naming the known ones (ok false, answered).
+func (s *Server) departmentOf(w http.ResponseWriter, r *http.Request) (cfg *config.Config, id string, ok bool) {
+	cfg, id = s.opts.Config(), r.PathValue("id")
 	if cfg.Policy.Departments[id] == nil {
 		writeError(w, http.StatusNotFound, unknownDepartment(cfg.Policy, id))
+		return cfg, id, false
+	}
+	return cfg, id, true
+}
+
+func (s *Server) handleDepartment(w http.ResponseWriter, r *http.Request) {
+	cfg, id, ok := s.departmentOf(w, r)
+	if !ok {
 		return
 	}
 	d, _, err := s.scorecard(cfg, id, s.now(), s.mayReadDetails(r), requestedPage(r))

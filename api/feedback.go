@@ -145,10 +145,8 @@ func zoneOf(cfg *config.Config) *time.Location {
 
 // handleDepartmentFeedback answers GET /api/v1/departments/{id}/feedback.
 func (s *Server) handleDepartmentFeedback(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	cfg := s.opts.Config()
-	if cfg.Policy.Departments[id] == nil {
-		writeError(w, http.StatusNotFound, unknownDepartment(cfg.Policy, id))
+	cfg, id, ok := s.departmentOf(w, r)
+	if !ok {
 		return
 	}
 	fb, err := s.departmentFeedback(cfg, id)

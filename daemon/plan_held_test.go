@@ -37,6 +37,19 @@ slas:
     window: 30d
 `
 
+// startOLA starts slad on olaConfig in a new directory, its clock at
+// lifeStart, and returns it with its configuration file and its clock.
+func startOLA(t *testing.T) (*instance, string, *testutil.Clock) {
+	t.Helper()
+	dir := t.TempDir()
+	cfgFile := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfgFile, []byte(olaConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	clock := testutil.NewClock(lifeStart)
+	return start(t, cfgFile, filepath.Join(dir, "data"), clock.Now), cfgFile, clock
+}
+
 // TestThePlanOfAnOLAEditSaysWhereTheTimeGoesAsTheReloadDoes: three open
 // requests Network held for 90 minutes and handed back; shortening the
 // OLA to 1h breaches Network's clocks. The plan says where the window's
@@ -44,13 +57,7 @@ slas:
 // reload GET /api/v1/report says exactly what the plan said; an SLA whose
 // holders the edit does not touch carries neither.
 func TestThePlanOfAnOLAEditSaysWhereTheTimeGoesAsTheReloadDoes(t *testing.T) {
-	dir := t.TempDir()
-	cfgFile := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(cfgFile, []byte(olaConfig), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	clock := testutil.NewClock(lifeStart)
-	in := start(t, cfgFile, filepath.Join(dir, "data"), clock.Now)
+	in, cfgFile, clock := startOLA(t)
 	at := func(d time.Duration) string { return lifeStart.Add(d).Format(time.RFC3339) }
 	clock.Set(lifeStart.Add(2 * time.Hour))
 	for i := range 3 {
@@ -107,13 +114,7 @@ func TestThePlanOfAnOLAEditSaysWhereTheTimeGoesAsTheReloadDoes(t *testing.T) {
 // ("stopped"), and its transition says the clocks stop: the state alone,
 // "breached" before and after, hid it.
 func TestThePlanListsAnOLAClockThatStopsBreached(t *testing.T) {
-	dir := t.TempDir()
-	cfgFile := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(cfgFile, []byte(olaConfig), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	clock := testutil.NewClock(lifeStart)
-	in := start(t, cfgFile, filepath.Join(dir, "data"), clock.Now)
+	in, cfgFile, clock := startOLA(t)
 	at := func(d time.Duration) string { return lifeStart.Add(d).Format(time.RFC3339) }
 	clock.Set(lifeStart.Add(4 * time.Hour))
 	for _, e := range []map[string]any{
