@@ -2,7 +2,6 @@ package api
 
 import (
 	"cmp"
-	"maps"
 	"math"
 	"slices"
 	"time"
@@ -43,9 +42,22 @@ func heldOf(p *sla.Policy, sl *sla.SLA, sums store.HeldSums) *wire.Held {
 // heldOrder lists holders the most time held first, then by department
 // and the holder before the customer waited on.
 func heldOrder(holders map[store.Holder]sla.HeldTally) []store.Holder {
-	return slices.SortedFunc(maps.Keys(holders), func(a, b store.Holder) int {
-		return cmp.Or(cmp.Compare(holders[b].Seconds, holders[a].Seconds), cmp.Compare(a.Department, b.Department), boolOrder(a.Waiting, b.Waiting))
+	type ranked struct {
+		store.Holder
+		seconds int64
+	}
+	rs := make([]ranked, 0, len(holders))
+	for k, t := range holders {
+		rs = append(rs, ranked{k, t.Seconds})
+	}
+	slices.SortFunc(rs, func(a, b ranked) int {
+		return cmp.Or(cmp.Compare(b.seconds, a.seconds), cmp.Compare(a.Department, b.Department), boolOrder(a.Waiting, b.Waiting))
 	})
+	out := make([]store.Holder, len(rs))
+	for i, r := range rs {
+		out[i] = r.Holder
+	}
+	return out
 }
 
 func boolOrder(a, b bool) int {

@@ -3,10 +3,12 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -229,5 +231,128 @@ func TestHeldSeriesAreOnlyThoseOfConfiguredDepartments(t *testing.T) {
 	}
 	if !strings.Contains(p.body, `slad_held_requests{department="it",sla="desk",waiting="false"} 2`+"\n") {
 		t.Error("/metrics lost the held series of the departments still configured")
+	}
+}
+
+// The held series are bounded per SLA whatever the requests do: a request
+// that went round seven departments gives series to the five that held it
+// the most time; the report still names all seven.
+func TestHeldSeriesAreThoseOfTheFiveDepartmentsThatHeldTheMostTime(t *testing.T) {
+	cfg := heldConfig(t)
+	for i := 1; i <= 6; i++ {
+		id := fmt.Sprintf("d%d", i)
+		cfg.Policy.Departments[id] = &sla.Department{ID: id, Name: "Department " + id}
+	}
+	clock := testutil.NewClock(heldT0)
+	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	// IT holds it 10 minutes, then d1 1 minute, d2 2 minutes, … d6 6.
+	events := []sla.Event{{ID: "1", Request: "IT-1", Type: sla.Opened, At: heldT0, Provider: "it", Customer: "sales", Priority: "P1"}}
+	at := heldT0.Add(10 * time.Minute)
+	for i := 1; i <= 6; i++ {
+		events = append(events, sla.Event{ID: fmt.Sprint(1 + i), Request: "IT-1", Type: sla.Assigned, At: at, Department: fmt.Sprintf("d%d", i)})
+		at = at.Add(time.Duration(i) * time.Minute)
+	}
+	events = append(events, sla.Event{ID: "9", Request: "IT-1", Type: sla.Resolved, At: at})
+	for _, e := range events {
+		clock.Set(e.At)
+		if _, err := st.Append(context.Background(), []sla.Event{e}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.Set(at.Add(time.Hour))
+	_, ts := serveAPI(t, st, cfg, clock.Now, func(o *Options) { o.Metrics = NewCollector(st, o.Config, clock.Now, nil) })
+	p := getPage(t, "GET", ts.URL+"/metrics")
+	var shown []string
+	for line := range strings.Lines(p.body) {
+		if rest, ok := strings.CutPrefix(line, `slad_held_requests{department="`); ok && strings.Contains(line, `sla="desk"`) {
+			shown = append(shown, rest[:strings.IndexByte(rest, '"')])
+		}
+	}
+	slices.Sort(shown)
+	if want := []string{"d3", "d4", "d5", "d6", "it"}; !slices.Equal(shown, want) {
+		t.Errorf("held series of desk for %v, want %v", shown, want)
+	}
+	var r wire.Report
+	getJSON(t, ts.URL+"/api/v1/report?sla=desk", &r)
+	if len(r.SLAs) != 1 || r.SLAs[0].Held == nil || len(r.SLAs[0].Held.Holders) != 7 {
+		t.Errorf("the report of desk names %+v, want all seven holders", r.SLAs)
+	}
+}
+
+// A scrape keeps each SLA's held series and rereads only the SLAs whose
+// tallies changed: what it shows must still follow every commit, every
+// reload and the window as it moves on.
+func TestHeldSeriesFollowTheTalliesTheConfigurationAndTheWindow(t *testing.T) {
+	cfg := heldConfig(t)
+	clock := testutil.NewClock(heldT0)
+	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	events := heldStory()
+	sla.SortEvents(events)
+	appendEvents := func(es []sla.Event) {
+		t.Helper()
+		for _, e := range es {
+			clock.Set(e.At)
+			if _, err := st.Append(context.Background(), []sla.Event{e}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	served := cfg
+	_, ts := serveAPI(t, st, cfg, clock.Now, func(o *Options) {
+		o.Config = func() *config.Config { return served }
+		o.Metrics = NewCollector(st, o.Config, clock.Now, nil)
+	})
+	held := func() string {
+		t.Helper()
+		var lines []string
+		for line := range strings.Lines(getPage(t, "GET", ts.URL+"/metrics").body) {
+			if strings.HasPrefix(line, "slad_held_requests{") {
+				lines = append(lines, strings.TrimSpace(line))
+			}
+		}
+		return strings.Join(lines, "\n")
+	}
+	// Network has answered IT-4711: no clock stopped yet.
+	answered := slices.IndexFunc(events, func(e sla.Event) bool { return e.ID == "3" }) + 1
+	appendEvents(events[:answered])
+	if got := held(); got != "" {
+		t.Fatalf("before any clock stopped:\n%s", got)
+	}
+	// The same morning, the desk resolves IT-4712 and Network hands
+	// IT-4711 back: its OLA's clock stops, the desk's runs.
+	handback := slices.IndexFunc(events, func(e sla.Event) bool { return e.ID == "4" }) + 1
+	appendEvents(events[answered:handback])
+	// IT-4712, resolved by the desk before, is the desk's already.
+	if got, want := held(), `slad_held_requests{department="it",sla="desk",waiting="false"} 1
+slad_held_requests{department="network",sla="network-ola",waiting="false"} 1`; got != want {
+		t.Fatalf("after the handback:\n%s\nwant\n%s", got, want)
+	}
+	appendEvents(events[handback:])
+	want := `slad_held_requests{department="sales",sla="desk",waiting="true"} 1
+slad_held_requests{department="network",sla="desk",waiting="false"} 1
+slad_held_requests{department="it",sla="desk",waiting="false"} 2
+slad_held_requests{department="network",sla="network-ola",waiting="false"} 1
+slad_held_requests{department="sales",sla="sales-answers",waiting="true"} 1`
+	if got := held(); got != want {
+		t.Fatalf("after the resolutions:\n%s\nwant\n%s", got, want)
+	}
+	reloaded := heldConfig(t)
+	delete(reloaded.Policy.Departments, "network")
+	served = reloaded
+	if got := held(); strings.Contains(got, "network") || !strings.Contains(got, `department="it",sla="desk"`) {
+		t.Fatalf("after a reload without Network:\n%s", got)
+	}
+	served = cfg
+	clock.Set(heldT0.Add(40 * 24 * time.Hour)) // past the 30-day windows
+	if got := held(); got != "" {
+		t.Fatalf("40 days later, past every window:\n%s", got)
 	}
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/slad-project/slad/sla"
@@ -11,14 +12,23 @@ import (
 // heldFamilies are where the time went (issue 12), per SLA over its
 // current window as its compliance is: the requests whose attributed
 // clock stopped in it, and who held them. A holder's series are labelled
-// (sla, department, waiting): they appear with the first request it held
-// in the SLA's window and go stale once the window holds none, for
-// configured departments only — at most SLAs × departments × 2 series a
-// family, in practice the departments that pass each other work.
+// (sla, department, waiting), for the heldSeriesPerSLA configured
+// departments that held the SLA's requests the most time in its window:
+// they appear when a holder comes among them and go stale when it leaves
+// them. At most SLAs × heldSeriesPerSLA series a family, whatever the
+// requests: every holder of every SLA made 282,000 series and 40 MB a
+// scrape where requests went round 50 departments; the API's held
+// figures (report, scorecards) name them all.
 type heldFamilies struct {
 	handoffs                                          *family // per SLA
 	requests, median, p90, holderHandoffs, breachedAt *family // per holder
+	kept                                              *heldKept
 }
+
+// heldSeriesPerSLA is how many holders of an SLA have slad_held_* series:
+// the requester's provider, its customer waited on and a few departments
+// that take part, for most SLAs all of them.
+const heldSeriesPerSLA = 5
 
 func newHeldFamilies(fams *families) heldFamilies {
 	holder := []string{"sla", "department", "waiting"}
@@ -28,17 +38,31 @@ func newHeldFamilies(fams *families) heldFamilies {
 		median:         fams.gauge("slad_held_median_seconds", "Median business time a department held a request under the SLA, over the SLA's window (within 2%).", holder...),
 		p90:            fams.gauge("slad_held_p90_seconds", "90th percentile of the business time a department held a request under the SLA, over the SLA's window (within 2%).", holder...),
 		holderHandoffs: fams.gauge("slad_held_handoffs_per_request", "Times a request under the SLA was handed to the department, per request it held, over the SLA's window.", holder...),
+		kept:           &heldKept{},
 		breachedAt:     fams.gauge("slad_held_breached_share_ratio", "The department's share of the elapsed business time of the clocks of the SLA's breached requests (what counted toward the target while it held them), over the SLA's window; absent while none breached.", holder...),
 	}
 }
 
 // collectHeld sends the held series of every SLA, read in one
-// transaction (store.ReadHeld).
+// transaction (store.ReadHeld). It keeps each SLA's series and rereads
+// only the SLAs whose tallies changed since (store.HeldQuery.Unless) or
+// whose window moved: a window of 1,000 SLAs is hundreds of thousands of
+// day tallies, and most scrapes find a few SLAs changed.
 func (c *Collector) collectHeld(out sink, p *sla.Policy, now time.Time) {
+	kept := c.held.kept
+	kept.mu.Lock()
+	defer kept.mu.Unlock()
+	if kept.policy != p { // the series depend on the departments configured
+		kept.policy, kept.bySLA = p, map[string]heldSeries{}
+	}
 	qs := make([]store.HeldQuery, 0, len(p.SLAs))
 	for _, sl := range p.SLAs {
 		first, last := sl.Window.Bounds(now, sl.CalendarOf().Location())
-		qs = append(qs, store.HeldQuery{SLA: sl.ID, Range: store.DayRange{First: first, Last: last}})
+		q := store.HeldQuery{SLA: sl.ID, Range: store.DayRange{First: first, Last: last}}
+		if k, ok := kept.bySLA[sl.ID]; ok && k.window == q.Range {
+			q.Unless = k.version
+		}
+		qs = append(qs, q)
 	}
 	sums, err := c.store.ReadHeld(qs)
 	if err != nil {
@@ -46,26 +70,71 @@ func (c *Collector) collectHeld(out sink, p *sla.Policy, now time.Time) {
 		return
 	}
 	f := c.held
-	for _, sl := range p.SLAs {
+	for i, sl := range p.SLAs {
 		sum := sums[sl.ID]
-		out.value(f.handoffs, sum.All.HandoffsPerRequest(), sl.ID)
-		for _, k := range heldOrder(sum.Holders) {
-			t := sum.Holders[k]
-			if p.Departments[k.Department] == nil || t.Requests <= 0 {
-				continue // a department no longer configured, or a tally taken back
+		series, ok := kept.bySLA[sl.ID]
+		if !sum.Unchanged || !ok {
+			series = heldSeriesOf(p, sum)
+			series.window = qs[i].Range
+			kept.bySLA[sl.ID] = series
+		}
+		out.value(f.handoffs, series.handoffs, sl.ID)
+		for _, h := range series.holders {
+			labels := []string{sl.ID, h.department, strconv.FormatBool(h.waiting)}
+			out.value(f.requests, h.requests, labels...)
+			out.value(f.holderHandoffs, h.handoffs, labels...)
+			if h.hasQuantiles {
+				out.value(f.median, h.median, labels...)
+				out.value(f.p90, h.p90, labels...)
 			}
-			labels := []string{sl.ID, k.Department, strconv.FormatBool(k.Waiting)}
-			out.value(f.requests, float64(t.Requests), labels...)
-			out.value(f.holderHandoffs, t.HandoffsPerRequest(), labels...)
-			if v, ok := t.Quantile(0.5); ok {
-				out.value(f.median, float64(v), labels...)
-			}
-			if v, ok := t.Quantile(0.9); ok {
-				out.value(f.p90, float64(v), labels...)
-			}
-			if share, ok := t.BreachedShare(sum.All); ok {
-				out.value(f.breachedAt, share, labels...)
+			if h.hasShare {
+				out.value(f.breachedAt, h.breachedShare, labels...)
 			}
 		}
 	}
+}
+
+// heldKept are the held series of each SLA as last read, with the
+// version of its tallies they were read at.
+type heldKept struct {
+	mu     sync.Mutex
+	policy *sla.Policy
+	bySLA  map[string]heldSeries
+}
+
+// heldSeries are one SLA's held series.
+type heldSeries struct {
+	version  uint64
+	window   store.DayRange
+	handoffs float64
+	holders  []heldHolderSeries
+}
+
+type heldHolderSeries struct {
+	department                      string
+	waiting                         bool
+	requests, handoffs, median, p90 float64
+	breachedShare                   float64
+	hasQuantiles, hasShare          bool // absent while nothing was counted, none breached
+}
+
+// heldSeriesOf computes an SLA's held series from its sums.
+func heldSeriesOf(p *sla.Policy, sum store.HeldSums) heldSeries {
+	series := heldSeries{version: sum.Version, handoffs: sum.All.HandoffsPerRequest()}
+	for _, k := range heldOrder(sum.Holders) {
+		t := sum.Holders[k]
+		if p.Departments[k.Department] == nil || t.Requests <= 0 {
+			continue // a department no longer configured, or a tally taken back
+		}
+		if len(series.holders) == heldSeriesPerSLA {
+			break
+		}
+		h := heldHolderSeries{department: k.Department, waiting: k.Waiting, requests: float64(t.Requests), handoffs: t.HandoffsPerRequest()}
+		median, ok := t.Quantile(0.5)
+		p90, _ := t.Quantile(0.9) // counted when the median is
+		h.median, h.p90, h.hasQuantiles = float64(median), float64(p90), ok
+		h.breachedShare, h.hasShare = t.BreachedShare(sum.All)
+		series.holders = append(series.holders, h)
+	}
+	return series
 }

@@ -1,7 +1,6 @@
 package sla
 
 import (
-	"maps"
 	"math"
 	"slices"
 	"time"
@@ -114,7 +113,7 @@ type HeldTally struct {
 	// counted in [HeldBuckets] (bucket index → requests), from which the
 	// quantiles are read.
 	Seconds int64
-	Sketch  map[int]int64
+	Sketch  HeldSketch
 	// Breached counts the attributions whose clock breached, and
 	// BreachedSeconds the elapsed time of their clocks that counted while
 	// the holder held the request (all of it, for the SLA's tally).
@@ -132,13 +131,7 @@ func (t *HeldTally) AddRequest(secs, counting, handoffs int64, breached bool, si
 		t.Breached += sign
 		t.BreachedSeconds += sign * counting
 	}
-	if t.Sketch == nil {
-		t.Sketch = map[int]int64{}
-	}
-	b := HeldBucket(secs)
-	if t.Sketch[b] += sign; t.Sketch[b] == 0 {
-		delete(t.Sketch, b)
-	}
+	t.Sketch = t.Sketch.add(HeldSketch{{Bucket: HeldBucket(secs), Count: 1}}, sign)
 }
 
 // Add adds o to t, times sign (1 or -1).
@@ -148,14 +141,7 @@ func (t *HeldTally) Add(o HeldTally, sign int64) {
 	t.Seconds += sign * o.Seconds
 	t.Breached += sign * o.Breached
 	t.BreachedSeconds += sign * o.BreachedSeconds
-	if len(o.Sketch) > 0 && t.Sketch == nil {
-		t.Sketch = make(map[int]int64, len(o.Sketch))
-	}
-	for b, n := range o.Sketch {
-		if t.Sketch[b] += sign * n; t.Sketch[b] == 0 {
-			delete(t.Sketch, b)
-		}
-	}
+	t.Sketch = t.Sketch.add(o.Sketch, sign)
 }
 
 // Zero reports whether the tally counts nothing.
@@ -170,16 +156,16 @@ func (t HeldTally) Zero() bool {
 func (t HeldTally) Quantile(q float64) (int64, bool) {
 	var n int64
 	for _, c := range t.Sketch {
-		n += c
+		n += c.Count
 	}
 	if n <= 0 {
 		return 0, false
 	}
 	rank := min(max(int64(math.Ceil(q*float64(n))), 1), n) // 1-based, as Quantile's index + 1
 	var seen int64
-	for _, b := range slices.Sorted(maps.Keys(t.Sketch)) {
-		if seen += t.Sketch[b]; seen >= rank {
-			return HeldBucketValue(b), true
+	for _, c := range t.Sketch {
+		if seen += c.Count; seen >= rank {
+			return HeldBucketValue(c.Bucket), true
 		}
 	}
 	return 0, false // counts that do not add up (a tally taken back below zero)

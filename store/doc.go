@@ -74,6 +74,8 @@
 //	                                                → sla.HeldTally (varints: requests, handoffs, seconds,
 //	                                                  breached, breached seconds, sketch buckets); the
 //	                                                  department "" is the SLA's requests as a whole (schema 13)
+//	holder_versions  sla                            → id of the last transaction that changed the SLA's
+//	                                                  holder_days tallies (schema 18)
 //	counters      kind NUL labels…                  → int64 (open, at risk, stopped, breaches, histogram;
 //	                                                  at risk and open breached per customer too;
 //	                                                  requests opened and unmatched per provider, schema 14)

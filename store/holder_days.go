@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
@@ -34,6 +33,34 @@ import (
 // len(department) department, waiting → sla.HeldTally (encodeTally). The
 // department "" holds the SLA's tally: the requests as a whole.
 var bucketHolderDays = []byte("holder_days")
+
+// bucketHolderVersions came with schema 18: sla → the id of the last
+// transaction that changed any of its holder_days tallies (8 bytes), so
+// that a reader that keeps figures of an earlier read (the metrics'
+// collector) rereads only the SLAs that changed. Written in the same
+// transaction as the tallies, so a read transaction sees a version with
+// the tallies it names. An SLA without one has not changed since the
+// bucket came: version 1, older than any transaction that writes one.
+var bucketHolderVersions = []byte("holder_versions")
+
+// addHolderVersions migrates to schema 18.
+func addHolderVersions(tx *bolt.Tx, _ *sla.Policy, _ time.Time) error {
+	_, err := tx.CreateBucketIfNotExists(bucketHolderVersions)
+	return err
+}
+
+// heldVersion is the version of an SLA's tallies in versions (see
+// bucketHolderVersions).
+// 0 when there is no such bucket: no version to compare.
+func heldVersion(versions *bolt.Bucket, slaID string) uint64 {
+	if versions == nil {
+		return 0
+	}
+	if v := versions.Get([]byte(slaID)); len(v) == 8 {
+		return binary.BigEndian.Uint64(v)
+	}
+	return 1
+}
 
 // heldShare is a request's attribution over one SLA's attributed clock,
 // once it stopped: counted on the local day of the stop. Started, Stopped
@@ -113,11 +140,16 @@ func heldDeltas(deltas map[string]*sla.HeldTally, shares []heldShare, sign int64
 	}
 }
 
-// applyHeldDeltas adds the deltas to the tallies of the holder_days bucket.
+// applyHeldDeltas adds the deltas to the tallies of the holder_days
+// bucket, and gives the SLAs whose tallies change a new version.
 func applyHeldDeltas(b *bolt.Bucket, deltas map[string]*sla.HeldTally) error {
+	var changed []string
 	for k, d := range deltas {
 		if d.Zero() {
 			continue
+		}
+		if id, _, ok := cutLP([]byte(k)); ok && !slices.Contains(changed, id) {
+			changed = append(changed, id)
 		}
 		var t sla.HeldTally
 		if v := b.Get([]byte(k)); v != nil {
@@ -134,6 +166,19 @@ func applyHeldDeltas(b *bolt.Bucket, deltas map[string]*sla.HeldTally) error {
 			continue
 		}
 		if err := b.Put([]byte(k), encodeTally(&t)); err != nil {
+			return err
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	versions := b.Tx().Bucket(bucketHolderVersions)
+	if versions == nil {
+		return nil // a migration before schema 18: no reader keeps figures yet
+	}
+	version := binary.BigEndian.AppendUint64(nil, uint64(b.Tx().ID()))
+	for _, id := range changed {
+		if err := versions.Put([]byte(id), version); err != nil {
 			return err
 		}
 	}
@@ -162,10 +207,10 @@ func encodeTally(t *sla.HeldTally) []byte {
 	}
 	b = binary.AppendUvarint(b, uint64(len(t.Sketch)))
 	prev := 0
-	for _, i := range slices.Sorted(maps.Keys(t.Sketch)) {
-		b = binary.AppendUvarint(b, uint64(i-prev))
-		b = binary.AppendVarint(b, t.Sketch[i])
-		prev = i
+	for _, c := range t.Sketch {
+		b = binary.AppendUvarint(b, uint64(c.Bucket-prev))
+		b = binary.AppendVarint(b, c.Count)
+		prev = c.Bucket
 	}
 	return b
 }
@@ -174,23 +219,50 @@ var errTally = errors.New("not a holder tally")
 
 // decodeTally reads what encodeTally wrote.
 func decodeTally(b []byte) (sla.HeldTally, error) {
-	r := recReader{buf: b} // its parts: codec_parts.go
 	var t sla.HeldTally
-	t.Requests, t.Handoffs, t.Seconds, t.Breached, t.BreachedSeconds = r.int(), r.int(), r.int(), r.int(), r.int()
+	err := scanTally(b, func(requests, handoffs, seconds, breached, breachedSeconds int64, buckets int) {
+		t = sla.HeldTally{Requests: requests, Handoffs: handoffs, Seconds: seconds, Breached: breached, BreachedSeconds: breachedSeconds}
+		if buckets > 0 {
+			t.Sketch = make(sla.HeldSketch, 0, buckets)
+		}
+	}, func(bucket int, n int64) {
+		t.Sketch = append(t.Sketch, sla.HeldBucketCount{Bucket: bucket, Count: n})
+	})
+	return t, err
+}
+
+// addTally adds what encodeTally wrote to sum, without building the
+// tally: a window's read adds thousands.
+func addTally(b []byte, sum *sla.HeldSum) error {
+	return scanTally(b, func(requests, handoffs, seconds, breached, breachedSeconds int64, _ int) {
+		sum.AddFields(requests, handoffs, seconds, breached, breachedSeconds)
+	}, func(bucket int, n int64) { sum.AddBucket(bucket, n) })
+}
+
+// scanTally reads what encodeTally wrote, handing fields the figures and
+// the number of sketch buckets, then bucket each bucket in increasing
+// order.
+func scanTally(b []byte, fields func(requests, handoffs, seconds, breached, breachedSeconds int64, buckets int), bucket func(bucket int, n int64)) error {
+	r := recReader{buf: b} // its parts: codec_parts.go
+	requests, handoffs, seconds, breached, breachedSeconds := r.int(), r.int(), r.int(), r.int(), r.int()
 	n := r.uint()
-	if n > uint64(len(sla.HeldBuckets)) {
-		return t, errTally
+	if r.err != nil || n > uint64(len(sla.HeldBuckets)) {
+		return errTally
 	}
-	t.Sketch = make(map[int]int64, n)
-	i := 0
-	for range n {
-		i += int(r.uint())
-		t.Sketch[i] = r.int()
+	fields(requests, handoffs, seconds, breached, breachedSeconds, int(n))
+	i := 0 // the first step is from bucket 0
+	for k := range n {
+		step := r.uint()
+		if r.err != nil || (k > 0 && step == 0) || step >= uint64(len(sla.HeldBuckets)-i) {
+			return errTally // buckets out of order, or past the last
+		}
+		i += int(step)
+		bucket(i, r.int())
 	}
 	if r.err != nil || len(r.buf) != 0 {
-		return t, errTally
+		return errTally
 	}
-	return t, nil
+	return nil
 }
 
 // Holder names who held requests: a department, in its hands or waited
@@ -205,12 +277,21 @@ type Holder struct {
 type HeldSums struct {
 	All     sla.HeldTally
 	Holders map[Holder]sla.HeldTally
+	// Version names the state of the SLA's tallies that was read: any
+	// commit that changes them gives a new one.
+	Version uint64
+	// Unchanged says the tallies were still at the query's Unless
+	// version, and nothing was read: the sums are empty.
+	Unchanged bool
 }
 
 // HeldQuery asks for one SLA's tallies over a range of local days.
 type HeldQuery struct {
 	SLA   string
 	Range DayRange
+	// Unless, when not 0, is the Version of an earlier read whose sums
+	// the caller keeps: the tallies are read only if they changed since.
+	Unless uint64
 }
 
 // ReadHeld reads the tallies the queries ask for, per SLA id, in one read
@@ -230,9 +311,9 @@ func (s *Store) ReadHeld(queries []HeldQuery) (map[string]HeldSums, error) {
 // readHeldAll reads the sums of each query in tx, by SLA.
 func readHeldAll(tx *bolt.Tx, queries []HeldQuery) (map[string]HeldSums, error) {
 	out := make(map[string]HeldSums, len(queries))
-	c := tx.Bucket(bucketHolderDays).Cursor()
+	r := heldReader{c: tx.Bucket(bucketHolderDays).Cursor(), versions: tx.Bucket(bucketHolderVersions)}
 	for _, q := range queries {
-		sums, err := readHeld(c, q)
+		sums, err := r.read(q)
 		if err != nil {
 			return nil, fmt.Errorf("read the holders of SLA %q: %w", q.SLA, err)
 		}
@@ -241,29 +322,63 @@ func readHeldAll(tx *bolt.Tx, queries []HeldQuery) (map[string]HeldSums, error) 
 	return out, nil
 }
 
-func readHeld(c *bolt.Cursor, q HeldQuery) (HeldSums, error) {
-	sums := HeldSums{Holders: map[Holder]sla.HeldTally{}}
+// heldReader adds up windows of tallies, one SLA after another, reusing
+// its sums' arrays: a scrape adds up every SLA's window, tens of
+// thousands of holders' days, and allocates only what it returns.
+type heldReader struct {
+	c        *bolt.Cursor
+	versions *bolt.Bucket
+	all      sla.HeldSum
+	sums     []sla.HeldSum
+	// index finds a holder's sum by its department's name (index[1]:
+	// waited on), looked up without converting the key's bytes.
+	index [2]map[string]int
+}
+
+func (r *heldReader) read(q HeldQuery) (HeldSums, error) {
+	version := heldVersion(r.versions, q.SLA)
+	if version != 0 && q.Unless == version {
+		return HeldSums{Version: version, Unchanged: true}, nil
+	}
+	r.all.Reset()
+	for i := range r.sums {
+		r.sums[i].Reset()
+	}
+	r.sums = r.sums[:0]
+	for w := range r.index {
+		if r.index[w] == nil {
+			r.index[w] = map[string]int{}
+		}
+		clear(r.index[w])
+	}
 	prefix := lp(nil, q.SLA)
 	from, to := dayKeyOf(prefix, q.Range.First.Days()), dayKeyOf(prefix, q.Range.Last.Days()+1)
-	for k, v := c.Seek(from); k != nil && bytes.Compare(k, to) < 0; k, v = c.Next() {
-		dept, rest, ok := cutLP(k[len(prefix)+8:])
-		if !ok || len(rest) != 1 {
-			return sums, fmt.Errorf("holder_days: key %x is not a holder's", k)
+	for k, v := r.c.Seek(from); k != nil && bytes.Compare(k, to) < 0; k, v = r.c.Next() {
+		dept, rest, ok := cutLPBytes(k[len(prefix)+8:])
+		if !ok || len(rest) != 1 || rest[0] > 1 {
+			return HeldSums{}, fmt.Errorf("holder_days: key %x is not a holder's", k)
 		}
-		t, err := decodeTally(v)
-		if err != nil {
-			return sums, fmt.Errorf("holder day %x: %w", k, err)
+		sum := &r.all
+		if len(dept) > 0 || rest[0] == 1 {
+			i, ok := r.index[rest[0]][string(dept)]
+			if !ok {
+				i = len(r.sums)
+				r.index[rest[0]][string(dept)] = i
+				r.sums = slices.Grow(r.sums, 1)[:i+1] // keeps the arrays of sums reset before
+			}
+			sum = &r.sums[i]
 		}
-		h := Holder{Department: dept, Waiting: rest[0] == 1}
-		if h == (Holder{}) {
-			sums.All.Add(t, 1)
-			continue
+		if err := addTally(v, sum); err != nil {
+			return HeldSums{}, fmt.Errorf("holder day %x: %w", k, err)
 		}
-		sum := sums.Holders[h]
-		sum.Add(t, 1)
-		sums.Holders[h] = sum
 	}
-	return sums, nil
+	out := HeldSums{All: r.all.Tally(), Holders: make(map[Holder]sla.HeldTally, len(r.sums)), Version: version}
+	for w, index := range r.index {
+		for dept, i := range index {
+			out.Holders[Holder{Department: dept, Waiting: w == 1}] = r.sums[i].Tally()
+		}
+	}
+	return out, nil
 }
 
 // addHolderDays migrates to schema 13: the holder day aggregates, filled

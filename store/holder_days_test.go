@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -95,7 +96,7 @@ func TestHolderDaysTellWhereARequestsTimeWent(t *testing.T) {
 		t.Fatal(err)
 	}
 	minutes := func(n int64) int64 { return n * 60 }
-	bucketOf := func(secs int64) map[int]int64 { return map[int]int64{sla.HeldBucket(secs): 1} }
+	bucketOf := func(secs int64) sla.HeldSketch { return sla.HeldSketch{{Bucket: sla.HeldBucket(secs), Count: 1}} }
 	span := minutes(80) + minutes(190) + 26*3600
 	desk := sums["it-sales"]
 	// The desk's clock paused while it waited on Sales: of its elapsed
@@ -212,10 +213,24 @@ func TestATallyReadsBackAsWritten(t *testing.T) {
 		if err != nil || !reflect.DeepEqual(got, tally) {
 			t.Fatalf("tally %+v read back as %+v (%v)", tally, got, err)
 		}
+		var sum sla.HeldSum
+		if err := addTally(encodeTally(&tally), &sum); err != nil || !reflect.DeepEqual(sum.Tally(), tally) {
+			t.Fatalf("tally %+v added up as %+v (%v)", tally, sum.Tally(), err)
+		}
 	}
-	for _, bad := range [][]byte{nil, {1, 2}, append(encodeTally(&sla.HeldTally{Requests: 1}), 7)} {
+	last := len(sla.HeldBuckets) - 1
+	for _, bad := range [][]byte{
+		nil, {1, 2}, append(encodeTally(&sla.HeldTally{Requests: 1}), 7),
+		binaryTally(0, 0, 0, 0, 0, 2, 4, 1, 0, 1),    // bucket 4 twice: buckets out of order
+		binaryTally(0, 0, 0, 0, 0, 1, last+1, 1),     // past the last bucket
+		binaryTally(0, 0, 0, 0, 0, 2, last, 1, 1, 1), // past it by a step
+	} {
 		if _, err := decodeTally(bad); err == nil {
 			t.Errorf("%x read as a tally", bad)
+		}
+		var sum sla.HeldSum
+		if err := addTally(bad, &sum); err == nil {
+			t.Errorf("%x added as a tally", bad)
 		}
 	}
 }
@@ -275,5 +290,81 @@ func TestASchema12DatabaseGetsItsHolderDays(t *testing.T) {
 	}
 	if got := sums["it-sales"]; !got.All.Zero() || got.Holders[Holder{Department: "network"}].Requests != 0 {
 		t.Errorf("after the reopening, it-sales: %+v, want nothing (its resolution clock runs again)", got)
+	}
+}
+
+// binaryTally writes a tally's varints as encodeTally lays them out,
+// whatever they say: the sketch's count then pairs of (step, count).
+func binaryTally(fields ...int) []byte {
+	var b []byte
+	for i, v := range fields {
+		if i == 5 || (i > 5 && (i-6)%2 == 0) {
+			b = binary.AppendUvarint(b, uint64(v))
+			continue
+		}
+		b = binary.AppendVarint(b, int64(v))
+	}
+	return b
+}
+
+// A reader that keeps the sums of an earlier read (the metrics' collector)
+// asks for an SLA's tallies only if they changed since: a commit that
+// changes them gives them a new version, one that changes another SLA's
+// does not.
+func TestHeldTalliesAreReadAgainOnlyOnceTheyChanged(t *testing.T) {
+	clock := testutil.NewClock(slatest.T0)
+	p := slatest.HandoffPolicy(t)
+	s, err := Open(Options{Dir: t.TempDir(), Policy: p, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	day := sla.DateOf(slatest.T0)
+	query := func(unless map[string]uint64) map[string]HeldSums {
+		t.Helper()
+		var qs []HeldQuery
+		for _, id := range []string{"it-sales", "network-ola"} {
+			qs = append(qs, HeldQuery{SLA: id, Range: DayRange{day, day.AddDays(1)}, Unless: unless[id]})
+		}
+		sums, err := s.ReadHeld(qs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sums
+	}
+	versions := func(sums map[string]HeldSums) map[string]uint64 {
+		return map[string]uint64{"it-sales": sums["it-sales"].Version, "network-ola": sums["network-ola"].Version}
+	}
+	story := handoffStory()
+	appendUpTo := func(id string) {
+		t.Helper()
+		for len(story) > 0 {
+			e := story[0]
+			story = story[1:]
+			clock.Set(e.At)
+			if _, err := s.Append(context.Background(), []sla.Event{e}); err != nil {
+				t.Fatal(err)
+			}
+			if e.ID == id {
+				return
+			}
+		}
+	}
+	first := query(nil)
+	if again := query(versions(first)); !again["it-sales"].Unchanged || !again["network-ola"].Unchanged {
+		t.Fatalf("nothing committed, yet read again: %+v", again)
+	}
+	// Network hands the request back: the OLA's clock stops, the desk's
+	// runs on. Only network-ola's tallies change.
+	appendUpTo("4")
+	after := query(versions(first))
+	if !after["it-sales"].Unchanged || after["network-ola"].Unchanged || after["network-ola"].All.Requests != 1 {
+		t.Fatalf("after the OLA stopped: it-sales %+v, network-ola %+v; want it-sales unchanged, network-ola read with its request", after["it-sales"], after["network-ola"])
+	}
+	// The desk resolves it: it-sales changes, network-ola does not.
+	appendUpTo("7")
+	last := query(map[string]uint64{"it-sales": first["it-sales"].Version, "network-ola": after["network-ola"].Version})
+	if last["it-sales"].Unchanged || last["it-sales"].All.Requests != 1 || !last["network-ola"].Unchanged {
+		t.Fatalf("after the resolution: it-sales %+v, network-ola %+v; want it-sales read with its request, network-ola unchanged", last["it-sales"], last["network-ola"])
 	}
 }

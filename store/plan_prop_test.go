@@ -239,7 +239,7 @@ func checkPlans(t *testing.T, base func(testing.TB) *sla.Policy, histories func(
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(gotHeld, wantHeld) {
+			if !reflect.DeepEqual(withoutVersions(gotHeld), withoutVersions(wantHeld)) {
 				fail("holder day aggregates %+v; the plan said %+v", gotHeld, wantHeld)
 			}
 			s.Close()
@@ -259,6 +259,18 @@ func openRefs(t *testing.T, s *Store) []Ref {
 		})
 	}); err != nil {
 		t.Fatal(err)
+	}
+	return out
+}
+
+// withoutVersions is sums without the versions they were read at: the
+// ids of the transactions that wrote them, which a plan (one
+// transaction) and what it plans (several) do not share.
+func withoutVersions(sums map[string]HeldSums) map[string]HeldSums {
+	out := make(map[string]HeldSums, len(sums))
+	for id, s := range sums {
+		s.Version = 0
+		out[id] = s
 	}
 	return out
 }

@@ -272,7 +272,7 @@ var (
 )
 
 // SchemaVersion is the layout this slad writes.
-const SchemaVersion = 17
+const SchemaVersion = 18
 
 // migrations[v] upgrades a database from schema v to v+1. A new layout adds
 // its step here and bumps SchemaVersion; Open runs the missing steps in one
@@ -334,6 +334,9 @@ var migrations = map[uint64]func(tx *bolt.Tx, p *sla.Policy, now time.Time) erro
 	// 17: the open requests without a clock, listed per provider
 	// (unmatched.go).
 	16: indexOpenUnmatched,
+	// 18: a version per SLA of its holder tallies, so that a scrape
+	// rereads only those that changed (holder_days.go).
+	17: addHolderVersions,
 }
 
 func (s *Store) migrate() error {
