@@ -181,38 +181,12 @@ func (sn snapshot) current(sl *sla.SLA, customer string) sla.Figures {
 	return sn.figuresOf(sl, customer, sn.windowOf(sl, customer, 0), true)
 }
 
-// figures are sl's figures from first to last (local dates of its
-// calendar), for every request under it (customer "") or one customer's;
-// today is the last day of its current window, so that open breached
-// clocks count in a period that reaches it. Every output that shows a
-// window figure (/api/v1/slas, /api/v1/report, the history, /metrics and
-// the status page, and so slad report) gets it from here and
-// sla.SLA.Figures.
-func (sn snapshot) figures(src figureSource, sl *sla.SLA, customer string, first, last, today sla.Date) (sla.Figures, error) {
-	w, err := window(src, sl.ID, customer, first, last)
-	if err != nil {
-		return sla.Figures{}, err
-	}
-	return sn.figuresOf(sl, customer, w, !last.Before(today)), nil
-}
-
-// window sums sl's day aggregates, or those of one of its customers.
-func window(src figureSource, slaID, customer string, first, last sla.Date) (store.Window, error) {
-	var w store.Window
-	var err error
-	if customer == "" {
-		w, err = src.WindowFigures(slaID, first, last)
-	} else {
-		w, err = src.CustomerWindowFigures(slaID, customer, first, last)
-	}
-	if err != nil {
-		return w, fmt.Errorf("read the figures of SLA %q: %w", slaID, err)
-	}
-	return w, nil
-}
-
 // figuresOf computes sl's figures (every customer's, or one's) from the
-// sums of its days and the snapshot.
+// sums of its days and the snapshot; toToday says the days run to the
+// last of its current window, so that open breached clocks count. Every
+// output that shows a window figure (/api/v1/slas, /api/v1/report, the
+// history, /metrics and the status page, and so slad report) gets it from
+// here and sla.SLA.Figures.
 func (sn snapshot) figuresOf(sl *sla.SLA, customer string, w store.Window, toToday bool) sla.Figures {
 	c := sla.Counts{
 		Stopped: w.Targets, OpenBreached: map[sla.TargetKind]int64{}, ToToday: toToday,

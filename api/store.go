@@ -29,6 +29,9 @@ type Store interface {
 	// Stops lists the clocks of one target of an SLA that stopped on the
 	// days first to last (reports' percentiles).
 	Stops(slaID string, target sla.TargetKind, first, last sla.Date) ([]store.Stop, error)
+	// StopTimes is Stops with only each stop's customer and elapsed time
+	// (a report's percentiles).
+	StopTimes(slaID string, target sla.TargetKind, first, last sla.Date) ([]store.StopTime, error)
 	// Backup writes a consistent copy of the database to w, telling its
 	// size first.
 	Backup(ctx context.Context, w io.Writer, onSize func(int64)) (int64, error)
@@ -38,8 +41,6 @@ type Store interface {
 type figureSource interface {
 	Counters() (store.Counters, error)
 	ReadFigures(q store.FigureQuery) (store.Figures, error)
-	WindowFigures(slaID string, first, last sla.Date) (store.Window, error)
-	CustomerWindowFigures(slaID, customer string, first, last sla.Date) (store.Window, error)
 }
 
 // ingestSink is where events go: Known reads what is stored of a batch

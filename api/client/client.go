@@ -49,10 +49,11 @@ const DefaultUserAgent = "slad-client"
 const maxError = 1 << 20
 
 // maxAnswer bounds how much of a JSON answer is read. Answers grow with
-// the configuration: a report or a plan of 1,000 SLAs with a quarter's
-// history is tens of megabytes (a report of 1,000 SLAs was 32 MB, where a
-// bound of 1 MiB made slad report fail on every configuration of that
-// size). The bound keeps a wrong server from filling memory.
+// the configuration: a plan of 1,000 SLAs with a quarter's history is tens
+// of megabytes (so was a report of 1,000 SLAs, 32 MB, before it came a
+// page at a time; a bound of 1 MiB made slad report fail on every
+// configuration of that size). The bound keeps a wrong server from
+// filling memory.
 const maxAnswer = 512 << 20
 
 // errAnswerTooLarge is an answer past maxAnswer.

@@ -6,12 +6,29 @@ import (
 	"github.com/slad-project/slad/sla"
 )
 
-// Report is the answer of GET /api/v1/report.
+// Report is the answer of GET /api/v1/report[?page=N]: the SLAs come
+// ReportSLAsLimit at a time, in the configuration's order (Page of Pages,
+// Next), each complete.
 type Report struct {
 	GeneratedAt time.Time `json:"generated_at"`
+	// Page is the page of SLAs listed, of Pages (1 of 1 for none, or for
+	// ?sla=). Next is the address of the next page, the query kept;
+	// absent on the last. A client that reads every SLA follows it until
+	// it is absent.
+	Page  int    `json:"page"`
+	Pages int    `json:"pages"`
+	Next  string `json:"next,omitempty"`
 	// SLAs is never null: an empty list when no SLA is configured.
 	SLAs []ReportSLA `json:"slas"`
 }
+
+// ReportSLAsLimit is how many SLAs a page of a report lists. An SLA
+// carries its customers' figures and who held its requests, and the
+// server reads the stops of its period: on 1,000 SLAs over 50 departments
+// with a million requests, 20 to 70 KB of JSON each, and a page 3.3 MB and
+// about half a second of CPU (every SLA in one answer was 32 MB in 4 to
+// 5 s).
+const ReportSLAsLimit = 100
 
 // ReportSLA is one SLA's figures over the report's period.
 type ReportSLA struct {

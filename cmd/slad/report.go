@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 	"unicode"
 
@@ -64,8 +63,12 @@ Formats:
   csv    for spreadsheets and scripts: a header row, then one row per SLA
          and target; seconds as whole numbers, ratios as decimals (0.95),
          an empty cell where there is no figure.
-  json   the server's answer (GET /api/v1/report), indented: checked by
-         decoding it, then encoded again in the server's own layout.
+  json   the server's report (GET /api/v1/report), indented: one
+         object of every SLA, the server's pages joined, each page checked
+         by decoding it, then encoded again in the server's own layout.
+
+The server answers a page of SLAs at a time; slad report asks for every page
+and writes each as it comes, so a report of thousands of SLAs streams.
 `
 
 // Report output formats.
@@ -104,29 +107,48 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if opts.feedback {
 		return runFeedbackReport(ctx, c, opts, stdout, stderr)
 	}
-	rep, err := c.Report(ctx, opts.query)
-	if err != nil {
+	if opts.by != "" && opts.by != byHolder {
+		return runTrends(ctx, c, opts, stdout, stderr)
+	}
+	var generated time.Time // the first page's, the report's
+	out := reportOutput(stdout, opts, func() time.Time { return generated })
+	var werr error
+	err := c.ReportPages(ctx, opts.query, func(r *wire.Report) error {
+		if generated.IsZero() {
+			generated = r.GeneratedAt
+		}
+		werr = out.add(r.SLAs)
+		return werr
+	})
+	if err == nil {
+		werr = out.end()
+	}
+	switch {
+	case werr != nil:
+		fmt.Fprintf(stderr, "slad report: write the report: %v\n", werr)
+		return 1
+	case err != nil:
 		fmt.Fprintf(stderr, "slad report: %s\n", explainReportError(ctx, err, opts))
 		return 1
 	}
-	if opts.by != "" && opts.by != byHolder {
-		return runTrends(ctx, c, rep, opts, stdout, stderr)
-	}
-	switch {
-	case opts.by == byHolder:
-		err = writeHeld(stdout, rep, opts.format)
-	case opts.format == reportCSV:
-		err = writeReportCSV(stdout, rep)
-	case opts.format == reportJSON:
-		err = writeReportJSON(stdout, rep)
-	default:
-		err = writeReportTable(stdout, rep)
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "slad report: write the report: %v\n", err)
-		return 1
-	}
 	return 0
+}
+
+// reportOutput writes the SLAs of a report's pages in the format asked
+// for: with --by holder, the held figures (report_held.go; its json is the
+// report, which holds them).
+func reportOutput(w io.Writer, opts reportOptions, generated func() time.Time) pageWriter[wire.ReportSLA] {
+	switch {
+	case opts.format == reportJSON:
+		return newJSONPages[wire.ReportSLA](w, 1, func() string { return reportJSONHead(generated()) }, "\n}\n")
+	case opts.by == byHolder && opts.format == reportCSV:
+		return newCSVPages(w, reportHeldCSVHeader, writeHeldRows)
+	case opts.by == byHolder:
+		return &tablePages[wire.ReportSLA]{w: w, block: writeHeldBlock, none: noSLAs, footer: heldFooter}
+	case opts.format == reportCSV:
+		return newCSVPages(w, reportCSVHeader, writeReportRows)
+	}
+	return &tablePages[wire.ReportSLA]{w: w, block: writeReportBlock, none: noSLAs, footer: []string{reportFooter}}
 }
 
 func parseReportFlags(args []string, stderr io.Writer) (opts reportOptions, code int, ok bool) {
@@ -216,44 +238,34 @@ func explainReportError(ctx context.Context, err error, opts reportOptions) stri
 // noSLAs is what a table says when the server's configuration has no SLAs.
 const noSLAs = "There is nothing to report: the server's configuration has no SLAs."
 
-// writeReportTable writes the report for a terminal: per SLA a header with
-// its period and objective, then one row per target.
-func writeReportTable(w io.Writer, r *wire.Report) error {
-	if len(r.SLAs) == 0 {
-		_, err := fmt.Fprintln(w, noSLAs)
-		return err
+// writeReportBlock writes an SLA of the report for a terminal: a header
+// with its period and objective, then one row per target.
+func writeReportBlock(tw io.Writer, s wire.ReportSLA) {
+	fmt.Fprintf(tw, "%s (%s → %s): %s to %s, objective %s\n",
+		oneLine(s.ID), oneLine(s.Provider), oneLine(strings.Join(s.Customers, ", ")), s.From, s.To, percentDown(s.Objective))
+	if s.Description != "" {
+		fmt.Fprintf(tw, "  %s\n", oneLine(s.Description))
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for i, s := range r.SLAs {
-		if i > 0 {
-			fmt.Fprintln(tw)
-		}
-		fmt.Fprintf(tw, "%s (%s → %s): %s to %s, objective %s\n",
-			oneLine(s.ID), oneLine(s.Provider), oneLine(strings.Join(s.Customers, ", ")), s.From, s.To, percentDown(s.Objective))
-		if s.Description != "" {
-			fmt.Fprintf(tw, "  %s\n", oneLine(s.Description))
-		}
-		if s.Customer != "" {
-			fmt.Fprintf(tw, "  figures of the requests of %s only\n", oneLine(s.Customer))
-		}
-		fmt.Fprintf(tw, "  %s\n", csatWords("", s.CSATAverage, s.CSATCount))
-		if len(s.Targets) == 0 {
-			fmt.Fprintln(tw, "  no targets")
-			continue
-		}
-		fmt.Fprintln(tw, "  TARGET\tREQUESTS\tMET\tBREACHED\tCOMPLIANCE\tSTATUS\tBUDGET LEFT\tMEDIAN\tP90")
-		writeTargetRows(tw, "", s.Targets)
-		for _, c := range s.ByCustomer {
-			writeTargetRows(tw, c.Customer, c.Targets)
-		}
-		for _, c := range s.ByCustomer {
-			fmt.Fprintf(tw, "  %s\n", csatWords(oneLine(c.Customer)+": ", c.CSATAverage, c.CSATCount))
-		}
+	if s.Customer != "" {
+		fmt.Fprintf(tw, "  figures of the requests of %s only\n", oneLine(s.Customer))
 	}
-	fmt.Fprintln(tw)
-	fmt.Fprintln(tw, "MEDIAN and P90 are elapsed business time on each SLA's calendar, in business hours.")
-	return tw.Flush()
+	fmt.Fprintf(tw, "  %s\n", csatWords("", s.CSATAverage, s.CSATCount))
+	if len(s.Targets) == 0 {
+		fmt.Fprintln(tw, "  no targets")
+		return
+	}
+	fmt.Fprintln(tw, "  TARGET\tREQUESTS\tMET\tBREACHED\tCOMPLIANCE\tSTATUS\tBUDGET LEFT\tMEDIAN\tP90")
+	writeTargetRows(tw, "", s.Targets)
+	for _, c := range s.ByCustomer {
+		writeTargetRows(tw, c.Customer, c.Targets)
+	}
+	for _, c := range s.ByCustomer {
+		fmt.Fprintf(tw, "  %s\n", csatWords(oneLine(c.Customer)+": ", c.CSATAverage, c.CSATCount))
+	}
 }
+
+// reportFooter ends the table.
+const reportFooter = "MEDIAN and P90 are elapsed business time on each SLA's calendar, in business hours."
 
 // writeTargetRows writes one row per target; a customer's rows name it
 // before the target ("sales: response").
@@ -291,54 +303,48 @@ var reportCSVHeader = []string{
 	"median_elapsed_seconds", "p90_elapsed_seconds", "csat_average", "csat_count", "customer",
 }
 
-// writeReportCSV writes one row per SLA and target (RFC 4180), then one per
-// customer of the SLA and target, whose "customer" cell names it (empty on
-// the rows of every customer's requests, unless --customer). The SLA's
-// figures (objective, period, CSAT) repeat on each of its rows, so that a
-// row stands alone in a spreadsheet; customers are separated by spaces.
-// Values are the server's: compliance is 1 when nothing was counted, as in
-// the JSON, and "counted" tells such a row apart. Numbers have a fixed
-// precision (csvRatioDecimals), so that a column lines up and compares as
-// text: ratios with 4 decimals, compliance and error budget rounded down
-// as the table's percentages are; CSAT averages with 2.
-func writeReportCSV(w io.Writer, r *wire.Report) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(reportCSVHeader); err != nil {
-		return err
-	}
-	for _, s := range r.SLAs {
-		rows := []wire.ReportCustomer{{Customer: s.Customer, CSATAverage: s.CSATAverage, CSATCount: s.CSATCount, Targets: s.Targets}}
-		for _, c := range append(rows, s.ByCustomer...) {
-			csatAvg := ""
-			if c.CSATAverage != nil {
-				csatAvg = csatCell(*c.CSATAverage)
-			}
-			for _, t := range c.Targets {
-				err := cw.Write([]string{
-					s.ID, s.Description, s.Provider, strings.Join(s.Customers, " "), ratioCell(s.Objective), s.From, s.To,
-					string(t.Target), strconv.FormatInt(t.Counted, 10), strconv.FormatInt(t.Met, 10), strconv.FormatInt(t.Breached, 10),
-					ratioDown(t.Compliance), strconv.FormatBool(t.MeetsObjective), ratioDown(t.ErrorBudgetRemaining),
-					seconds(t.MedianElapsedSeconds), seconds(t.P90ElapsedSeconds), csatAvg, strconv.FormatInt(c.CSATCount, 10), c.Customer,
-				})
-				if err != nil {
-					return err
-				}
+// writeReportRows writes an SLA's rows of slad report --format csv (RFC
+// 4180): one per target, then one per customer of the SLA and target,
+// whose "customer" cell names it (empty on the rows of every customer's
+// requests, unless --customer). The SLA's figures (objective, period,
+// CSAT) repeat on each of its rows, so that a row stands alone in a
+// spreadsheet; customers are separated by spaces. Values are the
+// server's: compliance is 1 when nothing was counted, as in the JSON, and
+// "counted" tells such a row apart. Numbers have a fixed precision
+// (csvRatioDecimals), so that a column lines up and compares as text:
+// ratios with 4 decimals, compliance and error budget rounded down as the
+// table's percentages are; CSAT averages with 2.
+func writeReportRows(cw *csv.Writer, s wire.ReportSLA) error {
+	rows := []wire.ReportCustomer{{Customer: s.Customer, CSATAverage: s.CSATAverage, CSATCount: s.CSATCount, Targets: s.Targets}}
+	for _, c := range append(rows, s.ByCustomer...) {
+		csatAvg := ""
+		if c.CSATAverage != nil {
+			csatAvg = csatCell(*c.CSATAverage)
+		}
+		for _, t := range c.Targets {
+			err := cw.Write([]string{
+				s.ID, s.Description, s.Provider, strings.Join(s.Customers, " "), ratioCell(s.Objective), s.From, s.To,
+				string(t.Target), strconv.FormatInt(t.Counted, 10), strconv.FormatInt(t.Met, 10), strconv.FormatInt(t.Breached, 10),
+				ratioDown(t.Compliance), strconv.FormatBool(t.MeetsObjective), ratioDown(t.ErrorBudgetRemaining),
+				seconds(t.MedianElapsedSeconds), seconds(t.P90ElapsedSeconds), csatAvg, strconv.FormatInt(c.CSATCount, 10), c.Customer,
+			})
+			if err != nil {
+				return err
 			}
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return nil
 }
 
-// writeReportJSON writes the report as the server encodes it: two-space
-// indent and HTML-safe escaping (api's writeJSON), so the output is the
-// server's answer byte for byte, server and client sharing wire.Report.
-// Decoding first means a truncated or foreign answer fails here instead of
-// in the script reading the output.
-func writeReportJSON(w io.Writer, r *wire.Report) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+// reportJSONHead begins slad report --format json: the report as the
+// server encoded it in one answer, before it came in pages — two-space
+// indent, HTML-safe escaping, "generated_at" the first page's — each SLA
+// checked by decoding it and then encoded again (jsonPages), so that a
+// truncated or foreign answer fails here instead of in the script reading
+// the output.
+func reportJSONHead(generated time.Time) string {
+	t, _ := json.Marshal(generated) // a time.Time always encodes
+	return "{\n  \"generated_at\": " + string(t) + ",\n  \"slas\": "
 }
 
 // percentDown formats a ratio as a percentage with one decimal, rounded

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"text/tabwriter"
 
 	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/sla"
@@ -37,57 +36,37 @@ func byProblem(opts reportOptions) string {
 	return ""
 }
 
-// writeHeld writes the held figures of a report in the format asked for;
-// json is the report itself, which holds them.
-func writeHeld(w io.Writer, r *wire.Report, format string) error {
-	switch format {
-	case reportCSV:
-		return writeHeldCSV(w, r)
-	case reportJSON:
-		return writeReportJSON(w, r)
+// writeHeldBlock writes an SLA's held figures: the requests measured and
+// one row per holder, the most time held first.
+func writeHeldBlock(tw io.Writer, s wire.ReportSLA) {
+	h := s.Held
+	if h == nil {
+		h = &wire.Held{}
 	}
-	return writeHeldTable(w, r)
+	fmt.Fprintf(tw, "%s (%s): %s to %s, %s clock\n", oneLine(s.ID), oneLine(s.Provider), s.From, s.To, oneLine(h.Target))
+	if h.Requests == 0 {
+		fmt.Fprintln(tw, "  no request's clock stopped in the period")
+		return
+	}
+	fmt.Fprintf(tw, "  %s measured, %d breached · %s handoffs per request · median %s, p90 %s in anyone's hands\n",
+		sla.Plural(h.Requests, "request", "requests"), h.Breached, strconv.FormatFloat(h.HandoffsPerRequest, 'f', -1, 64),
+		elapsedCell(h.MedianSeconds), elapsedCell(h.P90Seconds))
+	fmt.Fprintln(tw, "  HELD BY\tREQUESTS\tMEDIAN\tP90\tHANDOFFS TO IT\tSHARE OF BREACHED TIME")
+	for _, x := range h.Holders {
+		share := "-"
+		if x.BreachedShare != nil {
+			share = percentDown(*x.BreachedShare)
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\t%s\n", holderName(x), x.Requests, elapsedCell(x.MedianHeldSeconds),
+			elapsedCell(x.P90HeldSeconds), strconv.FormatFloat(x.HandoffsPerRequest, 'f', -1, 64), share)
+	}
 }
 
-// writeHeldTable writes, per SLA, the requests measured and one row per
-// holder, the most time held first.
-func writeHeldTable(w io.Writer, r *wire.Report) error {
-	if len(r.SLAs) == 0 {
-		_, err := fmt.Fprintln(w, noSLAs)
-		return err
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for i, s := range r.SLAs {
-		if i > 0 {
-			fmt.Fprintln(tw)
-		}
-		h := s.Held
-		if h == nil {
-			h = &wire.Held{}
-		}
-		fmt.Fprintf(tw, "%s (%s): %s to %s, %s clock\n", oneLine(s.ID), oneLine(s.Provider), s.From, s.To, oneLine(h.Target))
-		if h.Requests == 0 {
-			fmt.Fprintln(tw, "  no request's clock stopped in the period")
-			continue
-		}
-		fmt.Fprintf(tw, "  %s measured, %d breached · %s handoffs per request · median %s, p90 %s in anyone's hands\n",
-			sla.Plural(h.Requests, "request", "requests"), h.Breached, strconv.FormatFloat(h.HandoffsPerRequest, 'f', -1, 64),
-			elapsedCell(h.MedianSeconds), elapsedCell(h.P90Seconds))
-		fmt.Fprintln(tw, "  HELD BY\tREQUESTS\tMEDIAN\tP90\tHANDOFFS TO IT\tSHARE OF BREACHED TIME")
-		for _, x := range h.Holders {
-			share := "-"
-			if x.BreachedShare != nil {
-				share = percentDown(*x.BreachedShare)
-			}
-			fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\t%s\n", holderName(x), x.Requests, elapsedCell(x.MedianHeldSeconds),
-				elapsedCell(x.P90HeldSeconds), strconv.FormatFloat(x.HandoffsPerRequest, 'f', -1, 64), share)
-		}
-	}
-	fmt.Fprintln(tw)
-	fmt.Fprintln(tw, "Times are business time on each SLA's calendar (counting and paused alike), in business hours, within 2%.")
-	fmt.Fprintln(tw, "HANDOFFS TO IT: times per request it held that the request was handed to it. SHARE OF BREACHED TIME:")
-	fmt.Fprintln(tw, "its part of the breached requests' elapsed time, what counted toward the target while it held them.")
-	return tw.Flush()
+// heldFooter ends the held table: what its columns mean.
+var heldFooter = []string{
+	"Times are business time on each SLA's calendar (counting and paused alike), in business hours, within 2%.",
+	"HANDOFFS TO IT: times per request it held that the request was handed to it. SHARE OF BREACHED TIME:",
+	"its part of the breached requests' elapsed time, what counted toward the target while it held them.",
 }
 
 // holderName is a holder's department, marked when it was waited on as
@@ -106,37 +85,30 @@ var reportHeldCSVHeader = []string{
 	"median_held_seconds", "p90_held_seconds", "handoffs_per_request", "breached_share",
 }
 
-// writeHeldCSV writes per SLA a row of its requests as a whole, then one
-// per holder; ratios to csvRatioDecimals decimals, an empty cell where
-// there is no figure.
-func writeHeldCSV(w io.Writer, r *wire.Report) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(reportHeldCSVHeader); err != nil {
+// writeHeldRows writes an SLA's rows of --by holder --format csv: one of
+// its requests as a whole, then one per holder; ratios to
+// csvRatioDecimals decimals, an empty cell where there is no figure.
+func writeHeldRows(cw *csv.Writer, s wire.ReportSLA) error {
+	h := s.Held
+	if h == nil {
+		h = &wire.Held{}
+	}
+	head := []string{s.ID, s.Provider, s.From, s.To, h.Target}
+	all := append(head[:len(head):len(head)], "", "", strconv.FormatInt(h.Requests, 10), strconv.FormatInt(h.Breached, 10),
+		seconds(h.MedianSeconds), seconds(h.P90Seconds), ratioCell(h.HandoffsPerRequest), "")
+	if err := cw.Write(all); err != nil {
 		return err
 	}
-	for _, s := range r.SLAs {
-		h := s.Held
-		if h == nil {
-			h = &wire.Held{}
+	for _, x := range h.Holders {
+		share := ""
+		if x.BreachedShare != nil {
+			share = ratioCell(*x.BreachedShare)
 		}
-		head := []string{s.ID, s.Provider, s.From, s.To, h.Target}
-		all := append(head[:len(head):len(head)], "", "", strconv.FormatInt(h.Requests, 10), strconv.FormatInt(h.Breached, 10),
-			seconds(h.MedianSeconds), seconds(h.P90Seconds), ratioCell(h.HandoffsPerRequest), "")
-		if err := cw.Write(all); err != nil {
+		row := append(head[:len(head):len(head)], x.Department, strconv.FormatBool(x.Waiting), strconv.FormatInt(x.Requests, 10), "",
+			seconds(x.MedianHeldSeconds), seconds(x.P90HeldSeconds), ratioCell(x.HandoffsPerRequest), share)
+		if err := cw.Write(row); err != nil {
 			return err
 		}
-		for _, x := range h.Holders {
-			share := ""
-			if x.BreachedShare != nil {
-				share = ratioCell(*x.BreachedShare)
-			}
-			row := append(head[:len(head):len(head)], x.Department, strconv.FormatBool(x.Waiting), strconv.FormatInt(x.Requests, 10), "",
-				seconds(x.MedianHeldSeconds), seconds(x.P90HeldSeconds), ratioCell(x.HandoffsPerRequest), share)
-			if err := cw.Write(row); err != nil {
-				return err
-			}
-		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return nil
 }
