@@ -156,15 +156,20 @@ func (l *loader) batches(ctx context.Context, base string, clients, n int, body 
 	return time.Since(begin), first
 }
 
-// get reads a page whole, reps times, and returns the median time and the
-// size of the last answer.
-func (l *loader) get(ctx context.Context, url string, reps int) (time.Duration, int64, error) {
+// get reads a page whole, reps times, with the header h (nil: none), and
+// returns the median time and the size of the last answer as sent: with
+// "Accept-Encoding: gzip" in h, its compressed size, since the loader
+// leaves bodies as they come.
+func (l *loader) get(ctx context.Context, url string, h http.Header, reps int) (time.Duration, int64, error) {
 	var times []time.Duration
 	var n int64
 	for range reps {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if err != nil {
 			return 0, 0, err
+		}
+		for k, v := range h {
+			req.Header[k] = v
 		}
 		t0 := time.Now()
 		resp, err := l.hc.Do(req)

@@ -24,6 +24,12 @@
 //   - storm: -storm requests breach at once: the tick that finds them due,
 //     the outbox's delivery of their alerts to a log receiver, and the
 //     status page with that many open breaches.
+//   - history: the 1,000-SLA configuration with -history requests of 60
+//     days of history (resolved, handed on, waiting on their customers,
+//     from departments only the "*" SLAs serve) imported in NDJSON
+//     bodies: the import's rate, the tick an hour later that settles the
+//     history, and /metrics (also gzipped), /api/v1/slas, the status
+//     page, the report and a department's page with that history counted.
 //
 // slad runs in this process through daemon.New/Start/Stop on a temporary
 // data directory (-dir chooses where: put it on the disk slad would use,
@@ -60,6 +66,7 @@ type options struct {
 	events       int
 	open         int
 	storm        int
+	history      int
 	reps         int
 	departments  int // of the generated configuration: 20 SLAs each
 	short        bool
@@ -71,8 +78,10 @@ type options struct {
 // runs before slas, whose million open requests leave the disk busy with
 // their writeback for a while after the scenario ends (even after a
 // sync, on a virtual disk): its tick, 98 fsyncs in a row, took 2.5–2.8 s
-// right after them against 1.3–2.2 s on its own.
-var scenarioNames = []string{"example", "storm", "slas"}
+// right after them against 1.3–2.2 s on its own. history runs last, so
+// that it leaves the figures of the others as they were before it; its
+// tick is measured right after its own import's writes anyway.
+var scenarioNames = []string{"example", "storm", "slas", "history"}
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
@@ -87,6 +96,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.events, "events", 100_000, "events of each batch-ingest measurement (a multiple of 1,000)")
 	fs.IntVar(&o.open, "open", 100_000, "open requests of the 1,000-SLA store (the issue's full size: 1000000)")
 	fs.IntVar(&o.storm, "storm", 100_000, "requests that breach at once in the storm scenario")
+	fs.IntVar(&o.history, "history", 100_000, "requests of 60 days of history the history scenario imports (an audit's size: 1000000)")
 	fs.IntVar(&o.reps, "reps", 5, "times each page is read (the median is shown)")
 	fs.BoolVar(&o.short, "short", false, "a smoke run of a second or two at tiny sizes (what the bench's own test runs); its figures mean nothing")
 	fs.BoolVar(&o.keep, "keep", false, "keep the data directories (their path is printed)")
@@ -115,8 +125,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.events < batchSize || o.events%batchSize != 0 {
 		return o, fmt.Errorf("-events %d: give a positive multiple of %d", o.events, batchSize)
 	}
-	if o.clients < 1 || o.batchClients < 1 || o.open < 1 || o.storm < 1 || o.reps < 1 || o.duration <= 0 {
-		return o, errors.New("-clients, -batch-clients, -open, -storm, -reps and -duration must be positive")
+	if o.clients < 1 || o.batchClients < 1 || o.open < 1 || o.storm < 1 || o.history < 1 || o.reps < 1 || o.duration <= 0 {
+		return o, errors.New("-clients, -batch-clients, -open, -storm, -history, -reps and -duration must be positive")
 	}
 	return o, nil
 }
@@ -136,6 +146,7 @@ func shorten(fs *flag.FlagSet, o *options) {
 	tiny("events", &o.events, 1000)
 	tiny("open", &o.open, 1000)
 	tiny("storm", &o.storm, 300)
+	tiny("history", &o.history, 1000)
 	tiny("reps", &o.reps, 1)
 	o.departments = 10 // 200 SLAs: with 1,000 a page takes seconds today
 }

@@ -33,6 +33,8 @@ func (r *runner) scenario(name string) func(context.Context) error {
 		return r.example
 	case "slas":
 		return r.slas
+	case "history":
+		return r.history
 	default:
 		return r.storm
 	}

@@ -29,8 +29,9 @@ func (c *clock) now() time.Time      { return time.Unix(0, c.ns.Load()).UTC() }
 func (c *clock) add(d time.Duration) { c.ns.Add(int64(d)) }
 
 // logSink is the daemon's log: it counts the alerts the log receivers
-// write (the storm's drain is over when all have been) and keeps the
-// errors, which would otherwise go unseen.
+// write (a drain is over when all have been; warnings and other stages
+// below a breach are written at INFO) and keeps the errors, which would
+// otherwise go unseen.
 type logSink struct {
 	alerts atomic.Int64
 	mu     sync.Mutex
@@ -39,7 +40,7 @@ type logSink struct {
 
 var _ slog.Handler = (*logSink)(nil)
 
-func (h *logSink) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+func (h *logSink) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
 
 func (h *logSink) Handle(_ context.Context, r slog.Record) error {
 	if r.Message == "SLA alert" {

@@ -43,9 +43,13 @@ func (r *runner) storm(ctx context.Context) error {
 	// history.
 	clk.add(time.Hour + time.Minute)
 	r.logf("the tick ...")
-	took, queued, err := tick(cfgFile, dataDir, clk)
+	took, res, err := tick(cfgFile, dataDir, clk)
 	if err != nil {
 		return err
+	}
+	queued := res.Queued
+	if queued == 0 {
+		return errors.New("tick: nothing was due; the storm's requests did not breach")
 	}
 	r.add(row{
 		scenario: scen, what: fmt.Sprintf("tick with %s due", grouped(float64(r.o.storm))),
@@ -74,7 +78,7 @@ func (r *runner) storm(ctx context.Context) error {
 
 	r.logf("the status page ...")
 	l := newLoader(1)
-	took, n, err := l.get(ctx, in.base+"/", r.o.reps)
+	took, n, err := l.get(ctx, in.base+"/", nil, r.o.reps)
 	l.close()
 	if err = errors.Join(err, in.stop()); err != nil {
 		return err
@@ -89,26 +93,23 @@ func (r *runner) storm(ctx context.Context) error {
 
 // tick opens the store as the daemon would and times one evaluation at the
 // clock's time.
-func tick(cfgFile, dataDir string, clk *clock) (time.Duration, int, error) {
+func tick(cfgFile, dataDir string, clk *clock) (time.Duration, store.EvalResult, error) {
 	cfg, err := config.Load(cfgFile)
 	if err != nil {
-		return 0, 0, err
+		return 0, store.EvalResult{}, err
 	}
 	st, err := store.Open(store.Options{Dir: dataDir, Policy: cfg.Policy, Now: clk.now})
 	if err != nil {
-		return 0, 0, err
+		return 0, store.EvalResult{}, err
 	}
 	flushPageCache()
 	begin := time.Now()
 	res, err := st.Evaluate(clk.now())
 	took := time.Since(begin)
 	if err = errors.Join(err, st.Close()); err != nil {
-		return 0, 0, fmt.Errorf("tick: %w", err)
+		return 0, store.EvalResult{}, fmt.Errorf("tick: %w", err)
 	}
-	if res.Queued == 0 {
-		return 0, 0, errors.New("tick: nothing was due; the storm's requests did not breach")
-	}
-	return took, res.Queued, nil
+	return took, res, nil
 }
 
 // waitAlerts waits until the log receiver has written want alerts, and

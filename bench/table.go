@@ -59,8 +59,8 @@ func describeMachine(o options, dir string) string {
 	fmt.Fprintf(&b, "slad bench, %s\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(&b, "machine: %d CPUs (%s), %s/%s, %s, %s, %s\n", runtime.NumCPU(), cpuModel(), runtime.GOOS, runtime.GOARCH, memTotal(), runtime.Version(), gcSetting())
 	fmt.Fprintf(&b, "data: %s on %s\n", dir, fileSystem(dir))
-	fmt.Fprintf(&b, "sizes: -clients %d -batch-clients %d -duration %s -events %d -open %d -storm %d -reps %d",
-		o.clients, o.batchClients, o.duration, o.events, o.open, o.storm, o.reps)
+	fmt.Fprintf(&b, "sizes: -clients %d -batch-clients %d -duration %s -events %d -open %d -storm %d -history %d -reps %d",
+		o.clients, o.batchClients, o.duration, o.events, o.open, o.storm, o.history, o.reps)
 	if o.short {
 		fmt.Fprintf(&b, ", %d SLAs (-short: a smoke run, its figures mean nothing)", generated{o.departments}.slas())
 	}
