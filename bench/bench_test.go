@@ -23,7 +23,7 @@ func TestSmokeRunPrintsEveryRowOfTheTable(t *testing.T) {
 		"GET /metrics", "GET /api/v1/slas", "GET /  ",
 		"tick with 100 due", "outbox delivery to a log receiver", "status page (GET /) with every request breached",
 		"of history | import, ~1,000-event NDJSON", "tick an hour after the import", "GET /metrics, gzip",
-		"GET /api/v1/report", "GET /departments/d01",
+		"GET /api/v1/report, its first page (100 SLAs)", "GET /departments/d01",
 	} {
 		if !strings.Contains(out, what) {
 			t.Errorf("the table has no row %q:\n%s", what, out)
