@@ -347,13 +347,18 @@ func (s *pendingSums) add(counters counterShares, old, cur contribution) {
 	for _, c := range counters {
 		s.counters[c.key] += c.n
 	}
-	dayDeltas(s.perSLA, old.Days, -1, perSLADay)
-	dayDeltas(s.perSLA, cur.Days, 1, perSLADay)
-	if old.Customer != "" {
-		dayDeltas(s.perPair, old.Days, -1, perCustomerDay(&old))
-	}
-	if cur.Customer != "" {
-		dayDeltas(s.perPair, cur.Days, 1, perCustomerDay(&cur))
+	// Most folds of a request leave its day shares as they were (a tick
+	// that settles it, an event that does not stop a clock): their
+	// differences, all zero, are not added up.
+	if !slices.Equal(old.Days, cur.Days) || !sameCustomers(&old, &cur) {
+		dayDeltas(s.perSLA, old.Days, -1, perSLADay)
+		dayDeltas(s.perSLA, cur.Days, 1, perSLADay)
+		if old.Customer != "" {
+			dayDeltas(s.perPair, old.Days, -1, perCustomerDay(&old))
+		}
+		if cur.Customer != "" {
+			dayDeltas(s.perPair, cur.Days, 1, perCustomerDay(&cur))
+		}
 	}
 	if !sameHeld(old.Held, cur.Held) {
 		heldDeltas(s.held, old.Held, -1)
