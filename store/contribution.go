@@ -190,10 +190,18 @@ func contributeLive(rec *record, stands *sla.Request, p *sla.Policy, now time.Ti
 	c.Held, _ = heldShares(p, live, nil, nil, false, rec.Contrib.Held) // carried over: see fold.held
 	c.Open = live.Status == sla.StatusOpen
 	c.Alert = c.Open && (len(att.Warned) > 0 || len(att.Breached) > 0)
-	if due, ok := lifecycle.NextDue(p, &rec.State, live, now); ok {
-		c.Deadline = deadlineKey(due, refOf(live))
-	}
+	c.Deadline = nextDeadline(p, rec, live, now)
 	return c
+}
+
+// nextDeadline is the deadline index's key of when the evaluator must look
+// at the request again (lifecycle.NextDue); nil: never. live is the
+// request as it stands at now.
+func nextDeadline(p *sla.Policy, rec *record, live *sla.Request, now time.Time) []byte {
+	if due, ok := lifecycle.NextDue(p, &rec.State, live, now); ok {
+		return deadlineKey(due, refOf(live))
+	}
+	return nil
 }
 
 // servedSLAs are the holding and waiting SLAs of the request's clocks,
@@ -323,19 +331,13 @@ func (b *contributor) share(s *sla.SLA, t time.Time) *DayAggr {
 	return &b.days[key].Aggr
 }
 
-// clock adds one clock of an SLA in force: its breach, and either its open
-// standing (into att) or its stop. Only a settled clock adds to the totals
-// that never go down (breaches, stops, the histogram) and to the breach
-// list: an import in progress must not count a breach its next batch
-// undoes (lifecycle.State.Settled).
+// clock adds one clock of an SLA in force: its open standing (into att)
+// or its stop and, once settled, what it counts in the totals that never
+// go down (settled).
 func (b *contributor) clock(s *sla.SLA, clk *sla.Clock, warned, settled bool, att *sla.Attention) {
 	var key string // kept in the lists below: built only for a clock they name
 	if clk.Breached() || warned {
 		key = clk.Key()
-	}
-	if clk.Breached() && settled {
-		b.inc(1, ctrBreaches, clk.SLA, string(clk.Target))
-		b.c.Breaches = append(b.c.Breaches, breachKey(clk.BreachedAt, refOf(&b.r), key))
 	}
 	switch {
 	case clk.Cancelled:
@@ -348,32 +350,56 @@ func (b *contributor) clock(s *sla.SLA, clk *sla.Clock, warned, settled bool, at
 			att.Warned = append(att.Warned, key)
 		}
 	default:
-		b.stopped(s, clk, settled)
+		b.stopped(s, clk)
+	}
+	if settled {
+		b.settled(clk, key)
 	}
 }
 
-// stopped adds a stopped clock to its day's aggregate and the stops index
-// and, once settled, to the stop counters and the histogram.
-func (b *contributor) stopped(s *sla.SLA, clk *sla.Clock, settled bool) {
-	outcome := "met"
+// stopped adds a stopped clock to its day's aggregate and the stops index.
+func (b *contributor) stopped(s *sla.SLA, clk *sla.Clock) {
 	t := b.share(s, clk.Stopped).target(clk.Target)
 	if clk.Breached() {
-		outcome = "breached"
 		t.Breached++
 	} else {
 		t.Met++
 	}
-	secs := int64(clk.Elapsed / time.Second)
+	secs := elapsedSeconds(clk)
 	t.ElapsedSeconds += secs
 	b.c.Stops = append(b.c.Stops, stopKey(s.ID, clk.Target, sla.DateOf(clk.Stopped.In(s.CalendarOf().Location())).Days(), refOf(&b.r), secs, clk.Breached()))
-	if !settled {
+}
+
+// settled adds what a settled clock counts in the totals that never go
+// down, and in the breach list: its breach, and its stop in the stop
+// counters and the histogram. Only a settled clock adds them: an import
+// in progress must not count a breach or a stop its next batch undoes
+// (lifecycle.State.Settled). key is the clock's key when it breached.
+// They are a contribution's only shares that change as time passes for a
+// request with no open clock: a visit that only settles one adds just
+// these (settle.go).
+func (b *contributor) settled(clk *sla.Clock, key string) {
+	if clk.Breached() {
+		b.inc(1, ctrBreaches, clk.SLA, string(clk.Target))
+		b.c.Breaches = append(b.c.Breaches, breachKey(clk.BreachedAt, refOf(&b.r), key))
+	}
+	if clk.Cancelled || clk.Open() {
 		return
 	}
+	outcome := "met"
+	if clk.Breached() {
+		outcome = "breached"
+	}
+	secs := elapsedSeconds(clk)
 	b.inc(1, ctrStopped, clk.SLA, string(clk.Target), outcome)
 	bucket, _ := slices.BinarySearch(ElapsedBuckets, float64(secs))
 	b.inc(1, ctrHist, clk.SLA, string(clk.Target), strconv.Itoa(bucket))
 	b.inc(secs, ctrHistSum, clk.SLA, string(clk.Target))
 }
+
+// elapsedSeconds is a stopped clock's elapsed time as the day aggregates,
+// the stops index and the histogram count it: whole business seconds.
+func elapsedSeconds(clk *sla.Clock) int64 { return int64(clk.Elapsed / time.Second) }
 
 // csat adds a resolved request's satisfaction score to the day it was
 // resolved, under each SLA the score rates (sla.Policy.RatedSLAs): the

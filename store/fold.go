@@ -48,6 +48,9 @@ type fold struct {
 	// (the evaluator's). keep: it is folded under the rules in force
 	// already, so only tick it (fresh and the stored events are unused).
 	tick, keep bool
+	// full: a tick computes the whole contribution anew even when the
+	// request only settles (settle.go; tests compare the two).
+	full bool
 
 	stored []byte     // the record as stored, nil if none (phase 1)
 	events []rawEvent // all stored events, when needed (phase 1)
@@ -159,6 +162,7 @@ func (f *fold) compute(p *sla.Policy, now time.Time) {
 		}
 		f.effects = lifecycle.SettleLive(p, &rec.State, oldReq, &rec.Request, &live, now)
 	}
+	settles := false // the visit only settles clocks (settle.go)
 	if f.tick {
 		if f.old == nil {
 			f.err = errNotStored
@@ -179,10 +183,16 @@ func (f *fold) compute(p *sla.Policy, now time.Time) {
 			f.effects = append(f.effects, t.Effects...)
 		}
 		f.fired, f.skipped = t.Fired, t.Skipped
+		settles = f.keep && !f.full && onlySettles(p, &live, &t)
 	}
-	rec.Contrib = contributeLive(rec, &live, p, now)
-	if !f.held(p, rec, now) {
-		return
+	if settles {
+		// Its shares as stored, but those of its clocks that settle.
+		rec.Contrib = settledContribution(rec, &live, p, now)
+	} else {
+		rec.Contrib = contributeLive(rec, &live, p, now)
+		if !f.held(p, rec, now) {
+			return
+		}
 	}
 	deltas := counterDeltas(oldContrib, rec.Contrib, &rec.High)
 	if f.counters == nil {
@@ -347,13 +357,18 @@ func (s *pendingSums) add(counters counterShares, old, cur contribution) {
 	for _, c := range counters {
 		s.counters[c.key] += c.n
 	}
-	dayDeltas(s.perSLA, old.Days, -1, perSLADay)
-	dayDeltas(s.perSLA, cur.Days, 1, perSLADay)
-	if old.Customer != "" {
-		dayDeltas(s.perPair, old.Days, -1, perCustomerDay(&old))
-	}
-	if cur.Customer != "" {
-		dayDeltas(s.perPair, cur.Days, 1, perCustomerDay(&cur))
+	// Most folds of a request leave its day shares as they were (a tick
+	// that settles it, an event that does not stop a clock): their
+	// differences, all zero, are not added up.
+	if !slices.Equal(old.Days, cur.Days) || !sameCustomers(&old, &cur) {
+		dayDeltas(s.perSLA, old.Days, -1, perSLADay)
+		dayDeltas(s.perSLA, cur.Days, 1, perSLADay)
+		if old.Customer != "" {
+			dayDeltas(s.perPair, old.Days, -1, perCustomerDay(&old))
+		}
+		if cur.Customer != "" {
+			dayDeltas(s.perPair, cur.Days, 1, perCustomerDay(&cur))
+		}
 	}
 	if !sameHeld(old.Held, cur.Held) {
 		heldDeltas(s.held, old.Held, -1)

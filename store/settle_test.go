@@ -1,0 +1,164 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/slad-project/slad/alert/lifecycle"
+	"github.com/slad-project/slad/internal/testutil"
+	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/sla/slatest"
+)
+
+// TestASettlingVisitWritesWhatRecomputingTheRequestWrites: a tick that
+// only settles a closed request's clocks computes just the shares that
+// settle (settledContribution) and writes only what changed. Histories of
+// days ago — under the 1,000-SLA policy as the audit's import drew them,
+// and random ones with handoffs, holding and waiting SLAs, reopenings and
+// cancellations — are imported in batches minutes apart, so that they
+// settle at different ticks, into two stores. One is ticked by Evaluate,
+// the other by the same chunks with every contribution computed whole
+// (contributeLive). Each settling request's record and counter deltas are
+// the same both ways, and after every tick both files hold the same keys
+// and values.
+func TestASettlingVisitWritesWhatRecomputingTheRequestWrites(t *testing.T) {
+	rng := testutil.Rand(t)
+	tests := map[string]struct {
+		policy   func(testing.TB) *sla.Policy
+		at       time.Time // when the import starts
+		requests func(at time.Time) []sla.Event
+		// shuffled: the import sends the events in any order, so that a
+		// request's clocks are first seen in different batches, and settle
+		// at different ticks.
+		shuffled bool
+	}{
+		"the audit's import, 1,000 SLAs": {
+			policy: scalePolicy, at: auditImportAt,
+			requests: func(at time.Time) []sla.Event {
+				var events []sla.Event
+				for range 300 {
+					events = append(events, auditHistory(rng.IntN(1_000_000), at)...)
+				}
+				return events
+			},
+		},
+		"random histories with handoffs": {
+			policy: slatest.HandoffPolicy, at: slatest.T0.Add(4 * 24 * time.Hour),
+			requests: func(time.Time) []sla.Event { return slatest.RandomHistories(rng, 200) },
+			shuffled: true,
+		},
+		// Updates move requests between SLAs: a clock of an SLA a later
+		// batch gives the request settles after the others.
+		"random histories changing SLAs": {
+			policy: slatest.RichPolicy, at: slatest.T0.Add(5 * 24 * time.Hour),
+			requests: func(time.Time) []sla.Event { return slatest.RichHistories(rng, 200) },
+			shuffled: true,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			p := tc.policy(t)
+			clock := testutil.NewClock(tc.at)
+			open := func() *Store {
+				s, err := Open(Options{Dir: t.TempDir(), Policy: p, Now: clock.Now})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { _ = s.Close() })
+				return s
+			}
+			s, whole := open(), open()
+			events := tc.requests(tc.at)
+			if tc.shuffled {
+				rng.Shuffle(len(events), func(i, j int) { events[i], events[j] = events[j], events[i] })
+			}
+			// Batches of about 100 events, 7 minutes apart: they settle an
+			// hour later, over several ticks.
+			for from := 0; from < len(events); from += 100 {
+				for _, to := range []*Store{s, whole} {
+					if _, err := to.Append(context.Background(), events[from:min(from+100, len(events))]); err != nil {
+						t.Fatal(err)
+					}
+				}
+				clock.Set(clock.Now().Add(7 * time.Minute))
+			}
+			settled := 0
+			end := clock.Now().Add(lifecycle.HistoryAge + time.Minute)
+			for now := tc.at.Add(lifecycle.HistoryAge); !now.After(end); now = now.Add(5 * time.Minute) {
+				clock.Set(now)
+				got, err := s.Evaluate(now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, n := evaluateWhole(t, whole, now)
+				if got != want {
+					t.Fatalf("tick at %s: %+v, computed whole %+v", now.Sub(tc.at), got, want)
+				}
+				settled += n
+				if g, w := boltContents(t, s.db), boltContents(t, whole.db); g != w {
+					t.Fatalf("tick at %s: the files differ", now.Sub(tc.at))
+				}
+			}
+			if settled < 50 {
+				t.Fatalf("%d requests only settled; the test measures little", settled)
+			}
+		})
+	}
+}
+
+// evaluateWhole ticks s at now as Evaluate does, but with every due
+// request's contribution computed whole: it checks that those that only
+// settle come out the same as settledContribution makes them, and
+// returns how many there were.
+func evaluateWhole(t *testing.T, s *Store, now time.Time) (EvalResult, int) {
+	t.Helper()
+	p, bound, chunks := dueChunks(t, s, now)
+	var res EvalResult
+	settled := 0
+	for _, c := range chunks {
+		for _, f := range c.folds {
+			if f.err != nil || f.old == nil {
+				continue
+			}
+			live := f.old.Request.At(p, now)
+			settles := f.keep && onlySettles(p, &live, &lifecycle.TickResult{Effects: f.effects, Fired: f.fired, Skipped: f.skipped})
+			data, counters := f.data, slices.Clone(f.counters)
+			f.full = true
+			f.compute(p, now)
+			f.prep = writePrep{}
+			f.prepareWrite(nil)
+			if !settles {
+				continue
+			}
+			settled++
+			if !bytes.Equal(data, f.data) {
+				t.Errorf("request %s settled: record\n%+v\ncomputed whole\n%+v", f.ref.ID, mustDecode(t, f.ref, data), f.rec)
+			}
+			if !slices.Equal(counters, f.counters) {
+				t.Errorf("request %s settled: counters change by %v, computed whole by %v", f.ref.ID, counters, f.counters)
+			}
+		}
+		if err := s.update(func(tx *bolt.Tx) error {
+			r, err := s.writeDue(tx, p, bound, c, now)
+			res.add(r)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return res, settled
+}
+
+func mustDecode(t *testing.T, ref Ref, data []byte) *record {
+	t.Helper()
+	rec, err := decodeRecord(ref, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
