@@ -136,7 +136,7 @@ func (sn snapshot) customersShown(p *sla.Policy, sl *sla.SLA) []string {
 	}
 	var out []string
 	for cu, w := range sn.sums[sl.ID].Customers {
-		if len(w) > 0 && !zeroWindow(w[0]) && p.Departments[cu] != nil && sl.Serves(cu) {
+		if len(w) > 0 && w[0].Counts() && p.Departments[cu] != nil && sl.Serves(cu) {
 			out = append(out, cu)
 		}
 	}
@@ -147,19 +147,6 @@ func (sn snapshot) customersShown(p *sla.Policy, sl *sla.SLA) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-// zeroWindow reports whether nothing stopped and nobody rated in a window.
-func zeroWindow(w store.Window) bool {
-	if w.CSATCount != 0 {
-		return false
-	}
-	for _, t := range w.Targets {
-		if t.Met != 0 || t.Breached != 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // windowOf is sl's current window as the snapshot read it (customer ""

@@ -93,6 +93,8 @@ func TestScanDayAggrLeavesOtherShapesToEncodingJSON(t *testing.T) {
 		"a fraction":            `{"csat_sum":1.5}`,
 		"a number out of range": `{"csat_sum":12345678901234567890}`,
 		"a string":              `{"csat_sum":"1"}`,
+		"a key left open":       `{"response`,
+		"a key without a value": `{"csat_sum"}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			if a, ok := scanDayAggr([]byte(in)); ok {
