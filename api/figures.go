@@ -40,8 +40,10 @@ type snapshot struct {
 
 // newSnapshot indexes the counters for the figures.
 func newSnapshot(c store.Counters, flagged []store.Flagged) snapshot {
-	sn := snapshot{counters: c, flagged: flagged, open: map[[2]string]int64{}, active: map[string][]string{}}
-	seen := map[[2]string]bool{}
+	// Sized for the open counters at once (12,000 at 1,000 SLAs): grown a
+	// key at a time, they were rehashed a dozen times a read.
+	sn := snapshot{counters: c, flagged: flagged, open: make(map[[2]string]int64, len(c.Open)), active: map[string][]string{}}
+	seen := make(map[[2]string]bool, len(c.Open))
 	activate := func(slaID, customer string, n int64) {
 		if k := [2]string{slaID, customer}; n > 0 && !seen[k] {
 			seen[k] = true

@@ -181,9 +181,11 @@ func readCounters(tx *bolt.Tx) (Counters, error) {
 		}
 		return c.Histogram[k]
 	}
+	var labels []string
 	err := tx.Bucket(bucketCounters).ForEach(func(k, v []byte) error {
 		n := int64(binary.BigEndian.Uint64(v))
-		kind, l := splitCounterKey(string(k))
+		kind, l := cutCounterKey(string(k), labels)
+		labels = l
 		switch {
 		case kind == ctrOpen && len(l) == 3:
 			c.Open[[3]string{l[0], l[1], l[2]}] = n
