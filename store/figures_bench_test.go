@@ -86,12 +86,23 @@ func figureBenchCustomers(id string) []string {
 	return out
 }
 
-// BenchmarkReadFigures reads figureBenchDB's sums as /metrics and
-// GET /api/v1/slas read them: every SLA's window and every customer's.
+// BenchmarkReadFigures reads figureBenchDB's sums as /metrics reads them
+// (every SLA's window and every customer's), and as GET /api/v1/slas does
+// (the first 20 customers that count of a "*" SLA, and which others do).
 func BenchmarkReadFigures(b *testing.B) {
 	db, queries := figureBenchDB(b)
 	b.Run("every customer", func(b *testing.B) {
 		benchReadFigures(b, db, FigureQuery{Sums: queries})
+	})
+	b.Run("first 20 customers", func(b *testing.B) {
+		first := make([]SumQuery, len(queries))
+		for i, q := range queries {
+			if q.ActiveCustomers {
+				q.ActiveCustomers, q.First = false, &FirstCustomers{Among: figureBenchCustomers(q.SLA), Max: 20}
+			}
+			first[i] = q
+		}
+		benchReadFigures(b, db, FigureQuery{Sums: first})
 	})
 }
 
