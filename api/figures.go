@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"time"
 
@@ -40,8 +41,10 @@ type snapshot struct {
 
 // newSnapshot indexes the counters for the figures.
 func newSnapshot(c store.Counters, flagged []store.Flagged) snapshot {
-	sn := snapshot{counters: c, flagged: flagged, open: map[[2]string]int64{}, active: map[string][]string{}}
-	seen := map[[2]string]bool{}
+	// Sized for the open counters at once (12,000 at 1,000 SLAs): grown a
+	// key at a time, they were rehashed a dozen times a read.
+	sn := snapshot{counters: c, flagged: flagged, open: make(map[[2]string]int64, len(c.Open)), active: map[string][]string{}}
+	seen := make(map[[2]string]bool, len(c.Open))
 	activate := func(slaID, customer string, n int64) {
 		if k := [2]string{slaID, customer}; n > 0 && !seen[k] {
 			seen[k] = true
@@ -78,6 +81,11 @@ type figureRead struct {
 	// ownOnly reads no customer's sums, only each SLA's own (a page that
 	// shows no customer's figures).
 	ownOnly bool
+	// customersMax, when above 0, reads the sums of only the first so
+	// many customers each SLA shows (customersShown), and of a "*" SLA
+	// which others count (store.FirstCustomers): a list that shows that
+	// many and counts the rest.
+	customersMax int
 	// unmatched, when above 0, reads the ids of so many of each
 	// provider's open requests without a clock.
 	unmatched int
@@ -106,10 +114,16 @@ func readFigures(src figureSource, p *sla.Policy, r figureRead, now time.Time) (
 		if r.ranges != nil {
 			sq.Ranges = append(sq.Ranges, r.ranges(sl, last)...)
 		}
+		star := slices.Contains(sl.Customers, "*")
 		switch {
 		case r.ownOnly:
-		case slices.Contains(sl.Customers, "*"):
+		case star && r.customersMax > 0:
+			sq.First = &store.FirstCustomers{Among: p.CustomersOf(sl), Max: r.customersMax}
+		case star:
 			sq.ActiveCustomers = true
+		case r.customersMax > 0:
+			named := p.CustomersOf(sl)
+			sq.Customers = append(slices.Clone(r.customers), named[:min(len(named), r.customersMax)]...)
 		default:
 			sq.Customers = append(slices.Clone(r.customers), p.CustomersOf(sl)...)
 		}
@@ -129,17 +143,21 @@ func readFigures(src figureSource, p *sla.Policy, r figureRead, now time.Time) (
 // departments with a request under it in its current window (a day
 // aggregate) or open now. Their number is bounded by the configuration
 // (SLAs × departments at worst) and in practice by the pairs that work
-// together, instead of every department under every "*" SLA.
+// together, instead of every department under every "*" SLA. With
+// figureRead.customersMax, the sums of the first customersMax only were
+// read (those of the others are not needed, store.FirstCustomers).
 func (sn snapshot) customersShown(p *sla.Policy, sl *sla.SLA) []string {
 	if !slices.Contains(sl.Customers, "*") {
 		return p.CustomersOf(sl)
 	}
 	var out []string
-	for cu, w := range sn.sums[sl.ID].Customers {
-		if len(w) > 0 && !zeroWindow(w[0]) && p.Departments[cu] != nil && sl.Serves(cu) {
+	sums := sn.sums[sl.ID]
+	for cu, w := range sums.Customers {
+		if len(w) > 0 && w[0].Counts() && p.Departments[cu] != nil && sl.Serves(cu) {
 			out = append(out, cu)
 		}
 	}
+	out = append(out, sums.Unsummed...) // configured and served: read among p.CustomersOf
 	for _, cu := range sn.active[sl.ID] {
 		if cu != "" && p.Departments[cu] != nil && sl.Serves(cu) && !slices.Contains(out, cu) {
 			out = append(out, cu)
@@ -147,19 +165,6 @@ func (sn snapshot) customersShown(p *sla.Policy, sl *sla.SLA) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-// zeroWindow reports whether nothing stopped and nobody rated in a window.
-func zeroWindow(w store.Window) bool {
-	if w.CSATCount != 0 {
-		return false
-	}
-	for _, t := range w.Targets {
-		if t.Met != 0 || t.Breached != 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // windowOf is sl's current window as the snapshot read it (customer ""
@@ -208,13 +213,36 @@ func (sn snapshot) figuresOf(sl *sla.SLA, customer string, w store.Window, toTod
 }
 
 // standing is an SLA and its figures over its current window as of the
-// snapshot: an entry of GET /api/v1/slas and a row of the status page.
+// snapshot, with every customer's: the answer of GET /api/v1/slas/{id}.
 func standing(p *sla.Policy, sl *sla.SLA, sn snapshot) wire.SLAStanding {
+	customers := sn.customersShown(p, sl)
+	return standingWith(sl, sn, customers, len(customers))
+}
+
+// listedStanding is standing with the first wire.ByCustomerLimit
+// customers, and the address of the SLA's own answer when it has more: an
+// entry of GET /api/v1/slas, read with figureRead.customersMax.
+func listedStanding(p *sla.Policy, sl *sla.SLA, sn snapshot) wire.SLAStanding {
+	customers := sn.customersShown(p, sl)
+	out := standingWith(sl, sn, customers[:min(len(customers), wire.ByCustomerLimit)], len(customers))
+	if len(customers) > wire.ByCustomerLimit {
+		out.ByCustomerAll = slaURL(sl.ID)
+	}
+	return out
+}
+
+// slaURL is the address of an SLA's standing, every customer's with it.
+func slaURL(id string) string { return "/api/v1/slas/" + url.PathEscape(id) }
+
+// standingWith is standing with the customers given, of total.
+func standingWith(sl *sla.SLA, sn snapshot, customers []string, total int) wire.SLAStanding {
 	secs := targetSecondsMemo{}
 	out := ownStanding(sl, sn, secs)
-	for _, cu := range sn.customersShown(p, sl) {
+	out.ByCustomer = make([]wire.CustomerStanding, 0, len(customers))
+	for _, cu := range customers {
 		out.ByCustomer = append(out.ByCustomer, wire.CustomerStanding{Customer: cu, Standing: secs.standing(sl, sn.current(sl, cu))})
 	}
+	out.ByCustomerTotal = total
 	return out
 }
 

@@ -3,13 +3,18 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/slad-project/slad/api/wire"
+	"github.com/slad-project/slad/store"
 )
 
 // TestTheSLAListIsCompactUnlessPrettyIsAsked: GET /api/v1/slas is written
@@ -45,5 +50,105 @@ func TestTheSLAListIsCompactUnlessPrettyIsAsked(t *testing.T) {
 	}
 	if !strings.Contains(string(compact), `"by_customer":[{"customer":`) {
 		t.Errorf("no per-customer standing in %.300s", compact)
+	}
+}
+
+// customerSums is a store that notes how many customers' sums its last
+// read of figures returned per SLA.
+type customerSums struct {
+	Store
+	mu   sync.Mutex
+	last map[string]int
+}
+
+func (c *customerSums) ReadFigures(q store.FigureQuery) (store.Figures, error) {
+	f, err := c.Store.ReadFigures(q)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.last = map[string]int{}
+	for id, sums := range f.Sums {
+		c.last[id] = len(sums.Customers)
+	}
+	return f, err
+}
+
+func (c *customerSums) of(slaID string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.last[slaID]
+}
+
+// TestTheSLAListShowsTwentyCustomersOfAnSLAAndPointsToTheRest: IT's SLA
+// for every department ("*") has requests of 30 of them, 24 resolved and
+// 6 still open; the list shows its first 20 customers, the same figures
+// as its own answer, counts the 30 and points to that answer, which lists
+// them all. The list reads the sums of the customers it shows only. An
+// SLA that names two customers lists both, in its order.
+func TestTheSLAListShowsTwentyCustomersOfAnSLAAndPointsToTheRest(t *testing.T) {
+	var cfg strings.Builder
+	cfg.WriteString("departments:\n  it: {name: IT}\n")
+	for i := range 31 {
+		fmt.Fprintf(&cfg, "  d%02d: {name: Department %02d}\n", i, i)
+	}
+	cfg.WriteString(`slas:
+  - {id: it-all, provider: it, customers: ["*"], resolution: 4h, objective: 95%, window: 30d}
+  - {id: it-two, provider: it, customers: [d03, d01], resolution: 4h, objective: 95%, window: 30d}
+`)
+	sums := &customerSums{}
+	srv, _ := newTestAPI(t, cfg.String(), "", func(o *Options) {
+		sums.Store = o.Store
+		o.Store = sums
+	})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	opened, resolved := time.Now().UTC().Add(-3*time.Hour), time.Now().UTC().Add(-2*time.Hour)
+	var body strings.Builder
+	for i := range 30 { // d30 raises nothing
+		fmt.Fprintf(&body, `{"id":"o%d","request":"R%d","type":"opened","at":%q,"provider":"it","customer":"d%02d"}`+"\n", i, i, opened.Format(time.RFC3339), i)
+		if i%5 != 0 {
+			fmt.Fprintf(&body, `{"id":"r%d","request":"R%d","type":"resolved","at":%q,"provider":"it"}`+"\n", i, i, resolved.Format(time.RFC3339))
+		}
+	}
+	if status, data := postEvents(t, ts.URL, "application/x-ndjson", body.String()); status != http.StatusOK {
+		t.Fatalf("%d %s", status, data)
+	}
+	var list struct{ SLAs []wire.SLAStanding }
+	var all wire.SLAStanding
+	getJSON(t, ts.URL+"/api/v1/slas", &list)
+	if n := sums.of("it-all"); n > wire.ByCustomerLimit {
+		t.Errorf("the list read the sums of %d customers of it-all to show %d", n, wire.ByCustomerLimit)
+	}
+	getJSON(t, ts.URL+"/api/v1/slas/it-all", &all)
+	if len(list.SLAs) != 2 {
+		t.Fatalf("%d SLAs listed, want 2", len(list.SLAs))
+	}
+	listed := list.SLAs[0]
+	if len(listed.ByCustomer) != wire.ByCustomerLimit || listed.ByCustomerTotal != 30 || listed.ByCustomerAll != "/api/v1/slas/it-all" {
+		t.Errorf("the list shows %d customers of %d, the rest at %q; want %d of 30 at /api/v1/slas/it-all",
+			len(listed.ByCustomer), listed.ByCustomerTotal, listed.ByCustomerAll, wire.ByCustomerLimit)
+	}
+	if len(all.ByCustomer) != 30 || all.ByCustomerTotal != 30 || all.ByCustomerAll != "" {
+		t.Errorf("the SLA's own answer shows %d customers of %d, the rest at %q; want all 30 and no address", len(all.ByCustomer), all.ByCustomerTotal, all.ByCustomerAll)
+	}
+	if len(all.ByCustomer) > 1 && all.ByCustomer[1].Targets[0].Counted != 1 {
+		t.Errorf("d01's resolution is not counted: %+v", all.ByCustomer[1])
+	}
+	for i, c := range listed.ByCustomer {
+		if i >= len(all.ByCustomer) || !reflect.DeepEqual(c, all.ByCustomer[i]) {
+			t.Errorf("the list's customer %d differs from the SLA's own answer's: %+v", i, c)
+			break
+		}
+	}
+	listed.ByCustomer, listed.ByCustomerAll, all.ByCustomer = nil, "", nil
+	if !reflect.DeepEqual(listed, all) {
+		t.Errorf("the list's entry differs from the SLA's own answer:\n%+v\n%+v", listed, all)
+	}
+	two := list.SLAs[1]
+	var named []string
+	for _, c := range two.ByCustomer {
+		named = append(named, c.Customer)
+	}
+	if !slices.Equal(named, []string{"d03", "d01"}) || two.ByCustomerTotal != 2 || two.ByCustomerAll != "" {
+		t.Errorf("it-two lists %v of %d, the rest at %q; want d03 and d01, of 2, and no address", named, two.ByCustomerTotal, two.ByCustomerAll)
 	}
 }

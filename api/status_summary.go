@@ -49,8 +49,10 @@ const (
 	// scorecardRowsMax is how many customers, and how many holders, a
 	// scorecard shows under each SLA, the rest in the API: an SLA serving
 	// every department ("*") had a row for each of 49 customers and of 50
-	// holders, and 20 such SLAs made a page of 1.3 MB.
-	scorecardRowsMax = 20
+	// holders, and 20 such SLAs made a page of 1.3 MB. It is the bound of
+	// the customers of GET /api/v1/slas (wire.ByCustomerLimit), so that
+	// the scorecard and the list show an SLA's same first customers.
+	scorecardRowsMax = wire.ByCustomerLimit
 )
 
 // pageLink is one page of a list paged by pageOf.

@@ -138,8 +138,21 @@ func appendCounterKey(dst []byte, kind string, labels ...string) []byte {
 
 // splitCounterKey is the inverse of appendCounterKey.
 func splitCounterKey(k string) (kind string, labels []string) {
-	parts := strings.Split(k, "\x00")
-	return parts[0], parts[1:]
+	return cutCounterKey(k, nil)
+}
+
+// cutCounterKey is splitCounterKey appending the labels to labels[:0]: a
+// read of every counter (66,000 at 1,000 SLAs) reuses one slice instead
+// of making one a key.
+func cutCounterKey(k string, labels []string) (kind string, _ []string) {
+	kind, rest, more := strings.Cut(k, "\x00")
+	labels = labels[:0]
+	for more {
+		var l string
+		l, rest, more = strings.Cut(rest, "\x00")
+		labels = append(labels, l)
+	}
+	return kind, labels
 }
 
 // contribute computes what a request, as it stands, adds to the derived

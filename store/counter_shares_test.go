@@ -2,6 +2,7 @@ package store
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -18,6 +19,36 @@ func TestSharesReadOutOfOrderAreKeptAsAMapWould(t *testing.T) {
 	} {
 		if got := c.in.sorted(); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%s: sorted() = %v, want %v", name, got, c.want)
+		}
+	}
+}
+
+// TestACounterKeySplitsIntoWhatMadeIt: splitCounterKey, and cutCounterKey
+// into a slice it reuses, give back the kind and labels appendCounterKey
+// joined, an empty label and a key of no label included.
+func TestACounterKeySplitsIntoWhatMadeIt(t *testing.T) {
+	reused := make([]string, 0, 4)
+	for _, tc := range []struct {
+		kind   string
+		labels []string
+	}{
+		{ctrOpen, []string{"it-sales", "it", "sales"}},
+		{ctrAtRisk, []string{"it-sales"}},
+		{ctrOpenBreachedByCustomer, []string{"it-sales", "", "sales"}},
+		{ctrOpened, nil},
+	} {
+		k := string(appendCounterKey(nil, tc.kind, tc.labels...))
+		want := tc.labels
+		if len(want) == 0 {
+			want = []string{""} // the kind and its NUL
+		}
+		kind, labels := splitCounterKey(k)
+		if kind != tc.kind || !slices.Equal(labels, want) {
+			t.Errorf("splitCounterKey(%q) = %q, %q; want %q, %q", k, kind, labels, tc.kind, want)
+		}
+		kind, reused = cutCounterKey(k, reused)
+		if kind != tc.kind || !slices.Equal(reused, want) {
+			t.Errorf("cutCounterKey(%q) = %q, %q; want %q, %q", k, kind, reused, tc.kind, want)
 		}
 	}
 }

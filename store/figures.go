@@ -3,8 +3,8 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -30,6 +30,22 @@ type SumQuery struct {
 	// ActiveCustomers asks for the sums of every other customer too that
 	// has a day aggregate under the SLA in one of the ranges.
 	ActiveCustomers bool
+	// First, in place of ActiveCustomers, asks for the sums of only the
+	// first of some customers that count in the first range, and which of
+	// the others do: what a list that shows a few customers per SLA, and
+	// counts the rest, reads.
+	First *FirstCustomers
+}
+
+// FirstCustomers asks for the sums of the first Max of Among (in their
+// order) that count in a SumQuery's first range: with a stop or a rating
+// (a day aggregate whose tallies or rating count are not 0) in it. Of the
+// other customers of Among, the read only learns whether they count
+// (SLASums.Unsummed), from the first day that does: one cursor seek each
+// instead of a day aggregate per day of the window.
+type FirstCustomers struct {
+	Among []string
+	Max   int
 }
 
 // SLASums is what a SumQuery read: a Window per range, in the order of
@@ -37,8 +53,13 @@ type SumQuery struct {
 type SLASums struct {
 	All []Window
 	// Customers holds the customers asked for by name and, with
-	// ActiveCustomers, those with a day aggregate in a range.
+	// ActiveCustomers, those with a day aggregate in a range, or with
+	// First, its first customers that count.
 	Customers map[string][]Window
+	// Unsummed are, with First, the customers of FirstCustomers.Among past
+	// its Max that count in the first range, in its order: their sums
+	// were not read.
+	Unsummed []string
 }
 
 // FigureQuery is everything a page or a scrape reads in one transaction.
@@ -105,68 +126,167 @@ func readFigures(tx *bolt.Tx, q FigureQuery) (Figures, error) {
 // readSums reads one SumQuery with the cursors of the days and
 // days_by_customer buckets.
 func readSums(days, pairs *bolt.Cursor, q SumQuery) (SLASums, error) {
-	out := SLASums{All: newWindows(len(q.Ranges)), Customers: map[string][]Window{}}
+	out := SLASums{All: []Window{}, Customers: map[string][]Window{}}
 	if len(q.Ranges) == 0 {
 		return out, nil
 	}
-	first, last := span(q.Ranges)
+	sum := newSpanSum(q.Ranges)
 	prefix := lp(nil, q.SLA)
-	if err := sumSpan(days, prefix, first, last, q.Ranges, out.All); err != nil {
+	var err error
+	if out.All, _, err = sum.read(days, prefix); err != nil {
 		return out, err
 	}
 	for _, cu := range q.Customers {
 		if _, ok := out.Customers[cu]; ok {
 			continue
 		}
-		w := newWindows(len(q.Ranges))
-		if err := sumSpan(pairs, lp(bytes.Clone(prefix), cu), first, last, q.Ranges, w); err != nil {
+		w, _, err := sum.read(pairs, lp(bytes.Clone(prefix), cu))
+		if err != nil {
 			return out, err
 		}
 		out.Customers[cu] = w
 	}
-	if !q.ActiveCustomers {
-		return out, nil
-	}
-	// Skip from one customer's keys (its prefix and 8 bytes of day) to
-	// the next one's.
-	for k, _ := pairs.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = pairs.Seek(pastPrefix(k)) {
-		cu, _, ok := cutLP(k[len(prefix):])
-		if !ok {
-			return out, fmt.Errorf("days_by_customer: key %x is not a pair's", k)
-		}
-		k = lp(bytes.Clone(prefix), cu)
-		if _, ok := out.Customers[cu]; ok {
-			continue
-		}
-		w := newWindows(len(q.Ranges))
-		if err := sumSpan(pairs, k, first, last, q.Ranges, w); err != nil {
+	if q.First != nil {
+		if err := readFirst(pairs, prefix, sum, *q.First, &out); err != nil {
 			return out, err
 		}
-		if !allZero(w) {
-			out.Customers[cu] = w
-		}
 	}
-	return out, nil
+	if q.ActiveCustomers {
+		err = readActive(pairs, prefix, sum, &out)
+	}
+	return out, err
 }
 
-// sumSpan adds the day aggregates under prefix from first to last into
-// the windows of the ranges that hold each day.
-func sumSpan(c *bolt.Cursor, prefix []byte, first, last int64, ranges []DayRange, into []Window) error {
-	from := dayKeyOf(prefix, first)
-	to := dayKeyOf(prefix, last)
-	for k, v := c.Seek(from); k != nil && bytes.Compare(k, to) <= 0; k, v = c.Next() {
-		day := dayOf(k)
-		a, err := decodeDayAggr(v)
+// readFirst adds to out the sums of the first fc.Max customers of
+// fc.Among that count in the first range (those asked for by name are
+// summed already), and lists the others that count.
+func readFirst(pairs *bolt.Cursor, prefix []byte, sum *spanSum, fc FirstCustomers, out *SLASums) error {
+	summed := 0
+	for _, cu := range fc.Among {
+		pair := lp(bytes.Clone(prefix), cu)
+		if w, ok := out.Customers[cu]; ok {
+			if w[0].Counts() {
+				summed++
+			}
+			continue
+		}
+		if summed < fc.Max {
+			w, _, err := sum.read(pairs, pair)
+			if err != nil {
+				return err
+			}
+			if w[0].Counts() {
+				out.Customers[cu] = w
+				summed++
+			}
+			continue
+		}
+		counts, err := sum.countsInFirst(pairs, pair)
 		if err != nil {
 			return err
 		}
-		for i, r := range ranges {
-			if day >= r.First.Days() && day <= r.Last.Days() {
-				into[i].add(&a)
-			}
+		if counts {
+			out.Unsummed = append(out.Unsummed, cu)
 		}
 	}
 	return nil
+}
+
+// readActive adds to out the sums of every other customer with a day
+// aggregate under the SLA (prefix) that counts in a range. A customer's
+// read stops at the first key past its days, most often the next
+// customer's first: one seek a customer.
+func readActive(pairs *bolt.Cursor, prefix []byte, sum *spanSum, out *SLASums) error {
+	k, _ := pairs.Seek(prefix)
+	for k != nil && bytes.HasPrefix(k, prefix) {
+		cu, _, ok := cutLP(k[len(prefix):])
+		if !ok {
+			return fmt.Errorf("days_by_customer: key %x is not a pair's", k)
+		}
+		pair := lp(bytes.Clone(prefix), cu)
+		if _, ok := out.Customers[cu]; ok {
+			k, _ = pairs.Seek(pastPrefix(pair))
+			continue
+		}
+		w, next, err := sum.read(pairs, pair)
+		if err != nil {
+			return err
+		}
+		if slices.ContainsFunc(w, Window.Counts) {
+			out.Customers[cu] = w
+		}
+		if k = next; k != nil && bytes.HasPrefix(k, pair) {
+			k, _ = pairs.Seek(pastPrefix(pair)) // days past the ranges
+		}
+	}
+	return nil
+}
+
+// spanSum sums the day aggregates of an SLA, or of a pair, over ranges of
+// days: into plain values, made Windows (maps) once per range at the end,
+// with the ranges' days computed once (a map update per day and target,
+// and the dates' days, were a third of a read).
+type spanSum struct {
+	ranges      [][2]int64 // the first and last day of each range
+	first, last int64      // of all the ranges
+	sums        []DayAggr
+	added       []bool // whether a day aggregate fell in the range
+}
+
+func newSpanSum(ranges []DayRange) *spanSum {
+	s := &spanSum{ranges: make([][2]int64, len(ranges)), sums: make([]DayAggr, len(ranges)), added: make([]bool, len(ranges))}
+	for i, r := range ranges {
+		s.ranges[i] = [2]int64{r.First.Days(), r.Last.Days()}
+	}
+	s.first, s.last = s.ranges[0][0], s.ranges[0][1]
+	for _, r := range s.ranges[1:] {
+		s.first, s.last = min(s.first, r[0]), max(s.last, r[1])
+	}
+	return s
+}
+
+// read sums the day aggregates under prefix into a Window per range, and
+// returns the key the cursor stopped at: the first past the ranges' last
+// day (nil past the bucket's last key).
+func (s *spanSum) read(c *bolt.Cursor, prefix []byte) ([]Window, []byte, error) {
+	clear(s.sums)
+	clear(s.added)
+	to := dayKeyOf(prefix, s.last)
+	k, v := c.Seek(dayKeyOf(prefix, s.first))
+	for ; k != nil && bytes.Compare(k, to) <= 0; k, v = c.Next() {
+		day := dayOf(k)
+		a, err := decodeDayAggr(v)
+		if err != nil {
+			return nil, nil, err
+		}
+		for i, r := range s.ranges {
+			if day >= r[0] && day <= r[1] {
+				s.sums[i].add(a, 1)
+				s.added[i] = true
+			}
+		}
+	}
+	out := make([]Window, len(s.ranges))
+	for i := range out {
+		out[i] = windowOf(s.sums[i], s.added[i])
+	}
+	return out, k, nil
+}
+
+// countsInFirst reports whether a day aggregate under prefix in the first
+// range counts, reading up to the first that does.
+func (s *spanSum) countsInFirst(c *bolt.Cursor, prefix []byte) (bool, error) {
+	to := dayKeyOf(prefix, s.ranges[0][1])
+	for k, v := c.Seek(dayKeyOf(prefix, s.ranges[0][0])); k != nil && bytes.Compare(k, to) <= 0; k, v = c.Next() {
+		a, err := decodeDayAggr(v)
+		if err != nil {
+			return false, err
+		}
+		if a.counts() {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // dayKeyOf is a day aggregate's key under a prefix (an SLA's, or a
@@ -177,152 +297,44 @@ func dayKeyOf(prefix []byte, day int64) []byte {
 	return appendDay(k, day)
 }
 
-// span is the first and last day of the ranges.
-func span(ranges []DayRange) (first, last int64) {
-	first, last = ranges[0].First.Days(), ranges[0].Last.Days()
-	for _, r := range ranges[1:] {
-		first, last = min(first, r.First.Days()), max(last, r.Last.Days())
+// windowOf is the Window of a sum of day aggregates: with a tally and
+// elapsed time per target when a day aggregate was added (added), empty
+// maps when none was.
+func windowOf(a DayAggr, added bool) Window {
+	w := Window{CSATSum: a.CSATSum, CSATCount: a.CSATCount}
+	if !added {
+		w.Targets, w.ElapsedSeconds = map[sla.TargetKind]sla.Tally{}, map[sla.TargetKind]int64{}
+		return w
 	}
-	return first, last
-}
-
-func newWindows(n int) []Window {
-	out := make([]Window, n)
-	for i := range out {
-		out[i] = Window{Targets: map[sla.TargetKind]sla.Tally{}, ElapsedSeconds: map[sla.TargetKind]int64{}}
-	}
-	return out
-}
-
-func allZero(ws []Window) bool {
-	for _, w := range ws {
-		if w.CSATCount != 0 {
-			return false
-		}
-		for _, t := range w.Targets {
-			if t.Met != 0 || t.Breached != 0 {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// add adds one day aggregate to the window.
-func (w *Window) add(a *DayAggr) {
+	w.Targets = make(map[sla.TargetKind]sla.Tally, len(sla.TargetKinds))
+	w.ElapsedSeconds = make(map[sla.TargetKind]int64, len(sla.TargetKinds))
 	for _, t := range sla.TargetKinds {
 		ta := a.target(t)
-		tally := w.Targets[t]
-		tally.Met += ta.Met
-		tally.Breached += ta.Breached
-		w.Targets[t] = tally
-		w.ElapsedSeconds[t] += ta.ElapsedSeconds
+		w.Targets[t] = sla.Tally{Met: ta.Met, Breached: ta.Breached}
+		w.ElapsedSeconds[t] = ta.ElapsedSeconds
 	}
-	w.CSATSum += a.CSATSum
-	w.CSATCount += a.CSATCount
+	return w
 }
 
-// decodeDayAggr decodes a day aggregate: with scanDayAggr when it has the
-// shape encoding/json gives it, else with encoding/json. A page or a
-// scrape decodes one per SLA (or pair) and day of its ranges, so the
-// generic decoder's cost was most of a scrape's.
-func decodeDayAggr(v []byte) (DayAggr, error) {
-	if a, ok := scanDayAggr(v); ok {
-		return a, nil
+// Counts reports whether a clock stopped or somebody rated in the window:
+// whether it says anything about the customer whose window it is.
+func (w Window) Counts() bool {
+	if w.CSATCount != 0 {
+		return true
 	}
-	var a DayAggr
-	if err := json.Unmarshal(v, &a); err != nil {
-		return a, fmt.Errorf("day aggregate: %w", err)
-	}
-	return a, nil
-}
-
-// scanDayAggr reads a day aggregate as encoding/json writes it (objects
-// of the known keys and integers, no space); ok is false for anything
-// else.
-func scanDayAggr(v []byte) (a DayAggr, ok bool) {
-	var in *TargetAggr // the target whose object is being read; nil at the top
-	for i := 0; i < len(v); {
-		switch v[i] {
-		case '{', ',':
-			i++
-		case '}':
-			in = nil
-			i++
-		case '"':
-			end := bytes.IndexByte(v[i+1:], '"')
-			if end < 0 || i+end+2 >= len(v) || v[i+end+2] != ':' {
-				return a, false
-			}
-			key := string(v[i+1 : i+1+end])
-			i += end + 3
-			if in == nil && i < len(v) && v[i] == '{' {
-				switch key {
-				case "response":
-					in = &a.Response
-				case "resolution":
-					in = &a.Resolution
-				default:
-					return a, false
-				}
-				i++
-				continue
-			}
-			dst := dayAggrField(&a, in, key)
-			n, width := scanInt(v[i:])
-			if dst == nil || width == 0 {
-				return a, false
-			}
-			*dst, i = n, i+width
-		default:
-			return a, false
+	for _, t := range w.Targets {
+		if t.Met != 0 || t.Breached != 0 {
+			return true
 		}
 	}
-	return a, true
+	return false
 }
 
-// dayAggrField is the integer a key names, in a target's object (in) or
-// at the top; nil for an unknown key.
-func dayAggrField(a *DayAggr, in *TargetAggr, key string) *int64 {
-	if in != nil {
-		switch key {
-		case "met":
-			return &in.Met
-		case "breached":
-			return &in.Breached
-		case "elapsed_seconds":
-			return &in.ElapsedSeconds
-		}
-		return nil
-	}
-	switch key {
-	case "csat_sum":
-		return &a.CSATSum
-	case "csat_count":
-		return &a.CSATCount
-	}
-	return nil
-}
-
-// scanInt reads a decimal integer at the start of b and how many bytes it
-// took (0: none, or too long to be an int64).
-func scanInt(b []byte) (n int64, width int) {
-	neg := len(b) > 0 && b[0] == '-'
-	if neg {
-		width = 1
-	}
-	start := width
-	for width < len(b) && b[width] >= '0' && b[width] <= '9' {
-		n = n*10 + int64(b[width]-'0')
-		width++
-	}
-	if width == start || width-start > 18 {
-		return 0, 0
-	}
-	if neg {
-		n = -n
-	}
-	return n, width
+// counts is Window.Counts of one day aggregate. Its tallies are counts,
+// never below 0, so that a window counts when one of its days does.
+func (d *DayAggr) counts() bool {
+	return d.CSATCount != 0 || d.Response.Met != 0 || d.Response.Breached != 0 ||
+		d.Resolution.Met != 0 || d.Resolution.Breached != 0
 }
 
 // appendDay appends a local day to a day aggregate's key, as dayKey does.

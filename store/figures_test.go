@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"maps"
 	"math/rand/v2"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
@@ -93,6 +96,8 @@ func TestScanDayAggrLeavesOtherShapesToEncodingJSON(t *testing.T) {
 		"a fraction":            `{"csat_sum":1.5}`,
 		"a number out of range": `{"csat_sum":12345678901234567890}`,
 		"a string":              `{"csat_sum":"1"}`,
+		"a key left open":       `{"response`,
+		"a key without a value": `{"csat_sum"}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			if a, ok := scanDayAggr([]byte(in)); ok {
@@ -103,5 +108,98 @@ func TestScanDayAggrLeavesOtherShapesToEncodingJSON(t *testing.T) {
 	a, err := decodeDayAggr([]byte(`{"response": {"met": 1}, "csat_count": 2}`))
 	if err != nil || a.Response.Met != 1 || a.CSATCount != 2 {
 		t.Errorf("decodeDayAggr with spaces: %+v, %v", a, err)
+	}
+}
+
+// pairDays is a raw days_by_customer bucket of SLA "s": per customer,
+// day aggregates on days relative to day.
+func pairDays(t *testing.T, day sla.Date, days map[string]map[int]DayAggr) *bolt.DB {
+	t.Helper()
+	db := boltWithBuckets(t, filepath.Join(t.TempDir(), FileName), bucketCounters, bucketDays, bucketCustomerDays)
+	if err := db.Update(func(tx *bolt.Tx) error {
+		for cu, byDay := range days {
+			for d, a := range byDay {
+				v, err := json.Marshal(a)
+				if err != nil {
+					return err
+				}
+				if err := tx.Bucket(bucketCustomerDays).Put(customerDayKey("s", cu, day.AddDays(d).Days()), v); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// TestReadFiguresSumsTheFirstCustomersThatCountAndListsTheOthers: of the
+// customers asked for, the first that count in the window (a stop or a
+// rating in it) are summed, up to the bound, and of the others only those
+// that count are named; the customers whose days are outside the window,
+// or count nothing, are neither. Every customer's sums are read as a
+// scrape reads them (ActiveCustomers), over the same days.
+func TestReadFiguresSumsTheFirstCustomersThatCountAndListsTheOthers(t *testing.T) {
+	day := sla.DateOf(slatest.T0)
+	met := DayAggr{Response: TargetAggr{Met: 1, ElapsedSeconds: 60}}
+	db := pairDays(t, day, map[string]map[int]DayAggr{
+		"a": {-5: met, 0: met, 2: met}, // before, in and after the window
+		"b": {3: met},                  // after it only
+		"c": {-1: {}},                  // nothing that counts
+		"d": {-1: met, 0: met},
+		"e": {0: {CSATSum: 4, CSATCount: 1}},
+	})
+	window := []DayRange{{First: day.AddDays(-2), Last: day}}
+	read := func(q SumQuery) SLASums {
+		t.Helper()
+		q.SLA, q.Ranges = "s", window
+		var f Figures
+		if err := db.View(func(tx *bolt.Tx) error {
+			var err error
+			f, err = readFigures(tx, FigureQuery{Sums: []SumQuery{q}})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return f.Sums["s"]
+	}
+	every := read(SumQuery{ActiveCustomers: true})
+	if got := slices.Sorted(maps.Keys(every.Customers)); !reflect.DeepEqual(got, []string{"a", "d", "e"}) {
+		t.Fatalf("every customer that counts: %v, want a, d and e", got)
+	}
+	if got := every.Customers["d"][0]; got.Targets[sla.Response] != (sla.Tally{Met: 2}) || got.ElapsedSeconds[sla.Response] != 120 {
+		t.Errorf("d over the window: %+v, want 2 met in 120 s", got)
+	}
+	if got := every.Customers["a"][0].Targets[sla.Response]; got != (sla.Tally{Met: 1}) {
+		t.Errorf("a over the window: %+v, want its one day in it", got)
+	}
+	among := []string{"a", "b", "c", "d", "e"}
+	for name, tc := range map[string]struct {
+		q        SumQuery
+		summed   []string
+		unsummed []string
+	}{
+		"the first two":      {SumQuery{First: &FirstCustomers{Among: among, Max: 2}}, []string{"a", "d"}, []string{"e"}},
+		"the first one":      {SumQuery{First: &FirstCustomers{Among: among, Max: 1}}, []string{"a"}, []string{"d", "e"}},
+		"none":               {SumQuery{First: &FirstCustomers{Among: among}}, nil, []string{"a", "d", "e"}},
+		"more than count":    {SumQuery{First: &FirstCustomers{Among: among, Max: 20}}, []string{"a", "d", "e"}, nil},
+		"in the order given": {SumQuery{First: &FirstCustomers{Among: []string{"e", "d", "a"}, Max: 1}}, []string{"e"}, []string{"d", "a"}},
+		"one asked for by name takes its place": {
+			SumQuery{Customers: []string{"d"}, First: &FirstCustomers{Among: among, Max: 2}}, []string{"a", "d"}, []string{"e"},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got := read(tc.q)
+			if keys := slices.Sorted(maps.Keys(got.Customers)); !slices.Equal(keys, tc.summed) || !slices.Equal(got.Unsummed, tc.unsummed) {
+				t.Fatalf("summed %v and named %v; want %v and %v", keys, got.Unsummed, tc.summed, tc.unsummed)
+			}
+			for _, cu := range tc.summed {
+				if !reflect.DeepEqual(got.Customers[cu], every.Customers[cu]) {
+					t.Errorf("%s: %+v, want %+v as every customer's read has it", cu, got.Customers[cu], every.Customers[cu])
+				}
+			}
+		})
 	}
 }

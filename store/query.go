@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -105,28 +104,21 @@ func (s *Store) CustomerWindowFigures(slaID, customer string, first, last sla.Da
 // sumDays adds up the day aggregates of a bucket from key from to key to,
 // both included.
 func (s *Store) sumDays(bucket, from, to []byte) (Window, error) {
-	w := Window{Targets: map[sla.TargetKind]sla.Tally{}, ElapsedSeconds: map[sla.TargetKind]int64{}}
+	var sum DayAggr
+	added := false
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucket).Cursor()
 		for k, v := c.Seek(from); k != nil && bytes.Compare(k, to) <= 0; k, v = c.Next() {
-			var a DayAggr
-			if err := json.Unmarshal(v, &a); err != nil {
-				return fmt.Errorf("day aggregate: %w", err)
+			a, err := decodeDayAggr(v)
+			if err != nil {
+				return err
 			}
-			for _, t := range sla.TargetKinds {
-				ta := a.target(t)
-				tally := w.Targets[t]
-				tally.Met += ta.Met
-				tally.Breached += ta.Breached
-				w.Targets[t] = tally
-				w.ElapsedSeconds[t] += ta.ElapsedSeconds
-			}
-			w.CSATSum += a.CSATSum
-			w.CSATCount += a.CSATCount
+			sum.add(a, 1)
+			added = true
 		}
 		return nil
 	})
-	return w, err
+	return windowOf(sum, added), err
 }
 
 // Counters are the store's running totals, keyed by their labels; what
@@ -189,9 +181,11 @@ func readCounters(tx *bolt.Tx) (Counters, error) {
 		}
 		return c.Histogram[k]
 	}
+	var labels []string
 	err := tx.Bucket(bucketCounters).ForEach(func(k, v []byte) error {
 		n := int64(binary.BigEndian.Uint64(v))
-		kind, l := splitCounterKey(string(k))
+		kind, l := cutCounterKey(string(k), labels)
+		labels = l
 		switch {
 		case kind == ctrOpen && len(l) == 3:
 			c.Open[[3]string{l[0], l[1], l[2]}] = n
