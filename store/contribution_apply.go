@@ -67,11 +67,17 @@ func perCustomerDay(c *contribution) func(dayShare) []byte {
 	return func(s dayShare) []byte { return customerDayKey(s.SLA, c.customerOf(s.SLA), s.Day) }
 }
 
-// applyDayDeltas adds the deltas to the day aggregates of a bucket.
+// applyDayDeltas adds the deltas to the day aggregates of a bucket (days
+// or days_by_customer), and gives the SLAs whose aggregates change a new
+// version (day_versions). It is the only writer of day aggregates.
 func applyDayDeltas(days *bolt.Bucket, dayDeltas map[string]*DayAggr) error {
+	changed := map[string]bool{} // SLAs: a batch's keys are many days of few
 	for k, d := range dayDeltas {
 		if d.zero() {
 			continue
+		}
+		if id, ok := slaOfDayKey(k); ok {
+			changed[id] = true
 		}
 		var agg DayAggr
 		if v := days.Get([]byte(k)); v != nil {
@@ -84,7 +90,7 @@ func applyDayDeltas(days *bolt.Bucket, dayDeltas map[string]*DayAggr) error {
 			return err
 		}
 	}
-	return nil
+	return putDayVersions(days.Tx(), changed)
 }
 
 // applyIndexes moves the request's keys in the breach, stop, deadline,

@@ -35,6 +35,10 @@ type SumQuery struct {
 	// the others do: what a list that shows a few customers per SLA, and
 	// counts the rest, reads.
 	First *FirstCustomers
+	// Unless, when not 0, is the Version of an earlier read whose sums
+	// the caller keeps: the SLA's day aggregates are read only if they
+	// (its own or a customer's) changed since.
+	Unless uint64
 }
 
 // FirstCustomers asks for the sums of the first Max of Among (in their
@@ -60,6 +64,13 @@ type SLASums struct {
 	// its Max that count in the first range, in its order: their sums
 	// were not read.
 	Unsummed []string
+	// Version names the state of the SLA's day aggregates (its own and
+	// its customers') that was read: any commit that changes them gives a
+	// new one (day_versions). 0 when the store has none.
+	Version uint64
+	// Unchanged says the aggregates were still at the query's Unless
+	// version, and nothing was read: the sums are empty.
+	Unchanged bool
 }
 
 // FigureQuery is everything a page or a scrape reads in one transaction.
@@ -104,10 +115,19 @@ func readFigures(tx *bolt.Tx, q FigureQuery) (Figures, error) {
 		return f, err
 	}
 	days, pairs := tx.Bucket(bucketDays).Cursor(), tx.Bucket(bucketCustomerDays).Cursor()
+	versions := tx.Bucket(bucketDayVersions)
 	for _, sq := range q.Sums {
-		if f.Sums[sq.SLA], err = readSums(days, pairs, sq); err != nil {
+		version := dayVersion(versions, sq.SLA)
+		if version != 0 && sq.Unless == version {
+			f.Sums[sq.SLA] = SLASums{Version: version, Unchanged: true}
+			continue
+		}
+		sums, err := readSums(days, pairs, sq)
+		if err != nil {
 			return f, fmt.Errorf("read the figures of SLA %q: %w", sq.SLA, err)
 		}
+		sums.Version = version
+		f.Sums[sq.SLA] = sums
 	}
 	if q.Unmatched > 0 {
 		f.Unmatched = map[string][]string{}

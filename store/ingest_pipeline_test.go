@@ -143,7 +143,7 @@ func appendAll(t *testing.T, s *Store, events []sla.Event) {
 }
 
 // dumpFile returns every key of every bucket with its value. The
-// holder tallies' versions are the ids of the transactions that wrote
+// versions of the holder tallies and of the day aggregates are the ids of the transactions that wrote
 // them, which differ between two ways of committing the same content:
 // their values are left out, their keys kept.
 func dumpFile(t *testing.T, s *Store) map[string]string {
@@ -152,7 +152,7 @@ func dumpFile(t *testing.T, s *Store) map[string]string {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
 			return b.ForEach(func(k, v []byte) error {
-				if bytes.Equal(name, bucketHolderVersions) {
+				if bytes.Equal(name, bucketHolderVersions) || bytes.Equal(name, bucketDayVersions) {
 					v = nil
 				}
 				out[string(name)+" "+fmt.Sprintf("%q", k)] = string(v)

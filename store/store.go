@@ -272,7 +272,7 @@ var (
 )
 
 // SchemaVersion is the layout this slad writes.
-const SchemaVersion = 18
+const SchemaVersion = 19
 
 // migrations[v] upgrades a database from schema v to v+1. A new layout adds
 // its step here and bumps SchemaVersion; Open runs the missing steps in one
@@ -337,6 +337,10 @@ var migrations = map[uint64]func(tx *bolt.Tx, p *sla.Policy, now time.Time) erro
 	// 18: a version per SLA of its holder tallies, so that a scrape
 	// rereads only those that changed (holder_days.go).
 	17: addHolderVersions,
+	// 19: a version per SLA of its day aggregates and its customers', so
+	// that a scrape rereads only the window sums that changed
+	// (day_versions.go).
+	18: addDayVersions,
 }
 
 func (s *Store) migrate() error {
