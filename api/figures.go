@@ -89,6 +89,9 @@ type figureRead struct {
 	// unmatched, when above 0, reads the ids of so many of each
 	// provider's open requests without a clock.
 	unmatched int
+	// kept, when set, keeps each SLA's sums between reads and rereads
+	// only those that changed (/metrics: see sumsKept).
+	kept *sumsKept
 }
 
 // readSnapshot reads the counters and the current window of the SLAs, in
@@ -129,9 +132,17 @@ func readFigures(src figureSource, p *sla.Policy, r figureRead, now time.Time) (
 		}
 		q.Sums = append(q.Sums, sq)
 	}
+	if r.kept != nil {
+		r.kept.mu.Lock()
+		defer r.kept.mu.Unlock()
+		r.kept.ask(p, q.Sums)
+	}
 	f, err := src.ReadFigures(q)
 	if err != nil {
 		return snapshot{}, fmt.Errorf("read the figures: %w", err)
+	}
+	if r.kept != nil {
+		r.kept.merge(q.Sums, f.Sums)
 	}
 	sn := newSnapshot(f.Counters, f.Attention.Requests)
 	sn.sums, sn.windows, sn.attention, sn.unmatched = f.Sums, windows, f.Attention, f.Unmatched

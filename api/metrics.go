@@ -40,6 +40,8 @@ type Collector struct {
 	requests requestFamilies
 	// Where the time went: see collectHeld.
 	held heldFamilies
+	// sums are the window sums of the last scrape (see sumsKept).
+	sums *sumsKept
 	// families lists every family above, by name (the exposition's order).
 	families []*family
 }
@@ -87,6 +89,7 @@ func NewCollector(st Store, cfg func() *config.Config, now func() time.Time, log
 		feedback: newFeedbackFamilies(&fams),
 		requests: newRequestFamilies(&fams),
 		held:     newHeldFamilies(&fams),
+		sums:     &sumsKept{},
 	}
 	c.families = fams.sorted()
 	return c
@@ -109,7 +112,7 @@ func (c *Collector) collect(out sink) {
 	cfg := c.config()
 	now := c.now()
 	p := cfg.Policy
-	sn, err := readSnapshot(c.store, p, p.SLAs, now)
+	sn, err := readFigures(c.store, p, figureRead{slas: p.SLAs, kept: c.sums}, now)
 	if err != nil {
 		c.log.Error("metrics: reading the figures failed", "err", err)
 	}
