@@ -22,7 +22,7 @@ const figureBenchDays = 60
 // directly: what is measured is their read, not how they came to be.
 func figureBenchDB(b *testing.B) (*bolt.DB, []SumQuery) {
 	b.Helper()
-	db := boltWithBuckets(b, filepath.Join(b.TempDir(), FileName), bucketCounters, bucketDays, bucketCustomerDays)
+	db := boltWithBuckets(b, filepath.Join(b.TempDir(), FileName), bucketCounters, bucketDays, bucketCustomerDays, bucketDayVersions)
 	aggr, err := json.Marshal(DayAggr{
 		Response:   TargetAggr{Met: 41, Breached: 2, ElapsedSeconds: 86_123},
 		Resolution: TargetAggr{Met: 38, Breached: 5, ElapsedSeconds: 1_234_567},
@@ -93,6 +93,16 @@ func BenchmarkReadFigures(b *testing.B) {
 	db, queries := figureBenchDB(b)
 	b.Run("every customer", func(b *testing.B) {
 		benchReadFigures(b, db, FigureQuery{Sums: queries})
+	})
+	b.Run("every customer, none changed", func(b *testing.B) {
+		// A scrape that keeps the sums of the last one (the versions of
+		// an SLA never written are 1).
+		kept := make([]SumQuery, len(queries))
+		for i, q := range queries {
+			q.Unless = 1
+			kept[i] = q
+		}
+		benchReadFigures(b, db, FigureQuery{Sums: kept})
 	})
 	b.Run("first 20 customers", func(b *testing.B) {
 		first := make([]SumQuery, len(queries))
