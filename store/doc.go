@@ -68,6 +68,8 @@
 //	                                                  latest rating of each request resolved that day)
 //	days_by_customer  len(sla) sla len(customer) customer, local day
 //	                                                → the same, for one customer's requests (schema 4)
+//	day_versions  sla                               → id of the last transaction that changed the SLA's
+//	                                                  days or days_by_customer aggregates (schema 19)
 //	stops         len(sla) sla len(target) target, local day, request, elapsed, breached
 //	                                                → customer (for report percentiles, per SLA or pair)
 //	holder_days   len(sla) sla, local day, len(department) department, waiting
