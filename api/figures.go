@@ -104,11 +104,7 @@ func readSnapshot(src figureSource, p *sla.Policy, slas []*sla.SLA, now time.Tim
 // readFigures reads what r asks for in one transaction.
 func readFigures(src figureSource, p *sla.Policy, r figureRead, now time.Time) (snapshot, error) {
 	q := store.FigureQuery{Sums: make([]store.SumQuery, 0, len(r.slas)), Unmatched: r.unmatched}
-	if r.attention != nil {
-		aq := *r.attention
-		aq.Policy = p // the parties of each SLA a request needs attention under
-		q.Attention = &aq
-	}
+	q.Attention = r.attention
 	windows := make(map[string][2]sla.Date, len(r.slas))
 	for _, sl := range r.slas {
 		first, last := sl.Window.Bounds(now, sl.CalendarOf().Location())

@@ -1,23 +1,23 @@
 package store
 
 import (
-	"bytes"
 	"testing"
 	"time"
 
-	"github.com/slad-project/slad/sla"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/slad-project/slad/internal/testutil"
+	"github.com/slad-project/slad/sla/slatest"
 )
 
-// A request at risk under several SLAs has one attention value, whatever
-// order its counters come in: a tick compares the value it computes with
-// the stored one and writes nothing when they are equal (putChanged).
-func TestAnAttentionValueDoesNotDependOnTheOrderOfItsCounters(t *testing.T) {
+// atRiskAndBreached is IT's request R1 for Sales, at risk under three
+// SLAs and breached under two.
+func atRiskAndBreached() contribution {
 	due := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-	breached := due.Add(-time.Hour)
-	c := contribution{
-		Customer: "sales", Alert: true, Open: true,
+	return contribution{
+		Customer: "sales", Alert: true, Open: true, servedBy: "it",
 		Deadline: deadlineKey(due, Ref{Provider: "it", ID: "R1"}),
-		Breaches: [][]byte{breachKey(breached, Ref{Provider: "it", ID: "R1"}, "b-sla/resolution")},
+		Breaches: [][]byte{breachKey(due.Add(-time.Hour), Ref{Provider: "it", ID: "R1"}, "b-sla/resolution")},
 		Counters: sharesOf(map[string]int64{
 			counterKey(ctrAtRisk, "c-sla"):                           1,
 			counterKey(ctrAtRisk, "a-sla"):                           1,
@@ -27,23 +27,51 @@ func TestAnAttentionValueDoesNotDependOnTheOrderOfItsCounters(t *testing.T) {
 			counterKey(ctrOpenBreached, "b-sla", "resolution"):       1,
 			counterKey(ctrOpenBreached, "f-sla", "response"):         1, // not settled yet: breached at its due time
 			counterKey(ctrOpenBreachedByCustomer, "b-sla", "x", "y"): 1,
+			counterKey(ctrOpen, "a-sla", "it", "sales"):              1,
+			counterKey(ctrOpen, "b-sla", "network", "it"):            1, // a holding SLA: Network serves IT
 		}),
 	}
-	want := attentionValue(c)
-	for range 50 {
-		if got := attentionValue(c); !bytes.Equal(got, want) {
-			t.Fatalf("one contribution gave the attention values\n%q\n%q", want, got)
+}
+
+// A request is ranked under each SLA it needs attention under: breached
+// by its earliest open breach there, at risk by its next stage due; its
+// parties are those of its open counter, else the request's provider and
+// customer.
+func TestARequestIsRankedUnderEachSLAItNeedsAttentionUnder(t *testing.T) {
+	c := atRiskAndBreached()
+	due := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC).Unix()
+	want := []attentionSLA{
+		{SLA: "a-sla", Provider: "it", Customer: "sales", AtRisk: true, At: due},
+		{SLA: "b-sla", Provider: "network", Customer: "it", At: due - 3600},
+		{SLA: "c-sla", Provider: "it", Customer: "sales", AtRisk: true, At: due},
+		{SLA: "d-sla", Provider: "it", Customer: "sales", AtRisk: true, At: due},
+		{SLA: "f-sla", Provider: "it", Customer: "sales", At: due},
+	}
+	if got := attentionSLAs(&c, nil); !sameRanks(got, want) {
+		t.Errorf("ranked %+v\nwant %+v", got, want)
+	}
+	c.Alert = false
+	if got := attentionSLAs(&c, nil); len(got) != 0 {
+		t.Errorf("a request needing no attention ranked %+v", got)
+	}
+}
+
+// indexAttentionOf ranks and counts contributions in the store as a fold
+// writing them would, for requests with no record.
+func indexAttentionOf(t *testing.T, s *Store, cs map[Ref]contribution) {
+	t.Helper()
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		w, counts := newTxWriter(tx), countDeltas{}
+		for ref, c := range cs {
+			ch := (*writePrep)(nil).attentionChange(&contribution{}, &c)
+			if err := indexAttentionRanks(w, requestKey(ref), ch); err != nil {
+				return err
+			}
+			ch.addCounts(counts)
 		}
-	}
-	e, ok := parseAttention(Ref{Provider: "it", ID: "R1"}, want)
-	if !ok || e.Customer != "sales" || !e.Due.Equal(due) {
-		t.Fatalf("parsed %+v, %v", e, ok)
-	}
-	if len(e.AtRisk) != 3 || e.AtRisk[0] != "a-sla" || e.AtRisk[1] != "c-sla" || e.AtRisk[2] != "d-sla" {
-		t.Errorf("at risk under %v; want a-sla, c-sla, d-sla", e.AtRisk)
-	}
-	if len(e.Breached) != 2 || e.Breached[0] != (openBreach{"b-sla/resolution", breached}) || e.Breached[1] != (openBreach{"f-sla/response", due}) {
-		t.Errorf("breached %+v; want b-sla/resolution at %s and f-sla/response at %s", e.Breached, breached, due)
+		return applyCounters(tx.Bucket(bucketAttentionCounts), counts.all())
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -53,26 +81,30 @@ func TestAnAttentionValueDoesNotDependOnTheOrderOfItsCounters(t *testing.T) {
 // and under Sales' promise, Sales for it under IT's SLA. A department's
 // query keeps only the clocks of the SLAs it is a party of.
 func TestAttentionCountsARequestUnderTheDepartmentThatWaitsUnderEachSLA(t *testing.T) {
-	p := &sla.Policy{SLAs: []*sla.SLA{
-		{ID: "desk", Provider: "it", Customers: []string{"sales"}},
-		{ID: "ola", Provider: "network", Customers: []string{"it"}, Measures: sla.MeasureHolding},
-		{ID: "answers", Provider: "sales", Customers: []string{"it"}, Measures: sla.MeasureWaiting},
-	}}
-	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-	r1 := AttentionEntry{Ref: Ref{Provider: "it", ID: "R1"}, Customer: "sales",
-		Breached: []openBreach{{"answers/resolution", at}, {"ola/resolution", at}, {"ola/response", at}}, AtRisk: []string{"desk"}}
-	r2 := AttentionEntry{Ref: Ref{Provider: "it", ID: "R2"}, Customer: "sales", Breached: []openBreach{{"ola/resolution", at}}}
-	counts := func(q AttentionQuery) Attention {
-		a := Attention{ByCustomer: map[string]AttentionCounts{}, ByProvider: map[string]AttentionCounts{},
-			Breached: map[string]int{}, BreachedByPair: map[[2]string]int{}}
-		for _, e := range []AttentionEntry{r1, r2} {
-			if e, ok := q.keep(e); ok {
-				a.count(e, q.Policy)
-			}
+	s := openTest(t, t.TempDir(), testutil.NewClock(slatest.T0))
+	at := deadlineKey(slatest.T0, Ref{Provider: "it", ID: "R1"})
+	r1 := contribution{Customer: "sales", servedBy: "it", Alert: true, Open: true, Deadline: at, Counters: sharesOf(map[string]int64{
+		counterKey(ctrOpen, "desk", "it", "sales"):           1,
+		counterKey(ctrOpen, "ola", "network", "it"):          1,
+		counterKey(ctrOpen, "answers", "sales", "it"):        1,
+		counterKey(ctrAtRisk, "desk"):                        1,
+		counterKey(ctrOpenBreached, "answers", "resolution"): 1,
+		counterKey(ctrOpenBreached, "ola", "resolution"):     1,
+		counterKey(ctrOpenBreached, "ola", "response"):       1,
+	})}
+	r2 := contribution{Customer: "sales", servedBy: "it", Alert: true, Open: true, Deadline: at, Counters: sharesOf(map[string]int64{
+		counterKey(ctrOpen, "ola", "network", "it"):      1,
+		counterKey(ctrOpenBreached, "ola", "resolution"): 1,
+	})}
+	indexAttentionOf(t, s, map[Ref]contribution{{Provider: "it", ID: "R1"}: r1, {Provider: "it", ID: "R2"}: r2})
+	read := func(dept string) Attention {
+		f, err := s.ReadFigures(FigureQuery{Attention: &AttentionQuery{Department: dept}})
+		if err != nil {
+			t.Fatal(err)
 		}
-		return a
+		return f.Attention
 	}
-	all := counts(AttentionQuery{Policy: p})
+	all := read("")
 	if all.Counts != (AttentionCounts{Breached: 2}) {
 		t.Errorf("counts %+v, want 2 breached", all.Counts)
 	}
@@ -86,15 +118,17 @@ func TestAttentionCountsARequestUnderTheDepartmentThatWaitsUnderEachSLA(t *testi
 	if all.Breached["ola"] != 2 || all.Breached["answers"] != 1 || all.Breached["desk"] != 0 || all.BreachedByPair[[2]string{"ola", "it"}] != 2 {
 		t.Errorf("breached per SLA %v, per pair %v; want ola 2 (for it), answers 1", all.Breached, all.BreachedByPair)
 	}
+	if all.BySLA["desk"] != 1 || all.BySLA["ola"] != 2 || all.BySLA["answers"] != 1 {
+		t.Errorf("needing attention per SLA %v, want desk 1, ola 2, answers 1", all.BySLA)
+	}
 	for dept, want := range map[string]AttentionCounts{"sales": {Breached: 1}, "network": {Breached: 2}, "it": {Breached: 2}} {
-		if got := counts(AttentionQuery{Policy: p, Department: dept}).Counts; got != want {
+		if got := read(dept).Counts; got != want {
 			t.Errorf("%s's view counts %+v, want %+v", dept, got, want)
 		}
 	}
-	if e, ok := (AttentionQuery{Policy: p, Department: "sales"}).keep(r1); !ok || len(e.Breached) != 1 || e.Breached[0].Clock != "answers/resolution" || len(e.AtRisk) != 1 {
-		t.Errorf("Sales keeps of R1 %+v, want its promise's clock and desk", e)
-	}
-	if _, ok := (AttentionQuery{Policy: p, Department: "sales"}).keep(r2); ok {
-		t.Error("Sales keeps R2, breached under Network's OLA only")
+	// Sales keeps of R1 its promise's clock and desk, and nothing of R2.
+	if sales := read("sales"); sales.BySLA["answers"] != 1 || sales.BySLA["desk"] != 1 || sales.BySLA["ola"] != 0 ||
+		sales.ByCustomer["sales"] != (AttentionCounts{AtRisk: 1}) || sales.ByProvider["sales"] != (AttentionCounts{Breached: 1}) || len(sales.ByCustomer) != 1 {
+		t.Errorf("Sales' view: per SLA %v, waits for %v, owes %v; want answers 1, desk 1, and its own counts only", sales.BySLA, sales.ByCustomer, sales.ByProvider)
 	}
 }

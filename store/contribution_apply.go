@@ -96,14 +96,13 @@ func applyDayDeltas(days *bolt.Bucket, dayDeltas map[string]*DayAggr) error {
 // applyIndexes moves the request's keys in the breach, stop, deadline,
 // open and attention indexes from old to cur.
 func applyIndexes(tx *bolt.Tx, ref Ref, old, cur contribution) error {
-	return newTxWriter(tx).indexes(requestKey(ref), old, cur, nil)
+	return newTxWriter(tx).indexes(requestKey(ref), old, cur)
 }
 
 // indexes is applyIndexes through w, for the request keyed id (kept as
 // it is until the commit: it is the breach index's value). old is the
-// contribution whose keys the indexes hold: the stored one. prep is what
-// was made beside the folds for cur, nil if nothing.
-func (w *txWriter) indexes(id []byte, old, cur contribution, prep *writePrep) error {
+// contribution whose keys the indexes hold: the stored one.
+func (w *txWriter) indexes(id []byte, old, cur contribution) error {
 	// A breach's value is its request's key: the same for every key old
 	// had.
 	if err := w.replaceKeys(w.bucket(wBreachesBySLA), old.Breaches, cur.Breaches, appendBySLA, constValue(id), true); err != nil {
@@ -143,28 +142,7 @@ func (w *txWriter) indexes(id []byte, old, cur contribution, prep *writePrep) er
 			return err
 		}
 	}
-	return w.indexAttention(id, old, cur, prep)
-}
-
-// indexAttention moves the request keyed id in the attention index from
-// old to cur, with cur's value from prep if made there.
-func (w *txWriter) indexAttention(id []byte, old, cur contribution, prep *writePrep) error {
-	attention := w.bucket(wAttention)
-	if !cur.Alert {
-		return attention.del(id)
-	}
-	// Its value lets a page count and rank without the record (attention.go).
-	if prep != nil {
-		if old.Alert && !prep.moved && !attention.changed(id, prep.attention) { // not indexed if not old.Alert
-			return nil
-		}
-		return attention.put(id, prep.attention)
-	}
-	w.val = appendAttentionValue(w.val[:0], &cur)
-	if old.Alert && !attention.changed(id, w.val) {
-		return nil
-	}
-	return attention.put(id, w.keep(w.val))
+	return w.indexAttention(id, old, cur) // attention.go
 }
 
 // sameKey is the key function of an index keyed by the contribution's keys.

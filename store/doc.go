@@ -85,7 +85,16 @@
 //	                                                → request (one SLA's listing, newest first; every SLA's
 //	                                                  is a merge of theirs, breach_listing.go; schema 2;
 //	                                                  before schema 16 a bucket "breaches" held them by time too)
-//	attention     request                           → (open requests at risk or breached)
+//	attention     request                           → (open requests at risk or breached; before schema 20 their
+//	                                                  customer, next stage due, open breaches and SLAs at risk)
+//	attention_ranks  len(sla) sla len(provider) provider len(customer) customer, rank, request
+//	                                                → (the requests needing attention per SLA and customer, the
+//	                                                  worst first: 0 and the earliest open breach, or 1 and the
+//	                                                  next stage due; schema 20, attention_rank.go)
+//	attention_counts  'a' state; 'c', 'p' or 'x' len(department) department state;
+//	              's' len(sla) sla len(provider) provider len(customer) customer state
+//	                                                → int64: those requests, each once, in all, per department
+//	                                                  (waiting, owing, either) and per SLA and pair (schema 20)
 //	open_unmatched  len(provider) provider, id      → (open requests no SLA gives a clock, per provider:
 //	                                                  what the status page names; schema 17, unmatched.go)
 //	outbox        len(receiver) receiver, seq       → notice number, created, next attempt, attempts, last error

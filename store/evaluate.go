@@ -194,9 +194,8 @@ func (s *Store) readDue(p *sla.Policy, bound []byte, now time.Time, out chan<- *
 			computeEach(p, now, c.folds)
 			// Here, not in the writer, which is serial: what writing
 			// each takes that it decides alone.
-			var scratch []byte
 			for _, f := range c.folds {
-				scratch = f.prepareWrite(scratch)
+				f.prepareWrite()
 			}
 			select {
 			case out <- c:

@@ -300,13 +300,16 @@ func TestAStormWritesThePagesOfItsRecordsAboutOnce(t *testing.T) {
 	after := s.db.Stats()
 	written := after.TxStats.GetPageCount() - before.TxStats.GetPageCount()
 	// The buckets the tick writes to, in pages after it; those it added
-	// keys to in order are packed.
+	// keys to in order are packed. The ranks of the requests needing
+	// attention (attention_ranks, 184 pages here) are in the order of
+	// their breaches, not of their keys: each chunk writes across them.
+	// This storm wrote 3,509 pages, 3,242 before they were kept.
 	pages := 0
 	if err := s.db.View(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketRequests, bucketAttention, bucketDeadlines, bucketBreachesBySLA, bucketNotices, bucketFiring, bucketOutbox, bucketNoticeBodies} {
+		for _, name := range [][]byte{bucketRequests, bucketAttention, bucketAttentionRanks, bucketDeadlines, bucketBreachesBySLA, bucketNotices, bucketFiring, bucketOutbox, bucketNoticeBodies} {
 			st := tx.Bucket(name).Stats()
 			pages += st.BranchPageN + st.LeafPageN
-			if full := float64(st.LeafInuse) / float64(st.LeafPageN*s.db.Info().PageSize); full < 0.6 && !bytes.Equal(name, bucketDeadlines) && !bytes.Equal(name, bucketRequests) {
+			if full := float64(st.LeafInuse) / float64(st.LeafPageN*s.db.Info().PageSize); full < 0.6 && !bytes.Equal(name, bucketDeadlines) && !bytes.Equal(name, bucketRequests) && !bytes.Equal(name, bucketAttentionRanks) {
 				t.Errorf("the %s bucket's pages are %.0f%% full; keys added in order should pack them", name, 100*full)
 			}
 		}

@@ -265,7 +265,8 @@ func (f *fold) writeEffects(tx *bolt.Tx, now time.Time, sum *pendingSums) error 
 		f.data = encodeRecord(f.ref, f.rec)
 	}
 	f.res.queued += n
-	sum.add(f.counters, f.oldContrib(), f.rec.Contrib)
+	old := f.oldContrib()
+	sum.add(f.counters, old, f.rec.Contrib, f.prepared().attentionChange(&old, &f.rec.Contrib))
 	return nil
 }
 
@@ -338,7 +339,10 @@ func computeOn(cores int, p *sla.Policy, now time.Time, folds []*fold) {
 // so too the outbox's sequence number and pending counts (firing.go), and
 // the notices the outbox and the firing alerts refer to (notice_bodies.go).
 type pendingSums struct {
-	counters        map[string]int64
+	counters map[string]int64
+	// attention are the differences to attention_counts
+	// (attention_rank.go).
+	attention       countDeltas
 	perSLA, perPair map[string]*DayAggr
 	held            map[string]*sla.HeldTally // holder day aggregates (holder_days.go)
 	pending         map[string]int64          // outbox items added per receiver
@@ -349,14 +353,16 @@ type pendingSums struct {
 }
 
 func newPendingSums() *pendingSums {
-	return &pendingSums{counters: map[string]int64{}, perSLA: map[string]*DayAggr{}, perPair: map[string]*DayAggr{}, pending: map[string]int64{}, held: map[string]*sla.HeldTally{}}
+	return &pendingSums{counters: map[string]int64{}, attention: countDeltas{}, perSLA: map[string]*DayAggr{}, perPair: map[string]*DayAggr{}, pending: map[string]int64{}, held: map[string]*sla.HeldTally{}}
 }
 
-// add takes one request's difference, as applyContribution applies it.
-func (s *pendingSums) add(counters counterShares, old, cur contribution) {
+// add takes one request's difference, as applyContribution applies it,
+// and the change of the SLAs it needs attention under (nil: none).
+func (s *pendingSums) add(counters counterShares, old, cur contribution, ranks *attentionChange) {
 	for _, c := range counters {
 		s.counters[c.key] += c.n
 	}
+	ranks.addCounts(s.attention)
 	// Most folds of a request leave its day shares as they were (a tick
 	// that settles it, an event that does not stop a clock): their
 	// differences, all zero, are not added up.
@@ -402,6 +408,13 @@ func (s *pendingSums) flush(tx *bolt.Tx) error {
 func (s *pendingSums) apply(tx *bolt.Tx) error {
 	if err := applyCounters(tx.Bucket(bucketCounters), maps.All(s.counters)); err != nil {
 		return err
+	}
+	// Before schema 20 (a fold of a migration step), no bucket: the step
+	// that makes it counts every request (rankAttention).
+	if b := tx.Bucket(bucketAttentionCounts); b != nil {
+		if err := applyCounters(b, s.attention.all()); err != nil {
+			return err
+		}
 	}
 	if err := applyDayDeltas(tx.Bucket(bucketDays), s.perSLA); err != nil {
 		return err

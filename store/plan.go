@@ -346,12 +346,12 @@ func (pl *Plan) add(cur *sla.Policy, q PlanQuery, p *planned, bound []byte) {
 			continue
 		}
 		pl.count(f.effects, false)
-		pl.sums.add(f.counters, f.old.Contrib, f.rec.Contrib)
+		pl.sums.add(f.counters, f.old.Contrib, f.rec.Contrib, nil) // a plan reads no attention
 	}
 	if b := p.base; b != nil && due(b.old.Contrib, bound) {
 		// Due now: the evaluator ticks it whether or not the reload comes.
 		pl.count(b.effects, true)
-		pl.baseSums.add(b.counters, b.old.Contrib, b.rec.Contrib)
+		pl.baseSums.add(b.counters, b.old.Contrib, b.rec.Contrib, nil)
 	}
 	clocks := diffClocks(cur, q.Policy, &first.old.Request, &last.rec.Request, q.Now)
 	if len(clocks) == 0 {

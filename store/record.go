@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"fmt"
 	"time"
 
@@ -50,34 +49,22 @@ func loadRecord(tx *bolt.Tx, ref Ref) (*record, error) {
 type writePrep struct {
 	rec *record // the record it is for: a fold computed again makes a new one, and the writer then makes its own
 	id  []byte  // the request's key, kept until the commit (the breach index's value)
-	// attention is the attention index's value, when rec.Contrib.Alert;
-	// moved, when it differs from the one the old contribution made: it
-	// is put without looking up the one stored (a put of what a key
-	// holds already leaves it as it is).
-	attention []byte
-	moved     bool
+	// ranks are the SLAs the request needed and needs attention under
+	// (attention_rank.go), when it did or does: nil when it neither did
+	// nor does.
+	ranks *attentionChange
 }
 
-// prepareWrite makes f's writePrep, for a fold computed without error;
-// scratch is a buffer to reuse, returned.
-func (f *fold) prepareWrite(scratch []byte) []byte {
+// prepareWrite makes f's writePrep, for a fold computed without error.
+func (f *fold) prepareWrite() {
 	if f.err != nil || f.rec == nil {
-		return scratch
+		return
 	}
-	// Both are cut from one allocation (appendAttentionValue grows it if
-	// the guess is short).
-	b := appendRequestKey(make([]byte, 0, 2*(len(f.ref.ID)+len(f.ref.Provider))+96), f.ref)
-	f.prep = writePrep{rec: f.rec, id: b[:len(b):len(b)]}
+	f.prep = writePrep{rec: f.rec, id: requestKey(f.ref)}
 	cur := &f.rec.Contrib
-	if !cur.Alert {
-		return scratch
+	if old := f.oldContrib(); old.Alert || cur.Alert {
+		f.prep.ranks = &attentionChange{attentionSLAs(&old, nil), attentionSLAs(cur, nil)}
 	}
-	f.prep.attention = appendAttentionValue(b[len(b):], cur)
-	if f.old != nil && f.old.Contrib.Alert {
-		scratch = appendAttentionValue(scratch[:0], &f.old.Contrib)
-		f.prep.moved = !bytes.Equal(scratch, f.prep.attention)
-	}
-	return scratch
 }
 
 // prepared is f's writePrep if it was made for its record, else nil.
@@ -103,14 +90,18 @@ func putRecord(w *txWriter, ref Ref, rec *record, data []byte, old contribution,
 }
 
 // putIndexes is putRecord's writes but the record's, for the request
-// keyed id (recordKey). The open requests without a clock and the
-// retention index are kept here, not in indexes, because the migrations
-// before their schemas rebuild indexes without them.
+// keyed id (recordKey). The open requests without a clock, the ranks of
+// the requests needing attention and the retention index are kept here,
+// not in indexes, because the migrations before their schemas rebuild
+// indexes without them.
 func putIndexes(w *txWriter, id []byte, ref Ref, rec *record, old contribution, now time.Time, prep *writePrep) error {
-	if err := w.indexes(id, old, rec.Contrib, prep); err != nil {
+	if err := w.indexes(id, old, rec.Contrib); err != nil {
 		return err
 	}
 	if err := indexUnmatched(w, ref, old, rec.Contrib); err != nil { // unmatched.go
+		return err
+	}
+	if err := indexAttentionRanks(w, id, prep.attentionChange(&old, &rec.Contrib)); err != nil { // attention_rank.go
 		return err
 	}
 	return trackClosed(w.tx, ref, old.Open, &rec.Request, now) // retention.go

@@ -131,7 +131,7 @@ func evaluateWhole(t *testing.T, s *Store, now time.Time) (EvalResult, int) {
 			f.full = true
 			f.compute(p, now)
 			f.prep = writePrep{}
-			f.prepareWrite(nil)
+			f.prepareWrite()
 			if !settles {
 				continue
 			}

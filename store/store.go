@@ -272,7 +272,7 @@ var (
 )
 
 // SchemaVersion is the layout this slad writes.
-const SchemaVersion = 19
+const SchemaVersion = 20
 
 // migrations[v] upgrades a database from schema v to v+1. A new layout adds
 // its step here and bumps SchemaVersion; Open runs the missing steps in one
@@ -341,6 +341,9 @@ var migrations = map[uint64]func(tx *bolt.Tx, p *sla.Policy, now time.Time) erro
 	// that a scrape rereads only the window sums that changed
 	// (day_versions.go).
 	18: addDayVersions,
+	// 20: the requests needing attention ranked per SLA and customer,
+	// and counted (attention_rank.go).
+	19: rankAttention,
 }
 
 func (s *Store) migrate() error {

@@ -28,6 +28,7 @@ const (
 	wNotices
 	wOutbox
 	wOpenUnmatched
+	wAttentionRanks
 	wBuckets
 )
 
@@ -35,7 +36,7 @@ var txWriterBuckets = [wBuckets][]byte{
 	wRequests: bucketRequests, wOpen: bucketOpen, wAttention: bucketAttention, wDeadlines: bucketDeadlines,
 	wBreachesBySLA: bucketBreachesBySLA, wStops: bucketStops,
 	wFiring: bucketFiring, wNotices: bucketNotices, wOutbox: bucketOutbox,
-	wOpenUnmatched: bucketOpenUnmatched,
+	wOpenUnmatched: bucketOpenUnmatched, wAttentionRanks: bucketAttentionRanks,
 }
 
 // txWriter writes through one write transaction; a cursor is valid in its
@@ -69,6 +70,15 @@ func (w *txWriter) bucket(i int) *wbucket {
 		b.c = b.b.Cursor()
 	}
 	return b
+}
+
+// optionalBucket is bucket for a bucket a migration step makes: nil
+// while the file is migrated through the steps before it.
+func (w *txWriter) optionalBucket(i int) *wbucket {
+	if w.buckets[i].b == nil && w.tx.Bucket(txWriterBuckets[i]) == nil {
+		return nil
+	}
+	return w.bucket(i)
 }
 
 // keep returns a copy of v that stays as it is until the commit, as

@@ -70,10 +70,14 @@ func writerRefApplyIndexes(tx *bolt.Tx, ref Ref, old, cur contribution) error {
 	} else if err := open.Delete(id); err != nil {
 		return err
 	}
-	if cur.Alert {
-		return writerRefPutChanged(tx.Bucket(bucketAttention), id, attentionValue(cur))
+	if attention := tx.Bucket(bucketAttention); cur.Alert {
+		if !writerRefHas(attention, id) {
+			return attention.Put(id, nil)
+		}
+	} else if err := attention.Delete(id); err != nil {
+		return err
 	}
-	return tx.Bucket(bucketAttention).Delete(id)
+	return nil
 }
 
 func writerRefHas(b *bolt.Bucket, key []byte) bool {
@@ -188,16 +192,10 @@ func TestIndexMovesMatchTheReference(t *testing.T) {
 	for round := range testutil.Iterations(300) {
 		next := slices.Clone(stored)
 		moved := rng.Perm(len(refs))[:1+rng.IntN(len(refs))]
-		legacy := rng.IntN(5) == 0 // an attention value written before the index had values
 		apply := func(db *bolt.DB, move func(tx *bolt.Tx, w *txWriter, i int) error) {
 			if err := db.Update(func(tx *bolt.Tx) error {
 				w := newTxWriter(tx)
 				for _, i := range moved {
-					if legacy && stored[i].Alert {
-						if err := tx.Bucket(bucketAttention).Put(requestKey(refs[i]), []byte{}); err != nil {
-							return err
-						}
-					}
 					if err := move(tx, w, i); err != nil {
 						return err
 					}
@@ -214,13 +212,7 @@ func TestIndexMovesMatchTheReference(t *testing.T) {
 			}
 		}
 		apply(fast, func(_ *bolt.Tx, w *txWriter, i int) error {
-			id := w.keep(requestKey(refs[i]))
-			if rng.IntN(2) == 0 { // the value made in the writer, or beside it
-				return w.indexes(id, stored[i], next[i], nil)
-			}
-			f := fold{ref: refs[i], old: &record{Contrib: stored[i]}, rec: &record{Contrib: next[i]}}
-			f.prepareWrite(nil)
-			return w.indexes(id, stored[i], next[i], f.prepared())
+			return w.indexes(w.keep(requestKey(refs[i])), stored[i], next[i])
 		})
 		apply(slow, func(tx *bolt.Tx, _ *txWriter, i int) error {
 			return writerRefApplyIndexes(tx, refs[i], stored[i], next[i])
