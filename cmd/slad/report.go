@@ -120,7 +120,13 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		werr = out.add(r.SLAs)
 		return werr
 	})
-	if err == nil {
+	return finishReport(ctx, opts, out, err, werr, stderr)
+}
+
+// finishReport ends a report written page by page: err is reading the
+// pages', werr writing them's; the exit code says whether all went well.
+func finishReport(ctx context.Context, opts reportOptions, out interface{ end() error }, err, werr error, stderr io.Writer) int {
+	if err == nil && werr == nil {
 		werr = out.end()
 	}
 	switch {

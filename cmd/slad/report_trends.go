@@ -30,18 +30,7 @@ func runTrends(ctx context.Context, c *client.Client, opts reportOptions, stdout
 		werr = out.add(histories)
 		return werr
 	})
-	if err == nil {
-		werr = out.end()
-	}
-	switch {
-	case werr != nil:
-		fmt.Fprintf(stderr, "slad report: write the report: %v\n", werr)
-		return 1
-	case err != nil:
-		fmt.Fprintf(stderr, "slad report: %s\n", explainReportError(ctx, err, opts))
-		return 1
-	}
-	return 0
+	return finishReport(ctx, opts, out, err, werr, stderr)
 }
 
 // trendsOutput writes the histories in the format asked for; json is one
