@@ -87,18 +87,7 @@ func attentionTemplate(b *testing.B, n int) string {
 	if err := s.Close(); err != nil {
 		b.Fatal(err)
 	}
-	if kept != "" {
-		if err := os.MkdirAll(kept, 0o750); err != nil {
-			b.Fatal(err)
-		}
-		// Whole or not at all, should the run be stopped.
-		copyFile(b, filepath.Join(dir, FileName), filepath.Join(kept, FileName+".part"))
-		if err := os.Rename(filepath.Join(kept, FileName+".part"), filepath.Join(kept, FileName)); err != nil {
-			b.Fatal(err)
-		}
-		return kept
-	}
-	return dir
+	return keepTemplate(b, dir, kept)
 }
 
 // attentionNow is when attentionTemplate's requests need attention.

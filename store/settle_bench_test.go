@@ -137,17 +137,7 @@ func settleTemplate(b *testing.B, n int) string {
 	if err := s.Close(); err != nil {
 		b.Fatal(err)
 	}
-	if kept != "" {
-		if err := os.MkdirAll(kept, 0o750); err != nil {
-			b.Fatal(err)
-		}
-		copyFile(b, filepath.Join(dir, FileName), filepath.Join(kept, FileName+".part"))
-		if err := os.Rename(filepath.Join(kept, FileName+".part"), filepath.Join(kept, FileName)); err != nil {
-			b.Fatal(err)
-		}
-		return kept
-	}
-	return dir
+	return keepTemplate(b, dir, kept)
 }
 
 // benchSettle is the number of requests BenchmarkEvaluateSettle imports.

@@ -84,18 +84,7 @@ func dueTemplate(b *testing.B, n int) string {
 	if err := s.Close(); err != nil {
 		b.Fatal(err)
 	}
-	if kept != "" {
-		if err := os.MkdirAll(kept, 0o750); err != nil {
-			b.Fatal(err)
-		}
-		// Whole or not at all, should the run be stopped.
-		copyFile(b, filepath.Join(dir, FileName), filepath.Join(kept, FileName+".part"))
-		if err := os.Rename(filepath.Join(kept, FileName+".part"), filepath.Join(kept, FileName)); err != nil {
-			b.Fatal(err)
-		}
-		return kept
-	}
-	return dir
+	return keepTemplate(b, dir, kept)
 }
 
 func copyFile(b *testing.B, from, to string) {
@@ -325,4 +314,22 @@ func diffWrites(b *testing.B, before, after string, fill func(bucket []byte) flo
 		b.Fatal(err)
 	}
 	return ws
+}
+
+// keepTemplate returns where a benchmark's template store, built in dir,
+// is read from: dir, or kept when the run keeps templates between runs,
+// copied there whole or not at all (should the run be stopped).
+func keepTemplate(b *testing.B, dir, kept string) string {
+	b.Helper()
+	if kept == "" {
+		return dir
+	}
+	if err := os.MkdirAll(kept, 0o750); err != nil {
+		b.Fatal(err)
+	}
+	copyFile(b, filepath.Join(dir, FileName), filepath.Join(kept, FileName+".part"))
+	if err := os.Rename(filepath.Join(kept, FileName+".part"), filepath.Join(kept, FileName)); err != nil {
+		b.Fatal(err)
+	}
+	return kept
 }
