@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/slad-project/slad/alert/lifecycle"
+	"github.com/slad-project/slad/store"
 )
 
 // history loads -history requests of 60 days of history (histories.go)
@@ -46,20 +47,22 @@ func (r *runner) history(ctx context.Context) error {
 	}
 
 	clk.add(lifecycle.HistoryAge + time.Minute)
-	r.logf("the tick an hour after the import ...")
-	took, res, err := tick(cfg, dataDir, clk)
+	r.logf("the ticks an hour after the import ...")
+	first, all, err := settlingTicks(cfg, dataDir, clk)
 	if err != nil {
 		return err
 	}
-	r.add(settleRow(scen, took, res.Requests, res.Queued))
+	for _, rw := range settleRows(scen, first, all) {
+		r.add(rw)
+	}
 
 	sink := &logSink{}
 	in, _, err = startSlad(ctx, dataDir, cfg, clk, sink)
 	if err != nil {
 		return err
 	}
-	r.logf("delivering %d alerts ...", res.Queued)
-	err = r.waitAlerts(ctx, sink, int64(res.Queued))
+	r.logf("delivering %d alerts ...", all.res.Queued)
+	err = r.waitAlerts(ctx, sink, int64(all.res.Queued))
 	if err == nil {
 		err = r.readPages(ctx, in, scen, historyPages())
 	}
@@ -92,19 +95,21 @@ func (r *runner) importHistory(ctx context.Context, in *instance, gen generated,
 	return nil
 }
 
-// settleRow is the row of the tick that settles the imported history:
-// its target is the storm's, 2 s for 100,000 due requests, in proportion.
-func settleRow(scen string, took time.Duration, due, queued int) row {
-	rw := row{scenario: scen, what: "tick an hour after the import (the history settles)", target: "≤ 2 s per 100,000 due"}
-	if due == 0 {
-		rw.measured = seconds(took) + ", nothing due"
-		rw.pass = took <= targetTick
-		return rw
+// settleRows are the rows of the ticks an hour after the import: the
+// first, which fires every alert due (the open requests breached long ago,
+// their grace hour over) and settles up to store.DefaultSettlePerTick of
+// the closed ones, against the storm's target; then all of them until
+// the import is settled, without a target.
+func settleRows(scen string, first, all tickRun) []row {
+	rw := row{scenario: scen, what: fmt.Sprintf("the first tick an hour after the import (every alert due, then up to %s requests settling)", grouped(store.DefaultSettlePerTick)), target: "≤ 2 s"}
+	rw.measured = fmt.Sprintf("%s for %s due (%s alerts queued)", seconds(first.took), grouped(float64(first.res.Requests)), grouped(float64(first.res.Queued)))
+	rw.pass = first.took <= targetTick
+	total := row{scenario: scen, what: "the ticks until the import is settled, one after the other"}
+	total.measured = fmt.Sprintf("%s over %d ticks for %s due", seconds(all.took), all.ticks, grouped(float64(all.res.Requests)))
+	if all.res.Requests > 0 {
+		total.measured += fmt.Sprintf(" (%s per 100,000)", seconds(time.Duration(float64(all.took)*100_000/float64(all.res.Requests))))
 	}
-	per := time.Duration(float64(took) * 100_000 / float64(due))
-	rw.measured = fmt.Sprintf("%s for %s due (%s per 100,000; %s alerts queued)", seconds(took), grouped(float64(due)), seconds(per), grouped(float64(queued)))
-	rw.pass = per <= targetTick
-	return rw
+	return []row{rw, total}
 }
 
 // historyPages are the pages the history scenario reads: those of the

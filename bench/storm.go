@@ -112,6 +112,47 @@ func tick(cfgFile, dataDir string, clk *clock) (time.Duration, store.EvalResult,
 	return took, res, nil
 }
 
+// tickRun is what ticks did: how long they took, how many there were and
+// what they did, added up.
+type tickRun struct {
+	took  time.Duration
+	ticks int
+	res   store.EvalResult
+}
+
+// settlingTicks ticks the store at the clock's time, as tick does, until
+// no imported history is left to settle (store.EvalResult.SettlingLeft),
+// and returns the first tick and all of them.
+func settlingTicks(cfgFile, dataDir string, clk *clock) (first, all tickRun, err error) {
+	cfg, err := config.Load(cfgFile)
+	if err != nil {
+		return first, all, err
+	}
+	st, err := store.Open(store.Options{Dir: dataDir, Policy: cfg.Policy, Now: clk.now})
+	if err != nil {
+		return first, all, err
+	}
+	flushPageCache()
+	for left := true; left && err == nil; {
+		begin := time.Now()
+		var res store.EvalResult
+		res, err = st.Evaluate(clk.now())
+		took := time.Since(begin)
+		if all.ticks == 0 {
+			first = tickRun{took: took, ticks: 1, res: res}
+		}
+		all.took += took
+		all.ticks++
+		all.res.Requests += res.Requests
+		all.res.Queued += res.Queued
+		left = res.SettlingLeft
+	}
+	if err = errors.Join(err, st.Close()); err != nil {
+		return first, all, fmt.Errorf("tick: %w", err)
+	}
+	return first, all, nil
+}
+
 // waitAlerts waits until the log receiver has written want alerts, and
 // says how far it is every 10 seconds.
 func (r *runner) waitAlerts(ctx context.Context, sink *logSink, want int64) error {

@@ -118,6 +118,9 @@ type Daemon struct {
 	cronID   cron.EntryID
 	schedule string
 	catchUp  sync.WaitGroup // the evaluation Start runs at once
+	// settling says the last tick left imported history to settle for
+	// the next (store.EvalResult.SettlingLeft).
+	settling atomic.Bool
 
 	ln         net.Listener
 	web        *webConfig // nil without --web.config.file

@@ -9,6 +9,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/slad-project/slad/config"
+	"github.com/slad-project/slad/store"
 )
 
 // newCron builds the evaluation schedule; Start starts it.
@@ -82,6 +83,12 @@ func (d *Daemon) evaluate() {
 	d.metrics.evalLastSuccess.Set(float64(now.UnixNano()) / 1e9)
 	if res.Fired > 0 || res.Skipped > 0 {
 		d.log.Info("evaluation fired alerts", "requests", res.Requests, "fired", res.Fired, "skipped_stale", res.Skipped, "queued", res.Queued)
+	}
+	switch was := d.settling.Swap(res.SettlingLeft); {
+	case res.SettlingLeft && !was:
+		d.log.Info("imported history settles over the next ticks, a bounded number of requests a tick after every alert due", "per_tick", store.DefaultSettlePerTick)
+	case !res.SettlingLeft && was:
+		d.log.Info("imported history settled")
 	}
 	d.sendDigests(now) // digest.go
 }

@@ -37,10 +37,8 @@ func breachedAt(c *contribution, clock []byte) int64 {
 			return int64(binary.BigEndian.Uint64(k))
 		}
 	}
-	if len(c.Deadline) >= 8 {
-		return int64(binary.BigEndian.Uint64(c.Deadline))
-	}
-	return 0
+	unix, _ := deadlineParts(c.Deadline)
+	return unix
 }
 
 // counterOf reports whether k is a counter of the kind with n labels, and

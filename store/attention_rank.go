@@ -116,10 +116,8 @@ func attentionSLAs(c *contribution, dst []attentionSLA) []attentionSLA {
 		}
 	}
 	due := int64(math.MaxInt64)
-	if len(c.Deadline) >= 8 {
-		if d := binary.BigEndian.Uint64(c.Deadline[:8]); d > 0 {
-			due = int64(d)
-		}
+	if d, _ := deadlineParts(c.Deadline); d > 0 {
+		due = d
 	}
 	for i := from; i < len(dst); i++ {
 		e := &dst[i]

@@ -59,7 +59,7 @@ func refContribute(rec *record, p *sla.Policy, now time.Time) contribution {
 	c.Open = live.Status == sla.StatusOpen
 	c.Alert = c.Open && (len(att.Warned) > 0 || len(att.Breached) > 0)
 	if due, ok := lifecycle.NextDue(p, &rec.State, &live, now); ok {
-		c.Deadline = deadlineKey(due, refOf(&live))
+		c.Deadline = deadlineKeyOf(due, &live)
 	}
 	return c
 }

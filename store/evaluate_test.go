@@ -211,7 +211,7 @@ func TestARequestChangedBetweenTheReadAndTheWriteOfItsChunkIsDecidedOnAsItIsNow(
 	p := s.policy.Load()
 	bound := dueBound(now)
 	read := make(chan *evalChunkOf, 1)
-	if err := s.readDue(p, bound, now, read, make(chan struct{})); err != nil {
+	if _, err := s.readDue(p, bound, now, read, make(chan struct{})); err != nil {
 		t.Fatal(err)
 	}
 	c := <-read

@@ -47,13 +47,51 @@ func customerDayKey(slaID, customer string, day int64) []byte {
 	return binary.BigEndian.AppendUint64(lp(lp(nil, slaID), customer), uint64(day)+1<<62)
 }
 
+// deadlineKey keys a request in the deadline index: when it is due (unix
+// seconds), then the request.
 func deadlineKey(t time.Time, r Ref) []byte {
 	return append(binary.BigEndian.AppendUint64(nil, uint64(max(t.Unix(), 0))), requestKey(r)...)
 }
 
+// settlingLane begins the deadline keys of the requests whose next look
+// only settles imported clocks (lifecycle.Due.OnlySettles): settlingKey.
+// They sort after every other deadline key, whose first byte, the highest
+// of a time in seconds, is 0, so that a tick takes every other due
+// request first and then settles at most Options.SettlePerTick of them
+// (evaluate.go): an import of a million closed requests comes due all at
+// once, an hour after slad saw it, and must not hold up an alert.
+const settlingLane = 0xff
+
+// settlingKey is deadlineKey in the settling lane.
+func settlingKey(t time.Time, r Ref) []byte {
+	return append([]byte{settlingLane}, deadlineKey(t, r)...)
+}
+
+// deadlineParts splits a deadline key of either lane into its time
+// (unix seconds) and the request key after it.
+func deadlineParts(k []byte) (unix int64, request []byte) {
+	if len(k) > 0 && k[0] == settlingLane {
+		k = k[1:]
+	}
+	if len(k) < 8 {
+		return 0, nil
+	}
+	return int64(binary.BigEndian.Uint64(k[:8])), k[8:]
+}
+
+// deadlineDue reports whether a deadline key of either lane is due at the
+// bound dueBound gives.
+func deadlineDue(k, bound []byte) bool {
+	if len(k) > 0 && k[0] == settlingLane {
+		k = k[1:]
+	}
+	return bytes.Compare(k, bound) < 0
+}
+
 func parseDeadlineKey(k []byte) (time.Time, Ref) {
-	r, _, _ := parseRequestKey(k[8:])
-	return time.Unix(int64(binary.BigEndian.Uint64(k[:8])), 0), r
+	unix, request := deadlineParts(k)
+	r, _, _ := parseRequestKey(request)
+	return time.Unix(unix, 0), r
 }
 
 func breachKey(t time.Time, r Ref, clockKey string) []byte {

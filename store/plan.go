@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"runtime"
@@ -158,7 +157,7 @@ func (s *Store) Plan(ctx context.Context, q PlanQuery) (*Plan, error) {
 	if cur == nil {
 		cur = s.policy.Load()
 	}
-	bound := binary.BigEndian.AppendUint64(nil, uint64(max(q.Now.Unix(), 0))+1)
+	bound := dueBound(q.Now)
 	var after []byte
 	for {
 		if err := ctx.Err(); err != nil {
@@ -271,7 +270,7 @@ func computePlanned(chunk []*planned, cur, next *sla.Policy, now time.Time, boun
 // due reports whether a record's deadline key falls before bound: the
 // evaluator ticks it then.
 func due(c contribution, bound []byte) bool {
-	return c.Deadline != nil && bytes.Compare(c.Deadline, bound) < 0
+	return c.Deadline != nil && deadlineDue(c.Deadline, bound)
 }
 
 func errOf(f *fold) error {
@@ -291,7 +290,8 @@ func refOfKey(k []byte, open bool) Ref {
 	return ref
 }
 
-// dueKeys returns up to limit deadline keys due at now, after after.
+// dueKeys returns up to limit deadline keys due at now, after after: those
+// of the first lane, then of the settling lane (settlingLane).
 func dueKeys(tx *bolt.Tx, after []byte, now time.Time, limit int) [][]byte {
 	bound := dueBound(now)
 	var keys [][]byte
@@ -303,8 +303,16 @@ func dueKeys(tx *bolt.Tx, after []byte, now time.Time, limit int) [][]byte {
 			k, _ = c.Next()
 		}
 	}
-	for ; k != nil && bytes.Compare(k, bound) < 0 && len(keys) < limit; k, _ = c.Next() {
+	for k != nil && len(keys) < limit {
+		if !deadlineDue(k, bound) {
+			if k[0] == settlingLane {
+				break
+			}
+			k, _ = c.Seek([]byte{settlingLane})
+			continue
+		}
 		keys = append(keys, bytes.Clone(k))
+		k, _ = c.Next()
 	}
 	return keys
 }

@@ -1,10 +1,15 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"maps"
+	"slices"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
@@ -240,6 +245,61 @@ func TestAPlanSaysWhichClocksAreGainedAndLost(t *testing.T) {
 			if (clk != nil) != (pc.After != nil) || clk != nil && clk.State() != pc.After.State {
 				t.Errorf("%s %s/%s is %+v after the re-match; the plan said %+v", pr.Ref.ID, pc.SLA, pc.Target, clk, pc.After)
 			}
+		}
+	}
+}
+
+// TestAPlanReadsTheDueRequestsOfBothLanes: the requests a plan ticks are
+// those due at its time in the deadline index's first lane and in its
+// settling lane, however the keys of either lane fall around that time,
+// a chunk at a time.
+func TestAPlanReadsTheDueRequestsOfBothLanes(t *testing.T) {
+	now := slatest.T0
+	ref := func(i int) Ref { return Ref{Provider: "it", ID: fmt.Sprint("R", i)} }
+	var want [][]byte
+	keys := map[string]bool{}
+	for i, k := range []struct {
+		settling bool
+		at       time.Duration
+	}{{false, -time.Hour}, {false, 0}, {false, time.Second}, {false, time.Hour}, {true, -2 * time.Hour}, {true, 0}, {true, time.Minute}} {
+		key := deadlineKey(now.Add(k.at), ref(i))
+		if k.settling {
+			key = settlingKey(now.Add(k.at), ref(i))
+		}
+		keys[string(key)] = true
+		if k.at <= 0 {
+			want = append(want, key)
+		}
+	}
+	s := openTest(t, t.TempDir(), testutil.NewClock(now))
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		for k := range keys {
+			if err := tx.Bucket(bucketDeadlines).Put([]byte(k), nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(want, bytes.Compare)
+	for _, limit := range []int{1, 2, 3, 100} {
+		var got [][]byte
+		if err := s.db.View(func(tx *bolt.Tx) error {
+			var after []byte
+			for {
+				chunk := dueKeys(tx, after, now, limit)
+				got = append(got, chunk...)
+				if len(chunk) < limit {
+					return nil
+				}
+				after = chunk[len(chunk)-1]
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.EqualFunc(got, want, bytes.Equal) {
+			t.Errorf("%d a chunk: %x, want %x", limit, got, want)
 		}
 	}
 }

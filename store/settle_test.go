@@ -162,3 +162,82 @@ func mustDecode(t *testing.T, ref Ref, data []byte) *record {
 	}
 	return rec
 }
+
+// TestSettlingIsSpreadOverTicksBehindEveryAlert: the requests of an import
+// due only to settle wait in the deadline index's settling lane, and a
+// tick takes them after every other due request, at most
+// Options.SettlePerTick, the next tick going on. The first tick an hour
+// after an import fires every alert due (the open requests breached long
+// ago, their grace hour over) whatever the settling left, and once the
+// lane is drained the file holds what one tick settling everything
+// writes.
+func TestSettlingIsSpreadOverTicksBehindEveryAlert(t *testing.T) {
+	rng := testutil.Rand(t)
+	p := scalePolicy(t)
+	clock := testutil.NewClock(auditImportAt)
+	open := func(perTick int) *Store {
+		s, err := Open(Options{Dir: t.TempDir(), Policy: p, Now: clock.Now, SettlePerTick: perTick})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	}
+	const perTick = 7
+	spread, whole := open(perTick), open(0)
+	var events []sla.Event
+	for range 200 {
+		events = append(events, auditHistory(rng.IntN(1_000_000), auditImportAt)...)
+	}
+	for _, s := range []*Store{spread, whole} {
+		if _, err := s.Append(context.Background(), events); err != nil {
+			t.Fatal(err)
+		}
+	}
+	settling := 0
+	if err := spread.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketDeadlines).ForEach(func(k, _ []byte) error {
+			if k[0] == settlingLane {
+				settling++
+			}
+			return nil
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if settling < 10*perTick {
+		t.Fatalf("%d requests in the settling lane; the test measures little", settling)
+	}
+
+	now := auditImportAt.Add(lifecycle.HistoryAge + time.Minute)
+	clock.Set(now)
+	want, err := whole.Evaluate(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want.Fired == 0 || want.SettlingLeft {
+		t.Fatalf("one tick settling everything: %+v; want alerts fired and nothing left", want)
+	}
+	got, err := spread.Evaluate(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Fired != want.Fired || got.Queued != want.Queued || got.Requests != want.Requests-settling+perTick || !got.SettlingLeft {
+		t.Fatalf("first tick: %+v; want every alert of %+v and %d of the %d settling, more left", got, want, perTick, settling)
+	}
+	ticks := 1
+	for ; got.SettlingLeft; ticks++ {
+		if got, err = spread.Evaluate(now); err != nil {
+			t.Fatal(err)
+		}
+		if got.Fired != 0 || got.Requests > perTick {
+			t.Fatalf("tick %d: %+v; want at most %d settled, nothing fired", ticks+1, got, perTick)
+		}
+	}
+	if want := (settling + perTick - 1) / perTick; ticks != want {
+		t.Fatalf("settled in %d ticks, want %d", ticks, want)
+	}
+	if g, w := boltContents(t, spread.db), boltContents(t, whole.db); g != w {
+		t.Fatal("settled over ticks, the file differs from one settled in one tick")
+	}
+}

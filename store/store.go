@@ -88,6 +88,10 @@ type Options struct {
 	Policy *sla.Policy
 	// MaxBatchEvents caps how many events one group commit takes (default 5000).
 	MaxBatchEvents int
+	// SettlePerTick caps how many requests due only to settle imported
+	// clocks a tick looks at, after every other due request; the next
+	// tick goes on (default DefaultSettlePerTick).
+	SettlePerTick int
 	// Observer is told of every commit (metrics.go); nil tells no one.
 	Observer CommitObserver
 }
@@ -103,12 +107,14 @@ type Store struct {
 
 	writes   chan *writeReq
 	maxBatch int
-	ingested commitLog // the writer's last commits (ingest_pipeline.go)
-	stop     chan struct{}
-	done     chan struct{}
-	closing  sync.Once
-	mu       sync.RWMutex // held for reading while queueing a write, for writing to close
-	closed   bool
+	// settlePerTick: Options.SettlePerTick.
+	settlePerTick int
+	ingested      commitLog // the writer's last commits (ingest_pipeline.go)
+	stop          chan struct{}
+	done          chan struct{}
+	closing       sync.Once
+	mu            sync.RWMutex // held for reading while queueing a write, for writing to close
+	closed        bool
 
 	outboxMu      sync.Mutex
 	outboxChanged chan struct{}
@@ -141,6 +147,9 @@ func Open(opts Options) (*Store, error) {
 	if opts.MaxBatchEvents <= 0 {
 		opts.MaxBatchEvents = 5000
 	}
+	if opts.SettlePerTick <= 0 {
+		opts.SettlePerTick = DefaultSettlePerTick
+	}
 	if err := os.MkdirAll(opts.Dir, 0o750); err != nil {
 		return nil, fmt.Errorf("open store: create data directory: %w", err)
 	}
@@ -158,7 +167,7 @@ func Open(opts Options) (*Store, error) {
 	db.AllocSize = allocSize
 	s := &Store{
 		db: db, log: opts.Logger, now: opts.Now,
-		writes: make(chan *writeReq, 1024), maxBatch: opts.MaxBatchEvents,
+		writes: make(chan *writeReq, 1024), maxBatch: opts.MaxBatchEvents, settlePerTick: opts.SettlePerTick,
 		stop: make(chan struct{}), done: make(chan struct{}),
 		outboxChanged: make(chan struct{}), observer: opts.Observer,
 	}
@@ -272,7 +281,7 @@ var (
 )
 
 // SchemaVersion is the layout this slad writes.
-const SchemaVersion = 20
+const SchemaVersion = 21
 
 // migrations[v] upgrades a database from schema v to v+1. A new layout adds
 // its step here and bumps SchemaVersion; Open runs the missing steps in one
@@ -344,6 +353,11 @@ var migrations = map[uint64]func(tx *bolt.Tx, p *sla.Policy, now time.Time) erro
 	// 20: the requests needing attention ranked per SLA and customer,
 	// and counted (attention_rank.go).
 	19: rankAttention,
+	// 21: the deadline index's settling lane (keys.go: settlingLane).
+	// Nothing to rewrite: every key written before stands in the first
+	// lane, and is looked at as before; the step keeps an older slad,
+	// which would never look at the settling lane, from opening the file.
+	20: func(*bolt.Tx, *sla.Policy, time.Time) error { return nil },
 }
 
 func (s *Store) migrate() error {

@@ -349,7 +349,7 @@ func dueChunks(tb testing.TB, s *Store, now time.Time) (*sla.Policy, []byte, []*
 	var readErr error
 	go func() {
 		defer close(out)
-		readErr = s.readDue(p, bound, now, out, make(chan struct{}))
+		_, readErr = s.readDue(p, bound, now, out, make(chan struct{}))
 	}()
 	var chunks []*evalChunkOf
 	for c := range out {

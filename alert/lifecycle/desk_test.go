@@ -137,7 +137,7 @@ func (d *desk) save(r *deskRequest, now time.Time) {
 	live := r.req.At(d.p, now)
 	r.due = time.Time{}
 	if due, ok := NextDue(d.p, &r.st, &live, now); ok {
-		r.due = time.Unix(max(due.Unix(), 0), 0)
+		r.due = time.Unix(max(due.At.Unix(), 0), 0)
 	}
 }
 

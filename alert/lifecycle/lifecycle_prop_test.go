@@ -51,8 +51,8 @@ func checkAlertsTrue(t *testing.T, name string, d *desk, reqs []string, end time
 		// Judged from the fired marks, not from the desk's due time, so that
 		// a wrong due time shows; FirstSeen too, for the grace hour of a
 		// clock that a reload (adding its SLA back) showed long breached.
-		if due, ok := NextDue(d.p, &State{Fired: st.Fired, FirstSeen: st.FirstSeen}, &lr, end); ok && !due.After(end) {
-			t.Errorf("%s: %s: stage due at %s left unfired after the tick at %s (fired %v)", name, id, due, end, st.Fired)
+		if due, ok := NextDue(d.p, &State{Fired: st.Fired, FirstSeen: st.FirstSeen}, &lr, end); ok && !due.At.After(end) {
+			t.Errorf("%s: %s: stage due at %s left unfired after the tick at %s (fired %v)", name, id, due.At, end, st.Fired)
 		}
 		if due, ok := d.due(id); ok && !due.After(end) {
 			t.Errorf("%s: %s is still due at %s after the tick at %s", name, id, due, end)

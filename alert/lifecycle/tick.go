@@ -102,28 +102,43 @@ func (st *State) resolvedOwed(clk *sla.Clock, key string) bool {
 	return clk.Breached() && !clk.Open() && len(st.Told[key]) > 0 && !st.HasFired(key, ResolvedKey)
 }
 
+// Due is when the evaluator must look at a request again (NextDue), and
+// whether that look only settles.
+type Due struct {
+	At time.Time
+	// OnlySettles says that settling imported clocks (see [State.Settled])
+	// is all that comes due, then or later: no stage, no end of a grace
+	// hour, no "resolved" owed. Such a look changes what the totals count
+	// and fires nothing, so it may come late: the store takes it after
+	// every other due request, a bounded number a tick, so that settling
+	// a large import never holds up an alert.
+	OnlySettles bool
+}
+
 // NextDue is the earliest moment the evaluator must look at the request
 // again (the store keeps it in its deadline index): a time-driven stage of
 // an open clock, the end of a grace hour, the moment an imported clock
 // settles (see [State.Settled]), or a "resolved" owed to the receivers told
 // of a breach. live is the request as it stands at now.
-func NextDue(p *sla.Policy, st *State, live *sla.Request, now time.Time) (time.Time, bool) {
-	var due time.Time
+func NextDue(p *sla.Policy, st *State, live *sla.Request, now time.Time) (Due, bool) {
+	var due Due
 	var ok bool
-	consider := func(t time.Time) {
-		if !ok || t.Before(due) {
-			due, ok = t, true
+	settling := true // every reason considered is a settling
+	consider := func(t time.Time, settles bool) {
+		settling = settling && settles
+		if !ok || t.Before(due.At) {
+			due.At, ok = t, true
 		}
 	}
 	for i := range live.Clocks {
 		clk := &live.Clocks[i]
 		key := clk.Key() // only looked up: built on the stack
 		if st.resolvedOwed(clk, key) {
-			consider(clk.Since) // even for an SLA a reload removed
+			consider(clk.Since, false) // even for an SLA a reload removed
 		}
 		settles := st.settlesAt(clk, key)
 		if settles.After(now) {
-			consider(settles) // the totals count the clock then
+			consider(settles, true) // the totals count the clock then
 		}
 		s := p.SLA(clk.SLA)
 		if s == nil {
@@ -131,7 +146,7 @@ func NextDue(p *sla.Policy, st *State, live *sla.Request, now time.Time) (time.T
 			// yet announced is looked at again hourly, in case it returns,
 			// for as long as it would still be news.
 			if clk.Breached() && !st.HasFired(key, breachKey) && (clk.Open() || now.Sub(clk.Since) < StaleAge) {
-				consider(now.Add(time.Hour))
+				consider(now.Add(time.Hour), false)
 			}
 			continue
 		}
@@ -139,8 +154,9 @@ func NextDue(p *sla.Policy, st *State, live *sla.Request, now time.Time) (time.T
 			if g := st.grace(clk, key); t.Before(g) {
 				t = g
 			}
-			consider(t)
+			consider(t, false)
 		}
 	}
+	due.OnlySettles = ok && settling
 	return due, ok
 }
