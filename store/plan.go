@@ -158,16 +158,37 @@ func (s *Store) Plan(ctx context.Context, q PlanQuery) (*Plan, error) {
 		cur = s.policy.Load()
 	}
 	bound := dueBound(q.Now)
+	// With a re-match, every open request is re-matched and then ticked
+	// if due (the open index); then, as without one, the closed requests
+	// due (the deadline index), which the re-match leaves as they are but
+	// the tick after it looks at under the new rules: a "resolved" owed,
+	// or imported history settling.
+	passes := []bool{false}
+	if rematch {
+		passes = []bool{true, false}
+	}
+	for _, open := range passes {
+		if err := s.planPass(ctx, pl, q, cur, bound, open, rematch); err != nil {
+			return nil, fmt.Errorf("plan: %w", err)
+		}
+	}
+	return pl, nil
+}
+
+// planPass adds to pl the requests of the open index (open) or the due
+// ones of the deadline index, a chunk at a time; after a re-match the
+// latter are the closed ones only.
+func (s *Store) planPass(ctx context.Context, pl *Plan, q PlanQuery, cur *sla.Policy, bound []byte, open, rematch bool) error {
 	var after []byte
 	for {
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("plan: %w", err)
+			return err
 		}
 		var chunk []*planned
 		n := 0
 		err := s.db.View(func(tx *bolt.Tx) error {
 			var keys [][]byte
-			if rematch {
+			if open {
 				keys = staleKeys(tx, after, planChunk)
 			} else {
 				keys = dueKeys(tx, after, q.Now, planChunk)
@@ -175,22 +196,37 @@ func (s *Store) Plan(ctx context.Context, q PlanQuery) (*Plan, error) {
 			if n = len(keys); n > 0 {
 				after = keys[n-1]
 			}
-			chunk = s.readPlanned(tx, keys, rematch)
+			if !open && rematch {
+				keys = closedOnly(tx, keys)
+			}
+			chunk = s.readPlanned(tx, keys, open)
+			for _, p := range chunk {
+				p.kept = !open && rematch
+			}
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("plan: %w", err)
+			return err
 		}
 		if err := computePlanned(chunk, cur, q.Policy, q.Now, bound); err != nil {
-			return nil, fmt.Errorf("plan: %w", err)
+			return err
 		}
 		for _, p := range chunk {
 			pl.add(cur, q, p, bound)
 		}
 		if n < planChunk {
-			return pl, nil
+			return nil
 		}
 	}
+}
+
+// closedOnly keeps the deadline keys of requests that are not open.
+func closedOnly(tx *bolt.Tx, keys [][]byte) [][]byte {
+	openIdx := tx.Bucket(bucketOpen)
+	return slices.DeleteFunc(keys, func(k []byte) bool {
+		_, ref := parseDeadlineKey(k)
+		return openIdx.Get(requestKey(ref)) != nil
+	})
 }
 
 // planned is one request's folds in a plan: the re-match's (refold: the
@@ -201,6 +237,9 @@ func (s *Store) Plan(ctx context.Context, q PlanQuery) (*Plan, error) {
 // found it is not).
 type planned struct {
 	refold, tick, base *fold
+	// kept says the request is a closed one that a re-match leaves as it
+	// is: its clocks do not change, whatever the new rules say of them.
+	kept bool
 }
 
 // readPlanned is phase 1 of a chunk's folds.
@@ -360,6 +399,9 @@ func (pl *Plan) add(cur *sla.Policy, q PlanQuery, p *planned, bound []byte) {
 		// Due now: the evaluator ticks it whether or not the reload comes.
 		pl.count(b.effects, true)
 		pl.baseSums.add(b.counters, b.old.Contrib, b.rec.Contrib, nil)
+	}
+	if p.kept {
+		return
 	}
 	clocks := diffClocks(cur, q.Policy, &first.old.Request, &last.rec.Request, q.Now)
 	if len(clocks) == 0 {
