@@ -81,16 +81,14 @@ type figureRead struct {
 	// ownOnly reads no customer's sums, only each SLA's own (a page that
 	// shows no customer's figures).
 	ownOnly bool
-	// customersMax, when above 0, reads the sums of only the first so
-	// many customers each SLA shows (customersShown), and of a "*" SLA
-	// which others count (store.FirstCustomers): a list that shows that
-	// many and counts the rest.
-	customersMax int
 	// unmatched, when above 0, reads the ids of so many of each
 	// provider's open requests without a clock.
 	unmatched int
 	// kept, when set, keeps each SLA's sums between reads and rereads
-	// only those that changed (/metrics: see sumsKept).
+	// only those that changed (see sumsKept): /metrics, GET /api/v1/slas
+	// and the folded status page, which all read every SLA's current
+	// window and nothing more (no ranges, customers or ownOnly; the
+	// folded page reads every customer's sums too, kept for the others).
 	kept *sumsKept
 }
 
@@ -113,16 +111,10 @@ func readFigures(src figureSource, p *sla.Policy, r figureRead, now time.Time) (
 		if r.ranges != nil {
 			sq.Ranges = append(sq.Ranges, r.ranges(sl, last)...)
 		}
-		star := slices.Contains(sl.Customers, "*")
 		switch {
 		case r.ownOnly:
-		case star && r.customersMax > 0:
-			sq.First = &store.FirstCustomers{Among: p.CustomersOf(sl), Max: r.customersMax}
-		case star:
+		case slices.Contains(sl.Customers, "*"):
 			sq.ActiveCustomers = true
-		case r.customersMax > 0:
-			named := p.CustomersOf(sl)
-			sq.Customers = append(slices.Clone(r.customers), named[:min(len(named), r.customersMax)]...)
 		default:
 			sq.Customers = append(slices.Clone(r.customers), p.CustomersOf(sl)...)
 		}
@@ -150,9 +142,7 @@ func readFigures(src figureSource, p *sla.Policy, r figureRead, now time.Time) (
 // departments with a request under it in its current window (a day
 // aggregate) or open now. Their number is bounded by the configuration
 // (SLAs × departments at worst) and in practice by the pairs that work
-// together, instead of every department under every "*" SLA. With
-// figureRead.customersMax, the sums of the first customersMax only were
-// read (those of the others are not needed, store.FirstCustomers).
+// together, instead of every department under every "*" SLA.
 func (sn snapshot) customersShown(p *sla.Policy, sl *sla.SLA) []string {
 	if !slices.Contains(sl.Customers, "*") {
 		return p.CustomersOf(sl)
@@ -164,7 +154,6 @@ func (sn snapshot) customersShown(p *sla.Policy, sl *sla.SLA) []string {
 			out = append(out, cu)
 		}
 	}
-	out = append(out, sums.Unsummed...) // configured and served: read among p.CustomersOf
 	for _, cu := range sn.active[sl.ID] {
 		if cu != "" && p.Departments[cu] != nil && sl.Serves(cu) && !slices.Contains(out, cu) {
 			out = append(out, cu)
@@ -228,7 +217,8 @@ func standing(p *sla.Policy, sl *sla.SLA, sn snapshot) wire.SLAStanding {
 
 // listedStanding is standing with the first wire.ByCustomerLimit
 // customers, and the address of the SLA's own answer when it has more: an
-// entry of GET /api/v1/slas, read with figureRead.customersMax.
+// entry of GET /api/v1/slas, read as a scrape reads (every customer's
+// sums, kept between reads) and cut here.
 func listedStanding(p *sla.Policy, sl *sla.SLA, sn snapshot) wire.SLAStanding {
 	customers := sn.customersShown(p, sl)
 	out := standingWith(sl, sn, customers[:min(len(customers), wire.ByCustomerLimit)], len(customers))

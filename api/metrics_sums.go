@@ -8,13 +8,15 @@ import (
 	"github.com/slad-project/slad/store"
 )
 
-// sumsKept are the window sums of each SLA as a scrape last read them,
+// sumsKept are the window sums of each SLA as a read last found them,
 // with the version of its day aggregates they were read at
-// (store.SLASums.Version), so that the next scrape rereads only the SLAs
+// (store.SLASums.Version), so that the next read rereads only the SLAs
 // whose aggregates changed (store.SumQuery.Unless) or whose window moved:
 // the windows of 1,000 SLAs are some 300,000 day aggregates of their
-// pairs, and most scrapes find a few SLAs changed. Only /metrics keeps
-// them; the counters it reads every time.
+// pairs, and most reads find a few SLAs changed. One is shared by
+// /metrics, GET /api/v1/slas and the folded status page (Server.sums),
+// which read the same sums: every SLA's current window, every customer's.
+// The counters they read every time.
 type sumsKept struct {
 	mu sync.Mutex
 	// policy is the configuration the sums were asked for under: what a
@@ -24,14 +26,21 @@ type sumsKept struct {
 	bySLA  map[string]keptSums
 }
 
-// keptSums are an SLA's sums and the ranges of days they were read over:
-// a window moves at local midnight, and its sums with it.
+// keptSums are an SLA's sums and the query they answer: a window moves
+// at local midnight, and its sums with it; a read that asks other
+// customers gets them read anew.
 type keptSums struct {
-	ranges []store.DayRange
-	sums   store.SLASums
+	query store.SumQuery
+	sums  store.SLASums
 }
 
-// ask sets the queries' Unless where sums over the same ranges are kept,
+// answers says whether sums read for q answer the query asked.
+func (k keptSums) answers(asked store.SumQuery) bool {
+	q := k.query
+	return slices.Equal(q.Ranges, asked.Ranges) && slices.Equal(q.Customers, asked.Customers) && q.ActiveCustomers == asked.ActiveCustomers
+}
+
+// ask sets the queries' Unless where sums of the same query are kept,
 // after forgetting them all if the policy is not the one they were read
 // under. k.mu is held.
 func (k *sumsKept) ask(p *sla.Policy, qs []store.SumQuery) {
@@ -39,7 +48,7 @@ func (k *sumsKept) ask(p *sla.Policy, qs []store.SumQuery) {
 		k.policy, k.bySLA = p, map[string]keptSums{}
 	}
 	for i, q := range qs {
-		if kept, ok := k.bySLA[q.SLA]; ok && slices.Equal(kept.ranges, q.Ranges) {
+		if kept, ok := k.bySLA[q.SLA]; ok && kept.answers(q) {
 			qs[i].Unless = kept.sums.Version
 		}
 	}
@@ -55,7 +64,7 @@ func (k *sumsKept) merge(qs []store.SumQuery, sums map[string]store.SLASums) {
 			continue
 		}
 		if s.Version != 0 { // 0: a store without versions, nothing to compare
-			k.bySLA[q.SLA] = keptSums{ranges: q.Ranges, sums: s}
+			k.bySLA[q.SLA] = keptSums{query: q, sums: s}
 		}
 	}
 }

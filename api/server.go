@@ -64,6 +64,9 @@ type Server struct {
 	ingested  *prometheus.CounterVec
 	bodies    bodyBudget // event bodies being read; see body.go
 	passwords passwordCheck
+	// sums are the window sums kept between reads (see sumsKept): the
+	// Metrics collector's, or the server's own without one.
+	sums *sumsKept
 }
 
 // noStore reports whether st holds no store: nil, or a nil pointer (a nil
@@ -90,7 +93,10 @@ func New(opts Options) (*Server, error) {
 	if opts.Ready == nil {
 		opts.Ready = func() error { return nil }
 	}
-	s := &Server{opts: opts, log: opts.Logger, now: opts.Now, mux: http.NewServeMux()}
+	s := &Server{opts: opts, log: opts.Logger, now: opts.Now, mux: http.NewServeMux(), sums: &sumsKept{}}
+	if opts.Metrics != nil {
+		s.sums = opts.Metrics.sums // one read of the sums for both
+	}
 	s.ingested = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "slad_events_ingested_total",
 		Help: "Events received on the ingest endpoint, by result: accepted (stored), duplicate (the same event seen before), conflict (an id already naming a different event; its batch was refused), rejected (an event that was wrong, or a body that held no readable event; its batch was refused), batch_refused (the other events of a refused batch, refused with it).",

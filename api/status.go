@@ -263,7 +263,9 @@ func (s *Server) statusView(cfg *config.Config, filter string, now time.Time, r 
 	if filter == "" && len(slas) > statusRowsMax {
 		// Folded by department (status_summary.go): no trend, no
 		// customer's figures, and the most urgent request of each SLA.
-		read.ranges, read.attention.PerSLA, read.ownOnly = nil, 1, true
+		// The SLAs' own sums come from those a scrape and the SLA list
+		// keep (read with every customer's, as they ask).
+		read.ranges, read.attention.PerSLA, read.kept = nil, 1, s.sums
 		sn, err := readFigures(s.opts.Store, p, read, now)
 		if err != nil {
 			return v, err

@@ -207,8 +207,10 @@ func yesNoParam(r *http.Request, name string) (bool, error) {
 // handleSLAs answers every SLA's standing in compact JSON, written an SLA
 // at a time as it is computed (with 1,000 SLAs the indented answer was
 // 4.5 MB, half of its time spent indenting); ?pretty=1 indents it for
-// people. Each SLA lists its first wire.ByCustomerLimit customers, whose
-// sums alone are read, and points to its own answer for the rest.
+// people. Each SLA lists its first wire.ByCustomerLimit customers and
+// points to its own answer for the rest. It reads what a scrape reads,
+// from the same sums kept (Server.sums): only the SLAs whose day
+// aggregates changed, or whose window moved, since either last read.
 func (s *Server) handleSLAs(w http.ResponseWriter, r *http.Request) {
 	pretty, err := yesNoParam(r, "pretty")
 	if err != nil {
@@ -216,7 +218,7 @@ func (s *Server) handleSLAs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.opts.Config().Policy
-	sn, err := readFigures(s.opts.Store, p, figureRead{slas: p.SLAs, customersMax: wire.ByCustomerLimit}, s.now())
+	sn, err := readFigures(s.opts.Store, p, figureRead{slas: p.SLAs, kept: s.sums}, s.now())
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "reading the figures failed: "+err.Error())
 		return
