@@ -30,26 +30,10 @@ type SumQuery struct {
 	// ActiveCustomers asks for the sums of every other customer too that
 	// has a day aggregate under the SLA in one of the ranges.
 	ActiveCustomers bool
-	// First, in place of ActiveCustomers, asks for the sums of only the
-	// first of some customers that count in the first range, and which of
-	// the others do: what a list that shows a few customers per SLA, and
-	// counts the rest, reads.
-	First *FirstCustomers
 	// Unless, when not 0, is the Version of an earlier read whose sums
 	// the caller keeps: the SLA's day aggregates are read only if they
 	// (its own or a customer's) changed since.
 	Unless uint64
-}
-
-// FirstCustomers asks for the sums of the first Max of Among (in their
-// order) that count in a SumQuery's first range: with a stop or a rating
-// (a day aggregate whose tallies or rating count are not 0) in it. Of the
-// other customers of Among, the read only learns whether they count
-// (SLASums.Unsummed), from the first day that does: one cursor seek each
-// instead of a day aggregate per day of the window.
-type FirstCustomers struct {
-	Among []string
-	Max   int
 }
 
 // SLASums is what a SumQuery read: a Window per range, in the order of
@@ -57,13 +41,8 @@ type FirstCustomers struct {
 type SLASums struct {
 	All []Window
 	// Customers holds the customers asked for by name and, with
-	// ActiveCustomers, those with a day aggregate in a range, or with
-	// First, its first customers that count.
+	// ActiveCustomers, those with a day aggregate in a range.
 	Customers map[string][]Window
-	// Unsummed are, with First, the customers of FirstCustomers.Among past
-	// its Max that count in the first range, in its order: their sums
-	// were not read.
-	Unsummed []string
 	// Version names the state of the SLA's day aggregates (its own and
 	// its customers') that was read: any commit that changes them gives a
 	// new one (day_versions). 0 when the store has none.
@@ -166,50 +145,10 @@ func readSums(days, pairs *bolt.Cursor, q SumQuery) (SLASums, error) {
 		}
 		out.Customers[cu] = w
 	}
-	if q.First != nil {
-		if err := readFirst(pairs, prefix, sum, *q.First, &out); err != nil {
-			return out, err
-		}
-	}
 	if q.ActiveCustomers {
 		err = readActive(pairs, prefix, sum, &out)
 	}
 	return out, err
-}
-
-// readFirst adds to out the sums of the first fc.Max customers of
-// fc.Among that count in the first range (those asked for by name are
-// summed already), and lists the others that count.
-func readFirst(pairs *bolt.Cursor, prefix []byte, sum *spanSum, fc FirstCustomers, out *SLASums) error {
-	summed := 0
-	for _, cu := range fc.Among {
-		pair := lp(bytes.Clone(prefix), cu)
-		if w, ok := out.Customers[cu]; ok {
-			if w[0].Counts() {
-				summed++
-			}
-			continue
-		}
-		if summed < fc.Max {
-			w, _, err := sum.read(pairs, pair)
-			if err != nil {
-				return err
-			}
-			if w[0].Counts() {
-				out.Customers[cu] = w
-				summed++
-			}
-			continue
-		}
-		counts, err := sum.countsInFirst(pairs, pair)
-		if err != nil {
-			return err
-		}
-		if counts {
-			out.Unsummed = append(out.Unsummed, cu)
-		}
-	}
-	return nil
 }
 
 // readActive adds to out the sums of every other customer with a day
@@ -293,22 +232,6 @@ func (s *spanSum) read(c *bolt.Cursor, prefix []byte) ([]Window, []byte, error) 
 	return out, k, nil
 }
 
-// countsInFirst reports whether a day aggregate under prefix in the first
-// range counts, reading up to the first that does.
-func (s *spanSum) countsInFirst(c *bolt.Cursor, prefix []byte) (bool, error) {
-	to := dayKeyOf(prefix, s.ranges[0][1])
-	for k, v := c.Seek(dayKeyOf(prefix, s.ranges[0][0])); k != nil && bytes.Compare(k, to) <= 0; k, v = c.Next() {
-		a, err := decodeDayAggr(v)
-		if err != nil {
-			return false, err
-		}
-		if a.counts() {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
 // dayKeyOf is a day aggregate's key under a prefix (an SLA's, or a
 // pair's): see dayKey and customerDayKey.
 func dayKeyOf(prefix []byte, day int64) []byte {
@@ -348,13 +271,6 @@ func (w Window) Counts() bool {
 		}
 	}
 	return false
-}
-
-// counts is Window.Counts of one day aggregate. Its tallies are counts,
-// never below 0, so that a window counts when one of its days does.
-func (d *DayAggr) counts() bool {
-	return d.CSATCount != 0 || d.Response.Met != 0 || d.Response.Breached != 0 ||
-		d.Resolution.Met != 0 || d.Resolution.Breached != 0
 }
 
 // appendDay appends a local day to a day aggregate's key, as dayKey does.

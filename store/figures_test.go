@@ -135,13 +135,12 @@ func pairDays(t *testing.T, day sla.Date, days map[string]map[int]DayAggr) *bolt
 	return db
 }
 
-// TestReadFiguresSumsTheFirstCustomersThatCountAndListsTheOthers: of the
-// customers asked for, the first that count in the window (a stop or a
-// rating in it) are summed, up to the bound, and of the others only those
-// that count are named; the customers whose days are outside the window,
-// or count nothing, are neither. Every customer's sums are read as a
-// scrape reads them (ActiveCustomers), over the same days.
-func TestReadFiguresSumsTheFirstCustomersThatCountAndListsTheOthers(t *testing.T) {
+// TestReadFiguresSumsEveryCustomerThatCountsInTheWindow: a read of every
+// customer (ActiveCustomers, as a scrape and the SLA list read) sums
+// those with a stop or a rating in the window, over its days only; the
+// customers whose days are outside the window, or count nothing, are not
+// read.
+func TestReadFiguresSumsEveryCustomerThatCountsInTheWindow(t *testing.T) {
 	day := sla.DateOf(slatest.T0)
 	met := DayAggr{Response: TargetAggr{Met: 1, ElapsedSeconds: 60}}
 	db := pairDays(t, day, map[string]map[int]DayAggr{
@@ -174,32 +173,5 @@ func TestReadFiguresSumsTheFirstCustomersThatCountAndListsTheOthers(t *testing.T
 	}
 	if got := every.Customers["a"][0].Targets[sla.Response]; got != (sla.Tally{Met: 1}) {
 		t.Errorf("a over the window: %+v, want its one day in it", got)
-	}
-	among := []string{"a", "b", "c", "d", "e"}
-	for name, tc := range map[string]struct {
-		q        SumQuery
-		summed   []string
-		unsummed []string
-	}{
-		"the first two":      {SumQuery{First: &FirstCustomers{Among: among, Max: 2}}, []string{"a", "d"}, []string{"e"}},
-		"the first one":      {SumQuery{First: &FirstCustomers{Among: among, Max: 1}}, []string{"a"}, []string{"d", "e"}},
-		"none":               {SumQuery{First: &FirstCustomers{Among: among}}, nil, []string{"a", "d", "e"}},
-		"more than count":    {SumQuery{First: &FirstCustomers{Among: among, Max: 20}}, []string{"a", "d", "e"}, nil},
-		"in the order given": {SumQuery{First: &FirstCustomers{Among: []string{"e", "d", "a"}, Max: 1}}, []string{"e"}, []string{"d", "a"}},
-		"one asked for by name takes its place": {
-			SumQuery{Customers: []string{"d"}, First: &FirstCustomers{Among: among, Max: 2}}, []string{"a", "d"}, []string{"e"},
-		},
-	} {
-		t.Run(name, func(t *testing.T) {
-			got := read(tc.q)
-			if keys := slices.Sorted(maps.Keys(got.Customers)); !slices.Equal(keys, tc.summed) || !slices.Equal(got.Unsummed, tc.unsummed) {
-				t.Fatalf("summed %v and named %v; want %v and %v", keys, got.Unsummed, tc.summed, tc.unsummed)
-			}
-			for _, cu := range tc.summed {
-				if !reflect.DeepEqual(got.Customers[cu], every.Customers[cu]) {
-					t.Errorf("%s: %+v, want %+v as every customer's read has it", cu, got.Customers[cu], every.Customers[cu])
-				}
-			}
-		})
 	}
 }
