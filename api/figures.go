@@ -37,6 +37,9 @@ type snapshot struct {
 	// unmatched are per provider the first ids of its open requests
 	// without a clock, when figureRead.unmatched asked for them.
 	unmatched map[string][]string
+	// summed counts the SLAs whose sums were read from the store, not
+	// kept (figureRead.kept): what Server.KeepFigures tells.
+	summed int
 }
 
 // newSnapshot indexes the counters for the figures.
@@ -129,10 +132,17 @@ func readFigures(src figureSource, p *sla.Policy, r figureRead, now time.Time) (
 	if err != nil {
 		return snapshot{}, fmt.Errorf("read the figures: %w", err)
 	}
+	summed := 0
+	for _, s := range f.Sums {
+		if !s.Unchanged {
+			summed++
+		}
+	}
 	if r.kept != nil {
 		r.kept.merge(q.Sums, f.Sums)
 	}
 	sn := newSnapshot(f.Counters, f.Attention.Requests)
+	sn.summed = summed
 	sn.sums, sn.windows, sn.attention, sn.unmatched = f.Sums, windows, f.Attention, f.Unmatched
 	return sn, nil
 }

@@ -43,12 +43,38 @@ func newHeldFamilies(fams *families) heldFamilies {
 	}
 }
 
-// collectHeld sends the held series of every SLA, read in one
-// transaction (store.ReadHeld). It keeps each SLA's series and rereads
-// only the SLAs whose tallies changed since (store.HeldQuery.Unless) or
-// whose window moved: a window of 1,000 SLAs is hundreds of thousands of
-// day tallies, and most scrapes find a few SLAs changed.
+// collectHeld sends the held series of every SLA (keptHeld).
 func (c *Collector) collectHeld(out sink, p *sla.Policy, now time.Time) {
+	all, err := c.keptHeld(p, now)
+	if err != nil {
+		c.log.Error("metrics: reading the holders failed", "err", err)
+		return
+	}
+	f := c.held
+	for i, sl := range p.SLAs {
+		series := all[i]
+		out.value(f.handoffs, series.handoffs, sl.ID)
+		for _, h := range series.holders {
+			labels := []string{sl.ID, h.department, strconv.FormatBool(h.waiting)}
+			out.value(f.requests, h.requests, labels...)
+			out.value(f.holderHandoffs, h.handoffs, labels...)
+			if h.hasQuantiles {
+				out.value(f.median, h.median, labels...)
+				out.value(f.p90, h.p90, labels...)
+			}
+			if h.hasShare {
+				out.value(f.breachedAt, h.breachedShare, labels...)
+			}
+		}
+	}
+}
+
+// keptHeld returns the held series of every SLA of p, in its order, read
+// in one transaction (store.ReadHeld). It keeps each SLA's series and
+// rereads only the SLAs whose tallies changed since (store.HeldQuery.Unless)
+// or whose window moved: a window of 1,000 SLAs is hundreds of thousands
+// of day tallies, and most scrapes find a few SLAs changed.
+func (c *Collector) keptHeld(p *sla.Policy, now time.Time) ([]heldSeries, error) {
 	kept := c.held.kept
 	kept.mu.Lock()
 	defer kept.mu.Unlock()
@@ -66,10 +92,9 @@ func (c *Collector) collectHeld(out sink, p *sla.Policy, now time.Time) {
 	}
 	sums, err := c.store.ReadHeld(qs)
 	if err != nil {
-		c.log.Error("metrics: reading the holders failed", "err", err)
-		return
+		return nil, err
 	}
-	f := c.held
+	out := make([]heldSeries, len(p.SLAs))
 	for i, sl := range p.SLAs {
 		sum := sums[sl.ID]
 		series, ok := kept.bySLA[sl.ID]
@@ -78,20 +103,9 @@ func (c *Collector) collectHeld(out sink, p *sla.Policy, now time.Time) {
 			series.window = qs[i].Range
 			kept.bySLA[sl.ID] = series
 		}
-		out.value(f.handoffs, series.handoffs, sl.ID)
-		for _, h := range series.holders {
-			labels := []string{sl.ID, h.department, strconv.FormatBool(h.waiting)}
-			out.value(f.requests, h.requests, labels...)
-			out.value(f.holderHandoffs, h.handoffs, labels...)
-			if h.hasQuantiles {
-				out.value(f.median, h.median, labels...)
-				out.value(f.p90, h.p90, labels...)
-			}
-			if h.hasShare {
-				out.value(f.breachedAt, h.breachedShare, labels...)
-			}
-		}
+		out[i] = series // never changed once made: read without the lock
 	}
+	return out, nil
 }
 
 // heldKept are the held series of each SLA as last read, with the

@@ -68,3 +68,20 @@ func (k *sumsKept) merge(qs []store.SumQuery, sums map[string]store.SLASums) {
 		}
 	}
 }
+
+// KeepFigures reads every SLA's current window sums as /metrics and GET
+// /api/v1/slas read them, into the sums they keep, and the held series
+// of /metrics (keptHeld), so that the next of them rereads only what
+// changed since; it says of how many SLAs it read the sums (the others
+// were kept). After a start, a reload (which forgets them) or the
+// midnight that moves the windows, the first read sums every day
+// aggregate and tally of every window: a second or two at 1,000 SLAs and
+// 1M requests, better spent in the background than in a request.
+func (s *Server) KeepFigures() (summed int, err error) {
+	p, now := s.opts.Config().Policy, s.now()
+	sn, err := readFigures(s.opts.Store, p, figureRead{slas: p.SLAs, kept: s.sums}, now)
+	if err == nil && s.opts.Metrics != nil {
+		_, err = s.opts.Metrics.keptHeld(p, now)
+	}
+	return sn.summed, err
+}

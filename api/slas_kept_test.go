@@ -18,11 +18,35 @@ import (
 )
 
 // sumsRead is a store that notes the SLAs whose window sums its reads of
-// figures summed, rather than found unchanged since the sums kept.
+// figures summed, and whose held tallies its reads of holders read,
+// rather than found unchanged since those kept.
 type sumsRead struct {
 	Store
-	mu   sync.Mutex
-	read []string
+	mu         sync.Mutex
+	read, held []string
+}
+
+func (r *sumsRead) ReadHeld(qs []store.HeldQuery) (map[string]store.HeldSums, error) {
+	sums, err := r.Store.ReadHeld(qs)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for id, s := range sums {
+		if !s.Unchanged {
+			r.held = append(r.held, id)
+		}
+	}
+	return sums, err
+}
+
+// takeHeld returns the SLAs whose held tallies were read since the last
+// takeHeld, sorted.
+func (r *sumsRead) takeHeld() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.held
+	r.held = nil
+	slices.Sort(out)
+	return out
 }
 
 func (r *sumsRead) ReadFigures(q store.FigureQuery) (store.Figures, error) {
@@ -287,5 +311,44 @@ func TestTheFoldedStatusPageTakesItsSumsFromThoseKept(t *testing.T) {
 	compare("after R701 was resolved")
 	if got := reads.take(); !slices.Equal(got, want) {
 		t.Fatalf("after R701 was resolved, the folded page summed %v; want the SLAs it changed: %v", got, want)
+	}
+}
+
+// KeepFigures, which the daemon runs in the background once ready, after
+// a reload and after each tick, reads what the first scrape and the first
+// list would: after it, neither reads an SLA's window sums or held
+// tallies.
+func TestKeepFiguresLeavesTheFirstScrapeAndListNothingToRead(t *testing.T) {
+	cfg := heldConfig(t)
+	clock := testutil.NewClock(heldT0)
+	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	events := heldStory()
+	sla.SortEvents(events)
+	for _, e := range events {
+		clock.Set(e.At)
+		if _, err := st.Append(context.Background(), []sla.Event{e}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reads := &sumsRead{Store: st}
+	srv, _ := serveAPI(t, st, cfg, clock.Now, func(o *Options) {
+		o.Store = reads
+		o.Metrics = NewCollector(reads, o.Config, clock.Now, nil)
+	})
+	all := len(cfg.Policy.SLAs)
+	if n, err := srv.KeepFigures(); err != nil || n != all {
+		t.Fatalf("KeepFigures read the sums of %d SLAs (%v), want all %d", n, err, all)
+	}
+	if sums, held := reads.take(), reads.takeHeld(); len(sums) != all || len(held) != all {
+		t.Fatalf("KeepFigures read the sums of %v and the held tallies of %v; want every SLA's", sums, held)
+	}
+	served(t, srv, "/metrics")
+	served(t, srv, "/api/v1/slas")
+	if sums, held := reads.take(), reads.takeHeld(); sums != nil || held != nil {
+		t.Fatalf("after KeepFigures, the first scrape and list read the sums of %v and the held tallies of %v; want none", sums, held)
 	}
 }

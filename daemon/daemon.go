@@ -8,8 +8,9 @@
 //     listener bound) without starting anything;
 //   - Start puts the configuration in force, then starts alert delivery,
 //     the evaluation schedule (with one catch-up tick at once), the HTTP
-//     server and, if the configuration's meaning changed while slad was
-//     down, the background re-match of open requests, in that order;
+//     server, the background re-match of open requests (if the
+//     configuration's meaning changed while slad was down) and the
+//     background read of the window sums (sums.go), in that order;
 //   - Reload loads the configuration file again: the one path behind
 //     POST /-/reload and the SIGHUP the command forwards;
 //   - Stop tears everything down in reverse order of start-up under one
@@ -130,6 +131,9 @@ type Daemon struct {
 	// rematchKick tells the background re-match that Adopt left open
 	// requests stale (rematch.go); buffered, so telling never waits.
 	rematchKick chan struct{}
+	// sumsKick tells the background pass to read the window sums not
+	// kept (sums.go); buffered, so telling never waits.
+	sumsKick chan struct{}
 
 	// mu serialises Start and Stop and guards what follows.
 	mu       sync.Mutex
@@ -144,7 +148,7 @@ type Daemon struct {
 // as a *config.Errors. If New fails, whatever it had built is closed again.
 func New(opts Options) (*Daemon, error) {
 	opts.defaults()
-	d := &Daemon{opts: opts, log: opts.Logger, failed: make(chan error, 1), alertsDone: make(chan struct{}), rematchKick: make(chan struct{}, 1)}
+	d := &Daemon{opts: opts, log: opts.Logger, failed: make(chan error, 1), alertsDone: make(chan struct{}), rematchKick: make(chan struct{}, 1), sumsKick: make(chan struct{}, 1)}
 	if err := d.setup(); err != nil {
 		if terr := d.teardown(context.Background()); terr != nil {
 			err = errors.Join(err, terr)

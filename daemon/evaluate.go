@@ -91,6 +91,7 @@ func (d *Daemon) evaluate() {
 		d.log.Info("imported history settled")
 	}
 	d.sendDigests(now) // digest.go
+	d.kickSums()       // sums.go: the windows may have moved
 }
 
 // cronLogger adapts slog to cron.Logger.

@@ -13,8 +13,9 @@ import (
 // delivery, the evaluation schedule with one catch-up tick, the HTTP
 // server, and, when the configuration's meaning changed while slad was down
 // (or a re-match was left unfinished), the background re-match of open
-// requests. It returns once slad serves and reports ready, without waiting
-// for the re-match. Call Stop whatever Start returns.
+// requests, and, once ready, the background read of the window sums
+// (sums.go). It returns once slad serves and reports ready, without
+// waiting for the re-match or the sums. Call Stop whatever Start returns.
 func (d *Daemon) Start(_ context.Context) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -43,12 +44,14 @@ func (d *Daemon) Start(_ context.Context) error {
 	d.startRetention() // retention.go: a sweep now, then hourly
 	d.serve()
 	d.startRematch()
+	d.startKeepingSums()
 
 	cfg := d.config()
 	if len(cfg.Tokens) == 0 && !d.web.hasUsers() {
 		d.log.Warn("no API tokens are configured: anyone who can reach the listener may send events, reload the configuration and download backups; add tokens to the configuration to require them")
 	}
 	d.ready.Store(true)
+	d.kickSums() // sums.go: read them now, before the first scrape
 	d.log.Info("slad started", "listen", d.ln.Addr().String(), "config", d.opts.ConfigFile, "version", d.opts.Version,
 		"slas", len(cfg.Policy.SLAs), "departments", len(cfg.Policy.Departments), "receivers", len(cfg.Receivers),
 		"schedule", cfg.Global.EvaluationSchedule)

@@ -35,6 +35,7 @@ func (d *Daemon) Reload(_ context.Context) error {
 		d.log.Error("configuration reloaded, but the re-match of open requests could not be recorded; a restart re-matches them from the start", "err", err)
 	}
 	d.cfg.Store(cfg)
+	d.kickSums() // sums.go: those kept were the old configuration's
 	if err := d.alerts.Update(cfg.Receivers, cfg.Global.ExternalURL); err != nil {
 		d.log.Error("alert receivers not updated", "err", err)
 	}
