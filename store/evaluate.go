@@ -34,11 +34,12 @@ func (r *EvalResult) add(o EvalResult) {
 	r.Queued += o.Queued
 }
 
-// DefaultSettlePerTick is how many requests due only to settle a tick
-// settles at most (Options.SettlePerTick): about a second of a tick on a
-// 2-core machine (BenchmarkEvaluateSettle), so that an import of a
-// million closed requests settles over half an hour of ticks instead of
-// one tick of a minute.
+// DefaultSettlePerTick is how many requests a tick looks at, at most, to
+// settle imported history (Options.SettlePerTick): less the other due
+// requests it looked at first, and at least a tenth (settleBudget). 20,000
+// settling take about a second on a 2-core machine
+// (BenchmarkEvaluateSettle), so an import of a million closed requests
+// settles over half an hour of ticks instead of in one tick of a minute.
 const DefaultSettlePerTick = 20_000
 
 // dueBound is the deadline index's key bound of what is due at now: every
@@ -151,9 +152,9 @@ const evalRound = 1 << 17
 
 // readDue reads the due requests, computes them on every core in chunks
 // and hands the chunks to the writer, until none is left or stop is
-// closed: every due request of the deadline index's first lane, then at
-// most s.settlePerTick of the settling lane (settlingLane), the earliest
-// due first; left says some of those were left for the next tick.
+// closed: every due request of the deadline index's first lane, then
+// those of the settling lane (settlingLane), the earliest due first, up
+// to settleBudget; left says some of those were left for the next tick.
 //
 // The deadline index orders the due requests by when they came due; they
 // are taken in the order of their request keys instead (up to evalRound
@@ -199,10 +200,11 @@ func (s *Store) readDue(p *sla.Policy, bound []byte, now time.Time, out chan<- *
 		}
 	}
 	var keys [][]byte
+	settle := settleBudget(s.settlePerTick, len(done))
 	if err := s.db.View(func(tx *bolt.Tx) error {
 		cur := tx.Bucket(bucketDeadlines).Cursor()
 		k, _ := cur.Seek([]byte{settlingLane})
-		for ; k != nil && deadlineDue(k, bound) && len(keys) < s.settlePerTick; k, _ = cur.Next() {
+		for ; k != nil && deadlineDue(k, bound) && len(keys) < settle; k, _ = cur.Next() {
 			keys = take(k, keys)
 		}
 		left = k != nil && deadlineDue(k, bound)
@@ -212,6 +214,13 @@ func (s *Store) readDue(p *sla.Policy, bound []byte, now time.Time, out chan<- *
 	}
 	_, err = s.computeDue(p, now, keys, out, stop)
 	return left, err
+}
+
+// settleBudget is how many requests of the settling lane a tick takes
+// after urgent others: what is left of perTick, and at least a tenth of
+// it, so that settling goes on through a tick busy with alerts.
+func settleBudget(perTick, urgent int) int {
+	return max(perTick-urgent, perTick/10, 1)
 }
 
 // computeDue reads and computes the due requests the keys name, in the
