@@ -67,6 +67,12 @@ func settlingKey(t time.Time, r Ref) []byte {
 	return append([]byte{settlingLane}, deadlineKey(t, r)...)
 }
 
+// inSettlingLane reports whether a deadline key is in the settling lane:
+// its request has imported clocks yet to settle, and nothing else due.
+func inSettlingLane(k []byte) bool {
+	return len(k) > 0 && k[0] == settlingLane
+}
+
 // deadlineParts splits a deadline key of either lane into its time
 // (unix seconds) and the request key after it.
 func deadlineParts(k []byte) (unix int64, request []byte) {

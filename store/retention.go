@@ -111,13 +111,17 @@ func appendNoticeIndexKey(b []byte, receiver string, n *lifecycle.Notice) []byte
 // RemoveClosed removes the requests that closed before cutoff: each one's
 // record, events and their ids, breach, stop and deadline index entries,
 // firing alerts, held events and notification-log entries. Counters and
-// day aggregates are left as they are. It works in transactions of at
+// day aggregates are left as they are. A request whose imported clocks
+// have yet to settle (its deadline in the settling lane, which a tick
+// drains a bounded number at a time) is left for a later sweep: removed
+// first, it would never count in the totals. It works in transactions of at
 // most RetentionChunk requests and a few milliseconds, with a pause
 // between them, so that ingest is never held up for long; ctx stops it
 // between two transactions. It returns how many requests it removed.
 func (s *Store) RemoveClosed(ctx context.Context, cutoff time.Time) (int, error) {
 	bound := binary.BigEndian.AppendUint64(nil, uint64(max(cutoff.Unix(), 0)))
 	total := 0
+	var after []byte // the closed key looked at last
 	for {
 		if err := ctx.Err(); err != nil {
 			return total, err
@@ -126,7 +130,7 @@ func (s *Store) RemoveClosed(ctx context.Context, cutoff time.Time) (int, error)
 		var more bool
 		err := s.update(func(tx *bolt.Tx) error {
 			var err error
-			n, more, err = removeDue(tx, bound)
+			n, after, more, err = removeDue(tx, bound, after)
 			return err
 		})
 		if err != nil {
@@ -144,68 +148,86 @@ func (s *Store) RemoveClosed(ctx context.Context, cutoff time.Time) (int, error)
 	}
 }
 
-// removeDue removes the requests closed before bound, oldest first, for
-// at most RetentionChunk requests or retentionTxBudget; more says whether
-// some may be left.
-func removeDue(tx *bolt.Tx, bound []byte) (n int, more bool, err error) {
+// removeDue removes the requests closed before bound, oldest first, after
+// the closed key after (from the first when nil), for at most
+// RetentionChunk requests looked at or retentionTxBudget; last is the
+// closed key looked at last, and more says whether some may be left.
+func removeDue(tx *bolt.Tx, bound, after []byte) (n int, last []byte, more bool, err error) {
 	began := time.Now()
 	var due [][]byte
 	c := tx.Bucket(bucketClosed).Cursor()
-	for k, _ := c.First(); k != nil && bytes.Compare(k[:8], bound) < 0 && len(due) < RetentionChunk; k, _ = c.Next() {
+	k, _ := c.First()
+	if after != nil {
+		if k, _ = c.Seek(after); bytes.Equal(k, after) {
+			k, _ = c.Next()
+		}
+	}
+	for ; k != nil && bytes.Compare(k[:8], bound) < 0 && len(due) < RetentionChunk; k, _ = c.Next() {
 		due = append(due, bytes.Clone(k))
 	}
+	looked := 0
 	for _, k := range due {
+		looked++
+		last = k
 		ref, _, ok := parseRequestKey(k[8:])
 		if !ok {
-			return n, false, fmt.Errorf("closed index: key %x is not a request's", k)
+			return n, last, false, fmt.Errorf("closed index: key %x is not a request's", k)
 		}
-		if err := removeRequest(tx, ref); err != nil {
-			return n, false, fmt.Errorf("remove request %q of %q: %w", ref.ID, ref.Provider, err)
+		removed, err := removeRequest(tx, ref)
+		if err != nil {
+			return n, last, false, fmt.Errorf("remove request %q of %q: %w", ref.ID, ref.Provider, err)
+		}
+		if !removed {
+			continue // still to settle: a later sweep removes it
 		}
 		if err := tx.Bucket(bucketClosed).Delete(k); err != nil {
-			return n, false, err
+			return n, last, false, err
 		}
 		if err := tx.Bucket(bucketClosedAt).Delete(k[8:]); err != nil {
-			return n, false, err
+			return n, last, false, err
 		}
 		n++
 		if time.Since(began) > retentionTxBudget {
 			break
 		}
 	}
-	return n, n < len(due) || n == RetentionChunk, nil
+	return n, last, looked < len(due) || len(due) == RetentionChunk, nil
 }
 
 // removeRequest deletes a request and everything that names it, except
-// the figures it added to.
-func removeRequest(tx *bolt.Tx, ref Ref) error {
+// the figures it added to; removed is false, and nothing is deleted, when
+// its imported clocks have yet to settle (inSettlingLane).
+func removeRequest(tx *bolt.Tx, ref Ref) (removed bool, err error) {
 	rec, err := loadRecord(tx, ref)
 	if err != nil {
-		return err
+		return false, err
+	}
+	if rec != nil && inSettlingLane(rec.Contrib.Deadline) {
+		return false, nil
 	}
 	if rec != nil {
 		// Its keys in the breach, stop, deadline, open and attention
 		// indexes go as they would if it contributed nothing; the
 		// counters and day aggregates are not touched.
 		if err := applyIndexes(tx, ref, rec.Contrib, contribution{}); err != nil {
-			return err
+			return false, err
 		}
 		for clockKey, receivers := range rec.Told {
 			if err := clearFiring(tx, receivers, ref, clockKey); err != nil {
-				return err
+				return false, err
 			}
 		}
 		if err := tx.Bucket(bucketRequests).Delete(requestKey(ref)); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if err := removeEvents(tx, ref); err != nil {
-		return err
+		return false, err
 	}
 	if err := removeHeld(tx, ref); err != nil {
-		return err
+		return false, err
 	}
-	return removeNotices(tx, ref)
+	return true, removeNotices(tx, ref)
 }
 
 // removeEvents deletes a request's events and their ids.

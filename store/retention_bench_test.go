@@ -152,12 +152,13 @@ func BenchmarkRemoveClosed(b *testing.B) {
 			var txs int
 			var longest time.Duration
 			b.ResetTimer()
+			var after []byte
 			for removed, more := 0, true; more; {
 				began := time.Now()
 				var n int
 				err := s.update(func(tx *bolt.Tx) error {
 					var err error
-					n, more, err = removeDue(tx, bound)
+					n, after, more, err = removeDue(tx, bound, after)
 					return err
 				})
 				if err != nil {

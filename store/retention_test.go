@@ -296,7 +296,7 @@ func TestRetentionRemovesInSmallTransactions(t *testing.T) {
 	var more bool
 	if err := s.db.Update(func(tx *bolt.Tx) error {
 		var err error
-		first, more, err = removeDue(tx, closedKey(slatest.T0.Add(day), Ref{})[:8])
+		first, _, more, err = removeDue(tx, closedKey(slatest.T0.Add(day), Ref{})[:8], nil)
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -347,5 +347,73 @@ func TestTheSchema7MigrationIndexesClosedRequestsAndLoggedNotices(t *testing.T) 
 	}
 	if left := notifyLogRequests(t, s); left["R1"] != 0 {
 		t.Errorf("notification log still names R1 %d times after its removal", left["R1"])
+	}
+}
+
+// TestRetentionLeavesARequestStillToSettle: requests imported closed and
+// not yet settled when slad comes back after longer than the retention
+// (stopped within the hour of the import) wait in the deadline index's
+// settling lane, and the first ticks settle only a few of them. A sweep
+// meanwhile removes only the settled ones, so that the totals still count
+// every request once the lane is drained, as one tick settling them all
+// and then the sweep do.
+func TestRetentionLeavesARequestStillToSettle(t *testing.T) {
+	clock := testutil.NewClock(slatest.T0)
+	open := func(perTick int) *Store {
+		s, err := Open(Options{Dir: t.TempDir(), Policy: slatest.DeskPolicy(), Now: clock.Now, SettlePerTick: perTick})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	}
+	const perTick, n = 2, 7
+	spread, whole := open(perTick), open(0)
+	// Opened and resolved (in breach) two days before slad heard of them.
+	var batch []sla.Event
+	for i := range n {
+		id := fmt.Sprintf("R%d", i)
+		opened := slatest.T0.Add(-2 * day)
+		batch = append(batch, slatest.Event(id+"-o", id, sla.Opened, opened), slatest.Event(id+"-x", id, sla.Resolved, opened.Add(20*time.Hour)))
+	}
+	for _, s := range []*Store{spread, whole} {
+		if _, err := s.Append(context.Background(), batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := slatest.T0.Add(401 * day)
+	clock.Set(now)
+	cutoff := now.Add(-400 * day)
+	for _, s := range []*Store{spread, whole} {
+		res, err := s.Evaluate(now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s == spread && (!res.SettlingLeft || res.Requests != perTick) {
+			t.Fatalf("the first tick after the import: %+v; want %d settled and more left", res, perTick)
+		}
+		removed, err := s.RemoveClosed(context.Background(), cutoff)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s == spread && removed != perTick {
+			t.Errorf("the sweep after the first tick removed %d requests; want the %d settled", removed, perTick)
+		}
+	}
+	for res := (EvalResult{SettlingLeft: true}); res.SettlingLeft; {
+		var err error
+		if res, err = spread.Evaluate(now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := spread.RemoveClosed(context.Background(), cutoff); err != nil {
+		t.Fatal(err)
+	}
+	got, want := figuresOf(t, spread, cutoff), figuresOf(t, whole, cutoff)
+	if !reflect.DeepEqual(got.Snapshot.Counters, want.Snapshot.Counters) {
+		t.Errorf("counters after settling over ticks with a sweep between:\n%+v\nwant (settled in one tick, then swept):\n%+v", got.Snapshot.Counters, want.Snapshot.Counters)
+	}
+	if g, w := boltContents(t, spread.db), boltContents(t, whole.db); g != w {
+		t.Error("the file differs from one settled in one tick, then swept")
 	}
 }
