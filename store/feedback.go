@@ -135,7 +135,7 @@ func putAnswer(tx *bolt.Tx, i int, a *sla.Answer, loc *time.Location) (dup bool,
 	k := feedbackDayKey(rec.Day, a.Provider, a.Customer)
 	var counts sla.NPSCounts
 	if v := days.Get(k); v != nil {
-		if err := json.Unmarshal(v, &counts); err != nil {
+		if counts, err = decodeNPSCounts(v); err != nil {
 			return false, fmt.Errorf("feedback day aggregate: %w", err)
 		}
 	}
@@ -161,8 +161,8 @@ func (s *Store) FeedbackCounts(first, last sla.Date) (map[FeedbackPair]sla.NPSCo
 			if !ok {
 				return fmt.Errorf("feedback day aggregate: bad key %x", k)
 			}
-			var n sla.NPSCounts
-			if err := json.Unmarshal(v, &n); err != nil {
+			n, err := decodeNPSCounts(v)
+			if err != nil {
 				return fmt.Errorf("feedback day aggregate: %w", err)
 			}
 			out[pair] = out[pair].Add(n, 1)
