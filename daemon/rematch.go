@@ -39,8 +39,18 @@ func (d *Daemon) adopt(cfg *config.Config) error {
 }
 
 // startRematch runs the background pass until Stop: it waits for adopt's
-// signal and re-matches until no open request is stale.
+// signal and re-matches until no open request is stale. It stops before
+// the HTTP server: requests still in flight re-match what they touch on
+// demand, and the next start resumes the pass.
 func (d *Daemon) startRematch() {
+	d.onKick("stop re-matching", d.rematchKick, d.rematch)
+}
+
+// onKick runs pass in the background each time kick is told, one pass at
+// a time, until Stop, which cancels the pass's context and waits for it
+// to return (as the step named stop) before the steps registered earlier,
+// such as closing the store.
+func (d *Daemon) onKick(stop string, kick <-chan struct{}, pass func(context.Context)) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -49,14 +59,12 @@ func (d *Daemon) startRematch() {
 			select {
 			case <-ctx.Done():
 				return
-			case <-d.rematchKick:
-				d.rematch(ctx)
+			case <-kick:
+				pass(ctx)
 			}
 		}
 	}()
-	// Stops before the HTTP server: requests still in flight re-match
-	// what they touch on demand, and the next start resumes the pass.
-	d.onStop("stop re-matching", func(context.Context) error {
+	d.onStop(stop, func(context.Context) error {
 		cancel()
 		<-done
 		return nil

@@ -18,27 +18,10 @@ import (
 // startKeepingSums runs the background pass until Stop: one pass at a
 // time, each under the configuration in force when it starts, so that a
 // reload never races one (the sums are kept per configuration, and the
-// pass after the reload reads under the new one).
+// pass after the reload reads under the new one). A pass running
+// finishes first: the store closes after.
 func (d *Daemon) startKeepingSums() {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-d.sumsKick:
-				d.keepSums()
-			}
-		}
-	}()
-	// A pass running finishes first: the store closes after.
-	d.onStop("stop keeping the window sums", func(context.Context) error {
-		cancel()
-		<-done
-		return nil
-	})
+	d.onKick("stop keeping the window sums", d.sumsKick, func(context.Context) { d.keepSums() })
 }
 
 // kickSums tells the background pass to read the window sums; a pass
