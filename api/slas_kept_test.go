@@ -28,45 +28,40 @@ type sumsRead struct {
 
 func (r *sumsRead) ReadHeld(qs []store.HeldQuery) (map[string]store.HeldSums, error) {
 	sums, err := r.Store.ReadHeld(qs)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for id, s := range sums {
-		if !s.Unchanged {
-			r.held = append(r.held, id)
-		}
-	}
+	note(r, &r.held, sums, func(s store.HeldSums) bool { return s.Unchanged })
 	return sums, err
-}
-
-// takeHeld returns the SLAs whose held tallies were read since the last
-// takeHeld, sorted.
-func (r *sumsRead) takeHeld() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := r.held
-	r.held = nil
-	slices.Sort(out)
-	return out
 }
 
 func (r *sumsRead) ReadFigures(q store.FigureQuery) (store.Figures, error) {
 	f, err := r.Store.ReadFigures(q)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for id, s := range f.Sums {
-		if !s.Unchanged {
-			r.read = append(r.read, id)
-		}
-	}
+	note(r, &r.read, f.Sums, func(s store.SLASums) bool { return s.Unchanged })
 	return f, err
 }
 
-// take returns the SLAs summed since the last take, sorted.
-func (r *sumsRead) take() []string {
+// note adds to list the SLAs of a read that were not unchanged.
+func note[S any](r *sumsRead, list *[]string, read map[string]S, unchanged func(S) bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := r.read
-	r.read = nil
+	for id, s := range read {
+		if !unchanged(s) {
+			*list = append(*list, id)
+		}
+	}
+}
+
+// takeHeld returns the SLAs whose held tallies were read since the last
+// takeHeld, sorted.
+func (r *sumsRead) takeHeld() []string { return r.takeFrom(&r.held) }
+
+// take returns the SLAs summed since the last take, sorted.
+func (r *sumsRead) take() []string { return r.takeFrom(&r.read) }
+
+// takeFrom empties list and returns what it held, sorted.
+func (r *sumsRead) takeFrom(list *[]string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := *list
+	*list = nil
 	slices.Sort(out)
 	return out
 }
