@@ -82,21 +82,8 @@ func heldConfig(t *testing.T) *config.Config {
 // changes after the story was stored (a reload).
 func newHeldServerServing(t *testing.T, adjust func(*config.Config)) *httptest.Server {
 	t.Helper()
-	cfg := heldConfig(t)
-	clock := testutil.NewClock(heldT0)
-	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	events := heldStory()
-	sla.SortEvents(events)
-	for _, e := range events {
-		clock.Set(e.At)
-		if _, err := st.Append(context.Background(), []sla.Event{e}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	cfg, clock, st := heldStore(t)
+	appendHeldStory(t, clock, st)
 	clock.Set(heldT0.Add(48 * time.Hour))
 	if adjust != nil {
 		adjust(cfg)
@@ -287,13 +274,7 @@ func TestHeldSeriesAreThoseOfTheFiveDepartmentsThatHeldTheMostTime(t *testing.T)
 // tallies changed: what it shows must still follow every commit, every
 // reload and the window as it moves on.
 func TestHeldSeriesFollowTheTalliesTheConfigurationAndTheWindow(t *testing.T) {
-	cfg := heldConfig(t)
-	clock := testutil.NewClock(heldT0)
-	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	cfg, clock, st := heldStore(t)
 	events := heldStory()
 	sla.SortEvents(events)
 	appendEvents := func(es []sla.Event) {
@@ -354,5 +335,33 @@ slad_held_requests{department="sales",sla="sales-answers",waiting="true"} 1`
 	clock.Set(heldT0.Add(40 * 24 * time.Hour)) // past the 30-day windows
 	if got := held(); got != "" {
 		t.Fatalf("40 days later, past every window:\n%s", got)
+	}
+}
+
+// heldStore is an empty store under heldConfig, its clock at heldT0,
+// closed when the test ends.
+func heldStore(t *testing.T) (*config.Config, *testutil.Clock, *store.Store) {
+	t.Helper()
+	cfg := heldConfig(t)
+	clock := testutil.NewClock(heldT0)
+	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	return cfg, clock, st
+}
+
+// appendHeldStory stores heldStory's events one at a time, the clock at
+// each one's time.
+func appendHeldStory(t *testing.T, clock *testutil.Clock, st *store.Store) {
+	t.Helper()
+	events := heldStory()
+	sla.SortEvents(events)
+	for _, e := range events {
+		clock.Set(e.At)
+		if _, err := st.Append(context.Background(), []sla.Event{e}); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

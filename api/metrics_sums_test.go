@@ -9,9 +9,7 @@ import (
 	"time"
 
 	"github.com/slad-project/slad/config"
-	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
-	"github.com/slad-project/slad/store"
 )
 
 // scrapeText is what c writes for /metrics (without the process's own
@@ -41,13 +39,7 @@ func windowLines(scrape string) string {
 // shows, after each event of a morning (the window the same all along),
 // after a reload and once the window moved.
 func TestWindowSeriesFollowTheDayAggregatesTheConfigurationAndTheWindow(t *testing.T) {
-	cfg := heldConfig(t)
-	clock := testutil.NewClock(heldT0)
-	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	cfg, clock, st := heldStore(t)
 	served := cfg
 	serving := func() *config.Config { return served }
 	kept := NewCollector(st, serving, clock.Now, nil)

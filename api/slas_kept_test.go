@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/slad-project/slad/config"
-	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
 	"github.com/slad-project/slad/store"
 )
@@ -125,13 +124,7 @@ func windowsMoved(p *sla.Policy, from, to time.Time) []string {
 // the SLAs whose sums the event changed or whose window moved since, and
 // the other none.
 func TestTheSLAListRereadsOnlyTheSLAsWhoseDayAggregatesChanged(t *testing.T) {
-	cfg := heldConfig(t)
-	clock := testutil.NewClock(heldT0)
-	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	cfg, clock, st := heldStore(t)
 	reads := &sumsRead{Store: st}
 	srv, _ := serveAPI(t, st, cfg, clock.Now, func(o *Options) {
 		o.Store = reads
@@ -187,13 +180,7 @@ func TestTheSLAListRereadsOnlyTheSLAsWhoseDayAggregatesChanged(t *testing.T) {
 // the desk serve every department, after the reload back and once the
 // window moved.
 func TestTheSLAListIsWhatAFreshReadShows(t *testing.T) {
-	cfg := heldConfig(t)
-	clock := testutil.NewClock(heldT0)
-	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	cfg, clock, st := heldStore(t)
 	inForce := cfg
 	serving := func() *config.Config { return inForce }
 	reads := &sumsRead{Store: st}
@@ -314,21 +301,8 @@ func TestTheFoldedStatusPageTakesItsSumsFromThoseKept(t *testing.T) {
 // list would: after it, neither reads an SLA's window sums or held
 // tallies.
 func TestKeepFiguresLeavesTheFirstScrapeAndListNothingToRead(t *testing.T) {
-	cfg := heldConfig(t)
-	clock := testutil.NewClock(heldT0)
-	st, err := store.Open(store.Options{Dir: t.TempDir(), Policy: cfg.Policy, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	events := heldStory()
-	sla.SortEvents(events)
-	for _, e := range events {
-		clock.Set(e.At)
-		if _, err := st.Append(context.Background(), []sla.Event{e}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	cfg, clock, st := heldStore(t)
+	appendHeldStory(t, clock, st)
 	reads := &sumsRead{Store: st}
 	srv, _ := serveAPI(t, st, cfg, clock.Now, func(o *Options) {
 		o.Store = reads
