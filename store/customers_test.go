@@ -19,13 +19,7 @@ import (
 // openRich opens a store under slatest.RichPolicy, whose hr-any SLA serves
 // every department ("*").
 func openRich(t *testing.T, dir string, clock *testutil.Clock) *Store {
-	t.Helper()
-	s, err := Open(Options{Dir: dir, Policy: slatest.RichPolicy(t), Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return openPolicy(t, dir, clock, slatest.RichPolicy(t))
 }
 
 // hrFor opens an HR request (3h resolution, 15m response, 24x7) for a

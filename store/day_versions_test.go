@@ -20,11 +20,7 @@ import (
 func TestWindowSumsAreReadAgainExactlyWhenTheirDayAggregatesChanged(t *testing.T) {
 	clock := testutil.NewClock(slatest.T0)
 	p := slatest.HandoffPolicy(t)
-	s, err := Open(Options{Dir: t.TempDir(), Policy: p, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openPolicy(t, t.TempDir(), clock, p)
 	day := sla.DateOf(slatest.T0)
 	ids := []string{"it-sales", "network-ola"}
 	read := func(unless map[string]uint64) map[string]SLASums {

@@ -35,7 +35,7 @@ func checkHeldCounts(t *testing.T, s *Store, when string, want map[string]int) {
 
 func TestTheHeldAlertsAreCountedPerReceiverThroughHoldReholdAndRelease(t *testing.T) {
 	clock := testutil.NewClock(friday)
-	s := openQuiet(t, t.TempDir(), clock, quietPolicy(t, nil))
+	s := openPolicy(t, t.TempDir(), clock, quietPolicy(t, nil))
 	checkHeldCounts(t, s, "at first", map[string]int{})
 	breachOnFridayEvening(t, s, clock)
 	// The warning was held, then superseded by the breach: counted out.
@@ -55,7 +55,7 @@ func TestTheHeldAlertsAreCountedPerReceiverThroughHoldReholdAndRelease(t *testin
 
 func TestAResolutionThatDropsHeldAlertsCountsThemOut(t *testing.T) {
 	clock := testutil.NewClock(friday)
-	s := openQuiet(t, t.TempDir(), clock, quietPolicy(t, nil))
+	s := openPolicy(t, t.TempDir(), clock, quietPolicy(t, nil))
 	breachOnFridayEvening(t, s, clock)
 	at := friday.Add(6 * time.Hour)
 	clock.Set(at)
@@ -73,12 +73,12 @@ func TestAResolutionThatDropsHeldAlertsCountsThemOut(t *testing.T) {
 func TestASchema14DatabaseCountsTheAlertsHeldInIt(t *testing.T) {
 	dir := t.TempDir()
 	clock := testutil.NewClock(friday)
-	s := openQuiet(t, dir, clock, quietPolicy(t, nil))
+	s := openPolicy(t, dir, clock, quietPolicy(t, nil))
 	breachOnFridayEvening(t, s, clock)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	rewind(t, dir, 14, func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketQuietHeldCount) })
-	s = openQuiet(t, dir, clock, quietPolicy(t, nil))
+	s = openPolicy(t, dir, clock, quietPolicy(t, nil))
 	checkHeldCounts(t, s, "after the upgrade", map[string]int{"it-chat": 2, "boss": 1})
 }

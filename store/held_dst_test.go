@@ -35,7 +35,7 @@ func TestAlertsHeldOverTheWeekendTheClocksGoBackAreDueAtNineLocalTimeOnTheNextWo
 	)
 	dir := t.TempDir()
 	clock := testutil.NewClock(fridayNoon)
-	s := openQuiet(t, dir, clock, newYorkQuiet(t))
+	s := openPolicy(t, dir, clock, newYorkQuiet(t))
 	ctx := context.Background()
 	// R1 breaches at 15:00 EDT, in office hours, and is resolved at
 	// 18:30, after closing: its resolved waits. R2, opened at 18:00,
@@ -70,7 +70,7 @@ func TestAlertsHeldOverTheWeekendTheClocksGoBackAreDueAtNineLocalTimeOnTheNextWo
 	}
 	sunday := time.Date(2026, 11, 1, 16, 0, 0, 0, time.UTC)
 	clock.Set(sunday)
-	s = openQuiet(t, dir, clock, newYorkQuiet(t))
+	s = openPolicy(t, dir, clock, newYorkQuiet(t))
 	if moved, dropped, err := s.Rehold(newYorkQuiet(t), func(string) bool { return true }, sunday); err != nil || moved != 0 || dropped != 0 {
 		t.Fatalf("a restart under the same hours moved %d, dropped %d (%v); want nothing changed", moved, dropped, err)
 	}

@@ -29,7 +29,7 @@ func TestQuietHoursHoldOverRandomLives(t *testing.T) {
 	p.SLAs[0].Escalate = append(p.SLAs[0].Escalate, sla.Escalation{After: 2 * time.Hour, Notify: []string{"cto"}})
 	for round := range testutil.Iterations(5) {
 		clock := testutil.NewClock(slatest.T0)
-		s := openQuiet(t, t.TempDir(), clock, p)
+		s := openPolicy(t, t.TempDir(), clock, p)
 		events := slatest.RandomHistories(rng, 25)
 		end := slatest.T0.Add(4 * 24 * time.Hour)
 		steps := slatest.WithTicks(slatest.InOrder(events), slatest.RandomTicks(rng, slatest.T0, end))

@@ -29,16 +29,6 @@ func quietPolicy(t *testing.T, urgent map[string][]string) *sla.Policy {
 	return p
 }
 
-func openQuiet(t *testing.T, dir string, clock *testutil.Clock, p *sla.Policy) *Store {
-	t.Helper()
-	s, err := Open(Options{Dir: dir, Policy: p, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
 func mustHeld(t *testing.T, s *Store, id string) []HeldAlert {
 	t.Helper()
 	held, err := s.HeldFor(Ref{Provider: "it", ID: id})
@@ -89,7 +79,7 @@ func breachOnFridayEvening(t *testing.T, s *Store, clock *testutil.Clock) {
 func TestAlertsHeldOverTheWeekendGoOutWhenTheOfficeOpensInFiringOrderOnceEvenAfterARestart(t *testing.T) {
 	dir := t.TempDir()
 	clock := testutil.NewClock(friday)
-	s := openQuiet(t, dir, clock, quietPolicy(t, nil))
+	s := openPolicy(t, dir, clock, quietPolicy(t, nil))
 	breachOnFridayEvening(t, s, clock)
 
 	// Alertmanager takes no hours: it heard everything at once.
@@ -109,7 +99,7 @@ func TestAlertsHeldOverTheWeekendGoOutWhenTheOfficeOpensInFiringOrderOnceEvenAft
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s = openQuiet(t, dir, clock, quietPolicy(t, nil))
+	s = openPolicy(t, dir, clock, quietPolicy(t, nil))
 	if next, ok, err := s.NextRelease(); err != nil || !ok || !next.Equal(mondayOpen) {
 		t.Fatalf("next release = %s %v %v, want Monday 09:00 Berlin (%s)", next, ok, err, mondayOpen)
 	}
@@ -141,7 +131,7 @@ func TestAlertsHeldOverTheWeekendGoOutWhenTheOfficeOpensInFiringOrderOnceEvenAft
 
 func TestAResolutionBeforeTheOfficeOpensDropsWhatWasHeldAndTellsOnlyThoseWhoHeardTheBreach(t *testing.T) {
 	clock := testutil.NewClock(friday)
-	s := openQuiet(t, t.TempDir(), clock, quietPolicy(t, nil))
+	s := openPolicy(t, t.TempDir(), clock, quietPolicy(t, nil))
 	breachOnFridayEvening(t, s, clock)
 	saturday := friday.Add(18 * time.Hour)
 	clock.Set(saturday)
@@ -171,7 +161,7 @@ func TestAResolutionBeforeTheOfficeOpensDropsWhatWasHeldAndTellsOnlyThoseWhoHear
 // TestQuietHoursHoldOverRandomLives).
 func TestAReceiverWhoseBreachWasDroppedHeldGetsNoResolvedAfterAReopening(t *testing.T) {
 	clock := testutil.NewClock(friday)
-	s := openQuiet(t, t.TempDir(), clock, quietPolicy(t, nil))
+	s := openPolicy(t, t.TempDir(), clock, quietPolicy(t, nil))
 	breachOnFridayEvening(t, s, clock)
 	ctx := context.Background()
 	saturday := friday.Add(18 * time.Hour)
@@ -214,7 +204,7 @@ func TestAReceiverBroughtBackByALaterEscalationThatWasDroppedHeldGetsNoResolved(
 	clock := testutil.NewClock(friday)
 	p := quietPolicy(t, nil)
 	p.SLAs[0].Escalate = append(p.SLAs[0].Escalate, sla.Escalation{After: 3 * time.Hour, Notify: []string{"cto"}})
-	s := openQuiet(t, dir, clock, p)
+	s := openPolicy(t, dir, clock, p)
 	breachOnFridayEvening(t, s, clock)
 	ctx := context.Background()
 	saturday := friday.Add(18 * time.Hour)
@@ -235,7 +225,7 @@ func TestAReceiverBroughtBackByALaterEscalationThatWasDroppedHeldGetsNoResolved(
 			if err := s.Close(); err != nil {
 				t.Fatal(err)
 			}
-			s = openQuiet(t, dir, clock, p)
+			s = openPolicy(t, dir, clock, p)
 			if _, st := mustRecord(t, s, "R1"); st.FirstTold["it-sales/resolution"]["it-chat"] != "escalation-2" {
 				t.Errorf("first told %v after a restart; it-chat was told first by escalation 2", st.FirstTold)
 			}
@@ -273,7 +263,7 @@ func mustRecord(t *testing.T, s *Store, id string) (sla.Request, lifecycle.State
 
 func TestAHeldWarningOfAClockThatStopsIsDropped(t *testing.T) {
 	clock := testutil.NewClock(friday)
-	s := openQuiet(t, t.TempDir(), clock, quietPolicy(t, nil))
+	s := openPolicy(t, t.TempDir(), clock, quietPolicy(t, nil))
 	if _, err := s.Append(context.Background(), []sla.Event{slatest.Event("o", "R1", sla.Opened, friday)}); err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +282,7 @@ func TestAHeldWarningOfAClockThatStopsIsDropped(t *testing.T) {
 
 func TestAnUrgentEscalationReleasesTheHeldBreachBeforeIt(t *testing.T) {
 	clock := testutil.NewClock(friday)
-	s := openQuiet(t, t.TempDir(), clock, quietPolicy(t, map[string][]string{"escalation": {"P1"}}))
+	s := openPolicy(t, t.TempDir(), clock, quietPolicy(t, map[string][]string{"escalation": {"P1"}}))
 	breachOnFridayEvening(t, s, clock)
 	if got := stagesOf(outboxOf(t, s, "it-chat"), "R1"); !slices.Equal(got, []string{"breach/resolution", "escalation-1/resolution"}) {
 		t.Errorf("it-chat got %v; want the held breach released before the urgent escalation", got)
@@ -304,7 +294,7 @@ func TestAnUrgentEscalationReleasesTheHeldBreachBeforeIt(t *testing.T) {
 
 func TestAReloadPutsHeldAlertsUnderTheNewHours(t *testing.T) {
 	clock := testutil.NewClock(friday)
-	s := openQuiet(t, t.TempDir(), clock, quietPolicy(t, nil))
+	s := openPolicy(t, t.TempDir(), clock, quietPolicy(t, nil))
 	breachOnFridayEvening(t, s, clock)
 	sunday := friday.Add(40 * time.Hour)
 	known := func(r string) bool { return r != "boss" }
@@ -343,7 +333,7 @@ func TestAReloadPutsHeldAlertsUnderTheNewHours(t *testing.T) {
 
 func TestAResolvedHeldOvernightIsDroppedWhenTheRequestReopens(t *testing.T) {
 	clock := testutil.NewClock(friday)
-	s := openQuiet(t, t.TempDir(), clock, quietPolicy(t, nil))
+	s := openPolicy(t, t.TempDir(), clock, quietPolicy(t, nil))
 	opened := friday.Add(-6 * time.Hour) // 11:00 in Berlin
 	clock.Set(opened)
 	ctx := context.Background()

@@ -75,11 +75,7 @@ func handoffStory() []sla.Event {
 func TestHolderDaysTellWhereARequestsTimeWent(t *testing.T) {
 	clock := testutil.NewClock(slatest.T0)
 	p := slatest.HandoffPolicy(t)
-	s, err := Open(Options{Dir: t.TempDir(), Policy: p, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openPolicy(t, t.TempDir(), clock, p)
 	for _, e := range handoffStory() { // one at a time: each continues the stored request
 		clock.Set(e.At)
 		if _, err := s.Append(context.Background(), []sla.Event{e}); err != nil {
@@ -151,11 +147,7 @@ func TestHolderDaysDoNotDependOnArrivalOrder(t *testing.T) {
 		events := slatest.RandomHistories(rng, 25)
 		clock := testutil.NewClock(slatest.T0.Add(4 * 24 * time.Hour))
 		open := func() *Store {
-			s, err := Open(Options{Dir: t.TempDir(), Policy: p, Now: clock.Now})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
+			s := openPolicy(t, t.TempDir(), clock, p)
 			return s
 		}
 		inOrder, shuffled := open(), open()
@@ -314,11 +306,7 @@ func binaryTally(fields ...int) []byte {
 func TestHeldTalliesAreReadAgainOnlyOnceTheyChanged(t *testing.T) {
 	clock := testutil.NewClock(slatest.T0)
 	p := slatest.HandoffPolicy(t)
-	s, err := Open(Options{Dir: t.TempDir(), Policy: p, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openPolicy(t, t.TempDir(), clock, p)
 	day := sla.DateOf(slatest.T0)
 	query := func(unless map[string]uint64) map[string]HeldSums {
 		t.Helper()

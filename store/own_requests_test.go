@@ -26,11 +26,7 @@ func TestADepartmentsOwnRequestGetsNoClockOfItsOLAInTheStore(t *testing.T) {
 	})
 	t0 := slatest.T0 // Monday 10:00 in Berlin
 	clock := testutil.NewClock(t0)
-	s, err := Open(Options{Dir: t.TempDir(), Policy: p, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openPolicy(t, t.TempDir(), clock, p)
 	network := func(e *sla.Event) { e.Provider = "network" }
 	if _, err := s.Append(context.Background(), []sla.Event{
 		slatest.Event("n1-o", "NET-1", sla.Opened, t0, network),

@@ -18,11 +18,7 @@ func TestStopTimesAreTheStopsWithoutTheirRequests(t *testing.T) {
 	rng := testutil.Rand(t)
 	clock := testutil.NewClock(slatest.T0)
 	p := slatest.RichPolicy(t)
-	s, err := Open(Options{Dir: t.TempDir(), Policy: p, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openPolicy(t, t.TempDir(), clock, p)
 	if _, err := s.Append(context.Background(), slatest.RichHistories(rng, 150)); err != nil {
 		t.Fatal(err)
 	}

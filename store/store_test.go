@@ -16,14 +16,21 @@ import (
 	"github.com/slad-project/slad/sla/slatest"
 )
 
-func openTest(t *testing.T, dir string, clock *testutil.Clock) *Store {
+// openPolicy opens a store in dir under p, its clock clock, closed when
+// the test ends.
+func openPolicy(t testing.TB, dir string, clock *testutil.Clock, p *sla.Policy) *Store {
 	t.Helper()
-	s, err := Open(Options{Dir: dir, Policy: slatest.DeskPolicy(), Now: clock.Now})
+	s, err := Open(Options{Dir: dir, Policy: p, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// openTest opens a store under slatest.DeskPolicy.
+func openTest(t *testing.T, dir string, clock *testutil.Clock) *Store {
+	return openPolicy(t, dir, clock, slatest.DeskPolicy())
 }
 
 // openResponded is openTest holding one request, R1, opened at slatest.T0

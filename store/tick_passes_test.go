@@ -25,8 +25,8 @@ func TestATickInPassesWritesWhatOneWritingEachRequestWholeWrites(t *testing.T) {
 	p.SLAs[0].Escalate = append(p.SLAs[0].Escalate, sla.Escalation{After: 2 * time.Hour, Notify: []string{"cto"}})
 	for round := range testutil.Iterations(4) {
 		clock, wholeClock := testutil.NewClock(slatest.T0), testutil.NewClock(slatest.T0)
-		s := openQuiet(t, t.TempDir(), clock, p)
-		whole := openQuiet(t, t.TempDir(), wholeClock, p)
+		s := openPolicy(t, t.TempDir(), clock, p)
+		whole := openPolicy(t, t.TempDir(), wholeClock, p)
 		events := slatest.RandomHistories(rng, 40)
 		end := slatest.T0.Add(4 * 24 * time.Hour)
 		ticked := false
