@@ -18,10 +18,7 @@ import (
 // serving 49 customers does not make a page of megabytes.
 func TestAScorecardShowsTwentyCustomersOfAnSLAForEveryDepartment(t *testing.T) {
 	var cfg strings.Builder
-	cfg.WriteString("departments:\n  it: {name: IT}\n")
-	for i := range 25 {
-		fmt.Fprintf(&cfg, "  d%02d: {name: Department %02d}\n", i, i)
-	}
+	itAndNumbered(&cfg, 25)
 	cfg.WriteString(`slas:
   - id: it-all
     description: IT resolves every department's requests
@@ -60,5 +57,14 @@ func TestAScorecardShowsTheTwentyDepartmentsThatHeldTheMostTime(t *testing.T) {
 	tb := heldTableOf(&sla.Policy{}, "it-all", h)
 	if len(tb.Rows) != scorecardRowsMax || tb.More != 10 || tb.SLA != "it-all" || tb.Rows[0].Who != "d00" {
 		t.Errorf("%d rows from %s, %d more of %q; want the first %d and 10 more of it-all", len(tb.Rows), tb.Rows[0].Who, tb.More, tb.SLA, scorecardRowsMax)
+	}
+}
+
+// itAndNumbered writes the departments of a configuration: IT, and n
+// others numbered d00, d01 and so on.
+func itAndNumbered(cfg *strings.Builder, n int) {
+	cfg.WriteString("departments:\n  it: {name: IT}\n")
+	for i := range n {
+		fmt.Fprintf(cfg, "  d%02d: {name: Department %02d}\n", i, i)
 	}
 }

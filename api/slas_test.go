@@ -58,10 +58,7 @@ func TestTheSLAListIsCompactUnlessPrettyIsAsked(t *testing.T) {
 // them all. An SLA that names two customers lists both, in its order.
 func TestTheSLAListShowsTwentyCustomersOfAnSLAAndPointsToTheRest(t *testing.T) {
 	var cfg strings.Builder
-	cfg.WriteString("departments:\n  it: {name: IT}\n")
-	for i := range 31 {
-		fmt.Fprintf(&cfg, "  d%02d: {name: Department %02d}\n", i, i)
-	}
+	itAndNumbered(&cfg, 31)
 	cfg.WriteString(`slas:
   - {id: it-all, provider: it, customers: ["*"], resolution: 4h, objective: 95%, window: 30d}
   - {id: it-two, provider: it, customers: [d03, d01], resolution: 4h, objective: 95%, window: 30d}
