@@ -322,3 +322,24 @@ func TestAStormWritesThePagesOfItsRecordsAboutOnce(t *testing.T) {
 		t.Errorf("the tick of %d requests wrote %d pages, more than 1.35 times the %d of the buckets it wrote to", n, written, pages)
 	}
 }
+
+// TestASettlingTickTakesWhatIsLeftOfItsBudget: a tick settles what the
+// other due requests leave of its budget, and at least a tenth of it
+// (one, for a budget under ten), so that settling goes on through ticks
+// busy with alerts.
+func TestASettlingTickTakesWhatIsLeftOfItsBudget(t *testing.T) {
+	for _, tc := range []struct{ perTick, urgent, want int }{
+		{20_000, 0, 20_000},
+		{20_000, 12_300, 7_700},
+		{20_000, 18_000, 2_000},
+		{20_000, 19_000, 2_000},
+		{20_000, 500_000, 2_000},
+		{7, 3, 4},
+		{7, 7, 1},
+		{1, 0, 1},
+	} {
+		if got := settleBudget(tc.perTick, tc.urgent); got != tc.want {
+			t.Errorf("settleBudget(%d, %d) = %d, want %d", tc.perTick, tc.urgent, got, tc.want)
+		}
+	}
+}
