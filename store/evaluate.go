@@ -36,7 +36,8 @@ func (r *EvalResult) add(o EvalResult) {
 
 // DefaultSettlePerTick is how many requests a tick looks at, at most, to
 // settle imported history (Options.SettlePerTick): less the other due
-// requests it looked at first, and at least a tenth (settleBudget). 20,000
+// requests it looked at first and the alert stages they fired, and at
+// least a tenth (settleBudget). 20,000
 // settling take about a second on a 2-core machine
 // (BenchmarkEvaluateSettle), so an import of a million closed requests
 // settles over half an hour of ticks instead of in one tick of a minute.
@@ -178,6 +179,7 @@ func (s *Store) readDue(p *sla.Policy, bound []byte, now time.Time, out chan<- *
 		}
 		return keys
 	}
+	fired := 0 // the stages the first lane's requests fire
 	for round := 0; ; round++ {
 		var keys [][]byte
 		if err := s.db.View(func(tx *bolt.Tx) error {
@@ -189,9 +191,11 @@ func (s *Store) readDue(p *sla.Policy, bound []byte, now time.Time, out chan<- *
 		}); err != nil {
 			return false, err
 		}
-		if stopped, err := s.computeDue(p, now, keys, out, stop); err != nil || stopped {
+		n, stopped, err := s.computeDue(p, now, keys, out, stop)
+		if err != nil || stopped {
 			return false, err
 		}
+		fired += n
 		if len(keys) < evalRound {
 			break
 		}
@@ -200,7 +204,7 @@ func (s *Store) readDue(p *sla.Policy, bound []byte, now time.Time, out chan<- *
 		}
 	}
 	var keys [][]byte
-	settle := settleBudget(s.settlePerTick, len(done))
+	settle := settleBudget(s.settlePerTick, len(done)+fired)
 	if err := s.db.View(func(tx *bolt.Tx) error {
 		cur := tx.Bucket(bucketDeadlines).Cursor()
 		k, _ := cur.Seek([]byte{settlingLane})
@@ -212,22 +216,26 @@ func (s *Store) readDue(p *sla.Policy, bound []byte, now time.Time, out chan<- *
 	}); err != nil {
 		return false, err
 	}
-	_, err = s.computeDue(p, now, keys, out, stop)
+	_, _, err = s.computeDue(p, now, keys, out, stop)
 	return left, err
 }
 
 // settleBudget is how many requests of the settling lane a tick takes
-// after urgent others: what is left of perTick, and at least a tenth of
-// it, so that settling goes on through a tick busy with alerts.
+// after its urgent work: what is left of perTick, and at least a tenth of
+// it, so that settling goes on through a tick busy with alerts. Each
+// request looked at and each stage fired counts one: an alert writes as
+// many keys as settling a request does (its notice, outbox items and
+// index entry, a breach), so a tick that fires the catch-up of a long
+// downtime or an import — several stages a request — settles little.
 func settleBudget(perTick, urgent int) int {
 	return max(perTick-urgent, perTick/10, 1)
 }
 
 // computeDue reads and computes the due requests the keys name, in the
 // order of their request keys, a chunk at a time, and hands each chunk to
-// the writer; stopped says the writer failed (and reports why) before
-// every chunk was handed over.
-func (s *Store) computeDue(p *sla.Policy, now time.Time, keys [][]byte, out chan<- *evalChunkOf, stop <-chan struct{}) (stopped bool, err error) {
+// the writer; fired is how many alert stages they fire, stopped says the
+// writer failed (and reports why) before every chunk was handed over.
+func (s *Store) computeDue(p *sla.Policy, now time.Time, keys [][]byte, out chan<- *evalChunkOf, stop <-chan struct{}) (fired int, stopped bool, err error) {
 	slices.SortFunc(keys, func(a, b []byte) int {
 		at, ar := deadlineParts(a)
 		bt, br := deadlineParts(b)
@@ -236,7 +244,7 @@ func (s *Store) computeDue(p *sla.Policy, now time.Time, keys [][]byte, out chan
 	for from := 0; from < len(keys); from += evalChunk {
 		select {
 		case <-stop: // the writer failed
-			return true, nil
+			return fired, true, nil
 		default:
 		}
 		c := &evalChunkOf{keys: keys[from:min(from+evalChunk, len(keys))]}
@@ -251,7 +259,7 @@ func (s *Store) computeDue(p *sla.Policy, now time.Time, keys [][]byte, out chan
 			}
 			return nil
 		}); err != nil {
-			return false, err
+			return fired, false, err
 		}
 		// Every core, the writer's too: it spends much of a chunk
 		// waiting for its commit's writes and fsyncs.
@@ -260,14 +268,15 @@ func (s *Store) computeDue(p *sla.Policy, now time.Time, keys [][]byte, out chan
 		// each takes that it decides alone.
 		for _, f := range c.folds {
 			f.prepareWrite()
+			fired += f.fired
 		}
 		select {
 		case out <- c:
 		case <-stop:
-			return true, nil
+			return fired, true, nil
 		}
 	}
-	return false, nil
+	return fired, false, nil
 }
 
 // writeDue writes a chunk of ticked requests in tx (phase 3). A request

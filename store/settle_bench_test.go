@@ -160,7 +160,9 @@ func benchSettle(b *testing.B) int {
 // closed ones (87% of all), visited only to settle (settle.go), in the
 // deadline index's settling lane, DefaultSettlePerTick a tick after the
 // others. It ticks until nothing is left to settle; s/first-tick is the
-// first tick's wall time, the latency an alert may wait. Run the issue's
+// first tick's wall time, the latency an alert may wait (first-due and
+// first-fired what it did: every urgent request and stage, then settling
+// what is left of DefaultSettlePerTick). Run the issue's
 // figure as slad runs (GOGC=400: daemon.GCPercent) with
 //
 //	GOGC=400 SLAD_BENCH_SETTLE=100000 go test ./store -run '^$' -bench EvaluateSettle -benchtime 1x
@@ -175,6 +177,7 @@ func BenchmarkEvaluateSettle(b *testing.B) {
 	now := auditImportAt.Add(lifecycle.HistoryAge + time.Second)
 	due := 0
 	var cpu, firstTick time.Duration
+	var first EvalResult
 	for b.Loop() {
 		b.StopTimer()
 		dir := b.TempDir()
@@ -196,6 +199,7 @@ func BenchmarkEvaluateSettle(b *testing.B) {
 			}
 			if ticks == 0 {
 				firstTick += time.Since(wall)
+				first.add(res)
 			}
 			due += res.Requests
 		}
@@ -213,6 +217,8 @@ func BenchmarkEvaluateSettle(b *testing.B) {
 	b.ReportMetric(b.Elapsed().Seconds()*1e6/float64(due), "us/due")
 	b.ReportMetric(cpu.Seconds()*1e6/float64(due), "cpu-us/due")
 	b.ReportMetric(firstTick.Seconds()/float64(b.N), "s/first-tick")
+	b.ReportMetric(float64(first.Requests)/float64(b.N), "first-due")
+	b.ReportMetric(float64(first.Fired)/float64(b.N), "first-fired")
 }
 
 // syncFile writes a copied file to disk, so that the tick's first commit

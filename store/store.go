@@ -89,8 +89,9 @@ type Options struct {
 	// MaxBatchEvents caps how many events one group commit takes (default 5000).
 	MaxBatchEvents int
 	// SettlePerTick caps how many requests a tick looks at to settle
-	// imported clocks, after every other due request, less those (and at
-	// least a tenth); the next tick goes on (default DefaultSettlePerTick).
+	// imported clocks, after every other due request, less those and the
+	// alert stages they fired (and at least a tenth); the next tick goes
+	// on (default DefaultSettlePerTick).
 	SettlePerTick int
 	// Observer is told of every commit (metrics.go); nil tells no one.
 	Observer CommitObserver
