@@ -31,7 +31,13 @@ func applyEffects(tx *bolt.Tx, effects []lifecycle.Effect, notices [][]byte, now
 		var err error
 		switch e.Op {
 		case lifecycle.Send:
-			err = enqueue(tx, held.told(e), e.Notice, notices[i], now, sum)
+			receivers := held.told(e)
+			if e.Notice.Stage == lifecycle.StageResolved {
+				receivers, err = enqueueAsFired(tx, receivers, e, now, sum)
+			}
+			if err == nil {
+				err = enqueue(tx, receivers, e.Notice, notices[i], now, sum)
+			}
 		case lifecycle.Hold:
 			err = held.hold(tx, e, notices[i], now, sum)
 		case lifecycle.Unhold:
@@ -109,6 +115,70 @@ func enqueue(tx *bolt.Tx, receivers []string, n *lifecycle.Notice, notice []byte
 		sum.pending[rcv]++
 	}
 	return nil
+}
+
+// enqueueAsFired queues the resolved notice of e, for each receiver for
+// whom its breach is firing as another alert, as the end of that alert
+// (lifecycle.Notice.AsFired): a reload that removed an OLA (the notice
+// cannot name its party any more) or changed what an SLA measures would
+// otherwise end an alert that is not firing, and Alertmanager would keep
+// the one firing until its endsAt lapsed. It returns the other receivers,
+// whose firing alert (if any) the notice ends as it is.
+func enqueueAsFired(tx *bolt.Tx, receivers []string, e *lifecycle.Effect, now time.Time, sum *pendingSums) ([]string, error) {
+	w := sum.writer(tx)
+	c := w.bucket(wFiring).b.Cursor()
+	var rest []string // nil until a receiver's notice is queued apart
+	for i, rcv := range receivers {
+		w.key = appendFiringPrefix(w.key[:0], rcv, Ref{Provider: e.Provider, ID: e.Request}, e.ClockKey)
+		fired, err := firstFiring(tx, c, w.key, &sum.bodies)
+		if err != nil {
+			return nil, err
+		}
+		if fired == nil || e.Notice.EndsAlertOf(fired) {
+			if rest != nil {
+				rest = append(rest, rcv)
+			}
+			continue
+		}
+		n := e.Notice.AsFired(fired)
+		encoded, err := encodeNotice(&n)
+		if err != nil {
+			return nil, fmt.Errorf("notice %s: %w", n.ID, err)
+		}
+		if err := enqueue(tx, []string{rcv}, &n, encoded, now, sum); err != nil {
+			return nil, err
+		}
+		if rest == nil {
+			rest = append(make([]string, 0, len(receivers)), receivers[:i]...)
+		}
+	}
+	if rest == nil {
+		return receivers, nil
+	}
+	return rest, nil
+}
+
+// firstFiring returns the first notice firing under prefix (a receiver's
+// firing alerts of a clock: its breach and escalation steps, which name
+// the same customer and party), or nil when none is.
+func firstFiring(tx *bolt.Tx, c *bolt.Cursor, prefix []byte, bodies *pendingBodies) (*lifecycle.Notice, error) {
+	k, v := c.Seek(prefix)
+	if k == nil || !bytes.HasPrefix(k, prefix) {
+		return nil, nil
+	}
+	seq, err := noticeRef(fmt.Sprintf("firing alert %x", k), v)
+	if err != nil {
+		return nil, err
+	}
+	data, err := bodies.data(tx, seq)
+	if err != nil {
+		return nil, err
+	}
+	n, err := decodeNotice(data)
+	if err != nil {
+		return nil, fmt.Errorf("firing alert %x: notice %d: %w", k, seq, err)
+	}
+	return &n, nil
 }
 
 // outboxFill is how full the outbox's pages are packed when they split

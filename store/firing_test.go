@@ -210,3 +210,62 @@ func TestABreachFiresOnlyForReceiversThatRepostAndEndsForAllWhoWereTold(t *testi
 		t.Errorf("it-chat re-posts nothing, yet %+v is firing for it", f)
 	}
 }
+
+func TestAResolvedNoticeEndsTheAlertThatFiredThoughAReloadRemovedItsOLA(t *testing.T) {
+	clock := testutil.NewClock(slatest.T0)
+	p := slatest.HandoffPolicy(t)
+	p.SLA("network-ola").Notify = []string{"am"}
+	s, err := Open(Options{Dir: t.TempDir(), Policy: p, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	ctx := context.Background()
+	// IT hands the request to Network, which does not answer within its
+	// OLA's 15 minutes.
+	if _, err := s.Append(ctx, []sla.Event{
+		slatest.Event("o", "R1", sla.Opened, slatest.T0),
+		slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(time.Minute)),
+		slatest.Event("a", "R1", sla.Assigned, slatest.T0.Add(2*time.Minute), func(e *sla.Event) { e.Department = "network" }),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	now := slatest.T0.Add(20 * time.Minute)
+	clock.Set(now)
+	if _, err := s.Evaluate(now); err != nil {
+		t.Fatal(err)
+	}
+	firing, err := s.Firing("am")
+	if err != nil || len(firing) != 1 || firing[0].Party != "network" || firing[0].Measures == "" {
+		t.Fatalf("firing for am = %+v, %v; want the OLA's breach, naming its party", firing, err)
+	}
+	fired := firing[0]
+	// A reload removes the OLA: the breach is over, for nobody holds the
+	// request under it any more.
+	p = slatest.HandoffPolicy(t)
+	p.SLAs = slices.DeleteFunc(p.SLAs, func(sl *sla.SLA) bool { return sl.ID == "network-ola" })
+	s.SetPolicy(p)
+	if _, err := s.Rematch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var resolved []lifecycle.Notice
+	for _, it := range outboxOf(t, s, "am") {
+		if it.Notice.Stage == lifecycle.StageResolved {
+			resolved = append(resolved, it.Notice)
+		}
+	}
+	if len(resolved) != 1 {
+		t.Fatalf("am was sent %d resolved notices; want one", len(resolved))
+	}
+	got := resolved[0]
+	if got.SLAID != fired.SLAID || got.Target != fired.Target || got.Untimed != lifecycle.UntimedSLARemoved {
+		t.Fatalf("resolved %+v; want the end of %s's %s clock, its SLA removed", got, fired.SLAID, fired.Target)
+	}
+	if !got.EndsAlertOf(&fired) || got.PartyName != fired.PartyName {
+		t.Errorf("resolved names party %q (%q), measures %q; the alert firing named %q (%q), %q: Alertmanager would keep it until it lapses",
+			got.Party, got.PartyName, got.Measures, fired.Party, fired.PartyName, fired.Measures)
+	}
+	if f, _ := s.Firing("am"); len(f) != 0 {
+		t.Errorf("after the resolved notice %d alert(s) stay firing for am", len(f))
+	}
+}

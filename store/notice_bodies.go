@@ -92,6 +92,20 @@ func (p *pendingBodies) unref(tx *bolt.Tx, seq uint64) error {
 	return unrefNotice(tx, seq)
 }
 
+// data returns the encoded notice numbered seq: one this commit writes,
+// or one stored.
+func (p *pendingBodies) data(tx *bolt.Tx, seq uint64) ([]byte, error) {
+	if p.read && seq > p.first && seq-p.first <= uint64(len(p.order)) {
+		return p.order[seq-p.first-1].data, nil
+	}
+	v := tx.Bucket(bucketNoticeBodies).Get(seqKey(seq))
+	if v == nil {
+		return nil, fmt.Errorf("notice %d is not stored", seq)
+	}
+	_, data, err := decodeBody(seq, v)
+	return data, err
+}
+
 // write puts the notices still referred to, in the order of their numbers,
 // and the last number.
 func (p *pendingBodies) write(tx *bolt.Tx) error {

@@ -210,6 +210,25 @@ func (st *State) resolvedNotice(p *sla.Policy, r *sla.Request, clk *sla.Clock, s
 	return n
 }
 
+// EndsAlertOf reports whether n, a resolved notice, ends the alert that
+// fired as f, where a receiver keeps alerts by their labels (Alertmanager):
+// beside the request and clock, which are the same, they name the
+// customer, what the SLA measures and its party. A reload that removed
+// the SLA (its party is no longer known) or changed what it measures
+// makes them differ.
+func (n *Notice) EndsAlertOf(f *Notice) bool {
+	return n.Customer == f.Customer && n.Measures == f.Measures && n.Party == f.Party
+}
+
+// AsFired returns n, a resolved notice, naming its customer and party as
+// f, the alert it ends, named them (see EndsAlertOf).
+func (n *Notice) AsFired(f *Notice) Notice {
+	out := *n
+	out.Customer, out.CustomerName, out.CustomerLead = f.Customer, f.CustomerName, f.CustomerLead
+	out.Measures, out.Party, out.PartyName, out.PartyLead = f.Measures, f.Party, f.PartyName, f.PartyLead
+	return out
+}
+
 // everyHour tells whether every second of cal counts: a full week of
 // hours and no holidays.
 func everyHour(cal *sla.Calendar) bool {

@@ -162,3 +162,38 @@ func TestThePromisesResolutionSaysTheCustomerAnsweredOnlyWhenItDid(t *testing.T)
 		})
 	}
 }
+
+func TestAResolvedNoticeEndsTheAlertNamingTheSameCustomerAndParty(t *testing.T) {
+	fired := Notice{
+		Stage: StageBreach, SLAID: "network-ola", Provider: "it", RequestID: "IT-4711", Target: sla.Response,
+		Customer: "sales", CustomerName: "Sales", CustomerLead: "Sam",
+		Measures: "holding", Party: "network", PartyName: "Network", PartyLead: "Nia Net",
+	}
+	// Its SLA removed, the resolution knows neither what it measured nor
+	// its party.
+	removed := Notice{Stage: StageResolved, SLAID: "network-ola", Provider: "it", RequestID: "IT-4711", Target: sla.Response,
+		Customer: "sales", CustomerName: "Sales", Untimed: UntimedSLARemoved, Escalation: 1}
+	for _, tc := range []struct {
+		name string
+		n    Notice
+		ends bool
+	}{
+		{"as fired", Notice{Stage: StageResolved, Customer: "sales", Measures: "holding", Party: "network", PartyName: "Net"}, true},
+		{"its SLA removed", removed, false},
+		{"another party", Notice{Stage: StageResolved, Customer: "sales", Measures: "holding", Party: "hr"}, false},
+		{"another measure", Notice{Stage: StageResolved, Customer: "sales", Measures: "waiting", Party: "network"}, false},
+		{"another customer", Notice{Stage: StageResolved, Customer: "hr", Measures: "holding", Party: "network"}, false},
+	} {
+		if got := tc.n.EndsAlertOf(&fired); got != tc.ends {
+			t.Errorf("%s: EndsAlertOf = %v, want %v", tc.name, got, tc.ends)
+		}
+		if as := tc.n.AsFired(&fired); !as.EndsAlertOf(&fired) {
+			t.Errorf("%s: AsFired %+v does not end the alert", tc.name, as)
+		}
+	}
+	want := removed
+	want.CustomerLead, want.Measures, want.Party, want.PartyName, want.PartyLead = "Sam", "holding", "network", "Network", "Nia Net"
+	if got := removed.AsFired(&fired); got != want {
+		t.Errorf("AsFired = %+v\nwant %+v: the customer and the party as fired, everything else the resolution's", got, want)
+	}
+}
