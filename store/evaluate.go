@@ -92,7 +92,12 @@ func (s *Store) Evaluate(now time.Time) (EvalResult, error) {
 	}); err != nil || !due {
 		return res, err
 	}
-	chunks := make(chan *evalChunkOf, 1)
+	// Unbuffered: a computed chunk waits in the reader's hands while the
+	// writer writes the one before, so two chunks are in memory, not
+	// three. The smaller heap grows less (fresh spans cost a sixth of a
+	// storm's CPU at GOGC=400): BenchmarkEvaluate100KDue 2.26-2.29 s ->
+	// 2.09-2.15 s, alternated, with 40-50 MB live instead of 50-60.
+	chunks := make(chan *evalChunkOf)
 	stop := make(chan struct{})
 	var readErr error
 	var wg sync.WaitGroup
