@@ -122,6 +122,8 @@ type Daemon struct {
 	// settling says the last tick left imported history to settle for
 	// the next (store.EvalResult.SettlingLeft).
 	settling atomic.Bool
+	// sumsQuarter is the quarter hour of the last tick (sums.go).
+	sumsQuarter atomic.Int64
 
 	ln         net.Listener
 	web        *webConfig // nil without --web.config.file

@@ -91,7 +91,9 @@ func (d *Daemon) evaluate() {
 		d.log.Info("imported history settled")
 	}
 	d.sendDigests(now) // digest.go
-	d.kickSums()       // sums.go: the windows may have moved
+	if q := quarterHour(now); d.sumsQuarter.Swap(q) != q {
+		d.kickSums() // sums.go: the windows may have moved
+	}
 }
 
 // cronLogger adapts slog to cron.Logger.

@@ -53,4 +53,30 @@ func TestTheWindowSumsAreReadInTheBackgroundOnceReadyAfterAReloadAndWhenTheWindo
 	in.d.evaluate()                      // the next tick
 	in.waitLogged(3, every)
 	left("after the windows moved")
+	// A tick in the same quarter hour moves no window: no pass.
+	const pass = `msg="window sums kept"`
+	before := strings.Count(in.logs.String(), pass)
+	clock.Set(testNow.AddDate(0, 0, 40).Add(30 * time.Second))
+	in.d.evaluate()
+	time.Sleep(300 * time.Millisecond)
+	if n := strings.Count(in.logs.String(), pass) - before; n != 0 {
+		t.Errorf("%d background passes after a tick 30 s after the last; want none", n)
+	}
+}
+
+// Every zone's midnight begins a quarter hour of UTC, those whose offset
+// is a half or three quarters of an hour too: the first tick at or after
+// it falls in another quarter hour than any tick before.
+func TestEveryMidnightBeginsAQuarterHour(t *testing.T) {
+	for _, name := range []string{"UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu", "America/St_Johns", "Australia/Eucla", "Pacific/Chatham", "Pacific/Kiritimati"} {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for day := time.Date(2026, 1, 1, 0, 0, 0, 0, loc); day.Year() == 2026; day = day.AddDate(0, 0, 1) {
+			if quarterHour(day.Add(-time.Second)) == quarterHour(day) {
+				t.Fatalf("%s: midnight %s falls inside the quarter hour before it", name, day)
+			}
+		}
+	}
 }
