@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -197,6 +198,9 @@ func TestMetricsEndpointServesEveryFormatAPrometheusAsksFor(t *testing.T) {
 				t.Errorf("gzipped: %v, asked for %q", gzipped, tc.encoding)
 			}
 			if gzipped {
+				if n := rec.Header().Get("Content-Length"); n != strconv.Itoa(len(body)) {
+					t.Errorf("Content-Length %q of a %d-byte gzipped answer", n, len(body))
+				}
 				zr, err := gzip.NewReader(bytes.NewReader(body))
 				if err != nil {
 					t.Fatal(err)

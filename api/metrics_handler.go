@@ -1,13 +1,12 @@
 package api
 
 import (
-	"compress/gzip"
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -108,17 +107,24 @@ func (h *metricsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Add("Vary", "Accept")
 	w.Header().Add("Vary", "Accept-Encoding")
 	w.Header().Set("Content-Type", string(format))
-	out := io.Writer(w)
-	if acceptsGzip(r) {
-		w.Header().Set("Content-Encoding", "gzip")
-		gz := gzipWriter(w)
-		defer func() {
-			_ = gz.Close()
-			gzipWriters.Put(gz)
-		}()
-		out = gz
+	if !acceptsGzip(r) {
+		if err := h.write(w, format, mfs, text); err != nil {
+			h.log.Debug("metrics: writing the answer failed", "err", err)
+		}
+		return
 	}
-	if err := h.write(out, format, mfs, text); err != nil {
+	// Gzipped on every core (metrics_gzip.go), and so whole before it is
+	// sent: its length is known.
+	var parts answerParts
+	if err := h.write(&parts, format, mfs, text); err != nil {
+		h.log.Error("metrics: encoding the gathered families failed", "err", err)
+		http.Error(w, "An error has occurred while serving metrics:\n\n"+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	gz := gzipParts(&parts, runtime.GOMAXPROCS(0))
+	w.Header().Set("Content-Encoding", "gzip")
+	w.Header().Set("Content-Length", strconv.Itoa(gz.size()))
+	if err := gz.writeTo(w); err != nil {
 		h.log.Debug("metrics: writing the answer failed", "err", err)
 	}
 }
@@ -136,6 +142,10 @@ func (h *metricsHandler) write(out io.Writer, format expfmt.Format, mfs []*dto.M
 		head = text.header(head[:0], f)
 		if _, err := out.Write(head); err != nil {
 			return err
+		}
+		if r, ok := out.(retainer); ok {
+			r.retain(body) // the sink's, kept until the answer is sent
+			return nil
 		}
 		_, err := out.Write(body)
 		return err
@@ -160,20 +170,6 @@ func (h *metricsHandler) write(out io.Writer, format expfmt.Format, mfs []*dto.M
 		return c.Close() // OpenMetrics' # EOF
 	}
 	return nil
-}
-
-// gzipWriters keeps compressors between scrapes. BestSpeed: a scrape is
-// megabytes of text, most of it label names repeated, which the fastest
-// level already shrinks about tenfold.
-var gzipWriters sync.Pool
-
-func gzipWriter(w io.Writer) *gzip.Writer {
-	if gz, ok := gzipWriters.Get().(*gzip.Writer); ok {
-		gz.Reset(w)
-		return gz
-	}
-	gz, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
-	return gz
 }
 
 // acceptsGzip reports whether the request's Accept-Encoding allows gzip.
