@@ -122,12 +122,15 @@ func (s *Store) Evaluate(now time.Time) (EvalResult, error) {
 		}
 		ours.add(loggedCommit{id: id})
 		res.add(chunk)
+		if chunk.Queued > 0 {
+			// Delivery starts with the first chunk's alerts, not
+			// after the last chunk: a tick of a long downtime's
+			// catch-up takes seconds.
+			s.signalOutbox()
+		}
 	}
 	close(stop)
 	wg.Wait()
-	if res.Queued > 0 {
-		s.signalOutbox()
-	}
 	if err = errors.Join(err, readErr); err != nil {
 		return res, fmt.Errorf("evaluate: %w", err)
 	}

@@ -343,3 +343,51 @@ func TestASettlingTickTakesWhatIsLeftOfItsBudget(t *testing.T) {
 		}
 	}
 }
+
+// Delivery is told of a tick's alerts as each chunk of it commits, not
+// after the last: the catch-up of a long downtime takes seconds.
+func TestATickTellsDeliveryOfEachChunksAlertsOnceCommitted(t *testing.T) {
+	clock := testutil.NewClock(slatest.T0)
+	obs := &secondCommit{}
+	s, err := Open(Options{Dir: t.TempDir(), Policy: slatest.DeskPolicy(), Now: clock.Now, Observer: obs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	var batch []sla.Event
+	for i := range evalChunk + 7 { // two chunks
+		batch = append(batch, slatest.Event(fmt.Sprint("o", i), fmt.Sprintf("R%05d", i), sla.Opened, slatest.T0))
+	}
+	if _, err := s.Append(context.Background(), batch); err != nil {
+		t.Fatal(err)
+	}
+	now := slatest.T0.Add(time.Hour) // every response target breached
+	clock.Set(now)
+	obs.told, obs.commits = s.OutboxChanged(), 0
+	if res, err := s.Evaluate(now); err != nil || res.Queued == 0 || obs.commits != 2 {
+		t.Fatalf("tick: %+v, %v, in %d commits; want alerts queued in 2", res, err, obs.commits)
+	}
+	if !obs.toldBySecond {
+		t.Error("delivery was told of the first chunk's alerts only after the last chunk committed")
+	}
+}
+
+// secondCommit notes whether told was closed when the second commit since
+// it was set came.
+type secondCommit struct {
+	told         <-chan struct{}
+	commits      int
+	toldBySecond bool
+}
+
+func (o *secondCommit) Committed(time.Duration) {
+	if o.commits++; o.commits == 2 {
+		select {
+		case <-o.told:
+			o.toldBySecond = true
+		default:
+		}
+	}
+}
+
+func (o *secondCommit) GroupCommitted(int) {}
