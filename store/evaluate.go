@@ -43,6 +43,15 @@ func (r *EvalResult) add(o EvalResult) {
 // settles over half an hour of ticks instead of in one tick of a minute.
 const DefaultSettlePerTick = 20_000
 
+// tellDeliveryAfter is how long a tick runs before it tells delivery of
+// its alerts as each chunk commits (Store.tellDeliveryAfter), rather than
+// once at its end. The catch-up of a long downtime or of a
+// million-request import takes seconds to half a minute, and its first
+// alerts should not wait for its last; a tick within the storm's target
+// keeps the write lock to itself, as delivery's commits would lengthen
+// it.
+const tellDeliveryAfter = 2 * time.Second
+
 // dueBound is the deadline index's key bound of what is due at now: every
 // key of a deadline up to now's second sorts before it.
 func dueBound(now time.Time) []byte {
@@ -107,6 +116,7 @@ func (s *Store) Evaluate(now time.Time) (EvalResult, error) {
 	})
 	var err error
 	var ours commitLog // the commits of the chunks before (ingest_pipeline.go)
+	began, untold := time.Now(), false
 	for c := range chunks {
 		var chunk EvalResult
 		var id int
@@ -122,15 +132,17 @@ func (s *Store) Evaluate(now time.Time) (EvalResult, error) {
 		}
 		ours.add(loggedCommit{id: id})
 		res.add(chunk)
-		if chunk.Queued > 0 {
-			// Delivery starts with the first chunk's alerts, not
-			// after the last chunk: a tick of a long downtime's
-			// catch-up takes seconds.
+		untold = untold || chunk.Queued > 0
+		if untold && time.Since(began) >= s.tellDeliveryAfter {
 			s.signalOutbox()
+			untold = false
 		}
 	}
 	close(stop)
 	wg.Wait()
+	if untold {
+		s.signalOutbox()
+	}
 	if err = errors.Join(err, readErr); err != nil {
 		return res, fmt.Errorf("evaluate: %w", err)
 	}

@@ -110,12 +110,15 @@ type Store struct {
 	maxBatch int
 	// settlePerTick: Options.SettlePerTick.
 	settlePerTick int
-	ingested      commitLog // the writer's last commits (ingest_pipeline.go)
-	stop          chan struct{}
-	done          chan struct{}
-	closing       sync.Once
-	mu            sync.RWMutex // held for reading while queueing a write, for writing to close
-	closed        bool
+	// tellDeliveryAfter: the constant, but in tests.
+	tellDeliveryAfter time.Duration
+
+	ingested commitLog // the writer's last commits (ingest_pipeline.go)
+	stop     chan struct{}
+	done     chan struct{}
+	closing  sync.Once
+	mu       sync.RWMutex // held for reading while queueing a write, for writing to close
+	closed   bool
 
 	outboxMu      sync.Mutex
 	outboxChanged chan struct{}
@@ -168,7 +171,7 @@ func Open(opts Options) (*Store, error) {
 	db.AllocSize = allocSize
 	s := &Store{
 		db: db, log: opts.Logger, now: opts.Now,
-		writes: make(chan *writeReq, 1024), maxBatch: opts.MaxBatchEvents, settlePerTick: opts.SettlePerTick,
+		writes: make(chan *writeReq, 1024), maxBatch: opts.MaxBatchEvents, settlePerTick: opts.SettlePerTick, tellDeliveryAfter: tellDeliveryAfter,
 		stop: make(chan struct{}), done: make(chan struct{}),
 		outboxChanged: make(chan struct{}), observer: opts.Observer,
 	}
