@@ -37,9 +37,8 @@ func (r *EvalResult) add(o EvalResult) {
 // DefaultSettlePerTick is how many requests a tick looks at, at most, to
 // settle imported history (Options.SettlePerTick): less the other due
 // requests it looked at first and the alert stages they fired, and at
-// least a tenth (settleBudget). 20,000
-// settling take about a second on a 2-core machine
-// (BenchmarkEvaluateSettle), so an import of a million closed requests
+// least a tenth (settleBudget). 20,000 settling take about a second on a
+// 2-core machine (BenchmarkEvaluateSettle), so an import of a million closed requests
 // settles over half an hour of ticks instead of in one tick of a minute.
 const DefaultSettlePerTick = 20_000
 
