@@ -17,18 +17,11 @@ import (
 // attention, read once per page, answer or scrape, in one transaction, as
 // of the last event or tick.
 type snapshot struct {
-	counters store.Counters
+	countersIndexed
 	// flagged are the requests needing attention a page lists, and
 	// attention their counts: see figureRead.attention.
 	flagged   []store.Flagged
 	attention store.Attention
-	// open counts the open requests per SLA ([0]) and customer ([1], ""
-	// for every customer), from counters.Open, summed once per snapshot.
-	open map[[2]string]int64
-	// active lists per SLA the customers with an open request, at risk or
-	// breached: with the sums, they decide whose figures a "*" SLA shows
-	// (see customersShown).
-	active map[string][]string
 	// sums are per SLA id its day aggregates summed over its current
 	// window (All[0], Customers[c][0]) and then over figureRead.ranges.
 	sums map[string]store.SLASums
@@ -42,21 +35,36 @@ type snapshot struct {
 	summed int
 }
 
-// newSnapshot indexes the counters for the figures.
-func newSnapshot(c store.Counters, flagged []store.Flagged) snapshot {
+// countersIndexed are the store's running counters and what the figures
+// look up in them by SLA, summed once per read of the counters (or kept
+// with them: sumsKept). Nothing changes them once made: snapshots of
+// several reads share them.
+type countersIndexed struct {
+	counters store.Counters
+	// open counts the open requests per SLA ([0]) and customer ([1], ""
+	// for every customer), from counters.Open.
+	open map[[2]string]int64
+	// active lists per SLA the customers with an open request, at risk or
+	// breached: with the sums, they decide whose figures a "*" SLA shows
+	// (see customersShown).
+	active map[string][]string
+}
+
+// indexCounters indexes the counters for the figures.
+func indexCounters(c store.Counters) countersIndexed {
 	// Sized for the open counters at once (12,000 at 1,000 SLAs): grown a
 	// key at a time, they were rehashed a dozen times a read.
-	sn := snapshot{counters: c, flagged: flagged, open: make(map[[2]string]int64, len(c.Open)), active: map[string][]string{}}
+	ci := countersIndexed{counters: c, open: make(map[[2]string]int64, len(c.Open)), active: map[string][]string{}}
 	seen := make(map[[2]string]bool, len(c.Open))
 	activate := func(slaID, customer string, n int64) {
 		if k := [2]string{slaID, customer}; n > 0 && !seen[k] {
 			seen[k] = true
-			sn.active[slaID] = append(sn.active[slaID], customer)
+			ci.active[slaID] = append(ci.active[slaID], customer)
 		}
 	}
 	for k, n := range c.Open {
-		sn.open[[2]string{k[0], ""}] += n
-		sn.open[[2]string{k[0], k[2]}] += n
+		ci.open[[2]string{k[0], ""}] += n
+		ci.open[[2]string{k[0], k[2]}] += n
 		activate(k[0], k[2], n)
 	}
 	for k, n := range c.AtRiskByCustomer {
@@ -65,7 +73,7 @@ func newSnapshot(c store.Counters, flagged []store.Flagged) snapshot {
 	for k, n := range c.OpenBreachedByCustomer {
 		activate(k[0], k[2], n)
 	}
-	return sn
+	return ci
 }
 
 // figureRead says what a page reads besides the counters and every SLA's
@@ -126,7 +134,7 @@ func readFigures(src figureSource, p *sla.Policy, r figureRead, now time.Time) (
 	if r.kept != nil {
 		r.kept.mu.Lock()
 		defer r.kept.mu.Unlock()
-		r.kept.ask(p, q.Sums)
+		r.kept.ask(p, &q)
 	}
 	f, err := src.ReadFigures(q)
 	if err != nil {
@@ -138,11 +146,12 @@ func readFigures(src figureSource, p *sla.Policy, r figureRead, now time.Time) (
 			summed++
 		}
 	}
+	sn := snapshot{flagged: f.Attention.Requests, summed: summed}
 	if r.kept != nil {
-		r.kept.merge(q.Sums, f.Sums)
+		sn.countersIndexed = r.kept.merge(q.Sums, f)
+	} else {
+		sn.countersIndexed = indexCounters(f.Counters)
 	}
-	sn := newSnapshot(f.Counters, f.Attention.Requests)
-	sn.summed = summed
 	sn.sums, sn.windows, sn.attention, sn.unmatched = f.Sums, windows, f.Attention, f.Unmatched
 	return sn, nil
 }

@@ -16,7 +16,8 @@ import (
 // pairs, and most reads find a few SLAs changed. One is shared by
 // /metrics, GET /api/v1/slas and the folded status page (Server.sums),
 // which read the same sums: every SLA's current window, every customer's.
-// The counters they read every time.
+// They keep the counters too, indexed, with their version
+// (store.Figures.CountersVersion), reread once a commit changed one.
 type sumsKept struct {
 	mu sync.Mutex
 	// policy is the configuration the sums were asked for under: what a
@@ -24,6 +25,10 @@ type sumsKept struct {
 	// forgets them all.
 	policy *sla.Policy
 	bySLA  map[string]keptSums
+	// counters, as of countersVersion (0: none kept); they do not depend
+	// on the configuration.
+	counters        countersIndexed
+	countersVersion uint64
 }
 
 // keptSums are an SLA's sums and the query they answer: a window moves
@@ -40,23 +45,34 @@ func (k keptSums) answers(asked store.SumQuery) bool {
 	return slices.Equal(q.Ranges, asked.Ranges) && slices.Equal(q.Customers, asked.Customers) && q.ActiveCustomers == asked.ActiveCustomers
 }
 
-// ask sets the queries' Unless where sums of the same query are kept,
+// ask sets the query's Unless where sums of the same query are kept,
 // after forgetting them all if the policy is not the one they were read
-// under. k.mu is held.
-func (k *sumsKept) ask(p *sla.Policy, qs []store.SumQuery) {
+// under, and its CountersUnless. k.mu is held.
+func (k *sumsKept) ask(p *sla.Policy, fq *store.FigureQuery) {
 	if k.policy != p {
 		k.policy, k.bySLA = p, map[string]keptSums{}
 	}
+	qs := fq.Sums
 	for i, q := range qs {
 		if kept, ok := k.bySLA[q.SLA]; ok && kept.answers(q) {
 			qs[i].Unless = kept.sums.Version
 		}
 	}
+	fq.CountersUnless = k.countersVersion
 }
 
-// merge puts the kept sums of the SLAs left unread into sums, and keeps
-// those read. k.mu is held.
-func (k *sumsKept) merge(qs []store.SumQuery, sums map[string]store.SLASums) {
+// merge puts the kept sums of the SLAs left unread into f.Sums, and keeps
+// those read; it returns the counters, kept or read (and then kept).
+// k.mu is held.
+func (k *sumsKept) merge(qs []store.SumQuery, f store.Figures) countersIndexed {
+	counters := k.counters
+	if !f.CountersUnchanged {
+		counters = indexCounters(f.Counters)
+		if f.CountersVersion != 0 { // 0: nothing to compare, not kept
+			k.counters, k.countersVersion = counters, f.CountersVersion
+		}
+	}
+	sums := f.Sums
 	for _, q := range qs {
 		s := sums[q.SLA]
 		if s.Unchanged {
@@ -67,6 +83,7 @@ func (k *sumsKept) merge(qs []store.SumQuery, sums map[string]store.SLASums) {
 			k.bySLA[q.SLA] = keptSums{query: q, sums: s}
 		}
 	}
+	return counters
 }
 
 // KeepFigures reads every SLA's current window sums as /metrics and GET

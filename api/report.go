@@ -162,7 +162,7 @@ func readPeriods(src figureSource, p *sla.Policy, periods []reportPeriod, custom
 	if err != nil {
 		return snapshot{}, fmt.Errorf("read the figures: %w", err)
 	}
-	sn := newSnapshot(f.Counters, nil)
+	sn := snapshot{countersIndexed: indexCounters(f.Counters)}
 	sn.sums = f.Sums
 	return sn, nil
 }

@@ -18,11 +18,13 @@ import (
 
 // sumsRead is a store that notes the SLAs whose window sums its reads of
 // figures summed, and whose held tallies its reads of holders read,
-// rather than found unchanged since those kept.
+// rather than found unchanged since those kept, and how many of its reads
+// of figures read the counters.
 type sumsRead struct {
 	Store
 	mu         sync.Mutex
 	read, held []string
+	counters   int
 }
 
 func (r *sumsRead) ReadHeld(qs []store.HeldQuery) (map[string]store.HeldSums, error) {
@@ -34,7 +36,22 @@ func (r *sumsRead) ReadHeld(qs []store.HeldQuery) (map[string]store.HeldSums, er
 func (r *sumsRead) ReadFigures(q store.FigureQuery) (store.Figures, error) {
 	f, err := r.Store.ReadFigures(q)
 	note(r, &r.read, f.Sums, func(s store.SLASums) bool { return s.Unchanged })
+	if !f.CountersUnchanged {
+		r.mu.Lock()
+		r.counters++
+		r.mu.Unlock()
+	}
 	return f, err
+}
+
+// takeCounters returns how many reads read the counters since the last
+// takeCounters.
+func (r *sumsRead) takeCounters() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := r.counters
+	r.counters = 0
+	return n
 }
 
 // note adds to list the SLAs of a read that were not unchanged.
@@ -119,10 +136,10 @@ func windowsMoved(p *sla.Policy, from, to time.Time) []string {
 	return out
 }
 
-// GET /api/v1/slas keeps every SLA's window sums, with the scrape: after
-// each event of the story, whichever of them reads first rereads exactly
-// the SLAs whose sums the event changed or whose window moved since, and
-// the other none.
+// GET /api/v1/slas keeps every SLA's window sums and the counters, with
+// the scrape: after each event of the story, whichever of them reads
+// first rereads exactly the SLAs whose sums the event changed or whose
+// window moved since, and the other none, nor the counters.
 func TestTheSLAListRereadsOnlyTheSLAsWhoseDayAggregatesChanged(t *testing.T) {
 	cfg, clock, st := heldStore(t)
 	reads := &sumsRead{Store: st}
@@ -140,6 +157,9 @@ func TestTheSLAListRereadsOnlyTheSLAsWhoseDayAggregatesChanged(t *testing.T) {
 	list()
 	if got := reads.take(); got != nil {
 		t.Fatalf("nothing changed, yet the scrape and the list summed %v", got)
+	}
+	if n := reads.takeCounters(); n != 1 {
+		t.Fatalf("nothing changed, yet the list, the scrape and the list read the counters %d times, want once", n)
 	}
 	events := heldStory()
 	sla.SortEvents(events)
@@ -163,9 +183,13 @@ func TestTheSLAListRereadsOnlyTheSLAsWhoseDayAggregatesChanged(t *testing.T) {
 		if got := reads.take(); !slices.Equal(got, want) {
 			t.Errorf("after event %s (%d), the first read summed %v; want the SLAs it changed: %v", e.ID, i, got, want)
 		}
+		reads.takeCounters()
 		then()
 		if got := reads.take(); got != nil {
 			t.Errorf("after event %s (%d), the second read summed %v; want none", e.ID, i, got)
+		}
+		if n := reads.takeCounters(); n != 0 {
+			t.Errorf("after event %s (%d), the second read read the counters again", e.ID, i)
 		}
 		some = some || len(want) > 0 && len(want) < len(cfg.Policy.SLAs)
 		none = none || len(want) == 0

@@ -349,5 +349,6 @@ func rankAttention(tx *bolt.Tx, _ *sla.Policy, _ time.Time) error {
 			return err
 		}
 	}
-	return applyCounters(tx.Bucket(bucketAttentionCounts), counts.all())
+	_, err = applyCounters(tx.Bucket(bucketAttentionCounts), counts.all())
+	return err
 }

@@ -69,7 +69,8 @@ func indexAttentionOf(t *testing.T, s *Store, cs map[Ref]contribution) {
 			}
 			ch.addCounts(counts)
 		}
-		return applyCounters(tx.Bucket(bucketAttentionCounts), counts.all())
+		_, err := applyCounters(tx.Bucket(bucketAttentionCounts), counts.all())
+		return err
 	}); err != nil {
 		t.Fatal(err)
 	}

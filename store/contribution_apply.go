@@ -15,7 +15,7 @@ import (
 // applyContribution replaces a request's old share of the derived buckets by
 // its new one, touching only the keys that differ.
 func applyContribution(tx *bolt.Tx, ref Ref, old, cur contribution, high *counterShares) error {
-	if err := applyCounters(tx.Bucket(bucketCounters), counterDeltas(old, cur, high).all()); err != nil {
+	if err := addCounters(tx, counterDeltas(old, cur, high).all()); err != nil {
 		return err
 	}
 	if err := applyDays(tx, old, cur); err != nil {

@@ -60,16 +60,27 @@ type FigureQuery struct {
 	// Unmatched, when above 0, asks for the ids of so many of each
 	// provider's open requests without a clock (OpenUnmatched's first).
 	Unmatched int
+	// CountersUnless, when not 0, is the CountersVersion of an earlier
+	// read whose counters the caller keeps: the counters are read only if
+	// they changed since.
+	CountersUnless uint64
 }
 
 // Figures is what a FigureQuery read, as of one moment: the counters, the
 // sums per SLA id, and the requests needing attention and the open
 // requests without a clock (ids per provider) when asked for.
 type Figures struct {
-	Counters  Counters
-	Sums      map[string]SLASums
-	Attention Attention
-	Unmatched map[string][]string
+	Counters Counters
+	// CountersVersion names the state of the counters read: any commit
+	// that changes one gives a new one (keyCountersVersion). 0 when there
+	// is nothing to compare (a plan's transaction, rolled back).
+	CountersVersion uint64
+	// CountersUnchanged says the counters were still at the query's
+	// CountersUnless version, and were not read: Counters is empty.
+	CountersUnchanged bool
+	Sums              map[string]SLASums
+	Attention         Attention
+	Unmatched         map[string][]string
 }
 
 // ReadFigures reads the counters and every SLA's sums in one read
@@ -89,8 +100,15 @@ func (s *Store) ReadFigures(q FigureQuery) (Figures, error) {
 // readFigures is ReadFigures in tx.
 func readFigures(tx *bolt.Tx, q FigureQuery) (Figures, error) {
 	f := Figures{Sums: make(map[string]SLASums, len(q.Sums))}
+	if !tx.Writable() {
+		// A plan's write transaction is rolled back, and the next commit
+		// takes its id: a version it wrote could name other counters.
+		f.CountersVersion = countersVersion(tx)
+	}
 	var err error
-	if f.Counters, err = readCounters(tx); err != nil {
+	if f.CountersVersion != 0 && q.CountersUnless == f.CountersVersion {
+		f.CountersUnchanged = true
+	} else if f.Counters, err = readCounters(tx); err != nil {
 		return f, err
 	}
 	days, pairs := tx.Bucket(bucketDays).Cursor(), tx.Bucket(bucketCustomerDays).Cursor()
@@ -110,10 +128,8 @@ func readFigures(tx *bolt.Tx, q FigureQuery) (Figures, error) {
 	}
 	if q.Unmatched > 0 {
 		f.Unmatched = map[string][]string{}
-		for provider, n := range f.Counters.OpenUnmatched {
-			if n > 0 {
-				f.Unmatched[provider], _ = readOpenUnmatched(tx, provider, "", q.Unmatched)
-			}
+		for provider := range providersUnmatchedNow(tx) {
+			f.Unmatched[provider], _ = readOpenUnmatched(tx, provider, "", q.Unmatched)
 		}
 	}
 	if q.Attention != nil {

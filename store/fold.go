@@ -406,13 +406,13 @@ func (s *pendingSums) flush(tx *bolt.Tx) error {
 
 // apply writes the sums, keeping them (a plan reads after them: plan.go).
 func (s *pendingSums) apply(tx *bolt.Tx) error {
-	if err := applyCounters(tx.Bucket(bucketCounters), maps.All(s.counters)); err != nil {
+	if err := addCounters(tx, maps.All(s.counters)); err != nil {
 		return err
 	}
 	// Before schema 20 (a fold of a migration step), no bucket: the step
 	// that makes it counts every request (rankAttention).
 	if b := tx.Bucket(bucketAttentionCounts); b != nil {
-		if err := applyCounters(b, s.attention.all()); err != nil {
+		if _, err := applyCounters(b, s.attention.all()); err != nil {
 			return err
 		}
 	}

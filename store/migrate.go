@@ -59,7 +59,7 @@ func recountAtRisk(tx *bolt.Tx, p *sla.Policy, now time.Time) error {
 				next.Counters.set(k, n)
 			}
 		}
-		if err := applyCounters(tx.Bucket(bucketCounters), counterDeltas(rec.Contrib, next, &rec.High).all()); err != nil {
+		if err := addCounters(tx, counterDeltas(rec.Contrib, next, &rec.High).all()); err != nil {
 			return err
 		}
 		rec.Contrib = next

@@ -2,7 +2,9 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"iter"
 	"maps"
 	"slices"
 	"strings"
@@ -57,7 +59,7 @@ func countRequests(tx *bolt.Tx, p *sla.Policy, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	return applyCounters(tx.Bucket(bucketCounters), maps.All(deltas))
+	return addCounters(tx, maps.All(deltas))
 }
 
 // The open requests no SLA gives a clock are listed per provider in
@@ -164,4 +166,18 @@ func readOpenUnmatched(tx *bolt.Tx, provider, after string, limit int) (ids []st
 		ids = append(ids, string(k[len(prefix):]))
 	}
 	return ids, false
+}
+
+// providersUnmatchedNow are the providers with an open request without a
+// clock now (counter open_unmatched above 0), read by themselves.
+func providersUnmatchedNow(tx *bolt.Tx) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		prefix := []byte(ctrOpenUnmatched + "\x00")
+		c := tx.Bucket(bucketCounters).Cursor()
+		for k, v := c.Seek(prefix); bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			if int64(binary.BigEndian.Uint64(v)) > 0 && !yield(string(k[len(prefix):])) {
+				return
+			}
+		}
+	}
 }
