@@ -112,17 +112,18 @@ func tick(cfgFile, dataDir string, clk *clock) (time.Duration, store.EvalResult,
 	return took, res, nil
 }
 
-// tickRun is what ticks did: how long they took, how many there were and
-// what they did, added up.
+// tickRun is what ticks did: how long they took (and the longest), how
+// many there were and what they did, added up.
 type tickRun struct {
-	took  time.Duration
-	ticks int
-	res   store.EvalResult
+	took, longest time.Duration
+	ticks         int
+	res           store.EvalResult
 }
 
 // settlingTicks ticks the store at the clock's time, as tick does, until
-// no imported history is left to settle (store.EvalResult.SettlingLeft),
-// and returns the first tick and all of them.
+// no imported history is left to settle or announce
+// (store.EvalResult.HistoryLeft), and returns the first tick and all of
+// them.
 func settlingTicks(cfgFile, dataDir string, clk *clock) (first, all tickRun, err error) {
 	cfg, err := config.Load(cfgFile)
 	if err != nil {
@@ -142,10 +143,11 @@ func settlingTicks(cfgFile, dataDir string, clk *clock) (first, all tickRun, err
 			first = tickRun{took: took, ticks: 1, res: res}
 		}
 		all.took += took
+		all.longest = max(all.longest, took)
 		all.ticks++
 		all.res.Requests += res.Requests
 		all.res.Queued += res.Queued
-		left = res.SettlingLeft
+		left = res.HistoryLeft
 	}
 	if err = errors.Join(err, st.Close()); err != nil {
 		return first, all, fmt.Errorf("tick: %w", err)

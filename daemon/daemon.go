@@ -119,8 +119,8 @@ type Daemon struct {
 	cronID   cron.EntryID
 	schedule string
 	catchUp  sync.WaitGroup // the evaluation Start runs at once
-	// settling says the last tick left imported history to settle for
-	// the next (store.EvalResult.SettlingLeft).
+	// settling says the last tick left imported history to settle or
+	// announce for the next (store.EvalResult.HistoryLeft).
 	settling atomic.Bool
 	// sumsQuarter is the quarter hour of the last tick (sums.go).
 	sumsQuarter atomic.Int64

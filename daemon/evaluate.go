@@ -84,11 +84,11 @@ func (d *Daemon) evaluate() {
 	if res.Fired > 0 || res.Skipped > 0 {
 		d.log.Info("evaluation fired alerts", "requests", res.Requests, "fired", res.Fired, "skipped_stale", res.Skipped, "queued", res.Queued)
 	}
-	switch was := d.settling.Swap(res.SettlingLeft); {
-	case res.SettlingLeft && !was:
-		d.log.Info("imported history settles over the next ticks, a bounded number of requests a tick after every alert due", "per_tick", store.DefaultSettlePerTick)
-	case !res.SettlingLeft && was:
-		d.log.Info("imported history settled")
+	switch was := d.settling.Swap(res.HistoryLeft); {
+	case res.HistoryLeft && !was:
+		d.log.Info("imported history settles, and the catch-up alerts of its old breaches go out, over the next ticks: a bounded number of requests and alerts a tick, after every live alert due", "per_tick", store.DefaultSettlePerTick)
+	case !res.HistoryLeft && was:
+		d.log.Info("imported history settled and announced")
 	}
 	d.sendDigests(now) // digest.go
 	if q := quarterHour(now); d.sumsQuarter.Swap(q) != q {

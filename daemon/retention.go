@@ -31,7 +31,7 @@ func (d *Daemon) startRetention() {
 		defer close(done)
 		// After the catch-up tick: what came due while slad was down (a
 		// closed request's stops settling) is counted before its request
-		// can go. What the tick left in the settling lane, the sweep
+		// can go. What the tick left in the history lane, the sweep
 		// leaves for a later one (Store.RemoveClosed).
 		d.catchUp.Wait()
 		tick := time.NewTicker(retentionEvery)

@@ -217,24 +217,14 @@ func nextDeadline(p *sla.Policy, rec *record, live *sla.Request, now time.Time) 
 	return nil
 }
 
-// deadlineKeyOf is the deadline index's key of a request due as NextDue says: in
-// the settling lane when the request is closed and its next look only
-// settles (settlingKey), else by its time alone.
+// deadlineKeyOf is the deadline index's key of a request due as NextDue
+// says: in the history lane when its next look is only about imported
+// history (historyKey), else by its time alone.
 func deadlineKeyOf(due lifecycle.Due, live *sla.Request) []byte {
-	if due.OnlySettles && !anyOpen(live) {
-		return settlingKey(due.At, refOf(live))
+	if due.OnlyHistory {
+		return historyKey(due.At, refOf(live))
 	}
 	return deadlineKey(due.At, refOf(live))
-}
-
-// anyOpen reports whether a clock of the request is open.
-func anyOpen(r *sla.Request) bool {
-	for i := range r.Clocks {
-		if r.Clocks[i].Open() {
-			return true
-		}
-	}
-	return false
 }
 
 // servedSLAs are the holding and waiting SLAs of the request's clocks,

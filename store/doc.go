@@ -64,7 +64,7 @@
 //	requests      request                           → record (codec.go; JSON before schema 8): folded request, fired stages,
 //	                                                  receivers told of each breach, contribution
 //	open          request                           → (requests open now: what a reload re-matches)
-//	deadlines     [0xff] unix due time, request     → (the next look due per request; 0xff: the settling lane, keys.go)
+//	deadlines     [0xff] unix due time, request     → (the next look due per request; 0xff: the history lane, keys.go)
 //	days          len(sla) sla, local day           → day aggregate JSON (met, breached, elapsed, CSAT: the
 //	                                                  latest rating of each request resolved that day)
 //	days_by_customer  len(sla) sla len(customer) customer, local day

@@ -21,9 +21,10 @@ type EvalResult struct {
 	Fired    int // stages fired (one notice each, sent to zero or more receivers)
 	Skipped  int // stages passed over because a more advanced one fired
 	Queued   int // outbox items written
-	// SettlingLeft says that more closed requests were due only to settle
-	// than a tick settles (Options.SettlePerTick): the next tick goes on.
-	SettlingLeft bool
+	// HistoryLeft says that more requests were due only for imported
+	// history (to settle, or to send the catch-up of old breaches) than a
+	// tick takes (settleBudget): the next tick goes on.
+	HistoryLeft bool
 }
 
 // add adds the results of another chunk.
@@ -34,12 +35,15 @@ func (r *EvalResult) add(o EvalResult) {
 	r.Queued += o.Queued
 }
 
-// DefaultSettlePerTick is how many requests a tick looks at, at most, to
-// settle imported history (Options.SettlePerTick): less the other due
-// requests it looked at first and the alert stages they fired, and at
-// least a tenth (settleBudget). 20,000 settling take about a second on a
-// 2-core machine (BenchmarkEvaluateSettle), so an import of a million closed requests
-// settles over half an hour of ticks instead of in one tick of a minute.
+// DefaultSettlePerTick is how many requests and alert stages a tick
+// takes, at most, of imported history (Options.SettlePerTick, the
+// history lane: clocks to settle, catch-up alerts of old breaches): less
+// the other due requests it looked at first and the stages they fired,
+// and at least a tenth (settleBudget). 20,000 settling take about a
+// second on a 2-core machine (BenchmarkEvaluateSettle), and so do about
+// as many alerts, so an import of a million requests settles and
+// announces its old breaches over half an hour of ticks instead of in one
+// tick of a minute.
 const DefaultSettlePerTick = 20_000
 
 // tellDeliveryAfter is how long a tick runs before it tells delivery of
@@ -92,8 +96,8 @@ func (s *Store) Evaluate(now time.Time) (EvalResult, error) {
 	if err := s.db.View(func(tx *bolt.Tx) error {
 		cur := tx.Bucket(bucketDeadlines).Cursor()
 		k, _ := cur.First()
-		if k != nil && !deadlineDue(k, bound) && k[0] != settlingLane {
-			k, _ = cur.Seek([]byte{settlingLane})
+		if k != nil && !deadlineDue(k, bound) && k[0] != historyLane {
+			k, _ = cur.Seek([]byte{historyLane})
 		}
 		due = k != nil && deadlineDue(k, bound)
 		return nil
@@ -111,7 +115,7 @@ func (s *Store) Evaluate(now time.Time) (EvalResult, error) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		defer close(chunks)
-		res.SettlingLeft, readErr = s.readDue(p, bound, now, chunks, stop)
+		res.HistoryLeft, readErr = s.readDue(p, bound, now, chunks, stop)
 	})
 	var err error
 	var ours commitLog // the commits of the chunks before (ingest_pipeline.go)
@@ -173,7 +177,7 @@ const evalRound = 1 << 17
 // readDue reads the due requests, computes them on every core in chunks
 // and hands the chunks to the writer, until none is left or stop is
 // closed: every due request of the deadline index's first lane, then
-// those of the settling lane (settlingLane), the earliest due first, up
+// those of the history lane (historyLane), the earliest due first, up
 // to settleBudget; left says some of those were left for the next tick.
 //
 // The deadline index orders the due requests by when they came due; they
@@ -210,7 +214,7 @@ func (s *Store) readDue(p *sla.Policy, bound []byte, now time.Time, out chan<- *
 		}); err != nil {
 			return false, err
 		}
-		n, stopped, err := s.computeDue(p, now, keys, out, stop)
+		n, _, stopped, err := s.computeDue(p, now, keys, out, stop, 0)
 		if err != nil || stopped {
 			return false, err
 		}
@@ -222,12 +226,16 @@ func (s *Store) readDue(p *sla.Policy, bound []byte, now time.Time, out chan<- *
 			return false, fmt.Errorf("deadline index does not drain; %d requests stay due", len(keys))
 		}
 	}
+	// The history lane, the earliest due first, while the budget lasts:
+	// its requests count one each and the catch-up alerts they fire one
+	// each (six a request of ten clocks), so it stops after the chunk
+	// that spends the budget, and what it did not take is left.
+	budget := settleBudget(s.settlePerTick, len(done)+fired)
 	var keys [][]byte
-	settle := settleBudget(s.settlePerTick, len(done)+fired)
 	if err := s.db.View(func(tx *bolt.Tx) error {
 		cur := tx.Bucket(bucketDeadlines).Cursor()
-		k, _ := cur.Seek([]byte{settlingLane})
-		for ; k != nil && deadlineDue(k, bound) && len(keys) < settle; k, _ = cur.Next() {
+		k, _ := cur.Seek([]byte{historyLane})
+		for ; k != nil && deadlineDue(k, bound) && len(keys) < budget; k, _ = cur.Next() {
 			keys = take(k, keys)
 		}
 		left = k != nil && deadlineDue(k, bound)
@@ -235,17 +243,17 @@ func (s *Store) readDue(p *sla.Policy, bound []byte, now time.Time, out chan<- *
 	}); err != nil {
 		return false, err
 	}
-	_, _, err = s.computeDue(p, now, keys, out, stop)
-	return left, err
+	_, taken, _, err := s.computeDue(p, now, keys, out, stop, budget)
+	return left || taken < len(keys), err
 }
 
-// settleBudget is how many requests of the settling lane a tick takes
-// after its urgent work: what is left of perTick, and at least a tenth of
-// it, so that settling goes on through a tick busy with alerts. Each
-// request looked at and each stage fired counts one: an alert writes as
-// many keys as settling a request does (its notice, outbox items and
-// index entry, a breach), so a tick that fires the catch-up of a long
-// downtime or an import — several stages a request — settles little.
+// settleBudget is how much of the history lane a tick takes after its
+// urgent work: what is left of perTick, and at least a tenth of it, so
+// that history goes on through a tick busy with alerts. Each request
+// looked at and each stage fired counts one: an alert writes as many keys
+// as settling a request does (its notice, outbox items and index entry, a
+// breach), so a tick that fires the catch-up of a long downtime settles
+// little, and one of the lane's catch-up alerts as little.
 func settleBudget(perTick, urgent int) int {
 	return max(perTick-urgent, perTick/10, 1)
 }
@@ -254,16 +262,22 @@ func settleBudget(perTick, urgent int) int {
 // order of their request keys, a chunk at a time, and hands each chunk to
 // the writer; fired is how many alert stages they fire, stopped says the
 // writer failed (and reports why) before every chunk was handed over.
-func (s *Store) computeDue(p *sla.Policy, now time.Time, keys [][]byte, out chan<- *evalChunkOf, stop <-chan struct{}) (fired int, stopped bool, err error) {
+// With a budget above 0, it hands over requests only until they and the
+// stages they fire reach it, the last one perhaps past it; taken is how
+// many requests it handed over.
+func (s *Store) computeDue(p *sla.Policy, now time.Time, keys [][]byte, out chan<- *evalChunkOf, stop <-chan struct{}, budget int) (fired, taken int, stopped bool, err error) {
 	slices.SortFunc(keys, func(a, b []byte) int {
 		at, ar := deadlineParts(a)
 		bt, br := deadlineParts(b)
 		return cmp.Or(bytes.Compare(ar, br), cmp.Compare(at, bt))
 	})
 	for from := 0; from < len(keys); from += evalChunk {
+		if budget > 0 && taken+fired >= budget {
+			return fired, taken, false, nil
+		}
 		select {
 		case <-stop: // the writer failed
-			return fired, true, nil
+			return fired, taken, true, nil
 		default:
 		}
 		c := &evalChunkOf{keys: keys[from:min(from+evalChunk, len(keys))]}
@@ -278,24 +292,31 @@ func (s *Store) computeDue(p *sla.Policy, now time.Time, keys [][]byte, out chan
 			}
 			return nil
 		}); err != nil {
-			return fired, false, err
+			return fired, taken, false, err
 		}
 		// Every core, the writer's too: it spends much of a chunk
 		// waiting for its commit's writes and fsyncs.
 		computeEach(p, now, c.folds)
 		// Here, not in the writer, which is serial: what writing
 		// each takes that it decides alone.
-		for _, f := range c.folds {
+		n := len(c.folds)
+		for i, f := range c.folds {
 			f.prepareWrite()
 			fired += f.fired
+			if budget > 0 && taken+i+1+fired >= budget {
+				n = i + 1 // the rest is left as read: nothing counted it yet
+				break
+			}
 		}
+		c.keys, c.folds = c.keys[:n], c.folds[:n]
 		select {
 		case out <- c:
+			taken += n
 		case <-stop:
-			return fired, true, nil
+			return fired, taken, true, nil
 		}
 	}
-	return fired, false, nil
+	return fired, taken, false, nil
 }
 
 // writeDue writes a chunk of ticked requests in tx (phase 3). A request
@@ -400,9 +421,9 @@ func appendOutboxKey(b []byte, receiver string, seq uint64) []byte {
 func (s *Store) NextDeadline() (t time.Time, ok bool, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
 		cur := tx.Bucket(bucketDeadlines).Cursor()
-		// The first key of each lane (settlingLane).
+		// The first key of each lane (historyLane).
 		k1, _ := cur.First()
-		k2, _ := cur.Seek([]byte{settlingLane})
+		k2, _ := cur.Seek([]byte{historyLane})
 		for _, k := range [][]byte{k1, k2} {
 			if k == nil {
 				continue

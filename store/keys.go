@@ -53,30 +53,37 @@ func deadlineKey(t time.Time, r Ref) []byte {
 	return append(binary.BigEndian.AppendUint64(nil, uint64(max(t.Unix(), 0))), requestKey(r)...)
 }
 
-// settlingLane begins the deadline keys of the requests whose next look
-// only settles imported clocks (lifecycle.Due.OnlySettles): settlingKey.
-// They sort after every other deadline key, whose first byte, the highest
-// of a time in seconds, is 0, so that a tick takes every other due
-// request first and then settles at most Options.SettlePerTick of them
-// (evaluate.go): an import of a million closed requests comes due all at
-// once, an hour after slad saw it, and must not hold up an alert.
-const settlingLane = 0xff
+// historyLane begins the deadline keys of the requests whose next look is
+// only about history imported long after it happened
+// (lifecycle.Due.OnlyHistory): clocks that settle, and the catch-up
+// alerts of open clocks that breached long before slad saw them, once
+// their grace hour is over (historyKey). They sort after every other
+// deadline key, whose first byte, the highest of a time in seconds, is 0,
+// so that a tick takes every other due request first and then a bounded
+// number of these (evaluate.go: settleBudget): an import of a million
+// requests comes due all at once, an hour after slad saw it (the audit's
+// 124,000 open and long breached of them sent 740,000 catch-up alerts in
+// one tick of 30 s), and must not hold up a live alert. An earlier slad
+// of the same schema put only closed requests there; both take every key
+// of the lane, and differ only in how many a tick.
+const historyLane = 0xff
 
-// settlingKey is deadlineKey in the settling lane.
-func settlingKey(t time.Time, r Ref) []byte {
-	return append([]byte{settlingLane}, deadlineKey(t, r)...)
+// historyKey is deadlineKey in the history lane.
+func historyKey(t time.Time, r Ref) []byte {
+	return append([]byte{historyLane}, deadlineKey(t, r)...)
 }
 
-// inSettlingLane reports whether a deadline key is in the settling lane:
-// its request has imported clocks yet to settle, and nothing else due.
-func inSettlingLane(k []byte) bool {
-	return len(k) > 0 && k[0] == settlingLane
+// inHistoryLane reports whether a deadline key is in the history lane:
+// its request has imported clocks yet to settle or to announce, and
+// nothing else due.
+func inHistoryLane(k []byte) bool {
+	return len(k) > 0 && k[0] == historyLane
 }
 
 // deadlineParts splits a deadline key of either lane into its time
 // (unix seconds) and the request key after it.
 func deadlineParts(k []byte) (unix int64, request []byte) {
-	if len(k) > 0 && k[0] == settlingLane {
+	if len(k) > 0 && k[0] == historyLane {
 		k = k[1:]
 	}
 	if len(k) < 8 {
@@ -88,7 +95,7 @@ func deadlineParts(k []byte) (unix int64, request []byte) {
 // deadlineDue reports whether a deadline key of either lane is due at the
 // bound dueBound gives.
 func deadlineDue(k, bound []byte) bool {
-	if len(k) > 0 && k[0] == settlingLane {
+	if len(k) > 0 && k[0] == historyLane {
 		k = k[1:]
 	}
 	return bytes.Compare(k, bound) < 0

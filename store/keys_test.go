@@ -9,7 +9,7 @@ import (
 )
 
 // TestADeadlineKeyOfEitherLaneTellsItsTimeRequestAndWhetherItIsDue: a
-// key of the settling lane sorts after every key of the first lane,
+// key of the history lane sorts after every key of the first lane,
 // whatever their times, and reads back, and is due, as the same time
 // and request in the first lane are.
 func TestADeadlineKeyOfEitherLaneTellsItsTimeRequestAndWhetherItIsDue(t *testing.T) {
@@ -17,7 +17,7 @@ func TestADeadlineKeyOfEitherLaneTellsItsTimeRequestAndWhetherItIsDue(t *testing
 	now := slatest.T0
 	bound := dueBound(now)
 	for _, at := range []time.Duration{-24 * time.Hour, -time.Second, 0, time.Second, 365 * 24 * time.Hour} {
-		first, settling := deadlineKey(now.Add(at), ref), settlingKey(now.Add(at), ref)
+		first, settling := deadlineKey(now.Add(at), ref), historyKey(now.Add(at), ref)
 		if bytes.Compare(settling, deadlineKey(now.Add(100*365*24*time.Hour), ref)) <= 0 {
 			t.Errorf("at %s: the settling key sorts before a first-lane key a century later", at)
 		}

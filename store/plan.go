@@ -330,7 +330,7 @@ func refOfKey(k []byte, open bool) Ref {
 }
 
 // dueKeys returns up to limit deadline keys due at now, after after: those
-// of the first lane, then of the settling lane (settlingLane).
+// of the first lane, then of the history lane (historyLane).
 func dueKeys(tx *bolt.Tx, after []byte, now time.Time, limit int) [][]byte {
 	bound := dueBound(now)
 	var keys [][]byte
@@ -344,10 +344,10 @@ func dueKeys(tx *bolt.Tx, after []byte, now time.Time, limit int) [][]byte {
 	}
 	for k != nil && len(keys) < limit {
 		if !deadlineDue(k, bound) {
-			if k[0] == settlingLane {
+			if k[0] == historyLane {
 				break
 			}
-			k, _ = c.Seek([]byte{settlingLane})
+			k, _ = c.Seek([]byte{historyLane})
 			continue
 		}
 		keys = append(keys, bytes.Clone(k))

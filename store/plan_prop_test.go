@@ -64,7 +64,7 @@ func TestAPlanIsWhatAdoptingThenTickingDoes(t *testing.T) {
 // TestAPlanOfAnImportIsWhatAdoptingThenTickingDoes is the same over
 // histories imported at once, the reload coming more than an hour later:
 // the imported clocks settle then (most of the requests wait in the
-// deadline index's settling lane), and the plan counts them in the totals
+// deadline index's history lane), and the plan counts them in the totals
 // as the tick does.
 func TestAPlanOfAnImportIsWhatAdoptingThenTickingDoes(t *testing.T) {
 	checkPlans(t, slatest.RichPolicy, func(rng *rand.Rand) []sla.Event { return slatest.RichHistories(rng, 30) }, planEdits, []string{"am", "it-chat", "boss", "cto"}, true)

@@ -251,7 +251,7 @@ func TestAPlanSaysWhichClocksAreGainedAndLost(t *testing.T) {
 
 // TestAPlanReadsTheDueRequestsOfBothLanes: the requests a plan ticks are
 // those due at its time in the deadline index's first lane and in its
-// settling lane, however the keys of either lane fall around that time,
+// history lane, however the keys of either lane fall around that time,
 // a chunk at a time.
 func TestAPlanReadsTheDueRequestsOfBothLanes(t *testing.T) {
 	now := slatest.T0
@@ -264,7 +264,7 @@ func TestAPlanReadsTheDueRequestsOfBothLanes(t *testing.T) {
 	}{{false, -time.Hour}, {false, 0}, {false, time.Second}, {false, time.Hour}, {true, -2 * time.Hour}, {true, 0}, {true, time.Minute}} {
 		key := deadlineKey(now.Add(k.at), ref(i))
 		if k.settling {
-			key = settlingKey(now.Add(k.at), ref(i))
+			key = historyKey(now.Add(k.at), ref(i))
 		}
 		keys[string(key)] = true
 		if k.at <= 0 {

@@ -112,7 +112,7 @@ func appendNoticeIndexKey(b []byte, receiver string, n *lifecycle.Notice) []byte
 // record, events and their ids, breach, stop and deadline index entries,
 // firing alerts, held events and notification-log entries. Counters and
 // day aggregates are left as they are. A request whose imported clocks
-// have yet to settle (its deadline in the settling lane, which a tick
+// have yet to settle (its deadline in the history lane, which a tick
 // drains a bounded number at a time) is left for a later sweep: removed
 // first, it would never count in the totals. It works in transactions of at
 // most RetentionChunk requests and a few milliseconds, with a pause
@@ -196,13 +196,13 @@ func removeDue(tx *bolt.Tx, bound, after []byte) (n int, last []byte, more bool,
 
 // removeRequest deletes a request and everything that names it, except
 // the figures it added to; removed is false, and nothing is deleted, when
-// its imported clocks have yet to settle (inSettlingLane).
+// its imported clocks have yet to settle (inHistoryLane).
 func removeRequest(tx *bolt.Tx, ref Ref) (removed bool, err error) {
 	rec, err := loadRecord(tx, ref)
 	if err != nil {
 		return false, err
 	}
-	if rec != nil && inSettlingLane(rec.Contrib.Deadline) {
+	if rec != nil && inHistoryLane(rec.Contrib.Deadline) {
 		return false, nil
 	}
 	if rec != nil {

@@ -353,7 +353,7 @@ func TestTheSchema7MigrationIndexesClosedRequestsAndLoggedNotices(t *testing.T) 
 // TestRetentionLeavesARequestStillToSettle: requests imported closed and
 // not yet settled when slad comes back after longer than the retention
 // (stopped within the hour of the import) wait in the deadline index's
-// settling lane, and the first ticks settle only a few of them. A sweep
+// history lane, and the first ticks settle only a few of them. A sweep
 // meanwhile removes only the settled ones, so that the totals still count
 // every request once the lane is drained, as one tick settling them all
 // and then the sweep do.
@@ -389,7 +389,7 @@ func TestRetentionLeavesARequestStillToSettle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s == spread && (!res.SettlingLeft || res.Requests != perTick) {
+		if s == spread && (!res.HistoryLeft || res.Requests != perTick) {
 			t.Fatalf("the first tick after the import: %+v; want %d settled and more left", res, perTick)
 		}
 		removed, err := s.RemoveClosed(context.Background(), cutoff)
@@ -400,7 +400,7 @@ func TestRetentionLeavesARequestStillToSettle(t *testing.T) {
 			t.Errorf("the sweep after the first tick removed %d requests; want the %d settled", removed, perTick)
 		}
 	}
-	for res := (EvalResult{SettlingLeft: true}); res.SettlingLeft; {
+	for res := (EvalResult{HistoryLeft: true}); res.HistoryLeft; {
 		var err error
 		if res, err = spread.Evaluate(now); err != nil {
 			t.Fatal(err)

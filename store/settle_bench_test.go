@@ -158,7 +158,7 @@ func benchSettle(b *testing.B) int {
 // that never go down. Nearly every imported request is due then (98%):
 // most open ones, breached long ago, their grace hour over, and the
 // closed ones (87% of all), visited only to settle (settle.go), in the
-// deadline index's settling lane, DefaultSettlePerTick a tick after the
+// deadline index's history lane, DefaultSettlePerTick a tick after the
 // others. It ticks until nothing is left to settle; s/first-tick is the
 // first tick's wall time, the latency an alert may wait (first-due and
 // first-fired what it did: every urgent request and stage, then settling
@@ -192,8 +192,8 @@ func BenchmarkEvaluateSettle(b *testing.B) {
 		began, wall := cpuTime(), time.Now()
 		// Tick after tick, until nothing is left to settle: the first
 		// fires every alert due and settles up to DefaultSettlePerTick.
-		res := EvalResult{SettlingLeft: true}
-		for ticks := 0; res.SettlingLeft; ticks++ {
+		res := EvalResult{HistoryLeft: true}
+		for ticks := 0; res.HistoryLeft; ticks++ {
 			if res, err = s.Evaluate(now); err != nil {
 				b.Fatal(err)
 			}

@@ -88,10 +88,11 @@ type Options struct {
 	Policy *sla.Policy
 	// MaxBatchEvents caps how many events one group commit takes (default 5000).
 	MaxBatchEvents int
-	// SettlePerTick caps how many requests a tick looks at to settle
-	// imported clocks, after every other due request, less those and the
-	// alert stages they fired (and at least a tenth); the next tick goes
-	// on (default DefaultSettlePerTick).
+	// SettlePerTick caps how many requests and alert stages a tick takes
+	// of imported history (clocks to settle, catch-up alerts of old
+	// breaches), after every other due request, less those and the alert
+	// stages they fired (and at least a tenth); the next tick goes on
+	// (default DefaultSettlePerTick).
 	SettlePerTick int
 	// Observer is told of every commit (metrics.go); nil tells no one.
 	Observer CommitObserver
@@ -357,10 +358,10 @@ var migrations = map[uint64]func(tx *bolt.Tx, p *sla.Policy, now time.Time) erro
 	// 20: the requests needing attention ranked per SLA and customer,
 	// and counted (attention_rank.go).
 	19: rankAttention,
-	// 21: the deadline index's settling lane (keys.go: settlingLane).
+	// 21: the deadline index's history lane (keys.go: historyLane).
 	// Nothing to rewrite: every key written before stands in the first
 	// lane, and is looked at as before; the step keeps an older slad,
-	// which would never look at the settling lane, from opening the file.
+	// which would never look at the history lane, from opening the file.
 	20: func(*bolt.Tx, *sla.Policy, time.Time) error { return nil },
 }
 

@@ -261,3 +261,51 @@ func TestNextDueIncludesWhenAnImportedClockSettles(t *testing.T) {
 		t.Errorf("next due after settling = %s, want none", due)
 	}
 }
+
+// The catch-up of an open clock imported long after it breached may come
+// a few ticks late (Due.OnlyHistory: the store takes it after every live
+// alert); a request with anything else to look at may not wait.
+func TestOnlyTheCatchUpOfImportedBreachesAndSettlingMayWait(t *testing.T) {
+	seen := slatest.T0.Add(30 * time.Hour)
+	for _, tc := range []struct {
+		name                     string
+		events                   []sla.Event
+		at                       time.Time // when NextDue says the request is due
+		onlyHistory, onlySettles bool
+	}{
+		{
+			name:        "open, breached a day before slad saw it",
+			events:      []sla.Event{slatest.Event("o", "R1", sla.Opened, slatest.T0), slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(time.Minute))},
+			at:          seen.Add(HistoryAge),
+			onlyHistory: true,
+		},
+		{
+			name:   "open, its response breached 90 minutes before slad saw it, its resolution due 2 hours after",
+			events: []sla.Event{slatest.Event("o", "R1", sla.Opened, seen.Add(-2*time.Hour))},
+			at:     seen, // the resolution's warning, news
+		},
+		{
+			name:   "open, breaching 30 minutes after slad saw it",
+			events: []sla.Event{slatest.Event("o", "R1", sla.Opened, seen.Add(-3*time.Hour-30*time.Minute)), slatest.Event("r", "R1", sla.Responded, seen.Add(-3*time.Hour))},
+			at:     seen, // its warning, news
+		},
+		{
+			name: "resolved, breached a day before slad saw it",
+			events: []sla.Event{slatest.Event("o", "R1", sla.Opened, slatest.T0), slatest.Event("r", "R1", sla.Responded, slatest.T0.Add(time.Minute)),
+				slatest.Event("x", "R1", sla.Resolved, slatest.T0.Add(6*time.Hour))},
+			at:          seen.Add(HistoryAge),
+			onlyHistory: true, onlySettles: true,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := newDesk(t, slatest.DeskPolicy())
+			d.ingest(seen, tc.events...)
+			r := d.reqs["R1"]
+			live := r.req.At(d.p, seen)
+			due, ok := NextDue(d.p, &r.st, &live, seen)
+			if !ok || !due.At.Equal(tc.at) || due.OnlyHistory != tc.onlyHistory || due.OnlySettles != tc.onlySettles {
+				t.Fatalf("NextDue = %+v (%v); want at %s, only history %v, only settles %v", due, ok, tc.at, tc.onlyHistory, tc.onlySettles)
+			}
+		})
+	}
+}

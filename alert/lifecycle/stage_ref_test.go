@@ -102,7 +102,7 @@ func refNextStage(s *sla.SLA, c *sla.Clock, fired []string) (due time.Time, ok b
 func refNextDue(p *sla.Policy, st *State, live *sla.Request, now time.Time) (Due, bool) {
 	var due time.Time
 	var ok bool
-	var reasons, settlings int
+	var reasons, settlings, catchUps int
 	consider := func(t time.Time) {
 		reasons++
 		if !ok || t.Before(due) {
@@ -129,11 +129,12 @@ func refNextDue(p *sla.Policy, st *State, live *sla.Request, now time.Time) (Due
 		if t, found := refNextStage(s, clk, st.Fired[key]); found {
 			if g := st.grace(clk, key); t.Before(g) {
 				t = g
+				catchUps++
 			}
 			consider(t)
 		}
 	}
-	return Due{At: due, OnlySettles: ok && settlings == reasons}, ok
+	return Due{At: due, OnlySettles: ok && settlings == reasons, OnlyHistory: ok && settlings+catchUps == reasons}, ok
 }
 
 // checkStagesAsReference compares the fast paths with the reference on
@@ -240,7 +241,7 @@ func compareWithReference(t *testing.T, name string, rng *rand.Rand, d *desk, no
 		live := r.req.At(d.p, now)
 		got, gotOK := NextDue(d.p, &r.st, &live, now)
 		want, wantOK := refNextDue(d.p, &r.st, &live, now)
-		if gotOK != wantOK || !got.At.Equal(want.At) || got.OnlySettles != want.OnlySettles {
+		if gotOK != wantOK || !got.At.Equal(want.At) || got.OnlySettles != want.OnlySettles || got.OnlyHistory != want.OnlyHistory {
 			t.Fatalf("%s: %s: NextDue = %+v, %v; want %+v, %v", name, id, got, gotOK, want, wantOK)
 		}
 		for i := range r.req.Clocks {

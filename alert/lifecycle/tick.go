@@ -113,6 +113,14 @@ type Due struct {
 	// every other due request, a bounded number a tick, so that settling
 	// a large import never holds up an alert.
 	OnlySettles bool
+	// OnlyHistory says that all that comes due, then or later, is history
+	// imported long after it happened: clocks that settle, and the stages
+	// of open clocks that breached long before slad first saw them, held
+	// until their grace hour ends (see [State.grace]). Such a look may
+	// come a few ticks late too: those breaches are days or weeks old and
+	// nobody has heard of them, while a live alert must not wait behind
+	// the catch-up of a million-request import, six alerts a request.
+	OnlyHistory bool
 }
 
 // NextDue is the earliest moment the evaluator must look at the request
@@ -124,8 +132,10 @@ func NextDue(p *sla.Policy, st *State, live *sla.Request, now time.Time) (Due, b
 	var due Due
 	var ok bool
 	settling := true // every reason considered is a settling
-	consider := func(t time.Time, settles bool) {
+	history := true  // every reason considered is a settling or a catch-up after a grace hour
+	consider := func(t time.Time, settles, catchUp bool) {
 		settling = settling && settles
+		history = history && (settles || catchUp)
 		if !ok || t.Before(due.At) {
 			due.At, ok = t, true
 		}
@@ -134,11 +144,11 @@ func NextDue(p *sla.Policy, st *State, live *sla.Request, now time.Time) (Due, b
 		clk := &live.Clocks[i]
 		key := clk.Key() // only looked up: built on the stack
 		if st.resolvedOwed(clk, key) {
-			consider(clk.Since, false) // even for an SLA a reload removed
+			consider(clk.Since, false, false) // even for an SLA a reload removed
 		}
 		settles := st.settlesAt(clk, key)
 		if settles.After(now) {
-			consider(settles, true) // the totals count the clock then
+			consider(settles, true, false) // the totals count the clock then
 		}
 		s := p.SLA(clk.SLA)
 		if s == nil {
@@ -146,17 +156,22 @@ func NextDue(p *sla.Policy, st *State, live *sla.Request, now time.Time) (Due, b
 			// yet announced is looked at again hourly, in case it returns,
 			// for as long as it would still be news.
 			if clk.Breached() && !st.HasFired(key, breachKey) && (clk.Open() || now.Sub(clk.Since) < StaleAge) {
-				consider(now.Add(time.Hour), false)
+				consider(now.Add(time.Hour), false, false)
 			}
 			continue
 		}
 		if t, found := nextStage(s, clk, st.Fired[key]); found {
-			if g := st.grace(clk, key); t.Before(g) {
+			// A stage passed long before slad saw the clock waits for
+			// the grace hour's end: its catch-up.
+			g := st.grace(clk, key)
+			catchUp := t.Before(g)
+			if catchUp {
 				t = g
 			}
-			consider(t, false)
+			consider(t, false, catchUp)
 		}
 	}
 	due.OnlySettles = ok && settling
+	due.OnlyHistory = ok && history
 	return due, ok
 }
