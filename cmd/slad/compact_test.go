@@ -42,9 +42,9 @@ func retainedDatabase(t *testing.T) string {
 		}
 	}
 	// Resolved long before slad heard of them, they settle an hour later
-	// (the deadline index's settling lane); retention removes them then.
+	// (the deadline index's history lane); retention removes them then.
 	settled := time.Now().Add(lifecycle.HistoryAge + time.Minute)
-	for res := (store.EvalResult{SettlingLeft: true}); res.SettlingLeft; {
+	for res := (store.EvalResult{HistoryLeft: true}); res.HistoryLeft; {
 		if res, err = s.Evaluate(settled); err != nil {
 			t.Fatal(err)
 		}
