@@ -36,25 +36,74 @@ type snapshot struct {
 }
 
 // countersIndexed are the store's running counters and what the figures
-// look up in them by SLA, summed once per read of the counters (or kept
+// look up in them by SLA, made once per read of the counters (or kept
 // with them: sumsKept). Nothing changes them once made: snapshots of
 // several reads share them.
 type countersIndexed struct {
 	counters store.Counters
-	// open counts the open requests per SLA ([0]) and customer ([1], ""
-	// for every customer), from counters.Open.
-	open map[[2]string]int64
+	// bySLA are each SLA's open standing, its own and per customer: a
+	// figure looks up its SLA and customer by their ids, where looking
+	// up the counters by their composite labels (four a figure) was a
+	// sixth of a list of 1,000 SLAs.
+	bySLA map[string]*slaStanding
 	// active lists per SLA the customers with an open request, at risk or
 	// breached: with the sums, they decide whose figures a "*" SLA shows
 	// (see customersShown).
 	active map[string][]string
 }
 
+// slaStanding is an SLA's open standing from the counters: every
+// request's (own) and each customer's.
+type slaStanding struct {
+	own       openStanding
+	customers map[string]*openStanding
+}
+
+// openStanding counts open requests, those at risk and the open clocks
+// breached per target (in the order of sla.TargetKinds).
+type openStanding struct {
+	open, atRisk int64
+	openBreached [2]int64
+}
+
+// standingOf is the open standing of an SLA, every request's (customer
+// "") or one customer's; zero when the counters hold none.
+func (ci countersIndexed) standingOf(slaID, customer string) openStanding {
+	s := ci.bySLA[slaID]
+	switch {
+	case s == nil:
+		return openStanding{}
+	case customer == "":
+		return s.own
+	}
+	if c := s.customers[customer]; c != nil {
+		return *c
+	}
+	return openStanding{}
+}
+
 // indexCounters indexes the counters for the figures.
 func indexCounters(c store.Counters) countersIndexed {
+	ci := countersIndexed{counters: c, bySLA: map[string]*slaStanding{}, active: map[string][]string{}}
+	standing := func(slaID, customer string) *openStanding {
+		s := ci.bySLA[slaID]
+		if s == nil {
+			s = &slaStanding{customers: map[string]*openStanding{}}
+			ci.bySLA[slaID] = s
+		}
+		if customer == "" {
+			return &s.own
+		}
+		o := s.customers[customer]
+		if o == nil {
+			o = &openStanding{}
+			s.customers[customer] = o
+		}
+		return o
+	}
+	target := func(t string) int { return slices.Index(sla.TargetKinds, sla.TargetKind(t)) }
 	// Sized for the open counters at once (12,000 at 1,000 SLAs): grown a
-	// key at a time, they were rehashed a dozen times a read.
-	ci := countersIndexed{counters: c, open: make(map[[2]string]int64, len(c.Open)), active: map[string][]string{}}
+	// key at a time, the set was rehashed a dozen times a read.
 	seen := make(map[[2]string]bool, len(c.Open))
 	activate := func(slaID, customer string, n int64) {
 		if k := [2]string{slaID, customer}; n > 0 && !seen[k] {
@@ -63,14 +112,26 @@ func indexCounters(c store.Counters) countersIndexed {
 		}
 	}
 	for k, n := range c.Open {
-		ci.open[[2]string{k[0], ""}] += n
-		ci.open[[2]string{k[0], k[2]}] += n
+		standing(k[0], "").open += n
+		standing(k[0], k[2]).open += n
 		activate(k[0], k[2], n)
 	}
+	for id, n := range c.AtRisk {
+		standing(id, "").atRisk = n
+	}
 	for k, n := range c.AtRiskByCustomer {
+		standing(k[0], k[1]).atRisk = n
 		activate(k[0], k[1], n)
 	}
+	for k, n := range c.OpenBreached {
+		if i := target(k[1]); i >= 0 {
+			standing(k[0], "").openBreached[i] = n
+		}
+	}
 	for k, n := range c.OpenBreachedByCustomer {
+		if i := target(k[1]); i >= 0 {
+			standing(k[0], k[2]).openBreached[i] = n
+		}
 		activate(k[0], k[2], n)
 	}
 	return ci
@@ -208,21 +269,13 @@ func (sn snapshot) current(sl *sla.SLA, customer string) sla.Figures {
 // history, /metrics and the status page, and so slad report) gets it from
 // here and sla.SLA.Figures.
 func (sn snapshot) figuresOf(sl *sla.SLA, customer string, w store.Window, toToday bool) sla.Figures {
+	o := sn.standingOf(sl.ID, customer)
 	c := sla.Counts{
-		Stopped: w.Targets, OpenBreached: map[sla.TargetKind]int64{}, ToToday: toToday,
-		CSATSum: w.CSATSum, CSATCount: w.CSATCount, Open: sn.open[[2]string{sl.ID, customer}],
+		Stopped: w.Targets, OpenBreached: make(map[sla.TargetKind]int64, len(sla.TargetKinds)), ToToday: toToday,
+		CSATSum: w.CSATSum, CSATCount: w.CSATCount, Open: o.open, AtRisk: o.atRisk,
 	}
-	if customer == "" {
-		c.AtRisk = sn.counters.AtRisk[sl.ID]
-	} else {
-		c.AtRisk = sn.counters.AtRiskByCustomer[[2]string{sl.ID, customer}]
-	}
-	for _, k := range sla.TargetKinds {
-		if customer == "" {
-			c.OpenBreached[k] = sn.counters.OpenBreached[[2]string{sl.ID, string(k)}]
-		} else {
-			c.OpenBreached[k] = sn.counters.OpenBreachedByCustomer[[3]string{sl.ID, string(k), customer}]
-		}
+	for i, k := range sla.TargetKinds {
+		c.OpenBreached[k] = o.openBreached[i]
 	}
 	return sl.Figures(c)
 }
