@@ -226,10 +226,14 @@ func (s *Store) readDue(p *sla.Policy, bound []byte, now time.Time, out chan<- *
 			return false, fmt.Errorf("deadline index does not drain; %d requests stay due", len(keys))
 		}
 	}
-	// The history lane, the earliest due first, while the budget lasts:
-	// its requests count one each and the catch-up alerts they fire one
-	// each (six a request of ten clocks), so it stops after the chunk
-	// that spends the budget, and what it did not take is left.
+	// The history lane while the budget lasts: its earliest due keys,
+	// as many as the budget, taken in the order of their request keys
+	// (computeDue), each request and each catch-up alert it fires (six a
+	// request of ten clocks) counting one. computeDue stops at the
+	// request that spends the budget, and the rest is left for the next
+	// tick, among the earliest due again: a request cut off may wait a
+	// few ticks more than one due after it, which the order of the keys,
+	// what bbolt writes fastest, is worth for history.
 	budget := settleBudget(s.settlePerTick, len(done)+fired)
 	var keys [][]byte
 	if err := s.db.View(func(tx *bolt.Tx) error {
