@@ -72,9 +72,10 @@ func addCounters(tx *bolt.Tx, deltas iter.Seq2[string, int64]) error {
 // /metrics and GET /api/v1/slas) reads them again only once they changed:
 // reading 60,000 counters into maps was a quarter of a read of the SLA
 // list with 1,000 SLAs, and the totals change only with the requests
-// (events, ticks), not with deliveries or pages. Without the key the
-// totals have not changed since this slad first opened the file: version
-// 1, older than any transaction that writes one.
+// (events, ticks), not with deliveries or pages. Without the key no slad
+// that writes it has changed them: version 1, older than any transaction
+// that writes one. (Counters are kept only within the process that reads
+// them, which writes the key with each change.)
 var keyCountersVersion = []byte("counters_version")
 
 // countersVersion is the version of the running totals as tx sees them
