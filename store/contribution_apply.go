@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"slices"
 
 	bolt "go.etcd.io/bbolt"
@@ -81,8 +80,9 @@ func applyDayDeltas(days *bolt.Bucket, dayDeltas map[string]*DayAggr) error {
 		}
 		var agg DayAggr
 		if v := days.Get([]byte(k)); v != nil {
-			if err := json.Unmarshal(v, &agg); err != nil {
-				return fmt.Errorf("day aggregate: %w", err)
+			var err error
+			if agg, err = decodeDayAggr(v); err != nil {
+				return err
 			}
 		}
 		agg.add(*d, 1)

@@ -143,13 +143,13 @@ func heldDeltas(deltas map[string]*sla.HeldTally, shares []heldShare, sign int64
 // applyHeldDeltas adds the deltas to the tallies of the holder_days
 // bucket, and gives the SLAs whose tallies change a new version.
 func applyHeldDeltas(b *bolt.Bucket, deltas map[string]*sla.HeldTally) error {
-	var changed []string
+	changed := map[string]bool{} // SLAs: a commit of an import touches hundreds
 	for k, d := range deltas {
 		if d.Zero() {
 			continue
 		}
-		if id, _, ok := cutLP([]byte(k)); ok && !slices.Contains(changed, id) {
-			changed = append(changed, id)
+		if id, _, ok := cutLP([]byte(k)); ok {
+			changed[id] = true
 		}
 		var t sla.HeldTally
 		if v := b.Get([]byte(k)); v != nil {
@@ -177,7 +177,7 @@ func applyHeldDeltas(b *bolt.Bucket, deltas map[string]*sla.HeldTally) error {
 		return nil // a migration before schema 18: no reader keeps figures yet
 	}
 	version := binary.BigEndian.AppendUint64(nil, uint64(b.Tx().ID()))
-	for _, id := range changed {
+	for id := range changed {
 		if err := versions.Put([]byte(id), version); err != nil {
 			return err
 		}
