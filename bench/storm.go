@@ -120,11 +120,11 @@ type tickRun struct {
 	res           store.EvalResult
 }
 
-// settlingTicks ticks the store at the clock's time, as tick does, until
+// historyTicks ticks the store at the clock's time, as tick does, until
 // no imported history is left to settle or announce
 // (store.EvalResult.HistoryLeft), and returns the first tick and all of
 // them.
-func settlingTicks(cfgFile, dataDir string, clk *clock) (first, all tickRun, err error) {
+func historyTicks(cfgFile, dataDir string, clk *clock) (first, all tickRun, err error) {
 	cfg, err := config.Load(cfgFile)
 	if err != nil {
 		return first, all, err

@@ -119,9 +119,9 @@ type Daemon struct {
 	cronID   cron.EntryID
 	schedule string
 	catchUp  sync.WaitGroup // the evaluation Start runs at once
-	// settling says the last tick left imported history to settle or
+	// historyLeft says the last tick left imported history to settle or
 	// announce for the next (store.EvalResult.HistoryLeft).
-	settling atomic.Bool
+	historyLeft atomic.Bool
 	// sumsQuarter is the quarter hour of the last tick (sums.go).
 	sumsQuarter atomic.Int64
 

@@ -84,9 +84,9 @@ func (d *Daemon) evaluate() {
 	if res.Fired > 0 || res.Skipped > 0 {
 		d.log.Info("evaluation fired alerts", "requests", res.Requests, "fired", res.Fired, "skipped_stale", res.Skipped, "queued", res.Queued)
 	}
-	switch was := d.settling.Swap(res.HistoryLeft); {
+	switch was := d.historyLeft.Swap(res.HistoryLeft); {
 	case res.HistoryLeft && !was:
-		d.log.Info("imported history settles, and the catch-up alerts of its old breaches go out, over the next ticks: a bounded number of requests and alerts a tick, after every live alert due", "per_tick", store.DefaultSettlePerTick)
+		d.log.Info("imported history settles, and the catch-up alerts of its old breaches go out, over the next ticks: a bounded number of requests and alerts a tick, after every live alert due", "per_tick", store.DefaultHistoryPerTick)
 	case !res.HistoryLeft && was:
 		d.log.Info("imported history settled and announced")
 	}

@@ -23,7 +23,7 @@ type EvalResult struct {
 	Queued   int // outbox items written
 	// HistoryLeft says that more requests were due only for imported
 	// history (to settle, or to send the catch-up of old breaches) than a
-	// tick takes (settleBudget): the next tick goes on.
+	// tick takes (historyBudget): the next tick goes on.
 	HistoryLeft bool
 }
 
@@ -35,16 +35,16 @@ func (r *EvalResult) add(o EvalResult) {
 	r.Queued += o.Queued
 }
 
-// DefaultSettlePerTick is how many requests and alert stages a tick
-// takes, at most, of imported history (Options.SettlePerTick, the
+// DefaultHistoryPerTick is how many requests and alert stages a tick
+// takes, at most, of imported history (Options.HistoryPerTick, the
 // history lane: clocks to settle, catch-up alerts of old breaches): less
 // the other due requests it looked at first and the stages they fired,
-// and at least a tenth (settleBudget). 20,000 settling take about a
+// and at least a tenth (historyBudget). 20,000 settling take about a
 // second on a 2-core machine (BenchmarkEvaluateSettle), and so do about
 // as many alerts, so an import of a million requests settles and
 // announces its old breaches over half an hour of ticks instead of in one
 // tick of a minute.
-const DefaultSettlePerTick = 20_000
+const DefaultHistoryPerTick = 20_000
 
 // tellDeliveryAfter is how long a tick runs before it tells delivery of
 // its alerts as each chunk commits (Store.tellDeliveryAfter), rather than
@@ -178,7 +178,7 @@ const evalRound = 1 << 17
 // and hands the chunks to the writer, until none is left or stop is
 // closed: every due request of the deadline index's first lane, then
 // those of the history lane (historyLane), the earliest due first, up
-// to settleBudget; left says some of those were left for the next tick.
+// to historyBudget; left says some of those were left for the next tick.
 //
 // The deadline index orders the due requests by when they came due; they
 // are taken in the order of their request keys instead (up to evalRound
@@ -234,7 +234,7 @@ func (s *Store) readDue(p *sla.Policy, bound []byte, now time.Time, out chan<- *
 	// tick, among the earliest due again: a request cut off may wait a
 	// few ticks more than one due after it, which the order of the keys,
 	// what bbolt writes fastest, is worth for history.
-	budget := settleBudget(s.settlePerTick, len(done)+fired)
+	budget := historyBudget(s.historyPerTick, len(done)+fired)
 	var keys [][]byte
 	if err := s.db.View(func(tx *bolt.Tx) error {
 		cur := tx.Bucket(bucketDeadlines).Cursor()
@@ -251,14 +251,14 @@ func (s *Store) readDue(p *sla.Policy, bound []byte, now time.Time, out chan<- *
 	return left || taken < len(keys), err
 }
 
-// settleBudget is how much of the history lane a tick takes after its
+// historyBudget is how much of the history lane a tick takes after its
 // urgent work: what is left of perTick, and at least a tenth of it, so
 // that history goes on through a tick busy with alerts. Each request
 // looked at and each stage fired counts one: an alert writes as many keys
 // as settling a request does (its notice, outbox items and index entry, a
 // breach), so a tick that fires the catch-up of a long downtime settles
 // little, and one of the lane's catch-up alerts as little.
-func settleBudget(perTick, urgent int) int {
+func historyBudget(perTick, urgent int) int {
 	return max(perTick-urgent, perTick/10, 1)
 }
 

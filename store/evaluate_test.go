@@ -327,7 +327,7 @@ func TestAStormWritesThePagesOfItsRecordsAboutOnce(t *testing.T) {
 // other due requests leave of its budget, and at least a tenth of it
 // (one, for a budget under ten), so that settling goes on through ticks
 // busy with alerts.
-func TestASettlingTickTakesWhatIsLeftOfItsBudget(t *testing.T) {
+func TestATickTakesOfImportedHistoryWhatIsLeftOfItsBudget(t *testing.T) {
 	for _, tc := range []struct{ perTick, urgent, want int }{
 		{20_000, 0, 20_000},
 		{20_000, 12_300, 7_700},
@@ -338,8 +338,8 @@ func TestASettlingTickTakesWhatIsLeftOfItsBudget(t *testing.T) {
 		{7, 7, 1},
 		{1, 0, 1},
 	} {
-		if got := settleBudget(tc.perTick, tc.urgent); got != tc.want {
-			t.Errorf("settleBudget(%d, %d) = %d, want %d", tc.perTick, tc.urgent, got, tc.want)
+		if got := historyBudget(tc.perTick, tc.urgent); got != tc.want {
+			t.Errorf("historyBudget(%d, %d) = %d, want %d", tc.perTick, tc.urgent, got, tc.want)
 		}
 	}
 }

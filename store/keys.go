@@ -60,7 +60,7 @@ func deadlineKey(t time.Time, r Ref) []byte {
 // their grace hour is over (historyKey). They sort after every other
 // deadline key, whose first byte, the highest of a time in seconds, is 0,
 // so that a tick takes every other due request first and then a bounded
-// number of these (evaluate.go: settleBudget): an import of a million
+// number of these (evaluate.go: historyBudget): an import of a million
 // requests comes due all at once, an hour after slad saw it (the audit's
 // 124,000 open and long breached of them sent 740,000 catch-up alerts in
 // one tick of 30 s), and must not hold up a live alert. An earlier slad

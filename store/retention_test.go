@@ -360,7 +360,7 @@ func TestTheSchema7MigrationIndexesClosedRequestsAndLoggedNotices(t *testing.T) 
 func TestRetentionLeavesARequestStillToSettle(t *testing.T) {
 	clock := testutil.NewClock(slatest.T0)
 	open := func(perTick int) *Store {
-		s, err := Open(Options{Dir: t.TempDir(), Policy: slatest.DeskPolicy(), Now: clock.Now, SettlePerTick: perTick})
+		s, err := Open(Options{Dir: t.TempDir(), Policy: slatest.DeskPolicy(), Now: clock.Now, HistoryPerTick: perTick})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -158,11 +158,11 @@ func benchSettle(b *testing.B) int {
 // that never go down. Nearly every imported request is due then (98%):
 // most open ones, breached long ago, their grace hour over, and the
 // closed ones (87% of all), visited only to settle (settle.go), in the
-// deadline index's history lane, DefaultSettlePerTick a tick after the
+// deadline index's history lane, DefaultHistoryPerTick a tick after the
 // others. It ticks until nothing is left to settle; s/first-tick is the
 // first tick's wall time, the latency an alert may wait (first-due and
 // first-fired what it did: every urgent request and stage, then settling
-// what is left of DefaultSettlePerTick). Run the issue's
+// what is left of DefaultHistoryPerTick). Run the issue's
 // figure as slad runs (GOGC=400: daemon.GCPercent) with
 //
 //	GOGC=400 SLAD_BENCH_SETTLE=100000 go test ./store -run '^$' -bench EvaluateSettle -benchtime 1x
@@ -191,7 +191,7 @@ func BenchmarkEvaluateSettle(b *testing.B) {
 		b.StartTimer()
 		began, wall := cpuTime(), time.Now()
 		// Tick after tick, until nothing is left to settle: the first
-		// fires every alert due and settles up to DefaultSettlePerTick.
+		// fires every alert due and settles up to DefaultHistoryPerTick.
 		res := EvalResult{HistoryLeft: true}
 		for ticks := 0; res.HistoryLeft; ticks++ {
 			if res, err = s.Evaluate(now); err != nil {

@@ -167,7 +167,7 @@ func mustDecode(t *testing.T, ref Ref, data []byte) *record {
 // of an import due only for their history (to settle, or to send the
 // catch-up of breaches long past, their grace hour over) wait in the
 // deadline index's history lane, and a tick takes them after every other
-// due request, Options.SettlePerTick less those and the stages they
+// due request, Options.HistoryPerTick less those and the stages they
 // fired (at least a tenth of it), each request and each stage it fires
 // counting one, the next tick going on. Once the lane is drained, the
 // alerts sent and the file are those of one tick taking everything.
@@ -176,7 +176,7 @@ func TestImportedHistoryIsSpreadOverTicksBehindEveryLiveAlert(t *testing.T) {
 	p := scalePolicy(t)
 	clock := testutil.NewClock(auditImportAt)
 	open := func(perTick int) *Store {
-		s, err := Open(Options{Dir: t.TempDir(), Policy: p, Now: clock.Now, SettlePerTick: perTick})
+		s, err := Open(Options{Dir: t.TempDir(), Policy: p, Now: clock.Now, HistoryPerTick: perTick})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -88,12 +88,12 @@ type Options struct {
 	Policy *sla.Policy
 	// MaxBatchEvents caps how many events one group commit takes (default 5000).
 	MaxBatchEvents int
-	// SettlePerTick caps how many requests and alert stages a tick takes
+	// HistoryPerTick caps how many requests and alert stages a tick takes
 	// of imported history (clocks to settle, catch-up alerts of old
 	// breaches), after every other due request, less those and the alert
 	// stages they fired (and at least a tenth); the next tick goes on
-	// (default DefaultSettlePerTick).
-	SettlePerTick int
+	// (default DefaultHistoryPerTick).
+	HistoryPerTick int
 	// Observer is told of every commit (metrics.go); nil tells no one.
 	Observer CommitObserver
 }
@@ -109,8 +109,8 @@ type Store struct {
 
 	writes   chan *writeReq
 	maxBatch int
-	// settlePerTick: Options.SettlePerTick.
-	settlePerTick int
+	// historyPerTick: Options.HistoryPerTick.
+	historyPerTick int
 	// tellDeliveryAfter: the constant, but in tests.
 	tellDeliveryAfter time.Duration
 
@@ -152,8 +152,8 @@ func Open(opts Options) (*Store, error) {
 	if opts.MaxBatchEvents <= 0 {
 		opts.MaxBatchEvents = 5000
 	}
-	if opts.SettlePerTick <= 0 {
-		opts.SettlePerTick = DefaultSettlePerTick
+	if opts.HistoryPerTick <= 0 {
+		opts.HistoryPerTick = DefaultHistoryPerTick
 	}
 	if err := os.MkdirAll(opts.Dir, 0o750); err != nil {
 		return nil, fmt.Errorf("open store: create data directory: %w", err)
@@ -172,7 +172,7 @@ func Open(opts Options) (*Store, error) {
 	db.AllocSize = allocSize
 	s := &Store{
 		db: db, log: opts.Logger, now: opts.Now,
-		writes: make(chan *writeReq, 1024), maxBatch: opts.MaxBatchEvents, settlePerTick: opts.SettlePerTick, tellDeliveryAfter: tellDeliveryAfter,
+		writes: make(chan *writeReq, 1024), maxBatch: opts.MaxBatchEvents, historyPerTick: opts.HistoryPerTick, tellDeliveryAfter: tellDeliveryAfter,
 		stop: make(chan struct{}), done: make(chan struct{}),
 		outboxChanged: make(chan struct{}), observer: opts.Observer,
 	}
