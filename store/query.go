@@ -167,6 +167,10 @@ func (s *Store) Counters() (Counters, error) {
 	return c, err
 }
 
+// counterValue is a counter as stored (putUint: 8 bytes, big-endian, a
+// count below zero as its two's complement).
+func counterValue(v []byte) int64 { return int64(binary.BigEndian.Uint64(v)) }
+
 func readCounters(tx *bolt.Tx) (Counters, error) {
 	c := Counters{
 		Open: map[[3]string]int64{}, AtRisk: map[string]int64{}, OpenBreached: map[[2]string]int64{},
@@ -183,7 +187,7 @@ func readCounters(tx *bolt.Tx) (Counters, error) {
 	}
 	var labels []string
 	err := tx.Bucket(bucketCounters).ForEach(func(k, v []byte) error {
-		n := int64(binary.BigEndian.Uint64(v))
+		n := counterValue(v)
 		kind, l := cutCounterKey(string(k), labels)
 		labels = l
 		switch {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"iter"
 	"maps"
@@ -169,13 +168,16 @@ func readOpenUnmatched(tx *bolt.Tx, provider, after string, limit int) (ids []st
 }
 
 // providersUnmatchedNow are the providers with an open request without a
-// clock now (counter open_unmatched above 0), read by themselves.
+// clock now (counter open_unmatched above 0), read by themselves: a read
+// that keeps the counters it read before does not read them all.
 func providersUnmatchedNow(tx *bolt.Tx) iter.Seq[string] {
 	return func(yield func(string) bool) {
 		prefix := []byte(ctrOpenUnmatched + "\x00")
+		var labels []string
 		c := tx.Bucket(bucketCounters).Cursor()
 		for k, v := c.Seek(prefix); bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			if int64(binary.BigEndian.Uint64(v)) > 0 && !yield(string(k[len(prefix):])) {
+			_, labels = cutCounterKey(string(k), labels)
+			if len(labels) == 1 && counterValue(v) > 0 && !yield(labels[0]) {
 				return
 			}
 		}
