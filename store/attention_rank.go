@@ -29,8 +29,12 @@ import (
 // the parties who owes whom under the SLA on the request
 // (sla.SLA.PartiesOf, as the per-customer counters have them), then the
 // rank: 0 and the unix time of its earliest open breach under the SLA
-// (the most overdue first), or 1 and the unix time of its next stage due
-// when it is at risk there (the soonest first; never: 2^63-1). The worst
+// (the most overdue first), or 1 and the unix time its first clock warned
+// of reaches its target when it is at risk there (the soonest first;
+// paused: 2^63-1). Both instants are kept in the record
+// (contribution.BreachTimes, schema 22), so that no tick moves a key
+// while the request stays breached, or at risk, under the SLA; a record
+// written before ranks as it was (breachedAt, dueAt). The worst
 // of one customer under an SLA are the first keys of its prefix; an
 // SLA's worst are a merge of the first keys of its customers' (one seek
 // per customer with requests needing attention: a second key per request,
@@ -65,8 +69,8 @@ type attentionSLA struct {
 	// AtRisk is false when a clock of the SLA is past its target.
 	AtRisk bool
 	// At ranks it among the SLA's requests: its earliest open breach
-	// under the SLA, or when at risk its next stage due (math.MaxInt64:
-	// none), in unix seconds.
+	// under the SLA, or when at risk when its first clock warned of
+	// reaches its target (math.MaxInt64: paused), in unix seconds.
 	At int64
 }
 
@@ -122,7 +126,7 @@ func attentionSLAs(c *contribution, dst []attentionSLA) []attentionSLA {
 	for i := from; i < len(dst); i++ {
 		e := &dst[i]
 		if e.AtRisk {
-			e.At = due
+			e.At = dueAt(c, e.SLA, due)
 		}
 		// Without an open counter (none is expected), the parties by the
 		// per-customer counters' rule, with the request's provider.

@@ -18,6 +18,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
 	"github.com/slad-project/slad/sla/slatest"
@@ -37,20 +38,20 @@ func refAttentionValue(c contribution) []byte {
 		due = binary.BigEndian.Uint64(c.Deadline[:8])
 	}
 	v = binary.BigEndian.AppendUint64(v, due)
-	type openBreach struct {
+	type breachTime struct {
 		Clock string
 		At    time.Time
 	}
-	var open []openBreach
+	var open []breachTime
 	for k, n := range c.Counters.all() {
 		labels, ok := counterOf(k, ctrOpenBreached, 2)
 		if !ok || n <= 0 {
 			continue
 		}
 		clock := strings.Replace(labels, "\x00", "/", 1)
-		open = append(open, openBreach{Clock: clock, At: refBreachedAt(c, clock)})
+		open = append(open, breachTime{Clock: clock, At: refBreachedAt(c, clock)})
 	}
-	slices.SortFunc(open, func(a, b openBreach) int { return cmp.Compare(a.Clock, b.Clock) })
+	slices.SortFunc(open, func(a, b breachTime) int { return cmp.Compare(a.Clock, b.Clock) })
 	for _, b := range open {
 		v = lp(append(v, 'b'), b.Clock)
 		v = binary.BigEndian.AppendUint64(v, uint64(max(b.At.Unix(), 0)))
@@ -464,6 +465,170 @@ func TestRequestsStoredBeforeSchema20AreRankedAndCounted(t *testing.T) {
 			}
 			return nil
 		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A request ranks under an SLA by when its clock breached, or, at risk,
+// by when its first clock warned of reaches its target (a paused one:
+// never), whether or not a breach is settled: the instants the
+// contribution keeps (BreachTimes) come first. A contribution stored
+// without them ranks as before: a breach by the breach list, else by the
+// next due time, as at risk.
+func TestARequestRanksByWhenItsClocksBreachOrReachTheirTarget(t *testing.T) {
+	ref := Ref{Provider: "it", ID: "R1"}
+	const at, due = 1_700_000_000, 1_700_090_000
+	never := int64(math.MaxInt64)
+	tests := map[string]struct {
+		times    []breachTime
+		breach   bool // the response clock breached (its open counter)
+		listed   bool // its breach is settled: the breach list has it
+		atRisk   bool
+		wantAt   int64
+		wantRisk bool
+	}{
+		"breached, unsettled":                {times: []breachTime{{"s/response", at}}, breach: true, wantAt: at},
+		"breached, settled":                  {times: []breachTime{{"s/response", at}}, breach: true, listed: true, wantAt: at},
+		"breached, the SLA's earliest":       {times: []breachTime{{"s/resolution", at + 60}, {"s/response", at}}, breach: true, wantAt: at},
+		"breached, not another's":            {times: []breachTime{{"t/response", at - 60}, {"s/response", at}}, breach: true, wantAt: at},
+		"breached, stored before, settled":   {breach: true, listed: true, wantAt: at},
+		"breached, stored before, unsettled": {breach: true, wantAt: due},
+		"at risk":                            {times: []breachTime{{"s/resolution", at + 60}, {"s/response", at}}, atRisk: true, wantAt: at, wantRisk: true},
+		"at risk, not another SLA's":         {times: []breachTime{{"t/response", at - 60}, {"s/response", at}}, atRisk: true, wantAt: at, wantRisk: true},
+		"at risk, paused":                    {times: []breachTime{{"s/response", never}}, atRisk: true, wantAt: never, wantRisk: true},
+		"at risk, stored before":             {atRisk: true, wantAt: due, wantRisk: true},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			c := contribution{Customer: "sales", servedBy: "it", Alert: true, Open: true, BreachTimes: tt.times, Deadline: deadlineKey(time.Unix(due, 0), ref)}
+			if tt.breach {
+				c.Counters.set(counterKey(ctrOpenBreached, "s", "response"), 1)
+			}
+			if tt.atRisk {
+				c.Counters.set(counterKey(ctrAtRisk, "s"), 1)
+			}
+			if tt.listed {
+				c.Breaches = [][]byte{breachKey(time.Unix(at, 0), ref, "s/response")}
+			}
+			got := attentionSLAs(&c, nil)
+			if len(got) != 1 || got[0].SLA != "s" || got[0].AtRisk != tt.wantRisk || got[0].At != tt.wantAt {
+				t.Fatalf("ranked %+v; want under s, at risk %v, at %d", got, tt.wantRisk, tt.wantAt)
+			}
+		})
+	}
+}
+
+// TestARequestKeepsItsRankWhileItStaysBreachedOrAtRisk: the ticks that
+// settle an import's breaches, send their catch-up and escalations, and
+// warn of requests coming due leave the key in attention_ranks of a
+// request breached, or at risk, under an SLA where it was: a tick moved
+// one for nearly every request it looked at (the next due time ranked
+// them), and the pages of those moves were half of what the first tick
+// after a million-request import wrote. A request breached since it was
+// at risk moves once. A store whose records were written before they kept
+// those instants has its keys moved, none left behind.
+func TestARequestKeepsItsRankWhileItStaysBreachedOrAtRisk(t *testing.T) {
+	rng := testutil.Rand(t)
+	p := scalePolicy(t)
+	var events []sla.Event
+	for range 800 {
+		events = append(events, auditHistory(rng.IntN(1_000_000), auditImportAt)...)
+	}
+	// ranks are the keys of attention_ranks by where the request stands,
+	// without when: its rank byte (0 breached, 1 at risk), the SLA and
+	// parties, the request.
+	ranks := func(s *Store) map[string]string {
+		keys := map[string]string{}
+		if err := s.db.View(func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketAttentionRanks).ForEach(func(k, _ []byte) error {
+				_, rest, _ := cutLP(k)
+				_, rest, _ = cutLP(rest)
+				_, rest, _ = cutLP(rest)
+				parties := k[:len(k)-len(rest)]
+				keys[string(rest[:1])+string(parties)+string(rest[9:])] = string(k)
+				return nil
+			})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return keys
+	}
+	for _, stored := range []string{"now", "before"} {
+		t.Run("stored "+stored, func(t *testing.T) {
+			clock := testutil.NewClock(auditImportAt)
+			s := openPolicy(t, t.TempDir(), clock, p)
+			if _, err := s.Append(context.Background(), events); err != nil {
+				t.Fatal(err)
+			}
+			if stored == "before" {
+				forgetBreachTimes(t, s)
+			}
+			// Ticks as the import's breaches settle and their alerts go
+			// out, then as its open requests come due; counted apart, the
+			// breached and those at risk.
+			stayed, moved := map[byte]int{}, map[byte]int{}
+			for _, after := range []time.Duration{lifecycle.HistoryAge + time.Minute, 2 * time.Hour, 5 * time.Hour, 24 * time.Hour, 3 * 24 * time.Hour} {
+				before := ranks(s)
+				now := auditImportAt.Add(after)
+				clock.Set(now)
+				for res := (EvalResult{HistoryLeft: true}); res.HistoryLeft; {
+					var err error
+					if res, err = s.Evaluate(now); err != nil {
+						t.Fatal(err)
+					}
+				}
+				for where, k := range ranks(s) {
+					if b, ok := before[where]; ok {
+						stayed[where[0]]++
+						if b != k {
+							moved[where[0]]++
+						}
+					}
+				}
+			}
+			if diff := rebuiltRanks(t, s); diff != "" {
+				t.Fatal(diff)
+			}
+			for rank, name := range []string{"breached", "at risk"} {
+				stayed, moved := stayed[byte(rank)], moved[byte(rank)]
+				t.Logf("%s: %d stayed, %d moved", name, stayed, moved)
+				switch {
+				case stayed < 10:
+					t.Fatalf("%d requests stayed %s under an SLA; the test measures little", stayed, name)
+				case stored == "now" && moved > 0:
+					t.Fatalf("%d of %d requests that stayed %s under an SLA moved in its ranks; want none", moved, stayed, name)
+				case stored == "before" && rank == 0 && moved == 0:
+					t.Fatalf("none of %d requests that stayed breached moved; the records written before rank some by their next due time", stayed)
+				}
+			}
+		})
+	}
+}
+
+// forgetBreachTimes makes s as a slad before BreachTimes stored it:
+// its records without them, its ranks made from those records
+// (rankAttention, as the migration to schema 20 made them).
+func forgetBreachTimes(t *testing.T, s *Store) {
+	t.Helper()
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRequests)
+		var keys, values [][]byte
+		if err := b.ForEach(func(k, v []byte) error {
+			ref, _, _ := parseRequestKey(k)
+			rec := mustDecode(t, ref, v)
+			rec.Contrib.BreachTimes = nil
+			keys, values = append(keys, bytes.Clone(k)), append(values, encodeRecord(ref, rec))
+			return nil
+		}); err != nil {
+			return err
+		}
+		for i, k := range keys {
+			if err := b.Put(k, values[i]); err != nil {
+				return err
+			}
+		}
+		return rankAttention(tx, nil, time.Time{})
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -133,15 +133,17 @@ func (w *recWriter) encode(rec *record) {
 // it is not its provider (issue 12); the holding and waiting SLAs its
 // shares were counted for (contribution.Served, issue 12); the alert that
 // told each receiver of each clock first (lifecycle.State.FirstTold,
-// issue 14). A record without them is held by its provider, counted under
-// its customer, and its told were told first by the first stage routed to
-// them.
+// issue 14); when each open clock breached, or, warned of, reaches its
+// target (contribution.BreachTimes, schema 22). A record without them is
+// held by its provider, counted under its customer, its told were told
+// first by the first stage routed to them, and it is ranked among the
+// requests needing attention as before (breachedAt, dueAt).
 func (w *recWriter) tail(rec *record) {
-	r, c, first := &rec.Request, &rec.Contrib, rec.FirstTold
-	if r.Holder != r.Provider || len(c.Served) > 0 || len(first) > 0 {
+	r, c, first, breaches := &rec.Request, &rec.Contrib, rec.FirstTold, rec.Contrib.BreachTimes
+	if r.Holder != r.Provider || len(c.Served) > 0 || len(first) > 0 || len(breaches) > 0 {
 		w.str(r.Holder)
 	}
-	if len(c.Served) > 0 || len(first) > 0 {
+	if len(c.Served) > 0 || len(first) > 0 || len(breaches) > 0 {
 		w.uint(uint64(len(c.Served)))
 		for _, id := range c.Served {
 			w.str(id)
@@ -156,6 +158,15 @@ func (w *recWriter) tail(rec *record) {
 				w.str(rcv)
 				w.str(stage)
 			}
+		}
+	} else if len(breaches) > 0 {
+		w.uint(0)
+	}
+	if len(breaches) > 0 {
+		w.uint(uint64(len(breaches)))
+		for _, b := range breaches {
+			w.clockKey(b.Clock)
+			w.int(b.At - w.base.Unix())
 		}
 	}
 }
@@ -270,7 +281,8 @@ func (r *recReader) days() []dayShare {
 // tail reads the optional end of a record (recWriter.tail): the holder,
 // else the provider; then the SLAs whose shares were counted under the
 // provider (contribution.Served); then who was told first by what
-// (lifecycle.State.FirstTold).
+// (lifecycle.State.FirstTold); then the breach times
+// (contribution.BreachTimes).
 func (r *recReader) tail(rec *record, ref Ref) {
 	req, c := &rec.Request, &rec.Contrib
 	c.servedBy = ref.Provider
@@ -290,18 +302,26 @@ func (r *recReader) tail(rec *record, ref Ref) {
 		}
 	}
 	if more() {
-		n := r.len()
-		first := make(map[string]map[string]string, n)
-		for range n {
-			k, told := r.clockKey(), r.len()
-			m := make(map[string]string, told)
-			for range told {
-				rcv := r.str()
-				m[rcv] = r.str()
+		if n := r.len(); n > 0 { // none: written for the breach times after
+			first := make(map[string]map[string]string, n)
+			for range n {
+				k, told := r.clockKey(), r.len()
+				m := make(map[string]string, told)
+				for range told {
+					rcv := r.str()
+					m[rcv] = r.str()
+				}
+				first[k] = m
 			}
-			first[k] = m
+			rec.FirstTold = first
 		}
-		rec.FirstTold = first
+	}
+	if more() {
+		n := r.len()
+		c.BreachTimes = make([]breachTime, n)
+		for i := range c.BreachTimes {
+			c.BreachTimes[i] = breachTime{r.clockKey(), r.base.Unix() + r.int()}
+		}
 	}
 }
 

@@ -144,9 +144,10 @@ func randomRecord(rng *rand.Rand, ref Ref) *record {
 		c.Held = append(c.Held, h)
 	}
 	c.Served = genList(g.count(false), g.str)
+	c.BreachTimes = genList(g.count(false), func() breachTime { return breachTime{g.clockKey(), g.time().Unix()} })
 	rec := &record{Request: r, State: st, High: g.counters(false), Contrib: c}
 	if rng.IntN(3) == 0 { // no tail
-		rec.Request.Holder, rec.Contrib.Served, rec.FirstTold = rec.Request.Provider, nil, nil
+		rec.Request.Holder, rec.Contrib.Served, rec.FirstTold, rec.Contrib.BreachTimes = rec.Request.Provider, nil, nil, nil
 		if r.Status == sla.StatusPending {
 			rec.Request.Holder = "" // as a pending request's is, so that it reads back
 		}

@@ -5,7 +5,9 @@ package store
 // commit before, without their comments): the reference whose bytes
 // TestTheCodecWritesAndReadsAsItsReferenceDid wants encodeRecord to write
 // for random records, byte for byte. Not to be changed: what it writes is
-// what the files on disk hold.
+// what the files on disk hold. Parts added to the record since are added
+// at the end of its tail, here too: the open breaches
+// (contribution.BreachTimes).
 
 import (
 	"bytes"
@@ -98,11 +100,11 @@ func refEncodeRecord(ref Ref, rec *record) []byte {
 }
 
 func (w *refWriter) tail(rec *record) {
-	r, c, first := &rec.Request, &rec.Contrib, rec.FirstTold
-	if r.Holder != r.Provider || len(c.Served) > 0 || len(first) > 0 {
+	r, c, first, breaches := &rec.Request, &rec.Contrib, rec.FirstTold, rec.Contrib.BreachTimes
+	if r.Holder != r.Provider || len(c.Served) > 0 || len(first) > 0 || len(breaches) > 0 {
 		w.str(r.Holder)
 	}
-	if len(c.Served) > 0 || len(first) > 0 {
+	if len(c.Served) > 0 || len(first) > 0 || len(breaches) > 0 {
 		w.uint(uint64(len(c.Served)))
 		for _, id := range c.Served {
 			w.str(id)
@@ -117,6 +119,16 @@ func (w *refWriter) tail(rec *record) {
 				w.str(rcv)
 				w.str(first[k][rcv])
 			}
+		}
+	}
+	if len(breaches) > 0 {
+		if len(first) == 0 {
+			w.uint(0)
+		}
+		w.uint(uint64(len(breaches)))
+		for _, b := range breaches {
+			w.clockKey(b.Clock)
+			w.int(b.At - w.base.Unix())
 		}
 	}
 }

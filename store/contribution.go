@@ -1,6 +1,7 @@
 package store
 
 import (
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,6 +37,21 @@ type contribution struct {
 	// Held holds its shares of the holder day aggregates (holder_days.go),
 	// one per SLA whose attributed clock stopped (schema 13).
 	Held []heldShare `json:"-"`
+	// BreachTimes says, in the order of the request's clocks, when each
+	// open clock past its target breached, and when each one warned of
+	// and not past it reaches it (its deadline; math.MaxInt64 while
+	// paused): the request's rank among those breached or at risk under
+	// the SLA (attention_rank.go), which no tick changes. Kept, not derived
+	// from the clocks, because the rank a stored key was written with must
+	// be known to move the key, whatever the calendars are now.
+	BreachTimes []breachTime `json:"-"`
+}
+
+// breachTime is when an open clock, by key, breached or is to breach,
+// in unix seconds.
+type breachTime struct {
+	Clock string
+	At    int64
 }
 
 // dayShare is a request's share of one SLA's aggregate for one local day.
@@ -368,6 +384,13 @@ func (b *contributor) clock(s *sla.SLA, clk *sla.Clock, warned, settled bool, at
 		if clk.Breached() {
 			b.inc(1, ctrOpenBreached, clk.SLA, string(clk.Target))
 			att.Breached = append(att.Breached, key)
+			b.c.BreachTimes = append(b.c.BreachTimes, breachTime{key, clk.BreachedAt.Unix()})
+		} else if warned {
+			at := int64(math.MaxInt64)
+			if due := clk.At(clk.Since, s.CalendarOf()).Deadline; !due.IsZero() {
+				at = due.Unix()
+			}
+			b.c.BreachTimes = append(b.c.BreachTimes, breachTime{key, at})
 		}
 		if warned {
 			att.Warned = append(att.Warned, key)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -56,6 +57,21 @@ func refContribute(rec *record, p *sla.Policy, now time.Time) contribution {
 	b.matched(clocked)
 	c := refWithCustomer(b.done(), live.Customer, live.Provider, servedSLAs(p, &live))
 	c.Held, _ = heldShares(p, &live, nil, nil, false, rec.Contrib.Held)
+	for _, clk := range live.Clocks {
+		s := p.SLA(clk.SLA)
+		switch {
+		case s == nil || !clk.Open():
+		case clk.Breached():
+			c.BreachTimes = append(c.BreachTimes, breachTime{clk.Key(), clk.BreachedAt.Unix()})
+		case rec.Warned(clk.Key()):
+			due := clk.At(now, s.CalendarOf()).Deadline
+			at := int64(math.MaxInt64)
+			if !due.IsZero() {
+				at = due.Unix()
+			}
+			c.BreachTimes = append(c.BreachTimes, breachTime{clk.Key(), at})
+		}
+	}
 	c.Open = live.Status == sla.StatusOpen
 	c.Alert = c.Open && (len(att.Warned) > 0 || len(att.Breached) > 0)
 	if due, ok := lifecycle.NextDue(p, &rec.State, &live, now); ok {

@@ -90,8 +90,9 @@
 //	                                                  customer, next stage due, open breaches and SLAs at risk)
 //	attention_ranks  len(sla) sla len(provider) provider len(customer) customer, rank, request
 //	                                                → (the requests needing attention per SLA and customer, the
-//	                                                  worst first: 0 and the earliest open breach, or 1 and the
-//	                                                  next stage due; schema 20, attention_rank.go)
+//	                                                  worst first: 0 and the earliest open breach, or 1 and
+//	                                                  when the first clock warned of reaches its target (before
+//	                                                  schema 22: the next stage due); schema 20, attention_rank.go)
 //	attention_counts  'a' state; 'c', 'p' or 'x' len(department) department state;
 //	              's' len(sla) sla len(provider) provider len(customer) customer state
 //	                                                → int64: those requests, each once, in all, per department

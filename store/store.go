@@ -286,7 +286,7 @@ var (
 )
 
 // SchemaVersion is the layout this slad writes.
-const SchemaVersion = 21
+const SchemaVersion = 22
 
 // migrations[v] upgrades a database from schema v to v+1. A new layout adds
 // its step here and bumps SchemaVersion; Open runs the missing steps in one
@@ -363,6 +363,13 @@ var migrations = map[uint64]func(tx *bolt.Tx, p *sla.Policy, now time.Time) erro
 	// lane, and is looked at as before; the step keeps an older slad,
 	// which would never look at the history lane, from opening the file.
 	20: func(*bolt.Tx, *sla.Policy, time.Time) error { return nil },
+	// 22: records keep when each open clock breached or, warned of,
+	// reaches its target (contribution.BreachTimes, at the end of the
+	// record's tail), which ranks the request in attention_ranks. Nothing
+	// to rewrite: a record without them ranks as before (breachedAt,
+	// dueAt) until it is next written; the step keeps an older slad, which
+	// would read them as trailing bytes, from opening the file.
+	21: func(*bolt.Tx, *sla.Policy, time.Time) error { return nil },
 }
 
 func (s *Store) migrate() error {
