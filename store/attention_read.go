@@ -14,7 +14,8 @@ import (
 // attention.
 type AttentionQuery struct {
 	// PerSLA is how many requests to read per SLA: the most overdue of
-	// its breached ones, then those at risk whose next stage is soonest.
+	// its breached ones, then those at risk soonest to reach their target
+	// (paused last), the order the pages list them in.
 	PerSLA int
 	// Department, when set, keeps of each request the SLAs the department
 	// is a party of: the requests it provides or raised under their SLAs,
