@@ -386,6 +386,8 @@ func (b *contributor) clock(s *sla.SLA, clk *sla.Clock, warned, settled bool, at
 			att.Breached = append(att.Breached, key)
 			b.c.BreachTimes = append(b.c.BreachTimes, breachTime{key, clk.BreachedAt.Unix()})
 		} else if warned {
+			// The clock stands at now already (contributeLive's request):
+			// its deadline as of its own last update is the one it has.
 			at := int64(math.MaxInt64)
 			if due := clk.At(clk.Since, s.CalendarOf()).Deadline; !due.IsZero() {
 				at = due.Unix()
