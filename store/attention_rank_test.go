@@ -38,20 +38,20 @@ func refAttentionValue(c contribution) []byte {
 		due = binary.BigEndian.Uint64(c.Deadline[:8])
 	}
 	v = binary.BigEndian.AppendUint64(v, due)
-	type breachTime struct {
+	type openBreach struct {
 		Clock string
 		At    time.Time
 	}
-	var open []breachTime
+	var open []openBreach
 	for k, n := range c.Counters.all() {
 		labels, ok := counterOf(k, ctrOpenBreached, 2)
 		if !ok || n <= 0 {
 			continue
 		}
 		clock := strings.Replace(labels, "\x00", "/", 1)
-		open = append(open, breachTime{Clock: clock, At: refBreachedAt(c, clock)})
+		open = append(open, openBreach{Clock: clock, At: refBreachedAt(c, clock)})
 	}
-	slices.SortFunc(open, func(a, b breachTime) int { return cmp.Compare(a.Clock, b.Clock) })
+	slices.SortFunc(open, func(a, b openBreach) int { return cmp.Compare(a.Clock, b.Clock) })
 	for _, b := range open {
 		v = lp(append(v, 'b'), b.Clock)
 		v = binary.BigEndian.AppendUint64(v, uint64(max(b.At.Unix(), 0)))

@@ -135,7 +135,7 @@ func (r *refReader) tail(rec *record, ref Ref) {
 		}
 	}
 	if more() {
-		if n := r.len(); n > 0 { // none: written for the open breaches after
+		if n := r.len(); n > 0 { // none: written for the breach times after
 			first := make(map[string]map[string]string, n)
 			for range n {
 				k, told := r.clockKey(), r.len()

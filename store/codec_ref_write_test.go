@@ -6,8 +6,8 @@ package store
 // TestTheCodecWritesAndReadsAsItsReferenceDid wants encodeRecord to write
 // for random records, byte for byte. Not to be changed: what it writes is
 // what the files on disk hold. Parts added to the record since are added
-// at the end of its tail, here too: the open breaches
-// (contribution.BreachTimes).
+// at the end of its tail, here too: the breach times
+// (contribution.BreachTimes, schema 22).
 
 import (
 	"bytes"
