@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -40,6 +43,7 @@ func TestFlagsRefuseWhatCannotBeMeasured(t *testing.T) {
 		"events not in whole batches":    {"-events", "1500"},
 		"no clients":                     {"-clients", "0"},
 		"an argument that is not a flag": {"example"},
+		"two CPU profiles at once":       {"-cpuprofile", "a.prof", "-tickprofile", "b.prof"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
@@ -47,5 +51,40 @@ func TestFlagsRefuseWhatCannotBeMeasured(t *testing.T) {
 				t.Errorf("bench %s exited %d, want 2; stderr: %s", strings.Join(args, " "), code, &stderr)
 			}
 		})
+	}
+}
+
+// TestASavedImportIsTickedAgainAsItWasImported: the history scenario saves
+// its import in -imported, and a second run starts from a copy of it:
+// without importing, its first tick finds the same requests due and
+// queues the same alerts, and -tickprofile profiles it. An import of
+// other sizes is refused rather than measured under the wrong name.
+func TestASavedImportIsTickedAgainAsItWasImported(t *testing.T) {
+	saved, profile := t.TempDir(), filepath.Join(t.TempDir(), "tick.prof")
+	firstTick := regexp.MustCompile(`tick an hour after the import[^|]*\|[^|]*for ([0-9,]+ due \([0-9,]+ alerts queued\))`)
+	runHistory := func(extra ...string) (string, int, string) {
+		var stdout, stderr bytes.Buffer
+		args := append([]string{"-short", "-repo", "..", "-dir", t.TempDir(), "-scenario", "history", "-imported", saved}, extra...)
+		code := run(args, &stdout, &stderr)
+		return stdout.String(), code, stderr.String()
+	}
+	out, code, errs := runHistory()
+	first := firstTick.FindStringSubmatch(out)
+	if code != 0 || first == nil || !strings.Contains(out, "| import, ") {
+		t.Fatalf("the run that imports exited %d, first tick %q:\n%s\n%s", code, first, out, errs)
+	}
+	out, code, errs = runHistory("-tickprofile", profile)
+	again := firstTick.FindStringSubmatch(out)
+	if code != 0 || again == nil || again[1] != first[1] {
+		t.Fatalf("the run from the saved import exited %d, first tick %q, want %q:\n%s\n%s", code, again, first[1], out, errs)
+	}
+	if strings.Contains(out, "| import, ") {
+		t.Errorf("the run from the saved import has an import row:\n%s", out)
+	}
+	if fi, err := os.Stat(profile); err != nil || fi.Size() == 0 {
+		t.Errorf("no profile of the first tick: %v", err)
+	}
+	if _, code, errs = runHistory("-history", "500"); code != 1 || !strings.Contains(errs, "holds an import of") {
+		t.Errorf("a saved import of other sizes: exit %d, %s; want 1 and why", code, errs)
 	}
 }

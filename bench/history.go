@@ -35,20 +35,24 @@ func (r *runner) history(ctx context.Context) error {
 	}
 	dataDir := filepath.Join(dir, "data")
 	clk := newClock(epoch)
-	in, _, err := startSlad(ctx, dataDir, cfg, clk, &logSink{})
-	if err != nil {
-		return err
-	}
 	scen := fmt.Sprintf("%s, %s of history", slasName(gen), grouped(float64(r.o.history)))
-	r.logf("importing %d requests of %.0f days of history ...", r.o.history, historySpan.Hours()/24)
-	err = r.importHistory(ctx, in, gen, scen)
-	if err = errors.Join(err, in.stop()); err != nil {
-		return err
+	saved := false
+	if r.o.imported != "" {
+		if saved, err = loadImport(r.o, dataDir); err != nil {
+			return err
+		}
+	}
+	if saved {
+		r.logf("the import saved in %s, copied (its rate is not measured) ...", r.o.imported)
+	} else {
+		if err := r.runImport(ctx, gen, scen, cfg, dataDir, clk); err != nil {
+			return err
+		}
 	}
 
 	clk.add(lifecycle.HistoryAge + time.Minute)
 	r.logf("the ticks an hour after the import ...")
-	first, all, err := historyTicks(cfg, dataDir, clk)
+	first, all, err := historyTicks(cfg, dataDir, clk, r.o.tickProfile)
 	if err != nil {
 		return err
 	}
@@ -57,7 +61,7 @@ func (r *runner) history(ctx context.Context) error {
 	}
 
 	sink := &logSink{}
-	in, _, err = startSlad(ctx, dataDir, cfg, clk, sink)
+	in, _, err := startSlad(ctx, dataDir, cfg, clk, sink)
 	if err != nil {
 		return err
 	}
@@ -67,6 +71,22 @@ func (r *runner) history(ctx context.Context) error {
 		err = r.readPages(ctx, in, scen, historyPages())
 	}
 	return errors.Join(err, in.stop())
+}
+
+// runImport starts slad on an empty data directory, imports the history
+// and stops it; with -imported, it saves the import there.
+func (r *runner) runImport(ctx context.Context, gen generated, scen, cfg, dataDir string, clk *clock) error {
+	in, _, err := startSlad(ctx, dataDir, cfg, clk, &logSink{})
+	if err != nil {
+		return err
+	}
+	r.logf("importing %d requests of %.0f days of history ...", r.o.history, historySpan.Hours()/24)
+	err = r.importHistory(ctx, in, gen, scen)
+	if err = errors.Join(err, in.stop()); err != nil || r.o.imported == "" {
+		return err
+	}
+	r.logf("saving the import in %s ...", r.o.imported)
+	return saveImport(r.o, dataDir)
 }
 
 // importHistory sends the history in bodies of historyPerBody requests

@@ -48,6 +48,7 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/slad-project/slad/daemon"
@@ -72,6 +73,8 @@ type options struct {
 	short        bool
 	keep         bool
 	cpuProfile   string
+	imported     string // the history scenario's saved import
+	tickProfile  string // a CPU profile of the history scenario's first tick
 }
 
 // scenarioNames lists the scenarios in the order they run. The storm
@@ -101,8 +104,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.short, "short", false, "a smoke run of a second or two at tiny sizes (what the bench's own test runs); its figures mean nothing")
 	fs.BoolVar(&o.keep, "keep", false, "keep the data directories (their path is printed)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run (slad runs in the bench's process) to this file, for go tool pprof")
+	fs.StringVar(&o.imported, "imported", "", "the history scenario's import, saved in this directory: without one there, the scenario saves its import there before it ticks; with one (of -history requests), it starts from a copy of it instead of importing, so that its ticks and pages can be measured or profiled again without the import's minutes")
+	fs.StringVar(&o.tickProfile, "tickprofile", "", "write a CPU profile of the history scenario's first tick (the store alone, as it is timed) to this file")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	if o.cpuProfile != "" && o.tickProfile != "" {
+		return o, errors.New("-cpuprofile and -tickprofile cannot both be given: a process takes one CPU profile at a time")
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
@@ -164,18 +172,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	daemon.TuneGC() // as slad serve does: slad runs in this process
 	if o.cpuProfile != "" {
-		f, err := os.Create(o.cpuProfile)
-		if err == nil {
-			err = pprof.StartCPUProfile(f)
-		}
+		stopProfile, err := startCPUProfile(o.cpuProfile)
 		if err != nil {
 			fmt.Fprintln(stderr, "bench: -cpuprofile:", err)
 			return 2
 		}
-		defer func() {
-			pprof.StopCPUProfile()
-			_ = f.Close()
-		}()
+		defer stopProfile()
 	}
 	if err := bench(ctx, o, stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, "bench:", err)
@@ -222,4 +224,23 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	printTable(stdout, r.rows)
 	fmt.Fprintf(stdout, "\nwhole run: %s\n", time.Since(r.started).Round(time.Second))
 	return nil
+}
+
+// startCPUProfile starts a CPU profile written to file and returns what
+// stops it; stopping it again does nothing.
+func startCPUProfile(file string) (stop func(), err error) {
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return nil, errors.Join(err, f.Close())
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			pprof.StopCPUProfile()
+			_ = f.Close()
+		})
+	}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -124,11 +125,18 @@ func held(b *bolt.Bucket, k, v []byte) bool {
 	return bytes.Equal(got, k) && bytes.Equal(was, v)
 }
 
-// copyFile copies the file at from to to.
+// copyFile copies the file at from to to, a piece at a time: a saved
+// import (-imported) is gigabytes.
 func copyFile(from, to string) error {
-	data, err := os.ReadFile(from)
+	src, err := os.Open(from)
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(to, data, 0o600)
+	defer src.Close()
+	dst, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(dst, src)
+	return errors.Join(err, dst.Close())
 }

@@ -123,8 +123,9 @@ type tickRun struct {
 // historyTicks ticks the store at the clock's time, as tick does, until
 // no imported history is left to settle or announce
 // (store.EvalResult.HistoryLeft), and returns the first tick and all of
-// them.
-func historyTicks(cfgFile, dataDir string, clk *clock) (first, all tickRun, err error) {
+// them; with a profile file, it writes a CPU profile of the first tick
+// there.
+func historyTicks(cfgFile, dataDir string, clk *clock, profile string) (first, all tickRun, err error) {
 	cfg, err := config.Load(cfgFile)
 	if err != nil {
 		return first, all, err
@@ -134,11 +135,20 @@ func historyTicks(cfgFile, dataDir string, clk *clock) (first, all tickRun, err 
 		return first, all, err
 	}
 	flushPageCache()
+	stopProfile := func() {}
+	if profile != "" {
+		if stopProfile, err = startCPUProfile(profile); err != nil {
+			return first, all, errors.Join(err, st.Close())
+		}
+	}
 	for left := true; left && err == nil; {
 		begin := time.Now()
 		var res store.EvalResult
 		res, err = st.Evaluate(clk.now())
 		took := time.Since(begin)
+		if all.ticks == 0 {
+			stopProfile()
+		}
 		if all.ticks == 0 {
 			first = tickRun{took: took, ticks: 1, res: res}
 		}
