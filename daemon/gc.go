@@ -16,7 +16,12 @@ import (
 // allocated and takes a quarter of the CPU (profiles of bench/: 20–30% of
 // core-seconds in mallocgc assists and mark workers). At 400 it runs a
 // fifth as often for a heap that may grow to five times the live one:
-// some 40 MB, against the hundreds of megabytes the file maps.
+// some 40 MB at rest and under ingest; a tick of a million-request
+// import's history holds 80–110 MB live (two chunks of requests and a
+// commit's pages) and grows the heap to 350–450 MB, which a process pays
+// in page faults the first time (README, "The first tick after a
+// restart"), against the gigabytes the file maps. 100 made that tick
+// slower still (3.5 s against 2.5 s in bench/), for its more collections.
 const GCPercent = 400
 
 // TuneGC sets the garbage collector's target to GCPercent, unless GOGC is
