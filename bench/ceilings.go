@@ -202,8 +202,10 @@ func storageCeiling(dir string, n int) (rate float64, err error) {
 	}
 	defer func() { err = errors.Join(err, db.Close()) }()
 	records := make([][]byte, n)
+	a := newArena(eventBytes * n) // as slad's bodies are: see arena
+	defer a.release()
 	for i := range records {
-		records[i] = appendOpened(nil, "s", i, exampleShapes(i))
+		records[i] = a.add(func(b []byte) []byte { return appendOpened(b, "s", i, exampleShapes(i)) })
 	}
 	begin := time.Now()
 	for start := 0; start < n; start += batchSize {

@@ -63,9 +63,15 @@ func appendOpened(b []byte, prefix string, i int, s shape) []byte {
 	return append(b, '}')
 }
 
-// ndjson encodes the opened events of requests from to to-1 as one body.
-func ndjson(prefix string, from, to int, sh shapes) []byte {
-	b := make([]byte, 0, 300*(to-from))
+// eventBytes is room enough for one opened event's line.
+const eventBytes = 320
+
+// ndjson appends the opened events of requests from to to-1 to b, as one
+// body; b nil: a new one.
+func ndjson(b []byte, prefix string, from, to int, sh shapes) []byte {
+	if b == nil {
+		b = make([]byte, 0, eventBytes*(to-from))
+	}
 	for i := from; i < to; i++ {
 		b = appendOpened(b, prefix, i, sh(i))
 		b = append(b, '\n')

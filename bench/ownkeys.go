@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -16,10 +17,29 @@ import (
 )
 
 // bucketPuts are the keys (with their values) a run added to one bucket,
-// in key order.
+// in key order, held outside the heap (arena): a million keys cloned into
+// it were a live heap that slowed the ceiling's puts, as the bodies held
+// for batch ingest did.
 type bucketPuts struct {
-	name         []byte
-	keys, values [][]byte
+	name []byte
+	n    int    // how many keys
+	data []byte // each key and its value, one after the other
+	ends []byte // where each key and each value ends in data: little-endian uint32s
+}
+
+// appendEnds appends where a key and its value end in a bucketPuts' data.
+func appendEnds(b []byte, keyEnd, valueEnd uint32) []byte {
+	return binary.LittleEndian.AppendUint32(binary.LittleEndian.AppendUint32(b, keyEnd), valueEnd)
+}
+
+// kv is the i-th key and its value.
+func (p *bucketPuts) kv(i int) (k, v []byte) {
+	var from uint32
+	if i > 0 {
+		from = binary.LittleEndian.Uint32(p.ends[8*i-4:])
+	}
+	kEnd, vEnd := binary.LittleEndian.Uint32(p.ends[8*i:]), binary.LittleEndian.Uint32(p.ends[8*i+4:])
+	return p.data[from:kEnd], p.data[kEnd:vEnd]
 }
 
 // ownKeysCeiling is the rate, in events a second, of bare bbolt puts of
@@ -35,13 +55,22 @@ type bucketPuts struct {
 // event records alone) bounds slad's. It also returns the keys written
 // per event, and per bucket.
 func ownKeysCeiling(before, after, dir string, n int) (rate, keysPerEvent float64, buckets string, err error) {
-	puts, keys, err := addedKeys(before, after)
+	fi, err := os.Stat(after)
+	if err != nil {
+		return 0, 0, "", err
+	}
+	// The added keys and values take less than the file, and each pair's
+	// ends (8 bytes) less than half of its leaf element and data.
+	data, ends := newArena(int(fi.Size())), newArena(int(fi.Size()/2))
+	defer data.release()
+	defer ends.release()
+	puts, keys, err := addedKeys(before, after, data, ends)
 	if err != nil {
 		return 0, 0, "", err
 	}
 	var where []string
 	for _, p := range puts {
-		where = append(where, fmt.Sprintf("%s %d", p.name, len(p.keys)))
+		where = append(where, fmt.Sprintf("%s %d", p.name, p.n))
 	}
 	buckets = strings.Join(where, ", ")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -63,8 +92,8 @@ func ownKeysCeiling(before, after, dir string, n int) (rate, keysPerEvent float6
 			for _, p := range puts {
 				b := tx.Bucket(p.name)
 				b.FillPercent = 0.9 // slad's fullest (store/fill.go): the fewest pages to write
-				for i := len(p.keys) * part / parts; i < len(p.keys)*(part+1)/parts; i++ {
-					if err := b.Put(p.keys[i], p.values[i]); err != nil {
+				for i := p.n * part / parts; i < p.n*(part+1)/parts; i++ {
+					if err := b.Put(p.kv(i)); err != nil {
 						return err
 					}
 				}
@@ -79,8 +108,9 @@ func ownKeysCeiling(before, after, dir string, n int) (rate, keysPerEvent float6
 }
 
 // addedKeys returns, per top-level bucket, the keys the file at after
-// holds with a value that the file at before does not (new or changed).
-func addedKeys(before, after string) (puts []bucketPuts, keys int, err error) {
+// holds with a value that the file at before does not (new or changed),
+// copied into the arenas data and ends (bucketPuts).
+func addedKeys(before, after string, data, ends *arena) (puts []bucketPuts, keys int, err error) {
 	old, err := bolt.Open(before, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
 	if err != nil {
 		return nil, 0, err
@@ -97,6 +127,7 @@ func addedKeys(before, after string) (puts []bucketPuts, keys int, err error) {
 				p := bucketPuts{name: bytes.Clone(name)}
 				ob := otx.Bucket(name)
 				c := nb.Cursor()
+				dataFrom, endsFrom := len(data.buf), len(ends.buf)
 				for k, v := c.First(); k != nil; k, v = c.Next() {
 					if nb.Bucket(k) != nil {
 						continue // a nested bucket: slad keeps none
@@ -104,11 +135,15 @@ func addedKeys(before, after string) (puts []bucketPuts, keys int, err error) {
 					if ob != nil && held(ob, k, v) {
 						continue
 					}
-					p.keys, p.values = append(p.keys, bytes.Clone(k)), append(p.values, bytes.Clone(v))
+					data.buf = append(append(data.buf, k...), v...)
+					end := uint32(len(data.buf) - dataFrom)
+					ends.buf = appendEnds(ends.buf, end-uint32(len(v)), end)
+					p.n++
 				}
-				if len(p.keys) > 0 {
+				if p.n > 0 {
+					p.data, p.ends = data.buf[dataFrom:], ends.buf[endsFrom:]
 					puts = append(puts, p)
-					keys += len(p.keys)
+					keys += p.n
 				}
 				return nil
 			})
@@ -132,11 +167,10 @@ func copyFile(from, to string) error {
 	if err != nil {
 		return err
 	}
-	defer src.Close()
 	dst, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
-		return err
+		return errors.Join(err, src.Close())
 	}
 	_, err = io.Copy(dst, src)
-	return errors.Join(err, dst.Close())
+	return errors.Join(err, dst.Close(), src.Close())
 }

@@ -42,19 +42,23 @@ func (r *runner) scenario(name string) func(context.Context) error {
 
 // ingest sends the opened events of requests from to to-1 in bodies of
 // batchSize and returns the rate. Timed, the bodies are encoded before the
-// clock starts; untimed (loading a large store), as they are sent, so that
-// a million requests do not sit in memory.
+// clock starts, outside the heap (arena); untimed (loading a large
+// store), as they are sent, so that a million requests do not sit in
+// memory.
 func (r *runner) ingest(ctx context.Context, in *instance, prefix string, sh shapes, from, to int, timed bool) (float64, error) {
 	n := (to - from + batchSize - 1) / batchSize
 	bounds := func(i int) (int, int) { return from + i*batchSize, min(from+(i+1)*batchSize, to) }
 	body := func(i int) ([]byte, int) {
 		lo, hi := bounds(i)
-		return ndjson(prefix, lo, hi, sh), hi - lo
+		return ndjson(nil, prefix, lo, hi, sh), hi - lo
 	}
 	if timed {
 		bodies := make([][]byte, n)
+		a := newArena(eventBytes * (to - from))
+		defer a.release()
 		for i := range bodies {
-			bodies[i], _ = body(i)
+			lo, hi := bounds(i)
+			bodies[i] = a.add(func(b []byte) []byte { return ndjson(b, prefix, lo, hi, sh) })
 		}
 		body = func(i int) ([]byte, int) {
 			lo, hi := bounds(i)
