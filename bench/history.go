@@ -56,7 +56,7 @@ func (r *runner) history(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.logf("the first tick took %s: %d page faults (%d from disk), the heap grew by %d MB", seconds(first.took), first.faults, first.faultsFromDisk, first.heapGrew>>20)
+	r.logf("the first tick took %s: %s", seconds(first.took), first.faults)
 	for _, rw := range historyRows(scen, first, all) {
 		r.add(rw)
 	}

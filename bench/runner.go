@@ -67,9 +67,15 @@ func (r *runner) ingest(ctx context.Context, in *instance, prefix string, sh sha
 	}
 	l := newLoader(r.o.batchClients)
 	defer l.close()
+	var f faults
+	measured := measureFaults(&f)
 	elapsed, err := l.batches(ctx, in.base, r.o.batchClients, n, body)
 	if err != nil {
 		return 0, err
+	}
+	if timed {
+		measured()
+		r.logf("%d events in %s: %s", to-from, seconds(elapsed), f)
 	}
 	return float64(to-from) / elapsed.Seconds(), nil
 }

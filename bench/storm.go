@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"runtime"
 	"time"
 
 	"github.com/slad-project/slad/config"
@@ -119,26 +118,9 @@ type tickRun struct {
 	took, longest time.Duration
 	ticks         int
 	res           store.EvalResult
-	// The first tick's page faults (those from disk too) and how much
-	// the heap grew for it, for the progress lines: what a slower run of
-	// the same tick paid for.
-	faults, faultsFromDisk int64
-	heapGrew               uint64
-}
-
-// measureFaults returns what records into r the page faults taken and the
-// heap grown between the call and the call of what it returns.
-func measureFaults(r *tickRun) func() {
-	var before runtime.MemStats
-	runtime.ReadMemStats(&before)
-	all, fromDisk := pageFaults()
-	return func() {
-		var after runtime.MemStats
-		runtime.ReadMemStats(&after)
-		all2, fromDisk2 := pageFaults()
-		r.faults, r.faultsFromDisk = all2-all, fromDisk2-fromDisk
-		r.heapGrew = after.HeapSys - min(before.HeapSys, after.HeapSys)
-	}
+	// The first tick's page faults and heap growth, for the progress
+	// lines: what a slower run of the same tick paid for.
+	faults faults
 }
 
 // historyTicks ticks the store at the clock's time, as tick does, until
@@ -163,8 +145,8 @@ func historyTicks(cfgFile, dataDir string, clk *clock, profile string) (first, a
 		}
 	}
 	for left := true; left && err == nil; {
-		var faults tickRun
-		measured := measureFaults(&faults)
+		var f faults
+		measured := measureFaults(&f)
 		begin := time.Now()
 		var res store.EvalResult
 		res, err = st.Evaluate(clk.now())
@@ -172,8 +154,7 @@ func historyTicks(cfgFile, dataDir string, clk *clock, profile string) (first, a
 		if all.ticks == 0 {
 			stopProfile()
 			measured()
-			first = faults
-			first.took, first.ticks, first.res = took, 1, res
+			first = tickRun{took: took, ticks: 1, res: res, faults: f}
 		}
 		all.took += took
 		all.longest = max(all.longest, took)
