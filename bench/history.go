@@ -44,10 +44,8 @@ func (r *runner) history(ctx context.Context) error {
 	}
 	if saved {
 		r.logf("the import saved in %s, copied (its rate is not measured) ...", r.o.imported)
-	} else {
-		if err := r.runImport(ctx, gen, scen, cfg, dataDir, clk); err != nil {
-			return err
-		}
+	} else if err := r.runImport(ctx, gen, scen, cfg, dataDir, clk); err != nil {
+		return err
 	}
 
 	clk.add(lifecycle.HistoryAge + time.Minute)
