@@ -44,6 +44,8 @@ func TestFlagsRefuseWhatCannotBeMeasured(t *testing.T) {
 		"no clients":                     {"-clients", "0"},
 		"an argument that is not a flag": {"example"},
 		"two CPU profiles at once":       {"-cpuprofile", "a.prof", "-tickprofile", "b.prof"},
+		"a saved import, no history":     {"-scenario", "example", "-imported", "dir"},
+		"a tick profile, no history":     {"-scenario", "storm", "-tickprofile", "t.prof"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
@@ -84,7 +86,7 @@ func TestASavedImportIsTickedAgainAsItWasImported(t *testing.T) {
 	if fi, err := os.Stat(profile); err != nil || fi.Size() == 0 {
 		t.Errorf("no profile of the first tick: %v", err)
 	}
-	if _, code, errs = runHistory("-history", "500"); code != 1 || !strings.Contains(errs, "holds an import of") {
+	if _, code, errs = runHistory("-history", "500"); code != 1 || !strings.Contains(errs, "holds an import made with -history 1000 -short") {
 		t.Errorf("a saved import of other sizes: exit %d, %s; want 1 and why", code, errs)
 	}
 }

@@ -6,19 +6,24 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/slad-project/slad/store"
 )
 
 // importedSizes names the file, beside the store's, that says what a saved
-// import (-imported) holds: how many requests of history, over how many
-// departments' SLAs. It is written last, so a save cut short is no saved
-// import.
+// import (-imported) holds: the flags that gave its sizes. It is written
+// last, so a save cut short is no saved import.
 const importedSizes = "sizes"
 
-// importSizes is what importedSizes says for a run's options.
+// importSizes is what importedSizes says for a run's options: the flags
+// that give them (-short gives the smoke run's departments).
 func importSizes(o options) string {
-	return fmt.Sprintf("history %d departments %d\n", o.history, o.departments)
+	short := ""
+	if o.short {
+		short = " -short"
+	}
+	return fmt.Sprintf("-history %d%s\n", o.history, short)
 }
 
 // loadImport copies the import saved in o.imported, if there is one, into
@@ -33,10 +38,10 @@ func loadImport(o options, dataDir string) (bool, error) {
 		return false, fmt.Errorf("-imported: %w", err)
 	}
 	if want := importSizes(o); string(sizes) != want {
-		return false, fmt.Errorf("-imported %s holds an import of %q, this run's is %q: give the sizes it was saved with, or another directory", o.imported, sizes, want)
+		return false, fmt.Errorf("-imported %s holds an import made with %s, not with this run's %s: run with those flags, or give another directory", o.imported, strings.TrimSpace(string(sizes)), strings.TrimSpace(want))
 	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return false, err
+		return false, fmt.Errorf("-imported: %w", err)
 	}
 	if err := copyFile(filepath.Join(o.imported, store.FileName), filepath.Join(dataDir, store.FileName)); err != nil {
 		return false, fmt.Errorf("-imported: %w", err)

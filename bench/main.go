@@ -130,13 +130,21 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 			}
 		}
 	}
+	return o, o.check()
+}
+
+// check refuses options that cannot be measured together.
+func (o options) check() error {
+	if (o.imported != "" || o.tickProfile != "") && !slices.Contains(o.scenarios, "history") {
+		return errors.New("-imported and -tickprofile are the history scenario's, which this run leaves out: add history to -scenario")
+	}
 	if o.events < batchSize || o.events%batchSize != 0 {
-		return o, fmt.Errorf("-events %d: give a positive multiple of %d", o.events, batchSize)
+		return fmt.Errorf("-events %d: give a positive multiple of %d", o.events, batchSize)
 	}
 	if o.clients < 1 || o.batchClients < 1 || o.open < 1 || o.storm < 1 || o.history < 1 || o.reps < 1 || o.duration <= 0 {
-		return o, errors.New("-clients, -batch-clients, -open, -storm, -history, -reps and -duration must be positive")
+		return errors.New("-clients, -batch-clients, -open, -storm, -history, -reps and -duration must be positive")
 	}
-	return o, nil
+	return nil
 }
 
 // shorten sets the tiny sizes of a smoke run, except those given as flags.

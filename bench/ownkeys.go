@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,6 +135,9 @@ func addedKeys(before, after string, data, ends *arena) (puts []bucketPuts, keys
 					}
 					if ob != nil && held(ob, k, v) {
 						continue
+					}
+					if len(data.buf)-dataFrom+len(k)+len(v) > math.MaxUint32 {
+						return fmt.Errorf("bucket %s: its added keys pass 4 GiB, more than bucketPuts' offsets hold; send fewer -events", name)
 					}
 					data.buf = append(append(data.buf, k...), v...)
 					end := uint32(len(data.buf) - dataFrom)

@@ -68,7 +68,10 @@ func (r *runner) ingest(ctx context.Context, in *instance, prefix string, sh sha
 	l := newLoader(r.o.batchClients)
 	defer l.close()
 	var f faults
-	measured := measureFaults(&f)
+	measured := func() {}
+	if timed {
+		measured = measureFaults(&f)
+	}
 	elapsed, err := l.batches(ctx, in.base, r.o.batchClients, n, body)
 	if err != nil {
 		return 0, err
