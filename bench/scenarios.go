@@ -207,7 +207,10 @@ func (r *runner) openRequests(ctx context.Context, in *instance, cfg string, gen
 		return err
 	}
 	r.add(row{scenario: scen, what: "start-up to ready, after a comment-only config edit", measured: seconds(took), target: "< 2 s", pass: took < targetStartup})
-	return in.stop()
+	if err := in.stop(); err != nil {
+		return err
+	}
+	return r.stormAmidOpen(cfg, dataDir, scen, open)
 }
 
 // pages reads /metrics, /api/v1/slas and the status page.
