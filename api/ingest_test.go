@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/config"
+	"github.com/slad-project/slad/sla"
 	"github.com/slad-project/slad/store"
 )
 
@@ -362,5 +364,83 @@ func TestAScoreOutsideOneToFiveIsRefusedWithItsIndex(t *testing.T) {
 				t.Errorf("got %d %s\nwant 400 for event 1: %s", status, data, tc.msg)
 			}
 		})
+	}
+}
+
+func TestOpeningsWhoseProviderIsToldNeedNoLookInTheStore(t *testing.T) {
+	opened := sla.Event{Type: sla.Opened, Provider: "it"}
+	anon := sla.Event{Type: sla.Opened}
+	responded := sla.Event{Type: sla.Responded, Provider: "it"}
+	one := store.Scope{Departments: []string{"it"}}
+	for _, c := range []struct {
+		name   string
+		events []sla.Event
+		sc     store.Scope
+		want   bool
+	}{
+		{"openings naming their provider", []sla.Event{opened, opened}, store.AnyProvider, true},
+		{"an opening without one, from a sender of one department", []sla.Event{opened, anon}, one, true},
+		{"an opening without one, from a sender of any", []sla.Event{opened, anon}, store.AnyProvider, false},
+		{"an opening without one, from a sender of two departments", []sla.Event{anon}, store.Scope{Departments: []string{"it", "sales"}}, false},
+		{"an event that is not an opening", []sla.Event{opened, responded}, store.AnyProvider, false},
+	} {
+		if got := openingsOfKnownProviders(c.events, c.sc); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// knownCounting counts the batches the handler asks the store about.
+type knownCounting struct {
+	Store
+	asked atomic.Int64
+}
+
+func (k *knownCounting) Known(events []sla.Event, sc store.Scope) (store.Known, error) {
+	k.asked.Add(1)
+	return k.Store.Known(events, sc)
+}
+
+func TestABatchOfOpeningsIsStoredWithoutAskingTheStoreWhatItHolds(t *testing.T) {
+	var counting *knownCounting
+	srv, _ := newTestAPI(t, ingestConfig, "", func(o *Options) {
+		counting = &knownCounting{Store: o.Store}
+		o.Store = counting
+	})
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	post := func(body string) string {
+		t.Helper()
+		resp, err := http.Post(ts.URL+"/api/v1/events", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, b); err != nil {
+			t.Fatalf("the %d answer is not JSON: %v", resp.StatusCode, err)
+		}
+		return fmt.Sprintf("%d %s", resp.StatusCode, &compact)
+	}
+	for _, step := range []struct{ body, want string }{
+		{openedEvent("e1"), `200 {"accepted":1,"duplicates":0}`},
+		// The same opening again is still told apart, by the append.
+		{openedEvent("e1"), `200 {"accepted":0,"duplicates":1}`},
+	} {
+		if got := post(step.body); got != step.want {
+			t.Errorf("POST %s: %s, want %s", step.body, got, step.want)
+		}
+	}
+	if n := counting.asked.Load(); n != 0 {
+		t.Errorf("the store was asked %d times about batches of openings, want 0", n)
+	}
+	at := time.Now().UTC().Add(-2 * time.Minute).Format(time.RFC3339)
+	early := fmt.Sprintf(`{"id":"r1","request":"e1","type":"responded","at":%q,"provider":"it"}`, at)
+	if got := post(early); !strings.HasPrefix(got, "400 ") || !strings.Contains(got, "before") {
+		t.Errorf("a response dated before its request's opening: %s, want a 400 saying so", got)
+	}
+	if n := counting.asked.Load(); n != 1 {
+		t.Errorf("the store was asked %d times, want once: for the batch that is not all openings", n)
 	}
 }
