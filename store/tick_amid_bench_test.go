@@ -1,0 +1,130 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/slad-project/slad/internal/testutil"
+	"github.com/slad-project/slad/sla"
+	"github.com/slad-project/slad/sla/slatest"
+)
+
+// AmidEnv sets how many requests BenchmarkEvaluateDueAmidOpen makes due,
+// among ten times as many open: the storm is
+// SLAD_BENCH_AMID=100000 (a million open; with -benchtime=1x, and
+// SLAD_BENCH_DUE_DIR to build the store once).
+const AmidEnv = "SLAD_BENCH_AMID"
+
+// BenchmarkEvaluateDueAmidOpen times the tick that finds n requests due
+// among 10n open requests of the 1,000-SLA policy (10 clocks each): the
+// bench's *slas* storm, where a due record lies among nine that are not
+// and its tick decodes, ticks, counts and encodes ten clocks. The
+// requests open over a minute, a tenth in each six seconds, and the tick
+// comes when the first warnings of the first n are due (the n-th key of
+// the deadline index). Each department tells a receiver, so the
+// warnings are queued as the bench's are.
+func BenchmarkEvaluateDueAmidOpen(b *testing.B) {
+	n := 1000
+	if v := os.Getenv(AmidEnv); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
+			b.Fatalf("%s=%q: want a positive number", AmidEnv, v)
+		}
+	}
+	p := amidPolicy(b)
+	tmpl := amidTemplate(b, p, n)
+	at := nthDeadline(b, filepath.Join(tmpl, FileName), n)
+	for b.Loop() {
+		b.StopTimer()
+		dir := b.TempDir()
+		copyFile(b, filepath.Join(tmpl, FileName), filepath.Join(dir, FileName))
+		s, err := Open(Options{Dir: dir, Policy: p, Now: testutil.NewClock(at).Now})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		res, err := s.Evaluate(at)
+		b.StopTimer()
+		if err != nil || res.Requests < n || res.Queued == 0 {
+			b.Fatalf("evaluate: %+v, %v; want %d or more requests due and their warnings queued", res, err, n)
+		}
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "requests/s")
+}
+
+// amidPolicy is scalePolicy with a log receiver told by every department.
+func amidPolicy(tb testing.TB) *sla.Policy {
+	p := scalePolicy(tb)
+	for _, d := range p.Departments {
+		d.Notify = []string{"log"}
+	}
+	return p
+}
+
+// amidTemplate returns a data directory holding 10n open requests of p,
+// request i opened i%60 seconds before T0 (kept under SLAD_BENCH_DUE_DIR
+// when set, as dueTemplate's).
+func amidTemplate(b *testing.B, p *sla.Policy, n int) string {
+	kept := ""
+	if d := os.Getenv(DueDirEnv); d != "" {
+		kept = filepath.Join(d, fmt.Sprint("amid-", n))
+		if _, err := os.Stat(filepath.Join(kept, FileName)); err == nil {
+			return kept
+		}
+	}
+	dir := b.TempDir()
+	s, err := Open(Options{Dir: dir, Policy: p, Now: testutil.NewClock(slatest.T0).Now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	batch := make([]sla.Event, 0, 5000)
+	for i := range 10 * n {
+		batch = append(batch, scaleEvent(true, fmt.Sprintf("A%07d", i), 0, slatest.T0.Add(-time.Duration(i%60)*time.Second)))
+		if len(batch) == cap(batch) || i == 10*n-1 {
+			if _, err := s.Append(context.Background(), batch); err != nil {
+				b.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return keepTemplate(b, dir, kept)
+}
+
+// nthDeadline is the time of the n-th key of a stopped store's deadline
+// index: a tick then finds n requests due, and those due in that second.
+func nthDeadline(b *testing.B, path string, n int) time.Time {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = db.Close() }()
+	var at time.Time
+	err = db.View(func(tx *bolt.Tx) error {
+		c, i := tx.Bucket(bucketDeadlines).Cursor(), 0
+		for k, _ := c.First(); k != nil && !inHistoryLane(k); k, _ = c.Next() {
+			if i++; i == n {
+				at, _ = parseDeadlineKey(k)
+				return nil
+			}
+		}
+		return fmt.Errorf("the deadline index names %d requests, fewer than %d", i, n)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return at
+}
