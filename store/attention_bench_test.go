@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -51,12 +50,9 @@ func attentionPolicy() *sla.Policy {
 // past their response target, the rest warned. Kept in
 // SLAD_BENCH_DUE_DIR when set, as dueTemplate's.
 func attentionTemplate(b *testing.B, n int) string {
-	kept := ""
-	if d := os.Getenv(DueDirEnv); d != "" {
-		kept = filepath.Join(d, fmt.Sprint("attention-", n))
-		if _, err := os.Stat(filepath.Join(kept, FileName)); err == nil {
-			return kept
-		}
+	kept, found := keptTemplate("attention", n)
+	if found {
+		return kept
 	}
 	dir := b.TempDir()
 	clock := testutil.NewClock(slatest.T0)

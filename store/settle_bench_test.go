@@ -111,12 +111,9 @@ func auditHistory(i int, now time.Time) []sla.Event {
 // copies it. With SLAD_BENCH_DUE_DIR set it is kept there, as
 // dueTemplate's is.
 func settleTemplate(b *testing.B, n int) string {
-	kept := ""
-	if d := os.Getenv(DueDirEnv); d != "" {
-		kept = filepath.Join(d, fmt.Sprint("settle-", n))
-		if _, err := os.Stat(filepath.Join(kept, FileName)); err == nil {
-			return kept
-		}
+	kept, found := keptTemplate("settle", n)
+	if found {
+		return kept
 	}
 	dir := b.TempDir()
 	clock := testutil.NewClock(auditImportAt)

@@ -76,12 +76,9 @@ func amidPolicy(tb testing.TB) *sla.Policy {
 // request i opened i%60 seconds before T0 (kept under SLAD_BENCH_DUE_DIR
 // when set, as dueTemplate's).
 func amidTemplate(b *testing.B, p *sla.Policy, n int) string {
-	kept := ""
-	if d := os.Getenv(DueDirEnv); d != "" {
-		kept = filepath.Join(d, fmt.Sprint("amid-", n))
-		if _, err := os.Stat(filepath.Join(kept, FileName)); err == nil {
-			return kept
-		}
+	kept, found := keptTemplate("amid", n)
+	if found {
+		return kept
 	}
 	dir := b.TempDir()
 	s, err := Open(Options{Dir: dir, Policy: p, Now: testutil.NewClock(slatest.T0).Now})

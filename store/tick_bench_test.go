@@ -48,12 +48,9 @@ const DueDirEnv = "SLAD_BENCH_DUE_DIR"
 // breach storm: one notice to "am" and one to "it-chat" each), which
 // each benchmark round copies.
 func dueTemplate(b *testing.B, n int) string {
-	kept := ""
-	if d := os.Getenv(DueDirEnv); d != "" {
-		kept = filepath.Join(d, fmt.Sprint("due-", n))
-		if _, err := os.Stat(filepath.Join(kept, FileName)); err == nil {
-			return kept
-		}
+	kept, found := keptTemplate("due", n)
+	if found {
+		return kept
 	}
 	dir := b.TempDir()
 	clock := testutil.NewClock(slatest.T0)
@@ -314,6 +311,19 @@ func diffWrites(b *testing.B, before, after string, fill func(bucket []byte) flo
 		b.Fatal(err)
 	}
 	return ws
+}
+
+// keptTemplate is where a benchmark's template of the given name and
+// size is kept under SLAD_BENCH_DUE_DIR (empty when that is unset), and
+// whether it is there already.
+func keptTemplate(name string, n int) (kept string, found bool) {
+	d := os.Getenv(DueDirEnv)
+	if d == "" {
+		return "", false
+	}
+	kept = filepath.Join(d, fmt.Sprint(name, "-", n))
+	_, err := os.Stat(filepath.Join(kept, FileName))
+	return kept, err == nil
 }
 
 // keepTemplate returns where a benchmark's template store, built in dir,
