@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"strconv"
@@ -60,22 +59,15 @@ func attentionTemplate(b *testing.B, n int) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	batch := make([]sla.Event, 0, 5000)
-	for i := range n {
+	appendEach(b, s, n, 5000, func(i int) []sla.Event {
 		prov, cat := i%10, (i/10)%2
 		id := fmt.Sprint("R", i)
-		batch = append(batch, sla.Event{
+		return []sla.Event{{
 			ID: id + "-o", Request: id, Type: sla.Opened, At: slatest.T0.Add(time.Duration(i%5400) * time.Second),
 			Provider: fmt.Sprint("d", prov), Customer: fmt.Sprint("d", (prov+1+(i/20)%3)%10), Category: fmt.Sprint("c", cat),
 			Title: "request " + id,
-		})
-		if len(batch) == cap(batch) || i == n-1 {
-			if _, err := s.Append(context.Background(), batch); err != nil {
-				b.Fatal(err)
-			}
-			batch = batch[:0]
-		}
-	}
+		}}
+	})
 	clock.Set(attentionNow)
 	if _, err := s.Evaluate(attentionNow); err != nil {
 		b.Fatal(err)

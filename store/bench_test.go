@@ -23,16 +23,9 @@ func BenchmarkEvaluateNothingDue(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer s.Close()
-			batch := make([]sla.Event, 0, 1000)
-			for i := range open {
-				batch = append(batch, slatest.Event(fmt.Sprint("o", i), fmt.Sprint("R", i), sla.Opened, slatest.T0, func(e *sla.Event) { e.Priority = "P2" }))
-				if len(batch) == cap(batch) || i == open-1 {
-					if _, err := s.Append(context.Background(), batch); err != nil {
-						b.Fatal(err)
-					}
-					batch = batch[:0]
-				}
-			}
+			appendEach(b, s, open, 1000, func(i int) []sla.Event {
+				return []sla.Event{slatest.Event(fmt.Sprint("o", i), fmt.Sprint("R", i), sla.Opened, slatest.T0, func(e *sla.Event) { e.Priority = "P2" })}
+			})
 			now := slatest.T0.Add(time.Minute) // nothing is due for a while
 			b.ResetTimer()
 			for b.Loop() {

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -121,16 +120,7 @@ func settleTemplate(b *testing.B, n int) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	batch := make([]sla.Event, 0, 1100)
-	for i := range n {
-		batch = append(batch, auditHistory(i, auditImportAt)...)
-		if len(batch) >= 1000 || i == n-1 {
-			if _, err := s.Append(context.Background(), batch); err != nil {
-				b.Fatal(err)
-			}
-			batch = batch[:0]
-		}
-	}
+	appendEach(b, s, n, 1000, func(i int) []sla.Event { return auditHistory(i, auditImportAt) })
 	if err := s.Close(); err != nil {
 		b.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -85,16 +84,9 @@ func amidTemplate(b *testing.B, p *sla.Policy, n int) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	batch := make([]sla.Event, 0, 5000)
-	for i := range 10 * n {
-		batch = append(batch, scaleEvent(true, fmt.Sprintf("A%07d", i), 0, slatest.T0.Add(-time.Duration(i%60)*time.Second)))
-		if len(batch) == cap(batch) || i == 10*n-1 {
-			if _, err := s.Append(context.Background(), batch); err != nil {
-				b.Fatal(err)
-			}
-			batch = batch[:0]
-		}
-	}
+	appendEach(b, s, 10*n, 5000, func(i int) []sla.Event {
+		return []sla.Event{scaleEvent(true, fmt.Sprintf("A%07d", i), 0, slatest.T0.Add(-time.Duration(i%60)*time.Second))}
+	})
 	if err := s.Close(); err != nil {
 		b.Fatal(err)
 	}

@@ -58,16 +58,9 @@ func dueTemplate(b *testing.B, n int) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	batch := make([]sla.Event, 0, 5000)
-	for i := range n {
-		batch = append(batch, slatest.Event(fmt.Sprint("o", i), fmt.Sprint("R", i), sla.Opened, slatest.T0))
-		if len(batch) == cap(batch) || i == n-1 {
-			if _, err := s.Append(context.Background(), batch); err != nil {
-				b.Fatal(err)
-			}
-			batch = batch[:0]
-		}
-	}
+	appendEach(b, s, n, 5000, func(i int) []sla.Event {
+		return []sla.Event{slatest.Event(fmt.Sprint("o", i), fmt.Sprint("R", i), sla.Opened, slatest.T0)}
+	})
 	// The 50% warnings fire first, as a running slad would have sent them.
 	if _, err := s.Evaluate(slatest.T0.Add(20 * time.Minute)); err != nil {
 		b.Fatal(err)
@@ -324,6 +317,23 @@ func keptTemplate(name string, n int) (kept string, found bool) {
 	kept = filepath.Join(d, fmt.Sprint(name, "-", n))
 	_, err := os.Stat(filepath.Join(kept, FileName))
 	return kept, err == nil
+}
+
+// appendEach appends to s the events each(i) makes, for i from 0 to n-1,
+// in batches of at least size events (the last one smaller): how the
+// benchmarks' templates load their requests.
+func appendEach(b *testing.B, s *Store, n, size int, each func(i int) []sla.Event) {
+	b.Helper()
+	batch := make([]sla.Event, 0, size)
+	for i := range n {
+		batch = append(batch, each(i)...)
+		if len(batch) >= size || i == n-1 {
+			if _, err := s.Append(context.Background(), batch); err != nil {
+				b.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
 }
 
 // keepTemplate returns where a benchmark's template store, built in dir,
