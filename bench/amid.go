@@ -18,8 +18,8 @@ import (
 const amidShare = 10
 
 // stormAmidOpen ticks the 1,000-SLA store (the slas scenario's, with its
-// -open requests loaded and slad stopped) at the second when the first
-// of -storm of them (at most a tenth) are due: the issue's own storm, a
+// -open requests loaded and slad stopped) at the second by which the
+// first -storm of them (at most a tenth) are due: the issue's own storm, a
 // tick with 100,000 due among a million open requests of 10 clocks each.
 // The storm scenario's tick is of a store that holds only its storm, of
 // one SLA and two clocks a request; here each due request's record lies

@@ -26,15 +26,20 @@ import (
 const DueEnv = "SLAD_BENCH_DUE"
 
 // benchDue is the number of due requests of BenchmarkEvaluate100KDue.
-func benchDue(b *testing.B) int {
-	if v := os.Getenv(DueEnv); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			b.Fatalf("%s=%q: want a positive number", DueEnv, v)
-		}
-		return n
+func benchDue(b *testing.B) int { return envSize(b, DueEnv, 5000) }
+
+// envSize is a benchmark's size as the environment variable env sets it,
+// else def.
+func envSize(b *testing.B, env string, def int) int {
+	v := os.Getenv(env)
+	if v == "" {
+		return def
 	}
-	return 5000
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		b.Fatalf("%s=%q: want a positive number", env, v)
+	}
+	return n
 }
 
 // DueDirEnv names a directory where BenchmarkEvaluate100KDue and
