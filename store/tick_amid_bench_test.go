@@ -56,6 +56,27 @@ func BenchmarkEvaluateDueAmidOpen(b *testing.B) {
 	b.ReportMetric(float64(due)/b.Elapsed().Seconds(), "requests/s")
 }
 
+// BenchmarkEvaluateDueAmidOpenBareWrites is BenchmarkEvaluateDueAmidOpen's
+// storage ceiling, as BenchmarkEvaluate100KDueBareWrites is the storm's:
+// what its tick writes, found by comparing the file before and after one,
+// written with bare bbolt puts and deletes in as many transactions. What
+// the tick takes beyond it is slad's reading, deciding and encoding; what
+// it takes itself, writing less would have to cut.
+func BenchmarkEvaluateDueAmidOpenBareWrites(b *testing.B) {
+	n := envSize(b, AmidEnv, 1000)
+	p := amidPolicy(b)
+	tmpl := amidTemplate(b, p, n)
+	ws := tickWrites(b, tmpl, p, nthDeadline(b, filepath.Join(tmpl, FileName), n))
+	for _, w := range ws { // with -v: where the writes go
+		size := 0
+		for i := range w.keys {
+			size += len(w.keys[i]) + len(w.values[i])
+		}
+		b.Logf("%s: %d keys put or deleted, %d bytes", w.name, len(w.keys), size)
+	}
+	benchBareWrites(b, tmpl, ws, n)
+}
+
 // amidPolicy is scalePolicy with a log receiver told by every department.
 func amidPolicy(tb testing.TB) *sla.Policy {
 	p := scalePolicy(tb)

@@ -158,7 +158,13 @@ func openDueCopy(b *testing.B, tmpl string, now time.Time) *Store {
 func BenchmarkEvaluate100KDueBareWrites(b *testing.B) {
 	n := benchDue(b)
 	tmpl := dueTemplate(b, n)
-	writes := tickWrites(b, tmpl, slatest.T0.Add(31*time.Minute))
+	benchBareWrites(b, tmpl, tickWrites(b, tmpl, slatest.DeskPolicy(), slatest.T0.Add(31*time.Minute)), n)
+}
+
+// benchBareWrites writes a tick's writes to copies of the template tmpl
+// with bare bbolt puts and deletes, in as many transactions as the tick
+// of n due requests commits, and reports requests/s and the CPU time.
+func benchBareWrites(b *testing.B, tmpl string, writes tickWriteSet, n int) {
 	chunks := (n + evalChunk - 1) / evalChunk
 	var cpu time.Duration
 	for b.Loop() {
@@ -235,12 +241,12 @@ func (ws tickWriteSet) apply(tx *bolt.Tx, c, parts int) error {
 	return nil
 }
 
-// tickWrites runs the tick of BenchmarkEvaluate100KDue on a copy of the
-// template and returns what it changed.
-func tickWrites(b *testing.B, tmpl string, now time.Time) tickWriteSet {
+// tickWrites runs a tick at now under p on a copy of the template and
+// returns what it changed.
+func tickWrites(b *testing.B, tmpl string, p *sla.Policy, now time.Time) tickWriteSet {
 	dir := b.TempDir()
 	copyFile(b, filepath.Join(tmpl, FileName), filepath.Join(dir, FileName))
-	s, err := Open(Options{Dir: dir, Policy: slatest.DeskPolicy(), Now: testutil.NewClock(now).Now})
+	s, err := Open(Options{Dir: dir, Policy: p, Now: testutil.NewClock(now).Now})
 	if err != nil {
 		b.Fatal(err)
 	}
