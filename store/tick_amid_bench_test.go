@@ -66,7 +66,7 @@ func BenchmarkEvaluateDueAmidOpenBareWrites(b *testing.B) {
 	n := envSize(b, AmidEnv, 1000)
 	p := amidPolicy(b)
 	tmpl := amidTemplate(b, p, n)
-	ws := tickWrites(b, tmpl, p, nthDeadline(b, filepath.Join(tmpl, FileName), n))
+	ws, due := tickWrites(b, tmpl, p, nthDeadline(b, filepath.Join(tmpl, FileName), n))
 	for _, w := range ws { // with -v: where the writes go
 		size := 0
 		for i := range w.keys {
@@ -74,7 +74,7 @@ func BenchmarkEvaluateDueAmidOpenBareWrites(b *testing.B) {
 		}
 		b.Logf("%s: %d keys put or deleted, %d bytes", w.name, len(w.keys), size)
 	}
-	benchBareWrites(b, tmpl, ws, n)
+	benchBareWrites(b, tmpl, ws, due)
 }
 
 // amidPolicy is scalePolicy with a log receiver told by every department.

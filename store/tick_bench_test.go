@@ -158,12 +158,13 @@ func openDueCopy(b *testing.B, tmpl string, now time.Time) *Store {
 func BenchmarkEvaluate100KDueBareWrites(b *testing.B) {
 	n := benchDue(b)
 	tmpl := dueTemplate(b, n)
-	benchBareWrites(b, tmpl, tickWrites(b, tmpl, slatest.DeskPolicy(), slatest.T0.Add(31*time.Minute)), n)
+	writes, due := tickWrites(b, tmpl, slatest.DeskPolicy(), slatest.T0.Add(31*time.Minute))
+	benchBareWrites(b, tmpl, writes, due)
 }
 
 // benchBareWrites writes a tick's writes to copies of the template tmpl
 // with bare bbolt puts and deletes, in as many transactions as the tick
-// of n due requests commits, and reports requests/s and the CPU time.
+// of n due requests committed, and reports requests/s and the CPU time.
 func benchBareWrites(b *testing.B, tmpl string, writes tickWriteSet, n int) {
 	chunks := (n + evalChunk - 1) / evalChunk
 	var cpu time.Duration
@@ -242,21 +243,22 @@ func (ws tickWriteSet) apply(tx *bolt.Tx, c, parts int) error {
 }
 
 // tickWrites runs a tick at now under p on a copy of the template and
-// returns what it changed.
-func tickWrites(b *testing.B, tmpl string, p *sla.Policy, now time.Time) tickWriteSet {
+// returns what it changed, and how many requests it found due.
+func tickWrites(b *testing.B, tmpl string, p *sla.Policy, now time.Time) (tickWriteSet, int) {
 	dir := b.TempDir()
 	copyFile(b, filepath.Join(tmpl, FileName), filepath.Join(dir, FileName))
 	s, err := Open(Options{Dir: dir, Policy: p, Now: testutil.NewClock(now).Now})
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := s.Evaluate(now); err != nil {
+	res, err := s.Evaluate(now)
+	if err != nil {
 		b.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
 		b.Fatal(err)
 	}
-	return diffWrites(b, filepath.Join(tmpl, FileName), filepath.Join(dir, FileName), tickFill)
+	return diffWrites(b, filepath.Join(tmpl, FileName), filepath.Join(dir, FileName), tickFill), res.Requests
 }
 
 // tickFill is the fill a tick writes each bucket at: the outbox and the
