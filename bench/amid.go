@@ -1,13 +1,8 @@
 package main
 
 import (
-	"encoding/binary"
-	"errors"
 	"fmt"
-	"path/filepath"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/slad-project/slad/store"
 )
@@ -27,7 +22,7 @@ const amidShare = 10
 // and write.
 func (r *runner) stormAmidOpen(cfg, dataDir, scen string, open int) error {
 	n := min(r.o.storm, open/amidShare)
-	at, err := dueAt(filepath.Join(dataDir, store.FileName), n)
+	at, err := store.DueBy(dataDir, n, time.Second)
 	if err != nil {
 		return err
 	}
@@ -45,36 +40,4 @@ func (r *runner) stormAmidOpen(cfg, dataDir, scen string, open int) error {
 		target:   "≤ 2 s", pass: took <= targetTick,
 	})
 	return nil
-}
-
-// dueAt reads a stopped slad's deadline index and returns the second at
-// which its first n requests are due: a tick then finds n of them due,
-// and those whose deadline falls in the same second.
-//
-// A key of the index is its request's next deadline, in unix seconds
-// (8 bytes, big-endian), then the request's key; the keys of imported
-// history sort after all others behind a first byte 0xff (store's
-// historyLane), and the bench imports none here.
-func dueAt(path string, n int) (time.Time, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
-	if err != nil {
-		return time.Time{}, err
-	}
-	defer func() { _ = db.Close() }()
-	var at time.Time
-	err = db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte("deadlines"))
-		if b == nil {
-			return errors.New("the store has no deadline index")
-		}
-		c, i := b.Cursor(), 0
-		for k, _ := c.First(); k != nil && k[0] != 0xff; k, _ = c.Next() {
-			if i++; i == n {
-				at = time.Unix(int64(binary.BigEndian.Uint64(k[:8])), 0).UTC()
-				return nil
-			}
-		}
-		return fmt.Errorf("the deadline index names %d requests, fewer than the %d the tick is to find due", i, n)
-	})
-	return at, err
 }

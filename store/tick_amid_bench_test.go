@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/slad-project/slad/internal/testutil"
 	"github.com/slad-project/slad/sla"
 	"github.com/slad-project/slad/sla/slatest"
@@ -31,7 +29,7 @@ func BenchmarkEvaluateDueAmidOpen(b *testing.B) {
 	n := envSize(b, AmidEnv, 1000)
 	p := amidPolicy(b)
 	tmpl := amidTemplate(b, p, n)
-	at := nthDeadline(b, filepath.Join(tmpl, FileName), n)
+	at := dueBy(b, tmpl, n)
 	due := 0 // n, and those due in the same second
 	for b.Loop() {
 		b.StopTimer()
@@ -66,7 +64,7 @@ func BenchmarkEvaluateDueAmidOpenBareWrites(b *testing.B) {
 	n := envSize(b, AmidEnv, 1000)
 	p := amidPolicy(b)
 	tmpl := amidTemplate(b, p, n)
-	ws, due := tickWrites(b, tmpl, p, nthDeadline(b, filepath.Join(tmpl, FileName), n))
+	ws, due := tickWrites(b, tmpl, p, dueBy(b, tmpl, n))
 	for _, w := range ws { // with -v: where the writes go
 		size := 0
 		for i := range w.keys {
@@ -108,25 +106,9 @@ func amidTemplate(b *testing.B, p *sla.Policy, n int) string {
 	return keepTemplate(b, dir, kept)
 }
 
-// nthDeadline is the time of the n-th key of a stopped store's deadline
-// index: a tick then finds n requests due, and those due in that second.
-func nthDeadline(b *testing.B, path string, n int) time.Time {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = db.Close() }()
-	var at time.Time
-	err = db.View(func(tx *bolt.Tx) error {
-		c, i := tx.Bucket(bucketDeadlines).Cursor(), 0
-		for k, _ := c.First(); k != nil && !inHistoryLane(k); k, _ = c.Next() {
-			if i++; i == n {
-				at, _ = parseDeadlineKey(k)
-				return nil
-			}
-		}
-		return fmt.Errorf("the deadline index names %d requests, fewer than %d", i, n)
-	})
+// dueBy is DueBy of the template in dir, or the benchmark's end.
+func dueBy(b *testing.B, dir string, n int) time.Time {
+	at, err := DueBy(dir, n, time.Second)
 	if err != nil {
 		b.Fatal(err)
 	}
