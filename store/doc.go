@@ -8,7 +8,8 @@
 // Events go in with [Store.Append], which returns only after the batch is
 // committed with an fsync. One writer goroutine drains the queue of
 // waiting batches into a single transaction (a group commit), so a lone
-// client waits one fsync and many concurrent clients share theirs; a batch
+// client waits one fsync and many concurrent clients share theirs (a small
+// group waits up to a commit's time for the callers about: gather.go); a batch
 // is all or nothing, and a failed shared commit is retried batch by batch
 // so that one caller's failure never fails another's. An event whose id is
 // already stored is a duplicate when it is the same event

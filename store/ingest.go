@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -90,7 +91,9 @@ func (s *Store) writer() {
 	ready := make(chan *group)
 	go s.preparer(ready)
 	for g := range ready {
+		start := time.Now()
 		s.commit(g, g.batch)
+		s.lastCommit.Store(int64(time.Since(start)))
 	}
 }
 

@@ -119,10 +119,12 @@ func (s *Store) newGroup(batch []*writeReq) *group {
 // the writer (ready) in the order the batches came. While the writer is
 // busy it adds what arrives meanwhile to the group it holds, prepared too,
 // so that a batch waits for the commit before it and its own, as without
-// the preparer, not for one more. On Close it hands over, unprepared and
+// the preparer, not for one more. A small group the writer could take at
+// once first waits a moment for the callers about (gather.go). On Close it hands over, unprepared and
 // one batch per group, what was queued before, and closes ready.
 func (s *Store) preparer(ready chan<- *group) {
 	defer close(ready)
+	var about callers
 	for {
 		var first *writeReq
 		select {
@@ -139,23 +141,43 @@ func (s *Store) preparer(ready chan<- *group) {
 		}
 		g := s.newGroup(nil)
 		s.prepare(g, s.drain([]*writeReq{first}, len(first.events)))
+		// gathered fires when the group has waited long enough for the
+		// callers about (gather.go); nil: it need not or no longer waits.
+		var gathered <-chan time.Time
+		var t *time.Timer
+		if about.wait(len(g.batch), g.events, s.maxBatch) {
+			t = time.NewTimer(gatherFor(time.Duration(s.lastCommit.Load())))
+			gathered = t.C
+		}
 		for g != nil {
-			select {
-			case ready <- g: // the writer is free: it goes first
-				g = nil
-				continue
-			default:
+			offer := ready
+			if gathered != nil && about.wait(len(g.batch), g.events, s.maxBatch) {
+				offer = nil
+			} else {
+				select {
+				case ready <- g: // the writer is free: it goes first
+					about.seen(len(g.batch))
+					g = nil
+					continue
+				default:
+				}
 			}
 			more := s.writes
 			if g.events >= s.maxBatch {
 				more = nil
 			}
 			select {
-			case ready <- g:
+			case offer <- g:
+				about.seen(len(g.batch))
 				g = nil
 			case w := <-more:
 				s.prepare(g, s.drain([]*writeReq{w}, g.events+len(w.events)))
+			case <-gathered:
+				gathered = nil
 			}
+		}
+		if t != nil {
+			t.Stop()
 		}
 	}
 }

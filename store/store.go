@@ -115,11 +115,14 @@ type Store struct {
 	tellDeliveryAfter time.Duration
 
 	ingested commitLog // the writer's last commits (ingest_pipeline.go)
-	stop     chan struct{}
-	done     chan struct{}
-	closing  sync.Once
-	mu       sync.RWMutex // held for reading while queueing a write, for writing to close
-	closed   bool
+	// lastCommit is how long the writer's last group commit took, in
+	// nanoseconds: the longest a group waits for callers (gather.go).
+	lastCommit atomic.Int64
+	stop       chan struct{}
+	done       chan struct{}
+	closing    sync.Once
+	mu         sync.RWMutex // held for reading while queueing a write, for writing to close
+	closed     bool
 
 	outboxMu      sync.Mutex
 	outboxChanged chan struct{}
