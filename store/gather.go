@@ -15,17 +15,17 @@ import (
 // time, so that the writer takes whatever is queued the moment it is free
 // and commits groups of a fraction of the callers about: with 8 clients,
 // groups of 4; with 64, of 17. Holding a small group back until as many
-// callers as the recent groups held have joined it, for at most as long as
-// a commit takes, makes them share one commit, and the CPU it saves goes to
-// answering them (the bench's single-event phase: 8 clients from
-// 3,300-4,300 to 4,600-5,000 events/s, 16 from 5,200-5,600 to
-// 6,300-6,800, 64 a few per cent; see the README's Performance section).
+// callers as the largest recent group held have joined it, for at most as long as
+// a commit takes, makes them share one commit, and the CPU it saves goes
+// to answering them (the README's Performance section, single-event
+// ingest, gives the figures).
 // PostgreSQL's commit_delay does the same, with a fixed delay and
 // threshold to set; here both follow the load.
 //
-// A lone caller is never held: it waits for callers only once groups of
-// two or more were seen in the last gatherMemory groups, and then for no
-// longer than the last commit took. A large group (gatherBelow events, an
+// A caller that is alone is never held: a group waits only while one of
+// the last gatherMemory groups took two callers or more, and then no
+// longer than the last commit took; after a busy spell, the next
+// gatherMemory groups may each wait that long for callers who do not come. A large group (gatherBelow events, an
 // import's batches) already spreads its commit's cost, and holding it
 // would only leave the writer idle.
 const (
