@@ -119,9 +119,11 @@ func (s *Store) newGroup(batch []*writeReq) *group {
 // the writer (ready) in the order the batches came. While the writer is
 // busy it adds what arrives meanwhile to the group it holds, prepared too,
 // so that a batch waits for the commit before it and its own, as without
-// the preparer, not for one more. A small group the writer could take at
-// once first waits a moment for the callers about (gather.go). On Close it hands over, unprepared and
-// one batch per group, what was queued before, and closes ready.
+// the preparer, not for one more. A small group waits for the callers
+// about (gather.go) until a commit's time has passed since it formed,
+// whether the writer is busy meanwhile or not. On Close it hands over,
+// unprepared and one batch per group, what was queued before, and closes
+// ready.
 func (s *Store) preparer(ready chan<- *group) {
 	defer close(ready)
 	var about callers
