@@ -19,7 +19,7 @@ import (
 // some 40 MB at rest and under ingest; a tick of a million-request
 // import's history holds 80–110 MB live (two chunks of requests and a
 // commit's pages) and grows the heap to 350–450 MB, which a process pays
-// in page faults the first time (README, "The first tick after a
+// in page faults the first time (docs/performance.md, "The first tick after a
 // restart"), against the gigabytes the file maps. 100 made that tick
 // slower still (3.5 s against 2.5 s in bench/), for its more collections.
 const GCPercent = 400

@@ -17,8 +17,8 @@ import (
 // groups of 4; with 64, of 17. Holding a small group back until as many
 // callers as the largest recent group held have joined it, for at most as long as
 // a commit takes, makes them share one commit, and the CPU it saves goes
-// to answering them (the README's Performance section, single-event
-// ingest, gives the figures).
+// to answering them (docs/performance.md, single-event ingest,
+// gives the figures).
 // PostgreSQL's commit_delay does the same, with a fixed delay and
 // threshold to set; here both follow the load.
 //
