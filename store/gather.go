@@ -12,22 +12,22 @@ import (
 // events, ids, records and indexes, and every branch above them), the
 // meta page, the fsync. Concurrent single-event callers on a machine whose
 // cores are busy with their HTTP requests come to the writer a few at a
-// time, so that the writer takes whatever is queued the moment it is free
-// and commits groups of a fraction of the callers about: with 8 clients,
-// groups of 4; with 64, of 17. Holding a small group back until as many
-// callers as the largest recent group held have joined it, for at most as long as
-// a commit takes, makes them share one commit, and the CPU it saves goes
-// to answering them (docs/performance.md, single-event ingest,
-// gives the figures).
+// time, so that the writer, taking whatever is queued the moment it is
+// free, commits groups of a fraction of the callers about. Holding a
+// small group back until as many callers as the largest recent group held
+// have joined it, for at most as long as a commit takes, makes them share
+// one commit, and the CPU it saves goes to answering them
+// (docs/performance.md, single-event ingest, gives the sizes and rates).
 // PostgreSQL's commit_delay does the same, with a fixed delay and
 // threshold to set; here both follow the load.
 //
 // A caller that is alone is never held: a group waits only while one of
 // the last gatherMemory groups took two callers or more, and then no
 // longer than the last commit took; after a busy spell, the next
-// gatherMemory groups may each wait that long for callers who do not come. A large group (gatherBelow events, an
-// import's batches) already spreads its commit's cost, and holding it
-// would only leave the writer idle.
+// gatherMemory groups may each wait that long for callers who do not
+// come. A large group (gatherBelow events, an import's batches) already
+// spreads its commit's cost, and holding it would only leave the writer
+// idle.
 const (
 	gatherMemory = 16               // groups whose size sets how many callers to wait for
 	gatherBelow  = 256              // events from which a group goes as it is
