@@ -33,13 +33,7 @@ const MaxProblems = 100
 func Check(dir string, lockTimeout time.Duration) (CheckReport, error) {
 	path := filepath.Join(dir, FileName)
 	r := CheckReport{Path: path}
-	if _, err := os.Stat(path); err != nil {
-		return r, fmt.Errorf("no database to check in %s: %w", dir, err)
-	}
-	db, err := openBolt(path, boltOptions(path, lockTimeout, true))
-	if errors.Is(err, berrors.ErrTimeout) {
-		return r, fmt.Errorf("%w: a slad is running on %s; stop it first, or check a copy made with \"slad backup\" in a directory of its own", ErrLocked, dir)
-	}
+	db, err := openOffline(dir, lockTimeout, " to check", "stop it first, or check a copy made with \"slad backup\" in a directory of its own")
 	if err != nil {
 		return r, err
 	}
@@ -68,4 +62,21 @@ func Check(dir string, lockTimeout time.Duration) (CheckReport, error) {
 		})
 	})
 	return r, err
+}
+
+// openOffline opens the database in dir read-only for a tool that reads it
+// while no slad runs (Check, DueBy). It fails saying so when dir holds no
+// database (purpose, if not empty, says what for: " to check"), and with
+// ErrLocked and the advice whenLocked while a slad has the file open
+// (waiting lockTimeout).
+func openOffline(dir string, lockTimeout time.Duration, purpose, whenLocked string) (*bolt.DB, error) {
+	path := filepath.Join(dir, FileName)
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("no database%s in %s: %w", purpose, dir, err)
+	}
+	db, err := openBolt(path, boltOptions(path, lockTimeout, true))
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("%w: a slad is running on %s; %s", ErrLocked, dir, whenLocked)
+	}
+	return db, err
 }

@@ -1,13 +1,9 @@
 package store
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
-
-	berrors "go.etcd.io/bbolt/errors"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -24,13 +20,7 @@ func DueBy(dir string, n int, lockTimeout time.Duration) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("due by: %d requests asked for; ask for one or more", n)
 	}
 	path := filepath.Join(dir, FileName)
-	if _, err := os.Stat(path); err != nil {
-		return time.Time{}, fmt.Errorf("no database in %s: %w", dir, err)
-	}
-	db, err := openBolt(path, boltOptions(path, lockTimeout, true))
-	if errors.Is(err, berrors.ErrTimeout) {
-		return time.Time{}, fmt.Errorf("%w: a slad is running on %s; stop it first", ErrLocked, dir)
-	}
+	db, err := openOffline(dir, lockTimeout, "", "stop it first")
 	if err != nil {
 		return time.Time{}, err
 	}

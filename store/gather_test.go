@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -29,8 +30,8 @@ func TestAGroupWaitsForAsManyCallersAsTheLargestRecentGroupHeld(t *testing.T) {
 		{name: "a group of many events goes as it is", seen: []int{8}, batches: 1, events: gatherBelow, maxBatch: 5000, wait: false},
 		{name: "one event short of that waits", seen: []int{8}, batches: 1, events: gatherBelow - 1, maxBatch: 5000, wait: true},
 		{name: "a group that is full goes", seen: []int{8}, batches: 2, events: 10, maxBatch: 10, wait: false},
-		{name: "the large groups were longer ago than remembered", seen: append([]int{8}, ones(gatherMemory)...), batches: 1, events: 1, maxBatch: 5000, wait: false},
-		{name: "the large group is the oldest remembered", seen: append([]int{8}, ones(gatherMemory-1)...), batches: 1, events: 1, maxBatch: 5000, wait: true},
+		{name: "the large groups were longer ago than remembered", seen: append([]int{8}, slices.Repeat([]int{1}, gatherMemory)...), batches: 1, events: 1, maxBatch: 5000, wait: false},
+		{name: "the large group is the oldest remembered", seen: append([]int{8}, slices.Repeat([]int{1}, gatherMemory-1)...), batches: 1, events: 1, maxBatch: 5000, wait: true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -43,14 +44,6 @@ func TestAGroupWaitsForAsManyCallersAsTheLargestRecentGroupHeld(t *testing.T) {
 			}
 		})
 	}
-}
-
-func ones(n int) []int {
-	s := make([]int, n)
-	for i := range s {
-		s[i] = 1
-	}
-	return s
 }
 
 func TestAGroupWaitsForCallersNoLongerThanTheLastCommitTook(t *testing.T) {

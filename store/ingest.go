@@ -51,7 +51,9 @@ func (s *Store) Append(ctx context.Context, events []sla.Event) (IngestResult, e
 // Concurrent callers share a transaction and its fsync: whatever is queued
 // while the writer commits (up to MaxBatchEvents) is folded meanwhile and
 // committed next, at once (ingest_pipeline.go). A lone caller therefore
-// waits one fsync, and many callers do not wait one fsync each.
+// waits one fsync, and many callers do not wait one fsync each; a small
+// group waits for the callers about, up to one commit's time (at most 1
+// ms), so that they share one commit (gather.go).
 func (s *Store) AppendAs(ctx context.Context, sc Scope, events []sla.Event) (IngestResult, error) {
 	w := newWriteReq(sc, events)
 	s.mu.RLock()

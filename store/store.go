@@ -115,8 +115,10 @@ type Store struct {
 	tellDeliveryAfter time.Duration
 
 	ingested commitLog // the writer's last commits (ingest_pipeline.go)
-	// lastCommit is how long the writer's last group commit took, in
-	// nanoseconds: the longest a group waits for callers (gather.go).
+	// lastCommit is how long the writer's last group commit took (applying
+	// and committing, in nanoseconds), which bounds how long a group waits
+	// for callers (gather.go); the commit-duration metric times bbolt's
+	// commit alone, of every write transaction.
 	lastCommit atomic.Int64
 	stop       chan struct{}
 	done       chan struct{}
