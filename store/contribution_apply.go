@@ -71,7 +71,9 @@ func perCustomerDay(c *contribution) func(dayShare) []byte {
 // version (day_versions). It is the only writer of day aggregates.
 func applyDayDeltas(days *bolt.Bucket, dayDeltas map[string]*DayAggr) error {
 	changed := map[string]bool{} // SLAs: a batch's keys are many days of few
-	for k, d := range dayDeltas {
+	c := days.Cursor()
+	for _, k := range inKeyOrder(dayDeltas) {
+		d := dayDeltas[k]
 		if d.zero() {
 			continue
 		}
@@ -79,7 +81,7 @@ func applyDayDeltas(days *bolt.Bucket, dayDeltas map[string]*DayAggr) error {
 			changed[id] = true
 		}
 		var agg DayAggr
-		if v := days.Get([]byte(k)); v != nil {
+		if v := get(c, []byte(k)); v != nil {
 			var err error
 			if agg, err = decodeDayAggr(v); err != nil {
 				return err

@@ -91,13 +91,15 @@ func countersVersion(tx *bolt.Tx) uint64 {
 // applyCounters adds deltas to the counters of a bucket of them, and
 // says whether one changed.
 func applyCounters(counters *bolt.Bucket, deltas iter.Seq2[string, int64]) (changed bool, err error) {
-	for k, d := range deltas {
+	c := counters.Cursor()
+	for _, kd := range deltasInKeyOrder(deltas) {
+		k, d := kd.key, kd.n
 		if d == 0 {
 			continue
 		}
 		changed = true
 		kb := []byte(k)
-		n := int64(getUint(counters, kb)) + d
+		n := int64(uintOf(get(c, kb))) + d
 		if n == 0 {
 			if err := counters.Delete(kb); err != nil {
 				return changed, err

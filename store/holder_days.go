@@ -144,7 +144,9 @@ func heldDeltas(deltas map[string]*sla.HeldTally, shares []heldShare, sign int64
 // bucket, and gives the SLAs whose tallies change a new version.
 func applyHeldDeltas(b *bolt.Bucket, deltas map[string]*sla.HeldTally) error {
 	changed := map[string]bool{} // SLAs: a commit of an import touches hundreds
-	for k, d := range deltas {
+	c := b.Cursor()
+	for _, k := range inKeyOrder(deltas) {
+		d := deltas[k]
 		if d.Zero() {
 			continue
 		}
@@ -152,7 +154,7 @@ func applyHeldDeltas(b *bolt.Bucket, deltas map[string]*sla.HeldTally) error {
 			changed[id] = true
 		}
 		var t sla.HeldTally
-		if v := b.Get([]byte(k)); v != nil {
+		if v := get(c, []byte(k)); v != nil {
 			var err error
 			if t, err = decodeTally(v); err != nil {
 				return fmt.Errorf("holder day %x: %w", k, err)

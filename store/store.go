@@ -404,8 +404,10 @@ func (s *Store) migrate() error {
 	})
 }
 
-func getUint(b *bolt.Bucket, k []byte) uint64 {
-	v := b.Get(k)
+func getUint(b *bolt.Bucket, k []byte) uint64 { return uintOf(b.Get(k)) }
+
+// uintOf is a value putUint wrote; 0 for none.
+func uintOf(v []byte) uint64 {
 	if len(v) != 8 {
 		return 0
 	}
