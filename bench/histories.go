@@ -32,7 +32,7 @@ import (
 // so that any sender may write any body, and a rerun sends the same bytes.
 const (
 	historySpan    = 60 * 24 * time.Hour
-	historyPerBody = 260     // requests a body: about 1,000 events
+	historyPerBody = 1_300   // requests a body: about 5,000 events, the batch slad import sends (store.DefaultMaxBatchEvents)
 	longEvery      = 100_000 // one request in that many has a long history
 	longTurns      = 150     // the waits and handoffs of one
 	historySeed    = 11      // of every request's random source, with its number

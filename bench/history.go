@@ -88,9 +88,9 @@ func (r *runner) runImport(ctx context.Context, gen generated, scen, cfg, dataDi
 	return saveImport(r.o, dataDir)
 }
 
-// importHistory sends the history in bodies of historyPerBody requests
-// (about 1,000 events) from -batch-clients senders, each encoded as it is
-// sent, and adds the rate's row.
+// importHistory sends the history as slad import does: in bodies of
+// historyPerBody requests (about 5,000 events), one after the other, each
+// encoded as it is sent; and adds the rate's row.
 func (r *runner) importHistory(ctx context.Context, in *instance, gen generated, scen string) error {
 	n := (r.o.history + historyPerBody - 1) / historyPerBody
 	var events atomic.Int64
@@ -99,15 +99,15 @@ func (r *runner) importHistory(ctx context.Context, in *instance, gen generated,
 		events.Add(int64(k))
 		return b, k
 	}
-	l := newLoader(r.o.batchClients)
+	l := newLoader(1)
 	defer l.close()
-	elapsed, err := l.batches(ctx, in.base, r.o.batchClients, n, body)
+	elapsed, err := l.batches(ctx, in.base, 1, n, body)
 	if err != nil {
 		return err
 	}
 	rate := float64(events.Load()) / elapsed.Seconds()
 	r.add(row{
-		scenario: scen, what: fmt.Sprintf("import, ~1,000-event NDJSON from %d senders (%.1f events a request)", r.o.batchClients, float64(events.Load())/float64(r.o.history)),
+		scenario: scen, what: fmt.Sprintf("import as slad import sends it, ~5,000-event NDJSON one after the other (%.1f events a request)", float64(events.Load())/float64(r.o.history)),
 		measured: fmt.Sprintf("%s (%s events in %s)", perSecond(rate), grouped(float64(events.Load())), seconds(elapsed)),
 		base:     "storage " + perSecond(r.storageRate), ratio: percent(ratio(rate, r.storageRate)),
 	})

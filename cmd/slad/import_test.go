@@ -3,53 +3,68 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/slad-project/slad/store"
 )
 
 func TestImportSendsEveryEventOnceInBatchesWithinTheLimits(t *testing.T) {
 	tests := map[string]struct {
-		batch, batchBytes int
+		batch, batchBytes int // 0: the flag is not given
+		events            int
+		want              []int // the events of each batch; nil: any within the limits
 	}{
-		"the event count bounds each batch": {batch: 300, batchBytes: 4 << 20},
-		"the byte size bounds each batch":   {batch: 500, batchBytes: 20_000},
-		"the default batch size":            {batch: 500, batchBytes: 4 << 20},
+		"the event count bounds each batch": {batch: 300, batchBytes: 4 << 20, events: 2000},
+		"the byte size bounds each batch":   {batch: 500, batchBytes: 20_000, events: 2000},
+		"the default batch is a full commit of the server": {events: 12_000,
+			want: []int{store.DefaultMaxBatchEvents, store.DefaultMaxBatchEvents, 12_000 - 2*store.DefaultMaxBatchEvents}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			f, srv := newFakeSlad(t, "")
 			file := filepath.Join(t.TempDir(), "events.ndjson")
-			writeNDJSON(t, file, 2000)
+			writeNDJSON(t, file, tc.events)
+			args := []string{"--server", srv.URL}
+			limit, limitBytes := tc.batch, tc.batchBytes
+			if tc.batch > 0 {
+				args = append(args, "--batch", fmt.Sprint(tc.batch), "--batch-bytes", fmt.Sprint(tc.batchBytes))
+			} else {
+				limit, limitBytes = store.DefaultMaxBatchEvents, 4<<20
+			}
 
-			code, stdout, stderr := runImportCmd(t, "--server", srv.URL, "--batch", fmt.Sprint(tc.batch),
-				"--batch-bytes", fmt.Sprint(tc.batchBytes), file)
+			code, stdout, stderr := runImportCmd(t, append(args, file)...)
 			if code != 0 {
 				t.Fatalf("exit %d\nstderr: %s", code, stderr)
 			}
 			_, stored, batches, sizes := f.snapshot()
-			if len(stored) != 2000 {
-				t.Errorf("server stored %d events, want 2000", len(stored))
+			if len(stored) != tc.events {
+				t.Errorf("server stored %d events, want %d", len(stored), tc.events)
 			}
 			sum := 0
 			for i, n := range batches {
 				sum += n
-				if n > tc.batch {
-					t.Errorf("batch %d holds %d events, more than --batch %d", i, n, tc.batch)
+				if n > limit {
+					t.Errorf("batch %d holds %d events, more than --batch %d", i, n, limit)
 				}
-				if sizes[i] > tc.batchBytes {
-					t.Errorf("batch %d is %d bytes, more than --batch-bytes %d", i, sizes[i], tc.batchBytes)
+				if sizes[i] > limitBytes {
+					t.Errorf("batch %d is %d bytes, more than --batch-bytes %d", i, sizes[i], limitBytes)
 				}
 			}
-			if sum != 2000 {
-				t.Errorf("the batches carried %d events, want every event once (2000)", sum)
+			if sum != tc.events {
+				t.Errorf("the batches carried %d events, want every event once (%d)", sum, tc.events)
+			}
+			if tc.want != nil && !slices.Equal(batches, tc.want) {
+				t.Errorf("the batches held %v events; want %v", batches, tc.want)
 			}
 			if got := stored["ev-00003"]; got.Title != "request 3 needs <care> & attention" || got.Labels["site"] != "berlin" {
 				t.Errorf("event ev-00003 arrived as %+v", got)
 			}
-			if !strings.HasPrefix(stdout, "imported 2000 events (2000 accepted, 0 duplicates) in ") || !strings.HasSuffix(stdout, " events/s\n") {
+			if !strings.HasPrefix(stdout, fmt.Sprintf("imported %d events (%d accepted, 0 duplicates) in ", tc.events, tc.events)) || !strings.HasSuffix(stdout, " events/s\n") {
 				t.Errorf("summary = %q", stdout)
 			}
-			if !strings.Contains(stderr, "events.ndjson: 2000 events sent; 2000/2000 events") {
+			if !strings.Contains(stderr, fmt.Sprintf("events.ndjson: %d events sent; %d/%d events", tc.events, tc.events, tc.events)) {
 				t.Errorf("stderr has no line for the finished file:\n%s", stderr)
 			}
 			if strings.Contains(stderr, "\r") {
