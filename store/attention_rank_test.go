@@ -322,8 +322,14 @@ func TestTheRanksAndCountsReadWhatEveryRequestNeedingAttentionSays(t *testing.T)
 				t.Fatalf("round %d, %s: %s", round, when, diff)
 			}
 		}
-		half := len(steps) / 2
-		runTimeline(t, s, clock, steps[:half])
+		// Checked at quarters, not only at the half and the end: a request
+		// is at risk only between its warning and its breach, and three
+		// instants a round let a whole run of rounds miss every such
+		// stretch.
+		quarter, half := len(steps)/4, len(steps)/2
+		runTimeline(t, s, clock, steps[:quarter])
+		check("a quarter of the way")
+		runTimeline(t, s, clock, steps[quarter:half])
 		check("half way")
 		// A reload: Network's OLA goes, the desk warns earlier; the open
 		// requests are re-matched.
@@ -337,7 +343,9 @@ func TestTheRanksAndCountsReadWhatEveryRequestNeedingAttentionSays(t *testing.T)
 			t.Fatal(err)
 		}
 		check("after the reload")
-		runTimeline(t, s, clock, steps[half:])
+		runTimeline(t, s, clock, steps[half:half+quarter])
+		check("three quarters of the way")
+		runTimeline(t, s, clock, steps[half+quarter:])
 		check("at the end")
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
