@@ -127,6 +127,39 @@ func TestRepostSendsOnlyBreachesInBatches(t *testing.T) {
 	}
 }
 
+// TestRepostsAreDueAnIntervalAfterTheBreachsPostThenAfterEachBegan: a
+// breach posted to Alertmanager is re-posted a re-post interval after
+// that post, not at once; and a re-post during which the clock passes a
+// whole interval (a slow Alertmanager, a clock moved meanwhile) leaves
+// the next one due at once, not an interval after the slow one ended:
+// Alertmanager must hear of a firing breach again before the endsAt of
+// its last post.
+func TestRepostsAreDueAnIntervalAfterTheBreachsPostThenAfterEachBegan(t *testing.T) {
+	t.Parallel()
+	const interval, poll = time.Minute, 20 * time.Millisecond
+	clock := testutil.NewClock(time.Now().Add(time.Minute)) // the fake outbox dates its items by the real clock
+	am := newHookServer(t, func(i int, _ http.ResponseWriter, _ *http.Request) bool {
+		if i == 1 { // the first re-post
+			clock.Advance(interval)
+		}
+		return true
+	})
+	ob := newFakeOutbox()
+	start(t, ob, map[string]*config.Receiver{"am": {Type: config.ReceiverAlertmanager, URL: config.Secret(am.URL + "/")}}, func(o *Options) {
+		o.Now, o.RepostInterval, o.PollInterval = clock.Now, interval, poll
+	})
+	time.Sleep(5 * poll) // the worker finds nothing firing
+	clock.Advance(2 * time.Hour)
+	ob.add("am", testNotice("IT-1", lifecycle.StageBreach)) // a breach, hours on
+	waitFor(t, "the breach posted", func() bool { return len(am.snapshot()) >= 1 })
+	time.Sleep(10 * poll) // the worker looks ten times on the same clock
+	if n := len(am.snapshot()); n != 1 {
+		t.Fatalf("%d posts before the clock moved; want the breach's alone", n)
+	}
+	clock.Advance(interval)
+	waitFor(t, "the breach re-posted, and re-posted again on the same clock", func() bool { return len(am.snapshot()) >= 3 })
+}
+
 func TestAlertmanagerGetsFiringBreachesAgainUntilResolved(t *testing.T) {
 	t.Parallel()
 	am := newHookServer(t, nil)

@@ -13,7 +13,8 @@ import (
 
 // fakeOutbox is an in-memory outbox that keeps the contract of
 // store/outbox.go: per-receiver queues ordered by Seq, due by NextAttempt,
-// removal on Delivered and GiveUp, and a notification log that Firing reads.
+// removal on Delivered and GiveUp, and the breaches firing that Firing
+// reads, kept as notices are queued.
 // It also notes calls that break the contract (acting on an alert that is
 // no longer pending) so that tests can fail on them.
 type fakeOutbox struct {
@@ -65,6 +66,16 @@ func (f *fakeOutbox) add(receiver string, n lifecycle.Notice) {
 	f.pending[receiver] = append(f.pending[receiver], store.OutboxItem{
 		Seq: f.seq, Receiver: receiver, Notice: n, Created: now, NextAttempt: now,
 	})
+	// As the store's tick does: a breach fires, and a resolved one ends,
+	// when its notice is queued, before it is delivered.
+	switch n.Stage {
+	case lifecycle.StageBreach:
+		f.firing[receiver] = append(f.firing[receiver], n)
+	case lifecycle.StageResolved:
+		f.firing[receiver] = slices.DeleteFunc(f.firing[receiver], func(b lifecycle.Notice) bool {
+			return b.RequestID == n.RequestID && b.SLAID == n.SLAID && b.Target == n.Target
+		})
+	}
 	f.mu.Unlock()
 	select {
 	case f.changed <- struct{}{}:
@@ -145,15 +156,6 @@ func (f *fakeOutbox) delivered1(it store.OutboxItem) {
 		return
 	}
 	f.delivered = append(f.delivered, p)
-	n := p.Notice
-	switch n.Stage {
-	case lifecycle.StageBreach:
-		f.firing[p.Receiver] = append(f.firing[p.Receiver], n)
-	case lifecycle.StageResolved:
-		f.firing[p.Receiver] = slices.DeleteFunc(f.firing[p.Receiver], func(b lifecycle.Notice) bool {
-			return b.RequestID == n.RequestID && b.SLAID == n.SLAID && b.Target == n.Target
-		})
-	}
 }
 
 // retry1 records a failed attempt; the caller holds f.mu.

@@ -75,7 +75,21 @@ func (w *worker) run() {
 	}
 	reposter, _ := w.notifier.(Reposter)
 	var pauseUntil, nextRepost time.Time
+	// reposting: breaches may be firing, so a re-post is due at
+	// nextRepost. At the start the store may hold some (a restart, a
+	// receiver added): they go first, before what is queued. Once a
+	// re-post finds none, none fires until a delivery posts one, and the
+	// first re-post is due an interval after that post, not at once.
+	reposting := reposter != nil
 	for !w.stopped() {
+		// Re-posts are timed from when the work that posts began: a slow
+		// post does not put the next one off by its length, past the
+		// endsAt it gave.
+		now := w.d.opts.Now()
+		if reposting && !now.Before(nextRepost) {
+			reposting = w.repost(reposter)
+			nextRepost = now.Add(w.d.opts.RepostInterval)
+		}
 		processed := 0
 		if !w.d.opts.Now().Before(pauseUntil) {
 			pauseUntil, processed = w.drain()
@@ -83,11 +97,10 @@ func (w *worker) run() {
 		if w.stopped() {
 			return
 		}
-		if reposter != nil && !w.d.opts.Now().Before(nextRepost) {
-			w.repost(reposter)
-			nextRepost = w.d.opts.Now().Add(w.d.opts.RepostInterval)
+		if reposter != nil && !reposting && processed > 0 {
+			reposting, nextRepost = true, now.Add(w.d.opts.RepostInterval)
 		}
-		timer := time.NewTimer(w.nextWait(pauseUntil, nextRepost, reposter != nil, processed))
+		timer := time.NewTimer(w.nextWait(pauseUntil, nextRepost, reposting, processed))
 		select {
 		case <-w.stop:
 		case <-w.wake:
@@ -317,21 +330,23 @@ func (w *worker) deliver(it store.OutboxItem, b *batch) (pauseUntil time.Time) {
 	return pauseUntil
 }
 
-// repost sends the firing breaches again to a receiver that forgets them.
-func (w *worker) repost(r Reposter) {
-	firing, err := w.d.opts.Outbox.Firing(w.spec.Name)
+// repost sends the firing breaches again to a receiver that forgets them,
+// and reports whether any may be firing: false only when none was.
+func (w *worker) repost(r Reposter) (firing bool) {
+	breaches, err := w.d.opts.Outbox.Firing(w.spec.Name)
 	if err != nil {
 		w.log.Warn("could not read firing breaches to re-post", "err", err)
-		return
+		return true
 	}
-	if len(firing) == 0 {
-		return
+	if len(breaches) == 0 {
+		return false
 	}
 	ctx, cancel := context.WithTimeout(w.d.hardCtx, w.spec.Timeout)
 	defer cancel()
-	if _, err := r.Repost(ctx, firing); err != nil {
-		w.log.Warn("could not re-post firing breaches", "alerts", len(firing), "err", err)
-		return
+	if _, err := r.Repost(ctx, breaches); err != nil {
+		w.log.Warn("could not re-post firing breaches", "alerts", len(breaches), "err", err)
+		return true
 	}
-	w.log.Debug("re-posted firing breaches", "alerts", len(firing))
+	w.log.Debug("re-posted firing breaches", "alerts", len(breaches))
+	return true
 }
