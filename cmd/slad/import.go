@@ -11,12 +11,17 @@ import (
 
 	"github.com/slad-project/slad/api"
 	"github.com/slad-project/slad/api/client"
+	"github.com/slad-project/slad/config"
 	"github.com/slad-project/slad/sla"
 	"github.com/slad-project/slad/store"
 )
 
 // importMaxBatch is the server's limit of events per request.
 const importMaxBatch = api.MaxBatchEvents
+
+// importBatchBytes is --batch-bytes' default: half the server's default
+// body limit, so that a batch of long events still fits under it.
+const importBatchBytes = config.DefaultMaxBodyBytes / 2
 
 const importUsage = `Usage: slad import [flags] FILE...
 
@@ -100,7 +105,7 @@ func parseImportFlags(args []string, stderr io.Writer) (opts importOptions, code
 	opts.register(fs, "`file` holding the bearer token (not needed when the server has no tokens)")
 	fs.StringVar(&opts.format, "format", "auto", "input format: auto, ndjson or csv")
 	fs.IntVar(&opts.batch, "batch", store.DefaultMaxBatchEvents, "most events per request; the default, as many as one commit of the server's store takes, imports fastest, while fewer keep live ingest waiting less")
-	fs.IntVar(&opts.batchBytes, "batch-bytes", 4<<20, "most bytes per request; keep it under the server's body limit (8 MiB by default)")
+	fs.IntVar(&opts.batchBytes, "batch-bytes", importBatchBytes, fmt.Sprintf("most bytes per request; keep it under the server's body limit (global.max_body_size, %d MiB by default)", config.DefaultMaxBodyBytes>>20))
 	fs.DurationVar(&opts.timeout, "timeout", time.Minute, "time allowed for each batch request before it is retried")
 	files, code, ok := parseFlags(fs, args, stderr)
 	if !ok {

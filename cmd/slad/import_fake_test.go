@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -117,10 +118,8 @@ func (f *fakeSlad) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (f *fakeSlad) snapshot() (requests int, stored map[string]sla.Event, batches, bodySizes []int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.requests, f.stored, slicesClone(f.batches), slicesClone(f.bodySizes)
+	return f.requests, f.stored, slices.Clone(f.batches), slices.Clone(f.bodySizes)
 }
-
-func slicesClone(s []int) []int { return append([]int(nil), s...) }
 
 var baseTime = time.Date(2025, 6, 2, 9, 0, 0, 0, time.UTC)
 

@@ -31,7 +31,7 @@ func TestImportSendsEveryEventOnceInBatchesWithinTheLimits(t *testing.T) {
 			if tc.batch > 0 {
 				args = append(args, "--batch", fmt.Sprint(tc.batch), "--batch-bytes", fmt.Sprint(tc.batchBytes))
 			} else {
-				limit, limitBytes = store.DefaultMaxBatchEvents, 4<<20
+				limit, limitBytes = store.DefaultMaxBatchEvents, importBatchBytes
 			}
 
 			code, stdout, stderr := runImportCmd(t, append(args, file)...)
