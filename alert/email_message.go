@@ -10,6 +10,7 @@ import (
 	"mime/quotedprintable"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/sla"
@@ -33,7 +34,7 @@ func (e *emailNotifier) render(m Mail) ([]byte, error) {
 		to[i] = a.String()
 	}
 	header("To", strings.Join(to, ", "))
-	header("Subject", mime.QEncoding.Encode("utf-8", strings.Join(strings.Fields(m.Subject), " ")))
+	header("Subject", encodeText(strings.Join(strings.Fields(m.Subject), " "), maxHeaderLine-len("Subject: ")))
 	id := messageID(m)
 	header("Message-ID", "<"+id+"@"+e.domain+">")
 	if m.Thread != "" {
@@ -84,17 +85,89 @@ func writePart(b *bytes.Buffer, typ, body string) error {
 }
 
 // writeHeader writes a header field folded at spaces so that no line is
-// longer than maxHeaderLine (a word longer than a line stays whole).
+// longer than maxHeaderLine (a word longer than a line stays whole). The
+// value starts on the field's own line: folded right after the colon, the
+// field's value begins with a space that some readers keep (Python's
+// email package shows the subject " [slad] …").
 func writeHeader(b *bytes.Buffer, name, value string) {
 	line := name + ":"
-	for _, word := range strings.Fields(value) {
-		if line != "" && len(line)+1+len(word) > maxHeaderLine {
+	for i, word := range strings.Fields(value) {
+		if i > 0 && len(line)+1+len(word) > maxHeaderLine {
 			b.WriteString(line + "\r\n")
 			line = ""
 		}
 		line += " " + word
 	}
 	b.WriteString(line + "\r\n")
+}
+
+// maxEncodedWord is the longest RFC 2047 encoded-word, which a line of
+// its own (a space, then the word) keeps within the 76 characters RFC 2047
+// allows a line that carries one.
+const maxEncodedWord = 75
+
+// encodeText returns text as a header's unstructured value: as it is when
+// it is printable ASCII, else as RFC 2047 Q encoded-words (UTF-8) sized
+// for writeHeader's folding, the first at most first characters so that it
+// fits on the field's own line, the others at most maxEncodedWord. The
+// spaces of the text are encoded inside the words: the folding whitespace
+// between two encoded-words is not part of the text. mime.WordEncoder
+// sizes every word alike, so its first word would not fit after
+// "Subject: " and the fold would come right after the colon.
+func encodeText(text string, first int) string {
+	if !needsEncoding(text) {
+		return text
+	}
+	const open, end = "=?utf-8?q?", "?="
+	var words []string
+	var word strings.Builder
+	room := first
+	var buf [3 * utf8.UTFMax]byte
+	for _, r := range text {
+		enc := qEncode(buf[:0], r)
+		if word.Len() > 0 && len(open)+word.Len()+len(enc)+len(end) > room {
+			words = append(words, open+word.String()+end)
+			word.Reset()
+			room = maxEncodedWord
+		}
+		word.Write(enc)
+	}
+	return strings.Join(append(words, open+word.String()+end), " ")
+}
+
+// needsEncoding reports whether text has a character a header cannot carry
+// as it is (anything but printable ASCII and the space), or what a reader
+// would take for the start of an encoded-word ("=?"): a title must not be
+// shown as something else than it says.
+func needsEncoding(text string) bool {
+	if strings.Contains(text, "=?") {
+		return true
+	}
+	for i := 0; i < len(text); i++ {
+		if c := text[i]; c < ' ' || c > '~' {
+			return true
+		}
+	}
+	return false
+}
+
+// qEncode appends r in RFC 2047's Q encoding to dst: the space as "_",
+// printable ASCII but "=", "?" and "_" as itself, every other byte of its
+// UTF-8 as "=XX".
+func qEncode(dst []byte, r rune) []byte {
+	const hexDigits = "0123456789ABCDEF"
+	switch {
+	case r == ' ':
+		return append(dst, '_')
+	case r > ' ' && r <= '~' && r != '=' && r != '?' && r != '_':
+		return append(dst, byte(r))
+	}
+	var u [utf8.UTFMax]byte
+	out := dst
+	for _, c := range u[:utf8.EncodeRune(u[:], r)] {
+		out = append(out, '=', hexDigits[c>>4], hexDigits[c&0xf])
+	}
+	return out
 }
 
 // messageID is the left part of m's Message-ID: its ID, or a hash of what

@@ -1,0 +1,64 @@
+package alert
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"mime"
+	"strings"
+	"testing"
+
+	"github.com/slad-project/slad/internal/testutil"
+)
+
+// TestAHeaderValueStartsOnTheFieldsLineAndEncodedWordsFitTheirLines: a
+// folded subject never breaks right after its name, and one that must be
+// encoded decodes back to itself, in encoded-words that keep each line
+// after the first within RFC 2047's 76 characters (the first, which
+// carries the name, within maxHeaderLine).
+func TestAHeaderValueStartsOnTheFieldsLineAndEncodedWordsFitTheirLines(t *testing.T) {
+	cases := map[string]string{
+		"ASCII, left as it is":           "[slad] IT Service Desk missed its 4h target to resolve Sales' P1 'VPN down for the <sales> floor' (1m over)",
+		"a dash in a long title":         "[slad] IT Service Desk has 28 seconds left to answer Sales' P1 'VPN down — the sales floor can't reach the CRM <b>now</b>' (53% of 1m used)",
+		"accents everywhere":             "[slad] Ventes Île-de-France: le VPN ne marche plus — tout l'étage est bloqué depuis ce matin, même les imprimantes",
+		"characters of four bytes":       "[slad] 🔥🔥🔥 " + strings.TrimSpace(strings.Repeat("𝔘𝔫𝔦𝔠𝔬𝔡𝔢 ", 12)),
+		"Q's own signs in the text":      "[slad] a=b? c_d =?utf-8?q?not_a_word?= é",
+		"one short word":                 "é",
+		"ASCII that looks encoded":       "[slad] P1 '=?utf-8?q?=E2=9C=85_all_fine?=' (1m over)",
+		"a long word without any spaces": strings.Repeat("é", 200),
+	}
+	rng := rand.New(rand.NewPCG(testutil.Seed(t, 0), 1))
+	alphabet := []rune("ab c_=?'<>—éÎ🔥\u00a0")
+	for i := range 50 {
+		var b strings.Builder
+		for range rng.IntN(300) + 1 {
+			b.WriteRune(alphabet[rng.IntN(len(alphabet))])
+		}
+		cases[fmt.Sprint("random ", i)] = strings.Join(strings.Fields(b.String()), " ")
+	}
+	for name, subject := range cases {
+		t.Run(name, func(t *testing.T) {
+			value := encodeText(subject, maxHeaderLine-len("Subject: "))
+			var raw bytes.Buffer
+			writeHeader(&raw, "Subject", value)
+			lines := strings.Split(strings.TrimSuffix(raw.String(), "\r\n"), "\r\n")
+			if lines[0] == "Subject:" {
+				t.Errorf("the value starts on the next line:\n%s", raw.String())
+			}
+			for i, line := range lines {
+				limit := maxHeaderLine
+				if i > 0 && value != subject {
+					limit = 76
+				}
+				if len(line) > limit {
+					t.Errorf("line %d is %d characters long, more than %d: %q", i+1, len(line), limit, line)
+				}
+			}
+			unfolded := strings.ReplaceAll(strings.TrimSuffix(raw.String(), "\r\n"), "\r\n ", " ")
+			got, err := new(mime.WordDecoder).DecodeHeader(strings.TrimPrefix(unfolded, "Subject: "))
+			if err != nil || got != subject {
+				t.Errorf("decodes to %q (%v), want %q\nraw:\n%s", got, err, subject, raw.String())
+			}
+		})
+	}
+}
