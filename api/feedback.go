@@ -75,7 +75,7 @@ func decodeAnswers(r *http.Request, limit int64) ([]sla.Answer, []int, *ingestEr
 		}
 	}
 	if !errors.Is(err, io.EOF) {
-		return nil, nil, rejectedAnswer(err, format)
+		return nil, nil, rejectedItem(err, format, "answer")
 	}
 	switch {
 	case len(answers) == 0 && eventio.IsBlank(body):
@@ -90,21 +90,6 @@ func decodeAnswers(r *http.Request, limit int64) ([]sla.Answer, []int, *ingestEr
 		lines = nil
 	}
 	return answers, lines, nil
-}
-
-// rejectedAnswer says which answer of the body is at fault, and why.
-func rejectedAnswer(err error, format eventio.Format) *ingestError {
-	e, ok := errors.AsType[*eventio.Error](err)
-	switch {
-	case !ok:
-		return &ingestError{status: http.StatusBadRequest, index: -1, msg: "reading the body failed: " + err.Error()}
-	case e.Index < 0:
-		return &ingestError{status: http.StatusBadRequest, index: -1, msg: "the body is not a JSON array of answers: " + e.Err.Error()}
-	case format == eventio.NDJSON:
-		return &ingestError{status: http.StatusBadRequest, index: e.Index, line: e.Line,
-			msg: fmt.Sprintf("answer %d (line %d): %s", e.Index, e.Line, e.Err)}
-	}
-	return &ingestError{status: http.StatusBadRequest, index: e.Index, msg: fmt.Sprintf("answer %d: %s", e.Index, e.Err)}
 }
 
 // checkAnswers validates every answer before anything is stored: the

@@ -144,7 +144,7 @@ func TestEachBadAnswerIsToldWhereAndWhy(t *testing.T) {
 		"a score out of range on line 2": {"application/x-ndjson", answerJSON("a1", "it", "sales", 9) + "\n" + answerJSON("a2", "it", "sales", 11), 400,
 			`answer 1 (id "a2"): field "score" is 11; a recommendation score is a whole number from 0 to 10`},
 		"no score": {"", `{"id":"a1","at":"2026-01-01T00:00:00Z","provider":"it","customer":"sales"}`, 400,
-			`answer 0: field "score" is required: how likely the customer is to recommend the provider, a whole number from 0 to 10`},
+			`answer 0 (id "a1"): field "score" is required: how likely the customer is to recommend the provider, a whole number from 0 to 10`},
 		"an empty body":  {"", " ", 400, "the body is empty: send one answer, a JSON array of answers, or NDJSON"},
 		"an empty array": {"", "[]", 400, "the body holds no answer: send at least one"},
 		"CSV": {"text/csv", "id,score\n", 415,

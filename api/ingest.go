@@ -153,7 +153,7 @@ func decodeEvents(r *http.Request, limit int64) ([]sla.Event, []int, *ingestErro
 	}
 	events, lines, err := readEvents(body, format)
 	if err != nil {
-		return nil, nil, rejectedEvent(err, format)
+		return nil, nil, rejectedItem(err, format, "event")
 	}
 	switch {
 	case len(events) == 0 && format == eventio.NDJSON:
@@ -218,19 +218,32 @@ func readEvents(body []byte, format eventio.Format) ([]sla.Event, []int, error) 
 	}
 }
 
-// rejectedEvent says which event of the body is at fault, and why.
-func rejectedEvent(err error, format eventio.Format) *ingestError {
+// rejectedItem says which item of the body, an event or an answer (the
+// noun), is at fault, and why: its index, its line in NDJSON, and its id
+// when it could be read, as the checks after decoding say them.
+func rejectedItem(err error, format eventio.Format, noun string) *ingestError {
 	e, ok := errors.AsType[*eventio.Error](err)
 	switch {
 	case !ok:
 		return &ingestError{status: http.StatusBadRequest, index: -1, msg: "reading the body failed: " + err.Error()}
 	case e.Index < 0:
-		return &ingestError{status: http.StatusBadRequest, index: -1, msg: "the body is not a JSON array of events: " + e.Err.Error()}
-	case format == eventio.NDJSON:
-		return &ingestError{status: http.StatusBadRequest, index: e.Index, line: e.Line,
-			msg: fmt.Sprintf("event %d (line %d): %s", e.Index, e.Line, e.Err)}
+		return &ingestError{status: http.StatusBadRequest, index: -1, msg: "the body is not a JSON array of " + noun + "s: " + e.Err.Error()}
 	}
-	return &ingestError{status: http.StatusBadRequest, index: e.Index, msg: fmt.Sprintf("event %d: %s", e.Index, e.Err)}
+	rejected := &ingestError{status: http.StatusBadRequest, index: e.Index}
+	var where []string
+	if format == eventio.NDJSON {
+		rejected.line = e.Line
+		where = append(where, fmt.Sprintf("line %d", e.Line))
+	}
+	if e.ID != "" {
+		where = append(where, fmt.Sprintf("id %q", e.ID))
+	}
+	rejected.msg = fmt.Sprintf("%s %d", noun, e.Index)
+	if len(where) > 0 {
+		rejected.msg += " (" + strings.Join(where, ", ") + ")"
+	}
+	rejected.msg += ": " + e.Err.Error()
+	return rejected
 }
 
 // checkEvents validates the whole batch before anything is stored: the

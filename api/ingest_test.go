@@ -312,15 +312,17 @@ func TestEachBadBodyIsToldWhereAndWhy(t *testing.T) {
 		"no NDJSON event": {contentType: "application/x-ndjson", body: "\n\n", status: 400, index: -1,
 			msg: "the body holds no event: send one JSON event per line"},
 		"one bad event": {body: `{"id":"a","csat":"5"}`, status: 400, index: 0,
-			msg: `event 0: field "csat" is a JSON string; it must be a whole number`},
+			msg: `event 0 (id "a"): field "csat" is a JSON string; it must be a whole number`},
 		"a body of null": {body: "null", status: 400, index: 0,
 			msg: "event 0: expected an event, a JSON object, but found null"},
 		"an array that is not JSON": {body: `[{"id":"a"},`, status: 400, index: -1,
 			msg: "the body is not a JSON array of events: invalid JSON"},
 		"a bad event of an array": {body: `[{"id":"a"}, {"id":"b","x":1}]`, status: 400, index: 1,
-			msg: `event 1: unknown field "x"; an event has id, request, type`},
+			msg: `event 1 (id "b"): unknown field "x"; an event has id, request, type`},
 		"a bad NDJSON line": {contentType: "application/x-ndjson", body: "{\"id\":\"a\"}\n\n{\"id\":\n", status: 400, index: 1, line: 3,
 			msg: "event 1 (line 3): invalid JSON: the event ends early; in NDJSON each event must be on one line"},
+		"a bad NDJSON line whose id can be read": {contentType: "application/x-ndjson", body: "{\"id\":\"a\"}\n{\"id\":\"b\",\"at\":\"yesterday\"}\n", status: 400, index: 1, line: 2,
+			msg: `event 1 (line 2, id "b"): field "at": "yesterday" is not an RFC 3339 time`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -70,6 +70,9 @@ func TestEveryAcceptedRequestIDIsAddressable(t *testing.T) {
 	}
 }
 
+// TestIDsAndNamesWithControlCharactersAreRefused: an event whose id or
+// name holds a character no name may hold is refused, and the answer
+// quotes the event's id only when the id is not the one at fault.
 func TestIDsAndNamesWithControlCharactersAreRefused(t *testing.T) {
 	ts, st := newIngestServer(t)
 	at := time.Now().UTC().Add(-time.Minute).Format(time.RFC3339)
@@ -83,11 +86,11 @@ func TestIDsAndNamesWithControlCharactersAreRefused(t *testing.T) {
 		},
 		"an ANSI escape in a request": {
 			body: `{"id":"e2","request":"\u001b[2Jr2","type":"opened","at":"` + at + `","provider":"it","customer":"sales"}`,
-			want: `event 0: field "request" holds the control character U+001B at byte 0`,
+			want: `event 0 (id "e2"): field "request" holds the control character U+001B at byte 0`,
 		},
 		"a right-to-left override in a category": {
 			body: `{"id":"e3","request":"r3","type":"opened","at":"` + at + `","provider":"it","customer":"sales","category":"\u202eincident"}`,
-			want: `event 0: field "category" holds the bidirectional control U+202E at byte 0`,
+			want: `event 0 (id "e3"): field "category" holds the bidirectional control U+202E at byte 0`,
 		},
 		"an id that is not UTF-8": {
 			body: "{\"id\":\"ev-\xc3\",\"request\":\"r4\",\"type\":\"opened\",\"at\":\"" + at + "\",\"provider\":\"it\",\"customer\":\"sales\"}",

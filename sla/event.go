@@ -118,6 +118,13 @@ func (e *Event) Validate(now time.Time) error {
 	return nil
 }
 
+// ValidID reports whether id is one an event or an answer may carry: not
+// blank, at most MaxIDLength bytes of UTF-8, with no character a name may
+// not hold. An error message may quote such an id (eventio.Error.ID).
+func ValidID(id string) bool {
+	return checkField("id", id, MaxIDLength, true) == nil && checkName("id", id) == nil
+}
+
 // checkIdentity checks what every event needs: an id, a request and a known
 // type.
 func (e *Event) checkIdentity() error {
@@ -203,7 +210,9 @@ func plainText(v string) bool {
 	return true
 }
 
-// checkName says where v holds a character CheckText refuses.
+// checkName says where v holds a character no name or id may hold: a
+// control character, a line or paragraph separator, a bidirectional
+// control, or a byte that is not UTF-8.
 func checkName(where, v string) error {
 	if !utf8.ValidString(v) {
 		return fmt.Errorf("%s is not valid UTF-8", where)

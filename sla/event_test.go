@@ -145,3 +145,30 @@ func BenchmarkEventChecks(b *testing.B) {
 		}
 	}
 }
+
+// TestValidIDTakesWhatAnEventMayCarry: an id an error may quote is one
+// Validate would take.
+func TestValidIDTakesWhatAnEventMayCarry(t *testing.T) {
+	cases := map[string]bool{
+		"jira-48213-1":                     true,
+		"Ünïcødé 42":                       true,
+		strings.Repeat("x", MaxIDLength):   true,
+		"":                                 false,
+		"   ":                              false,
+		strings.Repeat("x", MaxIDLength+1): false,
+		"e\x001":                           false,
+		"\x1b[2Jr2":                        false,
+		"\u202eevil":                       false,
+		"ev-\xc3":                          false,
+		"a\u2028b":                         false,
+	}
+	for id, want := range cases {
+		if got := ValidID(id); got != want {
+			t.Errorf("ValidID(%q) = %v, want %v", id, got, want)
+		}
+		e := Event{ID: id, Request: "r", Type: Opened, At: time.Unix(1_800_000_000, 0), Provider: "it", Customer: "sales"}
+		if err := e.Validate(time.Unix(1_800_000_000, 0)); (err == nil) != want {
+			t.Errorf("Validate of an event with id %q: %v, while ValidID says %v", id, err, want)
+		}
+	}
+}

@@ -46,7 +46,7 @@ func (a *AnswerReader) Read() (sla.Answer, error) {
 	}
 	ans, err := decodeAnswer(raw, r.ndjson)
 	if err != nil {
-		return sla.Answer{}, &Error{Index: r.index, Line: line, Err: err}
+		return sla.Answer{}, &Error{Index: r.index, Line: line, ID: idOf(raw), Err: err}
 	}
 	r.line = line
 	r.index++

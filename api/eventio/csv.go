@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/slad-project/slad/sla"
 )
 
 // labelPrefix starts the name of a CSV column holding one label.
@@ -158,13 +160,23 @@ func (c *csvInput) next(index int) ([]byte, int, error) {
 	line, _ := c.r.FieldPos(0)
 	ev, err := c.event(rec)
 	if err != nil {
-		return nil, line, &Error{Index: index, Line: line, Err: err}
+		return nil, line, &Error{Index: index, Line: line, ID: c.idOf(rec), Err: err}
 	}
 	c.buf.Reset()
 	if err := c.enc.Encode(ev); err != nil {
 		return nil, line, &Error{Index: index, Line: line, Err: err}
 	}
 	return bytes.TrimSuffix(c.buf.Bytes(), []byte("\n")), line, nil
+}
+
+// idOf returns the row's id cell, the event's id, when sla.ValidID takes
+// it; "" otherwise.
+func (c *csvInput) idOf(rec []string) string {
+	i := slices.Index(c.fields, "id")
+	if i < 0 || i >= len(rec) || !sla.ValidID(rec[i]) {
+		return ""
+	}
+	return rec[i]
 }
 
 // event is a row as the JSON object of an event. The cells that are not

@@ -26,6 +26,7 @@ import (
 	"reflect"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/slad-project/slad/sla"
 )
@@ -54,6 +55,10 @@ type Error struct {
 	// Line is the 1-based line of the input where the problem is; 0 when
 	// not known.
 	Line int
+	// ID is the event's id when it could be read although the event could
+	// not (a time that is not RFC 3339, a field of the wrong type): the
+	// sender finds the event by it. Empty when not known.
+	ID string
 	// Err is the sentence saying what is wrong.
 	Err error
 }
@@ -66,6 +71,22 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// idOf returns the id of the event or answer in data when data is a JSON
+// object whose "id" is a string sla.ValidID takes, whatever is wrong with
+// its other fields; "" otherwise, and when data is not UTF-8 or the id holds
+// U+FFFD, which encoding/json puts in place of what it could not read: an
+// error must not quote an id other than the one sent. Only an event that
+// failed to decode is read again for it.
+func idOf(data []byte) string {
+	var v struct {
+		ID string `json:"id"`
+	}
+	if !utf8.Valid(data) || json.Unmarshal(data, &v) != nil || !sla.ValidID(v.ID) || strings.ContainsRune(v.ID, utf8.RuneError) {
+		return ""
+	}
+	return v.ID
+}
 
 // decode decodes one event strictly: unknown fields, trailing data and text
 // that would not be kept as sent (checkText) are errors. ndjson tailors the sentence for an event cut short.

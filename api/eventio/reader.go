@@ -118,7 +118,7 @@ func (r *Reader) Read() (sla.Event, error) {
 	}
 	e, err := decode(raw, r.ndjson)
 	if err != nil {
-		return sla.Event{}, &Error{Index: r.index, Line: line, Err: err}
+		return sla.Event{}, &Error{Index: r.index, Line: line, ID: idOf(raw), Err: err}
 	}
 	r.raw, r.line, r.compacted = raw, line, !r.compact
 	r.index++

@@ -104,12 +104,15 @@ func TestACSVRowBecomesTheEventItNames(t *testing.T) {
 	}
 }
 
+// TestEachMistakeIsToldWithItsEventAndLine: a mistake names the event by
+// its index and line, and by its id when that could be read (wantID).
 func TestEachMistakeIsToldWithItsEventAndLine(t *testing.T) {
 	tests := map[string]struct {
 		input     string
 		format    Format
 		wantIndex int
 		wantLine  int
+		wantID    string
 		want      string
 	}{
 		"bad JSON names its column": {
@@ -136,21 +139,21 @@ func TestEachMistakeIsToldWithItsEventAndLine(t *testing.T) {
 			input: "{\"id\":\"a\"}\nnull\n", format: NDJSON, wantIndex: 1, wantLine: 2, want: "expected an event, a JSON object, but found null",
 		},
 		"a field of the wrong type": {
-			input: `{"id":"a","csat":"5"}`, format: NDJSON, wantLine: 1, want: `field "csat" is a JSON string; it must be a whole number`,
+			input: `{"id":"a","csat":"5"}`, format: NDJSON, wantLine: 1, wantID: "a", want: `field "csat" is a JSON string; it must be a whole number`,
 		},
 		"labels that are not strings": {
-			input: `{"id":"a","labels":{"site":1}}`, format: NDJSON, wantLine: 1, want: `field "labels" holds a JSON number; it must be an object of string values`,
+			input: `{"id":"a","labels":{"site":1}}`, format: NDJSON, wantLine: 1, wantID: "a", want: `field "labels" holds a JSON number; it must be an object of string values`,
 		},
 		"a time that is not RFC 3339": {
-			input: `{"id":"a","at":"2025-06-02 09:00"}`, format: NDJSON, wantLine: 1,
+			input: `{"id":"a","at":"2025-06-02 09:00"}`, format: NDJSON, wantLine: 1, wantID: "a",
 			want: `field "at": "2025-06-02 09:00" is not an RFC 3339 time such as "2026-11-23T09:14:00Z"`,
 		},
 		"a time that is not a string": {
-			input: `{"id":"a","at":12}`, format: JSON, wantLine: 1,
+			input: `{"id":"a","at":12}`, format: JSON, wantLine: 1, wantID: "a",
 			want: `field "at" must be a string holding an RFC 3339 time such as "2026-11-23T09:14:00Z"`,
 		},
 		"an unknown field names the known ones": {
-			input: `{"id":"a","priorty":"P1"}`, format: NDJSON, wantLine: 1,
+			input: `{"id":"a","priorty":"P1"}`, format: NDJSON, wantLine: 1, wantID: "a",
 			want: `unknown field "priorty"; an event has id, request, type, at, provider, customer, priority, category, title, labels, reason, csat`,
 		},
 		"data after the event": {
@@ -158,7 +161,7 @@ func TestEachMistakeIsToldWithItsEventAndLine(t *testing.T) {
 			want: "unexpected data after the event; send one JSON object per event (or a JSON array of them)",
 		},
 		"an event of an array at fault": {
-			input: "[\n{\"id\":\"a\"},\n{\"id\":\"b\",\"csat\":true}\n]", format: JSON, wantIndex: 1, wantLine: 3,
+			input: "[\n{\"id\":\"a\"},\n{\"id\":\"b\",\"csat\":true}\n]", format: JSON, wantIndex: 1, wantLine: 3, wantID: "b",
 			want: `field "csat" is a JSON bool; it must be a whole number`,
 		},
 		"an array that is not JSON is not one event's fault": {
@@ -182,10 +185,10 @@ func TestEachMistakeIsToldWithItsEventAndLine(t *testing.T) {
 			input: "id,,type\n", format: CSV, wantIndex: -1, wantLine: 1, want: "column 2 of the header has no name",
 		},
 		"a CSV csat that is not a number": {
-			input: "id,csat\na,5\nb,good\n", format: CSV, wantIndex: 1, wantLine: 3, want: `column "csat": "good" is not a whole number`,
+			input: "id,csat\na,5\nb,good\n", format: CSV, wantIndex: 1, wantLine: 3, wantID: "b", want: `column "csat": "good" is not a whole number`,
 		},
 		"a CSV time that is not RFC 3339": {
-			input: "id,at\na,02.06.2025 09:00\n", format: CSV, wantLine: 2, want: `column "at": "02.06.2025 09:00" is not an RFC 3339 time`,
+			input: "id,at\na,02.06.2025 09:00\n", format: CSV, wantLine: 2, wantID: "a", want: `column "at": "02.06.2025 09:00" is not an RFC 3339 time`,
 		},
 		"a CSV row with too few cells": {
 			input: "id,request,type\na,r,responded\nb,r\n", format: CSV, wantIndex: 1, wantLine: 3, want: "the row has 2 cells but the header 3 columns",
@@ -204,8 +207,8 @@ func TestEachMistakeIsToldWithItsEventAndLine(t *testing.T) {
 			if !ok {
 				t.Fatalf("error %v is not an *Error", err)
 			}
-			if e.Index != tc.wantIndex || e.Line != tc.wantLine || !strings.HasPrefix(e.Err.Error(), tc.want) {
-				t.Errorf("error = event %d, line %d: %q\nwant event %d, line %d: %q", e.Index, e.Line, e.Err, tc.wantIndex, tc.wantLine, tc.want)
+			if e.Index != tc.wantIndex || e.Line != tc.wantLine || e.ID != tc.wantID || !strings.HasPrefix(e.Err.Error(), tc.want) {
+				t.Errorf("error = event %d, line %d, id %q: %q\nwant event %d, line %d, id %q: %q", e.Index, e.Line, e.ID, e.Err, tc.wantIndex, tc.wantLine, tc.wantID, tc.want)
 			}
 		})
 	}
