@@ -33,10 +33,12 @@ type alertLine struct {
 }
 
 // alertsSection is the page's list of alerts: the lines, in the order they
-// left slad (pending ones last), and how many more there are.
+// left slad (pending ones last), how many more there are, and why a breach
+// that slad heard of late has no alert (historyNotes).
 type alertsSection struct {
 	Lines []alertLine
 	More  int
+	Notes []string
 }
 
 // stageOf names the clock and stage of each notice id the request's clocks
@@ -82,10 +84,11 @@ func stageWords(key string) string {
 	return key
 }
 
-// newAlertsSection lays out the request's alerts, times in loc.
-func newAlertsSection(p *sla.Policy, req *sla.Request, alerts []store.RequestAlert, total int, loc *time.Location) alertsSection {
+// newAlertsSection lays out the request's alerts, times in loc; st is the
+// request's alert bookkeeping.
+func newAlertsSection(p *sla.Policy, req *sla.Request, st *lifecycle.State, alerts []store.RequestAlert, total int, now time.Time, loc *time.Location) alertsSection {
 	names := stageOf(p, req)
-	sec := alertsSection{More: max(total-len(alerts), 0)}
+	sec := alertsSection{More: max(total-len(alerts), 0), Notes: historyNotes(p, req, st, now, loc)}
 	type sortable struct {
 		at   time.Time
 		line alertLine
@@ -131,4 +134,32 @@ func newAlertsSection(p *sla.Policy, req *sla.Request, alerts []store.RequestAle
 		sec.Lines = append(sec.Lines, r.line)
 	}
 	return sec
+}
+
+// historyNotes says, for each breached clock of req that slad learnt of
+// late, why its breach has no alert: it was history (the clock had stopped
+// long before), and is counted but never alerted; or it waits out its
+// grace hour, so that an import's next events can close it first. Times
+// in loc; st is the request's alert bookkeeping; req is folded as of its
+// last event, and its clocks are taken as they stand at now.
+func historyNotes(p *sla.Policy, req *sla.Request, st *lifecycle.State, now time.Time, loc *time.Location) []string {
+	var notes []string
+	live := req.At(p, now)
+	for i := range live.Clocks {
+		c := &live.Clocks[i]
+		s := p.SLA(c.SLA)
+		if s == nil || !c.Breached() {
+			continue
+		}
+		clock := s.ID + " " + string(c.Target)
+		switch until := st.AlertsWaitUntil(c); {
+		case st.BreachWasHistory(c):
+			notes = append(notes, fmt.Sprintf("The %s clock breached at %s and had stopped by the time slad learnt of it: as history, its breach counts in the figures but is never alerted.",
+				clock, pageTime(c.BreachedAt, loc)))
+		case now.Before(until):
+			notes = append(notes, fmt.Sprintf("The %s clock breached at %s, more than an hour before slad first heard of it at %s: its alert waits until %s (a grace hour, in which the events an import sends next may stop the clock), and goes out then if the clock is still open.",
+				clock, pageTime(c.BreachedAt, loc), pageTime(st.FirstSeen[c.Key()], loc), pageTime(until, loc)))
+		}
+	}
+	return notes
 }

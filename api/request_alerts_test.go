@@ -119,3 +119,55 @@ func TestTheRequestPageListsWhichAlertsFiredWhenAndToWhom(t *testing.T) {
 		t.Errorf("the page lists %d alerts, want %d", strings.Count(other, `data-label="Alert"`), len(items))
 	}
 }
+
+// TestTheRequestPageSaysWhyABreachSladLearntOfLateHasNoAlert: a request
+// still open and first seen hours past its targets waits out its grace
+// hour, and the page says until when; one that breached and closed long
+// before slad heard of it is history, and the page says it is never
+// alerted. A breach slad saw happen gets no such word.
+func TestTheRequestPageSaysWhyABreachSladLearntOfLateHasNoAlert(t *testing.T) {
+	ts, _ := newAlertPageServer(t, []sla.Event{
+		ev("w1", "WAIT-1", sla.Opened, at(5*time.Hour), opened("it", "sales", "P1", "incident", "VPN down")),
+		ev("h1", "HIST-1", sla.Opened, at(6*time.Hour), opened("it", "sales", "P1", "incident", "Printer")),
+		ev("h2", "HIST-1", sla.Responded, at(6*time.Hour-time.Minute)),
+		ev("h3", "HIST-1", sla.Resolved, at(4*time.Hour)),
+		ev("l1", "LIVE-1", sla.Opened, at(2*time.Minute+56*time.Second), opened("it", "sales", "P1", "incident", "Mail down")),
+	})
+	cases := map[string]struct {
+		path       string
+		has, lacks []string
+	}{
+		"open, first seen past its targets": {
+			path: "/requests/it/WAIT-1",
+			has: []string{
+				"The desk resolution clock breached at Tue 24 Nov 2026, 09:00 CET, more than an hour before slad first heard of it at Tue 24 Nov 2026, 13:00 CET: its alert waits until Tue 24 Nov 2026, 14:00 CET",
+				"The desk response clock breached at Tue 24 Nov 2026, 08:02 CET",
+			},
+			lacks: []string{"as history"},
+		},
+		"breached and closed long before": {
+			path:  "/requests/it/HIST-1",
+			has:   []string{"The desk resolution clock breached at Tue 24 Nov 2026, 08:00 CET and had stopped by the time slad learnt of it: as history, its breach counts in the figures but is never alerted."},
+			lacks: []string{"waits until", "desk response clock breached"},
+		},
+		"a breach slad saw happen": {
+			path:  "/requests/it/LIVE-1",
+			lacks: []string{"as history", "waits until"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			body := getPage(t, "GET", ts.URL+tc.path).body
+			for _, want := range tc.has {
+				if !strings.Contains(body, want) {
+					t.Errorf("%s lacks %q", tc.path, want)
+				}
+			}
+			for _, not := range tc.lacks {
+				if strings.Contains(body, not) {
+					t.Errorf("%s says %q", tc.path, not)
+				}
+			}
+		})
+	}
+}

@@ -102,7 +102,7 @@ func (s *Server) handleRequestPage(w http.ResponseWriter, r *http.Request) {
 		Provider: p.DepartmentName(req.Provider), Customer: p.DepartmentName(req.Customer),
 		Priority: req.Priority, Category: req.Category,
 		RenderedISO: now.UTC().Format(time.RFC3339), RenderedText: pageTime(now, loc), Zone: loc.String(),
-		Alerts:   newAlertsSection(p, &req, alerts, total, loc),
+		Alerts:   newAlertsSection(p, &req, &v.State, alerts, total, now, loc),
 		JSONLink: "/api/v1/requests/" + httputil.RequestPath(res.ref.Provider, id) + "?explain=1",
 	}
 	page.Unmatched = unmatchedReasons(p, &req)

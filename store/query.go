@@ -11,15 +11,17 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/slad-project/slad/alert/lifecycle"
 	"github.com/slad-project/slad/sla"
 )
 
 // RequestView is a stored request: its folded state as of its last update,
-// which stages fired, and its events in fold order.
+// its alert bookkeeping (which stages fired, which were history and sent
+// nothing, when slad first saw each clock), and its events in fold order.
 type RequestView struct {
 	Request sla.Request
-	Fired   map[string][]string
-	Events  []sla.Event
+	lifecycle.State
+	Events []sla.Event
 }
 
 // Request returns a stored request with its events, or ErrNotFound.
@@ -36,7 +38,7 @@ func (s *Store) Request(ref Ref) (RequestView, error) {
 		if rec, err = s.current(tx, ref, rec); err != nil { // re-matched if stale (rematch.go)
 			return err
 		}
-		v.Request, v.Fired = rec.Request, rec.Fired
+		v.Request, v.State = rec.Request, rec.State
 		v.Request.Provider = ref.Provider // a request that has not opened has it from its key
 		v.Events, err = loadEvents(tx, ref)
 		sla.SortEvents(v.Events)

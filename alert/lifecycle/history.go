@@ -83,6 +83,19 @@ func (s *State) grace(clk *sla.Clock, key string) time.Time {
 	return s.settlesAt(clk, key)
 }
 
+// AlertsWaitUntil is when the alerts of an open clock that breached more
+// than HistoryAge before slad first heard of it may go out, the end of its
+// grace hour; zero when they need not wait. The request page says so, so
+// that a breach without an alert is not taken for a fault.
+func (s *State) AlertsWaitUntil(clk *sla.Clock) time.Time { return s.grace(clk, clk.Key()) }
+
+// BreachWasHistory reports whether a clock's breach was marked fired
+// without an alert because it was history when slad learnt of it (see
+// silenceHistory): no alert of it is ever sent.
+func (s *State) BreachWasHistory(clk *sla.Clock) bool {
+	return slices.Contains(s.Silent[clk.Key()], breachKey)
+}
+
 // Settled reports whether a clock's breach and stop are settled as of now,
 // so that running totals that never go down (breaches, stops) may count
 // them. A clock whose breach or stop lies more than HistoryAge before slad

@@ -309,3 +309,32 @@ func TestOnlyTheCatchUpOfImportedBreachesAndSettlingMayWait(t *testing.T) {
 		})
 	}
 }
+
+// TestWhyABreachHasNoAlertYetIsToldByItsGraceOrItsHistory: an open clock
+// first seen past its target tells when its alert may go out (the end of
+// the grace hour); a clock that had stopped long before is history, told
+// as such, and waits for nothing.
+func TestWhyABreachHasNoAlertYetIsToldByItsGraceOrItsHistory(t *testing.T) {
+	seen := slatest.T0.Add(30 * time.Hour)
+	d := newDesk(t, slatest.DeskPolicy())
+	d.ingest(seen, slatest.Event("o", "OPEN", sla.Opened, slatest.T0), slatest.Event("r", "OPEN", sla.Responded, slatest.T0.Add(time.Minute)))
+	d.ingest(seen, slatest.Event("o2", "OLD", sla.Opened, slatest.T0), slatest.Event("r2", "OLD", sla.Responded, slatest.T0.Add(time.Minute)), slatest.Event("x2", "OLD", sla.Resolved, slatest.T0.Add(5*time.Hour)))
+	d.tick(seen.Add(time.Minute))
+
+	r, st := d.request("OPEN")
+	live := r.At(d.p, seen.Add(time.Minute))
+	res := live.Clock("it-sales", sla.Resolution)
+	if got, want := st.AlertsWaitUntil(res), seen.Add(HistoryAge); !got.Equal(want) || st.BreachWasHistory(res) {
+		t.Errorf("open clock first seen 26h past its target: alerts wait until %s (history %v); want %s, not history", got, st.BreachWasHistory(res), want)
+	}
+	if resp := live.Clock("it-sales", sla.Response); !st.AlertsWaitUntil(resp).IsZero() || st.BreachWasHistory(resp) {
+		t.Errorf("the response clock, met in a minute, waits until %s (history %v); want nothing", st.AlertsWaitUntil(resp), st.BreachWasHistory(resp))
+	}
+
+	r, st = d.request("OLD")
+	res = r.Clock("it-sales", sla.Resolution)
+	if !res.Breached() || !st.BreachWasHistory(res) || !st.AlertsWaitUntil(res).IsZero() {
+		t.Errorf("a clock that breached and stopped a day before slad heard of it: breached %v, history %v, waits until %s; want breached history, waiting for nothing",
+			res.Breached(), st.BreachWasHistory(res), st.AlertsWaitUntil(res))
+	}
+}
