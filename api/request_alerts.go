@@ -157,7 +157,7 @@ func historyNotes(p *sla.Policy, req *sla.Request, st *lifecycle.State, now time
 			notes = append(notes, fmt.Sprintf("The %s clock breached at %s and had stopped by the time slad learnt of it: as history, its breach counts in the figures but is never alerted.",
 				clock, pageTime(c.BreachedAt, loc)))
 		case now.Before(until):
-			notes = append(notes, fmt.Sprintf("The %s clock breached at %s, more than an hour before slad first heard of it at %s: its alert waits until %s (a grace hour, in which the events an import sends next may stop the clock), and goes out then if the clock is still open.",
+			notes = append(notes, fmt.Sprintf("The %s clock breached at %s, more than an hour before slad first heard of it at %s: its alert waits until %s (a grace hour, in which the events an import sends next may stop the clock), and goes out then, or as the receivers' notification hours allow, if the clock is still open.",
 				clock, pageTime(c.BreachedAt, loc), pageTime(st.FirstSeen[c.Key()], loc), pageTime(until, loc)))
 		}
 	}
