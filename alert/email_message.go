@@ -136,19 +136,11 @@ func encodeText(text string, first int) string {
 }
 
 // needsEncoding reports whether text has a character a header cannot carry
-// as it is (anything but printable ASCII and the space), or what a reader
+// as it is (anything but printable ASCII, sla.PlainText), or what a reader
 // would take for the start of an encoded-word ("=?"): a title must not be
 // shown as something else than it says.
 func needsEncoding(text string) bool {
-	if strings.Contains(text, "=?") {
-		return true
-	}
-	for i := 0; i < len(text); i++ {
-		if c := text[i]; c < ' ' || c > '~' {
-			return true
-		}
-	}
-	return false
+	return !sla.PlainText(text) || strings.Contains(text, "=?")
 }
 
 // qEncode appends r in RFC 2047's Q encoding to dst: the space as "_",

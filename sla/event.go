@@ -157,7 +157,7 @@ func (e *Event) CheckText() error {
 		{"id", e.ID}, {"request", e.Request}, {"provider", e.Provider}, {"customer", e.Customer},
 		{"priority", e.Priority}, {"category", e.Category}, {"reason", e.Reason}, {"department", e.Department},
 	} {
-		if plainText(f.value) {
+		if PlainText(f.value) {
 			continue // the common case, told without naming the field
 		}
 		if err := checkName(fmt.Sprintf("field %q", f.name), f.value); err != nil {
@@ -168,7 +168,7 @@ func (e *Event) CheckText() error {
 		// In key order, so that the error names the first key to fix
 		// whatever the map's order.
 		for _, k := range slices.Sorted(maps.Keys(e.Labels)) {
-			if plainText(k) && plainText(e.Labels[k]) {
+			if PlainText(k) && PlainText(e.Labels[k]) {
 				continue
 			}
 			if err := checkName(fmt.Sprintf(`field "labels": key %q`, k), k); err != nil {
@@ -187,21 +187,22 @@ func (e *Event) CheckText() error {
 	return nil
 }
 
-// plainLabels reports whether every key and value of labels is plainText:
+// plainLabels reports whether every key and value of labels is PlainText:
 // the common case, told without sorting the keys.
 func plainLabels(labels map[string]string) bool {
 	for k, v := range labels {
-		if !plainText(k) || !plainText(v) {
+		if !PlainText(k) || !PlainText(v) {
 			return false
 		}
 	}
 	return true
 }
 
-// plainText reports whether v is printable ASCII only, which checkName
-// never refuses: every event's every name is checked, and the field's name
-// is formatted only for a value that needs a closer look.
-func plainText(v string) bool {
+// PlainText reports whether v is printable ASCII only (the space to "~"),
+// which checkName never refuses: every event's every name is checked, and
+// the field's name is formatted only for a value that needs a closer look.
+// A mail header carries such text as it is (alert's encodeText).
+func PlainText(v string) bool {
 	for i := 0; i < len(v); i++ {
 		if v[i] < 0x20 || v[i] > 0x7E {
 			return false
