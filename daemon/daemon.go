@@ -119,6 +119,8 @@ type Daemon struct {
 	cronID   cron.EntryID
 	schedule string
 	catchUp  sync.WaitGroup // the evaluation Start runs at once
+	// ticking is held by the evaluation tick that runs (evaluate.go).
+	ticking sync.Mutex
 	// historyLeft says the last tick left imported history to settle or
 	// announce for the next (store.EvalResult.HistoryLeft).
 	historyLeft atomic.Bool

@@ -1,0 +1,68 @@
+package daemon
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slad-project/slad/internal/testutil"
+)
+
+// Evaluation ticks run one at a time: the catch-up tick of Start is not
+// cron's job, and the first scheduled tick must not run beside it (nor a
+// tick of a schedule a reload replaced). Two at once read and decide the
+// same due requests, each tick counting them.
+func TestEvaluationTicksRunOneAtATime(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfg, []byte(`
+global:
+  evaluation_schedule: "@every 24h"
+  timezone: UTC
+departments:
+  it: {notify: [console]}
+  sales: {}
+receivers:
+  console: {type: log}
+slas:
+  - id: it-sales
+    provider: it
+    customers: [sales]
+    response: 1h
+    objective: 95%
+    window: 30d
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	clock := testutil.NewClock(lifeStart)
+	in := start(t, cfg, filepath.Join(dir, "data"), clock.Now)
+	const n = 3000 // two chunks of the store's tick
+	events := make([]map[string]any, n)
+	for i := range events {
+		events[i] = event(fmt.Sprint("o", i), fmt.Sprint("IT-", i), "opened", lifeStart.Format(time.RFC3339), "provider", "it", "customer", "sales")
+	}
+	if status, body := in.post("", events...); status != 200 {
+		t.Fatalf("open %d requests: %d %v", n, status, body)
+	}
+	in.d.catchUp.Wait()
+
+	clock.Set(lifeStart.Add(2 * time.Hour)) // every response breached
+	var ticks sync.WaitGroup
+	for range 2 {
+		ticks.Go(in.d.evaluate)
+	}
+	ticks.Wait()
+	looked := 0
+	for _, m := range regexp.MustCompile(`msg="evaluation fired (?:alerts|no alert)" requests=(\d+)`).FindAllStringSubmatch(in.logs.String(), -1) {
+		k, _ := strconv.Atoi(m[1])
+		looked += k
+	}
+	if looked != n {
+		t.Errorf("two ticks started together looked at %d due requests in all, want each of the %d once", looked, n)
+	}
+}
