@@ -119,8 +119,10 @@ type Daemon struct {
 	cronID   cron.EntryID
 	schedule string
 	catchUp  sync.WaitGroup // the evaluation Start runs at once
-	// ticking is held by the evaluation tick that runs (evaluate.go).
-	ticking sync.Mutex
+	// ticking is held by the evaluation tick that runs (evaluate.go);
+	// stopping is set when Stop begins, for a tick that waited for it.
+	ticking  sync.Mutex
+	stopping atomic.Bool
 	// historyLeft says the last tick left imported history to settle or
 	// announce for the next (store.EvalResult.HistoryLeft).
 	historyLeft atomic.Bool

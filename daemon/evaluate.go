@@ -69,10 +69,14 @@ func (d *Daemon) scheduleEvaluation(spec string) error {
 // (12 million stages) ran beside the first scheduled tick, begun 30 s
 // later, to its end, in 464 s with a heap of up to 3 GB; alone it took
 // 388 s and 1.7 GB. A tick that finds another running waits for it, then
-// finds little due.
+// finds little due, or nothing to do when slad began to stop meanwhile:
+// the store may be closed by then.
 func (d *Daemon) evaluate() {
 	d.ticking.Lock()
 	defer d.ticking.Unlock()
+	if d.stopping.Load() {
+		return
+	}
 	if _, err := d.store.CommitError(); err != nil {
 		if err := d.store.ProbeCommit(); err != nil {
 			d.log.Error("evaluation skipped: the database still cannot commit", "err", err)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,26 +20,7 @@ import (
 // same due requests, each tick counting them.
 func TestEvaluationTicksRunOneAtATime(t *testing.T) {
 	dir := t.TempDir()
-	cfg := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(cfg, []byte(`
-global:
-  evaluation_schedule: "@every 24h"
-  timezone: UTC
-departments:
-  it: {notify: [console]}
-  sales: {}
-receivers:
-  console: {type: log}
-slas:
-  - id: it-sales
-    provider: it
-    customers: [sales]
-    response: 1h
-    objective: 95%
-    window: 30d
-`), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfg := writeTickConfig(t, dir)
 	clock := testutil.NewClock(lifeStart)
 	in := start(t, cfg, filepath.Join(dir, "data"), clock.Now)
 	const n = 3000 // two chunks of the store's tick
@@ -65,4 +47,56 @@ slas:
 	if looked != n {
 		t.Errorf("two ticks started together looked at %d due requests in all, want each of the %d once", looked, n)
 	}
+}
+
+// A tick that waited for another while slad stopped does nothing when its
+// turn comes: the store is closed by then.
+func TestATickThatWaitedThroughAStopDoesNothing(t *testing.T) {
+	dir := t.TempDir()
+	in := start(t, writeTickConfig(t, dir), filepath.Join(dir, "data"), testutil.NewClock(lifeStart).Now)
+	in.d.catchUp.Wait()
+	in.d.ticking.Lock() // a tick that runs
+	waited := make(chan struct{})
+	go func() {
+		defer close(waited)
+		in.d.evaluate()
+	}()
+	if err := in.stop(); err != nil {
+		t.Fatal(err)
+	}
+	in.d.ticking.Unlock()
+	<-waited
+	logs := in.logs.String()
+	if after := logs[strings.Index(logs, `msg="slad stopped"`):]; strings.Contains(after, "level=ERROR") || strings.Contains(after, "level=WARN") {
+		t.Errorf("the tick that waited through the stop ran on the closed store:\n%s", after)
+	}
+}
+
+// writeTickConfig writes a configuration of one SLA, IT's 1h response to
+// Sales, alerts to slad's log, scheduled ticks a day apart: the tests run
+// the ticks.
+func writeTickConfig(t *testing.T, dir string) string {
+	t.Helper()
+	cfg := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfg, []byte(`
+global:
+  evaluation_schedule: "@every 24h"
+  timezone: UTC
+departments:
+  it: {notify: [console]}
+  sales: {}
+receivers:
+  console: {type: log}
+slas:
+  - id: it-sales
+    description: IT answers Sales within the hour
+    provider: it
+    customers: [sales]
+    response: 1h
+    objective: 95%
+    window: 30d
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }

@@ -113,6 +113,7 @@ func (d *Daemon) Stop(ctx context.Context) error {
 		return d.stopErr
 	}
 	d.stopped = true
+	d.stopping.Store(true)
 	d.log.Info("shutting down", "deadline", d.opts.ShutdownTimeout)
 	d.ready.Store(false)
 	d.stopErr = d.teardown(ctx)
