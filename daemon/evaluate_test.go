@@ -67,7 +67,11 @@ func TestATickThatWaitedThroughAStopDoesNothing(t *testing.T) {
 	in.d.ticking.Unlock()
 	<-waited
 	logs := in.logs.String()
-	if after := logs[strings.Index(logs, `msg="slad stopped"`):]; strings.Contains(after, "level=ERROR") || strings.Contains(after, "level=WARN") {
+	stopped := strings.Index(logs, `msg="slad stopped"`)
+	if stopped < 0 {
+		t.Fatalf("the daemon never said it stopped:\n%s", logs)
+	}
+	if after := logs[stopped:]; strings.Contains(after, "level=ERROR") || strings.Contains(after, "level=WARN") {
 		t.Errorf("the tick that waited through the stop ran on the closed store:\n%s", after)
 	}
 }
