@@ -242,10 +242,12 @@ func (f *fold) refold(p *sla.Policy, rec *record) bool {
 // write is phase 3: the effects and the record, and the contribution's
 // difference into sum (applied once per commit: see pendingSums).
 func (f *fold) write(tx *bolt.Tx, now time.Time, sum *pendingSums) error {
-	if err := f.writeEffects(tx, now, sum); err != nil {
-		return err
+	for _, write := range []func(*fold, *bolt.Tx, time.Time, *pendingSums) error{(*fold).writeEffects, (*fold).writeIndexes, (*fold).writeData} {
+		if err := write(f, tx, now, sum); err != nil {
+			return err
+		}
 	}
-	return putRecord(sum.writer(tx), f.ref, f.rec, f.data, f.oldContrib(), now, f.prepared())
+	return nil
 }
 
 // writeEffects is write's first part: the alert effects, and the
@@ -277,8 +279,15 @@ func (f *fold) writeIndexes(tx *bolt.Tx, now time.Time, sum *pendingSums) error 
 	return putIndexes(w, recordKey(w, f.ref, f.prepared()), f.ref, f.rec, f.oldContrib(), now, f.prepared())
 }
 
-// writeData is write's last part, after writeIndexes: the record.
+// writeData is write's last part, after writeIndexes: the record, unless
+// it encodes as stored. A fold that changes nothing is common (a re-match
+// of a request no changed SLA matches, an event that moves no clock), and
+// a put of the same bytes would still make bbolt write the record's page
+// again at the commit.
 func (f *fold) writeData(tx *bolt.Tx, _ time.Time, sum *pendingSums) error {
+	if f.stored != nil && bytes.Equal(f.data, f.stored) {
+		return nil
+	}
 	w := sum.writer(tx)
 	return w.bucket(wRequests).put(recordKey(w, f.ref, f.prepared()), f.data)
 }

@@ -75,25 +75,14 @@ func (f *fold) prepared() *writePrep {
 	return &f.prep
 }
 
-// putRecord writes a record, encoded as data, whose contribution's
-// counters and day aggregates are applied already (by a fold, which sums
-// them: fold.go): its index keys and its entry in the retention index
-// (putIndexes), the record itself.
-// It writes through w, the commit's writer (tx_writer.go), with what prep
-// made already (nil: nothing).
-func putRecord(w *txWriter, ref Ref, rec *record, data []byte, old contribution, now time.Time, prep *writePrep) error {
-	id := recordKey(w, ref, prep)
-	if err := putIndexes(w, id, ref, rec, old, now, prep); err != nil {
-		return err
-	}
-	return w.bucket(wRequests).put(id, data)
-}
-
-// putIndexes is putRecord's writes but the record's, for the request
-// keyed id (recordKey). The open requests without a clock, the ranks of
-// the requests needing attention and the retention index are kept here,
-// not in indexes, because the migrations before their schemas rebuild
-// indexes without them.
+// putIndexes writes a record's index keys and its entry in the retention
+// index, for the request keyed id (recordKey), through w, the commit's
+// writer (tx_writer.go), with what prep made already (nil: nothing). The
+// contribution's counters and day aggregates are applied already (by a
+// fold, which sums them: fold.go). The open requests without a clock, the
+// ranks of the requests needing attention and the retention index are
+// kept here, not in indexes, because the migrations before their schemas
+// rebuild indexes without them.
 func putIndexes(w *txWriter, id []byte, ref Ref, rec *record, old contribution, now time.Time, prep *writePrep) error {
 	if err := w.indexes(id, old, rec.Contrib); err != nil {
 		return err

@@ -246,3 +246,39 @@ func TestAReadOlderThanTheRematchChunkStillSeesTheNewRules(t *testing.T) {
 		}
 	}
 }
+
+// TestARematchWritesNoRequestTheNewRulesLeaveAsItWas: an edit of one SLA
+// re-matches every open request, but only those it changes are written;
+// the others cost a read, not a rewrite of their pages.
+func TestARematchWritesNoRequestTheNewRulesLeaveAsItWas(t *testing.T) {
+	const n = 2000
+	pagesWritten := func(limits map[string]time.Duration) int64 {
+		clock := testutil.NewClock(slatest.T0.Add(time.Hour))
+		s := openTest(t, t.TempDir(), clock)
+		if _, err := s.Adopt(slatest.DeskPolicy(), "a"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Rematch(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		openRequests(t, s, n) // all P1
+		p := slatest.DeskPolicy()
+		p.SLAs[0].Resolution = sla.Target{ByPriority: limits}
+		if pending, err := s.Adopt(p, "b"); err != nil || !pending {
+			t.Fatalf("Adopt of a changed policy: pending %v, %v", pending, err)
+		}
+		stats := s.db.Stats()
+		before := stats.TxStats.GetWrite()
+		if done, err := s.Rematch(context.Background()); err != nil || done != n {
+			t.Fatalf("Rematch: %d done, %v", done, err)
+		}
+		stats = s.db.Stats()
+		return stats.TxStats.GetWrite() - before
+	}
+	changed := pagesWritten(map[string]time.Duration{"P1": 8 * time.Hour, "P2": 24 * time.Hour})
+	unchanged := pagesWritten(map[string]time.Duration{"P1": 4 * time.Hour, "P2": 48 * time.Hour})
+	t.Logf("pages written re-matching %d requests: %d when their P1 target changed, %d when only P2's did", n, changed, unchanged)
+	if unchanged*10 > changed {
+		t.Errorf("re-matching %d P1 requests after a change of the P2 target wrote %d pages, against %d when their own target changed: the requests it left as they were were written again", n, unchanged, changed)
+	}
+}
