@@ -255,15 +255,18 @@ func (s *Store) RematchStep() (RematchStatus, error) {
 			return nil
 		}
 		keys := staleKeys(tx, st.after, rematchChunk)
-		for _, k := range keys {
+		// The chunk's requests are distinct: folded together, computed on
+		// every core and their sums written once, as a group commit's.
+		var res IngestResult
+		folds := make([]*fold, len(keys))
+		for i, k := range keys {
 			ref, _, _ := parseRequestKey(k)
-			q, err := refold(tx, st.policy, ref, now, nil)
-			if err != nil {
-				return err
-			}
-			queued += q
+			folds[i] = &fold{ref: ref, res: &res}
 		}
-		n = len(keys)
+		if err := refoldAll(tx, st.policy, now, folds); err != nil {
+			return err
+		}
+		queued, n = res.queued, len(keys)
 		meta := tx.Bucket(bucketMeta)
 		if len(keys) < rematchChunk {
 			finished = true
