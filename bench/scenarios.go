@@ -210,6 +210,9 @@ func (r *runner) openRequests(ctx context.Context, in *instance, cfg string, gen
 	if err := in.stop(); err != nil {
 		return err
 	}
+	if err := r.rematchAfterEdit(ctx, cfg, dataDir, scen); err != nil {
+		return err
+	}
 	return r.stormAmidOpen(cfg, dataDir, scen, open)
 }
 

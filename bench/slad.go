@@ -36,6 +36,12 @@ type logSink struct {
 	alerts atomic.Int64
 	mu     sync.Mutex
 	errs   []string
+	// rematched is the re-match the daemon logged as done: how many
+	// requests it folded again, in what time (zero until then).
+	rematched struct {
+		requests int64
+		took     time.Duration
+	}
 }
 
 var _ slog.Handler = (*logSink)(nil)
@@ -45,6 +51,20 @@ func (h *logSink) Enabled(_ context.Context, l slog.Level) bool { return l >= sl
 func (h *logSink) Handle(_ context.Context, r slog.Record) error {
 	if r.Message == "SLA alert" {
 		h.alerts.Add(1)
+		return nil
+	}
+	if r.Message == rematchedMessage {
+		h.mu.Lock()
+		r.Attrs(func(a slog.Attr) bool {
+			switch a.Key {
+			case "requests":
+				h.rematched.requests = a.Value.Int64()
+			case "took":
+				h.rematched.took = a.Value.Duration()
+			}
+			return true
+		})
+		h.mu.Unlock()
 		return nil
 	}
 	if r.Level >= slog.LevelError {
@@ -61,6 +81,18 @@ func (h *logSink) Handle(_ context.Context, r slog.Record) error {
 		h.mu.Unlock()
 	}
 	return nil
+}
+
+// rematchedMessage is what the daemon logs when a background re-match is
+// done (daemon/rematch.go).
+const rematchedMessage = "open requests re-matched to the changed configuration"
+
+// rematchDone returns the requests the re-match folded again and the time
+// it took, once the daemon logged it done; ok is false until then.
+func (h *logSink) rematchDone() (requests int64, took time.Duration, ok bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.rematched.requests, h.rematched.took, h.rematched.took > 0
 }
 
 func (h *logSink) WithAttrs([]slog.Attr) slog.Handler { return h }
