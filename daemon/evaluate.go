@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -92,7 +93,13 @@ func (d *Daemon) evaluate() {
 	d.metrics.evalDuration.Observe(time.Since(start).Seconds())
 	// What the tick held, now that it has committed (even in part).
 	d.logHeld() // quiet.go
-	if err != nil {
+	switch {
+	case errors.Is(err, store.ErrClosed):
+		// A stop that could not wait for a long tick closed the store
+		// under it, as its step warned: nothing is lost.
+		d.log.Info("evaluation tick cut short by the stop; what it committed stays, and the next start's tick decides the rest")
+		return
+	case err != nil:
 		d.log.Error("evaluation failed", "err", err)
 		return
 	}

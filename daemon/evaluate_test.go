@@ -76,6 +76,32 @@ func TestATickThatWaitedThroughAStopDoesNothing(t *testing.T) {
 	}
 }
 
+// A tick that a stop's deadline cut short, the store closed under it, ends
+// with a line that says so, not with errors: nothing is lost, and the
+// stop step warned of it.
+func TestATickTheStoreClosedUnderEndsWithoutAnError(t *testing.T) {
+	dir := t.TempDir()
+	clock := testutil.NewClock(lifeStart)
+	in := start(t, writeTickConfig(t, dir), filepath.Join(dir, "data"), clock.Now)
+	if status, body := in.post("", event("o1", "IT-1", "opened", lifeStart.Format(time.RFC3339), "provider", "it", "customer", "sales")); status != 200 {
+		t.Fatalf("open a request: %d %v", status, body)
+	}
+	in.d.catchUp.Wait()
+	clock.Set(lifeStart.Add(2 * time.Hour)) // its response breached: the tick has work
+	if err := in.d.store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	mark := len(in.logs.String())
+	in.d.evaluate()
+	logs := in.logs.String()[mark:]
+	if strings.Contains(logs, "level=ERROR") || strings.Contains(logs, "level=WARN") {
+		t.Errorf("a tick on a store closed under it logged errors:\n%s", logs)
+	}
+	if !strings.Contains(logs, "evaluation tick cut short by the stop") {
+		t.Errorf("the tick did not say the stop cut it short:\n%s", logs)
+	}
+}
+
 // writeTickConfig writes a configuration of one SLA, IT's 1h response to
 // Sales, alerts to slad's log, scheduled ticks a day apart: the tests run
 // the ticks.

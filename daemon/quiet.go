@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"errors"
 	"sync"
 	"time"
 
@@ -55,7 +56,10 @@ func (d *Daemon) releaseHeld(now time.Time) {
 	defer d.notes.mu.Unlock()
 	for {
 		released, err := d.store.ReleaseHeld(now)
-		if err != nil {
+		switch {
+		case errors.Is(err, store.ErrClosed):
+			return // a stop: the next start's tick releases them
+		case err != nil:
 			d.log.Error("held alerts not released; they are released at the next tick", "err", err)
 			return
 		}
@@ -76,7 +80,10 @@ func (d *Daemon) logHeld() {
 	d.notes.mu.Lock()
 	defer d.notes.mu.Unlock()
 	held, err := d.store.HeldAfter(d.notes.heldLogged, heldLogBatch)
-	if err != nil {
+	switch {
+	case errors.Is(err, store.ErrClosed):
+		return // a stop: the next start logs every alert still held
+	case err != nil:
 		d.log.Error("held alerts not logged", "err", err)
 		return
 	}

@@ -87,7 +87,17 @@ const evalChunk = 2048
 // it meanwhile; it then decides on it again as it is) and writes them in
 // deadline order, the counters and day aggregates they share once per
 // chunk.
+//
+// A store closed under a tick (a stop that could not wait for it) ends it
+// between chunks with an error that matches ErrClosed: what it committed
+// stays, and the next tick decides the rest.
 func (s *Store) Evaluate(now time.Time) (EvalResult, error) {
+	res, err := s.evaluate(now)
+	return res, closedUnder(err)
+}
+
+// evaluate is Evaluate's tick.
+func (s *Store) evaluate(now time.Time) (EvalResult, error) {
 	var res EvalResult
 	p := s.policy.Load()
 	bound := dueBound(now)

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -394,3 +395,21 @@ func (o *secondCommit) Committed(time.Duration) {
 }
 
 func (o *secondCommit) GroupCommitted(int) {}
+
+// A stop that cannot wait for a long tick closes the store under it: what
+// the tick then tries fails with an error the daemon tells from a fault.
+func TestWhatATickDoesOnAClosedStoreFailsWithErrClosed(t *testing.T) {
+	clock := testutil.NewClock(slatest.T0.Add(5 * time.Hour)) // R1's resolution breached
+	s := openResponded(t, clock)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, evalErr := s.Evaluate(clock.Now())
+	_, releaseErr := s.ReleaseHeld(clock.Now())
+	_, heldErr := s.HeldAfter(0, 10)
+	for what, err := range map[string]error{"Evaluate": evalErr, "ReleaseHeld": releaseErr, "HeldAfter": heldErr} {
+		if !errors.Is(err, ErrClosed) {
+			t.Errorf("%s on a closed store = %v, want an error matching ErrClosed", what, err)
+		}
+	}
+}

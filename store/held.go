@@ -210,12 +210,13 @@ const ReleaseChunk = 2000
 
 // ReleaseHeld moves the held alerts due at now into the outbox, in the
 // order they fired, and returns them. It reads only the due entries; more
-// than ReleaseChunk due at once are released by the next calls.
+// than ReleaseChunk due at once are released by the next calls. On a
+// closed store its error matches ErrClosed.
 func (s *Store) ReleaseHeld(now time.Time) ([]HeldAlert, error) {
 	// Most ticks find nothing due: a read transaction tells, without the
 	// fsync a write transaction would cost.
 	if next, ok, err := s.NextRelease(); err != nil || !ok || next.After(now) {
-		return nil, err
+		return nil, closedUnder(err)
 	}
 	var out []HeldAlert
 	err := s.update(func(tx *bolt.Tx) error {
@@ -250,7 +251,7 @@ func (s *Store) ReleaseHeld(now time.Time) ([]HeldAlert, error) {
 		return sum.flush(tx)
 	})
 	if err != nil {
-		return nil, err
+		return nil, closedUnder(err)
 	}
 	if len(out) > 0 {
 		s.signalOutbox()
@@ -281,7 +282,8 @@ func (s *Store) NextRelease() (t time.Time, ok bool, err error) {
 
 // HeldAfter returns up to limit held alerts held after the one numbered
 // seq, in the order they fired: the daemon logs each once, when it is
-// held (and those held at start).
+// held (and those held at start). On a closed store its error matches
+// ErrClosed.
 func (s *Store) HeldAfter(seq uint64, limit int) ([]HeldAlert, error) {
 	var out []HeldAlert
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -295,7 +297,7 @@ func (s *Store) HeldAfter(seq uint64, limit int) ([]HeldAlert, error) {
 		}
 		return nil
 	})
-	return out, err
+	return out, closedUnder(err)
 }
 
 func decodeHeld(v []byte) (HeldAlert, error) {

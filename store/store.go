@@ -25,7 +25,8 @@ import (
 var (
 	// ErrLocked: another process holds the database file.
 	ErrLocked = errors.New("database is locked by another process")
-	// ErrClosed: the store was closed.
+	// ErrClosed: the store was closed (before the call, or under it:
+	// closedUnder).
 	ErrClosed = errors.New("store is closed")
 	// ErrNotFound: no such request.
 	ErrNotFound = errors.New("not found")
@@ -218,6 +219,17 @@ func (s *Store) Close() error {
 		<-s.done
 		err = s.db.Close()
 	})
+	return err
+}
+
+// closedUnder marks err as ErrClosed when it is bbolt's refusal of a
+// transaction begun after the store closed ("database not open"), so that
+// a caller tells a stop from a fault; other errors, and nil, it returns
+// as they are.
+func closedUnder(err error) error {
+	if errors.Is(err, berrors.ErrDatabaseNotOpen) && !errors.Is(err, ErrClosed) {
+		return fmt.Errorf("%w: %w", ErrClosed, err)
+	}
 	return err
 }
 
