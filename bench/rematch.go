@@ -2,11 +2,16 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/slad-project/slad/api/wire"
 )
 
 // editedSLA is the SLA whose response target the bench edits, and the
@@ -18,16 +23,30 @@ const (
 	editedTo       = "    response: 3h\n"
 )
 
-// rematchAfterEdit edits one SLA's response target, restarts slad on it
-// and measures the start-up and the background re-match of every open
-// request that follows; it leaves slad stopped on the edited config.
+// rematchAfterEdit edits one SLA's response target, has the running slad
+// plan it (a dry run), restarts slad on it and measures the start-up and
+// the background re-match of every open request that follows; it leaves
+// slad stopped on the edited config.
 func (r *runner) rematchAfterEdit(ctx context.Context, cfg, dataDir, scen string) error {
-	if err := editOneSLA(cfg); err != nil {
+	in, _, err := startSlad(ctx, dataDir, cfg, newClock(epoch), &logSink{})
+	if err != nil {
 		return err
 	}
-	r.logf("restart after an edit of %s's response target ...", editedSLA)
+	if err := editOneSLA(cfg); err != nil {
+		return errors.Join(err, in.stop())
+	}
+	r.logf("plan of an edit of %s's response target ...", editedSLA)
+	took, n, plan, err := dryRun(ctx, in.base)
+	if err = errors.Join(err, in.stop()); err != nil {
+		return err
+	}
+	r.add(row{
+		scenario: scen, what: "plan of that edit (POST /-/reload?dry_run=1: every open request folded again, nothing written)",
+		measured: fmt.Sprintf("%s, %s (%s examined, %s would change)", seconds(took), size(n), grouped(float64(plan.Requests.Examined)), grouped(float64(plan.Requests.Changed))),
+	})
+	r.logf("restart after the edit ...")
 	sink := &logSink{}
-	in, took, err := startSlad(ctx, dataDir, cfg, newClock(epoch), sink)
+	in, took, err = startSlad(ctx, dataDir, cfg, newClock(epoch), sink)
 	if err != nil {
 		return err
 	}
@@ -79,4 +98,35 @@ func waitRematch(ctx context.Context, sink *logSink) (int64, time.Duration, erro
 		case <-t.C:
 		}
 	}
+}
+
+// dryRun asks slad for the plan of a reload of its configuration file, and
+// returns the time it took, the answer's size and the plan.
+func dryRun(ctx context.Context, base string) (time.Duration, int64, wire.Plan, error) {
+	var plan wire.Plan
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/-/reload?dry_run=1", nil)
+	if err != nil {
+		return 0, 0, plan, err
+	}
+	begin := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, 0, plan, fmt.Errorf("plan: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	took := time.Since(begin)
+	if err != nil {
+		return 0, 0, plan, fmt.Errorf("plan: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return 0, 0, plan, fmt.Errorf("plan: %s: %s", resp.Status, body)
+	}
+	if err := json.Unmarshal(body, &plan); err != nil {
+		return 0, 0, plan, fmt.Errorf("plan: %w", err)
+	}
+	if !plan.Rematch {
+		return 0, 0, plan, fmt.Errorf("plan: the edit of %s re-matches nothing", editedSLA)
+	}
+	return took, int64(len(body)), plan, nil
 }
