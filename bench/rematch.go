@@ -109,14 +109,14 @@ func dryRun(ctx context.Context, base string) (time.Duration, int64, wire.Plan, 
 		return 0, 0, plan, err
 	}
 	begin := time.Now()
-	resp, err := http.DefaultClient.Do(req)
+	// The server gives a plan two minutes (its write timeout).
+	resp, err := (&http.Client{Timeout: 3 * time.Minute}).Do(req)
 	if err != nil {
 		return 0, 0, plan, fmt.Errorf("plan: %w", err)
 	}
-	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	took := time.Since(begin)
-	if err != nil {
+	if err = errors.Join(err, resp.Body.Close()); err != nil {
 		return 0, 0, plan, fmt.Errorf("plan: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
