@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"mime"
 	"mime/quotedprintable"
+	"net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -28,10 +29,13 @@ func (e *emailNotifier) render(m Mail) ([]byte, error) {
 	var b bytes.Buffer
 	header := func(name, value string) { writeHeader(&b, name, value) }
 	header("Date", e.pool.now().Format(time.RFC1123Z))
-	header("From", e.from.String())
+	header("From", formatAddress(e.from, maxHeaderLine-len("From: ")))
 	to := make([]string, len(e.to))
 	for i, a := range e.to {
-		to[i] = a.String()
+		to[i] = formatAddress(a, maxEncodedWord) // after a fold, or after another address
+	}
+	if len(to) > 0 {
+		to[0] = formatAddress(e.to[0], maxHeaderLine-len("To: "))
 	}
 	header("To", strings.Join(to, ", "))
 	header("Subject", encodeText(strings.Join(strings.Fields(m.Subject), " "), maxHeaderLine-len("Subject: ")))
@@ -118,21 +122,57 @@ func encodeText(text string, first int) string {
 	if !needsEncoding(text) {
 		return text
 	}
+	return encodeWords(text, first, false)
+}
+
+// formatAddress returns a as a header's address: as net/mail writes it
+// when its name is printable ASCII (quoted if need be), else its name as
+// RFC 2047 encoded-words sized as encodeText's, the first at most first
+// characters, in the stricter Q encoding a phrase allows (encodeWords).
+// net/mail encodes such a name as words of 75 characters, the first of
+// which does not fit on the field's line after "From: ".
+func formatAddress(a *mail.Address, first int) string {
+	if !needsEncoding(a.Name) {
+		return a.String()
+	}
+	bare := mail.Address{Address: a.Address}
+	return encodeWords(a.Name, first, true) + " " + bare.String()
+}
+
+// encodeWords returns text as RFC 2047 Q encoded-words (UTF-8), the first
+// at most first characters long, the others at most maxEncodedWord. A
+// phrase's words are encoded by qEncodePhrase, and end after a space of
+// the text where one lets the rest fit the next word: Python's address
+// parser puts a space between two encoded-words of a name, which cuts a
+// word of the name in two when they split it.
+func encodeWords(text string, first int, phrase bool) string {
 	const open, end = "=?utf-8?q?", "?="
+	enc := qEncode
+	if phrase {
+		enc = qEncodePhrase
+	}
 	var words []string
-	var word strings.Builder
+	var word []byte
+	afterSpace := 0 // where word ends after its last space; 0: none
 	room := first
 	var buf [3 * utf8.UTFMax]byte
 	for _, r := range text {
-		enc := qEncode(buf[:0], r)
-		if word.Len() > 0 && len(open)+word.Len()+len(enc)+len(end) > room {
-			words = append(words, open+word.String()+end)
-			word.Reset()
-			room = maxEncodedWord
+		code := enc(buf[:0], r)
+		if len(word) > 0 && len(open)+len(word)+len(code)+len(end) > room {
+			cut := len(word)
+			if phrase && afterSpace > 0 && len(open)+len(word)-afterSpace+len(code)+len(end) <= maxEncodedWord {
+				cut = afterSpace
+			}
+			words = append(words, open+string(word[:cut])+end)
+			word = append(word[:0], word[cut:]...)
+			afterSpace, room = 0, maxEncodedWord
 		}
-		word.Write(enc)
+		word = append(word, code...)
+		if r == ' ' {
+			afterSpace = len(word)
+		}
 	}
-	return strings.Join(append(words, open+word.String()+end), " ")
+	return strings.Join(append(words, open+string(word)+end), " ")
 }
 
 // needsEncoding reports whether text has a character a header cannot carry
@@ -147,13 +187,32 @@ func needsEncoding(text string) bool {
 // printable ASCII but "=", "?" and "_" as itself, every other byte of its
 // UTF-8 as "=XX".
 func qEncode(dst []byte, r rune) []byte {
-	const hexDigits = "0123456789ABCDEF"
 	switch {
 	case r == ' ':
 		return append(dst, '_')
 	case r > ' ' && r <= '~' && r != '=' && r != '?' && r != '_':
 		return append(dst, byte(r))
 	}
+	return qEncodeBytes(dst, r)
+}
+
+// qEncodePhrase is qEncode for an encoded-word in a phrase (a name before
+// an address), which RFC 2047 (5.3) allows only letters, digits and
+// "!*+-/" as themselves: a comma or an angle bracket left as it is would
+// end the name early in a strict reader.
+func qEncodePhrase(dst []byte, r rune) []byte {
+	switch {
+	case r == ' ':
+		return append(dst, '_')
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune("!*+-/", r):
+		return append(dst, byte(r))
+	}
+	return qEncodeBytes(dst, r)
+}
+
+// qEncodeBytes appends every byte of r's UTF-8 as "=XX" to dst.
+func qEncodeBytes(dst []byte, r rune) []byte {
+	const hexDigits = "0123456789ABCDEF"
 	var u [utf8.UTFMax]byte
 	out := dst
 	for _, c := range u[:utf8.EncodeRune(u[:], r)] {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"mime"
+	"net/mail"
 	"strings"
 	"testing"
 
@@ -58,6 +59,62 @@ func TestAHeaderValueStartsOnTheFieldsLineAndEncodedWordsFitTheirLines(t *testin
 			got, err := new(mime.WordDecoder).DecodeHeader(strings.TrimPrefix(unfolded, "Subject: "))
 			if err != nil || got != subject {
 				t.Errorf("decodes to %q (%v), want %q\nraw:\n%s", got, err, subject, raw.String())
+			}
+		})
+	}
+}
+
+// TestAnAddressWithAnyNameFoldsWithinItsLinesAndParsesBack: a From or To
+// whose names are long, not ASCII or full of signs an address list gives
+// a meaning to keeps every line within maxHeaderLine, and a reader parses
+// back each name and address as they were.
+func TestAnAddressWithAnyNameFoldsWithinItsLinesAndParsesBack(t *testing.T) {
+	cases := map[string][]*mail.Address{
+		"no name":                    {{Address: "slad@example.com"}},
+		"an ASCII name":              {{Name: "slad alerts", Address: "slad@example.com"}},
+		"an ASCII name to quote":     {{Name: `Service Desk, "IT" <Level 2>`, Address: "desk@example.com"}},
+		"a long name with accents":   {{Name: "Département Informatique — Support de niveau 2 de l'Île-de-France et des régions", Address: "it@example.fr"}},
+		"signs of an address list":   {{Name: "Müller, Jörg <IT>; (on call) \"Ops\"", Address: "joerg@example.de"}},
+		"characters of four bytes":   {{Name: strings.Repeat("🔥", 30), Address: "fire@example.com"}},
+		"two recipients, both named": {{Name: "Équipe réseau — astreinte de nuit et de fin de semaine", Address: "net@example.fr"}, {Name: "Service Desk", Address: "desk@example.com"}},
+	}
+	rng := rand.New(rand.NewPCG(testutil.Seed(t, 0), 2))
+	alphabet := []rune("ab ,;<>\"()@:=?_é🔥")
+	for i := range 30 {
+		var b strings.Builder
+		for range rng.IntN(120) + 1 {
+			b.WriteRune(alphabet[rng.IntN(len(alphabet))])
+		}
+		cases[fmt.Sprint("random ", i)] = []*mail.Address{{Name: strings.Join(strings.Fields(b.String()), " "), Address: "r@example.com"}}
+	}
+	for name, addrs := range cases {
+		t.Run(name, func(t *testing.T) {
+			for _, field := range []string{"From", "To"} {
+				values := make([]string, len(addrs))
+				for i, a := range addrs {
+					values[i] = formatAddress(a, maxEncodedWord)
+				}
+				values[0] = formatAddress(addrs[0], maxHeaderLine-len(field+": "))
+				var raw bytes.Buffer
+				writeHeader(&raw, field, strings.Join(values, ", "))
+				for i, line := range strings.Split(strings.TrimSuffix(raw.String(), "\r\n"), "\r\n") {
+					if len(line) > maxHeaderLine {
+						t.Errorf("%s line %d is %d characters long, more than %d: %q", field, i+1, len(line), maxHeaderLine, line)
+					}
+				}
+				unfolded := strings.ReplaceAll(strings.TrimSuffix(raw.String(), "\r\n"), "\r\n ", " ")
+				got, err := mail.ParseAddressList(strings.TrimPrefix(unfolded, field+": "))
+				if err != nil {
+					t.Fatalf("%s does not parse: %v\nraw:\n%s", field, err, raw.String())
+				}
+				if len(got) != len(addrs) {
+					t.Fatalf("%s parses to %d addresses, want %d\nraw:\n%s", field, len(got), len(addrs), raw.String())
+				}
+				for i := range addrs {
+					if *got[i] != *addrs[i] {
+						t.Errorf("%s address %d parses to %q <%s>, want %q <%s>\nraw:\n%s", field, i+1, got[i].Name, got[i].Address, addrs[i].Name, addrs[i].Address, raw.String())
+					}
+				}
 			}
 		})
 	}
