@@ -187,6 +187,10 @@ type Policy struct {
 	// [Policy.Reposts]); the others hear of the stop from the request's
 	// own alert state.
 	Reposting map[string]bool
+	// Meaning is what the policy means to requests, as the configuration
+	// fingerprinted it; nil when not known (a policy built by hand): an
+	// edit then re-matches every open request.
+	Meaning *PolicyMeaning
 
 	// index is built on first lookup from SLAs; see indexed.
 	index atomic.Pointer[policyIndex]
