@@ -83,8 +83,17 @@ func (e fingerprinter) set(list []string) {
 	}
 }
 
+// sla encodes an SLA for PolicyFingerprint: its id, what selects its
+// requests, what limits their clocks.
 func (e fingerprinter) sla(s *sla.SLA) {
 	e.str(s.ID)
+	e.selection(s)
+	e.limits(s)
+}
+
+// selection encodes which requests an SLA gives clocks to (PolicyMeaning
+// adds what it measures and the priorities its targets cover).
+func (e fingerprinter) selection(s *sla.SLA) {
 	e.str(s.Provider)
 	e.set(s.Customers)
 	e.set(s.Match.Priority)
@@ -95,6 +104,11 @@ func (e fingerprinter) sla(s *sla.SLA) {
 		e.str(k)
 		e.set(s.Match.Labels[k])
 	}
+}
+
+// limits encodes what an SLA decides of its own clocks: their business
+// time, limits, pauses and alert stages.
+func (e fingerprinter) limits(s *sla.SLA) {
 	e.calendar(s.CalendarOf())
 	for _, k := range sla.TargetKinds {
 		e.target(s.Target(k))
@@ -125,6 +139,50 @@ func (e fingerprinter) calendar(c *sla.Calendar) {
 	for _, d := range holidays {
 		e.int(d.Days())
 	}
+}
+
+// PolicyMeaning is PolicyFingerprint with its parts (sla.PolicyMeaning): per
+// SLA, what selects its requests and clocks apart from what limits them,
+// so that the store re-matches after an edit of an SLA's limits only the
+// requests with a clock under it.
+func PolicyMeaning(p *sla.Policy) *sla.PolicyMeaning {
+	m := &sla.PolicyMeaning{Fingerprint: PolicyFingerprint(p), SLAs: make(map[string]sla.Meaning, len(p.SLAs))}
+	sum := func(encode func(e fingerprinter)) string {
+		e := fingerprinter{h: sha256.New()}
+		e.str(fingerprintVersion)
+		encode(e)
+		return hex.EncodeToString(e.h.Sum(nil))
+	}
+	m.Global = sum(func(e fingerprinter) {
+		if slices.ContainsFunc(p.SLAs, (*sla.SLA).Party) {
+			e.str("parties-v2")
+			e.set(p.CustomerReasons)
+		}
+	})
+	for _, s := range p.SLAs {
+		m.SLAs[s.ID] = sla.Meaning{
+			Selects: sum(func(e fingerprinter) {
+				e.selection(s)
+				e.str(s.Measures.String())
+				for _, k := range sla.TargetKinds {
+					e.covered(s.Target(k))
+				}
+			}),
+			Means: sum(func(e fingerprinter) { e.limits(s) }),
+		}
+	}
+	return m
+}
+
+// covered encodes which priorities a target gives a limit (sla.Target.For):
+// a priority it gains or loses gains or loses a request its clock.
+func (e fingerprinter) covered(t sla.Target) {
+	var hasDefault int64
+	if t.Default > 0 {
+		hasDefault = 1
+	}
+	e.int(hasDefault)
+	e.set(slices.Collect(maps.Keys(t.ByPriority)))
 }
 
 func (e fingerprinter) target(t sla.Target) {

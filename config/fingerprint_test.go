@@ -1,10 +1,13 @@
 package config
 
 import (
+	"maps"
 	"os"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/slad-project/slad/sla"
 )
 
 // edit replaces old by replacement in the configuration once, failing the test
@@ -99,4 +102,58 @@ func fingerprintOf(t *testing.T, doc string) string {
 		t.Fatal("Config.Fingerprint is not the policy's")
 	}
 	return cfg.Fingerprint
+}
+
+// TestAnEditOfAnSLAsLimitsNarrowsTheRematchToIt: an edit of what limits
+// an SLA's clocks re-matches only the requests with a clock under it
+// (sla.PolicyMeaning.Changed); one of what selects requests or clocks, or of
+// what every request depends on, re-matches every open request.
+func TestAnEditOfAnSLAsLimitsNarrowsTheRematchToIt(t *testing.T) {
+	base, err := os.ReadFile("../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	office := []string{"it-sales-incidents", "it-access-requests", "network-ola", "sales-answers-it"}
+	cases := map[string]struct {
+		edit func(t *testing.T, doc string) string
+		slas []string // nil: every request
+	}{
+		"a description":              {edit("IT grants access requests", "IT grants every access request"), []string{}},
+		"a target's duration":        {edit("resolution: {P1: 4h, P2: 16h, P3: 40h}", "resolution: {P1: 5h, P2: 16h, P3: 40h}"), []string{"it-sales-incidents"}},
+		"a warning share":            {edit("warn_at: [50%, 90%]", "warn_at: [50%, 80%]"), []string{"finance-purchasing-invoices"}},
+		"an escalation delay":        {edit("{after: 30m, notify: [duty-manager]}", "{after: 45m, notify: [duty-manager]}"), []string{"itops-engineering-outages"}},
+		"a pause reason":             {edit("pause_on: [missing_purchase_order]", "pause_on: [missing_purchase_order, on_hold]"), []string{"finance-purchasing-invoices"}},
+		"an SLA's calendar":          {edit("    calendar: new-york", "    calendar: office"), []string{"finance-purchasing-invoices"}},
+		"a calendar's hours":         {edit(`["07:00-15:00"]`, `["07:00-16:00"]`), []string{"facilities-hr-desk-moves"}},
+		"the office calendar's zone": {edit("    timezone: Europe/Berlin\n    hours:", "    timezone: Europe/Paris\n    hours:"), office},
+		"a priority a target covers": {edit("resolution: {P1: 4h, P2: 16h, P3: 40h}", "resolution: {P1: 4h, P2: 16h}"), nil},
+		"a match value":              {edit("currency: [USD, EUR]", "currency: [USD, EUR, GBP]"), nil},
+		"a customer":                 {edit("customers: [hr]", "customers: [hr, sales]"), nil},
+		"what an SLA measures":       {edit("    measures: holding\n", "    measures: request\n"), nil},
+		"a customer reason":          {edit("customer_reasons: [waiting_for_customer, waiting_for_approval]", "customer_reasons: [waiting_for_customer]"), nil},
+	}
+	was := meaningOf(t, string(base))
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			slas, narrow := was.Changed(meaningOf(t, tc.edit(t, string(base))))
+			if narrow != (tc.slas != nil) {
+				t.Fatalf("narrowed = %v (%v), want %v", narrow, slas, tc.slas != nil)
+			}
+			if got := slices.Sorted(maps.Keys(slas)); narrow && !slices.Equal(got, slices.Sorted(slices.Values(tc.slas))) {
+				t.Errorf("narrowed to %v, want %v", got, tc.slas)
+			}
+		})
+	}
+}
+
+func meaningOf(t *testing.T, doc string) *sla.PolicyMeaning {
+	t.Helper()
+	cfg, err := LoadBytes("config.yaml", []byte(doc), t.TempDir())
+	if err != nil {
+		t.Fatalf("load: %v\n%s", err, doc)
+	}
+	if cfg.Policy.Meaning == nil || cfg.Policy.Meaning.Fingerprint != cfg.Fingerprint {
+		t.Fatal("the policy's meaning is not the configuration's fingerprint")
+	}
+	return cfg.Policy.Meaning
 }

@@ -125,7 +125,8 @@ func LoadBytes(name string, data []byte, dir string) (*Config, error) {
 		return nil, &Errors{Problems: l.errs, Warnings: l.warns}
 	}
 	cfg.Warnings = l.warns
-	cfg.Fingerprint = PolicyFingerprint(cfg.Policy)
+	cfg.Policy.Meaning = PolicyMeaning(cfg.Policy)
+	cfg.Fingerprint = cfg.Policy.Meaning.Fingerprint
 	return cfg, nil
 }
 
