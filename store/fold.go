@@ -51,6 +51,13 @@ type fold struct {
 	// full: a tick computes the whole contribution anew even when the
 	// request only settles (settle.go; tests compare the two).
 	full bool
+	// only narrows a re-match to the requests with a clock under one of
+	// these SLAs (sla.Meaning.Changed); nil: every request. Phase 1 reads
+	// just the record, phase 2 decides from its clocks: a request without
+	// such a clock is unchanged, and one with one reads its events and
+	// folds anew (needEvents).
+	only      map[string]bool
+	unchanged bool // the request folds as it is stored: nothing to write
 
 	stored []byte     // the record as stored, nil if none (phase 1)
 	events []rawEvent // all stored events, when needed (phase 1)
@@ -98,6 +105,8 @@ func (f *fold) readWith(l *lookups) {
 	}
 	switch {
 	case f.keep:
+	case f.only != nil && f.stored != nil && !f.needEvents:
+		// A narrowed re-match: its clocks tell whether it folds anew.
 	case f.stored == nil && f.fresh != nil && l.countEvents(f.ref) == len(f.fresh):
 		// A new request: its events are the batch's, folded from scratch
 		// without reading them back.
@@ -138,6 +147,9 @@ func (f *fold) compute(p *sla.Policy, now time.Time) {
 			f.err = fmt.Errorf("request %q of %q: %w", f.ref.ID, f.ref.Provider, f.err)
 			return
 		}
+	}
+	if f.narrowed() {
+		return
 	}
 	// The new record starts as the old one: its alert bookkeeping carries
 	// over, and only the request is brought up to date.
@@ -205,6 +217,33 @@ func (f *fold) compute(p *sla.Policy, now time.Time) {
 	f.notices, f.err = encodeNotices(f.effects)
 }
 
+// narrowed decides a narrowed re-match's fold (only) from the stored
+// record's clocks, before its events are read: unchanged, or needing its
+// events to fold anew. It reports false when the fold is not narrowed, or
+// has read its events.
+func (f *fold) narrowed() bool {
+	if f.only == nil || f.old == nil || f.loaded {
+		return false
+	}
+	if hasClockUnder(&f.old.Request, f.only) {
+		f.needEvents = true
+		return true
+	}
+	f.unchanged, f.rec, f.data = true, f.old, f.stored
+	f.effects, f.notices, f.counters, f.fired, f.skipped = nil, nil, nil, 0, 0
+	return true
+}
+
+// hasClockUnder reports whether r has a clock under one of slas.
+func hasClockUnder(r *sla.Request, slas map[string]bool) bool {
+	for i := range r.Clocks {
+		if slas[r.Clocks[i].SLA] {
+			return true
+		}
+	}
+	return false
+}
+
 // errNotStored is a due request's fold whose record is not stored.
 var errNotStored = errors.New("the deadline index names a request that is not stored")
 
@@ -242,6 +281,9 @@ func (f *fold) refold(p *sla.Policy, rec *record) bool {
 // write is phase 3: the effects and the record, and the contribution's
 // difference into sum (applied once per commit: see pendingSums).
 func (f *fold) write(tx *bolt.Tx, now time.Time, sum *pendingSums) error {
+	if f.unchanged {
+		return nil
+	}
 	for _, write := range []func(*fold, *bolt.Tx, time.Time, *pendingSums) error{(*fold).writeEffects, (*fold).writeIndexes, (*fold).writeData} {
 		if err := write(f, tx, now, sum); err != nil {
 			return err
@@ -304,11 +346,18 @@ func (f *fold) oldContrib() contribution {
 // all its events (late events) reads them and computes again, in tx.
 func computeAll(tx *bolt.Tx, p *sla.Policy, now time.Time, folds []*fold) error {
 	computeEach(p, now, folds)
+	// Those that must read all their events (late events; the requests a
+	// narrowed re-match folds anew) read them in tx, then compute again
+	// on every core; reading every event leaves none needing more.
+	var again []*fold
 	for _, f := range folds {
 		if f.needEvents {
 			f.read(tx)
-			f.compute(p, now)
+			again = append(again, f)
 		}
+	}
+	computeEach(p, now, again)
+	for _, f := range folds {
 		if f.err != nil {
 			return f.err
 		}

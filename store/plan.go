@@ -148,7 +148,7 @@ func (s *Store) Plan(ctx context.Context, q PlanQuery) (*Plan, error) {
 	if q.Listed <= 0 {
 		q.Listed = DefaultPlanListed
 	}
-	rematch, have, err := s.wouldRematch(q.Fingerprint)
+	rematch, have, settled, err := s.wouldRematch(q.Fingerprint)
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
@@ -164,11 +164,15 @@ func (s *Store) Plan(ctx context.Context, q PlanQuery) (*Plan, error) {
 	// the tick after it looks at under the new rules: a "resolved" owed,
 	// or imported history settling.
 	passes := []bool{false}
+	var only map[string]bool // what Adopt would narrow the re-match to
 	if rematch {
 		passes = []bool{true, false}
+		if settled {
+			only = narrowing(have, cur, q.Policy)
+		}
 	}
 	for _, open := range passes {
-		if err := s.planPass(ctx, pl, q, cur, bound, open, rematch); err != nil {
+		if err := s.planPass(ctx, pl, q, cur, bound, open, rematch, only); err != nil {
 			return nil, fmt.Errorf("plan: %w", err)
 		}
 	}
@@ -178,7 +182,11 @@ func (s *Store) Plan(ctx context.Context, q PlanQuery) (*Plan, error) {
 // planPass adds to pl the requests of the open index (open) or the due
 // ones of the deadline index, a chunk at a time; after a re-match the
 // latter are the closed ones only.
-func (s *Store) planPass(ctx context.Context, pl *Plan, q PlanQuery, cur *sla.Policy, bound []byte, open, rematch bool) error {
+//
+// only narrows the re-match as Adopt would (fold.only): a request without
+// a clock under those SLAs is folded as it is stored, its events read
+// only for the others.
+func (s *Store) planPass(ctx context.Context, pl *Plan, q PlanQuery, cur *sla.Policy, bound []byte, open, rematch bool, only map[string]bool) error {
 	var after []byte
 	for {
 		if err := ctx.Err(); err != nil {
@@ -199,9 +207,12 @@ func (s *Store) planPass(ctx context.Context, pl *Plan, q PlanQuery, cur *sla.Po
 			if !open && rematch {
 				keys = closedOnly(tx, keys)
 			}
-			chunk = s.readPlanned(tx, keys, open)
+			chunk = s.readPlanned(tx, keys, open, only)
 			for _, p := range chunk {
 				p.kept = !open && rematch
+			}
+			if only != nil {
+				return refoldNarrowed(tx, chunk, q.Policy, q.Now)
 			}
 			return nil
 		})
@@ -242,8 +253,35 @@ type planned struct {
 	kept bool
 }
 
-// readPlanned is phase 1 of a chunk's folds.
-func (s *Store) readPlanned(tx *bolt.Tx, keys [][]byte, rematch bool) []*planned {
+// refoldNarrowed decides the re-match folds of a chunk narrowed by
+// fold.only from their records' clocks, on every core, and has those that
+// fold anew read their events in tx, the transaction their records were
+// read in; computePlanned folds them.
+func refoldNarrowed(tx *bolt.Tx, chunk []*planned, next *sla.Policy, now time.Time) error {
+	var refolds, again []*fold
+	for _, p := range chunk {
+		if p.refold != nil {
+			refolds = append(refolds, p.refold)
+		}
+	}
+	computeEach(next, now, refolds)
+	for _, f := range refolds {
+		if f.err != nil {
+			return f.err
+		}
+		if f.needEvents {
+			again = append(again, f)
+		}
+	}
+	for _, f := range again {
+		f.read(tx)
+	}
+	return nil
+}
+
+// readPlanned is phase 1 of a chunk's folds; only narrows their re-match
+// (fold.only).
+func (s *Store) readPlanned(tx *bolt.Tx, keys [][]byte, rematch bool, only map[string]bool) []*planned {
 	out := make([]*planned, 0, len(keys))
 	for _, k := range keys {
 		ref := refOfKey(k, rematch)
@@ -254,7 +292,7 @@ func (s *Store) readPlanned(tx *bolt.Tx, keys [][]byte, rematch bool) []*planned
 			continue // an index naming nothing: the evaluator skips it too
 		}
 		if rematch {
-			p.refold = &fold{ref: ref, res: &IngestResult{}}
+			p.refold = &fold{ref: ref, res: &IngestResult{}, only: only}
 			p.refold.read(tx)
 		} else {
 			p.tick = &fold{ref: ref, res: &IngestResult{}, tick: true, keep: !stale}
@@ -272,7 +310,7 @@ func computePlanned(chunk []*planned, cur, next *sla.Policy, now time.Time, boun
 	cores := runtime.GOMAXPROCS(0)
 	var refolds, ticks, bases []*fold
 	for _, p := range chunk {
-		if p.refold != nil {
+		if p.refold != nil && !p.refold.unchanged { // refoldNarrowed decided on those
 			refolds = append(refolds, p.refold)
 		}
 	}
@@ -358,10 +396,13 @@ func dueKeys(tx *bolt.Tx, after []byte, now time.Time, limit int) [][]byte {
 
 // wouldRematch reports whether Adopt would make the open requests stale,
 // and the fingerprint they were last matched under.
-func (s *Store) wouldRematch(fingerprint string) (bool, string, error) {
-	var have, target string
+//
+// settled says no re-match is under way or left: every open request is
+// matched under have (what Adopt may narrow a re-match from).
+func (s *Store) wouldRematch(fingerprint string) (rematch bool, have string, settled bool, err error) {
+	var target string
 	empty := false
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		have, target = string(meta.Get(keyPolicy)), string(meta.Get(keyRematchTarget))
 		k, _ := tx.Bucket(bucketOpen).Cursor().First()
@@ -369,13 +410,15 @@ func (s *Store) wouldRematch(fingerprint string) (bool, string, error) {
 		return nil
 	})
 	if err != nil {
-		return false, "", err
+		return false, "", false, err
 	}
-	switch adoption(have, target, fingerprint, s.rm.load(), empty) {
+	cur := s.rm.load()
+	settled = target == "" && !cur.active
+	switch adoption(have, target, fingerprint, cur, empty) {
 	case adoptSame, adoptContinue:
-		return false, have, nil
+		return false, have, settled, nil
 	}
-	return true, have, nil
+	return true, have, settled, nil
 }
 
 // add takes one request's folds into the plan.
@@ -400,7 +443,10 @@ func (pl *Plan) add(cur *sla.Policy, q PlanQuery, p *planned, bound []byte) {
 		pl.count(b.effects, true)
 		pl.baseSums.add(b.counters, b.old.Contrib, b.rec.Contrib, nil)
 	}
-	if p.kept {
+	if p.kept || p.refold != nil && p.refold.unchanged {
+		// Its clocks stay as they are: a closed request the re-match
+		// leaves, or one with no clock under an SLA the edit changed
+		// (fold.only), which the first tick moves alike either way.
 		return
 	}
 	clocks := diffClocks(cur, q.Policy, &first.old.Request, &last.rec.Request, q.Now)

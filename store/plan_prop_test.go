@@ -19,28 +19,28 @@ import (
 // planEdits are edits an admin makes to RichPolicy, each a new policy, in
 // a fixed order (a seed draws the same edits).
 var planEdits = []planEdit{
-	{"a shorter or longer P1 resolution", func(t testing.TB, rng *rand.Rand) *sla.Policy {
+	{"a shorter or longer P1 resolution", []string{"it-office"}, func(t testing.TB, rng *rand.Rand) *sla.Policy {
 		p := slatest.RichPolicy(t)
 		p.SLAs[1].Resolution.ByPriority["P1"] = time.Duration(30+rng.IntN(300)) * time.Minute
 		return p
 	}},
-	{"another response target", func(t testing.TB, rng *rand.Rand) *sla.Policy {
+	{"another response target", []string{"hr-any"}, func(t testing.TB, rng *rand.Rand) *sla.Policy {
 		p := slatest.RichPolicy(t)
 		p.SLAs[2].Response = sla.Target{Default: time.Duration(5+rng.IntN(60)) * time.Minute}
 		return p
 	}},
-	{"warnings and escalations moved", func(t testing.TB, rng *rand.Rand) *sla.Policy {
+	{"warnings and escalations moved", []string{"it-office"}, func(t testing.TB, rng *rand.Rand) *sla.Policy {
 		p := slatest.RichPolicy(t)
 		p.SLAs[1].WarnAt = []float64{0.1 + 0.8*rng.Float64()}
 		p.SLAs[1].Escalate[0].After = time.Duration(1+rng.IntN(120)) * time.Minute
 		return p
 	}},
-	{"an SLA removed", func(t testing.TB, _ *rand.Rand) *sla.Policy {
+	{"an SLA removed", nil, func(t testing.TB, _ *rand.Rand) *sla.Policy {
 		p := slatest.RichPolicy(t)
 		p.SLAs = p.SLAs[:2]
 		return p
 	}},
-	{"an SLA narrowed to changes", func(t testing.TB, _ *rand.Rand) *sla.Policy {
+	{"an SLA narrowed to changes", nil, func(t testing.TB, _ *rand.Rand) *sla.Policy {
 		p := slatest.RichPolicy(t)
 		p.SLAs[1].Match.Category = []string{"change"}
 		return p
@@ -50,7 +50,12 @@ var planEdits = []planEdit{
 // planEdit is an edit an admin makes to a policy.
 type planEdit struct {
 	name string
-	edit func(t testing.TB, rng *rand.Rand) *sla.Policy
+	// limits are the SLAs whose limits alone the edit changes, so that
+	// the plan and the re-match are narrowed to the requests with a clock
+	// under them (sla.Meaning.Changed); nil: it changes what selects
+	// requests or clocks, and every open request is folded anew.
+	limits []string
+	edit   func(t testing.TB, rng *rand.Rand) *sla.Policy
 }
 
 // TestAPlanIsWhatAdoptingThenTickingDoes draws request histories and an
@@ -73,27 +78,27 @@ func TestAPlanOfAnImportIsWhatAdoptingThenTickingDoes(t *testing.T) {
 // handoffEdits are edits of HandoffPolicy's OLA, customer's promise and
 // customer reasons.
 var handoffEdits = []planEdit{
-	{"a shorter or longer OLA resolution", func(t testing.TB, rng *rand.Rand) *sla.Policy {
+	{"a shorter or longer OLA resolution", []string{"network-ola"}, func(t testing.TB, rng *rand.Rand) *sla.Policy {
 		p := slatest.HandoffPolicy(t)
 		p.SLAs[1].Resolution = sla.Target{Default: time.Duration(10+rng.IntN(300)) * time.Minute}
 		return p
 	}},
-	{"the customer's promise shortened", func(t testing.TB, rng *rand.Rand) *sla.Policy {
+	{"the customer's promise shortened", []string{"sales-answers"}, func(t testing.TB, rng *rand.Rand) *sla.Policy {
 		p := slatest.HandoffPolicy(t)
 		p.SLAs[2].Resolution = sla.Target{Default: time.Duration(5+rng.IntN(60)) * time.Minute}
 		return p
 	}},
-	{"the OLA narrowed to P1", func(t testing.TB, _ *rand.Rand) *sla.Policy {
+	{"the OLA narrowed to P1", nil, func(t testing.TB, _ *rand.Rand) *sla.Policy {
 		p := slatest.HandoffPolicy(t)
 		p.SLAs[1].Match.Priority = []string{"P1"}
 		return p
 	}},
-	{"an approval no longer the customer's", func(t testing.TB, _ *rand.Rand) *sla.Policy {
+	{"an approval no longer the customer's", nil, func(t testing.TB, _ *rand.Rand) *sla.Policy {
 		p := slatest.HandoffPolicy(t)
 		p.CustomerReasons = []string{"waiting_for_customer"}
 		return p
 	}},
-	{"the OLA removed", func(t testing.TB, _ *rand.Rand) *sla.Policy {
+	{"the OLA removed", nil, func(t testing.TB, _ *rand.Rand) *sla.Policy {
 		p := slatest.HandoffPolicy(t)
 		p.SLAs = []*sla.SLA{p.SLAs[0], p.SLAs[2]}
 		return p
@@ -116,7 +121,7 @@ func checkPlans(t *testing.T, base func(testing.TB) *sla.Policy, histories func(
 	rng := rand.New(rand.NewPCG(seed, 29))
 	for round := range testutil.Iterations(3) {
 		for _, e := range edits {
-			name, edit := e.name, e.edit
+			name, edit, limits := e.name, e.edit, e.limits
 			events := histories(rng)
 			for i := range events {
 				events[i].Seq = uint64(i)
@@ -135,7 +140,11 @@ func checkPlans(t *testing.T, base func(testing.TB) *sla.Policy, histories func(
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.Adopt(base(t), "rich"); err != nil {
+			adopted := base(t)
+			if limits != nil {
+				adopted.Meaning = handMeaning(adopted, "rich", nil)
+			}
+			if _, err := s.Adopt(adopted, "rich"); err != nil {
 				t.Fatal(err)
 			}
 			if imported {
@@ -151,6 +160,13 @@ func checkPlans(t *testing.T, base func(testing.TB) *sla.Policy, histories func(
 			}
 			clock.Set(now)
 			next := edit(t, rng)
+			if limits != nil {
+				changed := map[string]bool{}
+				for _, id := range limits {
+					changed[id] = true
+				}
+				next.Meaning = handMeaning(next, "edited", changed)
+			}
 			pl, err := s.Plan(context.Background(), PlanQuery{Policy: next, Fingerprint: "edited", Now: now, Listed: 10000})
 			if err != nil {
 				t.Fatal(err)

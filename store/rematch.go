@@ -62,6 +62,10 @@ type rematchState struct {
 	since int
 	done  int // requests this process re-matched since the re-match began
 	total int // requests stale when counted (-1: not counted yet)
+	// only are the SLAs the edit changed when it changed only what
+	// limits their clocks: the pass folds anew only the requests with a
+	// clock under one of them (fold.only); nil: every request.
+	only map[string]bool
 }
 
 // rematcher holds the re-match state of a Store.
@@ -145,8 +149,13 @@ func (s *Store) Adopt(p *sla.Policy, fingerprint string) (bool, error) {
 	}
 	// Every open request is stale before the new rules are in force: a
 	// transaction in between folds it anew under the old ones, and the
-	// pass folds it again.
-	s.rm.state.Store(&rematchState{gen: cur.gen + 1, active: true, target: fingerprint, policy: p, total: -1})
+	// pass folds it again — or, when the edit changed only what limits
+	// some SLAs' clocks, the pass folds those with such a clock.
+	var only map[string]bool
+	if target == "" && !cur.active {
+		only = narrowing(have, s.policy.Load(), p)
+	}
+	s.rm.state.Store(&rematchState{gen: cur.gen + 1, active: true, target: fingerprint, policy: p, total: -1, only: only})
 	s.policy.Store(p)
 	err = s.update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
@@ -186,6 +195,23 @@ func adoption(have, target, fingerprint string, cur *rematchState, empty bool) i
 		return adoptResume
 	}
 	return adoptRestart
+}
+
+// narrowing returns the SLAs whose clocks change when next replaces cur,
+// the policy in force, if the open requests were matched under cur (have
+// is its fingerprint) and the edit changed only what limits some SLAs'
+// clocks (sla.Meaning.Changed); nil when every open request must be
+// folded anew. A re-match resumed after a restart folds every request:
+// the policy it started from is not known then.
+func narrowing(have string, cur, next *sla.Policy) map[string]bool {
+	if cur == nil || cur.Meaning == nil || cur.Meaning.Fingerprint != have {
+		return nil
+	}
+	slas, ok := cur.Meaning.Changed(next.Meaning)
+	if !ok {
+		return nil
+	}
+	return slas
 }
 
 // adoptIfNoneOpen records fingerprint as the rules open requests are matched
@@ -261,7 +287,7 @@ func (s *Store) RematchStep() (RematchStatus, error) {
 		folds := make([]*fold, len(keys))
 		for i, k := range keys {
 			ref, _, _ := parseRequestKey(k)
-			folds[i] = &fold{ref: ref, res: &res}
+			folds[i] = &fold{ref: ref, res: &res, only: st.only}
 		}
 		if err := refoldAll(tx, st.policy, now, folds); err != nil {
 			return err
