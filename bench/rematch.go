@@ -14,39 +14,41 @@ import (
 	"github.com/slad-project/slad/api/wire"
 )
 
-// editedSLA is the SLA whose response target the bench edits, and the
-// edit: the first generated SLA, whose "*" customers make it match a
-// share of every department's requests.
+// editedSLA is the SLA whose response target the bench edits, twice: the
+// first generated SLA, whose "*" customers make it match a share of every
+// department's requests.
+const editedSLA = "d00-c0-v0"
+
+// The response targets it edits: from the generated one to the one a
+// reload puts in force, then to the one a restart does.
 const (
-	editedSLA      = "d00-c0-v0"
-	editedResponse = "    response: 4h\n"
-	editedTo       = "    response: 3h\n"
+	responseGenerated = "    response: 4h\n"
+	responseReloaded  = "    response: 3h\n"
+	responseRestarted = "    response: 2h\n"
 )
 
-// rematchAfterEdit edits one SLA's response target, has the running slad
-// plan it (a dry run), restarts slad on it and measures the start-up and
-// the background re-match of every open request that follows; it leaves
-// slad stopped on the edited config.
+// rematchAfterEdit edits one SLA's response target and has the running
+// slad plan it (a dry run) and reload it, then edits it again and
+// restarts slad on it: the plan, the background re-match after each, and
+// the start-up; it leaves slad stopped on the edited config. After a
+// reload the re-match folds only the requests with a clock under the SLA
+// (sla.PolicyMeaning); after a restart, every open request.
 func (r *runner) rematchAfterEdit(ctx context.Context, cfg, dataDir, scen string) error {
-	in, _, err := startSlad(ctx, dataDir, cfg, newClock(epoch), &logSink{})
+	sink := &logSink{}
+	in, _, err := startSlad(ctx, dataDir, cfg, newClock(epoch), sink)
 	if err != nil {
 		return err
 	}
-	if err := editOneSLA(cfg); err != nil {
-		return errors.Join(err, in.stop())
-	}
-	r.logf("plan of an edit of %s's response target ...", editedSLA)
-	took, n, plan, err := dryRun(ctx, in.base)
+	err = r.planAndReload(ctx, in, sink, cfg, scen)
 	if err = errors.Join(err, in.stop()); err != nil {
 		return err
 	}
-	r.add(row{
-		scenario: scen, what: "plan of that edit (POST /-/reload?dry_run=1: every open request folded again, nothing written)",
-		measured: fmt.Sprintf("%s, %s (%s examined, %s would change)", seconds(took), size(n), grouped(float64(plan.Requests.Examined)), grouped(float64(plan.Requests.Changed))),
-	})
-	r.logf("restart after the edit ...")
-	sink := &logSink{}
-	in, took, err = startSlad(ctx, dataDir, cfg, newClock(epoch), sink)
+	if err := editOneSLA(cfg, responseReloaded, responseRestarted); err != nil {
+		return err
+	}
+	r.logf("restart after another edit of %s's response target ...", editedSLA)
+	sink = &logSink{}
+	in, took, err := startSlad(ctx, dataDir, cfg, newClock(epoch), sink)
 	if err != nil {
 		return err
 	}
@@ -57,15 +59,45 @@ func (r *runner) rematchAfterEdit(ctx context.Context, cfg, dataDir, scen string
 		return err
 	}
 	r.add(row{
-		scenario: scen, what: "background re-match after that edit (every open request folded again)",
+		scenario: scen, what: "background re-match after that restart (every open request folded again)",
+		measured: fmt.Sprintf("%s (%s requests in %s)", perSecond(float64(requests)/rematch.Seconds()), grouped(float64(requests)), seconds(rematch)),
+	})
+	return nil
+}
+
+// planAndReload edits the configuration of the running slad in, has it
+// plan the edit and reload it, and measures both and the re-match.
+func (r *runner) planAndReload(ctx context.Context, in *instance, sink *logSink, cfg, scen string) error {
+	if err := editOneSLA(cfg, responseGenerated, responseReloaded); err != nil {
+		return err
+	}
+	r.logf("plan of an edit of %s's response target ...", editedSLA)
+	took, n, plan, err := dryRun(ctx, in.base)
+	if err != nil {
+		return err
+	}
+	r.add(row{
+		scenario: scen, what: "plan of that edit (POST /-/reload?dry_run=1: nothing written)",
+		measured: fmt.Sprintf("%s, %s (%s examined, %s would change)", seconds(took), size(n), grouped(float64(plan.Requests.Examined)), grouped(float64(plan.Requests.Changed))),
+	})
+	r.logf("reload of that edit ...")
+	if _, err := post(ctx, in.base+"/-/reload"); err != nil {
+		return fmt.Errorf("reload: %w", err)
+	}
+	requests, rematch, err := waitRematch(ctx, sink)
+	if err != nil {
+		return err
+	}
+	r.add(row{
+		scenario: scen, what: "background re-match after its reload (every open request read, those with a clock under that SLA folded again)",
 		measured: fmt.Sprintf("%s (%s requests in %s)", perSecond(float64(requests)/rematch.Seconds()), grouped(float64(requests)), seconds(rematch)),
 	})
 	return nil
 }
 
 // editOneSLA changes editedSLA's response target in the generated
-// configuration file.
-func editOneSLA(file string) error {
+// configuration file from one line to another.
+func editOneSLA(file, from, to string) error {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return err
@@ -75,12 +107,12 @@ func editOneSLA(file string) error {
 	if at < 0 {
 		return fmt.Errorf("edit %s: no SLA %s", file, editedSLA)
 	}
-	i := strings.Index(text[at:], editedResponse)
+	i := strings.Index(text[at:], from)
 	if i < 0 {
-		return fmt.Errorf("edit %s: SLA %s has no %q", file, editedSLA, strings.TrimSpace(editedResponse))
+		return fmt.Errorf("edit %s: SLA %s has no %q", file, editedSLA, strings.TrimSpace(from))
 	}
 	i += at
-	text = text[:i] + editedTo + text[i+len(editedResponse):]
+	text = text[:i] + to + text[i+len(from):]
 	return os.WriteFile(file, []byte(text), 0o600)
 }
 
@@ -104,23 +136,11 @@ func waitRematch(ctx context.Context, sink *logSink) (int64, time.Duration, erro
 // returns the time it took, the answer's size and the plan.
 func dryRun(ctx context.Context, base string) (time.Duration, int64, wire.Plan, error) {
 	var plan wire.Plan
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/-/reload?dry_run=1", nil)
-	if err != nil {
-		return 0, 0, plan, err
-	}
 	begin := time.Now()
-	// The server gives a plan two minutes (its write timeout).
-	resp, err := (&http.Client{Timeout: 3 * time.Minute}).Do(req)
+	body, err := post(ctx, base+"/-/reload?dry_run=1")
+	took := time.Since(begin)
 	if err != nil {
 		return 0, 0, plan, fmt.Errorf("plan: %w", err)
-	}
-	body, err := io.ReadAll(resp.Body)
-	took := time.Since(begin)
-	if err = errors.Join(err, resp.Body.Close()); err != nil {
-		return 0, 0, plan, fmt.Errorf("plan: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return 0, 0, plan, fmt.Errorf("plan: %s: %s", resp.Status, body)
 	}
 	if err := json.Unmarshal(body, &plan); err != nil {
 		return 0, 0, plan, fmt.Errorf("plan: %w", err)
@@ -129,4 +149,25 @@ func dryRun(ctx context.Context, base string) (time.Duration, int64, wire.Plan, 
 		return 0, 0, plan, fmt.Errorf("plan: the edit of %s re-matches nothing", editedSLA)
 	}
 	return took, int64(len(body)), plan, nil
+}
+
+// post POSTs nothing to url and returns the body of a 200 answer.
+func post(ctx context.Context, url string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	// The server gives an answer two minutes (its write timeout).
+	resp, err := (&http.Client{Timeout: 3 * time.Minute}).Do(req)
+	if err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err = errors.Join(err, resp.Body.Close()); err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s: %s", resp.Status, body)
+	}
+	return body, nil
 }
