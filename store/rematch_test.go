@@ -20,6 +20,19 @@ func deskPolicyResolving(p1 time.Duration) *sla.Policy {
 	return p
 }
 
+// openAdopted opens a store with DeskPolicy adopted as "a", nothing open.
+func openAdopted(t *testing.T, clock *testutil.Clock) *Store {
+	t.Helper()
+	s := openTest(t, t.TempDir(), clock)
+	if _, err := s.Adopt(slatest.DeskPolicy(), "a"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Rematch(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // openRequests stores n open P1 requests R0000… opened at T0 and
 // responded to a minute later.
 func openRequests(t testing.TB, s *Store, n int) {
@@ -95,13 +108,7 @@ func TestAStaleRequestFollowsTheRulesInForceWhereverItIsTouched(t *testing.T) {
 	for name, check := range cases {
 		t.Run(name, func(t *testing.T) {
 			clock := testutil.NewClock(slatest.T0.Add(time.Hour))
-			s := openTest(t, t.TempDir(), clock)
-			if _, err := s.Adopt(slatest.DeskPolicy(), "a"); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := s.Rematch(context.Background()); err != nil {
-				t.Fatal(err)
-			}
+			s := openAdopted(t, clock)
 			openRequests(t, s, 3)
 			pending, err := s.Adopt(deskPolicyResolving(8*time.Hour), "b")
 			if err != nil || !pending {
@@ -212,13 +219,7 @@ func TestAdoptingTheRulesInForceRematchesNothing(t *testing.T) {
 // answers with the old fold.
 func TestAReadOlderThanTheRematchChunkStillSeesTheNewRules(t *testing.T) {
 	clock := testutil.NewClock(slatest.T0.Add(time.Hour))
-	s := openTest(t, t.TempDir(), clock)
-	if _, err := s.Adopt(slatest.DeskPolicy(), "a"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Rematch(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	s := openAdopted(t, clock)
 	openRequests(t, s, rematchChunk+3) // two chunks: the snapshot is older than both
 	if pending, err := s.Adopt(deskPolicyResolving(8*time.Hour), "b"); err != nil || !pending {
 		t.Fatalf("Adopt of a changed policy: pending %v, %v", pending, err)
@@ -253,14 +254,7 @@ func TestAReadOlderThanTheRematchChunkStillSeesTheNewRules(t *testing.T) {
 func TestARematchWritesNoRequestTheNewRulesLeaveAsItWas(t *testing.T) {
 	const n = 2000
 	pagesWritten := func(limits map[string]time.Duration) int64 {
-		clock := testutil.NewClock(slatest.T0.Add(time.Hour))
-		s := openTest(t, t.TempDir(), clock)
-		if _, err := s.Adopt(slatest.DeskPolicy(), "a"); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.Rematch(context.Background()); err != nil {
-			t.Fatal(err)
-		}
+		s := openAdopted(t, testutil.NewClock(slatest.T0.Add(time.Hour)))
 		openRequests(t, s, n) // all P1
 		p := slatest.DeskPolicy()
 		p.SLAs[0].Resolution = sla.Target{ByPriority: limits}
