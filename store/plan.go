@@ -168,7 +168,7 @@ func (s *Store) Plan(ctx context.Context, q PlanQuery) (*Plan, error) {
 	if rematch {
 		passes = []bool{true, false}
 		if settled {
-			only = narrowing(have, cur, q.Policy)
+			only = narrowing(have, cur.Meaning, q.Policy)
 		}
 	}
 	for _, open := range passes {

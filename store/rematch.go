@@ -107,12 +107,14 @@ type RematchStatus struct {
 func (s *Store) Adopt(p *sla.Policy, fingerprint string) (bool, error) {
 	var have, target string
 	var after []byte
+	var stored narrowed // what the last re-match recorded (rematch_narrow.go)
 	empty := false
 	err := s.db.View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		have = string(meta.Get(keyPolicy))
 		target = string(meta.Get(keyRematchTarget))
 		after = bytes.Clone(meta.Get(keyRematchAfter))
+		stored = readNarrowed(meta, have)
 		k, _ := tx.Bucket(bucketOpen).Cursor().First()
 		empty = k == nil
 		return nil
@@ -126,6 +128,13 @@ func (s *Store) Adopt(p *sla.Policy, fingerprint string) (bool, error) {
 	switch adoption(have, target, fingerprint, cur, empty) {
 	case adoptSame:
 		s.policy.Store(p)
+		if stored.meaning == nil && p.Meaning != nil && p.Meaning.Fingerprint == have {
+			// Matched before slad kept the meaning (an upgrade): kept
+			// now, for a re-match after the next restart to narrow from.
+			if err := s.update(func(tx *bolt.Tx) error { return putMeaning(tx.Bucket(bucketMeta), p.Meaning) }); err != nil {
+				return false, fmt.Errorf("record the configuration's meaning: %w", err)
+			}
+		}
 		return false, nil
 	case adoptEmpty:
 		// Nothing open (a new store): nothing to re-match, if nothing
@@ -143,7 +152,7 @@ func (s *Store) Adopt(p *sla.Policy, fingerprint string) (bool, error) {
 		return true, nil
 	case adoptResume:
 		// Left by a crash or a stop: resume after the last chunk committed.
-		s.rm.state.Store(&rematchState{gen: cur.gen + 1, active: true, target: fingerprint, policy: p, after: after, total: -1})
+		s.rm.state.Store(&rematchState{gen: cur.gen + 1, active: true, target: fingerprint, policy: p, after: after, total: -1, only: stored.only})
 		s.policy.Store(p)
 		return true, nil
 	}
@@ -153,13 +162,20 @@ func (s *Store) Adopt(p *sla.Policy, fingerprint string) (bool, error) {
 	// some SLAs' clocks, the pass folds those with such a clock.
 	var only map[string]bool
 	if target == "" && !cur.active {
-		only = narrowing(have, s.policy.Load(), p)
+		was := s.policy.Load().Meaning // a reload's: the rules in force
+		if was == nil || was.Fingerprint != have {
+			was = stored.meaning // a restart's: as the last re-match recorded them
+		}
+		only = narrowing(have, was, p)
 	}
 	s.rm.state.Store(&rematchState{gen: cur.gen + 1, active: true, target: fingerprint, policy: p, total: -1, only: only})
 	s.policy.Store(p)
 	err = s.update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if err := meta.Put(keyRematchTarget, []byte(fingerprint)); err != nil {
+			return err
+		}
+		if err := putOnly(meta, only); err != nil {
 			return err
 		}
 		return meta.Delete(keyRematchAfter)
@@ -197,23 +213,6 @@ func adoption(have, target, fingerprint string, cur *rematchState, empty bool) i
 	return adoptRestart
 }
 
-// narrowing returns the SLAs whose clocks change when next replaces cur,
-// the policy in force, if the open requests were matched under cur (have
-// is its fingerprint) and the edit changed only what limits some SLAs'
-// clocks (sla.Meaning.Changed); nil when every open request must be
-// folded anew. A re-match resumed after a restart folds every request:
-// the policy it started from is not known then.
-func narrowing(have string, cur, next *sla.Policy) map[string]bool {
-	if cur == nil || cur.Meaning == nil || cur.Meaning.Fingerprint != have {
-		return nil
-	}
-	slas, ok := cur.Meaning.Changed(next.Meaning)
-	if !ok {
-		return nil
-	}
-	return slas
-}
-
 // adoptIfNoneOpen records fingerprint as the rules open requests are matched
 // under and puts p in force, provided no request is open; done is false,
 // changing nothing, when one is.
@@ -230,6 +229,9 @@ func (s *Store) adoptIfNoneOpen(p *sla.Policy, fingerprint string) (done bool, e
 			return err
 		}
 		if err := meta.Delete(keyRematchAfter); err != nil {
+			return err
+		}
+		if err := putNarrowed(meta, p.Meaning, nil); err != nil {
 			return err
 		}
 		s.policy.Store(p) // before the commit lets the next write transaction in
@@ -300,6 +302,9 @@ func (s *Store) RematchStep() (RematchStatus, error) {
 				return err
 			}
 			if err := meta.Delete(keyRematchTarget); err != nil {
+				return err
+			}
+			if err := putNarrowed(meta, st.policy.Meaning, nil); err != nil {
 				return err
 			}
 			return meta.Delete(keyRematchAfter)
