@@ -55,7 +55,8 @@
 // # Layout
 //
 //	meta          schema_version, event_seq, outbox_seq, notice_seq, policy_fingerprint,
-//	              rematch_target, rematch_after (a re-match under way, rematch.go),
+//	              policy_meaning (its sla.PolicyMeaning, JSON; rematch_narrow.go),
+//	              rematch_target, rematch_after, rematch_only (a re-match under way, rematch.go),
 //	              commit_probe (see Store.ProbeCommit), counters_version (the id of the last
 //	              transaction that changed a counter: counters.go, keyCountersVersion)
 //	events        request, seq                      → event (event_codec.go; JSON before schema 11; fold order: at, then seq)
