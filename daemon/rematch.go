@@ -75,12 +75,19 @@ func (d *Daemon) onKick(stop string, kick <-chan struct{}, pass func(context.Con
 // progress; ctx ends it between chunks (each chunk is committed whole, and
 // the next start resumes after the last one).
 func (d *Daemon) rematch(ctx context.Context) {
-	if !d.store.RematchProgress().Active {
+	began := d.store.RematchProgress()
+	if !began.Active {
 		return // a signal the pass already answered
 	}
 	start := time.Now()
 	logged := start
-	d.log.Info("re-matching open requests to the changed configuration in the background; until it reaches a request, that request is re-matched when an event, a tick or a read touches it")
+	if began.Narrowed {
+		// An edit of what limits some SLAs' clocks only: the others'
+		// requests are read, not folded again (store/rematch_narrow.go).
+		d.log.Info("re-matching open requests to the changed configuration in the background, folding again those with a clock under the SLAs whose limits changed; until it reaches a request, that request is re-matched when an event, a tick or a read touches it", "slas", len(began.Only), "first", began.Only[:min(len(began.Only), 5)])
+	} else {
+		d.log.Info("re-matching open requests to the changed configuration in the background; until it reaches a request, that request is re-matched when an event, a tick or a read touches it")
+	}
 	for {
 		if d.opts.rematchHook != nil {
 			d.opts.rematchHook(ctx)

@@ -203,3 +203,42 @@ func TestARematchStoppedHalfWayResumesAtTheNextStart(t *testing.T) {
 		t.Errorf("the first request has a %ds target after the resumed re-match, want 7200", c.TargetS)
 	}
 }
+
+// TestAReloadOfAnSLAsTargetRematchesOnlyTheRequestsUnderIt: an edit of
+// what limits one SLA's clocks re-matches, in the background, only the
+// open requests with a clock under it, and says so; an edit of what an
+// SLA matches re-matches every one.
+func TestAReloadOfAnSLAsTargetRematchesOnlyTheRequestsUnderIt(t *testing.T) {
+	dir := t.TempDir()
+	clock := testutil.NewClock(testNow)
+	cfgFile := copyConfig(t, dir)
+	in := start(t, cfgFile, filepath.Join(dir, "data"), clock.Now)
+	in.openMany(3) // Sales' P1 incidents: it-sales-incidents and it-oncall
+	if status, body := in.post(adminToken, event("h", "HR-1", "opened", "2026-11-24T08:00:00Z", "provider", "it", "customer", "hr", "priority", "P1")); status != 200 {
+		t.Fatalf("post: %d %v", status, body) // HR's: it-oncall only
+	}
+	reload := func() string {
+		t.Helper()
+		mark := len(in.logs.String())
+		if status, body := in.do("POST", "/-/reload", adminToken, "", nil); status != 200 {
+			t.Fatalf("reload: %d %s", status, body)
+		}
+		in.waitRematched()
+		return in.logs.String()[mark:]
+	}
+
+	editConfig(t, cfgFile, "resolution: {P1: 4h, P2: 1d}", "resolution: {P1: 2h, P2: 1d}")
+	if logs := reload(); !strings.Contains(logs, `with a clock under the SLAs whose limits changed; `) || !strings.Contains(logs, `slas=1 first=[it-sales-incidents]`) {
+		t.Errorf("the re-match after an edit of it-sales-incidents' target does not say it is narrowed to it:\n%s", logs)
+	}
+	var r requestJSON
+	in.getJSON("/api/v1/requests/IT-00002", &r)
+	if c := r.clock("it-sales-incidents", "resolution"); c.TargetS != 7200 {
+		t.Errorf("after the re-match IT-00002 has a %ds resolution target, want the new 7200", c.TargetS)
+	}
+
+	editConfig(t, cfgFile, "match: {priority: [P1, P2], category: [incident]}", "match: {priority: [P1, P2, P3], category: [incident]}")
+	if logs := reload(); !strings.Contains(logs, "re-matching open requests to the changed configuration in the background; until") {
+		t.Errorf("the re-match after an edit of what an SLA matches is not one of every request:\n%s", logs)
+	}
+}

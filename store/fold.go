@@ -52,10 +52,10 @@ type fold struct {
 	// request only settles (settle.go; tests compare the two).
 	full bool
 	// only narrows a re-match to the requests with a clock under one of
-	// these SLAs (sla.Meaning.Changed); nil: every request. Phase 1 reads
-	// just the record, phase 2 decides from its clocks: a request without
-	// such a clock is unchanged, and one with one reads its events and
-	// folds anew (needEvents).
+	// these SLAs (sla.PolicyMeaning.Changed); nil: every request. Phase 1
+	// reads just the record, phase 2 decides from its clocks: a request
+	// without such a clock is unchanged, and one with one reads its events
+	// and folds anew (needEvents).
 	only      map[string]bool
 	unchanged bool // the request folds as it is stored: nothing to write
 

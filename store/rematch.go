@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -91,6 +92,11 @@ type RematchStatus struct {
 	// Pending estimates the open requests not yet re-matched (0 until
 	// counted by the first step, and when none is active).
 	Pending int
+	// Narrowed is true when the re-match folds anew only the open
+	// requests with a clock under the SLAs in Only (sorted), whose limits
+	// alone the edit changed; false when it folds every one.
+	Narrowed bool
+	Only     []string
 }
 
 // Adopt puts a policy in force, fingerprint identifying what it means to
@@ -250,7 +256,11 @@ func (s *Store) RematchProgress() RematchStatus {
 	if !st.active {
 		return RematchStatus{Done: st.done}
 	}
-	return RematchStatus{Active: true, Done: st.done, Pending: max(st.total-st.done, 0)}
+	out := RematchStatus{Active: true, Done: st.done, Pending: max(st.total-st.done, 0)}
+	if st.only != nil {
+		out.Narrowed, out.Only = true, slices.Sorted(maps.Keys(st.only))
+	}
+	return out
 }
 
 // RematchStep folds the next chunk of stale open requests again with the
