@@ -72,6 +72,15 @@ func sameRead(t *testing.T, i int, ref Ref, data []byte) {
 	if err == nil && !reflect.DeepEqual(got, want) {
 		t.Fatalf("record %d, %x: decodeRecord reads\n%+v\nthe reference\n%+v", i, data, got, want)
 	}
+	if err == nil {
+		// What a narrowed re-match reads of a record: its request alone,
+		// but its holder, which the record's end holds.
+		req, err := decodeRequest(ref, data)
+		req.Holder = got.Request.Holder
+		if err != nil || !reflect.DeepEqual(req, got.Request) {
+			t.Fatalf("record %d, %x: decodeRequest reads\n%+v (%v)\nwhere decodeRecord reads\n%+v", i, data, req, err, got.Request)
+		}
+	}
 	status, o, err := decodeOpening(ref, data)
 	wantStatus, wantO, wantErr := refDecodeOpening(ref, data)
 	if (err != nil) != (wantErr != nil) || status != wantStatus || !reflect.DeepEqual(o, wantO) {

@@ -58,6 +58,9 @@ type fold struct {
 	// and folds anew (needEvents).
 	only      map[string]bool
 	unchanged bool // the request folds as it is stored: nothing to write
+	// whole: an unchanged fold decodes the whole record into old and rec
+	// (a plan reads its contribution); a re-match's reads only its clocks.
+	whole bool
 
 	stored []byte     // the record as stored, nil if none (phase 1)
 	events []rawEvent // all stored events, when needed (phase 1)
@@ -142,14 +145,14 @@ func decodeEvents(ref Ref, raw []rawEvent) ([]sla.Event, error) {
 // compute is phase 2: it reads nothing but f and p.
 func (f *fold) compute(p *sla.Policy, now time.Time) {
 	f.err, f.needEvents, f.old = nil, false, nil
+	if f.narrowed() {
+		return
+	}
 	if f.stored != nil {
 		if f.old, f.err = decodeRecord(f.ref, f.stored); f.err != nil {
 			f.err = fmt.Errorf("request %q of %q: %w", f.ref.ID, f.ref.Provider, f.err)
 			return
 		}
-	}
-	if f.narrowed() {
-		return
 	}
 	// The new record starts as the old one: its alert bookkeeping carries
 	// over, and only the request is brought up to date.
@@ -219,13 +222,27 @@ func (f *fold) compute(p *sla.Policy, now time.Time) {
 
 // narrowed decides a narrowed re-match's fold (only) from the stored
 // record's clocks, before its events are read: unchanged, or needing its
-// events to fold anew. It reports false when the fold is not narrowed, or
-// has read its events.
+// events to fold anew. A re-match decodes the clocks alone
+// (decodeRequest), a plan the whole record (whole). It reports false when
+// the fold is not narrowed, or has read its events.
 func (f *fold) narrowed() bool {
-	if f.only == nil || f.old == nil || f.loaded {
+	if f.only == nil || f.stored == nil || f.loaded {
 		return false
 	}
-	if hasClockUnder(&f.old.Request, f.only) {
+	var r sla.Request
+	var err error
+	if f.whole {
+		if f.old, err = decodeRecord(f.ref, f.stored); err == nil {
+			r = f.old.Request
+		}
+	} else {
+		r, err = decodeRequest(f.ref, f.stored)
+	}
+	if err != nil {
+		f.err = fmt.Errorf("request %q of %q: %w", f.ref.ID, f.ref.Provider, err)
+		return true
+	}
+	if hasClockUnder(&r, f.only) {
 		f.needEvents = true
 		return true
 	}

@@ -292,7 +292,7 @@ func (s *Store) readPlanned(tx *bolt.Tx, keys [][]byte, rematch bool, only map[s
 			continue // an index naming nothing: the evaluator skips it too
 		}
 		if rematch {
-			p.refold = &fold{ref: ref, res: &IngestResult{}, only: only}
+			p.refold = &fold{ref: ref, res: &IngestResult{}, only: only, whole: true}
 			p.refold.read(tx)
 		} else {
 			p.tick = &fold{ref: ref, res: &IngestResult{}, tick: true, keep: !stale}
