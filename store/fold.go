@@ -58,9 +58,6 @@ type fold struct {
 	// and folds anew (needEvents).
 	only      map[string]bool
 	unchanged bool // the request folds as it is stored: nothing to write
-	// whole: an unchanged fold decodes the whole record into old and rec
-	// (a plan reads its contribution); a re-match's reads only its clocks.
-	whole bool
 
 	stored []byte     // the record as stored, nil if none (phase 1)
 	events []rawEvent // all stored events, when needed (phase 1)
@@ -221,23 +218,14 @@ func (f *fold) compute(p *sla.Policy, now time.Time) {
 }
 
 // narrowed decides a narrowed re-match's fold (only) from the stored
-// record's clocks, before its events are read: unchanged, or needing its
-// events to fold anew. A re-match decodes the clocks alone
-// (decodeRequest), a plan the whole record (whole). It reports false when
-// the fold is not narrowed, or has read its events.
+// record's clocks alone (decodeRequest), before its events are read:
+// unchanged, or needing its events to fold anew. It reports false when the
+// fold is not narrowed, or has read its events.
 func (f *fold) narrowed() bool {
 	if f.only == nil || f.stored == nil || f.loaded {
 		return false
 	}
-	var r sla.Request
-	var err error
-	if f.whole {
-		if f.old, err = decodeRecord(f.ref, f.stored); err == nil {
-			r = f.old.Request
-		}
-	} else {
-		r, err = decodeRequest(f.ref, f.stored)
-	}
+	r, err := decodeRequest(f.ref, f.stored)
 	if err != nil {
 		f.err = fmt.Errorf("request %q of %q: %w", f.ref.ID, f.ref.Provider, err)
 		return true
@@ -246,7 +234,7 @@ func (f *fold) narrowed() bool {
 		f.needEvents = true
 		return true
 	}
-	f.unchanged, f.rec, f.data = true, f.old, f.stored
+	f.unchanged, f.data = true, f.stored // old and rec stay nil: nothing reads them
 	f.effects, f.notices, f.counters, f.fired, f.skipped = nil, nil, nil, 0, 0
 	return true
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"time"
@@ -171,8 +172,14 @@ func (s *Store) Plan(ctx context.Context, q PlanQuery) (*Plan, error) {
 			only = narrowing(have, cur.Meaning, q.Policy)
 		}
 	}
+	var due map[string]bool
+	if only != nil {
+		if due, err = s.dueRequests(q.Now); err != nil {
+			return nil, fmt.Errorf("plan: %w", err)
+		}
+	}
 	for _, open := range passes {
-		if err := s.planPass(ctx, pl, q, cur, bound, open, rematch, only); err != nil {
+		if err := s.planPass(ctx, pl, q, cur, bound, open, rematch, narrowPlan{only, due}); err != nil {
 			return nil, fmt.Errorf("plan: %w", err)
 		}
 	}
@@ -183,10 +190,11 @@ func (s *Store) Plan(ctx context.Context, q PlanQuery) (*Plan, error) {
 // ones of the deadline index, a chunk at a time; after a re-match the
 // latter are the closed ones only.
 //
-// only narrows the re-match as Adopt would (fold.only): a request without
-// a clock under those SLAs is folded as it is stored, its events read
-// only for the others.
-func (s *Store) planPass(ctx context.Context, pl *Plan, q PlanQuery, cur *sla.Policy, bound []byte, open, rematch bool, only map[string]bool) error {
+// nw narrows the re-match as Adopt would (fold.only): a request without
+// a clock under those SLAs keeps its clocks, and is ticked under both
+// policies if it is due, else only counted; the others read their events
+// and fold anew.
+func (s *Store) planPass(ctx context.Context, pl *Plan, q PlanQuery, cur *sla.Policy, bound []byte, open, rematch bool, nw narrowPlan) error {
 	var after []byte
 	for {
 		if err := ctx.Err(); err != nil {
@@ -207,12 +215,17 @@ func (s *Store) planPass(ctx context.Context, pl *Plan, q PlanQuery, cur *sla.Po
 			if !open && rematch {
 				keys = closedOnly(tx, keys)
 			}
-			chunk = s.readPlanned(tx, keys, open, only)
+			chunk = s.readPlanned(tx, keys, open, nw.only)
 			for _, p := range chunk {
 				p.kept = !open && rematch
 			}
-			if only != nil {
-				return refoldNarrowed(tx, chunk, q.Policy, q.Now)
+			if nw.only != nil && open {
+				if err := refoldNarrowed(tx, chunk, q.Policy, q.Now); err != nil {
+					return err
+				}
+				var left int
+				chunk, left = nw.unchanged(chunk)
+				pl.Examined += left
 			}
 			return nil
 		})
@@ -279,6 +292,46 @@ func refoldNarrowed(tx *bolt.Tx, chunk []*planned, next *sla.Policy, now time.Ti
 	return nil
 }
 
+// narrowPlan is a narrowed plan's: the SLAs the re-match folds the
+// requests of (fold.only), and the requests due at the plan's moment (by
+// request key: dueRequests).
+type narrowPlan struct {
+	only, due map[string]bool
+}
+
+// unchanged takes out of chunk the requests the narrowed re-match leaves
+// as they are: one that is due is ticked as stored under both policies
+// (its tick with the edit in place of its re-match), the others change
+// nothing and are only counted (left).
+func (nw narrowPlan) unchanged(chunk []*planned) (kept []*planned, left int) {
+	kept = chunk[:0]
+	for _, p := range chunk {
+		if r := p.refold; r != nil && r.unchanged {
+			if !nw.due[string(requestKey(r.ref))] {
+				left++
+				continue
+			}
+			p.refold = nil
+			p.tick = &fold{ref: r.ref, res: &IngestResult{}, tick: true, keep: true, stored: r.stored}
+		}
+		kept = append(kept, p)
+	}
+	return kept, left
+}
+
+// dueRequests returns the keys of the requests due at now, either lane.
+func (s *Store) dueRequests(now time.Time) (map[string]bool, error) {
+	due := map[string]bool{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		for _, k := range dueKeys(tx, nil, now, math.MaxInt) {
+			_, request := deadlineParts(k)
+			due[string(request)] = true
+		}
+		return nil
+	})
+	return due, err
+}
+
 // readPlanned is phase 1 of a chunk's folds; only narrows their re-match
 // (fold.only).
 func (s *Store) readPlanned(tx *bolt.Tx, keys [][]byte, rematch bool, only map[string]bool) []*planned {
@@ -292,7 +345,7 @@ func (s *Store) readPlanned(tx *bolt.Tx, keys [][]byte, rematch bool, only map[s
 			continue // an index naming nothing: the evaluator skips it too
 		}
 		if rematch {
-			p.refold = &fold{ref: ref, res: &IngestResult{}, only: only, whole: true}
+			p.refold = &fold{ref: ref, res: &IngestResult{}, only: only}
 			p.refold.read(tx)
 		} else {
 			p.tick = &fold{ref: ref, res: &IngestResult{}, tick: true, keep: !stale}
@@ -310,7 +363,7 @@ func computePlanned(chunk []*planned, cur, next *sla.Policy, now time.Time, boun
 	cores := runtime.GOMAXPROCS(0)
 	var refolds, ticks, bases []*fold
 	for _, p := range chunk {
-		if p.refold != nil && !p.refold.unchanged { // refoldNarrowed decided on those
+		if p.refold != nil {
 			refolds = append(refolds, p.refold)
 		}
 	}
@@ -443,11 +496,8 @@ func (pl *Plan) add(cur *sla.Policy, q PlanQuery, p *planned, bound []byte) {
 		pl.count(b.effects, true)
 		pl.baseSums.add(b.counters, b.old.Contrib, b.rec.Contrib, nil)
 	}
-	if p.kept || p.refold != nil && p.refold.unchanged {
-		// Its clocks stay as they are: a closed request the re-match
-		// leaves, or one with no clock under an SLA the edit changed
-		// (fold.only), which the first tick moves alike either way.
-		return
+	if p.kept {
+		return // a closed request the re-match leaves as it is
 	}
 	clocks := diffClocks(cur, q.Policy, &first.old.Request, &last.rec.Request, q.Now)
 	if len(clocks) == 0 {
