@@ -2,15 +2,14 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/slad-project/slad/api/client"
 	"github.com/slad-project/slad/api/wire"
 )
 
@@ -72,16 +71,18 @@ func (r *runner) planAndReload(ctx context.Context, in *instance, sink *logSink,
 		return err
 	}
 	r.logf("plan of an edit of %s's response target ...", editedSLA)
-	took, n, plan, err := dryRun(ctx, in.base)
+	took, plan, err := dryRun(ctx, in.base, cfg)
 	if err != nil {
 		return err
 	}
 	r.add(row{
-		scenario: scen, what: "plan of that edit (POST /-/reload?dry_run=1: nothing written)",
-		measured: fmt.Sprintf("%s, %s (%s examined, %s would change)", seconds(took), size(n), grouped(float64(plan.Requests.Examined)), grouped(float64(plan.Requests.Changed))),
+		scenario: scen, what: "plan of that edit (POST /-/reload?dry_run=1, as slad plan sends it: nothing written)",
+		measured: fmt.Sprintf("%s (%s examined, %s would change)", seconds(took), grouped(float64(plan.Requests.Examined)), grouped(float64(plan.Requests.Changed))),
 	})
 	r.logf("reload of that edit ...")
-	if _, err := post(ctx, in.base+"/-/reload"); err != nil {
+	l := newLoader(1)
+	defer l.close()
+	if err := l.post(ctx, in.base+"/-/reload", "", nil); err != nil {
 		return fmt.Errorf("reload: %w", err)
 	}
 	requests, rematch, err := waitRematch(ctx, sink)
@@ -132,42 +133,25 @@ func waitRematch(ctx context.Context, sink *logSink) (int64, time.Duration, erro
 	}
 }
 
-// dryRun asks slad for the plan of a reload of its configuration file, and
-// returns the time it took, the answer's size and the plan.
-func dryRun(ctx context.Context, base string) (time.Duration, int64, wire.Plan, error) {
-	var plan wire.Plan
+// dryRun has slad plan the configuration file cfg through its own client,
+// as slad plan does, and returns the time it took and the plan.
+func dryRun(ctx context.Context, base, cfg string) (time.Duration, wire.Plan, error) {
+	data, err := os.ReadFile(cfg)
+	if err != nil {
+		return 0, wire.Plan{}, err
+	}
+	c, err := client.New(base, client.Options{UserAgent: "slad-bench"})
+	if err != nil {
+		return 0, wire.Plan{}, err
+	}
 	begin := time.Now()
-	body, err := post(ctx, base+"/-/reload?dry_run=1")
+	plan, err := c.Plan(ctx, data, filepath.Base(cfg), 0)
 	took := time.Since(begin)
 	if err != nil {
-		return 0, 0, plan, fmt.Errorf("plan: %w", err)
-	}
-	if err := json.Unmarshal(body, &plan); err != nil {
-		return 0, 0, plan, fmt.Errorf("plan: %w", err)
+		return 0, plan, err
 	}
 	if !plan.Rematch {
-		return 0, 0, plan, fmt.Errorf("plan: the edit of %s re-matches nothing", editedSLA)
+		return 0, plan, fmt.Errorf("plan: the edit of %s re-matches nothing", editedSLA)
 	}
-	return took, int64(len(body)), plan, nil
-}
-
-// post POSTs nothing to url and returns the body of a 200 answer.
-func post(ctx context.Context, url string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)
-	if err != nil {
-		return nil, err
-	}
-	// The server gives an answer two minutes (its write timeout).
-	resp, err := (&http.Client{Timeout: 3 * time.Minute}).Do(req)
-	if err != nil {
-		return nil, err
-	}
-	body, err := io.ReadAll(resp.Body)
-	if err = errors.Join(err, resp.Body.Close()); err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: %s", resp.Status, body)
-	}
-	return body, nil
+	return took, plan, nil
 }
