@@ -29,15 +29,10 @@ func TestAHeaderValueStartsOnTheFieldsLineAndEncodedWordsFitTheirLines(t *testin
 		"a long word without any spaces": strings.Repeat("é", 200),
 	}
 	rng := rand.New(rand.NewPCG(testutil.Seed(t, 0), 1))
-	alphabet := []rune("ab c_=?'<>—éÎ🔥\u00a0")
 	for i := range 50 {
-		var b strings.Builder
-		for range rng.IntN(300) + 1 {
-			b.WriteRune(alphabet[rng.IntN(len(alphabet))])
-		}
 		// A subject has a word at least ("[slad] " and a summary): one
 		// drawn of spaces alone would be empty.
-		cases[fmt.Sprint("random ", i)] = strings.Join(append(strings.Fields(b.String()), "x"), " ")
+		cases[fmt.Sprint("random ", i)] = strings.TrimSpace(randomText(rng, "ab c_=?'<>—éÎ🔥\u00a0", 300) + " x")
 	}
 	for name, subject := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -81,13 +76,8 @@ func TestAnAddressWithAnyNameFoldsWithinItsLinesAndParsesBack(t *testing.T) {
 		"two recipients, both named": {{Name: "Équipe réseau — astreinte de nuit et de fin de semaine", Address: "net@example.fr"}, {Name: "Service Desk", Address: "desk@example.com"}},
 	}
 	rng := rand.New(rand.NewPCG(testutil.Seed(t, 0), 2))
-	alphabet := []rune("ab ,;<>\"()@:=?_é🔥")
 	for i := range 30 {
-		var b strings.Builder
-		for range rng.IntN(120) + 1 {
-			b.WriteRune(alphabet[rng.IntN(len(alphabet))])
-		}
-		cases[fmt.Sprint("random ", i)] = []*mail.Address{{Name: strings.Join(strings.Fields(b.String()), " "), Address: "r@example.com"}}
+		cases[fmt.Sprint("random ", i)] = []*mail.Address{{Name: randomText(rng, "ab ,;<>\"()@:=?_é🔥", 120), Address: "r@example.com"}}
 	}
 	for name, addrs := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -120,4 +110,15 @@ func TestAnAddressWithAnyNameFoldsWithinItsLinesAndParsesBack(t *testing.T) {
 			}
 		})
 	}
+}
+
+// randomText draws up to most characters of alphabet, its runs of spaces
+// made one space and none at its ends, as slad writes a header's text.
+func randomText(rng *rand.Rand, alphabet string, most int) string {
+	runes := []rune(alphabet)
+	var b strings.Builder
+	for range rng.IntN(most) + 1 {
+		b.WriteRune(runes[rng.IntN(len(runes))])
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
 }
