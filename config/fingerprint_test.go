@@ -104,49 +104,65 @@ func fingerprintOf(t *testing.T, doc string) string {
 	return cfg.Fingerprint
 }
 
-// TestAnEditOfAnSLAsLimitsNarrowsTheRematchToIt: an edit of what limits
-// an SLA's clocks re-matches only the requests with a clock under it
-// (sla.PolicyMeaning.Changed); one of what selects requests or clocks, or of
-// what every request depends on, re-matches every open request.
-func TestAnEditOfAnSLAsLimitsNarrowsTheRematchToIt(t *testing.T) {
+// TestAnEditOfSomeSLAsNarrowsTheRematchToThem: an edit of what limits or
+// selects some SLAs' requests re-matches only the requests it may change
+// (sla.PolicyMeaning.Changed): those with a clock under the SLAs it
+// changed, and, for an SLA that may take requests it did not, those it
+// takes now. One of what every request depends on, or of whom an SLA
+// measuring a party covers, re-matches every open request.
+func TestAnEditOfSomeSLAsNarrowsTheRematchToThem(t *testing.T) {
 	base, err := os.ReadFile("../config.example.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	office := []string{"it-sales-incidents", "it-access-requests", "network-ola", "sales-answers-it"}
 	cases := map[string]struct {
-		edit func(t *testing.T, doc string) string
-		slas []string // nil: every request
+		edit            func(t *testing.T, doc string) string
+		clocks, selects []string // clocks nil: every request
 	}{
-		"a description":              {edit("IT grants access requests", "IT grants every access request"), []string{}},
-		"a target's duration":        {edit("resolution: {P1: 4h, P2: 16h, P3: 40h}", "resolution: {P1: 5h, P2: 16h, P3: 40h}"), []string{"it-sales-incidents"}},
-		"a warning share":            {edit("warn_at: [50%, 90%]", "warn_at: [50%, 80%]"), []string{"finance-purchasing-invoices"}},
-		"an escalation delay":        {edit("{after: 30m, notify: [duty-manager]}", "{after: 45m, notify: [duty-manager]}"), []string{"itops-engineering-outages"}},
-		"a pause reason":             {edit("pause_on: [missing_purchase_order]", "pause_on: [missing_purchase_order, on_hold]"), []string{"finance-purchasing-invoices"}},
-		"an SLA's calendar":          {edit("    calendar: new-york", "    calendar: office"), []string{"finance-purchasing-invoices"}},
-		"a calendar's hours":         {edit(`["07:00-15:00"]`, `["07:00-16:00"]`), []string{"facilities-hr-desk-moves"}},
-		"the office calendar's zone": {edit("    timezone: Europe/Berlin\n    hours:", "    timezone: Europe/Paris\n    hours:"), office},
-		"a priority a target covers": {edit("resolution: {P1: 4h, P2: 16h, P3: 40h}", "resolution: {P1: 4h, P2: 16h}"), nil},
-		"a match value":              {edit("currency: [USD, EUR]", "currency: [USD, EUR, GBP]"), nil},
-		"a customer":                 {edit("customers: [hr]", "customers: [hr, sales]"), nil},
-		"what an SLA measures":       {edit("    measures: holding\n", "    measures: request\n"), nil},
-		"a customer reason":          {edit("customer_reasons: [waiting_for_customer, waiting_for_approval]", "customer_reasons: [waiting_for_customer]"), nil},
+		"a description":                      {edit("IT grants access requests", "IT grants every access request"), []string{}, []string{}},
+		"a target's duration":                {edit("resolution: {P1: 4h, P2: 16h, P3: 40h}", "resolution: {P1: 5h, P2: 16h, P3: 40h}"), []string{"it-sales-incidents"}, []string{}},
+		"a warning share":                    {edit("warn_at: [50%, 90%]", "warn_at: [50%, 80%]"), []string{"finance-purchasing-invoices"}, []string{}},
+		"an escalation delay":                {edit("{after: 30m, notify: [duty-manager]}", "{after: 45m, notify: [duty-manager]}"), []string{"itops-engineering-outages"}, []string{}},
+		"a pause reason":                     {edit("pause_on: [missing_purchase_order]", "pause_on: [missing_purchase_order, on_hold]"), []string{"finance-purchasing-invoices"}, []string{}},
+		"an SLA's calendar":                  {edit("    calendar: new-york", "    calendar: office"), []string{"finance-purchasing-invoices"}, []string{}},
+		"a calendar's hours":                 {edit(`["07:00-15:00"]`, `["07:00-16:00"]`), []string{"facilities-hr-desk-moves"}, []string{}},
+		"the office calendar's zone":         {edit("    timezone: Europe/Berlin\n    hours:", "    timezone: Europe/Paris\n    hours:"), office, []string{}},
+		"a priority a target covers":         {edit("resolution: {P1: 4h, P2: 16h, P3: 40h}", "resolution: {P1: 4h, P2: 16h}"), []string{"it-sales-incidents"}, []string{"it-sales-incidents"}},
+		"a match value":                      {edit("currency: [USD, EUR]", "currency: [USD, EUR, GBP]"), []string{"finance-purchasing-invoices"}, []string{"finance-purchasing-invoices"}},
+		"a customer":                         {edit("customers: [hr]", "customers: [hr, sales]"), []string{"facilities-hr-desk-moves"}, []string{"facilities-hr-desk-moves"}},
+		"an SLA renamed":                     {edit("id: it-access-requests", "id: it-access"), []string{"it-access-requests"}, []string{"it-access"}},
+		"an OLA no longer measuring holding": {edit("    measures: holding\n", "    measures: request\n"), []string{"network-ola"}, []string{"network-ola"}},
+		"whom an OLA covers":                 {edit("    match: {category: [incident]}\n    calendar: office", "    match: {category: [incident, change]}\n    calendar: office"), nil, nil},
+		"a customer reason":                  {edit("customer_reasons: [waiting_for_customer, waiting_for_approval]", "customer_reasons: [waiting_for_customer]"), nil, nil},
 	}
 	was := meaningOf(t, string(base))
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			slas, narrow := was.Changed(meaningOf(t, tc.edit(t, string(base))))
-			if narrow != (tc.slas != nil) {
-				t.Fatalf("narrowed = %v (%v), want %v", narrow, slas, tc.slas != nil)
+			e, narrow := was.Changed(policyOf(t, tc.edit(t, string(base))))
+			if narrow != (tc.clocks != nil) {
+				t.Fatalf("narrowed = %v (%+v), want %v", narrow, e, tc.clocks != nil)
 			}
-			if got := slices.Sorted(maps.Keys(slas)); narrow && !slices.Equal(got, slices.Sorted(slices.Values(tc.slas))) {
-				t.Errorf("narrowed to %v, want %v", got, tc.slas)
+			if !narrow {
+				return
+			}
+			if got := slices.Sorted(maps.Keys(e.Clocks)); !slices.Equal(got, slices.Sorted(slices.Values(tc.clocks))) {
+				t.Errorf("folds the requests with a clock under %v, want %v", got, tc.clocks)
+			}
+			if got := slices.Sorted(maps.Keys(e.Selects)); !slices.Equal(got, slices.Sorted(slices.Values(tc.selects))) {
+				t.Errorf("folds the requests taken now by %v, want %v", got, tc.selects)
 			}
 		})
 	}
 }
 
 func meaningOf(t *testing.T, doc string) *sla.PolicyMeaning {
+	t.Helper()
+	return policyOf(t, doc).Meaning
+}
+
+// policyOf loads doc's policy, whose meaning must be set.
+func policyOf(t *testing.T, doc string) *sla.Policy {
 	t.Helper()
 	cfg, err := LoadBytes("config.yaml", []byte(doc), t.TempDir())
 	if err != nil {
@@ -155,5 +171,5 @@ func meaningOf(t *testing.T, doc string) *sla.PolicyMeaning {
 	if cfg.Policy.Meaning == nil || cfg.Policy.Meaning.Fingerprint != cfg.Fingerprint {
 		t.Fatal("the policy's meaning is not the configuration's fingerprint")
 	}
-	return cfg.Policy.Meaning
+	return cfg.Policy
 }

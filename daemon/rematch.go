@@ -82,9 +82,10 @@ func (d *Daemon) rematch(ctx context.Context) {
 	start := time.Now()
 	logged := start
 	if began.Narrowed {
-		// An edit of what limits some SLAs' clocks only: the others'
-		// requests are read, not folded again (store/rematch_narrow.go).
-		d.log.Info("re-matching open requests to the changed configuration in the background, folding again those with a clock under the SLAs whose limits changed; until it reaches a request, that request is re-matched when an event, a tick or a read touches it", "slas", len(began.Only), "first", began.Only[:min(len(began.Only), 5)])
+		// An edit of what some SLAs limit or select: the requests it
+		// cannot change are read, not folded again
+		// (store/rematch_narrow.go).
+		d.log.Info("re-matching open requests to the changed configuration in the background, folding again only those the edit may change: with a clock under the SLAs it changed, or taken now by one whose selection it changed; until it reaches a request, that request is re-matched when an event, a tick or a read touches it", "slas", len(began.Only), "first", began.Only[:min(len(began.Only), 5)])
 	} else {
 		d.log.Info("re-matching open requests to the changed configuration in the background; until it reaches a request, that request is re-matched when an event, a tick or a read touches it")
 	}

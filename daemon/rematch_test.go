@@ -204,18 +204,24 @@ func TestARematchStoppedHalfWayResumesAtTheNextStart(t *testing.T) {
 	}
 }
 
-// TestAReloadOfAnSLAsTargetRematchesOnlyTheRequestsUnderIt: an edit of
+// TestAReloadOfSomeSLAsRematchesOnlyTheRequestsItMayChange: an edit of
 // what limits one SLA's clocks re-matches, in the background, only the
-// open requests with a clock under it, and says so; an edit of what an
-// SLA matches re-matches every one.
-func TestAReloadOfAnSLAsTargetRematchesOnlyTheRequestsUnderIt(t *testing.T) {
+// open requests with a clock under it, and says so; one of what it
+// matches, those too that it may take now; one that adds an OLA, whose
+// requests only their events tell, every one.
+func TestAReloadOfSomeSLAsRematchesOnlyTheRequestsItMayChange(t *testing.T) {
 	dir := t.TempDir()
 	clock := testutil.NewClock(testNow)
 	cfgFile := copyConfig(t, dir)
 	in := start(t, cfgFile, filepath.Join(dir, "data"), clock.Now)
 	in.openMany(3) // Sales' P1 incidents: it-sales-incidents and it-oncall
-	if status, body := in.post(adminToken, event("h", "HR-1", "opened", "2026-11-24T08:00:00Z", "provider", "it", "customer", "hr", "priority", "P1")); status != 200 {
-		t.Fatalf("post: %d %v", status, body) // HR's: it-oncall only
+	for _, e := range []map[string]any{
+		event("h", "HR-1", "opened", "2026-11-24T08:00:00Z", "provider", "it", "customer", "hr", "priority", "P1"), // HR's: it-oncall only
+		event("p3", "IT-P3", "opened", "2026-11-24T08:00:00Z", "provider", "it", "customer", "sales", "priority", "P3", "category", "incident"),
+	} {
+		if status, body := in.post(adminToken, e); status != 200 {
+			t.Fatalf("post: %d %v", status, body)
+		}
 	}
 	reload := func() string {
 		t.Helper()
@@ -226,9 +232,10 @@ func TestAReloadOfAnSLAsTargetRematchesOnlyTheRequestsUnderIt(t *testing.T) {
 		in.waitRematched()
 		return in.logs.String()[mark:]
 	}
+	const narrowed = `folding again only those the edit may change: with a clock under the SLAs it changed, or taken now by one whose selection it changed; `
 
 	editConfig(t, cfgFile, "resolution: {P1: 4h, P2: 1d}", "resolution: {P1: 2h, P2: 1d}")
-	if logs := reload(); !strings.Contains(logs, `with a clock under the SLAs whose limits changed; `) || !strings.Contains(logs, `slas=1 first=[it-sales-incidents]`) {
+	if logs := reload(); !strings.Contains(logs, narrowed) || !strings.Contains(logs, `slas=1 first=[it-sales-incidents]`) {
 		t.Errorf("the re-match after an edit of it-sales-incidents' target does not say it is narrowed to it:\n%s", logs)
 	}
 	var r requestJSON
@@ -238,7 +245,25 @@ func TestAReloadOfAnSLAsTargetRematchesOnlyTheRequestsUnderIt(t *testing.T) {
 	}
 
 	editConfig(t, cfgFile, "match: {priority: [P1, P2], category: [incident]}", "match: {priority: [P1, P2, P3], category: [incident]}")
+	if logs := reload(); !strings.Contains(logs, narrowed) || !strings.Contains(logs, `slas=1 first=[it-sales-incidents]`) {
+		t.Errorf("the re-match after an edit of what it-sales-incidents matches does not say it is narrowed to it:\n%s", logs)
+	}
+	in.getJSON("/api/v1/requests/IT-P3", &r)
+	if c := r.clock("it-sales-incidents", "response"); c.TargetS != 1800 {
+		t.Errorf("after the re-match the P3 incident has a %ds response target under it-sales-incidents, want 1800", c.TargetS)
+	}
+
+	editConfig(t, cfgFile, "slas:\n", `slas:
+  - id: sales-ola
+    description: Sales hands IT's requests back within a day
+    provider: sales
+    customers: [it]
+    measures: holding
+    resolution: 1d
+    objective: 90%
+    window: 30d
+`)
 	if logs := reload(); !strings.Contains(logs, "re-matching open requests to the changed configuration in the background; until") {
-		t.Errorf("the re-match after an edit of what an SLA matches is not one of every request:\n%s", logs)
+		t.Errorf("the re-match after an OLA was added is not one of every request:\n%s", logs)
 	}
 }

@@ -27,25 +27,94 @@ type Meaning struct {
 	Means string
 }
 
-// Changed returns the SLAs whose clocks change when next replaces m, or
-// ok false when an edit may change any request: a meaning not known, a
-// global change, an SLA added or removed, or one that selects other
-// requests or other clocks than before. With ok true, a request without a
-// clock under one of the SLAs returned folds under next exactly as it
-// folded under m; the set is empty when nothing changes.
-func (m *PolicyMeaning) Changed(next *PolicyMeaning) (slas map[string]bool, ok bool) {
-	if m == nil || next == nil || m.SLAs == nil || next.SLAs == nil || m.Global != next.Global || len(m.SLAs) != len(next.SLAs) {
-		return nil, false
+// Edit is what an edit of the rules can change in the requests folded
+// under them ([PolicyMeaning.Changed]), told from what each request
+// stores: its clocks and its attributes.
+type Edit struct {
+	// Clocks are the SLAs whose clocks the edit may change: those whose
+	// limits or selection changed, and those removed. A request with a
+	// clock under one folds anew.
+	Clocks map[string]bool
+	// Selects are the SLAs that may take requests they did not: added, or
+	// whose selection changed (a subset of Clocks, but for the added,
+	// which no request has a clock under). None measures a party.
+	Selects map[string]bool
+}
+
+// Touches reports whether r, a request folded under the rules before the
+// edit, may fold otherwise under next, the rules after it. A request with
+// no clock under an SLA of e.Clocks folds exactly as before unless an SLA
+// of e.Selects takes it now, or may have taken it for a while: an SLA
+// matches a request on its attributes, which only an update changes, so a
+// request still holding the attributes it opened with was matched on them
+// all its life. settled reports whether r's attributes are those it opened
+// with; it is asked only when that decides.
+func (e *Edit) Touches(r *Request, next *Policy, settled func() bool) bool {
+	for i := range r.Clocks {
+		if e.Clocks[r.Clocks[i].SLA] {
+			return true
+		}
 	}
-	slas = map[string]bool{}
+	if len(e.Selects) == 0 {
+		return false
+	}
+	for id := range e.Selects {
+		if s := next.SLA(id); s != nil && s.Matches(r.Attributes) {
+			return true
+		}
+	}
+	return !settled()
+}
+
+// Changed returns the edit that next makes of the rules m means, or ok
+// false when it may change any request: a meaning not known, a global
+// change, or an SLA measuring a party that may take requests it did not
+// (whom it covers depends on who held a request, which only the
+// request's events tell). The edit is empty when nothing changes.
+func (m *PolicyMeaning) Changed(next *Policy) (e Edit, ok bool) {
+	if m == nil || next == nil || next.Meaning == nil || m.SLAs == nil || next.Meaning.SLAs == nil || m.Global != next.Meaning.Global {
+		return Edit{}, false
+	}
+	e = Edit{Clocks: map[string]bool{}, Selects: map[string]bool{}}
 	for id, was := range m.SLAs {
-		now, found := next.SLAs[id]
-		if !found || now.Selects != was.Selects {
-			return nil, false
-		}
-		if now.Means != was.Means {
-			slas[id] = true
+		now, found := next.Meaning.SLAs[id]
+		switch {
+		case !found:
+			e.Clocks[id] = true
+		case now.Selects != was.Selects:
+			e.Clocks[id], e.Selects[id] = true, true
+		case now.Means != was.Means:
+			e.Clocks[id] = true
 		}
 	}
-	return slas, true
+	for id := range next.Meaning.SLAs {
+		if _, found := m.SLAs[id]; !found {
+			e.Selects[id] = true
+		}
+	}
+	for id := range e.Selects {
+		if s := next.SLA(id); s == nil || s.Party() {
+			return Edit{}, false
+		}
+	}
+	return e, true
+}
+
+// AttributesSettled reports whether a request whose events these are
+// still holds the attributes it opened with: one opening, and no other
+// event carrying a priority, category or labels (an update changes them).
+// It may say false of a request whose attributes came back to where they
+// were: that costs a fold, never a wrong one.
+func AttributesSettled(events []Event) bool {
+	openings := 0
+	for i := range events {
+		e := &events[i]
+		switch {
+		case e.Type == Opened:
+			openings++
+		case e.Priority != "" || e.Category != "" || e.Labels != nil:
+			return false
+		}
+	}
+	return openings <= 1
 }

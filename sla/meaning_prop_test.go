@@ -86,3 +86,103 @@ func editLimits(rng *rand.Rand, s *SLA, p *Policy) {
 		}
 	}
 }
+
+// TestAnEditOfWhatSLAsSelectLeavesTheRequestsItDoesNotTouchAsTheyWere is
+// the rule a re-match narrowed by an edit of what some SLAs select rests
+// on (Edit.Touches): an SLA's selection changed (its customers, match,
+// provider or the priorities its targets cover), an SLA added or one
+// removed, a request that has no clock under it, that it does not take
+// now, and whose attributes are those it opened with folds exactly as
+// before, holdings included.
+func TestAnEditOfWhatSLAsSelectLeavesTheRequestsItDoesNotTouchAsTheyWere(t *testing.T) {
+	rng := testutil.Rand(t)
+	berlin := mustLoc(t, "Europe/Berlin")
+	untouched, touched, settledAsked := 0, 0, 0
+	for i := range testutil.Iterations(2000) {
+		var evs []Event
+		if i%2 == 0 {
+			evs = randHistory(rng, berlin)
+		} else {
+			evs = randHandoffs(rng, berlin)
+		}
+		before, after := partyFixture(t), partyFixture(t)
+		edit := editSelection(rng, after)
+		was, wasHs := Holdings(before, "R", evs)
+		asked := false
+		if edit.Touches(&was, after, func() bool { asked = true; return AttributesSettled(evs) }) {
+			touched++
+			continue
+		}
+		untouched++
+		if asked {
+			settledAsked++
+		}
+		got, gotHs := Holdings(after, "R", evs)
+		if !reflect.DeepEqual(got, was) || !reflect.DeepEqual(gotHs, wasHs) {
+			t.Fatalf("#%d: an edit (%+v) changed a request it does not touch\nevents %+v\n got %+v %+v\nwant %+v %+v", i, edit, evs, got, gotHs, was, wasHs)
+		}
+	}
+	if untouched == 0 || touched == 0 || settledAsked == 0 {
+		t.Fatalf("%d requests untouched (%d of them by their settled attributes), %d touched: the test tests too little", untouched, settledAsked, touched)
+	}
+}
+
+// editSelection changes at random what selects the requests of one of
+// p's SLAs that measure requests, adds one such SLA or removes one, and
+// returns the edit as PolicyMeaning.Changed would tell it.
+func editSelection(rng *rand.Rand, p *Policy) Edit {
+	pick := func(s ...string) string { return s[rng.IntN(len(s))] }
+	some := func(s ...string) []string {
+		out := slices.DeleteFunc(slices.Clone(s), func(string) bool { return rng.IntN(2) == 0 })
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	}
+	reselect := func(s *SLA) {
+		for range 1 + rng.IntN(3) {
+			switch rng.IntN(5) {
+			case 0:
+				s.Customers = [][]string{{"sales"}, {"hr"}, {"*"}, {"sales", "hr"}}[rng.IntN(4)]
+			case 1:
+				s.Match.Priority = some("P1", "P2", "P3", "P4")
+			case 2:
+				s.Match.Category = some("incident", "outage")
+			case 3:
+				s.Resolution = Target{ByPriority: map[string]time.Duration{pick("P1", "P2", "P3"): 3 * time.Hour, pick("P2", "P4"): 9 * time.Hour}}
+				if rng.IntN(3) == 0 {
+					s.Response = Target{}
+				}
+			case 4:
+				s.Provider = pick("it", "it", "sales")
+			}
+		}
+	}
+	var measuring []int // the SLAs that measure requests
+	for i, s := range p.SLAs {
+		if !s.Party() {
+			measuring = append(measuring, i)
+		}
+	}
+	p.SLAs = slices.Clone(p.SLAs)
+	switch rng.IntN(4) {
+	case 0: // added
+		s := &SLA{ID: "added", Provider: "it", Customers: []string{"*"}, Resolution: Target{Default: 5 * time.Hour}, Objective: 0.9, WarnAt: []float64{0.5}}
+		reselect(s)
+		p.SLAs = append(p.SLAs, s)
+		return Edit{Clocks: map[string]bool{}, Selects: map[string]bool{"added": true}}
+	case 1: // removed
+		j := measuring[rng.IntN(len(measuring))]
+		id := p.SLAs[j].ID
+		p.SLAs = slices.Delete(p.SLAs, j, j+1)
+		return Edit{Clocks: map[string]bool{id: true}, Selects: map[string]bool{}}
+	}
+	j := measuring[rng.IntN(len(measuring))]
+	edited := *p.SLAs[j]
+	reselect(&edited)
+	if rng.IntN(2) == 0 {
+		editLimits(rng, &edited, p)
+	}
+	p.SLAs[j] = &edited
+	return Edit{Clocks: map[string]bool{edited.ID: true}, Selects: map[string]bool{edited.ID: true}}
+}

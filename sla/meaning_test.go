@@ -3,44 +3,136 @@ package sla
 import (
 	"reflect"
 	"testing"
+	"time"
 )
 
-func TestAnEditNarrowsToTheSLAsWhoseClocksItChangesOnly(t *testing.T) {
+func TestAnEditNarrowsToTheSLAsItChanges(t *testing.T) {
 	base := func() *PolicyMeaning {
 		return &PolicyMeaning{Fingerprint: "f", Global: "g", SLAs: map[string]Meaning{
 			"a": {Selects: "sa", Means: "ma"},
 			"b": {Selects: "sb", Means: "mb"},
+			"o": {Selects: "so", Means: "mo"},
 		}}
+	}
+	// next is the policy the edited meaning m is of: a, b and c serve
+	// requests, o is an OLA (it measures who holds them).
+	next := func(m *PolicyMeaning) *Policy {
+		if m == nil {
+			return &Policy{}
+		}
+		p := &Policy{Meaning: m}
+		for id := range m.SLAs {
+			s := &SLA{ID: id, Provider: "it"}
+			if id == "o" {
+				s.Measures = MeasureHolding
+			}
+			p.SLAs = append(p.SLAs, s)
+		}
+		return p
+	}
+	set := func(ids ...string) map[string]bool {
+		out := map[string]bool{}
+		for _, id := range ids {
+			out[id] = true
+		}
+		return out
 	}
 	cases := map[string]struct {
 		edit   func(m *PolicyMeaning) *PolicyMeaning
-		slas   map[string]bool
+		want   Edit
 		narrow bool
 	}{
-		"nothing changes":  {func(m *PolicyMeaning) *PolicyMeaning { return m }, map[string]bool{}, true},
-		"one SLA's target": {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs["b"] = Meaning{"sb", "mb2"}; return m }, map[string]bool{"b": true}, true},
+		"nothing changes":  {func(m *PolicyMeaning) *PolicyMeaning { return m }, Edit{set(), set()}, true},
+		"one SLA's target": {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs["b"] = Meaning{"sb", "mb2"}; return m }, Edit{set("b"), set()}, true},
 		"both SLAs' calendars": {func(m *PolicyMeaning) *PolicyMeaning {
 			m.SLAs["a"], m.SLAs["b"] = Meaning{"sa", "x"}, Meaning{"sb", "y"}
 			return m
-		}, map[string]bool{"a": true, "b": true}, true},
-		"one SLA's selection":     {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs["a"] = Meaning{"sa2", "ma"}; return m }, nil, false},
-		"an SLA added":            {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs["c"] = Meaning{"sc", "mc"}; return m }, nil, false},
-		"an SLA removed":          {func(m *PolicyMeaning) *PolicyMeaning { delete(m.SLAs, "a"); return m }, nil, false},
-		"an SLA renamed":          {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs["c"] = m.SLAs["a"]; delete(m.SLAs, "a"); return m }, nil, false},
-		"the customer reasons":    {func(m *PolicyMeaning) *PolicyMeaning { m.Global = "g2"; return m }, nil, false},
-		"a policy built by hand":  {func(*PolicyMeaning) *PolicyMeaning { return nil }, nil, false},
-		"fingerprints not listed": {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs = nil; return m }, nil, false},
+		}, Edit{set("a", "b"), set()}, true},
+		"an OLA's target":     {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs["o"] = Meaning{"so", "mo2"}; return m }, Edit{set("o"), set()}, true},
+		"one SLA's selection": {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs["a"] = Meaning{"sa2", "ma"}; return m }, Edit{set("a"), set("a")}, true},
+		"an SLA added":        {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs["c"] = Meaning{"sc", "mc"}; return m }, Edit{set(), set("c")}, true},
+		"an SLA removed":      {func(m *PolicyMeaning) *PolicyMeaning { delete(m.SLAs, "a"); return m }, Edit{set("a"), set()}, true},
+		"an OLA removed":      {func(m *PolicyMeaning) *PolicyMeaning { delete(m.SLAs, "o"); return m }, Edit{set("o"), set()}, true},
+		"an SLA renamed": {func(m *PolicyMeaning) *PolicyMeaning {
+			m.SLAs["c"] = m.SLAs["a"]
+			delete(m.SLAs, "a")
+			return m
+		}, Edit{set("a"), set("c")}, true},
+		"an OLA's selection":      {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs["o"] = Meaning{"so2", "mo"}; return m }, Edit{}, false},
+		"the customer reasons":    {func(m *PolicyMeaning) *PolicyMeaning { m.Global = "g2"; return m }, Edit{}, false},
+		"a policy built by hand":  {func(*PolicyMeaning) *PolicyMeaning { return nil }, Edit{}, false},
+		"fingerprints not listed": {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs = nil; return m }, Edit{}, false},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			slas, narrow := base().Changed(c.edit(base()))
-			if narrow != c.narrow || !reflect.DeepEqual(slas, c.slas) {
-				t.Errorf("Changed = %v, %v; want %v, %v", slas, narrow, c.slas, c.narrow)
+			got, narrow := base().Changed(next(c.edit(base())))
+			if narrow != c.narrow || !reflect.DeepEqual(got, c.want) {
+				t.Errorf("Changed = %+v, %v; want %+v, %v", got, narrow, c.want, c.narrow)
 			}
 		})
 	}
 	var unknown *PolicyMeaning
-	if _, narrow := unknown.Changed(base()); narrow {
+	if _, narrow := unknown.Changed(next(base())); narrow {
 		t.Error("an edit of a policy whose meaning is not known was narrowed")
+	}
+}
+
+func TestAnEditTouchesTheRequestsItMayChange(t *testing.T) {
+	next := &Policy{SLAs: []*SLA{
+		{ID: "a", Provider: "it", Customers: []string{"*"}, Match: Match{Category: []string{"incident"}}},
+		{ID: "b", Provider: "it", Customers: []string{"*"}},
+	}}
+	incident := Attributes{Provider: "it", Customer: "sales", Category: "incident"}
+	change := Attributes{Provider: "it", Customer: "sales", Category: "change"}
+	underB := []Clock{{SLA: "b", Target: Resolution}}
+	limitsOfB := &Edit{Clocks: map[string]bool{"b": true}, Selects: map[string]bool{}}
+	selectionOfA := &Edit{Clocks: map[string]bool{"a": true}, Selects: map[string]bool{"a": true}}
+	cases := map[string]struct {
+		edit    *Edit
+		r       Request
+		settled bool
+		want    bool
+		asks    bool // whether settled decides
+	}{
+		"a clock under an SLA whose limits changed":    {limitsOfB, Request{Attributes: change, Clocks: underB}, true, true, false},
+		"no clock under it":                            {limitsOfB, Request{Attributes: change}, false, false, false},
+		"a clock under an SLA whose selection changed": {selectionOfA, Request{Attributes: change, Clocks: []Clock{{SLA: "a"}}}, true, true, false},
+		"taken now by that SLA":                        {selectionOfA, Request{Attributes: incident, Clocks: underB}, true, true, false},
+		"not taken, attributes as opened":              {selectionOfA, Request{Attributes: change, Clocks: underB}, true, false, true},
+		"not taken now, attributes updated since":      {selectionOfA, Request{Attributes: change, Clocks: underB}, false, true, true},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			asked := false
+			got := c.edit.Touches(&c.r, next, func() bool { asked = true; return c.settled })
+			if got != c.want || asked != c.asks {
+				t.Errorf("Touches = %v (asked whether settled: %v), want %v (%v)", got, asked, c.want, c.asks)
+			}
+		})
+	}
+}
+
+func TestARequestsAttributesAreSettledUntilAnUpdateCarriesOne(t *testing.T) {
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	opened := Event{Type: Opened, At: at, Provider: "it", Customer: "sales", Priority: "P2", Category: "incident", Labels: map[string]string{"site": "hq"}}
+	cases := map[string]struct {
+		events []Event
+		want   bool
+	}{
+		"opened alone":                   {[]Event{opened}, true},
+		"responded, paused and resolved": {[]Event{opened, {Type: Responded}, {Type: Paused, Reason: "vendor"}, {Type: Resolved}}, true},
+		"an update of the title":         {[]Event{opened, {Type: Updated, Title: "printer"}}, true},
+		"an update of the priority":      {[]Event{opened, {Type: Updated, Priority: "P1"}}, false},
+		"an update of the category":      {[]Event{{Type: Updated, Category: "change"}, opened}, false},
+		"an update of the labels":        {[]Event{opened, {Type: Updated, Labels: map[string]string{}}}, false},
+		"two openings":                   {[]Event{opened, opened}, false},
+		"events held before an opening":  {[]Event{{Type: Responded}}, true},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := AttributesSettled(c.events); got != c.want {
+				t.Errorf("AttributesSettled = %v, want %v", got, c.want)
+			}
+		})
 	}
 }

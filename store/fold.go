@@ -51,12 +51,15 @@ type fold struct {
 	// full: a tick computes the whole contribution anew even when the
 	// request only settles (settle.go; tests compare the two).
 	full bool
-	// only narrows a re-match to the requests with a clock under one of
-	// these SLAs (sla.PolicyMeaning.Changed); nil: every request. Phase 1
-	// reads just the record, phase 2 decides from its clocks: a request
-	// without such a clock is unchanged, and one with one reads its events
-	// and folds anew (needEvents).
-	only      map[string]bool
+	// edit narrows a re-match to the requests it may change
+	// (sla.PolicyMeaning.Changed); nil: every request. Phase 1 reads just
+	// the record, and whether the request's attributes are those it opened
+	// with (settled) when the edit changed what an SLA selects; phase 2
+	// decides from its clocks and attributes (sla.Edit.Touches): a request
+	// the edit leaves alone is unchanged, and another reads its events and
+	// folds anew (needEvents).
+	edit      *sla.Edit
+	settled   bool
 	unchanged bool // the request folds as it is stored: nothing to write
 
 	stored []byte     // the record as stored, nil if none (phase 1)
@@ -105,8 +108,12 @@ func (f *fold) readWith(l *lookups) {
 	}
 	switch {
 	case f.keep:
-	case f.only != nil && f.stored != nil && !f.needEvents:
-		// A narrowed re-match: its clocks tell whether it folds anew.
+	case f.edit != nil && f.stored != nil && !f.needEvents:
+		// A narrowed re-match: its clocks and attributes tell whether
+		// it folds anew.
+		if len(f.edit.Selects) > 0 {
+			f.settled = l.attributesSettled(f.ref)
+		}
 	case f.stored == nil && f.fresh != nil && l.countEvents(f.ref) == len(f.fresh):
 		// A new request: its events are the batch's, folded from scratch
 		// without reading them back.
@@ -142,7 +149,7 @@ func decodeEvents(ref Ref, raw []rawEvent) ([]sla.Event, error) {
 // compute is phase 2: it reads nothing but f and p.
 func (f *fold) compute(p *sla.Policy, now time.Time) {
 	f.err, f.needEvents, f.old = nil, false, nil
-	if f.narrowed() {
+	if f.narrowed(p) {
 		return
 	}
 	if f.stored != nil {
@@ -217,12 +224,12 @@ func (f *fold) compute(p *sla.Policy, now time.Time) {
 	f.notices, f.err = encodeNotices(f.effects)
 }
 
-// narrowed decides a narrowed re-match's fold (only) from the stored
-// record's clocks alone (decodeRequest), before its events are read:
-// unchanged, or needing its events to fold anew. It reports false when the
-// fold is not narrowed, or has read its events.
-func (f *fold) narrowed() bool {
-	if f.only == nil || f.stored == nil || f.loaded {
+// narrowed decides a narrowed re-match's fold (edit) under p from the
+// stored record's request alone (decodeRequest), before its events are
+// read: unchanged, or needing its events to fold anew. It reports false
+// when the fold is not narrowed, or has read its events.
+func (f *fold) narrowed(p *sla.Policy) bool {
+	if f.edit == nil || f.stored == nil || f.loaded {
 		return false
 	}
 	r, err := decodeRequest(f.ref, f.stored)
@@ -230,23 +237,13 @@ func (f *fold) narrowed() bool {
 		f.err = fmt.Errorf("request %q of %q: %w", f.ref.ID, f.ref.Provider, err)
 		return true
 	}
-	if hasClockUnder(&r, f.only) {
+	if f.edit.Touches(&r, p, func() bool { return f.settled }) {
 		f.needEvents = true
 		return true
 	}
 	f.unchanged, f.data = true, f.stored // old and rec stay nil: nothing reads them
 	f.effects, f.notices, f.counters, f.fired, f.skipped = nil, nil, nil, 0, 0
 	return true
-}
-
-// hasClockUnder reports whether r has a clock under one of slas.
-func hasClockUnder(r *sla.Request, slas map[string]bool) bool {
-	for i := range r.Clocks {
-		if slas[r.Clocks[i].SLA] {
-			return true
-		}
-	}
-	return false
 }
 
 // errNotStored is a due request's fold whose record is not stored.

@@ -165,21 +165,21 @@ func (s *Store) Plan(ctx context.Context, q PlanQuery) (*Plan, error) {
 	// the tick after it looks at under the new rules: a "resolved" owed,
 	// or imported history settling.
 	passes := []bool{false}
-	var only map[string]bool // what Adopt would narrow the re-match to
+	var edit *sla.Edit // what Adopt would narrow the re-match to
 	if rematch {
 		passes = []bool{true, false}
 		if settled {
-			only = narrowing(have, cur.Meaning, q.Policy)
+			edit = narrowing(have, cur.Meaning, q.Policy)
 		}
 	}
 	var due map[string]bool
-	if only != nil {
+	if edit != nil {
 		if due, err = s.dueRequests(q.Now); err != nil {
 			return nil, fmt.Errorf("plan: %w", err)
 		}
 	}
 	for _, open := range passes {
-		if err := s.planPass(ctx, pl, q, cur, bound, open, rematch, narrowPlan{only, due}); err != nil {
+		if err := s.planPass(ctx, pl, q, cur, bound, open, rematch, narrowPlan{edit, due}); err != nil {
 			return nil, fmt.Errorf("plan: %w", err)
 		}
 	}
@@ -190,8 +190,8 @@ func (s *Store) Plan(ctx context.Context, q PlanQuery) (*Plan, error) {
 // ones of the deadline index, a chunk at a time; after a re-match the
 // latter are the closed ones only.
 //
-// nw narrows the re-match as Adopt would (fold.only): a request without
-// a clock under those SLAs keeps its clocks, and is ticked under both
+// nw narrows the re-match as Adopt would (fold.edit): a request the
+// edit leaves alone keeps its clocks, and is ticked under both
 // policies if it is due, else only counted; the others read their events
 // and fold anew.
 func (s *Store) planPass(ctx context.Context, pl *Plan, q PlanQuery, cur *sla.Policy, bound []byte, open, rematch bool, nw narrowPlan) error {
@@ -215,11 +215,11 @@ func (s *Store) planPass(ctx context.Context, pl *Plan, q PlanQuery, cur *sla.Po
 			if !open && rematch {
 				keys = closedOnly(tx, keys)
 			}
-			chunk = s.readPlanned(tx, keys, open, nw.only)
+			chunk = s.readPlanned(tx, keys, open, nw.edit)
 			for _, p := range chunk {
 				p.kept = !open && rematch
 			}
-			if nw.only != nil && open {
+			if nw.edit != nil && open {
 				if err := refoldNarrowed(tx, chunk, q.Policy, q.Now); err != nil {
 					return err
 				}
@@ -267,7 +267,7 @@ type planned struct {
 }
 
 // refoldNarrowed decides the re-match folds of a chunk narrowed by
-// fold.only from their records' clocks, on every core, and has those that
+// fold.edit from their records' clocks and attributes, on every core, and has those that
 // fold anew read their events in tx, the transaction their records were
 // read in; computePlanned folds them.
 func refoldNarrowed(tx *bolt.Tx, chunk []*planned, next *sla.Policy, now time.Time) error {
@@ -292,11 +292,12 @@ func refoldNarrowed(tx *bolt.Tx, chunk []*planned, next *sla.Policy, now time.Ti
 	return nil
 }
 
-// narrowPlan is a narrowed plan's: the SLAs the re-match folds the
-// requests of (fold.only), and the requests due at the plan's moment (by
-// request key: dueRequests).
+// narrowPlan is a narrowed plan's: the edit that narrows the re-match
+// (fold.edit), and the requests due at the plan's moment (by request
+// key: dueRequests).
 type narrowPlan struct {
-	only, due map[string]bool
+	edit *sla.Edit
+	due  map[string]bool
 }
 
 // unchanged takes out of chunk the requests the narrowed re-match leaves
@@ -332,9 +333,9 @@ func (s *Store) dueRequests(now time.Time) (map[string]bool, error) {
 	return due, err
 }
 
-// readPlanned is phase 1 of a chunk's folds; only narrows their re-match
-// (fold.only).
-func (s *Store) readPlanned(tx *bolt.Tx, keys [][]byte, rematch bool, only map[string]bool) []*planned {
+// readPlanned is phase 1 of a chunk's folds; edit narrows their re-match
+// (fold.edit).
+func (s *Store) readPlanned(tx *bolt.Tx, keys [][]byte, rematch bool, edit *sla.Edit) []*planned {
 	out := make([]*planned, 0, len(keys))
 	for _, k := range keys {
 		ref := refOfKey(k, rematch)
@@ -345,7 +346,7 @@ func (s *Store) readPlanned(tx *bolt.Tx, keys [][]byte, rematch bool, only map[s
 			continue // an index naming nothing: the evaluator skips it too
 		}
 		if rematch {
-			p.refold = &fold{ref: ref, res: &IngestResult{}, only: only}
+			p.refold = &fold{ref: ref, res: &IngestResult{}, edit: edit}
 			p.refold.read(tx)
 		} else {
 			p.tick = &fold{ref: ref, res: &IngestResult{}, tick: true, keep: !stale}

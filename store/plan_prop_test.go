@@ -23,39 +23,65 @@ var planEdits = []planEdit{
 		p := slatest.RichPolicy(t)
 		p.SLAs[1].Resolution.ByPriority["P1"] = time.Duration(30+rng.IntN(300)) * time.Minute
 		return p
-	}},
+	}, nil},
 	{"another response target", []string{"hr-any"}, func(t testing.TB, rng *rand.Rand) *sla.Policy {
 		p := slatest.RichPolicy(t)
 		p.SLAs[2].Response = sla.Target{Default: time.Duration(5+rng.IntN(60)) * time.Minute}
 		return p
-	}},
+	}, nil},
 	{"warnings and escalations moved", []string{"it-office"}, func(t testing.TB, rng *rand.Rand) *sla.Policy {
 		p := slatest.RichPolicy(t)
 		p.SLAs[1].WarnAt = []float64{0.1 + 0.8*rng.Float64()}
 		p.SLAs[1].Escalate[0].After = time.Duration(1+rng.IntN(120)) * time.Minute
 		return p
-	}},
-	{"an SLA removed", nil, func(t testing.TB, _ *rand.Rand) *sla.Policy {
+	}, nil},
+	{"an SLA removed", []string{}, func(t testing.TB, _ *rand.Rand) *sla.Policy {
 		p := slatest.RichPolicy(t)
 		p.SLAs = p.SLAs[:2]
 		return p
-	}},
-	{"an SLA narrowed to changes", nil, func(t testing.TB, _ *rand.Rand) *sla.Policy {
+	}, nil},
+	{"an SLA narrowed to changes", []string{}, func(t testing.TB, _ *rand.Rand) *sla.Policy {
 		p := slatest.RichPolicy(t)
 		p.SLAs[1].Match.Category = []string{"change"}
 		return p
-	}},
+	}, []string{"it-office"}},
+	{"an SLA added for P1 changes", []string{}, func(t testing.TB, rng *rand.Rand) *sla.Policy {
+		p := slatest.RichPolicy(t)
+		p.SLAs = append(p.SLAs, &sla.SLA{
+			ID: "it-changes", Provider: "it", Customers: []string{"*"}, Match: sla.Match{Category: []string{"change"}, Priority: []string{"P1"}},
+			Resolution: sla.Target{Default: time.Duration(30+rng.IntN(300)) * time.Minute}, Objective: 0.9,
+			Window: sla.Window{Kind: sla.Rolling, Days: 30}, WarnAt: []float64{0.5},
+		})
+		return p
+	}, []string{"it-changes"}},
+	{"an SLA widened to changes, every open request folded", nil, func(t testing.TB, _ *rand.Rand) *sla.Policy {
+		p := slatest.RichPolicy(t)
+		p.SLAs[1].Match.Category = []string{"incident", "change"}
+		return p
+	}, nil},
 }
 
 // planEdit is an edit an admin makes to a policy.
 type planEdit struct {
 	name string
-	// limits are the SLAs whose limits alone the edit changes, so that
-	// the plan and the re-match are narrowed to the requests with a clock
-	// under them (sla.Meaning.Changed); nil: it changes what selects
-	// requests or clocks, and every open request is folded anew.
-	limits []string
-	edit   func(t testing.TB, rng *rand.Rand) *sla.Policy
+	// limits are the SLAs whose limits the edit changes and selects those
+	// whose selection it changes (an SLA it adds or removes needs no
+	// name), so that the plan and the re-match are narrowed to the
+	// requests it may change (sla.PolicyMeaning.Changed). With both nil,
+	// the policies are given no meaning: every open request is folded
+	// anew, as for an edit no narrowing takes.
+	limits  []string
+	edit    func(t testing.TB, rng *rand.Rand) *sla.Policy
+	selects []string
+}
+
+// idSet is a set of the ids.
+func idSet(ids []string) map[string]bool {
+	out := map[string]bool{}
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out
 }
 
 // TestAPlanIsWhatAdoptingThenTickingDoes draws request histories and an
@@ -82,27 +108,27 @@ var handoffEdits = []planEdit{
 		p := slatest.HandoffPolicy(t)
 		p.SLAs[1].Resolution = sla.Target{Default: time.Duration(10+rng.IntN(300)) * time.Minute}
 		return p
-	}},
+	}, nil},
 	{"the customer's promise shortened", []string{"sales-answers"}, func(t testing.TB, rng *rand.Rand) *sla.Policy {
 		p := slatest.HandoffPolicy(t)
 		p.SLAs[2].Resolution = sla.Target{Default: time.Duration(5+rng.IntN(60)) * time.Minute}
 		return p
-	}},
+	}, nil},
 	{"the OLA narrowed to P1", nil, func(t testing.TB, _ *rand.Rand) *sla.Policy {
 		p := slatest.HandoffPolicy(t)
 		p.SLAs[1].Match.Priority = []string{"P1"}
 		return p
-	}},
+	}, nil},
 	{"an approval no longer the customer's", nil, func(t testing.TB, _ *rand.Rand) *sla.Policy {
 		p := slatest.HandoffPolicy(t)
 		p.CustomerReasons = []string{"waiting_for_customer"}
 		return p
-	}},
+	}, nil},
 	{"the OLA removed", nil, func(t testing.TB, _ *rand.Rand) *sla.Policy {
 		p := slatest.HandoffPolicy(t)
 		p.SLAs = []*sla.SLA{p.SLAs[0], p.SLAs[2]}
 		return p
-	}},
+	}, nil},
 }
 
 // TestAPlanOfAnOLAIsWhatAdoptingThenTickingDoes is the same over requests
@@ -121,7 +147,7 @@ func checkPlans(t *testing.T, base func(testing.TB) *sla.Policy, histories func(
 	rng := rand.New(rand.NewPCG(seed, 29))
 	for round := range testutil.Iterations(3) {
 		for _, e := range edits {
-			name, edit, limits := e.name, e.edit, e.limits
+			name, edit, narrowed := e.name, e.edit, e.limits != nil || e.selects != nil
 			events := histories(rng)
 			for i := range events {
 				events[i].Seq = uint64(i)
@@ -141,8 +167,8 @@ func checkPlans(t *testing.T, base func(testing.TB) *sla.Policy, histories func(
 				t.Fatal(err)
 			}
 			adopted := base(t)
-			if limits != nil {
-				adopted.Meaning = handMeaning(adopted, "rich", nil)
+			if narrowed {
+				adopted.Meaning = handMeaning(adopted, "rich", nil, nil)
 			}
 			if _, err := s.Adopt(adopted, "rich"); err != nil {
 				t.Fatal(err)
@@ -160,12 +186,8 @@ func checkPlans(t *testing.T, base func(testing.TB) *sla.Policy, histories func(
 			}
 			clock.Set(now)
 			next := edit(t, rng)
-			if limits != nil {
-				changed := map[string]bool{}
-				for _, id := range limits {
-					changed[id] = true
-				}
-				next.Meaning = handMeaning(next, "edited", changed)
+			if narrowed {
+				next.Meaning = handMeaning(next, "edited", idSet(e.limits), idSet(e.selects))
 			}
 			pl, err := s.Plan(context.Background(), PlanQuery{Policy: next, Fingerprint: "edited", Now: now, Listed: 10000})
 			if err != nil {

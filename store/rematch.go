@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -63,10 +62,10 @@ type rematchState struct {
 	since int
 	done  int // requests this process re-matched since the re-match began
 	total int // requests stale when counted (-1: not counted yet)
-	// only are the SLAs the edit changed when it changed only what
-	// limits their clocks: the pass folds anew only the requests with a
-	// clock under one of them (fold.only); nil: every request.
-	only map[string]bool
+	// edit is what the edit changed when it changed only what some SLAs
+	// limit or select: the pass folds anew only the requests it may
+	// change (fold.edit); nil: every request.
+	edit *sla.Edit
 }
 
 // rematcher holds the re-match state of a Store.
@@ -93,8 +92,9 @@ type RematchStatus struct {
 	// counted by the first step, and when none is active).
 	Pending int
 	// Narrowed is true when the re-match folds anew only the open
-	// requests with a clock under the SLAs in Only (sorted), whose limits
-	// alone the edit changed; false when it folds every one.
+	// requests the edit may change: those with a clock under the SLAs in
+	// Only (sorted), whose limits or selection alone the edit changed, or
+	// that one of them may take now; false when it folds every one.
 	Narrowed bool
 	Only     []string
 }
@@ -158,30 +158,30 @@ func (s *Store) Adopt(p *sla.Policy, fingerprint string) (bool, error) {
 		return true, nil
 	case adoptResume:
 		// Left by a crash or a stop: resume after the last chunk committed.
-		s.rm.state.Store(&rematchState{gen: cur.gen + 1, active: true, target: fingerprint, policy: p, after: after, total: -1, only: stored.only})
+		s.rm.state.Store(&rematchState{gen: cur.gen + 1, active: true, target: fingerprint, policy: p, after: after, total: -1, edit: stored.edit})
 		s.policy.Store(p)
 		return true, nil
 	}
 	// Every open request is stale before the new rules are in force: a
 	// transaction in between folds it anew under the old ones, and the
-	// pass folds it again — or, when the edit changed only what limits
-	// some SLAs' clocks, the pass folds those with such a clock.
-	var only map[string]bool
+	// pass folds it again — or, when the edit changed only what some SLAs
+	// limit or select, the pass folds those it may change.
+	var edit *sla.Edit
 	if target == "" && !cur.active {
 		was := s.policy.Load().Meaning // a reload's: the rules in force
 		if was == nil || was.Fingerprint != have {
 			was = stored.meaning // a restart's: as the last re-match recorded them
 		}
-		only = narrowing(have, was, p)
+		edit = narrowing(have, was, p)
 	}
-	s.rm.state.Store(&rematchState{gen: cur.gen + 1, active: true, target: fingerprint, policy: p, total: -1, only: only})
+	s.rm.state.Store(&rematchState{gen: cur.gen + 1, active: true, target: fingerprint, policy: p, total: -1, edit: edit})
 	s.policy.Store(p)
 	err = s.update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if err := meta.Put(keyRematchTarget, []byte(fingerprint)); err != nil {
 			return err
 		}
-		if err := putOnly(meta, only); err != nil {
+		if err := putEdit(meta, edit); err != nil {
 			return err
 		}
 		return meta.Delete(keyRematchAfter)
@@ -257,8 +257,8 @@ func (s *Store) RematchProgress() RematchStatus {
 		return RematchStatus{Done: st.done}
 	}
 	out := RematchStatus{Active: true, Done: st.done, Pending: max(st.total-st.done, 0)}
-	if st.only != nil {
-		out.Narrowed, out.Only = true, slices.Sorted(maps.Keys(st.only))
+	if st.edit != nil {
+		out.Narrowed, out.Only = true, narrowedTo(st.edit)
 	}
 	return out
 }
@@ -299,7 +299,7 @@ func (s *Store) RematchStep() (RematchStatus, error) {
 		folds := make([]*fold, len(keys))
 		for i, k := range keys {
 			ref, _, _ := parseRequestKey(k)
-			folds[i] = &fold{ref: ref, res: &res, only: st.only}
+			folds[i] = &fold{ref: ref, res: &res, edit: st.edit}
 		}
 		if err := refoldAll(tx, st.policy, now, folds); err != nil {
 			return err

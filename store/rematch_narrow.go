@@ -10,13 +10,13 @@ import (
 	"github.com/slad-project/slad/sla"
 )
 
-// Narrowing a re-match. When the edit changes only what limits some SLAs'
-// clocks (sla.PolicyMeaning.Changed), the re-match folds anew only the
-// requests with a clock under them (fold.only) and reads the others. It
-// must know what the open requests were matched under: the rules in force
-// at a reload, or, after a restart, their meaning as meta keeps it beside
-// their fingerprint. A re-match left by a stop or crash resumes narrowed
-// as it began.
+// Narrowing a re-match. When the edit changes only what some SLAs limit or
+// select (sla.PolicyMeaning.Changed), the re-match folds anew only the
+// requests it may change (fold.edit, sla.Edit.Touches) and reads the
+// others. It must know what the open requests were matched under: the
+// rules in force at a reload, or, after a restart, their meaning as meta
+// keeps it beside their fingerprint. A re-match left by a stop or crash
+// resumes narrowed as it began.
 
 // Meta keys of the narrowing.
 var (
@@ -26,14 +26,19 @@ var (
 	// hand). Used only while its fingerprint is keyPolicy's.
 	keyPolicyMeaning = []byte("policy_meaning")
 	// keyRematchOnly holds the SLAs a re-match in progress is narrowed to
-	// (a JSON list), written with keyRematchTarget; absent: every request.
+	// (sla.Edit.Clocks, a JSON list), written with keyRematchTarget;
+	// absent: every request.
 	keyRematchOnly = []byte("rematch_only")
+	// keyRematchSelects holds, beside keyRematchOnly, the SLAs of its
+	// edit that may take requests they did not (sla.Edit.Selects, a JSON
+	// list); absent: none (as every narrowing was before slad kept it).
+	keyRematchSelects = []byte("rematch_selects")
 )
 
 // narrowed is what meta says of the narrowing.
 type narrowed struct {
 	meaning *sla.PolicyMeaning // of the rules matched under; nil: not known
-	only    map[string]bool    // of the re-match in progress; nil: every request
+	edit    *sla.Edit          // of the re-match in progress; nil: every request
 }
 
 // readNarrowed reads the narrowing in meta, the meaning only when it is
@@ -49,24 +54,38 @@ func readNarrowed(meta *bolt.Bucket, have string) narrowed {
 		}
 	}
 	if v := meta.Get(keyRematchOnly); v != nil {
-		var ids []string
-		if json.Unmarshal(v, &ids) == nil {
-			n.only = make(map[string]bool, len(ids))
-			for _, id := range ids {
-				n.only[id] = true
-			}
+		clocks, ok := readSet(v)
+		selects, ok2 := map[string]bool{}, true
+		if w := meta.Get(keyRematchSelects); w != nil {
+			selects, ok2 = readSet(w)
+		}
+		if ok && ok2 {
+			n.edit = &sla.Edit{Clocks: clocks, Selects: selects}
 		}
 	}
 	return n
 }
 
+// readSet decodes a JSON list of ids as a set.
+func readSet(v []byte) (map[string]bool, bool) {
+	var ids []string
+	if json.Unmarshal(v, &ids) != nil {
+		return nil, false
+	}
+	set := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set, true
+}
+
 // putNarrowed records m as the meaning of the rules open requests are now
-// matched under, and only as the narrowing of the re-match in progress.
-func putNarrowed(meta *bolt.Bucket, m *sla.PolicyMeaning, only map[string]bool) error {
+// matched under, and e as the narrowing of the re-match in progress.
+func putNarrowed(meta *bolt.Bucket, m *sla.PolicyMeaning, e *sla.Edit) error {
 	if err := putMeaning(meta, m); err != nil {
 		return err
 	}
-	return putOnly(meta, only)
+	return putEdit(meta, e)
 }
 
 // putMeaning records m (nil: not known) as the meaning of keyPolicy.
@@ -81,30 +100,52 @@ func putMeaning(meta *bolt.Bucket, m *sla.PolicyMeaning) error {
 	return meta.Put(keyPolicyMeaning, data)
 }
 
-// putOnly records the SLAs a re-match is narrowed to (nil: none, every
+// putEdit records the edit a re-match is narrowed to (nil: none, every
 // request is folded).
-func putOnly(meta *bolt.Bucket, only map[string]bool) error {
-	if only == nil {
+func putEdit(meta *bolt.Bucket, e *sla.Edit) error {
+	if e == nil {
+		if err := meta.Delete(keyRematchSelects); err != nil {
+			return err
+		}
 		return meta.Delete(keyRematchOnly)
 	}
-	data, err := json.Marshal(slices.Sorted(maps.Keys(only)))
-	if err != nil {
-		return err
+	for key, set := range map[string]map[string]bool{string(keyRematchOnly): e.Clocks, string(keyRematchSelects): e.Selects} {
+		data, err := json.Marshal(slices.Sorted(maps.Keys(set)))
+		if err != nil {
+			return err
+		}
+		if err := meta.Put([]byte(key), data); err != nil {
+			return err
+		}
 	}
-	return meta.Put(keyRematchOnly, data)
+	return nil
 }
 
-// narrowing returns the SLAs whose clocks change when next replaces the
-// rules of meaning was, if open requests were matched under them (have
-// is their fingerprint) and the edit changed only what limits some SLAs'
-// clocks; nil when every open request must be folded anew.
-func narrowing(have string, was *sla.PolicyMeaning, next *sla.Policy) map[string]bool {
+// narrowing returns what changes when next replaces the rules of meaning
+// was, if open requests were matched under them (have is their
+// fingerprint) and the edit changed only what some SLAs limit or select
+// (sla.PolicyMeaning.Changed); nil when every open request must be folded
+// anew.
+func narrowing(have string, was *sla.PolicyMeaning, next *sla.Policy) *sla.Edit {
 	if was == nil || was.Fingerprint != have {
 		return nil
 	}
-	slas, ok := was.Changed(next.Meaning)
+	e, ok := was.Changed(next)
 	if !ok {
 		return nil
 	}
-	return slas
+	return &e
+}
+
+// narrowedTo lists the SLAs an edit narrows a re-match to, sorted: those
+// under which a request may change.
+func narrowedTo(e *sla.Edit) []string {
+	ids := slices.Collect(maps.Keys(e.Clocks))
+	for id := range e.Selects {
+		if !e.Clocks[id] {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
 }

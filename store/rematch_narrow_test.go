@@ -17,21 +17,26 @@ import (
 )
 
 // TestANarrowedRematchLeavesTheStoreAsAFullOneDoes: after an edit of what
-// limits one SLA's clocks, the re-match folds anew only the requests with
-// a clock under it (sla.PolicyMeaning.Changed, fold.only), whether the edit
-// comes by a reload, a restart (the meaning of the rules before read from
-// meta) or a restart that resumes the re-match a stop cut short; the store
-// it leaves holds, key for key, what a re-match of every open request
-// leaves.
+// limits one SLA's clocks or selects its requests, or one that adds an
+// SLA, the re-match folds anew only the requests the edit may change
+// (sla.PolicyMeaning.Changed, fold.edit), whether the edit comes by a
+// reload, a restart (the meaning of the rules before read from meta) or a
+// restart that resumes the re-match a stop cut short; the store it leaves
+// holds, key for key, what a re-match of every open request leaves.
 func TestANarrowedRematchLeavesTheStoreAsAFullOneDoes(t *testing.T) {
+	rich := func(rng *rand.Rand) []sla.Event { return slatest.RichHistories(rng, 1200) }
+	handoffs := func(rng *rand.Rand) []sla.Event { return slatest.RandomHistories(rng, 1200) }
 	cases := map[string]struct {
 		policy    func(testing.TB) *sla.Policy
 		histories func(*rand.Rand) []sla.Event
-		edited    string // the SLA whose limits the edit changes
+		edited    string // the SLA whose limits the edit changes (added if the policy has none)
+		selects   bool   // the edit changes what it selects too
 	}{
-		"an SLA some requests fall under, others not": {slatest.RichPolicy, func(rng *rand.Rand) []sla.Event { return slatest.RichHistories(rng, 1200) }, "it-office"},
-		"an OLA, over requests handed to Network":     {slatest.HandoffPolicy, func(rng *rand.Rand) []sla.Event { return slatest.RandomHistories(rng, 1200) }, "network-ola"},
-		"a customer's promise":                        {slatest.HandoffPolicy, func(rng *rand.Rand) []sla.Event { return slatest.RandomHistories(rng, 1200) }, "sales-answers"},
+		"an SLA some requests fall under, others not": {slatest.RichPolicy, rich, "it-office", false},
+		"an OLA, over requests handed to Network":     {slatest.HandoffPolicy, handoffs, "network-ola", false},
+		"a customer's promise":                        {slatest.HandoffPolicy, handoffs, "sales-answers", false},
+		"what an SLA selects, over requests updated":  {slatest.RichPolicy, rich, "it-office", true},
+		"an SLA added": {slatest.RichPolicy, rich, "it-changes", true},
 	}
 	ways := []string{"full", "reload", "restart", "resumed"} // how the edit comes in; full first, the others narrowed
 	for name, c := range cases {
@@ -46,14 +51,20 @@ func TestANarrowedRematchLeavesTheStoreAsAFullOneDoes(t *testing.T) {
 				for _, way := range ways {
 					after := c.policy(t)
 					i := slices.IndexFunc(after.SLAs, func(s *sla.SLA) bool { return s.ID == c.edited })
+					edited := sla.SLA{ID: c.edited, Provider: "it", Customers: []string{"*"}, Objective: 0.9, Window: sla.Window{Kind: sla.Rolling, Days: 30}}
 					if i < 0 {
-						t.Fatalf("no SLA %s", c.edited)
+						after.SLAs = append(after.SLAs, &edited)
+						i = len(after.SLAs) - 1
+					} else {
+						edited = *after.SLAs[i]
 					}
-					edited := *after.SLAs[i]
 					edited.Resolution = sla.Target{ByPriority: map[string]time.Duration{"P1": p1}, Default: other}
 					edited.WarnAt = warn
+					if c.selects {
+						edited.Match = sla.Match{Category: []string{"change"}, Priority: []string{"P1", "P2"}}
+					}
 					after.SLAs[i] = &edited
-					got := narrowedStore(t, c.policy, after, events, now, way, c.edited)
+					got := narrowedStore(t, c.policy, after, events, now, way, c.edited, c.selects)
 					if way == "full" {
 						full = got
 						continue
@@ -70,9 +81,10 @@ func TestANarrowedRematchLeavesTheStoreAsAFullOneDoes(t *testing.T) {
 }
 
 // narrowedStore stores events under the rules of policy, ticks at now,
-// puts after (whose SLA edited changed its limits) in force in the way
-// given, re-matches, and returns the store's contents (dumpStore).
-func narrowedStore(t *testing.T, policy func(testing.TB) *sla.Policy, after *sla.Policy, events []sla.Event, now time.Time, way, edited string) map[string][]byte {
+// puts after (whose SLA edited changed its limits, and what it selects if
+// selects) in force in the way given, re-matches, and returns the store's
+// contents (dumpStore).
+func narrowedStore(t *testing.T, policy func(testing.TB) *sla.Policy, after *sla.Policy, events []sla.Event, now time.Time, way, edited string, selects bool) map[string][]byte {
 	t.Helper()
 	dir, clock := t.TempDir(), testutil.NewClock(now)
 	before := policy(t)
@@ -93,8 +105,8 @@ func narrowedStore(t *testing.T, policy func(testing.TB) *sla.Policy, after *sla
 	// meaning does.
 	settled := policy(t)
 	if way != "full" {
-		settled.Meaning = handMeaning(settled, "fp0 settled", nil)
-		after.Meaning = handMeaning(after, "fp1", map[string]bool{edited: true})
+		settled.Meaning = handMeaning(settled, "fp0 settled", nil, nil)
+		after.Meaning = handMeaning(after, "fp1", map[string]bool{edited: true}, map[string]bool{edited: selects})
 	}
 	if _, err := s.Adopt(settled, "fp0 settled"); err != nil {
 		t.Fatal(err)
@@ -124,8 +136,8 @@ func narrowedStore(t *testing.T, policy func(testing.TB) *sla.Policy, after *sla
 			t.Fatalf("Adopt of the edit after a restart: pending %v, %v", pending, err)
 		}
 	}
-	if got, want := s.rm.load().only, map[string]bool{edited: true}; (way == "full") != (got == nil) || way != "full" && !maps.Equal(got, want) {
-		t.Fatalf("by a %s, the re-match is narrowed to %v", way, got)
+	if got := s.RematchProgress(); got.Narrowed != (way != "full") || way != "full" && !slices.Equal(got.Only, []string{edited}) {
+		t.Fatalf("by a %s, the re-match is %+v", way, got)
 	}
 	if _, err := s.Rematch(context.Background()); err != nil {
 		t.Fatal(err)
@@ -134,16 +146,19 @@ func narrowedStore(t *testing.T, policy func(testing.TB) *sla.Policy, after *sla
 }
 
 // handMeaning is a policy's meaning as the configuration would fingerprint
-// it, made by hand: every SLA selects as before, and those in changed
-// mean something else.
-func handMeaning(p *sla.Policy, fingerprint string, changed map[string]bool) *sla.PolicyMeaning {
+// it, made by hand: the SLAs in limits mean something else than before,
+// those in selects select other requests, and the rest are as they were.
+func handMeaning(p *sla.Policy, fingerprint string, limits, selects map[string]bool) *sla.PolicyMeaning {
 	m := &sla.PolicyMeaning{Fingerprint: fingerprint, Global: "global", SLAs: map[string]sla.Meaning{}}
 	for _, s := range p.SLAs {
-		means := "limits of " + s.ID
-		if changed[s.ID] {
+		means, selection := "limits of "+s.ID, "selection of "+s.ID
+		if limits[s.ID] {
 			means += ", edited"
 		}
-		m.SLAs[s.ID] = sla.Meaning{Selects: "selection of " + s.ID, Means: means}
+		if selects[s.ID] {
+			selection += ", edited"
+		}
+		m.SLAs[s.ID] = sla.Meaning{Selects: selection, Means: means}
 	}
 	return m
 }
@@ -200,12 +215,12 @@ func TestAStoreMatchedBeforeMeaningsWereKeptNarrowsFromItsNextEdit(t *testing.T)
 	}
 
 	same := slatest.DeskPolicy()
-	same.Meaning = handMeaning(same, "a", nil)
+	same.Meaning = handMeaning(same, "a", nil, nil)
 	if restart(same, "a") {
 		t.Fatal("a start with the same rules re-matches")
 	}
 	edited := deskPolicyResolving(8 * time.Hour)
-	edited.Meaning = handMeaning(edited, "b", map[string]bool{"it-sales": true})
+	edited.Meaning = handMeaning(edited, "b", map[string]bool{"it-sales": true}, nil)
 	if !restart(edited, "b") {
 		t.Fatal("a start with an edited target re-matches nothing")
 	}
