@@ -23,7 +23,7 @@ func TestSmokeRunPrintsEveryRowOfTheTable(t *testing.T) {
 		"bare bbolt drain-loop writer", "bare append-only file", "bare net/http handler", "bare bbolt puts",
 		"single-event durable ingest", "its group commits, from slad's metrics", "batch ingest, 1,000-event NDJSON (2 clocks", "batch ingest, 1,000-event NDJSON (10 clocks",
 		"bytes on disk per open request", "start-up to ready, after a restart", "start-up to ready, after a comment-only",
-		"plan of that edit", "background re-match after its reload", "start-up to ready, after an edit of what one SLA matches", "background re-match after that restart",
+		"plan of that edit", "background re-match after its reload", "plan of an edit of what that SLA matches", "start-up to ready, after an edit of what one SLA matches", "background re-match after that restart", "background re-match after a restart with an OLA added",
 		"GET /metrics", "GET /api/v1/slas", "GET /  ", "tick with 100 or more of them due (10 clocks",
 		"tick with 100 due", "outbox delivery to a log receiver", "status page (GET /) with every request breached",
 		"of history | import as slad import sends it", "tick an hour after the import", "GET /metrics, gzip",
