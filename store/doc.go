@@ -56,7 +56,8 @@
 //
 //	meta          schema_version, event_seq, outbox_seq, notice_seq, policy_fingerprint,
 //	              policy_meaning (its sla.PolicyMeaning, JSON; rematch_narrow.go),
-//	              rematch_target, rematch_after, rematch_only (a re-match under way, rematch.go),
+//	              rematch_target, rematch_after, rematch_only, rematch_selects (a re-match
+//	              under way, rematch.go and rematch_narrow.go),
 //	              commit_probe (see Store.ProbeCommit), counters_version (the id of the last
 //	              transaction that changed a counter: counters.go, keyCountersVersion)
 //	events        request, seq                      → event (event_codec.go; JSON before schema 11; fold order: at, then seq)
