@@ -118,6 +118,11 @@ func TestAnEditOfWhatSLAsSelectLeavesTheRequestsItDoesNotTouchAsTheyWere(t *test
 			settledAsked++
 		}
 		got, gotHs := Holdings(after, "R", evs)
+		if len(got.Clocks) == 0 && len(was.Clocks) == 0 {
+			// Without clocks either way: a fold that tried an OLA made
+			// room for them, and stores them alike.
+			got.Clocks, was.Clocks = nil, nil
+		}
 		if !reflect.DeepEqual(got, was) || !reflect.DeepEqual(gotHs, wasHs) {
 			t.Fatalf("#%d: an edit (%+v) changed a request it does not touch\nevents %+v\n got %+v %+v\nwant %+v %+v", i, edit, evs, got, gotHs, was, wasHs)
 		}
@@ -128,8 +133,8 @@ func TestAnEditOfWhatSLAsSelectLeavesTheRequestsItDoesNotTouchAsTheyWere(t *test
 }
 
 // editSelection changes at random what selects the requests of one of
-// p's SLAs that measure requests, adds one such SLA or removes one, and
-// returns the edit as PolicyMeaning.Changed would tell it.
+// p's SLAs that measure requests, adds one such SLA or removes any one,
+// and returns the edit as PolicyMeaning.Changed would tell it.
 func editSelection(rng *rand.Rand, p *Policy) Edit {
 	pick := func(s ...string) string { return s[rng.IntN(len(s))] }
 	some := func(s ...string) []string {
@@ -171,8 +176,8 @@ func editSelection(rng *rand.Rand, p *Policy) Edit {
 		reselect(s)
 		p.SLAs = append(p.SLAs, s)
 		return Edit{Clocks: map[string]bool{}, Selects: map[string]bool{"added": true}}
-	case 1: // removed
-		j := measuring[rng.IntN(len(measuring))]
+	case 1: // removed, an OLA or a customer's promise too
+		j := rng.IntN(len(p.SLAs))
 		id := p.SLAs[j].ID
 		p.SLAs = slices.Delete(p.SLAs, j, j+1)
 		return Edit{Clocks: map[string]bool{id: true}, Selects: map[string]bool{}}

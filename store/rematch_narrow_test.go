@@ -18,7 +18,7 @@ import (
 
 // TestANarrowedRematchLeavesTheStoreAsAFullOneDoes: after an edit of what
 // limits one SLA's clocks or selects its requests, or one that adds an
-// SLA, the re-match folds anew only the requests the edit may change
+// SLA or removes an OLA, the re-match folds anew only the requests the edit may change
 // (sla.PolicyMeaning.Changed, fold.edit), whether the edit comes by a
 // reload, a restart (the meaning of the rules before read from meta) or a
 // restart that resumes the re-match a stop cut short; the store it leaves
@@ -31,12 +31,14 @@ func TestANarrowedRematchLeavesTheStoreAsAFullOneDoes(t *testing.T) {
 		histories func(*rand.Rand) []sla.Event
 		edited    string // the SLA whose limits the edit changes (added if the policy has none)
 		selects   bool   // the edit changes what it selects too
+		removed   bool   // the edit removes it instead
 	}{
-		"an SLA some requests fall under, others not": {slatest.RichPolicy, rich, "it-office", false},
-		"an OLA, over requests handed to Network":     {slatest.HandoffPolicy, handoffs, "network-ola", false},
-		"a customer's promise":                        {slatest.HandoffPolicy, handoffs, "sales-answers", false},
-		"what an SLA selects, over requests updated":  {slatest.RichPolicy, rich, "it-office", true},
-		"an SLA added": {slatest.RichPolicy, rich, "it-changes", true},
+		"an SLA some requests fall under, others not": {slatest.RichPolicy, rich, "it-office", false, false},
+		"an OLA, over requests handed to Network":     {slatest.HandoffPolicy, handoffs, "network-ola", false, false},
+		"a customer's promise":                        {slatest.HandoffPolicy, handoffs, "sales-answers", false, false},
+		"what an SLA selects, over requests updated":  {slatest.RichPolicy, rich, "it-office", true, false},
+		"an SLA added":   {slatest.RichPolicy, rich, "it-changes", true, false},
+		"an OLA removed": {slatest.HandoffPolicy, handoffs, "network-ola", false, true},
 	}
 	ways := []string{"full", "reload", "restart", "resumed"} // how the edit comes in; full first, the others narrowed
 	for name, c := range cases {
@@ -64,6 +66,9 @@ func TestANarrowedRematchLeavesTheStoreAsAFullOneDoes(t *testing.T) {
 						edited.Match = sla.Match{Category: []string{"change"}, Priority: []string{"P1", "P2"}}
 					}
 					after.SLAs[i] = &edited
+					if c.removed {
+						after.SLAs = slices.Delete(after.SLAs, i, i+1)
+					}
 					got := narrowedStore(t, c.policy, after, events, now, way, c.edited, c.selects)
 					if way == "full" {
 						full = got
