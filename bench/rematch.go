@@ -21,8 +21,8 @@ const editedSLA = "d00-c0-v0"
 // The edits: its response target (what limits its clocks: the re-match
 // folds only the requests with a clock under it, sla.PolicyMeaning), then
 // what it matches (it folds those too that the SLA now takes), then an
-// OLA added (whom an OLA covers only a request's events tell: every open
-// request is folded again).
+// OLA added, the configuration's first (the customer reasons then count:
+// every open request is folded again).
 const (
 	responseGenerated = "    response: 4h\n"
 	responseEdited    = "    response: 3h\n"

@@ -66,6 +66,16 @@ func (s *SLA) PartyAttributes(a Attributes) Attributes {
 	return v
 }
 
+// Takes reports whether the SLA covers a request with these attributes:
+// for a holding or waiting SLA, whether it measures its party's time on
+// the request whenever the party holds it ([SLA.PartyAttributes]).
+func (s *SLA) Takes(a Attributes) bool {
+	if s.Party() {
+		return s.Matches(s.PartyAttributes(a))
+	}
+	return s.Matches(a)
+}
+
 // PartiesOf names who serves whom under the SLA on a request with these
 // attributes: the request's provider and customer, or for a holding or
 // waiting SLA its own provider (the party whose time it measures) serving
@@ -129,7 +139,7 @@ func (p *Policy) partyMatching(a Attributes) []*SLA {
 	var out []*SLA
 	for _, list := range [][]*SLA{ix.byServed[a.Provider], ix.byServed["*"]} {
 		for _, s := range list {
-			if s.Matches(s.PartyAttributes(a)) {
+			if s.Takes(a) {
 				out = append(out, s)
 			}
 		}

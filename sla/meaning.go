@@ -37,7 +37,7 @@ type Edit struct {
 	Clocks map[string]bool
 	// Selects are the SLAs that may take requests they did not: added, or
 	// whose selection changed (a subset of Clocks, but for the added,
-	// which no request has a clock under). None measures a party.
+	// which no request has a clock under).
 	Selects map[string]bool
 }
 
@@ -45,10 +45,11 @@ type Edit struct {
 // edit, may fold otherwise under next, the rules after it. A request with
 // no clock under an SLA of e.Clocks folds exactly as before unless an SLA
 // of e.Selects takes it now, or may have taken it for a while: an SLA
-// matches a request on its attributes, which only an update changes, so a
-// request still holding the attributes it opened with was matched on them
-// all its life. settled reports whether r's attributes are those it opened
-// with; it is asked only when that decides.
+// takes a request on its attributes ([SLA.Takes]; an OLA then measures
+// its party's time only while the party holds it), which only an update
+// changes, so a request still holding the attributes it opened with was
+// taken on them all its life. settled reports whether r's attributes are
+// those it opened with; it is asked only when that decides.
 func (e *Edit) Touches(r *Request, next *Policy, settled func() bool) bool {
 	for i := range r.Clocks {
 		if e.Clocks[r.Clocks[i].SLA] {
@@ -59,7 +60,7 @@ func (e *Edit) Touches(r *Request, next *Policy, settled func() bool) bool {
 		return false
 	}
 	for id := range e.Selects {
-		if s := next.SLA(id); s != nil && s.Matches(r.Attributes) {
+		if s := next.SLA(id); s != nil && s.Takes(r.Attributes) {
 			return true
 		}
 	}
@@ -67,10 +68,9 @@ func (e *Edit) Touches(r *Request, next *Policy, settled func() bool) bool {
 }
 
 // Changed returns the edit that next makes of the rules m means, or ok
-// false when it may change any request: a meaning not known, a global
-// change, or an SLA measuring a party that may take requests it did not
-// (whom it covers depends on who held a request, which only the
-// request's events tell). The edit is empty when nothing changes.
+// false when it may change any request: a meaning not known, or a global
+// change (the customer reasons, which decide who holds a waiting
+// request). The edit is empty when nothing changes.
 func (m *PolicyMeaning) Changed(next *Policy) (e Edit, ok bool) {
 	if m == nil || next == nil || next.Meaning == nil || m.SLAs == nil || next.Meaning.SLAs == nil || m.Global != next.Meaning.Global {
 		return Edit{}, false
@@ -93,8 +93,8 @@ func (m *PolicyMeaning) Changed(next *Policy) (e Edit, ok bool) {
 		}
 	}
 	for id := range e.Selects {
-		if s := next.SLA(id); s == nil || s.Party() {
-			return Edit{}, false
+		if next.SLA(id) == nil {
+			return Edit{}, false // a meaning not of next
 		}
 	}
 	return e, true

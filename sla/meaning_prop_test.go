@@ -90,10 +90,11 @@ func editLimits(rng *rand.Rand, s *SLA, p *Policy) {
 // TestAnEditOfWhatSLAsSelectLeavesTheRequestsItDoesNotTouchAsTheyWere is
 // the rule a re-match narrowed by an edit of what some SLAs select rests
 // on (Edit.Touches): an SLA's selection changed (its customers, match,
-// provider or the priorities its targets cover), an SLA added or one
-// removed, a request that has no clock under it, that it does not take
-// now, and whose attributes are those it opened with folds exactly as
-// before, holdings included.
+// provider, what it measures or the priorities its targets cover), an
+// SLA added or one removed, OLAs and customers' promises among them, a
+// request that has no clock under it, that it does not take now, and
+// whose attributes are those it opened with folds exactly as before,
+// holdings included.
 func TestAnEditOfWhatSLAsSelectLeavesTheRequestsItDoesNotTouchAsTheyWere(t *testing.T) {
 	rng := testutil.Rand(t)
 	berlin := mustLoc(t, "Europe/Berlin")
@@ -133,8 +134,9 @@ func TestAnEditOfWhatSLAsSelectLeavesTheRequestsItDoesNotTouchAsTheyWere(t *test
 }
 
 // editSelection changes at random what selects the requests of one of
-// p's SLAs that measure requests, adds one such SLA or removes any one,
-// and returns the edit as PolicyMeaning.Changed would tell it.
+// p's SLAs (an OLA or a customer's promise too, what it measures
+// included), adds one or removes one, and returns the edit as
+// PolicyMeaning.Changed would tell it.
 func editSelection(rng *rand.Rand, p *Policy) Edit {
 	pick := func(s ...string) string { return s[rng.IntN(len(s))] }
 	some := func(s ...string) []string {
@@ -146,7 +148,7 @@ func editSelection(rng *rand.Rand, p *Policy) Edit {
 	}
 	reselect := func(s *SLA) {
 		for range 1 + rng.IntN(3) {
-			switch rng.IntN(5) {
+			switch rng.IntN(6) {
 			case 0:
 				s.Customers = [][]string{{"sales"}, {"hr"}, {"*"}, {"sales", "hr"}}[rng.IntN(4)]
 			case 1:
@@ -159,14 +161,10 @@ func editSelection(rng *rand.Rand, p *Policy) Edit {
 					s.Response = Target{}
 				}
 			case 4:
-				s.Provider = pick("it", "it", "sales")
+				s.Provider = pick("it", "it", "sales", "network")
+			case 5:
+				s.Measures = []Measure{MeasureRequest, MeasureHolding, MeasureWaiting}[rng.IntN(3)]
 			}
-		}
-	}
-	var measuring []int // the SLAs that measure requests
-	for i, s := range p.SLAs {
-		if !s.Party() {
-			measuring = append(measuring, i)
 		}
 	}
 	p.SLAs = slices.Clone(p.SLAs)
@@ -182,7 +180,7 @@ func editSelection(rng *rand.Rand, p *Policy) Edit {
 		p.SLAs = slices.Delete(p.SLAs, j, j+1)
 		return Edit{Clocks: map[string]bool{id: true}, Selects: map[string]bool{}}
 	}
-	j := measuring[rng.IntN(len(measuring))]
+	j := rng.IntN(len(p.SLAs))
 	edited := *p.SLAs[j]
 	reselect(&edited)
 	if rng.IntN(2) == 0 {

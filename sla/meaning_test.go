@@ -58,7 +58,7 @@ func TestAnEditNarrowsToTheSLAsItChanges(t *testing.T) {
 			delete(m.SLAs, "a")
 			return m
 		}, Edit{set("a"), set("c")}, true},
-		"an OLA's selection":      {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs["o"] = Meaning{"so2", "mo"}; return m }, Edit{}, false},
+		"an OLA's selection":      {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs["o"] = Meaning{"so2", "mo"}; return m }, Edit{set("o"), set("o")}, true},
 		"the customer reasons":    {func(m *PolicyMeaning) *PolicyMeaning { m.Global = "g2"; return m }, Edit{}, false},
 		"a policy built by hand":  {func(*PolicyMeaning) *PolicyMeaning { return nil }, Edit{}, false},
 		"fingerprints not listed": {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs = nil; return m }, Edit{}, false},

@@ -114,11 +114,11 @@ var handoffEdits = []planEdit{
 		p.SLAs[2].Resolution = sla.Target{Default: time.Duration(5+rng.IntN(60)) * time.Minute}
 		return p
 	}, nil},
-	{"the OLA narrowed to P1", nil, func(t testing.TB, _ *rand.Rand) *sla.Policy {
+	{"the OLA narrowed to P1", []string{}, func(t testing.TB, _ *rand.Rand) *sla.Policy {
 		p := slatest.HandoffPolicy(t)
 		p.SLAs[1].Match.Priority = []string{"P1"}
 		return p
-	}, nil},
+	}, []string{"network-ola"}},
 	{"an approval no longer the customer's", nil, func(t testing.TB, _ *rand.Rand) *sla.Policy {
 		p := slatest.HandoffPolicy(t)
 		p.CustomerReasons = []string{"waiting_for_customer"}

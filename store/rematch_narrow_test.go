@@ -37,8 +37,9 @@ func TestANarrowedRematchLeavesTheStoreAsAFullOneDoes(t *testing.T) {
 		"an OLA, over requests handed to Network":     {slatest.HandoffPolicy, handoffs, "network-ola", false, false},
 		"a customer's promise":                        {slatest.HandoffPolicy, handoffs, "sales-answers", false, false},
 		"what an SLA selects, over requests updated":  {slatest.RichPolicy, rich, "it-office", true, false},
-		"an SLA added":   {slatest.RichPolicy, rich, "it-changes", true, false},
-		"an OLA removed": {slatest.HandoffPolicy, handoffs, "network-ola", false, true},
+		"an SLA added":       {slatest.RichPolicy, rich, "it-changes", true, false},
+		"an OLA removed":     {slatest.HandoffPolicy, handoffs, "network-ola", false, true},
+		"whom an OLA covers": {slatest.HandoffPolicy, handoffs, "network-ola", true, false},
 	}
 	ways := []string{"full", "reload", "restart", "resumed"} // how the edit comes in; full first, the others narrowed
 	for name, c := range cases {
