@@ -21,12 +21,7 @@ func TestAnEditOfAnSLAsLimitsLeavesTheRequestsWithoutItsClocksAsTheyWere(t *test
 	berlin := mustLoc(t, "Europe/Berlin")
 	unaffected, affected := 0, 0
 	for i := range testutil.Iterations(2000) {
-		var evs []Event
-		if i%2 == 0 {
-			evs = randHistory(rng, berlin)
-		} else {
-			evs = randHandoffs(rng, berlin)
-		}
+		evs := randLife(rng, i, berlin)
 		before, after := partyFixture(t), partyFixture(t)
 		j := rng.IntN(len(after.SLAs))
 		edited := *after.SLAs[j]
@@ -47,6 +42,15 @@ func TestAnEditOfAnSLAsLimitsLeavesTheRequestsWithoutItsClocksAsTheyWere(t *test
 	if unaffected == 0 || affected == 0 {
 		t.Fatalf("%d requests without a clock under the edited SLA, %d with one: the test tests nothing", unaffected, affected)
 	}
+}
+
+// randLife draws the i-th request's events of a property test: a history
+// with updates and out-of-order events, or one with handoffs and waits.
+func randLife(rng *rand.Rand, i int, loc *time.Location) []Event {
+	if i%2 == 0 {
+		return randHistory(rng, loc)
+	}
+	return randHandoffs(rng, loc)
 }
 
 // editLimits changes at random what limits s's clocks, never what selects
@@ -100,12 +104,7 @@ func TestAnEditOfWhatSLAsSelectLeavesTheRequestsItDoesNotTouchAsTheyWere(t *test
 	berlin := mustLoc(t, "Europe/Berlin")
 	untouched, touched, settledAsked := 0, 0, 0
 	for i := range testutil.Iterations(2000) {
-		var evs []Event
-		if i%2 == 0 {
-			evs = randHistory(rng, berlin)
-		} else {
-			evs = randHandoffs(rng, berlin)
-		}
+		evs := randLife(rng, i, berlin)
 		before, after := partyFixture(t), partyFixture(t)
 		edit := editSelection(rng, after)
 		was, wasHs := Holdings(before, "R", evs)
