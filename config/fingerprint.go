@@ -143,8 +143,9 @@ func (e fingerprinter) calendar(c *sla.Calendar) {
 
 // PolicyMeaning is PolicyFingerprint with its parts (sla.PolicyMeaning): per
 // SLA, what selects its requests and clocks apart from what limits them,
-// so that the store re-matches after an edit of an SLA's limits only the
-// requests with a clock under it.
+// and the customer reasons apart from the rest, so that the store
+// re-matches after an edit only the requests it may change
+// (sla.Edit.Touches).
 func PolicyMeaning(p *sla.Policy) *sla.PolicyMeaning {
 	m := &sla.PolicyMeaning{Fingerprint: PolicyFingerprint(p), SLAs: make(map[string]sla.Meaning, len(p.SLAs))}
 	sum := func(encode func(e fingerprinter)) string {
@@ -153,12 +154,15 @@ func PolicyMeaning(p *sla.Policy) *sla.PolicyMeaning {
 		encode(e)
 		return hex.EncodeToString(e.h.Sum(nil))
 	}
+	parties := slices.ContainsFunc(p.SLAs, (*sla.SLA).Party)
 	m.Global = sum(func(e fingerprinter) {
-		if slices.ContainsFunc(p.SLAs, (*sla.SLA).Party) {
+		if parties {
 			e.str("parties-v2")
-			e.set(p.CustomerReasons)
 		}
 	})
+	if parties {
+		m.Reasons = sum(func(e fingerprinter) { e.set(p.CustomerReasons) })
+	}
 	for _, s := range p.SLAs {
 		m.SLAs[s.ID] = sla.Meaning{
 			Selects: sum(func(e fingerprinter) {

@@ -108,9 +108,8 @@ func fingerprintOf(t *testing.T, doc string) string {
 // selects some SLAs' requests re-matches only the requests it may change
 // (sla.PolicyMeaning.Changed): those with a clock under the SLAs it
 // changed, and, for an SLA that may take requests it did not, those it
-// takes now. One of what every request depends on (the customer reasons
-// of a policy with an OLA or a customer's promise) re-matches every open
-// request.
+// takes now; one of the customer reasons, those ever paused too. The
+// first OLA or customer's promise added re-matches every open request.
 func TestAnEditOfSomeSLAsNarrowsTheRematchToThem(t *testing.T) {
 	base, err := os.ReadFile("../config.example.yaml")
 	if err != nil {
@@ -135,7 +134,7 @@ func TestAnEditOfSomeSLAsNarrowsTheRematchToThem(t *testing.T) {
 		"an SLA renamed":                     {edit("id: it-access-requests", "id: it-access"), []string{"it-access-requests"}, []string{"it-access"}},
 		"an OLA no longer measuring holding": {edit("    measures: holding\n", "    measures: request\n"), []string{"network-ola"}, []string{"network-ola"}},
 		"whom an OLA covers":                 {edit("    match: {category: [incident]}\n    calendar: office", "    match: {category: [incident, change]}\n    calendar: office"), []string{"network-ola"}, []string{"network-ola"}},
-		"a customer reason":                  {edit("customer_reasons: [waiting_for_customer, waiting_for_approval]", "customer_reasons: [waiting_for_customer]"), nil, nil},
+		"a customer reason":                  {edit("customer_reasons: [waiting_for_customer, waiting_for_approval]", "customer_reasons: [waiting_for_customer]"), []string{}, []string{}},
 	}
 	was := meaningOf(t, string(base))
 	for name, tc := range cases {
@@ -152,6 +151,9 @@ func TestAnEditOfSomeSLAsNarrowsTheRematchToThem(t *testing.T) {
 			}
 			if got := slices.Sorted(maps.Keys(e.Selects)); !slices.Equal(got, slices.Sorted(slices.Values(tc.selects))) {
 				t.Errorf("folds the requests taken now by %v, want %v", got, tc.selects)
+			}
+			if want := strings.Contains(name, "customer reason"); e.Reasons != want {
+				t.Errorf("folds the requests ever paused: %v, want %v", e.Reasons, want)
 			}
 		})
 	}

@@ -85,7 +85,7 @@ func (d *Daemon) rematch(ctx context.Context) {
 		// An edit of what some SLAs limit or select: the requests it
 		// cannot change are read, not folded again
 		// (store/rematch_narrow.go).
-		d.log.Info("re-matching open requests to the changed configuration in the background, folding again only those the edit may change: with a clock under the SLAs it changed, or taken now by one whose selection it changed; until it reaches a request, that request is re-matched when an event, a tick or a read touches it", "slas", len(began.Only), "first", began.Only[:min(len(began.Only), 5)])
+		d.log.Info("re-matching open requests to the changed configuration in the background, folding again only those the edit may change: with a clock under the SLAs it changed, taken now by one whose selection it changed, or, when it changed the customer reasons, ever paused; until it reaches a request, that request is re-matched when an event, a tick or a read touches it", "slas", len(began.Only), "first", began.Only[:min(len(began.Only), 5)], "customer_reasons", began.Reasons)
 	} else {
 		d.log.Info("re-matching open requests to the changed configuration in the background; until it reaches a request, that request is re-matched when an event, a tick or a read touches it")
 	}

@@ -232,7 +232,7 @@ func TestAReloadOfSomeSLAsRematchesOnlyTheRequestsItMayChange(t *testing.T) {
 		in.waitRematched()
 		return in.logs.String()[mark:]
 	}
-	const narrowed = `folding again only those the edit may change: with a clock under the SLAs it changed, or taken now by one whose selection it changed; `
+	const narrowed = `folding again only those the edit may change: with a clock under the SLAs it changed, taken now by one whose selection it changed, or, when it changed the customer reasons, ever paused; `
 
 	editConfig(t, cfgFile, "resolution: {P1: 4h, P2: 1d}", "resolution: {P1: 2h, P2: 1d}")
 	if logs := reload(); !strings.Contains(logs, narrowed) || !strings.Contains(logs, `slas=1 first=[it-sales-incidents]`) {

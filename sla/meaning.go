@@ -9,8 +9,12 @@ type PolicyMeaning struct {
 	// requests were matched under.
 	Fingerprint string
 	// Global is what every request's fold depends on besides its SLAs
-	// (the customer reasons, when an SLA measures a party).
+	// and the customer reasons (whether an SLA measures a party, and how
+	// such SLAs are read).
 	Global string
+	// Reasons is the fingerprint of the customer reasons, when an SLA
+	// measures a party ("" otherwise: then they decide no clock).
+	Reasons string
 	// SLAs holds each SLA's, by id.
 	SLAs map[string]Meaning
 }
@@ -39,6 +43,20 @@ type Edit struct {
 	// whose selection changed (a subset of Clocks, but for the added,
 	// which no request has a clock under).
 	Selects map[string]bool
+	// Reasons is set when the customer reasons changed: who held a
+	// request that was ever paused may change, and with it the clocks of
+	// OLAs and customers' promises.
+	Reasons bool
+}
+
+// History is what a request's events tell of it that its record does not,
+// as far as [Edit.Touches] asks ([HistoryOf]).
+type History struct {
+	// Settled: its attributes are those it opened with.
+	Settled bool
+	// NeverPaused: no event paused it, so no customer reason ever put it
+	// in its customer's hands.
+	NeverPaused bool
 }
 
 // Touches reports whether r, a request folded under the rules before the
@@ -48,34 +66,36 @@ type Edit struct {
 // takes a request on its attributes ([SLA.Takes]; an OLA then measures
 // its party's time only while the party holds it), which only an update
 // changes, so a request still holding the attributes it opened with was
-// taken on them all its life. settled reports whether r's attributes are
-// those it opened with; it is asked only when that decides.
-func (e *Edit) Touches(r *Request, next *Policy, settled func() bool) bool {
+// taken on them all its life. After an edit of the customer reasons, a
+// request that was ever paused may change too (who held it while paused).
+// history tells what r's events say; it is asked only when that decides.
+func (e *Edit) Touches(r *Request, next *Policy, history func() History) bool {
 	for i := range r.Clocks {
 		if e.Clocks[r.Clocks[i].SLA] {
 			return true
 		}
-	}
-	if len(e.Selects) == 0 {
-		return false
 	}
 	for id := range e.Selects {
 		if s := next.SLA(id); s != nil && s.Takes(r.Attributes) {
 			return true
 		}
 	}
-	return !settled()
+	if len(e.Selects) == 0 && !e.Reasons {
+		return false
+	}
+	h := history()
+	return len(e.Selects) > 0 && !h.Settled || e.Reasons && !h.NeverPaused
 }
 
 // Changed returns the edit that next makes of the rules m means, or ok
 // false when it may change any request: a meaning not known, or a global
-// change (the customer reasons, which decide who holds a waiting
-// request). The edit is empty when nothing changes.
+// change (the first SLA measuring a party added, or the last removed).
+// The edit is empty when nothing changes.
 func (m *PolicyMeaning) Changed(next *Policy) (e Edit, ok bool) {
 	if m == nil || next == nil || next.Meaning == nil || m.SLAs == nil || next.Meaning.SLAs == nil || m.Global != next.Meaning.Global {
 		return Edit{}, false
 	}
-	e = Edit{Clocks: map[string]bool{}, Selects: map[string]bool{}}
+	e = Edit{Clocks: map[string]bool{}, Selects: map[string]bool{}, Reasons: m.Reasons != next.Meaning.Reasons}
 	for id, was := range m.SLAs {
 		now, found := next.Meaning.SLAs[id]
 		switch {
@@ -100,21 +120,27 @@ func (m *PolicyMeaning) Changed(next *Policy) (e Edit, ok bool) {
 	return e, true
 }
 
-// AttributesSettled reports whether a request whose events these are
-// still holds the attributes it opened with: one opening, and no other
-// event carrying a priority, category or labels (an update changes them).
-// It may say false of a request whose attributes came back to where they
-// were: that costs a fold, never a wrong one.
-func AttributesSettled(events []Event) bool {
-	openings := 0
+// HistoryOf reads from a request's events what Edit.Touches asks of its
+// history. Settled: one opening, and no other event carrying a priority,
+// category or labels (an update changes them); it may say false of a
+// request whose attributes came back to where they were, and NeverPaused
+// false of one whose pause was ignored: that costs a fold, never a wrong
+// one.
+func HistoryOf(events []Event) History {
+	h := History{NeverPaused: true}
+	openings, reattributed := 0, false
 	for i := range events {
 		e := &events[i]
 		switch {
 		case e.Type == Opened:
 			openings++
 		case e.Priority != "" || e.Category != "" || e.Labels != nil:
-			return false
+			reattributed = true
+		}
+		if e.Type == Paused {
+			h.NeverPaused = false
 		}
 	}
-	return openings <= 1
+	h.Settled = openings <= 1 && !reattributed
+	return h
 }

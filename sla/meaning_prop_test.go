@@ -109,7 +109,7 @@ func TestAnEditOfWhatSLAsSelectLeavesTheRequestsItDoesNotTouchAsTheyWere(t *test
 		edit := editSelection(rng, after)
 		was, wasHs := Holdings(before, "R", evs)
 		asked := false
-		if edit.Touches(&was, after, func() bool { asked = true; return AttributesSettled(evs) }) {
+		if edit.Touches(&was, after, func() History { asked = true; return HistoryOf(evs) }) {
 			touched++
 			continue
 		}
@@ -187,4 +187,42 @@ func editSelection(rng *rand.Rand, p *Policy) Edit {
 	}
 	p.SLAs[j] = &edited
 	return Edit{Clocks: map[string]bool{edited.ID: true}, Selects: map[string]bool{edited.ID: true}}
+}
+
+// TestAnEditOfTheCustomerReasonsLeavesTheRequestsNeverPausedAsTheyWere:
+// the customer reasons decide who holds a paused request alone, so after
+// an edit of them a request no event paused, without a clock under an
+// SLA the edit changed, folds exactly as before, holdings included
+// (Edit.Touches with Reasons).
+func TestAnEditOfTheCustomerReasonsLeavesTheRequestsNeverPausedAsTheyWere(t *testing.T) {
+	rng := testutil.Rand(t)
+	berlin := mustLoc(t, "Europe/Berlin")
+	untouched, touched := 0, 0
+	reasons := []string{"waiting_for_customer", "approval", "vendor"}
+	for i := range testutil.Iterations(2000) {
+		evs := randLife(rng, i, berlin)
+		before, after := partyFixture(t), partyFixture(t)
+		after.CustomerReasons = slices.DeleteFunc(slices.Clone(reasons), func(string) bool { return rng.IntN(2) == 0 })
+		edit := Edit{Reasons: true}
+		if rng.IntN(2) == 0 {
+			edit = editSelection(rng, after)
+			edit.Reasons = true
+		}
+		was, wasHs := Holdings(before, "R", evs)
+		if edit.Touches(&was, after, func() History { return HistoryOf(evs) }) {
+			touched++
+			continue
+		}
+		untouched++
+		got, gotHs := Holdings(after, "R", evs)
+		if len(got.Clocks) == 0 && len(was.Clocks) == 0 {
+			got.Clocks, was.Clocks = nil, nil // see the test above
+		}
+		if !reflect.DeepEqual(got, was) || !reflect.DeepEqual(gotHs, wasHs) {
+			t.Fatalf("#%d: customer reasons %v → %v (and %+v) changed a request never paused\nevents %+v\n got %+v %+v\nwant %+v %+v", i, before.CustomerReasons, after.CustomerReasons, edit, evs, got, gotHs, was, wasHs)
+		}
+	}
+	if untouched == 0 || touched == 0 {
+		t.Fatalf("%d requests untouched, %d touched: the test tests too little", untouched, touched)
+	}
 }

@@ -6,9 +6,9 @@ import (
 	"time"
 )
 
-func TestAnEditNarrowsToTheSLAsItChanges(t *testing.T) {
+func TestAnEditNarrowsToWhatItChanges(t *testing.T) {
 	base := func() *PolicyMeaning {
-		return &PolicyMeaning{Fingerprint: "f", Global: "g", SLAs: map[string]Meaning{
+		return &PolicyMeaning{Fingerprint: "f", Global: "g", Reasons: "r", SLAs: map[string]Meaning{
 			"a": {Selects: "sa", Means: "ma"},
 			"b": {Selects: "sb", Means: "mb"},
 			"o": {Selects: "so", Means: "mo"},
@@ -42,24 +42,25 @@ func TestAnEditNarrowsToTheSLAsItChanges(t *testing.T) {
 		want   Edit
 		narrow bool
 	}{
-		"nothing changes":  {func(m *PolicyMeaning) *PolicyMeaning { return m }, Edit{set(), set()}, true},
-		"one SLA's target": {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs["b"] = Meaning{"sb", "mb2"}; return m }, Edit{set("b"), set()}, true},
+		"nothing changes":  {func(m *PolicyMeaning) *PolicyMeaning { return m }, Edit{set(), set(), false}, true},
+		"one SLA's target": {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs["b"] = Meaning{"sb", "mb2"}; return m }, Edit{set("b"), set(), false}, true},
 		"both SLAs' calendars": {func(m *PolicyMeaning) *PolicyMeaning {
 			m.SLAs["a"], m.SLAs["b"] = Meaning{"sa", "x"}, Meaning{"sb", "y"}
 			return m
-		}, Edit{set("a", "b"), set()}, true},
-		"an OLA's target":     {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs["o"] = Meaning{"so", "mo2"}; return m }, Edit{set("o"), set()}, true},
-		"one SLA's selection": {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs["a"] = Meaning{"sa2", "ma"}; return m }, Edit{set("a"), set("a")}, true},
-		"an SLA added":        {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs["c"] = Meaning{"sc", "mc"}; return m }, Edit{set(), set("c")}, true},
-		"an SLA removed":      {func(m *PolicyMeaning) *PolicyMeaning { delete(m.SLAs, "a"); return m }, Edit{set("a"), set()}, true},
-		"an OLA removed":      {func(m *PolicyMeaning) *PolicyMeaning { delete(m.SLAs, "o"); return m }, Edit{set("o"), set()}, true},
+		}, Edit{set("a", "b"), set(), false}, true},
+		"an OLA's target":     {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs["o"] = Meaning{"so", "mo2"}; return m }, Edit{set("o"), set(), false}, true},
+		"one SLA's selection": {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs["a"] = Meaning{"sa2", "ma"}; return m }, Edit{set("a"), set("a"), false}, true},
+		"an SLA added":        {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs["c"] = Meaning{"sc", "mc"}; return m }, Edit{set(), set("c"), false}, true},
+		"an SLA removed":      {func(m *PolicyMeaning) *PolicyMeaning { delete(m.SLAs, "a"); return m }, Edit{set("a"), set(), false}, true},
+		"an OLA removed":      {func(m *PolicyMeaning) *PolicyMeaning { delete(m.SLAs, "o"); return m }, Edit{set("o"), set(), false}, true},
 		"an SLA renamed": {func(m *PolicyMeaning) *PolicyMeaning {
 			m.SLAs["c"] = m.SLAs["a"]
 			delete(m.SLAs, "a")
 			return m
-		}, Edit{set("a"), set("c")}, true},
-		"an OLA's selection":      {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs["o"] = Meaning{"so2", "mo"}; return m }, Edit{set("o"), set("o")}, true},
-		"the customer reasons":    {func(m *PolicyMeaning) *PolicyMeaning { m.Global = "g2"; return m }, Edit{}, false},
+		}, Edit{set("a"), set("c"), false}, true},
+		"an OLA's selection":      {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs["o"] = Meaning{"so2", "mo"}; return m }, Edit{set("o"), set("o"), false}, true},
+		"the customer reasons":    {func(m *PolicyMeaning) *PolicyMeaning { m.Reasons = "r2"; return m }, Edit{set(), set(), true}, true},
+		"the first OLA added":     {func(m *PolicyMeaning) *PolicyMeaning { m.Global = "g2"; return m }, Edit{}, false},
 		"a policy built by hand":  {func(*PolicyMeaning) *PolicyMeaning { return nil }, Edit{}, false},
 		"fingerprints not listed": {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs = nil; return m }, Edit{}, false},
 	}
@@ -87,51 +88,56 @@ func TestAnEditTouchesTheRequestsItMayChange(t *testing.T) {
 	underB := []Clock{{SLA: "b", Target: Resolution}}
 	limitsOfB := &Edit{Clocks: map[string]bool{"b": true}, Selects: map[string]bool{}}
 	selectionOfA := &Edit{Clocks: map[string]bool{"a": true}, Selects: map[string]bool{"a": true}}
+	reasons := &Edit{Clocks: map[string]bool{}, Selects: map[string]bool{}, Reasons: true}
+	settled, updated := History{Settled: true, NeverPaused: true}, History{NeverPaused: true}
+	paused := History{Settled: true}
 	cases := map[string]struct {
 		edit    *Edit
 		r       Request
-		settled bool
+		history History
 		want    bool
-		asks    bool // whether settled decides
+		asks    bool // whether the history decides
 	}{
-		"a clock under an SLA whose limits changed":    {limitsOfB, Request{Attributes: change, Clocks: underB}, true, true, false},
-		"no clock under it":                            {limitsOfB, Request{Attributes: change}, false, false, false},
-		"a clock under an SLA whose selection changed": {selectionOfA, Request{Attributes: change, Clocks: []Clock{{SLA: "a"}}}, true, true, false},
-		"taken now by that SLA":                        {selectionOfA, Request{Attributes: incident, Clocks: underB}, true, true, false},
-		"not taken, attributes as opened":              {selectionOfA, Request{Attributes: change, Clocks: underB}, true, false, true},
-		"not taken now, attributes updated since":      {selectionOfA, Request{Attributes: change, Clocks: underB}, false, true, true},
+		"a clock under an SLA whose limits changed":    {limitsOfB, Request{Attributes: change, Clocks: underB}, settled, true, false},
+		"no clock under it":                            {limitsOfB, Request{Attributes: change}, updated, false, false},
+		"a clock under an SLA whose selection changed": {selectionOfA, Request{Attributes: change, Clocks: []Clock{{SLA: "a"}}}, settled, true, false},
+		"taken now by that SLA":                        {selectionOfA, Request{Attributes: incident, Clocks: underB}, settled, true, false},
+		"not taken, attributes as opened":              {selectionOfA, Request{Attributes: change, Clocks: underB}, paused, false, true},
+		"not taken now, attributes updated since":      {selectionOfA, Request{Attributes: change, Clocks: underB}, updated, true, true},
+		"the customer reasons, never paused":           {reasons, Request{Attributes: change, Clocks: underB}, updated, false, true},
+		"the customer reasons, paused once":            {reasons, Request{Attributes: change, Clocks: underB}, paused, true, true},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			asked := false
-			got := c.edit.Touches(&c.r, next, func() bool { asked = true; return c.settled })
+			got := c.edit.Touches(&c.r, next, func() History { asked = true; return c.history })
 			if got != c.want || asked != c.asks {
-				t.Errorf("Touches = %v (asked whether settled: %v), want %v (%v)", got, asked, c.want, c.asks)
+				t.Errorf("Touches = %v (asked for the history: %v), want %v (%v)", got, asked, c.want, c.asks)
 			}
 		})
 	}
 }
 
-func TestARequestsAttributesAreSettledUntilAnUpdateCarriesOne(t *testing.T) {
+func TestARequestsHistoryTellsWhetherItsAttributesAreSettledAndItWasPaused(t *testing.T) {
 	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	opened := Event{Type: Opened, At: at, Provider: "it", Customer: "sales", Priority: "P2", Category: "incident", Labels: map[string]string{"site": "hq"}}
 	cases := map[string]struct {
 		events []Event
-		want   bool
+		want   History
 	}{
-		"opened alone":                   {[]Event{opened}, true},
-		"responded, paused and resolved": {[]Event{opened, {Type: Responded}, {Type: Paused, Reason: "vendor"}, {Type: Resolved}}, true},
-		"an update of the title":         {[]Event{opened, {Type: Updated, Title: "printer"}}, true},
-		"an update of the priority":      {[]Event{opened, {Type: Updated, Priority: "P1"}}, false},
-		"an update of the category":      {[]Event{{Type: Updated, Category: "change"}, opened}, false},
-		"an update of the labels":        {[]Event{opened, {Type: Updated, Labels: map[string]string{}}}, false},
-		"two openings":                   {[]Event{opened, opened}, false},
-		"events held before an opening":  {[]Event{{Type: Responded}}, true},
+		"opened alone":                   {[]Event{opened}, History{Settled: true, NeverPaused: true}},
+		"responded, paused and resolved": {[]Event{opened, {Type: Responded}, {Type: Paused, Reason: "vendor"}, {Type: Resolved}}, History{Settled: true}},
+		"an update of the title":         {[]Event{opened, {Type: Updated, Title: "printer"}}, History{Settled: true, NeverPaused: true}},
+		"an update of the priority":      {[]Event{opened, {Type: Updated, Priority: "P1"}}, History{NeverPaused: true}},
+		"an update of the category":      {[]Event{{Type: Updated, Category: "change"}, opened, {Type: Paused}}, History{}},
+		"an update of the labels":        {[]Event{opened, {Type: Updated, Labels: map[string]string{}}}, History{NeverPaused: true}},
+		"two openings":                   {[]Event{opened, opened}, History{NeverPaused: true}},
+		"events held before an opening":  {[]Event{{Type: Responded}}, History{Settled: true, NeverPaused: true}},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			if got := AttributesSettled(c.events); got != c.want {
-				t.Errorf("AttributesSettled = %v, want %v", got, c.want)
+			if got := HistoryOf(c.events); got != c.want {
+				t.Errorf("HistoryOf = %+v, want %+v", got, c.want)
 			}
 		})
 	}

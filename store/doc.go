@@ -56,7 +56,7 @@
 //
 //	meta          schema_version, event_seq, outbox_seq, notice_seq, policy_fingerprint,
 //	              policy_meaning (its sla.PolicyMeaning, JSON; rematch_narrow.go),
-//	              rematch_target, rematch_after, rematch_only, rematch_selects (a re-match
+//	              rematch_target, rematch_after, rematch_only, rematch_selects, rematch_reasons (a re-match
 //	              under way, rematch.go and rematch_narrow.go),
 //	              commit_probe (see Store.ProbeCommit), counters_version (the id of the last
 //	              transaction that changed a counter: counters.go, keyCountersVersion)

@@ -53,13 +53,13 @@ type fold struct {
 	full bool
 	// edit narrows a re-match to the requests it may change
 	// (sla.PolicyMeaning.Changed); nil: every request. Phase 1 reads just
-	// the record, and whether the request's attributes are those it opened
-	// with (settled) when the edit changed what an SLA selects; phase 2
-	// decides from its clocks and attributes (sla.Edit.Touches): a request
-	// the edit leaves alone is unchanged, and another reads its events and
-	// folds anew (needEvents).
+	// the record, and what the request's events tell of its history when
+	// the edit may ask (an edit of what an SLA selects, or of the customer
+	// reasons); phase 2 decides from its clocks, attributes and history
+	// (sla.Edit.Touches): a request the edit leaves alone is unchanged,
+	// and another reads its events and folds anew (needEvents).
 	edit      *sla.Edit
-	settled   bool
+	history   sla.History
 	unchanged bool // the request folds as it is stored: nothing to write
 
 	stored []byte     // the record as stored, nil if none (phase 1)
@@ -111,8 +111,8 @@ func (f *fold) readWith(l *lookups) {
 	case f.edit != nil && f.stored != nil && !f.needEvents:
 		// A narrowed re-match: its clocks and attributes tell whether
 		// it folds anew.
-		if len(f.edit.Selects) > 0 {
-			f.settled = l.attributesSettled(f.ref)
+		if len(f.edit.Selects) > 0 || f.edit.Reasons {
+			f.history = l.history(f.ref)
 		}
 	case f.stored == nil && f.fresh != nil && l.countEvents(f.ref) == len(f.fresh):
 		// A new request: its events are the batch's, folded from scratch
@@ -225,8 +225,8 @@ func (f *fold) compute(p *sla.Policy, now time.Time) {
 }
 
 // narrowed decides a narrowed re-match's fold (edit) under p from the
-// stored record's request alone (decodeRequest), before its events are
-// read: unchanged, or needing its events to fold anew. It reports false
+// stored record's request alone (decodeRequest) and the history phase 1
+// read, before its events are read: unchanged, or needing its events to fold anew. It reports false
 // when the fold is not narrowed, or has read its events.
 func (f *fold) narrowed(p *sla.Policy) bool {
 	if f.edit == nil || f.stored == nil || f.loaded {
@@ -237,7 +237,7 @@ func (f *fold) narrowed(p *sla.Policy) bool {
 		f.err = fmt.Errorf("request %q of %q: %w", f.ref.ID, f.ref.Provider, err)
 		return true
 	}
-	if f.edit.Touches(&r, p, func() bool { return f.settled }) {
+	if f.edit.Touches(&r, p, func() sla.History { return f.history }) {
 		f.needEvents = true
 		return true
 	}

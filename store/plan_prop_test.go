@@ -119,7 +119,7 @@ var handoffEdits = []planEdit{
 		p.SLAs[1].Match.Priority = []string{"P1"}
 		return p
 	}, []string{"network-ola"}},
-	{"an approval no longer the customer's", nil, func(t testing.TB, _ *rand.Rand) *sla.Policy {
+	{"an approval no longer the customer's", []string{}, func(t testing.TB, _ *rand.Rand) *sla.Policy {
 		p := slatest.HandoffPolicy(t)
 		p.CustomerReasons = []string{"waiting_for_customer"}
 		return p

@@ -94,9 +94,11 @@ type RematchStatus struct {
 	// Narrowed is true when the re-match folds anew only the open
 	// requests the edit may change: those with a clock under the SLAs in
 	// Only (sorted), whose limits or selection alone the edit changed, or
-	// that one of them may take now; false when it folds every one.
+	// that one of them may take now, and, when Reasons (the customer
+	// reasons changed), those ever paused; false when it folds every one.
 	Narrowed bool
 	Only     []string
+	Reasons  bool
 }
 
 // Adopt puts a policy in force, fingerprint identifying what it means to
@@ -258,7 +260,7 @@ func (s *Store) RematchProgress() RematchStatus {
 	}
 	out := RematchStatus{Active: true, Done: st.done, Pending: max(st.total-st.done, 0)}
 	if st.edit != nil {
-		out.Narrowed, out.Only = true, narrowedTo(st.edit)
+		out.Narrowed, out.Only, out.Reasons = true, narrowedTo(st.edit), st.edit.Reasons
 	}
 	return out
 }

@@ -33,6 +33,9 @@ var (
 	// edit that may take requests they did not (sla.Edit.Selects, a JSON
 	// list); absent: none (as every narrowing was before slad kept it).
 	keyRematchSelects = []byte("rematch_selects")
+	// keyRematchReasons is present, beside keyRematchOnly, when its edit
+	// changed the customer reasons (sla.Edit.Reasons).
+	keyRematchReasons = []byte("rematch_reasons")
 )
 
 // narrowed is what meta says of the narrowing.
@@ -60,7 +63,7 @@ func readNarrowed(meta *bolt.Bucket, have string) narrowed {
 			selects, ok2 = readSet(w)
 		}
 		if ok && ok2 {
-			n.edit = &sla.Edit{Clocks: clocks, Selects: selects}
+			n.edit = &sla.Edit{Clocks: clocks, Selects: selects, Reasons: meta.Get(keyRematchReasons) != nil}
 		}
 	}
 	return n
@@ -103,11 +106,21 @@ func putMeaning(meta *bolt.Bucket, m *sla.PolicyMeaning) error {
 // putEdit records the edit a re-match is narrowed to (nil: none, every
 // request is folded).
 func putEdit(meta *bolt.Bucket, e *sla.Edit) error {
+	if e == nil || !e.Reasons {
+		if err := meta.Delete(keyRematchReasons); err != nil {
+			return err
+		}
+	}
 	if e == nil {
 		if err := meta.Delete(keyRematchSelects); err != nil {
 			return err
 		}
 		return meta.Delete(keyRematchOnly)
+	}
+	if e.Reasons {
+		if err := meta.Put(keyRematchReasons, []byte{1}); err != nil {
+			return err
+		}
 	}
 	for key, set := range map[string]map[string]bool{string(keyRematchOnly): e.Clocks, string(keyRematchSelects): e.Selects} {
 		data, err := json.Marshal(slices.Sorted(maps.Keys(set)))

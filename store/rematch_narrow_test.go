@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 
 // TestANarrowedRematchLeavesTheStoreAsAFullOneDoes: after an edit of what
 // limits one SLA's clocks or selects its requests, or one that adds an
-// SLA or removes an OLA, the re-match folds anew only the requests the edit may change
+// SLA or removes an OLA, or of the customer reasons, the re-match folds anew only the requests the edit may change
 // (sla.PolicyMeaning.Changed, fold.edit), whether the edit comes by a
 // reload, a restart (the meaning of the rules before read from meta) or a
 // restart that resumes the re-match a stop cut short; the store it leaves
@@ -29,17 +30,19 @@ func TestANarrowedRematchLeavesTheStoreAsAFullOneDoes(t *testing.T) {
 	cases := map[string]struct {
 		policy    func(testing.TB) *sla.Policy
 		histories func(*rand.Rand) []sla.Event
-		edited    string // the SLA whose limits the edit changes (added if the policy has none)
-		selects   bool   // the edit changes what it selects too
-		removed   bool   // the edit removes it instead
+		edited    string   // the SLA whose limits the edit changes (added if the policy has none)
+		selects   bool     // the edit changes what it selects too
+		removed   bool     // the edit removes it instead
+		reasons   []string // the customer reasons after the edit; nil: as they were
 	}{
-		"an SLA some requests fall under, others not": {slatest.RichPolicy, rich, "it-office", false, false},
-		"an OLA, over requests handed to Network":     {slatest.HandoffPolicy, handoffs, "network-ola", false, false},
-		"a customer's promise":                        {slatest.HandoffPolicy, handoffs, "sales-answers", false, false},
-		"what an SLA selects, over requests updated":  {slatest.RichPolicy, rich, "it-office", true, false},
-		"an SLA added":       {slatest.RichPolicy, rich, "it-changes", true, false},
-		"an OLA removed":     {slatest.HandoffPolicy, handoffs, "network-ola", false, true},
-		"whom an OLA covers": {slatest.HandoffPolicy, handoffs, "network-ola", true, false},
+		"an SLA some requests fall under, others not": {slatest.RichPolicy, rich, "it-office", false, false, nil},
+		"an OLA, over requests handed to Network":     {slatest.HandoffPolicy, handoffs, "network-ola", false, false, nil},
+		"a customer's promise":                        {slatest.HandoffPolicy, handoffs, "sales-answers", false, false, nil},
+		"what an SLA selects, over requests updated":  {slatest.RichPolicy, rich, "it-office", true, false, nil},
+		"an SLA added":         {slatest.RichPolicy, rich, "it-changes", true, false, nil},
+		"an OLA removed":       {slatest.HandoffPolicy, handoffs, "network-ola", false, true, nil},
+		"whom an OLA covers":   {slatest.HandoffPolicy, handoffs, "network-ola", true, false, nil},
+		"the customer reasons": {slatest.HandoffPolicy, handoffs, "network-ola", false, false, []string{"approval", "vendor"}},
 	}
 	ways := []string{"full", "reload", "restart", "resumed"} // how the edit comes in; full first, the others narrowed
 	for name, c := range cases {
@@ -69,6 +72,9 @@ func TestANarrowedRematchLeavesTheStoreAsAFullOneDoes(t *testing.T) {
 					after.SLAs[i] = &edited
 					if c.removed {
 						after.SLAs = slices.Delete(after.SLAs, i, i+1)
+					}
+					if c.reasons != nil {
+						after.CustomerReasons = c.reasons
 					}
 					got := narrowedStore(t, c.policy, after, events, now, way, c.edited, c.selects)
 					if way == "full" {
@@ -153,9 +159,10 @@ func narrowedStore(t *testing.T, policy func(testing.TB) *sla.Policy, after *sla
 
 // handMeaning is a policy's meaning as the configuration would fingerprint
 // it, made by hand: the SLAs in limits mean something else than before,
-// those in selects select other requests, and the rest are as they were.
+// those in selects select other requests, and the rest are as they were;
+// its customer reasons are as p has them.
 func handMeaning(p *sla.Policy, fingerprint string, limits, selects map[string]bool) *sla.PolicyMeaning {
-	m := &sla.PolicyMeaning{Fingerprint: fingerprint, Global: "global", SLAs: map[string]sla.Meaning{}}
+	m := &sla.PolicyMeaning{Fingerprint: fingerprint, Global: "global", Reasons: strings.Join(slices.Sorted(slices.Values(p.CustomerReasons)), ","), SLAs: map[string]sla.Meaning{}}
 	for _, s := range p.SLAs {
 		means, selection := "limits of "+s.ID, "selection of "+s.ID
 		if limits[s.ID] {

@@ -9,13 +9,13 @@ import (
 	"github.com/slad-project/slad/sla/slatest"
 )
 
-// TestARequestsStoredEventsTellWhetherItsAttributesAreSettled: read from
-// the heads of their encodings, a request's stored events answer what
-// sla.AttributesSettled answers of them decoded, over random lives with
-// updates, second openings and labels.
-func TestARequestsStoredEventsTellWhetherItsAttributesAreSettled(t *testing.T) {
+// TestARequestsStoredEventsTellItsHistory: read from the heads of their
+// encodings, a request's stored events answer what sla.HistoryOf answers
+// of them decoded, over random lives with updates, pauses, second
+// openings and labels.
+func TestARequestsStoredEventsTellItsHistory(t *testing.T) {
 	rng := testutil.Rand(t)
-	settled, not := 0, 0
+	seen := map[sla.History]int{}
 	for range testutil.Iterations(200) {
 		events := slatest.RichHistories(rng, 20)
 		if rng.IntN(2) == 0 {
@@ -42,21 +42,17 @@ func TestARequestsStoredEventsTellWhetherItsAttributesAreSettled(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			want := sla.AttributesSettled(decoded)
-			if got := settledEncoded(slices.Values(encoded)); got != want {
-				t.Fatalf("request %s: settled from the encodings = %v, decoded = %v\nevents %+v", id, got, want, decoded)
+			want := sla.HistoryOf(decoded)
+			if got := historyEncoded(slices.Values(encoded)); got != want {
+				t.Fatalf("request %s: the history from the encodings is %+v, decoded %+v\nevents %+v", id, got, want, decoded)
 			}
-			if want {
-				settled++
-			} else {
-				not++
-			}
+			seen[want]++
 		}
 	}
-	if settled == 0 || not == 0 {
-		t.Fatalf("%d requests settled, %d not: the test tests too little", settled, not)
+	if len(seen) < 4 {
+		t.Fatalf("the histories drawn were only %v: the test tests too little", seen)
 	}
-	if settledEncoded(slices.Values([][]byte{[]byte(`{"type":"opened"}`)})) {
-		t.Error("an event stored as JSON before schema 11 counts as settled")
+	if h := historyEncoded(slices.Values([][]byte{[]byte(`{"type":"opened"}`)})); h != (sla.History{}) {
+		t.Errorf("an event stored as JSON before schema 11 tells %+v, want nothing for sure", h)
 	}
 }
