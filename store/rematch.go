@@ -136,9 +136,11 @@ func (s *Store) Adopt(p *sla.Policy, fingerprint string) (bool, error) {
 	switch adoption(have, target, fingerprint, cur, empty) {
 	case adoptSame:
 		s.policy.Store(p)
-		if stored.meaning == nil && p.Meaning != nil && p.Meaning.Fingerprint == have {
-			// Matched before slad kept the meaning (an upgrade): kept
-			// now, for a re-match after the next restart to narrow from.
+		if p.Meaning != nil && p.Meaning.Fingerprint == have && !sameMeaning(stored.meaning, p.Meaning) {
+			// Matched before slad kept the meaning, or kept it in parts
+			// of another shape (an upgrade): kept now as this slad
+			// reads it, for a re-match after the next edit to narrow
+			// from.
 			if err := s.update(func(tx *bolt.Tx) error { return putMeaning(tx.Bucket(bucketMeta), p.Meaning) }); err != nil {
 				return false, fmt.Errorf("record the configuration's meaning: %w", err)
 			}

@@ -150,6 +150,11 @@ func narrowing(have string, was *sla.PolicyMeaning, next *sla.Policy) *sla.Edit 
 	return &e
 }
 
+// sameMeaning reports whether a and b say the same of every part.
+func sameMeaning(a, b *sla.PolicyMeaning) bool {
+	return a != nil && b != nil && a.Fingerprint == b.Fingerprint && a.Global == b.Global && a.Reasons == b.Reasons && maps.Equal(a.SLAs, b.SLAs)
+}
+
 // narrowedTo lists the SLAs an edit narrows a re-match to, sorted: those
 // under which a request may change.
 func narrowedTo(e *sla.Edit) []string {

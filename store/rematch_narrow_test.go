@@ -203,47 +203,61 @@ func dumpStore(t *testing.T, s *Store) map[string][]byte {
 }
 
 // TestAStoreMatchedBeforeMeaningsWereKeptNarrowsFromItsNextEdit: a data
-// directory written by a slad that kept no meaning of its rules learns it
-// at the first start that adopts the same rules, and the re-match after
-// the next restart with an edit of limits is narrowed.
+// directory written by a slad that kept no meaning of its rules, or kept
+// it in parts of another shape, learns it at the first start that adopts
+// the same rules, and the re-match after the next restart with an edit of
+// limits is narrowed.
 func TestAStoreMatchedBeforeMeaningsWereKeptNarrowsFromItsNextEdit(t *testing.T) {
-	dir, clock := t.TempDir(), testutil.NewClock(slatest.T0.Add(time.Hour))
-	old := slatest.DeskPolicy() // no Meaning: as an older slad adopted it
-	s := openPolicy(t, dir, clock, old)
-	if _, err := s.Adopt(old, "a"); err != nil {
-		t.Fatal(err)
+	cases := map[string]func(p *sla.Policy) *sla.PolicyMeaning{
+		"no meaning kept": func(*sla.Policy) *sla.PolicyMeaning { return nil },
+		"the customer reasons in the global part": func(p *sla.Policy) *sla.PolicyMeaning {
+			m := handMeaning(p, "a", nil, nil)
+			m.Global, m.Reasons = "global and reasons", ""
+			return m
+		},
 	}
-	openRequests(t, s, 3)
-	restart := func(p *sla.Policy, fingerprint string) bool {
-		t.Helper()
-		if err := s.Close(); err != nil {
-			t.Fatal(err)
-		}
-		s = openPolicy(t, dir, clock, p)
-		pending, err := s.Adopt(p, fingerprint)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return pending
-	}
+	for name, meaning := range cases {
+		t.Run(name, func(t *testing.T) {
+			dir, clock := t.TempDir(), testutil.NewClock(slatest.T0.Add(time.Hour))
+			old := slatest.DeskPolicy()
+			old.Meaning = meaning(old) // as an older slad adopted it
+			s := openPolicy(t, dir, clock, old)
+			if _, err := s.Adopt(old, "a"); err != nil {
+				t.Fatal(err)
+			}
+			openRequests(t, s, 3)
+			restart := func(p *sla.Policy, fingerprint string) bool {
+				t.Helper()
+				if err := s.Close(); err != nil {
+					t.Fatal(err)
+				}
+				s = openPolicy(t, dir, clock, p)
+				pending, err := s.Adopt(p, fingerprint)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return pending
+			}
 
-	same := slatest.DeskPolicy()
-	same.Meaning = handMeaning(same, "a", nil, nil)
-	if restart(same, "a") {
-		t.Fatal("a start with the same rules re-matches")
-	}
-	edited := deskPolicyResolving(8 * time.Hour)
-	edited.Meaning = handMeaning(edited, "b", map[string]bool{"it-sales": true}, nil)
-	if !restart(edited, "b") {
-		t.Fatal("a start with an edited target re-matches nothing")
-	}
-	if got := s.RematchProgress(); !got.Narrowed || !slices.Equal(got.Only, []string{"it-sales"}) {
-		t.Errorf("the re-match after the edit is %+v, want it narrowed to it-sales", got)
-	}
-	if _, err := s.Rematch(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if got := storedLimit(t, s, "R0001"); got != 8*time.Hour {
-		t.Errorf("after the narrowed re-match R0001 holds a %s limit, want the new 8h", got)
+			same := slatest.DeskPolicy()
+			same.Meaning = handMeaning(same, "a", nil, nil)
+			if restart(same, "a") {
+				t.Fatal("a start with the same rules re-matches")
+			}
+			edited := deskPolicyResolving(8 * time.Hour)
+			edited.Meaning = handMeaning(edited, "b", map[string]bool{"it-sales": true}, nil)
+			if !restart(edited, "b") {
+				t.Fatal("a start with an edited target re-matches nothing")
+			}
+			if got := s.RematchProgress(); !got.Narrowed || !slices.Equal(got.Only, []string{"it-sales"}) {
+				t.Errorf("the re-match after the edit is %+v, want it narrowed to it-sales", got)
+			}
+			if _, err := s.Rematch(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if got := storedLimit(t, s, "R0001"); got != 8*time.Hour {
+				t.Errorf("after the narrowed re-match R0001 holds a %s limit, want the new 8h", got)
+			}
+		})
 	}
 }
