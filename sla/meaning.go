@@ -33,7 +33,8 @@ type Meaning struct {
 
 // Edit is what an edit of the rules can change in the requests folded
 // under them ([PolicyMeaning.Changed]), told from what each request
-// stores: its clocks and its attributes.
+// stores (its clocks and attributes) and what its events say of its
+// history ([Edit.Touches]).
 type Edit struct {
 	// Clocks are the SLAs whose clocks the edit may change: those whose
 	// limits or selection changed, and those removed. A request with a
