@@ -106,30 +106,28 @@ func putMeaning(meta *bolt.Bucket, m *sla.PolicyMeaning) error {
 // putEdit records the edit a re-match is narrowed to (nil: none, every
 // request is folded).
 func putEdit(meta *bolt.Bucket, e *sla.Edit) error {
-	if e == nil || !e.Reasons {
-		if err := meta.Delete(keyRematchReasons); err != nil {
+	for _, key := range [][]byte{keyRematchOnly, keyRematchSelects, keyRematchReasons} {
+		if err := meta.Delete(key); err != nil {
 			return err
 		}
 	}
 	if e == nil {
-		if err := meta.Delete(keyRematchSelects); err != nil {
-			return err
-		}
-		return meta.Delete(keyRematchOnly)
+		return nil
 	}
-	if e.Reasons {
-		if err := meta.Put(keyRematchReasons, []byte{1}); err != nil {
-			return err
-		}
-	}
-	for key, set := range map[string]map[string]bool{string(keyRematchOnly): e.Clocks, string(keyRematchSelects): e.Selects} {
-		data, err := json.Marshal(slices.Sorted(maps.Keys(set)))
+	for _, part := range []struct {
+		key []byte
+		ids map[string]bool
+	}{{keyRematchOnly, e.Clocks}, {keyRematchSelects, e.Selects}} {
+		data, err := json.Marshal(slices.Sorted(maps.Keys(part.ids)))
 		if err != nil {
 			return err
 		}
-		if err := meta.Put([]byte(key), data); err != nil {
+		if err := meta.Put(part.key, data); err != nil {
 			return err
 		}
+	}
+	if e.Reasons {
+		return meta.Put(keyRematchReasons, []byte{1})
 	}
 	return nil
 }
