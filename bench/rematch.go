@@ -21,8 +21,8 @@ const editedSLA = "d00-c0-v0"
 // The edits: its response target (what limits its clocks: the re-match
 // folds only the requests with a clock under it, sla.PolicyMeaning), then
 // what it matches (it folds those too that the SLA now takes), then an
-// OLA added, the configuration's first (the customer reasons then count:
-// every open request is folded again).
+// OLA added, the configuration's first, over every other department's
+// requests (it folds every request its party may hold: 98% of them).
 const (
 	responseGenerated = "    response: 4h\n"
 	responseEdited    = "    response: 3h\n"
@@ -60,7 +60,7 @@ func (r *runner) rematchAfterEdit(ctx context.Context, cfg, dataDir, scen string
 		return err
 	}
 	r.logf("restart after an OLA was added ...")
-	return r.restartRematch(ctx, dataDir, cfg, scen, "background re-match after a restart with an OLA added (every open request folded again)", false)
+	return r.restartRematch(ctx, dataDir, cfg, scen, "background re-match after a restart with an OLA added, of department 0 over every other's requests (every open request read, those it may hold folded again)", false)
 }
 
 // restartRematch starts slad on cfg and measures the background re-match

@@ -19,6 +19,14 @@ import (
 // under the new encoding rather than trusting a hash of another shape.
 const fingerprintVersion = "slad-policy-v1"
 
+// partiesMarker follows the SLAs when some SLA measures a holder's time or
+// a customer's wait. "parties-v2" since a holding or waiting SLA no longer
+// measures its own party's requests (sla.SLA.Serves): a policy with such
+// SLAs means something else than before, so an upgraded slad re-matches
+// the open requests once instead of keeping the clocks the old rule gave
+// them.
+const partiesMarker = "parties-v2"
+
 // PolicyFingerprint identifies what a policy means to the requests folded
 // with it: the SHA-256 of a canonical encoding of everything that decides
 // which SLAs a request falls under, its clocks and their limits, and when
@@ -47,12 +55,7 @@ func PolicyFingerprint(p *sla.Policy) string {
 		e.sla(s)
 	}
 	if slices.ContainsFunc(slas, (*sla.SLA).Party) {
-		// "parties-v2" since a holding or waiting SLA no longer measures
-		// its own party's requests (sla.SLA.Serves): a policy with such
-		// SLAs means something else than before, so an upgraded slad
-		// re-matches the open requests once instead of keeping the
-		// clocks the old rule gave them.
-		e.str("parties-v2")
+		e.str(partiesMarker)
 		for _, s := range slas {
 			e.str(s.Measures.String())
 		}
@@ -154,15 +157,11 @@ func PolicyMeaning(p *sla.Policy) *sla.PolicyMeaning {
 		encode(e)
 		return hex.EncodeToString(e.h.Sum(nil))
 	}
-	parties := slices.ContainsFunc(p.SLAs, (*sla.SLA).Party)
-	m.Global = sum(func(e fingerprinter) {
-		if parties {
-			e.str("parties-v2")
-		}
-	})
-	if parties {
-		m.Reasons = sum(func(e fingerprinter) { e.set(p.CustomerReasons) })
-	}
+	// Not hashed: the version of the encoding alone, so that the first
+	// SLA measuring a party added (the marker then joins the fingerprint)
+	// is an edit like any other, told by the SLA's parts.
+	m.Global = fingerprintVersion + " " + partiesMarker
+	m.Reasons = sum(func(e fingerprinter) { e.set(p.CustomerReasons) })
 	for _, s := range p.SLAs {
 		m.SLAs[s.ID] = sla.Meaning{
 			Selects: sum(func(e fingerprinter) {

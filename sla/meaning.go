@@ -8,12 +8,11 @@ type PolicyMeaning struct {
 	// Fingerprint is the policy's, as the store records the one its open
 	// requests were matched under.
 	Fingerprint string
-	// Global is what every request's fold depends on besides its SLAs
-	// and the customer reasons (whether an SLA measures a party, and how
-	// such SLAs are read).
+	// Global is the version of the encoding the parts are fingerprints
+	// of: an upgrade that changes what they mean changes it, and every
+	// open request is folded anew once.
 	Global string
-	// Reasons is the fingerprint of the customer reasons, when an SLA
-	// measures a party ("" otherwise: then they decide no clock).
+	// Reasons is the fingerprint of the customer reasons.
 	Reasons string
 	// SLAs holds each SLA's, by id.
 	SLAs map[string]Meaning
@@ -89,9 +88,8 @@ func (e *Edit) Touches(r *Request, next *Policy, history func() History) bool {
 }
 
 // Changed returns the edit that next makes of the rules m means, or ok
-// false when it may change any request: a meaning not known, or a global
-// change (the first SLA measuring a party added, or the last removed).
-// The edit is empty when nothing changes.
+// false when it may change any request: a meaning not known, or of
+// another version (Global). The edit is empty when nothing changes.
 func (m *PolicyMeaning) Changed(next *Policy) (e Edit, ok bool) {
 	if m == nil || next == nil || next.Meaning == nil || m.SLAs == nil || next.Meaning.SLAs == nil || m.Global != next.Meaning.Global {
 		return Edit{}, false

@@ -58,11 +58,11 @@ func TestAnEditNarrowsToWhatItChanges(t *testing.T) {
 			delete(m.SLAs, "a")
 			return m
 		}, Edit{set("a"), set("c"), false}, true},
-		"an OLA's selection":      {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs["o"] = Meaning{"so2", "mo"}; return m }, Edit{set("o"), set("o"), false}, true},
-		"the customer reasons":    {func(m *PolicyMeaning) *PolicyMeaning { m.Reasons = "r2"; return m }, Edit{set(), set(), true}, true},
-		"the first OLA added":     {func(m *PolicyMeaning) *PolicyMeaning { m.Global = "g2"; return m }, Edit{}, false},
-		"a policy built by hand":  {func(*PolicyMeaning) *PolicyMeaning { return nil }, Edit{}, false},
-		"fingerprints not listed": {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs = nil; return m }, Edit{}, false},
+		"an OLA's selection":       {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs["o"] = Meaning{"so2", "mo"}; return m }, Edit{set("o"), set("o"), false}, true},
+		"the customer reasons":     {func(m *PolicyMeaning) *PolicyMeaning { m.Reasons = "r2"; return m }, Edit{set(), set(), true}, true},
+		"another encoding version": {func(m *PolicyMeaning) *PolicyMeaning { m.Global = "g2"; return m }, Edit{}, false},
+		"a policy built by hand":   {func(*PolicyMeaning) *PolicyMeaning { return nil }, Edit{}, false},
+		"fingerprints not listed":  {func(m *PolicyMeaning) *PolicyMeaning { m.SLAs = nil; return m }, Edit{}, false},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -19,7 +19,8 @@ import (
 
 // TestANarrowedRematchLeavesTheStoreAsAFullOneDoes: after an edit of what
 // limits one SLA's clocks or selects its requests, or one that adds an
-// SLA or removes an OLA, or of the customer reasons, the re-match folds anew only the requests the edit may change
+// SLA (the first customer's promise too) or removes an OLA, or of the
+// customer reasons, the re-match folds anew only the requests the edit may change
 // (sla.PolicyMeaning.Changed, fold.edit), whether the edit comes by a
 // reload, a restart (the meaning of the rules before read from meta) or a
 // restart that resumes the re-match a stop cut short; the store it leaves
@@ -30,19 +31,21 @@ func TestANarrowedRematchLeavesTheStoreAsAFullOneDoes(t *testing.T) {
 	cases := map[string]struct {
 		policy    func(testing.TB) *sla.Policy
 		histories func(*rand.Rand) []sla.Event
-		edited    string   // the SLA whose limits the edit changes (added if the policy has none)
-		selects   bool     // the edit changes what it selects too
-		removed   bool     // the edit removes it instead
-		reasons   []string // the customer reasons after the edit; nil: as they were
+		edited    string      // the SLA whose limits the edit changes (added if the policy has none)
+		selects   bool        // the edit changes what it selects too
+		removed   bool        // the edit removes it instead
+		reasons   []string    // the customer reasons after the edit; nil: as they were
+		measures  sla.Measure // what the SLA added measures: Sales' time, on IT's requests, unless a request's
 	}{
-		"an SLA some requests fall under, others not": {slatest.RichPolicy, rich, "it-office", false, false, nil},
-		"an OLA, over requests handed to Network":     {slatest.HandoffPolicy, handoffs, "network-ola", false, false, nil},
-		"a customer's promise":                        {slatest.HandoffPolicy, handoffs, "sales-answers", false, false, nil},
-		"what an SLA selects, over requests updated":  {slatest.RichPolicy, rich, "it-office", true, false, nil},
-		"an SLA added":         {slatest.RichPolicy, rich, "it-changes", true, false, nil},
-		"an OLA removed":       {slatest.HandoffPolicy, handoffs, "network-ola", false, true, nil},
-		"whom an OLA covers":   {slatest.HandoffPolicy, handoffs, "network-ola", true, false, nil},
-		"the customer reasons": {slatest.HandoffPolicy, handoffs, "network-ola", false, false, []string{"approval", "vendor"}},
+		"an SLA some requests fall under, others not": {policy: slatest.RichPolicy, histories: rich, edited: "it-office"},
+		"an OLA, over requests handed to Network":     {policy: slatest.HandoffPolicy, histories: handoffs, edited: "network-ola"},
+		"a customer's promise":                        {policy: slatest.HandoffPolicy, histories: handoffs, edited: "sales-answers"},
+		"what an SLA selects, over requests updated":  {policy: slatest.RichPolicy, histories: rich, edited: "it-office", selects: true},
+		"an SLA added":                       {policy: slatest.RichPolicy, histories: rich, edited: "it-changes", selects: true},
+		"an OLA removed":                     {policy: slatest.HandoffPolicy, histories: handoffs, edited: "network-ola", removed: true},
+		"whom an OLA covers":                 {policy: slatest.HandoffPolicy, histories: handoffs, edited: "network-ola", selects: true},
+		"the customer reasons":               {policy: slatest.HandoffPolicy, histories: handoffs, edited: "network-ola", reasons: []string{"approval", "vendor"}},
+		"the first customer's promise added": {policy: slatest.RichPolicy, histories: rich, edited: "sales-promise", selects: true, measures: sla.MeasureWaiting},
 	}
 	ways := []string{"full", "reload", "restart", "resumed"} // how the edit comes in; full first, the others narrowed
 	for name, c := range cases {
@@ -58,6 +61,9 @@ func TestANarrowedRematchLeavesTheStoreAsAFullOneDoes(t *testing.T) {
 					after := c.policy(t)
 					i := slices.IndexFunc(after.SLAs, func(s *sla.SLA) bool { return s.ID == c.edited })
 					edited := sla.SLA{ID: c.edited, Provider: "it", Customers: []string{"*"}, Objective: 0.9, Window: sla.Window{Kind: sla.Rolling, Days: 30}}
+					if c.measures != sla.MeasureRequest {
+						edited.Provider, edited.Customers, edited.Measures = "sales", []string{"it"}, c.measures
+					}
 					if i < 0 {
 						after.SLAs = append(after.SLAs, &edited)
 						i = len(after.SLAs) - 1
