@@ -57,34 +57,67 @@ type History struct {
 	// NeverPaused: no event paused it, so no customer reason ever put it
 	// in its customer's hands.
 	NeverPaused bool
+	// Assigned are the departments an event handed it to; nil: none.
+	Assigned map[string]bool
+	// Unknown: its events could not be read so (the store's of an older
+	// encoding), and anything may be in its history; Settled and
+	// NeverPaused are then false.
+	Unknown bool
+}
+
+// mayHold reports whether the party of a holding or waiting SLA may have
+// held the request whose history h is, so that the SLA may have given it
+// a clock: a holding SLA's party only once handed the request (it never
+// holds its own), a waiting SLA's only while the request was paused.
+func (h *History) mayHold(s *SLA) bool {
+	switch {
+	case h.Unknown:
+		return true
+	case s.Measures == MeasureWaiting:
+		return !h.NeverPaused
+	}
+	return h.Assigned[s.Provider]
 }
 
 // Touches reports whether r, a request folded under the rules before the
 // edit, may fold otherwise under next, the rules after it. A request with
 // no clock under an SLA of e.Clocks folds exactly as before unless an SLA
 // of e.Selects takes it now, or may have taken it for a while: an SLA
-// takes a request on its attributes ([SLA.Takes]; an OLA then measures
-// its party's time only while the party holds it), which only an update
+// takes a request on its attributes ([SLA.Takes]), which only an update
 // changes, so a request still holding the attributes it opened with was
-// taken on them all its life. After an edit of the customer reasons, a
-// request that was ever paused may change too (who held it while paused).
-// history tells what r's events say; it is asked only when that decides.
+// taken on them all its life. An OLA or a customer's promise gives a
+// request it takes a clock only while its party holds it, so it touches
+// only a request its party may have held. After an edit of the customer
+// reasons, a request that was ever paused may change too (who held it
+// while paused). history tells what r's events say; it is asked only when
+// that decides.
 func (e *Edit) Touches(r *Request, next *Policy, history func() History) bool {
 	for i := range r.Clocks {
 		if e.Clocks[r.Clocks[i].SLA] {
 			return true
 		}
 	}
+	var h *History
+	asked := func() *History {
+		if h == nil {
+			v := history()
+			h = &v
+		}
+		return h
+	}
 	for id := range e.Selects {
-		if s := next.SLA(id); s != nil && s.Takes(r.Attributes) {
+		s := next.SLA(id)
+		if s == nil {
+			return true
+		}
+		if !s.Takes(r.Attributes) && asked().Settled {
+			continue // never taken
+		}
+		if !s.Party() || asked().mayHold(s) {
 			return true
 		}
 	}
-	if len(e.Selects) == 0 && !e.Reasons {
-		return false
-	}
-	h := history()
-	return len(e.Selects) > 0 && !h.Settled || e.Reasons && !h.NeverPaused
+	return e.Reasons && !asked().NeverPaused
 }
 
 // Changed returns the edit that next makes of the rules m means, or ok
@@ -122,9 +155,9 @@ func (m *PolicyMeaning) Changed(next *Policy) (e Edit, ok bool) {
 // HistoryOf reads from a request's events what Edit.Touches asks of its
 // history. Settled: one opening, and no other event carrying a priority,
 // category or labels (an update changes them); it may say false of a
-// request whose attributes came back to where they were, and NeverPaused
-// false of one whose pause was ignored: that costs a fold, never a wrong
-// one.
+// request whose attributes came back to where they were, NeverPaused false
+// of one whose pause was ignored, and name in Assigned a department an
+// ignored event named: that costs a fold, never a wrong one.
 func HistoryOf(events []Event) History {
 	h := History{NeverPaused: true}
 	openings, reattributed := 0, false
@@ -136,10 +169,21 @@ func HistoryOf(events []Event) History {
 		case e.Priority != "" || e.Category != "" || e.Labels != nil:
 			reattributed = true
 		}
-		if e.Type == Paused {
+		switch e.Type {
+		case Paused:
 			h.NeverPaused = false
+		case Assigned:
+			h.assigned(e.Department)
 		}
 	}
 	h.Settled = openings <= 1 && !reattributed
 	return h
+}
+
+// assigned notes that an event handed the request to dept.
+func (h *History) assigned(dept string) {
+	if h.Assigned == nil {
+		h.Assigned = map[string]bool{}
+	}
+	h.Assigned[dept] = true
 }

@@ -82,6 +82,8 @@ func TestAnEditTouchesTheRequestsItMayChange(t *testing.T) {
 	next := &Policy{SLAs: []*SLA{
 		{ID: "a", Provider: "it", Customers: []string{"*"}, Match: Match{Category: []string{"incident"}}},
 		{ID: "b", Provider: "it", Customers: []string{"*"}},
+		{ID: "net-ola", Provider: "network", Customers: []string{"it"}, Measures: MeasureHolding},
+		{ID: "sales-promise", Provider: "sales", Customers: []string{"it"}, Measures: MeasureWaiting},
 	}}
 	incident := Attributes{Provider: "it", Customer: "sales", Category: "incident"}
 	change := Attributes{Provider: "it", Customer: "sales", Category: "change"}
@@ -89,8 +91,12 @@ func TestAnEditTouchesTheRequestsItMayChange(t *testing.T) {
 	limitsOfB := &Edit{Clocks: map[string]bool{"b": true}, Selects: map[string]bool{}}
 	selectionOfA := &Edit{Clocks: map[string]bool{"a": true}, Selects: map[string]bool{"a": true}}
 	reasons := &Edit{Clocks: map[string]bool{}, Selects: map[string]bool{}, Reasons: true}
+	selectionOf := func(id string) *Edit {
+		return &Edit{Clocks: map[string]bool{id: true}, Selects: map[string]bool{id: true}}
+	}
 	settled, updated := History{Settled: true, NeverPaused: true}, History{NeverPaused: true}
 	paused := History{Settled: true}
+	handed := History{Settled: true, NeverPaused: true, Assigned: map[string]bool{"network": true}}
 	cases := map[string]struct {
 		edit    *Edit
 		r       Request
@@ -106,6 +112,10 @@ func TestAnEditTouchesTheRequestsItMayChange(t *testing.T) {
 		"not taken now, attributes updated since":      {selectionOfA, Request{Attributes: change, Clocks: underB}, updated, true, true},
 		"the customer reasons, never paused":           {reasons, Request{Attributes: change, Clocks: underB}, updated, false, true},
 		"the customer reasons, paused once":            {reasons, Request{Attributes: change, Clocks: underB}, paused, true, true},
+		"taken by an OLA whose party never held it":    {selectionOf("net-ola"), Request{Attributes: change, Clocks: underB}, paused, false, true},
+		"taken by an OLA whose party was handed it":    {selectionOf("net-ola"), Request{Attributes: change, Clocks: underB}, handed, true, true},
+		"taken by a promise, never paused":             {selectionOf("sales-promise"), Request{Attributes: change, Clocks: underB}, handed, false, true},
+		"taken by a promise, paused once":              {selectionOf("sales-promise"), Request{Attributes: change, Clocks: underB}, paused, true, true},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -133,10 +143,11 @@ func TestARequestsHistoryTellsWhetherItsAttributesAreSettledAndItWasPaused(t *te
 		"an update of the labels":        {[]Event{opened, {Type: Updated, Labels: map[string]string{}}}, History{NeverPaused: true}},
 		"two openings":                   {[]Event{opened, opened}, History{NeverPaused: true}},
 		"events held before an opening":  {[]Event{{Type: Responded}}, History{Settled: true, NeverPaused: true}},
+		"handed to Network and back":     {[]Event{opened, {Type: Assigned, Department: "network"}, {Type: Assigned, Department: "it"}}, History{Settled: true, NeverPaused: true, Assigned: map[string]bool{"network": true, "it": true}}},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			if got := HistoryOf(c.events); got != c.want {
+			if got := HistoryOf(c.events); !reflect.DeepEqual(got, c.want) {
 				t.Errorf("HistoryOf = %+v, want %+v", got, c.want)
 			}
 		})

@@ -35,17 +35,20 @@ func TestANarrowedRematchLeavesTheStoreAsAFullOneDoes(t *testing.T) {
 		selects   bool        // the edit changes what it selects too
 		removed   bool        // the edit removes it instead
 		reasons   []string    // the customer reasons after the edit; nil: as they were
-		measures  sla.Measure // what the SLA added measures: Sales' time, on IT's requests, unless a request's
+		measures  sla.Measure // what the SLA added measures, unless a request's: its party's time on IT's requests
+		party     string      // the party of the SLA added
 	}{
 		"an SLA some requests fall under, others not": {policy: slatest.RichPolicy, histories: rich, edited: "it-office"},
 		"an OLA, over requests handed to Network":     {policy: slatest.HandoffPolicy, histories: handoffs, edited: "network-ola"},
 		"a customer's promise":                        {policy: slatest.HandoffPolicy, histories: handoffs, edited: "sales-answers"},
 		"what an SLA selects, over requests updated":  {policy: slatest.RichPolicy, histories: rich, edited: "it-office", selects: true},
-		"an SLA added":                       {policy: slatest.RichPolicy, histories: rich, edited: "it-changes", selects: true},
-		"an OLA removed":                     {policy: slatest.HandoffPolicy, histories: handoffs, edited: "network-ola", removed: true},
-		"whom an OLA covers":                 {policy: slatest.HandoffPolicy, histories: handoffs, edited: "network-ola", selects: true},
-		"the customer reasons":               {policy: slatest.HandoffPolicy, histories: handoffs, edited: "network-ola", reasons: []string{"approval", "vendor"}},
-		"the first customer's promise added": {policy: slatest.RichPolicy, histories: rich, edited: "sales-promise", selects: true, measures: sla.MeasureWaiting},
+		"an SLA added":                               {policy: slatest.RichPolicy, histories: rich, edited: "it-changes", selects: true},
+		"an OLA removed":                             {policy: slatest.HandoffPolicy, histories: handoffs, edited: "network-ola", removed: true},
+		"whom an OLA covers":                         {policy: slatest.HandoffPolicy, histories: handoffs, edited: "network-ola", selects: true},
+		"the customer reasons":                       {policy: slatest.HandoffPolicy, histories: handoffs, edited: "network-ola", reasons: []string{"approval", "vendor"}},
+		"the first customer's promise added":         {policy: slatest.RichPolicy, histories: rich, edited: "sales-promise", selects: true, measures: sla.MeasureWaiting, party: "sales"},
+		"a second OLA of Network added":              {policy: slatest.HandoffPolicy, histories: handoffs, edited: "network-ola-2", measures: sla.MeasureHolding, party: "network"},
+		"an OLA of HR added, which never holds them": {policy: slatest.HandoffPolicy, histories: handoffs, edited: "hr-ola", measures: sla.MeasureHolding, party: "hr"},
 	}
 	ways := []string{"full", "reload", "restart", "resumed"} // how the edit comes in; full first, the others narrowed
 	for name, c := range cases {
@@ -62,7 +65,7 @@ func TestANarrowedRematchLeavesTheStoreAsAFullOneDoes(t *testing.T) {
 					i := slices.IndexFunc(after.SLAs, func(s *sla.SLA) bool { return s.ID == c.edited })
 					edited := sla.SLA{ID: c.edited, Provider: "it", Customers: []string{"*"}, Objective: 0.9, Window: sla.Window{Kind: sla.Rolling, Days: 30}}
 					if c.measures != sla.MeasureRequest {
-						edited.Provider, edited.Customers, edited.Measures = "sales", []string{"it"}, c.measures
+						edited.Provider, edited.Customers, edited.Measures = c.party, []string{"it"}, c.measures
 					}
 					if i < 0 {
 						after.SLAs = append(after.SLAs, &edited)
