@@ -22,7 +22,7 @@ const editedSLA = "d00-c0-v0"
 // folds only the requests with a clock under it, sla.PolicyMeaning), then
 // what it matches (it folds those too that the SLA now takes), then an
 // OLA added, the configuration's first, over every other department's
-// requests (it folds every request its party may hold: 98% of them).
+// requests (it folds those handed to its party: none of the bench's).
 const (
 	responseGenerated = "    response: 4h\n"
 	responseEdited    = "    response: 3h\n"
