@@ -76,6 +76,16 @@ func (s *SLA) Takes(a Attributes) bool {
 	return s.Matches(a)
 }
 
+// takesParties reports whether the SLA may take a request of this
+// provider and customer, which no event changes, whatever its priority,
+// category and labels, which an update does.
+func (s *SLA) takesParties(a Attributes) bool {
+	if s.Party() {
+		a = s.PartyAttributes(a)
+	}
+	return a.Provider == s.Provider && s.Serves(a.Customer)
+}
+
 // PartiesOf names who serves whom under the SLA on a request with these
 // attributes: the request's provider and customer, or for a holding or
 // waiting SLA its own provider (the party whose time it measures) serving

@@ -84,8 +84,9 @@ func (h *History) mayHold(s *SLA) bool {
 // no clock under an SLA of e.Clocks folds exactly as before unless an SLA
 // of e.Selects takes it now, or may have taken it for a while: an SLA
 // takes a request on its attributes ([SLA.Takes]), which only an update
-// changes, so a request still holding the attributes it opened with was
-// taken on them all its life. An OLA or a customer's promise gives a
+// changes, and never its provider or customer, so a request still holding
+// the attributes it opened with, or of parties the SLA does not serve, was
+// never taken. An OLA or a customer's promise gives a
 // request it takes a clock only while its party holds it, so it touches
 // only a request its party may have held. After an edit of the customer
 // reasons, a request that was ever paused may change too (who held it
@@ -110,7 +111,7 @@ func (e *Edit) Touches(r *Request, next *Policy, history func() History) bool {
 		if s == nil {
 			return true
 		}
-		if !s.Takes(r.Attributes) && asked().Settled {
+		if !s.Takes(r.Attributes) && (!s.takesParties(r.Attributes) || asked().Settled) {
 			continue // never taken
 		}
 		if !s.Party() || asked().mayHold(s) {

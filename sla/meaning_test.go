@@ -110,6 +110,7 @@ func TestAnEditTouchesTheRequestsItMayChange(t *testing.T) {
 		"taken now by that SLA":                        {selectionOfA, Request{Attributes: incident, Clocks: underB}, settled, true, false},
 		"not taken, attributes as opened":              {selectionOfA, Request{Attributes: change, Clocks: underB}, paused, false, true},
 		"not taken now, attributes updated since":      {selectionOfA, Request{Attributes: change, Clocks: underB}, updated, true, true},
+		"of a provider the SLA does not serve":         {selectionOfA, Request{Attributes: Attributes{Provider: "hr", Customer: "sales", Category: "change"}}, updated, false, false},
 		"the customer reasons, never paused":           {reasons, Request{Attributes: change, Clocks: underB}, updated, false, true},
 		"the customer reasons, paused once":            {reasons, Request{Attributes: change, Clocks: underB}, paused, true, true},
 		"taken by an OLA whose party never held it":    {selectionOf("net-ola"), Request{Attributes: change, Clocks: underB}, paused, false, true},
