@@ -154,37 +154,61 @@ func (m *PolicyMeaning) Changed(next *Policy) (e Edit, ok bool) {
 }
 
 // HistoryOf reads from a request's events what Edit.Touches asks of its
-// history. Settled: one opening, and no other event carrying a priority,
-// category or labels (an update changes them); it may say false of a
-// request whose attributes came back to where they were, NeverPaused false
-// of one whose pause was ignored, and name in Assigned a department an
-// ignored event named: that costs a fold, never a wrong one.
+// history (HistoryNotes). Settled: one opening, and no other event
+// carrying a priority, category or labels (an update changes them); it may
+// say false of a request whose attributes came back to where they were,
+// NeverPaused false of one whose pause was ignored, and name in Assigned a
+// department an ignored event named: that costs a fold, never a wrong one.
 func HistoryOf(events []Event) History {
-	h := History{NeverPaused: true}
-	openings, reattributed := 0, false
+	var n HistoryNotes
 	for i := range events {
 		e := &events[i]
-		switch {
-		case e.Type == Opened:
-			openings++
-		case e.Priority != "" || e.Category != "" || e.Labels != nil:
-			reattributed = true
-		}
-		switch e.Type {
-		case Paused:
-			h.NeverPaused = false
-		case Assigned:
-			h.assigned(e.Department)
-		}
+		n.Note(e.Type, e.Priority != "" || e.Category != "" || e.Labels != nil, e.Department)
 	}
-	h.Settled = openings <= 1 && !reattributed
-	return h
+	return n.History()
 }
 
-// assigned notes that an event handed the request to dept.
-func (h *History) assigned(dept string) {
-	if h.Assigned == nil {
-		h.Assigned = map[string]bool{}
+// HistoryNotes gathers a request's History an event at a time, from what
+// each event is and carries: the one rule, for HistoryOf and for a reader
+// that does not decode events whole (the store reads their encodings'
+// heads). The zero value has noted no event.
+type HistoryNotes struct {
+	openings     int
+	reattributed bool
+	paused       bool
+	assigned     map[string]bool
+	unknown      bool
+}
+
+// Note adds an event of type typ: reattributes says it carries a
+// priority, category or labels, dept is the department an "assigned"
+// event names.
+func (n *HistoryNotes) Note(typ EventType, reattributes bool, dept string) {
+	switch {
+	case typ == Opened:
+		n.openings++
+	case reattributes:
+		n.reattributed = true
 	}
-	h.Assigned[dept] = true
+	switch typ {
+	case Paused:
+		n.paused = true
+	case Assigned:
+		if n.assigned == nil {
+			n.assigned = map[string]bool{}
+		}
+		n.assigned[dept] = true
+	}
+}
+
+// Unreadable notes an event that could not be read: the history is then
+// unknown.
+func (n *HistoryNotes) Unreadable() { n.unknown = true }
+
+// History is the history of the events noted.
+func (n *HistoryNotes) History() History {
+	if n.unknown {
+		return History{Unknown: true}
+	}
+	return History{Settled: n.openings <= 1 && !n.reattributed, NeverPaused: !n.paused, Assigned: n.assigned}
 }

@@ -154,3 +154,13 @@ func TestARequestsHistoryTellsWhetherItsAttributesAreSettledAndItWasPaused(t *te
 		})
 	}
 }
+
+func TestAHistoryWithAnUnreadableEventIsUnknown(t *testing.T) {
+	var n HistoryNotes
+	n.Note(Opened, true, "")
+	n.Unreadable()
+	n.Note(Responded, false, "")
+	if h := n.History(); !reflect.DeepEqual(h, History{Unknown: true}) {
+		t.Errorf("History = %+v, want an unknown one: neither settled nor never paused", h)
+	}
+}

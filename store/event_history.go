@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"iter"
-	"slices"
 
 	"github.com/slad-project/slad/sla"
 )
@@ -15,63 +14,56 @@ import (
 // whether its attributes are those it opened with, whether it was ever
 // paused, whom it was handed to. Its events answer, read from their
 // encodings' heads: the flags say which fields an event carries, and the
-// type code follows them.
-// Decoding every open request's events would cost most of what folding
-// them does.
-
-// Type codes (eventTypeCodes) of the events the history looks for.
-var (
-	openedCode   = uint64(slices.Index(eventTypeCodes, sla.Opened) + 1)
-	pausedCode   = uint64(slices.Index(eventTypeCodes, sla.Paused) + 1)
-	assignedCode = uint64(slices.Index(eventTypeCodes, sla.Assigned) + 1)
-)
+// type code follows them. Decoding every open request's events would cost
+// most of what folding them does.
 
 // reattributing are the flags of the fields an update changes the
 // attributes with (sla.HistoryOf).
 const reattributing = evPriority | evCategory | evLabels
 
 // historyEncoded is sla.HistoryOf of the events whose encodings these
-// are, stored under the key of ref; an "assigned" event, rare, is decoded
-// for its department. It is an unknown history when an event is not of
-// the compact encoding, which one of a store not yet migrated may be, or
-// does not read: never wrong, the request is folded anew.
+// are, stored under the key of ref: each noted (sla.HistoryNotes) from its
+// flags and type code, an "assigned" event, rare, decoded for its
+// department. An event not of the compact encoding, which one of a store
+// not yet migrated may be, or that does not read makes the history
+// unknown: never wrong, the request is folded anew.
 func historyEncoded(ref Ref, events iter.Seq[[]byte]) sla.History {
-	unknown := sla.History{Unknown: true}
-	h := sla.History{NeverPaused: true}
-	openings, reattributed := 0, false
+	var n sla.HistoryNotes
 	for data := range events {
-		if len(data) == 0 || data[0] != eventCompact {
-			return unknown
-		}
-		flags, n := binary.Uvarint(data[1:])
-		if n <= 0 {
-			return unknown
-		}
-		code, m := binary.Uvarint(data[1+n:])
-		switch {
-		case m <= 0:
-			return unknown
-		case code == openedCode:
-			openings++
-		case flags&reattributing != 0:
-			reattributed = true
-		}
-		switch code {
-		case pausedCode:
-			h.NeverPaused = false
-		case assignedCode:
+		typ, flags, ok := eventHead(data)
+		dept := ""
+		if ok && typ == sla.Assigned {
 			e, err := decodeEvent(ref, 0, data)
-			if err != nil {
-				return unknown
-			}
-			if h.Assigned == nil {
-				h.Assigned = map[string]bool{}
-			}
-			h.Assigned[e.Department] = true
+			ok, dept = err == nil, e.Department
 		}
+		if !ok {
+			n.Unreadable()
+			break
+		}
+		n.Note(typ, flags&reattributing != 0, dept)
 	}
-	h.Settled = openings <= 1 && !reattributed
-	return h
+	return n.History()
+}
+
+// eventHead reads the type and flags of a compact event encoding: ok false
+// for another encoding or one that does not read. A type written by its
+// name (code 0) is none the history looks for, and reads as "".
+func eventHead(data []byte) (typ sla.EventType, flags uint64, ok bool) {
+	if len(data) == 0 || data[0] != eventCompact {
+		return "", 0, false
+	}
+	flags, n := binary.Uvarint(data[1:])
+	if n <= 0 {
+		return "", 0, false
+	}
+	code, m := binary.Uvarint(data[1+n:])
+	switch {
+	case m <= 0 || code > uint64(len(eventTypeCodes)):
+		return "", 0, false
+	case code == 0:
+		return "", flags, true
+	}
+	return eventTypeCodes[code-1], flags, true
 }
 
 // history is historyEncoded of ref's stored events.
