@@ -94,9 +94,10 @@ func (s *Server) scorecard(cfg *config.Config, id string, now time.Time, details
 	d.Page, d.Pages = page, pages
 	n := len(given)
 	given, received = given[min(lo, n):min(hi, n)], received[max(lo-n, 0):max(hi-n, 0)]
-	// Every SLA's holders, for the time the department held requests
-	// under any of them; the page's SLAs given take theirs from it.
-	held, windows, err := s.currentHeld(p.SLAs, now)
+	// The department's part of every SLA's requests, for the time it held
+	// requests under any of them, and every holder of the page's SLAs
+	// given, for who held theirs.
+	held, windows, err := s.currentHeld(p.SLAs, id, given, now)
 	if err != nil {
 		return d, sn.attention, err
 	}

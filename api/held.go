@@ -99,14 +99,19 @@ func tallyQuantile(t sla.HeldTally, q float64) *int64 {
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
 // currentHeld reads the tallies of the SLAs over their current windows,
-// and the windows.
-func (s *Server) currentHeld(slas []*sla.SLA, now time.Time) (map[string]store.HeldSums, map[string]store.DayRange, error) {
+// and the windows: for each SLA of whole, every holder's; for the others,
+// only dept's, what departmentHeld needs of them.
+func (s *Server) currentHeld(slas []*sla.SLA, dept string, whole []*sla.SLA, now time.Time) (map[string]store.HeldSums, map[string]store.DayRange, error) {
 	windows := make(map[string]store.DayRange, len(slas))
 	qs := make([]store.HeldQuery, 0, len(slas))
 	for _, sl := range slas {
 		first, last := sl.Window.Bounds(now, sl.CalendarOf().Location())
 		windows[sl.ID] = store.DayRange{First: first, Last: last}
-		qs = append(qs, store.HeldQuery{SLA: sl.ID, Range: windows[sl.ID]})
+		q := store.HeldQuery{SLA: sl.ID, Range: windows[sl.ID], Department: dept}
+		if slices.Contains(whole, sl) {
+			q.Department = ""
+		}
+		qs = append(qs, q)
 	}
 	sums, err := s.opts.Store.ReadHeld(qs)
 	return sums, windows, err

@@ -294,6 +294,11 @@ type HeldQuery struct {
 	// Unless, when not 0, is the Version of an earlier read whose sums
 	// the caller keeps: the tallies are read only if they changed since.
 	Unless uint64
+	// Department, when set, reads of the holders only that department,
+	// in its hands and waited on, beside the SLA's whole tally: what a
+	// scorecard needs of every SLA. The other holders' tallies are
+	// passed over undecoded, most of the keys in a window.
+	Department string
 }
 
 // ReadHeld reads the tallies the queries ask for, per SLA id, in one read
@@ -359,6 +364,9 @@ func (r *heldReader) read(q HeldQuery) (HeldSums, error) {
 		dept, rest, ok := cutLPBytes(k[len(prefix)+8:])
 		if !ok || len(rest) != 1 || rest[0] > 1 {
 			return HeldSums{}, fmt.Errorf("holder_days: key %x is not a holder's", k)
+		}
+		if q.Department != "" && len(dept) > 0 && string(dept) != q.Department {
+			continue
 		}
 		sum := &r.all
 		if len(dept) > 0 || rest[0] == 1 {

@@ -126,6 +126,25 @@ func TestHolderDaysTellWhereARequestsTimeWent(t *testing.T) {
 	if got, want := holderDays(t, s), referenceHolderDays(t, p, handoffStory()); !reflect.DeepEqual(got, want) {
 		t.Errorf("holder_days differ from the reference:\n got %+v\nwant %+v", got, want)
 	}
+	// A read for one department gives its part alone beside the whole:
+	// Sales' only when it was waited on.
+	for dept, want := range map[string][]Holder{"network": {{Department: "network"}}, "sales": {{Department: "sales", Waiting: true}}, "hr": nil} {
+		one, err := s.ReadHeld([]HeldQuery{{SLA: "it-sales", Range: DayRange{day, day.AddDays(1)}, Department: dept}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := one["it-sales"]
+		if !reflect.DeepEqual(got.All, wantAll) {
+			t.Errorf("it-sales read for %s, as a whole: %+v, want %+v", dept, got.All, wantAll)
+		}
+		wantPart := map[Holder]sla.HeldTally{}
+		for _, h := range want {
+			wantPart[h] = wantHolders[h]
+		}
+		if !reflect.DeepEqual(got.Holders, wantPart) {
+			t.Errorf("it-sales read for %s, per holder:\n got %+v\nwant %+v", dept, got.Holders, wantPart)
+		}
+	}
 	// The window's reads see nothing outside their days.
 	if none, _ := s.ReadHeld([]HeldQuery{{SLA: "it-sales", Range: DayRange{day.AddDays(-3), day.AddDays(-1)}}}); !none["it-sales"].All.Zero() || len(none["it-sales"].Holders) != 0 {
 		t.Errorf("days before the request: %+v, want nothing", none["it-sales"])
