@@ -174,6 +174,9 @@ func readSnapshot(src figureSource, p *sla.Policy, slas []*sla.SLA, now time.Tim
 // readFigures reads what r asks for in one transaction.
 func readFigures(src figureSource, p *sla.Policy, r figureRead, now time.Time) (snapshot, error) {
 	q := store.FigureQuery{Sums: make([]store.SumQuery, 0, len(r.slas)), Unmatched: r.unmatched}
+	// A read of some SLAs needs their counters alone, and those per
+	// provider; one of every SLA reads every counter at once.
+	q.CountersOfSums = r.kept == nil && len(r.slas) < len(p.SLAs)
 	q.Attention = r.attention
 	windows := make(map[string][2]sla.Date, len(r.slas))
 	for _, sl := range r.slas {

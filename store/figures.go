@@ -64,6 +64,11 @@ type FigureQuery struct {
 	// read whose counters the caller keeps: the counters are read only if
 	// they changed since.
 	CountersUnless uint64
+	// CountersOfSums reads the counters of the SLAs of Sums only, and
+	// those per provider: what a page of some SLAs shows, a seek per SLA
+	// and kind of counter instead of every counter. Counters read so are
+	// not all CountersVersion names, and are no counters to keep.
+	CountersOfSums bool
 }
 
 // Figures is what a FigureQuery read, as of one moment: the counters, the
@@ -108,6 +113,12 @@ func readFigures(tx *bolt.Tx, q FigureQuery) (Figures, error) {
 	var err error
 	if f.CountersVersion != 0 && q.CountersUnless == f.CountersVersion {
 		f.CountersUnchanged = true
+	} else if q.CountersOfSums {
+		ids := make([]string, len(q.Sums))
+		for i, sq := range q.Sums {
+			ids[i] = sq.SLA
+		}
+		f.Counters = readCountersOf(tx, ids)
 	} else if f.Counters, err = readCounters(tx); err != nil {
 		return f, err
 	}

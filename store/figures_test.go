@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"maps"
 	"math/rand/v2"
@@ -174,4 +175,76 @@ func TestReadFiguresSumsEveryCustomerThatCountsInTheWindow(t *testing.T) {
 	if got := every.Customers["a"][0].Targets[sla.Response]; got != (sla.Tally{Met: 1}) {
 		t.Errorf("a over the window: %+v, want its one day in it", got)
 	}
+}
+
+func TestReadFiguresOfSomeSLAsReadsTheirCountersAndEveryProvidersAlone(t *testing.T) {
+	clock := testutil.NewClock(slatest.T0)
+	p := slatest.RichPolicy(t)
+	// An SLA whose id the id of another begins with, taking the same
+	// requests: a read of "it-office" must not take its counters.
+	twin := *p.SLA("it-office")
+	twin.ID = "it-office-2"
+	p.SLAs = append(p.SLAs, &twin)
+	s := openPolicy(t, t.TempDir(), clock, p)
+	rng := rand.New(rand.NewPCG(7, 11))
+	events := slatest.RichHistories(rng, 300)
+	if _, err := s.Append(context.Background(), events); err != nil {
+		t.Fatal(err)
+	}
+	clock.Set(slatest.T0.Add(50 * time.Hour))
+	if _, err := s.Evaluate(clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.Counters()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all.AtRisk) == 0 || len(all.OpenBreachedByCustomer) == 0 || len(all.Histogram) == 0 || len(all.Opened) == 0 {
+		t.Fatalf("the history leaves kinds of counter empty, so the test would not see them read: %+v", all)
+	}
+	for _, ids := range [][]string{{"it-office"}, {"it-office-2"}, {"it-sales", "hr-any"}, {}, {"it-sales", "it-office", "it-office-2", "hr-any"}} {
+		q := FigureQuery{CountersOfSums: true}
+		for _, id := range ids {
+			q.Sums = append(q.Sums, SumQuery{SLA: id})
+		}
+		f, err := s.ReadFigures(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := countersOfSLAs(all, ids); !reflect.DeepEqual(f.Counters, want) {
+			t.Errorf("counters read with %v:\n got %+v\nwant %+v", ids, f.Counters, want)
+		}
+	}
+}
+
+// countersOfSLAs keeps of c the counters of the SLAs ids and every
+// provider's.
+func countersOfSLAs(c Counters, ids []string) Counters {
+	of := func(id string) bool { return slices.Contains(ids, id) }
+	out := Counters{Opened: c.Opened, Unmatched: c.Unmatched, OpenUnmatched: c.OpenUnmatched}
+	out.Open = filterByFirst(c.Open, of)
+	out.AtRisk = maps.Collect(func(yield func(string, int64) bool) {
+		for k, v := range c.AtRisk {
+			if of(k) && !yield(k, v) {
+				return
+			}
+		}
+	})
+	out.AtRiskByCustomer = filterByFirst(c.AtRiskByCustomer, of)
+	out.OpenBreached = filterByFirst(c.OpenBreached, of)
+	out.OpenBreachedByCustomer = filterByFirst(c.OpenBreachedByCustomer, of)
+	out.Stopped = filterByFirst(c.Stopped, of)
+	out.Breaches = filterByFirst(c.Breaches, of)
+	out.Histogram = filterByFirst(c.Histogram, of)
+	return out
+}
+
+func filterByFirst[K [2]string | [3]string, V any](m map[K]V, keep func(string) bool) map[K]V {
+	out := map[K]V{}
+	for k, v := range m {
+		if keep(k[0]) {
+			out[k] = v
+		}
+	}
+	return out
 }

@@ -174,46 +174,104 @@ func (s *Store) Counters() (Counters, error) {
 func counterValue(v []byte) int64 { return int64(binary.BigEndian.Uint64(v)) }
 
 func readCounters(tx *bolt.Tx) (Counters, error) {
-	c := Counters{
+	r := newCounterReader()
+	err := tx.Bucket(bucketCounters).ForEach(func(k, v []byte) error {
+		r.add(k, v)
+		return nil
+	})
+	return r.c, err
+}
+
+// slaCounterKinds are the kinds of counter labelled by SLA first, and
+// providerCounterKinds those labelled by provider.
+var (
+	slaCounterKinds = []string{
+		ctrOpen, ctrOpenBreached, ctrAtRisk, ctrStopped, ctrBreaches, ctrHist, ctrHistSum,
+		ctrAtRiskByCustomer, ctrOpenBreachedByCustomer,
+	}
+	providerCounterKinds = []string{ctrOpened, ctrUnmatched, ctrOpenUnmatched}
+)
+
+// readCountersOf reads the counters of the SLAs slas and every
+// provider's, no other SLA's: a seek per SLA and kind, where every
+// counter is 66,000 keys at 1,000 SLAs and a page of some of them reads
+// a few hundred.
+func readCountersOf(tx *bolt.Tx, slas []string) Counters {
+	r := newCounterReader()
+	c := tx.Bucket(bucketCounters).Cursor()
+	scan := func(prefix []byte) {
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			r.add(k, v)
+		}
+	}
+	var prefix []byte
+	for _, kind := range providerCounterKinds {
+		scan(appendCounterKey(prefix[:0], kind, ""))
+	}
+	for _, id := range slas {
+		for _, kind := range slaCounterKinds {
+			if kind == ctrAtRisk { // labelled by the SLA alone
+				prefix = appendCounterKey(prefix[:0], kind, id)
+				if k, v := c.Seek(prefix); bytes.Equal(k, prefix) {
+					r.add(k, v)
+				}
+				continue
+			}
+			scan(appendCounterKey(prefix[:0], kind, id, ""))
+		}
+	}
+	return r.c
+}
+
+// counterReader gathers counters from their keys and values.
+type counterReader struct {
+	c      Counters
+	labels []string // reused from key to key
+}
+
+func newCounterReader() *counterReader {
+	return &counterReader{c: Counters{
 		Open: map[[3]string]int64{}, AtRisk: map[string]int64{}, OpenBreached: map[[2]string]int64{},
 		Stopped: map[[3]string]int64{}, Breaches: map[[2]string]int64{}, Histogram: map[[2]string]*Histogram{},
 		AtRiskByCustomer: map[[2]string]int64{}, OpenBreachedByCustomer: map[[3]string]int64{},
 		Opened: map[string]int64{}, Unmatched: map[string]int64{}, OpenUnmatched: map[string]int64{},
-	}
-	hist := func(sla, target string) *Histogram {
-		k := [2]string{sla, target}
-		if c.Histogram[k] == nil {
-			c.Histogram[k] = &Histogram{Buckets: make([]uint64, len(ElapsedBuckets)+1)}
+	}}
+}
+
+// add reads one counter; a key of no known kind and labels is passed over.
+func (r *counterReader) add(k, v []byte) {
+	c := &r.c
+	n := counterValue(v)
+	kind, l := cutCounterKey(string(k), r.labels)
+	r.labels = l
+	switch {
+	case kind == ctrOpen && len(l) == 3:
+		c.Open[[3]string{l[0], l[1], l[2]}] = n
+	case kind == ctrAtRisk && len(l) == 1:
+		c.AtRisk[l[0]] = n
+	case kind == ctrOpenBreached && len(l) == 2:
+		c.OpenBreached[[2]string{l[0], l[1]}] = n
+	case c.readCustomerCounter(kind, l, n), c.readProviderCounter(kind, l, n):
+	case kind == ctrStopped && len(l) == 3:
+		c.Stopped[[3]string{l[0], l[1], l[2]}] = n
+	case kind == ctrBreaches && len(l) == 2:
+		c.Breaches[[2]string{l[0], l[1]}] = n
+	case kind == ctrHist && len(l) == 3:
+		if i, err := strconv.Atoi(l[2]); err == nil && i >= 0 && i <= len(ElapsedBuckets) {
+			c.histogram(l[0], l[1]).Buckets[i] = uint64(n)
 		}
-		return c.Histogram[k]
+	case kind == ctrHistSum && len(l) == 2:
+		c.histogram(l[0], l[1]).Sum = n
 	}
-	var labels []string
-	err := tx.Bucket(bucketCounters).ForEach(func(k, v []byte) error {
-		n := counterValue(v)
-		kind, l := cutCounterKey(string(k), labels)
-		labels = l
-		switch {
-		case kind == ctrOpen && len(l) == 3:
-			c.Open[[3]string{l[0], l[1], l[2]}] = n
-		case kind == ctrAtRisk && len(l) == 1:
-			c.AtRisk[l[0]] = n
-		case kind == ctrOpenBreached && len(l) == 2:
-			c.OpenBreached[[2]string{l[0], l[1]}] = n
-		case c.readCustomerCounter(kind, l, n), c.readProviderCounter(kind, l, n):
-		case kind == ctrStopped && len(l) == 3:
-			c.Stopped[[3]string{l[0], l[1], l[2]}] = n
-		case kind == ctrBreaches && len(l) == 2:
-			c.Breaches[[2]string{l[0], l[1]}] = n
-		case kind == ctrHist && len(l) == 3:
-			if i, err := strconv.Atoi(l[2]); err == nil && i >= 0 && i <= len(ElapsedBuckets) {
-				hist(l[0], l[1]).Buckets[i] = uint64(n)
-			}
-		case kind == ctrHistSum && len(l) == 2:
-			hist(l[0], l[1]).Sum = n
-		}
-		return nil
-	})
-	return c, err
+}
+
+// histogram is the histogram of an SLA's target, made when first asked.
+func (c *Counters) histogram(sla, target string) *Histogram {
+	k := [2]string{sla, target}
+	if c.Histogram[k] == nil {
+		c.Histogram[k] = &Histogram{Buckets: make([]uint64, len(ElapsedBuckets)+1)}
+	}
+	return c.Histogram[k]
 }
 
 // readCustomerCounter reads a counter of the open standing per (SLA,
