@@ -55,8 +55,21 @@ func (d Date) Days() int64 { return d.days() }
 // DateFromDays is the inverse of [Date.Days].
 func DateFromDays(n int64) Date { return dateFromDays(n) }
 
+// days counts in the proleptic Gregorian calendar as time.Date does,
+// normalising a month or day out of range alike, without its work on
+// clocks and zones: every figure of a window and every aggregate's key
+// asks it of a date (days from civil, after Howard Hinnant's algorithm).
 func (d Date) days() int64 {
-	return floorDiv(time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC).Unix(), daySeconds)
+	y, m := int64(d.Year), int64(d.Month)-1 // m: months since January
+	y, m = y+floorDiv(m, 12), floorMod(m, 12)
+	if m < 2 {
+		y-- // January and February end the year that began in March
+	}
+	era := floorDiv(y, 400)
+	yoe := y - era*400                              // year of the era, 0–399
+	doy := (153*((m+10)%12)+2)/5 + int64(d.Day) - 1 // day of the year from March 1st
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468 // 719,468 days from 0000-03-01 to 1970-01-01
 }
 
 func dateFromDays(n int64) Date { return DateOf(time.Unix(n*daySeconds, 0).UTC()) }
