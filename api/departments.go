@@ -230,7 +230,7 @@ func (s *Server) receivedSLA(sn snapshot, flagged []store.Flagged, sl *sla.SLA, 
 // scorecardStops reads an SLA's stops once for its scorecard entry: over
 // its current window and its last 12 weeks together (a quarter's window
 // may begin before them), with those weeks.
-func (s *Server) scorecardStops(sn snapshot, sl *sla.SLA, st wire.SLAStanding) (map[sla.TargetKind][]store.Stop, []sla.Period, error) {
+func (s *Server) scorecardStops(sn snapshot, sl *sla.SLA, st wire.SLAStanding) (map[sla.TargetKind][]store.StopTime, []sla.Period, error) {
 	first, err1 := sla.ParseDate(st.WindowStart)
 	last, err2 := sla.ParseDate(st.WindowEnd)
 	if err1 != nil || err2 != nil {
@@ -263,7 +263,7 @@ func departmentSLA(st wire.SLAStanding) wire.DepartmentSLA {
 // the clocks stopped in the SLA's current window, from its stops: of one
 // customer's requests, or of every request when customer is empty. Null
 // where the SLA sets no such target or none stopped.
-func medians(stops map[sla.TargetKind][]store.Stop, st wire.SLAStanding, customer string) (response, resolution *int64) {
+func medians(stops map[sla.TargetKind][]store.StopTime, st wire.SLAStanding, customer string) (response, resolution *int64) {
 	first, _ := sla.ParseDate(st.WindowStart) // checked by scorecardStops
 	last, _ := sla.ParseDate(st.WindowEnd)
 	mid := func(k sla.TargetKind) *int64 {
@@ -352,7 +352,7 @@ func waitingFor(p *sla.Policy, flagged []store.Flagged, dept string, now time.Ti
 // weeklyHistory is an SLA's figures over the last 12 weeks (one
 // customer's when given), for the charts: from a snapshot that read them
 // (trendRanges), and the weeks' stops for the medians.
-func weeklyHistory(sn snapshot, sl *sla.SLA, customer string, stops map[sla.TargetKind][]store.Stop, weeks []sla.Period) *wire.History {
+func weeklyHistory(sn snapshot, sl *sla.SLA, customer string, stops map[sla.TargetKind][]store.StopTime, weeks []sla.Period) *wire.History {
 	today := sn.windows[sl.ID][1]
 	h := sn.historyOf(sl, customer, sla.ByWeek, weeks, today, sortIntoPeriods(stops, customer, weeks))
 	return &h

@@ -145,13 +145,13 @@ func (s *Server) elapsedByPeriod(sl *sla.SLA, customer string, periods []sla.Per
 // stopsOf reads the stops of each target sl sets from first to last, in
 // day order: one read a target, which a scorecard shares between the
 // window's medians and the 12 weeks' (it read them twice).
-func (s *Server) stopsOf(sl *sla.SLA, first, last sla.Date) (map[sla.TargetKind][]store.Stop, error) {
-	out := map[sla.TargetKind][]store.Stop{}
+func (s *Server) stopsOf(sl *sla.SLA, first, last sla.Date) (map[sla.TargetKind][]store.StopTime, error) {
+	out := map[sla.TargetKind][]store.StopTime{}
 	for _, k := range sla.TargetKinds {
 		if !sl.Target(k).Set() {
 			continue
 		}
-		stops, err := s.opts.Store.Stops(sl.ID, k, first, last)
+		stops, err := s.opts.Store.StopTimes(sl.ID, k, first, last)
 		if err != nil {
 			return nil, fmt.Errorf("read the stops of SLA %q: %w", sl.ID, err)
 		}
@@ -163,7 +163,7 @@ func (s *Server) stopsOf(sl *sla.SLA, first, last sla.Date) (map[sla.TargetKind]
 // sortIntoPeriods sorts the elapsed seconds of the stops (of one
 // customer's requests, or all) into the periods they fell in, each list in
 // increasing order; stops outside the periods are left out.
-func sortIntoPeriods(stops map[sla.TargetKind][]store.Stop, customer string, periods []sla.Period) map[sla.TargetKind][][]int64 {
+func sortIntoPeriods(stops map[sla.TargetKind][]store.StopTime, customer string, periods []sla.Period) map[sla.TargetKind][][]int64 {
 	out := map[sla.TargetKind][][]int64{}
 	for k, list := range stops {
 		lists := make([][]int64, len(periods))

@@ -30,11 +30,6 @@ func (r *reportReads) note(into map[string]bool, id string) {
 	into[id] = true
 }
 
-func (r *reportReads) Stops(slaID string, k sla.TargetKind, first, last sla.Date) ([]store.Stop, error) {
-	r.note(r.stops, slaID)
-	return r.Store.Stops(slaID, k, first, last)
-}
-
 func (r *reportReads) StopTimes(slaID string, k sla.TargetKind, first, last sla.Date) ([]store.StopTime, error) {
 	r.note(r.stops, slaID)
 	return r.Store.StopTimes(slaID, k, first, last)

@@ -22,7 +22,7 @@ type readsOfSLAs struct {
 	perTarget    map[string]int // reads of one SLA target's stops
 }
 
-func (r *readsOfSLAs) Stops(slaID string, k sla.TargetKind, first, last sla.Date) ([]store.Stop, error) {
+func (r *readsOfSLAs) StopTimes(slaID string, k sla.TargetKind, first, last sla.Date) ([]store.StopTime, error) {
 	r.mu.Lock()
 	r.stops[slaID] = true
 	if r.perTarget == nil {
@@ -30,7 +30,7 @@ func (r *readsOfSLAs) Stops(slaID string, k sla.TargetKind, first, last sla.Date
 	}
 	r.perTarget[slaID+"/"+string(k)]++
 	r.mu.Unlock()
-	return r.Store.Stops(slaID, k, first, last)
+	return r.Store.StopTimes(slaID, k, first, last)
 }
 
 func (r *readsOfSLAs) ReadFigures(q store.FigureQuery) (store.Figures, error) {

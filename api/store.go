@@ -26,11 +26,9 @@ type Store interface {
 	// BreachesBetween counts an SLA's breaches in [since, until), in all
 	// and per customer (the digests).
 	BreachesBetween(slaID string, since, until time.Time) (all int64, byCustomer map[string]int64, err error)
-	// Stops lists the clocks of one target of an SLA that stopped on the
-	// days first to last (reports' percentiles).
-	Stops(slaID string, target sla.TargetKind, first, last sla.Date) ([]store.Stop, error)
-	// StopTimes is Stops with only each stop's customer and elapsed time
-	// (a report's percentiles).
+	// StopTimes lists the clocks of one target of an SLA that stopped on
+	// the days first to last, each by its customer, elapsed time and day
+	// (reports' percentiles, the medians of histories and scorecards).
 	StopTimes(slaID string, target sla.TargetKind, first, last sla.Date) ([]store.StopTime, error)
 	// Backup writes a consistent copy of the database to w, telling its
 	// size first.

@@ -4,22 +4,25 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"math"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/slad-project/slad/sla"
 )
 
-// StopTime is what a report's percentiles need of a stopped clock: its
-// elapsed business time and its request's customer.
+// StopTime is what percentiles and medians need of a stopped clock: its
+// elapsed business time, its request's customer, and the local date of
+// the stop in the SLA calendar's zone (the period it falls in).
 type StopTime struct {
 	Customer       string
 	ElapsedSeconds int64
+	Day            sla.Date
 }
 
-// StopTimes is Stops without the requests: the elapsed time and customer
-// of each clock of an SLA target that stopped from first to last (local
-// dates, inclusive), in day order. A report's page of 100 SLAs reads a
+// StopTimes is Stops without the requests: the elapsed time, customer
+// and day of each clock of an SLA target that stopped from first to last
+// (local dates, inclusive), in day order. A report's page of 100 SLAs reads a
 // million stops on a store of a million requests, where the three strings
 // Stops makes of each (id, provider, customer) were most of its cost;
 // here the stops of one customer share one string.
@@ -30,12 +33,14 @@ func (s *Store) StopTimes(slaID string, target sla.TargetKind, first, last sla.D
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketStops).Cursor()
 		from := binary.BigEndian.AppendUint64(bytes.Clone(prefix), uint64(first.Days())+1<<62)
+		lastDay, date, dateOf := last.Days(), sla.Date{}, int64(math.MinInt64)
 		for k, v := c.Seek(from); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			rest := k[len(prefix):]
 			if len(rest) < 8 {
 				return fmt.Errorf("stops index: key %x is not a stop's", k)
 			}
-			if int64(binary.BigEndian.Uint64(rest[:8])-1<<62) > last.Days() {
+			day := int64(binary.BigEndian.Uint64(rest[:8]) - 1<<62)
+			if day > lastDay {
 				break
 			}
 			// The request's key (two length-prefixed strings), then the
@@ -53,7 +58,10 @@ func (s *Store) StopTimes(slaID string, target sla.TargetKind, first, last sla.D
 				cu = string(v)
 				customers[cu] = cu
 			}
-			out = append(out, StopTime{Customer: cu, ElapsedSeconds: int64(binary.BigEndian.Uint64(tail[:8]))})
+			if day != dateOf { // stops come a day at a time
+				date, dateOf = sla.DateFromDays(day), day
+			}
+			out = append(out, StopTime{Customer: cu, ElapsedSeconds: int64(binary.BigEndian.Uint64(tail[:8])), Day: date})
 		}
 		return nil
 	})

@@ -11,8 +11,8 @@ import (
 	"github.com/slad-project/slad/sla/slatest"
 )
 
-// StopTimes gives of every stop Stops lists its customer and elapsed
-// time, in the same order, for any SLA, target and days: it reads the same
+// StopTimes gives of every stop Stops lists its customer, elapsed time
+// and day, in the same order, for any SLA, target and days: it reads the same
 // index without the requests' ids.
 func TestStopTimesAreTheStopsWithoutTheirRequests(t *testing.T) {
 	rng := testutil.Rand(t)
@@ -30,7 +30,7 @@ func TestStopTimesAreTheStopsWithoutTheirRequests(t *testing.T) {
 	stopped := 0
 	for _, sl := range p.SLAs {
 		for _, k := range sla.TargetKinds {
-			for _, days := range [][2]sla.Date{{day.AddDays(-1), day.AddDays(5)}, {day, day}, {day.AddDays(1), day.AddDays(2)}, {day.AddDays(9), day.AddDays(9)}} {
+			for _, days := range [][2]sla.Date{{day.AddDays(-1), day.AddDays(5)}, {day, day}, {day.AddDays(-400), day.AddDays(400)}, {day.AddDays(1), day.AddDays(2)}, {day.AddDays(9), day.AddDays(9)}} {
 				stops, err := s.Stops(sl.ID, k, days[0], days[1])
 				if err != nil {
 					t.Fatal(err)
@@ -41,7 +41,7 @@ func TestStopTimesAreTheStopsWithoutTheirRequests(t *testing.T) {
 				}
 				want := make([]StopTime, 0, len(stops))
 				for _, st := range stops {
-					want = append(want, StopTime{Customer: st.Customer, ElapsedSeconds: st.ElapsedSeconds})
+					want = append(want, StopTime{Customer: st.Customer, ElapsedSeconds: st.ElapsedSeconds, Day: st.Day})
 				}
 				if !slices.Equal(times, want) {
 					t.Errorf("%s %s %s..%s: StopTimes = %v, want %v", sl.ID, k, days[0], days[1], times, want)
