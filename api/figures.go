@@ -171,12 +171,15 @@ func readSnapshot(src figureSource, p *sla.Policy, slas []*sla.SLA, now time.Tim
 	return readFigures(src, p, figureRead{slas: slas}, now)
 }
 
+// someSLAs reports whether a read of n of p's SLAs reads their counters
+// alone, and those per provider (store.FigureQuery.CountersOfSums): a
+// read of every SLA reads every counter at once.
+func someSLAs(p *sla.Policy, n int) bool { return n < len(p.SLAs) }
+
 // readFigures reads what r asks for in one transaction.
 func readFigures(src figureSource, p *sla.Policy, r figureRead, now time.Time) (snapshot, error) {
 	q := store.FigureQuery{Sums: make([]store.SumQuery, 0, len(r.slas)), Unmatched: r.unmatched}
-	// A read of some SLAs needs their counters alone, and those per
-	// provider; one of every SLA reads every counter at once.
-	q.CountersOfSums = r.kept == nil && len(r.slas) < len(p.SLAs)
+	q.CountersOfSums = r.kept == nil && someSLAs(p, len(r.slas))
 	q.Attention = r.attention
 	windows := make(map[string][2]sla.Date, len(r.slas))
 	for _, sl := range r.slas {

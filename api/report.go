@@ -145,7 +145,7 @@ func (rq reportQuery) period(sl *sla.SLA, now time.Time) (first, last, today sla
 // every department those with a day aggregate in the period (an SLA of
 // 50 customers would otherwise be read 50 times, mostly for nothing).
 func readPeriods(src figureSource, p *sla.Policy, periods []reportPeriod, customer string) (snapshot, error) {
-	q := store.FigureQuery{Sums: make([]store.SumQuery, 0, len(periods))}
+	q := store.FigureQuery{Sums: make([]store.SumQuery, 0, len(periods)), CountersOfSums: someSLAs(p, len(periods))}
 	for _, rp := range periods {
 		sq := store.SumQuery{SLA: rp.sla.ID, Ranges: []store.DayRange{{First: rp.first, Last: rp.last}}}
 		switch {
