@@ -295,9 +295,10 @@ type HeldQuery struct {
 	// the caller keeps: the tallies are read only if they changed since.
 	Unless uint64
 	// Department, when set, reads of the holders only that department,
-	// in its hands and waited on, beside the SLA's whole tally: what a
-	// scorecard needs of every SLA. The other holders' tallies are
-	// passed over undecoded, most of the keys in a window.
+	// in its hands and waited on, and the SLA's whole tally (All) only
+	// when it held a request under the SLA in the range: what a scorecard
+	// needs of every SLA. The other tallies are passed over undecoded,
+	// most of the keys in a window.
 	Department string
 }
 
@@ -340,6 +341,9 @@ type heldReader struct {
 	// index finds a holder's sum by its department's name (index[1]:
 	// waited on), looked up without converting the key's bytes.
 	index [2]map[string]int
+	// whole are the keys and values of the SLA's own tallies, read last
+	// (see HeldQuery.Department); they stay valid in the transaction.
+	whole [][2][]byte
 }
 
 func (r *heldReader) read(q HeldQuery) (HeldSums, error) {
@@ -351,7 +355,7 @@ func (r *heldReader) read(q HeldQuery) (HeldSums, error) {
 	for i := range r.sums {
 		r.sums[i].Reset()
 	}
-	r.sums = r.sums[:0]
+	r.sums, r.whole = r.sums[:0], r.whole[:0]
 	for w := range r.index {
 		if r.index[w] == nil {
 			r.index[w] = map[string]int{}
@@ -368,18 +372,27 @@ func (r *heldReader) read(q HeldQuery) (HeldSums, error) {
 		if q.Department != "" && len(dept) > 0 && string(dept) != q.Department {
 			continue
 		}
-		sum := &r.all
-		if len(dept) > 0 || rest[0] == 1 {
-			i, ok := r.index[rest[0]][string(dept)]
-			if !ok {
-				i = len(r.sums)
-				r.index[rest[0]][string(dept)] = i
-				r.sums = slices.Grow(r.sums, 1)[:i+1] // keeps the arrays of sums reset before
-			}
-			sum = &r.sums[i]
+		if len(dept) == 0 && rest[0] == 0 {
+			r.whole = append(r.whole, [2][]byte{k, v})
+			continue
 		}
-		if err := addTally(v, sum); err != nil {
+		i, ok := r.index[rest[0]][string(dept)]
+		if !ok {
+			i = len(r.sums)
+			r.index[rest[0]][string(dept)] = i
+			r.sums = slices.Grow(r.sums, 1)[:i+1] // keeps the arrays of sums reset before
+		}
+		if err := addTally(v, &r.sums[i]); err != nil {
 			return HeldSums{}, fmt.Errorf("holder day %x: %w", k, err)
+		}
+	}
+	// A read for one department that held nothing under the SLA leaves
+	// the SLA's own tallies undecoded: nobody asks them of it.
+	if q.Department == "" || len(r.sums) > 0 {
+		for _, kv := range r.whole {
+			if err := addTally(kv[1], &r.all); err != nil {
+				return HeldSums{}, fmt.Errorf("holder day %x: %w", kv[0], err)
+			}
 		}
 	}
 	out := HeldSums{All: r.all.Tally(), Holders: make(map[Holder]sla.HeldTally, len(r.sums)), Version: version}
