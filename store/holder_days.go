@@ -351,40 +351,9 @@ func (r *heldReader) read(q HeldQuery) (HeldSums, error) {
 	if version != 0 && q.Unless == version {
 		return HeldSums{Version: version, Unchanged: true}, nil
 	}
-	r.all.Reset()
-	for i := range r.sums {
-		r.sums[i].Reset()
-	}
-	r.sums, r.whole = r.sums[:0], r.whole[:0]
-	for w := range r.index {
-		if r.index[w] == nil {
-			r.index[w] = map[string]int{}
-		}
-		clear(r.index[w])
-	}
-	prefix := lp(nil, q.SLA)
-	from, to := dayKeyOf(prefix, q.Range.First.Days()), dayKeyOf(prefix, q.Range.Last.Days()+1)
-	for k, v := r.c.Seek(from); k != nil && bytes.Compare(k, to) < 0; k, v = r.c.Next() {
-		dept, rest, ok := cutLPBytes(k[len(prefix)+8:])
-		if !ok || len(rest) != 1 || rest[0] > 1 {
-			return HeldSums{}, fmt.Errorf("holder_days: key %x is not a holder's", k)
-		}
-		if q.Department != "" && len(dept) > 0 && string(dept) != q.Department {
-			continue
-		}
-		if len(dept) == 0 && rest[0] == 0 {
-			r.whole = append(r.whole, [2][]byte{k, v})
-			continue
-		}
-		i, ok := r.index[rest[0]][string(dept)]
-		if !ok {
-			i = len(r.sums)
-			r.index[rest[0]][string(dept)] = i
-			r.sums = slices.Grow(r.sums, 1)[:i+1] // keeps the arrays of sums reset before
-		}
-		if err := addTally(v, &r.sums[i]); err != nil {
-			return HeldSums{}, fmt.Errorf("holder day %x: %w", k, err)
-		}
+	r.reset()
+	if err := r.scan(q); err != nil {
+		return HeldSums{}, err
 	}
 	// A read for one department that held nothing under the SLA leaves
 	// the SLA's own tallies undecoded: nobody asks them of it.
@@ -402,6 +371,51 @@ func (r *heldReader) read(q HeldQuery) (HeldSums, error) {
 		}
 	}
 	return out, nil
+}
+
+// reset empties the sums of the SLA read before, keeping their arrays.
+func (r *heldReader) reset() {
+	r.all.Reset()
+	for i := range r.sums {
+		r.sums[i].Reset()
+	}
+	r.sums, r.whole = r.sums[:0], r.whole[:0]
+	for w := range r.index {
+		if r.index[w] == nil {
+			r.index[w] = map[string]int{}
+		}
+		clear(r.index[w])
+	}
+}
+
+// scan adds up the holders' tallies of q's range, and keeps the SLA's
+// own for later (whole).
+func (r *heldReader) scan(q HeldQuery) error {
+	prefix := lp(nil, q.SLA)
+	from, to := dayKeyOf(prefix, q.Range.First.Days()), dayKeyOf(prefix, q.Range.Last.Days()+1)
+	for k, v := r.c.Seek(from); k != nil && bytes.Compare(k, to) < 0; k, v = r.c.Next() {
+		dept, rest, ok := cutLPBytes(k[len(prefix)+8:])
+		if !ok || len(rest) != 1 || rest[0] > 1 {
+			return fmt.Errorf("holder_days: key %x is not a holder's", k)
+		}
+		if q.Department != "" && len(dept) > 0 && string(dept) != q.Department {
+			continue
+		}
+		if len(dept) == 0 && rest[0] == 0 {
+			r.whole = append(r.whole, [2][]byte{k, v})
+			continue
+		}
+		i, ok := r.index[rest[0]][string(dept)]
+		if !ok {
+			i = len(r.sums)
+			r.index[rest[0]][string(dept)] = i
+			r.sums = slices.Grow(r.sums, 1)[:i+1] // keeps the arrays of sums reset before
+		}
+		if err := addTally(v, &r.sums[i]); err != nil {
+			return fmt.Errorf("holder day %x: %w", k, err)
+		}
+	}
+	return nil
 }
 
 // addHolderDays migrates to schema 13: the holder day aggregates, filled
