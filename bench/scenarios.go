@@ -216,12 +216,16 @@ func (r *runner) openRequests(ctx context.Context, in *instance, cfg string, gen
 	return r.stormAmidOpen(cfg, dataDir, scen, open)
 }
 
-// pages reads /metrics, /api/v1/slas and the status page.
+// pages reads /metrics, /api/v1/slas and the status page, and a
+// department's view of it and its scorecard: its figures per customer,
+// which have the status page's budget (issue 11).
 func (r *runner) pages(ctx context.Context, in *instance, scen string) error {
 	return r.readPages(ctx, in, scen, []page{
 		{path: "/metrics", target: "< 100 ms", pass: fasterThan(targetPage)},
 		{path: "/api/v1/slas", target: "< 100 ms", pass: fasterThan(targetPage)},
 		{path: "/", target: "< 100 ms", pass: fasterThan(targetPage)},
+		{path: "/?department=d01", what: "GET /?department=d01 (a service desk's view of the status page)", target: "< 1 MB, < 100 ms", pass: smallAndFast},
+		{path: "/departments/d01", what: "GET /departments/d01 (its scorecard page)", target: "< 1 MB, < 100 ms", pass: smallAndFast},
 	})
 }
 
@@ -232,6 +236,12 @@ type page struct {
 	header http.Header
 	target string                                 // empty: none
 	pass   func(took time.Duration, n int64) bool // nil without a target
+}
+
+// smallAndFast is the pass of a page with the status page's budget: under
+// 1 MB and 100 ms.
+func smallAndFast(took time.Duration, n int64) bool {
+	return n < targetStatusBytes && took < targetPage
 }
 
 // fasterThan is the pass of a page whose target is a time alone.
