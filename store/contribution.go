@@ -123,6 +123,18 @@ const (
 	ctrOpenUnmatched = "open_unmatched" // provider
 )
 
+// slaCounterKinds are the kinds of counter above labelled by SLA first,
+// and providerCounterKinds those labelled by provider: every kind is in
+// one of them, which a read of some SLAs' counters seeks by
+// (readCountersOf).
+var (
+	slaCounterKinds = []string{
+		ctrOpen, ctrOpenBreached, ctrAtRisk, ctrStopped, ctrBreaches, ctrHist, ctrHistSum,
+		ctrAtRiskByCustomer, ctrOpenBreachedByCustomer,
+	}
+	providerCounterKinds = []string{ctrOpened, ctrUnmatched, ctrOpenUnmatched}
+)
+
 // monotonic reports whether counters of a kind are exposed as Prometheus
 // counters; once, whether they are among those a request adds to at most
 // once: its share is 0 or 1, and what it took back and gave again is not

@@ -188,6 +188,12 @@ func TestReadFiguresOfSomeSLAsReadsTheirCountersAndEveryProvidersAlone(t *testin
 	s := openPolicy(t, t.TempDir(), clock, p)
 	rng := rand.New(rand.NewPCG(7, 11))
 	events := slatest.RichHistories(rng, 300)
+	// Two requests no SLA takes, for the counters of those per provider
+	// (one closes: unmatched, and no longer open unmatched).
+	for _, id := range []string{"U-1", "U-2"} {
+		events = append(events, slatest.Event(id+"o", id, sla.Opened, slatest.T0, func(e *sla.Event) { e.Customer, e.Category = "hr", "question" }))
+	}
+	events = append(events, slatest.Event("U-2r", "U-2", sla.Resolved, slatest.T0.Add(time.Hour)))
 	if _, err := s.Append(context.Background(), events); err != nil {
 		t.Fatal(err)
 	}
@@ -199,8 +205,20 @@ func TestReadFiguresOfSomeSLAsReadsTheirCountersAndEveryProvidersAlone(t *testin
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(all.AtRisk) == 0 || len(all.OpenBreachedByCustomer) == 0 || len(all.Histogram) == 0 || len(all.Opened) == 0 {
+	if len(all.AtRisk) == 0 || len(all.OpenBreachedByCustomer) == 0 || len(all.Histogram) == 0 || len(all.Opened) == 0 || len(all.Unmatched) == 0 || len(all.OpenUnmatched) == 0 {
 		t.Fatalf("the history leaves kinds of counter empty, so the test would not see them read: %+v", all)
+	}
+	// Every kind of counter the store holds is one the read seeks by.
+	err = s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCounters).ForEach(func(k, _ []byte) error {
+			if kind, _ := splitCounterKey(string(k)); !slices.Contains(slaCounterKinds, kind) && !slices.Contains(providerCounterKinds, kind) {
+				t.Errorf("counter %q is of a kind neither by SLA nor by provider", k)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	for _, ids := range [][]string{{"it-office"}, {"it-office-2"}, {"it-sales", "hr-any"}, {}, {"it-sales", "it-office", "it-office-2", "hr-any"}} {
 		q := FigureQuery{CountersOfSums: true}

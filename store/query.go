@@ -182,16 +182,6 @@ func readCounters(tx *bolt.Tx) (Counters, error) {
 	return r.c, err
 }
 
-// slaCounterKinds are the kinds of counter labelled by SLA first, and
-// providerCounterKinds those labelled by provider.
-var (
-	slaCounterKinds = []string{
-		ctrOpen, ctrOpenBreached, ctrAtRisk, ctrStopped, ctrBreaches, ctrHist, ctrHistSum,
-		ctrAtRiskByCustomer, ctrOpenBreachedByCustomer,
-	}
-	providerCounterKinds = []string{ctrOpened, ctrUnmatched, ctrOpenUnmatched}
-)
-
 // readCountersOf reads the counters of the SLAs slas and every
 // provider's, no other SLA's: a seek per SLA and kind, where every
 // counter is 66,000 keys at 1,000 SLAs and a page of some of them reads
