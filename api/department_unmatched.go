@@ -5,6 +5,7 @@ import (
 
 	"github.com/slad-project/slad/api/wire"
 	"github.com/slad-project/slad/internal/httputil"
+	"github.com/slad-project/slad/store"
 )
 
 // handleUnmatched lists a department's open requests without a clock: the
@@ -21,7 +22,8 @@ func (s *Server) handleUnmatched(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	counters, err := s.opts.Store.Counters()
+	// The counters per provider alone: no SLA's (FigureQuery.CountersOfSums).
+	f, err := s.opts.Store.ReadFigures(store.FigureQuery{CountersOfSums: true})
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "reading the counters failed: "+err.Error())
 		return
@@ -31,7 +33,7 @@ func (s *Server) handleUnmatched(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "reading the requests failed: "+err.Error())
 		return
 	}
-	out := wire.Unmatched{Department: id, OpenUnmatched: max(counters.OpenUnmatched[id], 0), Requests: []wire.UnmatchedRequest{}}
+	out := wire.Unmatched{Department: id, OpenUnmatched: max(f.Counters.OpenUnmatched[id], 0), Requests: []wire.UnmatchedRequest{}}
 	for _, rid := range ids {
 		path := httputil.RequestPath(id, rid)
 		out.Requests = append(out.Requests, wire.UnmatchedRequest{ID: rid, URL: "/api/v1/requests/" + path + "?explain=1", Page: "/requests/" + path})

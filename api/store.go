@@ -37,7 +37,6 @@ type Store interface {
 
 // figureSource is the part of the store that window figures are read from.
 type figureSource interface {
-	Counters() (store.Counters, error)
 	ReadFigures(q store.FigureQuery) (store.Figures, error)
 }
 
