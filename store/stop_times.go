@@ -20,12 +20,13 @@ type StopTime struct {
 	Day            sla.Date
 }
 
-// StopTimes is Stops without the requests: the elapsed time, customer
-// and day of each clock of an SLA target that stopped from first to last
-// (local dates, inclusive), in day order. A report's page of 100 SLAs reads a
-// million stops on a store of a million requests, where the three strings
-// Stops makes of each (id, provider, customer) were most of its cost;
-// here the stops of one customer share one string.
+// StopTimes lists the elapsed time, customer and day of each clock of an
+// SLA target that stopped from first to last (local dates, inclusive), in
+// day order, from the stops index (stopKey): its cost is that of the
+// period asked for. It leaves the requests' ids: a report's page of 100
+// SLAs reads a million stops on a store of a million requests, where
+// three strings made of each (id, provider, customer) were most of its
+// cost; here the stops of one customer share one string.
 func (s *Store) StopTimes(slaID string, target sla.TargetKind, first, last sla.Date) ([]StopTime, error) {
 	var out []StopTime
 	customers := map[string]string{}
@@ -44,8 +45,8 @@ func (s *Store) StopTimes(slaID string, target sla.TargetKind, first, last sla.D
 				break
 			}
 			// The request's key (two length-prefixed strings), then the
-			// elapsed seconds and the breached flag: what Stops parses,
-			// checked without making strings of it.
+			// elapsed seconds and the breached flag, checked without
+			// making strings of them.
 			tail, ok := skipLP(rest[8:])
 			if ok {
 				tail, ok = skipLP(tail)
